@@ -1,0 +1,37 @@
+import type { z } from 'zod';
+import { CaseStatusChangedV1 } from './events/case-status-v1.ts';
+import { DisputeAssignedV1 } from './events/dispute-assignment-v1.ts';
+import { DisputeReceivedV1 } from './events/dispute-intake-v1.ts';
+
+/**
+ * Every event the platform publishes: name → CloudEvents type, schema, and what it means.
+ * The name is also the topic it travels on (agency topics carry `dispute.assignment.v1` too).
+ */
+export const catalogue = {
+  'dispute.intake.v1': {
+    type: 'cn.huijie.dispute.intake.v1',
+    schema: DisputeReceivedV1,
+    summary: 'A dispute received from one channel (12345 hotline, WeChat, court), normalised.',
+  },
+  'dispute.assignment.v1': {
+    type: 'cn.huijie.dispute.assignment.v1',
+    schema: DisputeAssignedV1,
+    summary: 'A routing decision: where the dispute belongs, who leads, who co-handles, SLA, and why.',
+  },
+  'case.status.v1': {
+    type: 'cn.huijie.case.status.v1',
+    schema: CaseStatusChangedV1,
+    summary: 'A case changed status.',
+  },
+} as const;
+
+export type EventName = keyof typeof catalogue;
+export type EventOf<N extends EventName> = z.infer<(typeof catalogue)[N]['schema']>;
+export const eventNames = Object.keys(catalogue) as EventName[];
+
+const byType = new Map<string, EventName>(eventNames.map((name) => [catalogue[name].type, name]));
+
+/** The catalogue entry for a CloudEvents `ce_type`, or undefined for a type this version does not know. */
+export function eventNameOfType(type: string): EventName | undefined {
+  return byType.get(type);
+}

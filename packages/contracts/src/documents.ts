@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { catalogue, type EventName, eventNames } from './catalogue.ts';
+import { ceHeaders } from './cloudevents.ts';
+
+/** JSON Schema (draft 2020-12) of one event's data, generated from its zod schema. */
+export function jsonSchemaOf(name: EventName): Record<string, unknown> {
+  const entry = catalogue[name];
+  return {
+    $id: `https://huijie.dev/schemas/${name}.json`,
+    title: name,
+    description: entry.summary,
+    ...z.toJSONSchema(entry.schema, { io: 'input', target: 'draft-2020-12' }),
+  };
+}
+
+/** The AsyncAPI 3.0 document of the topics partner agencies and other consumers read. */
+export function asyncApiDocument(): Record<string, unknown> {
+  const channels: Record<string, unknown> = {};
+  const operations: Record<string, unknown> = {};
+  const messages: Record<string, unknown> = {};
+  for (const name of eventNames) {
+    const key = name.replaceAll('.', '_');
+    messages[key] = {
+      name,
+      title: name,
+      summary: catalogue[name].summary,
+      contentType: 'application/json',
+      headers: {
+        type: 'object',
+        required: [ceHeaders.id, ceHeaders.type, ceHeaders.source, ceHeaders.time, ceHeaders.specversion],
+        properties: {
+          [ceHeaders.id]: { type: 'string', description: 'CloudEvents id, unique per event' },
+          [ceHeaders.type]: { type: 'string', const: catalogue[name].type },
+          [ceHeaders.source]: { type: 'string', description: 'the publishing service' },
+          [ceHeaders.time]: { type: 'string', format: 'date-time' },
+          [ceHeaders.specversion]: { type: 'string', const: '1.0' },
+          [ceHeaders.correlationId]: { type: 'string', description: 'follows one dispute end to end' },
+        },
+      },
+      payload: { $ref: `./schemas/${name}.json` },
+      bindings: { kafka: { key: { type: 'string', format: 'uuid', description: 'dispute or case id' } } },
+    };
+    channels[key] = {
+      address: name,
+      messages: { [key]: { $ref: `#/components/messages/${key}` } },
+    };
+    operations[`receive_${key}`] = {
+      action: 'receive',
+      channel: { $ref: `#/channels/${key}` },
+    };
+  }
+  channels['agency_assignment'] = {
+    address: 'agency.{agencyCode}.assignment.v1',
+    description: "One agency's own copy of the assignments that involve it.",
+    parameters: { agencyCode: { description: 'the department code, e.g. 350803-police_station-350803104' } },
+    messages: { dispute_assignment_v1: { $ref: '#/components/messages/dispute_assignment_v1' } },
+  };
+  operations['receive_agency_assignment'] = {
+    action: 'receive',
+    channel: { $ref: '#/channels/agency_assignment' },
+  };
+  return {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'Huijie events',
+      version: '1.0.0',
+      description:
+        'Events of the Huijie dispute platform, CloudEvents 1.0 in Kafka binary mode: ce_* headers, JSON body, key = dispute id. Generated from the zod schemas in packages/contracts; do not edit by hand.',
+    },
+    defaultContentType: 'application/json',
+    channels,
+    operations,
+    components: { messages },
+  };
+}
+
+/** Every generated document: path under `docs/` → content. */
+export function generatedDocuments(): Record<string, string> {
+  const docs: Record<string, string> = {
+    'asyncapi.json': `${JSON.stringify(asyncApiDocument(), null, 2)}\n`,
+  };
+  for (const name of eventNames) {
+    docs[`schemas/${name}.json`] = `${JSON.stringify(jsonSchemaOf(name), null, 2)}\n`;
+  }
+  return docs;
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { CategoryCode, Channel, DivisionCode } from '../vocabulary.ts';
+
+export const Party = z.object({
+  role: z.enum(['applicant', 'respondent', 'caller', 'other']),
+  kind: z.enum(['person', 'organisation']).default('person'),
+  name: z.string().min(1).max(100).optional(),
+  phone: z.string().min(3).max(30).optional(),
+  idNumber: z.string().max(30).optional(),
+});
+export type Party = z.infer<typeof Party>;
+
+/** A dispute as one channel reported it, normalised. Internal: carries personal data, never sent to agencies. */
+export const DisputeReceivedV1 = z.object({
+  disputeId: z.uuid(),
+  channel: Channel,
+  /** The channel's own identifier: 12345 order number, WeChat application number, court case number. */
+  sourceRef: z.string().min(1).max(100),
+  /** 1 for the first report; a genuine update of the same source record (new content, a reminder) counts up. */
+  revision: z.number().int().min(1).default(1),
+  receivedAt: z.iso.datetime({ offset: true }),
+  title: z.string().max(200).optional(),
+  content: z.string().min(1).max(20_000),
+  /** The channel's own classification, kept as it came (12345 classification, court 案由). */
+  sourceCategory: z
+    .object({ scheme: z.string(), code: z.string().optional(), name: z.string().optional() })
+    .optional(),
+  /** Set when the channel already speaks the platform's categories. */
+  category: CategoryCode.optional(),
+  location: z.object({
+    divisionCode: DivisionCode.optional(),
+    address: z.string().max(500).optional(),
+  }),
+  parties: z.array(Party).max(50),
+  amountClaimed: z.number().nonnegative().optional(),
+  dueAt: z.iso.datetime({ offset: true }).optional(),
+  attachments: z
+    .array(z.object({ url: z.url(), name: z.string().max(200).optional() }))
+    .max(50)
+    .default([]),
+});
+export type DisputeReceivedV1 = z.infer<typeof DisputeReceivedV1>;

@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { disputeIdFor, uuidv5 } from './ids.ts';
+
+describe('uuidv5', () => {
+  it('matches the RFC 9562 example (DNS namespace, www.example.com)', () => {
+    expect(uuidv5('www.example.com', '6ba7b810-9dad-11d1-80b4-00c04fd430c8')).toBe(
+      '2ed6657d-e927-568b-95e1-2665a8aea6a2',
+    );
+  });
+
+  it('gives a retried push the same dispute id, and another channel a different one', () => {
+    expect(disputeIdFor('hotline_12345', 'GD-2024-001')).toBe(disputeIdFor('hotline_12345', 'GD-2024-001'));
+    expect(disputeIdFor('hotline_12345', 'GD-2024-001')).not.toBe(disputeIdFor('court', 'GD-2024-001'));
+  });
+});

@@ -1,0 +1,22 @@
+import type { EventName } from './catalogue.ts';
+
+/** Topic names. Each event travels on the topic of its own name; agencies also get their own copy. */
+export const topics = {
+  intake: 'dispute.intake.v1',
+  assignment: 'dispute.assignment.v1',
+  caseStatus: 'case.status.v1',
+} as const satisfies Record<string, EventName>;
+
+/** Partitions per topic: the unit of parallelism of a consumer group. */
+export const defaultPartitions = 6;
+
+/** An agency's own assignment topic, so broker ACLs can keep each agency to its own work. */
+export function agencyTopic(agencyCode: string): string {
+  if (!/^[a-z0-9_-]+$/i.test(agencyCode)) throw new Error(`invalid agency code: ${agencyCode}`);
+  return `agency.${agencyCode}.assignment.v1`;
+}
+
+/** Where a consumer group parks a message it cannot process: one dead-letter topic per source topic. */
+export function deadLetterTopic(topic: string): string {
+  return `${topic}.dlq`;
+}
