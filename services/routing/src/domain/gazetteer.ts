@@ -260,15 +260,9 @@ export class Gazetteer {
     const certain = fromAddress ? this.certainAncestor(fromAddress) : undefined;
     if (text.length > 0) {
       const combined = this.decide([...address, ...text], certain ?? scope, false);
-      const better =
-        combined.kind === 'one' ||
-        (combined.kind === 'many' && (!fromAddress || fromAddress.kind === 'none'));
-      if (better && combined.kind !== 'none') {
-        return this.finish(
-          combined,
-          fromAddress && fromAddress.kind !== 'none' ? 'address + text' : 'text',
-          notes,
-        );
+      const addressNamedSome = fromAddress !== undefined && fromAddress.kind !== 'none';
+      if (combined.kind === 'one' || (combined.kind === 'many' && !addressNamedSome)) {
+        return this.finish(combined, addressNamedSome ? 'address + text' : 'text', notes);
       }
     }
     if (fromAddress && fromAddress.kind !== 'none') return this.finish(fromAddress, 'address', notes);

@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import type { Department } from '@huijie/contracts/events/dispute-assignment-v1.ts';
+import type { DepartmentKind } from '@huijie/contracts/vocabulary.ts';
+
+interface DirectoryFile {
+  cityCode: string;
+  departments: (Department & { alsoKnownAs?: string[] })[];
+}
+
+/** The department directory (data/departments-<city>.json): who is the `kind` body of a county or town. */
+export class DepartmentDirectory {
+  private readonly byCode = new Map<string, Department>();
+
+  constructor(file: DirectoryFile) {
+    for (const d of file.departments) {
+      // Only the contract's fields travel in decisions; aliases are for search, not for agencies.
+      this.byCode.set(
+        d.code,
+        Object.freeze({ code: d.code, kind: d.kind, name: d.name, divisionCode: d.divisionCode }),
+      );
+    }
+  }
+
+  get size(): number {
+    return this.byCode.size;
+  }
+
+  /** The body of `kind` for a county (6-digit) or town (9-digit) code. */
+  find(divisionCode: string, kind: DepartmentKind): Department | undefined {
+    return this.byCode.get(`${divisionCode}-${kind}`);
+  }
+
+  all(): Department[] {
+    return [...this.byCode.values()];
+  }
+}
+
+export function loadDepartmentDirectory(cityCode = '350800'): DepartmentDirectory {
+  const file = new URL(`../../data/departments-${cityCode}.json`, import.meta.url);
+  return new DepartmentDirectory(JSON.parse(readFileSync(file, 'utf8')) as DirectoryFile);
+}

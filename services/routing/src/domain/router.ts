@@ -1,0 +1,257 @@
+import type { Department, DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
+import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import type { CategoryCode, Level, Severity } from '@huijie/contracts/vocabulary.ts';
+import { CategoryClassifier, type CategoryResult } from './categories.ts';
+import { type DepartmentDirectory, loadDepartmentDirectory } from './departments.ts';
+import { type Gazetteer, loadGazetteer, type PlaceResult } from './gazetteer.ts';
+import {
+  type Assignee,
+  type Duration,
+  describeDuration,
+  durationMs,
+  loadRules,
+  type Rules,
+  type When,
+} from './rules.ts';
+import { type FiredSignal, SignalDetector } from './signals.ts';
+
+/** What routing decides about one dispute; the service adds the id, version, time and the dispute itself. */
+export type RoutingDecision = Omit<DisputeAssignedV1, 'disputeId' | 'version' | 'decidedAt' | 'dispute'>;
+
+export interface RouterOptions {
+  /** Defaults to data/rules.v1.json. */
+  rules?: Rules;
+  /** Defaults to the committed extract of `cityCode`. */
+  gazetteer?: Gazetteer;
+  /** Defaults to data/departments-<cityCode>.json. */
+  departments?: DepartmentDirectory;
+  /** Defaults to 350800 (龙岩市). */
+  cityCode?: string;
+}
+
+export interface Router {
+  readonly rulesVersion: string;
+  decide(dispute: DisputeReceivedV1, now: Date): RoutingDecision;
+}
+
+type TraceRule = { id: string; why: string };
+
+/** Where a dispute is certain to be, from the most specific level down. */
+interface Certain {
+  level: Level;
+  code: string;
+}
+
+function lowestCertain(place: PlaceResult): Certain {
+  if (place.townCode) return { level: 'township', code: place.townCode };
+  if (place.countyCode) return { level: 'county', code: place.countyCode };
+  return { level: 'city', code: place.cityCode };
+}
+
+function assigneeDivision(place: PlaceResult, assignee: Assignee): string | undefined {
+  return assignee.level === 'township' ? place.townCode : place.countyCode;
+}
+
+function holds(when: When, category: CategoryCode, severity: Severity, fired: ReadonlySet<string>): boolean {
+  if (when.categories && !when.categories.includes(category)) return false;
+  if (when.severity && when.severity !== severity) return false;
+  return when.signals.every((s) => fired.has(s));
+}
+
+const levelRank: Record<Level, number> = { township: 0, county: 1, city: 2 };
+
+/**
+ * A pure, deterministic routing decision: the same dispute, rules and time give the same decision.
+ * Everything it cannot place or classify goes to triage at the lowest level it is sure of — never to a guess.
+ */
+export function createRouter(options: RouterOptions = {}): Router {
+  const cityCode = options.cityCode ?? '350800';
+  const rules = options.rules ?? loadRules();
+  const gazetteer = options.gazetteer ?? loadGazetteer(cityCode);
+  const departments = options.departments ?? loadDepartmentDirectory(cityCode);
+  const classifier = new CategoryClassifier(rules.categories);
+  const detector = new SignalDetector(rules.signals);
+
+  function place(dispute: DisputeReceivedV1, text: string): PlaceResult {
+    return gazetteer.resolve({
+      divisionCode: dispute.location.divisionCode,
+      address: dispute.location.address,
+      text,
+    });
+  }
+
+  function dueAt(now: Date, duration: Duration, dispute: DisputeReceivedV1, trace: TraceRule[]): string {
+    const ours = now.getTime() + durationMs(duration);
+    const theirs = dispute.dueAt ? Date.parse(dispute.dueAt) : Number.NaN;
+    if (Number.isFinite(theirs) && theirs < ours) {
+      trace.push({
+        id: 'sla.channel-deadline',
+        why: `the channel's own deadline ${dispute.dueAt} is earlier`,
+      });
+      return new Date(theirs).toISOString();
+    }
+    return new Date(ours).toISOString();
+  }
+
+  function expressLane(
+    firedTriggers: string[],
+    certain: Certain,
+    trace: TraceRule[],
+  ): { level: Level; reason: string } | null {
+    for (const lane of rules.expressLanes) {
+      const any = lane.anyOf.some((id) => firedTriggers.includes(id));
+      const many = lane.minTriggers !== undefined && firedTriggers.length >= lane.minTriggers;
+      if (!any && !many) continue;
+      let level = lane.level;
+      let reason = lane.why;
+      // A township secretary can only be reached when the town is known: lift the lane to the level we are sure of.
+      if (levelRank[level] < levelRank[certain.level]) {
+        reason += `; lifted from ${level} to ${certain.level} because the ${level} is not certain`;
+        level = certain.level;
+      }
+      trace.push({ id: lane.id, why: `${reason} (triggers: ${firedTriggers.join(', ')})` });
+      return { level, reason };
+    }
+    return null;
+  }
+
+  function decide(dispute: DisputeReceivedV1, now: Date): RoutingDecision {
+    const text = dispute.title ? `${dispute.title}\n${dispute.content}` : dispute.content;
+    const trace: TraceRule[] = [];
+
+    const where = place(dispute, text);
+    trace.push({ id: `place.${where.how}`, why: where.evidence });
+    const certain = lowestCertain(where);
+
+    const classified: CategoryResult = classifier.classify({
+      category: dispute.category,
+      sourceCategory: dispute.sourceCategory,
+      text,
+    });
+    const categoryKnown =
+      classified.source === 'channel' || classified.confidence >= rules.triage.minCategoryConfidence;
+    const category: CategoryCode = categoryKnown ? classified.code : 'other';
+    const runnerUp = classified.runnerUp ? `; runner-up ${classified.runnerUp.code}` : '';
+    trace.push({
+      id: `category.${classified.source}`,
+      why:
+        `${classified.code} (confidence ${classified.confidence}) from ${classified.matched.join('、') || 'nothing'}${runnerUp}` +
+        (classified.note ? `; ${classified.note}` : ''),
+    });
+
+    const fired: FiredSignal[] = detector.detect(dispute, text);
+    const firedNames = new Set(fired.map((s) => s.name));
+    for (const signal of fired) trace.push({ id: `signal.${signal.name}`, why: signal.because });
+
+    const firedTriggers: string[] = [];
+    for (const trigger of rules.severity) {
+      if (trigger.allOf.every((name) => firedNames.has(name))) {
+        firedTriggers.push(trigger.id);
+        trace.push({ id: trigger.id, why: trigger.why });
+      }
+    }
+    const severity: Severity = firedTriggers.length > 0 ? 'major' : 'normal';
+    const lane = severity === 'major' ? expressLane(firedTriggers, certain, trace) : null;
+
+    const jurisdiction: RoutingDecision['jurisdiction'] = {
+      cityCode: where.cityCode,
+      names: where.names,
+      resolution: where.how,
+    };
+    if (where.countyCode) jurisdiction.countyCode = where.countyCode;
+    if (where.townCode) jurisdiction.townCode = where.townCode;
+    if (where.villageCode) jurisdiction.villageCode = where.villageCode;
+
+    const base = {
+      jurisdiction,
+      category,
+      severity,
+      expressLane: lane,
+      trace: {
+        rulesVersion: rules.version,
+        rules: trace,
+        place: {
+          how: where.how,
+          evidence: where.evidence,
+          candidates: where.candidates.map((c) => `${c.code} ${c.label}`),
+        },
+        category: { source: classified.source, confidence: classified.confidence },
+      },
+    };
+
+    const toTriage = (reason: string): RoutingDecision => {
+      trace.push({ id: `triage.${certain.level}`, why: reason });
+      return {
+        ...base,
+        lead: null,
+        coHandlers: [],
+        dueAt: dueAt(now, rules.triage.sla, dispute, trace),
+        triage: { divisionCode: certain.code, reason },
+      };
+    };
+
+    if (!categoryKnown) {
+      return toTriage(
+        classified.source === 'default'
+          ? 'no category: the channel gave none and the text names nothing we recognise'
+          : `category uncertain: ${classified.code} at confidence ${classified.confidence} < ${rules.triage.minCategoryConfidence}`,
+      );
+    }
+
+    const route = rules.routes.find((r) => holds(r.when, category, severity, firedNames));
+    if (!route) return toTriage(`no route for ${category} at severity ${severity}`);
+    trace.push({ id: route.id, why: route.why });
+
+    const leadDivision = assigneeDivision(where, route.lead);
+    const lead = leadDivision ? departments.find(leadDivision, route.lead.kind) : undefined;
+    if (!lead) {
+      const missing = route.lead.level === 'township' ? 'town' : 'county';
+      const placeNote =
+        where.how === 'ambiguous'
+          ? `the place is ambiguous (${where.candidates.map((c) => c.label).join(' / ')})`
+          : `the place is known only to ${where.names.join('')}`;
+      return toTriage(
+        leadDivision
+          ? `no ${route.lead.kind} in the directory for ${leadDivision}`
+          : `${route.lead.kind} leads ${category} but needs a ${missing}: ${placeNote}`,
+      );
+    }
+
+    const coHandlers: Department[] = [];
+    const taken = new Set<string>([lead.code]);
+    const dropped: string[] = [];
+    const addAll = (assignees: Assignee[]) => {
+      for (const assignee of assignees) {
+        const division = assigneeDivision(where, assignee);
+        const department = division ? departments.find(division, assignee.kind) : undefined;
+        if (!department) {
+          dropped.push(`${assignee.kind} (${assignee.level})`);
+          continue;
+        }
+        if (taken.has(department.code)) continue;
+        taken.add(department.code);
+        coHandlers.push(department);
+      }
+    };
+    addAll(route.coHandlers);
+    for (const join of rules.joins) {
+      if (!holds(join.when, category, severity, firedNames)) continue;
+      trace.push({ id: join.id, why: join.why });
+      addAll(join.coHandlers);
+    }
+    if (dropped.length > 0) {
+      trace.push({ id: 'co-handlers.dropped', why: `no town/county certain for ${dropped.join(', ')}` });
+    }
+    trace.push({ id: 'sla.route', why: `${route.id}: ${describeDuration(route.sla)}` });
+
+    return {
+      ...base,
+      lead,
+      coHandlers,
+      dueAt: dueAt(now, route.sla, dispute, trace),
+      triage: null,
+    };
+  }
+
+  return { rulesVersion: rules.version, decide };
+}

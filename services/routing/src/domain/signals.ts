@@ -1,0 +1,119 @@
+import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import { PhraseTrie } from './phrase-trie.ts';
+import type { Signal } from './rules.ts';
+
+export interface FiredSignal {
+  name: string;
+  /** What in the dispute made it fire: 扬言, revision 3, 600,000 yuan, 20 people. */
+  because: string;
+}
+
+const CHINESE_DIGITS: Record<string, number> = {
+  一: 1,
+  二: 2,
+  两: 2,
+  三: 3,
+  四: 4,
+  五: 5,
+  六: 6,
+  七: 7,
+  八: 8,
+  九: 9,
+  几: 2,
+};
+
+/** 二十 → 20, 十五 → 15, 三百 → 300, 几十 → 20: enough to count people, not a general numeral parser. */
+export function parseChineseCount(text: string): number | undefined {
+  if (/^\d+$/.test(text)) return Number(text);
+  let total = 0;
+  let digit = 0;
+  for (const ch of text) {
+    if (ch === '十') {
+      total += (digit || 1) * 10;
+      digit = 0;
+    } else if (ch === '百') {
+      total += (digit || 1) * 100;
+      digit = 0;
+    } else if (ch in CHINESE_DIGITS) {
+      digit = CHINESE_DIGITS[ch]!;
+    } else {
+      return undefined;
+    }
+  }
+  return total + digit || undefined;
+}
+
+// 3800元, 3,800元, 5万元, 50万, 1.2亿 — a bare number without 元/万/亿 is a date, a phone or a day count.
+const AMOUNT = /(\d+(?:[,，]\d{3})*(?:\.\d+)?)\s*(亿|万)?(?:多|余)?\s*(元|块)?/g;
+// 20多名工人, 十余户, 三十多个村民 — the count of people named in the text.
+const PEOPLE =
+  /(\d+|[一二两三四五六七八九十百几]+)\s*(?:多|余|来)?\s*(?:名|个|位)?\s*(?:人|户|工人|工友|村民|农民工|业主|家庭|员工)/g;
+
+/** The largest amount of money the text names, in yuan. */
+export function largestAmount(text: string): number | undefined {
+  let best: number | undefined;
+  for (const m of text.matchAll(AMOUNT)) {
+    const unit = m[2];
+    if (!unit && !m[3]) continue;
+    // 5万人 counts people, not money.
+    if (unit && /^[人名户亩株棵斤吨]/.test(text.slice((m.index ?? 0) + m[0].length))) continue;
+    const value = Number(m[1]!.replace(/[,，]/g, '')) * (unit === '亿' ? 1e8 : unit === '万' ? 1e4 : 1);
+    if (Number.isFinite(value) && (best === undefined || value > best)) best = value;
+  }
+  return best;
+}
+
+export function largestHeadcount(text: string): number | undefined {
+  let best: number | undefined;
+  for (const m of text.matchAll(PEOPLE)) {
+    const count = parseChineseCount(m[1]!);
+    if (count !== undefined && (best === undefined || count > best)) best = count;
+  }
+  return best;
+}
+
+/** Evaluates the named signals of the rules file against one dispute. Phrases of all signals share one scan. */
+export class SignalDetector {
+  private readonly phrases = new PhraseTrie<number>();
+  private readonly entries: [string, Signal][];
+  private readonly needsAmount: boolean;
+  private readonly needsPeople: boolean;
+
+  constructor(signals: Record<string, Signal>) {
+    this.entries = Object.entries(signals);
+    this.entries.forEach(([, signal], index) => {
+      for (const phrase of signal.phrases) this.phrases.add(phrase, index);
+    });
+    this.needsAmount = this.entries.some(([, s]) => s.minAmountYuan !== undefined);
+    this.needsPeople = this.entries.some(([, s]) => s.minPeople !== undefined);
+  }
+
+  detect(dispute: DisputeReceivedV1, text: string): FiredSignal[] {
+    const byPhrase: (string | undefined)[] = new Array(this.entries.length);
+    this.phrases.forEach(text, (values, start, end) => {
+      for (const index of values) byPhrase[index] ??= text.slice(start, end);
+    });
+    const amount = this.needsAmount ? (dispute.amountClaimed ?? largestAmount(text)) : undefined;
+    const amountSource = dispute.amountClaimed !== undefined ? 'claimed' : 'named in the text';
+    const people = this.needsPeople ? largestHeadcount(text) : undefined;
+
+    const fired: FiredSignal[] = [];
+    this.entries.forEach(([name, signal], index) => {
+      const reasons: string[] = [];
+      if (signal.channels.includes(dispute.channel)) reasons.push(`channel ${dispute.channel}`);
+      if (signal.minRevision !== undefined && dispute.revision >= signal.minRevision) {
+        reasons.push(`revision ${dispute.revision}`);
+      }
+      if (signal.minAmountYuan !== undefined && amount !== undefined && amount >= signal.minAmountYuan) {
+        reasons.push(`${amount.toLocaleString('en-US')} yuan ${amountSource}`);
+      }
+      if (signal.minPeople !== undefined && people !== undefined && people >= signal.minPeople) {
+        reasons.push(`${people} people named`);
+      }
+      const phrase = byPhrase[index];
+      if (phrase) reasons.push(`"${phrase}"`);
+      if (reasons.length > 0) fired.push({ name, because: reasons.join(', ') });
+    });
+    return fired;
+  }
+}
