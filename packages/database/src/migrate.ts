@@ -1,0 +1,90 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SqlClient } from './sql-client.ts';
+
+export interface Migration {
+  name: string;
+  sql: string;
+  checksum: string;
+}
+
+/** Reads Prisma migration folders (`<timestamp>_<name>/migration.sql`) in order. */
+export function readMigrations(migrationsDir: string): Migration[] {
+  return readdirSync(migrationsDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(migrationsDir, entry.name, 'migration.sql')))
+    .map((entry) => entry.name)
+    .sort()
+    .map((name) => {
+      const sql = readFileSync(join(migrationsDir, name, 'migration.sql'), 'utf8');
+      return { name, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+    });
+}
+
+const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/**
+ * Applies pending migrations offline, each in its own transaction, recording them in a
+ * `_prisma_migrations` table of the same shape Prisma uses, so `prisma migrate deploy` agrees
+ * with it on a machine that has Prisma's engines. The table lives in the service's own schema.
+ * Returns the names applied now.
+ */
+export async function migrate(
+  sql: SqlClient,
+  options: { migrationsDir: string; schema: string },
+): Promise<string[]> {
+  const schema = quoteIdent(options.schema);
+  const table = `${schema}."_prisma_migrations"`;
+  const applied: string[] = [];
+  await sql.transaction(async (tx) => {
+    // Replicas starting together take turns; the lock is released at commit.
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`huijie-migrate:${options.schema}`]);
+    await tx.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await tx.query(`CREATE TABLE IF NOT EXISTS ${table} (
+      id VARCHAR(36) PRIMARY KEY NOT NULL,
+      checksum VARCHAR(64) NOT NULL,
+      finished_at TIMESTAMPTZ,
+      migration_name VARCHAR(255) NOT NULL,
+      logs TEXT,
+      rolled_back_at TIMESTAMPTZ,
+      started_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+      applied_steps_count INTEGER NOT NULL DEFAULT 0
+    )`);
+    const done = await tx.query<{ migration_name: string; checksum: string }>(
+      `SELECT migration_name, checksum FROM ${table} WHERE rolled_back_at IS NULL AND finished_at IS NOT NULL`,
+    );
+    const known = new Map(done.rows.map((row) => [row.migration_name, row.checksum]));
+    for (const migration of readMigrations(options.migrationsDir)) {
+      const checksum = known.get(migration.name);
+      if (checksum !== undefined) {
+        if (checksum !== migration.checksum) {
+          throw new Error(`migration ${migration.name} was edited after it was applied (checksum differs)`);
+        }
+        continue;
+      }
+      await tx.query(`SET LOCAL search_path TO ${schema}`);
+      await execScript(tx, migration.sql);
+      await tx.query(
+        `INSERT INTO ${table} (id, checksum, finished_at, migration_name, applied_steps_count) VALUES ($1, $2, now(), $3, 1)`,
+        [randomUUID(), migration.checksum, migration.name],
+      );
+      applied.push(migration.name);
+    }
+  });
+  return applied;
+}
+
+/** Runs a multi-statement script: statements split on `;` at line ends (Prisma writes one per line block). */
+async function execScript(tx: { query: (text: string) => Promise<unknown> }, script: string): Promise<void> {
+  const statements = script
+    .split(/;\s*$/m)
+    .map((statement) =>
+      statement
+        .split('\n')
+        .filter((line) => !line.trim().startsWith('--'))
+        .join('\n')
+        .trim(),
+    )
+    .filter((statement) => statement.length > 0);
+  for (const statement of statements) await tx.query(statement);
+}

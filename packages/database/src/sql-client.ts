@@ -1,0 +1,70 @@
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+
+export interface QueryResult<T> {
+  rows: T[];
+}
+
+/** What a transaction body can do: queries on the transaction's connection. */
+export interface SqlExecutor {
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<QueryResult<T>>;
+}
+
+/**
+ * The one SQL interface infrastructure code uses (the event log, migrations, readiness checks),
+ * so the same code runs on PostgreSQL and on embedded PostgreSQL.
+ */
+export interface SqlClient extends SqlExecutor {
+  readonly kind: 'postgres' | 'pglite';
+  transaction<T>(body: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export function postgresClient(connectionString: string, options: { max?: number } = {}): SqlClient {
+  const pool = new pg.Pool({ connectionString, max: options.max ?? 10 });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  return {
+    kind: 'postgres',
+    query: async <T>(text: string, params?: unknown[]) =>
+      (await pool.query(text, params)) as unknown as QueryResult<T>,
+    async transaction(body) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await body({
+          query: async <T>(text: string, params?: unknown[]) =>
+            (await client.query(text, params)) as unknown as QueryResult<T>,
+        });
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+/** Wraps an open PGlite database (shared with Prisma in standalone mode, so it is not owned here). */
+export function pgliteClient(db: PGlite, options: { owned?: boolean } = {}): SqlClient {
+  return {
+    kind: 'pglite',
+    query: async (text, params) => db.query(text, params),
+    transaction: (body) =>
+      db.transaction((tx) => body({ query: async (text, params) => tx.query(text, params) })),
+    close: async () => {
+      if (options.owned) await db.close();
+    },
+  };
+}
+
+/** Opens (creating on first use) an embedded PostgreSQL data directory; `memory://` for a throwaway one. */
+export async function openPglite(dataDir: string): Promise<PGlite> {
+  const db = await PGlite.create(dataDir);
+  await db.waitReady;
+  return db;
+}

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { catalogue, type EventName, type EventOf } from '@huijie/contracts/catalogue.ts';
+import { type CloudEventAttributes, toHeaders } from '@huijie/contracts/cloudevents.ts';
+import { defaultPartitions } from '@huijie/contracts/topics.ts';
+import type { Engine, EngineSubscription } from './engine.ts';
+import { type BusObserver, type HandlerMap, type RetryPolicy, runMessage } from './runner.ts';
+
+export interface OutgoingEvent<N extends EventName = EventName> {
+  name: N;
+  data: EventOf<N>;
+  /** Partition key: the dispute or case id, so one dispute's events stay in order. */
+  key: string;
+  /** Defaults to the event's own topic. */
+  topic?: string;
+  /** CloudEvents id; a deterministic one lets consumers deduplicate a re-publish. Random by default. */
+  id?: string;
+  correlationId?: string;
+  time?: string;
+}
+
+export interface SubscribeOptions {
+  group: string;
+  topics: string[];
+  handlers: HandlerMap;
+  retry?: Partial<RetryPolicy>;
+}
+
+export interface EventBus {
+  readonly engine: Engine;
+  /** Durable when it resolves: only then may a caller be told "accepted". */
+  publish(events: OutgoingEvent[]): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<EngineSubscription>;
+  ensureTopics(topics: string[], partitions?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const defaultRetry: RetryPolicy = { attempts: 5, initialDelayMs: 200, maxDelayMs: 10_000 };
+
+export function createEventBus(
+  engine: Engine,
+  options: { source: string; observer?: BusObserver; retry?: Partial<RetryPolicy> },
+): EventBus {
+  const subscriptions = new Set<EngineSubscription>();
+  return {
+    engine,
+    async publish(events) {
+      await engine.produce(
+        events.map((event) => {
+          const entry = catalogue[event.name];
+          // Validating on the way out keeps a bad event from ever reaching a consumer.
+          const data = entry.schema.parse(event.data);
+          const attrs: CloudEventAttributes = {
+            id: event.id ?? randomUUID(),
+            type: entry.type,
+            source: options.source,
+            time: event.time ?? new Date().toISOString(),
+            subject: event.key,
+          };
+          if (event.correlationId) attrs.correlationId = event.correlationId;
+          return {
+            topic: event.topic ?? event.name,
+            key: event.key,
+            value: Buffer.from(JSON.stringify(data)),
+            headers: toHeaders(attrs),
+          };
+        }),
+      );
+    },
+    async subscribe({ group, topics, handlers, retry }) {
+      const policy = { ...defaultRetry, ...options.retry, ...retry };
+      const subscription = await engine.consume(group, topics, (message, ctx) =>
+        runMessage(message, ctx, { group, handlers, retry: policy, engine, observer: options.observer }),
+      );
+      subscriptions.add(subscription);
+      return {
+        async stop() {
+          subscriptions.delete(subscription);
+          await subscription.stop();
+        },
+      };
+    },
+    ensureTopics: (topics, partitions = defaultPartitions) => engine.ensureTopics(topics, partitions),
+    async close() {
+      await Promise.all([...subscriptions].map((subscription) => subscription.stop()));
+      subscriptions.clear();
+      await engine.close();
+    },
+  };
+}

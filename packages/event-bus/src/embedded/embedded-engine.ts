@@ -1,0 +1,297 @@
+import { EventEmitter } from 'node:events';
+import { defaultPartitions } from '@huijie/contracts/topics.ts';
+import type { SqlClient } from '@huijie/database/sql-client.ts';
+import type { Engine, EngineSubscription, RawHandler, RawMessage, RawRecord } from '../engine.ts';
+import { partitionFor } from './partitioner.ts';
+
+/**
+ * The embedded engine: a durable, partitioned log in PostgreSQL (PGlite in standalone mode),
+ * with per-group committed offsets, so the standalone platform keeps the guarantees of Kafka
+ * that the services rely on — at-least-once, per-key order, resume after a crash — without a
+ * broker. Groups are coordinated inside this process: it is for one process, not a cluster.
+ */
+export function createEmbeddedEngine(sql: SqlClient, options: { pollIntervalMs?: number } = {}): Engine {
+  const pollIntervalMs = options.pollIntervalMs ?? 250;
+  const appended = new EventEmitter().setMaxListeners(0);
+  const partitionCounts = new Map<string, number>();
+  const groups = new Map<string, Group>();
+  const closing = new AbortController();
+  let ready: Promise<void> | undefined;
+
+  function init(): Promise<void> {
+    ready ??= sql
+      .transaction(async (tx) => {
+        await tx.query('CREATE SCHEMA IF NOT EXISTS bus');
+        await tx.query(`CREATE TABLE IF NOT EXISTS bus.partitions (
+          topic TEXT NOT NULL, partition INT NOT NULL, next_offset BIGINT NOT NULL DEFAULT 0,
+          PRIMARY KEY (topic, partition))`);
+        await tx.query(`CREATE TABLE IF NOT EXISTS bus.messages (
+          topic TEXT NOT NULL, partition INT NOT NULL, "offset" BIGINT NOT NULL,
+          key TEXT NOT NULL, value BYTEA NOT NULL, headers JSONB NOT NULL,
+          appended_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+          PRIMARY KEY (topic, partition, "offset"))`);
+        await tx.query(`CREATE TABLE IF NOT EXISTS bus.offsets (
+          group_id TEXT NOT NULL, topic TEXT NOT NULL, partition INT NOT NULL, next_offset BIGINT NOT NULL,
+          PRIMARY KEY (group_id, topic, partition))`);
+      })
+      .catch((error) => {
+        ready = undefined;
+        throw error;
+      });
+    return ready;
+  }
+
+  async function partitionsOf(topic: string, create: number = defaultPartitions): Promise<number> {
+    const known = partitionCounts.get(topic);
+    if (known) return known;
+    await init();
+    // Like a broker with auto-create on: the first writer or reader of a topic creates it.
+    await sql.query(
+      `INSERT INTO bus.partitions (topic, partition) SELECT $1, p FROM generate_series(0, $2::int - 1) p
+       ON CONFLICT DO NOTHING`,
+      [topic, create],
+    );
+    const { rows } = await sql.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM bus.partitions WHERE topic = $1',
+      [topic],
+    );
+    const count = rows[0]!.n;
+    partitionCounts.set(topic, count);
+    return count;
+  }
+
+  async function produce(records: RawRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const placed = new Map<string, { topic: string; partition: number; records: RawRecord[] }>();
+    for (const record of records) {
+      const partition = partitionFor(record.key, await partitionsOf(record.topic));
+      const id = `${record.topic}\u0000${partition}`;
+      const slot = placed.get(id) ?? { topic: record.topic, partition, records: [] };
+      slot.records.push(record);
+      placed.set(id, slot);
+    }
+    await sql.transaction(async (tx) => {
+      for (const { topic, partition, records: slotRecords } of placed.values()) {
+        // The row lock on the partition serialises writers, so offsets are gap-free and ordered.
+        const { rows } = await tx.query<{ next_offset: string }>(
+          `UPDATE bus.partitions SET next_offset = next_offset + $3
+           WHERE topic = $1 AND partition = $2 RETURNING next_offset::text`,
+          [topic, partition, slotRecords.length],
+        );
+        const first = BigInt(rows[0]!.next_offset) - BigInt(slotRecords.length);
+        const params: unknown[] = [];
+        const values = slotRecords.map((record, i) => {
+          params.push(
+            topic,
+            partition,
+            String(first + BigInt(i)),
+            record.key,
+            record.value,
+            JSON.stringify(record.headers),
+          );
+          const n = i * 6;
+          return `($${n + 1}, $${n + 2}, $${n + 3}::bigint, $${n + 4}, $${n + 5}, $${n + 6}::jsonb)`;
+        });
+        await tx.query(
+          `INSERT INTO bus.messages (topic, partition, "offset", key, value, headers) VALUES ${values.join(', ')}`,
+          params,
+        );
+      }
+    });
+    for (const { topic } of placed.values()) appended.emit(topic);
+  }
+
+  function groupOf(id: string): Group {
+    let group = groups.get(id);
+    if (!group) {
+      group = new Group(id);
+      groups.set(id, group);
+    }
+    return group;
+  }
+
+  function waitForAppend(topic: string, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        appended.off(topic, done);
+        signal.removeEventListener('abort', done);
+        closing.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, pollIntervalMs);
+      appended.once(topic, done);
+      signal.addEventListener('abort', done, { once: true });
+      closing.signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  /** Reads one partition for one group, in order, handing each message to the member it is assigned to. */
+  async function runPartition(
+    group: Group,
+    topic: string,
+    partition: number,
+    stop: AbortSignal,
+  ): Promise<void> {
+    const { rows: committed } = await sql.query<{ next_offset: string }>(
+      'SELECT next_offset::text FROM bus.offsets WHERE group_id = $1 AND topic = $2 AND partition = $3',
+      [group.id, topic, partition],
+    );
+    let next = BigInt(committed[0]?.next_offset ?? '0');
+    while (!stop.aborted && !closing.signal.aborted) {
+      const { rows } = await sql.query<{
+        position: string;
+        key: string;
+        value: Uint8Array;
+        headers: unknown;
+      }>(
+        `SELECT m."offset"::text AS position, m.key, m.value, m.headers FROM bus.messages m
+         WHERE m.topic = $1 AND m.partition = $2 AND m."offset" >= $3::bigint ORDER BY m."offset" LIMIT 100`,
+        [topic, partition, String(next)],
+      );
+      if (rows.length === 0) {
+        await waitForAppend(topic, stop);
+        continue;
+      }
+      for (const row of rows) {
+        const member = group.assigned(topic, partition);
+        if (!member || stop.aborted) break;
+        const headers = typeof row.headers === 'string' ? JSON.parse(row.headers) : row.headers;
+        const message: RawMessage = {
+          topic,
+          partition,
+          offset: row.position,
+          key: row.key,
+          value: Buffer.from(row.value),
+          headers: headers as Record<string, string>,
+        };
+        try {
+          await member.deliver(message);
+        } catch {
+          // The runner throws only when it could not dead-letter or the member is stopping:
+          // leave the offset uncommitted and read the same message again.
+          await new Promise((resolve) => setTimeout(resolve, member.stopping ? 0 : 1_000));
+          break;
+        }
+        next = BigInt(row.position) + 1n;
+        await sql.query(
+          `INSERT INTO bus.offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, $4::bigint)
+           ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset`,
+          [group.id, topic, partition, String(next)],
+        );
+      }
+    }
+  }
+
+  class Group {
+    readonly members: Member[] = [];
+    private readonly workers = new Map<string, { stop: AbortController; done: Promise<void> }>();
+    constructor(readonly id: string) {}
+
+    /** Kafka's round-robin idea, in one process: partition p goes to the (p mod n)-th member reading the topic. */
+    assigned(topic: string, partition: number): Member | undefined {
+      const readers = this.members.filter((member) => member.topics.includes(topic) && !member.stopping);
+      return readers[partition % Math.max(readers.length, 1)];
+    }
+
+    async join(member: Member): Promise<void> {
+      this.members.push(member);
+      for (const topic of member.topics) {
+        const count = await partitionsOf(topic);
+        for (let partition = 0; partition < count; partition++) {
+          const id = `${topic}\u0000${partition}`;
+          if (this.workers.has(id)) continue;
+          const stop = new AbortController();
+          const done = runPartition(this, topic, partition, stop.signal).catch(() => {});
+          this.workers.set(id, { stop, done });
+        }
+      }
+    }
+
+    async leave(member: Member): Promise<void> {
+      member.stopping = true;
+      member.abort.abort();
+      await member.idle();
+      this.members.splice(this.members.indexOf(member), 1);
+      // Partitions nobody reads any more stop polling; a later join starts them again.
+      for (const [id, worker] of this.workers) {
+        const topic = id.split('\u0000')[0]!;
+        if (!this.members.some((m) => m.topics.includes(topic))) {
+          worker.stop.abort();
+          await worker.done;
+          this.workers.delete(id);
+        }
+      }
+    }
+  }
+
+  class Member {
+    stopping = false;
+    readonly abort = new AbortController();
+    private inFlight = new Set<Promise<void>>();
+    constructor(
+      readonly topics: string[],
+      private readonly handler: RawHandler,
+    ) {}
+
+    deliver(message: RawMessage): Promise<void> {
+      const work = this.handler(message, { heartbeat: async () => {}, signal: this.abort.signal });
+      this.inFlight.add(work);
+      const forget = () => this.inFlight.delete(work);
+      work.then(forget, forget);
+      return work;
+    }
+
+    async idle(): Promise<void> {
+      await Promise.allSettled([...this.inFlight]);
+    }
+  }
+
+  return {
+    name: 'embedded',
+    produce,
+
+    async consume(groupId, topics, handler): Promise<EngineSubscription> {
+      await init();
+      const group = groupOf(groupId);
+      const member = new Member(topics, handler);
+      await group.join(member);
+      let stopped: Promise<void> | undefined;
+      return {
+        stop: () => {
+          stopped ??= group.leave(member);
+          return stopped;
+        },
+      };
+    },
+
+    async ensureTopics(topics, partitions) {
+      for (const topic of topics) await partitionsOf(topic, partitions);
+    },
+
+    async committedOffsets(group, topic) {
+      await init();
+      const count = await partitionsOf(topic);
+      const { rows } = await sql.query<{ partition: number; next_offset: string }>(
+        'SELECT partition, next_offset::text FROM bus.offsets WHERE group_id = $1 AND topic = $2',
+        [group, topic],
+      );
+      const result = new Map<number, string>();
+      for (let partition = 0; partition < count; partition++) result.set(partition, '0');
+      for (const row of rows) result.set(row.partition, row.next_offset);
+      return result;
+    },
+
+    async ping() {
+      await sql.query('SELECT 1');
+    },
+
+    async close() {
+      for (const group of groups.values()) {
+        for (const member of [...group.members]) await group.leave(member);
+      }
+      closing.abort();
+      groups.clear();
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * What an engine (Kafka, or the embedded log) must do. Engines move bytes; everything about
+ * events — encoding, validation, retries, dead letters — lives once, above them, in the bus.
+ */
+export interface RawRecord {
+  topic: string;
+  key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+export interface RawMessage extends RawRecord {
+  partition: number;
+  /** Kafka offsets are int64: carried as decimal strings. */
+  offset: string;
+}
+
+export interface DeliveryContext {
+  /** Tells the engine the consumer is alive during a long handler (Kafka's session timeout). */
+  heartbeat(): Promise<void>;
+  /** Aborted when the subscription is stopping: a handler waiting to retry gives up instead of dead-lettering. */
+  signal: AbortSignal;
+}
+
+/** Called once per message; when it resolves, the message's offset may be committed. */
+export type RawHandler = (message: RawMessage, ctx: DeliveryContext) => Promise<void>;
+
+export interface EngineSubscription {
+  /** Stops fetching, waits for the message in flight, commits, leaves the group. */
+  stop(): Promise<void>;
+}
+
+export interface Engine {
+  readonly name: 'kafka' | 'embedded';
+  /** Resolves only once every record is durably written (Kafka: acks=all). */
+  produce(records: RawRecord[]): Promise<void>;
+  consume(group: string, topics: string[], handler: RawHandler): Promise<EngineSubscription>;
+  ensureTopics(topics: string[], partitions: number): Promise<void>;
+  /** Next offset to read per partition for a group (what a restart would resume from). */
+  committedOffsets(group: string, topic: string): Promise<Map<number, string>>;
+  /** Reachable and able to serve: used by /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,197 @@
+import { type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
+import type { Engine, EngineSubscription, RawHandler, RawRecord } from '../engine.ts';
+
+export interface KafkaEngineOptions {
+  brokers: string[];
+  clientId: string;
+  /**
+   * How long concurrent publishes wait to share one request. kafkajs sends each `send` on its
+   * own; under load, batching them is what keeps intake fast. No caller is answered before
+   * its records are acknowledged by the broker either way.
+   */
+  lingerMs?: number;
+  /** Partitions of one consumer processed at once (order is kept within each). */
+  partitionsConsumedConcurrently?: number;
+  /** How long the broker waits for a silent consumer before giving its partitions to others. */
+  sessionTimeoutMs?: number;
+  /** Called when a consumer has crashed beyond kafkajs's own restarts: the process should exit. */
+  onFatal?: (error: Error) => void;
+}
+
+interface Pending {
+  record: RawRecord;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+export function createKafkaEngine(options: KafkaEngineOptions): Engine {
+  const kafka = new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 5_000 },
+  });
+  const lingerMs = options.lingerMs ?? 2;
+  let producer: Producer | undefined;
+  let producerReady: Promise<Producer> | undefined;
+  let queue: Pending[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const consumers = new Set<Consumer>();
+  const admin = kafka.admin();
+  let adminReady: Promise<void> | undefined;
+
+  function getProducer(): Promise<Producer> {
+    producerReady ??= (async () => {
+      // Idempotent + acks=all: a broker-side retry never writes a record twice.
+      const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+      await p.connect();
+      producer = p;
+      return p;
+    })().catch((error) => {
+      producerReady = undefined;
+      throw error;
+    });
+    return producerReady;
+  }
+
+  function getAdmin(): Promise<void> {
+    adminReady ??= admin.connect().catch((error) => {
+      adminReady = undefined;
+      throw error;
+    });
+    return adminReady;
+  }
+
+  async function flush(): Promise<void> {
+    timer = undefined;
+    const batch = queue;
+    queue = [];
+    if (batch.length === 0) return;
+    const byTopic = new Map<string, Pending[]>();
+    for (const item of batch) {
+      const list = byTopic.get(item.record.topic) ?? [];
+      list.push(item);
+      byTopic.set(item.record.topic, list);
+    }
+    try {
+      const p = await getProducer();
+      await p.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, items]) => ({
+          topic,
+          messages: items.map(({ record }) => ({
+            key: record.key,
+            value: record.value,
+            headers: record.headers,
+          })),
+        })),
+      });
+      for (const item of batch) item.resolve();
+    } catch (error) {
+      for (const item of batch) item.reject(error as Error);
+    }
+  }
+
+  return {
+    name: 'kafka',
+    produce(records) {
+      if (records.length === 0) return Promise.resolve();
+      const written = records.map(
+        (record) =>
+          new Promise<void>((resolve, reject) => {
+            queue.push({ record, resolve, reject });
+          }),
+      );
+      if (lingerMs <= 0) void flush();
+      else timer ??= setTimeout(() => void flush(), lingerMs);
+      return Promise.all(written).then(() => undefined);
+    },
+
+    async consume(group, topics, handler: RawHandler): Promise<EngineSubscription> {
+      const consumer = kafka.consumer({
+        groupId: group,
+        sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+        heartbeatInterval: Math.min(3_000, (options.sessionTimeoutMs ?? 30_000) / 3),
+      });
+      const abort = new AbortController();
+      consumers.add(consumer);
+      consumer.on(consumer.events.CRASH, (event) => {
+        const { error, restart } = event.payload as { error: Error; restart: boolean };
+        // kafkajs restarts on retriable errors by itself; anything else leaves a live process consuming nothing.
+        if (!restart && !abort.signal.aborted) options.onFatal?.(error);
+      });
+      await consumer.connect();
+      // A new group starts at the beginning: nothing published before its first start is skipped.
+      await consumer.subscribe({ topics, fromBeginning: true });
+      await consumer.run({
+        // Commit often: what a crash replays is bounded by this, and handlers are idempotent anyway.
+        // kafkajs commits resolved offsets on these triggers, and always on stop.
+        autoCommit: true,
+        autoCommitInterval: 500,
+        autoCommitThreshold: 100,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
+        eachMessage: async ({ topic, partition, message, heartbeat }) => {
+          const headers: Record<string, string> = {};
+          for (const [name, value] of Object.entries(message.headers ?? {})) {
+            if (value !== undefined) headers[name] = Array.isArray(value) ? String(value[0]) : String(value);
+          }
+          await handler(
+            {
+              topic,
+              partition,
+              offset: message.offset,
+              key: message.key?.toString('utf8') ?? '',
+              value: message.value ?? Buffer.alloc(0),
+              headers,
+            },
+            { heartbeat, signal: abort.signal },
+          );
+        },
+      });
+      return {
+        async stop() {
+          abort.abort();
+          // disconnect() waits for the message in flight, commits resolved offsets, leaves the group.
+          await consumer.disconnect();
+          consumers.delete(consumer);
+        },
+      };
+    },
+
+    async ensureTopics(topics, partitions) {
+      await getAdmin();
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((topic) => !existing.has(topic));
+      if (missing.length === 0) return;
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: -1 })),
+      });
+    },
+
+    async committedOffsets(group, topic) {
+      await getAdmin();
+      const [entry] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+      const result = new Map<number, string>();
+      for (const { partition, offset } of entry?.partitions ?? []) {
+        // Kafka says -1 for "nothing committed": the group would start at the log's beginning.
+        result.set(partition, offset === '-1' ? '0' : offset);
+      }
+      return result;
+    },
+
+    async ping() {
+      await getAdmin();
+      await admin.describeCluster();
+    },
+
+    async close() {
+      if (timer) clearTimeout(timer);
+      await flush();
+      await Promise.all([...consumers].map((consumer) => consumer.disconnect()));
+      consumers.clear();
+      await producer?.disconnect();
+      if (adminReady) await admin.disconnect();
+    },
+  };
+}

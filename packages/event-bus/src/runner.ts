@@ -1,0 +1,177 @@
+import { catalogue, type EventName, type EventOf, eventNameOfType } from '@huijie/contracts/catalogue.ts';
+import { dlqHeaders, fromHeaders } from '@huijie/contracts/cloudevents.ts';
+import { deadLetterTopic } from '@huijie/contracts/topics.ts';
+import type { DeliveryContext, Engine, RawMessage } from './engine.ts';
+
+export interface HandlerContext {
+  eventId: string;
+  key: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  time: string;
+  correlationId: string | undefined;
+  /** 1 on first delivery to the handler, counting up with each retry. */
+  attempt: number;
+  signal: AbortSignal;
+}
+
+export type Handler<N extends EventName> = (event: EventOf<N>, ctx: HandlerContext) => Promise<void>;
+export type HandlerMap = { [N in EventName]?: Handler<N> };
+
+export interface RetryPolicy {
+  /** Handler attempts before the message is dead-lettered. */
+  attempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** Throw from a handler when retrying cannot help (the event contradicts the state): dead-letter at once. */
+export class PermanentError extends Error {
+  override name = 'PermanentError';
+}
+
+export interface DeadLetterInfo {
+  group: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  reason: string;
+  attempts: number;
+}
+
+export interface BusObserver {
+  handled?(info: { group: string; topic: string; event: EventName; ms: number }): void;
+  retried?(info: { group: string; topic: string; attempt: number; error: string }): void;
+  deadLettered?(info: DeadLetterInfo): void;
+}
+
+type Outcome = { ok: true } | { ok: false; reason: string; attempts: number };
+
+/**
+ * The one place a consumed message becomes work: parse → validate → handle → bounded retry →
+ * dead letter. It never throws for a bad message or a failing handler, so a partition always
+ * moves on; it throws only when it could not park the message (the engine then redelivers)
+ * or when the subscription is stopping mid-retry (the offset stays uncommitted).
+ */
+export async function runMessage(
+  message: RawMessage,
+  delivery: DeliveryContext,
+  deps: {
+    group: string;
+    handlers: HandlerMap;
+    retry: RetryPolicy;
+    engine: Engine;
+    observer?: BusObserver | undefined;
+  },
+): Promise<void> {
+  const outcome = await evaluate(message, delivery, deps);
+  if (outcome.ok) return;
+  const info: DeadLetterInfo = {
+    group: deps.group,
+    topic: message.topic,
+    partition: message.partition,
+    offset: message.offset,
+    reason: outcome.reason,
+    attempts: outcome.attempts,
+  };
+  await deps.engine.produce([
+    {
+      topic: deadLetterTopic(message.topic),
+      key: message.key,
+      value: message.value,
+      headers: {
+        ...message.headers,
+        [dlqHeaders.topic]: message.topic,
+        [dlqHeaders.partition]: String(message.partition),
+        [dlqHeaders.offset]: message.offset,
+        [dlqHeaders.group]: deps.group,
+        [dlqHeaders.error]: outcome.reason.slice(0, 2000),
+        [dlqHeaders.attempts]: String(outcome.attempts),
+        [dlqHeaders.failedAt]: new Date().toISOString(),
+      },
+    },
+  ]);
+  deps.observer?.deadLettered?.(info);
+}
+
+async function evaluate(
+  message: RawMessage,
+  delivery: DeliveryContext,
+  deps: { group: string; handlers: HandlerMap; retry: RetryPolicy; observer?: BusObserver | undefined },
+): Promise<Outcome> {
+  const header = fromHeaders(message.headers);
+  if (!header.ok)
+    return { ok: false, reason: `header ${header.problem.field}: ${header.problem.reason}`, attempts: 0 };
+  const name = eventNameOfType(header.attrs.type);
+  if (!name) return { ok: false, reason: `ce_type: unknown event type ${header.attrs.type}`, attempts: 0 };
+  const handler = deps.handlers[name] as Handler<typeof name> | undefined;
+  // A topic may carry events this consumer does not care about: that is not a failure.
+  if (!handler) return { ok: true };
+
+  let json: unknown;
+  try {
+    json = JSON.parse(message.value.toString('utf8'));
+  } catch (error) {
+    return { ok: false, reason: `body: not JSON (${(error as Error).message})`, attempts: 0 };
+  }
+  const parsed = catalogue[name].schema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`,
+    );
+    return { ok: false, reason: `body: invalid ${name}: ${issues.join('; ')}`, attempts: 0 };
+  }
+
+  for (let attempt = 1; ; attempt++) {
+    const started = performance.now();
+    try {
+      await handler(parsed.data as never, {
+        eventId: header.attrs.id,
+        key: message.key,
+        topic: message.topic,
+        partition: message.partition,
+        offset: message.offset,
+        time: header.attrs.time,
+        correlationId: header.attrs.correlationId,
+        attempt,
+        signal: delivery.signal,
+      });
+      deps.observer?.handled?.({
+        group: deps.group,
+        topic: message.topic,
+        event: name,
+        ms: performance.now() - started,
+      });
+      return { ok: true };
+    } catch (error) {
+      const reason = `handler: ${(error as Error)?.message ?? String(error)}`;
+      if (error instanceof PermanentError || attempt >= deps.retry.attempts)
+        return { ok: false, reason, attempts: attempt };
+      deps.observer?.retried?.({ group: deps.group, topic: message.topic, attempt, error: reason });
+      await sleep(backoff(attempt, deps.retry), delivery.signal);
+      await delivery.heartbeat();
+    }
+  }
+}
+
+/** Exponential backoff with jitter, so many failing consumers do not retry in lockstep. */
+export function backoff(attempt: number, policy: RetryPolicy): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (attempt - 1));
+  return Math.round(ceiling * (0.5 + Math.random() * 0.5));
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new Error('subscription stopping'));
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new Error('subscription stopping'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

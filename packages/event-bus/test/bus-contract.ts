@@ -1,0 +1,348 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { dlqHeaders } from '@huijie/contracts/cloudevents.ts';
+import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import { deadLetterTopic } from '@huijie/contracts/topics.ts';
+import { eventually, uniqueName } from '@huijie/testing/servers.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createEventBus, type EventBus } from '../src/bus.ts';
+import type { Engine, RawMessage } from '../src/engine.ts';
+import { type EngineSpec, openEngine } from './engines.ts';
+
+const fastRetry = { attempts: 3, initialDelayMs: 10, maxDelayMs: 50 };
+
+function intake(sourceRef: string, key = randomUUID()): DisputeReceivedV1 {
+  return {
+    disputeId: key,
+    channel: 'hotline_12345',
+    sourceRef,
+    revision: 1,
+    receivedAt: '2024-08-24T09:00:00+08:00',
+    content: `report ${sourceRef}`,
+    location: { address: '龙岩市新罗区江山镇' },
+    parties: [],
+    attachments: [],
+  };
+}
+
+/** Collects the raw messages of a topic (e.g. a dead-letter topic) with a plain engine consumer. */
+async function collectRaw(
+  engine: Engine,
+  topic: string,
+): Promise<{ messages: RawMessage[]; stop: () => Promise<void> }> {
+  const messages: RawMessage[] = [];
+  const subscription = await engine.consume(uniqueName('raw'), [topic], async (message) => {
+    messages.push(message);
+  });
+  return { messages, stop: () => subscription.stop() };
+}
+
+/**
+ * The behaviour every engine must have. Each test uses its own topics and groups, so the
+ * suite runs against one shared broker or database.
+ */
+export function busContractSuite(label: string, spec: () => EngineSpec) {
+  describe(`EventBus contract: ${label}`, () => {
+    const open: EventBus[] = [];
+    const children: ChildProcess[] = [];
+    async function newBus(): Promise<EventBus> {
+      const bus = createEventBus(await openEngine(spec()), { source: '/test/contract', retry: fastRetry });
+      open.push(bus);
+      return bus;
+    }
+    async function closeBus(bus: EventBus) {
+      open.splice(open.indexOf(bus), 1);
+      await bus.close();
+    }
+    afterEach(async () => {
+      for (const child of children.splice(0)) child.kill('SIGKILL');
+      await Promise.all(open.splice(0).map((bus) => bus.close()));
+    });
+
+    it('delivers every published event, in order per key', async () => {
+      const bus = await newBus();
+      const topic = uniqueName('t-order');
+      await bus.ensureTopics([topic], 3);
+      const keys = [randomUUID(), randomUUID(), randomUUID()];
+      const events = Array.from({ length: 60 }, (_, i) => ({ key: keys[i % 3]!, seq: i }));
+      // Published in several calls, as concurrent requests would.
+      for (let i = 0; i < events.length; i += 10) {
+        await bus.publish(
+          events.slice(i, i + 10).map(({ key, seq }) => ({
+            name: 'dispute.intake.v1' as const,
+            key,
+            topic,
+            data: intake(String(seq), key),
+          })),
+        );
+      }
+      const seen = new Map<string, number[]>();
+      await bus.subscribe({
+        group: uniqueName('g'),
+        topics: [topic],
+        handlers: {
+          'dispute.intake.v1': async (event, ctx) => {
+            seen.set(ctx.key, [...(seen.get(ctx.key) ?? []), Number(event.sourceRef)]);
+          },
+        },
+      });
+      await eventually(() => [...seen.values()].flat().length >= 60, { what: '60 events' });
+      for (const key of keys) {
+        const expected = events.filter((e) => e.key === key).map((e) => e.seq);
+        expect(seen.get(key)).toEqual(expected);
+      }
+    });
+
+    it('shares partitions between two consumers of one group, while another group sees everything', async () => {
+      const bus = await newBus();
+      const topic = uniqueName('t-groups');
+      await bus.ensureTopics([topic], 4);
+      const group = uniqueName('shared');
+      const byMember: string[][] = [[], []];
+      const other: string[] = [];
+      for (const member of [0, 1]) {
+        await bus.subscribe({
+          group,
+          topics: [topic],
+          handlers: { 'dispute.intake.v1': async (event) => void byMember[member]!.push(event.sourceRef) },
+        });
+      }
+      await bus.subscribe({
+        group: uniqueName('other'),
+        topics: [topic],
+        handlers: { 'dispute.intake.v1': async (event) => void other.push(event.sourceRef) },
+      });
+      // Let the group settle before publishing, so the work is split rather than taken by the first joiner.
+      await new Promise((resolve) => setTimeout(resolve, spec().kind === 'kafka' ? 4_000 : 100));
+      const refs = Array.from({ length: 80 }, (_, i) => `r${i}`);
+      await bus.publish(
+        refs.map((ref) => ({
+          name: 'dispute.intake.v1' as const,
+          key: randomUUID(),
+          topic,
+          data: intake(ref),
+        })),
+      );
+      await eventually(() => byMember[0]!.length + byMember[1]!.length >= 80 && other.length >= 80, {
+        what: 'both groups to finish',
+        timeoutMs: 40_000,
+      });
+      expect([...byMember[0]!, ...byMember[1]!].sort()).toEqual([...refs].sort());
+      expect(byMember[0]!.length).toBeGreaterThan(0);
+      expect(byMember[1]!.length).toBeGreaterThan(0);
+      expect([...other].sort()).toEqual([...refs].sort());
+    });
+
+    it('after a graceful stop, a restart resumes from the committed offset and redelivers nothing', async () => {
+      const topic = uniqueName('t-restart');
+      const group = uniqueName('g');
+      const first = await newBus();
+      await first.ensureTopics([topic], 1);
+      const key = randomUUID();
+      const publish = (bus: EventBus, from: number, to: number) =>
+        bus.publish(
+          Array.from({ length: to - from }, (_, i) => ({
+            name: 'dispute.intake.v1' as const,
+            key,
+            topic,
+            data: intake(String(from + i), key),
+          })),
+        );
+      await publish(first, 0, 5);
+      const seenFirst: string[] = [];
+      const sub = await first.subscribe({
+        group,
+        topics: [topic],
+        handlers: { 'dispute.intake.v1': async (event) => void seenFirst.push(event.sourceRef) },
+      });
+      await eventually(() => seenFirst.length === 5, { what: 'first five' });
+      await sub.stop();
+      expect(await first.engine.committedOffsets(group, topic)).toEqual(new Map([[0, '5']]));
+      await publish(first, 5, 10);
+      await closeBus(first);
+
+      const second = await newBus();
+      const seenSecond: { ref: string; offset: string }[] = [];
+      await second.subscribe({
+        group,
+        topics: [topic],
+        handlers: {
+          'dispute.intake.v1': async (event, ctx) =>
+            void seenSecond.push({ ref: event.sourceRef, offset: ctx.offset }),
+        },
+      });
+      await eventually(() => seenSecond.length >= 5, { what: 'the last five' });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(seenSecond.map((s) => s.ref)).toEqual(['5', '6', '7', '8', '9']);
+      expect(seenSecond[0]!.offset).toBe('5');
+    });
+
+    it('after a kill -9 mid-handler, the unacknowledged message is delivered again and nothing is lost', async () => {
+      const topic = uniqueName('t-crash');
+      const group = uniqueName('g');
+      const setup = await newBus();
+      await setup.ensureTopics([topic], 1);
+      const key = randomUUID();
+      const refs = ['0', '1', '2', '3', '4', 'hang', '6', '7'];
+      await setup.publish(
+        refs.map((ref) => ({ name: 'dispute.intake.v1' as const, key, topic, data: intake(ref, key) })),
+      );
+      // The embedded engine's PGlite is single-process: hand the data directory to the child.
+      await closeBus(setup);
+
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', join(import.meta.dirname, 'crash-consumer.ts')],
+        {
+          env: { ...process.env, ENGINE_SPEC: JSON.stringify(spec()), GROUP: group, TOPIC: topic },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
+      children.push(child);
+      const lines: string[] = [];
+      createInterface({ input: child.stdout! }).on('line', (line) => lines.push(line));
+      await eventually(() => lines.includes('hanging 5'), {
+        what: 'the child to hang on offset 5',
+        timeoutMs: 40_000,
+      });
+      // Give the child's periodic commit a chance to run: the test must hold however much was committed.
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+
+      const after = await newBus();
+      const committed = Number((await after.engine.committedOffsets(group, topic)).get(0));
+      expect(committed).toBeLessThanOrEqual(5);
+      const redelivered: { ref: string; offset: number }[] = [];
+      await after.subscribe({
+        group,
+        topics: [topic],
+        handlers: {
+          'dispute.intake.v1': async (event, ctx) =>
+            void redelivered.push({ ref: event.sourceRef, offset: Number(ctx.offset) }),
+        },
+      });
+      await eventually(() => redelivered.some((r) => r.ref === '7'), {
+        what: 'the end of the log',
+        timeoutMs: 40_000,
+      });
+      expect(redelivered[0]!.offset).toBe(committed);
+      expect(redelivered.map((r) => r.ref)).toEqual(refs.slice(committed));
+    });
+
+    it('retries a failing handler with backoff, and commits once it succeeds', async () => {
+      const bus = await newBus();
+      const topic = uniqueName('t-retry');
+      const group = uniqueName('g');
+      await bus.ensureTopics([topic], 1);
+      const attempts: number[] = [];
+      await bus.subscribe({
+        group,
+        topics: [topic],
+        handlers: {
+          'dispute.intake.v1': async (_event, ctx) => {
+            attempts.push(ctx.attempt);
+            if (ctx.attempt < 3) throw new Error('database busy');
+          },
+        },
+      });
+      const dlq = await collectRaw(bus.engine, deadLetterTopic(topic));
+      await bus.publish([{ name: 'dispute.intake.v1', key: randomUUID(), topic, data: intake('flaky') }]);
+      await eventually(async () => (await bus.engine.committedOffsets(group, topic)).get(0) === '1', {
+        what: 'the commit',
+      });
+      expect(attempts).toEqual([1, 2, 3]);
+      expect(dlq.messages).toEqual([]);
+    });
+
+    it('dead-letters a poison message with its origin and error, and the partition moves on', async () => {
+      const bus = await newBus();
+      const topic = uniqueName('t-poison');
+      await bus.ensureTopics([topic], 1);
+      const dlq = await collectRaw(bus.engine, deadLetterTopic(topic));
+      const handled: string[] = [];
+      await bus.subscribe({
+        group: 'contract-poison',
+        topics: [topic],
+        handlers: {
+          'dispute.intake.v1': async (event) => {
+            if (event.sourceRef === 'poison') throw new Error('cannot route this');
+            handled.push(event.sourceRef);
+          },
+        },
+      });
+      const key = randomUUID();
+      const good = await buildRaw(bus, topic, key, intake('before', key));
+      const notJson = { ...good, value: Buffer.from('{not json') };
+      const invalid = { ...good, value: Buffer.from(JSON.stringify({ ...intake('x', key), content: '' })) };
+      await bus.engine.produce([good, notJson, invalid]);
+      await bus.publish([
+        { name: 'dispute.intake.v1', key, topic, data: intake('poison', key) },
+        { name: 'dispute.intake.v1', key, topic, data: intake('after', key) },
+      ]);
+      await eventually(() => handled.includes('after') && dlq.messages.length === 3, {
+        what: 'dead letters',
+      });
+      expect(handled).toEqual(['before', 'after']);
+      const [bad, wrong, poison] = dlq.messages;
+      expect(bad!.value.toString()).toBe('{not json');
+      expect(bad!.headers[dlqHeaders.error]).toMatch(/^body: not JSON/);
+      expect(wrong!.headers[dlqHeaders.error]).toMatch(/content/);
+      expect(poison!.key).toBe(key);
+      expect(JSON.parse(poison!.value.toString()).sourceRef).toBe('poison');
+      expect(poison!.headers).toMatchObject({
+        ce_type: 'cn.huijie.dispute.intake.v1',
+        [dlqHeaders.topic]: topic,
+        [dlqHeaders.partition]: '0',
+        [dlqHeaders.offset]: '3',
+        [dlqHeaders.group]: 'contract-poison',
+        [dlqHeaders.error]: 'handler: cannot route this',
+        [dlqHeaders.attempts]: '3',
+      });
+      await dlq.stop();
+    });
+
+    it('a graceful stop waits for the message in flight and commits it', async () => {
+      const bus = await newBus();
+      const topic = uniqueName('t-stop');
+      const group = uniqueName('g');
+      await bus.ensureTopics([topic], 1);
+      let started = false;
+      let finished = false;
+      const sub = await bus.subscribe({
+        group,
+        topics: [topic],
+        handlers: {
+          'dispute.intake.v1': async () => {
+            started = true;
+            await new Promise((resolve) => setTimeout(resolve, 800));
+            finished = true;
+          },
+        },
+      });
+      await bus.publish([{ name: 'dispute.intake.v1', key: randomUUID(), topic, data: intake('slow') }]);
+      await eventually(() => started, { what: 'the handler to start' });
+      await sub.stop();
+      expect(finished).toBe(true);
+      expect((await bus.engine.committedOffsets(group, topic)).get(0)).toBe('1');
+    });
+  });
+}
+
+/** A well-formed raw record, built the way the bus builds one, to be mutated into poison. */
+async function buildRaw(bus: EventBus, topic: string, key: string, data: DisputeReceivedV1) {
+  let captured: Parameters<Engine['produce']>[0][number] | undefined;
+  const capture = createEventBus(
+    {
+      ...bus.engine,
+      produce: async (records) => {
+        captured = records[0];
+      },
+    },
+    { source: '/test/contract' },
+  );
+  await capture.publish([{ name: 'dispute.intake.v1', key, topic, data }]);
+  return captured!;
+}
