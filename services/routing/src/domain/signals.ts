@@ -47,7 +47,7 @@ export function parseChineseCount(text: string): number | undefined {
 const AMOUNT = /(\d+(?:[,，]\d{3})*(?:\.\d+)?)\s*(亿|万)?(?:多|余)?\s*(元|块)?/g;
 // 20多名工人, 十余户, 三十多个村民 — the count of people named in the text.
 const PEOPLE =
-  /(\d+|[一二两三四五六七八九十百几]+)\s*(?:多|余|来)?\s*(?:名|个|位)?\s*(?:人|户|工人|工友|村民|农民工|业主|家庭|员工)/g;
+  /(\d+|[一二两三四五六七八九十百几]+)\s*(?:多|余|来)?\s*(?:名|个|位)?\s*(?:人|户|工人|工友|村民|农民工|业主|家庭|员工|家长|居民|学员|商户)/g;
 
 /** The largest amount of money the text names, in yuan. */
 export function largestAmount(text: string): number | undefined {
