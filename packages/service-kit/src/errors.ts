@@ -1,0 +1,87 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import type { z } from 'zod';
+
+export interface FieldProblem {
+  /** Dotted path into the request body, or a header/parameter name. */
+  field: string;
+  reason: string;
+}
+
+/** The one error body every Huijie endpoint answers with. */
+export interface ErrorBody {
+  error: { code: string; message: string; fields: FieldProblem[] };
+}
+
+/** A typed domain error: the one error handler turns it into HTTP with a stable code. */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fields: FieldProblem[] = [],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (fields: FieldProblem[], message = 'the request is not valid') =>
+  new AppError(400, 'invalid_request', message, fields);
+export const unauthorized = (reason: string, field?: string) =>
+  new AppError(401, 'unauthorized', reason, field ? [{ field, reason }] : []);
+export const forbidden = (reason: string) => new AppError(403, 'forbidden', reason);
+export const notFound = (what: string) => new AppError(404, 'not_found', `${what} not found`);
+export const unavailable = (reason: string, retryAfterSeconds = 5) =>
+  new AppError(503, 'unavailable', reason, [], { 'retry-after': String(retryAfterSeconds) });
+
+export function fieldsOf(error: z.ZodError): FieldProblem[] {
+  return error.issues.map((issue) => ({ field: issue.path.join('.') || '(body)', reason: issue.message }));
+}
+
+/** Parses with zod or throws a 400 that names every failing field. */
+export function parseOr400<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw badRequest(fieldsOf(result.error));
+  return result.data;
+}
+
+/** One error handler per app: domain errors keep their code; anything unexpected is a 500 that leaks nothing. */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+    if (error instanceof AppError) {
+      for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+      return reply
+        .status(error.status)
+        .send({
+          error: { code: error.code, message: error.message, fields: error.fields },
+        } satisfies ErrorBody);
+    }
+    const status = (error as FastifyError).statusCode;
+    if (status && status >= 400 && status < 500) {
+      // Fastify's own 4xx: malformed JSON, body too large, unsupported media type…
+      return reply.status(status).send({
+        error: {
+          code: (error as FastifyError).code?.toLowerCase() ?? 'bad_request',
+          message: error.message,
+          fields: [],
+        },
+      } satisfies ErrorBody);
+    }
+    request.log.error(
+      { err: { type: error.name, message: error.message, stack: error.stack } },
+      'request failed',
+    );
+    return reply
+      .status(500)
+      .send({ error: { code: 'internal', message: 'internal error', fields: [] } } satisfies ErrorBody);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({
+      error: {
+        code: 'not_found',
+        message: `no route ${request.method} ${request.url.split('?')[0]}`,
+        fields: [],
+      },
+    } satisfies ErrorBody),
+  );
+}

@@ -1,0 +1,68 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { installErrorHandler } from './errors.ts';
+import type { Metrics } from './metrics.ts';
+
+export interface ServiceAppOptions {
+  logger: Logger;
+  metrics: Metrics;
+  /** Named checks for /readyz: each throws when its dependency (broker, database) is unreachable. */
+  readiness: Record<string, () => Promise<unknown>>;
+  bodyLimit?: number;
+}
+
+/**
+ * The Fastify instance every service starts from: the one error shape, request ids, and
+ * /healthz (alive), /readyz (dependencies reachable) and /metrics (Prometheus).
+ * It never listens: only a service's main owns the process.
+ */
+export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    disableRequestLogging: true,
+    genReqId: () => crypto.randomUUID(),
+    return503OnClosing: true,
+  });
+  installErrorHandler(app);
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    options.metrics.httpDuration.observe(
+      { method: request.method, route, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    if (reply.statusCode >= 500)
+      request.log.warn({ route, status: reply.statusCode }, 'request answered 5xx');
+  });
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const checks: Record<string, string> = {};
+    await Promise.all(
+      Object.entries(options.readiness).map(async ([name, check]) => {
+        try {
+          await withTimeout(check(), 2_000);
+          checks[name] = 'ok';
+        } catch (error) {
+          checks[name] = (error as Error).message || 'unreachable';
+        }
+      }),
+    );
+    const ready = Object.values(checks).every((value) => value === 'ok');
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+  });
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', options.metrics.registry.contentType);
+    return options.metrics.registry.metrics();
+  });
+  return app;
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    work.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+    }),
+  ]);
+}

@@ -1,0 +1,41 @@
+import pino, { type Logger } from 'pino';
+
+/**
+ * Field names that hold personal data anywhere in a logged object. Redaction by name is the
+ * safety net; the first rule is that services log ids and outcomes, never a dispute's content.
+ */
+const personalFields = [
+  'name',
+  'phone',
+  'idNumber',
+  'mobile',
+  'applicant',
+  'caller',
+  'parties',
+  'content',
+  'address',
+];
+
+export const redactPaths = [
+  ...personalFields.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]),
+  'req.headers.authorization',
+  'req.headers["x-huijie-signature"]',
+];
+
+export function createLogger(options: { service: string; level?: string }): Logger {
+  return pino({
+    name: options.service,
+    level: options.level ?? 'info',
+    redact: { paths: redactPaths, censor: '[redacted]' },
+    // Request logs keep the route, never the query string: a query can carry a phone number.
+    serializers: {
+      req: (req: { method: string; routeOptions?: { url?: string }; url: string; id: string }) => ({
+        method: req.method,
+        route: req.routeOptions?.url ?? req.url.split('?')[0],
+        id: req.id,
+      }),
+    },
+  });
+}
+
+export type { Logger };

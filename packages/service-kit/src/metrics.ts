@@ -1,0 +1,43 @@
+import type { BusObserver } from '@huijie/event-bus/runner.ts';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+/** One registry per service instance (not the global one), so tests and standalone mode never collide. */
+export function createMetrics(service: string) {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  const httpDuration = new Histogram({
+    name: 'huijie_http_request_duration_seconds',
+    help: 'HTTP request duration by route and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const handlerDuration = new Histogram({
+    name: 'huijie_event_handler_duration_seconds',
+    help: 'Event handler latency by consumer group and topic',
+    labelNames: ['group', 'topic'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [registry],
+  });
+  const retries = new Counter({
+    name: 'huijie_event_handler_retries_total',
+    help: 'Handler attempts that failed and were retried',
+    labelNames: ['group', 'topic'],
+    registers: [registry],
+  });
+  const deadLetters = new Counter({
+    name: 'huijie_dead_letters_total',
+    help: 'Messages parked on a dead-letter topic',
+    labelNames: ['group', 'topic'],
+    registers: [registry],
+  });
+  const busObserver: BusObserver = {
+    handled: ({ group, topic, ms }) => handlerDuration.observe({ group, topic }, ms / 1000),
+    retried: ({ group, topic }) => retries.inc({ group, topic }),
+    deadLettered: ({ group, topic }) => deadLetters.inc({ group, topic }),
+  };
+  return { registry, httpDuration, busObserver };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,51 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { unauthorized } from './errors.ts';
+
+/** Headers of a signed push (hotline, court): who, when, and HMAC-SHA256 of `timestamp + "." + rawBody`. */
+export const signingHeaders = {
+  client: 'x-huijie-client',
+  timestamp: 'x-huijie-timestamp',
+  signature: 'x-huijie-signature',
+} as const;
+
+/** A signed request older or newer than this is rejected, so a captured request cannot be replayed later. */
+export const maxClockSkewSeconds = 300;
+
+export function sign(secret: string, timestamp: string, rawBody: string | Buffer): string {
+  return createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex');
+}
+
+/**
+ * Checks a signed request; throws a 401 that names what is wrong. `secretOf` returns the
+ * client's secret, or undefined for an unknown client.
+ */
+export function verifySignature(
+  headers: Record<string, string | string[] | undefined>,
+  rawBody: Buffer,
+  secretOf: (clientId: string) => string | undefined,
+  nowSeconds: number = Math.floor(Date.now() / 1000),
+): { clientId: string } {
+  const header = (name: string) => {
+    const value = headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const clientId = header(signingHeaders.client);
+  const timestamp = header(signingHeaders.timestamp);
+  const signature = header(signingHeaders.signature);
+  if (!clientId) throw unauthorized('missing client id', signingHeaders.client);
+  if (!timestamp) throw unauthorized('missing timestamp', signingHeaders.timestamp);
+  if (!signature) throw unauthorized('missing signature', signingHeaders.signature);
+  if (!/^\d{1,12}$/.test(timestamp))
+    throw unauthorized('timestamp must be unix seconds', signingHeaders.timestamp);
+  if (Math.abs(nowSeconds - Number(timestamp)) > maxClockSkewSeconds) {
+    throw unauthorized(`timestamp outside the ±${maxClockSkewSeconds} s window`, signingHeaders.timestamp);
+  }
+  const secret = secretOf(clientId);
+  if (secret === undefined) throw unauthorized('unknown client', signingHeaders.client);
+  const expected = Buffer.from(sign(secret, timestamp, rawBody), 'hex');
+  const given = /^[0-9a-f]{64}$/i.test(signature) ? Buffer.from(signature, 'hex') : Buffer.alloc(0);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw unauthorized('signature does not match the body', signingHeaders.signature);
+  }
+  return { clientId };
+}

@@ -1,0 +1,14 @@
+import { commonEnv, port } from '@huijie/service-kit/config.ts';
+import { z } from 'zod';
+
+export const casesConfigSchema = z.object({
+  CASES_PORT: port(8105),
+  HOST: commonEnv.HOST,
+  LOG_LEVEL: commonEnv.LOG_LEVEL,
+  KAFKA_BROKERS: commonEnv.KAFKA_BROKERS,
+  DATABASE_URL: commonEnv.DATABASE_URL,
+  /** Signs operators' bearer tokens; every replica must share it. */
+  JWT_SECRET: z.string().min(32, 'at least 32 characters'),
+});
+
+export type CasesConfig = z.infer<typeof casesConfigSchema>;

@@ -1,0 +1,87 @@
+import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import { uuidv5 } from '@huijie/contracts/ids.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+import { appendOutbox, type Tx } from '../outbox/outbox.ts';
+
+/** The case a dispute opens when it is the first report of its matter. */
+export function caseIdFor(disputeId: string): string {
+  return uuidv5(`case:${disputeId}`);
+}
+
+/**
+ * Records a dispute's report and opens its case at "received", once: the report's primary key
+ * (the dispute id) makes a second delivery — or the other topic's copy — change nothing.
+ * Returns the case id, and whether this call created the report.
+ */
+export async function openCase(
+  tx: Tx,
+  dispute: DisputeReceivedV1,
+): Promise<{ caseId: string; created: boolean }> {
+  const known = await tx.report.findUnique({
+    where: { disputeId: dispute.disputeId },
+    select: { caseId: true },
+  });
+  if (known) return { caseId: known.caseId, created: false };
+  const caseId = caseIdFor(dispute.disputeId);
+  const opened = await tx.case.createMany({
+    data: [{ id: caseId, status: 'received', channel: dispute.channel, title: dispute.title ?? null }],
+    skipDuplicates: true,
+  });
+  const reported = await tx.report.createMany({
+    data: [
+      {
+        disputeId: dispute.disputeId,
+        caseId,
+        channel: dispute.channel,
+        sourceRef: dispute.sourceRef,
+        revision: dispute.revision,
+        receivedAt: new Date(dispute.receivedAt),
+        content: dispute.content,
+        intake: dispute as unknown as Prisma.InputJsonValue,
+      },
+    ],
+    skipDuplicates: true,
+  });
+  if (reported.count === 0) return { caseId, created: false };
+  if (dispute.parties.length > 0) {
+    await tx.party.createMany({
+      data: dispute.parties.map((party) => ({
+        caseId,
+        disputeId: dispute.disputeId,
+        role: party.role,
+        kind: party.kind,
+        name: party.name ?? null,
+        phone: party.phone ?? null,
+        idNumber: party.idNumber ?? null,
+      })),
+    });
+  }
+  if (opened.count === 1) {
+    await tx.historyEntry.create({
+      data: {
+        caseId,
+        type: 'received',
+        actor: `channel:${dispute.channel}`,
+        detail: {
+          disputeId: dispute.disputeId,
+          sourceRef: dispute.sourceRef,
+          receivedAt: dispute.receivedAt,
+        },
+      },
+    });
+    await appendOutbox(tx, {
+      name: 'case.status.v1',
+      key: caseId,
+      data: {
+        caseId,
+        disputeIds: [dispute.disputeId],
+        status: 'received',
+        previousStatus: null,
+        occurredAt: new Date().toISOString(),
+        category: dispute.category ?? null,
+        divisionCode: dispute.location.divisionCode ?? null,
+      },
+    });
+  }
+  return { caseId, created: true };
+}

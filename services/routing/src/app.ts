@@ -1,0 +1,58 @@
+import { topics } from '@huijie/contracts/topics.ts';
+import type { EventBus } from '@huijie/event-bus/bus.ts';
+import type { EngineSubscription } from '@huijie/event-bus/engine.ts';
+import { createServiceApp } from '@huijie/service-kit/http-app.ts';
+import type { Logger } from '@huijie/service-kit/logger.ts';
+import type { Metrics } from '@huijie/service-kit/metrics.ts';
+import type { FastifyInstance } from 'fastify';
+import { assignmentFor } from './assign.ts';
+import type { Router } from './domain/router.ts';
+
+export interface RoutingDeps {
+  bus: EventBus;
+  router: Router;
+  logger: Logger;
+  metrics: Metrics;
+  now?: () => Date;
+}
+
+export const routingGroup = 'routing';
+
+/** Routing has no API of its own: health, readiness and metrics, and its consumer. */
+export function buildRoutingApp(deps: RoutingDeps): FastifyInstance {
+  const app = createServiceApp({
+    logger: deps.logger,
+    metrics: deps.metrics,
+    readiness: { broker: () => deps.bus.engine.ping() },
+  });
+  const now = deps.now ?? (() => new Date());
+  let subscription: EngineSubscription | undefined;
+  app.addHook('onReady', async () => {
+    subscription = await deps.bus.subscribe({
+      group: routingGroup,
+      topics: [topics.intake],
+      handlers: {
+        'dispute.intake.v1': async (dispute, ctx) => {
+          const event = assignmentFor(deps.router, dispute, now(), ctx.correlationId);
+          await deps.bus.publish([event]);
+          const { lead, triage, jurisdiction, category, trace } = event.data;
+          deps.logger.info(
+            {
+              disputeId: dispute.disputeId,
+              lead: lead?.code ?? null,
+              triage: triage?.divisionCode ?? null,
+              place: jurisdiction.resolution,
+              category,
+              rules: trace.rules.map((rule) => rule.id),
+            },
+            'dispute routed',
+          );
+        },
+      },
+    });
+  });
+  app.addHook('preClose', async () => {
+    await subscription?.stop();
+  });
+  return app;
+}
