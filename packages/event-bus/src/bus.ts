@@ -5,6 +5,8 @@ import { defaultPartitions } from '@huijie/contracts/topics.ts';
 import type { Engine, EngineSubscription } from './engine.ts';
 import { type BusObserver, type HandlerMap, type RetryPolicy, runMessage } from './runner.ts';
 
+export type { BusObserver };
+
 export interface OutgoingEvent<N extends EventName = EventName> {
   name: N;
   data: EventOf<N>;

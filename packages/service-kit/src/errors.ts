@@ -50,11 +50,9 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     if (error instanceof AppError) {
       for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
-      return reply
-        .status(error.status)
-        .send({
-          error: { code: error.code, message: error.message, fields: error.fields },
-        } satisfies ErrorBody);
+      return reply.status(error.status).send({
+        error: { code: error.code, message: error.message, fields: error.fields },
+      } satisfies ErrorBody);
     }
     const status = (error as FastifyError).statusCode;
     if (status && status >= 400 && status < 500) {

@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import { defaultPartitions } from '@huijie/contracts/topics.ts';
 import type { SqlClient } from '@huijie/database/sql-client.ts';
 import type { Engine, EngineSubscription, RawHandler, RawMessage, RawRecord } from '../engine.ts';
@@ -16,6 +16,8 @@ export function createEmbeddedEngine(sql: SqlClient, options: { pollIntervalMs?:
   const partitionCounts = new Map<string, number>();
   const groups = new Map<string, Group>();
   const closing = new AbortController();
+  // Every idle partition reader listens for the close: there are many by design.
+  setMaxListeners(0, closing.signal);
   let ready: Promise<void> | undefined;
 
   function init(): Promise<void> {

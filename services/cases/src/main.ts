@@ -1,0 +1,35 @@
+import { topics } from '@huijie/contracts/topics.ts';
+import { postgresClient } from '@huijie/database/sql-client.ts';
+import { kafkaBus } from '@huijie/event-bus/kafka-bus.ts';
+import { parseConfig } from '@huijie/service-kit/config.ts';
+import { createLogger } from '@huijie/service-kit/logger.ts';
+import { createMetrics } from '@huijie/service-kit/metrics.ts';
+import { exitOnFatal, serve } from '@huijie/service-kit/process.ts';
+import { buildCasesApp } from './app.ts';
+import { casesConfigSchema } from './config.ts';
+import { casesDb, migrateCases } from './db/prisma.ts';
+
+const config = parseConfig(casesConfigSchema, process.env);
+const logger = createLogger({ service: 'cases', level: config.LOG_LEVEL });
+const metrics = createMetrics('cases');
+const sql = postgresClient(config.DATABASE_URL, { max: 1 });
+const applied = await migrateCases(sql);
+await sql.close();
+if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+const db = casesDb({ kind: 'postgres', url: config.DATABASE_URL });
+const bus = kafkaBus({
+  brokers: config.KAFKA_BROKERS,
+  service: 'cases',
+  observer: metrics.busObserver,
+  onFatal: exitOnFatal(logger),
+});
+await bus.ensureTopics([topics.intake, topics.assignment, topics.caseStatus]);
+const app = buildCasesApp({ jwtSecret: config.JWT_SECRET }, { db, bus, logger, metrics });
+await serve([{ name: 'cases', app, port: config.CASES_PORT }], {
+  host: config.HOST,
+  logger,
+  cleanup: async () => {
+    await bus.close();
+    await db.$disconnect();
+  },
+});

@@ -1,0 +1,32 @@
+import { kafkaBus } from '@huijie/event-bus/kafka-bus.ts';
+import { parseConfig } from '@huijie/service-kit/config.ts';
+import { redisIdempotency } from '@huijie/service-kit/idempotency.ts';
+import { createLogger } from '@huijie/service-kit/logger.ts';
+import { createMetrics } from '@huijie/service-kit/metrics.ts';
+import { exitOnFatal, serve } from '@huijie/service-kit/process.ts';
+import { Redis } from 'ioredis';
+import { buildIngest12345App } from './app.ts';
+import { ingest12345ConfigSchema } from './config.ts';
+
+const config = parseConfig(ingest12345ConfigSchema, process.env);
+const logger = createLogger({ service: 'ingest-12345', level: config.LOG_LEVEL });
+const metrics = createMetrics('ingest-12345');
+const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
+const bus = kafkaBus({
+  brokers: config.KAFKA_BROKERS,
+  service: 'ingest-12345',
+  observer: metrics.busObserver,
+  onFatal: exitOnFatal(logger),
+});
+const app = buildIngest12345App(
+  { clients: config.HOTLINE_CLIENTS },
+  { bus, idempotency: redisIdempotency(redis), logger, metrics, storeReady: () => redis.ping() },
+);
+await serve([{ name: 'ingest-12345', app, port: config.INGEST_12345_PORT }], {
+  host: config.HOST,
+  logger,
+  cleanup: async () => {
+    await bus.close();
+    redis.disconnect();
+  },
+});

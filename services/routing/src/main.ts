@@ -1,0 +1,26 @@
+import { topics } from '@huijie/contracts/topics.ts';
+import { kafkaBus } from '@huijie/event-bus/kafka-bus.ts';
+import { parseConfig } from '@huijie/service-kit/config.ts';
+import { createLogger } from '@huijie/service-kit/logger.ts';
+import { createMetrics } from '@huijie/service-kit/metrics.ts';
+import { exitOnFatal, serve } from '@huijie/service-kit/process.ts';
+import { buildRoutingApp } from './app.ts';
+import { routingConfigSchema } from './config.ts';
+import { createRouter } from './domain/router.ts';
+
+const config = parseConfig(routingConfigSchema, process.env);
+const logger = createLogger({ service: 'routing', level: config.LOG_LEVEL });
+const metrics = createMetrics('routing');
+const bus = kafkaBus({
+  brokers: config.KAFKA_BROKERS,
+  service: 'routing',
+  observer: metrics.busObserver,
+  onFatal: exitOnFatal(logger),
+});
+await bus.ensureTopics([topics.intake, topics.assignment]);
+const app = buildRoutingApp({ bus, router: createRouter(), logger, metrics });
+await serve([{ name: 'routing', app, port: config.ROUTING_PORT }], {
+  host: config.HOST,
+  logger,
+  cleanup: () => bus.close(),
+});

@@ -1,0 +1,24 @@
+import { parseConfig } from '@huijie/service-kit/config.ts';
+import { createLogger } from '@huijie/service-kit/logger.ts';
+import { serve } from '@huijie/service-kit/process.ts';
+import { demo, standaloneConfigSchema } from './config.ts';
+import { buildPlatform } from './platform.ts';
+
+const started = performance.now();
+const config = parseConfig(standaloneConfigSchema, process.env);
+const logger = createLogger({ service: 'standalone', level: config.LOG_LEVEL });
+const platform = await buildPlatform(config);
+await serve(platform.apps, { host: config.HOST, logger, cleanup: () => platform.release() });
+
+const base = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}`;
+console.log(
+  `Huijie (汇解) standalone — ready in ${Math.round(performance.now() - started)} ms, data in ${config.DATA_DIR}/`,
+);
+for (const { name, port } of platform.apps) console.log(`  ${name.padEnd(13)} ${base}:${port}`);
+console.log(`  ingest-wechat (not in this build yet)
+  ingest-courts (not in this build yet)
+
+Demo credentials (standalone mode only):
+  12345 hotline client  ${demo.hotlineClient.id} / ${demo.hotlineClient.secret}
+  operator              ${demo.operator.username} / ${demo.operator.password}  (city-wide, ${demo.operator.scope})
+Deliveries are written to ${config.DATA_DIR}/notify-outbox.jsonl. Ctrl-C stops.`);
