@@ -24,6 +24,8 @@ export interface CategoryInput {
 
 interface Weighted {
   id: number;
+  /** Position of `code` in the score array. */
+  index: number;
   code: CategoryCode;
   phrase: string;
   weight: number;
@@ -41,12 +43,12 @@ export class CategoryClassifier {
   private readonly channelContains: [string, CategoryCode][];
   private readonly phrases = new PhraseTrie<Weighted>();
   private readonly codes: CategoryCode[] = [];
-  private readonly codeIndex = new Map<CategoryCode, number>();
   private readonly saturation: number;
   // Reused between calls (one classifier per router, decisions are synchronous): no allocation per phrase.
   private readonly scores: Float64Array;
   private readonly seen: Uint32Array;
   private stamp = 0;
+  private readonly hits: Weighted[] = [];
 
   constructor(lexicon: CategoryLexicon) {
     this.channelNames = new Map(
@@ -59,10 +61,11 @@ export class CategoryClassifier {
       CategoryCode,
       Record<string, number>,
     ][]) {
-      this.codeIndex.set(code, this.codes.length);
+      const index = this.codes.length;
       this.codes.push(code);
-      for (const [phrase, weight] of Object.entries(table))
-        this.phrases.add(phrase, { id: id++, code, phrase, weight });
+      for (const [phrase, weight] of Object.entries(table)) {
+        this.phrases.add(phrase, { id: id++, index, code, phrase, weight });
+      }
     }
     this.scores = new Float64Array(this.codes.length);
     this.seen = new Uint32Array(id);
@@ -116,15 +119,16 @@ export class CategoryClassifier {
   fromText(text: string): CategoryResult {
     this.scores.fill(0);
     this.stamp++;
+    const hits = this.hits;
+    hits.length = 0;
+    this.phrases.collect(text, hits);
     const matched: Weighted[] = [];
-    this.phrases.forEach(text, (values) => {
-      for (const w of values) {
-        if (this.seen[w.id] === this.stamp) continue;
-        this.seen[w.id] = this.stamp;
-        this.scores[this.codeIndex.get(w.code)!]! += w.weight;
-        matched.push(w);
-      }
-    });
+    for (const w of hits) {
+      if (this.seen[w.id] === this.stamp) continue;
+      this.seen[w.id] = this.stamp;
+      this.scores[w.index]! += w.weight;
+      matched.push(w);
+    }
     let best = -1;
     let second = -1;
     for (let i = 0; i < this.scores.length; i++) {

@@ -10,14 +10,25 @@ interface DirectoryFile {
 /** The department directory (data/departments-<city>.json): who is the `kind` body of a county or town. */
 export class DepartmentDirectory {
   private readonly byCode = new Map<string, Department>();
+  /** division → kind → department: looked up on every decision, so no key string is built per lookup. */
+  private readonly byDivision = new Map<string, Map<DepartmentKind, Department>>();
 
   constructor(file: DirectoryFile) {
     for (const d of file.departments) {
       // Only the contract's fields travel in decisions; aliases are for search, not for agencies.
-      this.byCode.set(
-        d.code,
-        Object.freeze({ code: d.code, kind: d.kind, name: d.name, divisionCode: d.divisionCode }),
-      );
+      const department = Object.freeze({
+        code: d.code,
+        kind: d.kind,
+        name: d.name,
+        divisionCode: d.divisionCode,
+      });
+      this.byCode.set(d.code, department);
+      let kinds = this.byDivision.get(d.divisionCode);
+      if (!kinds) {
+        kinds = new Map();
+        this.byDivision.set(d.divisionCode, kinds);
+      }
+      kinds.set(d.kind, department);
     }
   }
 
@@ -27,7 +38,7 @@ export class DepartmentDirectory {
 
   /** The body of `kind` for a county (6-digit) or town (9-digit) code. */
   find(divisionCode: string, kind: DepartmentKind): Department | undefined {
-    return this.byCode.get(`${divisionCode}-${kind}`);
+    return this.byDivision.get(divisionCode)?.get(kind);
   }
 
   all(): Department[] {

@@ -56,7 +56,9 @@ interface Mention {
   surface: string;
 }
 
-type Entry = { kind: 'city' } | { kind: 'division'; division: Division };
+/** The city's own name in the trie: it confirms an address but places nothing below the city. */
+const CITY = Object.freeze({ level: 'city' as const });
+type Entry = Division | typeof CITY;
 
 /** 中川村委会 → 中川 + 村; 东门社区居委会 → 东门 + 社区. The core is what follows a town name in an address. */
 function villageForms(official: string): { display: string; core: string | undefined; aliases: string[] } {
@@ -100,6 +102,7 @@ export class Gazetteer {
   readonly cityName: string;
   readonly source: string;
   private readonly byCode = new Map<string, Division>();
+  private readonly cityNames: Set<string>;
   private readonly names = new PhraseTrie<Entry>();
   /** Short forms (下洋, 中川) count only right after their parent (永定下洋, 下洋镇中川): alone they are common words. */
   private readonly childShortForms = new Map<string, PhraseTrie<Entry>>();
@@ -108,8 +111,8 @@ export class Gazetteer {
     this.cityCode = data.city.code;
     this.cityName = data.city.name;
     this.source = data.source;
-    for (const name of [data.city.name, data.city.name.replace(/市$/, '')])
-      this.names.add(name, { kind: 'city' });
+    this.cityNames = new Set([data.city.name, data.city.name.replace(/市$/, '')]);
+    for (const name of this.cityNames) this.names.add(name, CITY);
 
     for (const [code, official] of data.counties) {
       const division: Division = {
@@ -134,7 +137,7 @@ export class Gazetteer {
       };
       const forms = townForms(official);
       this.register(division, [official, ...forms.aliases]);
-      if (forms.short) this.childTrie(county).add(forms.short, { kind: 'division', division });
+      if (forms.short) this.childTrie(county).add(forms.short, division);
     }
     for (const [code, official] of data.villages) {
       const town = code.slice(0, 9);
@@ -148,19 +151,22 @@ export class Gazetteer {
         townCode: town,
       };
       this.register(division, [official, ...forms.aliases]);
-      if (forms.core) this.childTrie(town).add(forms.core, { kind: 'division', division });
+      if (forms.core) this.childTrie(town).add(forms.core, division);
     }
   }
 
   private register(division: Division, forms: (string | undefined)[]): void {
     this.byCode.set(division.code, division);
-    for (const form of new Set(forms)) if (form) this.names.add(form, { kind: 'division', division });
+    for (const form of new Set(forms)) {
+      if (form && !this.cityNames.has(form)) this.names.add(form, division);
+    }
   }
 
   private childTrie(parentCode: string): PhraseTrie<Entry> {
     let trie = this.childShortForms.get(parentCode);
     if (!trie) {
-      trie = new PhraseTrie();
+      // Small and read only after a parent's name: a sparse first-character table is enough.
+      trie = new PhraseTrie({ dense: false });
       this.childShortForms.set(parentCode, trie);
     }
     return trie;
@@ -209,16 +215,15 @@ export class Gazetteer {
       }
       const first = match.values[0]!;
       const surface = text.slice(match.start, match.end);
-      if (first.kind === 'city') {
+      if (first === CITY) {
         found.push({ level: 'city', divisions: [], surface });
         parent = undefined;
       } else {
-        const divisions = match.values.flatMap((entry) =>
-          entry.kind === 'division' ? [entry.division] : [],
-        );
-        found.push({ level: first.division.level, divisions, surface });
+        // A name is the city's or divisions', never both (register() refuses it), so the values are divisions.
+        const divisions = match.values as readonly Division[];
+        found.push({ level: first.level, divisions, surface });
         // Only an unambiguous parent can introduce a short child name.
-        parent = divisions.length === 1 && first.division.level !== 'village' ? first.division : undefined;
+        parent = divisions.length === 1 && first.level !== 'village' ? (first as Division) : undefined;
       }
       i = match.end;
     }
@@ -228,7 +233,7 @@ export class Gazetteer {
   resolve(query: PlaceQuery): PlaceResult {
     const notes: string[] = [];
     let scope: Division | undefined;
-    const code = query.divisionCode?.trim();
+    const code = query.divisionCode;
     if (code) {
       const normalized = code.length === 6 || code.length === 9 || code.length === 12 ? code : '';
       const division = this.byCode.get(normalized);
@@ -245,8 +250,8 @@ export class Gazetteer {
       }
     }
 
-    const address = query.address?.trim() ? this.mentions(query.address) : [];
-    const text = query.text?.trim() ? this.mentions(query.text) : [];
+    // No trim(): it would copy the whole text on every call; mentions() skips blanks anyway.
+    const address = query.address ? this.mentions(query.address) : [];
 
     let fromAddress: Resolution | undefined;
     if (address.length > 0) {
@@ -256,7 +261,8 @@ export class Gazetteer {
       }
     }
     // The address left the place open (county only, ambiguous, or none): read the text for more clues,
-    // within whatever the code or the address made certain.
+    // within whatever the code or the address made certain. Only now: scanning the text is the costly part.
+    const text = query.text ? this.mentions(query.text) : [];
     const certain = fromAddress ? this.certainAncestor(fromAddress) : undefined;
     if (text.length > 0) {
       const combined = this.decide([...address, ...text], certain ?? scope, false);
@@ -281,32 +287,33 @@ export class Gazetteer {
 
   /** Picks the division(s) that agree with the most mentioned levels (county, town, village). */
   private decide(mentions: Mention[], scope: Division | undefined, fromAddress: boolean): Resolution {
-    const countyNamed = new Set<string>();
-    const townNamed = new Set<string>();
-    const villageNamed = new Set<string>();
-    const candidates = new Map<string, Division>();
+    // Arrays, not Sets: a text names a handful of places, and this runs on every decision.
+    const countyNamed: string[] = [];
+    const townNamed: string[] = [];
+    const villageNamed: string[] = [];
+    const candidates: Division[] = [];
     const ignored: string[] = [];
     for (const mention of mentions) {
       let kept = 0;
       for (const division of mention.divisions) {
         if (scope && !division.code.startsWith(scope.code)) continue;
         kept++;
-        candidates.set(division.code, division);
-        if (division.level === 'county') countyNamed.add(division.code);
-        else if (division.level === 'town') townNamed.add(division.code);
-        else villageNamed.add(division.code);
+        if (!candidates.includes(division)) candidates.push(division);
+        if (division.level === 'county') countyNamed.push(division.code);
+        else if (division.level === 'town') townNamed.push(division.code);
+        else villageNamed.push(division.code);
       }
       if (kept === 0 && mention.level !== 'city') ignored.push(mention.surface);
     }
-    if (candidates.size === 0) return { kind: 'none', ignored };
+    if (candidates.length === 0) return { kind: 'none', ignored };
 
     let bestSupport = 0;
     let best: Division[] = [];
-    for (const division of candidates.values()) {
+    for (const division of candidates) {
       let support = 0;
-      if (countyNamed.has(division.countyCode)) support++;
-      if (division.townCode && townNamed.has(division.townCode)) support++;
-      if (division.level === 'village' && villageNamed.has(division.code)) support++;
+      if (countyNamed.includes(division.countyCode)) support++;
+      if (division.townCode && townNamed.includes(division.townCode)) support++;
+      if (division.level === 'village' && villageNamed.includes(division.code)) support++;
       if (support > bestSupport) {
         bestSupport = support;
         best = [division];
@@ -315,16 +322,22 @@ export class Gazetteer {
       }
     }
     // A county and a town inside it agree: keep the most specific of each line of descent.
-    const leaves = best.filter((d) => !best.some((other) => other !== d && other.code.startsWith(d.code)));
-    const surfaces = [...new Set(mentions.map((m) => m.surface))];
+    const leaves: Division[] = [];
+    for (const d of best) {
+      let isAncestor = false;
+      for (const other of best) if (other !== d && other.code.startsWith(d.code)) isAncestor = true;
+      if (!isAncestor) leaves.push(d);
+    }
+    const surfaces: string[] = [];
+    for (const m of mentions) if (!surfaces.includes(m.surface)) surfaces.push(m.surface);
     if (leaves.length === 1) {
       const division = leaves[0]!;
       // Exact only when the address itself spells every level down to the place (or the code fixes the county).
       const explicit =
         fromAddress &&
-        (scope !== undefined || countyNamed.has(division.countyCode)) &&
-        (division.level === 'county' || townNamed.has(division.townCode ?? '')) &&
-        (division.level !== 'village' || villageNamed.has(division.code));
+        (scope !== undefined || countyNamed.includes(division.countyCode)) &&
+        (division.level === 'county' || townNamed.includes(division.townCode ?? '')) &&
+        (division.level !== 'village' || villageNamed.includes(division.code));
       return { kind: 'one', division, explicit, surfaces, ignored };
     }
     return { kind: 'many', divisions: leaves, surfaces, ignored };

@@ -4,6 +4,7 @@ import type { CategoryCode, Level, Severity } from '@huijie/contracts/vocabulary
 import { CategoryClassifier, type CategoryResult } from './categories.ts';
 import { type DepartmentDirectory, loadDepartmentDirectory } from './departments.ts';
 import { type Gazetteer, loadGazetteer, type PlaceResult } from './gazetteer.ts';
+import { isoFromEpochMs } from './iso-time.ts';
 import {
   type Assignee,
   type Duration,
@@ -55,7 +56,8 @@ function assigneeDivision(place: PlaceResult, assignee: Assignee): string | unde
 function holds(when: When, category: CategoryCode, severity: Severity, fired: ReadonlySet<string>): boolean {
   if (when.categories && !when.categories.includes(category)) return false;
   if (when.severity && when.severity !== severity) return false;
-  return when.signals.every((s) => fired.has(s));
+  for (const signal of when.signals) if (!fired.has(signal)) return false;
+  return true;
 }
 
 const levelRank: Record<Level, number> = { township: 0, county: 1, city: 2 };
@@ -80,6 +82,44 @@ export function createRouter(options: RouterOptions = {}): Router {
     });
   }
 
+  function toTriage(
+    base: Omit<RoutingDecision, 'lead' | 'coHandlers' | 'dueAt' | 'triage'>,
+    reason: string,
+    certain: Certain,
+    now: Date,
+    dispute: DisputeReceivedV1,
+    trace: TraceRule[],
+  ): RoutingDecision {
+    trace.push({ id: `triage.${certain.level}`, why: reason });
+    return {
+      ...base,
+      lead: null,
+      coHandlers: [],
+      dueAt: dueAt(now, rules.triage.sla, dispute, trace),
+      triage: { divisionCode: certain.code, reason },
+    };
+  }
+
+  /** Adds each assignee's department once; one that needs a town or county we do not know is noted, not guessed. */
+  function addCoHandlers(
+    assignees: Assignee[],
+    where: PlaceResult,
+    lead: Department,
+    into: Department[],
+    dropped: string[],
+  ): void {
+    for (const assignee of assignees) {
+      const division = assigneeDivision(where, assignee);
+      const department = division ? departments.find(division, assignee.kind) : undefined;
+      if (!department) {
+        dropped.push(`${assignee.kind} (${assignee.level})`);
+        continue;
+      }
+      if (department.code === lead.code || into.some((d) => d.code === department.code)) continue;
+      into.push(department);
+    }
+  }
+
   function dueAt(now: Date, duration: Duration, dispute: DisputeReceivedV1, trace: TraceRule[]): string {
     const ours = now.getTime() + durationMs(duration);
     const theirs = dispute.dueAt ? Date.parse(dispute.dueAt) : Number.NaN;
@@ -88,9 +128,9 @@ export function createRouter(options: RouterOptions = {}): Router {
         id: 'sla.channel-deadline',
         why: `the channel's own deadline ${dispute.dueAt} is earlier`,
       });
-      return new Date(theirs).toISOString();
+      return isoFromEpochMs(theirs);
     }
-    return new Date(ours).toISOString();
+    return isoFromEpochMs(ours);
   }
 
   function expressLane(
@@ -179,19 +219,11 @@ export function createRouter(options: RouterOptions = {}): Router {
       },
     };
 
-    const toTriage = (reason: string): RoutingDecision => {
-      trace.push({ id: `triage.${certain.level}`, why: reason });
-      return {
-        ...base,
-        lead: null,
-        coHandlers: [],
-        dueAt: dueAt(now, rules.triage.sla, dispute, trace),
-        triage: { divisionCode: certain.code, reason },
-      };
-    };
+    // Helpers below are module functions, not closures: under tsx every named closure costs a defineProperty.
+    const triage = (reason: string): RoutingDecision => toTriage(base, reason, certain, now, dispute, trace);
 
     if (!categoryKnown) {
-      return toTriage(
+      return triage(
         classified.source === 'default'
           ? 'no category: the channel gave none and the text names nothing we recognise'
           : `category uncertain: ${classified.code} at confidence ${classified.confidence} < ${rules.triage.minCategoryConfidence}`,
@@ -199,7 +231,7 @@ export function createRouter(options: RouterOptions = {}): Router {
     }
 
     const route = rules.routes.find((r) => holds(r.when, category, severity, firedNames));
-    if (!route) return toTriage(`no route for ${category} at severity ${severity}`);
+    if (!route) return triage(`no route for ${category} at severity ${severity}`);
     trace.push({ id: route.id, why: route.why });
 
     const leadDivision = assigneeDivision(where, route.lead);
@@ -210,7 +242,7 @@ export function createRouter(options: RouterOptions = {}): Router {
         where.how === 'ambiguous'
           ? `the place is ambiguous (${where.candidates.map((c) => c.label).join(' / ')})`
           : `the place is known only to ${where.names.join('')}`;
-      return toTriage(
+      return triage(
         leadDivision
           ? `no ${route.lead.kind} in the directory for ${leadDivision}`
           : `${route.lead.kind} leads ${category} but needs a ${missing}: ${placeNote}`,
@@ -218,26 +250,12 @@ export function createRouter(options: RouterOptions = {}): Router {
     }
 
     const coHandlers: Department[] = [];
-    const taken = new Set<string>([lead.code]);
     const dropped: string[] = [];
-    const addAll = (assignees: Assignee[]) => {
-      for (const assignee of assignees) {
-        const division = assigneeDivision(where, assignee);
-        const department = division ? departments.find(division, assignee.kind) : undefined;
-        if (!department) {
-          dropped.push(`${assignee.kind} (${assignee.level})`);
-          continue;
-        }
-        if (taken.has(department.code)) continue;
-        taken.add(department.code);
-        coHandlers.push(department);
-      }
-    };
-    addAll(route.coHandlers);
+    addCoHandlers(route.coHandlers, where, lead, coHandlers, dropped);
     for (const join of rules.joins) {
       if (!holds(join.when, category, severity, firedNames)) continue;
       trace.push({ id: join.id, why: join.why });
-      addAll(join.coHandlers);
+      addCoHandlers(join.coHandlers, where, lead, coHandlers, dropped);
     }
     if (dropped.length > 0) {
       trace.push({ id: 'co-handlers.dropped', why: `no town/county certain for ${dropped.join(', ')}` });

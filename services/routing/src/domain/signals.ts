@@ -49,8 +49,11 @@ const AMOUNT = /(\d+(?:[,，]\d{3})*(?:\.\d+)?)\s*(亿|万)?(?:多|余)?\s*(元|
 const PEOPLE =
   /(\d+|[一二两三四五六七八九十百几]+)\s*(?:多|余|来)?\s*(?:名|个|位)?\s*(?:人|户|工人|工友|村民|农民工|业主|家庭|员工|家长|居民|学员|商户)/g;
 
+const MONEY_UNIT = /\d\s*(?:[万亿]|(?:多|余)?\s*[元块])/;
+
 /** The largest amount of money the text names, in yuan. */
 export function largestAmount(text: string): number | undefined {
+  if (!MONEY_UNIT.test(text)) return undefined;
   let best: number | undefined;
   for (const m of text.matchAll(AMOUNT)) {
     const unit = m[2];
@@ -63,7 +66,11 @@ export function largestAmount(text: string): number | undefined {
   return best;
 }
 
+// The headcount regex is slow to fail on every character; most texts name no number of people at all.
+const HEADCOUNT_HINT = /[\d一二两三四五六七八九十百几]\s*[多余来]?\s*[名个位]?\s*[人户工村农业家员居学商]/;
+
 export function largestHeadcount(text: string): number | undefined {
+  if (!HEADCOUNT_HINT.test(text)) return undefined;
   let best: number | undefined;
   for (const m of text.matchAll(PEOPLE)) {
     const count = parseChineseCount(m[1]!);
@@ -74,7 +81,8 @@ export function largestHeadcount(text: string): number | undefined {
 
 /** Evaluates the named signals of the rules file against one dispute. Phrases of all signals share one scan. */
 export class SignalDetector {
-  private readonly phrases = new PhraseTrie<number>();
+  private readonly phrases = new PhraseTrie<{ index: number; phrase: string }>();
+  private readonly hits: { index: number; phrase: string }[] = [];
   private readonly entries: [string, Signal][];
   private readonly needsAmount: boolean;
   private readonly needsPeople: boolean;
@@ -82,7 +90,7 @@ export class SignalDetector {
   constructor(signals: Record<string, Signal>) {
     this.entries = Object.entries(signals);
     this.entries.forEach(([, signal], index) => {
-      for (const phrase of signal.phrases) this.phrases.add(phrase, index);
+      for (const phrase of signal.phrases) this.phrases.add(phrase, { index, phrase });
     });
     this.needsAmount = this.entries.some(([, s]) => s.minAmountYuan !== undefined);
     this.needsPeople = this.entries.some(([, s]) => s.minPeople !== undefined);
@@ -90,30 +98,35 @@ export class SignalDetector {
 
   detect(dispute: DisputeReceivedV1, text: string): FiredSignal[] {
     const byPhrase: (string | undefined)[] = new Array(this.entries.length);
-    this.phrases.forEach(text, (values, start, end) => {
-      for (const index of values) byPhrase[index] ??= text.slice(start, end);
-    });
+    const hits = this.hits;
+    hits.length = 0;
+    this.phrases.collect(text, hits);
+    for (const hit of hits) byPhrase[hit.index] ??= hit.phrase;
     const amount = this.needsAmount ? (dispute.amountClaimed ?? largestAmount(text)) : undefined;
-    const amountSource = dispute.amountClaimed !== undefined ? 'claimed' : 'named in the text';
     const people = this.needsPeople ? largestHeadcount(text) : undefined;
 
     const fired: FiredSignal[] = [];
-    this.entries.forEach(([name, signal], index) => {
-      const reasons: string[] = [];
-      if (signal.channels.includes(dispute.channel)) reasons.push(`channel ${dispute.channel}`);
-      if (signal.minRevision !== undefined && dispute.revision >= signal.minRevision) {
-        reasons.push(`revision ${dispute.revision}`);
-      }
-      if (signal.minAmountYuan !== undefined && amount !== undefined && amount >= signal.minAmountYuan) {
-        reasons.push(`${amount.toLocaleString('en-US')} yuan ${amountSource}`);
-      }
-      if (signal.minPeople !== undefined && people !== undefined && people >= signal.minPeople) {
-        reasons.push(`${people} people named`);
-      }
+    for (let index = 0; index < this.entries.length; index++) {
+      const [name, signal] = this.entries[index]!;
+      const byChannel = signal.channels.includes(dispute.channel);
+      const byRevision = signal.minRevision !== undefined && dispute.revision >= signal.minRevision;
+      const byAmount =
+        signal.minAmountYuan !== undefined && amount !== undefined && amount >= signal.minAmountYuan;
+      const byPeople = signal.minPeople !== undefined && people !== undefined && people >= signal.minPeople;
       const phrase = byPhrase[index];
+      // Most signals fire for no dispute: build the explanation only for those that do.
+      if (!byChannel && !byRevision && !byAmount && !byPeople && !phrase) continue;
+      const reasons: string[] = [];
+      if (byChannel) reasons.push(`channel ${dispute.channel}`);
+      if (byRevision) reasons.push(`revision ${dispute.revision}`);
+      if (byAmount) {
+        const source = dispute.amountClaimed !== undefined ? 'claimed' : 'named in the text';
+        reasons.push(`${amount.toLocaleString('en-US')} yuan ${source}`);
+      }
+      if (byPeople) reasons.push(`${people} people named`);
       if (phrase) reasons.push(`"${phrase}"`);
-      if (reasons.length > 0) fired.push({ name, because: reasons.join(', ') });
-    });
+      fired.push({ name, because: reasons.join(', ') });
+    }
     return fired;
   }
 }
