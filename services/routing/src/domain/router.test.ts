@@ -1,0 +1,304 @@
+import { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
+import { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import { describe, expect, it } from 'vitest';
+import { createRouter, type RoutingDecision } from './router.ts';
+
+const router = createRouter();
+const now = new Date('2024-08-24T01:00:00Z');
+
+function dispute(fields: Partial<DisputeReceivedV1> & Pick<DisputeReceivedV1, 'content'>): DisputeReceivedV1 {
+  return DisputeReceivedV1.parse({
+    disputeId: '6f1c1f0e-8a7b-4c55-9d0e-1a2b3c4d5e6f',
+    channel: 'hotline_12345',
+    sourceRef: '12345-20240824-0001',
+    receivedAt: '2024-08-24T09:00:00+08:00',
+    location: {},
+    parties: [],
+    ...fields,
+  });
+}
+
+const kinds = (decision: RoutingDecision) => decision.coHandlers.map((d) => d.kind).sort();
+const ruleIds = (decision: RoutingDecision) => decision.trace.rules.map((r) => r.id);
+
+describe("Yang's case: a court-related civil compensation dispute reported again and again", () => {
+  const yang = dispute({
+    channel: 'hotline_12345',
+    sourceRef: '12345-20240610-0387',
+    revision: 3,
+    sourceCategory: { scheme: '12345', name: '民事纠纷/损害赔偿' },
+    location: { address: '福建省龙岩市永定区下洋镇' },
+    content: '杨某反映：其起诉胡某要求赔偿损失，法院判决后胡某在庭上拒不赔偿，至今未解决，已多次反映。',
+  });
+
+  it('when routed, then Yongding public security bureau leads with the court and Xiayang town bodies', () => {
+    const decision = router.decide(yang, now);
+    expect(decision.jurisdiction).toMatchObject({ countyCode: '350803', townCode: '350803102' });
+    expect(decision.category).toBe('damages');
+    expect(decision.severity).toBe('major');
+    expect(decision.lead).toEqual({
+      code: '350803-public_security_bureau',
+      kind: 'public_security_bureau',
+      name: '永定区公安局',
+      divisionCode: '350803',
+    });
+    expect(decision.coHandlers.map((d) => d.name)).toEqual([
+      '永定区人民法院',
+      '下洋镇司法所',
+      '下洋派出所',
+      '下洋镇综治办',
+    ]);
+    expect(decision.triage).toBeNull();
+  });
+
+  it('when routed, then it enters the county express lane and the trace says why', () => {
+    const decision = router.decide(yang, now);
+    expect(decision.expressLane?.level).toBe('county');
+    expect(ruleIds(decision)).toEqual(
+      expect.arrayContaining([
+        'signal.courtRelated',
+        'signal.repeated',
+        'severity.court-repeated',
+        'route.major.court-civil',
+      ]),
+    );
+    expect(decision.trace.rulesVersion).toBe(router.rulesVersion);
+    expect(decision.trace.category).toEqual({ source: 'channel', confidence: 1 });
+  });
+
+  it('given the first report only, then it is a normal damages dispute for the local mediator', () => {
+    const first = router.decide(
+      { ...yang, revision: 1, content: '杨某反映：胡某打伤其家人，拒不赔偿医药费。' },
+      now,
+    );
+    expect(first.severity).toBe('normal');
+    expect(first.lead?.name).toBe('下洋镇司法所');
+  });
+});
+
+describe("Guo's case: unpaid wages for 19 days on a reservoir dam, applied on WeChat", () => {
+  const guo = dispute({
+    channel: 'wechat',
+    sourceRef: 'LYETJ-20240824-0012',
+    content: '我在新罗区江山镇维修水库大坝，干了19天，老板一直不给工钱，共3800元，请帮忙。',
+  });
+
+  it('when routed, then the Jiangshan judicial office (the local mediator) leads at once', () => {
+    const decision = router.decide(guo, now);
+    expect(decision.jurisdiction.names).toEqual(['龙岩市', '新罗区', '江山镇']);
+    expect(decision.category).toBe('labor');
+    expect(decision.severity).toBe('normal');
+    expect(decision.lead).toMatchObject({
+      kind: 'judicial_office',
+      name: '江山镇司法所',
+      divisionCode: '350802107',
+    });
+    expect(kinds(decision)).toEqual(['labor_inspection']);
+    expect(decision.coHandlers[0]?.name).toBe('新罗区劳动保障监察大队');
+    expect(decision.expressLane).toBeNull();
+    expect(decision.dueAt).toBe('2024-08-31T01:00:00.000Z');
+  });
+
+  it('when routed, then the trace says the place came from the text and the category from 工钱', () => {
+    const decision = router.decide(guo, now);
+    expect(decision.trace.place.how).toBe('inferred');
+    expect(decision.trace.place.evidence).toContain('江山镇');
+    expect(decision.trace.category.source).toBe('text');
+    expect(decision.trace.rules.find((r) => r.id === 'category.text')?.why).toContain('工钱');
+  });
+});
+
+describe('triage: what routing cannot place or classify waits for an operator', () => {
+  it('given no place at all, then it waits at the city with no lead', () => {
+    const decision = router.decide(dispute({ content: '邻居家装修把我家的墙打穿了，要求他们修好。' }), now);
+    expect(decision.lead).toBeNull();
+    expect(decision.coHandlers).toEqual([]);
+    expect(decision.triage).toEqual({
+      divisionCode: '350800',
+      reason: expect.stringContaining('needs a town'),
+    });
+    expect(decision.jurisdiction.resolution).toBe('unresolved');
+    expect(decision.category).toBe('neighborhood');
+  });
+
+  it('given an ambiguous town, then it waits at the city and the candidates are in the trace', () => {
+    const decision = router.decide(
+      dispute({ location: { address: '万安镇' }, content: '隔壁邻居家的鸡吃光了我家菜地里的菜。' }),
+      now,
+    );
+    expect(decision.triage?.divisionCode).toBe('350800');
+    expect(decision.trace.place.candidates).toEqual(['350802104 新罗区万安镇', '350824109 武平县万安镇']);
+  });
+
+  it('given only the county for a dispute the town leads, then it waits at the county', () => {
+    const decision = router.decide(
+      dispute({
+        location: { divisionCode: '350823' },
+        content: '我在上杭做装修工，老板拖欠工资八千元不给。',
+      }),
+      now,
+    );
+    expect(decision.triage).toMatchObject({ divisionCode: '350823' });
+    expect(decision.lead).toBeNull();
+  });
+
+  it('given only the county for a dispute a county body leads, then it is assigned', () => {
+    const decision = router.decide(
+      dispute({
+        location: { address: '上杭县' },
+        content: '在县城一家手机店买的手机是翻新机，商家不承认，要求退货退款。',
+      }),
+      now,
+    );
+    expect(decision.lead?.name).toBe('上杭县市场监督管理局');
+    expect(decision.triage).toBeNull();
+  });
+
+  it('given a place but text that names no category, then it waits at that town', () => {
+    const decision = router.decide(
+      dispute({ location: { divisionCode: '350802107' }, content: '我要投诉，你们到底管不管？' }),
+      now,
+    );
+    expect(decision.triage).toEqual({
+      divisionCode: '350802107',
+      reason: expect.stringContaining('no category'),
+    });
+    expect(decision.category).toBe('other');
+    expect(decision.trace.category).toEqual({ source: 'default', confidence: 0 });
+  });
+
+  it('given an address in another city, then it waits at the city', () => {
+    const decision = router.decide(
+      dispute({ location: { address: '福建省厦门市思明区' }, content: '我在厦门打工，老板拖欠工资三个月。' }),
+      now,
+    );
+    expect(decision.triage?.divisionCode).toBe('350800');
+  });
+
+  it('gives triage its own short SLA', () => {
+    const decision = router.decide(dispute({ content: '我要投诉' }), now);
+    expect(decision.dueAt).toBe('2024-08-25T01:00:00.000Z');
+  });
+});
+
+describe('severity and the express lane', () => {
+  it('given a threat of an extreme act, then the police station leads and the county secretary is told', () => {
+    const decision = router.decide(
+      dispute({
+        location: { address: '龙岩市新罗区西陂街道' },
+        content: '我老公喝酒后经常打我，他还扬言要和我同归于尽。',
+      }),
+      now,
+    );
+    expect(decision.severity).toBe('major');
+    expect(decision.lead?.name).toBe('西陂派出所');
+    expect(decision.expressLane?.level).toBe('county');
+  });
+
+  it('given many unpaid workers, then county labour inspection leads and the township secretary is told', () => {
+    const decision = router.decide(
+      dispute({
+        location: { address: '龙岩市长汀县红山乡' },
+        content: '包工头带我们二十多名工人修水渠，完工三个月了工钱一分没给。',
+      }),
+      now,
+    );
+    expect(decision.lead?.name).toBe('长汀县劳动保障监察大队');
+    expect(decision.expressLane?.level).toBe('township');
+    expect(kinds(decision)).toEqual(['governance_office', 'judicial_office']);
+  });
+
+  it('given a claimed amount of millions, then the city secretary is told', () => {
+    const decision = router.decide(
+      dispute({
+        location: { address: '龙岩市新罗区曹溪街道' },
+        amountClaimed: 6_800_000,
+        content: '对方公司拖欠我们的工程款，多次催要不付。',
+      }),
+      now,
+    );
+    expect(decision.expressLane?.level).toBe('city');
+    expect(decision.trace.rules.find((r) => r.id === 'signal.hugeAmount')?.why).toContain(
+      '6,800,000 yuan claimed',
+    );
+  });
+
+  it('given a major dispute whose town is unknown, then the township lane is lifted to the county', () => {
+    const decision = router.decide(
+      dispute({ location: { divisionCode: '350821' }, content: '二十多名工人的工资被老板拖欠了三个月。' }),
+      now,
+    );
+    expect(decision.expressLane?.level).toBe('county');
+    expect(decision.expressLane?.reason).toContain('lifted');
+  });
+});
+
+describe('joint handling and deadlines', () => {
+  it('given violence in a neighbour dispute, then the police station joins the local mediator', () => {
+    const decision = router.decide(
+      dispute({
+        location: { divisionCode: '350825104' },
+        content: '邻居因为过道的事情动手打人，把我打伤了。',
+      }),
+      now,
+    );
+    expect(decision.lead?.kind).toBe('judicial_office');
+    expect(kinds(decision)).toContain('police_station');
+  });
+
+  it("given a channel deadline earlier than the rule's SLA, then the channel's deadline is kept", () => {
+    const decision = router.decide(
+      dispute({
+        location: { divisionCode: '350802107' },
+        dueAt: '2024-08-26T09:00:00+08:00',
+        content: '老板拖欠工资两个月。',
+      }),
+      now,
+    );
+    expect(decision.dueAt).toBe('2024-08-26T01:00:00.000Z');
+    expect(ruleIds(decision)).toContain('sla.channel-deadline');
+  });
+
+  it('given a court referral, then the court joins whatever the category', () => {
+    const decision = router.decide(
+      dispute({
+        channel: 'court',
+        sourceRef: '（2024）闽0881民诉前调45号',
+        sourceCategory: { scheme: 'court', name: '劳务合同纠纷' },
+        location: { address: '龙岩市漳平市拱桥镇' },
+        content: '原告为被告提供劳务修建猪舍，被告尚欠劳务费1.8万元。',
+      }),
+      now,
+    );
+    expect(decision.lead?.name).toBe('拱桥镇司法所');
+    expect(decision.coHandlers.map((d) => d.name)).toContain('漳平市人民法院');
+  });
+});
+
+describe('every decision', () => {
+  const samples = [
+    dispute({ content: '我在新罗区江山镇维修水库大坝，老板不给工钱' }),
+    dispute({ content: '我要投诉' }),
+    dispute({ location: { address: '万安镇' }, content: '邻居吵闹' }),
+  ];
+
+  it('is a valid dispute.assignment.v1 once the service adds id, version and time', () => {
+    for (const sample of samples) {
+      const event = {
+        disputeId: sample.disputeId,
+        version: 1,
+        decidedAt: now.toISOString(),
+        ...router.decide(sample, now),
+        dispute: sample,
+      };
+      expect(() => DisputeAssignedV1.parse(event)).not.toThrow();
+    }
+  });
+
+  it('is deterministic: the same dispute and time give the same decision, from a fresh router too', () => {
+    for (const sample of samples) {
+      expect(router.decide(sample, now)).toEqual(router.decide(sample, now));
+      expect(createRouter().decide(sample, now)).toEqual(router.decide(sample, now));
+    }
+  });
+});
