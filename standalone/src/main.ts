@@ -2,12 +2,12 @@ import { parseConfig } from '@huijie/service-kit/config.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { serve } from '@huijie/service-kit/process.ts';
 import { demo, standaloneConfigSchema } from './config.ts';
-import { buildPlatform } from './platform.ts';
+import { standalonePlatform } from './platform.ts';
 
 const started = performance.now();
 const config = parseConfig(standaloneConfigSchema, process.env);
 const logger = createLogger({ service: 'standalone', level: config.LOG_LEVEL });
-const platform = await buildPlatform(config);
+const platform = await standalonePlatform(config);
 await serve(platform.apps, { host: config.HOST, logger, cleanup: () => platform.release() });
 
 const base = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}`;

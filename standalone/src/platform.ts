@@ -2,28 +2,116 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildCasesApp } from '@huijie/cases/app.ts';
-import { casesDb, migrateCases } from '@huijie/cases/db/prisma.ts';
+import { type CasesDb, casesDb, migrateCases } from '@huijie/cases/db/prisma.ts';
 import { topics } from '@huijie/contracts/topics.ts';
 import { openPglite, pgliteClient } from '@huijie/database/sql-client.ts';
 import { createEventBus } from '@huijie/event-bus/bus.ts';
 import { createEmbeddedEngine } from '@huijie/event-bus/embedded/embedded-engine.ts';
+import type { Engine } from '@huijie/event-bus/engine.ts';
 import { buildIngest12345App } from '@huijie/ingest-12345/app.ts';
 import { buildNotifyApp } from '@huijie/notify/app.ts';
-import { migrateNotify, notifyDb } from '@huijie/notify/db/prisma.ts';
+import { migrateNotify, type NotifyDb, notifyDb } from '@huijie/notify/db/prisma.ts';
 import { buildRoutingApp } from '@huijie/routing/app.ts';
 import { createRouter } from '@huijie/routing/domain/router.ts';
 import { hashPassword } from '@huijie/service-kit/auth-token.ts';
-import { memoryIdempotency } from '@huijie/service-kit/idempotency.ts';
+import { type IdempotencyStore, memoryIdempotency } from '@huijie/service-kit/idempotency.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import type { FastifyInstance } from 'fastify';
 import { demo, type StandaloneConfig } from './config.ts';
 
+/** What the services run on: one engine, the services' databases, the idempotency store. */
+export interface Infrastructure {
+  engine: Engine;
+  casesDb: CasesDb;
+  notifyDb: NotifyDb;
+  idempotency: IdempotencyStore;
+  release(): Promise<void>;
+}
+
+export interface PlatformSettings {
+  ports: { ingest12345: number; routing: number; cases: number; notify: number };
+  jwtSecret: string;
+  hotlineClients: Map<string, string>;
+  outboxFile: string;
+  logLevel: string;
+}
+
 export interface Platform {
   /** Edges first: closing them in this order stops intake before the consumers behind it. */
   apps: { name: string; app: FastifyInstance; port: number }[];
-  /** Releases the engines and the database; call after every app is closed. */
+  /** Releases the engine and the databases; call after every app is closed. */
   release(): Promise<void>;
+}
+
+/** Every service, composed on the given infrastructure, not yet listening. */
+export async function assemblePlatform(infra: Infrastructure, settings: PlatformSettings): Promise<Platform> {
+  const service = (name: string) => {
+    const metrics = createMetrics(name);
+    return {
+      logger: createLogger({ service: name, level: settings.logLevel }),
+      metrics,
+      bus: createEventBus(infra.engine, { source: `/huijie/${name}`, observer: metrics.busObserver }),
+    };
+  };
+  const ingest = service('ingest-12345');
+  const routing = service('routing');
+  const cases = service('cases');
+  const notify = service('notify');
+  await ingest.bus.ensureTopics(Object.values(topics));
+  const { jwtSecret } = settings;
+  const apps = [
+    {
+      name: 'ingest-12345',
+      port: settings.ports.ingest12345,
+      app: buildIngest12345App(
+        { clients: settings.hotlineClients },
+        { ...ingest, idempotency: infra.idempotency },
+      ),
+    },
+    {
+      name: 'routing',
+      port: settings.ports.routing,
+      app: buildRoutingApp({ ...routing, router: createRouter() }),
+    },
+    {
+      name: 'cases',
+      port: settings.ports.cases,
+      app: buildCasesApp({ jwtSecret }, { ...cases, db: infra.casesDb }),
+    },
+    {
+      name: 'notify',
+      port: settings.ports.notify,
+      app: buildNotifyApp(
+        { jwtSecret, webhooks: new Map(), outboxFile: settings.outboxFile },
+        { ...notify, db: infra.notifyDb },
+      ),
+    },
+  ];
+  return { apps, release: () => infra.release() };
+}
+
+/** Standalone mode's infrastructure: one PGlite data directory holds the cases, the deliveries and the event log. */
+export async function embeddedInfrastructure(dataDir: string): Promise<Infrastructure> {
+  const pglite = await openPglite(join(dataDir, 'pglite'));
+  const sql = pgliteClient(pglite);
+  await migrateCases(sql);
+  await migrateNotify(sql);
+  const engine = createEmbeddedEngine(sql);
+  const cases = casesDb({ kind: 'pglite', db: pglite });
+  const notify = notifyDb({ kind: 'pglite', db: pglite });
+  return {
+    engine,
+    casesDb: cases,
+    notifyDb: notify,
+    idempotency: memoryIdempotency(),
+    async release() {
+      await engine.close();
+      await cases.$disconnect();
+      await notify.$disconnect();
+      await pglite.close();
+    },
+  };
 }
 
 /** The token-signing secret is made once per data directory, so tokens survive a restart. */
@@ -33,32 +121,8 @@ function jwtSecretIn(dataDir: string): string {
   return readFileSync(path, 'utf8').trim();
 }
 
-/** Builds every service on the embedded engines (one PGlite database, its event log), not yet listening. */
-export async function buildPlatform(config: StandaloneConfig): Promise<Platform> {
-  mkdirSync(config.DATA_DIR, { recursive: true });
-  const pglite = await openPglite(join(config.DATA_DIR, 'pglite'));
-  const sql = pgliteClient(pglite);
-  await migrateCases(sql);
-  await migrateNotify(sql);
-
-  const engine = createEmbeddedEngine(sql);
-  const busFor = (service: string, observer: ReturnType<typeof createMetrics>['busObserver']) =>
-    createEventBus(engine, { source: `/huijie/${service}`, observer });
-  const jwtSecret = jwtSecretIn(config.DATA_DIR);
-  const service = (name: string) => ({
-    logger: createLogger({ service: name, level: config.LOG_LEVEL }),
-    metrics: createMetrics(name),
-  });
-
-  const ingest = service('ingest-12345');
-  const routing = service('routing');
-  const cases = service('cases');
-  const notify = service('notify');
-  const casesStore = casesDb({ kind: 'pglite', db: pglite });
-  const notifyStore = notifyDb({ kind: 'pglite', db: pglite });
-  await busFor('standalone', cases.metrics.busObserver).ensureTopics(Object.values(topics));
-
-  await casesStore.operator.upsert({
+export async function seedDemoOperator(db: CasesDb): Promise<void> {
+  await db.operator.upsert({
     where: { username: demo.operator.username },
     create: {
       username: demo.operator.username,
@@ -68,53 +132,23 @@ export async function buildPlatform(config: StandaloneConfig): Promise<Platform>
     },
     update: {},
   });
+}
 
-  const apps = [
-    {
-      name: 'ingest-12345',
-      port: config.INGEST_12345_PORT,
-      app: buildIngest12345App(
-        { clients: new Map([[demo.hotlineClient.id, demo.hotlineClient.secret]]) },
-        {
-          bus: busFor('ingest-12345', ingest.metrics.busObserver),
-          idempotency: memoryIdempotency(),
-          ...ingest,
-        },
-      ),
+/** `npm start`: the whole platform on embedded engines with the demo credentials. */
+export async function standalonePlatform(config: StandaloneConfig): Promise<Platform> {
+  mkdirSync(config.DATA_DIR, { recursive: true });
+  const infra = await embeddedInfrastructure(config.DATA_DIR);
+  await seedDemoOperator(infra.casesDb);
+  return assemblePlatform(infra, {
+    ports: {
+      ingest12345: config.INGEST_12345_PORT,
+      routing: config.ROUTING_PORT,
+      cases: config.CASES_PORT,
+      notify: config.NOTIFY_PORT,
     },
-    {
-      name: 'routing',
-      port: config.ROUTING_PORT,
-      app: buildRoutingApp({
-        bus: busFor('routing', routing.metrics.busObserver),
-        router: createRouter(),
-        ...routing,
-      }),
-    },
-    {
-      name: 'cases',
-      port: config.CASES_PORT,
-      app: buildCasesApp(
-        { jwtSecret },
-        { db: casesStore, bus: busFor('cases', cases.metrics.busObserver), ...cases },
-      ),
-    },
-    {
-      name: 'notify',
-      port: config.NOTIFY_PORT,
-      app: buildNotifyApp(
-        { jwtSecret, webhooks: new Map(), outboxFile: join(config.DATA_DIR, 'notify-outbox.jsonl') },
-        { db: notifyStore, bus: busFor('notify', notify.metrics.busObserver), ...notify },
-      ),
-    },
-  ];
-  return {
-    apps,
-    async release() {
-      await engine.close();
-      await casesStore.$disconnect();
-      await notifyStore.$disconnect();
-      await pglite.close();
-    },
-  };
+    jwtSecret: jwtSecretIn(config.DATA_DIR),
+    hotlineClients: new Map([[demo.hotlineClient.id, demo.hotlineClient.secret]]),
+    outboxFile: join(config.DATA_DIR, 'notify-outbox.jsonl'),
+    logLevel: config.LOG_LEVEL,
+  });
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { catalogue, type EventName, type EventOf } from '@huijie/contracts/catalogue.ts';
 import { type CloudEventAttributes, toHeaders } from '@huijie/contracts/cloudevents.ts';
-import { defaultPartitions } from '@huijie/contracts/topics.ts';
+import { deadLetterTopic, defaultPartitions } from '@huijie/contracts/topics.ts';
 import type { Engine, EngineSubscription } from './engine.ts';
 import { type BusObserver, type HandlerMap, type RetryPolicy, runMessage } from './runner.ts';
 
@@ -70,6 +70,8 @@ export function createEventBus(
     },
     async subscribe({ group, topics, handlers, retry }) {
       const policy = { ...defaultRetry, ...options.retry, ...retry };
+      // A consumer may start before any producer: its topics and their dead-letter topics must exist.
+      await engine.ensureTopics([...topics, ...topics.map(deadLetterTopic)], defaultPartitions);
       const subscription = await engine.consume(group, topics, (message, ctx) =>
         runMessage(message, ctx, { group, handlers, retry: policy, engine, observer: options.observer }),
       );

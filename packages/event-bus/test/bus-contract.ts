@@ -263,8 +263,9 @@ export function busContractSuite(label: string, spec: () => EngineSpec) {
       await bus.ensureTopics([topic], 1);
       const dlq = await collectRaw(bus.engine, deadLetterTopic(topic));
       const handled: string[] = [];
+      const group = uniqueName('poison');
       await bus.subscribe({
-        group: 'contract-poison',
+        group,
         topics: [topic],
         handlers: {
           'dispute.intake.v1': async (event) => {
@@ -297,7 +298,7 @@ export function busContractSuite(label: string, spec: () => EngineSpec) {
         [dlqHeaders.topic]: topic,
         [dlqHeaders.partition]: '0',
         [dlqHeaders.offset]: '3',
-        [dlqHeaders.group]: 'contract-poison',
+        [dlqHeaders.group]: group,
         [dlqHeaders.error]: 'handler: cannot route this',
         [dlqHeaders.attempts]: '3',
       });

@@ -122,7 +122,7 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
       });
       await consumer.connect();
       // A new group starts at the beginning: nothing published before its first start is skipped.
-      await consumer.subscribe({ topics, fromBeginning: true });
+      await retryWhileTopicsPropagate(() => consumer.subscribe({ topics, fromBeginning: true }));
       await consumer.run({
         // Commit often: what a crash replays is bounded by this, and handlers are idempotent anyway.
         // kafkajs commits resolved offsets on these triggers, and always on stop.
@@ -194,4 +194,20 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
       if (adminReady) await admin.disconnect();
     },
   };
+}
+
+/**
+ * A topic created a moment ago may not be in every metadata answer yet ("does not host this
+ * topic-partition"): retry briefly instead of failing the subscription.
+ */
+async function retryWhileTopicsPropagate<T>(work: () => Promise<T>, attempts = 20): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const type = (error as { type?: string }).type;
+      if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
 }

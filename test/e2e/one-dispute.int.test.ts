@@ -1,0 +1,164 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { casesDb, migrateCases } from '@huijie/cases/db/prisma.ts';
+import { postgresClient } from '@huijie/database/sql-client.ts';
+import { createKafkaEngine } from '@huijie/event-bus/kafka/kafka-engine.ts';
+import { namespaced } from '@huijie/event-bus/namespaced-engine.ts';
+import { migrateNotify, notifyDb } from '@huijie/notify/db/prisma.ts';
+import { redisIdempotency } from '@huijie/service-kit/idempotency.ts';
+import {
+  assemblePlatform,
+  embeddedInfrastructure,
+  type Infrastructure,
+  type Platform,
+  seedDemoOperator,
+} from '@huijie/standalone/platform.ts';
+import { eventually, freshDatabase, requireServers, uniqueName } from '@huijie/testing/servers.ts';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signedPush } from './signed-push.ts';
+
+const servers = await requireServers('kafka', 'postgres', 'redis');
+
+async function kafkaInfrastructure(): Promise<Infrastructure> {
+  const database = await freshDatabase(servers!.databaseUrl!);
+  const sql = postgresClient(database.url, { max: 1 });
+  await migrateCases(sql);
+  await migrateNotify(sql);
+  await sql.close();
+  const redis = new Redis(servers!.redisUrl!);
+  const engine = namespaced(
+    createKafkaEngine({ brokers: servers!.kafkaBrokers!, clientId: 'e2e' }),
+    uniqueName('e2e'),
+  );
+  const cases = casesDb({ kind: 'postgres', url: database.url });
+  const notify = notifyDb({ kind: 'postgres', url: database.url });
+  return {
+    engine,
+    casesDb: cases,
+    notifyDb: notify,
+    idempotency: redisIdempotency(redis, `${uniqueName('e2e')}:`),
+    async release() {
+      await engine.close();
+      await cases.$disconnect();
+      await notify.$disconnect();
+      redis.disconnect();
+      await database.drop();
+    },
+  };
+}
+
+/** Guo's story from MISSION.md, pushed as a 12345 work order. */
+const guo = {
+  orderNo: `GD-${Date.now()}`,
+  receivedAt: '2024-08-24T09:30:00+08:00',
+  content: '我在新罗区江山镇修水库大坝干了19天，老板一直不给工资，共3800元。',
+  caller: { name: '郭某', phone: '13800000000' },
+  location: { address: '福建省龙岩市新罗区江山镇' },
+  category: { name: '劳动保障-欠薪' },
+};
+
+function oneDispute(label: string, open: () => Promise<Infrastructure>) {
+  describe(`one dispute from push to case: ${label}`, () => {
+    let platform: Platform;
+    let infra: Infrastructure;
+    const app = (name: string) => platform.apps.find((entry) => entry.name === name)!.app;
+
+    beforeAll(async () => {
+      infra = await open();
+      await seedDemoOperator(infra.casesDb);
+      platform = await assemblePlatform(infra, {
+        ports: { ingest12345: 0, routing: 0, cases: 0, notify: 0 },
+        jwtSecret: 'e2e-jwt-secret-0123456789abcdef0123',
+        hotlineClients: new Map([['e2e-12345', 'e2e-secret-123']]),
+        outboxFile: join(mkdtempSync(join(tmpdir(), 'huijie-e2e-')), 'outbox.jsonl'),
+        logLevel: 'silent',
+      });
+      for (const { app } of platform.apps) await app.ready();
+    });
+
+    afterAll(async () => {
+      for (const { app } of platform?.apps ?? []) await app.close();
+      await platform?.release();
+    });
+
+    it('a signed work order becomes one assigned case with its history and one delivery to the lead', async () => {
+      const first = await signedPush(app('ingest-12345'), '/v1/work-orders', guo);
+      expect(first.statusCode).toBe(202);
+      const { disputeId } = first.json();
+      const again = await signedPush(app('ingest-12345'), '/v1/work-orders', guo);
+      expect(again.statusCode).toBe(202);
+      expect(again.json()).toEqual({ disputeId, duplicate: true });
+
+      const login = await app('cases').inject({
+        method: 'POST',
+        url: '/v1/auth/token',
+        payload: { username: 'demo-operator', password: 'demo-password' },
+      });
+      const auth = { authorization: `Bearer ${login.json().token}` };
+
+      const { caseId } = await eventually<{ caseId: string }>(
+        async () => {
+          const response = await app('cases').inject({ url: `/v1/disputes/${disputeId}`, headers: auth });
+          return response.statusCode === 200 ? response.json() : undefined;
+        },
+        { what: 'the case', timeoutMs: 30_000 },
+      );
+      const detail = await eventually(
+        async () => {
+          const body = (await app('cases').inject({ url: `/v1/cases/${caseId}`, headers: auth })).json();
+          return body.status === 'assigned' ? body : undefined;
+        },
+        { what: 'the assignment', timeoutMs: 30_000 },
+      );
+      expect(detail.jurisdiction).toMatchObject({
+        cityCode: '350800',
+        countyCode: '350802',
+        townCode: '350802107',
+      });
+      expect(detail.category).toBe('labor');
+      expect(detail.reports).toHaveLength(1);
+      expect(detail.reports[0]).toMatchObject({ disputeId, sourceRef: guo.orderNo });
+      const lead = detail.assignments.find((a: { role: string }) => a.role === 'lead');
+      expect(lead).toMatchObject({ departmentKind: 'judicial_office', departmentName: '江山镇司法所' });
+      expect(detail.history.map((entry: { type: string }) => entry.type)).toEqual(['received', 'assigned']);
+
+      const deliveries = await eventually(
+        async () => {
+          const body = (
+            await app('notify').inject({ url: `/v1/deliveries?disputeId=${disputeId}`, headers: auth })
+          ).json();
+          const toLead = body.items.filter((d: { recipient: string }) => d.recipient === lead.departmentCode);
+          return toLead.length === 1 && toLead[0].state === 'delivered' ? body.items : undefined;
+        },
+        { what: 'the delivery to the lead', timeoutMs: 30_000 },
+      );
+      expect(
+        deliveries.filter((d: { recipient: string }) => d.recipient === lead.departmentCode),
+      ).toHaveLength(1);
+
+      // The duplicate push wrote nothing: exactly one intake event exists for the order.
+      const seen: string[] = [];
+      const reader = await infra.engine.consume(
+        uniqueName('count'),
+        ['dispute.intake.v1'],
+        async (message) => {
+          seen.push(message.key);
+        },
+      );
+      await eventually(() => seen.length >= 1, { what: 'the intake event' });
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await reader.stop();
+      expect(seen.filter((key) => key === disputeId)).toHaveLength(1);
+    });
+  });
+}
+
+describe.runIf(servers)('on Kafka + PostgreSQL + Redis', () => {
+  oneDispute('Kafka', kafkaInfrastructure);
+});
+
+describe('on the embedded engines (standalone mode)', () => {
+  oneDispute('embedded', () => embeddedInfrastructure(mkdtempSync(join(tmpdir(), 'huijie-e2e-'))));
+});
