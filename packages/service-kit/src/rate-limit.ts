@@ -1,0 +1,50 @@
+import type { Redis } from 'ioredis';
+import { AppError } from './errors.ts';
+
+/** Fixed-window counters: cheap, shared by every replica through Redis, and good enough for abuse limits. */
+export interface RateLimiter {
+  /** Counts one hit against `key`; says whether it is within `limit` for the current window. */
+  hit(key: string, limit: number, windowMs: number): Promise<{ allowed: boolean; retryAfterMs: number }>;
+}
+
+export function redisRateLimiter(redis: Redis, prefix = 'huijie:rate:'): RateLimiter {
+  return {
+    async hit(key, limit, windowMs) {
+      const window = Math.floor(Date.now() / windowMs);
+      const name = `${prefix}${key}:${window}`;
+      const [[, count]] = (await redis.multi().incr(name).pexpire(name, windowMs).exec()) as [[null, number]];
+      return { allowed: count <= limit, retryAfterMs: (window + 1) * windowMs - Date.now() };
+    },
+  };
+}
+
+export function memoryRateLimiter(): RateLimiter {
+  const counts = new Map<string, { window: number; count: number }>();
+  return {
+    async hit(key, limit, windowMs) {
+      const window = Math.floor(Date.now() / windowMs);
+      const entry = counts.get(key);
+      const count = entry && entry.window === window ? entry.count + 1 : 1;
+      counts.set(key, { window, count });
+      if (counts.size > 100_000) {
+        for (const [name, value] of counts) if (value.window !== window) counts.delete(name);
+      }
+      return { allowed: count <= limit, retryAfterMs: (window + 1) * windowMs - Date.now() };
+    },
+  };
+}
+
+/** Throws a 429 with Retry-After when `key` is over its limit. */
+export async function enforceRateLimit(
+  limiter: RateLimiter,
+  key: string,
+  limit: number,
+  windowMs: number,
+): Promise<void> {
+  const { allowed, retryAfterMs } = await limiter.hit(key, limit, windowMs);
+  if (!allowed) {
+    throw new AppError(429, 'rate_limited', 'too many requests; retry later', [], {
+      'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))),
+    });
+  }
+}
