@@ -38,5 +38,23 @@ export const DisputeReceivedV1 = z.object({
     .array(z.object({ url: z.url(), name: z.string().max(200).optional() }))
     .max(50)
     .default([]),
+  /**
+   * Set when a court referred the dispute (诉前调解 / 委托调解): which court, what kind of case, and
+   * which court client referred it, so the outcome can go back to that court.
+   */
+  court: z
+    .object({
+      /** The court's code as case numbers write it, e.g. 闽0803. */
+      courtCode: z.string().min(1).max(20),
+      courtName: z.string().min(1).max(100),
+      /** The case number's type code (类型代字), e.g. 民诉前调. */
+      caseType: z.string().min(1).max(20),
+      referralDate: z.iso.date(),
+      /** The signed client that pushed the referral: the outcome is reported back to it. */
+      referredBy: z.string().min(1).max(100),
+      /** The applicant's claims (诉讼请求), one per item. */
+      claims: z.array(z.string().min(1).max(1000)).max(20).optional(),
+    })
+    .optional(),
 });
 export type DisputeReceivedV1 = z.infer<typeof DisputeReceivedV1>;
