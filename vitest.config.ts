@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{packages,services,standalone}/**/*.test.ts'],
+          include: ['{packages,services,standalone,test}/**/*.test.ts'],
           exclude: [...exclude, '**/*.int.test.ts'],
         },
       },

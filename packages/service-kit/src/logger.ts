@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 /**
  * Field names that hold personal data anywhere in a logged object. Redaction by name is the
@@ -22,9 +22,13 @@ export const redactPaths = [
   'req.headers["x-huijie-signature"]',
 ];
 
-export function createLogger(options: { service: string; level?: string }): Logger {
-  return pino({
-    name: options.service,
+export function createLogger(
+  options: { service: string; level?: string },
+  destination?: DestinationStream,
+): Logger {
+  const settings: pino.LoggerOptions = {
+    // Not pino's `name`: "name" is a personal-data field and is redacted wherever it appears.
+    base: { service: options.service },
     level: options.level ?? 'info',
     redact: { paths: redactPaths, censor: '[redacted]' },
     // Request logs keep the route, never the query string: a query can carry a phone number.
@@ -35,7 +39,8 @@ export function createLogger(options: { service: string; level?: string }): Logg
         id: req.id,
       }),
     },
-  });
+  };
+  return destination ? pino(settings, destination) : pino(settings);
 }
 
 export type { Logger };
