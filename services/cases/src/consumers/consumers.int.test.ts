@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
+import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import { postgresClient } from '@huijie/database/sql-client.ts';
+import { freshDatabase, requireServers } from '@huijie/testing/servers.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CasesDb, casesDb, migrateCases } from '../db/prisma.ts';
+import { caseIdFor } from './open-case.ts';
+import { recordAssignment } from './record-assignment.ts';
+import { recordIntake } from './record-intake.ts';
+
+const servers = await requireServers('postgres');
+
+function intake(): DisputeReceivedV1 {
+  return {
+    disputeId: randomUUID(),
+    channel: 'hotline_12345',
+    sourceRef: `GD-${randomUUID()}`,
+    revision: 1,
+    receivedAt: '2024-08-24T09:30:00+08:00',
+    content: '老板拖欠工资',
+    location: { address: '新罗区江山镇' },
+    parties: [{ role: 'caller', kind: 'person', name: '郭某', phone: '13800000000' }],
+    attachments: [],
+  };
+}
+
+function decision(
+  dispute: DisputeReceivedV1,
+  version = 1,
+  lead = '350802107-judicial_office',
+): DisputeAssignedV1 {
+  return {
+    disputeId: dispute.disputeId,
+    version,
+    decidedAt: new Date().toISOString(),
+    jurisdiction: {
+      cityCode: '350800',
+      countyCode: '350802',
+      townCode: '350802107',
+      names: ['龙岩市', '新罗区', '江山镇'],
+      resolution: 'exact',
+    },
+    category: 'labor',
+    severity: 'normal',
+    lead: { code: lead, kind: 'judicial_office', name: '江山镇司法所', divisionCode: '350802107' },
+    coHandlers: [],
+    dueAt: '2024-09-03T09:30:00+08:00',
+    expressLane: null,
+    triage: null,
+    trace: {
+      rulesVersion: 'test',
+      rules: [],
+      place: { how: 'exact', evidence: 'address', candidates: [] },
+      category: { source: 'text', confidence: 0.9 },
+    },
+    dispute,
+  };
+}
+
+describe.runIf(servers)('cases consumers on PostgreSQL', () => {
+  let db: CasesDb;
+  let drop: () => Promise<void>;
+
+  beforeAll(async () => {
+    const database = await freshDatabase(servers!.databaseUrl!);
+    drop = database.drop;
+    const sql = postgresClient(database.url, { max: 1 });
+    await migrateCases(sql);
+    await sql.close();
+    db = casesDb({ kind: 'postgres', url: database.url });
+  });
+  afterAll(async () => {
+    await db?.$disconnect();
+    await drop?.();
+  });
+
+  const snapshot = async (caseId: string) => ({
+    cases: await db.case.count({ where: { id: caseId } }),
+    reports: await db.report.count({ where: { caseId } }),
+    parties: await db.party.count({ where: { caseId } }),
+    history: (await db.historyEntry.findMany({ where: { caseId }, orderBy: { id: 'asc' } })).map(
+      (h) => h.type,
+    ),
+    outbox: await db.outboxEvent.count({ where: { key: caseId } }),
+    assignments: await db.assignment.count({ where: { caseId } }),
+  });
+
+  it('an intake delivered twice opens one case', async () => {
+    const dispute = intake();
+    await recordIntake(db, dispute);
+    await recordIntake(db, dispute);
+    expect(await snapshot(caseIdFor(dispute.disputeId))).toEqual({
+      cases: 1,
+      reports: 1,
+      parties: 1,
+      history: ['received'],
+      outbox: 1,
+      assignments: 0,
+    });
+  });
+
+  it('an assignment delivered twice is applied once', async () => {
+    const dispute = intake();
+    await recordIntake(db, dispute);
+    await recordAssignment(db, decision(dispute));
+    await recordAssignment(db, decision(dispute));
+    const caseId = caseIdFor(dispute.disputeId);
+    expect(await snapshot(caseId)).toMatchObject({
+      history: ['received', 'assigned'],
+      outbox: 2,
+      assignments: 1,
+    });
+    expect((await db.case.findUniqueOrThrow({ where: { id: caseId } })).status).toBe('assigned');
+  });
+
+  it('concurrent deliveries of the same intake and its assignment end in one case', async () => {
+    const dispute = intake();
+    const attempt = async (work: () => Promise<void>) => {
+      // The loser of a race hits a unique key and is retried, as the bus's runner would.
+      for (let i = 0; i < 5; i++) {
+        try {
+          return await work();
+        } catch {}
+      }
+    };
+    await Promise.all([
+      attempt(() => recordIntake(db, dispute)),
+      attempt(() => recordIntake(db, dispute)),
+      attempt(() => recordAssignment(db, decision(dispute))),
+      attempt(() => recordAssignment(db, decision(dispute))),
+    ]);
+    expect(await snapshot(caseIdFor(dispute.disputeId))).toMatchObject({
+      cases: 1,
+      reports: 1,
+      parties: 1,
+      history: ['received', 'assigned'],
+      assignments: 1,
+    });
+  });
+
+  it('an assignment that arrives before its intake still opens the case at received, then assigns it', async () => {
+    const dispute = intake();
+    await recordAssignment(db, decision(dispute));
+    await recordIntake(db, dispute);
+    expect(await snapshot(caseIdFor(dispute.disputeId))).toMatchObject({
+      reports: 1,
+      history: ['received', 'assigned'],
+    });
+  });
+
+  it('a re-routing replaces the departments and withdraws the one no longer involved; an older decision changes nothing', async () => {
+    const dispute = intake();
+    await recordAssignment(db, decision(dispute, 1, 'dept-a'));
+    await recordAssignment(db, decision(dispute, 2, 'dept-b'));
+    await recordAssignment(db, decision(dispute, 1, 'dept-c'));
+    const assignments = await db.assignment.findMany({
+      where: { caseId: caseIdFor(dispute.disputeId) },
+      orderBy: { departmentCode: 'asc' },
+    });
+    expect(assignments.map((a) => [a.departmentCode, a.status, a.routingVersion])).toEqual([
+      ['dept-a', 'withdrawn', 1],
+      ['dept-b', 'delivered', 2],
+    ]);
+  });
+});
