@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { checkPassword, hashPassword, scopeCovers, signToken, verifyToken } from './auth-token.ts';
+
+const secret = 'a-secret-of-at-least-thirty-two-chars';
+
+describe('operator tokens', () => {
+  it('round-trips the claims', () => {
+    const token = signToken({ sub: 'op', role: 'operator', scope: '350803' }, secret);
+    expect(verifyToken(`Bearer ${token}`, secret)).toMatchObject({
+      sub: 'op',
+      role: 'operator',
+      scope: '350803',
+    });
+  });
+
+  it('rejects a token signed with another secret, a widened scope, an expired one, and none', () => {
+    const token = signToken({ sub: 'op', role: 'operator', scope: '350803' }, secret);
+    expect(() => verifyToken(`Bearer ${token}`, `${secret}x`)).toThrow('token signature is not valid');
+    const [header, , signature] = token.split('.');
+    const widened = Buffer.from(
+      JSON.stringify({ sub: 'op', role: 'admin', scope: '350800', exp: 9e9 }),
+    ).toString('base64url');
+    expect(() => verifyToken(`Bearer ${header}.${widened}.${signature}`, secret)).toThrow(
+      'token signature is not valid',
+    );
+    const expired = signToken({ sub: 'op', role: 'operator', scope: '350803' }, secret, -1);
+    expect(() => verifyToken(`Bearer ${expired}`, secret)).toThrow('token expired');
+    expect(() => verifyToken(undefined, secret)).toThrow('a bearer token is required');
+  });
+});
+
+describe('passwords', () => {
+  it('accepts the right password only', async () => {
+    const stored = await hashPassword('demo-password');
+    expect(await checkPassword('demo-password', stored)).toBe(true);
+    expect(await checkPassword('demo-passwore', stored)).toBe(false);
+  });
+});
+
+describe('jurisdiction scope', () => {
+  it('the city sees its counties and towns; a county its own towns only; a town itself', () => {
+    expect(scopeCovers('350800', '350803104')).toBe(true);
+    expect(scopeCovers('350800', '350800')).toBe(true);
+    expect(scopeCovers('350803', '350803104')).toBe(true);
+    expect(scopeCovers('350803', '350802107')).toBe(false);
+    expect(scopeCovers('350803', '350800')).toBe(false);
+    expect(scopeCovers('350803104', '350803104')).toBe(true);
+    expect(scopeCovers('350803104', '350803105')).toBe(false);
+    expect(scopeCovers('350800', '350100')).toBe(false);
+  });
+});
