@@ -5,7 +5,7 @@
  * Baseline in the same run: JSON.parse of each dispute as it arrives off the bus — work every consumer does
  * anyway, so the ratio says what routing costs on top of merely reading the message.
  */
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { loadLabelledReports, toDispute } from '../services/routing/scripts/lib/labelled-set.ts';
 import { createRouter } from '../services/routing/src/domain/router.ts';
 
@@ -55,7 +55,12 @@ const cpu = cpus();
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const decisions = median(decideRates);
 const parses = median(parseRates);
-console.log(`machine: ${cpu[0]?.model ?? 'unknown cpu'}, ${cpu.length} cores, Node ${process.version}`);
+console.log(
+  `machine: ${cpu[0]?.model ?? 'unknown cpu'}, ${cpu.length} cores, Node ${process.version}, ` +
+    `load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} (other work on the machine slows every round)`,
+);
 console.log(
   `workload: ${disputes.length} distinct labelled reports, ${rounds} rounds × ${fmt(perRound)} each, rules ${router.rulesVersion}`,
 );
