@@ -116,6 +116,13 @@ describe('resolving a place', () => {
     expect(place.townCode).toBe('350803102');
   });
 
+  it('given a village code newer than the extract, then its town is taken from the code prefix', () => {
+    const place = gazetteer.resolve({ divisionCode: '350803102999' });
+    expect(place).toMatchObject({ townCode: '350803102', how: 'inferred' });
+    expect(place.villageCode).toBeUndefined();
+    expect(place.evidence).toContain('永定区下洋镇');
+  });
+
   it('given an address in another city, then nothing is guessed', () => {
     const place = gazetteer.resolve({ address: '福建省厦门市思明区' });
     expect(place).toMatchObject({ how: 'unresolved', cityCode: '350800', names: ['龙岩市'] });

@@ -233,6 +233,7 @@ export class Gazetteer {
   resolve(query: PlaceQuery): PlaceResult {
     const notes: string[] = [];
     let scope: Division | undefined;
+    let scopeHow: PlaceHow = 'exact';
     const code = query.divisionCode;
     if (code) {
       const normalized = code.length === 6 || code.length === 9 || code.length === 12 ? code : '';
@@ -240,9 +241,19 @@ export class Gazetteer {
       if (division && division.level !== 'county') {
         return this.result(division, 'exact', `division code ${code}`, []);
       }
+      // A code newer than the extract (a village created since) still names its town and county by prefix.
+      const parent = division
+        ? undefined
+        : (this.byCode.get(code.slice(0, 9)) ?? this.byCode.get(code.slice(0, 6)));
       if (division) {
         scope = division;
         notes.push(`division code ${code} names ${division.name}`);
+      } else if (parent && code.length > parent.code.length && /^\d+$/.test(code)) {
+        scope = parent;
+        scopeHow = 'inferred';
+        notes.push(
+          `division code ${code} is not in ${this.source}; its prefix names ${this.label(parent.code)}`,
+        );
       } else if (normalized === this.cityCode) {
         notes.push(`division code ${code} names only the city`);
       } else {
@@ -272,7 +283,7 @@ export class Gazetteer {
       }
     }
     if (fromAddress && fromAddress.kind !== 'none') return this.finish(fromAddress, 'address', notes);
-    if (scope) return this.result(scope, 'exact', notes.join('; '), []);
+    if (scope) return this.result(scope, scopeHow, notes.join('; '), []);
     const looked = [address.length || query.address ? 'address' : '', query.text ? 'text' : ''].filter(
       Boolean,
     );
