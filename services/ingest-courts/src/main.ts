@@ -1,0 +1,40 @@
+import { kafkaBus } from '@huijie/event-bus/kafka-bus.ts';
+import { parseConfig } from '@huijie/service-kit/config.ts';
+import { redisIdempotency } from '@huijie/service-kit/idempotency.ts';
+import { createLogger } from '@huijie/service-kit/logger.ts';
+import { createMetrics } from '@huijie/service-kit/metrics.ts';
+import { exitOnFatal, serve } from '@huijie/service-kit/process.ts';
+import { redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
+import { Redis } from 'ioredis';
+import { buildIngestCourtsApp } from './app.ts';
+import { ingestCourtsConfigSchema } from './config.ts';
+
+const config = parseConfig(ingestCourtsConfigSchema, process.env);
+const logger = createLogger({ service: 'ingest-courts', level: config.LOG_LEVEL });
+const metrics = createMetrics('ingest-courts');
+const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
+const bus = kafkaBus({
+  brokers: config.KAFKA_BROKERS,
+  service: 'ingest-courts',
+  observer: metrics.busObserver,
+  onFatal: exitOnFatal(logger),
+});
+const app = buildIngestCourtsApp(
+  { clients: config.COURT_CLIENTS, rateLimitPerMinute: config.COURT_RATE_LIMIT_PER_MINUTE },
+  {
+    bus,
+    idempotency: redisIdempotency(redis),
+    rateLimiter: redisRateLimiter(redis),
+    logger,
+    metrics,
+    storeReady: () => redis.ping(),
+  },
+);
+await serve([{ name: 'ingest-courts', app, port: config.INGEST_COURTS_PORT }], {
+  host: config.HOST,
+  logger,
+  cleanup: async () => {
+    await bus.close();
+    redis.disconnect();
+  },
+});
