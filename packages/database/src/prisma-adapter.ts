@@ -3,7 +3,9 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 
 /** Where a service's Prisma client talks to: PostgreSQL, or the embedded database in standalone mode. */
-export type DatabaseTarget = { kind: 'postgres'; url: string; poolSize?: number } | { kind: 'pglite'; db: PGlite };
+export type DatabaseTarget =
+  | { kind: 'postgres'; url: string; poolSize?: number }
+  | { kind: 'pglite'; db: PGlite };
 
 /** The Prisma driver adapter for a target; each service builds its own generated client on it. */
 export function prismaAdapterFor(target: DatabaseTarget): PrismaPg | PrismaPGlite {
