@@ -1,4 +1,5 @@
 import type { DepartmentKind } from '@huijie/contracts/vocabulary.ts';
+import { countyShort, townForms } from '../../src/domain/division-names.ts';
 import type { GazetteerData } from '../../src/domain/gazetteer.ts';
 
 export interface DirectoryEntry {
@@ -57,13 +58,9 @@ const townBodies: {
   { kind: 'township_government', name: (t) => (t.endsWith('街道') ? `${t}办事处` : `${t}人民政府`) },
 ];
 
-function countyShort(name: string): string {
-  return name.replace(/(区|县|市)$/, '');
-}
-
-function townShort(name: string): string {
-  return name.replace(/畲族乡$/, '').replace(/(镇|乡|街道)$/, '');
-}
+/** 永定区 → 永定 (生态环境局 names use it); 下洋镇 → 下洋 (派出所 names use it). */
+const countyShortName = (name: string) => countyShort(name) ?? name;
+const townShortName = (name: string) => townForms(name).short ?? name;
 
 export function buildDirectory(gazetteer: GazetteerData): DepartmentDirectoryFile {
   const departments: DirectoryEntry[] = [];
@@ -74,10 +71,11 @@ export function buildDirectory(gazetteer: GazetteerData): DepartmentDirectoryFil
   };
   for (const [code, name] of gazetteer.counties) {
     for (const body of countyBodies)
-      add(code, body.kind, body.name(name, countyShort(name)), body.aka?.(name));
+      add(code, body.kind, body.name(name, countyShortName(name)), body.aka?.(name));
   }
   for (const [code, name] of gazetteer.towns) {
-    for (const body of townBodies) add(code, body.kind, body.name(name, townShort(name)), body.aka?.(name));
+    for (const body of townBodies)
+      add(code, body.kind, body.name(name, townShortName(name)), body.aka?.(name));
   }
   departments.sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
   return {

