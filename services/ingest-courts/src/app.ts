@@ -51,6 +51,11 @@ export function buildIngestCourtsApp(config: IngestCourtsConfig, deps: IngestCou
 
   app.post('/v1/referrals', async (request, reply) => {
     const at = now();
+    // Signatures cover the JSON bytes as sent; any other body would only fail them with a misleading reason.
+    if (request.rawBody === undefined)
+      throw new AppError(415, 'unsupported_media_type', 'the body must be application/json', [
+        { field: 'content-type', reason: 'must be application/json' },
+      ]);
     const { clientId } = verifySignature(
       request.headers,
       request.rawBody ?? Buffer.alloc(0),

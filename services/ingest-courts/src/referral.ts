@@ -47,7 +47,7 @@ const referralShape = (now: () => Date) =>
         .optional(),
       name: text(100),
     }),
-    parties: z.array(ReferralParty).min(2, 'an applicant and a respondent are required').max(50),
+    parties: z.array(ReferralParty).max(50),
     /** 诉讼请求: what the applicant asks for, one item each. */
     claims: z.array(text(1000)).min(1, 'at least one claim is required').max(20),
     /** 事实与理由. */
