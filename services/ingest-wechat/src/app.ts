@@ -1,0 +1,119 @@
+import { topics } from '@huijie/contracts/topics.ts';
+import type { EventBus } from '@huijie/event-bus/bus.ts';
+import type { EngineSubscription } from '@huijie/event-bus/engine.ts';
+import { createServiceApp } from '@huijie/service-kit/http-app.ts';
+import type { IdempotencyStore } from '@huijie/service-kit/idempotency.ts';
+import type { Logger } from '@huijie/service-kit/logger.ts';
+import type { Metrics } from '@huijie/service-kit/metrics.ts';
+import type { RateLimiter } from '@huijie/service-kit/rate-limit.ts';
+import type { FastifyInstance } from 'fastify';
+import { Counter } from 'prom-client';
+import { applicationRoutes } from './application/routes.ts';
+import type { ApplicationStore } from './application/store.ts';
+import { defaultLimits, type IngestWechatSettings } from './config.ts';
+import { qrCodeRoutes } from './qrcodes.ts';
+import { type TownDirectory, townDirectory } from './towns.ts';
+import { pageRoutes } from './web/pages.ts';
+import { wechatEndpoint } from './wechat/endpoint.ts';
+
+export interface IngestWechatDeps {
+  bus: EventBus;
+  idempotency: IdempotencyStore;
+  rateLimiter: RateLimiter;
+  applications: ApplicationStore;
+  logger: Logger;
+  metrics: Metrics;
+  /** Readiness of the stores (Redis), when there is one. */
+  storeReady?: () => Promise<unknown>;
+  towns?: TownDirectory;
+  now?: () => Date;
+  /** Follow case.status.v1 so an applicant can see the case's progress (default on). */
+  followCaseStatus?: boolean;
+}
+
+/** The consumer group that keeps the applications' statuses. */
+export const ingestWechatGroup = 'ingest-wechat';
+
+/**
+ * The WeChat channel: the official account's server endpoint, the citizen's application form
+ * and API, and the townships' QR codes. Built, never listening: only main.ts owns the process.
+ */
+export function buildIngestWechatApp(
+  settings: IngestWechatSettings,
+  deps: IngestWechatDeps,
+): FastifyInstance {
+  const app = createServiceApp({
+    logger: deps.logger,
+    metrics: deps.metrics,
+    readiness: { broker: () => deps.bus.engine.ping(), ...(deps.storeReady && { store: deps.storeReady }) },
+    bodyLimit: 256 * 1024,
+  });
+  const towns = deps.towns ?? townDirectory();
+  const now = deps.now ?? (() => new Date());
+  const applyUrl = (townCode?: string) =>
+    `${settings.publicBaseUrl}/apply${townCode ? `?town=${encodeURIComponent(townCode)}` : ''}`;
+  const counters = wechatCounters(deps.metrics);
+
+  app.register(wechatEndpoint, {
+    wechat: settings.wechat,
+    towns,
+    applyUrl,
+    idempotency: deps.idempotency,
+    now,
+    count: (kind, outcome) => counters.messages.inc({ kind, outcome }),
+  });
+  app.register(applicationRoutes, {
+    bus: deps.bus,
+    idempotency: deps.idempotency,
+    rateLimiter: deps.rateLimiter,
+    applications: deps.applications,
+    towns,
+    limits: { ...defaultLimits, ...settings.limits },
+    trustedProxyHops: settings.trustedProxyHops ?? 0,
+    now,
+    count: (outcome) => counters.applications.inc({ outcome }),
+  });
+  app.register(qrCodeRoutes, { towns, applyUrl });
+  app.register(pageRoutes, { towns });
+
+  let subscription: EngineSubscription | undefined;
+  if (deps.followCaseStatus ?? true) {
+    app.addHook('onReady', async () => {
+      subscription = await deps.bus.subscribe({
+        group: ingestWechatGroup,
+        topics: [topics.caseStatus],
+        handlers: {
+          'case.status.v1': async (event) => {
+            for (const disputeId of event.disputeIds) {
+              const noted = await deps.applications.noteStatus(disputeId, {
+                status: event.status,
+                at: event.occurredAt,
+              });
+              if (noted) deps.logger.info({ disputeId, status: event.status }, 'application status noted');
+            }
+          },
+        },
+      });
+    });
+    app.addHook('preClose', async () => {
+      await subscription?.stop();
+    });
+  }
+  return app;
+}
+
+/** Counters on the service's own registry; a second app on the same registry (tests) reuses them. */
+function wechatCounters(metrics: Metrics) {
+  const counter = (name: string, help: string, labelNames: string[]) =>
+    (metrics.registry.getSingleMetric(name) as Counter | undefined) ??
+    new Counter({ name, help, labelNames, registers: [metrics.registry] });
+  return {
+    messages: counter('huijie_wechat_messages_total', 'Official-account requests by kind and outcome', [
+      'kind',
+      'outcome',
+    ]),
+    applications: counter('huijie_wechat_applications_total', 'Application submissions by outcome', [
+      'outcome',
+    ]),
+  };
+}

@@ -1,0 +1,171 @@
+import { createHash } from 'node:crypto';
+import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import { disputeIdFor } from '@huijie/contracts/ids.ts';
+import { z } from 'zod';
+import type { Town, TownDirectory } from '../towns.ts';
+
+/**
+ * The citizen's mediation application, as the form posts it. Every reason is in Chinese:
+ * the form shows it next to the field it names, to a citizen on a phone.
+ */
+
+/** Control characters (NUL above all) and lone surrogates cannot be stored downstream: refuse them here. */
+function plainText(value: string, multiline: boolean): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) {
+      if (!(multiline && (code === 0x09 || code === 0x0a || code === 0x0d))) return false;
+    } else if (code >= 0xd800 && code <= 0xdbff) {
+      const next = value.charCodeAt(i + 1);
+      if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
+      i++;
+    } else if (code >= 0xdc00 && code <= 0xdfff) return false;
+  }
+  return true;
+}
+
+const blankToUndefined = (value: unknown) =>
+  value === null || (typeof value === 'string' && value.trim() === '') ? undefined : value;
+
+function text(label: string, options: { min?: number; max: number; multiline?: boolean }) {
+  const min = options.min ?? 1;
+  return z
+    .string({ error: (issue) => (issue.input === undefined ? `请填写${label}` : `${label}应为文字`) })
+    .trim()
+    .min(min, min === 1 ? `请填写${label}` : `${label}至少需要${min}个字`)
+    .max(options.max, `${label}不能超过${options.max}个字`)
+    .refine((value) => plainText(value, options.multiline ?? false), `${label}含有无法识别的字符`);
+}
+
+/** Mainland mobile numbers, written as people write them: spaces, dashes, +86. */
+const mobile = (label: string) =>
+  z.preprocess(
+    (value) =>
+      typeof value === 'string' ? value.replace(/[\s-]/g, '').replace(/^(\+?86)(?=1\d{10}$)/, '') : value,
+    z
+      .string({ error: (issue) => (issue.input === undefined ? `请填写${label}` : `${label}应为文字`) })
+      .regex(/^1[3-9]\d{9}$/, `请填写11位手机号码`),
+  );
+
+const amount = z.preprocess(
+  (value) => {
+    const blank = blankToUndefined(value);
+    if (typeof blank !== 'string') return blank;
+    const cleaned = blank.replace(/[,，\s]/g, '').replace(/元$/, '');
+    return /^\d+(\.\d+)?$/.test(cleaned) ? Number(cleaned) : blank;
+  },
+  z
+    .number({ error: '涉及金额应为数字（单位：元）' })
+    .nonnegative('涉及金额不能为负数')
+    .max(1_000_000_000, '涉及金额过大，请核对')
+    .refine((value) => Math.abs(value * 100 - Math.round(value * 100)) < 1e-6, '金额最多保留两位小数')
+    .optional(),
+);
+
+const link = z
+  .string({ error: '附件链接应为网址' })
+  .trim()
+  .max(1_000, '附件链接过长')
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname.length > 0;
+    } catch {
+      return false;
+    }
+  }, '附件链接应为以 http:// 或 https:// 开头的网址');
+
+export function applicationSchema(towns: TownDirectory) {
+  return z.object(
+    {
+      /** Made by the form when it loads: the same submission sent twice is one application. */
+      submissionId: z
+        .string({ error: '缺少提交编号，请刷新页面后重试' })
+        .regex(/^[A-Za-z0-9-]{16,64}$/, '提交编号无效，请刷新页面后重试'),
+      townCode: z
+        .string({ error: '请选择纠纷发生的乡镇（街道）' })
+        .refine((code) => towns.get(code) !== undefined, '请选择龙岩市内的乡镇（街道）'),
+      applicant: z.object(
+        { name: text('申请人姓名', { max: 50 }), phone: mobile('联系电话') },
+        { error: '请填写申请人信息' },
+      ),
+      respondent: z.object(
+        {
+          name: text('对方姓名或单位名称', { max: 100 }),
+          kind: z.enum(['person', 'organisation'], { error: '请选择对方是个人还是单位' }).default('person'),
+          phone: z.preprocess(blankToUndefined, mobile('对方电话').optional()),
+        },
+        { error: '请填写对方当事人信息' },
+      ),
+      description: text('纠纷情况', { min: 10, max: 5_000, multiline: true }),
+      amountClaimed: amount,
+      address: z.preprocess(blankToUndefined, text('详细地点', { max: 200 }).optional()),
+      attachments: z.array(link, { error: '附件链接格式不正确' }).max(9, '最多填写9个附件链接').default([]),
+      agreed: z.literal(true, { error: '请阅读并同意个人信息使用说明' }),
+    },
+    { error: '申请内容应为 JSON 对象' },
+  );
+}
+
+export type Application = z.infer<ReturnType<typeof applicationSchema>>;
+
+/**
+ * The tracking number (受理编号) of a submission: derived from the form's submission id, so a
+ * retry after any failure — even one that lost the idempotency key — names the same
+ * application, and so (through the UUIDv5 dispute id) the same dispute everywhere.
+ * 12 characters from an alphabet without 0/O, 1/I/L: easy to read out over the phone.
+ */
+const alphabet = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
+export const trackingNoPattern = /^WX[2-9A-HJKMNP-Z]{12}$/;
+
+export function trackingNoFor(submissionId: string): string {
+  const digest = createHash('sha256').update(`wechat-application:${submissionId}`).digest();
+  let out = 'WX';
+  for (let i = 0; i < 12; i++) out += alphabet[digest[i]! % alphabet.length];
+  return out;
+}
+
+/** What a submission says, minus its id: a resubmission with other content under the same id is refused. */
+export function fingerprint(application: Application): string {
+  const { submissionId: _, ...content } = application;
+  return createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 32);
+}
+
+/** The application in the platform's one shape. */
+export function normaliseApplication(
+  application: Application,
+  trackingNo: string,
+  town: Town,
+  receivedAt: Date,
+): DisputeReceivedV1 {
+  const dispute: DisputeReceivedV1 = {
+    disputeId: disputeIdFor('wechat', trackingNo),
+    channel: 'wechat',
+    sourceRef: trackingNo,
+    revision: 1,
+    receivedAt: receivedAt.toISOString(),
+    title: `调解申请（${town.label}）`,
+    content: application.description,
+    location: {
+      divisionCode: town.code,
+      ...(application.address && { address: application.address }),
+    },
+    parties: [
+      {
+        role: 'applicant',
+        kind: 'person',
+        name: application.applicant.name,
+        phone: application.applicant.phone,
+      },
+      {
+        role: 'respondent',
+        kind: application.respondent.kind,
+        name: application.respondent.name,
+        ...(application.respondent.phone && { phone: application.respondent.phone }),
+      },
+    ],
+    attachments: application.attachments.map((url) => ({ url })),
+  };
+  if (application.amountClaimed !== undefined) dispute.amountClaimed = application.amountClaimed;
+  return dispute;
+}

@@ -1,0 +1,170 @@
+import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
+import { uuidv5 } from '@huijie/contracts/ids.ts';
+import type { EventBus } from '@huijie/event-bus/bus.ts';
+import { AppError, badRequest, fieldsOf, unavailable } from '@huijie/service-kit/errors.ts';
+import { type IdempotencyStore, onceForKey } from '@huijie/service-kit/idempotency.ts';
+import { enforceRateLimit, type RateLimiter } from '@huijie/service-kit/rate-limit.ts';
+import type { FastifyInstance } from 'fastify';
+import { clientIp } from '../client-ip.ts';
+import type { Limits } from '../config.ts';
+import type { TownDirectory } from '../towns.ts';
+import {
+  applicationSchema,
+  fingerprint,
+  normaliseApplication,
+  trackingNoFor,
+  trackingNoPattern,
+} from './application.ts';
+import type { ApplicationStore } from './store.ts';
+
+export interface ApplicationRoutesOptions {
+  bus: EventBus;
+  idempotency: IdempotencyStore;
+  rateLimiter: RateLimiter;
+  applications: ApplicationStore;
+  towns: TownDirectory;
+  limits: Limits;
+  trustedProxyHops: number;
+  now: () => Date;
+  count(outcome: string): void;
+}
+
+const day = 24 * 3600 * 1000;
+const tenMinutes = 10 * 60 * 1000;
+const hour = 3600 * 1000;
+
+/** What an applicant is told about each case status. */
+export const statusLabels: Record<CaseStatus, string> = {
+  received: '已受理',
+  triage: '正在分派',
+  assigned: '已分派调解员',
+  accepted: '调解员已接收',
+  mediating: '调解中',
+  resolved: '调解成功',
+  unresolved: '调解未成功',
+  closed: '已办结',
+};
+
+export async function applicationRoutes(
+  app: FastifyInstance,
+  options: ApplicationRoutesOptions,
+): Promise<void> {
+  const schema = applicationSchema(options.towns);
+  const { limits } = options;
+
+  app.post('/v1/applications', async (request, reply) => {
+    const ip = clientIp(request, options.trustedProxyHops);
+    await enforceRateLimit(options.rateLimiter, `wechat:ip:${ip}`, limits.requestsPerIpPer10Min, tenMinutes);
+    const parsed = schema.safeParse(request.body);
+    if (!parsed.success) {
+      options.count('invalid');
+      throw badRequest(fieldsOf(parsed.error), '申请内容有误，请按提示修改后再提交');
+    }
+    const application = parsed.data;
+    const town = options.towns.get(application.townCode)!;
+    const trackingNo = trackingNoFor(application.submissionId);
+    const print = fingerprint(application);
+
+    let outcome: Awaited<ReturnType<typeof onceForKey>>;
+    try {
+      outcome = await onceForKey(
+        options.idempotency,
+        `wechat:application:${application.submissionId}`,
+        async () => {
+          // Counted only by the request that writes: a form sent twice is one application, not two.
+          await enforceRateLimit(
+            options.rateLimiter,
+            `wechat:phone:${application.applicant.phone}`,
+            limits.applicationsPerPhonePerDay,
+            day,
+          );
+          const receivedAt = options.now();
+          const dispute = normaliseApplication(application, trackingNo, town, receivedAt);
+          await options.applications.expect(dispute.disputeId, trackingNo);
+          await options.bus.publish([
+            {
+              name: 'dispute.intake.v1',
+              key: dispute.disputeId,
+              data: dispute,
+              id: uuidv5(`event:${dispute.disputeId}:1`),
+              correlationId: dispute.disputeId,
+            },
+          ]);
+          await options.applications.save({
+            trackingNo,
+            disputeId: dispute.disputeId,
+            townCode: town.code,
+            receivedAt: dispute.receivedAt,
+            phoneLast4: application.applicant.phone.slice(-4),
+          });
+          return `${trackingNo} ${print}`;
+        },
+        { waitMs: 10_000 },
+      );
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      request.log.warn({ trackingNo, err: (error as Error).message }, 'application not written');
+      options.count('unavailable');
+      throw unavailable('暂时无法提交，请稍后重试（您的填写内容不会丢失）', 5);
+    }
+    if ('busy' in outcome) throw unavailable('该申请正在提交中，请稍候', 1);
+    const [acceptedNo, acceptedPrint] = outcome.value.split(' ');
+    if (acceptedPrint !== print) {
+      options.count('conflict');
+      throw new AppError(409, 'submission_conflict', '该提交编号已用于另一份申请，请刷新页面后重新填写', [
+        { field: 'submissionId', reason: '已用于另一份申请' },
+      ]);
+    }
+    const record = await options.applications.find(acceptedNo!).catch(() => undefined);
+    options.count(outcome.duplicate ? 'duplicate' : 'accepted');
+    request.log.info(
+      { trackingNo: acceptedNo, townCode: town.code, duplicate: outcome.duplicate },
+      'application accepted',
+    );
+    return reply.status(202).send({
+      trackingNo: acceptedNo,
+      duplicate: outcome.duplicate,
+      receivedAt: record?.receivedAt,
+      town: { code: town.code, name: town.name, label: town.label },
+      statusUrl: `/v1/applications/${acceptedNo}`,
+    });
+  });
+
+  app.get('/v1/applications/:trackingNo', async (request) => {
+    const ip = clientIp(request, options.trustedProxyHops);
+    await enforceRateLimit(options.rateLimiter, `wechat:ip:${ip}`, limits.requestsPerIpPer10Min, tenMinutes);
+    const params = request.params as { trackingNo: string };
+    const query = request.query as Record<string, unknown>;
+    const trackingNo = String(params.trackingNo ?? '').toUpperCase();
+    const problems = [];
+    if (!trackingNoPattern.test(trackingNo))
+      problems.push({ field: 'trackingNo', reason: '受理编号格式不正确' });
+    if (typeof query.phoneLast4 !== 'string' || !/^\d{4}$/.test(query.phoneLast4)) {
+      problems.push({ field: 'phoneLast4', reason: '请填写申请时所留手机号的后四位' });
+    }
+    if (problems.length > 0) throw badRequest(problems, '查询信息有误');
+    // Four digits are guessable: each application answers a few attempts an hour, right or wrong.
+    await enforceRateLimit(
+      options.rateLimiter,
+      `wechat:lookup:${trackingNo}`,
+      limits.lookupsPerApplicationPerHour,
+      hour,
+    );
+    const record = await options.applications.find(trackingNo);
+    // Unknown number and wrong digits answer alike, so the API does not confirm which numbers exist.
+    if (!record || record.phoneLast4 !== query.phoneLast4) {
+      throw new AppError(404, 'not_found', '未找到该申请，请核对受理编号和手机号后四位');
+    }
+    const status = await options.applications.status(record.disputeId);
+    const town = options.towns.get(record.townCode);
+    const current = status?.status ?? 'received';
+    return {
+      trackingNo: record.trackingNo,
+      receivedAt: record.receivedAt,
+      town: town ? { code: town.code, name: town.name, label: town.label } : { code: record.townCode },
+      status: current,
+      statusLabel: statusLabels[current],
+      statusAt: status?.at ?? record.receivedAt,
+    };
+  });
+}

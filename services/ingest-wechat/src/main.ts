@@ -1,0 +1,39 @@
+import { kafkaBus } from '@huijie/event-bus/kafka-bus.ts';
+import { parseConfig } from '@huijie/service-kit/config.ts';
+import { redisIdempotency } from '@huijie/service-kit/idempotency.ts';
+import { createLogger } from '@huijie/service-kit/logger.ts';
+import { createMetrics } from '@huijie/service-kit/metrics.ts';
+import { exitOnFatal, serve } from '@huijie/service-kit/process.ts';
+import { redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
+import { Redis } from 'ioredis';
+import { buildIngestWechatApp } from './app.ts';
+import { redisApplicationStore } from './application/store.ts';
+import { ingestWechatConfigSchema, settingsFrom } from './config.ts';
+
+const config = parseConfig(ingestWechatConfigSchema, process.env);
+const logger = createLogger({ service: 'ingest-wechat', level: config.LOG_LEVEL });
+const metrics = createMetrics('ingest-wechat');
+const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
+const bus = kafkaBus({
+  brokers: config.KAFKA_BROKERS,
+  service: 'ingest-wechat',
+  observer: metrics.busObserver,
+  onFatal: exitOnFatal(logger),
+});
+const app = buildIngestWechatApp(settingsFrom(config), {
+  bus,
+  idempotency: redisIdempotency(redis),
+  rateLimiter: redisRateLimiter(redis),
+  applications: redisApplicationStore(redis),
+  logger,
+  metrics,
+  storeReady: () => redis.ping(),
+});
+await serve([{ name: 'ingest-wechat', app, port: config.INGEST_WECHAT_PORT }], {
+  host: config.HOST,
+  logger,
+  cleanup: async () => {
+    await bus.close();
+    redis.disconnect();
+  },
+});
