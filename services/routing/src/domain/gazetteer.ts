@@ -46,6 +46,8 @@ export interface PlaceResult {
 
 export interface PlaceQuery {
   divisionCode?: string | undefined;
+  /** Where the code came from, for the evidence: "division code" unless said otherwise (e.g. "court 闽0803 →"). */
+  codeSource?: string | undefined;
   address?: string | undefined;
   /** Free text (title + content) searched only when the code and the address leave the place open. */
   text?: string | undefined;
@@ -199,11 +201,12 @@ export class Gazetteer {
     let scope: Division | undefined;
     let scopeHow: PlaceHow = 'exact';
     const code = query.divisionCode;
+    const from = query.codeSource ?? 'division code';
     if (code) {
       const normalized = code.length === 6 || code.length === 9 || code.length === 12 ? code : '';
       const division = this.byCode.get(normalized);
       if (division && division.level !== 'county') {
-        return this.result(division, 'exact', `division code ${code}`, []);
+        return this.result(division, 'exact', `${from} ${code}`, []);
       }
       // A code newer than the extract (a village created since) still names its town and county by prefix.
       const parent = division
@@ -211,17 +214,15 @@ export class Gazetteer {
         : (this.byCode.get(code.slice(0, 9)) ?? this.byCode.get(code.slice(0, 6)));
       if (division) {
         scope = division;
-        notes.push(`division code ${code} names ${division.name}`);
+        notes.push(`${from} ${code} names ${division.name}`);
       } else if (parent && code.length > parent.code.length && /^\d+$/.test(code)) {
         scope = parent;
         scopeHow = 'inferred';
-        notes.push(
-          `division code ${code} is not in ${this.source}; its prefix names ${this.label(parent.code)}`,
-        );
+        notes.push(`${from} ${code} is not in ${this.source}; its prefix names ${this.label(parent.code)}`);
       } else if (normalized === this.cityCode) {
-        notes.push(`division code ${code} names only the city`);
+        notes.push(`${from} ${code} names only the city`);
       } else {
-        notes.push(`division code ${code} is not a division of ${this.cityName} ${this.cityCode}`);
+        notes.push(`${from} ${code} is not a division of ${this.cityName} ${this.cityCode}`);
       }
     }
 

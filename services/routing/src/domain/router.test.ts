@@ -1,7 +1,7 @@
 import { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { describe, expect, it } from 'vitest';
-import { createRouter, type RoutingDecision } from './router.ts';
+import { courtDivision, createRouter, type RoutingDecision } from './router.ts';
 
 const router = createRouter();
 const now = new Date('2024-08-24T01:00:00Z');
@@ -272,6 +272,46 @@ describe('joint handling and deadlines', () => {
     );
     expect(decision.lead?.name).toBe('拱桥镇司法所');
     expect(decision.coHandlers.map((d) => d.name)).toContain('漳平市人民法院');
+  });
+});
+
+describe('court referrals', () => {
+  const referral = (fields: Partial<DisputeReceivedV1>) =>
+    dispute({
+      channel: 'court',
+      sourceRef: '（2024）闽0803民诉前调123号',
+      content: '原告与被告民间借贷纠纷一案，原告借给被告5万元，到期未还。',
+      sourceCategory: { scheme: 'court', name: '民间借贷纠纷' },
+      court: {
+        courtCode: '闽0803',
+        courtName: '龙岩市永定区人民法院',
+        caseType: '民诉前调',
+        referralDate: '2024-08-20',
+        referredBy: 'court-yongding',
+        claims: ['判令被告归还借款5万元'],
+      },
+      ...fields,
+    });
+
+  it('given no place but the referring basic court, then the dispute is certain of that county', () => {
+    const decision = router.decide(referral({}), now);
+    expect(decision.jurisdiction.countyCode).toBe('350803');
+    expect(decision.trace.place.evidence).toContain('court 闽0803');
+    // The mediator is a town body and the town is unknown: it waits at the county, not at the city.
+    expect(decision.triage?.divisionCode).toBe('350803');
+  });
+
+  it('given the referring court and a town in the text, then the town is found inside that county', () => {
+    const decision = router.decide(referral({ content: '被告住永定区下洋镇，向原告借款5万元未还。' }), now);
+    expect(decision.lead?.name).toBe('下洋镇司法所');
+    expect(decision.coHandlers.map((d) => d.name)).toContain('永定区人民法院');
+  });
+
+  it('reads court codes as the division of the court', () => {
+    expect(courtDivision('闽0803')).toBe('350803');
+    expect(courtDivision('闽0881')).toBe('350881');
+    expect(courtDivision('闽08')).toBeUndefined();
+    expect(courtDivision(undefined)).toBeUndefined();
   });
 });
 

@@ -43,6 +43,24 @@ interface Certain {
   code: string;
 }
 
+/** Province abbreviations of court codes (闽0803 → 35 + 0803). Longyan's courts are all 闽. */
+const courtProvinces: Record<string, string> = { 闽: '35' };
+
+/** 闽0803 → 350803; the intermediate court 闽08 names the city only, which places nothing. */
+export function courtDivision(courtCode: string | undefined): string | undefined {
+  const match = courtCode ? /^(\p{Script=Han})(\d{4})$/u.exec(courtCode.trim()) : null;
+  const province = match ? courtProvinces[match[1]!] : undefined;
+  return province && match ? `${province}${match[2]}` : undefined;
+}
+
+/** Title, content and a court's claims: everything the citizen or the court wrote about the dispute. */
+function textOf(dispute: DisputeReceivedV1): string {
+  let text = dispute.title ? `${dispute.title}\n${dispute.content}` : dispute.content;
+  const claims = dispute.court?.claims;
+  if (claims && claims.length > 0) text += `\n${claims.join('\n')}`;
+  return text;
+}
+
 function lowestCertain(place: PlaceResult): Certain {
   if (place.townCode) return { level: 'township', code: place.townCode };
   if (place.countyCode) return { level: 'county', code: place.countyCode };
@@ -101,6 +119,17 @@ export function createRouter(options: RouterOptions = {}): Router {
   const detector = new SignalDetector(rules.signals);
 
   function place(dispute: DisputeReceivedV1, text: string): PlaceResult {
+    // A court referral without a division code is still certain of the court's county: a basic court
+    // (闽0803 永定) only takes disputes of its own county.
+    const courtCode = dispute.location.divisionCode ? undefined : courtDivision(dispute.court?.courtCode);
+    if (courtCode) {
+      return gazetteer.resolve({
+        divisionCode: courtCode,
+        codeSource: `court ${dispute.court?.courtCode} →`,
+        address: dispute.location.address,
+        text,
+      });
+    }
     return gazetteer.resolve({
       divisionCode: dispute.location.divisionCode,
       address: dispute.location.address,
@@ -177,7 +206,7 @@ export function createRouter(options: RouterOptions = {}): Router {
   }
 
   function decide(dispute: DisputeReceivedV1, now: Date): RoutingDecision {
-    const text = dispute.title ? `${dispute.title}\n${dispute.content}` : dispute.content;
+    const text = textOf(dispute);
     const trace: TraceRule[] = [];
 
     const where = place(dispute, text);
