@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { CaseEscalatedV1 } from './events/case-escalation-v1.ts';
 import { CaseStatusChangedV1 } from './events/case-status-v1.ts';
 import { DisputeAssignedV1 } from './events/dispute-assignment-v1.ts';
 import { DisputeReceivedV1 } from './events/dispute-intake-v1.ts';
@@ -21,7 +22,12 @@ export const catalogue = {
   'case.status.v1': {
     type: 'cn.huijie.case.status.v1',
     schema: CaseStatusChangedV1,
-    summary: 'A case changed status.',
+    summary: 'A case changed status; when it ends, with its outcome.',
+  },
+  'case.escalation.v1': {
+    type: 'cn.huijie.case.escalation.v1',
+    schema: CaseEscalatedV1,
+    summary: 'A case entered or moved up the secretary express lane (书记直通车).',
   },
 } as const;
 

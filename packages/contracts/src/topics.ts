@@ -5,6 +5,7 @@ export const topics = {
   intake: 'dispute.intake.v1',
   assignment: 'dispute.assignment.v1',
   caseStatus: 'case.status.v1',
+  caseEscalation: 'case.escalation.v1',
 } as const satisfies Record<string, EventName>;
 
 /** Partitions per topic: the unit of parallelism of a consumer group. */

@@ -13,6 +13,24 @@ export const CaseStatus = z.enum([
 ]);
 export type CaseStatus = z.infer<typeof CaseStatus>;
 
+/** How a case ended. Amounts are yuan. */
+export const CaseOutcome = z.object({
+  kind: z.enum(['mediated', 'not_mediated', 'withdrawn']),
+  /** The agreement reached (mediated), or why not. */
+  summary: z.string().max(2_000).optional(),
+  amount: z.number().nonnegative().optional(),
+  /** Where a failed mediation goes next. */
+  referredTo: z.enum(['litigation', 'arbitration', 'other']).optional(),
+});
+export type CaseOutcome = z.infer<typeof CaseOutcome>;
+
+/** One report behind a case, as its channel knows it: where an outcome must be reported back. */
+export const ReportRef = z.object({
+  disputeId: z.uuid(),
+  channel: z.enum(['hotline_12345', 'wechat', 'court']),
+  sourceRef: z.string(),
+});
+
 /** A case changed status. Published by cases through its outbox. */
 export const CaseStatusChangedV1 = z.object({
   caseId: z.uuid(),
@@ -23,5 +41,9 @@ export const CaseStatusChangedV1 = z.object({
   category: CategoryCode.nullable(),
   divisionCode: DivisionCode.nullable(),
   reason: z.string().optional(),
+  /** Set when the case ends (resolved, unresolved). */
+  outcome: CaseOutcome.optional(),
+  /** The reports behind the case, so the hotline and the court can be told the result. */
+  reports: z.array(ReportRef).optional(),
 });
 export type CaseStatusChangedV1 = z.infer<typeof CaseStatusChangedV1>;
