@@ -1,5 +1,5 @@
 import { catalogue, type EventName, type EventOf } from '@huijie/contracts/catalogue.ts';
-import type { EventBus, OutgoingEvent } from '@huijie/event-bus/bus.ts';
+import type { EventBus, OutgoingEvent, SubscribeOptions } from '@huijie/event-bus/bus.ts';
 import type { Engine } from '@huijie/event-bus/engine.ts';
 import { memoryIdempotency } from '@huijie/service-kit/idempotency.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
@@ -13,6 +13,7 @@ import type { IngestWechatSettings } from '../src/config.ts';
 export function recordingBus() {
   const published: OutgoingEvent[] = [];
   const state = { failing: false, delayMs: 0 };
+  const subscriptions: SubscribeOptions[] = [];
   const engine = {
     name: 'embedded',
     ping: async () => {},
@@ -25,13 +26,25 @@ export function recordingBus() {
       for (const event of events) catalogue[event.name].schema.parse(event.data);
       published.push(...events);
     },
-    subscribe: async () => ({ stop: async () => {} }),
+    subscribe: async (options) => {
+      subscriptions.push(options);
+      return { stop: async () => {} };
+    },
     ensureTopics: async () => {},
     close: async () => {},
   };
   const of = <N extends EventName>(name: N) =>
     published.filter((event) => event.name === name).map((event) => event.data as EventOf<N>);
-  return { bus, published, state, of };
+  /** Delivers an event to the subscribed handlers, as the bus would after validation. */
+  const deliver = async <N extends EventName>(name: N, data: EventOf<N>) => {
+    for (const subscription of subscriptions) {
+      const handler = subscription.handlers[name] as
+        | ((event: EventOf<N>, ctx: never) => Promise<void>)
+        | undefined;
+      await handler?.(catalogue[name].schema.parse(data) as EventOf<N>, {} as never);
+    }
+  };
+  return { bus, published, state, of, deliver };
 }
 
 export const testWechat = {

@@ -1,0 +1,272 @@
+import { disputeIdFor } from '@huijie/contracts/ids.ts';
+import { memoryIdempotency } from '@huijie/service-kit/idempotency.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { trackingNoFor } from '../src/application/application.ts';
+import { testApp, testSettings } from './support.ts';
+
+type Built = ReturnType<typeof testApp>;
+const built: Built[] = [];
+afterEach(async () => {
+  for (const { app } of built.splice(0)) await app.close();
+});
+
+function make(...args: Parameters<typeof testApp>) {
+  const result = testApp(...args);
+  built.push(result);
+  return result;
+}
+
+const guo = (submissionId = crypto.randomUUID()) => ({
+  submissionId,
+  townCode: '350802107',
+  address: '江山镇某村水库',
+  applicant: { name: '郭某', phone: '13800001234' },
+  respondent: { kind: 'person', name: '包工头' },
+  description: '我在新罗区江山镇修水库大坝干了19天，老板一直不给工资，共3800元。',
+  amountClaimed: 3800,
+  attachments: ['https://img.example/work-log.jpg'],
+  agreed: true,
+});
+
+const submit = (app: Built['app'], body: unknown, ip = '10.0.0.1') =>
+  app.inject({ method: 'POST', url: '/v1/applications', payload: body as object, remoteAddress: ip });
+
+describe('POST /v1/applications', () => {
+  it('publishes one dispute.intake.v1 and answers 202 with the tracking number', async () => {
+    const { app, of } = make();
+    const body = guo();
+    const response = await submit(app, body);
+    expect(response.statusCode).toBe(202);
+    const trackingNo = trackingNoFor(body.submissionId);
+    expect(response.json()).toMatchObject({
+      trackingNo,
+      duplicate: false,
+      town: { code: '350802107', label: '新罗区江山镇' },
+      statusUrl: `/v1/applications/${trackingNo}`,
+    });
+    const [dispute] = of('dispute.intake.v1');
+    expect(dispute).toMatchObject({
+      disputeId: disputeIdFor('wechat', trackingNo),
+      channel: 'wechat',
+      sourceRef: trackingNo,
+      location: { divisionCode: '350802107' },
+      amountClaimed: 3800,
+      parties: [
+        { role: 'applicant', name: '郭某', phone: '13800001234' },
+        { role: 'respondent', name: '包工头' },
+      ],
+    });
+  });
+
+  it('the same submission twice is one application; other content under the same id is a 409', async () => {
+    const { app, of } = make();
+    const body = guo();
+    const first = (await submit(app, body)).json();
+    const again = await submit(app, body);
+    expect(again.statusCode).toBe(202);
+    expect(again.json()).toMatchObject({
+      trackingNo: first.trackingNo,
+      duplicate: true,
+      receivedAt: first.receivedAt,
+    });
+    const changed = await submit(app, { ...body, amountClaimed: 9999 });
+    expect(changed.statusCode).toBe(409);
+    expect(changed.json().error).toMatchObject({
+      code: 'submission_conflict',
+      fields: [{ field: 'submissionId' }],
+    });
+    expect(of('dispute.intake.v1')).toHaveLength(1);
+  });
+
+  it('concurrent double submissions are one dispute', async () => {
+    const { app, of, state } = make();
+    state.delayMs = 50;
+    const body = guo();
+    const responses = await Promise.all(Array.from({ length: 20 }, () => submit(app, body)));
+    expect(new Set(responses.map((r) => r.statusCode))).toEqual(new Set([202]));
+    expect(new Set(responses.map((r) => r.json().trackingNo)).size).toBe(1);
+    expect(of('dispute.intake.v1')).toHaveLength(1);
+  });
+
+  it('a bad application is a 400 that names every failing field', async () => {
+    const { app, of } = make();
+    const response = await submit(app, { ...guo(), applicant: { name: '', phone: '123' }, agreed: false });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({
+      error: {
+        code: 'invalid_request',
+        message: '申请内容有误，请按提示修改后再提交',
+        fields: [
+          { field: 'applicant.name', reason: '请填写申请人姓名' },
+          { field: 'applicant.phone', reason: '请填写11位手机号码' },
+          { field: 'agreed', reason: '请阅读并同意个人信息使用说明' },
+        ],
+      },
+    });
+    const notJson = await app.inject({
+      method: 'POST',
+      url: '/v1/applications',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"applicant":',
+    });
+    expect(notJson.statusCode).toBe(400);
+    expect(notJson.json().error.fields).toEqual([]);
+    expect(of('dispute.intake.v1')).toHaveLength(0);
+  });
+
+  it('broker down → 503 with Retry-After and nothing claimed; the retry then writes it once', async () => {
+    const { app, of, state } = make();
+    const body = guo();
+    state.failing = true;
+    const down = await submit(app, body);
+    expect(down.statusCode).toBe(503);
+    expect(down.headers['retry-after']).toBe('5');
+    state.failing = false;
+    const retried = await submit(app, body);
+    expect(retried.statusCode).toBe(202);
+    expect(retried.json().duplicate).toBe(false);
+    expect(of('dispute.intake.v1')).toHaveLength(1);
+  });
+
+  it('even if the idempotency key is lost, a resubmission names the same dispute (deterministic ids)', async () => {
+    const { app, of } = make({ idempotency: memoryIdempotency() });
+    const body = guo();
+    const first = (await submit(app, body)).json();
+    const { app: other, of: otherOf } = make({ idempotency: memoryIdempotency() });
+    const second = (await submit(other, body)).json();
+    expect(second.trackingNo).toBe(first.trackingNo);
+    expect(otherOf('dispute.intake.v1')[0]!.disputeId).toBe(of('dispute.intake.v1')[0]!.disputeId);
+  });
+
+  it('rate-limited per applicant phone (new applications only) with 429 and Retry-After', async () => {
+    const { app, of } = make({}, testSettings({ limits: { applicationsPerPhonePerDay: 2 } }));
+    const first = guo();
+    expect((await submit(app, first)).statusCode).toBe(202);
+    expect((await submit(app, first)).statusCode).toBe(202); // a duplicate does not count
+    expect((await submit(app, guo(), '10.0.0.2')).statusCode).toBe(202);
+    const third = await submit(app, guo(), '10.0.0.3');
+    expect(third.statusCode).toBe(429);
+    expect(Number(third.headers['retry-after'])).toBeGreaterThan(0);
+    expect(third.json().error.code).toBe('rate_limited');
+    expect(of('dispute.intake.v1')).toHaveLength(2);
+    const otherPhone = { ...guo(), applicant: { name: '李某', phone: '13900002222' } };
+    expect((await submit(app, otherPhone)).statusCode).toBe(202);
+  });
+
+  it('rate-limited per IP', async () => {
+    const { app } = make({}, testSettings({ limits: { requestsPerIpPer10Min: 3 } }));
+    for (let i = 0; i < 3; i++) expect((await submit(app, {}, '10.9.9.9')).statusCode).toBe(400);
+    const limited = await submit(app, guo(), '10.9.9.9');
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['retry-after']).toBeDefined();
+    expect((await submit(app, guo(), '10.9.9.8')).statusCode).toBe(202);
+  });
+
+  it('behind trusted proxies, the limit follows the client’s address from X-Forwarded-For', async () => {
+    const { app } = make({}, testSettings({ trustedProxyHops: 1, limits: { requestsPerIpPer10Min: 1 } }));
+    const from = (client: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/applications',
+        payload: {},
+        remoteAddress: '192.0.2.1',
+        headers: { 'x-forwarded-for': `1.2.3.4, ${client}` },
+      });
+    expect((await from('198.51.100.7')).statusCode).toBe(400);
+    expect((await from('198.51.100.8')).statusCode).toBe(400);
+    expect((await from('198.51.100.7')).statusCode).toBe(429);
+  });
+});
+
+describe('GET /v1/applications/:trackingNo', () => {
+  it('shows received, then the case status it hears of, to whoever knows the phone’s last four digits', async () => {
+    const { app, deliver } = make();
+    const body = guo();
+    const { trackingNo, receivedAt } = (await submit(app, body)).json();
+    await app.ready();
+    const look = (last4: string, no = trackingNo) =>
+      app.inject({ url: `/v1/applications/${no}?phoneLast4=${last4}`, remoteAddress: '10.0.0.5' });
+    const received = await look('1234');
+    expect(received.statusCode).toBe(200);
+    expect(received.json()).toEqual({
+      trackingNo,
+      receivedAt,
+      town: { code: '350802107', name: '江山镇', label: '新罗区江山镇' },
+      status: 'received',
+      statusLabel: '已受理',
+      statusAt: receivedAt,
+    });
+
+    const disputeId = disputeIdFor('wechat', trackingNo);
+    const caseStatus = (status: 'assigned' | 'mediating', occurredAt: string) =>
+      deliver('case.status.v1', {
+        caseId: crypto.randomUUID(),
+        disputeIds: [disputeId],
+        status,
+        previousStatus: null,
+        occurredAt,
+        category: 'labor',
+        divisionCode: '350802107',
+      });
+    await caseStatus('mediating', '2030-01-02T10:00:00+08:00');
+    await caseStatus('assigned', '2030-01-01T10:00:00+08:00'); // older news, delivered late
+    expect((await look('1234')).json()).toMatchObject({ status: 'mediating', statusLabel: '调解中' });
+    expect((await look('1234', trackingNo.toLowerCase())).statusCode).toBe(200);
+  });
+
+  it('a wrong last four and an unknown number answer alike; a bad query is a 400', async () => {
+    const { app } = make();
+    const { trackingNo } = (await submit(app, guo())).json();
+    const wrong = await app.inject({ url: `/v1/applications/${trackingNo}?phoneLast4=0000` });
+    const unknown = await app.inject({ url: `/v1/applications/WX${'2'.repeat(12)}?phoneLast4=1234` });
+    expect(wrong.statusCode).toBe(404);
+    expect(unknown.statusCode).toBe(404);
+    expect(wrong.json()).toEqual(unknown.json());
+    const bad = await app.inject({ url: `/v1/applications/nope?phoneLast4=12` });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.fields.map((f: { field: string }) => f.field)).toEqual([
+      'trackingNo',
+      'phoneLast4',
+    ]);
+  });
+
+  it('a few attempts an hour per application: the four digits cannot be walked', async () => {
+    const { app } = make({}, testSettings({ limits: { lookupsPerApplicationPerHour: 3 } }));
+    const { trackingNo } = (await submit(app, guo())).json();
+    const statuses: number[] = [];
+    for (const last4 of ['0000', '0001', '0002', '1234']) {
+      statuses.push(
+        (await app.inject({ url: `/v1/applications/${trackingNo}?phoneLast4=${last4}` })).statusCode,
+      );
+    }
+    expect(statuses).toEqual([404, 404, 404, 429]);
+  });
+});
+
+describe('logs', () => {
+  it('never carry the applicant’s name, phone or what happened', async () => {
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      const { createLogger } = await import('@huijie/service-kit/logger.ts');
+      const { app, state } = make({ logger: createLogger({ service: 'ingest-wechat', level: 'debug' }) });
+      const body = guo();
+      await submit(app, body);
+      await submit(app, { ...guo(), applicant: { name: '郭某', phone: 'bad' } });
+      state.failing = true;
+      await submit(app, guo());
+      await app.inject({ url: `/v1/applications/${trackingNoFor(body.submissionId)}?phoneLast4=1234` });
+    } finally {
+      process.stdout.write = write;
+    }
+    const output = lines.join('');
+    expect(output).toContain('application accepted');
+    expect(output).toContain('application not written');
+    for (const secret of ['郭某', '13800001234', '1234"', '水库', '包工头'])
+      expect(output).not.toContain(secret);
+  });
+});

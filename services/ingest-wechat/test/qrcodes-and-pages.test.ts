@@ -1,0 +1,100 @@
+import jsQR from 'jsqr';
+import { PNG } from 'pngjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { testApp } from './support.ts';
+
+const { app } = testApp();
+afterAll(() => app.close());
+
+function decodePng(data: Buffer): string | undefined {
+  const image = PNG.sync.read(data);
+  return jsQR(new Uint8ClampedArray(image.data), image.width, image.height)?.data;
+}
+
+describe('township QR codes', () => {
+  it('the PNG encodes the town’s application URL', async () => {
+    const response = await app.inject({ url: '/v1/qrcodes/350802107.png' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('image/png');
+    expect(decodePng(response.rawPayload)).toBe('https://tiaojie.example.cn/apply?town=350802107');
+    const small = await app.inject({ url: '/v1/qrcodes/350803102.png?size=200' });
+    const image = PNG.sync.read(small.rawPayload);
+    expect(image.width).toBe(200);
+    expect(decodePng(small.rawPayload)).toBe('https://tiaojie.example.cn/apply?town=350803102');
+  });
+
+  it('the SVG is the same code, as vector paths for print', async () => {
+    const response = await app.inject({ url: '/v1/qrcodes/350802107.svg' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('image/svg+xml; charset=utf-8');
+    expect(response.body).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" viewBox="0 0 (\d+) \1"/);
+    expect(response.body).toContain('<path');
+  });
+
+  it('an unknown town, a county code or another format is a 404 in the error shape', async () => {
+    for (const file of ['350802999.svg', '110101001.png', '350802.svg', '350802107.gif', 'x']) {
+      const response = await app.inject({ url: `/v1/qrcodes/${file}` });
+      expect(response.statusCode, file).toBe(404);
+      expect(response.json().error).toMatchObject({ code: 'not_found', fields: [{ field: 'townCode' }] });
+    }
+    const size = await app.inject({ url: '/v1/qrcodes/350802107.png?size=5' });
+    expect(size.statusCode).toBe(400);
+    expect(size.json().error.fields[0].field).toBe('size');
+  });
+});
+
+describe('the application page', () => {
+  it('is Chinese, phone-first, with the QR code’s town chosen', async () => {
+    const response = await app.inject({ url: '/apply?town=350802107' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(response.body).toContain('<html lang="zh-CN">');
+    expect(response.body).toContain('name="viewport"');
+    expect(response.body).toContain('<option value="350802107" selected>江山镇</option>');
+    expect(response.body).toContain('您正在向<strong>新罗区江山镇</strong>申请调解');
+    expect(response.body.match(/<option value="\d{9}"/g)).toHaveLength(133);
+  });
+
+  it('allows only its own nonce-tagged script and style', async () => {
+    const response = await app.inject({ url: '/apply' });
+    const csp = String(response.headers['content-security-policy']);
+    const nonce = /script-src 'nonce-([^']+)'/.exec(csp)?.[1];
+    expect(nonce).toBeDefined();
+    expect(csp).toContain("default-src 'none'");
+    expect(response.body).toContain(`<script nonce="${nonce}">`);
+    expect(response.body).not.toMatch(/ style="/);
+    const next = await app.inject({ url: '/apply' });
+    expect(next.headers['content-security-policy']).not.toBe(csp);
+  });
+
+  it('an unknown town asks the citizen to choose; nothing from the query reaches the page unescaped', async () => {
+    const response = await app.inject({
+      url: `/apply?town=${encodeURIComponent('"><script>alert(1)</script>')}`,
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('无法识别');
+    expect(response.body).not.toContain('<script>alert(1)');
+    expect(response.body).not.toContain(' selected>');
+    const track = await app.inject({ url: `/track?no=${encodeURIComponent('"><b>x')}` });
+    expect(track.body).not.toContain('"><b>x');
+  });
+
+  it('every field the API can name has a place next to it in the form', async () => {
+    const body = (await app.inject({ url: '/apply' })).body;
+    for (const field of [
+      'townCode',
+      'address',
+      'applicant.name',
+      'applicant.phone',
+      'respondent.kind',
+      'respondent.name',
+      'respondent.phone',
+      'description',
+      'amountClaimed',
+      'attachments',
+      'agreed',
+    ]) {
+      expect(body, field).toContain(`data-field="${field}"`);
+    }
+  });
+});
