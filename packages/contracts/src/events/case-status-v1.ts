@@ -29,6 +29,8 @@ export const ReportRef = z.object({
   disputeId: z.uuid(),
   channel: z.enum(['hotline_12345', 'wechat', 'court']),
   sourceRef: z.string(),
+  /** The client that pushed the report (hotline system, court client), when the channel has clients. */
+  client: z.string().optional(),
 });
 
 /** A case changed status. Published by cases through its outbox. */

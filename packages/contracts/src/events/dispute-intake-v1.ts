@@ -7,6 +7,11 @@ export const Party = z.object({
   name: z.string().min(1).max(100).optional(),
   phone: z.string().min(3).max(30).optional(),
   idNumber: z.string().max(30).optional(),
+  /**
+   * The party's OpenID for the platform's WeChat official account, when they came through
+   * WeChat and it is known: notify sends them WeChat messages instead of SMS.
+   */
+  wechatOpenId: z.string().min(1).max(64).optional(),
 });
 export type Party = z.infer<typeof Party>;
 
@@ -16,6 +21,11 @@ export const DisputeReceivedV1 = z.object({
   channel: Channel,
   /** The channel's own identifier: 12345 order number, WeChat application number, court case number. */
   sourceRef: z.string().min(1).max(100),
+  /**
+   * The signed client that pushed the report (a 12345 hotline system, a court gateway), where
+   * the channel has clients: the handling result is reported back to it.
+   */
+  sourceClient: z.string().min(1).max(100).optional(),
   /** 1 for the first report; a genuine update of the same source record (new content, a reminder) counts up. */
   revision: z.number().int().min(1).default(1),
   receivedAt: z.iso.datetime({ offset: true }),
