@@ -4,6 +4,7 @@ import type { EngineSubscription } from '@huijie/event-bus/engine.ts';
 import { createServiceApp } from '@huijie/service-kit/http-app.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
 import type { Metrics } from '@huijie/service-kit/metrics.ts';
+import { serveApiDocs } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance } from 'fastify';
 import { recordAssignment } from './consumers/record-assignment.ts';
 import { recordIntake } from './consumers/record-intake.ts';
@@ -30,6 +31,11 @@ export function buildCasesApp(config: { jwtSecret: string }, deps: CasesDeps): F
       database: () => deps.db.$queryRaw`SELECT 1`,
       broker: () => deps.bus.engine.ping(),
     },
+  });
+  serveApiDocs(app, {
+    title: 'Huijie cases API',
+    version: '1',
+    description: "Operators' and agencies' API: search and follow cases in your jurisdiction, act on them.",
   });
   authRoutes(app, { db: deps.db, jwtSecret: config.jwtSecret });
   caseRoutes(app, { db: deps.db, jwtSecret: config.jwtSecret });

@@ -1,0 +1,188 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { parseOr400 } from './errors.ts';
+
+/**
+ * One way to declare an HTTP route: its zod schemas validate the request (400 naming every
+ * failing field) and describe it in the service's OpenAPI document, so the document can never
+ * disagree with what the code accepts.
+ */
+export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: string;
+  summary: string;
+  tags?: string[];
+  /** How callers authenticate: shown in the document. */
+  security?: 'operator' | 'agency' | 'operator-or-agency' | 'signed';
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Successful response bodies by status code. */
+  responses?: Record<number, z.ZodType>;
+}
+
+export interface RouteInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+export interface ApiDocument {
+  routes: RouteSpec<z.ZodType, z.ZodType, z.ZodType>[];
+}
+
+const documents = new WeakMap<FastifyInstance, ApiDocument>();
+
+export function route<
+  P extends z.ZodType = z.ZodUnknown,
+  Q extends z.ZodType = z.ZodUnknown,
+  B extends z.ZodType = z.ZodUnknown,
+>(
+  app: FastifyInstance,
+  spec: RouteSpec<P, Q, B>,
+  handler: (input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<unknown>,
+): void {
+  let doc = documents.get(app);
+  if (!doc) {
+    doc = { routes: [] };
+    documents.set(app, doc);
+  }
+  doc.routes.push(spec as RouteSpec<z.ZodType, z.ZodType, z.ZodType>);
+  app.route({
+    method: spec.method,
+    url: spec.url,
+    handler: async (request, reply) =>
+      handler({
+        params: spec.params ? parseOr400(spec.params, request.params) : (request.params as z.infer<P>),
+        query: spec.query ? parseOr400(spec.query, request.query) : (request.query as z.infer<Q>),
+        body: spec.body ? parseOr400(spec.body, request.body ?? {}) : (request.body as z.infer<B>),
+        request,
+        reply,
+      }),
+  });
+}
+
+const schemaOf = (schema: z.ZodType, io: 'input' | 'output') => {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    target: 'openapi-3.0',
+  });
+  return rest;
+};
+
+/** The OpenAPI 3.0 document of every route declared with `route` on this app. */
+export function openApiDocument(
+  app: FastifyInstance,
+  info: { title: string; version: string; description: string },
+) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  const errorBody = {
+    type: 'object',
+    properties: {
+      error: {
+        type: 'object',
+        properties: {
+          code: { type: 'string' },
+          message: { type: 'string' },
+          fields: {
+            type: 'array',
+            items: { type: 'object', properties: { field: { type: 'string' }, reason: { type: 'string' } } },
+          },
+        },
+      },
+    },
+  };
+  for (const spec of documents.get(app)?.routes ?? []) {
+    const path = spec.url.replace(/:(\w+)/g, '{$1}');
+    const parameters: unknown[] = [];
+    for (const [where, schema] of [
+      ['path', spec.params],
+      ['query', spec.query],
+    ] as const) {
+      if (!schema) continue;
+      const json = schemaOf(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
+      for (const [name, property] of Object.entries(json.properties ?? {})) {
+        parameters.push({
+          name,
+          in: where,
+          required: where === 'path' || json.required?.includes(name),
+          schema: property,
+        });
+      }
+    }
+    const responses: Record<string, unknown> = {};
+    for (const [status, schema] of Object.entries(spec.responses ?? { 200: z.unknown() })) {
+      responses[status] = {
+        description: 'success',
+        content: { 'application/json': { schema: schemaOf(schema, 'output') } },
+      };
+    }
+    responses['4XX'] = {
+      description: 'the request was refused',
+      content: { 'application/json': { schema: errorBody } },
+    };
+    paths[path] ??= {};
+    paths[path][spec.method.toLowerCase()] = {
+      summary: spec.summary,
+      tags: spec.tags,
+      ...(spec.security && { security: [{ [spec.security]: [] }] }),
+      ...(parameters.length > 0 && { parameters }),
+      ...(spec.body && {
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: schemaOf(spec.body, 'input') } },
+        },
+      }),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.0.3',
+    info,
+    paths,
+    components: {
+      securitySchemes: {
+        operator: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        agency: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+        'operator-or-agency': { type: 'http', scheme: 'bearer' },
+      },
+    },
+  };
+}
+
+/** Serves the document at /docs/openapi.json and a readable page at /docs. */
+export function serveApiDocs(
+  app: FastifyInstance,
+  info: { title: string; version: string; description: string },
+): void {
+  app.get('/docs/openapi.json', async () => openApiDocument(app, info));
+  app.get('/docs', async (_request, reply) => {
+    const doc = openApiDocument(app, info);
+    const rows = Object.entries(doc.paths)
+      .flatMap(([path, methods]) =>
+        Object.entries(methods).map(
+          ([method, op]) =>
+            `<tr><td><code>${method.toUpperCase()}</code></td><td><code>${escapeHtml(path)}</code></td><td>${escapeHtml(
+              (op as { summary: string }).summary,
+            )}</td></tr>`,
+        ),
+      )
+      .join('\n');
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(
+        `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>${escapeHtml(info.title)}</title>` +
+          `<style>body{font:16px system-ui,sans-serif;margin:2rem;max-width:70rem}td{padding:.3rem .8rem;border-bottom:1px solid #ddd}</style></head>` +
+          `<body><h1>${escapeHtml(info.title)}</h1><p>${escapeHtml(info.description)}</p>` +
+          `<p>Machine-readable: <a href="/docs/openapi.json">/docs/openapi.json</a> (OpenAPI 3.0, generated from the zod schemas).</p>` +
+          `<table>${rows}</table></body></html>`,
+      );
+  });
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
