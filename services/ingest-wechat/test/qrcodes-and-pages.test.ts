@@ -1,7 +1,11 @@
-import jsQR from 'jsqr';
+import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testApp } from './support.ts';
+
+// jsqr is CommonJS with an ES-style `export default` in its types: take whichever the loader hands over.
+type Decode = typeof jsQRModule.default;
+const jsQR = ((jsQRModule as unknown as { default?: Decode }).default ?? jsQRModule) as Decode;
 
 const { app } = testApp();
 afterAll(() => app.close());
