@@ -66,16 +66,10 @@ function mutated(base: fc.Arbitrary<string>): fc.Arbitrary<string> {
   return fc.tuple(base, fc.array(edit, { maxLength: 4 })).map(([text, edits]) =>
     edits.reduce((out, e) => {
       const at = out.length === 0 ? 0 : e.at % (out.length + 1);
-      switch (e.kind) {
-        case 'cut':
-          return out.slice(0, at);
-        case 'insert':
-          return out.slice(0, at) + e.text + out.slice(at);
-        case 'delete':
-          return out.slice(0, at) + out.slice(at + e.length);
-        case 'duplicate':
-          return out.slice(0, at) + out.slice(at, at + e.length) + out.slice(at);
-      }
+      if (e.kind === 'cut') return out.slice(0, at);
+      if (e.kind === 'insert') return out.slice(0, at) + e.text + out.slice(at);
+      if (e.kind === 'delete') return out.slice(0, at) + out.slice(at + e.length);
+      return out.slice(0, at) + out.slice(at, at + e.length) + out.slice(at);
     }, text),
   );
 }

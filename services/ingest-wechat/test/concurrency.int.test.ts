@@ -1,0 +1,140 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { disputeIdFor } from '@huijie/contracts/ids.ts';
+import { openPglite, pgliteClient } from '@huijie/database/sql-client.ts';
+import { createEventBus } from '@huijie/event-bus/bus.ts';
+import { createEmbeddedEngine } from '@huijie/event-bus/embedded/embedded-engine.ts';
+import type { Engine } from '@huijie/event-bus/engine.ts';
+import { createKafkaEngine } from '@huijie/event-bus/kafka/kafka-engine.ts';
+import { namespaced } from '@huijie/event-bus/namespaced-engine.ts';
+import { redisIdempotency } from '@huijie/service-kit/idempotency.ts';
+import { createLogger } from '@huijie/service-kit/logger.ts';
+import { createMetrics } from '@huijie/service-kit/metrics.ts';
+import { redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
+import { eventually, requireServers, uniqueName } from '@huijie/testing/servers.ts';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildIngestWechatApp } from '../src/app.ts';
+import { redisApplicationStore } from '../src/application/store.ts';
+import { testSettings } from './support.ts';
+
+const redisServer = await requireServers('redis');
+const kafkaServer = redisServer ? await requireServers('kafka') : null;
+
+async function embeddedEngine(): Promise<Engine> {
+  const db = await openPglite(join(mkdtempSync(join(tmpdir(), 'huijie-wechat-')), 'pglite'));
+  const engine = createEmbeddedEngine(pgliteClient(db, { owned: true }), { pollIntervalMs: 50 });
+  return {
+    ...engine,
+    async close() {
+      await engine.close();
+      await db.close();
+    },
+  };
+}
+
+function concurrentSubmissions(label: string, openEngine: () => Promise<Engine>) {
+  describe(`100 concurrent submissions of one application: ${label} + Redis`, () => {
+    let engine: Engine;
+    let redis: Redis;
+    let app: ReturnType<typeof buildIngestWechatApp>;
+
+    beforeAll(async () => {
+      engine = await openEngine();
+      redis = new Redis(redisServer!.redisUrl!);
+      const prefix = `${uniqueName('wechat-int')}:`;
+      const metrics = createMetrics('ingest-wechat');
+      const bus = createEventBus(engine, { source: '/huijie/ingest-wechat' });
+      await bus.ensureTopics(['dispute.intake.v1']);
+      app = buildIngestWechatApp(
+        // One phone sending one form from one address: the IP limit is not what is under test here.
+        testSettings({ limits: { requestsPerIpPer10Min: 10_000 } }),
+        {
+          bus,
+          idempotency: redisIdempotency(redis, `${prefix}idem:`),
+          rateLimiter: redisRateLimiter(redis, `${prefix}rate:`),
+          applications: redisApplicationStore(redis, { prefix: `${prefix}app:` }),
+          logger: createLogger({ service: 'ingest-wechat', level: 'silent' }),
+          metrics,
+          storeReady: () => redis.ping(),
+          followCaseStatus: false,
+        },
+      );
+      await app.ready();
+    });
+
+    afterAll(async () => {
+      await app?.close();
+      await engine?.close();
+      redis?.disconnect();
+    });
+
+    it('→ 100 answers with one tracking number, exactly one dispute.intake.v1 on the log', async () => {
+      const body = {
+        submissionId: crypto.randomUUID(),
+        townCode: '350802107',
+        applicant: { name: '郭某', phone: '13800001234' },
+        respondent: { name: '包工头' },
+        description: '我在新罗区江山镇修水库大坝干了19天，老板一直不给工资，共3800元。',
+        amountClaimed: 3800,
+        agreed: true,
+      };
+      const started = performance.now();
+      const responses = await Promise.all(
+        Array.from({ length: 100 }, () =>
+          app.inject({ method: 'POST', url: '/v1/applications', payload: body, remoteAddress: '10.1.1.1' }),
+        ),
+      );
+      const elapsed = performance.now() - started;
+      expect(responses.map((r) => r.statusCode)).toEqual(Array(100).fill(202));
+      const trackingNos = new Set(responses.map((r) => r.json().trackingNo));
+      expect(trackingNos.size).toBe(1);
+      expect(responses.filter((r) => r.json().duplicate === false)).toHaveLength(1);
+      const [trackingNo] = [...trackingNos] as [string];
+      const disputeId = disputeIdFor('wechat', trackingNo);
+
+      // A marker with the same key lands on the same partition after everything the burst wrote:
+      // once it is read, every intake event of this dispute has been read too.
+      const marker = crypto.randomUUID();
+      await engine.produce([
+        {
+          topic: 'dispute.intake.v1',
+          key: disputeId,
+          value: Buffer.from(JSON.stringify({ marker })),
+          headers: {},
+        },
+      ]);
+      const seen: string[] = [];
+      let markerSeen = false;
+      const reader = await engine.consume(uniqueName('count'), ['dispute.intake.v1'], async (message) => {
+        if (message.key !== disputeId) return;
+        const value = JSON.parse(message.value.toString());
+        if (value.marker === marker) markerSeen = true;
+        else seen.push(value.sourceRef);
+      });
+      await eventually(() => markerSeen, { what: 'the marker behind the burst', timeoutMs: 30_000 });
+      await reader.stop();
+      expect(seen).toEqual([trackingNo]);
+
+      const lookup = await app.inject({ url: `/v1/applications/${trackingNo}?phoneLast4=1234` });
+      expect(lookup.json()).toMatchObject({ trackingNo, status: 'received' });
+      console.log(
+        `[wechat concurrency] ${label}: 100 concurrent submissions answered in ${elapsed.toFixed(0)} ms`,
+      );
+    });
+  });
+}
+
+describe.runIf(redisServer && kafkaServer)('on Kafka', () => {
+  concurrentSubmissions('Kafka', async () =>
+    namespaced(
+      createKafkaEngine({ brokers: kafkaServer!.kafkaBrokers!, clientId: 'wechat-int' }),
+      uniqueName('wechat'),
+    ),
+  );
+});
+
+describe.runIf(redisServer)('on the embedded engine', () => {
+  concurrentSubmissions('embedded log', embeddedEngine);
+});
