@@ -90,7 +90,7 @@ export function testApp(
 }
 
 /** An engine in memory for unit tests: keeps what was produced; `down` makes it fail like an unreachable broker. */
-export function memoryEngine() {
+export function memoryEngine(options: { writeMs?: number } = {}) {
   const records: RawRecord[] = [];
   const state = { down: false, produceCalls: 0 };
   const engine: Engine = {
@@ -98,7 +98,7 @@ export function memoryEngine() {
     async produce(batch) {
       state.produceCalls++;
       // A real write takes a moment: concurrent duplicates must overlap it.
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setTimeout(resolve, options.writeMs ?? 5));
       if (state.down) throw new Error('connect ECONNREFUSED 127.0.0.1:9092');
       records.push(...batch);
     },
