@@ -9,7 +9,8 @@ export interface FieldProblem {
 
 /** The one error body every Huijie endpoint answers with. */
 export interface ErrorBody {
-  error: { code: string; message: string; fields: FieldProblem[] };
+  /** `details` carries what a client needs to recover, e.g. a case's status and the actions allowed now. */
+  error: { code: string; message: string; fields: FieldProblem[]; details?: Record<string, unknown> };
 }
 
 /** A typed domain error: the one error handler turns it into HTTP with a stable code. */
@@ -20,6 +21,7 @@ export class AppError extends Error {
     message: string,
     readonly fields: FieldProblem[] = [],
     readonly headers: Record<string, string> = {},
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -31,6 +33,8 @@ export const unauthorized = (reason: string, field?: string) =>
   new AppError(401, 'unauthorized', reason, field ? [{ field, reason }] : []);
 export const forbidden = (reason: string) => new AppError(403, 'forbidden', reason);
 export const notFound = (what: string) => new AppError(404, 'not_found', `${what} not found`);
+export const conflict = (code: string, message: string, details: Record<string, unknown>) =>
+  new AppError(409, code, message, [], {}, details);
 export const unavailable = (reason: string, retryAfterSeconds = 5) =>
   new AppError(503, 'unavailable', reason, [], { 'retry-after': String(retryAfterSeconds) });
 
@@ -51,7 +55,12 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (error instanceof AppError) {
       for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
       return reply.status(error.status).send({
-        error: { code: error.code, message: error.message, fields: error.fields },
+        error: {
+          code: error.code,
+          message: error.message,
+          fields: error.fields,
+          ...(error.details && { details: error.details }),
+        },
       } satisfies ErrorBody);
     }
     const status = (error as FastifyError).statusCode;

@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { recordAssignment } from './consumers/record-assignment.ts';
 import { recordIntake } from './consumers/record-intake.ts';
 import type { CasesDb } from './db/prisma.ts';
+import { actionRoutes } from './http/action-routes.ts';
 import { authRoutes } from './http/auth.ts';
 import { caseRoutes } from './http/case-routes.ts';
 import { startOutboxRelay } from './outbox/relay.ts';
@@ -39,6 +40,7 @@ export function buildCasesApp(config: { jwtSecret: string }, deps: CasesDeps): F
   });
   authRoutes(app, { db: deps.db, jwtSecret: config.jwtSecret });
   caseRoutes(app, { db: deps.db, jwtSecret: config.jwtSecret });
+  actionRoutes(app, { db: deps.db, jwtSecret: config.jwtSecret });
 
   let subscription: EngineSubscription | undefined;
   let relay: ReturnType<typeof startOutboxRelay> | undefined;

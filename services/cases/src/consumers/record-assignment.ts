@@ -1,7 +1,7 @@
 import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import type { CasesDb } from '../db/prisma.ts';
-import { canMove } from '../domain/lifecycle.ts';
+import { canBeRouted } from '../domain/lifecycle.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { appendOutbox } from '../outbox/outbox.ts';
 import { openCase } from './open-case.ts';
@@ -22,7 +22,7 @@ export async function recordAssignment(db: CasesDb, decision: DisputeAssignedV1)
     const current = await tx.case.findUniqueOrThrow({ where: { id: caseId } });
     if (decision.version <= current.routingVersion) return;
     const status: CaseStatus = decision.triage ? 'triage' : 'assigned';
-    if (!canMove(current.status as CaseStatus, status)) {
+    if (!canBeRouted(current.status as CaseStatus)) {
       // A decision that arrives after the case ended is kept in the history, not applied.
       await tx.historyEntry.create({
         data: {

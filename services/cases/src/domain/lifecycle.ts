@@ -1,21 +1,180 @@
-import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
+import type { CaseOutcome, CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
+import type { Level } from '@huijie/contracts/vocabulary.ts';
 
 /**
- * The case lifecycle: which status may follow which. A case is received, routed (assigned,
- * or parked in triage when routing cannot place it), accepted by its lead, mediated, and ends
- * resolved or unresolved, then closed. Re-routing may assign a case again at any open stage.
+ * The case lifecycle as pure logic: `decide(command, state)` says what happens (or why it
+ * cannot), `evolve(state, event)` applies it. Routing assigns or parks in triage; the lead
+ * accepts and mediates; the case ends resolved (mediated) or unresolved (not mediated,
+ * withdrawn), then closes. Escalation up the express lane can happen at any open stage.
  */
-export const transitions: Record<CaseStatus, readonly CaseStatus[]> = {
-  received: ['assigned', 'triage'],
-  triage: ['assigned', 'triage'],
-  assigned: ['assigned', 'triage', 'accepted'],
-  accepted: ['assigned', 'mediating', 'resolved', 'unresolved'],
-  mediating: ['assigned', 'resolved', 'unresolved'],
-  resolved: ['closed'],
-  unresolved: ['closed'],
-  closed: [],
-};
+export interface CaseState {
+  status: CaseStatus;
+  expressLevel: Level | null;
+  outcome: CaseOutcome | null;
+}
 
-export function canMove(from: CaseStatus, to: CaseStatus): boolean {
-  return transitions[from].includes(to);
+export type Command =
+  | { type: 'accept'; by: string }
+  | { type: 'record_progress'; by: string; note: string }
+  | { type: 'record_outcome'; by: string; outcome: CaseOutcome }
+  | {
+      type: 'escalate';
+      by: string;
+      level: Level;
+      reason: 'major' | 'overdue' | 'repeated' | 'manual';
+      detail?: string;
+    }
+  | { type: 'close'; by: string }
+  | { type: 'add_note'; by: string; note: string };
+
+export type CaseEvent =
+  | { type: 'accepted'; by: string }
+  | { type: 'mediating'; by: string; note: string }
+  | { type: 'progress'; by: string; note: string }
+  | { type: 'resolved'; by: string; outcome: CaseOutcome }
+  | { type: 'unresolved'; by: string; outcome: CaseOutcome }
+  | {
+      type: 'escalated';
+      by: string;
+      level: Level;
+      previousLevel: Level | null;
+      reason: string;
+      detail?: string;
+    }
+  | { type: 'closed'; by: string }
+  | { type: 'note'; by: string; note: string };
+
+export type Action = Command['type'];
+
+const open: readonly CaseStatus[] = ['received', 'triage', 'assigned', 'accepted', 'mediating'];
+const levelRank: Record<Level, number> = { township: 0, county: 1, city: 2 };
+
+/** The actions an operator can take on a case in each status, as the API answers them in a 409. */
+export function allowedActions(state: CaseState): Action[] {
+  const actions: Action[] = ['add_note'];
+  switch (state.status) {
+    case 'received':
+    case 'triage':
+      break;
+    case 'assigned':
+      actions.push('accept');
+      break;
+    case 'accepted':
+    case 'mediating':
+      actions.push('record_progress', 'record_outcome');
+      break;
+    case 'resolved':
+    case 'unresolved':
+      actions.push('close');
+      break;
+    case 'closed':
+      break;
+    default: {
+      const unreachable: never = state.status;
+      throw new Error(`unknown status ${unreachable}`);
+    }
+  }
+  if (open.includes(state.status) && state.expressLevel !== 'city') actions.push('escalate');
+  return actions;
+}
+
+export class InvalidTransition extends Error {
+  constructor(
+    readonly state: CaseState,
+    readonly command: Command['type'],
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+export function decide(command: Command, state: CaseState): CaseEvent[] {
+  if (!allowedActions(state).includes(command.type)) {
+    throw new InvalidTransition(
+      state,
+      command.type,
+      `cannot ${command.type.replace('_', ' ')} a case that is ${state.status}`,
+    );
+  }
+  switch (command.type) {
+    case 'accept':
+      return [{ type: 'accepted', by: command.by }];
+    case 'record_progress':
+      // The first progress report starts the mediation; later ones are progress.
+      return [
+        state.status === 'accepted'
+          ? { type: 'mediating', by: command.by, note: command.note }
+          : { type: 'progress', by: command.by, note: command.note },
+      ];
+    case 'record_outcome':
+      return [
+        command.outcome.kind === 'mediated'
+          ? { type: 'resolved', by: command.by, outcome: command.outcome }
+          : { type: 'unresolved', by: command.by, outcome: command.outcome },
+      ];
+    case 'escalate': {
+      if (state.expressLevel && levelRank[command.level] <= levelRank[state.expressLevel]) {
+        throw new InvalidTransition(
+          state,
+          command.type,
+          `the case is already in the express lane at ${state.expressLevel} level`,
+        );
+      }
+      return [
+        {
+          type: 'escalated',
+          by: command.by,
+          level: command.level,
+          previousLevel: state.expressLevel,
+          reason: command.reason,
+          ...(command.detail && { detail: command.detail }),
+        },
+      ];
+    }
+    case 'close':
+      return [{ type: 'closed', by: command.by }];
+    case 'add_note':
+      return [{ type: 'note', by: command.by, note: command.note }];
+    default: {
+      const unreachable: never = command;
+      throw new Error(`unknown command ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+export function evolve(state: CaseState, event: CaseEvent): CaseState {
+  switch (event.type) {
+    case 'accepted':
+      return { ...state, status: 'accepted' };
+    case 'mediating':
+      return { ...state, status: 'mediating' };
+    case 'resolved':
+      return { ...state, status: 'resolved', outcome: event.outcome };
+    case 'unresolved':
+      return { ...state, status: 'unresolved', outcome: event.outcome };
+    case 'escalated':
+      return { ...state, expressLevel: event.level };
+    case 'closed':
+      return { ...state, status: 'closed' };
+    case 'progress':
+    case 'note':
+      return state;
+    default: {
+      const unreachable: never = event;
+      throw new Error(`unknown event ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+/** Which statuses routing may (re)assign from: a case that has ended keeps its departments. */
+export function canBeRouted(status: CaseStatus): boolean {
+  return open.includes(status);
+}
+
+/** The next level up the express lane, from where a case is now (none: the township). */
+export function nextLevel(current: Level | null): Level | null {
+  if (current === null) return 'township';
+  if (current === 'township') return 'county';
+  if (current === 'county') return 'city';
+  return null;
 }

@@ -2,7 +2,10 @@ import { notFound } from '@huijie/service-kit/errors.ts';
 import { route } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { stateOf, visibleCase } from '../actions/act-on-case.ts';
 import type { CasesDb } from '../db/prisma.ts';
+import { allowedActions } from '../domain/lifecycle.ts';
+import { actorOf } from './actor.ts';
 import { assertInScope, operatorOf } from './auth.ts';
 
 export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret: string }) {
@@ -40,7 +43,7 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
       params: z.object({ caseId: z.uuid() }),
     },
     async ({ params: { caseId }, request }) => {
-      const operator = operatorOf(request, deps.jwtSecret);
+      await visibleCase(deps.db, caseId, await actorOf(request, deps));
       const found = await deps.db.case.findUnique({
         where: { id: caseId },
         include: {
@@ -50,8 +53,8 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
           history: { orderBy: { id: 'asc' } },
         },
       });
-      assertInScope(operator, found);
       const c = found!;
+      const state = stateOf({ ...c, reports: [] });
       return {
         caseId: c.id,
         status: c.status,
@@ -68,6 +71,9 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
           resolution: c.placeHow,
         },
         expressLane: c.expressLevel,
+        repeatCount: c.repeatCount,
+        outcome: state.outcome,
+        allowedActions: allowedActions(state),
         triage: c.triageCode,
         routingVersion: c.routingVersion,
         dueAt: c.dueAt,

@@ -1,0 +1,190 @@
+import type { CaseOutcome, CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
+import type { Level } from '@huijie/contracts/vocabulary.ts';
+import { scopeCovers } from '@huijie/service-kit/auth-token.ts';
+import { conflict, forbidden, notFound } from '@huijie/service-kit/errors.ts';
+import type { CasesDb } from '../db/prisma.ts';
+import {
+  allowedActions,
+  type CaseEvent,
+  type CaseState,
+  type Command,
+  decide,
+  evolve,
+  InvalidTransition,
+} from '../domain/lifecycle.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+import { type Actor, actorName } from '../http/actor.ts';
+import { appendOutbox, type Tx } from '../outbox/outbox.ts';
+
+/** Agencies act on their own work; escalating and closing are the operators'. */
+const agencyActions: readonly Command['type'][] = ['accept', 'record_progress', 'record_outcome', 'add_note'];
+
+type CaseRow = Prisma.CaseGetPayload<{
+  include: { assignments: true; reports: { select: { disputeId: true; channel: true; sourceRef: true } } };
+}>;
+
+/** Loads a live case the actor may see, or answers 404 as if it did not exist. */
+export async function visibleCase(tx: Tx, caseId: string, actor: Actor): Promise<CaseRow> {
+  const found = await tx.case.findUnique({
+    where: { id: caseId },
+    include: { assignments: true, reports: { select: { disputeId: true, channel: true, sourceRef: true } } },
+  });
+  if (!found || found.mergedIntoId) throw notFound('case');
+  const visible =
+    actor.kind === 'operator'
+      ? scopeCovers(actor.claims.scope, found.townCode ?? found.countyCode ?? found.cityCode)
+      : found.assignments.some((a) => a.departmentCode === actor.departmentCode && a.status !== 'withdrawn');
+  if (!visible) throw notFound('case');
+  return found;
+}
+
+export function stateOf(row: CaseRow): CaseState {
+  return {
+    status: row.status as CaseStatus,
+    expressLevel: (row.expressLevel as Level | null) ?? null,
+    outcome: row.outcomeKind
+      ? {
+          kind: row.outcomeKind as CaseOutcome['kind'],
+          ...(row.outcomeSummary && { summary: row.outcomeSummary }),
+          ...(row.outcomeAmount !== null && { amount: Number(row.outcomeAmount) }),
+          ...(row.referredTo && { referredTo: row.referredTo as NonNullable<CaseOutcome['referredTo']> }),
+        }
+      : null,
+  };
+}
+
+/**
+ * Decides a command against the case's current state and, in one transaction, writes the new
+ * state, the history and the events that announce it (outbox). A concurrent change to the same
+ * case makes the second writer fail with 409 rather than overwrite the first.
+ */
+export async function actOnCase(
+  db: CasesDb,
+  caseId: string,
+  actor: Actor,
+  command: Command,
+): Promise<CaseState> {
+  return db.$transaction(async (tx) => {
+    const row = await visibleCase(tx, caseId, actor);
+    if (actor.kind === 'agency' && !agencyActions.includes(command.type)) {
+      throw forbidden(`an agency cannot ${command.type.replace('_', ' ')}; ask an operator`);
+    }
+    const before = stateOf(row);
+    let events: CaseEvent[];
+    try {
+      events = decide(command, before);
+    } catch (error) {
+      if (!(error instanceof InvalidTransition)) throw error;
+      throw conflict('invalid_transition', error.message, {
+        status: before.status,
+        allowedActions: allowedActions(before),
+      });
+    }
+    const after = events.reduce(evolve, before);
+    await applyEvents(tx, row, before, after, events, actorName(actor));
+    return after;
+  });
+}
+
+/** Writes what the events did: the case row (guarded by its previous state), assignments, history, outbox. */
+export async function applyEvents(
+  tx: Tx,
+  row: CaseRow,
+  before: CaseState,
+  after: CaseState,
+  events: CaseEvent[],
+  actor: string,
+): Promise<void> {
+  const now = new Date();
+  const data: Prisma.CaseUpdateManyMutationInput = { status: after.status, expressLevel: after.expressLevel };
+  for (const event of events) {
+    if (event.type === 'accepted') data.acceptedAt = now;
+    if (event.type === 'resolved' || event.type === 'unresolved') {
+      data.outcomeKind = event.outcome.kind;
+      data.outcomeSummary = event.outcome.summary ?? null;
+      data.outcomeAmount = event.outcome.amount ?? null;
+      data.referredTo = event.outcome.referredTo ?? null;
+      data.resolvedAt = now;
+    }
+    if (event.type === 'escalated') data.escalatedAt = now;
+    if (event.type === 'closed') data.closedAt = now;
+  }
+  const guarded = await tx.case.updateMany({
+    where: { id: row.id, status: before.status, expressLevel: before.expressLevel },
+    data,
+  });
+  if (guarded.count === 0) {
+    throw conflict('concurrent_change', 'the case changed meanwhile; read it again and retry', {
+      status: before.status,
+    });
+  }
+
+  for (const event of events) {
+    if (event.type === 'accepted') {
+      await tx.assignment.updateMany({
+        where: { caseId: row.id, role: 'lead', status: 'delivered' },
+        data: { status: 'accepted', acceptedAt: now },
+      });
+    }
+    if (event.type === 'mediating') {
+      await tx.assignment.updateMany({
+        where: { caseId: row.id, status: { in: ['delivered', 'accepted'] } },
+        data: { status: 'in_progress' },
+      });
+    }
+    if (event.type === 'resolved' || event.type === 'unresolved') {
+      await tx.assignment.updateMany({
+        where: { caseId: row.id, status: { not: 'withdrawn' } },
+        data: { status: 'done', doneAt: now },
+      });
+    }
+    const { type, by: _by, ...detail } = event;
+    await tx.historyEntry.create({
+      data: { caseId: row.id, type, actor, detail: detail as Prisma.InputJsonValue },
+    });
+    if (event.type === 'escalated') {
+      await appendOutbox(tx, {
+        name: 'case.escalation.v1',
+        key: row.id,
+        data: {
+          caseId: row.id,
+          level: event.level,
+          previousLevel: event.previousLevel,
+          reason: event.reason as 'major' | 'overdue' | 'repeated' | 'manual',
+          ...(event.detail && { detail: event.detail }),
+          occurredAt: now.toISOString(),
+          divisionCode:
+            event.level === 'city'
+              ? (row.cityCode ?? '350800')
+              : event.level === 'county'
+                ? (row.countyCode ?? row.cityCode ?? '350800')
+                : (row.townCode ?? row.countyCode ?? row.cityCode ?? '350800'),
+          category: (row.category as never) ?? null,
+          dueAt: row.dueAt?.toISOString() ?? null,
+          ...(actor.startsWith('operator:') && { by: actor }),
+        },
+      });
+    }
+  }
+  if (after.status !== before.status) {
+    await appendOutbox(tx, {
+      name: 'case.status.v1',
+      key: row.id,
+      data: {
+        caseId: row.id,
+        disputeIds: row.reports.map((report) => report.disputeId),
+        status: after.status,
+        previousStatus: before.status,
+        occurredAt: now.toISOString(),
+        category: (row.category as never) ?? null,
+        divisionCode: row.townCode ?? row.countyCode ?? row.cityCode,
+        ...(after.outcome && after.outcome !== before.outcome && { outcome: after.outcome }),
+        reports: row.reports.map((report) => ({
+          disputeId: report.disputeId,
+          channel: report.channel as 'hotline_12345' | 'wechat' | 'court',
+          sourceRef: report.sourceRef,
+        })),
+      },
+    });
+  }
+}

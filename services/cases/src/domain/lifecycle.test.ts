@@ -1,0 +1,100 @@
+import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
+import { describe, expect, it } from 'vitest';
+import {
+  allowedActions,
+  type CaseState,
+  type Command,
+  decide,
+  evolve,
+  InvalidTransition,
+} from './lifecycle.ts';
+
+const state = (status: CaseStatus, expressLevel: CaseState['expressLevel'] = null): CaseState => ({
+  status,
+  expressLevel,
+  outcome: null,
+});
+const run = (given: CaseState, ...commands: Command[]) =>
+  commands.reduce((current, command) => decide(command, current).reduce(evolve, current), given);
+
+const by = 'operator:demo';
+const guoOutcome = { kind: 'mediated' as const, summary: '老板同意支付工资', amount: 3800 };
+
+describe('case lifecycle', () => {
+  it('Guo: assigned → accepted → mediating → resolved with 3,800 yuan → closed', () => {
+    const end = run(
+      state('assigned'),
+      { type: 'accept', by },
+      { type: 'record_progress', by, note: '已联系双方' },
+      { type: 'record_progress', by, note: '老板同意分两次支付' },
+      { type: 'record_outcome', by, outcome: guoOutcome },
+      { type: 'close', by },
+    );
+    expect(end).toEqual({ status: 'closed', expressLevel: null, outcome: guoOutcome });
+  });
+
+  it('the first progress report starts mediation, later ones are progress', () => {
+    expect(decide({ type: 'record_progress', by, note: 'a' }, state('accepted'))[0]!.type).toBe('mediating');
+    expect(decide({ type: 'record_progress', by, note: 'b' }, state('mediating'))[0]!.type).toBe('progress');
+  });
+
+  it('a failed mediation ends unresolved with where it goes next', () => {
+    const outcome = { kind: 'not_mediated' as const, referredTo: 'litigation' as const };
+    expect(run(state('mediating'), { type: 'record_outcome', by, outcome })).toMatchObject({
+      status: 'unresolved',
+      outcome,
+    });
+  });
+
+  it('an outcome can be recorded straight after acceptance (settled at first contact)', () => {
+    expect(run(state('accepted'), { type: 'record_outcome', by, outcome: guoOutcome }).status).toBe(
+      'resolved',
+    );
+  });
+
+  it.each<[CaseStatus, Command]>([
+    ['received', { type: 'accept', by }],
+    ['triage', { type: 'accept', by }],
+    ['assigned', { type: 'record_outcome', by, outcome: guoOutcome }],
+    ['accepted', { type: 'accept', by }],
+    ['resolved', { type: 'record_progress', by, note: 'x' }],
+    ['closed', { type: 'close', by }],
+    ['closed', { type: 'escalate', by, level: 'county', reason: 'manual' }],
+  ])('refuses from %s: %o, saying what is allowed', (status, command) => {
+    const given = state(status);
+    expect(() => decide(command, given)).toThrow(InvalidTransition);
+    try {
+      decide(command, given);
+    } catch (error) {
+      expect((error as InvalidTransition).message).toContain(status);
+      expect(allowedActions(given)).not.toContain(command.type);
+    }
+  });
+
+  it('escalates only upwards: township → county → city, and no further', () => {
+    let current = state('assigned');
+    for (const level of ['township', 'county', 'city'] as const) {
+      current = run(current, { type: 'escalate', by, level, reason: 'overdue' });
+      expect(current.expressLevel).toBe(level);
+    }
+    expect(allowedActions(current)).not.toContain('escalate');
+    expect(() =>
+      decide({ type: 'escalate', by, level: 'county', reason: 'manual' }, state('assigned', 'county')),
+    ).toThrow('already in the express lane at county level');
+  });
+
+  it('a note changes nothing but is always allowed', () => {
+    for (const status of [
+      'received',
+      'triage',
+      'assigned',
+      'accepted',
+      'mediating',
+      'resolved',
+      'unresolved',
+      'closed',
+    ] as const) {
+      expect(run(state(status), { type: 'add_note', by, note: '回访' })).toEqual(state(status));
+    }
+  });
+});

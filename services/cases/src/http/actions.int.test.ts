@@ -1,0 +1,245 @@
+import { randomUUID } from 'node:crypto';
+import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
+import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import { postgresClient } from '@huijie/database/sql-client.ts';
+import { createEventBus } from '@huijie/event-bus/bus.ts';
+import { createKafkaEngine } from '@huijie/event-bus/kafka/kafka-engine.ts';
+import { namespaced } from '@huijie/event-bus/namespaced-engine.ts';
+import { hashPassword } from '@huijie/service-kit/auth-token.ts';
+import { createLogger } from '@huijie/service-kit/logger.ts';
+import { createMetrics } from '@huijie/service-kit/metrics.ts';
+import { freshDatabase, requireServers, uniqueName } from '@huijie/testing/servers.ts';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCasesApp } from '../app.ts';
+import { caseIdFor } from '../consumers/open-case.ts';
+import { recordAssignment } from '../consumers/record-assignment.ts';
+import { recordIntake } from '../consumers/record-intake.ts';
+import { type CasesDb, casesDb, migrateCases } from '../db/prisma.ts';
+import { hashApiKey } from './actor.ts';
+
+const servers = await requireServers('postgres', 'kafka');
+
+const lead = {
+  code: '350802107-judicial_office',
+  kind: 'judicial_office' as const,
+  name: '江山镇司法所',
+  divisionCode: '350802107',
+};
+
+/** Guo's dispute, routed to Jiangshan town (新罗区江山镇). */
+async function seedGuoCase(
+  db: CasesDb,
+  town = { county: '350802', town: '350802107', names: ['龙岩市', '新罗区', '江山镇'] },
+) {
+  const dispute: DisputeReceivedV1 = {
+    disputeId: randomUUID(),
+    channel: 'wechat',
+    sourceRef: `WX-${randomUUID()}`,
+    revision: 1,
+    receivedAt: '2024-08-24T09:30:00+08:00',
+    content: '在江山镇水库大坝干了19天，老板不给工资',
+    location: { divisionCode: town.town },
+    parties: [{ role: 'applicant', kind: 'person', name: '郭某', phone: '13800000000' }],
+    attachments: [],
+  };
+  const decision: DisputeAssignedV1 = {
+    disputeId: dispute.disputeId,
+    version: 1,
+    decidedAt: new Date().toISOString(),
+    jurisdiction: {
+      cityCode: '350800',
+      countyCode: town.county,
+      townCode: town.town,
+      names: town.names,
+      resolution: 'exact',
+    },
+    category: 'labor',
+    severity: 'normal',
+    lead: { ...lead, code: `${town.town}-judicial_office`, divisionCode: town.town },
+    coHandlers: [],
+    dueAt: '2024-09-03T09:30:00+08:00',
+    expressLane: null,
+    triage: null,
+    trace: {
+      rulesVersion: 't',
+      rules: [],
+      place: { how: 'exact', evidence: 'code', candidates: [] },
+      category: { source: 'text', confidence: 1 },
+    },
+    dispute,
+  };
+  await recordIntake(db, dispute);
+  await recordAssignment(db, decision);
+  return caseIdFor(dispute.disputeId);
+}
+
+describe.runIf(servers)('case actions through the API', () => {
+  let db: CasesDb;
+  let app: FastifyInstance;
+  let drop: () => Promise<void>;
+  const tokens: Record<string, string> = {};
+
+  beforeAll(async () => {
+    const database = await freshDatabase(servers!.databaseUrl!);
+    drop = database.drop;
+    const sql = postgresClient(database.url, { max: 1 });
+    await migrateCases(sql);
+    await sql.close();
+    db = casesDb({ kind: 'postgres', url: database.url });
+    for (const [username, scope] of [
+      ['city', '350800'],
+      ['xinluo', '350802'],
+      ['yongding', '350803'],
+    ] as const) {
+      await db.operator.create({
+        data: { username, passwordHash: await hashPassword('pw'), role: 'operator', scopeCode: scope },
+      });
+    }
+    await db.agencyKey.create({
+      data: { keyHash: hashApiKey('key-jiangshan'), departmentCode: lead.code, label: '江山镇司法所' },
+    });
+    const engine = namespaced(
+      createKafkaEngine({ brokers: servers!.kafkaBrokers!, clientId: 'cases-actions' }),
+      uniqueName('ca'),
+    );
+    app = buildCasesApp(
+      { jwtSecret: 'x'.repeat(40) },
+      {
+        db,
+        bus: createEventBus(engine, { source: '/test' }),
+        logger: createLogger({ service: 'test', level: 'silent' }),
+        metrics: createMetrics('test'),
+      },
+    );
+    await app.ready();
+    for (const username of ['city', 'xinluo', 'yongding']) {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/v1/auth/token',
+        payload: { username, password: 'pw' },
+      });
+      tokens[username] = response.json().token;
+    }
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db?.$disconnect();
+    await drop?.();
+  });
+
+  const as = (who: string) => ({ authorization: `Bearer ${tokens[who]}` });
+  const act = (caseId: string, action: string, headers: Record<string, string>, payload: object = {}) =>
+    app.inject({ method: 'POST', url: `/v1/cases/${caseId}/${action}`, headers, payload });
+
+  it("Guo's story: the local mediator accepts, mediates, records 3,800 yuan; the case is resolved and announced", async () => {
+    const caseId = await seedGuoCase(db);
+    const agency = { 'x-api-key': 'key-jiangshan' };
+    expect((await act(caseId, 'accept', agency)).json()).toMatchObject({ status: 'accepted' });
+    expect((await act(caseId, 'progress', agency, { note: '已联系老板' })).json()).toMatchObject({
+      status: 'mediating',
+    });
+    const outcome = await act(caseId, 'outcome', agency, {
+      kind: 'mediated',
+      summary: '老板同意支付',
+      amount: 3800,
+    });
+    expect(outcome.json()).toEqual({
+      caseId,
+      status: 'resolved',
+      expressLane: null,
+      allowedActions: ['add_note', 'close'],
+    });
+
+    const detail = (await app.inject({ url: `/v1/cases/${caseId}`, headers: as('xinluo') })).json();
+    expect(detail.outcome).toEqual({ kind: 'mediated', summary: '老板同意支付', amount: 3800 });
+    expect(detail.assignments[0]).toMatchObject({ departmentName: '江山镇司法所', status: 'done' });
+    expect(detail.history.map((h: { type: string; actor: string }) => `${h.type}/${h.actor}`)).toEqual([
+      'received/channel:wechat',
+      'assigned/routing',
+      `accepted/agency:${lead.code}`,
+      `mediating/agency:${lead.code}`,
+      `resolved/agency:${lead.code}`,
+    ]);
+    const announced = await db.outboxEvent.findMany({
+      where: { key: caseId, eventName: 'case.status.v1' },
+      orderBy: { id: 'asc' },
+    });
+    expect(announced.map((row) => (row.data as { status: string }).status)).toEqual([
+      'received',
+      'assigned',
+      'accepted',
+      'mediating',
+      'resolved',
+    ]);
+    expect((announced.at(-1)!.data as { outcome: unknown }).outcome).toEqual({
+      kind: 'mediated',
+      summary: '老板同意支付',
+      amount: 3800,
+    });
+  });
+
+  it('an invalid transition is a 409 with the current status and the allowed actions', async () => {
+    const caseId = await seedGuoCase(db);
+    const response = await act(caseId, 'outcome', as('city'), { kind: 'mediated', amount: 1 });
+    expect(response.statusCode).toBe(409);
+    expect(response.json().error).toMatchObject({
+      code: 'invalid_transition',
+      details: { status: 'assigned', allowedActions: ['add_note', 'accept', 'escalate'] },
+    });
+  });
+
+  it('an operator of another county can neither see nor touch the case; an agency cannot escalate', async () => {
+    const caseId = await seedGuoCase(db);
+    expect((await app.inject({ url: `/v1/cases/${caseId}`, headers: as('yongding') })).statusCode).toBe(404);
+    expect((await act(caseId, 'accept', as('yongding'))).statusCode).toBe(404);
+    expect((await act(caseId, 'notes', as('yongding'), { note: 'x' })).statusCode).toBe(404);
+    expect((await app.inject({ url: `/v1/cases/${caseId}`, headers: as('xinluo') })).statusCode).toBe(200);
+    const escalate = await act(
+      caseId,
+      'escalate',
+      { 'x-api-key': 'key-jiangshan' },
+      { level: 'county', reason: '拖延' },
+    );
+    expect(escalate.statusCode).toBe(403);
+    const other = await seedGuoCase(db, {
+      county: '350803',
+      town: '350803104',
+      names: ['龙岩市', '永定区', '下洋镇'],
+    });
+    expect((await act(other, 'accept', { 'x-api-key': 'key-jiangshan' })).statusCode).toBe(404);
+  });
+
+  it('escalation by hand goes up one level at a time and is announced once per level', async () => {
+    const caseId = await seedGuoCase(db);
+    expect(
+      (await act(caseId, 'escalate', as('city'), { level: 'county', reason: '欠薪金额大' })).json()
+        .expressLane,
+    ).toBe('county');
+    expect((await act(caseId, 'escalate', as('city'), { level: 'county', reason: 'again' })).statusCode).toBe(
+      409,
+    );
+    const escalations = await db.outboxEvent.findMany({
+      where: { key: caseId, eventName: 'case.escalation.v1' },
+    });
+    expect(escalations.map((row) => row.data)).toEqual([
+      expect.objectContaining({
+        level: 'county',
+        previousLevel: null,
+        reason: 'manual',
+        divisionCode: '350802',
+        by: 'operator:city',
+      }),
+    ]);
+  });
+
+  it('two operators acting at once: one wins, the other is told to read again', async () => {
+    const caseId = await seedGuoCase(db);
+    const results = await Promise.all([
+      act(caseId, 'accept', as('city')),
+      act(caseId, 'accept', as('xinluo')),
+    ]);
+    expect(results.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+    expect(await db.historyEntry.count({ where: { caseId, type: 'accepted' } })).toBe(1);
+  });
+});

@@ -1,0 +1,28 @@
+import { createHash } from 'node:crypto';
+import { type OperatorClaims, verifyToken } from '@huijie/service-kit/auth-token.ts';
+import { unauthorized } from '@huijie/service-kit/errors.ts';
+import type { FastifyRequest } from 'fastify';
+import type { CasesDb } from '../db/prisma.ts';
+
+/** Who is calling: an operator with a jurisdiction, or a partner agency's department. */
+export type Actor = { kind: 'operator'; claims: OperatorClaims } | { kind: 'agency'; departmentCode: string };
+
+export function actorName(actor: Actor): string {
+  return actor.kind === 'operator' ? `operator:${actor.claims.sub}` : `agency:${actor.departmentCode}`;
+}
+
+export const hashApiKey = (key: string) => createHash('sha256').update(key).digest('hex');
+
+/** Operators send a bearer token; agencies send `x-api-key` (only its hash is stored). */
+export async function actorOf(
+  request: FastifyRequest,
+  deps: { db: CasesDb; jwtSecret: string },
+): Promise<Actor> {
+  const apiKey = request.headers['x-api-key'];
+  if (typeof apiKey === 'string' && apiKey.length > 0) {
+    const key = await deps.db.agencyKey.findUnique({ where: { keyHash: hashApiKey(apiKey) } });
+    if (!key) throw unauthorized('unknown API key', 'x-api-key');
+    return { kind: 'agency', departmentCode: key.departmentCode };
+  }
+  return { kind: 'operator', claims: verifyToken(request.headers.authorization, deps.jwtSecret) };
+}
