@@ -60,6 +60,16 @@ export function courtClients(entries: CourtClientEntry[]): Map<string, CourtClie
 }
 
 /**
+ * The clients' outcome endpoints by client id, in the shape notify's court channel takes
+ * (`courtCallbacks`): one list of court clients configures both the intake and the callbacks.
+ */
+export function courtCallbackTargets(clients: ReadonlyMap<string, CourtClient>): Map<string, CourtCallback> {
+  return new Map(
+    [...clients].flatMap(([id, client]) => (client.callback ? [[id, client.callback] as const] : [])),
+  );
+}
+
+/**
  * `COURT_CLIENTS`: a JSON array, one entry per client, e.g.
  * `[{"id":"yd-court","secret":"…","courts":["闽0803"],"callback":{"url":"https://…","secret":"…"}}]`.
  */

@@ -27,6 +27,7 @@ describe('normaliseReferral', () => {
       disputeId: disputeIdFor('court', '（2024）闽0803民诉前调123号'),
       channel: 'court',
       sourceRef: '（2024）闽0803民诉前调123号',
+      sourceClient: 'demo-court',
       revision: 1,
       receivedAt: '2024-09-01T02:00:00.000Z',
       title: '民间借贷纠纷（（2024）闽0803民诉前调123号）',

@@ -205,6 +205,8 @@ export function normaliseReferral(
     disputeId,
     channel: 'court',
     sourceRef: caseNumber.canonical,
+    // Where the outcome goes back (notify reads it; `court.referredBy` says the same for court readers).
+    sourceClient: context.clientId,
     revision: 1,
     receivedAt: context.receivedAt.toISOString(),
     title: `${referral.causeOfAction.name}（${caseNumber.canonical}）`,

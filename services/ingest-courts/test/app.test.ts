@@ -51,6 +51,7 @@ describe('POST /v1/referrals: accepted', () => {
     expect(event).toMatchObject({
       channel: 'court',
       sourceRef: canonical,
+      sourceClient: 'demo-court',
       sourceCategory: { scheme: 'court_cause', name: '民间借贷纠纷' },
       location: { divisionCode: '350803' },
       dueAt: '2024-09-19T23:59:59+08:00',
