@@ -4,30 +4,115 @@ import type { EngineSubscription } from '@huijie/event-bus/engine.ts';
 import { createServiceApp } from '@huijie/service-kit/http-app.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
 import type { Metrics } from '@huijie/service-kit/metrics.ts';
+import { memoryRateLimiter, type RateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import type { FastifyInstance } from 'fastify';
-import type { DeliveryChannel } from './channels/channel.ts';
-import { fileChannel } from './channels/file-channel.ts';
-import { type WebhookTarget, webhookChannel } from './channels/webhook-channel.ts';
-import { recordAssignmentDeliveries } from './consumers/record-assignment.ts';
+import { Counter } from 'prom-client';
+import { type DeliveryChannel, defaultSendTimeoutMs } from './channels/channel.ts';
+import { outboxChannel } from './channels/outbox-channel.ts';
+import { type SmsSettings, smsChannel } from './channels/sms-channel.ts';
+import { memoryTokenStore, type TokenStore } from './channels/token-store.ts';
+import { signedPostChannel, type WebhookTarget, webhookChannel } from './channels/webhook-channel.ts';
+import { type WechatMessaging, wechatChannel } from './channels/wechat-channel.ts';
+import { type WechatAccount, wechatAccessToken } from './channels/wechat-token.ts';
+import { recordAssignment } from './consumers/record-assignment.ts';
+import { recordEscalation } from './consumers/record-escalation.ts';
+import { recordCaseStatus } from './consumers/record-status.ts';
+import { createRouting, type ExpressLaneContact } from './consumers/routing.ts';
 import type { NotifyDb } from './db/prisma.ts';
-import { type RetrySchedule, startDispatcher } from './dispatch/dispatcher.ts';
+import {
+  type DispatchOutcome,
+  defaultSchedule,
+  type RetrySchedule,
+  startDispatcher,
+} from './dispatch/dispatcher.ts';
+import { type ChannelLimits, createThrottle, defaultThrottles } from './dispatch/throttle.ts';
 import { deliveryRoutes } from './http/delivery-routes.ts';
+import type { Notice } from './notices/notices.ts';
 
 export interface NotifyDeps {
   db: NotifyDb;
   bus: EventBus;
   logger: Logger;
   metrics: Metrics;
+  /** Shared (Redis) with several replicas; in-process by default. */
+  rateLimiter?: RateLimiter;
+  /** Where the WeChat access token is kept: Redis with several replicas; in-process by default. */
+  tokenStore?: TokenStore;
+  /** Readiness of the shared store, when there is one. */
+  storeReady?: () => Promise<unknown>;
 }
 
+/**
+ * What notify needs to know. Only `jwtSecret`, `webhooks` and `outboxFile` are required: every
+ * provider left out (SMS gateway, WeChat account, hotline/court callbacks) writes what it would
+ * have sent to the outbox file instead — standalone mode runs exactly so.
+ */
 export interface NotifySettings {
   jwtSecret: string;
-  webhooks: Map<string, WebhookTarget>;
+  /** Agencies that take webhooks, by department code. */
+  webhooks: ReadonlyMap<string, WebhookTarget>;
   outboxFile: string;
+  /** 12345 hotline systems' 办结反馈 endpoints, by client id. */
+  hotlineCallbacks?: ReadonlyMap<string, WebhookTarget>;
+  /** Court clients' outcome endpoints, by client id. */
+  courtCallbacks?: ReadonlyMap<string, WebhookTarget>;
+  sms?: SmsSettings;
+  wechat?: { account: WechatAccount; messaging: WechatMessaging };
+  /** The express lane's people, by division code. */
+  expressLane?: ReadonlyMap<string, ExpressLaneContact[]>;
   schedule?: RetrySchedule;
+  /** Per channel: in all, and per recipient. Defaults in `dispatch/throttle.ts`. */
+  throttles?: Record<string, ChannelLimits>;
+  sendTimeoutMs?: number;
+  slaReminderBeforeMs?: number;
+  dispatch?: { intervalMs?: number; batch?: number; concurrency?: number; leaseMs?: number };
 }
 
 export const notifyGroup = 'notify';
+export const notifyTopics = [topics.assignment, topics.caseStatus, topics.caseEscalation];
+
+function counter(metrics: Metrics, name: string, help: string, labelNames: string[]) {
+  return (
+    (metrics.registry.getSingleMetric(name) as Counter<string> | undefined) ??
+    new Counter({ name, help, labelNames, registers: [metrics.registry] })
+  );
+}
+
+/** The channels, each a real provider when configured, else the outbox file under the channel's name. */
+export function buildChannels(
+  settings: NotifySettings,
+  tokenStore: TokenStore,
+): { channels: Map<string, DeliveryChannel>; real: Set<string> } {
+  const timeoutMs = settings.sendTimeoutMs ?? defaultSendTimeoutMs;
+  const standIn = (name: string) => outboxChannel(settings.outboxFile, name);
+  const real = new Set<string>(['webhook']);
+  const pick = (name: string, configured: boolean, build: () => DeliveryChannel) => {
+    if (configured) real.add(name);
+    return configured ? build() : standIn(name);
+  };
+  const outbox = outboxChannel(settings.outboxFile);
+  const list = [
+    outbox,
+    webhookChannel(settings.webhooks, timeoutMs),
+    pick('hotline', (settings.hotlineCallbacks?.size ?? 0) > 0, () =>
+      signedPostChannel('hotline', settings.hotlineCallbacks ?? new Map(), timeoutMs),
+    ),
+    pick('court', (settings.courtCallbacks?.size ?? 0) > 0, () =>
+      signedPostChannel('court', settings.courtCallbacks ?? new Map(), timeoutMs),
+    ),
+    pick('sms', settings.sms !== undefined, () => smsChannel({ timeoutMs, ...settings.sms! })),
+    pick('wechat', settings.wechat !== undefined, () =>
+      wechatChannel(
+        { timeoutMs, ...settings.wechat!.messaging },
+        wechatAccessToken(settings.wechat!.account, tokenStore, { timeoutMs }),
+      ),
+    ),
+  ];
+  const channels = new Map(list.map((channel) => [channel.name, channel]));
+  // Deliveries recorded before the outbox had its name.
+  channels.set('file', outbox);
+  return { channels, real };
+}
 
 export function buildNotifyApp(settings: NotifySettings, deps: NotifyDeps): FastifyInstance {
   const app = createServiceApp({
@@ -36,38 +121,73 @@ export function buildNotifyApp(settings: NotifySettings, deps: NotifyDeps): Fast
     readiness: {
       database: () => deps.db.$queryRaw`SELECT 1`,
       broker: () => deps.bus.engine.ping(),
+      ...(deps.storeReady && { store: deps.storeReady }),
     },
   });
-  deliveryRoutes(app, { db: deps.db, jwtSecret: settings.jwtSecret });
-
-  const channels = new Map<string, DeliveryChannel>(
-    [webhookChannel(settings.webhooks), fileChannel(settings.outboxFile)].map((channel) => [
-      channel.name,
-      channel,
-    ]),
+  const sendTimeoutMs = settings.sendTimeoutMs ?? defaultSendTimeoutMs;
+  const { channels, real } = buildChannels(settings, deps.tokenStore ?? memoryTokenStore());
+  const limits = Object.fromEntries(
+    Object.entries(settings.throttles ?? defaultThrottles).filter(([channel]) => real.has(channel)),
   );
-  const channelFor = (department: string) => (settings.webhooks.has(department) ? 'webhook' : 'file');
+  const throttle = createThrottle(deps.rateLimiter ?? memoryRateLimiter(), limits, deps.logger);
+  const wechatTemplates = settings.wechat?.messaging.templates;
+  const routing = createRouting({
+    webhookDepartments: new Set(settings.webhooks.keys()),
+    wechatNotices: wechatTemplates ? new Set(Object.keys(wechatTemplates) as Notice[]) : 'all',
+    hotlineClients: [...(settings.hotlineCallbacks?.keys() ?? [])],
+    courtClients: [...(settings.courtCallbacks?.keys() ?? [])],
+    expressLane: settings.expressLane ?? new Map(),
+    slaReminderBeforeMs: settings.slaReminderBeforeMs ?? 24 * 3600_000,
+  });
+
+  const outcomes = counter(
+    deps.metrics,
+    'huijie_notify_sends_total',
+    'Delivery tries by channel and outcome (delivered, retry, failed = dead letter, throttled)',
+    ['channel', 'outcome'],
+  );
+  const recorded = counter(deps.metrics, 'huijie_notify_recorded_total', 'Deliveries recorded by event', [
+    'event',
+  ]);
 
   let subscription: EngineSubscription | undefined;
   let dispatcher: ReturnType<typeof startDispatcher> | undefined;
+  deliveryRoutes(app, { db: deps.db, jwtSecret: settings.jwtSecret, onReplay: () => dispatcher?.poke() });
+
+  const recordedNew = (event: string, count: number) => {
+    if (count === 0) return;
+    recorded.inc({ event }, count);
+    dispatcher?.poke();
+  };
   app.addHook('onReady', async () => {
     dispatcher = startDispatcher({
       db: deps.db,
       channels,
       logger: deps.logger,
-      ...(settings.schedule && { schedule: settings.schedule }),
+      schedule: settings.schedule ?? defaultSchedule,
+      throttle,
+      // A sender that is alive always records its result before another may take the delivery.
+      leaseMs: settings.dispatch?.leaseMs ?? Math.max(60_000, 3 * sendTimeoutMs),
+      batch: settings.dispatch?.batch ?? 50,
+      concurrency: settings.dispatch?.concurrency ?? 8,
+      intervalMs: settings.dispatch?.intervalMs ?? 500,
+      observe: (channel: string, outcome: DispatchOutcome) => outcomes.inc({ channel, outcome }),
     });
     subscription = await deps.bus.subscribe({
       group: notifyGroup,
-      topics: [topics.assignment],
+      topics: notifyTopics,
       handlers: {
-        'dispute.assignment.v1': async (decision) => {
-          if ((await recordAssignmentDeliveries(deps.db, decision, channelFor)) > 0) dispatcher?.poke();
-        },
+        'dispute.assignment.v1': async (decision) =>
+          recordedNew('dispute.assignment.v1', await recordAssignment(deps.db, decision, routing)),
+        'case.status.v1': async (event) =>
+          recordedNew('case.status.v1', await recordCaseStatus(deps.db, event, routing)),
+        'case.escalation.v1': async (event) =>
+          recordedNew('case.escalation.v1', await recordEscalation(deps.db, event, routing)),
       },
     });
   });
   app.addHook('preClose', async () => {
+    // Stop taking events first, then let the sends in flight finish and be recorded.
     await subscription?.stop();
     await dispatcher?.stop();
   });

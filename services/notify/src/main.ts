@@ -1,13 +1,17 @@
-import { topics } from '@huijie/contracts/topics.ts';
 import { postgresClient } from '@huijie/database/sql-client.ts';
 import { kafkaBus } from '@huijie/event-bus/kafka-bus.ts';
 import { parseConfig } from '@huijie/service-kit/config.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { exitOnFatal, serve } from '@huijie/service-kit/process.ts';
-import { buildNotifyApp } from './app.ts';
-import { notifyConfigSchema } from './config.ts';
+import { redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
+import { Redis } from 'ioredis';
+import { buildNotifyApp, type NotifyDeps, notifyTopics } from './app.ts';
+import { redisTokenStore } from './channels/token-store.ts';
+import { defaultWechatFields } from './channels/wechat-channel.ts';
+import { expressLaneFrom, notifyConfigSchema, throttlesFrom, wechatTemplatesFrom } from './config.ts';
 import { migrateNotify, notifyDb } from './db/prisma.ts';
+import { defaultThrottles } from './dispatch/throttle.ts';
 
 const config = parseConfig(notifyConfigSchema, process.env);
 const logger = createLogger({ service: 'notify', level: config.LOG_LEVEL });
@@ -17,20 +21,67 @@ const applied = await migrateNotify(sql);
 await sql.close();
 if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 const db = notifyDb({ kind: 'postgres', url: config.DATABASE_URL });
+const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 }) : undefined;
+if (!redis) logger.warn('REDIS_URL not set: throttles count per replica');
 const bus = kafkaBus({
   brokers: config.KAFKA_BROKERS,
   service: 'notify',
   observer: metrics.busObserver,
   onFatal: exitOnFatal(logger),
 });
-await bus.ensureTopics([topics.assignment]);
+await bus.ensureTopics(notifyTopics);
+
+const stores: Partial<NotifyDeps> = redis
+  ? {
+      rateLimiter: redisRateLimiter(redis, 'huijie:notify:rate:'),
+      tokenStore: redisTokenStore(redis),
+      storeReady: () => redis.ping(),
+    }
+  : {};
 const app = buildNotifyApp(
   {
     jwtSecret: config.JWT_SECRET,
-    webhooks: new Map(Object.entries(config.AGENCY_WEBHOOKS)),
+    webhooks: config.AGENCY_WEBHOOKS,
+    hotlineCallbacks: config.HOTLINE_CALLBACKS,
+    courtCallbacks: config.COURT_CALLBACKS,
     outboxFile: config.NOTIFY_OUTBOX_FILE,
+    ...(config.SMS_GATEWAY_URL &&
+      config.SMS_SECRET && {
+        sms: {
+          provider: config.SMS_PROVIDER,
+          url: config.SMS_GATEWAY_URL,
+          secret: config.SMS_SECRET,
+          accessKey: config.SMS_ACCESS_KEY,
+          signName: config.SMS_SIGN_NAME,
+          templateIds: config.SMS_TEMPLATE_IDS,
+        },
+      }),
+    ...(config.WECHAT_APPID &&
+      config.WECHAT_APP_SECRET && {
+        wechat: {
+          account: {
+            appId: config.WECHAT_APPID,
+            appSecret: config.WECHAT_APP_SECRET,
+            apiBase: config.WECHAT_API_BASE,
+          },
+          messaging: {
+            api: config.WECHAT_MESSAGE_API,
+            templates: wechatTemplatesFrom(config, defaultWechatFields),
+            linkBase: config.WECHAT_LINK_BASE,
+          },
+        },
+      }),
+    expressLane: expressLaneFrom(config),
+    schedule: {
+      maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
+      baseDelayMs: config.NOTIFY_RETRY_BASE_MS,
+      maxDelayMs: config.NOTIFY_RETRY_MAX_MS,
+    },
+    throttles: throttlesFrom(config, defaultThrottles),
+    sendTimeoutMs: config.NOTIFY_SEND_TIMEOUT_MS,
+    slaReminderBeforeMs: config.NOTIFY_SLA_REMINDER_HOURS * 3600_000,
   },
-  { db, bus, logger, metrics },
+  { db, bus, logger, metrics, ...stores },
 );
 await serve([{ name: 'notify', app, port: config.NOTIFY_PORT }], {
   host: config.HOST,
@@ -38,5 +89,6 @@ await serve([{ name: 'notify', app, port: config.NOTIFY_PORT }], {
   cleanup: async () => {
     await bus.close();
     await db.$disconnect();
+    redis?.disconnect();
   },
 });

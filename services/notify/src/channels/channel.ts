@@ -1,4 +1,9 @@
-/** A way to reach a recipient. Adapters never throw: they say whether it worked and whether to retry. */
+/**
+ * A way to reach a recipient. Adapters never throw: they say whether it worked and whether to
+ * retry. The delivery id is the same on every try of a delivery, and every adapter hands it to
+ * the receiver (header, request id, client_msg_id): a receiver that got a try whose answer we
+ * lost (a crash between send and mark) recognises the next try as the same message.
+ */
 export interface DeliveryChannel {
   readonly name: string;
   send(message: OutgoingMessage): Promise<SendResult>;
@@ -9,6 +14,20 @@ export interface OutgoingMessage {
   kind: string;
   recipient: string;
   payload: unknown;
+  /** 1 for the first try. */
+  attempt: number;
 }
 
-export type SendResult = { ok: true; detail: string } | { ok: false; detail: string; retryable: boolean };
+export type SendResult =
+  | { ok: true; detail: string; status?: number }
+  | {
+      ok: false;
+      detail: string;
+      retryable: boolean;
+      status?: number;
+      /** The receiver asked us to wait this long (Retry-After). */
+      retryAfterMs?: number;
+    };
+
+/** How long a receiver has to answer one try before it counts as failed (and is retried). */
+export const defaultSendTimeoutMs = 5_000;

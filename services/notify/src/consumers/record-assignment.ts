@@ -1,48 +1,159 @@
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import type { NotifyDb } from '../db/prisma.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
+import { chineseDate, type NoticePayload } from '../notices/notices.ts';
+import { citizenOf, type Routing } from './routing.ts';
+
+/** Kinds that hand a dispute to a department (first time, or again with changes). */
+export const assignmentKinds = ['assignment', 'assignment_update'] as const;
 
 /**
- * One delivery per department the decision involves, so a jointly handled case counts as
- * delivered only when each department got it. The dedupe key makes a redelivered event a no-op.
- * Agencies get what they need to act, never ID numbers; only the lead gets the contact.
+ * dispute.assignment.v1 → deliveries:
+ * - one per department the decision involves (`assignment`, or `assignment_update` for a
+ *   department that already had an earlier version), so a jointly handled case counts as
+ *   delivered only when each department got it; a re-routing sends `withdrawal` to departments
+ *   that had the dispute and no longer do, and cancels what had not gone out yet;
+ * - SLA reminders to the lead (due soon, overdue), scheduled: they become deliveries when
+ *   their time comes, if the case is still open and not re-routed;
+ * - the acceptance notice to the citizen (WeChat when their OpenID is known, else SMS), once.
+ * It also remembers where the dispute came from and how to reach the citizen, for the result.
+ *
+ * Every row has a dedupe key, so the same event delivered twice records nothing twice; an older
+ * version arriving after a newer one records nothing at all. Agencies get what they need to
+ * act, never ID numbers; only the lead gets the contact.
  */
-export async function recordAssignmentDeliveries(
+export async function recordAssignment(
   db: NotifyDb,
   decision: DisputeAssignedV1,
-  channelFor: (departmentCode: string) => string,
+  routing: Routing,
+  now = new Date(),
 ): Promise<number> {
-  const recipients = [
+  const { dispute, disputeId, version } = decision;
+  const citizen = citizenOf(dispute);
+  const source = {
+    channel: dispute.channel,
+    sourceRef: dispute.sourceRef,
+    sourceClient: dispute.sourceClient ?? dispute.court?.referredBy ?? null,
+    phone: citizen?.phone ?? null,
+    wechatOpenId: citizen?.wechatOpenId ?? null,
+    place: decision.jurisdiction.names.join('') || null,
+  };
+  await db.disputeSource.upsert({ where: { disputeId }, create: { disputeId, ...source }, update: source });
+
+  const newer = await db.delivery.count({
+    where: { disputeId, kind: { in: [...assignmentKinds, 'withdrawal'] }, version: { gt: version } },
+  });
+  if (newer > 0) return 0;
+
+  // Departments an earlier version reached (or is reaching): they get an update or a withdrawal.
+  const earlier = await db.delivery.findMany({
+    where: { disputeId, kind: { in: [...assignmentKinds] }, version: { lt: version } },
+    select: { recipient: true, state: true },
+  });
+  const reached = new Set(
+    earlier.filter((row) => row.state === 'delivered' || row.state === 'sending').map((row) => row.recipient),
+  );
+
+  const divisionCode =
+    decision.jurisdiction.townCode ?? decision.jurisdiction.countyCode ?? decision.jurisdiction.cityCode;
+  const departments = [
     ...(decision.lead ? [{ department: decision.lead, role: 'lead' as const }] : []),
     ...decision.coHandlers.map((department) => ({ department, role: 'co' as const })),
   ];
-  if (recipients.length === 0) return 0;
-  const { dispute } = decision;
   const contact = dispute.parties.find((party) => party.role === 'applicant' || party.role === 'caller');
-  const created = await db.delivery.createMany({
-    data: recipients.map(({ department, role }) => ({
-      dedupeKey: `assignment:${decision.disputeId}:v${decision.version}:${department.code}`,
-      kind: 'assignment',
-      channel: channelFor(department.code),
-      recipient: department.code,
-      disputeId: decision.disputeId,
-      payload: {
-        disputeId: decision.disputeId,
-        version: decision.version,
-        role,
-        department: department.name,
-        category: decision.category,
-        severity: decision.severity,
-        place: decision.jurisdiction.names,
-        dueAt: decision.dueAt,
-        expressLane: decision.expressLane?.level ?? null,
-        title: dispute.title ?? null,
-        content: dispute.content,
-        ...(role === 'lead' &&
-          contact && { contact: { name: contact.name ?? null, phone: contact.phone ?? null } }),
-      } as Prisma.InputJsonValue,
-    })),
-    skipDuplicates: true,
-  });
+  const rows: Prisma.DeliveryCreateManyInput[] = departments.map(({ department, role }) => ({
+    dedupeKey: `assignment:${disputeId}:v${version}:${department.code}`,
+    kind: reached.has(department.code) ? 'assignment_update' : 'assignment',
+    channel: routing.agencyChannel(department.code),
+    recipient: department.code,
+    disputeId,
+    version,
+    divisionCode,
+    payload: {
+      disputeId,
+      version,
+      role,
+      department: department.name,
+      category: decision.category,
+      severity: decision.severity,
+      place: decision.jurisdiction.names,
+      dueAt: decision.dueAt,
+      expressLane: decision.expressLane?.level ?? null,
+      title: dispute.title ?? null,
+      content: dispute.content,
+      ...(role === 'lead' &&
+        contact && { contact: { name: contact.name ?? null, phone: contact.phone ?? null } }),
+    } as Prisma.InputJsonValue,
+  }));
+
+  const current = new Set(departments.map(({ department }) => department.code));
+  for (const code of reached) {
+    if (current.has(code)) continue;
+    rows.push({
+      dedupeKey: `withdrawal:${disputeId}:v${version}:${code}`,
+      kind: 'withdrawal',
+      channel: routing.agencyChannel(code),
+      recipient: code,
+      disputeId,
+      version,
+      divisionCode,
+      payload: { disputeId, version, reason: 're-routed' },
+    });
+  }
+
+  const lead = decision.triage ? null : decision.lead;
+  const reminders: Prisma.SlaReminderCreateManyInput[] = [];
+  if (lead) {
+    const due = new Date(decision.dueAt);
+    const remindAt = new Date(Math.max(now.getTime(), due.getTime() - routing.slaReminderBeforeMs));
+    for (const [level, fireAt] of [
+      ['due_soon', remindAt],
+      ['overdue', due],
+    ] as const) {
+      reminders.push({
+        dedupeKey: `sla:${disputeId}:v${version}:${level}`,
+        disputeId,
+        version,
+        level,
+        channel: routing.agencyChannel(lead.code),
+        recipient: lead.code,
+        divisionCode,
+        fireAt,
+        payload: { disputeId, version, level, department: lead.name, dueAt: decision.dueAt },
+      });
+    }
+    const reach = citizen && routing.citizenChannel(citizen, 'accepted');
+    if (reach) {
+      const notice: NoticePayload = {
+        notice: 'accepted',
+        params: { ref: dispute.sourceRef, department: lead.name, dueDate: chineseDate(decision.dueAt) },
+      };
+      rows.push({
+        dedupeKey: `citizen:accepted:${disputeId}`,
+        kind: 'citizen_notice',
+        channel: reach.channel,
+        recipient: reach.recipient,
+        disputeId,
+        divisionCode,
+        payload: notice as unknown as Prisma.InputJsonValue,
+      });
+    }
+  }
+
+  const [, , , created] = await db.$transaction([
+    // What an earlier version still had to send is moot now (sends in flight finish).
+    db.slaReminder.deleteMany({ where: { disputeId, version: { lt: version } } }),
+    db.slaReminder.createMany({ data: reminders, skipDuplicates: true }),
+    db.delivery.updateMany({
+      where: {
+        disputeId,
+        kind: { in: [...assignmentKinds, 'sla_reminder'] },
+        version: { lt: version },
+        state: 'pending',
+      },
+      data: { state: 'cancelled', lastError: `superseded by routing version ${version}` },
+    }),
+    db.delivery.createMany({ data: rows, skipDuplicates: true }),
+  ]);
   return created.count;
 }

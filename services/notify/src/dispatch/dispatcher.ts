@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '@huijie/service-kit/logger.ts';
-import type { DeliveryChannel } from '../channels/channel.ts';
+import type { DeliveryChannel, SendResult } from '../channels/channel.ts';
 import type { NotifyDb } from '../db/prisma.ts';
+import { promoteDueReminders } from './reminders.ts';
+import type { Throttle } from './throttle.ts';
 
 export interface RetrySchedule {
   maxAttempts: number;
@@ -10,109 +13,220 @@ export interface RetrySchedule {
 
 export const defaultSchedule: RetrySchedule = { maxAttempts: 8, baseDelayMs: 1_000, maxDelayMs: 10 * 60_000 };
 
-/** Exponential backoff with full jitter between half and all of the ceiling. */
-export function nextDelayMs(attempts: number, schedule: RetrySchedule): number {
+/** Exponential backoff with jitter: a random delay between half and all of the doubling ceiling. */
+export function nextDelayMs(attempts: number, schedule: RetrySchedule, random = Math.random): number {
   const ceiling = Math.min(schedule.maxDelayMs, schedule.baseDelayMs * 2 ** (attempts - 1));
-  return Math.round(ceiling * (0.5 + Math.random() * 0.5));
+  return Math.round(ceiling * (0.5 + random() * 0.5));
 }
 
-/** A taken delivery whose sender died is due again after this lease. */
-const sendingLeaseMs = 60_000;
+export type DispatchOutcome = 'delivered' | 'retry' | 'failed' | 'throttled';
+
+export interface DispatchDeps {
+  db: NotifyDb;
+  channels: ReadonlyMap<string, DeliveryChannel>;
+  logger: Logger;
+  schedule: RetrySchedule;
+  throttle?: Throttle | undefined;
+  /**
+   * How long a taken delivery is its sender's. Longer than any send can take (the send timeout),
+   * so a live sender never loses it; when a sender dies, another takes the delivery after this.
+   */
+  leaseMs: number;
+  batch: number;
+  /** Sends in flight at once: one receiver that times out does not hold up the others. */
+  concurrency: number;
+  observe?: ((channel: string, outcome: DispatchOutcome) => void) | undefined;
+}
+
+interface Claimed {
+  id: string;
+  kind: string;
+  channel: string;
+  recipient: string;
+  payload: unknown;
+  attempts: number;
+  lease_id: string;
+  was: string;
+}
 
 /**
- * Sends due deliveries. A delivery is taken by flipping it to "sending" with a lease in one
- * conditional update, so two replicas never send the same one at once, and one whose sender
- * crashed is picked up again when the lease ends. Each try is recorded.
+ * Takes due deliveries and sends them. Taking is one statement (`FOR UPDATE SKIP LOCKED`) that
+ * flips them to "sending" under a lease id and counts the try, so replicas never send the same
+ * delivery at once and a delivery whose sender crashed is taken again when its lease ends. Only
+ * the lease holder records the result. The crash window between a receiver's 2xx and our
+ * record of it cannot be closed from this side: the next try carries the same delivery id, so
+ * the receiver recognises it (the receivers' contract says: deduplicate on x-huijie-delivery).
  */
-export async function dispatchDue(
-  db: NotifyDb,
-  channels: Map<string, DeliveryChannel>,
-  schedule: RetrySchedule,
-  logger: Logger,
-  batch = 20,
-): Promise<number> {
+export async function dispatchDue(deps: DispatchDeps): Promise<number> {
   const now = new Date();
-  const dueNow = { state: { in: ['pending', 'sending'] }, nextAttemptAt: { lte: now } };
-  const due = await db.delivery.findMany({
-    where: dueNow,
-    orderBy: { nextAttemptAt: 'asc' },
-    take: batch,
-    select: { id: true, kind: true, channel: true, recipient: true, payload: true, attempts: true },
-  });
-  let sent = 0;
-  for (const delivery of due) {
-    const taken = await db.delivery.updateMany({
-      where: { id: delivery.id, ...dueNow },
-      data: { state: 'sending', nextAttemptAt: new Date(Date.now() + sendingLeaseMs) },
+  const leaseId = randomUUID();
+  const claimed = await deps.db.$queryRaw<Claimed[]>`
+    WITH due AS (
+      SELECT "id", "state" AS was FROM "notify"."deliveries"
+       WHERE "state" IN ('pending', 'sending') AND "next_attempt_at" <= ${now}
+       ORDER BY "next_attempt_at"
+       LIMIT ${deps.batch}
+       FOR UPDATE SKIP LOCKED
+    )
+    UPDATE "notify"."deliveries" AS d
+       SET "state" = 'sending',
+           "lease_id" = ${leaseId}::uuid,
+           "attempts" = d."attempts" + 1,
+           "next_attempt_at" = ${new Date(now.getTime() + deps.leaseMs)},
+           "updated_at" = ${now}
+      FROM due
+     WHERE d."id" = due."id"
+    RETURNING d."id", d."kind", d."channel", d."recipient", d."payload", d."attempts", d."lease_id", due.was`;
+  if (claimed.length === 0) return 0;
+
+  const queue = [...claimed];
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      try {
+        await deliverOne(deps, next);
+      } catch (error) {
+        // The database went away between taking and recording: the lease brings it back.
+        deps.logger.warn({ deliveryId: next.id, err: (error as Error).message }, 'delivery not recorded');
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(deps.concurrency, claimed.length) }, worker));
+  return claimed.length;
+}
+
+async function deliverOne(deps: DispatchDeps, delivery: Claimed): Promise<void> {
+  const { db, schedule, logger } = deps;
+  const mine = { id: delivery.id, leaseId: delivery.lease_id };
+  if (delivery.was === 'sending') {
+    // Its previous sender stopped between sending and recording: say so in the attempt log.
+    await db.deliveryAttempt.create({
+      data: {
+        deliveryId: delivery.id,
+        ok: false,
+        detail: 'no result recorded: the sender stopped while sending (the lease ran out)',
+        durationMs: 0,
+      },
     });
-    if (taken.count === 0) continue;
-    const channel = channels.get(delivery.channel);
-    const started = performance.now();
-    const result = channel
+    if (delivery.attempts > schedule.maxAttempts) {
+      await db.delivery.updateMany({
+        where: mine,
+        data: { state: 'failed', leaseId: null, lastError: 'senders kept stopping while sending' },
+      });
+      deps.observe?.(delivery.channel, 'failed');
+      return;
+    }
+  }
+
+  const channel = deps.channels.get(delivery.channel);
+  if (channel && deps.throttle) {
+    const admission = await deps.throttle.admit(delivery.channel, delivery.recipient);
+    if (!admission.ok) {
+      // Not a try: give the attempt back and come back when the window has room.
+      await db.delivery.updateMany({
+        where: mine,
+        data: {
+          state: 'pending',
+          leaseId: null,
+          attempts: delivery.attempts - 1,
+          nextAttemptAt: new Date(Date.now() + admission.retryAfterMs + Math.round(Math.random() * 250)),
+        },
+      });
+      deps.observe?.(delivery.channel, 'throttled');
+      return;
+    }
+  }
+
+  const started = performance.now();
+  let result: SendResult;
+  try {
+    result = channel
       ? await channel.send({
           deliveryId: delivery.id,
           kind: delivery.kind,
           recipient: delivery.recipient,
           payload: delivery.payload,
+          attempt: delivery.attempts,
         })
-      : { ok: false as const, detail: `no channel ${delivery.channel}`, retryable: false };
-    const attempts = delivery.attempts + 1;
-    const exhausted = !result.ok && (!result.retryable || attempts >= schedule.maxAttempts);
-    await db.$transaction([
-      db.deliveryAttempt.create({
-        data: {
-          deliveryId: delivery.id,
-          ok: result.ok,
-          detail: result.detail,
-          durationMs: Math.round(performance.now() - started),
-        },
-      }),
-      db.delivery.update({
-        where: { id: delivery.id },
-        data: result.ok
-          ? { state: 'delivered', attempts, deliveredAt: new Date(), lastError: null }
-          : {
-              state: exhausted ? 'failed' : 'pending',
-              attempts,
-              lastError: result.detail,
-              nextAttemptAt: new Date(Date.now() + (exhausted ? 0 : nextDelayMs(attempts, schedule))),
-            },
-      }),
-    ]);
-    if (result.ok) sent++;
-    else
-      logger.warn({ deliveryId: delivery.id, attempts, exhausted, detail: result.detail }, 'delivery failed');
+      : { ok: false, detail: `no channel ${delivery.channel}`, retryable: false };
+  } catch (error) {
+    result = { ok: false, detail: (error as Error).message, retryable: true };
   }
-  return sent;
+  const durationMs = Math.round(performance.now() - started);
+  const attempts = delivery.attempts;
+  const exhausted = !result.ok && (!result.retryable || attempts >= schedule.maxAttempts);
+  const delayMs =
+    result.ok || exhausted ? 0 : Math.max(nextDelayMs(attempts, schedule), result.retryAfterMs ?? 0);
+  const [, recorded] = await db.$transaction([
+    db.deliveryAttempt.create({
+      data: {
+        deliveryId: delivery.id,
+        ok: result.ok,
+        detail: result.detail.slice(0, 500),
+        durationMs,
+        statusCode: result.status ?? null,
+      },
+    }),
+    db.delivery.updateMany({
+      where: mine,
+      data: result.ok
+        ? { state: 'delivered', deliveredAt: new Date(), lastError: null, leaseId: null }
+        : {
+            state: exhausted ? 'failed' : 'pending',
+            lastError: result.detail.slice(0, 500),
+            leaseId: null,
+            nextAttemptAt: new Date(Date.now() + delayMs),
+          },
+    }),
+  ]);
+  if (recorded.count === 0) {
+    logger.warn({ deliveryId: delivery.id }, 'lease lost while sending; the result was logged, not applied');
+  }
+  const outcome: DispatchOutcome = result.ok ? 'delivered' : exhausted ? 'failed' : 'retry';
+  deps.observe?.(delivery.channel, outcome);
+  if (!result.ok) {
+    logger.warn(
+      { deliveryId: delivery.id, channel: delivery.channel, attempts, outcome, detail: result.detail },
+      exhausted ? 'delivery failed for good: dead letter' : 'delivery failed; will retry',
+    );
+  }
 }
 
 /** Runs the dispatcher until stopped; `poke` wakes it when new deliveries were recorded. */
-export function startDispatcher(deps: {
-  db: NotifyDb;
-  channels: Map<string, DeliveryChannel>;
-  logger: Logger;
-  schedule?: RetrySchedule;
-  intervalMs?: number;
-}) {
+export function startDispatcher(deps: DispatchDeps & { intervalMs: number }) {
   let stopped = false;
   let wake: (() => void) | undefined;
+  let poked = false;
   const loop = (async () => {
     while (!stopped) {
+      let claimed = 0;
       try {
-        await dispatchDue(deps.db, deps.channels, deps.schedule ?? defaultSchedule, deps.logger);
+        await promoteDueReminders(deps.db);
+        claimed = await dispatchDue(deps);
       } catch (error) {
         deps.logger.warn({ err: (error as Error).message }, 'dispatcher failed; retrying');
       }
-      if (!stopped) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, deps.intervalMs ?? 500);
-        });
+      // A full batch means there is more due now: go again without waiting.
+      if (stopped || (claimed >= deps.batch && claimed > 0)) continue;
+      if (poked) {
+        poked = false;
+        continue;
       }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, deps.intervalMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
     }
   })();
   return {
-    poke: () => wake?.(),
+    poke() {
+      poked = true;
+      wake?.();
+    },
+    /** Stops taking new deliveries and waits for the sends in flight to be recorded. */
     async stop() {
       stopped = true;
       wake?.();

@@ -1,47 +1,223 @@
-import { verifyToken } from '@huijie/service-kit/auth-token.ts';
-import { parseOr400 } from '@huijie/service-kit/errors.ts';
+import { type OperatorClaims, verifyToken } from '@huijie/service-kit/auth-token.ts';
+import { AppError, notFound, parseOr400 } from '@huijie/service-kit/errors.ts';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { assignmentKinds } from '../consumers/record-assignment.ts';
 import type { NotifyDb } from '../db/prisma.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
 
-const Query = z.object({
+export const deliveryStates = ['pending', 'sending', 'delivered', 'failed', 'cancelled'] as const;
+
+const ListQuery = z.object({
   disputeId: z.uuid().optional(),
   caseId: z.uuid().optional(),
-  state: z.enum(['pending', 'sending', 'delivered', 'failed']).optional(),
+  state: z.enum(deliveryStates).optional(),
+  kind: z.string().max(40).optional(),
+  channel: z.string().max(40).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** The last id of the previous page. */
+  after: z.uuid().optional(),
 });
 
-export function deliveryRoutes(app: FastifyInstance, deps: { db: NotifyDb; jwtSecret: string }) {
-  app.get('/v1/deliveries', async (request) => {
-    verifyToken(request.headers.authorization, deps.jwtSecret);
-    const query = parseOr400(Query, request.query);
-    const deliveries = await deps.db.delivery.findMany({
-      where: {
-        ...(query.disputeId && { disputeId: query.disputeId }),
-        ...(query.caseId && { caseId: query.caseId }),
-        ...(query.state && { state: query.state }),
-      },
-      orderBy: { createdAt: 'desc' },
-      take: query.limit,
-      include: { attemptLog: { orderBy: { id: 'asc' } } },
-    });
+const IdParams = z.object({ id: z.uuid() });
+const DisputeParams = z.object({ disputeId: z.uuid() });
+const CaseParams = z.object({ caseId: z.uuid() });
+
+type DeliveryRow = Prisma.DeliveryGetPayload<{ include: { attemptLog: true } }>;
+
+/** Phone numbers and OpenIDs are shown masked: operators need to tell recipients apart, not dial them. */
+export function maskRecipient(channel: string, recipient: string): string {
+  if (channel === 'sms')
+    return recipient.length > 7 ? `${recipient.slice(0, 3)}****${recipient.slice(-4)}` : '****';
+  if (channel === 'wechat')
+    return recipient.length > 8 ? `${recipient.slice(0, 4)}…${recipient.slice(-4)}` : '…';
+  return recipient;
+}
+
+function present(delivery: DeliveryRow) {
+  return {
+    id: delivery.id,
+    kind: delivery.kind,
+    channel: delivery.channel,
+    recipient: maskRecipient(delivery.channel, delivery.recipient),
+    disputeId: delivery.disputeId,
+    caseId: delivery.caseId,
+    version: delivery.version,
+    role: (delivery.payload as { role?: unknown } | null)?.role ?? null,
+    state: delivery.state,
+    attemptCount: delivery.attempts,
+    nextAttemptAt: delivery.state === 'pending' ? delivery.nextAttemptAt : null,
+    lastError: delivery.lastError,
+    deliveredAt: delivery.deliveredAt,
+    replays: delivery.replays,
+    createdAt: delivery.createdAt,
+    attempts: delivery.attemptLog.map((attempt) => ({
+      at: attempt.at,
+      ok: attempt.ok,
+      detail: attempt.detail,
+      statusCode: attempt.statusCode,
+      durationMs: attempt.durationMs,
+    })),
+  };
+}
+
+/** The deliveries an operator may see: those of their jurisdiction (the city sees everything). */
+function inScope(operator: OperatorClaims): Prisma.DeliveryWhereInput {
+  const city = operator.scope.length === 6 && operator.scope.endsWith('00');
+  return city ? {} : { divisionCode: { startsWith: operator.scope } };
+}
+
+const withAttempts = { attemptLog: { orderBy: { id: 'asc' as const } } };
+
+/**
+ * A dispute's or a case's deliveries, and whether the assignment reached everyone: joint
+ * handling is "delivered" only when every department of the latest routing version got it.
+ */
+function summarise(deliveries: DeliveryRow[]) {
+  const byDispute = new Map<string, DeliveryRow[]>();
+  for (const delivery of deliveries) {
+    if (!delivery.disputeId || !(assignmentKinds as readonly string[]).includes(delivery.kind)) continue;
+    byDispute.set(delivery.disputeId, [...(byDispute.get(delivery.disputeId) ?? []), delivery]);
+  }
+  const assignments = [...byDispute].map(([disputeId, rows]) => {
+    const version = Math.max(...rows.map((row) => row.version ?? 0));
+    const recipients = rows
+      .filter((row) => (row.version ?? 0) === version)
+      .map((row) => ({
+        deliveryId: row.id,
+        department: row.recipient,
+        role: (row.payload as { role?: string }).role ?? null,
+        channel: row.channel,
+        state: row.state,
+        attempts: row.attempts,
+        deliveredAt: row.deliveredAt,
+      }));
     return {
-      items: deliveries.map((delivery) => ({
-        id: delivery.id,
-        kind: delivery.kind,
-        channel: delivery.channel,
-        recipient: delivery.recipient,
-        disputeId: delivery.disputeId,
-        state: delivery.state,
-        attempts: delivery.attemptLog.map((attempt) => ({
-          at: attempt.at,
-          ok: attempt.ok,
-          detail: attempt.detail,
-          durationMs: attempt.durationMs,
-        })),
-        deliveredAt: delivery.deliveredAt,
-        createdAt: delivery.createdAt,
-      })),
+      disputeId,
+      version,
+      delivered: recipients.every((recipient) => recipient.state === 'delivered'),
+      recipients,
     };
   });
+  return {
+    delivered: assignments.length > 0 && assignments.every((assignment) => assignment.delivered),
+    assignments,
+    deliveries: deliveries.map(present),
+  };
+}
+
+export function deliveryRoutes(
+  app: FastifyInstance,
+  deps: { db: NotifyDb; jwtSecret: string; onReplay?: () => void },
+) {
+  const { db } = deps;
+  const operatorOf = (authorization: string | undefined) => verifyToken(authorization, deps.jwtSecret);
+
+  app.get('/v1/deliveries', async (request) => {
+    const operator = operatorOf(request.headers.authorization);
+    const query = parseOr400(ListQuery, request.query);
+    const deliveries = await db.delivery.findMany({
+      where: {
+        AND: [
+          inScope(operator),
+          query.caseId ? await caseWhere(db, query.caseId) : {},
+          {
+            ...(query.disputeId && { disputeId: query.disputeId }),
+            ...(query.state && { state: query.state }),
+            ...(query.kind && { kind: query.kind }),
+            ...(query.channel && { channel: query.channel }),
+          },
+        ],
+      },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: query.limit,
+      ...(query.after && { cursor: { id: query.after }, skip: 1 }),
+      include: withAttempts,
+    });
+    const last = deliveries.at(-1);
+    return {
+      items: deliveries.map(present),
+      next: deliveries.length === query.limit && last ? last.id : null,
+    };
+  });
+
+  app.get('/v1/deliveries/:id', async (request) => {
+    const operator = operatorOf(request.headers.authorization);
+    const { id } = parseOr400(IdParams, request.params);
+    const delivery = await db.delivery.findFirst({
+      where: { AND: [{ id }, inScope(operator)] },
+      include: withAttempts,
+    });
+    if (!delivery) throw notFound('delivery');
+    return present(delivery);
+  });
+
+  /**
+   * A dead letter sent again, under the same delivery id (the receiver deduplicates on it),
+   * with a fresh set of attempts. Only failed deliveries: one that was delivered is never sent
+   * again, and one still pending is already on its way.
+   */
+  app.post('/v1/deliveries/:id/replay', async (request, reply) => {
+    const operator = operatorOf(request.headers.authorization);
+    const { id } = parseOr400(IdParams, request.params);
+    const replayed = await db.delivery.updateMany({
+      where: { AND: [{ id, state: 'failed' }, inScope(operator)] },
+      data: {
+        state: 'pending',
+        attempts: 0,
+        nextAttemptAt: new Date(),
+        replays: { increment: 1 },
+        replayedBy: operator.sub,
+      },
+    });
+    if (replayed.count === 0) {
+      const delivery = await db.delivery.findFirst({
+        where: { AND: [{ id }, inScope(operator)] },
+        select: { state: true },
+      });
+      if (!delivery) throw notFound('delivery');
+      throw new AppError(
+        409,
+        'conflict',
+        `only a failed delivery can be replayed; this one is ${delivery.state}`,
+        [{ field: 'state', reason: `is ${delivery.state}` }],
+      );
+    }
+    request.log.info({ deliveryId: id, by: operator.sub }, 'delivery replayed');
+    deps.onReplay?.();
+    const delivery = await db.delivery.findUniqueOrThrow({ where: { id }, include: withAttempts });
+    return reply.status(202).send(present(delivery));
+  });
+
+  app.get('/v1/disputes/:disputeId/deliveries', async (request) => {
+    const operator = operatorOf(request.headers.authorization);
+    const { disputeId } = parseOr400(DisputeParams, request.params);
+    const deliveries = await db.delivery.findMany({
+      where: { AND: [{ disputeId }, inScope(operator)] },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      include: withAttempts,
+    });
+    if (deliveries.length === 0) throw notFound('deliveries of this dispute');
+    const link = await db.caseDispute.findUnique({ where: { disputeId } });
+    return { disputeId, caseId: link?.caseId ?? null, ...summarise(deliveries) };
+  });
+
+  app.get('/v1/cases/:caseId/deliveries', async (request) => {
+    const operator = operatorOf(request.headers.authorization);
+    const { caseId } = parseOr400(CaseParams, request.params);
+    const deliveries = await db.delivery.findMany({
+      where: { AND: [await caseWhere(db, caseId), inScope(operator)] },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      include: withAttempts,
+    });
+    if (deliveries.length === 0) throw notFound('deliveries of this case');
+    const disputeIds = (await db.caseDispute.findMany({ where: { caseId } })).map((row) => row.disputeId);
+    return { caseId, disputeIds, ...summarise(deliveries) };
+  });
+}
+
+/** A case's deliveries: those recorded for the case, and those of the disputes it is made of. */
+async function caseWhere(db: NotifyDb, caseId: string): Promise<Prisma.DeliveryWhereInput> {
+  const disputeIds = (await db.caseDispute.findMany({ where: { caseId } })).map((row) => row.disputeId);
+  return { OR: [{ caseId }, ...(disputeIds.length ? [{ disputeId: { in: disputeIds } }] : [])] };
 }

@@ -1,0 +1,70 @@
+import type { CaseEscalatedV1 } from '@huijie/contracts/events/case-escalation-v1.ts';
+import type { NotifyDb } from '../db/prisma.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+import {
+  categoryLabels,
+  escalationReasonLabels,
+  levelLabels,
+  type NoticePayload,
+} from '../notices/notices.ts';
+import { recipientKey } from './record-status.ts';
+import type { Routing } from './routing.ts';
+
+const levelShort = { township: '乡镇级', county: '县级', city: '市级' } as const;
+
+/**
+ * case.escalation.v1 → a notice to each person on the express lane of the concerned division
+ * (the town's, county's or city's secretary), once per case and level: the same escalation
+ * delivered twice, or escalated again on the same level for another reason, sends nothing new.
+ * A division without configured people gets one outbox record, so the escalation is still seen.
+ */
+export async function recordEscalation(
+  db: NotifyDb,
+  event: CaseEscalatedV1,
+  routing: Routing,
+): Promise<number> {
+  const { caseId, level } = event;
+  const linked = await db.caseDispute.findMany({ where: { caseId }, select: { disputeId: true } });
+  const source = linked.length
+    ? await db.disputeSource.findFirst({
+        where: { disputeId: { in: linked.map((row) => row.disputeId) }, place: { not: null } },
+      })
+    : null;
+  const notice: NoticePayload = {
+    notice: 'escalation',
+    params: {
+      place: source?.place ?? '',
+      category: event.category ? categoryLabels[event.category] : '',
+      level: levelLabels[level],
+      levelShort: levelShort[level],
+      reason: escalationReasonLabels[event.reason],
+      caseRef: caseId.slice(0, 8),
+    },
+  };
+  const common = {
+    kind: 'escalation_notice',
+    caseId,
+    divisionCode: event.divisionCode,
+    payload: notice as unknown as Prisma.InputJsonValue,
+  };
+  const rows: Prisma.DeliveryCreateManyInput[] = [];
+  for (const person of routing.expressLane(event.divisionCode)) {
+    const reach = routing.citizenChannel(person, 'escalation');
+    if (!reach) continue;
+    rows.push({
+      ...common,
+      dedupeKey: `escalation:${caseId}:${level}:${recipientKey(reach.recipient)}`,
+      channel: reach.channel,
+      recipient: reach.recipient,
+    });
+  }
+  if (rows.length === 0) {
+    rows.push({
+      ...common,
+      dedupeKey: `escalation:${caseId}:${level}:unconfigured`,
+      channel: 'outbox',
+      recipient: `express-lane:${event.divisionCode}`,
+    });
+  }
+  return (await db.delivery.createMany({ data: rows, skipDuplicates: true })).count;
+}

@@ -1,0 +1,166 @@
+import { createHash } from 'node:crypto';
+import type { CaseStatusChangedV1 } from '@huijie/contracts/events/case-status-v1.ts';
+import type { NotifyDb } from '../db/prisma.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+import { chineseDate, type NoticePayload, outcomeLabel } from '../notices/notices.ts';
+import { assignmentKinds } from './record-assignment.ts';
+import type { Routing } from './routing.ts';
+
+export const endStatuses = ['resolved', 'unresolved', 'closed'];
+
+/** A stable, non-reversible stand-in for a phone number or OpenID inside a dedupe key. */
+export const recipientKey = (recipient: string) =>
+  createHash('sha256').update(recipient).digest('base64url').slice(0, 22);
+
+/**
+ * case.status.v1 → remembers which case each dispute belongs to; when the case ends, cancels
+ * its SLA reminders; when it carries the outcome, records:
+ * - the handling result (办结反馈) to the 12345 hotline client of each hotline report, and the
+ *   mediation outcome to the referring court client of each court referral (signed callbacks);
+ * - the result notice to each citizen behind the case, once per person (Yang, who called
+ *   several times from one phone, gets one message);
+ * - the outcome to each department that holds the case.
+ * Dedupe keys make a redelivered event, or the outcome repeated on "closed", record nothing new.
+ */
+export async function recordCaseStatus(
+  db: NotifyDb,
+  event: CaseStatusChangedV1,
+  routing: Routing,
+): Promise<number> {
+  const { caseId } = event;
+  const disputeIds = [...new Set([...event.disputeIds, ...(event.reports ?? []).map((r) => r.disputeId)])];
+  await db.$transaction(
+    disputeIds.map((disputeId) =>
+      db.caseDispute.upsert({
+        where: { disputeId },
+        create: { disputeId, caseId, status: event.status },
+        update: { caseId, status: event.status },
+      }),
+    ),
+  );
+  if (endStatuses.includes(event.status)) {
+    await db.slaReminder.deleteMany({ where: { disputeId: { in: disputeIds } } });
+    await db.delivery.updateMany({
+      where: { disputeId: { in: disputeIds }, kind: 'sla_reminder', state: 'pending' },
+      data: { state: 'cancelled', lastError: `case ${event.status}` },
+    });
+  }
+  const { outcome } = event;
+  if (!outcome) return 0;
+
+  const sources = new Map(
+    (await db.disputeSource.findMany({ where: { disputeId: { in: disputeIds } } })).map((source) => [
+      source.disputeId,
+      source,
+    ]),
+  );
+  const reports =
+    event.reports ??
+    [...sources.values()].map((source) => ({
+      disputeId: source.disputeId,
+      channel: source.channel as 'hotline_12345' | 'wechat' | 'court',
+      sourceRef: source.sourceRef,
+      client: source.sourceClient ?? undefined,
+    }));
+  const result = outcomeLabel(outcome);
+  const divisionCode = event.divisionCode;
+
+  // Who holds the case: each dispute's latest routing version, its departments.
+  const held = await db.delivery.findMany({
+    where: { disputeId: { in: disputeIds }, kind: { in: [...assignmentKinds] } },
+    select: { disputeId: true, version: true, recipient: true, payload: true },
+  });
+  const latest = new Map<string, number>();
+  for (const row of held)
+    if (row.disputeId) latest.set(row.disputeId, Math.max(latest.get(row.disputeId) ?? 0, row.version ?? 0));
+  const holders = held.filter((row) => row.disputeId && row.version === latest.get(row.disputeId));
+  const leadName = holders
+    .map((row) => row.payload as { role?: string; department?: string })
+    .find((payload) => payload.role === 'lead')?.department;
+
+  const rows: Prisma.DeliveryCreateManyInput[] = [];
+  for (const report of reports) {
+    if (report.channel === 'wechat') continue;
+    const channel = report.channel === 'court' ? 'court' : 'hotline';
+    const source = sources.get(report.disputeId);
+    const client = routing.sourceClient(channel, report.client ?? source?.sourceClient);
+    const payload =
+      channel === 'hotline'
+        ? {
+            // 办结反馈: the hotline closes its order with this.
+            orderNo: report.sourceRef,
+            caseId,
+            status: event.status,
+            outcome: outcome.kind,
+            result,
+            feedback: outcome.summary ? `${result}。${outcome.summary}` : result,
+            ...(outcome.amount !== undefined && { amount: outcome.amount }),
+            ...(leadName && { handledBy: leadName }),
+            finishedAt: event.occurredAt,
+          }
+        : {
+            // The referring court is told how its pre-litigation mediation ended.
+            caseNo: report.sourceRef,
+            caseId,
+            status: event.status,
+            outcome: outcome.kind,
+            mediated: outcome.kind === 'mediated',
+            ...(outcome.summary && { summary: outcome.summary }),
+            ...(outcome.amount !== undefined && { amount: outcome.amount }),
+            ...(outcome.referredTo && { referredTo: outcome.referredTo }),
+            ...(leadName && { mediatedBy: leadName }),
+            closedAt: event.occurredAt,
+          };
+    rows.push({
+      dedupeKey: `result:${channel}:${report.disputeId}`,
+      kind: 'result_callback',
+      channel,
+      // No known client: the delivery fails where an operator sees it, and replays once configured.
+      recipient: client ?? `unknown-${channel}-client`,
+      disputeId: report.disputeId,
+      caseId,
+      divisionCode,
+      payload,
+    });
+  }
+
+  const told = new Set<string>();
+  for (const source of sources.values()) {
+    const reach = routing.citizenChannel(
+      { phone: source.phone ?? undefined, wechatOpenId: source.wechatOpenId ?? undefined },
+      'result',
+    );
+    if (!reach) continue;
+    const key = recipientKey(reach.recipient);
+    if (told.has(key)) continue;
+    told.add(key);
+    const notice: NoticePayload = {
+      notice: 'result',
+      params: { ref: source.sourceRef, result, date: chineseDate(event.occurredAt) },
+    };
+    rows.push({
+      dedupeKey: `citizen:result:${caseId}:${key}`,
+      kind: 'citizen_notice',
+      channel: reach.channel,
+      recipient: reach.recipient,
+      disputeId: source.disputeId,
+      caseId,
+      divisionCode,
+      payload: notice as unknown as Prisma.InputJsonValue,
+    });
+  }
+
+  for (const code of new Set(holders.map((row) => row.recipient))) {
+    rows.push({
+      dedupeKey: `case_result:${caseId}:${code}`,
+      kind: 'case_result',
+      channel: routing.agencyChannel(code),
+      recipient: code,
+      caseId,
+      divisionCode,
+      payload: { caseId, disputeIds, status: event.status, outcome, result, occurredAt: event.occurredAt },
+    });
+  }
+  if (rows.length === 0) return 0;
+  return (await db.delivery.createMany({ data: rows, skipDuplicates: true })).count;
+}

@@ -1,0 +1,110 @@
+import type { CaseEscalatedV1 } from '@huijie/contracts/events/case-escalation-v1.ts';
+import type { CaseOutcome } from '@huijie/contracts/events/case-status-v1.ts';
+import type { CategoryCode, Level } from '@huijie/contracts/vocabulary.ts';
+
+/**
+ * Messages to people (citizens by SMS or WeChat, secretaries on the express lane by SMS). The
+ * delivery keeps the notice and its parameters; the text is rendered when it is sent, so the
+ * SMS gateway, the WeChat adapter and the standalone outbox all say the same thing.
+ */
+export type Notice = 'accepted' | 'result' | 'escalation';
+export const notices: readonly Notice[] = ['accepted', 'result', 'escalation'];
+
+export interface NoticePayload {
+  notice: Notice;
+  params: Record<string, string>;
+}
+
+export function isNoticePayload(value: unknown): value is NoticePayload {
+  const candidate = value as Partial<NoticePayload> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.notice === 'string' &&
+    (notices as readonly string[]).includes(candidate.notice) &&
+    typeof candidate.params === 'object' &&
+    candidate.params !== null
+  );
+}
+
+const param = (params: Record<string, string>, name: string) => params[name] ?? '';
+
+/** The Chinese text of each notice (the gateway adds the 【signature】 in front). */
+export function renderNotice({ notice, params }: NoticePayload): string {
+  const p = (name: string) => param(params, name);
+  switch (notice) {
+    case 'accepted':
+      return `您反映的矛盾纠纷（编号${p('ref')}）已受理，由${p('department')}负责办理，预计${p('dueDate')}前办结，请保持电话畅通。`;
+    case 'result':
+      return `您反映的矛盾纠纷（编号${p('ref')}）已办结，结果：${p('result')}。感谢您的支持。`;
+    case 'escalation':
+      return `书记直通车：${p('place')}一件${p('category')}纠纷已提级至${p('level')}（${p('reason')}），案件编号${p('caseRef')}，请及时督办。`;
+    default: {
+      const unknown: never = notice;
+      throw new Error(`no text for notice ${String(unknown)}`);
+    }
+  }
+}
+
+export const categoryLabels = {
+  marriage_family: '婚姻家庭',
+  neighborhood: '邻里',
+  housing_homestead: '房屋宅基地',
+  contract: '合同',
+  business: '生产经营',
+  damages: '损害赔偿',
+  land_forest: '山林土地',
+  land_acquisition: '征地拆迁',
+  environment: '环境污染',
+  labor: '劳动争议',
+  consumer: '消费',
+  medical: '医疗',
+  traffic: '道路交通',
+  property_mgmt: '物业管理',
+  other: '其他',
+} as const satisfies Record<CategoryCode, string>;
+
+export const levelLabels = {
+  township: '乡镇（街道）党委书记',
+  county: '县（市、区）委书记',
+  city: '市委书记',
+} as const satisfies Record<Level, string>;
+
+export const escalationReasonLabels = {
+  major: '重大疑难',
+  overdue: '超期未办结',
+  repeated: '重复反映',
+  manual: '人工提级',
+} as const satisfies Record<CaseEscalatedV1['reason'], string>;
+
+const referredToLabels = {
+  litigation: '引导诉讼',
+  arbitration: '引导仲裁',
+  other: '引导其他途径解决',
+} as const satisfies Record<NonNullable<CaseOutcome['referredTo']>, string>;
+
+/** The outcome in a few words, for a citizen's SMS and the hotline's 办结反馈. */
+export function outcomeLabel(outcome: CaseOutcome): string {
+  switch (outcome.kind) {
+    case 'mediated':
+      return outcome.amount !== undefined ? `调解成功，涉及金额${formatYuan(outcome.amount)}元` : '调解成功';
+    case 'not_mediated':
+      return outcome.referredTo ? `调解未成功，已${referredToLabels[outcome.referredTo]}` : '调解未成功';
+    case 'withdrawn':
+      return '申请人撤回';
+    default: {
+      const unknown: never = outcome.kind;
+      throw new Error(`no label for outcome ${String(unknown)}`);
+    }
+  }
+}
+
+function formatYuan(amount: number): string {
+  return Number.isInteger(amount) ? String(amount) : amount.toFixed(2);
+}
+
+/** A date as Chinese notices write it, in China's time zone (UTC+8, no daylight saving). */
+export function chineseDate(iso: string): string {
+  const local = new Date(new Date(iso).getTime() + 8 * 3600_000);
+  return `${local.getUTCFullYear()}年${local.getUTCMonth() + 1}月${local.getUTCDate()}日`;
+}
