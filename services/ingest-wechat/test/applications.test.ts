@@ -208,9 +208,16 @@ describe('GET /v1/applications/:trackingNo', () => {
         category: 'labor',
         divisionCode: '350802107',
       });
-    await caseStatus('mediating', '2030-01-02T10:00:00+08:00');
-    await caseStatus('assigned', '2030-01-01T10:00:00+08:00'); // older news, delivered late
-    expect((await look('1234')).json()).toMatchObject({ status: 'mediating', statusLabel: '调解中' });
+    // Delivery order is the case's order, even when the times say otherwise: cases stamps an
+    // assignment with routing's decision time, which can precede the case's opening.
+    await caseStatus('assigned', '2030-01-01T10:00:00.400+08:00');
+    expect((await look('1234')).json()).toMatchObject({ status: 'assigned', statusLabel: '已分派调解员' });
+    await caseStatus('mediating', '2030-01-01T10:00:00.100+08:00');
+    expect((await look('1234')).json()).toMatchObject({
+      status: 'mediating',
+      statusLabel: '调解中',
+      statusAt: '2030-01-01T10:00:00.100+08:00',
+    });
     expect((await look('1234', trackingNo.toLowerCase())).statusCode).toBe(200);
   });
 

@@ -32,7 +32,8 @@ function text(label: string, options: { min?: number; max: number; multiline?: b
   return z
     .string({ error: (issue) => (issue.input === undefined ? `请填写${label}` : `${label}应为文字`) })
     .trim()
-    .min(min, min === 1 ? `请填写${label}` : `${label}至少需要${min}个字`)
+    .min(1, `请填写${label}`)
+    .refine((value) => value.length === 0 || value.length >= min, `${label}至少需要${min}个字`)
     .max(options.max, `${label}不能超过${options.max}个字`)
     .refine((value) => plainText(value, options.multiline ?? false), `${label}含有无法识别的字符`);
 }

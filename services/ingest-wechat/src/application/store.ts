@@ -26,7 +26,11 @@ export interface ApplicationStore {
   /** After the event is durable. Keeps the first record: a retried submission keeps its first time. */
   save(record: ApplicationRecord): Promise<ApplicationRecord>;
   find(trackingNo: string): Promise<ApplicationRecord | undefined>;
-  /** Records a case status for a dispute this edge took in; ignores disputes from other channels and older news. */
+  /**
+   * Records a case status for a dispute this edge took in (others are ignored). Applied in
+   * delivery order: one case's events arrive in order on its key, and `occurredAt` cannot
+   * order them (an assignment decided before the case was opened carries the earlier time).
+   */
   noteStatus(disputeId: string, status: StatusRecord): Promise<boolean>;
   status(disputeId: string): Promise<StatusRecord | undefined>;
 }
@@ -54,10 +58,7 @@ export function redisApplicationStore(
       return raw === null ? undefined : (JSON.parse(raw) as ApplicationRecord);
     },
     async noteStatus(disputeId, status) {
-      // One consumer handles one case's events in order, so read-compare-write is not racing itself.
       if ((await redis.exists(`${prefix}dispute:${disputeId}`)) === 0) return false;
-      const current = await this.status(disputeId);
-      if (current && Date.parse(current.at) > Date.parse(status.at)) return false;
       await redis.set(`${prefix}status:${disputeId}`, JSON.stringify(status), 'PX', ttl);
       return true;
     },
@@ -88,8 +89,6 @@ export function memoryApplicationStore(): ApplicationStore {
     },
     async noteStatus(disputeId, status) {
       if (!expected.has(disputeId)) return false;
-      const current = statuses.get(disputeId);
-      if (current && Date.parse(current.at) > Date.parse(status.at)) return false;
       statuses.set(disputeId, status);
       return true;
     },
