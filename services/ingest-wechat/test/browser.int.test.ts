@@ -117,7 +117,7 @@ describe.runIf(haveChromium)('the WeChat application form in a phone browser', (
     expect(await page.title()).toBe('矛盾纠纷调解申请');
     expect(await page.locator('select[name="townCode"]').inputValue()).toBe('350802107');
     // Nothing wider than the phone: no sideways scrolling.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
 
     // Sent empty, the form shows each problem next to its field.
     await page.getByRole('button', { name: '提交申请' }).tap();
@@ -185,11 +185,10 @@ describe.runIf(haveChromium)('the WeChat application form in a phone browser', (
     await eventually(
       async () => {
         await page.getByRole('button', { name: '查询' }).tap();
-        await page.waitForFunction(() => {
-          const result = document.getElementById('result');
-          const error = document.getElementById('track-error');
-          return (result && !result.hidden) || (error && !error.hidden);
-        });
+        // Evaluated in the page (a string, so this Node-typed file needs no DOM types).
+        await page.waitForFunction(
+          "!document.getElementById('result').hidden || !document.getElementById('track-error').hidden",
+        );
         shown = `${await page.locator('#r-status').textContent()} / ${await page.locator('#track-error').textContent()}`;
         return (await page.locator('#r-status').textContent()) === '已分派调解员';
       },
