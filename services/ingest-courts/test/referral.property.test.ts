@@ -124,6 +124,9 @@ describe('POST /v1/referrals under generated input', () => {
       ),
       { numRuns: runs },
     );
+    console.log(
+      `[ingest-courts] generated payloads answered: ${JSON.stringify(Object.fromEntries(statuses))}`,
+    );
     // Every kind of answer was reached, so the generators cover the endpoint and not just its front door.
     expect(statuses.get(202)).toBeGreaterThan(100);
     expect(statuses.get(400)).toBeGreaterThan(100);
