@@ -1,53 +1,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { casesDb, migrateCases } from '@huijie/cases/db/prisma.ts';
-import { postgresClient } from '@huijie/database/sql-client.ts';
-import { createKafkaEngine } from '@huijie/event-bus/kafka/kafka-engine.ts';
-import { namespaced } from '@huijie/event-bus/namespaced-engine.ts';
-import { migrateNotify, notifyDb } from '@huijie/notify/db/prisma.ts';
-import { redisIdempotency } from '@huijie/service-kit/idempotency.ts';
-import {
-  assemblePlatform,
-  embeddedInfrastructure,
-  type Infrastructure,
-  type Platform,
-  seedDemoOperator,
-} from '@huijie/standalone/platform.ts';
-import { eventually, freshDatabase, requireServers, uniqueName } from '@huijie/testing/servers.ts';
-import { Redis } from 'ioredis';
+import { embeddedInfrastructure, type Infrastructure } from '@huijie/standalone/platform.ts';
+import { eventually, requireServers, uniqueName } from '@huijie/testing/servers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kafkaInfrastructure, readyPlatform } from './infrastructure.ts';
 import { signedPush } from './signed-push.ts';
 
 const servers = await requireServers('kafka', 'postgres', 'redis');
-
-async function kafkaInfrastructure(): Promise<Infrastructure> {
-  const database = await freshDatabase(servers!.databaseUrl!);
-  const sql = postgresClient(database.url, { max: 1 });
-  await migrateCases(sql);
-  await migrateNotify(sql);
-  await sql.close();
-  const redis = new Redis(servers!.redisUrl!);
-  const engine = namespaced(
-    createKafkaEngine({ brokers: servers!.kafkaBrokers!, clientId: 'e2e' }),
-    uniqueName('e2e'),
-  );
-  const cases = casesDb({ kind: 'postgres', url: database.url });
-  const notify = notifyDb({ kind: 'postgres', url: database.url });
-  return {
-    engine,
-    casesDb: cases,
-    notifyDb: notify,
-    idempotency: redisIdempotency(redis, `${uniqueName('e2e')}:`),
-    async release() {
-      await engine.close();
-      await cases.$disconnect();
-      await notify.$disconnect();
-      redis.disconnect();
-      await database.drop();
-    },
-  };
-}
+const tempDir = () => mkdtempSync(join(tmpdir(), 'huijie-e2e-'));
 
 /** Guo's story from MISSION.md, pushed as a 12345 work order. */
 const guo = {
@@ -61,42 +22,22 @@ const guo = {
 
 function oneDispute(label: string, open: () => Promise<Infrastructure>) {
   describe(`one dispute from push to case: ${label}`, () => {
-    let platform: Platform;
     let infra: Infrastructure;
-    const app = (name: string) => platform.apps.find((entry) => entry.name === name)!.app;
-
+    let platform: Awaited<ReturnType<typeof readyPlatform>>;
     beforeAll(async () => {
       infra = await open();
-      await seedDemoOperator(infra.casesDb);
-      platform = await assemblePlatform(infra, {
-        ports: { ingest12345: 0, routing: 0, cases: 0, notify: 0 },
-        jwtSecret: 'e2e-jwt-secret-0123456789abcdef0123',
-        hotlineClients: new Map([['e2e-12345', 'e2e-secret-123']]),
-        outboxFile: join(mkdtempSync(join(tmpdir(), 'huijie-e2e-')), 'outbox.jsonl'),
-        logLevel: 'silent',
-      });
-      for (const { app } of platform.apps) await app.ready();
+      platform = await readyPlatform(infra, join(tempDir(), 'outbox.jsonl'));
     });
-
-    afterAll(async () => {
-      for (const { app } of platform?.apps ?? []) await app.close();
-      await platform?.release();
-    });
+    afterAll(() => platform?.close());
 
     it('a signed work order becomes one assigned case with its history and one delivery to the lead', async () => {
+      const { app, auth } = platform;
       const first = await signedPush(app('ingest-12345'), '/v1/work-orders', guo);
       expect(first.statusCode).toBe(202);
       const { disputeId } = first.json();
       const again = await signedPush(app('ingest-12345'), '/v1/work-orders', guo);
       expect(again.statusCode).toBe(202);
       expect(again.json()).toEqual({ disputeId, duplicate: true });
-
-      const login = await app('cases').inject({
-        method: 'POST',
-        url: '/v1/auth/token',
-        payload: { username: 'demo-operator', password: 'demo-password' },
-      });
-      const auth = { authorization: `Bearer ${login.json().token}` };
 
       const { caseId } = await eventually<{ caseId: string }>(
         async () => {
@@ -156,9 +97,9 @@ function oneDispute(label: string, open: () => Promise<Infrastructure>) {
 }
 
 describe.runIf(servers)('on Kafka + PostgreSQL + Redis', () => {
-  oneDispute('Kafka', kafkaInfrastructure);
+  oneDispute('Kafka', () => kafkaInfrastructure(servers!));
 });
 
 describe('on the embedded engines (standalone mode)', () => {
-  oneDispute('embedded', () => embeddedInfrastructure(mkdtempSync(join(tmpdir(), 'huijie-e2e-'))));
+  oneDispute('embedded', () => embeddedInfrastructure(tempDir()));
 });

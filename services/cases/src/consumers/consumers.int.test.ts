@@ -20,7 +20,10 @@ function intake(): DisputeReceivedV1 {
     receivedAt: '2024-08-24T09:30:00+08:00',
     content: '老板拖欠工资',
     location: { address: '新罗区江山镇' },
-    parties: [{ role: 'caller', kind: 'person', name: '郭某', phone: '13800000000' }],
+    // A phone of its own: the same caller again would be a repeat of the same matter.
+    parties: [
+      { role: 'caller', kind: 'person', name: '郭某', phone: `138${Math.floor(Math.random() * 1e8)}` },
+    ],
     attachments: [],
   };
 }

@@ -40,7 +40,9 @@ async function seedGuoCase(
     receivedAt: '2024-08-24T09:30:00+08:00',
     content: '在江山镇水库大坝干了19天，老板不给工资',
     location: { divisionCode: town.town },
-    parties: [{ role: 'applicant', kind: 'person', name: '郭某', phone: '13800000000' }],
+    parties: [
+      { role: 'applicant', kind: 'person', name: '郭某', phone: `138${Math.floor(Math.random() * 1e8)}` },
+    ],
     attachments: [],
   };
   const decision: DisputeAssignedV1 = {

@@ -1,0 +1,152 @@
+import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
+import { applyEvents, stateOf } from '../actions/act-on-case.ts';
+import { decide, evolve } from '../domain/lifecycle.ts';
+import {
+  type CandidateCase,
+  expressLaneAfterReports,
+  type RepeatEvidence,
+  repeatReason,
+  repeatWindowDays,
+} from '../domain/repeats.ts';
+import { appendOutbox, type Tx } from '../outbox/outbox.ts';
+
+const openStatuses: CaseStatus[] = ['received', 'triage', 'assigned', 'accepted', 'mediating'];
+
+async function evidenceOf(tx: Tx, caseIds: string[]) {
+  const [cases, parties] = await Promise.all([
+    tx.case.findMany({
+      where: { id: { in: caseIds } },
+      select: { id: true, category: true, townCode: true, countyCode: true },
+    }),
+    tx.party.findMany({
+      where: { caseId: { in: caseIds } },
+      select: { caseId: true, role: true, phone: true, name: true },
+    }),
+  ]);
+  return cases.map(
+    (c): CandidateCase => ({
+      id: c.id,
+      category: c.category,
+      townCode: c.townCode,
+      countyCode: c.countyCode,
+      phones: parties
+        .filter((p) => p.caseId === c.id && p.role !== 'respondent' && p.phone)
+        .map((p) => p.phone!),
+      respondents: parties
+        .filter((p) => p.caseId === c.id && p.role === 'respondent' && p.name)
+        .map((p) => p.name!),
+    }),
+  );
+}
+
+/** The open case that a newly routed report repeats, with the reason, or null. */
+export async function findRepeatTarget(
+  tx: Tx,
+  caseId: string,
+  report: RepeatEvidence,
+  now: Date,
+): Promise<{ targetId: string; reason: string } | null> {
+  if (report.phones.length === 0) return null;
+  const since = new Date(now.getTime() - repeatWindowDays * 24 * 3600 * 1000);
+  const candidates = await tx.case.findMany({
+    where: {
+      id: { not: caseId },
+      mergedIntoId: null,
+      status: { in: openStatuses },
+      createdAt: { gte: since },
+      parties: { some: { phone: { in: report.phones } } },
+    },
+    orderBy: { createdAt: 'desc' },
+    take: 20,
+    select: { id: true },
+  });
+  if (candidates.length === 0) return null;
+  const evidence = await evidenceOf(
+    tx,
+    candidates.map((c) => c.id),
+  );
+  for (const { id } of candidates) {
+    const candidate = evidence.find((e) => e.id === id);
+    const reason = candidate && repeatReason(report, candidate);
+    if (reason) return { targetId: id, reason };
+  }
+  return null;
+}
+
+/**
+ * Folds one case into another: its reports and parties move over (each report keeps why), the
+ * folded case is closed with a pointer to where it went, both histories say so. Three or more
+ * reports of one unresolved matter put it in the express lane.
+ */
+export async function foldCase(
+  tx: Tx,
+  fromId: string,
+  intoId: string,
+  reason: string,
+  actor: string,
+): Promise<void> {
+  const moved = await tx.report.findMany({
+    where: { caseId: fromId },
+    select: { disputeId: true, channel: true, sourceRef: true },
+  });
+  await tx.report.updateMany({ where: { caseId: fromId }, data: { caseId: intoId, repeatReason: reason } });
+  await tx.party.updateMany({ where: { caseId: fromId }, data: { caseId: intoId } });
+  const from = await tx.case.update({
+    where: { id: fromId },
+    data: { mergedIntoId: intoId, status: 'closed', closedAt: new Date() },
+  });
+  await tx.historyEntry.create({
+    data: { caseId: fromId, type: 'merged', actor, detail: { into: intoId, reason } },
+  });
+  await appendOutbox(tx, {
+    name: 'case.status.v1',
+    key: fromId,
+    data: {
+      caseId: fromId,
+      disputeIds: moved.map((r) => r.disputeId),
+      status: 'closed',
+      previousStatus: from.status as CaseStatus,
+      occurredAt: new Date().toISOString(),
+      category: (from.category as never) ?? null,
+      divisionCode: from.townCode ?? from.countyCode ?? from.cityCode,
+      reason: `merged into ${intoId}: ${reason}`,
+    },
+  });
+
+  const reports = await tx.report.count({ where: { caseId: intoId } });
+  await tx.case.update({ where: { id: intoId }, data: { repeatCount: reports - 1 } });
+  for (const report of moved) {
+    await tx.historyEntry.create({
+      data: {
+        caseId: intoId,
+        type: 'repeat_attached',
+        actor,
+        detail: { disputeId: report.disputeId, sourceRef: report.sourceRef, reason },
+      },
+    });
+  }
+  if (reports >= expressLaneAfterReports) {
+    const target = await tx.case.findUniqueOrThrow({
+      where: { id: intoId },
+      include: {
+        assignments: true,
+        reports: { select: { disputeId: true, channel: true, sourceRef: true } },
+      },
+    });
+    const before = stateOf(target);
+    if (before.expressLevel === null && openStatuses.includes(before.status)) {
+      await tx.case.update({ where: { id: intoId }, data: { severity: 'major' } });
+      const events = decide(
+        {
+          type: 'escalate',
+          by: actor,
+          level: 'township',
+          reason: 'repeated',
+          detail: `${reports} reports of the same matter`,
+        },
+        before,
+      );
+      await applyEvents(tx, target, before, events.reduce(evolve, before), events, actor);
+    }
+  }
+}

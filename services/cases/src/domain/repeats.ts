@@ -1,0 +1,40 @@
+/**
+ * When a new report is a repeat of an open case: the same caller (phone) about the same other
+ * party, or about the same kind of matter in the same place, within the window. Yang called
+ * the hotline several times about Hu's refusal to pay: one matter, one case.
+ */
+export interface RepeatEvidence {
+  phones: string[];
+  respondents: string[];
+  category: string | null;
+  townCode: string | null;
+  countyCode: string | null;
+}
+
+export interface CandidateCase extends RepeatEvidence {
+  id: string;
+}
+
+export const repeatWindowDays = 30;
+/** Reports on one case from which it enters the express lane: repeated, unresolved. */
+export const expressLaneAfterReports = 3;
+
+const normalise = (name: string) => name.replace(/\s+/g, '');
+
+/** Why `candidate` is the same matter as the new report, or null when it is not. */
+export function repeatReason(report: RepeatEvidence, candidate: RepeatEvidence): string | null {
+  const phone = report.phones.find((p) => candidate.phones.includes(p));
+  if (!phone) return null;
+  const masked = `***${phone.slice(-4)}`;
+  const respondent = report.respondents
+    .map(normalise)
+    .find((r) => candidate.respondents.map(normalise).includes(r));
+  if (respondent) return `same caller (${masked}) and same other party`;
+  const samePlace = report.townCode
+    ? report.townCode === candidate.townCode
+    : report.countyCode !== null && report.countyCode === candidate.countyCode;
+  if (report.category !== null && report.category === candidate.category && samePlace) {
+    return `same caller (${masked}), same category (${report.category}) and place`;
+  }
+  return null;
+}

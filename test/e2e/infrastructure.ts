@@ -1,0 +1,73 @@
+import { casesDb, migrateCases } from '@huijie/cases/db/prisma.ts';
+import { postgresClient } from '@huijie/database/sql-client.ts';
+import { createKafkaEngine } from '@huijie/event-bus/kafka/kafka-engine.ts';
+import { namespaced } from '@huijie/event-bus/namespaced-engine.ts';
+import { migrateNotify, notifyDb } from '@huijie/notify/db/prisma.ts';
+import { redisIdempotency } from '@huijie/service-kit/idempotency.ts';
+import {
+  assemblePlatform,
+  type Infrastructure,
+  type Platform,
+  seedDemoOperator,
+} from '@huijie/standalone/platform.ts';
+import { freshDatabase, type Servers, uniqueName } from '@huijie/testing/servers.ts';
+import { Redis } from 'ioredis';
+
+/** The distributed mode's infrastructure for one test file: its own database, topics, groups and Redis keys. */
+export async function kafkaInfrastructure(servers: Partial<Servers>): Promise<Infrastructure> {
+  const database = await freshDatabase(servers.databaseUrl!);
+  const sql = postgresClient(database.url, { max: 1 });
+  await migrateCases(sql);
+  await migrateNotify(sql);
+  await sql.close();
+  const redis = new Redis(servers.redisUrl!);
+  const engine = namespaced(
+    createKafkaEngine({ brokers: servers.kafkaBrokers!, clientId: 'e2e' }),
+    uniqueName('e2e'),
+  );
+  const cases = casesDb({ kind: 'postgres', url: database.url });
+  const notify = notifyDb({ kind: 'postgres', url: database.url });
+  return {
+    engine,
+    casesDb: cases,
+    notifyDb: notify,
+    idempotency: redisIdempotency(redis, `${uniqueName('e2e')}:`),
+    async release() {
+      await engine.close();
+      await cases.$disconnect();
+      await notify.$disconnect();
+      redis.disconnect();
+      await database.drop();
+    },
+  };
+}
+
+export const e2eClient = { id: 'e2e-12345', secret: 'e2e-secret-123' };
+
+/** The whole platform on `infra`, ready, with the demo operator; HTTP through `app(name).inject`. */
+export async function readyPlatform(infra: Infrastructure, outboxFile: string) {
+  await seedDemoOperator(infra.casesDb);
+  const platform: Platform = await assemblePlatform(infra, {
+    ports: { ingest12345: 0, routing: 0, cases: 0, notify: 0 },
+    jwtSecret: 'e2e-jwt-secret-0123456789abcdef0123',
+    hotlineClients: new Map([[e2eClient.id, e2eClient.secret]]),
+    outboxFile,
+    logLevel: 'silent',
+  });
+  for (const { app } of platform.apps) await app.ready();
+  const app = (name: string) => platform.apps.find((entry) => entry.name === name)!.app;
+  const login = await app('cases').inject({
+    method: 'POST',
+    url: '/v1/auth/token',
+    payload: { username: 'demo-operator', password: 'demo-password' },
+  });
+  return {
+    platform,
+    app,
+    auth: { authorization: `Bearer ${login.json().token}` },
+    async close() {
+      for (const { app: each } of platform.apps) await each.close();
+      await platform.release();
+    },
+  };
+}
