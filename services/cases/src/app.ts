@@ -11,8 +11,12 @@ import { recordIntake } from './consumers/record-intake.ts';
 import type { CasesDb } from './db/prisma.ts';
 import { actionRoutes } from './http/action-routes.ts';
 import { authRoutes } from './http/auth.ts';
+import { bulkRoutes } from './http/bulk-routes.ts';
 import { caseRoutes } from './http/case-routes.ts';
+import { searchRoutes } from './http/search-routes.ts';
+import { statsRoutes } from './http/stats-routes.ts';
 import { startOutboxRelay } from './outbox/relay.ts';
+import { startSlaSweeper } from './sla/sla-sweeper.ts';
 
 export interface CasesDeps {
   db: CasesDb;
@@ -24,7 +28,14 @@ export interface CasesDeps {
 export const casesGroup = 'cases';
 
 /** The cases service: its API, its consumer of intake and assignment events, and its outbox relay. */
-export function buildCasesApp(config: { jwtSecret: string }, deps: CasesDeps): FastifyInstance {
+export interface CasesSettings {
+  jwtSecret: string;
+  /** After the due time, each such period of further delay moves the case one level up the express lane. */
+  slaPeriodMs?: number;
+  slaSweepIntervalMs?: number;
+}
+
+export function buildCasesApp(config: CasesSettings, deps: CasesDeps): FastifyInstance {
   const app = createServiceApp({
     logger: deps.logger,
     metrics: deps.metrics,
@@ -40,12 +51,23 @@ export function buildCasesApp(config: { jwtSecret: string }, deps: CasesDeps): F
   });
   authRoutes(app, { db: deps.db, jwtSecret: config.jwtSecret });
   caseRoutes(app, { db: deps.db, jwtSecret: config.jwtSecret });
+  searchRoutes(app, { db: deps.db, jwtSecret: config.jwtSecret });
+  bulkRoutes(app, { db: deps.db, jwtSecret: config.jwtSecret });
+  statsRoutes(app, { db: deps.db, jwtSecret: config.jwtSecret });
   actionRoutes(app, { db: deps.db, jwtSecret: config.jwtSecret });
 
   let subscription: EngineSubscription | undefined;
   let relay: ReturnType<typeof startOutboxRelay> | undefined;
+  let sla: ReturnType<typeof startSlaSweeper> | undefined;
   app.addHook('onReady', async () => {
     relay = startOutboxRelay({ db: deps.db, bus: deps.bus, logger: deps.logger });
+    sla = startSlaSweeper({
+      db: deps.db,
+      logger: deps.logger,
+      periodMs: config.slaPeriodMs ?? 72 * 3600 * 1000,
+      intervalMs: config.slaSweepIntervalMs ?? 60_000,
+      poke: () => relay?.poke(),
+    });
     subscription = await deps.bus.subscribe({
       group: casesGroup,
       topics: [topics.intake, topics.assignment],
@@ -64,6 +86,7 @@ export function buildCasesApp(config: { jwtSecret: string }, deps: CasesDeps): F
   // Stop taking work before the server and the database go away.
   app.addHook('preClose', async () => {
     await subscription?.stop();
+    await sla?.stop();
     await relay?.stop();
   });
   return app;

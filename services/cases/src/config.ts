@@ -9,6 +9,8 @@ export const casesConfigSchema = z.object({
   DATABASE_URL: commonEnv.DATABASE_URL,
   /** Signs operators' bearer tokens; every replica must share it. */
   JWT_SECRET: z.string().min(32, 'at least 32 characters'),
+  /** After a case is overdue, each further period of this many hours moves it one level up the express lane. */
+  SLA_ESCALATION_PERIOD_HOURS: z.coerce.number().positive().default(72),
 });
 
 export type CasesConfig = z.infer<typeof casesConfigSchema>;

@@ -24,7 +24,10 @@ const bus = kafkaBus({
   onFatal: exitOnFatal(logger),
 });
 await bus.ensureTopics([topics.intake, topics.assignment, topics.caseStatus]);
-const app = buildCasesApp({ jwtSecret: config.JWT_SECRET }, { db, bus, logger, metrics });
+const app = buildCasesApp(
+  { jwtSecret: config.JWT_SECRET, slaPeriodMs: config.SLA_ESCALATION_PERIOD_HOURS * 3600 * 1000 },
+  { db, bus, logger, metrics },
+);
 await serve([{ name: 'cases', app, port: config.CASES_PORT }], {
   host: config.HOST,
   logger,

@@ -16,6 +16,7 @@ import { caseIdFor } from '../consumers/open-case.ts';
 import { recordAssignment } from '../consumers/record-assignment.ts';
 import { recordIntake } from '../consumers/record-intake.ts';
 import { type CasesDb, casesDb, migrateCases } from '../db/prisma.ts';
+import { sweepOverdue } from '../sla/sla-sweeper.ts';
 import { hashApiKey } from './actor.ts';
 
 const servers = await requireServers('postgres', 'kafka');
@@ -60,7 +61,7 @@ async function seedGuoCase(
     severity: 'normal',
     lead: { ...lead, code: `${town.town}-judicial_office`, divisionCode: town.town },
     coHandlers: [],
-    dueAt: '2024-09-03T09:30:00+08:00',
+    dueAt: new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString(),
     expressLane: null,
     triage: null,
     trace: {
@@ -243,5 +244,33 @@ describe.runIf(servers)('case actions through the API', () => {
     ]);
     expect(results.map((r) => r.statusCode).sort()).toEqual([200, 409]);
     expect(await db.historyEntry.count({ where: { caseId, type: 'accepted' } })).toBe(1);
+  });
+
+  it('overdue work: a reminder at the due time, then one level up the express lane per further period, once', async () => {
+    const caseId = await seedGuoCase(db);
+    const { dueAt } = await db.case.findUniqueOrThrow({ where: { id: caseId } });
+    const day = 24 * 3600 * 1000;
+    const at = (days: number) => new Date(dueAt!.getTime() + days * day);
+    const lane = async () => (await db.case.findUniqueOrThrow({ where: { id: caseId } })).expressLevel;
+    await sweepOverdue(db, at(-1), 3 * day);
+    expect(await db.historyEntry.count({ where: { caseId, type: 'sla_reminder' } })).toBe(0);
+    await sweepOverdue(db, at(1), 3 * day);
+    await sweepOverdue(db, at(1), 3 * day);
+    expect(await db.historyEntry.count({ where: { caseId, type: 'sla_reminder' } })).toBe(1);
+    expect(await lane()).toBeNull();
+    await sweepOverdue(db, at(3.5), 3 * day);
+    expect(await lane()).toBe('township');
+    await sweepOverdue(db, at(10), 3 * day);
+    expect(await lane()).toBe('city');
+    const escalations = await db.outboxEvent.findMany({
+      where: { key: caseId, eventName: 'case.escalation.v1' },
+      orderBy: { id: 'asc' },
+    });
+    expect(escalations.map((row) => (row.data as { level: string; reason: string }).level)).toEqual([
+      'township',
+      'county',
+      'city',
+    ]);
+    expect(escalations.every((row) => (row.data as { reason: string }).reason === 'overdue')).toBe(true);
   });
 });

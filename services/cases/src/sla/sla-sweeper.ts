@@ -1,0 +1,105 @@
+import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
+import type { Logger } from '@huijie/service-kit/logger.ts';
+import { applyEvents, stateOf } from '../actions/act-on-case.ts';
+import type { CasesDb } from '../db/prisma.ts';
+import { decide, evolve, nextLevel } from '../domain/lifecycle.ts';
+
+const openStatuses: CaseStatus[] = ['assigned', 'accepted', 'mediating', 'triage'];
+
+/**
+ * What overdue work gets at each stage: at the due time a reminder; after each further
+ * period one level up the express lane (township → county → city secretary).
+ */
+export function slaStageAt(dueAt: Date, now: Date, periodMs: number): number {
+  if (now < dueAt) return 0;
+  return 1 + Math.floor((now.getTime() - dueAt.getTime()) / periodMs);
+}
+
+/**
+ * One sweep: every open case whose SLA stage has moved on gets its reminder or escalation, once —
+ * the update is guarded by the stage it read, so replicas sweeping together never double up.
+ */
+export async function sweepOverdue(db: CasesDb, now: Date, periodMs: number, batch = 200): Promise<number> {
+  const due = await db.case.findMany({
+    where: { status: { in: openStatuses }, mergedIntoId: null, dueAt: { lte: now } },
+    orderBy: { dueAt: 'asc' },
+    take: batch,
+    select: { id: true, dueAt: true, slaStage: true },
+  });
+  let acted = 0;
+  for (const { id, dueAt, slaStage } of due) {
+    const stage = slaStageAt(dueAt!, now, periodMs);
+    if (stage <= slaStage) continue;
+    await db.$transaction(async (tx) => {
+      const claimed = await tx.case.updateMany({ where: { id, slaStage }, data: { slaStage: stage } });
+      if (claimed.count === 0) return;
+      acted++;
+      if (slaStage === 0) {
+        await tx.historyEntry.create({
+          data: {
+            caseId: id,
+            type: 'sla_reminder',
+            actor: 'cases:sla',
+            detail: { dueAt: dueAt!.toISOString() },
+          },
+        });
+      }
+      // Each further overdue period passed since the last sweep is one level up.
+      for (let step = Math.max(slaStage, 1); step < stage; step++) {
+        const row = await tx.case.findUniqueOrThrow({
+          where: { id },
+          include: {
+            assignments: true,
+            reports: { select: { disputeId: true, channel: true, sourceRef: true } },
+          },
+        });
+        const before = stateOf(row);
+        const level = nextLevel(before.expressLevel);
+        if (!level) return;
+        const events = decide(
+          {
+            type: 'escalate',
+            by: 'cases:sla',
+            level,
+            reason: 'overdue',
+            detail: `overdue since ${dueAt!.toISOString()}`,
+          },
+          before,
+        );
+        await applyEvents(tx, row, before, events.reduce(evolve, before), events, 'cases:sla');
+      }
+    });
+  }
+  return acted;
+}
+
+export function startSlaSweeper(deps: {
+  db: CasesDb;
+  logger: Logger;
+  periodMs: number;
+  intervalMs: number;
+  poke: () => void;
+}) {
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        if ((await sweepOverdue(deps.db, new Date(), deps.periodMs)) > 0) deps.poke();
+      } catch (error) {
+        deps.logger.warn({ err: (error as Error).message }, 'SLA sweep failed; retrying');
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, deps.intervalMs).unref();
+      });
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      wake?.();
+      await loop;
+    },
+  };
+}
