@@ -57,7 +57,8 @@ export interface NotifySettings {
   /** Court clients' outcome endpoints, by client id. */
   courtCallbacks?: ReadonlyMap<string, WebhookTarget>;
   sms?: SmsSettings;
-  wechat?: { account: WechatAccount; messaging: WechatMessaging };
+  /** `refreshMarginMs`: how long before its expiry the access token is replaced (5 minutes). */
+  wechat?: { account: WechatAccount; messaging: WechatMessaging; refreshMarginMs?: number };
   /** The express lane's people, by division code. */
   expressLane?: ReadonlyMap<string, ExpressLaneContact[]>;
   schedule?: RetrySchedule;
@@ -104,7 +105,12 @@ export function buildChannels(
     pick('wechat', settings.wechat !== undefined, () =>
       wechatChannel(
         { timeoutMs, ...settings.wechat!.messaging },
-        wechatAccessToken(settings.wechat!.account, tokenStore, { timeoutMs }),
+        wechatAccessToken(settings.wechat!.account, tokenStore, {
+          timeoutMs,
+          ...(settings.wechat!.refreshMarginMs !== undefined && {
+            refreshMarginMs: settings.wechat!.refreshMarginMs,
+          }),
+        }),
       ),
     ),
   ];

@@ -9,6 +9,9 @@ export const deliveryHeaders = {
   attempt: 'x-huijie-attempt',
 } as const;
 
+/** The client id our signed requests carry. */
+export const notifyClientId = 'huijie-notify';
+
 export interface SignedTarget {
   url: string;
   secret: string;
@@ -38,6 +41,8 @@ export async function postSigned(
       [deliveryHeaders.kind]: message.kind,
       [deliveryHeaders.attempt]: String(message.attempt),
       'idempotency-key': message.deliveryId,
+      // Who signs: receivers can check us with the same code that checks their pushes to us.
+      [signingHeaders.client]: notifyClientId,
       [signingHeaders.timestamp]: timestamp,
       [signingHeaders.signature]: sign(target.secret, timestamp, body),
     },
