@@ -1,0 +1,148 @@
+/**
+ * Imports historical dispute records (e.g. the 218,000 the platform gathered before it existed)
+ * as `dispute.intake.v1` events, through the same contract as the live channels: routing places
+ * and assigns them, cases opens their cases, exactly as for a new report.
+ *
+ *   npx tsx services/cases/scripts/import.ts <file.csv|file.jsonl> [--dry-run] [--batch=500]
+ *
+ * Where the events go:
+ *   KAFKA_BROKERS=host:port[,…]   the Kafka cluster (distributed mode)
+ *   otherwise                      the standalone platform's embedded log in DATA_DIR (default
+ *                                  ./data); stop the platform first (its database is one process's),
+ *                                  the events are consumed when it starts again.
+ *
+ * Columns: see services/cases/src/bulk/import-records.ts (channel, source_ref, received_at,
+ * content required). Each dispute's id is the deterministic id of (channel, source_ref), so running
+ * the same file again duplicates nothing. `--dry-run` validates and reports without publishing.
+ *
+ * Progress goes to stderr; at the end, a summary of rejects (line, field, reason), all of them
+ * written to <file>.rejects.csv. Exit code 0: everything imported; 2: some records rejected (the
+ * others were imported); 1: the import could not run.
+ */
+import { createReadStream, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { topics } from '@huijie/contracts/topics.ts';
+import { openPglite, pgliteClient } from '@huijie/database/sql-client.ts';
+import { createEventBus, type EventBus } from '@huijie/event-bus/bus.ts';
+import { createEmbeddedEngine } from '@huijie/event-bus/embedded/embedded-engine.ts';
+import { kafkaBus } from '@huijie/event-bus/kafka-bus.ts';
+import { commonEnv, parseConfig } from '@huijie/service-kit/config.ts';
+import { z } from 'zod';
+import { csvLine } from '../src/bulk/csv.ts';
+import { csvRecords, type ImportSummary, importRecords, jsonlRecords } from '../src/bulk/import-records.ts';
+
+const config = parseConfig(
+  z.object({ KAFKA_BROKERS: commonEnv.KAFKA_BROKERS.optional(), DATA_DIR: z.string().default('data') }),
+  process.env,
+);
+
+const args = process.argv.slice(2);
+const file = args.find((arg) => !arg.startsWith('--'));
+const dryRun = args.includes('--dry-run');
+const batchSize = Number(args.find((arg) => arg.startsWith('--batch='))?.slice('--batch='.length) ?? 500);
+if (!file || !/\.(csv|jsonl|ndjson)$/i.test(file) || !(batchSize >= 1)) {
+  console.error(
+    'usage: npx tsx services/cases/scripts/import.ts <file.csv|file.jsonl> [--dry-run] [--batch=500]',
+  );
+  process.exit(1);
+}
+
+const size = statSync(file).size;
+const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 256 * 1024 });
+const records = /\.csv$/i.test(file) ? csvRecords(stream) : jsonlRecords(stream);
+
+async function openBus(): Promise<{ bus: EventBus; where: string; close: () => Promise<void> }> {
+  if (config.KAFKA_BROKERS) {
+    const bus = kafkaBus({
+      brokers: config.KAFKA_BROKERS,
+      service: 'cases-import',
+      onFatal: (error) => {
+        console.error(`\nKafka failed: ${error.message}`);
+        process.exit(1);
+      },
+    });
+    await bus.ensureTopics([topics.intake]);
+    return { bus, where: `Kafka ${config.KAFKA_BROKERS.join(',')}`, close: () => bus.close() };
+  }
+  const pglite = await openPglite(join(config.DATA_DIR, 'pglite'));
+  const bus = createEventBus(createEmbeddedEngine(pgliteClient(pglite)), { source: '/huijie/cases-import' });
+  return {
+    bus,
+    where: `the standalone event log in ${config.DATA_DIR}`,
+    // The embedded database is written to disk when it closes.
+    close: async () => {
+      await bus.close();
+      await pglite.close();
+    },
+  };
+}
+
+// ── progress on stderr: a bar on a terminal, a line every few seconds in a log ───────────────
+const started = Date.now();
+const tty = process.stderr.isTTY === true;
+let lastDrawn = 0;
+function drawProgress(summary: ImportSummary, final = false) {
+  const now = Date.now();
+  if (!final && now - lastDrawn < (tty ? 100 : 5000)) return;
+  lastDrawn = now;
+  const done = Math.min(1, stream.bytesRead / Math.max(1, size));
+  const seconds = (now - started) / 1000;
+  const rate = summary.records / Math.max(seconds, 0.001);
+  const eta = done > 0 && done < 1 ? Math.round(seconds / done - seconds) : 0;
+  const width = 30;
+  const bar = '█'.repeat(Math.round(done * width)).padEnd(width, '░');
+  const text =
+    `${bar} ${(done * 100).toFixed(1).padStart(5)}%  ${summary.records.toLocaleString('en-US')} records, ` +
+    `${summary.published.toLocaleString('en-US')} ${dryRun ? 'valid' : 'published'}, ${summary.rejected} rejected, ` +
+    `${Math.round(rate).toLocaleString('en-US')}/s${eta > 0 ? `, ~${eta}s left` : ''}`;
+  process.stderr.write(tty ? `\r${text}\u001b[K${final ? '\n' : ''}` : `${text}\n`);
+}
+
+let close: (() => Promise<void>) | undefined;
+try {
+  const target = dryRun ? { bus: undefined, where: 'nowhere (dry run)', close: undefined } : await openBus();
+  const bus = target.bus;
+  close = target.close;
+  console.error(`importing ${file} (${(size / 1e6).toFixed(1)} MB) → ${target.where}`);
+  const summary = await importRecords(records, {
+    batchSize,
+    publish: async (events) => {
+      if (bus) await bus.publish(events);
+    },
+    onProgress: (progress) => drawProgress(progress),
+  });
+  drawProgress(summary, true);
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.error(
+    `${summary.records.toLocaleString('en-US')} records in ${seconds}s: ${summary.published.toLocaleString('en-US')} ` +
+      `${dryRun ? 'valid (not published: dry run)' : 'published as dispute.intake.v1'}, ${summary.rejected} rejected`,
+  );
+  if (summary.rejects.length > 0) {
+    const byField = new Map<string, number>();
+    for (const reject of summary.rejects) byField.set(reject.field, (byField.get(reject.field) ?? 0) + 1);
+    console.error(
+      `rejects by field: ${[...byField]
+        .sort((a, b) => b[1] - a[1])
+        .map(([field, n]) => `${field} ${n}`)
+        .join(', ')}`,
+    );
+    console.error('line\tfield\treason');
+    for (const reject of summary.rejects.slice(0, 50)) {
+      console.error(`${reject.line}\t${reject.field}\t${reject.reason}`);
+    }
+    if (summary.rejects.length > 50) console.error(`… and ${summary.rejects.length - 50} more`);
+    const rejectsFile = `${file}.rejects.csv`;
+    writeFileSync(
+      rejectsFile,
+      csvLine(['line', 'field', 'reason']) +
+        summary.rejects.map((reject) => csvLine([reject.line, reject.field, reject.reason])).join(''),
+    );
+    console.error(`all rejects: ${rejectsFile}`);
+  }
+  await close?.();
+  process.exit(summary.rejected > 0 ? 2 : 0);
+} catch (error) {
+  console.error(`\nimport failed: ${(error as Error).message}`);
+  await close?.().catch(() => {});
+  process.exit(1);
+}

@@ -1,0 +1,113 @@
+import type { CasesDb } from '../db/prisma.ts';
+import type { CaseFilter, SortOrder } from '../search/filters.ts';
+import { chinaOffsetMs } from '../search/local-time.ts';
+import { type CaseRow, type DepartmentRow, findCasePage, isOverdue } from '../search/search-cases.ts';
+import {
+  categoryLabels,
+  channelLabels,
+  labelOf,
+  levelLabels,
+  outcomeLabels,
+  referredToLabels,
+  severityLabels,
+  statusLabels,
+} from '../stats/labels.ts';
+import { csvLine, utf8Bom } from './csv.ts';
+
+/**
+ * What an export holds: the case, where, what, who handles it, how it ended. Deliberately no
+ * party data — no names, phone numbers or ID numbers leave the platform in a spreadsheet; the
+ * case number leads back to the case in the platform where access is checked and logged.
+ */
+export const exportColumns = [
+  '案件编号',
+  '受理时间',
+  '状态',
+  '渠道',
+  '纠纷类别',
+  '严重程度',
+  '县（市、区）',
+  '乡镇（街道）',
+  '村（社区）',
+  '行政区划代码',
+  '标题',
+  '牵头单位',
+  '协办单位',
+  '书记直通车',
+  '办理期限',
+  '是否超期',
+  '重复反映次数',
+  '化解结果',
+  '协议金额（元）',
+  '转入',
+  '办结时间',
+  '结案时间',
+] as const;
+
+/** A China-time timestamp Excel reads as a date: 2024-08-24 09:30:00. */
+function localTime(date: Date | null): string {
+  if (!date) return '';
+  return new Date(date.getTime() + chinaOffsetMs).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+function exportRow(row: CaseRow, departments: DepartmentRow[], now: Date): string {
+  // Names are stored most general first: 龙岩市 / 新罗区 / 江山镇 / 村.
+  const names = row.place_names ?? [];
+  const nameAt = (index: number, code: string | null) => (code ? (names[index] ?? '') : '');
+  const lead = departments.filter((d) => d.role === 'lead').map((d) => d.department_name);
+  const co = departments.filter((d) => d.role !== 'lead').map((d) => d.department_name);
+  return csvLine([
+    row.id,
+    localTime(row.created_at),
+    labelOf(statusLabels, row.status),
+    labelOf(channelLabels, row.channel),
+    labelOf(categoryLabels, row.category),
+    labelOf(severityLabels, row.severity),
+    nameAt(1, row.county_code),
+    nameAt(2, row.town_code),
+    nameAt(3, row.village_code),
+    row.village_code ?? row.town_code ?? row.county_code ?? row.city_code ?? '',
+    row.title,
+    lead.join('、'),
+    co.join('、'),
+    labelOf(levelLabels, row.express_level),
+    localTime(row.due_at),
+    isOverdue(row, now) ? '是' : '否',
+    row.repeat_count,
+    labelOf(outcomeLabels, row.outcome_kind),
+    row.outcome_amount === null ? '' : String(row.outcome_amount),
+    labelOf(referredToLabels, row.referred_to),
+    localTime(row.resolved_at),
+    localTime(row.closed_at),
+  ]);
+}
+
+/**
+ * The CSV of a search, produced one keyset page at a time: memory stays at one page however many
+ * cases match, and a consumer that reads slowly (a slow download) holds back the next query.
+ * Keyset pages make it consistent enough for a report: no case appears twice or is skipped
+ * because others arrived meanwhile (newest first, cases received after the export started are not
+ * in it); a case that changes while it runs appears as it was when its page was read.
+ */
+export async function* exportCasesCsv(
+  db: CasesDb,
+  input: { scope: string; filter: Omit<CaseFilter, 'sort'>; sort: SortOrder; now: Date; pageSize?: number },
+): AsyncGenerator<string> {
+  yield utf8Bom + csvLine(exportColumns);
+  let after: { key: Date | null; id: string } | undefined;
+  for (;;) {
+    const page = await findCasePage(db, {
+      scope: input.scope,
+      filter: input.filter,
+      sort: input.sort,
+      limit: input.pageSize ?? 1000,
+      after,
+      now: input.now,
+    });
+    if (page.rows.length > 0) {
+      yield page.rows.map((row) => exportRow(row, page.departments.get(row.id) ?? [], input.now)).join('');
+    }
+    if (!page.next) return;
+    after = page.next;
+  }
+}

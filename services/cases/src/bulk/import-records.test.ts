@@ -1,0 +1,119 @@
+import { disputeIdFor } from '@huijie/contracts/ids.ts';
+import { describe, expect, it } from 'vitest';
+import { csvRecords, importRecords, recordToEvent } from './import-records.ts';
+
+const guo = {
+  channel: '微信',
+  source_ref: 'WX-20240824-0001',
+  received_at: '2024-08-24 09:30',
+  title: '拖欠工资',
+  content: '我在新罗区江山镇维修水库大坝，干了19天，老板一直不给工钱，共3800元，请帮忙。',
+  category: '劳动争议纠纷',
+  division_code: '350802107',
+  applicant_name: '郭某',
+  applicant_phone: '13800000000',
+  amount_claimed: '3,800',
+};
+
+describe('an imported record becomes a dispute.intake.v1 event', () => {
+  it('through the intake contract, with the deterministic dispute id', () => {
+    const outcome = recordToEvent(guo, 2);
+    expect(outcome.ok).toBe(true);
+    if (!outcome.ok) return;
+    expect(outcome.event.key).toBe(disputeIdFor('wechat', 'WX-20240824-0001'));
+    expect(outcome.event.data).toMatchObject({
+      channel: 'wechat',
+      receivedAt: '2024-08-24T09:30:00+08:00',
+      category: 'labor',
+      location: { divisionCode: '350802107' },
+      parties: [{ role: 'applicant', kind: 'person', name: '郭某', phone: '13800000000' }],
+      amountClaimed: 3800,
+      revision: 1,
+    });
+    // The same record always makes the same event.
+    expect((recordToEvent({ ...guo }, 9) as typeof outcome).event.id).toBe(outcome.event.id);
+  });
+
+  it('camelCase keys and a whole contract-shaped JSON object are accepted too', () => {
+    expect(
+      recordToEvent(
+        {
+          channel: 'court',
+          sourceRef: '（2024）闽0803民诉前调123号',
+          receivedAt: '2024-08-01',
+          content: '合同纠纷',
+        },
+        1,
+      ).ok,
+    ).toBe(true);
+    const shaped = {
+      channel: 'hotline_12345',
+      sourceRef: 'GD-1',
+      receivedAt: '2024-08-01T08:00:00+08:00',
+      content: '邻里纠纷',
+      location: { address: '永定区下洋镇' },
+      parties: [],
+    };
+    expect(recordToEvent(shaped, 1).ok).toBe(true);
+    expect(recordToEvent({ ...shaped, disputeId: '00000000-0000-4000-8000-000000000000' }, 3)).toEqual({
+      ok: false,
+      rejects: [{ line: 3, field: 'disputeId', reason: expect.stringContaining('deterministic id') }],
+    });
+  });
+
+  it('names the line, the column and the reason of every problem', () => {
+    const outcome = recordToEvent(
+      {
+        channel: 'fax',
+        source_ref: '',
+        received_at: 'yesterday',
+        content: '',
+        division_code: '3508',
+        applicant_phone: '1',
+      },
+      7,
+    );
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    const fields = outcome.rejects.map((reject) => reject.field).sort();
+    expect(fields).toEqual([
+      'applicant_phone',
+      'channel',
+      'content',
+      'division_code',
+      'received_at',
+      'source_ref',
+    ]);
+    expect(outcome.rejects.every((reject) => reject.line === 7 && reject.reason.length > 0)).toBe(true);
+  });
+
+  it('a file: bad rows and a repeated source reference are rejected, the rest published in batches', async () => {
+    const csv = [
+      'channel,source_ref,received_at,content,category',
+      'hotline_12345,GD-1,2024-08-01 08:00,"邻居噪音扰民，多次沟通无果",neighborhood',
+      'hotline_12345,GD-2,not a date,"工资",labor',
+      'hotline_12345,GD-1,2024-08-02 08:00,"同一工单再次导入",neighborhood',
+      'wechat,WX-9,2024-08-03,"拖欠工资",unknown_category',
+      'court,（2024）闽0802民诉前调7号,2024-08-04,"买卖合同纠纷",contract,extra',
+      'court,（2024）闽0802民诉前调8号,2024-08-04,"买卖合同纠纷",contract',
+    ].join('\n');
+    const batches: number[] = [];
+    const summary = await importRecords(
+      csvRecords(
+        (async function* () {
+          yield csv;
+        })(),
+      ),
+      { batchSize: 1, publish: async (events) => void batches.push(events.length) },
+    );
+    expect(summary).toMatchObject({ records: 6, published: 2, rejected: 4 });
+    expect(summary.rejects.map((r) => [r.line, r.field])).toEqual([
+      [3, 'received_at'],
+      [4, 'source_ref'],
+      [5, 'category'],
+      [6, '(record)'],
+    ]);
+    expect(summary.rejects[1]!.reason).toContain('line 2');
+    expect(batches).toEqual([1, 1]);
+  });
+});

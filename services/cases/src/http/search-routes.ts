@@ -1,0 +1,76 @@
+import { route } from '@huijie/service-kit/routes.ts';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { CasesDb } from '../db/prisma.ts';
+import { caseFilterShape } from '../search/filters.ts';
+import {
+  CaseSummary,
+  decodeCursor,
+  encodeCursor,
+  findCasePage,
+  maxPageSize,
+  toSummary,
+} from '../search/search-cases.ts';
+import { operatorOf } from './auth.ts';
+
+export const searchQuery = z.object({
+  ...caseFilterShape,
+  cursor: z
+    .string()
+    .max(500)
+    .optional()
+    .describe('nextCursor of the previous page, with the same filters and sort'),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(maxPageSize)
+    .default(50)
+    .describe(`Page size, at most ${maxPageSize}`),
+});
+
+/** Operators' search over the cases of their jurisdiction. */
+export function searchRoutes(
+  app: FastifyInstance,
+  deps: { db: CasesDb; jwtSecret: string; now?: () => Date },
+) {
+  const now = deps.now ?? (() => new Date());
+  route(
+    app,
+    {
+      method: 'GET',
+      url: '/v1/cases',
+      summary:
+        'Search the cases of your jurisdiction: filters, Chinese free text, stable cursor pagination (merged cases are not listed)',
+      tags: ['cases'],
+      security: 'operator',
+      query: searchQuery,
+      responses: {
+        200: z.object({
+          items: z.array(CaseSummary),
+          nextCursor: z
+            .string()
+            .nullable()
+            .describe('Pass as `cursor` for the next page; null on the last page'),
+        }),
+      },
+    },
+    async ({ query, request }) => {
+      const operator = operatorOf(request, deps.jwtSecret);
+      const { cursor, limit, sort, ...filter } = query;
+      const at = now();
+      const page = await findCasePage(deps.db, {
+        scope: operator.scope,
+        filter,
+        sort,
+        limit,
+        after: cursor === undefined ? undefined : decodeCursor(cursor, sort),
+        now: at,
+      });
+      return {
+        items: page.rows.map((row) => toSummary(row, page.departments.get(row.id) ?? [], at)),
+        nextCursor: page.next ? encodeCursor(sort, page.next.key, page.next.id) : null,
+      };
+    },
+  );
+}

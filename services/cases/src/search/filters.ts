@@ -1,0 +1,184 @@
+import { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
+import { CategoryCode, Channel, DivisionCode, Level, Severity } from '@huijie/contracts/vocabulary.ts';
+import { z } from 'zod';
+import { Prisma } from '../generated/prisma/client.ts';
+import { queryGramsOf } from './bigrams.ts';
+import { addDays, isCalendarDay, startOfLocalDay } from './local-time.ts';
+
+/** Statuses in which a case is still being worked on; the others have ended. */
+export const openStatuses = ['received', 'triage', 'assigned', 'accepted', 'mediating'] as const;
+export const endedStatuses = ['resolved', 'unresolved', 'closed'] as const;
+
+/**
+ * SQL literal lists (not parameters) on purpose: the partial indexes on open cases are declared
+ * with the same literal predicate, and PostgreSQL can only prove a query matches such an index
+ * from constants it sees in the query text.
+ */
+export const openStatusSql = Prisma.raw(`(${openStatuses.map((s) => `'${s}'`).join(', ')})`);
+export const endedStatusSql = Prisma.raw(`(${endedStatuses.map((s) => `'${s}'`).join(', ')})`);
+
+/** A query-string list: `?status=a&status=b` or `?status=a,b`. */
+function list<T extends z.ZodType>(item: T, max = 20) {
+  return z
+    .union([z.string(), z.array(z.string())])
+    .transform((value) =>
+      (Array.isArray(value) ? value : [value])
+        .flatMap((part) => part.split(','))
+        .map((part) => part.trim())
+        .filter((part) => part.length > 0),
+    )
+    .pipe(z.array(item).min(1).max(max) as unknown as z.ZodType<z.output<T>[], string[]>)
+    .optional();
+}
+
+const flag = z
+  .enum(['true', 'false'])
+  .transform((value) => value === 'true')
+  .optional();
+
+/**
+ * A day (YYYY-MM-DD, a whole day in China time) or an instant with its offset. As the lower bound
+ * a day starts at its midnight; as the upper bound it includes the whole day.
+ */
+const dayOrInstant = z
+  .string()
+  .refine((value) => isCalendarDay(value) || z.iso.datetime({ offset: true }).safeParse(value).success, {
+    message: 'a day (YYYY-MM-DD, China time) or a date-time with offset (RFC 3339)',
+  });
+
+/** Filters shared by the search, the export and (for the place) the statistics. */
+export const caseFilterShape = {
+  status: list(CaseStatus).describe('Case status; several allowed (`status=assigned,accepted`)'),
+  channel: list(Channel).describe('Channel of the case: hotline_12345, wechat, court'),
+  category: list(CategoryCode).describe("People's-mediation category code"),
+  severity: list(Severity).describe('normal or major'),
+  place: DivisionCode.optional().describe(
+    'Division code at any level (county 350802, town 350802107, village); a county includes its towns. Always within your own jurisdiction.',
+  ),
+  department: list(z.string().min(1).max(80)).describe(
+    'Department code of an assignment (lead or co-handler), e.g. 350802107-judicial_office',
+  ),
+  createdFrom: dayOrInstant.optional().describe('Received on or after: a day (China time) or a date-time'),
+  createdTo: dayOrInstant
+    .optional()
+    .describe('Received before: a day is included whole (createdTo=2024-08-31 includes the 31st)'),
+  overdue: flag.describe('true: past its due time and not ended; false: the others'),
+  escalated: flag.describe('true: in the secretary express lane (any level); false: not in it'),
+  expressLevel: list(Level).describe('Express-lane level: township, county, city'),
+  minRepeats: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1000)
+    .optional()
+    .describe('At least this many repeated reports folded into the case'),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .refine((value) => queryGramsOf(value).length > 0, {
+      message: 'search text needs at least two consecutive characters (Chinese words are two or more)',
+    })
+    .optional()
+    .describe('Free text in Chinese (or any script): cases whose reports contain every word of it'),
+  sort: z
+    .enum(['newest', 'oldest', 'due'])
+    .default('newest')
+    .describe('newest / oldest received first, or due: earliest due time first (no due time last)'),
+};
+
+export const caseFilterSchema = z.object(caseFilterShape);
+export type CaseFilter = z.infer<typeof caseFilterSchema>;
+export type SortOrder = CaseFilter['sort'];
+
+const digits = /^\d+$/;
+
+/** The city itself (6 digits ending in 00) as opposed to a county. */
+export const isCityCode = (code: string) => code.length === 6 && code.endsWith('00');
+
+/**
+ * SQL that keeps exactly the cases a jurisdiction scope covers — the same rule as
+ * `scopeCovers(scope, townCode ?? countyCode ?? cityCode)`: a city covers its counties and the
+ * cases not yet placed, a county its towns, a town itself. The redundant equality on the
+ * county/town column is there for the indexes; the prefix test is the rule.
+ */
+export function scopeSql(scope: string, alias = 'c'): Prisma.Sql {
+  if (!digits.test(scope)) return Prisma.sql`FALSE`;
+  const division = Prisma.raw(`coalesce(${alias}.town_code, ${alias}.county_code, ${alias}.city_code)`);
+  if (isCityCode(scope)) {
+    const prefix = `${scope.slice(0, 4)}%`;
+    return Prisma.sql`(${division} IS NULL OR ${division} LIKE ${prefix})`;
+  }
+  const prefix = `${scope}%`;
+  if (scope.length === 6) {
+    return Prisma.sql`(${Prisma.raw(alias)}.county_code = ${scope} AND ${division} LIKE ${prefix})`;
+  }
+  if (scope.length === 9) {
+    return Prisma.sql`(${Prisma.raw(alias)}.town_code = ${scope} AND ${division} LIKE ${prefix})`;
+  }
+  return Prisma.sql`${division} LIKE ${prefix}`;
+}
+
+/** SQL for "placed within this division": a city its counties, a county its towns, a town, a village. */
+export function placeSql(place: string, alias = 'c'): Prisma.Sql {
+  const a = Prisma.raw(alias);
+  if (isCityCode(place)) {
+    return Prisma.sql`coalesce(${a}.town_code, ${a}.county_code, ${a}.city_code) LIKE ${`${place.slice(0, 4)}%`}`;
+  }
+  if (place.length === 6) return Prisma.sql`${a}.county_code = ${place}`;
+  if (place.length === 9) return Prisma.sql`${a}.town_code = ${place}`;
+  return Prisma.sql`${a}.village_code = ${place}`;
+}
+
+/** The instant range a day-or-instant bound stands for. */
+export function lowerBound(value: string): Date {
+  return isCalendarDay(value) ? startOfLocalDay(value) : new Date(value);
+}
+export function upperBound(value: string): Date {
+  return isCalendarDay(value) ? startOfLocalDay(addDays(value, 1)) : new Date(value);
+}
+
+/**
+ * The WHERE conditions of a search: never merged cases, always within the operator's scope,
+ * then each filter given. `now` decides what is overdue (passed in, so tests control the clock).
+ */
+export function caseConditions(
+  scope: string,
+  filter: Omit<CaseFilter, 'sort'>,
+  now: Date,
+  alias = 'c',
+): Prisma.Sql[] {
+  const a = Prisma.raw(alias);
+  const conditions: Prisma.Sql[] = [Prisma.sql`${a}.merged_into_id IS NULL`, scopeSql(scope, alias)];
+  if (filter.place) conditions.push(placeSql(filter.place, alias));
+  if (filter.status) conditions.push(Prisma.sql`${a}.status = ANY(${filter.status}::text[])`);
+  if (filter.channel) conditions.push(Prisma.sql`${a}.channel = ANY(${filter.channel}::text[])`);
+  if (filter.category) conditions.push(Prisma.sql`${a}.category = ANY(${filter.category}::text[])`);
+  if (filter.severity) conditions.push(Prisma.sql`${a}.severity = ANY(${filter.severity}::text[])`);
+  if (filter.department) {
+    conditions.push(
+      Prisma.sql`EXISTS (SELECT 1 FROM cases.assignments da WHERE da.case_id = ${a}.id
+        AND da.department_code = ANY(${filter.department}::text[]) AND da.status <> 'withdrawn')`,
+    );
+  }
+  if (filter.createdFrom) conditions.push(Prisma.sql`${a}.created_at >= ${lowerBound(filter.createdFrom)}`);
+  if (filter.createdTo) conditions.push(Prisma.sql`${a}.created_at < ${upperBound(filter.createdTo)}`);
+  if (filter.overdue === true) {
+    conditions.push(Prisma.sql`(${a}.due_at < ${now} AND ${a}.status IN ${openStatusSql})`);
+  } else if (filter.overdue === false) {
+    conditions.push(
+      Prisma.sql`NOT (${a}.due_at IS NOT NULL AND ${a}.due_at < ${now} AND ${a}.status IN ${openStatusSql})`,
+    );
+  }
+  if (filter.escalated === true) conditions.push(Prisma.sql`${a}.express_level IS NOT NULL`);
+  if (filter.escalated === false) conditions.push(Prisma.sql`${a}.express_level IS NULL`);
+  if (filter.expressLevel) {
+    conditions.push(Prisma.sql`${a}.express_level = ANY(${filter.expressLevel}::text[])`);
+  }
+  if (filter.minRepeats !== undefined && filter.minRepeats > 0) {
+    conditions.push(Prisma.sql`${a}.repeat_count >= ${filter.minRepeats}`);
+  }
+  if (filter.q) conditions.push(Prisma.sql`${a}.search_grams @> ${queryGramsOf(filter.q)}::text[]`);
+  return conditions;
+}

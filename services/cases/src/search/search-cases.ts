@@ -1,0 +1,255 @@
+import { badRequest } from '@huijie/service-kit/errors.ts';
+import { z } from 'zod';
+import type { CasesDb } from '../db/prisma.ts';
+import { Prisma } from '../generated/prisma/client.ts';
+import { type CaseFilter, caseConditions, openStatuses, type SortOrder } from './filters.ts';
+
+export const maxPageSize = 200;
+
+/**
+ * A position in one sort order: the sort key of the last case returned and its id (the tie-break).
+ * Opaque to clients (base64url JSON); bound to its sort order so it cannot be replayed on another.
+ */
+interface Cursor {
+  v: 1;
+  s: SortOrder;
+  /** created_at (newest/oldest) or due_at (due, null for "no due time") of the last case, ISO. */
+  k: string | null;
+  i: string;
+}
+
+export function encodeCursor(sort: SortOrder, key: Date | null, id: string): string {
+  const cursor: Cursor = { v: 1, s: sort, k: key ? key.toISOString() : null, i: id };
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+export function decodeCursor(value: string, sort: SortOrder): { key: Date | null; id: string } {
+  let cursor: Cursor;
+  try {
+    cursor = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+  } catch {
+    throw badRequest([{ field: 'cursor', reason: 'not a cursor this API returned' }]);
+  }
+  const uuid = z.uuid();
+  if (
+    cursor?.v !== 1 ||
+    !uuid.safeParse(cursor.i).success ||
+    (cursor.k !== null && Number.isNaN(Date.parse(String(cursor.k)))) ||
+    (cursor.k === null && cursor.s !== 'due')
+  ) {
+    throw badRequest([{ field: 'cursor', reason: 'not a cursor this API returned' }]);
+  }
+  if (cursor.s !== sort) {
+    throw badRequest([
+      { field: 'cursor', reason: `this cursor continues a sort=${cursor.s} listing, not sort=${sort}` },
+    ]);
+  }
+  return { key: cursor.k === null ? null : new Date(cursor.k), id: cursor.i };
+}
+
+function orderSql(sort: SortOrder): Prisma.Sql {
+  switch (sort) {
+    case 'newest':
+      return Prisma.sql`c.created_at DESC, c.id DESC`;
+    case 'oldest':
+      return Prisma.sql`c.created_at ASC, c.id ASC`;
+    case 'due':
+      return Prisma.sql`c.due_at ASC NULLS LAST, c.id ASC`;
+    default: {
+      const unreachable: never = sort;
+      throw new Error(`unknown sort ${unreachable}`);
+    }
+  }
+}
+
+/** Strictly after the cursor in the sort order: keyset pagination, stable under inserts. */
+function afterSql(sort: SortOrder, cursor: { key: Date | null; id: string }): Prisma.Sql {
+  switch (sort) {
+    case 'newest':
+      return Prisma.sql`(c.created_at, c.id) < (${cursor.key}::timestamptz, ${cursor.id}::uuid)`;
+    case 'oldest':
+      return Prisma.sql`(c.created_at, c.id) > (${cursor.key}::timestamptz, ${cursor.id}::uuid)`;
+    case 'due':
+      return cursor.key === null
+        ? Prisma.sql`(c.due_at IS NULL AND c.id > ${cursor.id}::uuid)`
+        : Prisma.sql`((c.due_at, c.id) > (${cursor.key}::timestamptz, ${cursor.id}::uuid) OR c.due_at IS NULL)`;
+    default: {
+      const unreachable: never = sort;
+      throw new Error(`unknown sort ${unreachable}`);
+    }
+  }
+}
+
+export interface CaseRow {
+  id: string;
+  status: string;
+  category: string | null;
+  severity: string;
+  channel: string;
+  title: string | null;
+  city_code: string | null;
+  county_code: string | null;
+  town_code: string | null;
+  village_code: string | null;
+  place_names: string[] | null;
+  express_level: string | null;
+  triage_code: string | null;
+  due_at: Date | null;
+  repeat_count: number;
+  outcome_kind: string | null;
+  outcome_amount: Prisma.Decimal | string | null;
+  referred_to: string | null;
+  escalated_at: Date | null;
+  resolved_at: Date | null;
+  closed_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface DepartmentRow {
+  case_id: string;
+  department_code: string;
+  department_name: string;
+  role: string;
+  status: string;
+}
+
+const columns = Prisma.raw(
+  `c.id, c.status, c.category, c.severity, c.channel, c.title, c.city_code, c.county_code, c.town_code,
+   c.village_code, c.place_names, c.express_level, c.triage_code, c.due_at, c.repeat_count, c.outcome_kind,
+   c.outcome_amount::text AS outcome_amount, c.referred_to, c.escalated_at, c.resolved_at, c.closed_at,
+   c.created_at, c.updated_at`,
+);
+
+export interface Page {
+  rows: CaseRow[];
+  departments: Map<string, DepartmentRow[]>;
+  /** The key of the last row, when there are more rows after it. */
+  next: { key: Date | null; id: string } | null;
+}
+
+/**
+ * One page of cases in an operator's jurisdiction matching the filter, in the given order,
+ * strictly after `after`. Reads `limit + 1` rows to know whether another page exists.
+ */
+export async function findCasePage(
+  db: CasesDb,
+  input: {
+    scope: string;
+    filter: Omit<CaseFilter, 'sort'>;
+    sort: SortOrder;
+    limit: number;
+    after?: { key: Date | null; id: string } | undefined;
+    now: Date;
+    withDepartments?: boolean;
+  },
+): Promise<Page> {
+  const conditions = caseConditions(input.scope, input.filter, input.now);
+  if (input.after) conditions.push(afterSql(input.sort, input.after));
+  const rows = await db.$queryRaw<CaseRow[]>`
+    SELECT ${columns} FROM cases.cases c
+    WHERE ${Prisma.join(conditions, ' AND ')}
+    ORDER BY ${orderSql(input.sort)}
+    LIMIT ${input.limit + 1}`;
+  const more = rows.length > input.limit;
+  if (more) rows.length = input.limit;
+  const last = rows.at(-1);
+  const departments = new Map<string, DepartmentRow[]>();
+  if (input.withDepartments !== false && rows.length > 0) {
+    const found = await db.$queryRaw<DepartmentRow[]>`
+      SELECT case_id, department_code, department_name, role, status FROM cases.assignments
+      WHERE case_id = ANY(${rows.map((row) => row.id)}::uuid[]) AND status <> 'withdrawn'
+      ORDER BY case_id, (role = 'lead') DESC, department_code`;
+    for (const row of found) {
+      const list = departments.get(row.case_id) ?? [];
+      list.push(row);
+      departments.set(row.case_id, list);
+    }
+  }
+  return {
+    rows,
+    departments,
+    next: more && last ? { key: input.sort === 'due' ? last.due_at : last.created_at, id: last.id } : null,
+  };
+}
+
+export const isOverdue = (row: Pick<CaseRow, 'due_at' | 'status'>, now: Date) =>
+  row.due_at !== null &&
+  row.due_at.getTime() < now.getTime() &&
+  (openStatuses as readonly string[]).includes(row.status);
+
+export const CaseSummary = z.object({
+  caseId: z.uuid(),
+  status: z.string(),
+  category: z.string().nullable(),
+  severity: z.string(),
+  channel: z.string(),
+  title: z.string().nullable(),
+  place: z.object({
+    cityCode: z.string().nullable(),
+    countyCode: z.string().nullable(),
+    townCode: z.string().nullable(),
+    villageCode: z.string().nullable(),
+    names: z.array(z.string()),
+  }),
+  expressLevel: z.string().nullable(),
+  triageCode: z.string().nullable(),
+  dueAt: z.iso.datetime().nullable(),
+  overdue: z.boolean(),
+  repeatCount: z.number().int(),
+  outcome: z
+    .object({ kind: z.string(), amount: z.number().nullable(), referredTo: z.string().nullable() })
+    .nullable(),
+  departments: z.array(
+    z.object({ code: z.string(), name: z.string(), role: z.string(), status: z.string() }),
+  ),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  escalatedAt: z.iso.datetime().nullable(),
+  resolvedAt: z.iso.datetime().nullable(),
+  closedAt: z.iso.datetime().nullable(),
+});
+export type CaseSummary = z.infer<typeof CaseSummary>;
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+export function toSummary(row: CaseRow, departments: DepartmentRow[], now: Date): CaseSummary {
+  return {
+    caseId: row.id,
+    status: row.status,
+    category: row.category,
+    severity: row.severity,
+    channel: row.channel,
+    title: row.title,
+    place: {
+      cityCode: row.city_code,
+      countyCode: row.county_code,
+      townCode: row.town_code,
+      villageCode: row.village_code,
+      names: row.place_names ?? [],
+    },
+    expressLevel: row.express_level,
+    triageCode: row.triage_code,
+    dueAt: iso(row.due_at),
+    overdue: isOverdue(row, now),
+    repeatCount: row.repeat_count,
+    outcome: row.outcome_kind
+      ? {
+          kind: row.outcome_kind,
+          amount: row.outcome_amount === null ? null : Number(row.outcome_amount),
+          referredTo: row.referred_to,
+        }
+      : null,
+    departments: departments.map((department) => ({
+      code: department.department_code,
+      name: department.department_name,
+      role: department.role,
+      status: department.status,
+    })),
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    escalatedAt: iso(row.escalated_at),
+    resolvedAt: iso(row.resolved_at),
+    closedAt: iso(row.closed_at),
+  };
+}

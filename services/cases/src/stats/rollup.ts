@@ -1,0 +1,198 @@
+import type { CasesDb } from '../db/prisma.ts';
+import { Prisma } from '../generated/prisma/client.ts';
+import type { Tx } from '../outbox/outbox.ts';
+
+/**
+ * The statistics table (`cases.case_stats`) is kept in step with the cases inside the very
+ * transaction that changes a case: the write side reads the case's facts before its change and
+ * after it, and `applyCaseChange` adds (after − before) to the sums. What one case contributes is
+ * defined once, in SQL (`cases.case_stat_rows`, migration 20261129030000), and the full rebuild
+ * uses the same function, so the two can never disagree.
+ *
+ * The write side's pattern, in every transaction that inserts or updates a case or its
+ * assignments (once per case touched):
+ *
+ *     const before = await readCaseFacts(tx, caseId);   // null when the case does not exist yet
+ *     … create / update the case and its assignments …
+ *     await applyCaseChange(tx, before, await readCaseFacts(tx, caseId));
+ *
+ * `readCaseFacts` locks the case row (FOR UPDATE), so two transactions changing one case take
+ * turns and each diff starts from what the other committed.
+ */
+export interface CaseFacts {
+  createdAt: Date;
+  status: string;
+  channel: string;
+  category: string | null;
+  cityCode: string | null;
+  countyCode: string | null;
+  townCode: string | null;
+  expressLevel: string | null;
+  repeatCount: number;
+  merged: boolean;
+  outcomeKind: string | null;
+  /** When the case ended: resolvedAt, else closedAt. */
+  endedAt: Date | null;
+  /** Departments with a live (not withdrawn) assignment, sorted. */
+  departments: string[];
+  /** Their kinds (judicial_office, police_station…), distinct and sorted. */
+  departmentKinds: string[];
+}
+
+interface FactsRow {
+  created_at: Date;
+  status: string;
+  channel: string;
+  category: string | null;
+  city_code: string | null;
+  county_code: string | null;
+  town_code: string | null;
+  express_level: string | null;
+  repeat_count: number;
+  merged: boolean;
+  outcome_kind: string | null;
+  ended_at: Date | null;
+  departments: string[];
+  department_kinds: string[];
+}
+
+/** What a case counts for in the statistics now, locking its row for the rest of the transaction. */
+export async function readCaseFacts(tx: Tx, caseId: string): Promise<CaseFacts | null> {
+  const rows = await tx.$queryRaw<FactsRow[]>`
+    SELECT c.created_at, c.status, c.channel, c.category, c.city_code, c.county_code, c.town_code,
+           c.express_level, c.repeat_count, c.merged_into_id IS NOT NULL AS merged, c.outcome_kind,
+           coalesce(c.resolved_at, c.closed_at) AS ended_at,
+           coalesce((SELECT array_agg(DISTINCT a.department_code ORDER BY a.department_code)
+                     FROM cases.assignments a WHERE a.case_id = c.id AND a.status <> 'withdrawn'), '{}') AS departments,
+           coalesce((SELECT array_agg(DISTINCT a.department_kind ORDER BY a.department_kind)
+                     FROM cases.assignments a WHERE a.case_id = c.id AND a.status <> 'withdrawn'), '{}') AS department_kinds
+    FROM cases.cases c WHERE c.id = ${caseId}::uuid
+    FOR UPDATE OF c`;
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    createdAt: row.created_at,
+    status: row.status,
+    channel: row.channel,
+    category: row.category,
+    cityCode: row.city_code,
+    countyCode: row.county_code,
+    townCode: row.town_code,
+    expressLevel: row.express_level,
+    repeatCount: row.repeat_count,
+    merged: row.merged,
+    outcomeKind: row.outcome_kind,
+    endedAt: row.ended_at,
+    departments: row.departments,
+    departmentKinds: row.department_kinds,
+  };
+}
+
+function sameFacts(a: CaseFacts, b: CaseFacts): boolean {
+  return (
+    a.createdAt.getTime() === b.createdAt.getTime() &&
+    a.status === b.status &&
+    a.channel === b.channel &&
+    a.category === b.category &&
+    a.cityCode === b.cityCode &&
+    a.countyCode === b.countyCode &&
+    a.townCode === b.townCode &&
+    a.expressLevel === b.expressLevel &&
+    a.repeatCount === b.repeatCount &&
+    a.merged === b.merged &&
+    a.outcomeKind === b.outcomeKind &&
+    (a.endedAt?.getTime() ?? null) === (b.endedAt?.getTime() ?? null) &&
+    a.departments.join('\u0000') === b.departments.join('\u0000') &&
+    a.departmentKinds.join('\u0000') === b.departmentKinds.join('\u0000')
+  );
+}
+
+const rowsOf = (facts: CaseFacts) => Prisma.sql`cases.case_stat_rows(
+  ${facts.createdAt}::timestamptz, ${facts.status}::text, ${facts.channel}::text, ${facts.category}::text,
+  ${facts.cityCode}::text, ${facts.countyCode}::text, ${facts.townCode}::text, ${facts.expressLevel}::text,
+  ${facts.repeatCount}::int, ${facts.merged}::boolean, ${facts.outcomeKind}::text, ${facts.endedAt}::timestamptz,
+  ${facts.departments}::text[], ${facts.departmentKinds}::text[])`;
+
+const measures = [
+  'cases',
+  'escalated',
+  'repeat_reports',
+  'with_repeats',
+  'mediated',
+  'not_mediated',
+  'withdrawn',
+  'resolution_seconds',
+] as const;
+
+/**
+ * Adds a case's change to the statistics: what it counts for `after` minus what it counted for
+ * `before` (null = did not exist / no longer exists), at day and month grain, in one statement.
+ * Call it in the transaction that made the change, after the change, with the facts read by
+ * `readCaseFacts` before and after. Rows are written in key order, so concurrent transactions
+ * never deadlock on the statistics.
+ */
+export async function applyCaseChange(
+  tx: Tx,
+  before: CaseFacts | null,
+  after: CaseFacts | null,
+): Promise<void> {
+  if (before === after || (before && after && sameFacts(before, after))) return;
+  const sides: Prisma.Sql[] = [];
+  if (before) sides.push(Prisma.sql`SELECT -1 AS sign, r.* FROM ${rowsOf(before)} r`);
+  if (after) sides.push(Prisma.sql`SELECT 1 AS sign, r.* FROM ${rowsOf(after)} r`);
+  const sums = Prisma.raw(measures.map((m) => `sum(d.sign * d.${m})`).join(', '));
+  const nonZero = Prisma.raw(measures.map((m) => `sum(d.sign * d.${m}) <> 0`).join(' OR '));
+  const updates = Prisma.raw(measures.map((m) => `${m} = s.${m} + excluded.${m}`).join(', '));
+  await tx.$executeRaw`
+    INSERT INTO cases.case_stats AS s (basis, dim, level, place, grain, day, value, ${Prisma.raw(measures.join(', '))})
+    SELECT d.basis, d.dim, d.level, d.place, g.grain,
+           CASE g.grain WHEN 'day' THEN d.day ELSE date_trunc('month', d.day)::date END AS day,
+           d.value, ${sums}
+    FROM (${Prisma.join(sides, ' UNION ALL ')}) d
+    CROSS JOIN (VALUES ('day'), ('month')) g(grain)
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
+    HAVING ${nonZero}
+    ORDER BY 1, 2, 3, 4, 5, 6, 7
+    ON CONFLICT (basis, dim, level, place, grain, day, value) DO UPDATE SET ${updates}`;
+}
+
+/**
+ * Recomputes the whole statistics table from the cases, in one transaction: for the benchmark's
+ * seeding, after a bulk load that bypassed the write side, or as a check (run
+ * `scripts/rebuild-stats.ts`). Writers wait on the table lock meanwhile and then apply their
+ * change on top of the rebuilt sums, so nothing is lost or counted twice.
+ */
+export async function rebuildCaseStats(db: CasesDb, options: { timeoutMs?: number } = {}): Promise<number> {
+  const cols = Prisma.raw(measures.join(', '));
+  const sums = Prisma.raw(measures.map((m) => `sum(r.${m})`).join(', '));
+  return db.$transaction(
+    async (tx) => {
+      await tx.$executeRaw`LOCK TABLE cases.case_stats IN EXCLUSIVE MODE`;
+      await tx.$executeRaw`DELETE FROM cases.case_stats`;
+      const days = await tx.$executeRaw`
+        INSERT INTO cases.case_stats (basis, dim, level, place, grain, day, value, ${cols})
+        SELECT r.basis, r.dim, r.level, r.place, 'day', r.day, r.value, ${sums}
+        FROM cases.cases c
+        LEFT JOIN (
+          SELECT case_id,
+                 array_agg(DISTINCT department_code ORDER BY department_code) AS departments,
+                 array_agg(DISTINCT department_kind ORDER BY department_kind) AS department_kinds
+          FROM cases.assignments WHERE status <> 'withdrawn' GROUP BY case_id
+        ) a ON a.case_id = c.id
+        CROSS JOIN LATERAL cases.case_stat_rows(
+          c.created_at, c.status, c.channel, c.category, c.city_code, c.county_code, c.town_code,
+          c.express_level, c.repeat_count, c.merged_into_id IS NOT NULL, c.outcome_kind,
+          coalesce(c.resolved_at, c.closed_at), coalesce(a.departments, '{}'), coalesce(a.department_kinds, '{}')) r
+        WHERE c.merged_into_id IS NULL
+        GROUP BY r.basis, r.dim, r.level, r.place, r.day, r.value`;
+      await tx.$executeRaw`
+        INSERT INTO cases.case_stats (basis, dim, level, place, grain, day, value, ${cols})
+        SELECT basis, dim, level, place, 'month', date_trunc('month', day)::date, value,
+               ${Prisma.raw(measures.map((m) => `sum(${m})`).join(', '))}
+        FROM cases.case_stats WHERE grain = 'day'
+        GROUP BY basis, dim, level, place, date_trunc('month', day), value`;
+      return days;
+    },
+    { timeout: options.timeoutMs ?? 30 * 60_000, maxWait: 60_000 },
+  );
+}
