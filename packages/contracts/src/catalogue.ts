@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { CaseCorrectedV1 } from './events/case-correction-v1.ts';
 import { CaseEscalatedV1 } from './events/case-escalation-v1.ts';
 import { CaseStatusChangedV1 } from './events/case-status-v1.ts';
 import { DisputeAssignedV1 } from './events/dispute-assignment-v1.ts';
@@ -28,6 +29,11 @@ export const catalogue = {
     type: 'cn.huijie.case.escalation.v1',
     schema: CaseEscalatedV1,
     summary: 'A case entered or moved up the secretary express lane (书记直通车).',
+  },
+  'case.correction.v1': {
+    type: 'cn.huijie.case.correction.v1',
+    schema: CaseCorrectedV1,
+    summary: "An operator corrected a case's place or category; routing decides again.",
   },
 } as const;
 

@@ -6,6 +6,7 @@ export const topics = {
   assignment: 'dispute.assignment.v1',
   caseStatus: 'case.status.v1',
   caseEscalation: 'case.escalation.v1',
+  caseCorrection: 'case.correction.v1',
 } as const satisfies Record<string, EventName>;
 
 /** Partitions per topic: the unit of parallelism of a consumer group. */

@@ -30,8 +30,22 @@ export function buildRoutingApp(deps: RoutingDeps): FastifyInstance {
   app.addHook('onReady', async () => {
     subscription = await deps.bus.subscribe({
       group: routingGroup,
-      topics: [topics.intake],
+      topics: [topics.intake, topics.caseCorrection],
       handlers: {
+        'case.correction.v1': async (correction, ctx) => {
+          const event = assignmentFor(
+            deps.router,
+            correction.dispute,
+            now(),
+            ctx.correlationId,
+            correction.version,
+          );
+          await deps.bus.publish([event]);
+          deps.logger.info(
+            { caseId: correction.caseId, version: correction.version, lead: event.data.lead?.code ?? null },
+            'case re-routed after a correction',
+          );
+        },
         'dispute.intake.v1': async (dispute, ctx) => {
           const event = assignmentFor(deps.router, dispute, now(), ctx.correlationId);
           await deps.bus.publish([event]);

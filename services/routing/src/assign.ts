@@ -14,8 +14,9 @@ export function assignmentFor(
   dispute: DisputeReceivedV1,
   now: Date,
   correlationId?: string,
+  /** 1 for a new dispute; a correction asks for the case's next version. */
+  version = 1,
 ): OutgoingEvent<'dispute.assignment.v1'> {
-  const version = 1;
   const decision: DisputeAssignedV1 = {
     disputeId: dispute.disputeId,
     version,

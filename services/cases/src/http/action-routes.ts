@@ -1,9 +1,10 @@
 import { CaseOutcome } from '@huijie/contracts/events/case-status-v1.ts';
-import { Level } from '@huijie/contracts/vocabulary.ts';
+import { CategoryCode, DivisionCode, Level } from '@huijie/contracts/vocabulary.ts';
 import { route } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { actOnCase } from '../actions/act-on-case.ts';
+import { correctCase, detachReport, mergeCases } from '../actions/reshape-case.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import { allowedActions, type Command } from '../domain/lifecycle.ts';
 import { actorName, actorOf } from './actor.ts';
@@ -78,4 +79,65 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
     by,
     note: b.note,
   }));
+
+  const reason = z.string().trim().min(1).max(500);
+  route(
+    app,
+    {
+      method: 'POST',
+      url: '/v1/cases/:caseId/merge',
+      summary: 'Merge this case into another one about the same matter (operators)',
+      tags: ['case actions'],
+      security: 'operator',
+      params,
+      body: z.object({ intoCaseId: z.uuid(), reason }),
+      responses: { 200: z.object({ caseId: z.uuid(), mergedInto: z.uuid() }) },
+    },
+    async ({ params: { caseId }, body, request }) => {
+      await mergeCases(deps.db, caseId, body.intoCaseId, await actorOf(request, deps), body.reason);
+      return { caseId, mergedInto: body.intoCaseId };
+    },
+  );
+  route(
+    app,
+    {
+      method: 'POST',
+      url: '/v1/cases/:caseId/detach',
+      summary: 'Take a wrongly merged report out into a case of its own, parked in triage (operators)',
+      tags: ['case actions'],
+      security: 'operator',
+      params,
+      body: z.object({ disputeId: z.uuid(), reason }),
+      responses: { 200: z.object({ caseId: z.uuid(), newCaseId: z.uuid() }) },
+    },
+    async ({ params: { caseId }, body, request }) => ({
+      caseId,
+      newCaseId: await detachReport(
+        deps.db,
+        caseId,
+        body.disputeId,
+        await actorOf(request, deps),
+        body.reason,
+      ),
+    }),
+  );
+  route(
+    app,
+    {
+      method: 'POST',
+      url: '/v1/cases/:caseId/correct',
+      summary: 'Correct the place or the category; routing decides again (operators)',
+      tags: ['case actions'],
+      security: 'operator',
+      params,
+      body: z
+        .object({ divisionCode: DivisionCode.optional(), category: CategoryCode.optional(), reason })
+        .refine((b) => b.divisionCode || b.category, 'give a divisionCode or a category'),
+      responses: { 202: z.object({ caseId: z.uuid(), status: z.literal('rerouting') }) },
+    },
+    async ({ params: { caseId }, body, request, reply }) => {
+      await correctCase(deps.db, caseId, await actorOf(request, deps), body);
+      return reply.status(202).send({ caseId, status: 'rerouting' });
+    },
+  );
 }

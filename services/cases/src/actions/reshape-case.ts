@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
+import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import type { CategoryCode } from '@huijie/contracts/vocabulary.ts';
+import { badRequest, conflict, forbidden } from '@huijie/service-kit/errors.ts';
+import { foldCase } from '../consumers/fold-case.ts';
+import type { CasesDb } from '../db/prisma.ts';
+import { canBeRouted } from '../domain/lifecycle.ts';
+import { type Actor, actorName } from '../http/actor.ts';
+import { appendOutbox } from '../outbox/outbox.ts';
+import { visibleCase } from './act-on-case.ts';
+
+function operatorOnly(actor: Actor, what: string) {
+  if (actor.kind !== 'operator') throw forbidden(`only an operator can ${what}`);
+}
+
+function mustBeOpen(status: string, what: string) {
+  if (!canBeRouted(status as CaseStatus)) {
+    throw conflict('invalid_transition', `cannot ${what} a case that is ${status}`, { status });
+  }
+}
+
+/** An operator folds a case that is the same matter into another; both histories say so. */
+export async function mergeCases(db: CasesDb, caseId: string, intoId: string, actor: Actor, reason: string) {
+  operatorOnly(actor, 'merge cases');
+  if (caseId === intoId)
+    throw badRequest([{ field: 'intoCaseId', reason: 'a case cannot be merged into itself' }]);
+  await db.$transaction(async (tx) => {
+    const from = await visibleCase(tx, caseId, actor);
+    const into = await visibleCase(tx, intoId, actor);
+    mustBeOpen(from.status, 'merge');
+    mustBeOpen(into.status, 'merge into');
+    await foldCase(tx, caseId, intoId, `merged by hand: ${reason}`, actorName(actor));
+  });
+}
+
+/** An operator takes a wrongly merged report out into a case of its own, parked in triage to be routed. */
+export async function detachReport(
+  db: CasesDb,
+  caseId: string,
+  disputeId: string,
+  actor: Actor,
+  reason: string,
+) {
+  operatorOnly(actor, 'detach a report');
+  return db.$transaction(async (tx) => {
+    const from = await visibleCase(tx, caseId, actor);
+    if (!from.reports.some((r) => r.disputeId === disputeId)) {
+      throw badRequest([{ field: 'disputeId', reason: 'not a report of this case' }]);
+    }
+    if (from.reports.length < 2)
+      throw badRequest([{ field: 'disputeId', reason: 'the only report of a case cannot be detached' }]);
+    const newId = randomUUID();
+    const triageCode = from.townCode ?? from.countyCode ?? from.cityCode ?? '350800';
+    await tx.case.create({
+      data: {
+        id: newId,
+        status: 'triage',
+        channel: from.reports.find((r) => r.disputeId === disputeId)!.channel,
+        cityCode: from.cityCode,
+        countyCode: from.countyCode,
+        townCode: from.townCode,
+        placeNames: from.placeNames,
+        triageCode,
+        category: from.category,
+      },
+    });
+    await tx.report.update({ where: { disputeId }, data: { caseId: newId, repeatReason: null } });
+    await tx.party.updateMany({ where: { caseId, disputeId }, data: { caseId: newId } });
+    await tx.case.update({ where: { id: caseId }, data: { repeatCount: { decrement: 1 } } });
+    const by = actorName(actor);
+    await tx.historyEntry.create({
+      data: { caseId, type: 'detached', actor: by, detail: { disputeId, to: newId, reason } },
+    });
+    await tx.historyEntry.create({
+      data: { caseId: newId, type: 'triage', actor: by, detail: { disputeId, detachedFrom: caseId, reason } },
+    });
+    await appendOutbox(tx, {
+      name: 'case.status.v1',
+      key: newId,
+      data: {
+        caseId: newId,
+        disputeIds: [disputeId],
+        status: 'triage',
+        previousStatus: null,
+        occurredAt: new Date().toISOString(),
+        category: (from.category as CategoryCode | null) ?? null,
+        divisionCode: triageCode,
+        reason: `detached from ${caseId}: ${reason}`,
+      },
+    });
+    return newId;
+  });
+}
+
+/**
+ * An operator corrects the place or the category: the case asks routing to decide again
+ * (case.correction.v1 with the next routing version); the new decision re-assigns the case and
+ * withdraws departments no longer involved.
+ */
+export async function correctCase(
+  db: CasesDb,
+  caseId: string,
+  actor: Actor,
+  correction: { divisionCode?: string | undefined; category?: CategoryCode | undefined; reason: string },
+) {
+  operatorOnly(actor, 'correct a case');
+  await db.$transaction(async (tx) => {
+    const row = await visibleCase(tx, caseId, actor);
+    mustBeOpen(row.status, 'correct');
+    const first = await tx.report.findFirstOrThrow({ where: { caseId }, orderBy: { receivedAt: 'asc' } });
+    const dispute = first.intake as unknown as DisputeReceivedV1;
+    const corrected: DisputeReceivedV1 = {
+      ...dispute,
+      ...(correction.category && { category: correction.category }),
+      location: correction.divisionCode
+        ? { ...dispute.location, divisionCode: correction.divisionCode }
+        : dispute.location,
+    };
+    const version = row.routingVersion + 1;
+    const by = actorName(actor);
+    await tx.historyEntry.create({
+      data: {
+        caseId,
+        type: 'corrected',
+        actor: by,
+        detail: {
+          divisionCode: correction.divisionCode ?? null,
+          category: correction.category ?? null,
+          reason: correction.reason,
+          version,
+        },
+      },
+    });
+    await appendOutbox(tx, {
+      name: 'case.correction.v1',
+      key: dispute.disputeId,
+      data: {
+        caseId,
+        version,
+        dispute: corrected,
+        corrected: {
+          ...(correction.divisionCode && { divisionCode: correction.divisionCode }),
+          ...(correction.category && { category: correction.category }),
+        },
+        by,
+        reason: correction.reason,
+        occurredAt: new Date().toISOString(),
+      },
+    });
+  });
+}
