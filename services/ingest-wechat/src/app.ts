@@ -14,6 +14,7 @@ import { defaultLimits, type IngestWechatSettings } from './config.ts';
 import { qrCodeRoutes } from './qrcodes.ts';
 import { type TownDirectory, townDirectory } from './towns.ts';
 import { pageRoutes } from './web/pages.ts';
+import { applicantLinks } from './wechat/applicant-link.ts';
 import { wechatEndpoint } from './wechat/endpoint.ts';
 
 export interface IngestWechatDeps {
@@ -50,14 +51,20 @@ export function buildIngestWechatApp(
   });
   const towns = deps.towns ?? townDirectory();
   const now = deps.now ?? (() => new Date());
-  const applyUrl = (townCode?: string) =>
-    `${settings.publicBaseUrl}/apply${townCode ? `?town=${encodeURIComponent(townCode)}` : ''}`;
+  const applyUrl = (townCode?: string, wechatRef?: string) => {
+    const query = new URLSearchParams();
+    if (townCode) query.set('town', townCode);
+    if (wechatRef) query.set('wx', wechatRef);
+    return `${settings.publicBaseUrl}/apply${query.size > 0 ? `?${query}` : ''}`;
+  };
+  const links = applicantLinks(`${settings.wechat.appId}:${settings.wechat.token}`);
   const counters = wechatCounters(deps.metrics);
 
   app.register(wechatEndpoint, {
     wechat: settings.wechat,
     towns,
     applyUrl,
+    links,
     idempotency: deps.idempotency,
     now,
     count: (kind, outcome) => counters.messages.inc({ kind, outcome }),
@@ -68,13 +75,14 @@ export function buildIngestWechatApp(
     rateLimiter: deps.rateLimiter,
     applications: deps.applications,
     towns,
+    links,
     limits: { ...defaultLimits, ...settings.limits },
     trustedProxyHops: settings.trustedProxyHops ?? 0,
     now,
     count: (outcome) => counters.applications.inc({ outcome }),
   });
   app.register(qrCodeRoutes, { towns, applyUrl });
-  app.register(pageRoutes, { towns });
+  app.register(pageRoutes, { towns, links, now });
 
   let subscription: EngineSubscription | undefined;
   if (deps.followCaseStatus ?? true) {

@@ -2,7 +2,8 @@ import { disputeIdFor } from '@huijie/contracts/ids.ts';
 import { memoryIdempotency } from '@huijie/service-kit/idempotency.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { trackingNoFor } from '../src/application/application.ts';
-import { testApp, testSettings } from './support.ts';
+import { applicantLinks } from '../src/wechat/applicant-link.ts';
+import { testApp, testSettings, testWechat } from './support.ts';
 
 type Built = ReturnType<typeof testApp>;
 const built: Built[] = [];
@@ -175,6 +176,37 @@ describe('POST /v1/applications', () => {
     expect((await from('198.51.100.7')).statusCode).toBe(400);
     expect((await from('198.51.100.8')).statusCode).toBe(400);
     expect((await from('198.51.100.7')).statusCode).toBe(429);
+  });
+});
+
+describe('an application opened from the official account', () => {
+  const links = applicantLinks(`${testWechat.appId}:${testWechat.token}`);
+
+  it('names the applicant’s OpenID from the signed link, so notify can answer on WeChat', async () => {
+    const { app, of } = make();
+    const response = await submit(app, { ...guo(), wechatRef: links.sign('oGuo123', new Date()) });
+    expect(response.statusCode).toBe(202);
+    expect(of('dispute.intake.v1')[0]!.parties[0]).toMatchObject({
+      role: 'applicant',
+      wechatOpenId: 'oGuo123',
+    });
+  });
+
+  it('a forged or expired link is a 400 on its field; an empty one is no link', async () => {
+    const { app, of } = make();
+    const forged = links
+      .sign('oGuo123', new Date())
+      .replace(/^[^.]+/, Buffer.from('oOther').toString('base64url'));
+    const expired = links.sign('oGuo123', new Date(Date.now() - 40 * 24 * 3600 * 1000));
+    for (const wechatRef of [forged, expired, 'garbage']) {
+      const response = await submit(app, { ...guo(), wechatRef });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error.fields).toEqual([
+        { field: 'wechatRef', reason: '微信链接已失效，请从公众号重新打开申请页面' },
+      ]);
+    }
+    expect((await submit(app, { ...guo(), wechatRef: '' })).statusCode).toBe(202);
+    expect(of('dispute.intake.v1')[0]!.parties[0]!.wechatOpenId).toBeUndefined();
   });
 });
 

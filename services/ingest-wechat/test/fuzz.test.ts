@@ -84,6 +84,7 @@ const guoKeys = {
   amountClaimed: 0,
   attachments: 0,
   agreed: 0,
+  wechatRef: 0,
 };
 
 const weirdText = fc.oneof(
@@ -157,6 +158,11 @@ describe('POST /v1/applications under generated and mutated bodies', () => {
         fc.anything(),
       ),
       agreed: fc.oneof(fc.constant(true), fc.anything()),
+      wechatRef: fc.oneof(
+        fc.string({ maxLength: 250 }),
+        fc.constant('b1VzZXIx.9999999999.AAAAAAAAAAAAAAAAAAAAAA'),
+        fc.anything(),
+      ),
     },
     { requiredKeys: [] },
   );

@@ -1,7 +1,8 @@
 import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { testApp } from './support.ts';
+import { applicantLinks } from '../src/wechat/applicant-link.ts';
+import { testApp, testWechat } from './support.ts';
 
 // jsqr is CommonJS with an ES-style `export default` in its types: take whichever the loader hands over.
 type Decode = typeof jsQRModule.default;
@@ -81,6 +82,14 @@ describe('the application page', () => {
     expect(response.body).not.toContain(' selected>');
     const track = await app.inject({ url: `/track?no=${encodeURIComponent('"><b>x')}` });
     expect(track.body).not.toContain('"><b>x');
+  });
+
+  it('keeps a valid signed WeChat link in the form, and drops a forged one', async () => {
+    const token = applicantLinks(`${testWechat.appId}:${testWechat.token}`).sign('oGuo123', new Date());
+    const valid = await app.inject({ url: `/apply?town=350802107&wx=${encodeURIComponent(token)}` });
+    expect(valid.body).toContain(`<input type="hidden" name="wechatRef" value="${token}">`);
+    const forged = await app.inject({ url: `/apply?town=350802107&wx=${encodeURIComponent(`x${token}`)}` });
+    expect(forged.body).toContain('<input type="hidden" name="wechatRef" value="">');
   });
 
   it('every field the API can name has a place next to it in the form', async () => {

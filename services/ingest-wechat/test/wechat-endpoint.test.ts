@@ -1,5 +1,6 @@
 import { memoryIdempotency } from '@huijie/service-kit/idempotency.ts';
 import { afterEach, describe, expect, it } from 'vitest';
+import { applicantLinks } from '../src/wechat/applicant-link.ts';
 import { WechatCipher, wechatSignature } from '../src/wechat/crypto.ts';
 import { leafFields, parseXml } from '../src/wechat/xml.ts';
 import { testApp, testSettings, testWechat } from './support.ts';
@@ -116,7 +117,14 @@ describe('messages in plaintext mode', () => {
     expect(reply.get('FromUserName')).toBe('gh_account');
     expect(reply.get('MsgType')).toBe('text');
     expect(reply.get('Content')).toContain('新罗区江山镇');
-    expect(reply.get('Content')).toContain('href="https://tiaojie.example.cn/apply?town=350802107"');
+    const href = /href="([^"]+)"/.exec(reply.get('Content')!)![1]!;
+    const link = new URL(href);
+    expect(`${link.origin}${link.pathname}`).toBe('https://tiaojie.example.cn/apply');
+    expect(link.searchParams.get('town')).toBe('350802107');
+    // The link names the user who scanned, signed: the form can then carry their OpenID.
+    expect(
+      applicantLinks(`${testWechat.appId}:${testWechat.token}`).verify(link.searchParams.get('wx')!, now),
+    ).toBe('oUser1');
   });
 
   it('a SCAN by a follower and a text about 调解 both get the link', async () => {

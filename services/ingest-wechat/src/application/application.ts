@@ -76,7 +76,29 @@ const link = z
     }
   }, '附件链接应为以 http:// 或 https:// 开头的网址');
 
-export function applicationSchema(towns: TownDirectory) {
+/**
+ * `wechatOpenIdOf` checks the signed applicant link the official account handed out (see
+ * wechat/applicant-link.ts) and gives the OpenID it carries.
+ */
+export function applicationSchema(
+  towns: TownDirectory,
+  wechatOpenIdOf: (ref: string) => string | undefined = () => undefined,
+) {
+  const wechatRef = z.preprocess(
+    blankToUndefined,
+    z
+      .string({ error: '微信身份信息格式不正确' })
+      .max(200, '微信身份信息格式不正确')
+      .transform((ref, ctx) => {
+        const openId = wechatOpenIdOf(ref);
+        if (openId === undefined) {
+          ctx.addIssue({ code: 'custom', message: '微信链接已失效，请从公众号重新打开申请页面' });
+          return z.NEVER;
+        }
+        return openId;
+      })
+      .optional(),
+  );
   return z.object(
     {
       /** Made by the form when it loads: the same submission sent twice is one application. */
@@ -103,6 +125,8 @@ export function applicationSchema(towns: TownDirectory) {
       address: z.preprocess(blankToUndefined, text('详细地点', { max: 200 }).optional()),
       attachments: z.array(link, { error: '附件链接格式不正确' }).max(9, '最多填写9个附件链接').default([]),
       agreed: z.literal(true, { error: '请阅读并同意个人信息使用说明' }),
+      /** Present when the form was opened from the official account's reply; becomes the applicant's OpenID. */
+      wechatRef,
     },
     { error: '申请内容应为 JSON 对象' },
   );
@@ -157,6 +181,7 @@ export function normaliseApplication(
         kind: 'person',
         name: application.applicant.name,
         phone: application.applicant.phone,
+        ...(application.wechatRef && { wechatOpenId: application.wechatRef }),
       },
       {
         role: 'respondent',

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { clientIp } from '../client-ip.ts';
 import type { Limits } from '../config.ts';
 import type { TownDirectory } from '../towns.ts';
+import type { ApplicantLinks } from '../wechat/applicant-link.ts';
 import {
   applicationSchema,
   fingerprint,
@@ -23,6 +24,7 @@ export interface ApplicationRoutesOptions {
   rateLimiter: RateLimiter;
   applications: ApplicationStore;
   towns: TownDirectory;
+  links: ApplicantLinks;
   limits: Limits;
   trustedProxyHops: number;
   now: () => Date;
@@ -49,7 +51,7 @@ export async function applicationRoutes(
   app: FastifyInstance,
   options: ApplicationRoutesOptions,
 ): Promise<void> {
-  const schema = applicationSchema(options.towns);
+  const schema = applicationSchema(options.towns, (ref) => options.links.verify(ref, options.now()));
   const { limits } = options;
 
   app.post('/v1/applications', async (request, reply) => {

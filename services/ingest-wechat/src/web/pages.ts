@@ -1,9 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Town, TownDirectory } from '../towns.ts';
+import type { ApplicantLinks } from '../wechat/applicant-link.ts';
 import { esc, sendPage } from './html.ts';
 
 export interface PageOptions {
   towns: TownDirectory;
+  links: ApplicantLinks;
+  now: () => Date;
 }
 
 /** Shared by both pages: JSON over XMLHttpRequest (WeChat's older in-app browsers), ES5 only. */
@@ -91,7 +94,8 @@ form.onsubmit = function (event) {
     description: value('description'),
     amountClaimed: value('amountClaimed'),
     attachments: value('attachments').split(/\\s+/).filter(function (s) { return s; }),
-    agreed: form.agreed.checked
+    agreed: form.agreed.checked,
+    wechatRef: value('wechatRef')
   };
   var button = $('submit');
   button.disabled = true;
@@ -183,6 +187,9 @@ export async function pageRoutes(app: FastifyInstance, options: PageOptions): Pr
     const query = request.query as Record<string, unknown>;
     const asked = typeof query.town === 'string' ? query.town : undefined;
     const town = asked ? towns.get(asked) : undefined;
+    // Opened from the account's reply: keep the signed link, so the applicant hears back on WeChat.
+    const wechatRef =
+      typeof query.wx === 'string' && options.links.verify(query.wx, options.now()) ? query.wx : '';
     const notice =
       asked && !town
         ? `<p class="notice">二维码中的乡镇（街道）无法识别，请在下方选择纠纷发生地。</p>`
@@ -192,6 +199,7 @@ export async function pageRoutes(app: FastifyInstance, options: PageOptions): Pr
     const body = `${notice}
 <form id="apply" novalidate>
 <input type="hidden" name="submissionId">
+<input type="hidden" name="wechatRef" value="${esc(wechatRef)}">
 <fieldset><legend>纠纷发生地</legend>
 ${field('townCode', '乡镇（街道）', `<select id="f-townCode" name="townCode"><option value="">请选择</option>${townOptions(towns, town)}</select>`, { required: true })}
 ${field('address', '详细地点', input('address', 'maxlength="200" placeholder="如：某某村某某组、某某小区"'))}
@@ -219,7 +227,7 @@ ${field('attachments', '附件链接', `<textarea id="f-attachments" name="attac
 <section id="done" class="panel" hidden>
 <p>您的调解申请已提交。受理编号：</p>
 <p class="big" id="tracking-no"></p>
-<p>请记下受理编号。调解员会尽快与您联系；您也可以凭受理编号和手机号后四位<a id="track-link" href="/track">查询办理进度</a>。</p>
+<p>请记下受理编号。调解员会尽快与您联系${wechatRef ? '，办理进度也会通过公众号消息告诉您' : ''}；您也可以凭受理编号和手机号后四位<a id="track-link" href="/track">查询办理进度</a>。</p>
 </section>`;
     return sendPage(reply, {
       title: '矛盾纠纷调解申请',

@@ -4,6 +4,7 @@ import { type IdempotencyStore, onceForKey } from '@huijie/service-kit/idempoten
 import type { FastifyInstance } from 'fastify';
 import type { IngestWechatSettings } from '../config.ts';
 import type { TownDirectory } from '../towns.ts';
+import type { ApplicantLinks } from './applicant-link.ts';
 import { signatureMatches, WechatCipher, WechatCryptoError, wechatSignature } from './crypto.ts';
 import { dedupeKey, MessageError, parseEncryptedEnvelope, parseMessage } from './message.ts';
 import { replyText, textReplyXml } from './replies.ts';
@@ -12,7 +13,8 @@ import { cdata } from './xml.ts';
 export interface WechatEndpointOptions {
   wechat: IngestWechatSettings['wechat'];
   towns: TownDirectory;
-  applyUrl(townCode?: string): string;
+  applyUrl(townCode?: string, wechatRef?: string): string;
+  links: ApplicantLinks;
   idempotency: IdempotencyStore;
   now: () => Date;
   count(kind: string, outcome: string): void;
@@ -116,7 +118,12 @@ export async function wechatEndpoint(app: FastifyInstance, options: WechatEndpoi
     }
 
     const answer = async (): Promise<string> => {
-      const text = replyText(message, { towns: options.towns, applyUrl: options.applyUrl });
+      // The link carries the sender's OpenID, signed: their application can then be answered on WeChat.
+      const ref = options.links.sign(message.from, options.now());
+      const text = replyText(message, {
+        towns: options.towns,
+        applyUrl: (townCode) => options.applyUrl(townCode, ref),
+      });
       return text === undefined ? '' : textReplyXml(message, text, options.now());
     };
     const kind = message.kind === 'event' ? `event:${message.event}` : message.kind;
