@@ -150,12 +150,13 @@ export async function wechatEndpoint(app: FastifyInstance, options: WechatEndpoi
         return { xml: await answer(), outcome: 'new_unchecked' };
       }
     })();
+    let timer: NodeJS.Timeout | undefined;
     const result = await Promise.race([
       work,
-      new Promise<{ xml: string; outcome: string }>((resolve) =>
-        setTimeout(() => resolve({ xml: '', outcome: 'deadline' }), deadlineMs).unref(),
-      ),
-    ]);
+      new Promise<{ xml: string; outcome: string }>((resolve) => {
+        timer = setTimeout(() => resolve({ xml: '', outcome: 'deadline' }), deadlineMs);
+      }),
+    ]).finally(() => clearTimeout(timer));
     options.count(kind, result.outcome);
     request.log.info({ kind, outcome: result.outcome, encrypted }, 'wechat message handled');
 
