@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { AgencyAssignmentV1 } from './events/agency-assignment-v1.ts';
 import { CaseCorrectedV1 } from './events/case-correction-v1.ts';
 import { CaseEscalatedV1 } from './events/case-escalation-v1.ts';
 import { CaseStatusChangedV1 } from './events/case-status-v1.ts';
@@ -19,6 +20,12 @@ export const catalogue = {
     type: 'cn.huijie.dispute.assignment.v1',
     schema: DisputeAssignedV1,
     summary: 'A routing decision: where the dispute belongs, who leads, who co-handles, SLA, and why.',
+  },
+  'agency.assignment.v1': {
+    type: 'cn.huijie.agency.assignment.v1',
+    schema: AgencyAssignmentV1,
+    summary:
+      "One agency's view of an assignment (or its withdrawal), on the agency's own topic agency.<code>.assignment.v1.",
   },
   'case.status.v1': {
     type: 'cn.huijie.case.status.v1',

@@ -13,6 +13,29 @@ export function jsonSchemaOf(name: EventName): Record<string, unknown> {
   };
 }
 
+function messageOf(name: EventName): Record<string, unknown> {
+  return {
+    name,
+    title: name,
+    summary: catalogue[name].summary,
+    contentType: 'application/json',
+    headers: {
+      type: 'object',
+      required: [ceHeaders.id, ceHeaders.type, ceHeaders.source, ceHeaders.time, ceHeaders.specversion],
+      properties: {
+        [ceHeaders.id]: { type: 'string', description: 'CloudEvents id, unique per event' },
+        [ceHeaders.type]: { type: 'string', const: catalogue[name].type },
+        [ceHeaders.source]: { type: 'string', description: 'the publishing service' },
+        [ceHeaders.time]: { type: 'string', format: 'date-time' },
+        [ceHeaders.specversion]: { type: 'string', const: '1.0' },
+        [ceHeaders.correlationId]: { type: 'string', description: 'follows one dispute end to end' },
+      },
+    },
+    payload: { $ref: `./schemas/${name}.json` },
+    bindings: { kafka: { key: { type: 'string', format: 'uuid', description: 'dispute id' } } },
+  };
+}
+
 /** The AsyncAPI 3.0 document of the topics partner agencies and other consumers read. */
 export function asyncApiDocument(): Record<string, unknown> {
   const channels: Record<string, unknown> = {};
@@ -20,26 +43,12 @@ export function asyncApiDocument(): Record<string, unknown> {
   const messages: Record<string, unknown> = {};
   for (const name of eventNames) {
     const key = name.replaceAll('.', '_');
-    messages[key] = {
-      name,
-      title: name,
-      summary: catalogue[name].summary,
-      contentType: 'application/json',
-      headers: {
-        type: 'object',
-        required: [ceHeaders.id, ceHeaders.type, ceHeaders.source, ceHeaders.time, ceHeaders.specversion],
-        properties: {
-          [ceHeaders.id]: { type: 'string', description: 'CloudEvents id, unique per event' },
-          [ceHeaders.type]: { type: 'string', const: catalogue[name].type },
-          [ceHeaders.source]: { type: 'string', description: 'the publishing service' },
-          [ceHeaders.time]: { type: 'string', format: 'date-time' },
-          [ceHeaders.specversion]: { type: 'string', const: '1.0' },
-          [ceHeaders.correlationId]: { type: 'string', description: 'follows one dispute end to end' },
-        },
-      },
-      payload: { $ref: `./schemas/${name}.json` },
-      bindings: { kafka: { key: { type: 'string', format: 'uuid', description: 'dispute or case id' } } },
-    };
+    // The agency view travels only on the agencies' own topics (below), not on a topic of its name.
+    if (name === 'agency.assignment.v1') {
+      messages[key] = messageOf(name);
+      continue;
+    }
+    messages[key] = messageOf(name);
     channels[key] = {
       address: name,
       messages: { [key]: { $ref: `#/components/messages/${key}` } },
@@ -53,7 +62,7 @@ export function asyncApiDocument(): Record<string, unknown> {
     address: 'agency.{agencyCode}.assignment.v1',
     description: "One agency's own copy of the assignments that involve it.",
     parameters: { agencyCode: { description: 'the department code, e.g. 350803-police_station-350803104' } },
-    messages: { dispute_assignment_v1: { $ref: '#/components/messages/dispute_assignment_v1' } },
+    messages: { agency_assignment_v1: { $ref: '#/components/messages/agency_assignment_v1' } },
   };
   operations['receive_agency_assignment'] = {
     action: 'receive',

@@ -1,3 +1,4 @@
+import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import { topics } from '@huijie/contracts/topics.ts';
 import type { EventBus } from '@huijie/event-bus/bus.ts';
 import type { EngineSubscription } from '@huijie/event-bus/engine.ts';
@@ -5,7 +6,7 @@ import { createServiceApp } from '@huijie/service-kit/http-app.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
 import type { Metrics } from '@huijie/service-kit/metrics.ts';
 import type { FastifyInstance } from 'fastify';
-import { assignmentFor } from './assign.ts';
+import { eventsForDecision } from './assign.ts';
 import type { Router } from './domain/router.ts';
 
 export interface RoutingDeps {
@@ -32,24 +33,10 @@ export function buildRoutingApp(deps: RoutingDeps): FastifyInstance {
       group: routingGroup,
       topics: [topics.intake, topics.caseCorrection],
       handlers: {
-        'case.correction.v1': async (correction, ctx) => {
-          const event = assignmentFor(
-            deps.router,
-            correction.dispute,
-            now(),
-            ctx.correlationId,
-            correction.version,
-          );
-          await deps.bus.publish([event]);
-          deps.logger.info(
-            { caseId: correction.caseId, version: correction.version, lead: event.data.lead?.code ?? null },
-            'case re-routed after a correction',
-          );
-        },
         'dispute.intake.v1': async (dispute, ctx) => {
-          const event = assignmentFor(deps.router, dispute, now(), ctx.correlationId);
-          await deps.bus.publish([event]);
-          const { lead, triage, jurisdiction, category, trace } = event.data;
+          const events = eventsForDecision(deps.router, dispute, now(), { correlationId: ctx.correlationId });
+          await deps.bus.publish(events);
+          const { lead, triage, jurisdiction, category, trace } = events[0]!.data as DisputeAssignedV1;
           deps.logger.info(
             {
               disputeId: dispute.disputeId,
@@ -60,6 +47,18 @@ export function buildRoutingApp(deps: RoutingDeps): FastifyInstance {
               rules: trace.rules.map((rule) => rule.id),
             },
             'dispute routed',
+          );
+        },
+        'case.correction.v1': async (correction, ctx) => {
+          const events = eventsForDecision(deps.router, correction.dispute, now(), {
+            correlationId: ctx.correlationId,
+            version: correction.version,
+            currentDepartments: correction.currentDepartments,
+          });
+          await deps.bus.publish(events);
+          deps.logger.info(
+            { caseId: correction.caseId, version: correction.version, events: events.length },
+            'case re-routed after a correction',
           );
         },
       },

@@ -1,22 +1,24 @@
+import type { AgencyAssignmentV1 } from '@huijie/contracts/events/agency-assignment-v1.ts';
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { uuidv5 } from '@huijie/contracts/ids.ts';
+import { agencyTopic } from '@huijie/contracts/topics.ts';
 import type { OutgoingEvent } from '@huijie/event-bus/bus.ts';
 import type { Router } from './domain/router.ts';
 
 /**
- * Turns one received dispute into the assignment event(s) to publish. The event id is derived
- * from the dispute and the decision's version, so a redelivered intake yields the same id and
- * consumers see it as the same decision.
+ * Everything one routing decision publishes: the decision itself, and each agency's own copy
+ * (assigned, or withdrawn when a re-routing leaves it out). Event ids are derived from the
+ * dispute and the version, so a redelivered input yields the same ids and consumers see the
+ * same decision again, not a new one.
  */
-export function assignmentFor(
+export function eventsForDecision(
   router: Router,
   dispute: DisputeReceivedV1,
   now: Date,
-  correlationId?: string,
-  /** 1 for a new dispute; a correction asks for the case's next version. */
-  version = 1,
-): OutgoingEvent<'dispute.assignment.v1'> {
+  options: { correlationId?: string | undefined; version?: number; currentDepartments?: string[] } = {},
+): OutgoingEvent[] {
+  const version = options.version ?? 1;
   const decision: DisputeAssignedV1 = {
     disputeId: dispute.disputeId,
     version,
@@ -24,11 +26,75 @@ export function assignmentFor(
     ...router.decide(dispute, now),
     dispute,
   };
-  return {
-    name: 'dispute.assignment.v1',
+  const common = {
     key: dispute.disputeId,
-    id: uuidv5(`assignment:${dispute.disputeId}:v${version}`),
-    data: decision,
-    ...(correlationId && { correlationId }),
+    ...(options.correlationId && { correlationId: options.correlationId }),
   };
+  const events: OutgoingEvent[] = [
+    {
+      name: 'dispute.assignment.v1',
+      id: uuidv5(`assignment:${dispute.disputeId}:v${version}`),
+      data: decision,
+      ...common,
+    },
+  ];
+  const involved = [
+    ...(decision.lead ? [{ department: decision.lead, role: 'lead' as const }] : []),
+    ...decision.coHandlers.map((department) => ({ department, role: 'co' as const })),
+  ];
+  const partners = involved.map(({ department, role }) => ({
+    code: department.code,
+    name: department.name,
+    role,
+  }));
+  const contact = dispute.parties.find((party) => party.role === 'applicant' || party.role === 'caller');
+  const view = (
+    department: DisputeAssignedV1['coHandlers'][number],
+  ): Omit<AgencyAssignmentV1, 'action' | 'role'> => ({
+    disputeId: dispute.disputeId,
+    version,
+    department,
+    partners: partners.filter((partner) => partner.code !== department.code),
+    category: decision.category,
+    severity: decision.severity,
+    place: {
+      divisionCode:
+        decision.jurisdiction.townCode ?? decision.jurisdiction.countyCode ?? decision.jurisdiction.cityCode,
+      names: decision.jurisdiction.names,
+    },
+    dueAt: decision.dueAt,
+    expressLane: decision.expressLane?.level ?? null,
+    channel: dispute.channel,
+    receivedAt: dispute.receivedAt,
+    ...(dispute.title && { title: dispute.title }),
+    content: dispute.content,
+  });
+  const copy = (
+    department: DisputeAssignedV1['coHandlers'][number],
+    data: AgencyAssignmentV1,
+  ): OutgoingEvent => ({
+    name: 'agency.assignment.v1',
+    topic: agencyTopic(department.code),
+    id: uuidv5(`agency:${dispute.disputeId}:v${version}:${department.code}`),
+    data,
+    ...common,
+  });
+  for (const { department, role } of involved) {
+    const data: AgencyAssignmentV1 = { ...view(department), action: 'assigned', role };
+    // Only the lead calls the citizen back: the others get the matter, not the phone number.
+    if (role === 'lead' && contact) {
+      data.contact = {
+        ...(contact.name && { name: contact.name }),
+        ...(contact.phone && { phone: contact.phone }),
+      };
+    }
+    events.push(copy(department, data));
+  }
+  const stillInvolved = new Set(involved.map(({ department }) => department.code));
+  for (const code of options.currentDepartments ?? []) {
+    const department = router.departments.get(code);
+    if (!department || stillInvolved.has(code)) continue;
+    events.push(copy(department, { ...view(department), action: 'withdrawn', role: null }));
+  }
+  return events;
 }

@@ -12,6 +12,8 @@ export const CaseCorrectedV1 = z.object({
   version: z.number().int().min(2),
   /** The case's first report, with the corrected place/category applied: what routing decides on. */
   dispute: DisputeReceivedV1,
+  /** Departments on the case now: those the new decision leaves out are told they are withdrawn. */
+  currentDepartments: z.array(z.string()).default([]),
   corrected: z.object({ divisionCode: DivisionCode.optional(), category: CategoryCode.optional() }),
   by: z.string(),
   reason: z.string().max(500),

@@ -139,6 +139,9 @@ export async function correctCase(
         caseId,
         version,
         dispute: corrected,
+        currentDepartments: row.assignments
+          .filter((a) => a.status !== 'withdrawn')
+          .map((a) => a.departmentCode),
         corrected: {
           ...(correction.divisionCode && { divisionCode: correction.divisionCode }),
           ...(correction.category && { category: correction.category }),

@@ -41,6 +41,11 @@ export class DepartmentDirectory {
     return this.byDivision.get(divisionCode)?.get(kind);
   }
 
+  /** A department by its code, e.g. to tell it that it was withdrawn. */
+  get(code: string): Department | undefined {
+    return this.byCode.get(code);
+  }
+
   all(): Department[] {
     return [...this.byCode.values()];
   }

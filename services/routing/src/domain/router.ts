@@ -32,6 +32,7 @@ export interface RouterOptions {
 
 export interface Router {
   readonly rulesVersion: string;
+  readonly departments: DepartmentDirectory;
   decide(dispute: DisputeReceivedV1, now: Date): RoutingDecision;
 }
 
@@ -325,5 +326,5 @@ export function createRouter(options: RouterOptions = {}): Router {
     return assemble(base, lead, coHandlers, dueAt(now, route.sla, dispute, trace), null);
   }
 
-  return { rulesVersion: rules.version, decide };
+  return { rulesVersion: rules.version, departments, decide };
 }

@@ -1,0 +1,67 @@
+import type { AgencyAssignmentV1 } from '@huijie/contracts/events/agency-assignment-v1.ts';
+import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import { describe, expect, it } from 'vitest';
+import { eventsForDecision } from './assign.ts';
+import { createRouter } from './domain/router.ts';
+
+const router = createRouter();
+const guo: DisputeReceivedV1 = {
+  disputeId: 'be014981-ffc9-5313-9b8d-78650a51da36',
+  channel: 'wechat',
+  sourceRef: 'WX20240824001',
+  revision: 1,
+  receivedAt: '2024-08-24T09:30:00+08:00',
+  content: '在新罗区江山镇修水库大坝干了19天，老板一直不给工资，共3800元',
+  location: { divisionCode: '350802107' },
+  parties: [
+    { role: 'applicant', kind: 'person', name: '郭某', phone: '13800000000', idNumber: '350802199001011234' },
+    { role: 'respondent', kind: 'person', name: '包工头王某' },
+  ],
+  attachments: [],
+};
+const now = new Date('2024-08-24T10:00:00+08:00');
+
+describe('what one decision publishes', () => {
+  it('the decision, and each department its own copy on its own topic; only the lead gets the contact', () => {
+    const [decision, ...copies] = eventsForDecision(router, guo, now);
+    expect(decision!.name).toBe('dispute.assignment.v1');
+    expect(copies.map((event) => event.topic)).toEqual([
+      'agency.350802107-judicial_office.assignment.v1',
+      'agency.350802-labor_inspection.assignment.v1',
+    ]);
+    const [lead, co] = copies.map((event) => event.data as AgencyAssignmentV1);
+    expect(lead).toMatchObject({
+      action: 'assigned',
+      role: 'lead',
+      contact: { name: '郭某', phone: '13800000000' },
+    });
+    expect(lead!.partners).toEqual([
+      { code: '350802-labor_inspection', name: '新罗区劳动保障监察大队', role: 'co' },
+    ]);
+    expect(co).toMatchObject({ action: 'assigned', role: 'co' });
+    expect(co!.contact).toBeUndefined();
+    expect(JSON.stringify(copies)).not.toContain('350802199001011234');
+    expect(JSON.stringify(co)).not.toContain('13800000000');
+  });
+
+  it('the same input gives the same event ids (a redelivery is recognisably the same decision)', () => {
+    const ids = (events: ReturnType<typeof eventsForDecision>) => events.map((event) => event.id);
+    expect(ids(eventsForDecision(router, guo, now))).toEqual(ids(eventsForDecision(router, guo, new Date())));
+  });
+
+  it('a re-routing tells departments it leaves out that they are withdrawn', () => {
+    const moved = { ...guo, location: { divisionCode: '350803104' } };
+    const events = eventsForDecision(router, moved, now, {
+      version: 2,
+      currentDepartments: ['350802107-judicial_office', '350802-labor_inspection'],
+    });
+    const withdrawn = events
+      .filter((event) => (event.data as AgencyAssignmentV1).action === 'withdrawn')
+      .map((event) => event.topic);
+    expect(withdrawn).toEqual([
+      'agency.350802107-judicial_office.assignment.v1',
+      'agency.350802-labor_inspection.assignment.v1',
+    ]);
+    expect(events.every((event) => (event.data as { version: number }).version === 2)).toBe(true);
+  });
+});
