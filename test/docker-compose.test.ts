@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { casesConfigSchema } from '@huijie/cases/config.ts';
 import { ingest12345ConfigSchema } from '@huijie/ingest-12345/config.ts';
+import { ingestCourtsConfigSchema } from '@huijie/ingest-courts/config.ts';
 import { notifyConfigSchema } from '@huijie/notify/config.ts';
 import { routingConfigSchema } from '@huijie/routing/config.ts';
 import { describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import type { z } from 'zod';
 /** docker-compose cannot run on this machine; this checks what it can: every variable is one the service reads. */
 const schemas: Record<string, z.ZodObject> = {
   'ingest-12345': ingest12345ConfigSchema,
+  'ingest-courts': ingestCourtsConfigSchema,
   routing: routingConfigSchema,
   cases: casesConfigSchema,
   notify: notifyConfigSchema,
@@ -25,6 +27,7 @@ const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as
 const operatorSupplied: Record<string, string> = {
   HOTLINE_CLIENTS: 'hotline-a:secret-of-hotline-a',
   JWT_SECRET: 'x'.repeat(48),
+  COURT_CLIENTS: '[{"id":"court-a","secret":"secret-of-court-a","courts":["闽0803"]}]',
   AGENCY_WEBHOOKS: '{}',
 };
 const substitute = (value: string) =>

@@ -16,9 +16,9 @@ console.log(
 );
 for (const { name, port } of platform.apps) console.log(`  ${name.padEnd(13)} ${base}:${port}`);
 console.log(`  ingest-wechat (not in this build yet)
-  ingest-courts (not in this build yet)
 
 Demo credentials (standalone mode only):
   12345 hotline client  ${demo.hotlineClient.id} / ${demo.hotlineClient.secret}
+  court client          ${demo.courtClient.id} / ${demo.courtClient.secret}  (may refer for ${demo.courtClient.courts.join(', ')})
   operator              ${demo.operator.username} / ${demo.operator.password}  (city-wide, ${demo.operator.scope})
 Deliveries are written to ${config.DATA_DIR}/notify-outbox.jsonl. Ctrl-C stops.`);

@@ -9,6 +9,8 @@ import { createEventBus } from '@huijie/event-bus/bus.ts';
 import { createEmbeddedEngine } from '@huijie/event-bus/embedded/embedded-engine.ts';
 import type { Engine } from '@huijie/event-bus/engine.ts';
 import { buildIngest12345App } from '@huijie/ingest-12345/app.ts';
+import { buildIngestCourtsApp } from '@huijie/ingest-courts/app.ts';
+import { type CourtClient, courtClients } from '@huijie/ingest-courts/config.ts';
 import { buildNotifyApp } from '@huijie/notify/app.ts';
 import { migrateNotify, type NotifyDb, notifyDb } from '@huijie/notify/db/prisma.ts';
 import { buildRoutingApp } from '@huijie/routing/app.ts';
@@ -17,6 +19,7 @@ import { hashPassword } from '@huijie/service-kit/auth-token.ts';
 import { type IdempotencyStore, memoryIdempotency } from '@huijie/service-kit/idempotency.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
+import { memoryRateLimiter, type RateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import type { FastifyInstance } from 'fastify';
 import { demo, type StandaloneConfig } from './config.ts';
 
@@ -26,13 +29,15 @@ export interface Infrastructure {
   casesDb: CasesDb;
   notifyDb: NotifyDb;
   idempotency: IdempotencyStore;
+  rateLimiter: RateLimiter;
   release(): Promise<void>;
 }
 
 export interface PlatformSettings {
-  ports: { ingest12345: number; routing: number; cases: number; notify: number };
+  ports: { ingest12345: number; ingestCourts: number; routing: number; cases: number; notify: number };
   jwtSecret: string;
   hotlineClients: Map<string, string>;
+  courtClients: ReadonlyMap<string, CourtClient>;
   outboxFile: string;
   logLevel: string;
 }
@@ -55,6 +60,7 @@ export async function assemblePlatform(infra: Infrastructure, settings: Platform
     };
   };
   const ingest = service('ingest-12345');
+  const courts = service('ingest-courts');
   const routing = service('routing');
   const cases = service('cases');
   const notify = service('notify');
@@ -105,6 +111,7 @@ export async function embeddedInfrastructure(dataDir: string): Promise<Infrastru
     casesDb: cases,
     notifyDb: notify,
     idempotency: memoryIdempotency(),
+    rateLimiter: memoryRateLimiter(),
     async release() {
       await engine.close();
       await cases.$disconnect();
@@ -142,12 +149,14 @@ export async function standalonePlatform(config: StandaloneConfig): Promise<Plat
   return assemblePlatform(infra, {
     ports: {
       ingest12345: config.INGEST_12345_PORT,
+      ingestCourts: config.INGEST_COURTS_PORT,
       routing: config.ROUTING_PORT,
       cases: config.CASES_PORT,
       notify: config.NOTIFY_PORT,
     },
     jwtSecret: jwtSecretIn(config.DATA_DIR),
     hotlineClients: new Map([[demo.hotlineClient.id, demo.hotlineClient.secret]]),
+    courtClients: courtClients([{ ...demo.courtClient, courts: [...demo.courtClient.courts] }]),
     outboxFile: join(config.DATA_DIR, 'notify-outbox.jsonl'),
     logLevel: config.LOG_LEVEL,
   });

@@ -2,8 +2,10 @@ import { casesDb, migrateCases } from '@huijie/cases/db/prisma.ts';
 import { postgresClient } from '@huijie/database/sql-client.ts';
 import { createKafkaEngine } from '@huijie/event-bus/kafka/kafka-engine.ts';
 import { namespaced } from '@huijie/event-bus/namespaced-engine.ts';
+import { courtClients } from '@huijie/ingest-courts/config.ts';
 import { migrateNotify, notifyDb } from '@huijie/notify/db/prisma.ts';
 import { redisIdempotency } from '@huijie/service-kit/idempotency.ts';
+import { redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import {
   assemblePlatform,
   type Infrastructure,
@@ -32,6 +34,7 @@ export async function kafkaInfrastructure(servers: Partial<Servers>): Promise<In
     casesDb: cases,
     notifyDb: notify,
     idempotency: redisIdempotency(redis, `${uniqueName('e2e')}:`),
+    rateLimiter: redisRateLimiter(redis, `${uniqueName('e2e-rate')}:`),
     async release() {
       await engine.close();
       await cases.$disconnect();
@@ -48,9 +51,10 @@ export const e2eClient = { id: 'e2e-12345', secret: 'e2e-secret-123' };
 export async function readyPlatform(infra: Infrastructure, outboxFile: string) {
   await seedDemoOperator(infra.casesDb);
   const platform: Platform = await assemblePlatform(infra, {
-    ports: { ingest12345: 0, routing: 0, cases: 0, notify: 0 },
+    ports: { ingest12345: 0, ingestCourts: 0, routing: 0, cases: 0, notify: 0 },
     jwtSecret: 'e2e-jwt-secret-0123456789abcdef0123',
     hotlineClients: new Map([[e2eClient.id, e2eClient.secret]]),
+    courtClients: courtClients([{ id: 'e2e-court', secret: 'e2e-secret-123', courts: ['闽0803'] }]),
     outboxFile,
     logLevel: 'silent',
   });
