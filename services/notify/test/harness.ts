@@ -7,7 +7,7 @@ import { namespaced } from '@huijie/event-bus/namespaced-engine.ts';
 import { signToken } from '@huijie/service-kit/auth-token.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
-import { redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
+import { type RateLimiter, redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import { freshDatabase, type Servers, uniqueName } from '@huijie/testing/servers.ts';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
@@ -71,6 +71,7 @@ export interface RunningNotify {
 export async function startNotify(
   world: Pick<World, 'databaseUrl' | 'kafkaBrokers' | 'namespace' | 'redisUrl' | 'redisPrefix'>,
   settings: Partial<NotifySettings>,
+  options: { wrapLimiter?: (limiter: RateLimiter) => RateLimiter } = {},
 ): Promise<RunningNotify> {
   const db = notifyDb({ kind: 'postgres', url: world.databaseUrl });
   const redis = new Redis(world.redisUrl, { maxRetriesPerRequest: 2 });
@@ -90,7 +91,9 @@ export async function startNotify(
       bus,
       logger: createLogger({ service: 'notify', level: process.env.NOTIFY_TEST_LOG ?? 'silent' }),
       metrics,
-      rateLimiter: redisRateLimiter(redis, `${world.redisPrefix}rate:`),
+      rateLimiter: (options.wrapLimiter ?? ((limiter) => limiter))(
+        redisRateLimiter(redis, `${world.redisPrefix}rate:`),
+      ),
       tokenStore: redisTokenStore(redis, world.redisPrefix),
       storeReady: () => redis.ping(),
     },

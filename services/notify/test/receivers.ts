@@ -140,7 +140,8 @@ export interface FakeWechat {
 }
 
 export async function startFakeWechat(appId: string, appSecret: string): Promise<FakeWechat> {
-  const valid = new Set<string>();
+  /** Token → when it stops being valid. */
+  const valid = new Map<string, number>();
   let next: number | undefined;
   const state: FakeWechat = {
     apiBase: '',
@@ -166,7 +167,7 @@ export async function startFakeWechat(appId: string, appSecret: string): Promise
       if (url.searchParams.get('appid') !== appId || url.searchParams.get('secret') !== appSecret)
         return reply({ errcode: 40125, errmsg: 'invalid appsecret' });
       const token = `TOKEN-${state.tokenRequests}`;
-      valid.add(token);
+      valid.set(token, Date.now() + state.expiresIn * 1000);
       return reply({ access_token: token, expires_in: state.expiresIn });
     }
     const body = JSON.parse((await readBody(req)) || '{}');
@@ -177,7 +178,9 @@ export async function startFakeWechat(appId: string, appSecret: string): Promise
       next = undefined;
       return reply({ errcode, errmsg: 'injected' });
     }
-    if (!valid.has(token)) return reply({ errcode: 40001, errmsg: 'invalid credential' });
+    const until = valid.get(token);
+    if (until === undefined) return reply({ errcode: 40001, errmsg: 'invalid credential' });
+    if (until < Date.now()) return reply({ errcode: 42001, errmsg: 'access_token expired' });
     return reply({ errcode: 0, errmsg: 'ok', msgid: state.messages.length });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,0 +1,297 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RateLimiter } from '@huijie/service-kit/rate-limit.ts';
+import { eventually, requireServers, uniqueName } from '@huijie/testing/servers.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisTokenStore } from '../src/channels/token-store.ts';
+import { defaultWechatFields } from '../src/channels/wechat-channel.ts';
+import { wechatAccessToken } from '../src/channels/wechat-token.ts';
+import { assignment, departments, dispute, outcomeEvent } from './events.ts';
+import { openWorld, type RunningNotify, startNotify, type World } from './harness.ts';
+import { type FakeWechat, type Receiver, startFakeWechat, startReceiver } from './receivers.ts';
+
+const servers = await requireServers('kafka', 'postgres', 'redis');
+
+const smsSecret = 'sms-gateway-secret-0123456789';
+const appId = 'wxtest0001';
+const appSecret = 'test-app-secret-0123456789';
+const windowMs = 3_000;
+
+/** Every throttle decision, as the limiter made it. */
+interface Hit {
+  key: string;
+  at: number;
+  allowed: boolean;
+}
+
+describe.runIf(servers)(
+  'providers: WeChat with a shared token, SMS throttles, the outbox (Kafka + PostgreSQL + Redis)',
+  () => {
+    let world: World;
+    let notify: RunningNotify;
+    let sms: Receiver;
+    let wechat: FakeWechat;
+    let outboxFile: string;
+    const hits: Hit[] = [];
+    const depts = departments(uniqueName('p'));
+    const tokenKey = () => `${world.redisPrefix}wechat:token:${appId}`;
+    const deliveryFor = async (disputeId: string, channel: string) =>
+      eventually(
+        async () => {
+          const row = await notify.db.delivery.findFirst({
+            where: { disputeId, channel },
+            include: { attemptLog: { orderBy: { id: 'asc' } } },
+          });
+          return row?.state === 'delivered' ? row : undefined;
+        },
+        { what: `the ${channel} delivery`, timeoutMs: 30_000 },
+      );
+    const wechatApplicant = (openId: string) =>
+      dispute({
+        channel: 'wechat',
+        parties: [
+          { role: 'applicant', kind: 'person', name: '郭某', phone: '13800000000', wechatOpenId: openId },
+        ],
+      });
+
+    beforeAll(async () => {
+      world = await openWorld(servers!);
+      sms = await startReceiver(smsSecret, () => ({ status: 200, body: '{"code":"OK"}' }));
+      wechat = await startFakeWechat(appId, appSecret);
+      outboxFile = join(mkdtempSync(join(tmpdir(), 'notify-outbox-')), 'outbox.jsonl');
+      notify = await startNotify(
+        world,
+        {
+          // No webhooks and no hotline callbacks configured: those go to the outbox file.
+          outboxFile,
+          sms: {
+            provider: 'test-gateway',
+            url: sms.url,
+            secret: smsSecret,
+            signName: '龙岩矛调',
+            templateIds: {},
+          },
+          wechat: {
+            account: { appId, appSecret, apiBase: wechat.apiBase },
+            messaging: {
+              api: 'template',
+              templates: {
+                accepted: { templateId: 'TPL_ACCEPTED', fields: defaultWechatFields.accepted },
+                result: { templateId: 'TPL_RESULT', fields: defaultWechatFields.result },
+              },
+              linkBase: 'https://huijie.example/progress',
+            },
+            refreshMarginMs: 1_000,
+          },
+          throttles: {
+            sms: { provider: { limit: 3, windowMs }, recipient: { limit: 1, windowMs } },
+            wechat: { provider: { limit: 100, windowMs }, recipient: { limit: 100, windowMs } },
+          },
+          schedule: { maxAttempts: 4, baseDelayMs: 200, maxDelayMs: 1_000 },
+          dispatch: { intervalMs: 100 },
+        },
+        {
+          wrapLimiter: (limiter): RateLimiter => ({
+            async hit(key, limit, window) {
+              const at = Date.now();
+              const verdict = await limiter.hit(key, limit, window);
+              hits.push({ key, at, allowed: verdict.allowed });
+              return verdict;
+            },
+          }),
+        },
+      );
+    });
+
+    afterAll(async () => {
+      await notify?.close();
+      await sms?.close();
+      await wechat?.close();
+      await world?.release();
+    });
+
+    it('a WeChat applicant gets a template message; the access token is fetched once and kept in Redis', async () => {
+      const first = wechatApplicant('oAPPLICANT0000000000000001');
+      const second = wechatApplicant('oAPPLICANT0000000000000002');
+      for (const report of [first, second]) {
+        await world.publisher.publish([
+          {
+            name: 'dispute.assignment.v1',
+            key: report.disputeId,
+            data: assignment(report, { lead: depts.judicial }),
+          },
+        ]);
+      }
+      const delivered = [
+        await deliveryFor(first.disputeId, 'wechat'),
+        await deliveryFor(second.disputeId, 'wechat'),
+      ];
+      expect(wechat.tokenRequests).toBe(1);
+      const message = wechat.messages.find((m) => m.body.client_msg_id === delivered[0]!.id)!;
+      expect(message.path).toBe('/cgi-bin/message/template/send');
+      expect(message.token).toBe('TOKEN-1');
+      expect(message.body).toEqual({
+        touser: 'oAPPLICANT0000000000000001',
+        template_id: 'TPL_ACCEPTED',
+        url: `https://huijie.example/progress?ref=${first.sourceRef}`,
+        data: {
+          character_string1: { value: first.sourceRef },
+          thing2: { value: '下洋镇司法所' },
+          time3: { value: expect.stringMatching(/^\d{4}年\d{1,2}月\d{1,2}日$/) },
+        },
+        client_msg_id: delivered[0]!.id,
+      });
+      const ttl = await world.redis.pttl(tokenKey());
+      expect(ttl).toBeGreaterThan(7_000_000);
+      expect(ttl).toBeLessThanOrEqual(7_200_000 - 1_000);
+      expect(await world.redis.get(tokenKey())).toBe('TOKEN-1');
+    });
+
+    it('the token is replaced before it expires, and one WeChat rejects is dropped and replaced', async () => {
+      // Tokens now live 3 s; with a 1 s margin they are cached for 2 s.
+      wechat.expiresIn = 3;
+      await world.redis.del(tokenKey());
+      const before = wechat.tokenRequests;
+      const a = wechatApplicant('oAPPLICANT0000000000000003');
+      await world.publisher.publish([
+        { name: 'dispute.assignment.v1', key: a.disputeId, data: assignment(a, { lead: depts.judicial }) },
+      ]);
+      const first = await deliveryFor(a.disputeId, 'wechat');
+      expect(wechat.tokenRequests).toBe(before + 1);
+      const issued = Date.now();
+      await eventually(async () => (await world.redis.pttl(tokenKey())) === -2, {
+        what: 'the cached token to lapse',
+        timeoutMs: 5_000,
+      });
+      // Lapsed from the cache while WeChat still accepts it: the next message brings a new one.
+      expect(Date.now() - issued).toBeLessThan(3_000);
+      const b = wechatApplicant('oAPPLICANT0000000000000004');
+      await world.publisher.publish([
+        { name: 'dispute.assignment.v1', key: b.disputeId, data: assignment(b, { lead: depts.judicial }) },
+      ]);
+      const second = await deliveryFor(b.disputeId, 'wechat');
+      expect(wechat.tokenRequests).toBe(before + 2);
+      // Never a message sent with an expired token.
+      expect([first, second].map((row) => row.attemptLog.map((attempt) => attempt.detail))).toEqual([
+        [expect.stringMatching(/^errcode 0/)],
+        [expect.stringMatching(/^errcode 0/)],
+      ]);
+
+      wechat.expiresIn = 7200;
+      wechat.failNextWith(40001);
+      const c = wechatApplicant('oAPPLICANT0000000000000005');
+      await world.publisher.publish([
+        { name: 'dispute.assignment.v1', key: c.disputeId, data: assignment(c, { lead: depts.judicial }) },
+      ]);
+      const third = await deliveryFor(c.disputeId, 'wechat');
+      expect(
+        third.attemptLog.map((attempt) => [attempt.ok, attempt.detail.replace(/msgid \d+/, 'msgid N')]),
+      ).toEqual([
+        [false, 'errcode 40001 (token rejected)'],
+        [true, 'errcode 0, msgid N'],
+      ]);
+      expect(wechat.tokenRequests).toBe(before + 3);
+    });
+
+    it('replicas share one token: concurrent refreshes fetch it once', async () => {
+      await world.redis.del(tokenKey());
+      const before = wechat.tokenRequests;
+      const replicas = Array.from({ length: 4 }, () =>
+        wechatAccessToken(
+          { appId, appSecret, apiBase: wechat.apiBase },
+          redisTokenStore(world.redis, world.redisPrefix),
+        ),
+      );
+      const tokens = await Promise.all(replicas.map((replica) => replica.get()));
+      expect(new Set(tokens).size).toBe(1);
+      expect(wechat.tokenRequests).toBe(before + 1);
+    });
+
+    it('SMS throttles: one message per number per window, at most three per window in all; a deferral is not a try', async () => {
+      hits.length = 0;
+      const phone = '13600000001';
+      const sameCaller = [0, 1].map(() =>
+        dispute({ parties: [{ role: 'caller', kind: 'person', name: '杨某', phone }] }),
+      );
+      const others = [2, 3, 4, 5, 6].map((n) =>
+        dispute({ parties: [{ role: 'caller', kind: 'person', name: '某某', phone: `1360000000${n}` }] }),
+      );
+      for (const report of [...sameCaller, ...others]) {
+        await world.publisher.publish([
+          {
+            name: 'dispute.assignment.v1',
+            key: report.disputeId,
+            data: assignment(report, { lead: depts.court }),
+          },
+        ]);
+      }
+      const rows: Awaited<ReturnType<typeof deliveryFor>>[] = [];
+      for (const report of [...sameCaller, ...others]) rows.push(await deliveryFor(report.disputeId, 'sms'));
+      // Each was sent in one try, however long it waited for room.
+      expect(rows.map((row) => row.attemptLog.length)).toEqual(Array(7).fill(1));
+      expect(
+        sms.requests.filter((request) => rows.some((row) => row.id === request.deliveryId)),
+      ).toHaveLength(7);
+
+      const smsHits = hits.filter((hit) => hit.key.startsWith('notify:sms:'));
+      const allowedWindows = (key: (hit: Hit) => boolean) => {
+        const counts = new Map<number, number>();
+        for (const hit of smsHits.filter((h) => h.allowed && key(h)))
+          counts.set(Math.floor(hit.at / windowMs), (counts.get(Math.floor(hit.at / windowMs)) ?? 0) + 1);
+        return counts;
+      };
+      // The repeated caller: the second message waited for the next window.
+      const callerKey = smsHits.find((hit) => hit.key.includes(':to:') && hit.allowed)?.key;
+      expect(callerKey).toBeDefined();
+      const toCaller = smsHits.filter((hit) => hit.key.includes(':to:'));
+      expect(toCaller.some((hit) => !hit.allowed)).toBe(true);
+      const perNumber = new Map<string, number[]>();
+      for (const hit of toCaller.filter((h) => h.allowed))
+        perNumber.set(hit.key, [...(perNumber.get(hit.key) ?? []), Math.floor(hit.at / windowMs)]);
+      for (const windows of perNumber.values()) expect(new Set(windows).size).toBe(windows.length);
+      // The provider: never more than three in one window.
+      const perWindow = allowedWindows((hit) => hit.key === 'notify:sms:all');
+      expect(Math.max(...perWindow.values())).toBeLessThanOrEqual(3);
+      expect([...perWindow.values()].reduce((sum, n) => sum + n, 0)).toBe(7);
+      // No phone number in the limiter's keys.
+      expect(smsHits.every((hit) => !hit.key.includes('1360000000'))).toBe(true);
+    });
+
+    it('without a webhook or a hotline callback configured, deliveries are written to the outbox file', async () => {
+      const caseId = randomUUID();
+      const call = dispute({ sourceClient: 'longyan-12345' });
+      await world.publisher.publish([
+        {
+          name: 'dispute.assignment.v1',
+          key: call.disputeId,
+          data: assignment(call, { lead: depts.station }),
+        },
+      ]);
+      await deliveryFor(call.disputeId, 'outbox');
+      await world.publisher.publish([
+        { name: 'case.status.v1', key: caseId, data: outcomeEvent(caseId, [call]) },
+      ]);
+      await deliveryFor(call.disputeId, 'hotline');
+      const lines = readFileSync(outboxFile, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      expect(
+        lines.find((line) => line.kind === 'assignment' && line.data.disputeId === call.disputeId),
+      ).toMatchObject({
+        channel: 'outbox',
+        recipient: depts.station.code,
+        data: { department: '下洋派出所', role: 'lead' },
+      });
+      expect(
+        lines.find((line) => line.channel === 'hotline' && line.data.orderNo === call.sourceRef),
+      ).toMatchObject({
+        kind: 'result_callback',
+        recipient: 'longyan-12345',
+        data: { result: '调解成功，涉及金额3800元', status: 'resolved' },
+      });
+    });
+  },
+);
