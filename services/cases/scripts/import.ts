@@ -33,7 +33,8 @@ import { csvRecords, type ImportSummary, importRecords, jsonlRecords } from '../
 
 const config = parseConfig(
   z.object({ KAFKA_BROKERS: commonEnv.KAFKA_BROKERS.optional(), DATA_DIR: z.string().default('data') }),
-  process.env,
+  // An empty variable means unset (KAFKA_BROKERS= npx tsx … to use the standalone log).
+  Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== '')),
 );
 
 const args = process.argv.slice(2);
@@ -78,7 +79,7 @@ async function openBus(): Promise<{ bus: EventBus; where: string; close: () => P
 }
 
 // ── progress on stderr: a bar on a terminal, a line every few seconds in a log ───────────────
-const started = Date.now();
+let started = Date.now();
 const tty = process.stderr.isTTY === true;
 let lastDrawn = 0;
 function drawProgress(summary: ImportSummary, final = false) {
@@ -104,6 +105,7 @@ try {
   const bus = target.bus;
   close = target.close;
   console.error(`importing ${file} (${(size / 1e6).toFixed(1)} MB) → ${target.where}`);
+  started = Date.now();
   const summary = await importRecords(records, {
     batchSize,
     publish: async (events) => {

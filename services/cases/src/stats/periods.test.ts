@@ -40,14 +40,18 @@ describe('periods', () => {
     ]);
   });
 
-  it('the median of a duration histogram is interpolated inside its bucket', () => {
-    // 10 cases: 4 within the first hour, 6 between 5 and 6 days.
+  it('the median of a duration histogram is the middle duration, to within its bucket', () => {
+    // Durations of 1, 3, 10 and 13 days: the median is 6.5 days (156 h), here ± half an hour.
+    const hours = [24, 72, 240, 312];
+    const median = histogramMedianHours(hours.map((lowerHours) => ({ lowerHours, count: 1 })));
+    expect(Math.abs(median! - 156)).toBeLessThanOrEqual(0.5);
+    // 5 cases within one hour bucket and 4 in a day bucket beyond 30 days: the 5th case's hour.
     expect(
       histogramMedianHours([
-        { lowerHours: 0, count: 4 },
-        { lowerHours: 120, count: 6 },
+        { lowerHours: 5, count: 5 },
+        { lowerHours: 744, count: 4 },
       ]),
-    ).toBeCloseTo(120 + 24 / 6, 6);
+    ).toBeCloseTo(5.9, 6);
     expect(histogramMedianHours([])).toBeNull();
   });
 });

@@ -98,23 +98,34 @@ export function bucketsOf(period: Period, interval: Interval): { start: string; 
   return buckets;
 }
 
+/** Width in hours of the resolution-time bucket starting at `lowerHours` (see case_stat_rows). */
+export function bucketWidthHours(lowerHours: number): number {
+  if (lowerHours < 720) return 1;
+  if (lowerHours < 8760) return 24;
+  return 0;
+}
+
 /**
- * The median of a histogram of durations: buckets of [lower, lower + width) hours with counts,
- * interpolated linearly inside the bucket that holds the middle case. Exact to within its bucket:
- * an hour below three days, a day below a year.
+ * The median of a histogram of durations (buckets of [lower, lower + width) hours with counts),
+ * as for the list of durations itself: the middle one, or the mean of the two middle ones. A
+ * duration is placed inside its bucket as if the bucket's cases were spread evenly over it, so the
+ * answer is exact to within a bucket: an hour below 30 days, a day below a year.
  */
 export function histogramMedianHours(buckets: { lowerHours: number; count: number }[]): number | null {
   const sorted = buckets.filter((b) => b.count > 0).sort((a, b) => a.lowerHours - b.lowerHours);
   const total = sorted.reduce((sum, b) => sum + b.count, 0);
   if (total === 0) return null;
-  const half = total / 2;
-  let below = 0;
-  for (const bucket of sorted) {
-    if (below + bucket.count >= half) {
-      const width = bucket.lowerHours < 72 ? 1 : bucket.lowerHours < 8760 ? 24 : 0;
-      return bucket.lowerHours + (width * (half - below)) / bucket.count;
+  const valueAt = (rank: number) => {
+    let below = 0;
+    for (const bucket of sorted) {
+      if (rank < below + bucket.count) {
+        return (
+          bucket.lowerHours + (bucketWidthHours(bucket.lowerHours) * (rank - below + 0.5)) / bucket.count
+        );
+      }
+      below += bucket.count;
     }
-    below += bucket.count;
-  }
-  return sorted.at(-1)!.lowerHours;
+    return sorted.at(-1)!.lowerHours;
+  };
+  return (valueAt(Math.floor((total - 1) / 2)) + valueAt(Math.ceil((total - 1) / 2))) / 2;
 }

@@ -58,7 +58,9 @@ export const Figures = z.object({
   medianResolutionDays: z
     .number()
     .nullable()
-    .describe('Median of the same (exact to the hour below 3 days, to the day beyond)'),
+    .describe(
+      'Median of the same, in days to one decimal (read from hour buckets below 30 days, day buckets beyond)',
+    ),
 });
 export type Figures = z.infer<typeof Figures>;
 
@@ -76,7 +78,7 @@ function figuresOf(received: Sums, ended: Sums, histogram: { lowerHours: number;
     withdrawn: ended.withdrawn,
     successRate: ratio(ended.mediated, ended.cases),
     averageResolutionDays: ended.cases > 0 ? round(ended.resolutionSeconds / ended.cases / 86_400, 2) : null,
-    medianResolutionDays: median === null ? null : round(median / 24, 2),
+    medianResolutionDays: median === null ? null : round(median / 24, 1),
   };
 }
 

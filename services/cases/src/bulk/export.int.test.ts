@@ -1,0 +1,147 @@
+import { requireServers } from '@huijie/testing/servers.ts';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CasesDb } from '../db/prisma.ts';
+import { insertCases, readSideApp, towns } from '../search/case-fixtures.ts';
+import { readCsv } from './csv.ts';
+import { exportCasesCsv, exportColumns } from './export-csv.ts';
+
+const servers = await requireServers('postgres');
+
+describe.runIf(servers)('GET /v1/cases/export.csv on PostgreSQL', () => {
+  let app: FastifyInstance;
+  let db: CasesDb;
+  let tokenFor: (scope: string) => string;
+  let close: () => Promise<void>;
+  let guo: string | undefined;
+
+  beforeAll(async () => {
+    ({ app, db, tokenFor, close } = await readSideApp(servers!.databaseUrl!));
+    [guo] = await insertCases(db, [
+      {
+        ...towns.jiangshan,
+        channel: 'wechat',
+        status: 'resolved',
+        outcomeKind: 'mediated',
+        outcomeAmount: 3800,
+        title: '=拖欠工资, "3800元"',
+        content: '老板不给工钱',
+        createdAt: new Date('2024-08-24T09:30:00+08:00'),
+        resolvedAt: new Date('2024-08-27T09:30:00+08:00'),
+        departments: [{ code: '350802107-judicial_office', kind: 'judicial_office', name: '江山镇司法所' }],
+      },
+    ]);
+    await db.party.create({
+      data: {
+        caseId: guo!,
+        disputeId: guo!,
+        role: 'applicant',
+        kind: 'person',
+        name: '郭某',
+        phone: '13800000000',
+        idNumber: '350802199001011234',
+      },
+    });
+    // 2,500 more: the export runs over several keyset pages of 1,000.
+    await insertCases(
+      db,
+      Array.from({ length: 2500 }, (_, i) => ({
+        ...(i % 2 === 0 ? towns.hongfang : towns.xiayang),
+        category: 'neighborhood',
+        content: `邻里纠纷${i}`,
+        createdAt: new Date(Date.UTC(2024, 0, 1) + i * 60_000),
+      })),
+    );
+  });
+  afterAll(async () => close?.());
+
+  async function exportAs(scope: string, query = '') {
+    const response = await app.inject({
+      method: 'GET',
+      url: `/v1/cases/export.csv?${query}`,
+      headers: { authorization: tokenFor(scope) },
+    });
+    expect(response.statusCode, response.body.slice(0, 300)).toBe(200);
+    const records = [];
+    for await (const record of readCsv(
+      (async function* () {
+        yield response.body;
+      })(),
+    ))
+      records.push(record.fields);
+    return { response, header: records[0]!, rows: records.slice(1) };
+  }
+
+  it('a UTF-8 CSV with BOM that Excel opens, one row per case of the search, newest first', async () => {
+    const { response, header, rows } = await exportAs('350800');
+    expect(response.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(response.headers['content-disposition']).toMatch(
+      /^attachment; filename="cases-350800-\d{4}-\d{2}-\d{2}\.csv"$/,
+    );
+    expect(response.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    expect(header).toEqual([...exportColumns]);
+    expect(rows).toHaveLength(2501);
+    expect(rows[0]).toEqual([
+      guo,
+      '2024-08-24 09:30:00',
+      '已化解',
+      '微信（龙岩e调解）',
+      '劳动争议纠纷',
+      '一般',
+      '新罗区',
+      '江山镇',
+      '',
+      '350802107',
+      `'=拖欠工资, "3800元"`,
+      '江山镇司法所',
+      '',
+      '',
+      '',
+      '否',
+      '0',
+      '调解成功',
+      '3800.00',
+      '',
+      '2024-08-27 09:30:00',
+      '',
+    ]);
+  });
+
+  it('no personal data: neither the name, the phone nor the ID number', async () => {
+    const { response } = await exportAs('350800', 'place=350802107');
+    for (const secret of ['郭某', '13800000000', '350802199001011234'])
+      expect(response.body).not.toContain(secret);
+  });
+
+  it('the same filters and scope as the search', async () => {
+    expect((await exportAs('350803')).rows).toHaveLength(1250);
+    expect((await exportAs('350803', 'place=350802')).rows).toHaveLength(0);
+    expect((await exportAs('350800', 'place=350802&category=labor')).rows.map((row) => row[0])).toEqual([
+      guo,
+    ]);
+    const oldest = await exportAs('350800', 'sort=oldest');
+    expect(oldest.rows.at(-1)![0]).toBe(guo);
+  });
+
+  it('is produced a page at a time, never the whole result at once', async () => {
+    const chunks: string[] = [];
+    for await (const chunk of exportCasesCsv(db, {
+      scope: '350800',
+      filter: {},
+      sort: 'newest',
+      now: new Date(),
+      pageSize: 300,
+    })) {
+      chunks.push(chunk);
+    }
+    // The header, then ⌈2501 / 300⌉ = 9 pages of at most 300 rows.
+    expect(chunks).toHaveLength(10);
+    expect(Math.max(...chunks.slice(1).map((chunk) => chunk.split('\r\n').length - 1))).toBe(300);
+  });
+
+  it('refuses without a token before writing anything', async () => {
+    const response = await app.inject({ method: 'GET', url: '/v1/cases/export.csv' });
+    expect(response.statusCode).toBe(401);
+    expect(response.json().error.code).toBe('unauthorized');
+  });
+});
