@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { casesConfigSchema } from '@huijie/cases/config.ts';
 import { ingest12345ConfigSchema } from '@huijie/ingest-12345/config.ts';
 import { ingestCourtsConfigSchema } from '@huijie/ingest-courts/config.ts';
+import { ingestWechatConfigSchema } from '@huijie/ingest-wechat/config.ts';
 import { notifyConfigSchema } from '@huijie/notify/config.ts';
 import { routingConfigSchema } from '@huijie/routing/config.ts';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import type { z } from 'zod';
 const schemas: Record<string, z.ZodObject> = {
   'ingest-12345': ingest12345ConfigSchema,
   'ingest-courts': ingestCourtsConfigSchema,
+  'ingest-wechat': ingestWechatConfigSchema,
   routing: routingConfigSchema,
   cases: casesConfigSchema,
   notify: notifyConfigSchema,
@@ -29,6 +31,10 @@ const operatorSupplied: Record<string, string> = {
   JWT_SECRET: 'x'.repeat(48),
   COURT_CLIENTS: '[{"id":"court-a","secret":"secret-of-court-a","courts":["闽0803"]}]',
   AGENCY_WEBHOOKS: '{}',
+  WECHAT_TOKEN: 'accounttoken1',
+  WECHAT_APPID: 'wx0123456789abcdef',
+  WECHAT_ENCODING_AES_KEY: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
+  PUBLIC_BASE_URL: 'https://tiaojie.longyan.example',
 };
 const substitute = (value: string) =>
   String(value).replace(/\$\{(\w+)[^}]*\}?\}/g, (_, name: string) => operatorSupplied[name] ?? '');

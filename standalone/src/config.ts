@@ -7,7 +7,10 @@ export const standaloneConfigSchema = z.object({
   /** Everything the platform keeps: the embedded database (cases, deliveries, the event log) and the notify outbox. */
   DATA_DIR: z.string().default('data'),
   INGEST_12345_PORT: port(8101),
+  INGEST_WECHAT_PORT: port(8102),
   INGEST_COURTS_PORT: port(8103),
+  /** Where citizens reach the WeChat form: QR codes and the account's replies link to `<base>/apply`. */
+  PUBLIC_BASE_URL: z.url().default('http://localhost:8102'),
   ROUTING_PORT: port(8104),
   CASES_PORT: port(8105),
   NOTIFY_PORT: port(8106),
@@ -19,5 +22,10 @@ export type StandaloneConfig = z.infer<typeof standaloneConfigSchema>;
 export const demo = {
   hotlineClient: { id: 'demo-12345', secret: 'demo-secret' },
   courtClient: { id: 'demo-court', secret: 'demo-secret', courts: ['闽0803', '闽0802'] },
+  wechat: {
+    token: 'demo-token',
+    appId: 'wxhuijiedemo000000',
+    encodingAesKey: 'HuijieDemoEncodingAesKey0123456789abcdefghi',
+  },
   operator: { username: 'demo-operator', password: 'demo-password', role: 'admin', scope: '350800' },
 } as const;

@@ -15,10 +15,11 @@ console.log(
   `Huijie (汇解) standalone — ready in ${Math.round(performance.now() - started)} ms, data in ${config.DATA_DIR}/`,
 );
 for (const { name, port } of platform.apps) console.log(`  ${name.padEnd(13)} ${base}:${port}`);
-console.log(`  ingest-wechat (not in this build yet)
-
+console.log(`
 Demo credentials (standalone mode only):
   12345 hotline client  ${demo.hotlineClient.id} / ${demo.hotlineClient.secret}
+  WeChat account        token ${demo.wechat.token}, appid ${demo.wechat.appId}, EncodingAESKey ${demo.wechat.encodingAesKey}
+  WeChat form           ${config.PUBLIC_BASE_URL}/apply?town=350802107  (江山镇; QR code: /v1/qrcodes/350802107.svg)
   court client          ${demo.courtClient.id} / ${demo.courtClient.secret}  (may refer for ${demo.courtClient.courts.join(', ')})
   operator              ${demo.operator.username} / ${demo.operator.password}  (city-wide, ${demo.operator.scope})
 Deliveries are written to ${config.DATA_DIR}/notify-outbox.jsonl. Ctrl-C stops.`);

@@ -11,6 +11,8 @@ import type { Engine } from '@huijie/event-bus/engine.ts';
 import { buildIngest12345App } from '@huijie/ingest-12345/app.ts';
 import { buildIngestCourtsApp } from '@huijie/ingest-courts/app.ts';
 import { type CourtClient, courtClients } from '@huijie/ingest-courts/config.ts';
+import { buildIngestWechatApp } from '@huijie/ingest-wechat/app.ts';
+import { type ApplicationStore, memoryApplicationStore } from '@huijie/ingest-wechat/application/store.ts';
 import { buildNotifyApp } from '@huijie/notify/app.ts';
 import { migrateNotify, type NotifyDb, notifyDb } from '@huijie/notify/db/prisma.ts';
 import { buildRoutingApp } from '@huijie/routing/app.ts';
@@ -30,11 +32,21 @@ export interface Infrastructure {
   notifyDb: NotifyDb;
   idempotency: IdempotencyStore;
   rateLimiter: RateLimiter;
+  /** WeChat applications, so an applicant can follow theirs. */
+  applications: ApplicationStore;
   release(): Promise<void>;
 }
 
 export interface PlatformSettings {
-  ports: { ingest12345: number; ingestCourts: number; routing: number; cases: number; notify: number };
+  ports: {
+    ingest12345: number;
+    ingestWechat: number;
+    ingestCourts: number;
+    routing: number;
+    cases: number;
+    notify: number;
+  };
+  wechat: { token: string; appId: string; encodingAesKey: string; publicBaseUrl: string };
   jwtSecret: string;
   hotlineClients: Map<string, string>;
   courtClients: ReadonlyMap<string, CourtClient>;
@@ -60,6 +72,7 @@ export async function assemblePlatform(infra: Infrastructure, settings: Platform
     };
   };
   const ingest = service('ingest-12345');
+  const wechat = service('ingest-wechat');
   const courts = service('ingest-courts');
   const routing = service('routing');
   const cases = service('cases');
@@ -112,6 +125,7 @@ export async function embeddedInfrastructure(dataDir: string): Promise<Infrastru
     notifyDb: notify,
     idempotency: memoryIdempotency(),
     rateLimiter: memoryRateLimiter(),
+    applications: memoryApplicationStore(),
     async release() {
       await engine.close();
       await cases.$disconnect();
@@ -149,6 +163,7 @@ export async function standalonePlatform(config: StandaloneConfig): Promise<Plat
   return assemblePlatform(infra, {
     ports: {
       ingest12345: config.INGEST_12345_PORT,
+      ingestWechat: config.INGEST_WECHAT_PORT,
       ingestCourts: config.INGEST_COURTS_PORT,
       routing: config.ROUTING_PORT,
       cases: config.CASES_PORT,
@@ -157,6 +172,7 @@ export async function standalonePlatform(config: StandaloneConfig): Promise<Plat
     jwtSecret: jwtSecretIn(config.DATA_DIR),
     hotlineClients: new Map([[demo.hotlineClient.id, demo.hotlineClient.secret]]),
     courtClients: courtClients([{ ...demo.courtClient, courts: [...demo.courtClient.courts] }]),
+    wechat: { ...demo.wechat, publicBaseUrl: config.PUBLIC_BASE_URL },
     outboxFile: join(config.DATA_DIR, 'notify-outbox.jsonl'),
     logLevel: config.LOG_LEVEL,
   });

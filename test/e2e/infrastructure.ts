@@ -3,6 +3,7 @@ import { postgresClient } from '@huijie/database/sql-client.ts';
 import { createKafkaEngine } from '@huijie/event-bus/kafka/kafka-engine.ts';
 import { namespaced } from '@huijie/event-bus/namespaced-engine.ts';
 import { courtClients } from '@huijie/ingest-courts/config.ts';
+import { redisApplicationStore } from '@huijie/ingest-wechat/application/store.ts';
 import { migrateNotify, notifyDb } from '@huijie/notify/db/prisma.ts';
 import { redisIdempotency } from '@huijie/service-kit/idempotency.ts';
 import { redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
@@ -35,6 +36,7 @@ export async function kafkaInfrastructure(servers: Partial<Servers>): Promise<In
     notifyDb: notify,
     idempotency: redisIdempotency(redis, `${uniqueName('e2e')}:`),
     rateLimiter: redisRateLimiter(redis, `${uniqueName('e2e-rate')}:`),
+    applications: redisApplicationStore(redis, { prefix: `${uniqueName('e2e-apps')}:` }),
     async release() {
       await engine.close();
       await cases.$disconnect();
@@ -51,7 +53,13 @@ export const e2eClient = { id: 'e2e-12345', secret: 'e2e-secret-123' };
 export async function readyPlatform(infra: Infrastructure, outboxFile: string) {
   await seedDemoOperator(infra.casesDb);
   const platform: Platform = await assemblePlatform(infra, {
-    ports: { ingest12345: 0, ingestCourts: 0, routing: 0, cases: 0, notify: 0 },
+    ports: { ingest12345: 0, ingestWechat: 0, ingestCourts: 0, routing: 0, cases: 0, notify: 0 },
+    wechat: {
+      token: 'e2etoken',
+      appId: 'wxe2e0000000000000',
+      encodingAesKey: 'HuijieDemoEncodingAesKey0123456789abcdefghi',
+      publicBaseUrl: 'http://127.0.0.1:8102',
+    },
     jwtSecret: 'e2e-jwt-secret-0123456789abcdef0123',
     hotlineClients: new Map([[e2eClient.id, e2eClient.secret]]),
     courtClients: courtClients([{ id: 'e2e-court', secret: 'e2e-secret-123', courts: ['闽0803'] }]),

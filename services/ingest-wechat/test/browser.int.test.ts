@@ -55,7 +55,13 @@ describe.runIf(haveChromium)('the WeChat application form in a phone browser', (
     infra = await embeddedInfrastructure(mkdtempSync(join(tmpdir(), 'huijie-wechat-browser-')));
     await seedDemoOperator(infra.casesDb);
     platform = await assemblePlatform(infra, {
-      ports: { ingest12345: 0, routing: 0, cases: 0, notify: 0 },
+      ports: { ingest12345: 0, ingestWechat: 0, ingestCourts: 0, routing: 0, cases: 0, notify: 0 },
+      wechat: {
+        ...testWechat,
+        encodingAesKey: testWechat.encodingAesKey!,
+        publicBaseUrl: 'http://127.0.0.1',
+      },
+      courtClients: new Map(),
       jwtSecret: 'browser-jwt-secret-0123456789abcdef',
       hotlineClients: new Map([['browser-12345', 'browser-secret-123']]),
       outboxFile: join(mkdtempSync(join(tmpdir(), 'huijie-wechat-browser-')), 'outbox.jsonl'),
