@@ -73,7 +73,7 @@ const withAttempts = { attemptLog: { orderBy: { id: 'asc' as const } } };
  * A dispute's or a case's deliveries, and whether the assignment reached everyone: joint
  * handling is "delivered" only when every department of the latest routing version got it.
  */
-function summarise(deliveries: DeliveryRow[]) {
+export function summarise(deliveries: DeliveryRow[]) {
   const byDispute = new Map<string, DeliveryRow[]>();
   for (const delivery of deliveries) {
     if (!delivery.disputeId || !(assignmentKinds as readonly string[]).includes(delivery.kind)) continue;

@@ -1,0 +1,71 @@
+import { parseConfig } from '@huijie/service-kit/config.ts';
+import { describe, expect, it } from 'vitest';
+import { defaultWechatFields } from './channels/wechat-channel.ts';
+import { notifyConfigSchema, throttlesFrom, wechatTemplatesFrom } from './config.ts';
+import { defaultThrottles } from './dispatch/throttle.ts';
+
+const base = {
+  KAFKA_BROKERS: '127.0.0.1:9092',
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
+  JWT_SECRET: 'x'.repeat(32),
+};
+
+describe('notify configuration', () => {
+  it('needs only the broker, the database and the token secret: every provider falls back to the outbox', () => {
+    const config = parseConfig(notifyConfigSchema, base);
+    expect(config.AGENCY_WEBHOOKS.size).toBe(0);
+    expect(config.HOTLINE_CALLBACKS.size).toBe(0);
+    expect(config.SMS_GATEWAY_URL).toBeUndefined();
+    expect(config.WECHAT_APPID).toBeUndefined();
+    expect(config.NOTIFY_OUTBOX_FILE).toBe('data/notify-outbox.jsonl');
+  });
+
+  it('reads the providers', () => {
+    const config = parseConfig(notifyConfigSchema, {
+      ...base,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      HOTLINE_CALLBACKS:
+        '{"longyan-12345":{"url":"https://12345.longyan.example/feedback","secret":"0123456789abcdef"}}',
+      SMS_GATEWAY_URL: 'https://sms.example/send',
+      SMS_SECRET: '0123456789abcdef',
+      SMS_TEMPLATE_IDS: '{"accepted":"SMS_1","result":"SMS_2"}',
+      WECHAT_APPID: 'wx0123456789',
+      WECHAT_APP_SECRET: '0123456789abcdef0123',
+      WECHAT_TEMPLATES: '{"result":{"templateId":"TPL"}}',
+      EXPRESS_LANE_CONTACTS: '{"350802":[{"phone":"13700000000"}]}',
+      NOTIFY_THROTTLES: '{"sms":{"recipient":{"limit":5,"windowMs":3600000}}}',
+    });
+    expect(config.HOTLINE_CALLBACKS.get('longyan-12345')?.url).toBe('https://12345.longyan.example/feedback');
+    expect(config.SMS_TEMPLATE_IDS).toEqual({ accepted: 'SMS_1', result: 'SMS_2' });
+    expect(wechatTemplatesFrom(config, defaultWechatFields)).toEqual({
+      result: { templateId: 'TPL', fields: defaultWechatFields.result },
+    });
+    const throttles = throttlesFrom(config, defaultThrottles);
+    expect(throttles.sms).toEqual({
+      provider: defaultThrottles.sms!.provider,
+      recipient: { limit: 5, windowMs: 3_600_000 },
+    });
+  });
+
+  it('names the variable that is wrong', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        parseConfig(notifyConfigSchema, { ...base, ...env });
+        return '';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    expect(problems({ HOTLINE_CALLBACKS: 'not json' })).toContain('HOTLINE_CALLBACKS: must be JSON');
+    expect(
+      problems({ COURT_CALLBACKS: '{"c":{"url":"http://court.example/x","secret":"0123456789abcdef"}}' }),
+    ).toContain('COURT_CALLBACKS.c.url: must be https (http only for localhost)');
+    expect(problems({ SMS_GATEWAY_URL: 'https://sms.example' })).toContain(
+      'SMS_SECRET: required with SMS_GATEWAY_URL',
+    );
+    expect(problems({ WECHAT_APPID: 'wx0123456789', WECHAT_APP_SECRET: '0123456789abcdef0123' })).toContain(
+      'REDIS_URL: required with WECHAT_APPID',
+    );
+    expect(problems({ EXPRESS_LANE_CONTACTS: '{"350802":[{}]}' })).toContain('a phone or a wechatOpenId');
+  });
+});
