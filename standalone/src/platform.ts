@@ -89,6 +89,30 @@ export async function assemblePlatform(infra: Infrastructure, settings: Platform
       ),
     },
     {
+      name: 'ingest-wechat',
+      port: settings.ports.ingestWechat,
+      app: buildIngestWechatApp(
+        {
+          wechat: {
+            token: settings.wechat.token,
+            appId: settings.wechat.appId,
+            encodingAesKey: settings.wechat.encodingAesKey,
+            mode: 'compatible',
+          },
+          publicBaseUrl: settings.wechat.publicBaseUrl,
+        },
+        { ...wechat, idempotency: infra.idempotency, rateLimiter: infra.rateLimiter, applications: infra.applications },
+      ),
+    },
+    {
+      name: 'ingest-courts',
+      port: settings.ports.ingestCourts,
+      app: buildIngestCourtsApp(
+        { clients: settings.courtClients, rateLimitPerMinute: 120 },
+        { ...courts, idempotency: infra.idempotency, rateLimiter: infra.rateLimiter },
+      ),
+    },
+    {
       name: 'routing',
       port: settings.ports.routing,
       app: buildRoutingApp({ ...routing, router: createRouter() }),
