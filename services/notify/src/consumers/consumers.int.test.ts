@@ -56,6 +56,19 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     expect(await recordAssignment(db, event, routing)).toBe(0);
   });
 
+  it('an older routing version arriving after a newer one records nothing, even when the newer one sent nothing', async () => {
+    const report = dispute();
+    const v1 = assignment(report, { lead: depts.police });
+    const v2 = {
+      ...assignment(report, { version: 2, lead: null }),
+      triage: { divisionCode: '350803', reason: 'place unclear' },
+    };
+    expect(await recordAssignment(db, v2, routing)).toBe(0);
+    expect(await recordAssignment(db, v1, routing)).toBe(0);
+    expect(await db.delivery.count({ where: { disputeId: report.disputeId } })).toBe(0);
+    expect(await db.slaReminder.count({ where: { disputeId: report.disputeId } })).toBe(0);
+  });
+
   it('case.status.v1 with the outcome', async () => {
     const report = dispute({ sourceClient: 'longyan-12345' });
     await recordAssignment(db, assignment(report, { lead: depts.police }), routing);

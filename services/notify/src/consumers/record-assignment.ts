@@ -38,12 +38,15 @@ export async function recordAssignment(
     wechatOpenId: citizen?.wechatOpenId ?? null,
     place: decision.jurisdiction.names.join('') || null,
   };
-  await db.disputeSource.upsert({ where: { disputeId }, create: { disputeId, ...source }, update: source });
-
-  const newer = await db.delivery.count({
-    where: { disputeId, kind: { in: [...assignmentKinds, 'withdrawal'] }, version: { gt: version } },
+  // Events of one dispute arrive in order (same key, same partition); a redelivered older
+  // decision, after a newer one, is the only way an older version shows up.
+  const known = await db.disputeSource.findUnique({ where: { disputeId }, select: { routingVersion: true } });
+  if (known && known.routingVersion > version) return 0;
+  await db.disputeSource.upsert({
+    where: { disputeId },
+    create: { disputeId, ...source, routingVersion: version },
+    update: { ...source, routingVersion: version },
   });
-  if (newer > 0) return 0;
 
   // Departments an earlier version reached (or is reaching): they get an update or a withdrawal.
   const earlier = await db.delivery.findMany({
