@@ -101,7 +101,12 @@ export async function assemblePlatform(infra: Infrastructure, settings: Platform
           },
           publicBaseUrl: settings.wechat.publicBaseUrl,
         },
-        { ...wechat, idempotency: infra.idempotency, rateLimiter: infra.rateLimiter, applications: infra.applications },
+        {
+          ...wechat,
+          idempotency: infra.idempotency,
+          rateLimiter: infra.rateLimiter,
+          applications: infra.applications,
+        },
       ),
     },
     {
