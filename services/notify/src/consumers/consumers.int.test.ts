@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Party } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { postgresClient } from '@huijie/database/sql-client.ts';
 import { freshDatabase, requireServers, uniqueName } from '@huijie/testing/servers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +68,17 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     expect(await recordAssignment(db, v1, routing)).toBe(0);
     expect(await db.delivery.count({ where: { disputeId: report.disputeId } })).toBe(0);
     expect(await db.slaReminder.count({ where: { disputeId: report.disputeId } })).toBe(0);
+  });
+
+  it('a caller who asked for confidentiality is not named to the lead', async () => {
+    const caller = { role: 'caller', kind: 'person', name: '杨某', phone: '13900000088', confidential: true };
+    const report = dispute({ parties: [caller as Party] });
+    await recordAssignment(db, assignment(report, { lead: depts.police }), routing);
+    const toLead = await db.delivery.findFirstOrThrow({
+      where: { disputeId: report.disputeId, kind: 'assignment' },
+    });
+    expect(toLead.payload).not.toHaveProperty('contact');
+    expect(JSON.stringify(toLead.payload)).not.toContain('13900000088');
   });
 
   it('case.status.v1 with the outcome', async () => {

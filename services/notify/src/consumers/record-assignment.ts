@@ -20,7 +20,7 @@ export const assignmentKinds = ['assignment', 'assignment_update'] as const;
  *
  * Every row has a dedupe key, so the same event delivered twice records nothing twice; an older
  * version arriving after a newer one records nothing at all. Agencies get what they need to
- * act, never ID numbers; only the lead gets the contact.
+ * act, never ID numbers; only the lead gets the contact, and not of a confidential party.
  */
 export async function recordAssignment(
   db: NotifyDb,
@@ -63,7 +63,12 @@ export async function recordAssignment(
     ...(decision.lead ? [{ department: decision.lead, role: 'lead' as const }] : []),
     ...decision.coHandlers.map((department) => ({ department, role: 'co' as const })),
   ];
-  const contact = dispute.parties.find((party) => party.role === 'applicant' || party.role === 'caller');
+  const contact = dispute.parties.find(
+    (party) =>
+      (party.role === 'applicant' || party.role === 'caller') &&
+      // A party who asked for confidentiality (12345 保密) is never named to an agency.
+      !(party as { confidential?: boolean }).confidential,
+  );
   const rows: Prisma.DeliveryCreateManyInput[] = departments.map(({ department, role }) => ({
     dedupeKey: `assignment:${disputeId}:v${version}:${department.code}`,
     kind: reached.has(department.code) ? 'assignment_update' : 'assignment',
