@@ -47,6 +47,25 @@ describe('notify configuration', () => {
     });
   });
 
+  it('takes a blank variable as unset, as docker compose writes an unset VAR with a blank default', () => {
+    const config = parseConfig(notifyConfigSchema, {
+      ...base,
+      REDIS_URL: '',
+      HOTLINE_CALLBACKS: '',
+      COURT_CALLBACKS: ' ',
+      SMS_GATEWAY_URL: '',
+      SMS_SECRET: '',
+      WECHAT_APPID: '',
+      EXPRESS_LANE_CONTACTS: '',
+    });
+    expect(config.REDIS_URL).toBeUndefined();
+    expect(config.HOTLINE_CALLBACKS.size).toBe(0);
+    expect(config.COURT_CALLBACKS.size).toBe(0);
+    expect(config.SMS_GATEWAY_URL).toBeUndefined();
+    expect(config.WECHAT_APPID).toBeUndefined();
+    expect(config.EXPRESS_LANE_CONTACTS).toEqual({});
+  });
+
   it('names the variable that is wrong', () => {
     const problems = (env: Record<string, string>) => {
       try {

@@ -5,14 +5,21 @@ import type { ExpressLaneContact } from './consumers/routing.ts';
 import type { ChannelLimits } from './dispatch/throttle.ts';
 import { type Notice, notices } from './notices/notices.ts';
 
-/** A JSON-valued variable, parsed then checked by `schema`. */
+/**
+ * An unset variable and an empty one mean the same (docker compose writes `${VAR:-}` as ""),
+ * so an optional variable left blank takes its default instead of failing validation.
+ */
+const blankAsUnset = <S extends z.ZodType>(schema: S) =>
+  z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema);
+
+/** A JSON-valued variable, parsed then checked by `schema`; blank is `fallback`. */
 function json<S extends z.ZodType>(schema: S, example: string, fallback = '{}') {
   return z
     .string()
-    .default(fallback)
+    .optional()
     .transform((value, ctx) => {
       try {
-        return JSON.parse(value) as unknown;
+        return JSON.parse(value?.trim() ? value : fallback) as unknown;
       } catch {
         ctx.addIssue({ code: 'custom', message: `must be JSON, e.g. ${example}` });
         return z.NEVER;
@@ -45,7 +52,7 @@ export const notifyConfigSchema = z
     KAFKA_BROKERS: commonEnv.KAFKA_BROKERS,
     DATABASE_URL: commonEnv.DATABASE_URL,
     /** Shared by replicas for throttling and the WeChat access token; required when WeChat is configured. */
-    REDIS_URL: commonEnv.REDIS_URL.optional(),
+    REDIS_URL: blankAsUnset(commonEnv.REDIS_URL.optional()),
     JWT_SECRET: z.string().min(32, 'at least 32 characters'),
     /** `{"<department code>": {"url","secret"}}`: agencies that take webhooks instead of Kafka. */
     AGENCY_WEBHOOKS: targets('{"350802107-sfs":{"url":"https://…","secret":"…"}}'),
@@ -54,25 +61,29 @@ export const notifyConfigSchema = z
     /** `{"<court client id>": {"url","secret"}}`: where each court client takes mediation outcomes. */
     COURT_CALLBACKS: targets('{"yd-court":{"url":"https://…","secret":"…"}}'),
     /** The HTTP SMS gateway; without it, SMS go to the outbox file. */
-    SMS_GATEWAY_URL: endpoint.optional(),
-    SMS_PROVIDER: z
-      .string()
-      .regex(/^[\w.-]{1,40}$/)
-      .default('gateway'),
-    SMS_SECRET: z.string().min(16, 'a secret of 16+ characters').optional(),
-    SMS_ACCESS_KEY: z.string().min(1).optional(),
+    SMS_GATEWAY_URL: blankAsUnset(endpoint.optional()),
+    SMS_PROVIDER: blankAsUnset(
+      z
+        .string()
+        .regex(/^[\w.-]{1,40}$/)
+        .default('gateway'),
+    ),
+    SMS_SECRET: blankAsUnset(z.string().min(16, 'a secret of 16+ characters').optional()),
+    SMS_ACCESS_KEY: blankAsUnset(z.string().min(1).optional()),
     /** The registered SMS signature (签名). */
-    SMS_SIGN_NAME: z.string().min(2).max(12).default('龙岩矛调'),
+    SMS_SIGN_NAME: blankAsUnset(z.string().min(2).max(12).default('龙岩矛调')),
     /** `{"accepted":"SMS_1","result":"SMS_2","escalation":"SMS_3"}`: carrier-approved template ids. */
     SMS_TEMPLATE_IDS: json(z.partialRecord(noticeKey, z.string().min(1)), '{"accepted":"SMS_123"}'),
     /** The official account that sends template/subscription messages; without it, they go to the outbox file. */
-    WECHAT_APPID: z
-      .string()
-      .regex(/^[\w-]{4,64}$/, 'the official account AppID')
-      .optional(),
-    WECHAT_APP_SECRET: z.string().min(16).optional(),
-    WECHAT_API_BASE: z.url({ protocol: /^https?$/ }).default('https://api.weixin.qq.com'),
-    WECHAT_MESSAGE_API: z.enum(['template', 'subscribe']).default('template'),
+    WECHAT_APPID: blankAsUnset(
+      z
+        .string()
+        .regex(/^[\w-]{4,64}$/, 'the official account AppID')
+        .optional(),
+    ),
+    WECHAT_APP_SECRET: blankAsUnset(z.string().min(16).optional()),
+    WECHAT_API_BASE: blankAsUnset(z.url({ protocol: /^https?$/ }).default('https://api.weixin.qq.com')),
+    WECHAT_MESSAGE_API: blankAsUnset(z.enum(['template', 'subscribe']).default('template')),
     /** `{"accepted":{"templateId":"…","fields":{"character_string1":"ref",…}}}`; fields default per notice. */
     WECHAT_TEMPLATES: json(
       z.partialRecord(
@@ -82,7 +93,7 @@ export const notifyConfigSchema = z
       '{"result":{"templateId":"abc"}}',
     ),
     /** Where a WeChat message leads (the progress page); `?ref=<number>` is appended. */
-    WECHAT_LINK_BASE: endpoint.optional(),
+    WECHAT_LINK_BASE: blankAsUnset(endpoint.optional()),
     /** `{"<division code>": [{"phone":"…"} | {"wechatOpenId":"…"}]}`: the express lane's people per division. */
     EXPRESS_LANE_CONTACTS: json(
       z.record(
@@ -100,13 +111,13 @@ export const notifyConfigSchema = z
       z.record(z.string(), z.object({ provider: limit.optional(), recipient: limit.optional() })),
       '{"sms":{"recipient":{"limit":5,"windowMs":3600000}}}',
     ),
-    NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
-    NOTIFY_RETRY_BASE_MS: z.coerce.number().int().min(10).default(1_000),
-    NOTIFY_RETRY_MAX_MS: z.coerce.number().int().min(100).default(600_000),
-    NOTIFY_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
-    NOTIFY_SLA_REMINDER_HOURS: z.coerce.number().min(0).default(24),
+    NOTIFY_MAX_ATTEMPTS: blankAsUnset(z.coerce.number().int().min(1).max(50).default(8)),
+    NOTIFY_RETRY_BASE_MS: blankAsUnset(z.coerce.number().int().min(10).default(1_000)),
+    NOTIFY_RETRY_MAX_MS: blankAsUnset(z.coerce.number().int().min(100).default(600_000)),
+    NOTIFY_SEND_TIMEOUT_MS: blankAsUnset(z.coerce.number().int().min(100).max(60_000).default(5_000)),
+    NOTIFY_SLA_REMINDER_HOURS: blankAsUnset(z.coerce.number().min(0).default(24)),
     /** Where deliveries to unconfigured providers are written (one JSON line each). */
-    NOTIFY_OUTBOX_FILE: z.string().default('data/notify-outbox.jsonl'),
+    NOTIFY_OUTBOX_FILE: blankAsUnset(z.string().default('data/notify-outbox.jsonl')),
   })
   .refine((env) => !env.SMS_GATEWAY_URL || env.SMS_SECRET, {
     path: ['SMS_SECRET'],
