@@ -2,6 +2,7 @@ import type { CaseOutcome, CaseStatus } from '@huijie/contracts/events/case-stat
 import type { Level } from '@huijie/contracts/vocabulary.ts';
 import { scopeCovers } from '@huijie/service-kit/auth-token.ts';
 import { conflict, forbidden, notFound } from '@huijie/service-kit/errors.ts';
+import { caseTransaction, touchCase } from '../db/case-transaction.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import {
   allowedActions,
@@ -64,7 +65,7 @@ export async function actOnCase(
   actor: Actor,
   command: Command,
 ): Promise<CaseState> {
-  return db.$transaction(async (tx) => {
+  return caseTransaction(db, async (tx) => {
     const row = await visibleCase(tx, caseId, actor);
     if (actor.kind === 'agency' && !agencyActions.includes(command.type)) {
       throw forbidden(`an agency cannot ${command.type.replace('_', ' ')}; ask an operator`);
@@ -95,6 +96,7 @@ export async function applyEvents(
   events: CaseEvent[],
   actor: string,
 ): Promise<void> {
+  await touchCase(tx, row.id);
   const now = new Date();
   const data: Prisma.CaseUpdateManyMutationInput = { status: after.status, expressLevel: after.expressLevel };
   for (const event of events) {

@@ -4,10 +4,12 @@ import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-
 import type { CategoryCode } from '@huijie/contracts/vocabulary.ts';
 import { badRequest, conflict, forbidden } from '@huijie/service-kit/errors.ts';
 import { foldCase } from '../consumers/fold-case.ts';
+import { caseTransaction, touchCase } from '../db/case-transaction.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import { canBeRouted } from '../domain/lifecycle.ts';
 import { type Actor, actorName } from '../http/actor.ts';
 import { appendOutbox } from '../outbox/outbox.ts';
+import { searchGramsOf } from '../search/bigrams.ts';
 import { visibleCase } from './act-on-case.ts';
 
 function operatorOnly(actor: Actor, what: string) {
@@ -25,7 +27,7 @@ export async function mergeCases(db: CasesDb, caseId: string, intoId: string, ac
   operatorOnly(actor, 'merge cases');
   if (caseId === intoId)
     throw badRequest([{ field: 'intoCaseId', reason: 'a case cannot be merged into itself' }]);
-  await db.$transaction(async (tx) => {
+  await caseTransaction(db, async (tx) => {
     const from = await visibleCase(tx, caseId, actor);
     const into = await visibleCase(tx, intoId, actor);
     mustBeOpen(from.status, 'merge');
@@ -43,7 +45,7 @@ export async function detachReport(
   reason: string,
 ) {
   operatorOnly(actor, 'detach a report');
-  return db.$transaction(async (tx) => {
+  return caseTransaction(db, async (tx) => {
     const from = await visibleCase(tx, caseId, actor);
     if (!from.reports.some((r) => r.disputeId === disputeId)) {
       throw badRequest([{ field: 'disputeId', reason: 'not a report of this case' }]);
@@ -52,6 +54,8 @@ export async function detachReport(
       throw badRequest([{ field: 'disputeId', reason: 'the only report of a case cannot be detached' }]);
     const newId = randomUUID();
     const triageCode = from.townCode ?? from.countyCode ?? from.cityCode ?? '350800';
+    await touchCase(tx, caseId);
+    await touchCase(tx, newId);
     await tx.case.create({
       data: {
         id: newId,
@@ -63,6 +67,9 @@ export async function detachReport(
         placeNames: from.placeNames,
         triageCode,
         category: from.category,
+        searchGrams: searchGramsOf([
+          (await tx.report.findUniqueOrThrow({ where: { disputeId }, select: { content: true } })).content,
+        ]),
       },
     });
     await tx.report.update({ where: { disputeId }, data: { caseId: newId, repeatReason: null } });
@@ -105,7 +112,7 @@ export async function correctCase(
   correction: { divisionCode?: string | undefined; category?: CategoryCode | undefined; reason: string },
 ) {
   operatorOnly(actor, 'correct a case');
-  await db.$transaction(async (tx) => {
+  await caseTransaction(db, async (tx) => {
     const row = await visibleCase(tx, caseId, actor);
     mustBeOpen(row.status, 'correct');
     const first = await tx.report.findFirstOrThrow({ where: { caseId }, orderBy: { receivedAt: 'asc' } });

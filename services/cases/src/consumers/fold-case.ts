@@ -1,5 +1,6 @@
 import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import { applyEvents, stateOf } from '../actions/act-on-case.ts';
+import { touchCase } from '../db/case-transaction.ts';
 import { decide, evolve } from '../domain/lifecycle.ts';
 import {
   type CandidateCase,
@@ -85,6 +86,8 @@ export async function foldCase(
   reason: string,
   actor: string,
 ): Promise<void> {
+  await touchCase(tx, fromId);
+  await touchCase(tx, intoId);
   const moved = await tx.report.findMany({
     where: { caseId: fromId },
     select: { disputeId: true, channel: true, sourceRef: true },
@@ -114,7 +117,15 @@ export async function foldCase(
   });
 
   const reports = await tx.report.count({ where: { caseId: intoId } });
-  await tx.case.update({ where: { id: intoId }, data: { repeatCount: reports - 1 } });
+  const into = await tx.case.findUniqueOrThrow({ where: { id: intoId }, select: { searchGrams: true } });
+  await tx.case.update({
+    where: { id: intoId },
+    // The folded reports' words become findable on the case they joined.
+    data: {
+      repeatCount: reports - 1,
+      searchGrams: [...new Set([...into.searchGrams, ...from.searchGrams])].sort(),
+    },
+  });
   for (const report of moved) {
     await tx.historyEntry.create({
       data: {

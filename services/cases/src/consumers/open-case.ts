@@ -1,7 +1,9 @@
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { uuidv5 } from '@huijie/contracts/ids.ts';
+import { touchCase } from '../db/case-transaction.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { appendOutbox, type Tx } from '../outbox/outbox.ts';
+import { searchGramsOf } from '../search/bigrams.ts';
 
 /** The case a dispute opens when it is the first report of its matter. */
 export function caseIdFor(disputeId: string): string {
@@ -23,8 +25,17 @@ export async function openCase(
   });
   if (known) return { caseId: known.caseId, created: false };
   const caseId = caseIdFor(dispute.disputeId);
+  await touchCase(tx, caseId);
   const opened = await tx.case.createMany({
-    data: [{ id: caseId, status: 'received', channel: dispute.channel, title: dispute.title ?? null }],
+    data: [
+      {
+        id: caseId,
+        status: 'received',
+        channel: dispute.channel,
+        title: dispute.title ?? null,
+        searchGrams: searchGramsOf([dispute.title, dispute.content]),
+      },
+    ],
     skipDuplicates: true,
   });
   const reported = await tx.report.createMany({

@@ -1,6 +1,7 @@
 import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import type { Level } from '@huijie/contracts/vocabulary.ts';
+import { caseTransaction, touchCase } from '../db/case-transaction.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import { canBeRouted } from '../domain/lifecycle.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
@@ -15,7 +16,7 @@ import { openCase } from './open-case.ts';
  * a redelivery a no-op; a decision older than the case's is ignored.
  */
 export async function recordAssignment(db: CasesDb, decision: DisputeAssignedV1): Promise<void> {
-  await db.$transaction(async (tx) => {
+  await caseTransaction(db, async (tx) => {
     const first = await tx.processedEvent.createMany({
       data: [{ eventId: `assignment:${decision.disputeId}:v${decision.version}` }],
       skipDuplicates: true,
@@ -81,6 +82,7 @@ async function applyDecision(
     });
     return;
   }
+  await touchCase(tx, caseId);
   const status: CaseStatus = decision.triage ? 'triage' : 'assigned';
   const { jurisdiction } = decision;
   // The lane only goes up: a decision never lowers a level the case already reached.

@@ -1,6 +1,7 @@
 import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
 import { applyEvents, stateOf } from '../actions/act-on-case.ts';
+import { caseTransaction } from '../db/case-transaction.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import { decide, evolve, nextLevel } from '../domain/lifecycle.ts';
 
@@ -30,7 +31,7 @@ export async function sweepOverdue(db: CasesDb, now: Date, periodMs: number, bat
   for (const { id, dueAt, slaStage } of due) {
     const stage = slaStageAt(dueAt!, now, periodMs);
     if (stage <= slaStage) continue;
-    await db.$transaction(async (tx) => {
+    await caseTransaction(db, async (tx) => {
       const claimed = await tx.case.updateMany({ where: { id, slaStage }, data: { slaStage: stage } });
       if (claimed.count === 0) return;
       acted++;
