@@ -4,9 +4,10 @@ import { redisIdempotency } from '@huijie/service-kit/idempotency.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { exitOnFatal, serve } from '@huijie/service-kit/process.ts';
+import { redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import { Redis } from 'ioredis';
 import { buildIngest12345App } from './app.ts';
-import { ingest12345ConfigSchema } from './config.ts';
+import { ingest12345ConfigSchema, settingsFrom } from './config.ts';
 
 const config = parseConfig(ingest12345ConfigSchema, process.env);
 const logger = createLogger({ service: 'ingest-12345', level: config.LOG_LEVEL });
@@ -18,10 +19,14 @@ const bus = kafkaBus({
   observer: metrics.busObserver,
   onFatal: exitOnFatal(logger),
 });
-const app = buildIngest12345App(
-  { clients: config.HOTLINE_CLIENTS },
-  { bus, idempotency: redisIdempotency(redis), logger, metrics, storeReady: () => redis.ping() },
-);
+const app = buildIngest12345App(settingsFrom(config), {
+  bus,
+  idempotency: redisIdempotency(redis),
+  rateLimiter: redisRateLimiter(redis),
+  logger,
+  metrics,
+  storeReady: () => redis.ping(),
+});
 await serve([{ name: 'ingest-12345', app, port: config.INGEST_12345_PORT }], {
   host: config.HOST,
   logger,

@@ -1,55 +1,266 @@
+import { createHash } from 'node:crypto';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
-import { disputeIdFor } from '@huijie/contracts/ids.ts';
+import { disputeIdFor, uuidv5 } from '@huijie/contracts/ids.ts';
 import { DivisionCode } from '@huijie/contracts/vocabulary.ts';
 import { z } from 'zod';
 
-/** A 12345 work order (工单) as the hotline pushes it. */
-export const WorkOrder = z.object({
-  orderNo: z
+/**
+ * A closed set of codes that hotline systems also write in Chinese: each code is accepted as
+ * itself (case-insensitive) or as any of its Chinese labels, and always leaves as the code.
+ */
+function coded<const C extends string>(labels: Record<C, readonly string[]>) {
+  const lookup = new Map<string, C>();
+  for (const [code, aliases] of Object.entries(labels) as [C, readonly string[]][]) {
+    lookup.set(code, code);
+    for (const alias of aliases) lookup.set(alias, code);
+  }
+  const allowed = Object.entries(labels as Record<string, readonly string[]>)
+    .map(([code, aliases]) => [code, ...aliases].join('/'))
+    .join(', ');
+  return z.string().transform((value, ctx) => {
+    const code = lookup.get(value.trim().toLowerCase());
+    if (code === undefined) {
+      ctx.addIssue({ code: 'custom', message: `one of ${allowed}` });
+      return z.NEVER;
+    }
+    return code;
+  });
+}
+
+/** 受理渠道. */
+export const intakeChannels = {
+  phone: ['电话', '热线', '热线电话'],
+  web: ['网站', '网页', '网络', '门户网站'],
+  wechat: ['微信', '微信公众号', '小程序', '微信小程序'],
+  app: ['客户端', '移动端', '闽政通'],
+  sms: ['短信'],
+  email: ['邮件', '邮箱', '电子邮件'],
+  letter: ['来信', '信件'],
+  visit: ['来访', '现场'],
+  transfer: ['转办', '上级转办', '转派'],
+  other: ['其他', '其它'],
+} as const;
+
+/** 诉求类型. */
+export const requestTypes = {
+  consultation: ['咨询'],
+  help: ['求助'],
+  complaint: ['投诉'],
+  report: ['举报'],
+  suggestion: ['建议'],
+  other: ['其他', '其它'],
+} as const;
+
+/** 紧急程度. */
+export const urgencies = {
+  normal: ['一般', '普通', '正常'],
+  urgent: ['紧急', '急'],
+  very_urgent: ['特急', '特别紧急', '加急'],
+} as const;
+
+const dateTime = z.iso.datetime({ offset: true });
+/** Free text that may be blank: trimmed, and blank counts as absent. */
+const optionalText = (max: number) =>
+  z
     .string()
-    .min(1)
-    .max(64)
-    .regex(/^[\w-]+$/, 'letters, digits, "-" and "_" only'),
-  receivedAt: z.iso.datetime({ offset: true }),
-  title: z.string().max(200).optional(),
-  content: z.string().trim().min(1, 'must not be empty').max(20_000),
-  caller: z.object({
-    name: z.string().max(100).optional(),
-    phone: z.string().regex(/^\+?[\d-]{5,20}$/, 'a phone number'),
-  }),
-  location: z
-    .object({ address: z.string().max(500).optional(), divisionCode: DivisionCode.optional() })
-    .refine(
-      (location) => location.address || location.divisionCode,
-      'an address or a division code is required',
-    ),
-  category: z
-    .object({ code: z.string().max(50).optional(), name: z.string().max(100).optional() })
-    .optional(),
+    .trim()
+    .max(max)
+    .transform((value) => value || undefined)
+    .optional();
+
+const classificationLevel = z.object({
+  code: optionalText(50),
+  name: z.string().trim().min(1, 'must not be empty').max(100),
 });
+
+/** A 12345 work order (工单) as the hotline system holds it and pushes it. Unknown fields are ignored. */
+export const WorkOrder = z
+  .object({
+    /** 工单编号: the hotline's own id of the order, the same on every push of it. */
+    orderNo: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[\w-]+$/, 'letters, digits, "-" and "_" only'),
+    /** 受理时间. */
+    receivedAt: dateTime,
+    intakeChannel: coded(intakeChannels).optional(),
+    requestType: coded(requestTypes).optional(),
+    /**
+     * The hotline's classification: `{code?, name?}` as one value (e.g. `劳动保障-欠薪`), or up to
+     * three `levels` from the broadest to the most specific.
+     */
+    category: z
+      .object({
+        code: optionalText(50),
+        name: optionalText(100),
+        levels: z.array(classificationLevel).min(1).max(3, 'at most three levels').optional(),
+      })
+      .optional(),
+    title: optionalText(200),
+    content: z.string().trim().min(1, 'must not be empty').max(20_000),
+    caller: z
+      .object({
+        name: optionalText(100),
+        phone: z
+          .string()
+          .trim()
+          .regex(/^\+?[\d-]{5,20}$/, 'a phone number')
+          .optional(),
+        /** 匿名: the caller gave no name; a name sent anyway is not passed on. */
+        anonymous: z.boolean().optional(),
+        /** 保密: the caller's name and phone stay with the platform, never with the agencies. */
+        confidential: z.boolean().optional(),
+      })
+      .refine((caller) => caller.phone !== undefined || caller.anonymous === true, {
+        path: ['phone'],
+        message: 'a phone number is required unless the caller is anonymous',
+      }),
+    location: z
+      .object({ address: optionalText(500), divisionCode: DivisionCode.optional() })
+      .refine(
+        (location) => location.address !== undefined || location.divisionCode !== undefined,
+        'an address or a division code is required',
+      ),
+    urgency: coded(urgencies).optional(),
+    /** 办理时限: when the handling must be finished. */
+    dueAt: dateTime.optional(),
+    /** 催办: the caller pressed again; `count` (or `lastAt`) grows with each reminder. */
+    reminder: z
+      .object({
+        count: z.number().int().min(1).max(1000),
+        lastAt: dateTime.optional(),
+        note: optionalText(2000),
+      })
+      .optional(),
+    attachments: z
+      .array(
+        z.object({
+          url: z.url({ protocol: /^https?$/, error: 'an http(s) link' }).max(2000),
+          name: optionalText(200),
+        }),
+      )
+      .max(50)
+      .optional(),
+  })
+  .superRefine((order, ctx) => {
+    if (order.dueAt !== undefined && Date.parse(order.dueAt) < Date.parse(order.receivedAt)) {
+      ctx.addIssue({ code: 'custom', path: ['dueAt'], message: 'must not be before receivedAt' });
+    }
+  });
 export type WorkOrder = z.infer<typeof WorkOrder>;
 
-/** The work order in the platform's one shape; the hotline's classification is kept as it came. */
-export function normaliseWorkOrder(order: WorkOrder): DisputeReceivedV1 {
+export const orderChannel = 'hotline_12345' as const;
+
+/** The hotline's classification as routing reads it: the levels joined with "-", most specific last. */
+function sourceCategoryOf(category: WorkOrder['category']): DisputeReceivedV1['sourceCategory'] {
+  if (!category) return undefined;
+  const levels = category.levels ?? [];
+  const name = category.name ?? (levels.length > 0 ? levels.map((level) => level.name).join('-') : undefined);
+  const code = category.code ?? levels.findLast((level) => level.code !== undefined)?.code;
+  if (name === undefined && code === undefined) return undefined;
+  return { scheme: '12345', ...(code !== undefined && { code }), ...(name !== undefined && { name }) };
+}
+
+/**
+ * The work order in the platform's one shape, at the given revision. The hotline's own
+ * classification is kept as it came; routing maps it onto the platform's categories.
+ */
+export function normaliseWorkOrder(
+  order: WorkOrder,
+  context: { clientId?: string; revision?: number } = {},
+): DisputeReceivedV1 {
+  const { caller } = order;
+  // An anonymous caller is kept confidential too: whatever number they left is not for agencies.
+  const confidential = caller.confidential === true || caller.anonymous === true;
   const dispute: DisputeReceivedV1 = {
-    disputeId: disputeIdFor('hotline_12345', order.orderNo),
-    channel: 'hotline_12345',
+    disputeId: disputeIdFor(orderChannel, order.orderNo),
+    channel: orderChannel,
     sourceRef: order.orderNo,
-    revision: 1,
+    revision: context.revision ?? 1,
     receivedAt: order.receivedAt,
     content: order.content,
-    location: order.location,
+    location: {
+      ...(order.location.divisionCode !== undefined && { divisionCode: order.location.divisionCode }),
+      ...(order.location.address !== undefined && { address: order.location.address }),
+    },
     parties: [
       {
         role: 'caller',
         kind: 'person',
-        phone: order.caller.phone,
-        ...(order.caller.name && { name: order.caller.name }),
+        ...(caller.name !== undefined && caller.anonymous !== true && { name: caller.name }),
+        ...(caller.phone !== undefined && { phone: caller.phone }),
+        ...(confidential && { confidential: true }),
       },
     ],
-    attachments: [],
+    attachments: (order.attachments ?? []).map((attachment) => ({
+      url: attachment.url,
+      ...(attachment.name !== undefined && { name: attachment.name }),
+    })),
   };
-  if (order.title) dispute.title = order.title;
-  if (order.category) dispute.sourceCategory = { scheme: '12345', ...order.category };
+  if (context.clientId !== undefined) dispute.sourceClient = context.clientId;
+  if (order.title !== undefined) dispute.title = order.title;
+  const sourceCategory = sourceCategoryOf(order.category);
+  if (sourceCategory) dispute.sourceCategory = sourceCategory;
+  if (order.dueAt !== undefined) dispute.dueAt = order.dueAt;
+  const hotline: NonNullable<DisputeReceivedV1['hotline']> = {
+    ...(order.intakeChannel !== undefined && { intakeChannel: order.intakeChannel }),
+    ...(order.requestType !== undefined && { requestType: order.requestType }),
+    ...(order.urgency !== undefined && { urgency: order.urgency }),
+    ...(order.reminder !== undefined && {
+      reminder: {
+        count: order.reminder.count,
+        ...(order.reminder.lastAt !== undefined && { lastAt: order.reminder.lastAt }),
+        ...(order.reminder.note !== undefined && { note: order.reminder.note }),
+      },
+    }),
+  };
+  if (Object.keys(hotline).length > 0) dispute.hotline = hotline;
   return dispute;
+}
+
+/** JSON with object keys sorted at every level: the same value always gives the same text. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+const instant = (value: string | undefined) => (value === undefined ? undefined : Date.parse(value));
+
+/**
+ * What a push says about its order, as a short digest: two pushes of one order with the same
+ * fingerprint are the same report (a retry), different fingerprints are a genuine update.
+ *
+ * It covers everything the intake event would carry (content, title, classification, caller,
+ * place, urgency, due time, reminder, attachments…) and nothing about the push itself: not the
+ * client that pushed, not the JSON's key order or spacing, not the spelling of a time (the same
+ * instant written with another offset is the same time), not fields we do not read.
+ * The `v1` prefix versions the rule: changing what it covers must keep old fingerprints comparable.
+ */
+export function fingerprintOf(dispute: DisputeReceivedV1): string {
+  const { disputeId: _id, revision: _revision, sourceClient: _client, ...substance } = dispute;
+  const normalised = {
+    ...substance,
+    receivedAt: instant(substance.receivedAt),
+    dueAt: instant(substance.dueAt),
+    hotline: substance.hotline && {
+      ...substance.hotline,
+      reminder: substance.hotline.reminder && {
+        ...substance.hotline.reminder,
+        lastAt: instant(substance.hotline.reminder.lastAt),
+      },
+    },
+  };
+  return `v1:${createHash('sha256').update(canonicalJson(normalised)).digest('base64url')}`;
+}
+
+/** The intake event's id for one revision of one order: a re-publish of it is recognisably the same event. */
+export function intakeEventId(disputeId: string, revision: number): string {
+  return uuidv5(`event:dispute.intake.v1:${disputeId}:${revision}`);
 }

@@ -12,6 +12,12 @@ export const Party = z.object({
    * WeChat and it is known: notify sends them WeChat messages instead of SMS.
    */
   wechatOpenId: z.string().min(1).max(64).optional(),
+  /**
+   * The party asked that their identity stay with the platform (12345 保密; an anonymous caller
+   * too): the platform keeps what it was given, but no copy for an agency or other outside
+   * recipient may carry this party's name, phone or ID number.
+   */
+  confidential: z.boolean().optional(),
 });
 export type Party = z.infer<typeof Party>;
 
@@ -48,6 +54,27 @@ export const DisputeReceivedV1 = z.object({
     .array(z.object({ url: z.url(), name: z.string().max(200).optional() }))
     .max(50)
     .default([]),
+  /** Set when the 12345 hotline reported the dispute: how its work order (工单) came in and how the hotline rates it. */
+  hotline: z
+    .object({
+      /** 受理渠道: where the hotline took the call or message; `transfer` when another body passed it on (转办). */
+      intakeChannel: z
+        .enum(['phone', 'web', 'wechat', 'app', 'sms', 'email', 'letter', 'visit', 'transfer', 'other'])
+        .optional(),
+      /** 诉求类型: 咨询 consultation, 求助 help, 投诉 complaint, 举报 report, 建议 suggestion, 其他 other. */
+      requestType: z.enum(['consultation', 'help', 'complaint', 'report', 'suggestion', 'other']).optional(),
+      /** 紧急程度 as the hotline set it. */
+      urgency: z.enum(['normal', 'urgent', 'very_urgent']).optional(),
+      /** 催办: the caller pressed again. Each new reminder arrives as a new revision of the same dispute. */
+      reminder: z
+        .object({
+          count: z.number().int().min(1).max(1000),
+          lastAt: z.iso.datetime({ offset: true }).optional(),
+          note: z.string().max(2000).optional(),
+        })
+        .optional(),
+    })
+    .optional(),
   /**
    * Set when a court referred the dispute (诉前调解 / 委托调解): which court, what kind of case, and
    * which court client referred it, so the outcome can go back to that court.

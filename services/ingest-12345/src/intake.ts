@@ -1,0 +1,159 @@
+import { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import type { EventBus, OutgoingEvent } from '@huijie/event-bus/bus.ts';
+import type { ErrorBody } from '@huijie/service-kit/errors.ts';
+import type { IdempotencyStore } from '@huijie/service-kit/idempotency.ts';
+import type { FastifyBaseLogger } from 'fastify';
+import { abandon, planRevision, type RevisionPlan, recordWritten } from './order-revisions.ts';
+import { fingerprintOf, intakeEventId, normaliseWorkOrder, type WorkOrder } from './work-order.ts';
+
+/** What became of one work order that passed validation. */
+export type Outcome =
+  | { status: 202; disputeId: string; duplicate: boolean; revision: number }
+  | { status: 409 | 503; error: ErrorBody['error']; retryAfterSeconds?: number };
+
+export interface IntakeContext {
+  clientId: string;
+  bus: EventBus;
+  store: IdempotencyStore;
+  /** The request's logger: ids and outcomes only, never personal data. */
+  log: Pick<FastifyBaseLogger, 'warn'>;
+  /** How long a push waits for a concurrent push of the same order to finish writing. */
+  waitMs?: number;
+}
+
+interface Prepared {
+  dispute: DisputeReceivedV1;
+  fingerprint: string;
+}
+
+function prepare(order: WorkOrder, clientId: string): Prepared {
+  // Validated here, not only at publish: a contract failure is our bug (a 500), never "broker down".
+  const dispute = DisputeReceivedV1.parse(normaliseWorkOrder(order, { clientId }));
+  return { dispute, fingerprint: fingerprintOf(dispute) };
+}
+
+const unavailable = (message: string, retryAfterSeconds: number): Outcome => ({
+  status: 503,
+  error: { code: 'unavailable', message, fields: [] },
+  retryAfterSeconds,
+});
+
+/**
+ * Takes validated work orders in: each becomes a new dispute (revision 1), an update of its
+ * dispute (revision n + 1), or a duplicate of a revision already written. The events of every
+ * order that needs one are written in one publish — one broker round trip — and an order is
+ * answered 202 only when its event is durable. Orders sharing an order number are taken in
+ * their order, one per round, so that the later one sees what the earlier one wrote.
+ */
+export async function takeIn(orders: WorkOrder[], context: IntakeContext): Promise<Outcome[]> {
+  const outcomes: Outcome[] = new Array(orders.length);
+  const prepared = orders.map((order) => prepare(order, context.clientId));
+  const rounds: number[][] = [];
+  const seen = new Map<string, number>();
+  orders.forEach((order, index) => {
+    const round = seen.get(order.orderNo) ?? 0;
+    seen.set(order.orderNo, round + 1);
+    const members = rounds[round] ?? [];
+    members.push(index);
+    rounds[round] = members;
+  });
+  for (const round of rounds) await takeInRound(round, prepared, outcomes, context);
+  return outcomes;
+}
+
+async function takeInRound(
+  indexes: number[],
+  prepared: Prepared[],
+  outcomes: Outcome[],
+  context: IntakeContext,
+): Promise<void> {
+  const plans = await Promise.all(
+    indexes.map(async (index): Promise<RevisionPlan | { kind: 'store_down' }> => {
+      const { dispute, fingerprint } = prepared[index]!;
+      try {
+        return await planRevision(context.store, dispute.sourceRef, fingerprint, {
+          ...(context.waitMs !== undefined && { waitMs: context.waitMs }),
+        });
+      } catch (error) {
+        context.log.warn({ orderNo: dispute.sourceRef, err: (error as Error).message }, 'store unreachable');
+        return { kind: 'store_down' };
+      }
+    }),
+  );
+  const writes: { index: number; key: string; dispute: DisputeReceivedV1 }[] = [];
+  indexes.forEach((index, position) => {
+    const plan = plans[position]!;
+    const { dispute } = prepared[index]!;
+    switch (plan.kind) {
+      case 'write':
+        writes.push({ index, key: plan.key, dispute: { ...dispute, revision: plan.revision } });
+        return;
+      case 'duplicate':
+        outcomes[index] = {
+          status: 202,
+          disputeId: dispute.disputeId,
+          duplicate: true,
+          revision: plan.revision,
+        };
+        return;
+      case 'busy':
+        outcomes[index] = unavailable('the same order is being written by another request; retry', 1);
+        return;
+      case 'store_down':
+        outcomes[index] = unavailable('the idempotency store is unavailable; retry later', 5);
+        return;
+      case 'exhausted':
+        outcomes[index] = {
+          status: 409,
+          error: {
+            code: 'too_many_revisions',
+            message: 'this order already has the most revisions one order may have',
+            fields: [{ field: 'orderNo', reason: 'too many updates of one order' }],
+          },
+        };
+        return;
+      default: {
+        const unreachable: never = plan;
+        throw new Error(`unknown plan ${JSON.stringify(unreachable)}`);
+      }
+    }
+  });
+  if (writes.length === 0) return;
+
+  const events: OutgoingEvent[] = writes.map(({ dispute }) => ({
+    name: 'dispute.intake.v1',
+    key: dispute.disputeId,
+    data: dispute,
+    id: intakeEventId(dispute.disputeId, dispute.revision),
+    correlationId: dispute.disputeId,
+  }));
+  try {
+    await context.bus.publish(events);
+  } catch (error) {
+    context.log.warn({ orders: writes.length, err: (error as Error).message }, 'work orders not written');
+    await Promise.all(writes.map(({ key }) => abandon(context.store, key)));
+    for (const { index } of writes)
+      outcomes[index] = unavailable('the event log is unavailable; retry later', 5);
+    return;
+  }
+  await Promise.all(
+    writes.map(async ({ index, key, dispute }) => {
+      const fingerprint = prepared[index]!.fingerprint;
+      try {
+        await recordWritten(context.store, key, fingerprint);
+        outcomes[index] = {
+          status: 202,
+          disputeId: dispute.disputeId,
+          duplicate: false,
+          revision: dispute.revision,
+        };
+      } catch (error) {
+        // Written but not remembered: a retry writes the same event again (same event id, so
+        // consumers drop it) — better than a 202 a retry could not reproduce.
+        context.log.warn({ orderNo: dispute.sourceRef, err: (error as Error).message }, 'store unreachable');
+        await abandon(context.store, key);
+        outcomes[index] = unavailable('the idempotency store is unavailable; retry later', 5);
+      }
+    }),
+  );
+}

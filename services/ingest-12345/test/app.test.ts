@@ -1,0 +1,343 @@
+import { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import { disputeIdFor } from '@huijie/contracts/ids.ts';
+import { memoryIdempotency } from '@huijie/service-kit/idempotency.ts';
+import { sign } from '@huijie/service-kit/signing.ts';
+import { describe, expect, it } from 'vitest';
+import { intakeEventId } from '../src/work-order.ts';
+import { fullOrder, guo, hotlineA, hotlineB, logCapture, push, setup, testSettings } from './fixtures.ts';
+
+const guoId = disputeIdFor('hotline_12345', guo.orderNo);
+
+describe('POST /v1/work-orders', () => {
+  it('answers 202 with the dispute id once the normalised event is written', async () => {
+    const { app, written, events } = setup();
+    const response = await push(app, guo);
+    expect(response.statusCode).toBe(202);
+    expect(response.json()).toEqual({ disputeId: guoId, duplicate: false, revision: 1 });
+    expect(written).toHaveLength(1);
+    expect(written[0]!.key).toBe(guoId);
+    expect(written[0]!.topic).toBe('dispute.intake.v1');
+    expect(written[0]!.headers.ce_type).toBe('cn.huijie.dispute.intake.v1');
+    expect(written[0]!.headers.ce_id).toBe(intakeEventId(guoId, 1));
+    expect(events()[0]).toMatchObject({
+      disputeId: guoId,
+      channel: 'hotline_12345',
+      sourceRef: 'GD20240824001',
+      sourceClient: 'hotline-a',
+      revision: 1,
+      parties: [{ role: 'caller', name: '郭某', phone: '13800000000' }],
+      sourceCategory: { scheme: '12345', code: '0301', name: '劳动保障-欠薪' },
+    });
+  });
+
+  it('takes a full work order, with the confidential caller flagged for routing', async () => {
+    const { app, events } = setup();
+    expect((await push(app, fullOrder)).statusCode).toBe(202);
+    const [event] = events();
+    expect(DisputeReceivedV1.parse(event)).toMatchObject({
+      hotline: { intakeChannel: 'phone', requestType: 'help', urgency: 'urgent' },
+      dueAt: '2024-06-08T18:00:00+08:00',
+      parties: [{ role: 'caller', name: '杨某', confidential: true }],
+      sourceCategory: { code: '110302', name: '政法-司法-涉法涉诉' },
+    });
+  });
+});
+
+describe('the same order again', () => {
+  it('a repeated push returns the same dispute id and writes nothing more', async () => {
+    const { app, written } = setup();
+    await push(app, guo);
+    const again = await push(app, guo);
+    expect(again.statusCode).toBe(202);
+    expect(again.json()).toEqual({ disputeId: guoId, duplicate: true, revision: 1 });
+    expect(written).toHaveLength(1);
+  });
+
+  it('is a duplicate whatever the JSON looks like, and whichever client pushes it', async () => {
+    const { app, written } = setup();
+    await push(app, guo);
+    const reordered = JSON.stringify(Object.fromEntries(Object.entries(guo).reverse()), null, 2);
+    expect((await push(app, reordered)).json()).toMatchObject({ duplicate: true });
+    expect((await push(app, { ...guo, receivedAt: '2024-08-24T01:30:00Z' })).json()).toMatchObject({
+      duplicate: true,
+    });
+    expect((await push(app, guo, { client: hotlineB })).json()).toEqual({
+      disputeId: guoId,
+      duplicate: true,
+      revision: 1,
+    });
+    expect(written).toHaveLength(1);
+  });
+
+  it('a genuine update (new content) is revision 2 of the same dispute; its retry is a duplicate', async () => {
+    const { app, events } = setup();
+    await push(app, guo);
+    const update = { ...guo, content: `${guo.content}补充：老板姓包，电话打不通。` };
+    const updated = await push(app, update);
+    expect(updated.statusCode).toBe(202);
+    expect(updated.json()).toEqual({ disputeId: guoId, duplicate: false, revision: 2 });
+    expect((await push(app, update)).json()).toEqual({ disputeId: guoId, duplicate: true, revision: 2 });
+    // A late retry of the first push does not undo the update or make a third revision.
+    expect((await push(app, guo)).json()).toEqual({ disputeId: guoId, duplicate: true, revision: 1 });
+    expect(events().map((event) => [event.disputeId, event.revision, event.content])).toEqual([
+      [guoId, 1, guo.content],
+      [guoId, 2, update.content],
+    ]);
+  });
+
+  it('a reminder (催办) is an update, and each further reminder another one', async () => {
+    const { app, written, events } = setup();
+    await push(app, guo);
+    const first = await push(app, { ...guo, reminder: { count: 1, lastAt: '2024-08-26T09:00:00+08:00' } });
+    const second = await push(app, { ...guo, reminder: { count: 2, lastAt: '2024-08-28T09:00:00+08:00' } });
+    expect([first.json().revision, second.json().revision]).toEqual([2, 3]);
+    expect(events()[2]).toMatchObject({ revision: 3, hotline: { reminder: { count: 2 } } });
+    expect(written.map((record) => record.headers.ce_id)).toEqual([
+      intakeEventId(guoId, 1),
+      intakeEventId(guoId, 2),
+      intakeEventId(guoId, 3),
+    ]);
+  });
+
+  it('100 concurrent pushes of one order make one event and one "duplicate: false"', async () => {
+    const { app, written } = setup(testSettings(), {}, { writeMs: 30 });
+    const responses = await Promise.all(Array.from({ length: 100 }, () => push(app, guo)));
+    expect(responses.map((response) => response.statusCode)).toEqual(Array(100).fill(202));
+    expect(responses.filter((response) => response.json().duplicate === false)).toHaveLength(1);
+    expect(written).toHaveLength(1);
+  });
+});
+
+describe('durability: never a 202 that was not written', () => {
+  it('says 503 with Retry-After when the event cannot be written, and a retry later succeeds', async () => {
+    const { app, written, state } = setup();
+    state.down = true;
+    const refused = await push(app, guo);
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers['retry-after']).toBe('5');
+    expect(refused.json().error.code).toBe('unavailable');
+    state.down = false;
+    const retried = await push(app, guo);
+    expect(retried.statusCode).toBe(202);
+    expect(retried.json()).toMatchObject({ duplicate: false, revision: 1 });
+    expect(written).toHaveLength(1);
+  });
+
+  it('an update that cannot be written is 503, and its retry is still revision 2', async () => {
+    const { app, state, events } = setup();
+    await push(app, guo);
+    state.down = true;
+    const update = { ...guo, content: '又一次反映：还没拿到工资。' };
+    expect((await push(app, update)).statusCode).toBe(503);
+    state.down = false;
+    expect((await push(app, update)).json()).toMatchObject({ duplicate: false, revision: 2 });
+    expect(events().map((event) => event.revision)).toEqual([1, 2]);
+  });
+
+  it('says 503 when the idempotency store is down (it cannot tell a duplicate)', async () => {
+    const idempotency = memoryIdempotency();
+    const { app, written } = setup(testSettings(), {
+      idempotency: { ...idempotency, claim: () => Promise.reject(new Error('redis down')) },
+    });
+    const response = await push(app, guo);
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBe('5');
+    expect(written).toHaveLength(0);
+  });
+
+  it('says 503 when the event was written but could not be remembered; the retry writes the same event id', async () => {
+    const idempotency = memoryIdempotency();
+    let failComplete = true;
+    const { app, written } = setup(testSettings(), {
+      idempotency: {
+        ...idempotency,
+        complete: (...args) =>
+          failComplete ? Promise.reject(new Error('redis down')) : idempotency.complete(...args),
+      },
+    });
+    expect((await push(app, guo)).statusCode).toBe(503);
+    failComplete = false;
+    expect((await push(app, guo)).statusCode).toBe(202);
+    expect(new Set(written.map((record) => record.headers.ce_id))).toEqual(
+      new Set([intakeEventId(guoId, 1)]),
+    );
+  });
+
+  it('says 503 with a short Retry-After while another request is still writing the same order', async () => {
+    const { app } = setup(testSettings(), { concurrentWaitMs: 20 }, { writeMs: 300 });
+    const [first, second] = await Promise.all([
+      push(app, guo),
+      new Promise((resolve) => setTimeout(resolve, 10)).then(() => push(app, guo)),
+    ]);
+    expect(first.statusCode).toBe(202);
+    expect(second.statusCode).toBe(503);
+    expect(second.headers['retry-after']).toBe('1');
+  });
+});
+
+describe('signing', () => {
+  it.each([
+    ['no signature', { 'x-huijie-signature': '' }, 'x-huijie-signature', 'missing signature'],
+    [
+      'a wrong signature',
+      { 'x-huijie-signature': 'ab'.repeat(32) },
+      'x-huijie-signature',
+      'signature does not match the body',
+    ],
+    ['no client', { 'x-huijie-client': '' }, 'x-huijie-client', 'missing client id'],
+    ['an unknown client', { 'x-huijie-client': 'hotline-x' }, 'x-huijie-client', 'unknown client'],
+    [
+      'an old timestamp',
+      { 'x-huijie-timestamp': String(Math.floor(Date.now() / 1000) - 301) },
+      'x-huijie-timestamp',
+      'timestamp outside the ±300 s window',
+    ],
+  ])('rejects %s with 401 and the reason', async (_label, headers, field, reason) => {
+    const { app, written } = setup();
+    const response = await push(app, guo, { headers });
+    expect(response.statusCode).toBe(401);
+    expect(response.json().error.fields).toEqual([{ field, reason }]);
+    expect(written).toHaveLength(0);
+  });
+
+  it('rejects a body changed after signing, and a body signed with another client’s secret', async () => {
+    const { app } = setup();
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const headers = {
+      'content-type': 'application/json',
+      'x-huijie-client': hotlineA.id,
+      'x-huijie-timestamp': timestamp,
+    };
+    const tampered = await app.inject({
+      method: 'POST',
+      url: '/v1/work-orders',
+      headers: { ...headers, 'x-huijie-signature': sign(hotlineA.secret, timestamp, JSON.stringify(guo)) },
+      payload: JSON.stringify({ ...guo, content: '改过的内容' }),
+    });
+    expect(tampered.statusCode).toBe(401);
+    const borrowed = await app.inject({
+      method: 'POST',
+      url: '/v1/work-orders',
+      headers: { ...headers, 'x-huijie-signature': sign(hotlineB.secret, timestamp, JSON.stringify(guo)) },
+      payload: JSON.stringify(guo),
+    });
+    expect(borrowed.statusCode).toBe(401);
+  });
+
+  it('refuses an unknown client before reading a large body', async () => {
+    const { app } = setup();
+    const response = await push(
+      app,
+      { ...guo, content: '欠'.repeat(1_000_000) },
+      {
+        headers: { 'x-huijie-client': 'hotline-x' },
+      },
+    );
+    // 401, not 413: the body was never read.
+    expect(response.statusCode).toBe(401);
+  });
+});
+
+describe('rate limits per client', () => {
+  it('answers 429 with Retry-After past the limit, counting each client on its own', async () => {
+    const { app } = setup(testSettings({ rateLimitPerMinute: 2 }));
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push((await push(app, guo)).statusCode);
+    expect(statuses).toEqual([202, 202, 429]);
+    const limited = await push(app, guo);
+    expect(limited.json().error.code).toBe('rate_limited');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+    expect((await push(app, guo, { client: hotlineB })).statusCode).toBe(202);
+  });
+
+  it('takes a per-client exception over the default', async () => {
+    const { app } = setup(testSettings({ rateLimitPerMinute: 1, rateLimits: new Map([[hotlineB.id, 3]]) }));
+    const a = [await push(app, guo), await push(app, guo)].map((response) => response.statusCode);
+    const b = [];
+    for (let i = 0; i < 4; i++) b.push((await push(app, guo, { client: hotlineB })).statusCode);
+    expect(a).toEqual([202, 429]);
+    expect(b).toEqual([202, 202, 202, 429]);
+  });
+
+  it('does not count requests that fail the signature against the client', async () => {
+    const { app } = setup(testSettings({ rateLimitPerMinute: 1 }));
+    for (let i = 0; i < 5; i++) await push(app, guo, { headers: { 'x-huijie-signature': 'ab'.repeat(32) } });
+    expect((await push(app, guo)).statusCode).toBe(202);
+  });
+
+  it('answers 503 when the rate-limit store is down', async () => {
+    const { app, written } = setup(testSettings(), {
+      rateLimiter: { hit: () => Promise.reject(new Error('redis down')) },
+    });
+    const response = await push(app, guo);
+    expect(response.statusCode).toBe(503);
+    expect(response.headers['retry-after']).toBe('5');
+    expect(written).toHaveLength(0);
+  });
+
+  it('works without a limiter given (standalone wiring of the first version): per process', async () => {
+    const { app } = setup(testSettings({ rateLimitPerMinute: 1 }), { rateLimiter: undefined });
+    expect([(await push(app, guo)).statusCode, (await push(app, guo)).statusCode]).toEqual([202, 429]);
+  });
+});
+
+describe('bad requests', () => {
+  it('names every field that is wrong', async () => {
+    const { app, written } = setup();
+    const response = await push(app, { ...guo, orderNo: 'GD 1', caller: { phone: 'call me' }, location: {} });
+    expect(response.statusCode).toBe(400);
+    const fields = response.json().error.fields.map((problem: { field: string }) => problem.field);
+    expect(fields).toEqual(expect.arrayContaining(['orderNo', 'caller.phone', 'location']));
+    expect(written).toHaveLength(0);
+  });
+
+  it('answers malformed JSON with 400, not 500', async () => {
+    const { app } = setup();
+    const response = await push(app, '{"orderNo":');
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.code).toBe('invalid_request');
+  });
+
+  it('answers a body that is not JSON with 415', async () => {
+    const { app } = setup();
+    const raw = 'orderNo=GD1';
+    const response = await push(app, raw, {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(response.statusCode).toBe(415);
+  });
+
+  it('answers a body over 1 MiB with 413', async () => {
+    const { app } = setup();
+    const response = await push(app, { ...guo, content: 'x'.repeat(1024 * 1024) });
+    expect(response.statusCode).toBe(413);
+  });
+});
+
+describe('logs', () => {
+  it('carry ids and outcomes, never names, phones or content', async () => {
+    const capture = logCapture();
+    const { app, state } = setup(testSettings(), { logger: capture.logger });
+    await push(app, fullOrder);
+    await push(app, { ...fullOrder, content: '更新的内容：仍未赔偿。' });
+    await push(app, { ...fullOrder, caller: { phone: 'bad' } });
+    state.down = true;
+    await push(app, { ...guo, orderNo: 'GD-DOWN' });
+    const text = capture.text();
+    expect(text).toContain(fullOrder.orderNo);
+    expect(text).toContain('work order accepted');
+    expect(text).toContain('work orders not written');
+    for (const secret of [
+      '杨某',
+      '13900000001',
+      '胡某',
+      '郭某',
+      '13800000000',
+      '下洋镇',
+      '江山镇',
+      '更新的内容',
+    ])
+      expect(text).not.toContain(secret);
+  });
+});
