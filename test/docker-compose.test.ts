@@ -33,6 +33,7 @@ const operatorSupplied: Record<string, string> = {
   AGENCY_WEBHOOKS: '{}',
   WECHAT_TOKEN: 'accounttoken1',
   WECHAT_APPID: 'wx0123456789abcdef',
+  WECHAT_APP_SECRET: 'app-secret-0123456789abcdef0123',
   WECHAT_ENCODING_AES_KEY: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
   PUBLIC_BASE_URL: 'https://tiaojie.longyan.example',
 };

@@ -132,7 +132,7 @@ export async function assemblePlatform(infra: Infrastructure, settings: Platform
       port: settings.ports.notify,
       app: buildNotifyApp(
         { jwtSecret, webhooks: new Map(), outboxFile: settings.outboxFile },
-        { ...notify, db: infra.notifyDb },
+        { ...notify, db: infra.notifyDb, rateLimiter: infra.rateLimiter },
       ),
     },
   ];

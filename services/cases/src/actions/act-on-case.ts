@@ -20,15 +20,31 @@ import { appendOutbox, type Tx } from '../outbox/outbox.ts';
 /** Agencies act on their own work; escalating and closing are the operators'. */
 const agencyActions: readonly Command['type'][] = ['accept', 'record_progress', 'record_outcome', 'add_note'];
 
+/** What the events about a case say of its reports: enough to answer each channel, and its client. */
+export const reportRefFields = { disputeId: true, channel: true, sourceRef: true, intake: true } as const;
+
 type CaseRow = Prisma.CaseGetPayload<{
-  include: { assignments: true; reports: { select: { disputeId: true; channel: true; sourceRef: true } } };
+  include: { assignments: true; reports: { select: typeof reportRefFields } };
 }>;
+
+function reportRefs(reports: CaseRow['reports']) {
+  return reports.map((report) => {
+    const intake = report.intake as { sourceClient?: string; court?: { referredBy?: string } };
+    const client = intake.sourceClient ?? intake.court?.referredBy;
+    return {
+      disputeId: report.disputeId,
+      channel: report.channel as 'hotline_12345' | 'wechat' | 'court',
+      sourceRef: report.sourceRef,
+      ...(client && { client }),
+    };
+  });
+}
 
 /** Loads a live case the actor may see, or answers 404 as if it did not exist. */
 export async function visibleCase(tx: Tx, caseId: string, actor: Actor): Promise<CaseRow> {
   const found = await tx.case.findUnique({
     where: { id: caseId },
-    include: { assignments: true, reports: { select: { disputeId: true, channel: true, sourceRef: true } } },
+    include: { assignments: true, reports: { select: reportRefFields } },
   });
   if (!found || found.mergedIntoId) throw notFound('case');
   const visible =
@@ -181,11 +197,7 @@ export async function applyEvents(
         category: (row.category as never) ?? null,
         divisionCode: row.townCode ?? row.countyCode ?? row.cityCode,
         ...(after.outcome && after.outcome !== before.outcome && { outcome: after.outcome }),
-        reports: row.reports.map((report) => ({
-          disputeId: report.disputeId,
-          channel: report.channel as 'hotline_12345' | 'wechat' | 'court',
-          sourceRef: report.sourceRef,
-        })),
+        reports: reportRefs(row.reports),
       },
     });
   }

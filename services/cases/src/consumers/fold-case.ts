@@ -1,5 +1,5 @@
 import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
-import { applyEvents, stateOf } from '../actions/act-on-case.ts';
+import { applyEvents, reportRefFields, stateOf } from '../actions/act-on-case.ts';
 import { touchCase } from '../db/case-transaction.ts';
 import { decide, evolve } from '../domain/lifecycle.ts';
 import {
@@ -141,7 +141,7 @@ export async function foldCase(
       where: { id: intoId },
       include: {
         assignments: true,
-        reports: { select: { disputeId: true, channel: true, sourceRef: true } },
+        reports: { select: reportRefFields },
       },
     });
     const before = stateOf(target);

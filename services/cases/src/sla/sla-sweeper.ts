@@ -1,6 +1,6 @@
 import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
-import { applyEvents, stateOf } from '../actions/act-on-case.ts';
+import { applyEvents, reportRefFields, stateOf } from '../actions/act-on-case.ts';
 import { caseTransaction } from '../db/case-transaction.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import { decide, evolve, nextLevel } from '../domain/lifecycle.ts';
@@ -51,7 +51,7 @@ export async function sweepOverdue(db: CasesDb, now: Date, periodMs: number, bat
           where: { id },
           include: {
             assignments: true,
-            reports: { select: { disputeId: true, channel: true, sourceRef: true } },
+            reports: { select: reportRefFields },
           },
         });
         const before = stateOf(row);
