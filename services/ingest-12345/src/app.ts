@@ -81,13 +81,12 @@ export function buildIngest12345App(settings: Ingest12345Settings, deps: Ingest1
 
   // Only known clients may send a body at all: the batch route reads up to 16 MiB before the
   // signature can be checked, and that should not be open to anyone who finds the port.
-  app.addHook('onRequest', async (request) => {
-    if (!request.url.startsWith('/v1/work-orders')) return;
+  const knownClientsOnly = async (request: FastifyRequest) => {
     const id = request.headers[signingHeaders.client];
     const clientId = Array.isArray(id) ? id[0] : id;
     if (!clientId) throw unauthorized('missing client id', signingHeaders.client);
     if (!settings.clients.has(clientId)) throw unauthorized('unknown client', signingHeaders.client);
-  });
+  };
 
   /** Signature, then the client's rate limit: the checks every push passes before its body is read. */
   async function admit(request: FastifyRequest): Promise<string> {
@@ -116,7 +115,7 @@ export function buildIngest12345App(settings: Ingest12345Settings, deps: Ingest1
     ...(deps.concurrentWaitMs !== undefined && { waitMs: deps.concurrentWaitMs }),
   });
 
-  app.post('/v1/work-orders', async (request, reply) => {
+  app.post('/v1/work-orders', { onRequest: knownClientsOnly }, async (request, reply) => {
     const clientId = await admit(request);
     const parsed = WorkOrder.safeParse(request.body);
     if (!parsed.success) {
@@ -149,58 +148,62 @@ export function buildIngest12345App(settings: Ingest12345Settings, deps: Ingest1
       .send({ disputeId: outcome.disputeId, duplicate: outcome.duplicate, revision: outcome.revision });
   });
 
-  app.post('/v1/work-orders/batch', { bodyLimit: batchBodyLimit }, async (request, reply) => {
-    const clientId = await admit(request);
-    const orders = ordersOf(request.body);
-    const results: BatchItemResult[] = orders.map((item, index) => ({
-      index,
-      orderNo: orderNoOf(item),
-      status: 400,
-    }));
-    const valid: { index: number; order: WorkOrder }[] = [];
-    orders.forEach((item, index) => {
-      const parsed = WorkOrder.safeParse(item);
-      if (parsed.success) valid.push({ index, order: parsed.data });
-      else {
-        count({ status: 400 });
-        results[index]!.error = {
-          code: 'invalid_request',
-          message: 'the order is not valid',
-          fields: fieldsOf(parsed.error),
-        };
-      }
-    });
-    const outcomes = await takeIn(
-      valid.map(({ order }) => order),
-      intake(clientId, request),
-    );
-    let retryAfter = 0;
-    valid.forEach(({ index }, position) => {
-      const outcome = outcomes[position]!;
-      count(outcome);
-      const result = results[index]!;
-      result.status = outcome.status;
-      if (outcome.status === 202) {
-        result.disputeId = outcome.disputeId;
-        result.duplicate = outcome.duplicate;
-        result.revision = outcome.revision;
-      } else {
-        result.error = outcome.error;
-        retryAfter = Math.max(retryAfter, outcome.retryAfterSeconds ?? 0);
-      }
-    });
-    const tally = (status: number) => results.filter((result) => result.status === status).length;
-    const summary = {
-      accepted: results.filter((result) => result.status === 202 && !result.duplicate).length,
-      duplicates: results.filter((result) => result.duplicate === true).length,
-      rejected: tally(400) + tally(409),
-      unavailable: tally(503),
-    };
-    request.log.info({ clientId, orders: orders.length, ...summary }, 'work order batch answered');
-    // Per-item answers: the batch itself was taken. Items answered 503 are to be pushed again.
-    if (retryAfter > 0) reply.header('retry-after', String(retryAfter));
-    return reply.status(200).send({ results, summary });
-  });
+  app.post(
+    '/v1/work-orders/batch',
+    { bodyLimit: batchBodyLimit, onRequest: knownClientsOnly },
+    async (request, reply) => {
+      const clientId = await admit(request);
+      const orders = ordersOf(request.body);
+      const results: BatchItemResult[] = orders.map((item, index) => ({
+        index,
+        orderNo: orderNoOf(item),
+        status: 400,
+      }));
+      const valid: { index: number; order: WorkOrder }[] = [];
+      orders.forEach((item, index) => {
+        const parsed = WorkOrder.safeParse(item);
+        if (parsed.success) valid.push({ index, order: parsed.data });
+        else {
+          count({ status: 400 });
+          results[index]!.error = {
+            code: 'invalid_request',
+            message: 'the order is not valid',
+            fields: fieldsOf(parsed.error),
+          };
+        }
+      });
+      const outcomes = await takeIn(
+        valid.map(({ order }) => order),
+        intake(clientId, request),
+      );
+      let retryAfter = 0;
+      valid.forEach(({ index }, position) => {
+        const outcome = outcomes[position]!;
+        count(outcome);
+        const result = results[index]!;
+        result.status = outcome.status;
+        if (outcome.status === 202) {
+          result.disputeId = outcome.disputeId;
+          result.duplicate = outcome.duplicate;
+          result.revision = outcome.revision;
+        } else {
+          result.error = outcome.error;
+          retryAfter = Math.max(retryAfter, outcome.retryAfterSeconds ?? 0);
+        }
+      });
+      const tally = (status: number) => results.filter((result) => result.status === status).length;
+      const summary = {
+        accepted: results.filter((result) => result.status === 202 && !result.duplicate).length,
+        duplicates: results.filter((result) => result.duplicate === true).length,
+        rejected: tally(400) + tally(409),
+        unavailable: tally(503),
+      };
+      request.log.info({ clientId, orders: orders.length, ...summary }, 'work order batch answered');
+      // Per-item answers: the batch itself was taken. Items answered 503 are to be pushed again.
+      if (retryAfter > 0) reply.header('retry-after', String(retryAfter));
+      return reply.status(200).send({ results, summary });
+    },
+  );
   return app;
 }
 
