@@ -93,7 +93,8 @@ const engine = namespaced(createKafkaEngine({ brokers, clientId: 'bench-intake' 
 const bus = createEventBus(engine, { source: '/bench' });
 await bus.ensureTopics(['dispute.intake.v1']);
 const ingest = buildIngest12345App(
-  { clients: new Map([['bench', secret]]) },
+  // The per-client limit protects production from a runaway client; the benchmark is one on purpose.
+  { clients: new Map([['bench', secret]]), rateLimitPerMinute: 1_000_000_000 },
   {
     bus,
     idempotency: redisIdempotency(redis, `bench:${Date.now()}:`),

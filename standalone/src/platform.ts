@@ -85,7 +85,7 @@ export async function assemblePlatform(infra: Infrastructure, settings: Platform
       port: settings.ports.ingest12345,
       app: buildIngest12345App(
         { clients: settings.hotlineClients },
-        { ...ingest, idempotency: infra.idempotency },
+        { ...ingest, idempotency: infra.idempotency, rateLimiter: infra.rateLimiter },
       ),
     },
     {

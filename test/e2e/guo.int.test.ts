@@ -91,7 +91,7 @@ describe.runIf(servers)("Guo's WeChat application, on Kafka + PostgreSQL + Redis
     expect(after.current.successRate).toBeGreaterThan(0);
 
     // Guo follows it on his phone with the last four digits of his number.
-    const tracked = await eventually(
+    const tracked = await eventually<{ trackingNo: string }>(
       async () => {
         const track = await app('ingest-wechat').inject({
           url: `/v1/applications/${applied.json().trackingNo}?phoneLast4=${phone.slice(-4)}`,

@@ -37,7 +37,7 @@ function oneDispute(label: string, open: () => Promise<Infrastructure>) {
       const { disputeId } = first.json();
       const again = await signedPush(app('ingest-12345'), '/v1/work-orders', guo);
       expect(again.statusCode).toBe(202);
-      expect(again.json()).toEqual({ disputeId, duplicate: true });
+      expect(again.json()).toEqual({ disputeId, duplicate: true, revision: 1 });
 
       const { caseId } = await eventually<{ caseId: string }>(
         async () => {

@@ -81,8 +81,9 @@ export function eventsForDecision(
   });
   for (const { department, role } of involved) {
     const data: AgencyAssignmentV1 = { ...view(department), action: 'assigned', role };
-    // Only the lead calls the citizen back: the others get the matter, not the phone number.
-    if (role === 'lead' && contact) {
+    // Only the lead calls the citizen back (the others get the matter, not the phone number),
+    // and nobody gets the contact of a caller the hotline marked confidential (保密).
+    if (role === 'lead' && contact && !contact.confidential) {
       data.contact = {
         ...(contact.name && { name: contact.name }),
         ...(contact.phone && { phone: contact.phone }),

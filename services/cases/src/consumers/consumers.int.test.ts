@@ -166,4 +166,25 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
       ['dept-b', 'delivered', 2],
     ]);
   });
+
+  it('a later revision of a report (a 催办 reminder) updates it and says so in the history, once', async () => {
+    const dispute = intake();
+    await recordIntake(db, dispute);
+    const reminded = {
+      ...dispute,
+      revision: 2,
+      content: `${dispute.content}（来电催办）`,
+      hotline: { reminder: { count: 1 } },
+    };
+    await recordIntake(db, reminded);
+    await recordIntake(db, reminded);
+    await recordIntake(db, dispute);
+    const caseId = caseIdFor(dispute.disputeId);
+    expect(await snapshot(caseId)).toMatchObject({ reports: 1, history: ['received', 'reminder'] });
+    const report = await db.report.findUniqueOrThrow({ where: { disputeId: dispute.disputeId } });
+    expect({ revision: report.revision, content: report.content }).toEqual({
+      revision: 2,
+      content: reminded.content,
+    });
+  });
 });

@@ -21,9 +21,13 @@ export async function openCase(
 ): Promise<{ caseId: string; created: boolean }> {
   const known = await tx.report.findUnique({
     where: { disputeId: dispute.disputeId },
-    select: { caseId: true },
+    select: { caseId: true, revision: true },
   });
-  if (known) return { caseId: known.caseId, created: false };
+  if (known) {
+    // A later revision of the same source record (new content, a 催办 reminder) updates the report, in the history.
+    if (dispute.revision > known.revision) await updateReport(tx, known.caseId, dispute);
+    return { caseId: known.caseId, created: false };
+  }
   const caseId = caseIdFor(dispute.disputeId);
   await touchCase(tx, caseId);
   const opened = await tx.case.createMany({
@@ -95,4 +99,38 @@ export async function openCase(
     });
   }
   return { caseId, created: true };
+}
+
+async function updateReport(tx: Tx, caseId: string, dispute: DisputeReceivedV1): Promise<void> {
+  await tx.report.update({
+    where: { disputeId: dispute.disputeId },
+    data: {
+      revision: dispute.revision,
+      content: dispute.content,
+      intake: dispute as unknown as Prisma.InputJsonValue,
+    },
+  });
+  const current = await tx.case.findUniqueOrThrow({ where: { id: caseId }, select: { searchGrams: true } });
+  await tx.case.update({
+    where: { id: caseId },
+    data: {
+      searchGrams: [
+        ...new Set([...current.searchGrams, ...searchGramsOf([dispute.title, dispute.content])]),
+      ].sort(),
+    },
+  });
+  const reminder = dispute.hotline?.reminder;
+  await tx.historyEntry.create({
+    data: {
+      caseId,
+      type: reminder ? 'reminder' : 'report_updated',
+      actor: `channel:${dispute.channel}`,
+      detail: {
+        disputeId: dispute.disputeId,
+        sourceRef: dispute.sourceRef,
+        revision: dispute.revision,
+        ...(reminder && { reminders: reminder.count }),
+      },
+    },
+  });
 }
