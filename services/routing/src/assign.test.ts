@@ -64,4 +64,23 @@ describe('what one decision publishes', () => {
     ]);
     expect(events.every((event) => (event.data as { version: number }).version === 2)).toBe(true);
   });
+
+  it('a caller the hotline marked confidential (保密) is not passed on, not even to the lead', () => {
+    const confidential = {
+      ...guo,
+      parties: [
+        {
+          role: 'caller' as const,
+          kind: 'person' as const,
+          name: '郭某',
+          phone: '13800000000',
+          confidential: true,
+        },
+      ],
+    };
+    const copies = eventsForDecision(router, confidential, now).slice(1);
+    expect(copies.length).toBeGreaterThan(0);
+    for (const copy of copies) expect((copy.data as AgencyAssignmentV1).contact).toBeUndefined();
+    expect(JSON.stringify(copies)).not.toContain('13800000000');
+  });
 });
