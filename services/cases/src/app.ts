@@ -13,6 +13,7 @@ import { actionRoutes } from './http/action-routes.ts';
 import { authRoutes } from './http/auth.ts';
 import { bulkRoutes } from './http/bulk-routes.ts';
 import { caseRoutes } from './http/case-routes.ts';
+import { overviewRoutes } from './http/overview-routes.ts';
 import { searchRoutes } from './http/search-routes.ts';
 import { statsRoutes } from './http/stats-routes.ts';
 import { startOutboxRelay } from './outbox/relay.ts';
@@ -55,6 +56,7 @@ export function buildCasesApp(config: CasesSettings, deps: CasesDeps): FastifyIn
   bulkRoutes(app, { db: deps.db, jwtSecret: config.jwtSecret });
   statsRoutes(app, { db: deps.db, jwtSecret: config.jwtSecret });
   actionRoutes(app, { db: deps.db, jwtSecret: config.jwtSecret });
+  overviewRoutes(app);
 
   let subscription: EngineSubscription | undefined;
   let relay: ReturnType<typeof startOutboxRelay> | undefined;

@@ -1,0 +1,293 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildCasesApp } from '@huijie/cases/app.ts';
+import { type CasesDb, casesDb, migrateCases } from '@huijie/cases/db/prisma.ts';
+import { sweepOverdue } from '@huijie/cases/sla/sla-sweeper.ts';
+import { postgresClient } from '@huijie/database/sql-client.ts';
+import { createEventBus } from '@huijie/event-bus/bus.ts';
+import { createEmbeddedEngine } from '@huijie/event-bus/embedded/embedded-engine.ts';
+import { hashPassword } from '@huijie/service-kit/auth-token.ts';
+import { createLogger } from '@huijie/service-kit/logger.ts';
+import { createMetrics } from '@huijie/service-kit/metrics.ts';
+import { freshDatabase, requireServers } from '@huijie/testing/servers.ts';
+import type { FastifyInstance } from 'fastify';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDays, chinaDay, formatCount } from '../../services/cases/src/overview/public/model.js';
+import { seedOverview, writeCase } from './seed.ts';
+
+/**
+ * A leader at the wall screen: Debian's headless Chromium opens the one-screen overview served by
+ * the cases service on PostgreSQL, signs in, reads the headline figures (the same as the
+ * statistics API's), drills down from the city to a county and a town and back, opens an
+ * express-lane case with its history, sees a new case arrive without reloading, and saves the
+ * README's screenshots at 1920×1080 and 1366×768.
+ */
+const servers = await requireServers('postgres');
+const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const inCi = process.env.CI === 'true' || process.env.CI === '1';
+const haveChromium = existsSync(executablePath);
+if (!haveChromium) {
+  const message = `no Chromium at ${executablePath} for the browser test: apt-get install -y chromium`;
+  if (inCi) throw new Error(`${message} (CI=true: failing instead of skipping)`);
+  console.warn(`\n*** SKIPPING the overview browser test: ${message} ***\n`);
+}
+
+const screenshots = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots');
+const jwtSecret = 'overview-browser-secret-0123456789abcdef';
+const account = { username: 'longyan-leader', password: 'overview-password-1' };
+
+describe.runIf(servers && haveChromium)('the one-screen overview in a browser', () => {
+  let db: CasesDb;
+  let app: FastifyInstance;
+  let close: () => Promise<void>;
+  let base: string;
+  let browser: Browser;
+  let page: Page;
+  let token: string;
+  let yangCaseId: string;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    const database = await freshDatabase(servers!.databaseUrl!);
+    const sql = postgresClient(database.url, { max: 2 });
+    await migrateCases(sql);
+    db = casesDb({ kind: 'postgres', url: database.url });
+    app = buildCasesApp(
+      // One SLA sweep at start (settled below), none during the test: the figures hold still.
+      { jwtSecret, slaSweepIntervalMs: 3_600_000 },
+      {
+        db,
+        bus: createEventBus(createEmbeddedEngine(sql), { source: '/test/overview' }),
+        logger: createLogger({ service: 'cases', level: 'silent' }),
+        metrics: createMetrics('cases'),
+      },
+    );
+    await db.operator.create({
+      data: {
+        username: account.username,
+        passwordHash: await hashPassword(account.password),
+        role: 'leader',
+        scopeCode: '350800',
+      },
+    });
+    ({ yangCaseId } = await seedOverview(db));
+    base = await app.listen({ port: 0, host: '127.0.0.1' });
+    // Overdue history climbs the express lane (township → county → city), as it would have.
+    while ((await sweepOverdue(db, new Date(), 72 * 3600_000)) > 0) {}
+    close = async () => {
+      await app.close();
+      await db.$disconnect();
+      await sql.close();
+      await database.drop();
+    };
+    const login = await app.inject({ method: 'POST', url: '/v1/auth/token', payload: account });
+    token = login.json().token;
+
+    browser = await chromium.launch({
+      executablePath,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
+    });
+    const context = await browser.newContext({
+      viewport: { width: 1920, height: 1080 },
+      locale: 'zh-CN',
+      timezoneId: 'Asia/Shanghai',
+      colorScheme: 'dark',
+    });
+    page = await context.newPage();
+    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await close?.();
+  });
+
+  async function api(url: string) {
+    const response = await app.inject({ url, headers: { authorization: `Bearer ${token}` } });
+    expect(response.statusCode, response.body).toBe(200);
+    return response.json();
+  }
+
+  /** The page's default period: the last 30 days, today included (China time). */
+  function period() {
+    const to = chinaDay(new Date());
+    return `from=${addDays(to, -29)}&to=${to}&compare=previous`;
+  }
+
+  async function shownAt(place: string) {
+    await page.locator(`#main[data-state="ready"][data-place="${place}"]`).waitFor({ timeout: 20_000 });
+  }
+
+  const figure = (key: string) => page.locator(`[data-figure="${key}"] .value .number`);
+
+  async function expectHeadlinesOf(place: string) {
+    const overview = await api(`/v1/stats/overview?place=${place}&${period()}`);
+    const channels = await api(`/v1/stats/breakdown?place=${place}&by=channel&${period()}`);
+    const expected: Record<string, number | null> = {
+      received: overview.current.received,
+      mediated: overview.current.mediated,
+      successRate: overview.current.successRate,
+      averageResolutionDays: overview.current.averageResolutionDays,
+      escalated: overview.current.escalated,
+      open: overview.now.open,
+      overdue: overview.now.overdue,
+    };
+    for (const [key, value] of Object.entries(expected)) {
+      expect(await figure(key).getAttribute('data-value'), key).toBe(value === null ? '' : String(value));
+    }
+    expect(await figure('received').textContent()).toBe(formatCount(overview.current.received));
+    expect(await figure('successRate').textContent()).toBe(
+      overview.current.successRate === null ? '—' : (overview.current.successRate * 100).toFixed(1),
+    );
+    for (const channel of ['hotline_12345', 'wechat', 'court']) {
+      const row = channels.rows.find((r: { key: string }) => r.key === channel);
+      expect(
+        await page
+          .locator(`[data-figure="received"] [data-channel="${channel}"] .number`)
+          .getAttribute('data-value'),
+        channel,
+      ).toBe(String(row?.received ?? 0));
+    }
+    return overview;
+  }
+
+  it('signs in, shows the statistics API’s figures, drills city → county → town and back', async () => {
+    await page.goto(`${base}/overview?refresh=5`);
+    expect(await page.title()).toBe('一屏统览 · 龙岩市矛盾纠纷多元化解平台');
+    // Not signed in: only the form.
+    await page.locator('#login-form').waitFor({ state: 'visible' });
+    expect(await page.locator('#main').isHidden()).toBe(true);
+
+    await page.getByLabel('账号').fill(account.username);
+    await page.getByLabel('密码').fill('wrong-password');
+    await page.getByRole('button', { name: '登录' }).click();
+    await expect.poll(() => page.locator('#login-error').textContent()).toBe('账号或密码不正确');
+    await page.getByLabel('密码').fill(account.password);
+    await page.getByRole('button', { name: '登录' }).click();
+    await shownAt('350800');
+    // The refused sign-in's 401 is the only error the console may have shown.
+    expect(problems).toEqual([expect.stringContaining('401')]);
+    problems.length = 0;
+    // The token is kept for this tab only.
+    expect(await page.evaluate("JSON.parse(sessionStorage.getItem('huijie.overview.session')).scope")).toBe(
+      '350800',
+    );
+
+    const city = await expectHeadlinesOf('350800');
+    expect(city.current.received).toBeGreaterThan(20);
+    expect(city.now.overdue).toBeGreaterThan(0);
+
+    // The city's tiles: all seven counties, with the breakdown's figures.
+    const byPlace = await api(`/v1/stats/breakdown?place=350800&by=place&${period()}`);
+    const tiles = page.locator('#tiles .tile');
+    expect(await tiles.count()).toBeGreaterThanOrEqual(7);
+    for (const row of byPlace.rows.filter((r: { key: string }) => r.key !== '')) {
+      const tile = page.locator(`#tiles .tile[data-code="${row.key}"]`);
+      expect(await tile.getAttribute('data-received'), row.label).toBe(String(row.received));
+      expect(await tile.getAttribute('data-overdue'), row.label).toBe(String(row.overdue));
+    }
+
+    // Drill down by mouse to 新罗区…
+    await page.getByRole('button', { name: /^新罗区：/ }).click();
+    await shownAt('350802');
+    expect(await page.locator('#crumbs [aria-current="page"]').textContent()).toBe('新罗区');
+    await expectHeadlinesOf('350802');
+    expect(await page.locator('#tiles .tile').count()).toBeGreaterThanOrEqual(20);
+
+    // …and by keyboard to 江山镇.
+    await page.locator('#tiles .tile[data-code="350802107"]').focus();
+    await page.keyboard.press('Enter');
+    await shownAt('350802107');
+    expect(await page.locator('#crumbs [aria-current="page"]').textContent()).toBe('江山镇');
+    const town = await expectHeadlinesOf('350802107');
+    expect(town.current.mediated).toBeGreaterThanOrEqual(1);
+
+    // Back up a level, then to the city from the breadcrumb.
+    await page.getByRole('button', { name: '返回新罗区' }).click();
+    await shownAt('350802');
+    await page.locator('#crumbs').getByRole('button', { name: '龙岩市', exact: true }).click();
+    await shownAt('350800');
+    await expectHeadlinesOf('350800');
+    expect(problems).toEqual([]);
+  });
+
+  it('lists the express lane and opens a case with its history', async () => {
+    const escalated = await api(
+      '/v1/cases?escalated=true&status=received,triage,assigned,accepted,mediating&limit=100',
+    );
+    const items = page.locator('#express-list .express-item');
+    expect(await items.count()).toBeGreaterThanOrEqual(escalated.items.length);
+    // City-level cases first: Yang's among them.
+    expect(await items.first().getAttribute('data-level')).toBe('city');
+    const first = page.locator(`#express-list .express-item[data-case-id="${yangCaseId}"]`);
+    expect(await first.getAttribute('data-level')).toBe('city');
+    expect(await first.locator('.level').textContent()).toBe('市委书记');
+
+    await first.click();
+    const detail = page.locator(`#detail[data-state="ready"][data-case-id="${yangCaseId}"]`);
+    await detail.waitFor({ timeout: 10_000 });
+    expect(await page.evaluate('document.activeElement?.id')).toBe('detail-close');
+    const body = await api(`/v1/cases/${yangCaseId}`);
+    const history = page.locator('#history li');
+    expect(await history.count()).toBe(body.history.length);
+    const types = await history.evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-type')));
+    expect(types).toEqual(body.history.map((entry: { type: string }) => entry.type));
+    expect(types).toContain('repeat_attached');
+    expect(types.filter((type) => type === 'escalated').length).toBeGreaterThanOrEqual(2);
+    expect(await page.locator('#detail').textContent()).toContain('多次反映未果');
+    expect(await page.locator('#detail').textContent()).toContain('永定区公安局');
+    await page.screenshot({ path: join(screenshots, 'overview-case-1920.png') });
+
+    // Escape closes it and gives the focus back to the list.
+    await page.keyboard.press('Escape');
+    expect(await page.locator('#detail').isHidden()).toBe(true);
+    expect(await page.evaluate('document.activeElement?.dataset.caseId')).toBe(yangCaseId);
+    expect(problems).toEqual([]);
+  });
+
+  it('picks up a new case by polling, without reloading', async () => {
+    await page.evaluate('window.__sameDocument = true');
+    const before = Number(await figure('received').getAttribute('data-value'));
+    await writeCase(db, {
+      town: '350825100',
+      channel: 'wechat',
+      category: 'neighborhood',
+      title: '连城县莲峰镇新来件',
+      content: '邻居装修噪音扰民。',
+      caller: '13700000009',
+      dueInDays: 10,
+    });
+    await expect
+      .poll(async () => Number(await figure('received').getAttribute('data-value')), { timeout: 20_000 })
+      .toBe(before + 1);
+    expect(await page.evaluate('window.__sameDocument')).toBe(true);
+  });
+
+  it('saves the screenshots at 1920×1080 and 1366×768', async () => {
+    mkdirSync(screenshots, { recursive: true });
+    await shownAt('350800');
+    // Nothing sideways at either size.
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1920);
+    await page.screenshot({ path: join(screenshots, 'overview-1920.png') });
+
+    await page.setViewportSize({ width: 1366, height: 768 });
+    await page.locator('#refresh').click();
+    await shownAt('350800');
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1366);
+    await page.screenshot({ path: join(screenshots, 'overview-1366.png') });
+    await page.screenshot({ path: join(screenshots, 'overview-1366-full.png'), fullPage: true });
+    expect(problems).toEqual([]);
+  });
+});
