@@ -3,6 +3,7 @@ import { AgencyAssignmentV1 } from './events/agency-assignment-v1.ts';
 import { CaseCorrectedV1 } from './events/case-correction-v1.ts';
 import { CaseEscalatedV1 } from './events/case-escalation-v1.ts';
 import { CaseStatusChangedV1 } from './events/case-status-v1.ts';
+import { CourtOutcomeV1 } from './events/court-outcome-v1.ts';
 import { DisputeAssignedV1 } from './events/dispute-assignment-v1.ts';
 import { DisputeReceivedV1 } from './events/dispute-intake-v1.ts';
 
@@ -36,6 +37,11 @@ export const catalogue = {
     type: 'cn.huijie.case.escalation.v1',
     schema: CaseEscalatedV1,
     summary: 'A case entered or moved up the secretary express lane (书记直通车).',
+  },
+  'court.outcome.v1': {
+    type: 'cn.huijie.court.outcome.v1',
+    schema: CourtOutcomeV1,
+    summary: "A referral's mediation outcome, on the referring court's own topic court.<court>.outcome.v1.",
   },
   'case.correction.v1': {
     type: 'cn.huijie.case.correction.v1',

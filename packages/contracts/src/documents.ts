@@ -44,7 +44,7 @@ export function asyncApiDocument(): Record<string, unknown> {
   for (const name of eventNames) {
     const key = name.replaceAll('.', '_');
     // The agency view travels only on the agencies' own topics (below), not on a topic of its name.
-    if (name === 'agency.assignment.v1') {
+    if (name === 'agency.assignment.v1' || name === 'court.outcome.v1') {
       messages[key] = messageOf(name);
       continue;
     }
@@ -61,9 +61,18 @@ export function asyncApiDocument(): Record<string, unknown> {
   channels['agency_assignment'] = {
     address: 'agency.{agencyCode}.assignment.v1',
     description: "One agency's own copy of the assignments that involve it.",
-    parameters: { agencyCode: { description: 'the department code, e.g. 350803-police_station-350803104' } },
+    parameters: {
+      agencyCode: { description: 'the department code, e.g. 350803104-police_station (下洋派出所)' },
+    },
     messages: { agency_assignment_v1: { $ref: '#/components/messages/agency_assignment_v1' } },
   };
+  channels['court_outcome'] = {
+    address: 'court.{court}.outcome.v1',
+    description: "One court's referral outcomes (court = the court code with 闽 written fj, e.g. fj0803).",
+    parameters: { court: { description: 'e.g. fj0803 for 闽0803 (永定区人民法院)' } },
+    messages: { court_outcome_v1: { $ref: '#/components/messages/court_outcome_v1' } },
+  };
+  operations['receive_court_outcome'] = { action: 'receive', channel: { $ref: '#/channels/court_outcome' } };
   operations['receive_agency_assignment'] = {
     action: 'receive',
     channel: { $ref: '#/channels/agency_assignment' },

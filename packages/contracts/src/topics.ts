@@ -18,6 +18,16 @@ export function agencyTopic(agencyCode: string): string {
   return `agency.${agencyCode}.assignment.v1`;
 }
 
+/**
+ * A court's own outcome topic. Court codes are written in Chinese (闽0803); topic names are
+ * ASCII: 闽 (Fujian) becomes `fj`, e.g. `court.fj0803.outcome.v1`.
+ */
+export function courtTopic(courtCode: string): string {
+  const slug = courtCode.replace(/^闽/, 'fj');
+  if (!/^[a-z0-9]+$/i.test(slug)) throw new Error(`invalid court code: ${courtCode}`);
+  return `court.${slug.toLowerCase()}.outcome.v1`;
+}
+
 /** Where a consumer group parks a message it cannot process: one dead-letter topic per source topic. */
 export function deadLetterTopic(topic: string): string {
   return `${topic}.dlq`;

@@ -1,4 +1,5 @@
 import type { CaseOutcome, CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
+import { courtTopic } from '@huijie/contracts/topics.ts';
 import type { Level } from '@huijie/contracts/vocabulary.ts';
 import { scopeCovers } from '@huijie/service-kit/auth-token.ts';
 import { conflict, forbidden, notFound } from '@huijie/service-kit/errors.ts';
@@ -184,6 +185,8 @@ export async function applyEvents(
       });
     }
   }
+  if (after.outcome && after.outcome !== before.outcome)
+    await reportOutcomeToCourts(tx, row, after.outcome, now, actor);
   if (after.status !== before.status) {
     await appendOutbox(tx, {
       name: 'case.status.v1',
@@ -198,6 +201,39 @@ export async function applyEvents(
         divisionCode: row.townCode ?? row.countyCode ?? row.cityCode,
         ...(after.outcome && after.outcome !== before.outcome && { outcome: after.outcome }),
         reports: reportRefs(row.reports),
+      },
+    });
+  }
+}
+
+/**
+ * A referring court gets the outcome of its referral on its own topic, and the case's history
+ * says so; the signed callback to the court client follows from case.status.v1 (notify).
+ */
+async function reportOutcomeToCourts(tx: Tx, row: CaseRow, outcome: CaseOutcome, now: Date, actor: string) {
+  for (const report of row.reports) {
+    const court = (report.intake as { court?: { courtCode: string } }).court;
+    if (report.channel !== 'court' || !court) continue;
+    const topic = courtTopic(court.courtCode);
+    await appendOutbox(tx, {
+      name: 'court.outcome.v1',
+      topic,
+      key: report.disputeId,
+      data: {
+        caseNumber: report.sourceRef,
+        courtCode: court.courtCode,
+        disputeId: report.disputeId,
+        caseId: row.id,
+        outcome,
+        occurredAt: now.toISOString(),
+      },
+    });
+    await tx.historyEntry.create({
+      data: {
+        caseId: row.id,
+        type: 'court_outcome_sent',
+        actor,
+        detail: { caseNumber: report.sourceRef, court: court.courtCode, topic, outcome: outcome.kind },
       },
     });
   }

@@ -1,0 +1,110 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eventually, requireServers, uniqueName } from '@huijie/testing/servers.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kafkaInfrastructure, readyPlatform } from './infrastructure.ts';
+import { signedPush } from './signed-push.ts';
+
+const servers = await requireServers('kafka', 'postgres', 'redis');
+const day = (offset: number) => new Date(Date.now() + offset * 24 * 3600 * 1000).toISOString().slice(0, 10);
+
+describe.runIf(servers)('a court referral and its outcome, on Kafka + PostgreSQL + Redis', () => {
+  let platform: Awaited<ReturnType<typeof readyPlatform>>;
+  let infra: Awaited<ReturnType<typeof kafkaInfrastructure>>;
+  beforeAll(async () => {
+    infra = await kafkaInfrastructure(servers!);
+    platform = await readyPlatform(infra, join(mkdtempSync(join(tmpdir(), 'court-')), 'o.jsonl'));
+  });
+  afterAll(() => platform?.close());
+
+  it('the referral becomes a case in Yongding; its outcome goes back on the court’s topic and into the history', async () => {
+    const { app, auth } = platform;
+    const sequence = Date.now() % 100_000;
+    const caseNumber = `（2024）闽0803民诉前调${sequence}号`;
+    const pushed = await signedPush(
+      app('ingest-courts'),
+      '/v1/referrals',
+      {
+        caseNumber,
+        court: { code: '闽0803', name: '龙岩市永定区人民法院' },
+        causeOfAction: { name: '民间借贷纠纷' },
+        parties: [
+          {
+            role: 'applicant',
+            kind: 'person',
+            name: '杨某',
+            phone: `1380000${String(sequence).padStart(4, '0')}`,
+          },
+          { role: 'respondent', kind: 'person', name: '胡某', address: '福建省龙岩市永定区下洋镇中川村' },
+        ],
+        claims: ['判令被告归还借款人民币50000元'],
+        facts: '2023年3月被告向原告借款50000元，约定半年内归还，至今未还。',
+        amount: 50000,
+        referralDate: day(0),
+        // A deadline in the future: the case must not be overdue while the test runs.
+        mediationDeadline: day(30),
+      },
+      { id: 'e2e-court', secret: 'e2e-secret-123' },
+    );
+    expect(pushed.json()).toMatchObject({ duplicate: false });
+    const { disputeId } = pushed.json();
+
+    const assigned = await eventually(
+      async () => {
+        const found = await app('cases').inject({ url: `/v1/disputes/${disputeId}`, headers: auth });
+        if (found.statusCode !== 200) return undefined;
+        const detail = (
+          await app('cases').inject({ url: `/v1/cases/${found.json().caseId}`, headers: auth })
+        ).json();
+        return detail.status === 'assigned' ? detail : undefined;
+      },
+      { what: 'the referral assigned', timeoutMs: 30_000 },
+    );
+    expect(assigned).toMatchObject({
+      channel: 'court',
+      category: 'contract',
+      jurisdiction: { countyCode: '350803' },
+    });
+
+    const outcomes: { key: string; value: string }[] = [];
+    await infra.engine.ensureTopics(['court.fj0803.outcome.v1'], 1);
+    const reader = await infra.engine.consume(
+      uniqueName('court'),
+      ['court.fj0803.outcome.v1'],
+      async (message) => {
+        outcomes.push({ key: message.key, value: message.value.toString() });
+      },
+    );
+    const act = (action: string, payload: object = {}) =>
+      app('cases').inject({
+        method: 'POST',
+        url: `/v1/cases/${assigned.caseId}/${action}`,
+        headers: auth,
+        payload,
+      });
+    expect((await act('accept')).statusCode).toBe(200);
+    const ended = await act('outcome', {
+      kind: 'not_mediated',
+      summary: '被申请人拒绝调解',
+      referredTo: 'litigation',
+    });
+    expect(ended.json().status).toBe('unresolved');
+
+    await eventually(() => outcomes.some((o) => o.key === disputeId), {
+      what: "the court's outcome event",
+      timeoutMs: 30_000,
+    });
+    await reader.stop();
+    const event = JSON.parse(outcomes.find((o) => o.key === disputeId)!.value);
+    expect(event).toMatchObject({
+      caseNumber,
+      courtCode: '闽0803',
+      outcome: { kind: 'not_mediated', referredTo: 'litigation' },
+    });
+    const detail = (await app('cases').inject({ url: `/v1/cases/${assigned.caseId}`, headers: auth })).json();
+    expect(detail.history.find((h: { type: string }) => h.type === 'court_outcome_sent')).toMatchObject({
+      detail: { caseNumber, court: '闽0803', topic: 'court.fj0803.outcome.v1', outcome: 'not_mediated' },
+    });
+  });
+});
