@@ -1,4 +1,6 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildCasesApp } from '@huijie/cases/app.ts';
@@ -128,6 +130,8 @@ describe.runIf(servers && haveChromium)('the one-screen overview in a browser', 
 
   async function shownAt(place: string) {
     await page.locator(`#main[data-state="ready"][data-place="${place}"]`).waitFor({ timeout: 20_000 });
+    // A panel that could not load says so on the page: fail with its words.
+    expect(await page.locator('.panel-error').allTextContents()).toEqual([]);
   }
 
   const figure = (key: string) => page.locator(`[data-figure="${key}"] .value .number`);
@@ -200,11 +204,12 @@ describe.runIf(servers && haveChromium)('the one-screen overview in a browser', 
     }
 
     // Drill down by mouse to 新罗区…
-    await page.getByRole('button', { name: /^新罗区：/ }).click();
+    await page.getByRole('button', { name: /^新罗区/ }).click();
     await shownAt('350802');
     expect(await page.locator('#crumbs [aria-current="page"]').textContent()).toBe('新罗区');
     await expectHeadlinesOf('350802');
     expect(await page.locator('#tiles .tile').count()).toBeGreaterThanOrEqual(20);
+    await page.screenshot({ path: join(tmpdir(), 'huijie-overview-county.png') });
 
     // …and by keyboard to 江山镇.
     await page.locator('#tiles .tile[data-code="350802107"]').focus();
@@ -213,6 +218,10 @@ describe.runIf(servers && haveChromium)('the one-screen overview in a browser', 
     expect(await page.locator('#crumbs [aria-current="page"]').textContent()).toBe('江山镇');
     const town = await expectHeadlinesOf('350802107');
     expect(town.current.mediated).toBeGreaterThanOrEqual(1);
+    // The last level lists the town's own cases: Guo's wage claim among them.
+    await expect.poll(() => page.locator('#tiles .town-case').count()).toBeGreaterThanOrEqual(1);
+    expect(await page.locator('#tiles').textContent()).toContain('江山镇水库大坝维修工资拖欠');
+    await page.screenshot({ path: join(tmpdir(), 'huijie-overview-town.png') });
 
     // Back up a level, then to the city from the breadcrumb.
     await page.getByRole('button', { name: '返回新罗区' }).click();
@@ -278,6 +287,10 @@ describe.runIf(servers && haveChromium)('the one-screen overview in a browser', 
   it('saves the screenshots at 1920×1080 and 1366×768', async () => {
     mkdirSync(screenshots, { recursive: true });
     await shownAt('350800');
+    // As a wall screen shows it: no focus ring, lists at their top.
+    await page.evaluate(
+      "document.activeElement?.blur(); document.getElementById('express-list').scrollTop = 0",
+    );
     // Nothing sideways at either size.
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1920);
     await page.screenshot({ path: join(screenshots, 'overview-1920.png') });
@@ -285,9 +298,38 @@ describe.runIf(servers && haveChromium)('the one-screen overview in a browser', 
     await page.setViewportSize({ width: 1366, height: 768 });
     await page.locator('#refresh').click();
     await shownAt('350800');
+    await page.evaluate('document.activeElement?.blur()');
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1366);
     await page.screenshot({ path: join(screenshots, 'overview-1366.png') });
     await page.screenshot({ path: join(screenshots, 'overview-1366-full.png'), fullPage: true });
     expect(problems).toEqual([]);
+  });
+
+  it('has no serious accessibility problems (axe-core: contrast, names, roles), signed out or in, panel open', async () => {
+    const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+    const audit = async (what: string) => {
+      // Evaluated through the DevTools protocol, which the page's CSP does not govern.
+      const violations = (await page.evaluate(
+        `${axeSource}; axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations
+          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+          .map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')))`,
+      )) as string[];
+      expect(violations, what).toEqual([]);
+    };
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await page.locator('#refresh').click();
+    await shownAt('350800');
+    await audit('the city');
+    await page.getByRole('button', { name: /^永定区/ }).click();
+    await shownAt('350803');
+    await audit('a county');
+    await page.locator('#express-list .express-item').first().click();
+    await page.locator('#detail[data-state="ready"]').waitFor();
+    await audit('a case');
+    await page.keyboard.press('Escape');
+    await page.getByRole('button', { name: '退出' }).click();
+    await page.locator('#login-form').waitFor({ state: 'visible' });
+    await audit('the sign-in form');
+    expect(await page.evaluate("sessionStorage.getItem('huijie.overview.session')")).toBeNull();
   });
 });

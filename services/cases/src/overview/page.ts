@@ -181,14 +181,14 @@ export function renderOverviewPage(): { html: string; contentSecurityPolicy: str
       <ul class="express-list" id="express-list"></ul>
     </section>
 
-    <section class="panel categories" aria-labelledby="cat-title">
+    <section class="panel categories" aria-labelledby="cat-title" tabindex="0">
       <div class="panel-head"><h2 id="cat-title">纠纷类型 TOP</h2></div>
       <table class="data" id="categories"><caption class="sr-only">本期受理最多的纠纷类型</caption>
         <thead><tr><th scope="col">类型</th><th scope="col" class="num">受理</th><th scope="col" class="num">较上期</th><th scope="col" class="num">成功率</th><th scope="col" class="bar-col"><span class="sr-only">占比</span></th></tr></thead>
         <tbody></tbody></table>
     </section>
 
-    <section class="panel departments" aria-labelledby="dept-title">
+    <section class="panel departments" aria-labelledby="dept-title" tabindex="0">
       <div class="panel-head"><h2 id="dept-title">超期最多的部门</h2><span class="hint" id="dept-hint"></span></div>
       <table class="data" id="departments"><caption class="sr-only">在办超期案件最多的部门</caption>
         <thead><tr><th scope="col">部门</th><th scope="col" class="num">超期在办</th><th scope="col" class="num">最长超期</th></tr></thead>
@@ -203,7 +203,7 @@ export function renderOverviewPage(): { html: string; contentSecurityPolicy: str
     <h2 id="detail-title">案件详情</h2>
     <button type="button" id="detail-close" class="ghost" aria-label="关闭案件详情">关闭</button>
   </div>
-  <div id="detail-body" class="detail-body"></div>
+  <div id="detail-body" class="detail-body" tabindex="0" aria-labelledby="detail-title"></div>
 </aside>
 </body>
 </html>

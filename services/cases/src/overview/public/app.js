@@ -18,6 +18,7 @@ import {
   seriesByKey,
   shade,
   tilesOf,
+  translateNote,
 } from './model.js';
 
 const boot = JSON.parse(document.getElementById('boot').textContent);
@@ -41,7 +42,7 @@ const el = (tag, attrs = {}, ...children) => {
     else if (key === 'dataset') Object.assign(node.dataset, value);
     else node.setAttribute(key, value === true ? '' : String(value));
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
@@ -209,9 +210,16 @@ async function refresh({ focus } = {}) {
       if (current()) renderKpis(overview, channels);
     }),
     panel('tiles', async () => {
-      const level = levelOf(place);
-      const rows =
-        level === 'town' ? [] : (await api(`/v1/stats/breakdown?${qs({ ...base, by: 'place' })}`)).rows;
+      if (levelOf(place) === 'town') {
+        // The last level: the town's own cases instead of tiles.
+        const recent = await api(`/v1/cases?${qs({ place, sort: 'newest', limit: 30 })}`);
+        if (current()) {
+          state.tiles = null;
+          renderTownCases(place, recent.items, Boolean(recent.nextCursor));
+        }
+        return;
+      }
+      const rows = (await api(`/v1/stats/breakdown?${qs({ ...base, by: 'place' })}`)).rows;
       if (current()) {
         state.tiles = { place, rows };
         renderTiles(place, rows);
@@ -443,35 +451,34 @@ function renderTiles(place, rows) {
   const level = levelOf(place);
   const focused = document.activeElement?.closest?.('.tile')?.dataset.code;
   $('map-hint').textContent =
-    level === 'town'
-      ? `${placeName(place)}是最末一级，上方为本乡镇（街道）的全部数据。`
-      : `${level === 'city' ? '各县（市、区）' : '各乡镇（街道）'}，颜色越深${metric === 'received' ? '受理越多' : '超期率越高'}；点击进入下一级。`;
+    `${level === 'city' ? '各县（市、区）' : '各乡镇（街道）'}，颜色越深${metric === 'received' ? '受理越多' : '超期率越高'}；点击进入下一级。`;
+  document.querySelector('.map .toggle').hidden = false;
   const container = $('tiles');
   container.className = `tiles ${level === 'county' ? 'towns' : 'counties'} metric-${metric}`;
   container.replaceChildren(
     ...tiles.map((tile) => {
       const step = shade(metricOf(tile), max);
-      const described = describeChange(tile.change, 'count', null);
-      const label =
-        `${tile.name}：受理 ${tile.received} 件，${described.spoken}；在办 ${tile.open} 件，超期 ${tile.overdue} 件` +
-        (tile.drillable ? '。进入下一级' : '');
+      // The button's name is its visible text, spelled out for screen readers where it is terse.
       const body = [
-        el('span', { class: 'tile-name' }, tile.name),
-        el('span', { class: 'tile-main' }, el('b', {}, formatCount(tile.received)), ' 件'),
+        el('span', { class: 'tile-name' }, tile.name, el('span', { class: 'sr-only' }, '：')),
+        el(
+          'span',
+          { class: 'tile-main' },
+          el('span', { class: 'sr-only' }, '受理 '),
+          el('b', {}, formatCount(tile.received)),
+          ' 件',
+        ),
         el(
           'span',
           { class: 'tile-sub' },
           `在办 ${tile.open} · 超期 ${tile.overdue}`,
-          tile.received > 0 || tile.change.delta
-            ? el('span', { class: 'tile-change' }, described.text)
-            : null,
+          tile.received > 0 || tile.change.delta ? changeNode(tile.change, 'count', null) : null,
         ),
+        tile.drillable ? el('span', { class: 'sr-only' }, '，进入下一级') : null,
       ];
       const attrs = {
         class: `tile shade-${step}${tile.code === '' ? ' rest' : ''}`,
         dataset: { code: tile.code, received: String(tile.received), overdue: String(tile.overdue) },
-        'aria-label': label,
-        title: label,
       };
       const node = tile.drillable
         ? el('button', { ...attrs, type: 'button', onclick: () => goTo(tile.code) }, body)
@@ -479,9 +486,6 @@ function renderTiles(place, rows) {
       return el('div', { role: 'listitem', class: 'tile-cell' }, node);
     }),
   );
-  if (tiles.length === 0) {
-    container.append(el('p', { class: 'empty' }, '本级没有下级辖区。'));
-  }
   if (focused !== undefined) container.querySelector(`.tile[data-code="${focused}"]`)?.focus();
   const legend = $('legend');
   legend.className = `legend metric-${metric}`;
@@ -490,6 +494,45 @@ function renderTiles(place, rows) {
     ...[0, 1, 2, 3, 4, 5].map((step) => el('i', { class: `shade-${step}` })),
     el('span', {}, metric === 'received' ? '多' : '高'),
   );
+}
+
+function renderTownCases(place, items, more) {
+  const now = new Date();
+  document.querySelector('.map .toggle').hidden = true;
+  $('map-hint').textContent =
+    `${placeName(place)}是最末一级：本乡镇（街道）最近受理的案件${more ? `（最新 ${items.length} 件）` : ''}。`;
+  const container = $('tiles');
+  container.className = 'tiles town-cases';
+  container.replaceChildren(
+    ...items.map((item) =>
+      el(
+        'div',
+        { role: 'listitem' },
+        el(
+          'button',
+          {
+            type: 'button',
+            class: 'town-case',
+            dataset: { caseId: item.caseId },
+            onclick: (event) => openDetail(item.caseId, event.currentTarget),
+          },
+          el('span', { class: 'express-title' }, caseHeading(item)),
+          el(
+            'span',
+            { class: 'express-meta' },
+            `${labels.status[item.status] ?? item.status} · ${shortChannel(item.channel)} · ${ageDays(item.createdAt, now) === 0 ? '今天' : `${ageDays(item.createdAt, now)} 天前`}受理`,
+            item.expressLevel
+              ? el('span', { class: `level level-${item.expressLevel}` }, labels.level[item.expressLevel])
+              : null,
+            item.overdue ? el('span', { class: 'overdue-tag' }, '超期') : null,
+          ),
+          el('span', { class: 'sr-only' }, '，查看详情'),
+        ),
+      ),
+    ),
+  );
+  if (items.length === 0) container.append(el('p', { class: 'empty' }, '本乡镇（街道）暂无案件。'));
+  $('legend').replaceChildren();
 }
 
 // ── charts ───────────────────────────────────────────────────────────────
@@ -561,7 +604,10 @@ function renderTrend(body) {
           },
         ],
       },
-      options: { scales: { y: countAxis }, interaction: { mode: 'index', intersect: false } },
+      options: {
+        scales: { x: { ticks: { maxRotation: 0, autoSkipPadding: 12 } }, y: countAxis },
+        interaction: { mode: 'index', intersect: false },
+      },
     },
     `${unit}趋势：本期受理 ${total} 件，办结 ${ended} 件` +
       (peak && peak.received > 0 ? `，受理最多为 ${peak.start}（${peak.received} 件）` : ''),
@@ -681,7 +727,6 @@ function renderExpress(items) {
       const badge = level
         ? el('span', { class: `level level-${level}` }, labels.level[level] ?? level)
         : el('span', { class: 'level level-major' }, '重大 · 未进入直通车');
-      const label = `${caseHeading(item)}，${placeOf(item)}，${level ? labels.level[level] : '重大案件'}，已 ${age} 天${item.overdue ? '，已超期' : ''}。查看详情`;
       return el(
         'li',
         {},
@@ -691,7 +736,6 @@ function renderExpress(items) {
             type: 'button',
             class: 'express-item',
             dataset: { caseId: item.caseId, level: level ?? '' },
-            'aria-label': label,
             onclick: (event) => openDetail(item.caseId, event.currentTarget),
           },
           el('span', { class: 'express-top' }, badge, el('span', { class: 'age' }, `${age} 天`)),
@@ -703,6 +747,7 @@ function renderExpress(items) {
             item.repeatCount > 0 ? ` · 重复来件 ${item.repeatCount}` : '',
             item.overdue ? el('span', { class: 'overdue-tag' }, '超期') : null,
           ),
+          el('span', { class: 'sr-only' }, '，查看详情'),
         ),
       );
     }),
@@ -747,11 +792,12 @@ function actorLabel(actor) {
 
 function historyDetail(entry) {
   const d = entry.detail ?? {};
-  if (typeof d === 'string') return d;
+  const note = (text) => translateNote(text, labels.category, when);
+  if (typeof d === 'string') return note(d);
   const parts = [];
   if (d.level) parts.push(labels.level[d.level] ?? d.level);
-  if (d.reason) parts.push(typeof d.reason === 'string' ? (reasonLabels[d.reason] ?? d.reason) : '');
-  if (typeof d.detail === 'string') parts.push(d.detail);
+  if (typeof d.reason === 'string') parts.push(reasonLabels[d.reason] ?? note(d.reason));
+  if (typeof d.detail === 'string') parts.push(note(d.detail));
   if (Array.isArray(d.jurisdiction)) parts.push(d.jurisdiction.join(''));
   if (d.lead) parts.push(`牵头：${d.lead}`);
   if (Array.isArray(d.coHandlers) && d.coHandlers.length > 0) parts.push(`协办：${d.coHandlers.join('、')}`);

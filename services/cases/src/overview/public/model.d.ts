@@ -84,3 +84,8 @@ export function seriesByKey(
   limit?: number,
 ): { labels: string[]; series: { key: string; label: string; data: number[] }[] };
 export function bucketLabel(bucket: Bucket): string;
+export function translateNote(
+  text: string,
+  categoryLabels?: Record<string, string>,
+  formatTime?: (iso: string) => string,
+): string;

@@ -234,3 +234,19 @@ export function bucketLabel(bucket) {
   const to = bucket.to.slice(5);
   return from === to ? from : `${from}～${to}`;
 }
+
+/**
+ * The platform's own notes in a case's history (repeat detection, SLA), in Chinese; anything
+ * else as written.
+ */
+export function translateNote(text, categoryLabels = {}, formatTime = (iso) => iso) {
+  let match = /^same caller \((.+?)\) and same other party$/.exec(text);
+  if (match) return `同一来电人（${match[1]}）就同一对方当事人再次反映`;
+  match = /^same caller \((.+?)\), same category \((.+?)\) and place$/.exec(text);
+  if (match) return `同一来电人（${match[1]}）就同一地点的${categoryLabels[match[2]] ?? match[2]}再次反映`;
+  match = /^(\d+) reports of the same matter$/.exec(text);
+  if (match) return `同一事项已反映 ${match[1]} 次`;
+  match = /^overdue since (\S+)$/.exec(text);
+  if (match) return `自 ${formatTime(match[1])} 起超期`;
+  return text;
+}
