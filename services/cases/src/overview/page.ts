@@ -99,7 +99,7 @@ export function renderOverviewPage(): { html: string; contentSecurityPolicy: str
 <script type="module" src="${src('app.js')}"></script>
 </head>
 <body>
-<a class="skip" href="#main">跳到主要内容</a>
+<a class="skip" id="skip" href="#main">跳到主要内容</a>
 <header class="top">
   <div class="brand">
     <h1>一屏统览</h1>
@@ -129,7 +129,7 @@ export function renderOverviewPage(): { html: string; contentSecurityPolicy: str
   </div>
 </header>
 
-<section class="login" id="login" aria-labelledby="login-title" hidden>
+<main class="login" id="login" aria-labelledby="login-title" tabindex="-1" hidden>
   <form id="login-form" novalidate>
     <h2 id="login-title">操作员登录</h2>
     <p class="hint">使用平台操作员账号登录，仅显示本人辖区的数据。</p>
@@ -140,7 +140,7 @@ export function renderOverviewPage(): { html: string; contentSecurityPolicy: str
     <p class="error" id="login-error" role="alert"></p>
     <button type="submit" id="login-submit">登录</button>
   </form>
-</section>
+</main>
 
 <main id="main" tabindex="-1" hidden>
   <p class="period-line" id="period-line"></p>
@@ -198,13 +198,13 @@ export function renderOverviewPage(): { html: string; contentSecurityPolicy: str
 </main>
 
 <div class="scrim" id="scrim" hidden></div>
-<aside class="detail" id="detail" role="dialog" aria-modal="true" aria-labelledby="detail-title" hidden>
+<div class="detail" id="detail" role="dialog" aria-modal="true" aria-labelledby="detail-title" hidden>
   <div class="detail-head">
     <h2 id="detail-title">案件详情</h2>
     <button type="button" id="detail-close" class="ghost" aria-label="关闭案件详情">关闭</button>
   </div>
   <div id="detail-body" class="detail-body" tabindex="0" aria-labelledby="detail-title"></div>
-</aside>
+</div>
 </body>
 </html>
 `;

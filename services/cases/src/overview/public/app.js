@@ -159,6 +159,7 @@ function signOut(message = '') {
   $('controls').hidden = true;
   $('crumbs').hidden = true;
   $('login').hidden = false;
+  $('skip').setAttribute('href', '#login');
   $('login-error').textContent = message;
   $('username').focus();
 }
@@ -167,6 +168,7 @@ function start(session) {
   state.session = session;
   state.place = session.scope;
   $('login').hidden = true;
+  $('skip').setAttribute('href', '#main');
   $('main').hidden = false;
   $('controls').hidden = false;
   $('crumbs').hidden = false;
