@@ -19,19 +19,12 @@ describe.runIf(servers)('operators reshape cases, on Kafka + PostgreSQL + Redis'
   afterAll(() => platform?.close());
 
   async function pushAndWait(body: object) {
-    const { app, auth } = platform;
+    const { app } = platform;
     const { disputeId } = (await signedPush(app('ingest-12345'), '/v1/work-orders', body)).json();
-    return eventually(
-      async () => {
-        const found = await app('cases').inject({ url: `/v1/disputes/${disputeId}`, headers: auth });
-        if (found.statusCode !== 200) return undefined;
-        const detail = (
-          await app('cases').inject({ url: `/v1/cases/${found.json().caseId}`, headers: auth })
-        ).json();
-        return detail.status === 'assigned' ? { disputeId, ...detail } : undefined;
-      },
-      { what: 'the case assigned', timeoutMs: 30_000 },
-    );
+    return {
+      disputeId,
+      ...(await platform.caseOf(disputeId, (c) => c.status === 'assigned', 'the case assigned')),
+    };
   }
 
   it('a corrected place re-routes the case: new departments, the old ones withdrawn, a new routing version', async () => {

@@ -50,16 +50,10 @@ describe.runIf(servers)('a court referral and its outcome, on Kafka + PostgreSQL
     expect(pushed.json()).toMatchObject({ duplicate: false });
     const { disputeId } = pushed.json();
 
-    const assigned = await eventually(
-      async () => {
-        const found = await app('cases').inject({ url: `/v1/disputes/${disputeId}`, headers: auth });
-        if (found.statusCode !== 200) return undefined;
-        const detail = (
-          await app('cases').inject({ url: `/v1/cases/${found.json().caseId}`, headers: auth })
-        ).json();
-        return detail.status === 'assigned' ? detail : undefined;
-      },
-      { what: 'the referral assigned', timeoutMs: 30_000 },
+    const assigned = await platform.caseOf(
+      disputeId,
+      (c) => c.status === 'assigned',
+      'the referral assigned',
     );
     expect(assigned).toMatchObject({
       channel: 'court',

@@ -48,16 +48,10 @@ describe.runIf(servers)("Guo's WeChat application, on Kafka + PostgreSQL + Redis
     expect(applied.statusCode).toBe(202);
     const disputeId = disputeIdFor('wechat', applied.json().trackingNo);
 
-    const assigned = await eventually(
-      async () => {
-        const found = await app('cases').inject({ url: `/v1/disputes/${disputeId}`, headers: auth });
-        if (found.statusCode !== 200) return undefined;
-        const detail = (
-          await app('cases').inject({ url: `/v1/cases/${found.json().caseId}`, headers: auth })
-        ).json();
-        return detail.status === 'assigned' ? detail : undefined;
-      },
-      { what: 'the case at the local mediator', timeoutMs: 30_000 },
+    const assigned = await platform.caseOf(
+      disputeId,
+      (c) => c.status === 'assigned',
+      'the case at the local mediator',
     );
     expect(assigned.channel).toBe('wechat');
     expect(assigned.jurisdiction.townCode).toBe('350802107');

@@ -13,7 +13,7 @@ import {
   type Platform,
   seedDemoOperator,
 } from '@huijie/standalone/platform.ts';
-import { freshDatabase, type Servers, uniqueName } from '@huijie/testing/servers.ts';
+import { eventually, freshDatabase, type Servers, uniqueName } from '@huijie/testing/servers.ts';
 import { Redis } from 'ioredis';
 
 /** The distributed mode's infrastructure for one test file: its own database, topics, groups and Redis keys. */
@@ -47,6 +47,10 @@ export async function kafkaInfrastructure(servers: Partial<Servers>): Promise<In
   };
 }
 
+/** A case as GET /v1/cases/:id answers it (the fields these tests read). */
+// biome-ignore lint/suspicious/noExplicitAny: the API's JSON, checked field by field by the tests
+export type CaseDetail = { caseId: string; [field: string]: any };
+
 export const e2eClient = { id: 'e2e-12345', secret: 'e2e-secret-123' };
 
 /** The whole platform on `infra`, ready, with the demo operator; HTTP through `app(name).inject`. */
@@ -73,10 +77,25 @@ export async function readyPlatform(infra: Infrastructure, outboxFile: string) {
     url: '/v1/auth/token',
     payload: { username: 'demo-operator', password: 'demo-password' },
   });
+  const auth = { authorization: `Bearer ${login.json().token}` };
+  /** The case a dispute belongs to, read as an operator, once `until` holds for it. */
+  const caseOf = (disputeId: string, until: (detail: CaseDetail) => boolean, what = 'the case') =>
+    eventually<CaseDetail>(
+      async () => {
+        const found = await app('cases').inject({ url: `/v1/disputes/${disputeId}`, headers: auth });
+        if (found.statusCode !== 200) return undefined;
+        const detail = (
+          await app('cases').inject({ url: `/v1/cases/${found.json().caseId}`, headers: auth })
+        ).json();
+        return until(detail) ? detail : undefined;
+      },
+      { what, timeoutMs: 30_000 },
+    );
   return {
     platform,
     app,
-    auth: { authorization: `Bearer ${login.json().token}` },
+    auth,
+    caseOf,
     async close() {
       for (const { app: each } of platform.apps) await each.close();
       await platform.release();
