@@ -21,5 +21,6 @@ Demo credentials (standalone mode only):
   WeChat account        token ${demo.wechat.token}, appid ${demo.wechat.appId}, EncodingAESKey ${demo.wechat.encodingAesKey}
   WeChat form           ${config.PUBLIC_BASE_URL}/apply?town=350802107  (江山镇; QR code: /v1/qrcodes/350802107.svg)
   court client          ${demo.courtClient.id} / ${demo.courtClient.secret}  (may refer for ${demo.courtClient.courts.join(', ')})
+  one-screen overview   http://localhost:${config.CASES_PORT}/overview  (sign in as the operator)
   operator              ${demo.operator.username} / ${demo.operator.password}  (city-wide, ${demo.operator.scope})
 Deliveries are written to ${config.DATA_DIR}/notify-outbox.jsonl. Ctrl-C stops.`);

@@ -36,7 +36,11 @@ if (!haveChromium) {
   console.warn(`\n*** SKIPPING the overview browser test: ${message} ***\n`);
 }
 
-const screenshots = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots');
+// The README's screenshots are rewritten only when asked (UPDATE_SCREENSHOTS=1): every run's dates
+// differ, and a test run should not leave the work tree changed. Otherwise they go to test-results/.
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const screenshots =
+  process.env.UPDATE_SCREENSHOTS === '1' ? join(root, 'docs', 'screenshots') : join(root, 'test-results');
 const jwtSecret = 'overview-browser-secret-0123456789abcdef';
 const account = { username: 'longyan-leader', password: 'overview-password-1' };
 
