@@ -116,7 +116,8 @@ const results: Record<string, { rps: number[]; p50: number[]; p99: number[]; non
 for (let round = 0; round < rounds; round++) {
   for (const [name, url] of Object.entries(targets)) {
     const r = await load(url);
-    const entry = (results[name] ??= { rps: [], p50: [], p99: [], non2xx: 0 });
+    results[name] ??= { rps: [], p50: [], p99: [], non2xx: 0 };
+    const entry = results[name];
     entry.rps.push(r.rps);
     entry.p50.push(r.p50);
     entry.p99.push(r.p99);
