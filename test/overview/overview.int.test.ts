@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,6 +12,7 @@ import { createEmbeddedEngine } from '@huijie/event-bus/embedded/embedded-engine
 import { hashPassword } from '@huijie/service-kit/auth-token.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
+import { chromiumLaunchOptions, requireChromium } from '@huijie/testing/chromium.ts';
 import { freshDatabase, requireServers } from '@huijie/testing/servers.ts';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -27,14 +28,7 @@ import { seedOverview, writeCase } from './seed.ts';
  * README's screenshots at 1920×1080 and 1366×768.
  */
 const servers = await requireServers('postgres');
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const inCi = process.env.CI === 'true' || process.env.CI === '1';
-const haveChromium = existsSync(executablePath);
-if (!haveChromium) {
-  const message = `no Chromium at ${executablePath} for the browser test: apt-get install -y chromium`;
-  if (inCi) throw new Error(`${message} (CI=true: failing instead of skipping)`);
-  console.warn(`\n*** SKIPPING the overview browser test: ${message} ***\n`);
-}
+const haveChromium = requireChromium('the overview browser test');
 
 // The README's screenshots are rewritten only when asked (UPDATE_SCREENSHOTS=1): every run's dates
 // differ, and a test run should not leave the work tree changed. Otherwise they go to test-results/.
@@ -91,17 +85,7 @@ describe.runIf(servers && haveChromium)('the one-screen overview in a browser', 
     const login = await app.inject({ method: 'POST', url: '/v1/auth/token', payload: account });
     token = login.json().token;
 
-    browser = await chromium.launch({
-      executablePath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    browser = await chromium.launch(chromiumLaunchOptions);
     const context = await browser.newContext({
       viewport: { width: 1920, height: 1080 },
       locale: 'zh-CN',

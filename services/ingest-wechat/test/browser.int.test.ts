@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { disputeIdFor } from '@huijie/contracts/ids.ts';
@@ -13,6 +13,7 @@ import {
   type Platform,
   seedDemoOperator,
 } from '@huijie/standalone/platform.ts';
+import { chromiumLaunchOptions, requireChromium } from '@huijie/testing/chromium.ts';
 import { eventually } from '@huijie/testing/servers.ts';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -27,14 +28,7 @@ import { testWechat } from './support.ts';
  * the right town with the right mediator, and the progress page shows it — the whole platform
  * on its embedded engines, as `npm start` runs it.
  */
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const inCi = process.env.CI === 'true' || process.env.CI === '1';
-const haveChromium = existsSync(executablePath);
-if (!haveChromium) {
-  const message = `no Chromium at ${executablePath} for the browser test: apt-get install -y chromium`;
-  if (inCi) throw new Error(`${message} (CI=true: failing instead of skipping)`);
-  console.warn(`\n*** SKIPPING the WeChat form browser test: ${message} ***\n`);
-}
+const haveChromium = requireChromium('the WeChat form browser test');
 
 // WeChat's in-app browser on Android announces itself like this.
 const wechatUserAgent =
@@ -89,17 +83,7 @@ describe.runIf(haveChromium)('the WeChat application form in a phone browser', (
     base = await wechat.listen({ port: 0, host: '127.0.0.1' });
     settings.publicBaseUrl = base;
 
-    browser = await chromium.launch({
-      executablePath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-      ],
-    });
+    browser = await chromium.launch(chromiumLaunchOptions);
     const context = await browser.newContext({
       viewport: { width: 390, height: 844 },
       deviceScaleFactor: 2,
