@@ -1,7 +1,7 @@
 import type { CasesDb } from '../db/prisma.ts';
 import type { CaseFilter, SortOrder } from '../search/filters.ts';
 import { chinaOffsetMs } from '../search/local-time.ts';
-import { type CaseRow, type DepartmentRow, findCasePage, isOverdue } from '../search/search-cases.ts';
+import { type CaseRow, findCasePage, isOverdue } from '../search/search-cases.ts';
 import {
   categoryLabels,
   channelLabels,
@@ -50,12 +50,12 @@ function localTime(date: Date | null): string {
   return new Date(date.getTime() + chinaOffsetMs).toISOString().slice(0, 19).replace('T', ' ');
 }
 
-function exportRow(row: CaseRow, departments: DepartmentRow[], now: Date): string {
+function exportRow(row: CaseRow, now: Date): string {
   // Names are stored most general first: 龙岩市 / 新罗区 / 江山镇 / 村.
   const names = row.place_names ?? [];
   const nameAt = (index: number, code: string | null) => (code ? (names[index] ?? '') : '');
-  const lead = departments.filter((d) => d.role === 'lead').map((d) => d.department_name);
-  const co = departments.filter((d) => d.role !== 'lead').map((d) => d.department_name);
+  const lead = row.departments.filter((d) => d.role === 'lead').map((d) => d.name);
+  const co = row.departments.filter((d) => d.role !== 'lead').map((d) => d.name);
   return csvLine([
     row.id,
     localTime(row.created_at),
@@ -91,7 +91,14 @@ function exportRow(row: CaseRow, departments: DepartmentRow[], now: Date): strin
  */
 export async function* exportCasesCsv(
   db: CasesDb,
-  input: { scope: string; filter: Omit<CaseFilter, 'sort'>; sort: SortOrder; now: Date; pageSize?: number },
+  input: {
+    scope: string;
+    filter: Omit<CaseFilter, 'sort'>;
+    sort: SortOrder;
+    now: Date;
+    pageSize?: number;
+    textViaIndex?: boolean;
+  },
 ): AsyncGenerator<string> {
   yield utf8Bom + csvLine(exportColumns);
   let after: { key: Date | null; id: string } | undefined;
@@ -103,9 +110,10 @@ export async function* exportCasesCsv(
       limit: input.pageSize ?? 1000,
       after,
       now: input.now,
+      textViaIndex: input.textViaIndex ?? true,
     });
     if (page.rows.length > 0) {
-      yield page.rows.map((row) => exportRow(row, page.departments.get(row.id) ?? [], input.now)).join('');
+      yield page.rows.map((row) => exportRow(row, input.now)).join('');
     }
     if (!page.next) return;
     after = page.next;

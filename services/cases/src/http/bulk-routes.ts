@@ -5,12 +5,15 @@ import { z } from 'zod';
 import { exportCasesCsv } from '../bulk/export-csv.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import { caseFilterShape } from '../search/filters.ts';
+import { gramStatistics } from '../search/gram-stats.ts';
 import { localDay } from '../search/local-time.ts';
+import { textViaIndex } from '../search/search-cases.ts';
 import { operatorOf } from './auth.ts';
 
 /** Bulk reads: a filtered search as a streamed CSV file for Excel. */
 export function bulkRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret: string; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
+  const grams = gramStatistics(deps.db);
   route(
     app,
     {
@@ -29,11 +32,16 @@ export function bulkRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
       const { sort, ...filter } = query;
       const at = now();
       const filename = `cases-${operator.scope}-${localDay(at)}.csv`;
+      const viaIndex = await textViaIndex(grams, filter.q);
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="${filename}"`)
         .header('cache-control', 'no-store')
-        .send(Readable.from(exportCasesCsv(deps.db, { scope: operator.scope, filter, sort, now: at })));
+        .send(
+          Readable.from(
+            exportCasesCsv(deps.db, { scope: operator.scope, filter, sort, now: at, textViaIndex: viaIndex }),
+          ),
+        );
     },
   );
 }

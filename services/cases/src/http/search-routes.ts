@@ -3,12 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { CasesDb } from '../db/prisma.ts';
 import { caseFilterShape } from '../search/filters.ts';
+import { gramStatistics } from '../search/gram-stats.ts';
 import {
   CaseSummary,
   decodeCursor,
   encodeCursor,
   findCasePage,
   maxPageSize,
+  textViaIndex,
   toSummary,
 } from '../search/search-cases.ts';
 import { operatorOf } from './auth.ts';
@@ -35,6 +37,7 @@ export function searchRoutes(
   deps: { db: CasesDb; jwtSecret: string; now?: () => Date },
 ) {
   const now = deps.now ?? (() => new Date());
+  const grams = gramStatistics(deps.db);
   route(
     app,
     {
@@ -66,9 +69,10 @@ export function searchRoutes(
         limit,
         after: cursor === undefined ? undefined : decodeCursor(cursor, sort),
         now: at,
+        textViaIndex: await textViaIndex(grams, filter.q),
       });
       return {
-        items: page.rows.map((row) => toSummary(row, page.departments.get(row.id) ?? [], at)),
+        items: page.rows.map((row) => toSummary(row, at)),
         nextCursor: page.next ? encodeCursor(sort, page.next.key, page.next.id) : null,
       };
     },

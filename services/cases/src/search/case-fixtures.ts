@@ -12,8 +12,9 @@ import { type CasesDb, casesDb, migrateCases } from '../db/prisma.ts';
 import { searchGramsOf } from './bigrams.ts';
 
 /**
- * Cases written straight into the tables, as the write side leaves them, for the read side's
- * integration tests: every field a search or a statistic reads, nothing else.
+ * Cases written straight into the tables, as the write side leaves them (with the department
+ * index applyCaseChange keeps), for the read side's integration tests: every field a search or a
+ * statistic reads, nothing else. The statistics are then counted with rebuildCaseStats.
  */
 export interface CaseSpec {
   id?: string;
@@ -91,6 +92,13 @@ export async function insertCases(db: CasesDb, specs: CaseSpec[]): Promise<strin
     })),
   );
   if (assignments.length > 0) await db.assignment.createMany({ data: assignments });
+  // What applyCaseChange keeps for the search's department filter.
+  const live = specs.flatMap((spec, i) =>
+    (spec.departments ?? [])
+      .filter((department) => (department.status ?? 'delivered') !== 'withdrawn')
+      .map((department) => ({ departmentCode: department.code, createdAt: spec.createdAt, caseId: ids[i]! })),
+  );
+  if (live.length > 0) await db.departmentCase.createMany({ data: live, skipDuplicates: true });
   return ids;
 }
 

@@ -148,6 +148,7 @@ export function caseConditions(
   filter: Omit<CaseFilter, 'sort'>,
   now: Date,
   alias = 'c',
+  options: { textViaIndex?: boolean; departmentDriven?: boolean } = {},
 ): Prisma.Sql[] {
   const a = Prisma.raw(alias);
   const conditions: Prisma.Sql[] = [Prisma.sql`${a}.merged_into_id IS NULL`, scopeSql(scope, alias)];
@@ -156,10 +157,11 @@ export function caseConditions(
   if (filter.channel) conditions.push(Prisma.sql`${a}.channel = ANY(${filter.channel}::text[])`);
   if (filter.category) conditions.push(Prisma.sql`${a}.category = ANY(${filter.category}::text[])`);
   if (filter.severity) conditions.push(Prisma.sql`${a}.severity = ANY(${filter.severity}::text[])`);
-  if (filter.department) {
+  if (filter.department && !options.departmentDriven) {
+    // department_cases holds (department, received, case) for every live assignment: a key lookup.
     conditions.push(
-      Prisma.sql`EXISTS (SELECT 1 FROM cases.assignments da WHERE da.case_id = ${a}.id
-        AND da.department_code = ANY(${filter.department}::text[]) AND da.status <> 'withdrawn')`,
+      Prisma.sql`EXISTS (SELECT 1 FROM cases.department_cases dc WHERE dc.department_code = ANY(${filter.department}::text[])
+        AND dc.created_at = ${a}.created_at AND dc.case_id = ${a}.id)`,
     );
   }
   if (filter.createdFrom) conditions.push(Prisma.sql`${a}.created_at >= ${lowerBound(filter.createdFrom)}`);
@@ -179,6 +181,14 @@ export function caseConditions(
   if (filter.minRepeats !== undefined && filter.minRepeats > 0) {
     conditions.push(Prisma.sql`${a}.repeat_count >= ${filter.minRepeats}`);
   }
-  if (filter.q) conditions.push(Prisma.sql`${a}.search_grams @> ${queryGramsOf(filter.q)}::text[]`);
+  if (filter.q) {
+    // The same test either way; written so the GIN index cannot serve it when the words are common
+    // (see gram-stats.ts): the plan then walks the order asked for instead.
+    conditions.push(
+      options.textViaIndex === false
+        ? Prisma.sql`cases.grams_contain(${a}.search_grams, ${queryGramsOf(filter.q)}::text[])`
+        : Prisma.sql`${a}.search_grams @> ${queryGramsOf(filter.q)}::text[]`,
+    );
+  }
   return conditions;
 }

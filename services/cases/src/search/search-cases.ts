@@ -2,7 +2,9 @@ import { badRequest } from '@huijie/service-kit/errors.ts';
 import { z } from 'zod';
 import type { CasesDb } from '../db/prisma.ts';
 import { Prisma } from '../generated/prisma/client.ts';
+import { queryGramsOf } from './bigrams.ts';
 import { type CaseFilter, caseConditions, openStatuses, type SortOrder } from './filters.ts';
+import { commonTextThreshold, type GramStatistics } from './gram-stats.ts';
 
 export const maxPageSize = 200;
 
@@ -47,14 +49,15 @@ export function decodeCursor(value: string, sort: SortOrder): { key: Date | null
   return { key: cursor.k === null ? null : new Date(cursor.k), id: cursor.i };
 }
 
-function orderSql(sort: SortOrder): Prisma.Sql {
+function orderSql(sort: SortOrder, alias = 'c.'): Prisma.Sql {
+  const a = Prisma.raw(alias);
   switch (sort) {
     case 'newest':
-      return Prisma.sql`c.created_at DESC, c.id DESC`;
+      return Prisma.sql`${a}created_at DESC, ${a}id DESC`;
     case 'oldest':
-      return Prisma.sql`c.created_at ASC, c.id ASC`;
+      return Prisma.sql`${a}created_at ASC, ${a}id ASC`;
     case 'due':
-      return Prisma.sql`c.due_at ASC NULLS LAST, c.id ASC`;
+      return Prisma.sql`${a}due_at ASC NULLS LAST, ${a}id ASC`;
     default: {
       const unreachable: never = sort;
       throw new Error(`unknown sort ${unreachable}`);
@@ -104,12 +107,13 @@ export interface CaseRow {
   closed_at: Date | null;
   created_at: Date;
   updated_at: Date;
+  /** Its live assignments, lead first. */
+  departments: DepartmentRow[];
 }
 
 export interface DepartmentRow {
-  case_id: string;
-  department_code: string;
-  department_name: string;
+  code: string;
+  name: string;
   role: string;
   status: string;
 }
@@ -123,7 +127,6 @@ const columns = Prisma.raw(
 
 export interface Page {
   rows: CaseRow[];
-  departments: Map<string, DepartmentRow[]>;
   /** The key of the last row, when there are more rows after it. */
   next: { key: Date | null; id: string } | null;
 }
@@ -141,36 +144,66 @@ export async function findCasePage(
     limit: number;
     after?: { key: Date | null; id: string } | undefined;
     now: Date;
-    withDepartments?: boolean;
+    /** False when the search words are common: see gram-stats.ts. */
+    textViaIndex?: boolean;
   },
 ): Promise<Page> {
-  const conditions = caseConditions(input.scope, input.filter, input.now);
-  if (input.after) conditions.push(afterSql(input.sort, input.after));
+  // One department, by receipt: walk that department's cases in order (an agency's worklist)
+  // rather than every case testing whether the department is on it.
+  const department =
+    input.filter.department?.length === 1 && input.sort !== 'due' ? input.filter.department[0]! : null;
+  const conditions = caseConditions(input.scope, input.filter, input.now, 'c', {
+    textViaIndex: input.textViaIndex ?? true,
+    departmentDriven: department !== null,
+  });
+  let page: Prisma.Sql;
+  let order: Prisma.Sql;
+  if (department !== null) {
+    const descending = input.sort === 'newest';
+    if (input.after) {
+      conditions.push(
+        descending
+          ? Prisma.sql`(dc.created_at, dc.case_id) < (${input.after.key}::timestamptz, ${input.after.id}::uuid)`
+          : Prisma.sql`(dc.created_at, dc.case_id) > (${input.after.key}::timestamptz, ${input.after.id}::uuid)`,
+      );
+    }
+    order = Prisma.raw(descending ? 'created_at DESC, id DESC' : 'created_at ASC, id ASC');
+    page = Prisma.sql`
+      SELECT ${columns} FROM cases.department_cases dc JOIN cases.cases c ON c.id = dc.case_id
+      WHERE dc.department_code = ${department} AND ${Prisma.join(conditions, ' AND ')}
+      ORDER BY ${Prisma.raw(descending ? 'dc.created_at DESC, dc.case_id DESC' : 'dc.created_at ASC, dc.case_id ASC')}
+      LIMIT ${input.limit + 1}`;
+  } else {
+    if (input.after) conditions.push(afterSql(input.sort, input.after));
+    order = orderSql(input.sort, '');
+    page = Prisma.sql`
+      SELECT ${columns} FROM cases.cases c
+      WHERE ${Prisma.join(conditions, ' AND ')}
+      ORDER BY ${orderSql(input.sort)}
+      LIMIT ${input.limit + 1}`;
+  }
+  // The page's departments in the same round trip, looked up for the page's rows only.
   const rows = await db.$queryRaw<CaseRow[]>`
-    SELECT ${columns} FROM cases.cases c
-    WHERE ${Prisma.join(conditions, ' AND ')}
-    ORDER BY ${orderSql(input.sort)}
-    LIMIT ${input.limit + 1}`;
+    SELECT p.*, coalesce((
+      SELECT json_agg(json_build_object('code', a.department_code, 'name', a.department_name, 'role', a.role,
+                                        'status', a.status) ORDER BY (a.role = 'lead') DESC, a.department_code)
+      FROM cases.assignments a WHERE a.case_id = p.id AND a.status <> 'withdrawn'), '[]'::json) AS departments
+    FROM (${page}) p
+    ORDER BY ${order}`;
   const more = rows.length > input.limit;
   if (more) rows.length = input.limit;
   const last = rows.at(-1);
-  const departments = new Map<string, DepartmentRow[]>();
-  if (input.withDepartments !== false && rows.length > 0) {
-    const found = await db.$queryRaw<DepartmentRow[]>`
-      SELECT case_id, department_code, department_name, role, status FROM cases.assignments
-      WHERE case_id = ANY(${rows.map((row) => row.id)}::uuid[]) AND status <> 'withdrawn'
-      ORDER BY case_id, (role = 'lead') DESC, department_code`;
-    for (const row of found) {
-      const list = departments.get(row.case_id) ?? [];
-      list.push(row);
-      departments.set(row.case_id, list);
-    }
-  }
   return {
     rows,
-    departments,
     next: more && last ? { key: input.sort === 'due' ? last.due_at : last.created_at, id: last.id } : null,
   };
+}
+
+/** Whether a search's text should go through the GIN index (rare words) or not (common ones). */
+export async function textViaIndex(grams: GramStatistics, q: string | undefined): Promise<boolean> {
+  if (!q) return true;
+  const matches = await grams.estimateMatches(queryGramsOf(q));
+  return matches === null || matches <= commonTextThreshold;
 }
 
 export const isOverdue = (row: Pick<CaseRow, 'due_at' | 'status'>, now: Date) =>
@@ -213,7 +246,7 @@ export type CaseSummary = z.infer<typeof CaseSummary>;
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-export function toSummary(row: CaseRow, departments: DepartmentRow[], now: Date): CaseSummary {
+export function toSummary(row: CaseRow, now: Date): CaseSummary {
   return {
     caseId: row.id,
     status: row.status,
@@ -240,9 +273,9 @@ export function toSummary(row: CaseRow, departments: DepartmentRow[], now: Date)
           referredTo: row.referred_to,
         }
       : null,
-    departments: departments.map((department) => ({
-      code: department.department_code,
-      name: department.department_name,
+    departments: row.departments.map((department) => ({
+      code: department.code,
+      name: department.name,
       role: department.role,
       status: department.status,
     })),

@@ -132,6 +132,16 @@ describe.runIf(servers)('GET /v1/cases on PostgreSQL', () => {
               ? at('2024-05-01T09:00:00+08:00')
               : at(`2024-04-${String(i - 9).padStart(2, '0')}T09:00:00+08:00`),
           dueAt: i % 3 === 0 ? null : new Date(now + (1 + (i % 7)) * day),
+          // Half of them also with Jiangshan's judicial office, some with the town's police station.
+          departments:
+            i % 2 === 0
+              ? [
+                  judicialOffice(towns.jiangshan, '江山镇司法所'),
+                  ...(i % 4 === 0
+                    ? [{ code: '350802107-police_station', kind: 'police_station', name: '江山派出所' }]
+                    : []),
+                ]
+              : [],
         })),
       )),
     );
@@ -211,7 +221,10 @@ describe.runIf(servers)('GET /v1/cases on PostgreSQL', () => {
 
     it('department: lead or co-handler, not a withdrawn assignment', async () => {
       expect(await idsOf(city, 'department=350803-court')).toEqual([ids.yang]);
-      expect(await idsOf(city, 'department=350802107-judicial_office')).toEqual([ids.guo]);
+      expect(await idsOf(city, 'department=350803-court&sort=due')).toEqual([ids.yang]);
+      const jiangshan = await idsOf(city, 'department=350802107-judicial_office');
+      expect(jiangshan).toContain(ids.guo);
+      expect(jiangshan).not.toContain(ids.withdrawnDept);
     });
 
     it('received between two days, each included whole (China time)', async () => {
@@ -295,6 +308,23 @@ describe.runIf(servers)('GET /v1/cases on PostgreSQL', () => {
         expect(paged, sort).toEqual(whole);
         expect(new Set(paged).size).toBe(paged.length);
       }
+    });
+
+    it("a department's worklist pages the same way, in each order, one department or several", async () => {
+      for (const query of [
+        'department=350802107-judicial_office',
+        'department=350802107-judicial_office&sort=oldest',
+        'department=350802107-judicial_office&sort=due',
+        'department=350802107-judicial_office,350802107-police_station',
+        'department=350802107-police_station&status=assigned',
+      ]) {
+        const whole = await idsOf('350800', query);
+        expect(whole.length, query).toBeGreaterThan(4);
+        expect(await pages('350800', query, 4), query).toEqual(whole);
+      }
+      // Guo and the 15 fillers: the withdrawn assignment does not count.
+      expect(await idsOf('350800', 'department=350802107-judicial_office')).toHaveLength(16);
+      expect(await idsOf('350803', 'department=350802107-judicial_office')).toEqual([]);
     });
 
     it('orders newest/oldest by receipt and due by due time, cases without one last', async () => {

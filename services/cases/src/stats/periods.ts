@@ -8,11 +8,15 @@ export interface Period {
 
 export type Grain = 'day' | 'month';
 
-/** A part of a period read at one grain: month rows for whole months, day rows for the edges. */
+/**
+ * A part of a period read at one grain, added or (sign -1) taken away: month rows for whole months,
+ * day rows for the rest.
+ */
 export interface Segment {
   grain: Grain;
   from: string;
   to: string;
+  sign: 1 | -1;
 }
 
 const firstOfMonth = (day: string) => `${day.slice(0, 7)}-01`;
@@ -24,20 +28,42 @@ export function addMonths(day: string, months: number): string {
 }
 
 /**
- * The fewest rows that cover a period exactly: the whole months inside it from month rows, the
- * days before the first and after the last whole month from day rows. A year is then about
- * twelve month rows instead of 365 day rows per value.
+ * The fewest rows that add up to a period exactly. Whole months come from month rows; a part of a
+ * month from its day rows, or from the month row minus the days outside the part when those are
+ * fewer. `dataEnd`: no row exists from that day on (nothing is received or ended in the future), so
+ * the days after it cost nothing to take away — "the last 30 days" is the current month's row plus
+ * at most a few days. A year is about a dozen rows per value instead of 365.
  */
-export function segmentsOf(period: Period): Segment[] {
-  if (period.from >= period.to) return [];
+export function segmentsOf(period: Period, options: { dataEnd?: string } = {}): Segment[] {
+  const to = options.dataEnd !== undefined && options.dataEnd < period.to ? options.dataEnd : period.to;
+  if (period.from >= to) return [];
+  const freeFrom = options.dataEnd ?? '9999-12-31';
+  const segments: Segment[] = [];
+  // A part [a, b) of one month: its days, or the month less the days around the part.
+  const monthPart = (a: string, b: string) => {
+    const start = firstOfMonth(a);
+    const end = addMonths(start, 1);
+    const inside = daysBetween(a, b);
+    const before = daysBetween(start, a);
+    const after = b >= freeFrom ? 0 : daysBetween(b, end);
+    if (before + after < inside || (before === 0 && after === 0)) {
+      segments.push({ grain: 'month', from: start, to: end, sign: 1 });
+      if (before > 0) segments.push({ grain: 'day', from: start, to: a, sign: -1 });
+      if (after > 0) segments.push({ grain: 'day', from: b, to: end, sign: -1 });
+    } else {
+      segments.push({ grain: 'day', from: a, to: b, sign: 1 });
+    }
+  };
   const firstWhole =
     period.from === firstOfMonth(period.from) ? period.from : addMonths(firstOfMonth(period.from), 1);
-  const endWhole = firstOfMonth(period.to);
-  if (firstWhole >= endWhole) return [{ grain: 'day', ...period }];
-  const segments: Segment[] = [];
-  if (period.from < firstWhole) segments.push({ grain: 'day', from: period.from, to: firstWhole });
-  segments.push({ grain: 'month', from: firstWhole, to: endWhole });
-  if (endWhole < period.to) segments.push({ grain: 'day', from: endWhole, to: period.to });
+  const endWhole = firstOfMonth(to);
+  if (firstWhole > endWhole) {
+    monthPart(period.from, to);
+    return segments;
+  }
+  if (period.from < firstWhole) monthPart(period.from, firstWhole);
+  if (firstWhole < endWhole) segments.push({ grain: 'month', from: firstWhole, to: endWhole, sign: 1 });
+  if (endWhole < to) monthPart(endWhole, to);
   return segments;
 }
 
@@ -98,34 +124,39 @@ export function bucketsOf(period: Period, interval: Interval): { start: string; 
   return buckets;
 }
 
-/** Width in hours of the resolution-time bucket starting at `lowerHours` (see case_stat_rows). */
-export function bucketWidthHours(lowerHours: number): number {
-  if (lowerHours < 720) return 1;
-  if (lowerHours < 8760) return 24;
-  return 0;
+/**
+ * The resolution-time bucket `b` of case_stat_facts: [1.05^b, 1.05^(b+1)) hours, each 5 % wider than
+ * the one before (b = -1: under an hour), in hours.
+ */
+export function bucketBoundsHours(b: number): { lower: number; upper: number } {
+  return b < 0 ? { lower: 0, upper: 1 } : { lower: 1.05 ** b, upper: 1.05 ** (b + 1) };
 }
 
 /**
- * The median of a histogram of durations (buckets of [lower, lower + width) hours with counts),
- * as for the list of durations itself: the middle one, or the mean of the two middle ones. A
- * duration is placed inside its bucket as if the bucket's cases were spread evenly over it, so the
- * answer is exact to within a bucket: an hour below 30 days, a day below a year.
+ * The median of a histogram of durations (bucket number → count and sum of seconds), as for the
+ * list of durations itself: the middle one, or the mean of the two middle ones. Inside a bucket the
+ * durations are taken as spread evenly around the bucket's own mean, so a bucket of one case gives
+ * that case's exact duration, and a crowded one is off by at most its width, 5 % of the value.
  */
-export function histogramMedianHours(buckets: { lowerHours: number; count: number }[]): number | null {
-  const sorted = buckets.filter((b) => b.count > 0).sort((a, b) => a.lowerHours - b.lowerHours);
+export function histogramMedianHours(
+  buckets: { bucket: number; count: number; seconds: number }[],
+): number | null {
+  const sorted = buckets.filter((b) => b.count > 0).sort((a, b) => a.bucket - b.bucket);
   const total = sorted.reduce((sum, b) => sum + b.count, 0);
   if (total === 0) return null;
   const valueAt = (rank: number) => {
     let below = 0;
-    for (const bucket of sorted) {
-      if (rank < below + bucket.count) {
-        return (
-          bucket.lowerHours + (bucketWidthHours(bucket.lowerHours) * (rank - below + 0.5)) / bucket.count
-        );
+    for (const { bucket, count, seconds } of sorted) {
+      if (rank < below + count) {
+        const { lower, upper } = bucketBoundsHours(bucket);
+        const mean = seconds / count / 3600;
+        const step = (upper - lower) / count;
+        const value = mean + (rank - below + 0.5 - count / 2) * step;
+        return Math.min(upper, Math.max(lower, value));
       }
-      below += bucket.count;
+      below += count;
     }
-    return sorted.at(-1)!.lowerHours;
+    return bucketBoundsHours(sorted.at(-1)!.bucket).lower;
   };
   return (valueAt(Math.floor((total - 1) / 2)) + valueAt(Math.ceil((total - 1) / 2))) / 2;
 }

@@ -3,7 +3,8 @@ import { Prisma } from '../generated/prisma/client.ts';
 import type { Tx } from '../outbox/outbox.ts';
 
 /**
- * The statistics table (`cases.case_stats`) is kept in step with the cases inside the very
+ * The read models — the statistics table (`cases.case_stats`) and the department index of the
+ * search (`cases.department_cases`) — are kept in step with the cases inside the very
  * transaction that changes a case: the write side reads the case's facts before its change and
  * after it, and `applyCaseChange` adds (after − before) to the sums. What one case contributes is
  * defined once, in SQL (`cases.case_stat_rows`, migration 20261129030000), and the full rebuild
@@ -20,6 +21,7 @@ import type { Tx } from '../outbox/outbox.ts';
  * turns and each diff starts from what the other committed.
  */
 export interface CaseFacts {
+  id: string;
   createdAt: Date;
   status: string;
   channel: string;
@@ -33,6 +35,8 @@ export interface CaseFacts {
   outcomeKind: string | null;
   /** When the case ended: resolvedAt, else closedAt. */
   endedAt: Date | null;
+  /** When it is due (open cases count towards "overdue" from then). */
+  dueAt: Date | null;
   /** Departments with a live (not withdrawn) assignment, sorted. */
   departments: string[];
   /** Their kinds (judicial_office, police_station…), distinct and sorted. */
@@ -40,6 +44,7 @@ export interface CaseFacts {
 }
 
 interface FactsRow {
+  id: string;
   created_at: Date;
   status: string;
   channel: string;
@@ -52,6 +57,7 @@ interface FactsRow {
   merged: boolean;
   outcome_kind: string | null;
   ended_at: Date | null;
+  due_at: Date | null;
   departments: string[];
   department_kinds: string[];
 }
@@ -59,9 +65,9 @@ interface FactsRow {
 /** What a case counts for in the statistics now, locking its row for the rest of the transaction. */
 export async function readCaseFacts(tx: Tx, caseId: string): Promise<CaseFacts | null> {
   const rows = await tx.$queryRaw<FactsRow[]>`
-    SELECT c.created_at, c.status, c.channel, c.category, c.city_code, c.county_code, c.town_code,
+    SELECT c.id, c.created_at, c.status, c.channel, c.category, c.city_code, c.county_code, c.town_code,
            c.express_level, c.repeat_count, c.merged_into_id IS NOT NULL AS merged, c.outcome_kind,
-           coalesce(c.resolved_at, c.closed_at) AS ended_at,
+           coalesce(c.resolved_at, c.closed_at) AS ended_at, c.due_at,
            coalesce((SELECT array_agg(DISTINCT a.department_code ORDER BY a.department_code)
                      FROM cases.assignments a WHERE a.case_id = c.id AND a.status <> 'withdrawn'), '{}') AS departments,
            coalesce((SELECT array_agg(DISTINCT a.department_kind ORDER BY a.department_kind)
@@ -71,6 +77,7 @@ export async function readCaseFacts(tx: Tx, caseId: string): Promise<CaseFacts |
   const row = rows[0];
   if (!row) return null;
   return {
+    id: row.id,
     createdAt: row.created_at,
     status: row.status,
     channel: row.channel,
@@ -83,6 +90,7 @@ export async function readCaseFacts(tx: Tx, caseId: string): Promise<CaseFacts |
     merged: row.merged,
     outcomeKind: row.outcome_kind,
     endedAt: row.ended_at,
+    dueAt: row.due_at,
     departments: row.departments,
     departmentKinds: row.department_kinds,
   };
@@ -90,6 +98,7 @@ export async function readCaseFacts(tx: Tx, caseId: string): Promise<CaseFacts |
 
 function sameFacts(a: CaseFacts, b: CaseFacts): boolean {
   return (
+    a.id === b.id &&
     a.createdAt.getTime() === b.createdAt.getTime() &&
     a.status === b.status &&
     a.channel === b.channel &&
@@ -102,6 +111,7 @@ function sameFacts(a: CaseFacts, b: CaseFacts): boolean {
     a.merged === b.merged &&
     a.outcomeKind === b.outcomeKind &&
     (a.endedAt?.getTime() ?? null) === (b.endedAt?.getTime() ?? null) &&
+    (a.dueAt?.getTime() ?? null) === (b.dueAt?.getTime() ?? null) &&
     a.departments.join('\u0000') === b.departments.join('\u0000') &&
     a.departmentKinds.join('\u0000') === b.departmentKinds.join('\u0000')
   );
@@ -111,7 +121,7 @@ const rowsOf = (facts: CaseFacts) => Prisma.sql`cases.case_stat_rows(
   ${facts.createdAt}::timestamptz, ${facts.status}::text, ${facts.channel}::text, ${facts.category}::text,
   ${facts.cityCode}::text, ${facts.countyCode}::text, ${facts.townCode}::text, ${facts.expressLevel}::text,
   ${facts.repeatCount}::int, ${facts.merged}::boolean, ${facts.outcomeKind}::text, ${facts.endedAt}::timestamptz,
-  ${facts.departments}::text[], ${facts.departmentKinds}::text[])`;
+  ${facts.dueAt}::timestamptz, ${facts.departments}::text[], ${facts.departmentKinds}::text[])`;
 
 const measures = [
   'cases',
@@ -154,10 +164,38 @@ export async function applyCaseChange(
     HAVING ${nonZero}
     ORDER BY 1, 2, 3, 4, 5, 6, 7
     ON CONFLICT (basis, dim, level, place, grain, day, value) DO UPDATE SET ${updates}`;
+  await applyDepartmentChange(tx, before, after);
+}
+
+/** The case's rows in department_cases follow its live assignments (and its receipt time). */
+async function applyDepartmentChange(
+  tx: Tx,
+  before: CaseFacts | null,
+  after: CaseFacts | null,
+): Promise<void> {
+  const moved = before && after && before.createdAt.getTime() !== after.createdAt.getTime();
+  const removed = before
+    ? before.departments.filter((code) => moved || !after || !after.departments.includes(code))
+    : [];
+  const added = after
+    ? after.departments.filter((code) => moved || !before || !before.departments.includes(code))
+    : [];
+  if (before && removed.length > 0) {
+    await tx.$executeRaw`
+      DELETE FROM cases.department_cases
+      WHERE department_code = ANY(${removed}::text[]) AND created_at = ${before.createdAt} AND case_id = ${before.id}::uuid`;
+  }
+  if (after && added.length > 0) {
+    await tx.$executeRaw`
+      INSERT INTO cases.department_cases (department_code, created_at, case_id)
+      SELECT code, ${after.createdAt}, ${after.id}::uuid FROM unnest(${added}::text[]) code
+      ORDER BY code
+      ON CONFLICT DO NOTHING`;
+  }
 }
 
 /**
- * Recomputes the whole statistics table from the cases, in one transaction: for the benchmark's
+ * Recomputes the statistics table and the department index from the cases, in one transaction: for the benchmark's
  * seeding, after a bulk load that bypassed the write side, or as a check (run
  * `scripts/rebuild-stats.ts`). Writers wait on the table lock meanwhile and then apply their
  * change on top of the rebuilt sums, so nothing is lost or counted twice.
@@ -167,30 +205,56 @@ export async function rebuildCaseStats(db: CasesDb, options: { timeoutMs?: numbe
   const sums = Prisma.raw(measures.map((m) => `sum(r.${m})`).join(', '));
   return db.$transaction(
     async (tx) => {
-      await tx.$executeRaw`LOCK TABLE cases.case_stats IN EXCLUSIVE MODE`;
+      await tx.$executeRaw`LOCK TABLE cases.case_stats, cases.department_cases IN EXCLUSIVE MODE`;
+      // One big aggregation: let it hash in memory rather than spill (this transaction only).
+      await tx.$executeRaw`SET LOCAL work_mem = '256MB'`;
       await tx.$executeRaw`DELETE FROM cases.case_stats`;
+      // What each case counts for (the same function as applyCaseChange), summed per place at the
+      // three levels in one pass over the cases.
       const days = await tx.$executeRaw`
         INSERT INTO cases.case_stats (basis, dim, level, place, grain, day, value, ${cols})
-        SELECT r.basis, r.dim, r.level, r.place, 'day', r.day, r.value, ${sums}
-        FROM cases.cases c
+        SELECT r.basis, r.dim,
+               CASE WHEN GROUPING(c.town_code) = 0 THEN 'town' WHEN GROUPING(c.county_code) = 0 THEN 'county' ELSE 'city' END,
+               CASE WHEN GROUPING(c.town_code) = 0 THEN c.town_code WHEN GROUPING(c.county_code) = 0 THEN c.county_code
+                    ELSE c.city_key END,
+               'day', r.day, r.value, ${sums}
+        FROM (
+          SELECT id, created_at, status, channel, category, coalesce(city_code, '') AS city_key, county_code, town_code,
+                 express_level, repeat_count, outcome_kind, coalesce(resolved_at, closed_at) AS ended_at, due_at
+          FROM cases.cases WHERE merged_into_id IS NULL
+        ) c
         LEFT JOIN (
           SELECT case_id,
                  array_agg(DISTINCT department_code ORDER BY department_code) AS departments,
                  array_agg(DISTINCT department_kind ORDER BY department_kind) AS department_kinds
           FROM cases.assignments WHERE status <> 'withdrawn' GROUP BY case_id
         ) a ON a.case_id = c.id
-        CROSS JOIN LATERAL cases.case_stat_rows(
-          c.created_at, c.status, c.channel, c.category, c.city_code, c.county_code, c.town_code,
-          c.express_level, c.repeat_count, c.merged_into_id IS NOT NULL, c.outcome_kind,
-          coalesce(c.resolved_at, c.closed_at), coalesce(a.departments, '{}'), coalesce(a.department_kinds, '{}')) r
-        WHERE c.merged_into_id IS NULL
-        GROUP BY r.basis, r.dim, r.level, r.place, r.day, r.value`;
+        CROSS JOIN LATERAL cases.case_stat_facts(
+          c.created_at, c.status, c.channel, c.category, c.express_level, c.repeat_count, FALSE, c.outcome_kind,
+          c.ended_at, c.due_at, coalesce(a.departments, '{}'), coalesce(a.department_kinds, '{}')) r
+        GROUP BY GROUPING SETS (
+          (r.basis, r.dim, c.city_key, r.day, r.value),
+          (r.basis, r.dim, c.county_code, r.day, r.value),
+          (r.basis, r.dim, c.town_code, r.day, r.value))
+        HAVING CASE WHEN GROUPING(c.town_code) = 0 THEN c.town_code IS NOT NULL
+                    WHEN GROUPING(c.county_code) = 0 THEN c.county_code IS NOT NULL
+                    ELSE TRUE END
+        -- Written in key order, the rows a statistic reads together sit in the same pages.
+        ORDER BY 1, 2, 3, 4, 6, 7`;
       await tx.$executeRaw`
         INSERT INTO cases.case_stats (basis, dim, level, place, grain, day, value, ${cols})
         SELECT basis, dim, level, place, 'month', date_trunc('month', day)::date, value,
                ${Prisma.raw(measures.map((m) => `sum(${m})`).join(', '))}
         FROM cases.case_stats WHERE grain = 'day'
-        GROUP BY basis, dim, level, place, date_trunc('month', day), value`;
+        GROUP BY basis, dim, level, place, date_trunc('month', day), value
+        ORDER BY basis, dim, level, place, date_trunc('month', day), value`;
+      await tx.$executeRaw`DELETE FROM cases.department_cases`;
+      await tx.$executeRaw`
+        INSERT INTO cases.department_cases (department_code, created_at, case_id)
+        SELECT DISTINCT a.department_code, c.created_at, c.id
+        FROM cases.assignments a JOIN cases.cases c ON c.id = a.case_id
+        WHERE a.status <> 'withdrawn'
+        ORDER BY 1, 2, 3`;
       return days;
     },
     { timeout: options.timeoutMs ?? 30 * 60_000, maxWait: 60_000 },

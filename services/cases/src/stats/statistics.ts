@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CasesDb } from '../db/prisma.ts';
 import { openStatuses } from '../search/filters.ts';
-import { addDays, daysBetween } from '../search/local-time.ts';
+import { addDays, daysBetween, localDay } from '../search/local-time.ts';
 import { categoryLabels, channelLabels, departmentKindLabels, levelLabels, statusLabels } from './labels.ts';
 import {
   bucketsOf,
@@ -59,12 +59,16 @@ export const Figures = z.object({
     .number()
     .nullable()
     .describe(
-      'Median of the same, in days to one decimal (read from hour buckets below 30 days, day buckets beyond)',
+      'Median of the same, in days to one decimal (from a histogram of 5 % wide buckets: exact for durations alone in their bucket, else within 5 %)',
     ),
 });
 export type Figures = z.infer<typeof Figures>;
 
-function figuresOf(received: Sums, ended: Sums, histogram: { lowerHours: number; count: number }[]): Figures {
+function figuresOf(
+  received: Sums,
+  ended: Sums,
+  histogram: { bucket: number; count: number; seconds: number }[],
+): Figures {
   const median = histogramMedianHours(histogram);
   return {
     received: received.cases,
@@ -128,7 +132,7 @@ function pick(rows: SumRow[], label: string, basis: string, dim: string): Map<st
 const histogramOf = (rows: SumRow[], label: string) =>
   rows
     .filter((row) => row.label === label && row.basis === 'ended' && row.dim === 'resolution')
-    .map((row) => ({ lowerHours: Number(row.value), count: row.cases }));
+    .map((row) => ({ bucket: Number(row.value), count: row.cases, seconds: row.resolutionSeconds }));
 
 export interface StatsRequest {
   scope: string;
@@ -137,6 +141,9 @@ export interface StatsRequest {
   compare: 'previous' | 'year';
   now: Date;
 }
+
+/** Nothing is received or ended after today: statistics rows stop at tomorrow. */
+const dataEndOf = (now: Date) => addDays(localDay(now), 1);
 
 const periodOut = (period: Period) => ({
   from: period.from,
@@ -153,8 +160,9 @@ async function placeOut(db: CasesDb, code: string) {
 export async function overview(db: CasesDb, input: StatsRequest) {
   const previous = comparisonPeriod(input.period, input.compare);
   const where = placeItself(input.place);
-  const [rows, statusRows, open, place] = await Promise.all([
+  const [rows, open, place] = await Promise.all([
     sumStats(db, {
+      dataEnd: dataEndOf(input.now),
       bases: ['received', 'ended'],
       dims: ['all', 'resolution', 'express'],
       where,
@@ -163,13 +171,7 @@ export async function overview(db: CasesDb, input: StatsRequest) {
         { label: 'previous', period: previous },
       ],
     }),
-    sumStats(db, {
-      bases: ['received'],
-      dims: ['status'],
-      where,
-      periods: [{ label: 'all', period: 'all' }],
-    }),
-    openNow(db, { scope: input.scope, place: input.place, now: input.now }),
+    openNow(db, { scope: input.scope, place: input.place, now: input.now, withStatus: true }),
     placeOut(db, input.place),
   ]);
   const figures = (label: string) =>
@@ -181,8 +183,7 @@ export async function overview(db: CasesDb, input: StatsRequest) {
   const current = figures('current');
   const before = figures('previous');
   const lane = pick(rows, 'current', 'received', 'express');
-  const byStatus = pick(statusRows, 'all', 'received', 'status');
-  const live = open.get('') ?? { open: 0, overdue: 0, escalatedOpen: 0 };
+  const live = open.get('') ?? { open: 0, overdue: 0, escalatedOpen: 0, byStatus: new Map<string, number>() };
   return {
     place,
     period: periodOut(input.period),
@@ -203,7 +204,7 @@ export async function overview(db: CasesDb, input: StatsRequest) {
       openByStatus: openStatuses.map((status) => ({
         status,
         label: statusLabels[status]!,
-        cases: byStatus.get(status)?.cases ?? 0,
+        cases: live.byStatus.get(status) ?? 0,
       })),
     },
   };
@@ -282,13 +283,15 @@ export async function breakdown(
   input: StatsRequest & { by: BreakdownDimension; level?: StatsLevel; query: Record<string, string> },
 ) {
   const previous = comparisonPeriod(input.period, input.compare);
+  // The comparison period only shows how many were received then.
   const periods = [
     { label: 'current', period: input.period },
-    { label: 'previous', period: previous },
+    { label: 'previous', period: previous, bases: ['received' as const] },
   ];
   const itself = placeItself(input.place);
   const place = await placeOut(db, input.place);
   const totalRows = await sumStats(db, {
+    dataEnd: dataEndOf(input.now),
     bases: ['received', 'ended'],
     dims: ['all'],
     where: itself,
@@ -319,9 +322,17 @@ export async function breakdown(
         rows: [],
       };
     childLevel = under.level;
-    const [found, open] = await Promise.all([
-      sumStats(db, { bases: ['received', 'ended'], dims: ['all'], where: under, periods, byPlace: true }),
+    const [found, open, openHere] = await Promise.all([
+      sumStats(db, {
+        dataEnd: dataEndOf(input.now),
+        bases: ['received', 'ended'],
+        dims: ['all'],
+        where: under,
+        periods,
+        byPlace: true,
+      }),
       openNow(db, { scope: input.scope, place: input.place, now: input.now, groupBy: under.level }),
+      openNow(db, { scope: input.scope, place: input.place, now: input.now }),
     ]);
     const byPlace = (label: string, basis: string) => {
       const out = new Map<string, Sums>();
@@ -380,15 +391,21 @@ export async function breakdown(
       rest('previous', 'received', receivedBefore),
       rest('current', 'ended', ended),
     );
-    if (unplaced.received !== 0 || unplaced.receivedPrevious !== 0 || (unplaced.ended ?? 0) !== 0) {
-      const live = open.get('');
-      unplaced.open = live?.open ?? 0;
-      unplaced.overdue = live?.overdue ?? 0;
+    const here = openHere.get('');
+    unplaced.open = (here?.open ?? 0) - rows.reduce((sum, row) => sum + (row.open ?? 0), 0);
+    unplaced.overdue = (here?.overdue ?? 0) - rows.reduce((sum, row) => sum + (row.overdue ?? 0), 0);
+    if (
+      unplaced.received !== 0 ||
+      unplaced.receivedPrevious !== 0 ||
+      (unplaced.ended ?? 0) !== 0 ||
+      unplaced.open !== 0
+    ) {
       rows.push(unplaced);
     }
   } else {
     const dim = input.by;
     const found = await sumStats(db, {
+      dataEnd: dataEndOf(input.now),
       bases: receivedOnly.has(dim) ? ['received'] : ['received', 'ended'],
       dims: [dim],
       where: itself,
@@ -429,6 +446,7 @@ export async function trend(db: CasesDb, input: StatsRequest & { interval: Inter
   const previous = comparisonPeriod(input.period, input.compare);
   const [rows, place] = await Promise.all([
     sumStats(db, {
+      dataEnd: dataEndOf(input.now),
       bases: ['received', 'ended'],
       dims: ['all'],
       where: placeItself(input.place),

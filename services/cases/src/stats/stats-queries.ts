@@ -1,9 +1,10 @@
 import type { CasesDb } from '../db/prisma.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { isCityCode, openStatusSql, placeSql, scopeSql } from '../search/filters.ts';
-import { type Interval, type Period, segmentsOf } from './periods.ts';
+import { localDay, startOfLocalDay } from '../search/local-time.ts';
+import { type Interval, type Period, type Segment, segmentsOf } from './periods.ts';
 
-export type Basis = 'received' | 'ended';
+export type Basis = 'received' | 'ended' | 'open';
 export type StatsLevel = 'city' | 'county' | 'town';
 
 /** The sums one statistics row carries (see the CaseStat model). */
@@ -81,7 +82,7 @@ const measureSql = Prisma.raw(
     'sum(mediated)::float8 AS "mediated"',
     'sum(not_mediated)::float8 AS "notMediated"',
     'sum(withdrawn)::float8 AS "withdrawn"',
-    'sum(resolution_seconds)::float8 AS "resolutionSeconds"',
+    'sum(resolution_seconds::float8) AS "resolutionSeconds"',
   ].join(', '),
 );
 
@@ -97,35 +98,40 @@ export async function sumStats(
     bases: Basis[];
     dims: string[];
     where: PlaceSelector;
-    periods: { label: string; period: Period | 'all' }[];
+    /** Each period, optionally with fewer bases than the query's (a comparison may need less). */
+    periods: { label: string; period: Period | 'all'; bases?: Basis[] }[];
     byPlace?: boolean;
-    /** Group by interval: day and week read day rows, month reads month rows plus edge days. */
+    /** Group by interval: day and week read day rows, month reads month rows (and days to adjust). */
     interval?: Interval;
+    /** No row of these bases exists from this day on (received and ended are never in the future). */
+    dataEnd?: string;
   },
 ): Promise<SumRow[]> {
-  const placeCondition =
-    'codes' in query.where
-      ? Prisma.sql`place = ANY(${query.where.codes}::text[])`
-      : Prisma.sql`place LIKE ${`${query.where.prefix}%`}`;
+  const codes = 'codes' in query.where ? query.where.codes : await childPlaces(db, query.where);
+  if (codes.length === 0) return [];
   const parts: Prisma.Sql[] = [];
-  for (const { label, period } of query.periods) {
-    const segments =
+  for (const { label, period, bases } of query.periods) {
+    const segments: (Segment | null)[] =
       period === 'all'
         ? [null]
         : query.interval === 'day' || query.interval === 'week'
-          ? [{ grain: 'day' as const, ...period }]
-          : segmentsOf(period);
+          ? [{ grain: 'day', ...period, sign: 1 }]
+          : segmentsOf(period, query.dataEnd === undefined ? {} : { dataEnd: query.dataEnd });
     for (const segment of segments) {
       const grainCondition =
         segment === null
           ? Prisma.sql`grain = 'month'`
           : Prisma.sql`grain = ${segment.grain} AND day >= ${segment.from}::date AND day < ${segment.to}::date`;
+      const sign = Prisma.raw(segment?.sign === -1 ? '-1' : '1');
       parts.push(Prisma.sql`
-        SELECT ${label}::text AS label, basis, dim, value, place, day, cases, escalated, repeat_reports,
-               with_repeats, mediated, not_mediated, withdrawn, resolution_seconds
+        SELECT ${label}::text AS label, basis, dim, value, place, day, ${sign} * cases AS cases,
+               ${sign} * escalated AS escalated, ${sign} * repeat_reports AS repeat_reports,
+               ${sign} * with_repeats AS with_repeats, ${sign} * mediated AS mediated,
+               ${sign} * not_mediated AS not_mediated, ${sign} * withdrawn AS withdrawn,
+               ${sign} * resolution_seconds AS resolution_seconds
         FROM cases.case_stats
-        WHERE basis = ANY(${query.bases}::text[]) AND dim = ANY(${query.dims}::text[])
-          AND level = ${query.where.level} AND ${placeCondition} AND ${grainCondition}`);
+        WHERE basis = ANY(${bases ?? query.bases}::text[]) AND dim = ANY(${query.dims}::text[])
+          AND level = ${query.where.level} AND place = ANY(${codes}::text[]) AND ${grainCondition}`);
     }
   }
   if (parts.length === 0) return [];
@@ -142,36 +148,90 @@ export async function sumStats(
     GROUP BY 1, 2, 3, 4, 5, 6`;
 }
 
+/**
+ * The places of a level under a prefix that have statistics: read from the month rows (one per
+ * place and month), so that the sums can then read each place's own rows by key.
+ */
+async function childPlaces(db: CasesDb, where: { level: StatsLevel; prefix: string }): Promise<string[]> {
+  const rows = await db.$queryRaw<{ place: string }[]>`
+    SELECT DISTINCT place FROM cases.case_stats
+    WHERE basis = 'received' AND dim = 'all' AND level = ${where.level} AND grain = 'month'
+      AND place LIKE ${`${where.prefix}%`}`;
+  return rows.map((row) => row.place);
+}
+
 export interface OpenNow {
   open: number;
   overdue: number;
   escalatedOpen: number;
+  byStatus: Map<string, number>;
 }
 
 /**
- * What is open right now in a place, within a scope: open cases, those past their due time, those
- * in the express lane. Read live (overdue depends on the clock) from the partial index on open
- * cases, which holds only the cases still being worked on.
+ * What is open right now in a place (or in each place one level down): open cases, by status, those
+ * past their due time, those in the express lane. From the statistics' "open" rows (open cases by
+ * due day; every day before today is overdue), plus a live count of the cases due earlier today
+ * from the index of open cases by due time.
  */
 export async function openNow(
   db: CasesDb,
-  input: { scope: string; place: string; now: Date; groupBy?: StatsLevel },
+  input: { scope: string; place: string; now: Date; groupBy?: StatsLevel; withStatus?: boolean },
 ): Promise<Map<string, OpenNow>> {
+  const today = localDay(input.now);
+  const monthStart = `${today.slice(0, 7)}-01`;
+  const where = input.groupBy ? placesUnder(input.place, input.groupBy) : placeItself(input.place);
+  if (!where) return new Map();
+  const codes = 'codes' in where ? where.codes : await childPlaces(db, where);
   const key =
     input.groupBy === 'county'
       ? Prisma.raw(`coalesce(c.county_code, '')`)
       : input.groupBy === 'town'
         ? Prisma.raw(`coalesce(c.town_code, '')`)
         : Prisma.raw(`''::text`);
-  const rows = await db.$queryRaw<(OpenNow & { key: string })[]>`
-    SELECT ${key} AS key, count(*)::int AS open,
-           count(*) FILTER (WHERE c.due_at < ${input.now})::int AS overdue,
-           count(*) FILTER (WHERE c.express_level IS NOT NULL)::int AS "escalatedOpen"
-    FROM cases.cases c
-    WHERE c.merged_into_id IS NULL AND c.status IN ${openStatusSql}
-      AND ${scopeSql(input.scope)} AND ${isCityCode(input.place) ? Prisma.sql`TRUE` : placeSql(input.place)}
-    GROUP BY 1`;
-  return new Map(rows.map(({ key: k, ...counts }) => [k, counts]));
+  const dims = input.withStatus ? ['all', 'status'] : ['all'];
+  const [rows, dueToday] = await Promise.all([
+    // Month rows hold every open case once; days of this month before today add the rest of what
+    // is overdue to the earlier months.
+    db.$queryRaw<
+      { place: string; dim: string; value: string; open: number; escalated: number; overdue: number }[]
+    >`
+      SELECT place, dim, value,
+             coalesce(sum(cases) FILTER (WHERE grain = 'month'), 0)::float8 AS open,
+             coalesce(sum(escalated) FILTER (WHERE grain = 'month'), 0)::float8 AS escalated,
+             coalesce(sum(cases) FILTER (WHERE (grain = 'month' AND day < ${monthStart}::date) OR grain = 'day'), 0)::float8 AS overdue
+      FROM cases.case_stats
+      WHERE basis = 'open' AND dim = ANY(${dims}::text[]) AND level = ${where.level} AND place = ANY(${codes}::text[])
+        AND (grain = 'month' OR (grain = 'day' AND day >= ${monthStart}::date AND day < ${today}::date))
+      GROUP BY place, dim, value`,
+    db.$queryRaw<{ key: string; overdue: number }[]>`
+      SELECT ${key} AS key, count(*)::int AS overdue
+      FROM cases.cases c
+      WHERE c.merged_into_id IS NULL AND c.status IN ${openStatusSql}
+        AND c.due_at >= ${startOfLocalDay(today)} AND c.due_at < ${input.now}
+        AND ${scopeSql(input.scope)} AND ${isCityCode(input.place) ? Prisma.sql`TRUE` : placeSql(input.place)}
+      GROUP BY 1`,
+  ]);
+  const out = new Map<string, OpenNow>();
+  const slot = (place: string) => {
+    let found = out.get(place);
+    if (!found) {
+      found = { open: 0, overdue: 0, escalatedOpen: 0, byStatus: new Map() };
+      out.set(place, found);
+    }
+    return found;
+  };
+  for (const row of rows) {
+    const at = slot(input.groupBy ? row.place : '');
+    if (row.dim === 'all') {
+      at.open += row.open;
+      at.escalatedOpen += row.escalated;
+      at.overdue += row.overdue;
+    } else {
+      at.byStatus.set(row.value, (at.byStatus.get(row.value) ?? 0) + row.open);
+    }
+  }
+  for (const row of dueToday) slot(row.key).overdue += row.overdue;
+  return out;
 }
 
 /**

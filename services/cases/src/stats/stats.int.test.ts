@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CasesDb } from '../db/prisma.ts';
 import type { Tx } from '../outbox/outbox.ts';
 import { insertCases, readSideApp, towns } from '../search/case-fixtures.ts';
+import { addDays, localDay } from '../search/local-time.ts';
 import { applyCaseChange, readCaseFacts, rebuildCaseStats } from './rollup.ts';
 
 const servers = await requireServers('postgres');
@@ -350,8 +351,48 @@ describe.runIf(servers)('statistics on PostgreSQL', () => {
     expect(refused.statusCode).toBe(400);
   });
 
+  it('periods that run to today: the month so far and the days around it add up exactly', async () => {
+    // 上杭县临城镇, cases received 0 to 75 days ago, each ended two days after it came in.
+    const town = { county: '350823', town: '350823100', names: ['龙岩市', '上杭县', '临城镇'] };
+    const offsets = [0, 1, 2, 3, 5, 8, 13, 21, 29, 30, 34, 45, 59, 60, 75];
+    const now = Date.now();
+    await insertCases(
+      db,
+      offsets.map((daysAgo) => ({
+        ...town,
+        status: 'resolved',
+        outcomeKind: 'mediated',
+        createdAt: new Date(now - daysAgo * day - 60_000),
+        resolvedAt: daysAgo >= 2 ? new Date(now - (daysAgo - 2) * day - 60_000) : null,
+      })),
+    );
+    await rebuildCaseStats(db);
+    const today = localDay(new Date(now));
+    const received = (from: string) =>
+      offsets.filter((d) => localDay(new Date(now - d * day - 60_000)) >= from).length;
+    const ended = (from: string) =>
+      offsets.filter((d) => d >= 2 && localDay(new Date(now - (d - 2) * day - 60_000)) >= from).length;
+    const firstOfMonth = `${today.slice(0, 7)}-01`;
+    for (const from of [
+      addDays(today, -29),
+      addDays(today, -6),
+      firstOfMonth,
+      addDays(firstOfMonth, -17),
+      addDays(today, -364),
+      today,
+    ]) {
+      const body = await get('350800', `/v1/stats/overview?place=${town.town}&from=${from}&to=${today}`);
+      expect([from, body.current.received, body.current.ended]).toEqual([from, received(from), ended(from)]);
+    }
+  });
+
   describe('kept in step by applyCaseChange', () => {
-    const snapshot = async () =>
+    const snapshot = async () => ({
+      stats: await statsRows(),
+      departments: await db.$queryRaw<unknown[]>`
+        SELECT department_code, created_at, case_id::text FROM cases.department_cases ORDER BY 1, 2, 3`,
+    });
+    const statsRows = async () =>
       db.$queryRaw<unknown[]>`
         SELECT basis, dim, level, place, grain, day::text, value, cases, escalated, repeat_reports, with_repeats,
                mediated, not_mediated, withdrawn, resolution_seconds::text
@@ -453,7 +494,8 @@ describe.runIf(servers)('statistics on PostgreSQL', () => {
       await Promise.all(ids.map((id) => change(id, (tx) => steps[2]!(tx, id))));
 
       const incremental = await snapshot();
-      expect(incremental.length).toBeGreaterThan(200);
+      expect(incremental.stats.length).toBeGreaterThan(200);
+      expect(incremental.departments.length).toBeGreaterThan(3);
       await rebuildCaseStats(db);
       expect(incremental).toEqual(await snapshot());
     });
