@@ -107,8 +107,10 @@ export async function sumStats(
     dataEnd?: string;
   },
 ): Promise<SumRow[]> {
-  const codes = 'codes' in query.where ? query.where.codes : await childPlaces(db, query.where);
-  if (codes.length === 0) return [];
+  const placeCondition =
+    'codes' in query.where
+      ? Prisma.sql`place = ANY(${query.where.codes}::text[])`
+      : Prisma.sql`place LIKE ${`${query.where.prefix}%`}`;
   const parts: Prisma.Sql[] = [];
   for (const { label, period, bases } of query.periods) {
     const segments: (Segment | null)[] =
@@ -131,7 +133,7 @@ export async function sumStats(
                ${sign} * resolution_seconds AS resolution_seconds
         FROM cases.case_stats
         WHERE basis = ANY(${bases ?? query.bases}::text[]) AND dim = ANY(${query.dims}::text[])
-          AND level = ${query.where.level} AND place = ANY(${codes}::text[]) AND ${grainCondition}`);
+          AND level = ${query.where.level} AND ${placeCondition} AND ${grainCondition}`);
     }
   }
   if (parts.length === 0) return [];
@@ -146,18 +148,6 @@ export async function sumStats(
     SELECT label, basis, dim, value, ${place} AS place, ${bucket} AS bucket, ${measureSql}
     FROM (${Prisma.join(parts, ' UNION ALL ')}) r
     GROUP BY 1, 2, 3, 4, 5, 6`;
-}
-
-/**
- * The places of a level under a prefix that have statistics: read from the month rows (one per
- * place and month), so that the sums can then read each place's own rows by key.
- */
-async function childPlaces(db: CasesDb, where: { level: StatsLevel; prefix: string }): Promise<string[]> {
-  const rows = await db.$queryRaw<{ place: string }[]>`
-    SELECT DISTINCT place FROM cases.case_stats
-    WHERE basis = 'received' AND dim = 'all' AND level = ${where.level} AND grain = 'month'
-      AND place LIKE ${`${where.prefix}%`}`;
-  return rows.map((row) => row.place);
 }
 
 export interface OpenNow {
@@ -181,7 +171,10 @@ export async function openNow(
   const monthStart = `${today.slice(0, 7)}-01`;
   const where = input.groupBy ? placesUnder(input.place, input.groupBy) : placeItself(input.place);
   if (!where) return new Map();
-  const codes = 'codes' in where ? where.codes : await childPlaces(db, where);
+  const placeCondition =
+    'codes' in where
+      ? Prisma.sql`place = ANY(${where.codes}::text[])`
+      : Prisma.sql`place LIKE ${`${where.prefix}%`}`;
   const key =
     input.groupBy === 'county'
       ? Prisma.raw(`coalesce(c.county_code, '')`)
@@ -200,7 +193,7 @@ export async function openNow(
              coalesce(sum(escalated) FILTER (WHERE grain = 'month'), 0)::float8 AS escalated,
              coalesce(sum(cases) FILTER (WHERE (grain = 'month' AND day < ${monthStart}::date) OR grain = 'day'), 0)::float8 AS overdue
       FROM cases.case_stats
-      WHERE basis = 'open' AND dim = ANY(${dims}::text[]) AND level = ${where.level} AND place = ANY(${codes}::text[])
+      WHERE basis = 'open' AND dim = ANY(${dims}::text[]) AND level = ${where.level} AND ${placeCondition}
         AND (grain = 'month' OR (grain = 'day' AND day >= ${monthStart}::date AND day < ${today}::date))
       GROUP BY place, dim, value`,
     db.$queryRaw<{ key: string; overdue: number }[]>`
