@@ -7,8 +7,9 @@ import type { Tx } from '../outbox/outbox.ts';
  * search (`cases.department_cases`) — are kept in step with the cases inside the very
  * transaction that changes a case: the write side reads the case's facts before its change and
  * after it, and `applyCaseChange` adds (after − before) to the sums. What one case contributes is
- * defined once, in SQL (`cases.case_stat_rows`, migration 20261129030000), and the full rebuild
- * uses the same function, so the two can never disagree.
+ * defined once, in SQL (`cases.case_stat_facts` / `case_stat_rows`, migration 20261129032000),
+ * and the full rebuild uses the same function, so the two can never disagree. (The write side
+ * does this in `db/case-transaction.ts`: `touchCase` before a change, `applyCaseChange` at the end.)
  *
  * The write side's pattern, in every transaction that inserts or updates a case or its
  * assignments (once per case touched):
@@ -68,11 +69,14 @@ export async function readCaseFacts(tx: Tx, caseId: string): Promise<CaseFacts |
     SELECT c.id, c.created_at, c.status, c.channel, c.category, c.city_code, c.county_code, c.town_code,
            c.express_level, c.repeat_count, c.merged_into_id IS NOT NULL AS merged, c.outcome_kind,
            coalesce(c.resolved_at, c.closed_at) AS ended_at, c.due_at,
-           coalesce((SELECT array_agg(DISTINCT a.department_code ORDER BY a.department_code)
-                     FROM cases.assignments a WHERE a.case_id = c.id AND a.status <> 'withdrawn'), '{}') AS departments,
-           coalesce((SELECT array_agg(DISTINCT a.department_kind ORDER BY a.department_kind)
-                     FROM cases.assignments a WHERE a.case_id = c.id AND a.status <> 'withdrawn'), '{}') AS department_kinds
-    FROM cases.cases c WHERE c.id = ${caseId}::uuid
+           coalesce(a.departments, '{}') AS departments, coalesce(a.department_kinds, '{}') AS department_kinds
+    FROM cases.cases c
+    LEFT JOIN LATERAL (
+      SELECT array_agg(DISTINCT department_code ORDER BY department_code) AS departments,
+             array_agg(DISTINCT department_kind ORDER BY department_kind) AS department_kinds
+      FROM cases.assignments WHERE case_id = c.id AND status <> 'withdrawn'
+    ) a ON TRUE
+    WHERE c.id = ${caseId}::uuid
     FOR UPDATE OF c`;
   const row = rows[0];
   if (!row) return null;
