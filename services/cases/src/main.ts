@@ -2,6 +2,7 @@ import { topics } from '@huijie/contracts/topics.ts';
 import { postgresClient } from '@huijie/database/sql-client.ts';
 import { kafkaBus } from '@huijie/event-bus/kafka-bus.ts';
 import { parseConfig } from '@huijie/service-kit/config.ts';
+import { kafkaBusEnv } from '@huijie/service-kit/kafka-env.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { exitOnFatal, serve } from '@huijie/service-kit/process.ts';
@@ -10,6 +11,7 @@ import { casesConfigSchema } from './config.ts';
 import { casesDb, migrateCases } from './db/prisma.ts';
 
 const config = parseConfig(casesConfigSchema, process.env);
+const kafkaEnv = parseConfig(kafkaBusEnv, process.env);
 const logger = createLogger({ service: 'cases', level: config.LOG_LEVEL });
 const metrics = createMetrics('cases');
 const sql = postgresClient(config.DATABASE_URL, { max: 1 });
@@ -22,6 +24,8 @@ const bus = kafkaBus({
   service: 'cases',
   observer: metrics.busObserver,
   onFatal: exitOnFatal(logger),
+  namespace: kafkaEnv.KAFKA_NAMESPACE,
+  sessionTimeoutMs: kafkaEnv.KAFKA_SESSION_TIMEOUT_MS,
 });
 await bus.ensureTopics([topics.intake, topics.assignment, topics.caseStatus]);
 const app = buildCasesApp(

@@ -1,6 +1,7 @@
 import { kafkaBus } from '@huijie/event-bus/kafka-bus.ts';
 import { parseConfig } from '@huijie/service-kit/config.ts';
 import { redisIdempotency } from '@huijie/service-kit/idempotency.ts';
+import { kafkaBusEnv } from '@huijie/service-kit/kafka-env.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { exitOnFatal, serve } from '@huijie/service-kit/process.ts';
@@ -10,6 +11,7 @@ import { buildIngest12345App } from './app.ts';
 import { ingest12345ConfigSchema, settingsFrom } from './config.ts';
 
 const config = parseConfig(ingest12345ConfigSchema, process.env);
+const kafkaEnv = parseConfig(kafkaBusEnv, process.env);
 const logger = createLogger({ service: 'ingest-12345', level: config.LOG_LEVEL });
 const metrics = createMetrics('ingest-12345');
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
@@ -18,6 +20,8 @@ const bus = kafkaBus({
   service: 'ingest-12345',
   observer: metrics.busObserver,
   onFatal: exitOnFatal(logger),
+  namespace: kafkaEnv.KAFKA_NAMESPACE,
+  sessionTimeoutMs: kafkaEnv.KAFKA_SESSION_TIMEOUT_MS,
 });
 const app = buildIngest12345App(settingsFrom(config), {
   bus,

@@ -1,6 +1,7 @@
 import { kafkaBus } from '@huijie/event-bus/kafka-bus.ts';
 import { parseConfig } from '@huijie/service-kit/config.ts';
 import { redisIdempotency } from '@huijie/service-kit/idempotency.ts';
+import { kafkaBusEnv } from '@huijie/service-kit/kafka-env.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { exitOnFatal, serve } from '@huijie/service-kit/process.ts';
@@ -10,6 +11,7 @@ import { buildIngestCourtsApp } from './app.ts';
 import { ingestCourtsConfigSchema } from './config.ts';
 
 const config = parseConfig(ingestCourtsConfigSchema, process.env);
+const kafkaEnv = parseConfig(kafkaBusEnv, process.env);
 const logger = createLogger({ service: 'ingest-courts', level: config.LOG_LEVEL });
 const metrics = createMetrics('ingest-courts');
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
@@ -18,6 +20,8 @@ const bus = kafkaBus({
   service: 'ingest-courts',
   observer: metrics.busObserver,
   onFatal: exitOnFatal(logger),
+  namespace: kafkaEnv.KAFKA_NAMESPACE,
+  sessionTimeoutMs: kafkaEnv.KAFKA_SESSION_TIMEOUT_MS,
 });
 const app = buildIngestCourtsApp(
   { clients: config.COURT_CLIENTS, rateLimitPerMinute: config.COURT_RATE_LIMIT_PER_MINUTE },

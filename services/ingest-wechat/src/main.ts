@@ -1,6 +1,7 @@
 import { kafkaBus } from '@huijie/event-bus/kafka-bus.ts';
 import { parseConfig } from '@huijie/service-kit/config.ts';
 import { redisIdempotency } from '@huijie/service-kit/idempotency.ts';
+import { kafkaBusEnv } from '@huijie/service-kit/kafka-env.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { exitOnFatal, serve } from '@huijie/service-kit/process.ts';
@@ -11,6 +12,7 @@ import { redisApplicationStore } from './application/store.ts';
 import { ingestWechatConfigSchema, settingsFrom } from './config.ts';
 
 const config = parseConfig(ingestWechatConfigSchema, process.env);
+const kafkaEnv = parseConfig(kafkaBusEnv, process.env);
 const logger = createLogger({ service: 'ingest-wechat', level: config.LOG_LEVEL });
 const metrics = createMetrics('ingest-wechat');
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
@@ -19,6 +21,8 @@ const bus = kafkaBus({
   service: 'ingest-wechat',
   observer: metrics.busObserver,
   onFatal: exitOnFatal(logger),
+  namespace: kafkaEnv.KAFKA_NAMESPACE,
+  sessionTimeoutMs: kafkaEnv.KAFKA_SESSION_TIMEOUT_MS,
 });
 const app = buildIngestWechatApp(settingsFrom(config), {
   bus,

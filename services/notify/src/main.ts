@@ -1,6 +1,7 @@
 import { postgresClient } from '@huijie/database/sql-client.ts';
 import { kafkaBus } from '@huijie/event-bus/kafka-bus.ts';
 import { parseConfig } from '@huijie/service-kit/config.ts';
+import { kafkaBusEnv } from '@huijie/service-kit/kafka-env.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { exitOnFatal, serve } from '@huijie/service-kit/process.ts';
@@ -14,6 +15,7 @@ import { migrateNotify, notifyDb } from './db/prisma.ts';
 import { defaultThrottles } from './dispatch/throttle.ts';
 
 const config = parseConfig(notifyConfigSchema, process.env);
+const kafkaEnv = parseConfig(kafkaBusEnv, process.env);
 const logger = createLogger({ service: 'notify', level: config.LOG_LEVEL });
 const metrics = createMetrics('notify');
 const sql = postgresClient(config.DATABASE_URL, { max: 1 });
@@ -28,6 +30,8 @@ const bus = kafkaBus({
   service: 'notify',
   observer: metrics.busObserver,
   onFatal: exitOnFatal(logger),
+  namespace: kafkaEnv.KAFKA_NAMESPACE,
+  sessionTimeoutMs: kafkaEnv.KAFKA_SESSION_TIMEOUT_MS,
 });
 await bus.ensureTopics(notifyTopics);
 

@@ -1,6 +1,7 @@
 import { topics } from '@huijie/contracts/topics.ts';
 import { kafkaBus } from '@huijie/event-bus/kafka-bus.ts';
 import { parseConfig } from '@huijie/service-kit/config.ts';
+import { kafkaBusEnv } from '@huijie/service-kit/kafka-env.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { exitOnFatal, serve } from '@huijie/service-kit/process.ts';
@@ -9,6 +10,7 @@ import { routingConfigSchema } from './config.ts';
 import { createRouter } from './domain/router.ts';
 
 const config = parseConfig(routingConfigSchema, process.env);
+const kafkaEnv = parseConfig(kafkaBusEnv, process.env);
 const logger = createLogger({ service: 'routing', level: config.LOG_LEVEL });
 const metrics = createMetrics('routing');
 const bus = kafkaBus({
@@ -16,6 +18,8 @@ const bus = kafkaBus({
   service: 'routing',
   observer: metrics.busObserver,
   onFatal: exitOnFatal(logger),
+  namespace: kafkaEnv.KAFKA_NAMESPACE,
+  sessionTimeoutMs: kafkaEnv.KAFKA_SESSION_TIMEOUT_MS,
 });
 await bus.ensureTopics([topics.intake, topics.assignment]);
 const app = buildRoutingApp({ bus, router: createRouter(), logger, metrics });
