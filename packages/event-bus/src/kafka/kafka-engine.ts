@@ -163,10 +163,14 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
       const existing = new Set(await admin.listTopics());
       const missing = topics.filter((topic) => !existing.has(topic));
       if (missing.length === 0) return;
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: -1 })),
-      });
+      // Waiting for the leaders reads metadata that may not list the new topics yet; created
+      // topics are not created again (createTopics answers false), so the whole call is retried.
+      await retryWhileTopicsPropagate(() =>
+        admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: -1 })),
+        }),
+      );
     },
 
     async committedOffsets(group, topic) {
