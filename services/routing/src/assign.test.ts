@@ -49,6 +49,15 @@ describe('what one decision publishes', () => {
     expect(ids(eventsForDecision(router, guo, now))).toEqual(ids(eventsForDecision(router, guo, new Date())));
   });
 
+  it('a historical record is placed and assigned for the record, but no agency is sent it; a later correction is', () => {
+    const historical = { ...guo, historical: {} };
+    const filed = eventsForDecision(router, historical, now);
+    expect(filed.map((event) => event.name)).toEqual(['dispute.assignment.v1']);
+    expect((filed[0]!.data as { lead: { code: string } }).lead.code).toBe('350802107-judicial_office');
+    const corrected = eventsForDecision(router, historical, now, { version: 2 });
+    expect(corrected.filter((event) => event.name === 'agency.assignment.v1')).toHaveLength(2);
+  });
+
   it('a re-routing tells departments it leaves out that they are withdrawn', () => {
     const moved = { ...guo, location: { divisionCode: '350803104' } };
     const events = eventsForDecision(router, moved, now, {

@@ -1,6 +1,6 @@
 import type { AgencyAssignmentV1 } from '@huijie/contracts/events/agency-assignment-v1.ts';
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
-import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import { type DisputeReceivedV1, isHistoricalFiling } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { uuidv5 } from '@huijie/contracts/ids.ts';
 import { agencyTopic } from '@huijie/contracts/topics.ts';
 import type { OutgoingEvent } from '@huijie/event-bus/bus.ts';
@@ -38,6 +38,8 @@ export function eventsForDecision(
       ...common,
     },
   ];
+  // No agency is sent work that ended (or was dropped) before the platform existed.
+  if (isHistoricalFiling(dispute, version)) return events;
   const involved = [
     ...(decision.lead ? [{ department: decision.lead, role: 'lead' as const }] : []),
     ...decision.coHandlers.map((department) => ({ department, role: 'co' as const })),

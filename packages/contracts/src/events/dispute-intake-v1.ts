@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CategoryCode, Channel, DivisionCode } from '../vocabulary.ts';
+import { CaseOutcome } from './case-status-v1.ts';
 
 export const Party = z.object({
   role: z.enum(['applicant', 'respondent', 'caller', 'other']),
@@ -93,5 +94,30 @@ export const DisputeReceivedV1 = z.object({
       claims: z.array(z.string().min(1).max(1000)).max(20).optional(),
     })
     .optional(),
+  /**
+   * Set when the record comes from before the platform (a historical backfill, e.g. the 218,000
+   * records gathered so far), not from a live report. It is filed as it happened: opened when the
+   * channel received it, with no deadline running and nobody notified; when the record says how
+   * the matter ended, the case ends so.
+   */
+  historical: z
+    .object({
+      /** How the matter ended, when the record says. */
+      outcome: CaseOutcome.optional(),
+      /** When it ended (办结时间): given with the outcome, and only with it. */
+      endedAt: z.iso.datetime({ offset: true }).optional(),
+    })
+    .refine((record) => (record.outcome === undefined) === (record.endedAt === undefined), {
+      message: 'an outcome and its endedAt are given together',
+      path: ['endedAt'],
+    })
+    .optional(),
 });
 export type DisputeReceivedV1 = z.infer<typeof DisputeReceivedV1>;
+
+/**
+ * A historical record's first routing files it: nobody is handed it or told of it. A later
+ * routing version (an operator's correction) is live work again.
+ */
+export const isHistoricalFiling = (dispute: DisputeReceivedV1, routingVersion: number): boolean =>
+  dispute.historical !== undefined && routingVersion === 1;

@@ -61,6 +61,48 @@ describe('an imported record becomes a dispute.intake.v1 event', () => {
     });
   });
 
+  it('every record is marked historical; one that says how it ended carries its outcome and end', () => {
+    const open = recordToEvent(guo, 2);
+    expect(open.ok && open.event.data).toMatchObject({ historical: {} });
+    const ended = recordToEvent(
+      {
+        ...guo,
+        outcome: '调解成功',
+        ended_at: '2024-09-03 16:00',
+        outcome_summary: '老板当场支付3800元',
+        outcome_amount: '3,800',
+      },
+      2,
+    );
+    expect(ended.ok && ended.event.data).toMatchObject({
+      historical: {
+        outcome: { kind: 'mediated', summary: '老板当场支付3800元', amount: 3800 },
+        endedAt: '2024-09-03T16:00:00+08:00',
+      },
+    });
+    const failed = recordToEvent(
+      { ...guo, outcome: 'not_mediated', referred_to: '仲裁', ended_at: '2024-09-10' },
+      2,
+    );
+    expect(failed.ok && failed.event.data).toMatchObject({
+      historical: { outcome: { kind: 'not_mediated', referredTo: 'arbitration' } },
+    });
+  });
+
+  it('an outcome without its end, an end before the report, an unknown outcome: each names its column', () => {
+    const rejectsOf = (extra: Record<string, string>) => {
+      const outcome = recordToEvent({ ...guo, ...extra }, 4);
+      return outcome.ok ? [] : outcome.rejects.map((reject) => reject.field);
+    };
+    expect(rejectsOf({ outcome: 'mediated' })).toEqual(['ended_at']);
+    expect(rejectsOf({ ended_at: '2024-09-01' })).toEqual(['outcome']);
+    expect(rejectsOf({ outcome: 'mediated', ended_at: '2024-08-01' })).toEqual(['ended_at']);
+    expect(rejectsOf({ outcome: '和好', ended_at: '2024-09-01' })).toEqual(['outcome']);
+    expect(rejectsOf({ outcome: 'mediated', ended_at: '2024-09-01', outcome_amount: 'lots' })).toEqual([
+      'outcome_amount',
+    ]);
+  });
+
   it('names the line, the column and the reason of every problem', () => {
     const outcome = recordToEvent(
       {

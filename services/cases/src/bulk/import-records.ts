@@ -31,9 +31,17 @@ import { type CsvRecord, readCsv } from './csv.ts';
  *   due_at                     a due time the channel set
  *   revision                   1 by default; a later revision of the same record counts up
  *   source_client              the hotline system or court client that pushed it originally
+ *   outcome                    how it ended: mediated | not_mediated | withdrawn (also 调解成功,
+ *                              调解不成功, 撤回); with ended_at, and only with it
+ *   ended_at                   when it ended (办结时间)
+ *   outcome_summary            the agreement reached, or why not
+ *   outcome_amount             yuan agreed
+ *   referred_to                litigation | arbitration | other (also 诉讼, 仲裁, 其他), after a failed mediation
  *
+ * Every record is marked `historical`: its case is opened on the day it was received, no deadline
+ * runs and nobody is notified; with an outcome, the case ends on ended_at and closes.
  * A JSONL line may instead be a whole `dispute.intake.v1` object (with `location` and `parties`);
- * its `disputeId`, when present, must be the deterministic one.
+ * its `disputeId`, when present, must be the deterministic one; it is marked historical too.
  */
 export interface Reject {
   line: number;
@@ -72,6 +80,57 @@ function instant(value: string): string | null {
     ? `${local[1]}T${local[2] ?? '00'}:${local[3] ?? '00'}:${local[4] ?? '00'}+08:00`
     : trimmed;
   return Number.isNaN(Date.parse(candidate)) ? null : candidate;
+}
+
+const outcomeAliases: Record<string, string> = {
+  调解成功: 'mediated',
+  成功: 'mediated',
+  调解不成功: 'not_mediated',
+  调解失败: 'not_mediated',
+  不成功: 'not_mediated',
+  撤回: 'withdrawn',
+  撤诉: 'withdrawn',
+};
+const historicalColumns: Record<string, string> = {
+  endedAt: 'ended_at',
+  kind: 'outcome',
+  summary: 'outcome_summary',
+  amount: 'outcome_amount',
+  referredTo: 'referred_to',
+};
+const referredToAliases: Record<string, string> = { 诉讼: 'litigation', 仲裁: 'arbitration', 其他: 'other' };
+
+/** The record's `historical` mark, with how it ended when the record says. */
+function historicalOf(
+  get: (key: string) => string | undefined,
+  rejects: Reject[],
+  line: number,
+  receivedAt: unknown,
+): Record<string, unknown> {
+  const kind = get('outcome');
+  const endedText = get('ended_at');
+  if (kind === undefined && endedText === undefined) return {};
+  const historical: Record<string, unknown> = {};
+  if (endedText !== undefined) {
+    const at = instant(endedText);
+    if (at === null) rejects.push({ line, field: 'ended_at', reason: `not a date-time: "${endedText}"` });
+    else if (typeof receivedAt === 'string' && Date.parse(at) < Date.parse(receivedAt)) {
+      rejects.push({ line, field: 'ended_at', reason: `before received_at (${receivedAt})` });
+    } else historical.endedAt = at;
+  }
+  const amountText = get('outcome_amount');
+  const amount = amountText === undefined ? undefined : Number(amountText.replaceAll(',', ''));
+  if (amountText !== undefined && Number.isNaN(amount)) {
+    rejects.push({ line, field: 'outcome_amount', reason: `not a number: "${amountText}"` });
+  }
+  const referredTo = get('referred_to');
+  historical.outcome = {
+    kind: kind === undefined ? undefined : (outcomeAliases[kind] ?? kind),
+    ...(get('outcome_summary') !== undefined && { summary: get('outcome_summary') }),
+    ...(amount !== undefined && !Number.isNaN(amount) && { amount }),
+    ...(referredTo !== undefined && { referredTo: referredToAliases[referredTo] ?? referredTo }),
+  };
+  return historical;
 }
 
 /** Turns one flat record (CSV row or flat JSON) into the intake shape, noting which column each field came from. */
@@ -150,6 +209,7 @@ function fromFlat(
       rejects.push({ line, field: 'amount_claimed', reason: `not a number: "${amount}"` });
     else dispute.amountClaimed = number;
   }
+  dispute.historical = historicalOf(get, rejects, line, dispute.receivedAt);
   const revision = get('revision');
   if (revision !== undefined) dispute.revision = Number(revision);
   if (get('source_client') !== undefined) dispute.sourceClient = get('source_client');
@@ -162,6 +222,7 @@ function fromFlat(
       return leaf === 'idNumber' ? `${role}_id_number` : `${role}_${snake(leaf ?? 'name')}`;
     }
     if (head === 'sourceCategory') return 'source_category';
+    if (head === 'historical') return historicalColumns[leaf ?? index ?? 'outcome'] ?? 'outcome';
     return snake(head ?? '(record)');
   };
   return { dispute, columnOf };
@@ -177,7 +238,7 @@ export function recordToEvent(raw: Record<string, unknown>, line: number): Impor
   let dispute: Record<string, unknown>;
   let columnOf: (path: PropertyKey[]) => string;
   if (contractShaped) {
-    dispute = { ...raw };
+    dispute = { ...raw, historical: raw.historical ?? {} };
     columnOf = (path) => path.map(String).join('.');
   } else {
     ({ dispute, columnOf } = fromFlat(normalised, rejects, line));

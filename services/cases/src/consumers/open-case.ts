@@ -29,6 +29,9 @@ export async function openCase(
     return { caseId: known.caseId, created: false };
   }
   const caseId = caseIdFor(dispute.disputeId);
+  // A historical record opens its case when the channel received it, and tells nobody.
+  const historical = dispute.historical !== undefined;
+  const receivedAt = new Date(dispute.receivedAt);
   await touchCase(tx, caseId);
   const opened = await tx.case.createMany({
     data: [
@@ -38,6 +41,7 @@ export async function openCase(
         channel: dispute.channel,
         title: dispute.title ?? null,
         searchGrams: searchGramsOf([dispute.title, dispute.content]),
+        ...(historical && { createdAt: receivedAt }),
       },
     ],
     skipDuplicates: true,
@@ -50,7 +54,7 @@ export async function openCase(
         channel: dispute.channel,
         sourceRef: dispute.sourceRef,
         revision: dispute.revision,
-        receivedAt: new Date(dispute.receivedAt),
+        receivedAt,
         content: dispute.content,
         intake: dispute as unknown as Prisma.InputJsonValue,
       },
@@ -77,13 +81,16 @@ export async function openCase(
         caseId,
         type: 'received',
         actor: `channel:${dispute.channel}`,
+        ...(historical && { at: receivedAt }),
         detail: {
           disputeId: dispute.disputeId,
           sourceRef: dispute.sourceRef,
           receivedAt: dispute.receivedAt,
+          ...(historical && { historical: true }),
         },
       },
     });
+    if (historical) return { caseId, created: true };
     await appendOutbox(tx, {
       name: 'case.status.v1',
       key: caseId,

@@ -1,4 +1,4 @@
-import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
+import type { CaseOutcome, CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import type { Level } from '@huijie/contracts/vocabulary.ts';
 import { caseTransaction, touchCase } from '../db/case-transaction.ts';
@@ -26,6 +26,15 @@ export async function recordAssignment(db: CasesDb, decision: DisputeAssignedV1)
     const current = await tx.case.findUniqueOrThrow({ where: { id: caseId } });
 
     if (current.routingVersion === 0) {
+      const { historical } = decision.dispute;
+      if (historical) {
+        // Filed as it happened, not handled now: no repeat folding into today's open cases.
+        await applyDecision(tx, current, decision, decision.version, 'historical');
+        if (historical.outcome && historical.endedAt) {
+          await endAsRecorded(tx, caseId, historical.outcome, new Date(historical.endedAt));
+        }
+        return;
+      }
       const repeat = await findRepeatTarget(tx, caseId, evidenceOf(decision), new Date());
       if (repeat) {
         await foldCase(tx, caseId, repeat.targetId, repeat.reason, 'cases:repeat-detection');
@@ -62,14 +71,26 @@ type CaseRow = Prisma.CaseGetPayload<object>;
 
 const laneRank = (level: Level | null) => (level === null ? -1 : { township: 0, county: 1, city: 2 }[level]);
 
-/** Gives the case the decision's place, category, severity, departments and due time. */
+/**
+ * Gives the case the decision's place, category, severity, departments and due time. A
+ * historical filing keeps the record: no deadline runs on the case, each assignment keeps the
+ * deadline it would have had from the day it was received, and nobody is told.
+ */
 async function applyDecision(
   tx: Tx,
   current: CaseRow,
   decision: DisputeAssignedV1,
   version: number,
+  filing: 'live' | 'historical' = 'live',
 ): Promise<void> {
   const caseId = current.id;
+  const live = filing === 'live';
+  const receivedAt = new Date(decision.dispute.receivedAt);
+  const decidedAt = new Date(decision.decidedAt);
+  const dueAt = new Date(decision.dueAt);
+  const assignmentDueAt = live
+    ? dueAt
+    : new Date(receivedAt.getTime() + (dueAt.getTime() - decidedAt.getTime()));
   if (!canBeRouted(current.status as CaseStatus)) {
     // A decision that arrives after the case ended is kept in the history, not applied.
     await tx.historyEntry.create({
@@ -103,10 +124,10 @@ async function applyDecision(
       villageCode: jurisdiction.villageCode ?? null,
       placeNames: jurisdiction.names,
       placeHow: jurisdiction.resolution,
-      ...(enteredLane && { expressLevel: enteredLane.level, escalatedAt: new Date() }),
+      ...(enteredLane && { expressLevel: enteredLane.level, escalatedAt: live ? new Date() : receivedAt }),
       triageCode: decision.triage?.divisionCode ?? null,
       routingVersion: version,
-      dueAt: new Date(decision.dueAt),
+      dueAt: live ? dueAt : null,
     },
   });
 
@@ -122,7 +143,7 @@ async function applyDecision(
       role: department.role,
       status: 'delivered',
       routingVersion: version,
-      dueAt: new Date(decision.dueAt),
+      dueAt: assignmentDueAt,
     };
     await tx.assignment.upsert({
       where: { caseId_departmentCode: { caseId, departmentCode: department.code } },
@@ -141,8 +162,10 @@ async function applyDecision(
       caseId,
       type: status,
       actor: 'routing',
+      ...(!live && { at: receivedAt }),
       detail: {
         version,
+        ...(!live && { historical: true }),
         disputeId: decision.disputeId,
         lead: decision.lead?.name ?? null,
         coHandlers: decision.coHandlers.map((department) => department.name),
@@ -156,7 +179,7 @@ async function applyDecision(
     },
   });
   const divisionCode = jurisdiction.townCode ?? jurisdiction.countyCode ?? jurisdiction.cityCode;
-  if (status !== current.status) {
+  if (live && status !== current.status) {
     await appendOutbox(tx, {
       name: 'case.status.v1',
       key: caseId,
@@ -178,9 +201,11 @@ async function applyDecision(
         caseId,
         type: 'escalated',
         actor: 'routing',
+        ...(!live && { at: receivedAt }),
         detail: { level: enteredLane.level, reason: enteredLane.reason },
       },
     });
+    if (!live) return;
     await appendOutbox(tx, {
       name: 'case.escalation.v1',
       key: caseId,
@@ -202,4 +227,36 @@ async function applyDecision(
       },
     });
   }
+}
+
+/** A historical record that says how the matter ended: its case ends so, on that day, and closes. */
+async function endAsRecorded(tx: Tx, caseId: string, outcome: CaseOutcome, endedAt: Date): Promise<void> {
+  await tx.case.update({
+    where: { id: caseId },
+    data: {
+      status: 'closed',
+      outcomeKind: outcome.kind,
+      outcomeSummary: outcome.summary ?? null,
+      outcomeAmount: outcome.amount ?? null,
+      referredTo: outcome.referredTo ?? null,
+      resolvedAt: endedAt,
+      closedAt: endedAt,
+    },
+  });
+  await tx.assignment.updateMany({
+    where: { caseId, status: { not: 'withdrawn' } },
+    data: { status: 'done', doneAt: endedAt },
+  });
+  await tx.historyEntry.createMany({
+    data: [
+      {
+        caseId,
+        at: endedAt,
+        type: outcome.kind === 'mediated' ? 'resolved' : 'unresolved',
+        actor: 'import',
+        detail: { outcome } as Prisma.InputJsonValue,
+      },
+      { caseId, at: endedAt, type: 'closed', actor: 'import', detail: {} },
+    ],
+  });
 }

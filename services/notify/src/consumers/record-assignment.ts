@@ -1,4 +1,5 @@
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
+import { isHistoricalFiling } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import type { NotifyDb } from '../db/prisma.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { chineseDate, type NoticePayload } from '../notices/notices.ts';
@@ -18,6 +19,8 @@ export const assignmentKinds = ['assignment', 'assignment_update'] as const;
  * - the acceptance notice to the citizen (WeChat when their OpenID is known, else SMS), once.
  * It also remembers where the dispute came from and how to reach the citizen, for the result.
  *
+ * A historical record's filing records nothing: it is not news to anyone.
+ *
  * Every row has a dedupe key, so the same event delivered twice records nothing twice; an older
  * version arriving after a newer one records nothing at all. Agencies get what they need to
  * act, never ID numbers; only the lead gets the contact, and not of a confidential party.
@@ -29,6 +32,7 @@ export async function recordAssignment(
   now = new Date(),
 ): Promise<number> {
   const { dispute, disputeId, version } = decision;
+  if (isHistoricalFiling(dispute, version)) return 0;
   const citizen = citizenOf(dispute);
   const source = {
     channel: dispute.channel,
