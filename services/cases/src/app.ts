@@ -4,13 +4,14 @@ import type { EngineSubscription } from '@huijie/event-bus/engine.ts';
 import { createServiceApp } from '@huijie/service-kit/http-app.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
 import type { Metrics } from '@huijie/service-kit/metrics.ts';
+import { memoryRateLimiter, type RateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import { serveApiDocs } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance } from 'fastify';
 import { recordAssignment } from './consumers/record-assignment.ts';
 import { recordIntake } from './consumers/record-intake.ts';
 import type { CasesDb } from './db/prisma.ts';
 import { actionRoutes } from './http/action-routes.ts';
-import { authRoutes } from './http/auth.ts';
+import { authRoutes, type LoginLimits } from './http/auth.ts';
 import { bulkRoutes } from './http/bulk-routes.ts';
 import { caseRoutes } from './http/case-routes.ts';
 import { overviewRoutes } from './http/overview-routes.ts';
@@ -24,6 +25,8 @@ export interface CasesDeps {
   bus: EventBus;
   logger: Logger;
   metrics: Metrics;
+  /** Counts sign-in attempts; shared (Redis) by several replicas, else each process counts its own. */
+  rateLimiter?: RateLimiter;
 }
 
 export const casesGroup = 'cases';
@@ -34,6 +37,8 @@ export interface CasesSettings {
   /** After the due time, each such period of further delay moves the case one level up the express lane. */
   slaPeriodMs?: number;
   slaSweepIntervalMs?: number;
+  /** Sign-in attempts per username and per address; defaults in `http/auth.ts`. */
+  loginLimits?: LoginLimits;
 }
 
 export function buildCasesApp(config: CasesSettings, deps: CasesDeps): FastifyInstance {
@@ -50,7 +55,12 @@ export function buildCasesApp(config: CasesSettings, deps: CasesDeps): FastifyIn
     version: '1',
     description: "Operators' and agencies' API: search and follow cases in your jurisdiction, act on them.",
   });
-  authRoutes(app, { db: deps.db, jwtSecret: config.jwtSecret });
+  authRoutes(app, {
+    db: deps.db,
+    jwtSecret: config.jwtSecret,
+    rateLimiter: deps.rateLimiter ?? memoryRateLimiter(),
+    ...(config.loginLimits && { loginLimits: config.loginLimits }),
+  });
   caseRoutes(app, { db: deps.db, jwtSecret: config.jwtSecret });
   searchRoutes(app, { db: deps.db, jwtSecret: config.jwtSecret });
   bulkRoutes(app, { db: deps.db, jwtSecret: config.jwtSecret });

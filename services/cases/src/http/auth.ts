@@ -1,11 +1,13 @@
 import {
   checkPassword,
+  hashPassword,
   type OperatorClaims,
   scopeCovers,
   signToken,
   verifyToken,
 } from '@huijie/service-kit/auth-token.ts';
-import { notFound, unauthorized } from '@huijie/service-kit/errors.ts';
+import { AppError, notFound, unauthorized, unavailable } from '@huijie/service-kit/errors.ts';
+import { enforceRateLimit, type RateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import { route } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -13,7 +15,34 @@ import type { CasesDb } from '../db/prisma.ts';
 
 const tokenTtlSeconds = 8 * 3600;
 
-export function authRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret: string }) {
+/**
+ * Sign-in attempts allowed per window, right or wrong: per username (password guessing against
+ * one account) and per client address (spraying many accounts). Behind a proxy without
+ * X-Forwarded-For handling the address is the proxy's, so its limit is generous.
+ */
+export interface LoginLimits {
+  perUsername: number;
+  perAddress: number;
+  windowMs: number;
+}
+
+export const defaultLoginLimits: LoginLimits = { perUsername: 10, perAddress: 100, windowMs: 15 * 60_000 };
+
+export function authRoutes(
+  app: FastifyInstance,
+  deps: { db: CasesDb; jwtSecret: string; rateLimiter: RateLimiter; loginLimits?: LoginLimits },
+) {
+  const limits = deps.loginLimits ?? defaultLoginLimits;
+  /** Checked for unknown usernames too, so that both answers take one scrypt's time. */
+  const unknownUserHash = hashPassword('no such operator');
+  const limit = async (key: string, max: number) => {
+    try {
+      await enforceRateLimit(deps.rateLimiter, key, max, limits.windowMs);
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      throw unavailable('the rate-limit store is unavailable; retry later', 5);
+    }
+  };
   route(
     app,
     {
@@ -21,7 +50,7 @@ export function authRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
       url: '/v1/auth/token',
       summary: "Exchange an operator's username and password for a bearer token",
       tags: ['auth'],
-      body: z.object({ username: z.string().min(1), password: z.string().min(1) }),
+      body: z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(1024) }),
       responses: {
         200: z.object({
           token: z.string(),
@@ -32,10 +61,14 @@ export function authRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
         }),
       },
     },
-    async ({ body }) => {
+    async ({ body, request }) => {
+      await limit(`login:address:${request.ip}`, limits.perAddress);
+      await limit(`login:user:${body.username}`, limits.perUsername);
       const operator = await deps.db.operator.findUnique({ where: { username: body.username } });
-      // The same answer for an unknown user and a wrong password: no probing for account names.
-      if (!operator || !(await checkPassword(body.password, operator.passwordHash))) {
+      // The same answer, after the same work, for an unknown user and a wrong password: no
+      // probing for account names by the answer or by its time.
+      const matches = await checkPassword(body.password, operator?.passwordHash ?? (await unknownUserHash));
+      if (!operator || !matches) {
         throw unauthorized('unknown user or wrong password');
       }
       const claims = {

@@ -39,7 +39,7 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
       url: '/v1/cases/:caseId',
       summary: 'One case: its place, category, reports, parties, assignments, outcome and history',
       tags: ['cases'],
-      security: 'operator',
+      security: 'operator-or-agency',
       params: z.object({ caseId: z.uuid() }),
     },
     async ({ params: { caseId }, request }) => {
