@@ -19,7 +19,7 @@ import { buildRoutingApp } from '@huijie/routing/app.ts';
 import { createRouter } from '@huijie/routing/domain/router.ts';
 import { hashPassword } from '@huijie/service-kit/auth-token.ts';
 import { type IdempotencyStore, memoryIdempotency } from '@huijie/service-kit/idempotency.ts';
-import { createLogger } from '@huijie/service-kit/logger.ts';
+import { createLogger, type DestinationStream } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { memoryRateLimiter, type RateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import type { FastifyInstance } from 'fastify';
@@ -52,6 +52,8 @@ export interface PlatformSettings {
   courtClients: ReadonlyMap<string, CourtClient>;
   outboxFile: string;
   logLevel: string;
+  /** Where every service's log lines go (stdout by default); tests capture them here to scan them. */
+  logDestination?: DestinationStream;
 }
 
 export interface Platform {
@@ -66,7 +68,7 @@ export async function assemblePlatform(infra: Infrastructure, settings: Platform
   const service = (name: string) => {
     const metrics = createMetrics(name);
     return {
-      logger: createLogger({ service: name, level: settings.logLevel }),
+      logger: createLogger({ service: name, level: settings.logLevel }, settings.logDestination),
       metrics,
       bus: createEventBus(infra.engine, { source: `/huijie/${name}`, observer: metrics.busObserver }),
     };
@@ -125,7 +127,7 @@ export async function assemblePlatform(infra: Infrastructure, settings: Platform
     {
       name: 'cases',
       port: settings.ports.cases,
-      app: buildCasesApp({ jwtSecret }, { ...cases, db: infra.casesDb }),
+      app: buildCasesApp({ jwtSecret }, { ...cases, db: infra.casesDb, rateLimiter: infra.rateLimiter }),
     },
     {
       name: 'notify',

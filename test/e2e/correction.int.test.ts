@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually, requireServers } from '@huijie/testing/servers.ts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaInfrastructure, readyPlatform } from './infrastructure.ts';
 import { signedPush } from './signed-push.ts';
 
@@ -17,6 +17,8 @@ describe.runIf(servers)('operators reshape cases, on Kafka + PostgreSQL + Redis'
     );
   });
   afterAll(() => platform?.close());
+  // No phone number, ID number or name the test pushed may reach a log line.
+  afterEach(() => platform?.logs.assertClean([]));
 
   async function pushAndWait(body: object) {
     const { app } = platform;

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually, requireServers, uniqueName } from '@huijie/testing/servers.ts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaInfrastructure, readyPlatform } from './infrastructure.ts';
 import { signedPush } from './signed-push.ts';
 
@@ -17,6 +17,8 @@ describe.runIf(servers)('a court referral and its outcome, on Kafka + PostgreSQL
     platform = await readyPlatform(infra, join(mkdtempSync(join(tmpdir(), 'court-')), 'o.jsonl'));
   });
   afterAll(() => platform?.close());
+  // No phone number, ID number or name the test pushed may reach a log line.
+  afterEach(() => platform?.logs.assertClean(['杨某', '胡某']));
 
   it('the referral becomes a case in Yongding; its outcome goes back on the court’s topic and into the history', async () => {
     const { app, auth } = platform;

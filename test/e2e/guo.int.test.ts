@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { disputeIdFor } from '@huijie/contracts/ids.ts';
 import { eventually, requireServers } from '@huijie/testing/servers.ts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaInfrastructure, readyPlatform } from './infrastructure.ts';
 
 const servers = await requireServers('kafka', 'postgres', 'redis');
@@ -23,6 +23,8 @@ describe.runIf(servers)("Guo's WeChat application, on Kafka + PostgreSQL + Redis
     );
   });
   afterAll(() => platform?.close());
+  // No phone number, ID number or name the test pushed may reach a log line.
+  afterEach(() => platform?.logs.assertClean(['郭某', '包工头']));
 
   it('a WeChat application goes to the local mediator, is resolved with 3,800 yuan, and counts in the success rate', async () => {
     const { app, auth } = platform;

@@ -6,6 +6,7 @@ import { courtClients } from '@huijie/ingest-courts/config.ts';
 import { redisApplicationStore } from '@huijie/ingest-wechat/application/store.ts';
 import { migrateNotify, notifyDb } from '@huijie/notify/db/prisma.ts';
 import { redisIdempotency } from '@huijie/service-kit/idempotency.ts';
+import type { DestinationStream } from '@huijie/service-kit/logger.ts';
 import { redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import {
   assemblePlatform,
@@ -15,6 +16,7 @@ import {
 } from '@huijie/standalone/platform.ts';
 import { eventually, freshDatabase, type Servers, uniqueName } from '@huijie/testing/servers.ts';
 import { Redis } from 'ioredis';
+import { expect } from 'vitest';
 
 /** The distributed mode's infrastructure for one test file: its own database, topics, groups and Redis keys. */
 export async function kafkaInfrastructure(servers: Partial<Servers>): Promise<Infrastructure> {
@@ -53,9 +55,41 @@ export type CaseDetail = { caseId: string; [field: string]: any };
 
 export const e2eClient = { id: 'e2e-12345', secret: 'e2e-secret-123' };
 
+/** A mainland mobile number, or an 18-character resident ID number, standing alone. */
+const personalPatterns = [/(?<!\d)1[3-9]\d{9}(?!\d)/, /(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])/];
+
+/**
+ * Every log line the platform writes, kept in memory, and the check that none of them carries
+ * personal data: no mobile or ID-card number, and none of the names a test pushed.
+ */
+export function logScan() {
+  const lines: string[] = [];
+  const names = new Set<string>();
+  const destination: DestinationStream = {
+    write(chunk: string) {
+      lines.push(...chunk.split('\n').filter((line) => line.length > 0));
+    },
+  };
+  return {
+    destination,
+    lines,
+    /** Fails the test with the offending lines; also when nothing was logged, so that the scan is never vacuous. */
+    assertClean(pushedNames: string[] = []) {
+      for (const name of pushedNames) names.add(name);
+      expect(lines.length, 'the platform wrote no log line: the capture is broken').toBeGreaterThan(0);
+      const leaks = lines.filter(
+        (line) =>
+          personalPatterns.some((pattern) => pattern.test(line)) || [...names].some((n) => line.includes(n)),
+      );
+      expect(leaks, 'log lines with a phone number, an ID number or a pushed name').toEqual([]);
+    },
+  };
+}
+
 /** The whole platform on `infra`, ready, with the demo operator; HTTP through `app(name).inject`. */
 export async function readyPlatform(infra: Infrastructure, outboxFile: string) {
   await seedDemoOperator(infra.casesDb);
+  const logs = logScan();
   const platform: Platform = await assemblePlatform(infra, {
     ports: { ingest12345: 0, ingestWechat: 0, ingestCourts: 0, routing: 0, cases: 0, notify: 0 },
     wechat: {
@@ -68,7 +102,9 @@ export async function readyPlatform(infra: Infrastructure, outboxFile: string) {
     hotlineClients: new Map([[e2eClient.id, e2eClient.secret]]),
     courtClients: courtClients([{ id: 'e2e-court', secret: 'e2e-secret-123', courts: ['闽0803'] }]),
     outboxFile,
-    logLevel: 'silent',
+    // Everything down to debug, into memory: each test then scans it for personal data.
+    logLevel: 'debug',
+    logDestination: logs.destination,
   });
   for (const { app } of platform.apps) await app.ready();
   const app = (name: string) => platform.apps.find((entry) => entry.name === name)!.app;
@@ -96,6 +132,7 @@ export async function readyPlatform(infra: Infrastructure, outboxFile: string) {
     app,
     auth,
     caseOf,
+    logs,
     async close() {
       for (const { app: each } of platform.apps) await each.close();
       await platform.release();

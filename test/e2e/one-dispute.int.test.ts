@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { embeddedInfrastructure, type Infrastructure } from '@huijie/standalone/platform.ts';
 import { eventually, requireServers, uniqueName } from '@huijie/testing/servers.ts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaInfrastructure, readyPlatform } from './infrastructure.ts';
 import { signedPush } from './signed-push.ts';
 
@@ -29,6 +29,8 @@ function oneDispute(label: string, open: () => Promise<Infrastructure>) {
       platform = await readyPlatform(infra, join(tempDir(), 'outbox.jsonl'));
     });
     afterAll(() => platform?.close());
+    // No phone number, ID number or name the test pushed may reach a log line.
+    afterEach(() => platform?.logs.assertClean([guo.caller.name]));
 
     it('a signed work order becomes one assigned case with its history and one delivery to the lead', async () => {
       const { app, auth } = platform;

@@ -11,6 +11,19 @@ export interface ServiceAppOptions {
   bodyLimit?: number;
 }
 
+/** One HTTP route a service answers. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+}
+
+const routeInventories = new WeakMap<FastifyInstance, RouteEntry[]>();
+
+/** Every route of an app made by {@link createServiceApp}, in the order they were declared. */
+export function routesOf(app: FastifyInstance): RouteEntry[] {
+  return [...(routeInventories.get(app) ?? [])];
+}
+
 /**
  * The Fastify instance every service starts from: the one error shape, request ids, and
  * /healthz (alive), /readyz (dependencies reachable) and /metrics (Prometheus).
@@ -26,6 +39,14 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
     return503OnClosing: true,
   });
   installErrorHandler(app);
+  const inventory: RouteEntry[] = [];
+  routeInventories.set(app, inventory);
+  // Every route, whichever way it was declared (route(), app.get, a plugin), for the security review's tests.
+  app.addHook('onRoute', (options) => {
+    for (const method of [options.method].flat()) {
+      if (method !== 'HEAD') inventory.push({ method, url: options.url });
+    }
+  });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     options.metrics.httpDuration.observe(

@@ -43,4 +43,4 @@ export function createLogger(
   return destination ? pino(settings, destination) : pino(settings);
 }
 
-export type { Logger };
+export type { DestinationStream, Logger };
