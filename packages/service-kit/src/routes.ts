@@ -128,7 +128,13 @@ export function openApiDocument(
     paths[path][spec.method.toLowerCase()] = {
       summary: spec.summary,
       tags: spec.tags,
-      ...(spec.security && { security: [{ [spec.security]: [] }] }),
+      // Alternatives are listed one requirement each: either scheme is enough.
+      ...(spec.security && {
+        security:
+          spec.security === 'operator-or-agency'
+            ? [{ operator: [] }, { agency: [] }]
+            : [{ [spec.security]: [] }],
+      }),
       ...(parameters.length > 0 && { parameters }),
       ...(spec.body && {
         requestBody: {
@@ -147,7 +153,13 @@ export function openApiDocument(
       securitySchemes: {
         operator: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
         agency: { type: 'apiKey', in: 'header', name: 'x-api-key' },
-        'operator-or-agency': { type: 'http', scheme: 'bearer' },
+        signed: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'x-huijie-signature',
+          description:
+            'HMAC-SHA256 of "<x-huijie-timestamp>.<raw body>" with the client secret, hex; with x-huijie-client and x-huijie-timestamp (±300 s)',
+        },
       },
     },
   };

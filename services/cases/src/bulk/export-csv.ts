@@ -104,7 +104,7 @@ export async function* exportCasesCsv(
   let after: { key: Date | null; id: string } | undefined;
   for (;;) {
     const page = await findCasePage(db, {
-      scope: input.scope,
+      reach: { scope: input.scope },
       filter: input.filter,
       sort: input.sort,
       limit: input.pageSize ?? 1000,

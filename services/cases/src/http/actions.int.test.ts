@@ -213,6 +213,31 @@ describe.runIf(servers)('case actions through the API', () => {
     expect((await act(other, 'accept', { 'x-api-key': 'key-jiangshan' })).statusCode).toBe(404);
   });
 
+  it("an agency's search lists only the cases its department has a live assignment on", async () => {
+    const ours = await seedGuoCase(db);
+    const theirs = await seedGuoCase(db, {
+      county: '350803',
+      town: '350803104',
+      names: ['龙岩市', '永定区', '下洋镇'],
+    });
+    const search = async (query: string) => {
+      const response = await app.inject({
+        url: `/v1/cases?limit=200${query}`,
+        headers: { 'x-api-key': 'key-jiangshan' },
+      });
+      expect(response.statusCode, response.body).toBe(200);
+      return response.json().items.map((item: { caseId: string }) => item.caseId) as string[];
+    };
+    const listed = await search('');
+    expect(listed).toContain(ours);
+    expect(listed).not.toContain(theirs);
+    // Asking for another department's cases finds nothing, not that department's work.
+    expect(await search('&department=350803104-judicial_office')).toEqual([]);
+    expect(await search('&place=350803')).toEqual([]);
+    const unknown = await app.inject({ url: '/v1/cases', headers: { 'x-api-key': 'not-a-key' } });
+    expect(unknown.statusCode).toBe(401);
+  });
+
   it('escalation by hand goes up one level at a time and is announced once per level', async () => {
     const caseId = await seedGuoCase(db);
     expect(

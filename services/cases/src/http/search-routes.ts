@@ -13,7 +13,7 @@ import {
   textViaIndex,
   toSummary,
 } from '../search/search-cases.ts';
-import { operatorOf } from './auth.ts';
+import { actorOf } from './actor.ts';
 
 export const searchQuery = z.object({
   ...caseFilterShape,
@@ -31,7 +31,7 @@ export const searchQuery = z.object({
     .describe(`Page size, at most ${maxPageSize}`),
 });
 
-/** Operators' search over the cases of their jurisdiction. */
+/** Search: an operator over the cases of their jurisdiction, an agency over its own worklist. */
 export function searchRoutes(
   app: FastifyInstance,
   deps: { db: CasesDb; jwtSecret: string; now?: () => Date },
@@ -44,9 +44,9 @@ export function searchRoutes(
       method: 'GET',
       url: '/v1/cases',
       summary:
-        'Search the cases of your jurisdiction: filters, Chinese free text, stable cursor pagination (merged cases are not listed)',
+        'Search the cases of your jurisdiction (operators) or the cases your department has a live assignment on (agencies): filters, Chinese free text, stable cursor pagination (merged cases are not listed)',
       tags: ['cases'],
-      security: 'operator',
+      security: 'operator-or-agency',
       query: searchQuery,
       responses: {
         200: z.object({
@@ -59,11 +59,12 @@ export function searchRoutes(
       },
     },
     async ({ query, request }) => {
-      const operator = operatorOf(request, deps.jwtSecret);
+      const actor = await actorOf(request, deps);
       const { cursor, limit, sort, ...filter } = query;
       const at = now();
       const page = await findCasePage(deps.db, {
-        scope: operator.scope,
+        reach:
+          actor.kind === 'operator' ? { scope: actor.claims.scope } : { department: actor.departmentCode },
         filter,
         sort,
         limit,

@@ -140,18 +140,36 @@ export function upperBound(value: string): Date {
 }
 
 /**
- * The WHERE conditions of a search: never merged cases, always within the operator's scope,
- * then each filter given. `now` decides what is overdue (passed in, so tests control the clock).
+ * Whose cases a search may read: an operator's jurisdiction (a city, county or town code), or a
+ * partner agency's worklist — the cases one of its department's live assignments is on, wherever.
+ */
+export type Reach = { scope: string } | { department: string };
+
+/** The filter an agency's search runs with: its own department, or nothing if it asked for others. */
+export function withinReach<F extends { department?: string[] | undefined }>(filter: F, reach: Reach): F {
+  if (!('department' in reach)) return filter;
+  const own = reach.department;
+  return {
+    ...filter,
+    department: filter.department ? filter.department.filter((code) => code === own) : [own],
+  };
+}
+
+/**
+ * The WHERE conditions of a search: never merged cases, always within the operator's scope (none
+ * for an agency: `withinReach` has bound its department filter), then each filter given. `now`
+ * decides what is overdue (passed in, so tests control the clock).
  */
 export function caseConditions(
-  scope: string,
+  scope: string | null,
   filter: Omit<CaseFilter, 'sort'>,
   now: Date,
   alias = 'c',
   options: { textViaIndex?: boolean; departmentDriven?: boolean } = {},
 ): Prisma.Sql[] {
   const a = Prisma.raw(alias);
-  const conditions: Prisma.Sql[] = [Prisma.sql`${a}.merged_into_id IS NULL`, scopeSql(scope, alias)];
+  const conditions: Prisma.Sql[] = [Prisma.sql`${a}.merged_into_id IS NULL`];
+  if (scope !== null) conditions.push(scopeSql(scope, alias));
   if (filter.place) conditions.push(placeSql(filter.place, alias));
   if (filter.status) conditions.push(Prisma.sql`${a}.status = ANY(${filter.status}::text[])`);
   if (filter.channel) conditions.push(Prisma.sql`${a}.channel = ANY(${filter.channel}::text[])`);

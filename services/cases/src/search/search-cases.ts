@@ -3,7 +3,14 @@ import { z } from 'zod';
 import type { CasesDb } from '../db/prisma.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { queryGramsOf } from './bigrams.ts';
-import { type CaseFilter, caseConditions, openStatuses, type SortOrder } from './filters.ts';
+import {
+  type CaseFilter,
+  caseConditions,
+  openStatuses,
+  type Reach,
+  type SortOrder,
+  withinReach,
+} from './filters.ts';
 import { commonTextThreshold, type GramStatistics } from './gram-stats.ts';
 
 export const maxPageSize = 200;
@@ -132,13 +139,14 @@ export interface Page {
 }
 
 /**
- * One page of cases in an operator's jurisdiction matching the filter, in the given order,
- * strictly after `after`. Reads `limit + 1` rows to know whether another page exists.
+ * One page of the cases within reach (an operator's jurisdiction, an agency's worklist) matching
+ * the filter, in the given order, strictly after `after`. Reads `limit + 1` rows to know whether
+ * another page exists.
  */
 export async function findCasePage(
   db: CasesDb,
   input: {
-    scope: string;
+    reach: Reach;
     filter: Omit<CaseFilter, 'sort'>;
     sort: SortOrder;
     limit: number;
@@ -150,12 +158,18 @@ export async function findCasePage(
 ): Promise<Page> {
   // One department, by receipt: walk that department's cases in order (an agency's worklist)
   // rather than every case testing whether the department is on it.
-  const department =
-    input.filter.department?.length === 1 && input.sort !== 'due' ? input.filter.department[0]! : null;
-  const conditions = caseConditions(input.scope, input.filter, input.now, 'c', {
-    textViaIndex: input.textViaIndex ?? true,
-    departmentDriven: department !== null,
-  });
+  const filter = withinReach(input.filter, input.reach);
+  const department = filter.department?.length === 1 && input.sort !== 'due' ? filter.department[0]! : null;
+  const conditions = caseConditions(
+    'scope' in input.reach ? input.reach.scope : null,
+    filter,
+    input.now,
+    'c',
+    {
+      textViaIndex: input.textViaIndex ?? true,
+      departmentDriven: department !== null,
+    },
+  );
   let page: Prisma.Sql;
   let order: Prisma.Sql;
   if (department !== null) {
