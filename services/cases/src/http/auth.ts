@@ -98,8 +98,9 @@ export function operatorOf(request: FastifyRequest, jwtSecret: string): Operator
 export function assertInScope(
   operator: OperatorClaims,
   place: { countyCode: string | null; townCode: string | null; cityCode: string | null } | null,
+  what = 'case',
 ): void {
-  if (!place) throw notFound('case');
+  if (!place) throw notFound(what);
   const division = place.townCode ?? place.countyCode ?? place.cityCode;
-  if (!scopeCovers(operator.scope, division)) throw notFound('case');
+  if (!scopeCovers(operator.scope, division)) throw notFound(what);
 }

@@ -27,7 +27,9 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
         select: { caseId: true, case: { select: { cityCode: true, countyCode: true, townCode: true } } },
       });
       if (!report) throw notFound('dispute');
-      assertInScope(operator, report.case);
+      // Dispute ids are derived from public references (an order number): another county's must
+      // answer exactly like an unknown one, or the answer tells which orders exist.
+      assertInScope(operator, report.case, 'dispute');
       return { disputeId, caseId: report.caseId };
     },
   );

@@ -1,0 +1,513 @@
+import { randomUUID } from 'node:crypto';
+import { buildCasesApp } from '@huijie/cases/app.ts';
+import { caseIdFor } from '@huijie/cases/consumers/open-case.ts';
+import { recordAssignment } from '@huijie/cases/consumers/record-assignment.ts';
+import { recordIntake } from '@huijie/cases/consumers/record-intake.ts';
+import { type CasesDb, casesDb, migrateCases } from '@huijie/cases/db/prisma.ts';
+import { hashApiKey } from '@huijie/cases/http/actor.ts';
+import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
+import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import { postgresClient } from '@huijie/database/sql-client.ts';
+import type { EventBus } from '@huijie/event-bus/bus.ts';
+import type { Engine } from '@huijie/event-bus/engine.ts';
+import { hashPassword } from '@huijie/service-kit/auth-token.ts';
+import { routesOf } from '@huijie/service-kit/http-app.ts';
+import { createLogger } from '@huijie/service-kit/logger.ts';
+import { createMetrics } from '@huijie/service-kit/metrics.ts';
+import { type RateLimiter, redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
+import { freshDatabase, requireServers, uniqueName } from '@huijie/testing/servers.ts';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectRefused, forgedTokens, kafkaBus, oversized, routeKey } from './support.ts';
+
+const servers = await requireServers('postgres', 'kafka', 'redis');
+
+const jwtSecret = 'security-review-jwt-secret-0123456789';
+
+/** Every route of the cases service and who may call it. A route missing here fails the inventory test. */
+const inventory: Record<string, 'anyone' | 'operator' | 'operator or agency'> = {
+  'GET /healthz': 'anyone',
+  'GET /readyz': 'anyone',
+  'GET /metrics': 'anyone',
+  'GET /docs': 'anyone',
+  'GET /docs/openapi.json': 'anyone',
+  'GET /overview': 'anyone',
+  'GET /overview/assets/:name': 'anyone',
+  'POST /v1/auth/token': 'anyone',
+  'GET /v1/disputes/:disputeId': 'operator',
+  'GET /v1/cases/:caseId': 'operator or agency',
+  'GET /v1/cases': 'operator or agency',
+  'GET /v1/cases/export.csv': 'operator',
+  'GET /v1/stats/overview': 'operator',
+  'GET /v1/stats/breakdown': 'operator',
+  'GET /v1/stats/trend': 'operator',
+  'POST /v1/cases/:caseId/accept': 'operator or agency',
+  'POST /v1/cases/:caseId/progress': 'operator or agency',
+  'POST /v1/cases/:caseId/outcome': 'operator or agency',
+  'POST /v1/cases/:caseId/escalate': 'operator or agency',
+  'POST /v1/cases/:caseId/close': 'operator or agency',
+  'POST /v1/cases/:caseId/notes': 'operator or agency',
+  'POST /v1/cases/:caseId/merge': 'operator or agency',
+  'POST /v1/cases/:caseId/detach': 'operator or agency',
+  'POST /v1/cases/:caseId/correct': 'operator or agency',
+};
+
+/** A valid body for each action, so that a refusal is about who asks, never about what. */
+const actionBodies = (other: { caseId: string; disputeId: string }): Record<string, object> => ({
+  accept: {},
+  progress: { note: '联系了双方' },
+  outcome: { kind: 'mediated', summary: '达成协议', amount: 1 },
+  escalate: { level: 'county', reason: '拖延' },
+  close: {},
+  notes: { note: '备注' },
+  merge: { intoCaseId: other.caseId, reason: '同一事项' },
+  detach: { disputeId: other.disputeId, reason: '误合并' },
+  correct: { divisionCode: '350803104', reason: '地点有误' },
+});
+
+const jiangshan = { county: '350802', town: '350802107', names: ['龙岩市', '新罗区', '江山镇'] };
+const xiayang = { county: '350803', town: '350803104', names: ['龙岩市', '永定区', '下洋镇'] };
+
+/** A dispute filed and routed to the town's judicial office, as the consumers would record it. */
+async function seedCase(db: CasesDb, place: typeof jiangshan, who: { name: string; phone: string }) {
+  const lead = `${place.town}-judicial_office`;
+  const dispute: DisputeReceivedV1 = {
+    disputeId: randomUUID(),
+    channel: 'wechat',
+    sourceRef: `WX-${randomUUID()}`,
+    revision: 1,
+    receivedAt: new Date().toISOString(),
+    content: `${place.names[2]}水库大坝的工钱一直没有结清`,
+    location: { divisionCode: place.town },
+    parties: [{ role: 'applicant', kind: 'person', ...who }],
+    attachments: [],
+  };
+  const decision: DisputeAssignedV1 = {
+    disputeId: dispute.disputeId,
+    version: 1,
+    decidedAt: new Date().toISOString(),
+    jurisdiction: {
+      cityCode: '350800',
+      countyCode: place.county,
+      townCode: place.town,
+      names: place.names,
+      resolution: 'exact',
+    },
+    category: 'labor',
+    severity: 'normal',
+    lead: { code: lead, kind: 'judicial_office', name: `${place.names[2]}司法所`, divisionCode: place.town },
+    coHandlers: [],
+    dueAt: new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString(),
+    expressLane: null,
+    triage: null,
+    trace: {
+      rulesVersion: 'security',
+      rules: [],
+      place: { how: 'exact', evidence: 'code', candidates: [] },
+      category: { source: 'text', confidence: 1 },
+    },
+    dispute,
+  };
+  await recordIntake(db, dispute);
+  await recordAssignment(db, decision);
+  return { caseId: caseIdFor(dispute.disputeId), disputeId: dispute.disputeId };
+}
+
+describe.runIf(servers)('cases: who may read and act, on PostgreSQL + Kafka + Redis', () => {
+  let db: CasesDb;
+  let app: FastifyInstance;
+  let engine: Engine;
+  let redis: Redis;
+  let drop: () => Promise<void>;
+  const built: FastifyInstance[] = [];
+  const tokens: Record<string, string> = {};
+  let guo: { caseId: string; disputeId: string };
+  let yang: { caseId: string; disputeId: string };
+
+  let bus: EventBus;
+  const logger = createLogger({ service: 'security-cases', level: 'silent' });
+  const build = (
+    settings: Parameters<typeof buildCasesApp>[0],
+    extra: { rateLimiter?: RateLimiter } = {},
+  ) => {
+    const made = buildCasesApp(settings, {
+      db,
+      bus,
+      logger,
+      metrics: createMetrics('security-cases'),
+      ...extra,
+    });
+    built.push(made);
+    return made;
+  };
+
+  beforeAll(async () => {
+    const database = await freshDatabase(servers!.databaseUrl!);
+    drop = database.drop;
+    const sql = postgresClient(database.url, { max: 1 });
+    await migrateCases(sql);
+    await sql.close();
+    db = casesDb({ kind: 'postgres', url: database.url });
+    redis = new Redis(servers!.redisUrl!);
+    ({ bus, engine } = await kafkaBus(servers!.kafkaBrokers!, 'security-cases'));
+    const operators = {
+      city: '350800',
+      xinluo: '350802',
+      yongding: '350803',
+      jiangshan: '350802107',
+      neighbour: '350802101',
+      timing: '350803',
+      replicas: '350803',
+    };
+    for (const [username, scope] of Object.entries(operators)) {
+      await db.operator.create({
+        data: { username, passwordHash: await hashPassword('pw'), role: 'operator', scopeCode: scope },
+      });
+    }
+    for (const [key, place] of [
+      ['key-jiangshan', jiangshan],
+      ['key-xiayang', xiayang],
+    ] as const) {
+      await db.agencyKey.create({
+        data: { keyHash: hashApiKey(key), departmentCode: `${place.town}-judicial_office`, label: key },
+      });
+    }
+    guo = await seedCase(db, jiangshan, { name: '郭某', phone: '13800001111' });
+    yang = await seedCase(db, xiayang, { name: '杨某', phone: '13900002222' });
+    app = build({ jwtSecret });
+    for (const username of ['city', 'xinluo', 'yongding', 'jiangshan', 'neighbour']) {
+      const login = await app.inject({
+        method: 'POST',
+        url: '/v1/auth/token',
+        payload: { username, password: 'pw' },
+      });
+      tokens[username] = login.json().token;
+    }
+  });
+  afterAll(async () => {
+    for (const each of built) await each.close();
+    await engine?.close();
+    await db?.$disconnect();
+    redis?.disconnect();
+    await drop?.();
+  });
+
+  const as = (who: string) => ({ authorization: `Bearer ${tokens[who]}` });
+  const agency = (key: string) => ({ 'x-api-key': key });
+  /** The case as the city sees it: what an attacker must not have changed. */
+  const snapshot = async (caseId: string) => {
+    const found = await app.inject({ url: `/v1/cases/${caseId}`, headers: as('city') });
+    expect(found.statusCode).toBe(200);
+    const { status, history, assignments, jurisdiction, expressLane } = found.json();
+    return { status, history, assignments, jurisdiction, expressLane };
+  };
+
+  describe('every endpoint', () => {
+    it('is in the inventory, and each one that is not public answers 401 in the error shape without credentials', async () => {
+      const routes = routesOf(app);
+      const unknown = routes.map(routeKey).filter((key) => !(key in inventory));
+      expect(unknown, 'routes nobody has classified: add them to the inventory and to README.md').toEqual([]);
+      const bodies = actionBodies(yang);
+      const queries: Record<string, string> = { 'GET /v1/stats/breakdown': '?by=status' };
+      let checked = 0;
+      for (const route of routes) {
+        if (inventory[routeKey(route)] === 'anyone') continue;
+        const action = route.url.split('/').at(-1)!;
+        const response = await app.inject({
+          method: route.method as 'GET' | 'POST',
+          url:
+            route.url.replace(':caseId', guo.caseId).replace(':disputeId', guo.disputeId) +
+            (queries[routeKey(route)] ?? ''),
+          ...(route.method === 'POST' && { payload: bodies[action] ?? {} }),
+        });
+        expectRefused(response, 401, 'unauthorized');
+        expect(response.body).not.toContain('郭某');
+        checked++;
+      }
+      expect(checked).toBe(Object.values(inventory).filter((who) => who !== 'anyone').length);
+    });
+
+    it('the public ones hold no case data', async () => {
+      for (const key of Object.keys(inventory).filter((k) => inventory[k] === 'anyone')) {
+        if (key === 'POST /v1/auth/token' || key.includes(':name')) continue;
+        const [, url] = key.split(' ') as [string, string];
+        const response = await app.inject({ url });
+        expect(response.statusCode, key).toBeLessThan(500);
+        expect(response.body, key).not.toContain(guo.caseId);
+        expect(response.body, key).not.toContain('郭某');
+      }
+    });
+  });
+
+  describe('bearer tokens', () => {
+    it.each(forgedTokens(jwtSecret))('%s → 401 everywhere, no data', async (_label, authorization) => {
+      const headers = authorization === undefined ? {} : { authorization };
+      for (const url of [
+        `/v1/cases/${guo.caseId}`,
+        `/v1/disputes/${guo.disputeId}`,
+        '/v1/cases?place=350802',
+        '/v1/cases/export.csv',
+        '/v1/stats/overview',
+      ]) {
+        const response = await app.inject({ url, headers });
+        expectRefused(response, 401, 'unauthorized');
+        expect(response.body).not.toContain('郭某');
+      }
+      const acted = await app.inject({
+        method: 'POST',
+        url: `/v1/cases/${guo.caseId}/notes`,
+        headers,
+        payload: { note: '越权' },
+      });
+      expectRefused(acted, 401, 'unauthorized');
+    });
+  });
+
+  describe("another county's or town's operator", () => {
+    it('can read the case of their own jurisdiction (the control)', async () => {
+      expect((await app.inject({ url: `/v1/cases/${guo.caseId}`, headers: as('xinluo') })).statusCode).toBe(
+        200,
+      );
+      expect(
+        (await app.inject({ url: `/v1/cases/${guo.caseId}`, headers: as('jiangshan') })).statusCode,
+      ).toBe(200);
+    });
+
+    it.each([
+      ['yongding', 'another county'],
+      ['neighbour', 'another town of the same county'],
+    ])('%s (%s) cannot read it: the dispute and the case answer 404, like a missing one', async (who) => {
+      for (const url of [`/v1/cases/${guo.caseId}`, `/v1/disputes/${guo.disputeId}`]) {
+        const response = await app.inject({ url, headers: as(who) });
+        const missing = await app.inject({
+          url: url.replace(/[0-9a-f-]{36}$/, randomUUID()),
+          headers: as(who),
+        });
+        expectRefused(response, 404, 'not_found');
+        expect(response.json().error.message).toBe(missing.json().error.message);
+      }
+    });
+
+    it.each([
+      ['yongding', '?place=350802'],
+      ['yongding', '?place=350802107'],
+      ['yongding', '?q=水库大坝'],
+      ['yongding', '?department=350802107-judicial_office'],
+      ['neighbour', '?place=350802107'],
+      ['neighbour', ''],
+    ])('%s cannot find it by searching %s, nor export it', async (who, query) => {
+      const search = await app.inject({ url: `/v1/cases${query}`, headers: as(who) });
+      expect(search.statusCode).toBe(200);
+      expect(search.json().items.map((item: { caseId: string }) => item.caseId)).not.toContain(guo.caseId);
+      expect(search.body).not.toContain('郭某');
+      const exported = await app.inject({ url: `/v1/cases/export.csv${query}`, headers: as(who) });
+      expect(exported.statusCode).toBe(200);
+      expect(exported.body).not.toContain(guo.caseId);
+      expect(exported.body).not.toContain('江山镇水库');
+    });
+
+    it.each([
+      ['yongding', 'overview?place=350802'],
+      ['yongding', 'overview?place=350800'],
+      ['yongding', 'breakdown?by=status&place=350802'],
+      ['yongding', 'trend?place=350802107'],
+      ['neighbour', 'overview?place=350802107'],
+      ['neighbour', 'breakdown?by=place&place=350802'],
+    ])('%s gets no statistics of a place outside its jurisdiction (%s): 403', async (who, query) => {
+      const response = await app.inject({ url: `/v1/stats/${query}`, headers: as(who) });
+      expectRefused(response, 403, 'forbidden');
+    });
+
+    it('cannot act on it in any way: every action answers 404 and the case is unchanged', async () => {
+      const before = await snapshot(guo.caseId);
+      const beforeYang = await snapshot(yang.caseId);
+      const bodies = actionBodies(yang);
+      for (const [action, payload] of Object.entries(bodies)) {
+        const response = await app.inject({
+          method: 'POST',
+          url: `/v1/cases/${guo.caseId}/${action}`,
+          headers: as('yongding'),
+          payload,
+        });
+        expectRefused(response, 404, 'not_found');
+      }
+      // Nor by merging a case it can see into this one.
+      const merged = await app.inject({
+        method: 'POST',
+        url: `/v1/cases/${yang.caseId}/merge`,
+        headers: as('yongding'),
+        payload: { intoCaseId: guo.caseId, reason: '同一事项' },
+      });
+      expectRefused(merged, 404, 'not_found');
+      expect(await snapshot(guo.caseId)).toEqual(before);
+      expect(await snapshot(yang.caseId)).toEqual(beforeYang);
+    });
+  });
+
+  describe("an agency's API key", () => {
+    it('reads the case assigned to it (the control)', async () => {
+      expect(
+        (await app.inject({ url: `/v1/cases/${guo.caseId}`, headers: agency('key-jiangshan') })).statusCode,
+      ).toBe(200);
+    });
+
+    it('an unknown key is a 401, not a fall-back to anonymous', async () => {
+      expectRefused(
+        await app.inject({ url: `/v1/cases/${guo.caseId}`, headers: agency('key-guessed') }),
+        401,
+        'unauthorized',
+      );
+      expectRefused(
+        await app.inject({
+          method: 'POST',
+          url: `/v1/cases/${guo.caseId}/accept`,
+          headers: agency('key-guessed'),
+          payload: {},
+        }),
+        401,
+        'unauthorized',
+      );
+    });
+
+    it('cannot read or act on a case not assigned to it: 404, and the case is unchanged', async () => {
+      const before = await snapshot(yang.caseId);
+      expectRefused(
+        await app.inject({ url: `/v1/cases/${yang.caseId}`, headers: agency('key-jiangshan') }),
+        404,
+        'not_found',
+      );
+      for (const action of ['accept', 'progress', 'outcome', 'close', 'notes', 'escalate']) {
+        const response = await app.inject({
+          method: 'POST',
+          url: `/v1/cases/${yang.caseId}/${action}`,
+          headers: agency('key-jiangshan'),
+          payload: actionBodies(guo)[action],
+        });
+        expectRefused(response, 404, 'not_found');
+      }
+      expect(await snapshot(yang.caseId)).toEqual(before);
+    });
+
+    it("cannot reshape even its own case (operators' actions): 403", async () => {
+      const before = await snapshot(guo.caseId);
+      const bodies = actionBodies(yang);
+      for (const action of ['merge', 'detach', 'correct']) {
+        const response = await app.inject({
+          method: 'POST',
+          url: `/v1/cases/${guo.caseId}/${action}`,
+          headers: agency('key-jiangshan'),
+          payload: action === 'detach' ? { disputeId: guo.disputeId, reason: '误合并' } : bodies[action],
+        });
+        expect([403, 404]).toContain(response.statusCode);
+        expectRefused(response, response.statusCode);
+      }
+      expect(await snapshot(guo.caseId)).toEqual(before);
+    });
+
+    it('searches its own worklist only: never a case it is not assigned, whatever the filters say', async () => {
+      for (const [key, own, other] of [
+        ['key-jiangshan', guo, yang],
+        ['key-xiayang', yang, guo],
+      ] as const) {
+        for (const query of [
+          '',
+          '?place=350800',
+          `?department=${other === yang ? xiayang.town : jiangshan.town}-judicial_office`,
+        ]) {
+          const search = await app.inject({ url: `/v1/cases${query}`, headers: agency(key) });
+          expect(search.statusCode).toBe(200);
+          const ids = search.json().items.map((item: { caseId: string }) => item.caseId);
+          expect(ids).not.toContain(other.caseId);
+          if (query === '') expect(ids).toContain(own.caseId);
+        }
+      }
+    });
+
+    it("is no key to the operators' endpoints: export, statistics, dispute lookup answer 401", async () => {
+      for (const url of ['/v1/cases/export.csv', '/v1/stats/overview', `/v1/disputes/${guo.disputeId}`]) {
+        expectRefused(await app.inject({ url, headers: agency('key-jiangshan') }), 401, 'unauthorized');
+      }
+    });
+  });
+
+  describe('the token endpoint (public)', () => {
+    const attempt = (on: FastifyInstance, username: string, password: string, remoteAddress = '10.1.0.1') =>
+      on.inject({ method: 'POST', url: '/v1/auth/token', payload: { username, password }, remoteAddress });
+
+    it('limits attempts per username across replicas (shared Redis): 429 with Retry-After, even for the right password', async () => {
+      const limiter = redisRateLimiter(redis, `${uniqueName('security-login')}:`);
+      const settings = { jwtSecret, loginLimits: { perUsername: 3, perAddress: 1000, windowMs: 60_000 } };
+      const [a, b] = [
+        build(settings, { rateLimiter: limiter }),
+        build(settings, { rateLimiter: limiter }),
+      ] as [FastifyInstance, FastifyInstance];
+      const statuses = [
+        (await attempt(a, 'replicas', 'guess-1')).statusCode,
+        (await attempt(b, 'replicas', 'guess-2')).statusCode,
+        (await attempt(a, 'replicas', 'guess-3')).statusCode,
+      ];
+      expect(statuses).toEqual([401, 401, 401]);
+      const limited = await attempt(b, 'replicas', 'pw', '10.1.0.2');
+      expectRefused(limited, 429, 'rate_limited');
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+      expect(limited.body).not.toContain('token');
+      // Another account is not locked by it.
+      expect((await attempt(a, 'timing', 'pw', '10.1.0.3')).statusCode).toBe(200);
+    });
+
+    it('limits attempts per address, whichever usernames are tried (password spraying)', async () => {
+      const limiter = redisRateLimiter(redis, `${uniqueName('security-login')}:`);
+      const sprayed = build(
+        { jwtSecret, loginLimits: { perUsername: 1000, perAddress: 4, windowMs: 60_000 } },
+        { rateLimiter: limiter },
+      );
+      const statuses = [];
+      for (const username of ['city', 'xinluo', 'yongding', 'jiangshan', 'neighbour']) {
+        statuses.push((await attempt(sprayed, username, '123456', '10.2.0.1')).statusCode);
+      }
+      expect(statuses).toEqual([401, 401, 401, 401, 429]);
+      expect((await attempt(sprayed, 'city', 'pw', '10.2.0.2')).statusCode).toBe(200);
+    });
+
+    it('answers an unknown user and a wrong password alike, in words and in time', async () => {
+      const unknown = await attempt(app, 'nobody-here', 'pw', '10.3.0.1');
+      const wrong = await attempt(app, 'timing', 'wrong', '10.3.0.1');
+      expect(expectRefused(unknown, 401)).toEqual(expectRefused(wrong, 401));
+      const median = (values: number[]) => values.sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
+      const times = { unknown: [] as number[], wrong: [] as number[] };
+      for (let i = 0; i < 7; i++) {
+        for (const kind of ['unknown', 'wrong'] as const) {
+          const started = performance.now();
+          await attempt(app, kind === 'unknown' ? `nobody-${i}` : 'timing', `wrong-${i}`, `10.3.1.${i}`);
+          times[kind].push(performance.now() - started);
+        }
+      }
+      // Without the decoy check an unknown name answered in ~1 ms and a known one after scrypt (~50 ms).
+      expect(median(times.unknown)).toBeGreaterThan(median(times.wrong) * 0.5);
+    });
+
+    it('bounds what it reads: a body over 1 MiB is a 413, a 101-character username a 400', async () => {
+      const big = await app.inject({
+        method: 'POST',
+        url: '/v1/auth/token',
+        headers: { 'content-type': 'application/json' },
+        payload: oversized(1024 * 1024 + 1, { username: 'city' }),
+      });
+      expectRefused(big, 413);
+      const long = await attempt(app, 'x'.repeat(101), 'pw', '10.4.0.1');
+      expectRefused(long, 400, 'invalid_request');
+    });
+  });
+
+  it('an action body over 1 MiB is refused with 413 in the error shape, before it is parsed', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: `/v1/cases/${guo.caseId}/notes`,
+      headers: { ...as('xinluo'), 'content-type': 'application/json' },
+      payload: oversized(1024 * 1024 + 1, { note: 'x' }),
+    });
+    expectRefused(response, 413);
+  });
+});
