@@ -1,6 +1,7 @@
 import { catalogue, type EventName, type EventOf, eventNameOfType } from '@huijie/contracts/catalogue.ts';
 import { dlqHeaders, fromHeaders } from '@huijie/contracts/cloudevents.ts';
 import { deadLetterTopic } from '@huijie/contracts/topics.ts';
+import { isDatabaseUnavailable } from '@huijie/database/unavailable.ts';
 import type { DeliveryContext, Engine, RawMessage } from './engine.ts';
 
 export interface HandlerContext {
@@ -24,7 +25,18 @@ export interface RetryPolicy {
   attempts: number;
   initialDelayMs: number;
   maxDelayMs: number;
+  /**
+   * Failures that say a dependency is away (the database unreachable), not that the message is
+   * bad: they do not count towards `attempts`, the handler is retried (with backoff) until it
+   * succeeds or the subscription stops, and the partition waits. Dead-lettering them would
+   * lose every event that arrived during an outage.
+   */
+  transient?: (error: unknown) => boolean;
 }
+
+/** What counts as transient when a policy does not say: the database could not be reached. */
+const defaultTransient = isDatabaseUnavailable;
+const transientMaxDelayMs = 3_000;
 
 /** Throw from a handler when retrying cannot help (the event contradicts the state): dead-letter at once. */
 export class PermanentError extends Error {
@@ -123,6 +135,7 @@ async function evaluate(
     return { ok: false, reason: `body: invalid ${name}: ${issues.join('; ')}`, attempts: 0 };
   }
 
+  let failures = 0;
   for (let attempt = 1; ; attempt++) {
     const started = performance.now();
     try {
@@ -146,10 +159,14 @@ async function evaluate(
       return { ok: true };
     } catch (error) {
       const reason = `handler: ${(error as Error)?.message ?? String(error)}`;
-      if (error instanceof PermanentError || attempt >= deps.retry.attempts)
-        return { ok: false, reason, attempts: attempt };
+      if (error instanceof PermanentError) return { ok: false, reason, attempts: attempt };
+      const transient = (deps.retry.transient ?? defaultTransient)(error);
+      if (!transient) failures += 1;
+      if (failures >= deps.retry.attempts) return { ok: false, reason, attempts: attempt };
       deps.observer?.retried?.({ group: deps.group, topic: message.topic, attempt, error: reason });
-      await sleep(backoff(attempt, deps.retry), delivery.signal);
+      const delay = backoff(attempt, deps.retry);
+      // A dependency coming back is noticed within seconds, however long it was away.
+      await sleep(transient ? Math.min(delay, transientMaxDelayMs) : delay, delivery.signal);
       await delivery.heartbeat();
     }
   }
@@ -157,7 +174,7 @@ async function evaluate(
 
 /** Exponential backoff with jitter, so many failing consumers do not retry in lockstep. */
 export function backoff(attempt: number, policy: RetryPolicy): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (attempt - 1));
+  const ceiling = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.min(attempt - 1, 30));
   return Math.round(ceiling * (0.5 + Math.random() * 0.5));
 }
 

@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { dlqHeaders, toHeaders } from '@huijie/contracts/cloudevents.ts';
+import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import { describe, expect, it } from 'vitest';
+import type { Engine, RawMessage, RawRecord } from './engine.ts';
+import { runMessage } from './runner.ts';
+
+const dispute: DisputeReceivedV1 = {
+  disputeId: randomUUID(),
+  channel: 'hotline_12345',
+  sourceRef: 'R1',
+  revision: 1,
+  receivedAt: '2024-08-24T09:00:00+08:00',
+  content: '欠薪',
+  location: { address: '龙岩市新罗区江山镇' },
+  parties: [],
+  attachments: [],
+};
+
+const message: RawMessage = {
+  topic: 'dispute.intake.v1',
+  partition: 0,
+  offset: '7',
+  key: dispute.disputeId,
+  value: Buffer.from(JSON.stringify(dispute)),
+  headers: toHeaders({
+    id: randomUUID(),
+    type: 'cn.huijie.dispute.intake.v1',
+    source: '/test',
+    time: new Date().toISOString(),
+  }),
+};
+
+function parkingEngine() {
+  const parked: RawRecord[] = [];
+  const engine = {
+    produce: async (records: RawRecord[]) => void parked.push(...records),
+  } as unknown as Engine;
+  return { engine, parked };
+}
+
+const delivery = () => ({ heartbeat: async () => {}, signal: new AbortController().signal });
+const retry = { attempts: 3, initialDelayMs: 1, maxDelayMs: 2 };
+const unreachable = () =>
+  Object.assign(new Error("Can't reach database server at 127.0.0.1:5432"), { code: 'P1001' });
+
+describe('runMessage: a dependency that is away', () => {
+  it('retries a handler failing because the database is unreachable for as long as it takes, and parks nothing', async () => {
+    const { engine, parked } = parkingEngine();
+    const attempts: number[] = [];
+    await runMessage(message, delivery(), {
+      group: 'cases',
+      retry,
+      engine,
+      handlers: {
+        'dispute.intake.v1': async (_event, ctx) => {
+          attempts.push(ctx.attempt);
+          // Far more failures than the policy's 3 attempts: an outage, not a bad message.
+          if (ctx.attempt <= 12) throw unreachable();
+        },
+      },
+    });
+    expect(attempts).toHaveLength(13);
+    expect(parked).toEqual([]);
+  });
+
+  it("still dead-letters after the policy's attempts when the failure is the work's own", async () => {
+    const { engine, parked } = parkingEngine();
+    const attempts: number[] = [];
+    await runMessage(message, delivery(), {
+      group: 'cases',
+      retry,
+      engine,
+      handlers: {
+        'dispute.intake.v1': async (_event, ctx) => {
+          attempts.push(ctx.attempt);
+          // An outage first, then a real failure: only the real ones count.
+          if (ctx.attempt <= 4) throw unreachable();
+          throw new Error('cannot route this');
+        },
+      },
+    });
+    expect(attempts).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(parked).toHaveLength(1);
+    expect(parked[0]!.headers[dlqHeaders.error]).toBe('handler: cannot route this');
+    expect(parked[0]!.headers[dlqHeaders.attempts]).toBe('7');
+  });
+
+  it('stops waiting when the subscription stops: the message stays uncommitted, nothing is parked', async () => {
+    const { engine, parked } = parkingEngine();
+    const stopping = new AbortController();
+    const run = runMessage(
+      message,
+      { heartbeat: async () => {}, signal: stopping.signal },
+      {
+        group: 'cases',
+        retry: { attempts: 3, initialDelayMs: 50, maxDelayMs: 50 },
+        engine,
+        handlers: {
+          'dispute.intake.v1': async () => {
+            throw unreachable();
+          },
+        },
+      },
+    );
+    setTimeout(() => stopping.abort(), 200);
+    await expect(run).rejects.toThrow('subscription stopping');
+    expect(parked).toEqual([]);
+  });
+});
