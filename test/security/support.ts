@@ -44,7 +44,7 @@ const hs256 = (secret: string, input: string) =>
  * are those of a city-wide administrator, the widest scope there is.
  */
 export function forgedTokens(secret: string): [string, string | undefined][] {
-  const claims = { sub: 'mallory', role: 'admin', scope: '350800' };
+  const claims = { sub: 'mallory', role: 'admin' as const, scope: '350800' };
   const exp = Math.floor(Date.now() / 1000) + 3600;
   const honest = signToken({ sub: 'county-operator', role: 'operator', scope: '350803' }, secret);
   const [header, payload, signature] = honest.split('.') as [string, string, string];

@@ -1,15 +1,17 @@
 import { topics } from '@huijie/contracts/topics.ts';
 import type { EventBus } from '@huijie/event-bus/bus.ts';
 import type { EngineSubscription } from '@huijie/event-bus/engine.ts';
+import { AppError } from '@huijie/service-kit/errors.ts';
 import { createServiceApp } from '@huijie/service-kit/http-app.ts';
 import type { IdempotencyStore } from '@huijie/service-kit/idempotency.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
 import type { Metrics } from '@huijie/service-kit/metrics.ts';
-import type { RateLimiter } from '@huijie/service-kit/rate-limit.ts';
+import { enforceRateLimit, type RateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import type { FastifyInstance } from 'fastify';
 import { Counter } from 'prom-client';
 import { applicationRoutes } from './application/routes.ts';
 import type { ApplicationStore } from './application/store.ts';
+import { clientIp } from './client-ip.ts';
 import { defaultLimits, type IngestWechatSettings } from './config.ts';
 import { qrCodeRoutes } from './qrcodes.ts';
 import { type TownDirectory, townDirectory } from './towns.ts';
@@ -59,6 +61,21 @@ export function buildIngestWechatApp(
   };
   const links = applicantLinks(`${settings.wechat.appId}:${settings.wechat.token}`);
   const counters = wechatCounters(deps.metrics);
+  const limits = { ...defaultLimits, ...settings.limits };
+
+  // The public pages and QR codes, per address: a large PNG costs a quarter of a second of CPU.
+  const pages = new Set(['/apply', '/track', '/v1/qrcodes/:file']);
+  app.addHook('onRequest', async (request) => {
+    if (!pages.has(request.routeOptions.url ?? '')) return;
+    const ip = clientIp(request, settings.trustedProxyHops ?? 0);
+    try {
+      await enforceRateLimit(deps.rateLimiter, `wechat:page:ip:${ip}`, limits.pagesPerIpPer10Min, 600_000);
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      // A page holds nothing to protect: without the store it is served rather than refused.
+      request.log.warn({ err: (error as Error).message }, 'page rate limit unavailable; serving anyway');
+    }
+  });
 
   app.register(wechatEndpoint, {
     wechat: settings.wechat,
@@ -76,7 +93,7 @@ export function buildIngestWechatApp(
     applications: deps.applications,
     towns,
     links,
-    limits: { ...defaultLimits, ...settings.limits },
+    limits,
     trustedProxyHops: settings.trustedProxyHops ?? 0,
     now,
     count: (outcome) => counters.applications.inc({ outcome }),

@@ -27,6 +27,7 @@ describe('configuration', () => {
       applicationsPerPhonePerDay: 5,
       requestsPerIpPer10Min: 60,
       lookupsPerApplicationPerHour: 10,
+      pagesPerIpPer10Min: 300,
     });
   });
 

@@ -36,6 +36,7 @@ export const ingestWechatConfigSchema = z
     APPLICATIONS_PER_PHONE_PER_DAY: positiveInt(5),
     REQUESTS_PER_IP_PER_10_MIN: positiveInt(60),
     LOOKUPS_PER_APPLICATION_PER_HOUR: positiveInt(10),
+    PAGES_PER_IP_PER_10_MIN: positiveInt(300),
   })
   .refine(
     (env) =>
@@ -71,12 +72,15 @@ export interface Limits {
   applicationsPerPhonePerDay: number;
   requestsPerIpPer10Min: number;
   lookupsPerApplicationPerHour: number;
+  /** The form, the tracking page and the QR codes (a 2000-pixel PNG costs ~250 ms of CPU). */
+  pagesPerIpPer10Min: number;
 }
 
 export const defaultLimits: Limits = {
   applicationsPerPhonePerDay: 5,
   requestsPerIpPer10Min: 60,
   lookupsPerApplicationPerHour: 10,
+  pagesPerIpPer10Min: 300,
 };
 
 export function settingsFrom(config: IngestWechatConfig): IngestWechatSettings {
@@ -93,6 +97,7 @@ export function settingsFrom(config: IngestWechatConfig): IngestWechatSettings {
       applicationsPerPhonePerDay: config.APPLICATIONS_PER_PHONE_PER_DAY,
       requestsPerIpPer10Min: config.REQUESTS_PER_IP_PER_10_MIN,
       lookupsPerApplicationPerHour: config.LOOKUPS_PER_APPLICATION_PER_HOUR,
+      pagesPerIpPer10Min: config.PAGES_PER_IP_PER_10_MIN,
     },
   };
 }
