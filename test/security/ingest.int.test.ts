@@ -214,6 +214,32 @@ describe.runIf(servers)('ingest services and routing: signatures, limits and siz
     expect(routesOf(app).map(routeKey).sort()).toEqual([...probeRoutes].sort());
   });
 
+  it('/readyz says which dependency is down, never its address or the driver error (anyone may ask)', async () => {
+    // A real client of a port where nothing listens: its error names the host and port.
+    const away = new Redis('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    away.on('error', () => {});
+    const app = keep(
+      buildIngest12345App(
+        { clients: new Map([[hotline.id, hotline.secret]]) },
+        {
+          bus,
+          idempotency: redisIdempotency(away),
+          logger,
+          metrics: createMetrics('ingest-12345'),
+          storeReady: () => away.ping(),
+        },
+      ),
+    );
+    const answer = await app.inject({ url: '/readyz' });
+    away.disconnect();
+    expect(answer.statusCode).toBe(503);
+    expect(answer.json()).toEqual({ status: 'not_ready', checks: { broker: 'ok', store: 'unreachable' } });
+  });
+
   describe('12345 hotline pushes (signed)', () => {
     const inventory = { 'POST /v1/work-orders': 'signed', 'POST /v1/work-orders/batch': 'signed' };
 

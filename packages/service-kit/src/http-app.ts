@@ -57,7 +57,7 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
       request.log.warn({ route, status: reply.statusCode }, 'request answered 5xx');
   });
   app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
+  app.get('/readyz', async (request, reply) => {
     const checks: Record<string, string> = {};
     await Promise.all(
       Object.entries(options.readiness).map(async ([name, check]) => {
@@ -65,7 +65,9 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
           await withTimeout(check(), 2_000);
           checks[name] = 'ok';
         } catch (error) {
-          checks[name] = (error as Error).message || 'unreachable';
+          // Anyone can ask: the driver's words (hosts, ports, users) go to the log, not the answer.
+          checks[name] = 'unreachable';
+          request.log.warn({ check: name, err: (error as Error).message }, 'not ready');
         }
       }),
     );
