@@ -6,7 +6,7 @@ import { sweepOverdue } from '@huijie/cases/sla/sla-sweeper.ts';
 import { disputeIdFor } from '@huijie/contracts/ids.ts';
 import { createEventBus } from '@huijie/event-bus/bus.ts';
 import { eventually, requireServers } from '@huijie/testing/servers.ts';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaInfrastructure, readyPlatform } from './infrastructure.ts';
 import { signedPush } from './signed-push.ts';
 
@@ -27,6 +27,8 @@ describe.runIf(servers)(
       platform = await readyPlatform(infra, join(mkdtempSync(join(tmpdir(), 'historical-')), 'o.jsonl'));
     });
     afterAll(() => platform?.close());
+    // No phone number, ID number or name the test pushed may reach a log line.
+    afterEach(() => platform?.logs.assertClean(['郭某', '李某']));
 
     const csv = [
       'channel,source_ref,received_at,content,division_code,applicant_name,applicant_phone,outcome,ended_at,outcome_summary,outcome_amount',
