@@ -45,6 +45,39 @@ export async function progress(sql: SqlClient, disputeIds: string[]): Promise<Pr
   };
 }
 
+/**
+ * Waits until the platform works end to end again: the next `count` orders sent from now are
+ * acknowledged, assigned, and every delivery they owe is made. Returns how long that took.
+ */
+export async function flowingAgain(stack: Stack, pusher: Pusher, count = 6, timeoutMs = 90_000) {
+  const started = Date.now();
+  const mark = pusher.sent;
+  const fresh = await eventually(
+    () => {
+      const ids = pusher.acknowledgedAfter(mark);
+      return ids.length >= count ? ids.slice(0, count) : undefined;
+    },
+    { what: `${count} more pushes acknowledged`, timeoutMs, intervalMs: 200 },
+  );
+  let last: Progress | undefined;
+  await eventually(
+    async () => {
+      last = await progress(stack.sql, fresh);
+      return (
+        last.assigned === fresh.length &&
+        last.expectedDeliveries > 0 &&
+        last.deliveries === last.expectedDeliveries &&
+        last.delivered === last.expectedDeliveries
+      );
+    },
+    { what: 'the latest disputes to be assigned and notified', timeoutMs, intervalMs: 300 },
+  ).catch((error: Error) => {
+    const tails = stack.all.map((service) => `--- ${service.name}\n${service.warnings(10)}`).join('\n');
+    throw new Error(`${error.message}\nprogress: ${JSON.stringify(last)}\n${tails}`);
+  });
+  return Date.now() - started;
+}
+
 /** Waits until every acknowledged dispute is an assigned case whose deliveries were all made. */
 export async function everythingDone(stack: Stack, pusher: Pusher, timeoutMs = 120_000): Promise<void> {
   const ids = pusher.disputeIds();

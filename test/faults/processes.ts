@@ -197,7 +197,6 @@ export class DedicatedBroker {
         KAFKA_DATA: this.dataDir,
         // A lighter broker than the shared one: it holds one test's topics.
         KAFKA_HEAP_OPTS: '-Xms128m -Xmx384m',
-        KAFKA_LOG_LEVEL: 'WARN',
         KAFKA_STOP_TIMEOUT: '20',
       },
       timeout: 150_000,

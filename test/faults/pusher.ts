@@ -1,6 +1,8 @@
 import { sign } from '@huijie/service-kit/signing.ts';
 
 export interface PushedOrder {
+  /** The order's place in the pusher's sequence (1, 2, …). */
+  sequence: number;
   orderNo: string;
   phone: string;
   disputeId: string;
@@ -84,6 +86,14 @@ export class Pusher {
     return [...this.acked.values()].map((order) => order.disputeId);
   }
 
+  /** Dispute ids of orders first sent after the `mark`-th, in the order they were sent. */
+  acknowledgedAfter(mark: number): string[] {
+    return [...this.acked.values()]
+      .filter((order) => order.sequence > mark)
+      .sort((a, b) => a.sequence - b.sequence)
+      .map((order) => order.disputeId);
+  }
+
   private count(kind: string) {
     this.answers[kind] = (this.answers[kind] ?? 0) + 1;
   }
@@ -94,12 +104,16 @@ export class Pusher {
     // Every order has its own caller: the same caller twice would rightly be one case (a repeat).
     const phone = `139${String(Number.parseInt(this.options.tag.slice(-4), 16) % 1000).padStart(3, '0')}${String(n).padStart(5, '0')}`;
     const order = workOrder(`${this.options.tag}-${n}`, phone);
-    const work = this.pushUntilAcknowledged(order, phone).finally(() => this.inFlight.delete(work));
+    const work = this.pushUntilAcknowledged(n, order, phone).finally(() => this.inFlight.delete(work));
     this.inFlight.add(work);
     return work;
   }
 
-  private async pushUntilAcknowledged(order: ReturnType<typeof workOrder>, phone: string): Promise<void> {
+  private async pushUntilAcknowledged(
+    sequence: number,
+    order: ReturnType<typeof workOrder>,
+    phone: string,
+  ): Promise<void> {
     const raw = JSON.stringify(order);
     const firstAt = Date.now();
     const deadline = firstAt + (this.options.orderDeadlineMs ?? 120_000);
@@ -123,6 +137,7 @@ export class Pusher {
         if (answer.status === 202) {
           const { disputeId, duplicate } = JSON.parse(body) as { disputeId: string; duplicate: boolean };
           this.acked.set(order.orderNo, {
+            sequence,
             orderNo: order.orderNo,
             phone,
             disputeId,
