@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
 
 /** A record as the test reads it back from a topic. */
 export interface TopicRecord {
@@ -17,6 +17,7 @@ export interface TopicRecord {
 export function kafkaProbe(brokers: string[]) {
   const kafka = new Kafka({ clientId: 'faults-probe', brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
+  let producer: Producer | undefined;
   let connected: Promise<void> | undefined;
   const ready = () => {
     connected ??= admin.connect();
@@ -92,7 +93,18 @@ export function kafkaProbe(brokers: string[]) {
       return new Map((entry?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
     },
 
+    /** Writes raw records straight to the given partitions, past the bus and its validation (poison). */
+    async produce(
+      topic: string,
+      records: { partition: number; key: string; value: string; headers: Record<string, string> }[],
+    ): Promise<void> {
+      producer ??= kafka.producer();
+      await producer.connect();
+      await producer.send({ topic, acks: -1, messages: records });
+    },
+
     async close() {
+      await producer?.disconnect();
       if (connected) await admin.disconnect();
     },
   };

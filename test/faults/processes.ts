@@ -8,11 +8,12 @@ import { eventually } from '@huijie/testing/servers.ts';
 const root = join(import.meta.dirname, '..', '..');
 const run = promisify(execFile);
 
-export type ServiceName = 'ingest-12345' | 'routing' | 'cases' | 'notify';
+export type ServiceName = 'ingest-12345' | 'ingest-wechat' | 'routing' | 'cases' | 'notify';
 
 /** The variable each service takes its HTTP port from. */
 const portVariable: Record<ServiceName, string> = {
   'ingest-12345': 'INGEST_12345_PORT',
+  'ingest-wechat': 'INGEST_WECHAT_PORT',
   routing: 'ROUTING_PORT',
   cases: 'CASES_PORT',
   notify: 'NOTIFY_PORT',

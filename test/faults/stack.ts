@@ -12,6 +12,7 @@ export const leadDepartment = '350802107-judicial_office';
 const webhookSecret = 'faults-webhook-secret-0123456789';
 
 export interface Stack {
+  /** The services started (ingest-wechat only when asked for). */
   services: Record<ServiceName, ServiceProcess>;
   /** The services in the order a dispute passes through them. */
   all: ServiceProcess[];
@@ -39,7 +40,8 @@ export async function startStack(options: {
   /** The database address the services get (default: the fresh database's own). */
   databaseUrlFor?: (url: string) => string;
   sessionTimeoutMs?: number;
-  extraEnv?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** Also start ingest-wechat (a consumer of case.status.v1 for its tracking page). */
+  withWechat?: boolean;
 }): Promise<Stack> {
   const database = await freshDatabase(options.postgresUrl);
   const sql = postgresClient(database.url, { max: 2 });
@@ -64,6 +66,14 @@ export async function startStack(options: {
       HOTLINE_CLIENTS: `${client.id}:${client.secret}`,
       HOTLINE_RATE_LIMIT_PER_MINUTE: '1000000',
     },
+    'ingest-wechat': {
+      ...common,
+      REDIS_URL: options.redisUrl,
+      WECHAT_TOKEN: 'faultstoken',
+      WECHAT_APPID: 'wxfaults0000000000',
+      WECHAT_ENCODING_AES_KEY: 'HuijieDemoEncodingAesKey0123456789abcdefghi',
+      PUBLIC_BASE_URL: 'http://127.0.0.1:8102',
+    },
     routing: common,
     cases: { ...common, DATABASE_URL: databaseUrl },
     notify: {
@@ -78,13 +88,16 @@ export async function startStack(options: {
       NOTIFY_RETRY_MAX_MS: '2000',
     },
   };
-  const names: ServiceName[] = ['ingest-12345', 'routing', 'cases', 'notify'];
+  const names: ServiceName[] = [
+    'ingest-12345',
+    ...(options.withWechat ? (['ingest-wechat'] as const) : []),
+    'routing',
+    'cases',
+    'notify',
+  ];
   const ports = await Promise.all(names.map(() => freePort()));
   const services = Object.fromEntries(
-    names.map((name, index) => [
-      name,
-      new ServiceProcess(name, { ...env[name], ...options.extraEnv?.[name] }, ports[index]!),
-    ]),
+    names.map((name, index) => [name, new ServiceProcess(name, env[name], ports[index]!)]),
   ) as Record<ServiceName, ServiceProcess>;
   const all = names.map((name) => services[name]);
   const release = async () => {
