@@ -387,6 +387,18 @@ describe.runIf(servers)('ingest services and routing: signatures, limits and siz
       });
       expectRefused(response, 413);
     });
+
+    it("an unknown client's body is not read: 401 before the size is even looked at", async () => {
+      const raw = oversized(1024 * 1024 + 1, referral());
+      const response = await courtsApp().inject({
+        method: 'POST',
+        url: '/v1/referrals',
+        headers: { ...signedHeaders(court, raw), 'x-huijie-client': 'stranger' },
+        payload: raw,
+      });
+      expectRefused(response, 401);
+      expect(response.json().error.fields).toEqual([{ field: 'x-huijie-client', reason: 'unknown client' }]);
+    });
   });
 
   describe('WeChat: the official account endpoint (signed by WeChat) and the public form, lookup, pages', () => {

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import { unauthorized } from './errors.ts';
 
 /** Headers of a signed push (hotline, court): who, when, and HMAC-SHA256 of `timestamp + "." + rawBody`. */
@@ -10,6 +11,19 @@ export const signingHeaders = {
 
 /** A signed request older or newer than this is rejected, so a captured request cannot be replayed later. */
 export const maxClockSkewSeconds = 300;
+
+/**
+ * An `onRequest` hook: only known clients may send a body at all. The body is read before its
+ * signature can be checked, and reading megabytes should not be open to anyone who finds the port.
+ */
+export function knownClientsOnly(isKnown: (clientId: string) => boolean) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const id = request.headers[signingHeaders.client];
+    const clientId = Array.isArray(id) ? id[0] : id;
+    if (!clientId) throw unauthorized('missing client id', signingHeaders.client);
+    if (!isKnown(clientId)) throw unauthorized('unknown client', signingHeaders.client);
+  };
+}
 
 export function sign(secret: string, timestamp: string, rawBody: string | Buffer): string {
   return createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex');

@@ -7,6 +7,8 @@ export const casesConfigSchema = z.object({
   LOG_LEVEL: commonEnv.LOG_LEVEL,
   KAFKA_BROKERS: commonEnv.KAFKA_BROKERS,
   DATABASE_URL: commonEnv.DATABASE_URL,
+  /** Shares the sign-in attempt limits between replicas; without it each replica counts its own. */
+  REDIS_URL: commonEnv.REDIS_URL.optional(),
   /** Signs operators' bearer tokens; every replica must share it. */
   JWT_SECRET: z.string().min(32, 'at least 32 characters'),
   /** After a case is overdue, each further period of this many hours moves it one level up the express lane. */

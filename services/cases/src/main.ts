@@ -6,6 +6,8 @@ import { kafkaBusEnv } from '@huijie/service-kit/kafka-env.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { exitOnFatal, serve } from '@huijie/service-kit/process.ts';
+import { redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
+import { Redis } from 'ioredis';
 import { buildCasesApp } from './app.ts';
 import { casesConfigSchema } from './config.ts';
 import { casesDb, migrateCases } from './db/prisma.ts';
@@ -19,6 +21,8 @@ const applied = await migrateCases(sql);
 await sql.close();
 if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 const db = casesDb({ kind: 'postgres', url: config.DATABASE_URL });
+const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 }) : undefined;
+if (!redis) logger.warn('REDIS_URL not set: sign-in attempt limits count per replica');
 const bus = kafkaBus({
   brokers: config.KAFKA_BROKERS,
   service: 'cases',
@@ -30,7 +34,7 @@ const bus = kafkaBus({
 await bus.ensureTopics([topics.intake, topics.assignment, topics.caseStatus]);
 const app = buildCasesApp(
   { jwtSecret: config.JWT_SECRET, slaPeriodMs: config.SLA_ESCALATION_PERIOD_HOURS * 3600 * 1000 },
-  { db, bus, logger, metrics },
+  { db, bus, logger, metrics, ...(redis && { rateLimiter: redisRateLimiter(redis, 'huijie:cases:rate:') }) },
 );
 await serve([{ name: 'cases', app, port: config.CASES_PORT }], {
   host: config.HOST,
@@ -38,5 +42,6 @@ await serve([{ name: 'cases', app, port: config.CASES_PORT }], {
   cleanup: async () => {
     await bus.close();
     await db.$disconnect();
+    redis?.disconnect();
   },
 });

@@ -5,7 +5,6 @@ import {
   type ErrorBody,
   type FieldProblem,
   fieldsOf,
-  unauthorized,
   unavailable,
 } from '@huijie/service-kit/errors.ts';
 import { createServiceApp } from '@huijie/service-kit/http-app.ts';
@@ -14,7 +13,7 @@ import type { Logger } from '@huijie/service-kit/logger.ts';
 import type { Metrics } from '@huijie/service-kit/metrics.ts';
 import { enforceRateLimit, memoryRateLimiter, type RateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import { keepRawJsonBody } from '@huijie/service-kit/raw-json.ts';
-import { signingHeaders, verifySignature } from '@huijie/service-kit/signing.ts';
+import { knownClientsOnly, verifySignature } from '@huijie/service-kit/signing.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter } from 'prom-client';
 import { defaultRateLimitPerMinute, type Ingest12345Settings } from './config.ts';
@@ -79,14 +78,8 @@ export function buildIngest12345App(settings: Ingest12345Settings, deps: Ingest1
     else counted.inc({ result: outcome.status === 503 ? 'unavailable' : 'rejected' });
   };
 
-  // Only known clients may send a body at all: the batch route reads up to 16 MiB before the
-  // signature can be checked, and that should not be open to anyone who finds the port.
-  const knownClientsOnly = async (request: FastifyRequest) => {
-    const id = request.headers[signingHeaders.client];
-    const clientId = Array.isArray(id) ? id[0] : id;
-    if (!clientId) throw unauthorized('missing client id', signingHeaders.client);
-    if (!settings.clients.has(clientId)) throw unauthorized('unknown client', signingHeaders.client);
-  };
+  // The batch route reads up to 16 MiB before the signature can be checked.
+  const knownClients = knownClientsOnly((id) => settings.clients.has(id));
 
   /** Signature, then the client's rate limit: the checks every push passes before its body is read. */
   async function admit(request: FastifyRequest): Promise<string> {
@@ -115,7 +108,7 @@ export function buildIngest12345App(settings: Ingest12345Settings, deps: Ingest1
     ...(deps.concurrentWaitMs !== undefined && { waitMs: deps.concurrentWaitMs }),
   });
 
-  app.post('/v1/work-orders', { onRequest: knownClientsOnly }, async (request, reply) => {
+  app.post('/v1/work-orders', { onRequest: knownClients }, async (request, reply) => {
     const clientId = await admit(request);
     const parsed = WorkOrder.safeParse(request.body);
     if (!parsed.success) {
@@ -150,7 +143,7 @@ export function buildIngest12345App(settings: Ingest12345Settings, deps: Ingest1
 
   app.post(
     '/v1/work-orders/batch',
-    { bodyLimit: batchBodyLimit, onRequest: knownClientsOnly },
+    { bodyLimit: batchBodyLimit, onRequest: knownClients },
     async (request, reply) => {
       const clientId = await admit(request);
       const orders = ordersOf(request.body);

@@ -6,7 +6,7 @@ import type { Logger } from '@huijie/service-kit/logger.ts';
 import type { Metrics } from '@huijie/service-kit/metrics.ts';
 import { enforceRateLimit, type RateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import { keepRawJsonBody } from '@huijie/service-kit/raw-json.ts';
-import { verifySignature } from '@huijie/service-kit/signing.ts';
+import { knownClientsOnly, verifySignature } from '@huijie/service-kit/signing.ts';
 import type { FastifyInstance } from 'fastify';
 import { Counter } from 'prom-client';
 import { parseCaseNumber } from './case-number.ts';
@@ -49,81 +49,85 @@ export function buildIngestCourtsApp(config: IngestCourtsConfig, deps: IngestCou
     registers: [deps.metrics.registry],
   });
 
-  app.post('/v1/referrals', async (request, reply) => {
-    const at = now();
-    // Signatures cover the JSON bytes as sent; any other body would only fail them with a misleading reason.
-    if (request.rawBody === undefined)
-      throw new AppError(415, 'unsupported_media_type', 'the body must be application/json', [
-        { field: 'content-type', reason: 'must be application/json' },
-      ]);
-    const { clientId } = verifySignature(
-      request.headers,
-      request.rawBody ?? Buffer.alloc(0),
-      (id) => config.clients.get(id)?.secret,
-      Math.floor(at.getTime() / 1000),
-    );
-    const client = config.clients.get(clientId)!;
-    try {
-      await enforceRateLimit(deps.rateLimiter, `court:${clientId}`, config.rateLimitPerMinute, 60_000);
-    } catch (error) {
-      if (error instanceof AppError) throw error;
-      throw unavailable('the rate-limit store is unavailable; retry later', 5);
-    }
+  app.post(
+    '/v1/referrals',
+    { onRequest: knownClientsOnly((id) => config.clients.has(id)) },
+    async (request, reply) => {
+      const at = now();
+      // Signatures cover the JSON bytes as sent; any other body would only fail them with a misleading reason.
+      if (request.rawBody === undefined)
+        throw new AppError(415, 'unsupported_media_type', 'the body must be application/json', [
+          { field: 'content-type', reason: 'must be application/json' },
+        ]);
+      const { clientId } = verifySignature(
+        request.headers,
+        request.rawBody ?? Buffer.alloc(0),
+        (id) => config.clients.get(id)?.secret,
+        Math.floor(at.getTime() / 1000),
+      );
+      const client = config.clients.get(clientId)!;
+      try {
+        await enforceRateLimit(deps.rateLimiter, `court:${clientId}`, config.rateLimitPerMinute, 60_000);
+      } catch (error) {
+        if (error instanceof AppError) throw error;
+        throw unavailable('the rate-limit store is unavailable; retry later', 5);
+      }
 
-    // Who may speak for the court is decided before anything else about the referral is judged.
-    const claimed = parseCaseNumber((request.body as { caseNumber?: unknown } | null)?.caseNumber, at);
-    if (claimed.ok && !client.courts.has(claimed.value.court)) {
-      throw forbidden(`client ${clientId} may not refer cases of court ${claimed.value.court}`);
-    }
-    const checked = validateReferral(schema, request.body, at);
-    if (!checked.ok) throw badRequest(fieldsOf(checked.error));
-    const { caseNumber } = checked.value;
-    const dispute = normaliseReferral(checked.value, { clientId, receivedAt: at });
+      // Who may speak for the court is decided before anything else about the referral is judged.
+      const claimed = parseCaseNumber((request.body as { caseNumber?: unknown } | null)?.caseNumber, at);
+      if (claimed.ok && !client.courts.has(claimed.value.court)) {
+        throw forbidden(`client ${clientId} may not refer cases of court ${claimed.value.court}`);
+      }
+      const checked = validateReferral(schema, request.body, at);
+      if (!checked.ok) throw badRequest(fieldsOf(checked.error));
+      const { caseNumber } = checked.value;
+      const dispute = normaliseReferral(checked.value, { clientId, receivedAt: at });
 
-    let outcome: Awaited<ReturnType<typeof onceForKey>>;
-    try {
-      outcome = await onceForKey(
-        deps.idempotency,
-        `court:${caseNumber.canonical}`,
-        async () => {
-          await deps.bus.publish([
-            {
-              name: 'dispute.intake.v1',
-              key: dispute.disputeId,
-              data: dispute,
-              id: intakeEventId(dispute.disputeId),
-              correlationId: dispute.disputeId,
-            },
-          ]);
-          return dispute.disputeId;
+      let outcome: Awaited<ReturnType<typeof onceForKey>>;
+      try {
+        outcome = await onceForKey(
+          deps.idempotency,
+          `court:${caseNumber.canonical}`,
+          async () => {
+            await deps.bus.publish([
+              {
+                name: 'dispute.intake.v1',
+                key: dispute.disputeId,
+                data: dispute,
+                id: intakeEventId(dispute.disputeId),
+                correlationId: dispute.disputeId,
+              },
+            ]);
+            return dispute.disputeId;
+          },
+          { ttlMs: rememberMs },
+        );
+      } catch (error) {
+        request.log.warn(
+          { caseNumber: caseNumber.canonical, err: (error as Error).message },
+          'referral not written',
+        );
+        throw unavailable('the event log is unavailable; retry later', 5);
+      }
+      if ('busy' in outcome)
+        throw unavailable('the same referral is being written by another request; retry', 1);
+      const court = courtOf(caseNumber.court);
+      referrals.inc({ court: court.slug, result: outcome.duplicate ? 'duplicate' : 'accepted' });
+      request.log.info(
+        {
+          clientId,
+          court: court.slug,
+          caseType: caseNumber.type,
+          caseNumber: caseNumber.canonical,
+          disputeId: outcome.value,
+          duplicate: outcome.duplicate,
         },
-        { ttlMs: rememberMs },
+        'referral accepted',
       );
-    } catch (error) {
-      request.log.warn(
-        { caseNumber: caseNumber.canonical, err: (error as Error).message },
-        'referral not written',
-      );
-      throw unavailable('the event log is unavailable; retry later', 5);
-    }
-    if ('busy' in outcome)
-      throw unavailable('the same referral is being written by another request; retry', 1);
-    const court = courtOf(caseNumber.court);
-    referrals.inc({ court: court.slug, result: outcome.duplicate ? 'duplicate' : 'accepted' });
-    request.log.info(
-      {
-        clientId,
-        court: court.slug,
-        caseType: caseNumber.type,
-        caseNumber: caseNumber.canonical,
-        disputeId: outcome.value,
-        duplicate: outcome.duplicate,
-      },
-      'referral accepted',
-    );
-    return reply
-      .status(202)
-      .send({ disputeId: outcome.value, duplicate: outcome.duplicate, caseNumber: caseNumber.canonical });
-  });
+      return reply
+        .status(202)
+        .send({ disputeId: outcome.value, duplicate: outcome.duplicate, caseNumber: caseNumber.canonical });
+    },
+  );
   return app;
 }
