@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requireServers } from '@huijie/testing/servers.ts';
+import { eventually, requireServers } from '@huijie/testing/servers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   everythingDone,
@@ -9,12 +9,13 @@ import {
   expectOneCasePerAcknowledgedPush,
   flowingAgain,
 } from './checks.ts';
+import { kafkaProbe } from './kafka.ts';
 import { DedicatedBroker, freePort, type ServiceProcess } from './processes.ts';
 import { Pusher } from './pusher.ts';
 import { type Stack, startStack } from './stack.ts';
 
 // Kafka is this file's own broker (started below), so only PostgreSQL and Redis come from outside.
-const servers = await requireServers('postgres', 'redis');
+const servers = DedicatedBroker.available() ? await requireServers('postgres', 'redis') : null;
 
 /**
  * While a hotline system pushes disputes at a steady rate, each service is killed with
@@ -27,8 +28,8 @@ describe.runIf(servers)('kill -9 of each service, and a broker restart, under lo
   const timings: Record<string, number> = {};
 
   beforeAll(async () => {
-    const port = await freePort();
-    broker = new DedicatedBroker(port, await mkdtemp(join(tmpdir(), 'huijie-faults-kafka-')));
+    const [port, controllerPort] = [await freePort(), await freePort()];
+    broker = new DedicatedBroker(port, controllerPort, await mkdtemp(join(tmpdir(), 'huijie-faults-kafka-')));
     timings.brokerColdStartMs = await broker.start();
     const started = Date.now();
     stack = await startStack({
@@ -68,6 +69,13 @@ describe.runIf(servers)('kill -9 of each service, and a broker restart, under lo
         stack.services['ingest-12345'],
       ];
       for (const service of order) {
+        // A burst on top of the steady rate, so the kill finds work in hand all along the line.
+        const acked = pusher.acked.size;
+        void pusher.burst(24);
+        await eventually(() => pusher.acked.size >= acked + 12, {
+          what: 'the burst under way',
+          timeoutMs: 30_000,
+        });
         const started = Date.now();
         const exit = await service.signal('SIGKILL');
         expect(exit.signal).toBe('SIGKILL');
@@ -76,6 +84,12 @@ describe.runIf(servers)('kill -9 of each service, and a broker restart, under lo
         await flowing(`kill -9 ${service.name}`);
       }
 
+      const acked = pusher.acked.size;
+      void pusher.burst(24);
+      await eventually(() => pusher.acked.size >= acked + 12, {
+        what: 'the burst under way',
+        timeoutMs: 30_000,
+      });
       const stopped = Date.now();
       timings.brokerStopMs = await broker.stop();
       timings.brokerRestartMs = await broker.start();
@@ -95,10 +109,27 @@ describe.runIf(servers)('kill -9 of each service, and a broker restart, under lo
     const exits = stack.all.flatMap((service) =>
       service.unexpectedExits.map((exit) => `${service.name} exited (${exit.code ?? exit.signal})`),
     );
+    // What the faults made the platform do twice (and absorb): events written or handled again,
+    // deliveries whose sender died mid-send.
+    const probe = kafkaProbe(broker.brokers);
+    const [intakes, decisions] = [
+      await probe.count(`${stack.namespace}.dispute.intake.v1`),
+      await probe.count(`${stack.namespace}.dispute.assignment.v1`),
+    ];
+    await probe.close();
+    const [interrupted] = (
+      await stack.sql.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM notify.delivery_attempts WHERE detail LIKE 'no result recorded%'`,
+      )
+    ).rows;
     console.log(
       `[faults] kill/restart: ${pusher.acked.size} pushes acknowledged (${
         [...pusher.acked.values()].filter((o) => o.tries > 1).length
-      } after a retry), answers ${JSON.stringify(pusher.answers)}, exits nobody asked for: ${
+      } after a retry), answers ${JSON.stringify(pusher.answers)}; absorbed: ${
+        intakes - pusher.acked.size
+      } intake events written twice, ${decisions - pusher.acked.size} disputes routed twice, ${
+        interrupted?.n ?? 0
+      } deliveries interrupted mid-send, ${stack.receiver.duplicates.length} repeated to the webhook; exits nobody asked for: ${
         exits.join('; ') || 'none'
       }`,
     );
