@@ -196,6 +196,7 @@ export class DedicatedBroker {
    */
   static available(): boolean {
     // The Java scripts/kafka/lib.sh picks: $JAVA_HOME's, else the one on the PATH.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash parameter expansion, for bash
     if (spawnSync('bash', ['-c', '"${JAVA_HOME:+$JAVA_HOME/bin/}java" -version']).status === 0) return true;
     const inCi = process.env.CI === 'true' || process.env.CI === '1';
     if (inCi)
