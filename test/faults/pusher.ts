@@ -155,7 +155,12 @@ export class Pusher {
         const retryAfter = Number(answer.headers.get('retry-after'));
         if (retryAfter > 0) pauseMs = Math.min(retryAfter * 1000, this.options.maxRetryAfterMs ?? 1_000);
       } catch (error) {
-        this.count((error as Error).name === 'TimeoutError' ? 'timeout' : 'network error');
+        const cause = (error as { cause?: { code?: string; name?: string } }).cause;
+        this.count(
+          (error as Error).name === 'TimeoutError'
+            ? 'timeout'
+            : `network error ${cause?.code ?? cause?.name ?? (error as Error).message}`,
+        );
       }
       if (Date.now() + pauseMs > deadline) {
         this.abandoned.push(order.orderNo);
