@@ -228,6 +228,18 @@ describe.runIf(servers)('cases: who may read and act, on PostgreSQL + Kafka + Re
       expect(checked).toBe(Object.values(inventory).filter((who) => who !== 'anyone').length);
     });
 
+    it('without credentials, a malformed request is still a 401: nothing is said about what is wrong with it', async () => {
+      for (const request of [
+        { method: 'GET' as const, url: '/v1/cases?limit=abc&status=nonsense' },
+        { method: 'POST' as const, url: '/v1/cases/not-a-uuid/outcome', payload: { kind: 'bribed' } },
+        { method: 'GET' as const, url: '/v1/stats/overview?place=x' },
+      ]) {
+        const response = await app.inject(request);
+        expectRefused(response, 401);
+        expect(JSON.stringify(response.json())).not.toMatch(/limit|status|kind|place/);
+      }
+    });
+
     it('the public ones hold no case data', async () => {
       for (const key of Object.keys(inventory).filter((k) => inventory[k] === 'anyone')) {
         if (key === 'POST /v1/auth/token' || key.includes(':name')) continue;

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { parseOr400 } from './errors.ts';
+import { parseOr400, unauthorized } from './errors.ts';
+import { signingHeaders } from './signing.ts';
 
 /**
  * One way to declare an HTTP route: its zod schemas validate the request (400 naming every
@@ -29,6 +30,22 @@ export interface RouteInput<P, Q, B> {
   reply: FastifyReply;
 }
 
+/**
+ * The headers one of which a caller must send at all before its request is looked at. Whether
+ * the credential is valid, and enough for the route (an agency on an operators' route is a 403),
+ * the handler decides.
+ */
+const userCredentials = ['authorization', 'x-api-key'];
+const credentialHeaders: Record<
+  NonNullable<RouteSpec<z.ZodType, z.ZodType, z.ZodType>['security']>,
+  string[]
+> = {
+  operator: userCredentials,
+  agency: userCredentials,
+  'operator-or-agency': userCredentials,
+  signed: [signingHeaders.signature],
+};
+
 export interface ApiDocument {
   routes: RouteSpec<z.ZodType, z.ZodType, z.ZodType>[];
 }
@@ -50,9 +67,19 @@ export function route<
     documents.set(app, doc);
   }
   doc.routes.push(spec as RouteSpec<z.ZodType, z.ZodType, z.ZodType>);
+  const credentials = spec.security && credentialHeaders[spec.security];
   app.route({
     method: spec.method,
     url: spec.url,
+    // A caller without credentials learns nothing about the request, not even what is wrong with it;
+    // the handler verifies the credentials themselves.
+    ...(credentials && {
+      onRequest: async (request: FastifyRequest) => {
+        if (!credentials.some((name) => request.headers[name])) {
+          throw unauthorized(`${credentials.join(' or ')} required`, credentials[0]);
+        }
+      },
+    }),
     handler: async (request, reply) =>
       handler({
         params: spec.params ? parseOr400(spec.params, request.params) : (request.params as z.infer<P>),
@@ -156,7 +183,7 @@ export function openApiDocument(
         signed: {
           type: 'apiKey',
           in: 'header',
-          name: 'x-huijie-signature',
+          name: signingHeaders.signature,
           description:
             'HMAC-SHA256 of "<x-huijie-timestamp>.<raw body>" with the client secret, hex; with x-huijie-client and x-huijie-timestamp (±300 s)',
         },
