@@ -10,6 +10,12 @@ export type DatabaseTarget =
 /** The Prisma driver adapter for a target; each service builds its own generated client on it. */
 export function prismaAdapterFor(target: DatabaseTarget): PrismaPg | PrismaPGlite {
   return target.kind === 'postgres'
-    ? new PrismaPg({ connectionString: target.url, max: target.poolSize ?? 10 })
+    ? new PrismaPg({
+        connectionString: target.url,
+        max: target.poolSize ?? 10,
+        // A database that silently stops answering fails a new connection in seconds (and the
+        // runner retries it as "database unavailable") instead of hanging a handler for minutes.
+        connectionTimeoutMillis: 5_000,
+      })
     : new PrismaPGlite(target.db);
 }

@@ -21,7 +21,8 @@ export interface SqlClient extends SqlExecutor {
 }
 
 export function postgresClient(connectionString: string, options: { max?: number } = {}): SqlClient {
-  const pool = new pg.Pool({ connectionString, max: options.max ?? 10 });
+  // A server that silently stops answering fails a new connection in seconds, not minutes.
+  const pool = new pg.Pool({ connectionString, max: options.max ?? 10, connectionTimeoutMillis: 5_000 });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   return {
@@ -62,9 +63,18 @@ export function pgliteClient(db: PGlite, options: { owned?: boolean } = {}): Sql
   };
 }
 
+/**
+ * PostgreSQL's shared buffers for an embedded database. initdb sizes them for a server (128 MB),
+ * and PGlite keeps all of them resident in its WASM memory from the start, used or not; the
+ * operating system's file cache still holds what they do not.
+ */
+export const pgliteSharedBuffers = '16MB';
+
 /** Opens (creating on first use) an embedded PostgreSQL data directory; `memory://` for a throwaway one. */
 export async function openPglite(dataDir: string): Promise<PGlite> {
-  const db = await PGlite.create(dataDir);
+  const db = await PGlite.create(dataDir, {
+    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${pgliteSharedBuffers}`],
+  });
   await db.waitReady;
   return db;
 }
