@@ -25,6 +25,8 @@ export interface SubscribeOptions {
   topics: string[];
   handlers: HandlerMap;
   retry?: Partial<RetryPolicy>;
+  /** Events handled at once (never two of one key); the engine's default otherwise. */
+  concurrency?: number;
 }
 
 export interface EventBus {
@@ -68,12 +70,16 @@ export function createEventBus(
         }),
       );
     },
-    async subscribe({ group, topics, handlers, retry }) {
+    async subscribe({ group, topics, handlers, retry, concurrency }) {
       const policy = { ...defaultRetry, ...options.retry, ...retry };
       // A consumer may start before any producer: its topics and their dead-letter topics must exist.
       await engine.ensureTopics([...topics, ...topics.map(deadLetterTopic)], defaultPartitions);
-      const subscription = await engine.consume(group, topics, (message, ctx) =>
-        runMessage(message, ctx, { group, handlers, retry: policy, engine, observer: options.observer }),
+      const subscription = await engine.consume(
+        group,
+        topics,
+        (message, ctx) =>
+          runMessage(message, ctx, { group, handlers, retry: policy, engine, observer: options.observer }),
+        concurrency === undefined ? {} : { concurrency },
       );
       subscriptions.add(subscription);
       return {

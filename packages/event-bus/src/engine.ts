@@ -25,6 +25,14 @@ export interface DeliveryContext {
 /** Called once per message; when it resolves, the message's offset may be committed. */
 export type RawHandler = (message: RawMessage, ctx: DeliveryContext) => Promise<void>;
 
+export interface ConsumeOptions {
+  /**
+   * At most this many messages handled at once by this consumer — never two of one key, which
+   * are handled one after another in the order of their partition. Engines may do fewer.
+   */
+  concurrency?: number;
+}
+
 export interface EngineSubscription {
   /** Stops fetching, waits for the message in flight, commits, leaves the group. */
   stop(): Promise<void>;
@@ -34,7 +42,12 @@ export interface Engine {
   readonly name: 'kafka' | 'embedded';
   /** Resolves only once every record is durably written (Kafka: acks=all). */
   produce(records: RawRecord[]): Promise<void>;
-  consume(group: string, topics: string[], handler: RawHandler): Promise<EngineSubscription>;
+  consume(
+    group: string,
+    topics: string[],
+    handler: RawHandler,
+    options?: ConsumeOptions,
+  ): Promise<EngineSubscription>;
   ensureTopics(topics: string[], partitions: number): Promise<void>;
   /** Next offset to read per partition for a group (what a restart would resume from). */
   committedOffsets(group: string, topic: string): Promise<Map<number, string>>;

@@ -13,9 +13,12 @@ export function namespaced(engine: Engine, prefix: string): Engine {
     name: engine.name,
     produce: (records) =>
       engine.produce(records.map((record) => ({ ...record, topic: inner(record.topic) }))),
-    consume: (group, topics, handler) =>
-      engine.consume(`${prefix}.${group}`, topics.map(inner), (message, ctx) =>
-        handler({ ...message, topic: outer(message.topic) }, ctx),
+    consume: (group, topics, handler, options) =>
+      engine.consume(
+        `${prefix}.${group}`,
+        topics.map(inner),
+        (message, ctx) => handler({ ...message, topic: outer(message.topic) }, ctx),
+        options,
       ),
     ensureTopics: (topics, partitions) => engine.ensureTopics(topics.map(inner), partitions),
     committedOffsets: (group, topic) => engine.committedOffsets(`${prefix}.${group}`, inner(topic)),

@@ -18,6 +18,12 @@ export interface RoutingDeps {
 }
 
 export const routingGroup = 'routing';
+/**
+ * Disputes routed at once. A decision is microseconds of CPU and then a wait for the broker to
+ * acknowledge its events, so many wait together (their events share produce requests); one
+ * dispute's events are still handled one at a time, in order.
+ */
+export const routingConcurrency = 128;
 
 /** Routing has no API of its own: health, readiness and metrics, and its consumer. */
 export function buildRoutingApp(deps: RoutingDeps): FastifyInstance {
@@ -32,6 +38,7 @@ export function buildRoutingApp(deps: RoutingDeps): FastifyInstance {
     subscription = await deps.bus.subscribe({
       group: routingGroup,
       topics: [topics.intake, topics.caseCorrection],
+      concurrency: routingConcurrency,
       handlers: {
         'dispute.intake.v1': async (dispute, ctx) => {
           const events = eventsForDecision(deps.router, dispute, now(), { correlationId: ctx.correlationId });

@@ -1,5 +1,6 @@
 import { type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
-import type { Engine, EngineSubscription, RawHandler, RawRecord } from '../engine.ts';
+import type { ConsumeOptions, Engine, EngineSubscription, RawHandler, RawRecord } from '../engine.ts';
+import { runKeyOrdered, Slots } from './key-ordered.ts';
 
 export interface KafkaEngineOptions {
   brokers: string[];
@@ -10,13 +11,30 @@ export interface KafkaEngineOptions {
    * its records are acknowledged by the broker either way.
    */
   lingerMs?: number;
-  /** Partitions of one consumer processed at once (order is kept within each). */
+  /**
+   * Messages one consumer handles at once, across its partitions, unless a subscription says
+   * otherwise. Never two of one key: those are handled one after another, in offset order.
+   */
+  concurrency?: number;
+  /** Partitions of one consumer fetched and worked on at once. */
   partitionsConsumedConcurrently?: number;
   /** How long the broker waits for a silent consumer before giving its partitions to others. */
   sessionTimeoutMs?: number;
   /** Called when a consumer has crashed beyond kafkajs's own restarts: the process should exit. */
   onFatal?: (error: Error) => void;
 }
+
+/**
+ * Messages handled at once per consumer by default: enough to overlap database and broker round
+ * trips, fewer than a service's default database pool (10), so handlers do not queue for connections.
+ */
+export const defaultConcurrency = 8;
+/** Messages may start this many times the concurrency past the oldest one not yet handled. */
+const windowPerSlot = 4;
+/** Bytes of keys and values per produce request, at most (one record more than this, really). */
+const maxRequestBytes = 512 * 1024;
+/** Partitions worked on at once by default; the concurrency above bounds the messages. */
+const defaultPartitionsConsumed = 16;
 
 interface Pending {
   record: RawRecord;
@@ -34,8 +52,10 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
   const lingerMs = options.lingerMs ?? 2;
   let producer: Producer | undefined;
   let producerReady: Promise<Producer> | undefined;
-  let queue: Pending[] = [];
+  const queue: Pending[] = [];
   let timer: NodeJS.Timeout | undefined;
+  /** The produce request in flight, if any. */
+  let sending: Promise<void> | undefined;
   const consumers = new Set<Consumer>();
   const admin = kafka.admin();
   let adminReady: Promise<void> | undefined;
@@ -62,11 +82,29 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
     return adminReady;
   }
 
+  /**
+   * One produce request at a time (the idempotent producer allows no more); what is published
+   * meanwhile waits and goes in the next one. Under load each request carries what built up
+   * during the last, instead of many small requests queueing behind one another.
+   */
+  function schedule(): void {
+    if (sending) return;
+    if (lingerMs <= 0) sending = flush();
+    else
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        sending = flush();
+      }, lingerMs);
+  }
+
   async function flush(): Promise<void> {
-    timer = undefined;
-    const batch = queue;
-    queue = [];
-    if (batch.length === 0) return;
+    // A request stays well under the broker's default limit of 1 MiB per partition's record batch.
+    let take = 0;
+    for (let bytes = 0; take < queue.length && bytes < maxRequestBytes; take++) {
+      const { record } = queue[take]!;
+      bytes += record.value.length + record.key.length;
+    }
+    const batch = queue.splice(0, take);
     const byTopic = new Map<string, Pending[]>();
     for (const item of batch) {
       const list = byTopic.get(item.record.topic) ?? [];
@@ -89,6 +127,10 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
       for (const item of batch) item.resolve();
     } catch (error) {
       for (const item of batch) item.reject(error as Error);
+    } finally {
+      sending = undefined;
+      // What arrived during this request has waited long enough: it goes at once.
+      if (queue.length > 0) sending = flush();
     }
   }
 
@@ -102,18 +144,24 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
             queue.push({ record, resolve, reject });
           }),
       );
-      if (lingerMs <= 0) void flush();
-      else timer ??= setTimeout(() => void flush(), lingerMs);
+      schedule();
       return Promise.all(written).then(() => undefined);
     },
 
-    async consume(group, topics, handler: RawHandler): Promise<EngineSubscription> {
+    async consume(
+      group,
+      topics,
+      handler: RawHandler,
+      consumeOptions: ConsumeOptions = {},
+    ): Promise<EngineSubscription> {
       const consumer = kafka.consumer({
         groupId: group,
         sessionTimeout: options.sessionTimeoutMs ?? 30_000,
         heartbeatInterval: Math.min(3_000, (options.sessionTimeoutMs ?? 30_000) / 3),
       });
       const abort = new AbortController();
+      const concurrency = consumeOptions.concurrency ?? options.concurrency ?? defaultConcurrency;
+      const slots = new Slots(concurrency);
       consumers.add(consumer);
       consumer.on(consumer.events.CRASH, (event) => {
         const { error, restart } = event.payload as { error: Error; restart: boolean };
@@ -125,27 +173,59 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
       await retryWhileTopicsPropagate(() => consumer.subscribe({ topics, fromBeginning: true }));
       await consumer.run({
         // Commit often: what a crash replays is bounded by this, and handlers are idempotent anyway.
-        // kafkajs commits resolved offsets on these triggers, and always on stop.
+        // kafkajs commits resolved offsets on these triggers, after every batch, and always on stop;
+        // an offset is resolved only once it and everything before it in its partition is handled.
         autoCommit: true,
         autoCommitInterval: 500,
         autoCommitThreshold: 100,
-        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
-        eachMessage: async ({ topic, partition, message, heartbeat }) => {
-          const headers: Record<string, string> = {};
-          for (const [name, value] of Object.entries(message.headers ?? {})) {
-            if (value !== undefined) headers[name] = Array.isArray(value) ? String(value[0]) : String(value);
-          }
-          await handler(
-            {
-              topic,
-              partition,
-              offset: message.offset,
-              key: message.key?.toString('utf8') ?? '',
-              value: message.value ?? Buffer.alloc(0),
-              headers,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? defaultPartitionsConsumed,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          const { topic, partition } = batch;
+          // A failed heartbeat means the group is rebalancing: start nothing more, finish what runs, rejoin.
+          let lost: { error: unknown } | undefined;
+          let beating: Promise<void> | undefined;
+          const beat = () => {
+            beating ??= heartbeat()
+              .catch((error: unknown) => {
+                lost ??= { error };
+              })
+              .finally(() => {
+                beating = undefined;
+              });
+          };
+          await runKeyOrdered({
+            messages: batch.messages,
+            keyOf: (message) => message.key?.toString('utf8') ?? '',
+            slots,
+            window: concurrency * windowPerSlot,
+            // Stopping or rebalancing: finish up to the furthest message started, so that what is
+            // committed is exactly what was handled; moved elsewhere by a seek: start nothing.
+            stopping: () => lost !== undefined || !isRunning(),
+            abandoned: () => isStale(),
+            handledThrough: (index) => resolveOffset(batch.messages[index]!.offset),
+            handle: async (message) => {
+              const headers: Record<string, string> = {};
+              for (const [name, value] of Object.entries(message.headers ?? {})) {
+                if (value !== undefined)
+                  headers[name] = Array.isArray(value) ? String(value[0]) : String(value);
+              }
+              await handler(
+                {
+                  topic,
+                  partition,
+                  offset: message.offset,
+                  key: message.key?.toString('utf8') ?? '',
+                  value: message.value ?? Buffer.alloc(0),
+                  headers,
+                },
+                { heartbeat, signal: abort.signal },
+              );
+              beat();
             },
-            { heartbeat, signal: abort.signal },
-          );
+          });
+          await beating;
+          if (lost) throw lost.error;
         },
       });
       return {
@@ -191,7 +271,9 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
 
     async close() {
       if (timer) clearTimeout(timer);
-      await flush();
+      timer = undefined;
+      if (queue.length > 0 && !sending) sending = flush();
+      while (sending) await sending;
       await Promise.all([...consumers].map((consumer) => consumer.disconnect()));
       consumers.clear();
       await producer?.disconnect();
