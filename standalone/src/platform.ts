@@ -174,6 +174,9 @@ function jwtSecretIn(dataDir: string): string {
 }
 
 export async function seedDemoOperator(db: CasesDb): Promise<void> {
+  // Hashing is slow on purpose: only when the operator is missing, not on every start.
+  const existing = await db.operator.findUnique({ where: { username: demo.operator.username } });
+  if (existing) return;
   await db.operator.upsert({
     where: { username: demo.operator.username },
     create: {
