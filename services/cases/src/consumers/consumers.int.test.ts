@@ -142,6 +142,23 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
     });
   });
 
+  it('reports of one caller routed at the same moment (consumers handle several at once) still fold into one case', async () => {
+    const phone = `139${Math.floor(Math.random() * 1e8)}`;
+    const reports = Array.from({ length: 4 }, () => {
+      const dispute = intake();
+      dispute.parties = [{ role: 'caller', kind: 'person', phone }];
+      return dispute;
+    });
+    await Promise.all(reports.map((dispute) => recordAssignment(db, decision(dispute))));
+    const cases = await db.report.groupBy({
+      by: ['caseId'],
+      where: { disputeId: { in: reports.map((dispute) => dispute.disputeId) } },
+      _count: true,
+    });
+    expect(cases).toHaveLength(1);
+    expect(cases[0]!._count).toBe(4);
+  });
+
   it('an assignment that arrives before its intake still opens the case at received, then assigns it', async () => {
     const dispute = intake();
     await recordAssignment(db, decision(dispute));

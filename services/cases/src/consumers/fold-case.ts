@@ -40,7 +40,14 @@ async function evidenceOf(tx: Tx, caseIds: string[]) {
   );
 }
 
-/** The open case that a newly routed report repeats, with the reason, or null. */
+/**
+ * The open case that a newly routed report repeats, with the reason, or null.
+ *
+ * Reports of one phone are compared one at a time: consumers handle several reports at once (and
+ * replicas run side by side), and two reports of the same caller each looking before the other
+ * committed would both open a case. A transaction lock per phone, taken in a fixed order, makes
+ * the second wait for the first and then see its case.
+ */
 export async function findRepeatTarget(
   tx: Tx,
   caseId: string,
@@ -48,6 +55,9 @@ export async function findRepeatTarget(
   now: Date,
 ): Promise<{ targetId: string; reason: string } | null> {
   if (report.phones.length === 0) return null;
+  for (const phone of [...new Set(report.phones)].sort()) {
+    await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`repeat:${phone}`}, 0))::text`;
+  }
   const since = new Date(now.getTime() - repeatWindowDays * 24 * 3600 * 1000);
   const candidates = await tx.case.findMany({
     where: {
