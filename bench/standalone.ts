@@ -2,20 +2,25 @@
  * Standalone start: how long `npm start` takes to be ready on an existing data directory, and how
  * much memory the platform holds when idle, against floors measured in the same run.
  *
- *   npx tsx bench/standalone.ts [--rounds=5] [--idle=5]
+ *   npx tsx bench/standalone.ts [--rounds=5] [--idle=5] [--compare=<another checkout>]
  *
  * Each start is a child process started as `npm start` starts it (node running tsx's CLI on
  * standalone/src/main.ts, without npm's own process in front), on free ports and a temporary data
  * directory: the first start creates the directory, then every round restarts on it. Measured from
- * the spawn: the ready line main.ts prints, and every port answering GET /readyz with 200. After
- * `--idle` seconds of nothing, the resident memory (VmRSS) of the node process running main.ts, of
- * its whole process tree (tsx's CLI stays in front of it), and the CPU it used while idle. Then
- * SIGTERM, which must exit 0.
+ * the spawn: the ready line main.ts prints, and every port answering GET /readyz with 200; the CPU
+ * time the node process running main.ts had used by then (on a loaded machine the wall clock
+ * mostly measures the others' load, the CPU time much less). After `--idle` seconds of nothing,
+ * the resident memory (VmRSS) of the node process running main.ts, of its whole process tree
+ * (tsx's CLI stays in front of it), and the CPU it used while idle. Then SIGTERM, which must exit 0.
  *
  * Floors, one start of each per round, interleaved with the platform's so load affects all alike:
  * bare Fastify answering /readyz under plain node and under tsx's CLI, and Fastify answering
  * /readyz with `SELECT 1` on the same PGlite data directory (what the embedded database costs
  * before any service).
+ *
+ * `--compare` starts the platform of another checkout of the project as well, in the same rounds
+ * (its own data directory), for a before/after on a machine whose load changes from minute to
+ * minute: e.g. `git worktree add` of the commit before a change, with a node_modules of its own.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import {
@@ -39,12 +44,15 @@ const arg = (name: string, fallback: number) =>
   Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const rounds = arg('rounds', 5);
 const idleSeconds = arg('idle', 5);
+const compare = process.argv.find((a) => a.startsWith('--compare='))?.split('=')[1];
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsxCli = fileURLToPath(import.meta.resolve('tsx/cli'));
 
 interface Scenario {
   name: string;
+  /** The checkout it runs in. */
+  cwd: string;
   /** Node's arguments: a script and its arguments. */
   argv: string[];
   env: Record<string, string>;
@@ -56,6 +64,8 @@ interface Start {
   readyzMs: number;
   /** What main.ts says of itself ("ready in N ms", counted from its first line). */
   ownMs?: number;
+  /** CPU time the node process running the script had used when it was ready: less sensitive to load than the wall clock. */
+  cpuToReadyS: number;
   rssMb: number;
   treeRssMb: number;
   idleCpuPercent: number;
@@ -126,7 +136,7 @@ function exited(child: ChildProcess): Promise<number | null> {
 async function start(scenario: Scenario): Promise<Start> {
   const spawned = performance.now();
   const child = spawn(process.execPath, scenario.argv, {
-    cwd: root,
+    cwd: scenario.cwd,
     env: { ...process.env, ...scenario.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -166,6 +176,7 @@ async function start(scenario: Scenario): Promise<Start> {
     const node = realpathSync(process.execPath);
     const main = tree.filter((pid) => readlinkSync(`/proc/${pid}/exe`) === node).at(-1)!;
     const cpuBefore = cpuSeconds(main);
+    const cpuToReadyS = cpuBefore;
     await sleep(idleSeconds * 1000);
     const idleCpuPercent = ((cpuSeconds(main) - cpuBefore) / idleSeconds) * 100;
     const rss = rssMb(main);
@@ -177,6 +188,7 @@ async function start(scenario: Scenario): Promise<Start> {
       lineMs,
       readyzMs,
       ...(ownMs && { ownMs: Number(ownMs) }),
+      cpuToReadyS,
       rssMb: rss,
       treeRssMb: treeRss,
       idleCpuPercent,
@@ -220,11 +232,13 @@ writeFileSync(join(dir, 'floor', 'pglite.mts'), floorScript(true));
 
 const platformPorts = await Promise.all(Array.from({ length: 6 }, freePort));
 const floorPort = await freePort();
-const platform: Scenario = {
-  name: 'platform',
-  argv: [tsxCli, 'standalone/src/main.ts'],
+/** `npm start` in a checkout, on its own data directory. */
+const platformIn = (checkout: string, name: string, data: string): Scenario => ({
+  name,
+  cwd: checkout,
+  argv: [join(checkout, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'standalone/src/main.ts'],
   env: {
-    DATA_DIR: dataDir,
+    DATA_DIR: data,
     ...Object.fromEntries(
       [
         'INGEST_12345_PORT',
@@ -233,26 +247,33 @@ const platform: Scenario = {
         'ROUTING_PORT',
         'CASES_PORT',
         'NOTIFY_PORT',
-      ].map((name, i) => [name, String(platformPorts[i])]),
+      ].map((port, i) => [port, String(platformPorts[i])]),
     ),
   },
   ports: platformPorts,
-};
+});
+const platforms = [
+  platformIn(root, 'platform', dataDir),
+  ...(compare ? [platformIn(compare, `platform in ${compare}`, join(dir, 'compare-data'))] : []),
+];
 const floors: Scenario[] = [
   {
     name: 'floor: node, bare Fastify',
+    cwd: root,
     argv: [join(dir, 'floor', 'fastify.mjs')],
     env: { PORT: String(floorPort) },
     ports: [floorPort],
   },
   {
     name: 'floor: tsx, bare Fastify',
+    cwd: root,
     argv: [tsxCli, join(dir, 'floor', 'fastify.mts')],
     env: { PORT: String(floorPort) },
     ports: [floorPort],
   },
   {
     name: 'floor: tsx, Fastify + PGlite (same data dir)',
+    cwd: root,
     argv: [tsxCli, join(dir, 'floor', 'pglite.mts')],
     env: { PORT: String(floorPort), PGLITE_DIR: join(dataDir, 'pglite') },
     ports: [floorPort],
@@ -266,9 +287,11 @@ console.log(
 const results = new Map<string, Start[]>();
 const record = (name: string, result: Start) => results.set(name, [...(results.get(name) ?? []), result]);
 try {
-  record('platform, first start (creates the data)', await start(platform));
+  for (const platform of platforms) {
+    record(`${platform.name}, first start (creates the data)`, await start(platform));
+  }
   for (let round = 1; round <= rounds; round++) {
-    for (const scenario of [platform, ...floors]) record(scenario.name, await start(scenario));
+    for (const scenario of [...platforms, ...floors]) record(scenario.name, await start(scenario));
     process.stderr.write(`round ${round}/${rounds} done\n`);
   }
 } finally {
@@ -290,6 +313,7 @@ console.log(
       'spawn → ready line, ms',
       'spawn → every /readyz 200, ms',
       'own "ready in", ms',
+      'CPU to ready, s',
       'RSS idle, MB',
       'RSS of its process tree, MB',
       'CPU idle, %',
@@ -300,6 +324,7 @@ console.log(
       ms(starts.map((s) => s.lineMs)),
       ms(starts.map((s) => s.readyzMs)),
       starts.some((s) => s.ownMs !== undefined) ? ms(starts.map((s) => s.ownMs ?? 0)) : '',
+      median(starts.map((s) => s.cpuToReadyS)).toFixed(2),
       mb(starts.map((s) => s.rssMb)),
       mb(starts.map((s) => s.treeRssMb)),
       median(starts.map((s) => s.idleCpuPercent)).toFixed(0),
