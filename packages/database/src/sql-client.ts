@@ -1,5 +1,13 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+
+const execFileAsync = promisify(execFile);
+const require = createRequire(import.meta.url);
 
 export interface QueryResult<T> {
   rows: T[];
@@ -72,9 +80,21 @@ export const pgliteSharedBuffers = '16MB';
 
 /** Opens (creating on first use) an embedded PostgreSQL data directory; `memory://` for a throwaway one. */
 export async function openPglite(dataDir: string): Promise<PGlite> {
-  const db = await PGlite.create(dataDir, {
+  const options = {
     startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${pgliteSharedBuffers}`],
-  });
+  };
+  // PGlite makes a new directory with initdb in a second, temporary instance, whose WASM memory
+  // (some 350 MB) stays in the process until V8's next full collection, which an idle service may
+  // not reach for hours. A new directory on disk is therefore made by a child process that exits.
+  if (!dataDir.includes('://') && !existsSync(join(dataDir, 'PG_VERSION'))) {
+    await execFileAsync(process.execPath, [
+      '-e',
+      `require(${JSON.stringify(require.resolve('@electric-sql/pglite'))}).PGlite.create(process.argv[1], JSON.parse(process.argv[2])).then((db) => db.close());`,
+      dataDir,
+      JSON.stringify(options),
+    ]);
+  }
+  const db = await PGlite.create(dataDir, options);
   await db.waitReady;
   return db;
 }
