@@ -4,17 +4,17 @@
  *
  *   npx tsx bench/standalone.ts [--rounds=5] [--idle=5] [--compare=<another checkout>]
  *
- * Each start is a child process started as `npm start` starts it (node running tsx's CLI on
- * standalone/src/main.ts, without npm's own process in front), on free ports and a temporary data
+ * Each start is a child process started as `npm start` starts it (`node --import tsx
+ * standalone/src/main.ts`, without npm's own process in front), on free ports and a temporary data
  * directory: the first start creates the directory, then every round restarts on it. Measured from
  * the spawn: the ready line main.ts prints, and every port answering GET /readyz with 200; the CPU
  * time the node process running main.ts had used by then (on a loaded machine the wall clock
  * mostly measures the others' load, the CPU time much less). After `--idle` seconds of nothing,
  * the resident memory (VmRSS) of the node process running main.ts, of its whole process tree
- * (tsx's CLI stays in front of it), and the CPU it used while idle. Then SIGTERM, which must exit 0.
+ * (esbuild's service process, when tsx started one), and the CPU it used while idle. Then SIGTERM, which must exit 0.
  *
  * Floors, one start of each per round, interleaved with the platform's so load affects all alike:
- * bare Fastify answering /readyz under plain node and under tsx's CLI, and Fastify answering
+ * bare Fastify answering /readyz under plain node and under tsx, and Fastify answering
  * /readyz with `SELECT 1` on the same PGlite data directory (what the embedded database costs
  * before any service).
  *
@@ -47,7 +47,6 @@ const idleSeconds = arg('idle', 5);
 const compare = process.argv.find((a) => a.startsWith('--compare='))?.split('=')[1];
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const tsxCli = fileURLToPath(import.meta.resolve('tsx/cli'));
 
 interface Scenario {
   name: string;
@@ -171,8 +170,7 @@ async function start(scenario: Scenario): Promise<Start> {
     const readyzMs = performance.now() - spawned;
     const ownMs = /ready in (\d+) ms/.exec(output)?.[1];
     const tree = processTree(child.pid!);
-    // The node process running the script: tsx's CLI runs it in a child of its own (which may
-    // have esbuild's service process below it).
+    // The node process running the script (esbuild's service process may be below it).
     const node = realpathSync(process.execPath);
     const main = tree.filter((pid) => readlinkSync(`/proc/${pid}/exe`) === node).at(-1)!;
     const cpuBefore = cpuSeconds(main);
@@ -236,7 +234,7 @@ const floorPort = await freePort();
 const platformIn = (checkout: string, name: string, data: string): Scenario => ({
   name,
   cwd: checkout,
-  argv: [join(checkout, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'standalone/src/main.ts'],
+  argv: ['--import', 'tsx', 'standalone/src/main.ts'],
   env: {
     DATA_DIR: data,
     ...Object.fromEntries(
@@ -267,14 +265,14 @@ const floors: Scenario[] = [
   {
     name: 'floor: tsx, bare Fastify',
     cwd: root,
-    argv: [tsxCli, join(dir, 'floor', 'fastify.mts')],
+    argv: ['--import', 'tsx', join(dir, 'floor', 'fastify.mts')],
     env: { PORT: String(floorPort) },
     ports: [floorPort],
   },
   {
     name: 'floor: tsx, Fastify + PGlite (same data dir)',
     cwd: root,
-    argv: [tsxCli, join(dir, 'floor', 'pglite.mts')],
+    argv: ['--import', 'tsx', join(dir, 'floor', 'pglite.mts')],
     env: { PORT: String(floorPort), PGLITE_DIR: join(dataDir, 'pglite') },
     ports: [floorPort],
   },
