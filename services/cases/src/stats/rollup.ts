@@ -151,6 +151,9 @@ export async function applyCaseChange(
   after: CaseFacts | null,
 ): Promise<void> {
   if (before === after || (before && after && sameFacts(before, after))) return;
+  // The statistics rows last: every case of a day shares some of them, and their locks are held
+  // from this statement to the commit, so concurrent transactions wait on each other least.
+  await applyDepartmentChange(tx, before, after);
   const sides: Prisma.Sql[] = [];
   if (before) sides.push(Prisma.sql`SELECT -1 AS sign, r.* FROM ${rowsOf(before)} r`);
   if (after) sides.push(Prisma.sql`SELECT 1 AS sign, r.* FROM ${rowsOf(after)} r`);
@@ -168,7 +171,6 @@ export async function applyCaseChange(
     HAVING ${nonZero}
     ORDER BY 1, 2, 3, 4, 5, 6, 7
     ON CONFLICT (basis, dim, level, place, grain, day, value) DO UPDATE SET ${updates}`;
-  await applyDepartmentChange(tx, before, after);
 }
 
 /** The case's rows in department_cases follow its live assignments (and its receipt time). */
