@@ -104,6 +104,16 @@ export async function actOnCase(
   });
 }
 
+/** The case row's columns that hold an outcome. */
+export function outcomeColumns(outcome: CaseOutcome) {
+  return {
+    outcomeKind: outcome.kind,
+    outcomeSummary: outcome.summary ?? null,
+    outcomeAmount: outcome.amount ?? null,
+    referredTo: outcome.referredTo ?? null,
+  };
+}
+
 /** Writes what the events did: the case row (guarded by its previous state), assignments, history, outbox. */
 export async function applyEvents(
   tx: Tx,
@@ -119,10 +129,7 @@ export async function applyEvents(
   for (const event of events) {
     if (event.type === 'accepted') data.acceptedAt = now;
     if (event.type === 'resolved' || event.type === 'unresolved') {
-      data.outcomeKind = event.outcome.kind;
-      data.outcomeSummary = event.outcome.summary ?? null;
-      data.outcomeAmount = event.outcome.amount ?? null;
-      data.referredTo = event.outcome.referredTo ?? null;
+      Object.assign(data, outcomeColumns(event.outcome));
       data.resolvedAt = now;
     }
     if (event.type === 'escalated') data.escalatedAt = now;

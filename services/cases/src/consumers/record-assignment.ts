@@ -1,6 +1,7 @@
 import type { CaseOutcome, CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import type { Level } from '@huijie/contracts/vocabulary.ts';
+import { outcomeColumns } from '../actions/act-on-case.ts';
 import { caseTransaction, touchCase } from '../db/case-transaction.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import { canBeRouted } from '../domain/lifecycle.ts';
@@ -235,10 +236,7 @@ async function endAsRecorded(tx: Tx, caseId: string, outcome: CaseOutcome, ended
     where: { id: caseId },
     data: {
       status: 'closed',
-      outcomeKind: outcome.kind,
-      outcomeSummary: outcome.summary ?? null,
-      outcomeAmount: outcome.amount ?? null,
-      referredTo: outcome.referredTo ?? null,
+      ...outcomeColumns(outcome),
       resolvedAt: endedAt,
       closedAt: endedAt,
     },
