@@ -1,12 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { buildCasesApp } from '@huijie/cases/app.ts';
-import { caseIdFor } from '@huijie/cases/consumers/open-case.ts';
-import { recordAssignment } from '@huijie/cases/consumers/record-assignment.ts';
-import { recordIntake } from '@huijie/cases/consumers/record-intake.ts';
+import { seedRoutedCase, towns } from '@huijie/cases/consumers/routed-case-fixtures.ts';
 import { type CasesDb, casesDb, migrateCases } from '@huijie/cases/db/prisma.ts';
 import { hashApiKey } from '@huijie/cases/http/actor.ts';
-import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
-import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { postgresClient } from '@huijie/database/sql-client.ts';
 import type { EventBus } from '@huijie/event-bus/bus.ts';
 import type { Engine } from '@huijie/event-bus/engine.ts';
@@ -66,53 +62,7 @@ const actionBodies = (other: { caseId: string; disputeId: string }): Record<stri
   correct: { divisionCode: '350803104', reason: '地点有误' },
 });
 
-const jiangshan = { county: '350802', town: '350802107', names: ['龙岩市', '新罗区', '江山镇'] };
-const xiayang = { county: '350803', town: '350803104', names: ['龙岩市', '永定区', '下洋镇'] };
-
-/** A dispute filed and routed to the town's judicial office, as the consumers would record it. */
-async function seedCase(db: CasesDb, place: typeof jiangshan, who: { name: string; phone: string }) {
-  const lead = `${place.town}-judicial_office`;
-  const dispute: DisputeReceivedV1 = {
-    disputeId: randomUUID(),
-    channel: 'wechat',
-    sourceRef: `WX-${randomUUID()}`,
-    revision: 1,
-    receivedAt: new Date().toISOString(),
-    content: `${place.names[2]}水库大坝的工钱一直没有结清`,
-    location: { divisionCode: place.town },
-    parties: [{ role: 'applicant', kind: 'person', ...who }],
-    attachments: [],
-  };
-  const decision: DisputeAssignedV1 = {
-    disputeId: dispute.disputeId,
-    version: 1,
-    decidedAt: new Date().toISOString(),
-    jurisdiction: {
-      cityCode: '350800',
-      countyCode: place.county,
-      townCode: place.town,
-      names: place.names,
-      resolution: 'exact',
-    },
-    category: 'labor',
-    severity: 'normal',
-    lead: { code: lead, kind: 'judicial_office', name: `${place.names[2]}司法所`, divisionCode: place.town },
-    coHandlers: [],
-    dueAt: new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString(),
-    expressLane: null,
-    triage: null,
-    trace: {
-      rulesVersion: 'security',
-      rules: [],
-      place: { how: 'exact', evidence: 'code', candidates: [] },
-      category: { source: 'text', confidence: 1 },
-    },
-    dispute,
-  };
-  await recordIntake(db, dispute);
-  await recordAssignment(db, decision);
-  return { caseId: caseIdFor(dispute.disputeId), disputeId: dispute.disputeId };
-}
+const { jiangshan, xiayang } = towns;
 
 describe.runIf(servers)('cases: who may read and act, on PostgreSQL + Kafka + Redis', () => {
   let db: CasesDb;
@@ -173,8 +123,8 @@ describe.runIf(servers)('cases: who may read and act, on PostgreSQL + Kafka + Re
         data: { keyHash: hashApiKey(key), departmentCode: `${place.town}-judicial_office`, label: key },
       });
     }
-    guo = await seedCase(db, jiangshan, { name: '郭某', phone: '13800001111' });
-    yang = await seedCase(db, xiayang, { name: '杨某', phone: '13900002222' });
+    guo = await seedRoutedCase(db, { place: jiangshan, applicant: { name: '郭某', phone: '13800001111' } });
+    yang = await seedRoutedCase(db, { place: xiayang, applicant: { name: '杨某', phone: '13900002222' } });
     app = build({ jwtSecret });
     for (const username of ['city', 'xinluo', 'yongding', 'jiangshan', 'neighbour']) {
       const login = await app.inject({

@@ -1,6 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
-import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { postgresClient } from '@huijie/database/sql-client.ts';
 import { createEventBus } from '@huijie/event-bus/bus.ts';
 import { createKafkaEngine } from '@huijie/event-bus/kafka/kafka-engine.ts';
@@ -12,9 +9,7 @@ import { freshDatabase, requireServers, uniqueName } from '@huijie/testing/serve
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCasesApp } from '../app.ts';
-import { caseIdFor } from '../consumers/open-case.ts';
-import { recordAssignment } from '../consumers/record-assignment.ts';
-import { recordIntake } from '../consumers/record-intake.ts';
+import { seedRoutedCase, type Town, towns } from '../consumers/routed-case-fixtures.ts';
 import { type CasesDb, casesDb, migrateCases } from '../db/prisma.ts';
 import { sweepOverdue } from '../sla/sla-sweeper.ts';
 import { hashApiKey } from './actor.ts';
@@ -28,54 +23,15 @@ const lead = {
   divisionCode: '350802107',
 };
 
-/** Guo's dispute, routed to Jiangshan town (新罗区江山镇). */
-async function seedGuoCase(
-  db: CasesDb,
-  town = { county: '350802', town: '350802107', names: ['龙岩市', '新罗区', '江山镇'] },
-) {
-  const dispute: DisputeReceivedV1 = {
-    disputeId: randomUUID(),
-    channel: 'wechat',
-    sourceRef: `WX-${randomUUID()}`,
-    revision: 1,
-    receivedAt: '2024-08-24T09:30:00+08:00',
-    content: '在江山镇水库大坝干了19天，老板不给工资',
-    location: { divisionCode: town.town },
-    parties: [
-      { role: 'applicant', kind: 'person', name: '郭某', phone: `138${Math.floor(Math.random() * 1e8)}` },
-    ],
-    attachments: [],
-  };
-  const decision: DisputeAssignedV1 = {
-    disputeId: dispute.disputeId,
-    version: 1,
-    decidedAt: new Date().toISOString(),
-    jurisdiction: {
-      cityCode: '350800',
-      countyCode: town.county,
-      townCode: town.town,
-      names: town.names,
-      resolution: 'exact',
-    },
-    category: 'labor',
-    severity: 'normal',
-    lead: { ...lead, code: `${town.town}-judicial_office`, divisionCode: town.town },
-    coHandlers: [],
-    dueAt: new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString(),
-    expressLane: null,
-    triage: null,
-    trace: {
-      rulesVersion: 't',
-      rules: [],
-      place: { how: 'exact', evidence: 'code', candidates: [] },
-      category: { source: 'text', confidence: 1 },
-    },
-    dispute,
-  };
-  await recordIntake(db, dispute);
-  await recordAssignment(db, decision);
-  return caseIdFor(dispute.disputeId);
-}
+/** Guo's dispute, routed to Jiangshan town (新罗区江山镇) unless another town is given. */
+const seedGuoCase = async (db: CasesDb, place: Town = towns.jiangshan) =>
+  (
+    await seedRoutedCase(db, {
+      place,
+      content: '在江山镇水库大坝干了19天，老板不给工资',
+      receivedAt: '2024-08-24T09:30:00+08:00',
+    })
+  ).caseId;
 
 describe.runIf(servers)('case actions through the API', () => {
   let db: CasesDb;

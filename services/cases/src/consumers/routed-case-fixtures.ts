@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
+import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import type { CasesDb } from '../db/prisma.ts';
+import { caseIdFor } from './open-case.ts';
+import { recordAssignment } from './record-assignment.ts';
+import { recordIntake } from './record-intake.ts';
+
+/** Towns the API tests file cases in: one in 新罗区, one in 永定区. */
+export const towns = {
+  jiangshan: { county: '350802', town: '350802107', names: ['龙岩市', '新罗区', '江山镇'] },
+  xiayang: { county: '350803', town: '350803104', names: ['龙岩市', '永定区', '下洋镇'] },
+} as const;
+
+export type Town = { county: string; town: string; names: readonly string[] };
+
+/**
+ * A WeChat application filed and routed to the town's judicial office, through the cases
+ * service's own consumers (intake, then assignment), for the integration tests of its API.
+ */
+export async function seedRoutedCase(
+  db: CasesDb,
+  options: {
+    place?: Town;
+    applicant?: { name: string; phone: string };
+    content?: string;
+    receivedAt?: string;
+  } = {},
+): Promise<{ caseId: string; disputeId: string }> {
+  const place = options.place ?? towns.jiangshan;
+  const dispute: DisputeReceivedV1 = {
+    disputeId: randomUUID(),
+    channel: 'wechat',
+    sourceRef: `WX-${randomUUID()}`,
+    revision: 1,
+    receivedAt: options.receivedAt ?? new Date().toISOString(),
+    content: options.content ?? `${place.names[2]}水库大坝的工钱一直没有结清`,
+    location: { divisionCode: place.town },
+    parties: [
+      {
+        role: 'applicant',
+        kind: 'person',
+        ...(options.applicant ?? { name: '郭某', phone: `138${Math.floor(Math.random() * 1e8)}` }),
+      },
+    ],
+    attachments: [],
+  };
+  const decision: DisputeAssignedV1 = {
+    disputeId: dispute.disputeId,
+    version: 1,
+    decidedAt: new Date().toISOString(),
+    jurisdiction: {
+      cityCode: '350800',
+      countyCode: place.county,
+      townCode: place.town,
+      names: [...place.names],
+      resolution: 'exact',
+    },
+    category: 'labor',
+    severity: 'normal',
+    lead: {
+      code: `${place.town}-judicial_office`,
+      kind: 'judicial_office',
+      name: `${place.names[2]}司法所`,
+      divisionCode: place.town,
+    },
+    coHandlers: [],
+    dueAt: new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString(),
+    expressLane: null,
+    triage: null,
+    trace: {
+      rulesVersion: 'test',
+      rules: [],
+      place: { how: 'exact', evidence: 'code', candidates: [] },
+      category: { source: 'text', confidence: 1 },
+    },
+    dispute,
+  };
+  await recordIntake(db, dispute);
+  await recordAssignment(db, decision);
+  return { caseId: caseIdFor(dispute.disputeId), disputeId: dispute.disputeId };
+}
