@@ -1,5 +1,6 @@
 import type { CaseOutcome, CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
+import { isHistoricalFiling } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import type { Level } from '@huijie/contracts/vocabulary.ts';
 import { outcomeColumns } from '../actions/act-on-case.ts';
 import { caseTransaction, touchCase } from '../db/case-transaction.ts';
@@ -28,7 +29,7 @@ export async function recordAssignment(db: CasesDb, decision: DisputeAssignedV1)
 
     if (current.routingVersion === 0) {
       const { historical } = decision.dispute;
-      if (historical) {
+      if (historical && isHistoricalFiling(decision.dispute, decision.version)) {
         // Filed as it happened, not handled now: no repeat folding into today's open cases.
         await applyDecision(tx, current, decision, decision.version, 'historical');
         if (historical.outcome && historical.endedAt) {
