@@ -3,9 +3,14 @@ import { cpus, loadavg, totalmem } from 'node:os';
 /** What every benchmark prints first: the figures mean nothing without the machine. */
 export function machine(): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  return `${cpu}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load ${loadavg()
+  return `${cpu}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load ${loadAverage()}`;
+}
+
+/** The 1, 5 and 15 minute load averages: other work on the machine moves every figure. */
+export function loadAverage(): string {
+  return loadavg()
     .map((l) => l.toFixed(1))
-    .join(' ')}`;
+    .join(' ');
 }
 
 export function median(values: number[]): number {
