@@ -13,8 +13,8 @@ import { buildIngest12345App } from '@huijie/ingest-12345/app.ts';
 import { redisIdempotency } from '@huijie/service-kit/idempotency.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
+import { connectRedis } from '@huijie/service-kit/redis.ts';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import { loadAverage, machine, median, table } from './lib/report.ts';
 import { signedLoad } from './lib/signed-load.ts';
 
@@ -44,7 +44,8 @@ function bareFastify(): FastifyInstance {
   return app;
 }
 
-const redis = new Redis(env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+// The client ingest-12345's main.ts makes.
+const redis = connectRedis(env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const engine = namespaced(createKafkaEngine({ brokers, clientId: 'bench-intake' }), `bench-${Date.now()}`);
 const bus = createEventBus(engine, { source: '/bench' });
 await bus.ensureTopics(['dispute.intake.v1']);

@@ -9,9 +9,10 @@ import { redisIdempotency } from '@huijie/service-kit/idempotency.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
+import { connectRedis } from '@huijie/service-kit/redis.ts';
 import { eventually, requireServers, uniqueName } from '@huijie/testing/servers.ts';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIngest12345App } from '../src/app.ts';
 import type { Ingest12345Settings } from '../src/config.ts';
@@ -82,7 +83,8 @@ describe.runIf(servers)('ingest-12345 on real Redis and Kafka', () => {
   }
 
   beforeAll(async () => {
-    redis = new Redis(servers!.redisUrl!);
+    // The client main.ts makes (auto-pipelined).
+    redis = connectRedis(servers!.redisUrl!);
     engine = namespaced(
       createKafkaEngine({ brokers: servers!.kafkaBrokers!, clientId: 'ingest-12345-int' }),
       uniqueName('h12345'),
