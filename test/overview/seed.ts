@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { actOnCase } from '@huijie/cases/actions/act-on-case.ts';
 import { caseIdFor } from '@huijie/cases/consumers/open-case.ts';
-import { recordAssignment } from '@huijie/cases/consumers/record-assignment.ts';
-import { recordIntake } from '@huijie/cases/consumers/record-intake.ts';
+import { recordAssignment, recordIntake } from '@huijie/cases/consumers/record-events.ts';
 import type { CasesDb } from '@huijie/cases/db/prisma.ts';
 import type { Actor } from '@huijie/cases/http/actor.ts';
 import { type CaseSpec, insertCases } from '@huijie/cases/search/case-fixtures.ts';

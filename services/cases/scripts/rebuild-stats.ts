@@ -5,7 +5,7 @@
  *   npx tsx services/cases/scripts/rebuild-stats.ts [--check]     (standalone: DATA_DIR, default ./data;
  *                                                                 stop the platform first)
  *
- * The write side keeps the table in step case by case (applyCaseChange); this is for after a bulk
+ * The write side keeps the table in step case by case (applyCaseChanges); this is for after a bulk
  * load that went around it, or to check it: `--check` also reports the rows the recount changed
  * (exit 1 when any did; run it when nothing else writes, or a case changing meanwhile shows up as a
  * difference). Safe while the service runs: writers wait for the table during the recount and

@@ -1,4 +1,5 @@
 import { topics } from '@huijie/contracts/topics.ts';
+import { isDatabaseUnavailable } from '@huijie/database/unavailable.ts';
 import type { EventBus } from '@huijie/event-bus/bus.ts';
 import type { EngineSubscription } from '@huijie/event-bus/engine.ts';
 import { createServiceApp } from '@huijie/service-kit/http-app.ts';
@@ -7,8 +8,8 @@ import type { Metrics } from '@huijie/service-kit/metrics.ts';
 import { memoryRateLimiter, type RateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import { serveApiDocs } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance } from 'fastify';
-import { recordAssignment } from './consumers/record-assignment.ts';
-import { recordIntake } from './consumers/record-intake.ts';
+import { type CasesEvent, recordEvents } from './consumers/record-events.ts';
+import { groupCommit } from './db/group-commit.ts';
 import type { CasesDb } from './db/prisma.ts';
 import { actionRoutes } from './http/action-routes.ts';
 import { authRoutes, type LoginLimits } from './http/auth.ts';
@@ -30,6 +31,8 @@ export interface CasesDeps {
 }
 
 export const casesGroup = 'cases';
+/** Events in flight at once, and so the largest batch one transaction records (see groupCommit). */
+const consumerConcurrency = 256;
 
 /** The cases service: its API, its consumer of intake and assignment events, and its outbox relay. */
 export interface CasesSettings {
@@ -80,16 +83,22 @@ export function buildCasesApp(config: CasesSettings, deps: CasesDeps): FastifyIn
       intervalMs: config.slaSweepIntervalMs ?? 60_000,
       poke: () => relay?.poke(),
     });
+    // The events handled at once are recorded together, a transaction per batch.
+    const record = groupCommit((events: CasesEvent[]) => recordEvents(deps.db, events), {
+      maxBatch: consumerConcurrency,
+      transient: isDatabaseUnavailable,
+    });
     subscription = await deps.bus.subscribe({
       group: casesGroup,
       topics: [topics.intake, topics.assignment],
+      concurrency: consumerConcurrency,
       handlers: {
         'dispute.intake.v1': async (event) => {
-          await recordIntake(deps.db, event);
+          await record({ name: 'dispute.intake.v1', data: event });
           relay?.poke();
         },
         'dispute.assignment.v1': async (event) => {
-          await recordAssignment(deps.db, event);
+          await record({ name: 'dispute.assignment.v1', data: event });
           relay?.poke();
         },
       },

@@ -10,7 +10,7 @@ import { createEmbeddedEngine } from '@huijie/event-bus/embedded/embedded-engine
 import type { EngineSubscription } from '@huijie/event-bus/engine.ts';
 import { eventually, freshDatabase, requireServers } from '@huijie/testing/servers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordIntake } from '../consumers/record-intake.ts';
+import { recordIntake } from '../consumers/record-events.ts';
 import { type CasesDb, casesDb, migrateCases } from '../db/prisma.ts';
 import { csvRecords, importRecords, jsonlRecords } from './import-records.ts';
 

@@ -5,9 +5,9 @@ import { postgresClient } from '@huijie/database/sql-client.ts';
 import { freshDatabase, requireServers } from '@huijie/testing/servers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CasesDb, casesDb, migrateCases } from '../db/prisma.ts';
+import { rebuildCaseStats } from '../stats/rollup.ts';
 import { caseIdFor } from './open-case.ts';
-import { recordAssignment } from './record-assignment.ts';
-import { recordIntake } from './record-intake.ts';
+import { type CasesEvent, recordAssignment, recordEvents, recordIntake } from './record-events.ts';
 
 const servers = await requireServers('postgres');
 
@@ -203,5 +203,106 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
       revision: 2,
       content: reminded.content,
     });
+  });
+
+  it('a batch recorded in one transaction (as the consumer records what it handles at once) ends as the events one by one would', async () => {
+    const withPhone = (phone: string) => {
+      const dispute = intake();
+      dispute.parties = [{ role: 'caller', kind: 'person', phone }];
+      return dispute;
+    };
+    const plain = Array.from({ length: 6 }, intake);
+    const phone = `137${Math.floor(Math.random() * 1e8)}`;
+    const repeats = [withPhone(phone), withPhone(phone), withPhone(phone)];
+    const rerouted = intake();
+    const redelivered = intake();
+    const reminded = intake();
+    const major = intake();
+    await recordAssignment(db, decision(rerouted, 1, 'dept-a'));
+    await recordAssignment(db, decision(redelivered));
+    await recordIntake(db, reminded);
+    const majorDecision: DisputeAssignedV1 = {
+      ...decision(major),
+      severity: 'major',
+      expressLane: { level: 'county', reason: '群体性纠纷' },
+    };
+    const events: CasesEvent[] = [
+      ...plain.map((dispute) => ({ name: 'dispute.intake.v1' as const, data: dispute })),
+      ...plain.map((dispute) => ({ name: 'dispute.assignment.v1' as const, data: decision(dispute) })),
+      ...repeats.map((dispute) => ({ name: 'dispute.assignment.v1' as const, data: decision(dispute) })),
+      { name: 'dispute.assignment.v1', data: decision(rerouted, 2, 'dept-b') },
+      { name: 'dispute.assignment.v1', data: decision(rerouted, 1, 'dept-c') },
+      { name: 'dispute.assignment.v1', data: decision(redelivered) },
+      { name: 'dispute.intake.v1', data: { ...reminded, revision: 2, hotline: { reminder: { count: 1 } } } },
+      { name: 'dispute.assignment.v1', data: majorDecision },
+    ];
+    // The statistics, kept by the write side as it goes.
+    const counted = () =>
+      db.caseStat.findMany({
+        where: { NOT: { cases: 0, escalated: 0, repeatReports: 0, withRepeats: 0 } },
+        orderBy: [
+          { basis: 'asc' },
+          { dim: 'asc' },
+          { level: 'asc' },
+          { place: 'asc' },
+          { grain: 'asc' },
+          { day: 'asc' },
+          { value: 'asc' },
+        ],
+      });
+    const statsBefore = await counted();
+    await recordEvents(db, events);
+
+    for (const dispute of plain) {
+      expect(await snapshot(caseIdFor(dispute.disputeId))).toEqual({
+        cases: 1,
+        reports: 1,
+        parties: 1,
+        history: ['received', 'assigned'],
+        outbox: 2,
+        assignments: 1,
+      });
+    }
+    // The three reports of one caller: one case, the other two folded into it.
+    const repeatCases = await db.report.groupBy({
+      by: ['caseId'],
+      where: { disputeId: { in: repeats.map((dispute) => dispute.disputeId) } },
+      _count: true,
+    });
+    expect(repeatCases).toHaveLength(1);
+    const repeated = await db.case.findUniqueOrThrow({ where: { id: repeatCases[0]!.caseId } });
+    expect({ status: repeated.status, repeatCount: repeated.repeatCount }).toEqual({
+      status: 'assigned',
+      repeatCount: 2,
+    });
+    const reroutedAssignments = await db.assignment.findMany({
+      where: { caseId: caseIdFor(rerouted.disputeId) },
+      orderBy: { departmentCode: 'asc' },
+    });
+    expect(reroutedAssignments.map((a) => [a.departmentCode, a.status, a.routingVersion])).toEqual([
+      ['dept-a', 'withdrawn', 1],
+      ['dept-b', 'delivered', 2],
+    ]);
+    expect(await snapshot(caseIdFor(redelivered.disputeId))).toMatchObject({
+      history: ['received', 'assigned'],
+      assignments: 1,
+    });
+    expect(await snapshot(caseIdFor(reminded.disputeId))).toMatchObject({
+      history: ['received', 'reminder'],
+    });
+    const majorCase = caseIdFor(major.disputeId);
+    expect(await snapshot(majorCase)).toMatchObject({ history: ['received', 'assigned', 'escalated'] });
+    expect(
+      (await db.outboxEvent.findMany({ where: { key: majorCase }, orderBy: { id: 'asc' } })).map(
+        (event) => event.eventName,
+      ),
+    ).toEqual(['case.status.v1', 'case.status.v1', 'case.escalation.v1']);
+    expect((await db.case.findUniqueOrThrow({ where: { id: majorCase } })).expressLevel).toBe('county');
+
+    const incremental = await counted();
+    // The statistics the batch added up equal a recount from the cases.
+    expect(incremental).not.toEqual(statsBefore);
+    await rebuildCaseStats(db);
+    expect(await counted()).toEqual(incremental);
   });
 });

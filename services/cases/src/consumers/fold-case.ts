@@ -41,6 +41,55 @@ async function evidenceOf(tx: Tx, caseIds: string[]) {
 }
 
 /**
+ * Reports of one phone are compared one at a time: a transaction lock per phone, taken in one
+ * fixed (sorted) order by every transaction, so two never wait on each other in a circle.
+ */
+async function lockPhones(tx: Tx, phones: string[]): Promise<void> {
+  const sorted = [...new Set(phones)].sort();
+  if (sorted.length === 0) return;
+  // An aggregate takes the locks row by row, in the array's order.
+  await tx.$queryRaw`
+    SELECT string_agg(pg_advisory_xact_lock(hashtextextended('repeat:' || p.phone, 0))::text, '')
+    FROM unnest(${sorted}::text[]) WITH ORDINALITY AS p(phone, n)`;
+}
+
+const windowStart = (now: Date) => new Date(now.getTime() - repeatWindowDays * 24 * 3600 * 1000);
+
+/**
+ * Which of these newly routed cases might repeat another open case — one with a caller's phone
+ * in common, received within the window — and so need `findRepeatTarget`'s comparison; the
+ * others (nearly all) are certainly first reports. Holds the phones' locks from here on, so the
+ * answer stays true until the transaction ends.
+ */
+export async function possibleRepeats(
+  tx: Tx,
+  reports: { caseId: string; phones: string[] }[],
+  now: Date,
+): Promise<Set<string>> {
+  const phones = reports.flatMap((report) => report.phones);
+  if (phones.length === 0) return new Set();
+  await lockPhones(tx, phones);
+  const holders = await tx.party.findMany({
+    where: {
+      phone: { in: [...new Set(phones)] },
+      case: { mergedIntoId: null, status: { in: openStatuses }, createdAt: { gte: windowStart(now) } },
+    },
+    select: { caseId: true, phone: true },
+  });
+  const casesOf = new Map<string, Set<string>>();
+  for (const { caseId, phone } of holders) {
+    casesOf.set(phone!, (casesOf.get(phone!) ?? new Set()).add(caseId));
+  }
+  return new Set(
+    reports
+      .filter((report) =>
+        report.phones.some((phone) => [...(casesOf.get(phone) ?? [])].some((id) => id !== report.caseId)),
+      )
+      .map((report) => report.caseId),
+  );
+}
+
+/**
  * The open case that a newly routed report repeats, with the reason, or null.
  *
  * Reports of one phone are compared one at a time: consumers handle several reports at once (and
@@ -55,10 +104,8 @@ export async function findRepeatTarget(
   now: Date,
 ): Promise<{ targetId: string; reason: string } | null> {
   if (report.phones.length === 0) return null;
-  for (const phone of [...new Set(report.phones)].sort()) {
-    await tx.$queryRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`repeat:${phone}`}, 0))::text`;
-  }
-  const since = new Date(now.getTime() - repeatWindowDays * 24 * 3600 * 1000);
+  await lockPhones(tx, report.phones);
+  const since = windowStart(now);
   const candidates = await tx.case.findMany({
     where: {
       id: { not: caseId },

@@ -1,61 +1,104 @@
+import { randomUUID } from 'node:crypto';
 import type { CaseOutcome, CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import { isHistoricalFiling } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import type { Level } from '@huijie/contracts/vocabulary.ts';
 import { outcomeColumns } from '../actions/act-on-case.ts';
-import { caseTransaction, touchCase } from '../db/case-transaction.ts';
-import type { CasesDb } from '../db/prisma.ts';
+import { touchCases } from '../db/case-transaction.ts';
 import { canBeRouted } from '../domain/lifecycle.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { appendOutbox, type Tx } from '../outbox/outbox.ts';
-import { findRepeatTarget, foldCase } from './fold-case.ts';
-import { openCase } from './open-case.ts';
+import { findRepeatTarget, foldCase, possibleRepeats } from './fold-case.ts';
+import { openCases } from './open-case.ts';
 
 /**
  * dispute.assignment.v1 → the case takes the decision's place, category and departments and
  * moves to "assigned" (or "triage"); or, when the dispute repeats an open case, its report
  * joins that case. Applied once per (dispute, routing version): the processed-event key makes
  * a redelivery a no-op; a decision older than the case's is ignored.
+ *
+ * Many decisions are recorded together, inside the caller's `caseTransaction`, in a handful of
+ * statements; only a report that may repeat another case is compared and folded on its own.
  */
-export async function recordAssignment(db: CasesDb, decision: DisputeAssignedV1): Promise<void> {
-  await caseTransaction(db, async (tx) => {
-    const first = await tx.processedEvent.createMany({
-      data: [{ eventId: `assignment:${decision.disputeId}:v${decision.version}` }],
-      skipDuplicates: true,
-    });
-    if (first.count === 0) return;
-    const { caseId } = await openCase(tx, decision.dispute);
-    const current = await tx.case.findUniqueOrThrow({ where: { id: caseId } });
+export async function recordAssignments(tx: Tx, decisions: DisputeAssignedV1[]): Promise<void> {
+  const keyOf = (decision: DisputeAssignedV1) => `assignment:${decision.disputeId}:v${decision.version}`;
+  const fresh = new Set(
+    (
+      await tx.processedEvent.createManyAndReturn({
+        data: decisions.map((decision) => ({ eventId: keyOf(decision) })),
+        skipDuplicates: true,
+        select: { eventId: true },
+      })
+    ).map(({ eventId }) => eventId),
+  );
+  const todo = decisions.filter((decision) => fresh.delete(keyOf(decision)));
+  if (todo.length === 0) return;
+  const opened = await openCases(
+    tx,
+    todo.map((decision) => decision.dispute),
+  );
+  const caseOf = (decision: DisputeAssignedV1) => opened.get(decision.disputeId)!.caseId;
+  await touchCases(tx, todo.map(caseOf));
+  const cases = new Map(
+    (await tx.case.findMany({ where: { id: { in: todo.map(caseOf) } } })).map((row) => [row.id, row]),
+  );
 
-    if (current.routingVersion === 0) {
-      const { historical } = decision.dispute;
-      if (historical && isHistoricalFiling(decision.dispute, decision.version)) {
-        // Filed as it happened, not handled now: no repeat folding into today's open cases.
-        await applyDecision(tx, current, decision, decision.version, 'historical');
-        if (historical.outcome && historical.endedAt) {
-          await endAsRecorded(tx, caseId, historical.outcome, new Date(historical.endedAt));
-        }
-        return;
-      }
-      const repeat = await findRepeatTarget(tx, caseId, evidenceOf(decision), new Date());
-      if (repeat) {
-        await foldCase(tx, caseId, repeat.targetId, repeat.reason, 'cases:repeat-detection');
-        const target = await tx.case.findUniqueOrThrow({ where: { id: repeat.targetId } });
-        // A repeat can make a matter graver (reported again and again, court-related): then its
-        // decision re-routes the whole case, as a new routing version.
-        if (
-          decision.severity === 'major' &&
-          target.severity !== 'major' &&
-          canBeRouted(target.status as CaseStatus)
-        ) {
-          await applyDecision(tx, target, decision, target.routingVersion + 1);
-        }
-        return;
-      }
+  const together: Routing[] = [];
+  const firstReports: DisputeAssignedV1[] = [];
+  const alone: DisputeAssignedV1[] = [];
+  const seen = new Set<string>();
+  for (const decision of todo) {
+    const current = cases.get(caseOf(decision))!;
+    // Two decisions for one case (its reports were folded together) are applied in turn.
+    if (seen.has(current.id)) alone.push(decision);
+    else if (current.routingVersion !== 0) {
+      if (decision.version > current.routingVersion)
+        together.push({ current, decision, version: decision.version });
+    } else if (isHistoricalFiling(decision.dispute, decision.version)) {
+      // Filed as it happened, not handled now: no repeat folding into today's open cases.
+      together.push({ current, decision, version: decision.version, filing: 'historical' });
+    } else firstReports.push(decision);
+    seen.add(current.id);
+  }
+  const suspects = await possibleRepeats(
+    tx,
+    firstReports.map((decision) => ({ caseId: caseOf(decision), phones: evidenceOf(decision).phones })),
+    new Date(),
+  );
+  for (const decision of firstReports) {
+    if (suspects.has(caseOf(decision))) alone.push(decision);
+    else together.push({ current: cases.get(caseOf(decision))!, decision, version: decision.version });
+  }
+
+  await applyDecisions(tx, together);
+  for (const decision of alone) await recordOne(tx, caseOf(decision), decision);
+}
+
+/** One decision whose report may repeat an open case, or that shares its case with another. */
+async function recordOne(tx: Tx, caseId: string, decision: DisputeAssignedV1): Promise<void> {
+  const current = await tx.case.findUniqueOrThrow({ where: { id: caseId } });
+  if (current.routingVersion === 0) {
+    if (isHistoricalFiling(decision.dispute, decision.version)) {
+      return applyDecisions(tx, [{ current, decision, version: decision.version, filing: 'historical' }]);
     }
-    if (decision.version <= current.routingVersion) return;
-    await applyDecision(tx, current, decision, decision.version);
-  });
+    const repeat = await findRepeatTarget(tx, caseId, evidenceOf(decision), new Date());
+    if (repeat) {
+      await foldCase(tx, caseId, repeat.targetId, repeat.reason, 'cases:repeat-detection');
+      const target = await tx.case.findUniqueOrThrow({ where: { id: repeat.targetId } });
+      // A repeat can make a matter graver (reported again and again, court-related): then its
+      // decision re-routes the whole case, as a new routing version.
+      if (
+        decision.severity === 'major' &&
+        target.severity !== 'major' &&
+        canBeRouted(target.status as CaseStatus)
+      ) {
+        await applyDecisions(tx, [{ current: target, decision, version: target.routingVersion + 1 }]);
+      }
+      return;
+    }
+  }
+  if (decision.version <= current.routingVersion) return;
+  await applyDecisions(tx, [{ current, decision, version: decision.version }]);
 }
 
 function evidenceOf(decision: DisputeAssignedV1) {
@@ -73,98 +116,163 @@ type CaseRow = Prisma.CaseGetPayload<object>;
 
 const laneRank = (level: Level | null) => (level === null ? -1 : { township: 0, county: 1, city: 2 }[level]);
 
+interface Routing {
+  current: CaseRow;
+  decision: DisputeAssignedV1;
+  version: number;
+  filing?: 'live' | 'historical';
+}
+
 /**
- * Gives the case the decision's place, category, severity, departments and due time. A
- * historical filing keeps the record: no deadline runs on the case, each assignment keeps the
- * deadline it would have had from the day it was received, and nobody is told.
+ * Gives each case its decision's place, category, severity, departments and due time, for all
+ * of them in a few statements. A historical filing keeps the record: no deadline runs on the
+ * case, each assignment keeps the deadline it would have had from the day it was received,
+ * nobody is told, and a record that says how it ended ends so.
  */
-async function applyDecision(
-  tx: Tx,
-  current: CaseRow,
-  decision: DisputeAssignedV1,
-  version: number,
-  filing: 'live' | 'historical' = 'live',
-): Promise<void> {
-  const caseId = current.id;
-  const live = filing === 'live';
-  const receivedAt = new Date(decision.dispute.receivedAt);
-  const decidedAt = new Date(decision.decidedAt);
-  const dueAt = new Date(decision.dueAt);
-  const assignmentDueAt = live
-    ? dueAt
-    : new Date(receivedAt.getTime() + (dueAt.getTime() - decidedAt.getTime()));
-  if (!canBeRouted(current.status as CaseStatus)) {
-    // A decision that arrives after the case ended is kept in the history, not applied.
-    await tx.historyEntry.create({
-      data: {
-        caseId,
+async function applyDecisions(tx: Tx, routings: Routing[]): Promise<void> {
+  // A decision that arrives after the case ended is kept in the history, not applied.
+  const ignored = routings.filter(({ current }) => !canBeRouted(current.status as CaseStatus));
+  if (ignored.length > 0) {
+    await tx.historyEntry.createMany({
+      data: ignored.map(({ current, version }) => ({
+        caseId: current.id,
         type: 'routing_ignored',
         actor: 'routing',
         detail: { version, status: current.status },
-      },
+      })),
     });
-    return;
   }
-  await touchCase(tx, caseId);
+  const applied = routings
+    .filter(({ current }) => canBeRouted(current.status as CaseStatus))
+    .map((routing) => ({ ...routing, ...consequences(routing) }));
+  if (applied.length === 0) return;
+  await touchCases(
+    tx,
+    applied.map(({ current }) => current.id),
+  );
+  await tx.$executeRaw`
+    UPDATE cases.cases c SET
+      status = v.status, category = v.category, severity = v.severity, city_code = v.city_code,
+      county_code = v.county_code, town_code = v.town_code, village_code = v.village_code,
+      place_names = v.place_names, place_how = v.place_how,
+      express_level = CASE WHEN v.entered_lane THEN v.express_level ELSE c.express_level END,
+      escalated_at = CASE WHEN v.entered_lane THEN v.escalated_at ELSE c.escalated_at END,
+      triage_code = v.triage_code, routing_version = v.routing_version, due_at = v.due_at, updated_at = now()
+    FROM jsonb_to_recordset(${JSON.stringify(applied.map(caseColumns))}::jsonb) AS v(
+      id uuid, status text, category text, severity text, city_code text, county_code text, town_code text,
+      village_code text, place_names text[], place_how text, entered_lane boolean, express_level text,
+      escalated_at timestamptz, triage_code text, routing_version int, due_at timestamptz)
+    WHERE c.id = v.id`;
+
+  // One row per case and department (a department named twice keeps its last role, as upserts in turn would).
+  const departments = new Map(
+    applied.flatMap(({ current, decision, version, assignmentDueAt }) =>
+      [
+        ...(decision.lead ? [{ ...decision.lead, role: 'lead' }] : []),
+        ...decision.coHandlers.map((department) => ({ ...department, role: 'co' })),
+      ].map((department) => [
+        `${current.id} ${department.code}`,
+        {
+          id: randomUUID(),
+          case_id: current.id,
+          department_code: department.code,
+          department_kind: department.kind,
+          department_name: department.name,
+          division_code: department.divisionCode,
+          role: department.role,
+          routing_version: version,
+          due_at: assignmentDueAt,
+        },
+      ]),
+    ),
+  );
+  if (departments.size > 0) {
+    await tx.$executeRaw`
+      INSERT INTO cases.assignments AS a (id, case_id, department_code, department_kind, department_name,
+        division_code, role, status, routing_version, due_at, created_at, updated_at)
+      SELECT v.id, v.case_id, v.department_code, v.department_kind, v.department_name, v.division_code, v.role,
+             'delivered', v.routing_version, v.due_at, now(), now()
+      FROM jsonb_to_recordset(${JSON.stringify([...departments.values()])}::jsonb) AS v(
+        id uuid, case_id uuid, department_code text, department_kind text, department_name text,
+        division_code text, role text, routing_version int, due_at timestamptz)
+      ON CONFLICT (case_id, department_code) DO UPDATE SET
+        department_kind = excluded.department_kind, department_name = excluded.department_name,
+        division_code = excluded.division_code, role = excluded.role, status = excluded.status,
+        routing_version = excluded.routing_version, due_at = excluded.due_at, updated_at = now()`;
+  }
+  // Departments a re-routing no longer involves keep their record, marked withdrawn.
+  await tx.$executeRaw`
+    UPDATE cases.assignments a SET status = 'withdrawn', updated_at = now()
+    FROM jsonb_to_recordset(${JSON.stringify(applied.map(({ current, version }) => ({ case_id: current.id, version })))}::jsonb)
+      AS v(case_id uuid, version int)
+    WHERE a.case_id = v.case_id AND a.routing_version < v.version AND a.status <> 'withdrawn'`;
+
+  await tx.historyEntry.createMany({ data: applied.flatMap(historyOf) });
+  await appendOutbox(tx, ...applied.flatMap(announcementsOf));
+  for (const { current, decision, live } of applied) {
+    const { historical } = decision.dispute;
+    if (!live && historical?.outcome && historical.endedAt) {
+      await endAsRecorded(tx, current.id, historical.outcome, new Date(historical.endedAt));
+    }
+  }
+}
+
+/** What a decision makes of its case: its status, the lane it enters, the deadlines. */
+function consequences({ current, decision, filing = 'live' }: Routing) {
+  const live = filing === 'live';
+  const receivedAt = new Date(decision.dispute.receivedAt);
+  const dueAt = new Date(decision.dueAt);
   const status: CaseStatus = decision.triage ? 'triage' : 'assigned';
-  const { jurisdiction } = decision;
   // The lane only goes up: a decision never lowers a level the case already reached.
   const enteredLane =
     decision.expressLane &&
     laneRank(decision.expressLane.level) > laneRank(current.expressLevel as Level | null)
       ? decision.expressLane
       : null;
-  await tx.case.update({
-    where: { id: caseId },
-    data: {
-      status,
-      category: decision.category,
-      severity: decision.severity,
-      cityCode: jurisdiction.cityCode,
-      countyCode: jurisdiction.countyCode ?? null,
-      townCode: jurisdiction.townCode ?? null,
-      villageCode: jurisdiction.villageCode ?? null,
-      placeNames: jurisdiction.names,
-      placeHow: jurisdiction.resolution,
-      ...(enteredLane && { expressLevel: enteredLane.level, escalatedAt: live ? new Date() : receivedAt }),
-      triageCode: decision.triage?.divisionCode ?? null,
-      routingVersion: version,
-      dueAt: live ? dueAt : null,
-    },
-  });
+  return {
+    live,
+    receivedAt,
+    status,
+    enteredLane,
+    assignmentDueAt: live
+      ? dueAt
+      : new Date(receivedAt.getTime() + (dueAt.getTime() - new Date(decision.decidedAt).getTime())),
+  };
+}
 
-  const departments = [
-    ...(decision.lead ? [{ ...decision.lead, role: 'lead' }] : []),
-    ...decision.coHandlers.map((department) => ({ ...department, role: 'co' })),
-  ];
-  for (const department of departments) {
-    const fields = {
-      departmentKind: department.kind,
-      departmentName: department.name,
-      divisionCode: department.divisionCode,
-      role: department.role,
-      status: 'delivered',
-      routingVersion: version,
-      dueAt: assignmentDueAt,
-    };
-    await tx.assignment.upsert({
-      where: { caseId_departmentCode: { caseId, departmentCode: department.code } },
-      create: { caseId, departmentCode: department.code, ...fields },
-      update: fields,
-    });
-  }
-  // Departments a re-routing no longer involves keep their record, marked withdrawn.
-  await tx.assignment.updateMany({
-    where: { caseId, routingVersion: { lt: version }, status: { not: 'withdrawn' } },
-    data: { status: 'withdrawn' },
-  });
+type Applied = Routing & ReturnType<typeof consequences>;
 
-  await tx.historyEntry.create({
-    data: {
-      caseId,
+function caseColumns({ current, decision, version, live, receivedAt, status, enteredLane }: Applied) {
+  const { jurisdiction } = decision;
+  return {
+    id: current.id,
+    status,
+    category: decision.category,
+    severity: decision.severity,
+    city_code: jurisdiction.cityCode,
+    county_code: jurisdiction.countyCode ?? null,
+    town_code: jurisdiction.townCode ?? null,
+    village_code: jurisdiction.villageCode ?? null,
+    place_names: jurisdiction.names,
+    place_how: jurisdiction.resolution,
+    entered_lane: enteredLane !== null,
+    express_level: enteredLane?.level ?? null,
+    escalated_at: enteredLane ? (live ? new Date() : receivedAt) : null,
+    triage_code: decision.triage?.divisionCode ?? null,
+    routing_version: version,
+    due_at: live ? decision.dueAt : null,
+  };
+}
+
+function historyOf({ current, decision, version, live, receivedAt, status, enteredLane }: Applied) {
+  const { jurisdiction } = decision;
+  const at = live ? {} : { at: receivedAt };
+  return [
+    {
+      caseId: current.id,
       type: status,
       actor: 'routing',
-      ...(!live && { at: receivedAt }),
+      ...at,
       detail: {
         version,
         ...(!live && { historical: true }),
@@ -179,56 +287,70 @@ async function applyDecision(
         trace: decision.trace,
       } as Prisma.InputJsonValue,
     },
-  });
-  const divisionCode = jurisdiction.townCode ?? jurisdiction.countyCode ?? jurisdiction.cityCode;
-  if (live && status !== current.status) {
-    await appendOutbox(tx, {
-      name: 'case.status.v1',
-      key: caseId,
-      data: {
-        caseId,
-        disputeIds: [decision.disputeId],
-        status,
-        previousStatus: current.status as CaseStatus,
-        occurredAt: decision.decidedAt,
-        category: decision.category,
-        divisionCode,
-      },
-    });
-  }
-  if (enteredLane) {
     // Major disputes start in the express lane: the secretaries of that level are told.
-    await tx.historyEntry.create({
-      data: {
-        caseId,
-        type: 'escalated',
-        actor: 'routing',
-        ...(!live && { at: receivedAt }),
-        detail: { level: enteredLane.level, reason: enteredLane.reason },
-      },
-    });
-    if (!live) return;
-    await appendOutbox(tx, {
-      name: 'case.escalation.v1',
-      key: caseId,
-      data: {
-        caseId,
-        level: enteredLane.level,
-        previousLevel: (current.expressLevel as Level | null) ?? null,
-        reason: 'major',
-        detail: enteredLane.reason.slice(0, 500),
-        occurredAt: decision.decidedAt,
-        divisionCode:
-          enteredLane.level === 'city'
-            ? jurisdiction.cityCode
-            : enteredLane.level === 'county'
-              ? (jurisdiction.countyCode ?? jurisdiction.cityCode)
-              : divisionCode,
-        category: decision.category,
-        dueAt: decision.dueAt,
-      },
-    });
-  }
+    ...(enteredLane
+      ? [
+          {
+            caseId: current.id,
+            type: 'escalated',
+            actor: 'routing',
+            ...at,
+            detail: { level: enteredLane.level, reason: enteredLane.reason },
+          },
+        ]
+      : []),
+  ];
+}
+
+/** The events a live decision announces: the case's new status, and its entry into the express lane. */
+function announcementsOf({ current, decision, live, status, enteredLane }: Applied) {
+  if (!live) return [];
+  const { jurisdiction } = decision;
+  const caseId = current.id;
+  const divisionCode = jurisdiction.townCode ?? jurisdiction.countyCode ?? jurisdiction.cityCode;
+  return [
+    ...(status !== current.status
+      ? [
+          {
+            name: 'case.status.v1' as const,
+            key: caseId,
+            data: {
+              caseId,
+              disputeIds: [decision.disputeId],
+              status,
+              previousStatus: current.status as CaseStatus,
+              occurredAt: decision.decidedAt,
+              category: decision.category,
+              divisionCode,
+            },
+          },
+        ]
+      : []),
+    ...(enteredLane
+      ? [
+          {
+            name: 'case.escalation.v1' as const,
+            key: caseId,
+            data: {
+              caseId,
+              level: enteredLane.level,
+              previousLevel: (current.expressLevel as Level | null) ?? null,
+              reason: 'major' as const,
+              detail: enteredLane.reason.slice(0, 500),
+              occurredAt: decision.decidedAt,
+              divisionCode:
+                enteredLane.level === 'city'
+                  ? jurisdiction.cityCode
+                  : enteredLane.level === 'county'
+                    ? (jurisdiction.countyCode ?? jurisdiction.cityCode)
+                    : divisionCode,
+              category: decision.category,
+              dueAt: decision.dueAt,
+            },
+          },
+        ]
+      : []),
+  ];
 }
 
 /** A historical record that says how the matter ended: its case ends so, on that day, and closes. */

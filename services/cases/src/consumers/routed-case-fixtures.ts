@@ -3,8 +3,7 @@ import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignm
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import { caseIdFor } from './open-case.ts';
-import { recordAssignment } from './record-assignment.ts';
-import { recordIntake } from './record-intake.ts';
+import { recordAssignment, recordIntake } from './record-events.ts';
 
 /** Towns the API tests file cases in: one in 新罗区, one in 永定区. */
 export const towns = {

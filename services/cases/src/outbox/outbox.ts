@@ -4,18 +4,18 @@ import type { Prisma } from '../generated/prisma/client.ts';
 
 export type Tx = Prisma.TransactionClient;
 
-/** Writes an event in the same transaction as the change it announces; the relay publishes it later. */
-export async function appendOutbox<N extends EventName>(
-  tx: Tx,
-  event: { name: N; key: string; data: EventOf<N>; topic?: string },
-): Promise<void> {
-  await tx.outboxEvent.create({
-    data: {
+type Outgoing = { [N in EventName]: { name: N; key: string; data: EventOf<N>; topic?: string } }[EventName];
+
+/** Writes events in the same transaction as the change they announce; the relay publishes them later. */
+export async function appendOutbox(tx: Tx, ...events: Outgoing[]): Promise<void> {
+  if (events.length === 0) return;
+  await tx.outboxEvent.createMany({
+    data: events.map((event) => ({
       eventId: randomUUID(),
       eventName: event.name,
       topic: event.topic ?? event.name,
       key: event.key,
       data: event.data as Prisma.InputJsonValue,
-    },
+    })),
   });
 }

@@ -6,19 +6,19 @@ import type { Tx } from '../outbox/outbox.ts';
  * The read models — the statistics table (`cases.case_stats`) and the department index of the
  * search (`cases.department_cases`) — are kept in step with the cases inside the very
  * transaction that changes a case: the write side reads the case's facts before its change and
- * after it, and `applyCaseChange` adds (after − before) to the sums. What one case contributes is
+ * after it, and `applyCaseChanges` adds (after − before) to the sums. What one case contributes is
  * defined once, in SQL (`cases.case_stat_facts` / `case_stat_rows`, migration 20261129032000),
- * and the full rebuild uses the same function, so the two can never disagree. (The write side
- * does this in `db/case-transaction.ts`: `touchCase` before a change, `applyCaseChange` at the end.)
+ * and the full rebuild uses the same function, so the two can never disagree. The write side
+ * does this in `db/case-transaction.ts`: `touchCases` before a change, and at the end of the
+ * transaction the facts of every case it touched are read again and all the differences are
+ * added in one statement:
  *
- * The write side's pattern, in every transaction that inserts or updates a case or its
- * assignments (once per case touched):
+ *     const before = await readCaseFacts(tx, caseIds);   // a case that does not exist yet is missing
+ *     … create / update the cases and their assignments …
+ *     const after = await readCaseFacts(tx, caseIds);
+ *     await applyCaseChanges(tx, caseIds.map((id) => ({ before: before.get(id) ?? null, after: after.get(id) ?? null })));
  *
- *     const before = await readCaseFacts(tx, caseId);   // null when the case does not exist yet
- *     … create / update the case and its assignments …
- *     await applyCaseChange(tx, before, await readCaseFacts(tx, caseId));
- *
- * `readCaseFacts` locks the case row (FOR UPDATE), so two transactions changing one case take
+ * `readCaseFacts` locks the case rows (FOR UPDATE), so two transactions changing one case take
  * turns and each diff starts from what the other committed.
  */
 export interface CaseFacts {
@@ -63,10 +63,19 @@ interface FactsRow {
   department_kinds: string[];
 }
 
-/** What a case counts for in the statistics now, locking its row for the rest of the transaction. */
-export async function readCaseFacts(tx: Tx, caseId: string): Promise<CaseFacts | null> {
+/**
+ * What each case counts for in the statistics now, locking their rows (in id order, so two
+ * transactions touching the same cases take turns instead of deadlocking) for the rest of the
+ * transaction. A case that does not exist is missing from the map.
+ */
+export async function readCaseFacts(tx: Tx, caseIds: string[]): Promise<Map<string, CaseFacts>> {
+  if (caseIds.length === 0) return new Map();
+  // Locked first, read after, in two statements: a statement that waited for a lock sees the
+  // locked row as its holder committed it, but the rest (the assignments) as they were when it
+  // began — facts half old and half new, counted wrong.
+  await tx.$executeRaw`SELECT id FROM cases.cases WHERE id = ANY(${caseIds}::uuid[]) ORDER BY id FOR UPDATE`;
   const rows = await tx.$queryRaw<FactsRow[]>`
-    SELECT c.id, c.created_at, c.status, c.channel, c.category, c.city_code, c.county_code, c.town_code,
+    SELECT c.id::text, c.created_at, c.status, c.channel, c.category, c.city_code, c.county_code, c.town_code,
            c.express_level, c.repeat_count, c.merged_into_id IS NOT NULL AS merged, c.outcome_kind,
            coalesce(c.resolved_at, c.closed_at) AS ended_at, c.due_at,
            coalesce(a.departments, '{}') AS departments, coalesce(a.department_kinds, '{}') AS department_kinds
@@ -76,28 +85,30 @@ export async function readCaseFacts(tx: Tx, caseId: string): Promise<CaseFacts |
              array_agg(DISTINCT department_kind ORDER BY department_kind) AS department_kinds
       FROM cases.assignments WHERE case_id = c.id AND status <> 'withdrawn'
     ) a ON TRUE
-    WHERE c.id = ${caseId}::uuid
-    FOR UPDATE OF c`;
-  const row = rows[0];
-  if (!row) return null;
-  return {
-    id: row.id,
-    createdAt: row.created_at,
-    status: row.status,
-    channel: row.channel,
-    category: row.category,
-    cityCode: row.city_code,
-    countyCode: row.county_code,
-    townCode: row.town_code,
-    expressLevel: row.express_level,
-    repeatCount: row.repeat_count,
-    merged: row.merged,
-    outcomeKind: row.outcome_kind,
-    endedAt: row.ended_at,
-    dueAt: row.due_at,
-    departments: row.departments,
-    departmentKinds: row.department_kinds,
-  };
+    WHERE c.id = ANY(${caseIds}::uuid[])`;
+  return new Map(
+    rows.map((row) => [
+      row.id,
+      {
+        id: row.id,
+        createdAt: row.created_at,
+        status: row.status,
+        channel: row.channel,
+        category: row.category,
+        cityCode: row.city_code,
+        countyCode: row.county_code,
+        townCode: row.town_code,
+        expressLevel: row.express_level,
+        repeatCount: row.repeat_count,
+        merged: row.merged,
+        outcomeKind: row.outcome_kind,
+        endedAt: row.ended_at,
+        dueAt: row.due_at,
+        departments: row.departments,
+        departmentKinds: row.department_kinds,
+      },
+    ]),
+  );
 }
 
 function sameFacts(a: CaseFacts, b: CaseFacts): boolean {
@@ -121,12 +132,6 @@ function sameFacts(a: CaseFacts, b: CaseFacts): boolean {
   );
 }
 
-const rowsOf = (facts: CaseFacts) => Prisma.sql`cases.case_stat_rows(
-  ${facts.createdAt}::timestamptz, ${facts.status}::text, ${facts.channel}::text, ${facts.category}::text,
-  ${facts.cityCode}::text, ${facts.countyCode}::text, ${facts.townCode}::text, ${facts.expressLevel}::text,
-  ${facts.repeatCount}::int, ${facts.merged}::boolean, ${facts.outcomeKind}::text, ${facts.endedAt}::timestamptz,
-  ${facts.dueAt}::timestamptz, ${facts.departments}::text[], ${facts.departmentKinds}::text[])`;
-
 const measures = [
   'cases',
   'escalated',
@@ -138,25 +143,58 @@ const measures = [
   'resolution_seconds',
 ] as const;
 
+export interface CaseChange {
+  /** null: the case did not exist before. */
+  before: CaseFacts | null;
+  /** null: the case no longer exists. */
+  after: CaseFacts | null;
+}
+
+/** Facts as one JSON parameter, read back by `jsonb_to_recordset` with the columns `factColumns` names. */
+const factsJson = (rows: ({ sign: number } & CaseFacts)[]) =>
+  JSON.stringify(
+    rows.map((f) => ({
+      sign: f.sign,
+      created_at: f.createdAt,
+      status: f.status,
+      channel: f.channel,
+      category: f.category,
+      city_code: f.cityCode,
+      county_code: f.countyCode,
+      town_code: f.townCode,
+      express_level: f.expressLevel,
+      repeat_count: f.repeatCount,
+      merged: f.merged,
+      outcome_kind: f.outcomeKind,
+      ended_at: f.endedAt,
+      due_at: f.dueAt,
+      departments: f.departments,
+      department_kinds: f.departmentKinds,
+    })),
+  );
+const factColumns = Prisma.raw(`sign int, created_at timestamptz, status text, channel text, category text,
+  city_code text, county_code text, town_code text, express_level text, repeat_count int, merged boolean,
+  outcome_kind text, ended_at timestamptz, due_at timestamptz, departments text[], department_kinds text[]`);
+
 /**
- * Adds a case's change to the statistics: what it counts for `after` minus what it counted for
- * `before` (null = did not exist / no longer exists), at day and month grain, in one statement.
- * Call it in the transaction that made the change, after the change, with the facts read by
- * `readCaseFacts` before and after. Rows are written in key order, so concurrent transactions
- * never deadlock on the statistics.
+ * Adds the cases' changes to the statistics: what each counts for `after` minus what it counted
+ * for `before`, at day and month grain, summed over all the changes in one statement. Call it in
+ * the transaction that made the changes, after them, with the facts `readCaseFacts` read before
+ * and after. Rows are written in key order, so concurrent transactions never deadlock on the
+ * statistics.
  */
-export async function applyCaseChange(
-  tx: Tx,
-  before: CaseFacts | null,
-  after: CaseFacts | null,
-): Promise<void> {
-  if (before === after || (before && after && sameFacts(before, after))) return;
+export async function applyCaseChanges(tx: Tx, changes: CaseChange[]): Promise<void> {
+  const real = changes.filter(
+    ({ before, after }) => before !== after && !(before && after && sameFacts(before, after)),
+  );
+  if (real.length === 0) return;
   // The statistics rows last: every case of a day shares some of them, and their locks are held
   // from this statement to the commit, so concurrent transactions wait on each other least.
-  await applyDepartmentChange(tx, before, after);
-  const sides: Prisma.Sql[] = [];
-  if (before) sides.push(Prisma.sql`SELECT -1 AS sign, r.* FROM ${rowsOf(before)} r`);
-  if (after) sides.push(Prisma.sql`SELECT 1 AS sign, r.* FROM ${rowsOf(after)} r`);
+  await applyDepartmentChanges(tx, real);
+  const sides = real.flatMap(({ before, after }) => [
+    ...(before ? [{ sign: -1, ...before }] : []),
+    ...(after ? [{ sign: 1, ...after }] : []),
+  ]);
   const sums = Prisma.raw(measures.map((m) => `sum(d.sign * d.${m})`).join(', '));
   const nonZero = Prisma.raw(measures.map((m) => `sum(d.sign * d.${m}) <> 0`).join(' OR '));
   const updates = Prisma.raw(measures.map((m) => `${m} = s.${m} + excluded.${m}`).join(', '));
@@ -165,7 +203,13 @@ export async function applyCaseChange(
     SELECT d.basis, d.dim, d.level, d.place, g.grain,
            CASE g.grain WHEN 'day' THEN d.day ELSE date_trunc('month', d.day)::date END AS day,
            d.value, ${sums}
-    FROM (${Prisma.join(sides, ' UNION ALL ')}) d
+    FROM (
+      SELECT f.sign, r.*
+      FROM jsonb_to_recordset(${factsJson(sides)}::jsonb) AS f(${factColumns})
+      CROSS JOIN LATERAL cases.case_stat_rows(
+        f.created_at, f.status, f.channel, f.category, f.city_code, f.county_code, f.town_code, f.express_level,
+        f.repeat_count, f.merged, f.outcome_kind, f.ended_at, f.due_at, f.departments, f.department_kinds) r
+    ) d
     CROSS JOIN (VALUES ('day'), ('month')) g(grain)
     GROUP BY 1, 2, 3, 4, 5, 6, 7
     HAVING ${nonZero}
@@ -173,29 +217,33 @@ export async function applyCaseChange(
     ON CONFLICT (basis, dim, level, place, grain, day, value) DO UPDATE SET ${updates}`;
 }
 
-/** The case's rows in department_cases follow its live assignments (and its receipt time). */
-async function applyDepartmentChange(
-  tx: Tx,
-  before: CaseFacts | null,
-  after: CaseFacts | null,
-): Promise<void> {
-  const moved = before && after && before.createdAt.getTime() !== after.createdAt.getTime();
-  const removed = before
-    ? before.departments.filter((code) => moved || !after || !after.departments.includes(code))
-    : [];
-  const added = after
-    ? after.departments.filter((code) => moved || !before || !before.departments.includes(code))
-    : [];
-  if (before && removed.length > 0) {
-    await tx.$executeRaw`
-      DELETE FROM cases.department_cases
-      WHERE department_code = ANY(${removed}::text[]) AND created_at = ${before.createdAt} AND case_id = ${before.id}::uuid`;
+/** The cases' rows in department_cases follow their live assignments (and their receipt time). */
+async function applyDepartmentChanges(tx: Tx, changes: CaseChange[]): Promise<void> {
+  const removed: { department_code: string; created_at: Date; case_id: string }[] = [];
+  const added: typeof removed = [];
+  for (const { before, after } of changes) {
+    const moved = before && after && before.createdAt.getTime() !== after.createdAt.getTime();
+    for (const code of before?.departments ?? []) {
+      if (moved || !after || !after.departments.includes(code))
+        removed.push({ department_code: code, created_at: before!.createdAt, case_id: before!.id });
+    }
+    for (const code of after?.departments ?? []) {
+      if (moved || !before || !before.departments.includes(code))
+        added.push({ department_code: code, created_at: after!.createdAt, case_id: after!.id });
+    }
   }
-  if (after && added.length > 0) {
+  const rows = Prisma.raw('department_code text, created_at timestamptz, case_id uuid');
+  if (removed.length > 0) {
+    await tx.$executeRaw`
+      DELETE FROM cases.department_cases d
+      USING jsonb_to_recordset(${JSON.stringify(removed)}::jsonb) AS r(${rows})
+      WHERE d.department_code = r.department_code AND d.created_at = r.created_at AND d.case_id = r.case_id`;
+  }
+  if (added.length > 0) {
     await tx.$executeRaw`
       INSERT INTO cases.department_cases (department_code, created_at, case_id)
-      SELECT code, ${after.createdAt}, ${after.id}::uuid FROM unnest(${added}::text[]) code
-      ORDER BY code
+      SELECT department_code, created_at, case_id FROM jsonb_to_recordset(${JSON.stringify(added)}::jsonb) AS r(${rows})
+      ORDER BY 1, 2, 3
       ON CONFLICT DO NOTHING`;
   }
 }
@@ -215,7 +263,7 @@ export async function rebuildCaseStats(db: CasesDb, options: { timeoutMs?: numbe
       // One big aggregation: let it hash in memory rather than spill (this transaction only).
       await tx.$executeRaw`SET LOCAL work_mem = '256MB'`;
       await tx.$executeRaw`DELETE FROM cases.case_stats`;
-      // What each case counts for (the same function as applyCaseChange), summed per place at the
+      // What each case counts for (the same function as applyCaseChanges), summed per place at the
       // three levels in one pass over the cases.
       const days = await tx.$executeRaw`
         INSERT INTO cases.case_stats (basis, dim, level, place, grain, day, value, ${cols})
