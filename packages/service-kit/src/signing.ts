@@ -26,7 +26,11 @@ export function knownClientsOnly(isKnown: (clientId: string) => boolean) {
 }
 
 export function sign(secret: string, timestamp: string, rawBody: string | Buffer): string {
-  return createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex');
+  return hmacOf(secret, timestamp, rawBody).toString('hex');
+}
+
+function hmacOf(secret: string, timestamp: string, rawBody: string | Buffer): Buffer {
+  return createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest();
 }
 
 /**
@@ -56,7 +60,7 @@ export function verifySignature(
   }
   const secret = secretOf(clientId);
   if (secret === undefined) throw unauthorized('unknown client', signingHeaders.client);
-  const expected = Buffer.from(sign(secret, timestamp, rawBody), 'hex');
+  const expected = hmacOf(secret, timestamp, rawBody);
   const given = /^[0-9a-f]{64}$/i.test(signature) ? Buffer.from(signature, 'hex') : Buffer.alloc(0);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw unauthorized('signature does not match the body', signingHeaders.signature);

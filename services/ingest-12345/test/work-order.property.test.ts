@@ -67,7 +67,10 @@ describe('the work-order parser under generated input', () => {
             accepted++;
             const dispute = normaliseWorkOrder(parsed.data, { clientId: 'hotline-a' });
             // Anything accepted must be publishable: a contract failure at publish would be a 5xx.
-            expect(DisputeReceivedV1.safeParse(dispute).success).toBe(true);
+            const checked = DisputeReceivedV1.safeParse(dispute);
+            expect(checked.success).toBe(true);
+            // The contract is checked at publish only: its parse must not change what the fingerprint covers.
+            expect(fingerprintOf(checked.data!)).toBe(fingerprintOf(dispute));
             // The same order sent again — re-serialised, keys in another order — is the same report.
             const again = WorkOrder.parse(JSON.parse(JSON.stringify(reverseKeys(body))));
             expect(fingerprintOf(normaliseWorkOrder(again, { clientId: 'hotline-b' }))).toBe(
