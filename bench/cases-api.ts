@@ -12,7 +12,9 @@
  * `app.inject` (routing, auth, zod validation, Prisma, serialisation: everything but the socket).
  * A bare `SELECT 1` through the same Fastify + Prisma stack is the baseline of the same run.
  *
- * `--keep` leaves the database for another run with `--reuse=<name>` (seeding takes minutes).
+ * `--keep` leaves the database for another run with `--reuse=<name>` (seeding takes minutes); a
+ * reused database first gets any migration written since it was seeded. Drop it when done
+ * (`DROP DATABASE <name>`: several GB).
  * Not a timed test: it prints figures for a person to read (p50 and p99 of each request).
  */
 
@@ -482,6 +484,18 @@ async function main() {
     await client.query('VACUUM ANALYZE');
     log(`VACUUM ANALYZE: ${seconds(step)} s`);
     await client.end();
+  } else {
+    // A kept database gets the migrations written since it was seeded (an index being tried).
+    const sql = postgresClient(databaseUrl, { max: 1 });
+    const applied = await migrateCases(sql);
+    await sql.close();
+    if (applied.length > 0) {
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      await client.query('VACUUM ANALYZE');
+      await client.end();
+      log(`database ${name}: applied ${applied.join(', ')}, then VACUUM ANALYZE`);
+    }
   }
 
   const db = casesDb({ kind: 'postgres', url: databaseUrl });
@@ -694,43 +708,49 @@ async function main() {
     },
   ];
 
-  const results: { group: string; name: string; p50: number; p99: number; mean: number; items: number }[] =
-    [];
-  for (const scenario of scenarios.filter((s) => !only || s.group === 'baseline' || s.name.includes(only))) {
-    const run = async () => {
-      const start = process.hrtime.bigint();
-      const response = await app.inject({
-        method: 'GET',
-        url: scenario.url,
-        headers: { authorization: token(scenario.scope) },
-      });
-      const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      if (response.statusCode !== 200)
-        throw new Error(`${scenario.name}: ${response.statusCode} ${response.body.slice(0, 300)}`);
-      return { ms, body: response.body };
-    };
-    for (let i = 0; i < 20; i++) await run(); // warm-up: JIT, plan caches, buffers
-    const times: number[] = [];
-    let items = 0;
-    for (let i = 0; i < requests; i++) {
-      const { ms, body } = await run();
-      times.push(ms);
-      if (i === 0) items = scenario.group === 'search' ? (JSON.parse(body).items?.length ?? 0) : 0;
+  const chosen = scenarios.filter((s) => !only || s.group === 'baseline' || s.name.includes(only));
+  const run = async (scenario: (typeof scenarios)[number]) => {
+    const start = process.hrtime.bigint();
+    const response = await app.inject({
+      method: 'GET',
+      url: scenario.url,
+      headers: { authorization: token(scenario.scope) },
+    });
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (response.statusCode !== 200)
+      throw new Error(`${scenario.name}: ${response.statusCode} ${response.body.slice(0, 300)}`);
+    return { ms, body: response.body };
+  };
+  // warm-up: JIT, plan caches, buffers
+  for (const scenario of chosen) for (let i = 0; i < 20; i++) await run(scenario);
+  // Round-robin: request i of every scenario, then request i + 1 of every scenario… On a machine
+  // shared with other work, a burst of someone else's load then lands on every scenario, the
+  // baseline included, instead of on whichever one happened to be running.
+  const loadBefore = loadavg();
+  const times = chosen.map(() => [] as number[]);
+  const items = chosen.map(() => 0);
+  for (let i = 0; i < requests; i++) {
+    for (const [k, scenario] of chosen.entries()) {
+      const { ms, body } = await run(scenario);
+      times[k]!.push(ms);
+      if (i === 0) items[k] = scenario.group === 'search' ? (JSON.parse(body).items?.length ?? 0) : 0;
     }
-    times.sort((a, b) => a - b);
-    results.push({
+  }
+  const results = chosen.map((scenario, k) => {
+    const sorted = times[k]!.sort((a, b) => a - b);
+    const result = {
       group: scenario.group,
       name: scenario.name,
-      p50: percentile(times, 50),
-      p99: percentile(times, 99),
-      mean: times.reduce((s, t) => s + t, 0) / times.length,
-      items,
-    });
-    const last = results.at(-1)!;
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      mean: sorted.reduce((s, t) => s + t, 0) / sorted.length,
+      items: items[k]!,
+    };
     process.stderr.write(
-      `  ${scenario.group.padEnd(8)} ${scenario.name.padEnd(48)} p50 ${last.p50.toFixed(2).padStart(7)} ms  p99 ${last.p99.toFixed(2).padStart(7)} ms\n`,
+      `  ${result.group.padEnd(8)} ${result.name.padEnd(48)} p50 ${result.p50.toFixed(2).padStart(7)} ms  p99 ${result.p99.toFixed(2).padStart(7)} ms\n`,
     );
-  }
+    return result;
+  });
 
   // The export: a county's cases as CSV, end to end.
   const exportStart = performance.now();
@@ -751,9 +771,9 @@ async function main() {
   console.log('');
   console.log(
     `machine: ${cpu[0]?.model ?? 'unknown cpu'}, ${cpu.length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}, ` +
-      `load average ${loadavg()
+      `load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} before the timed requests, ${loadavg()
         .map((l) => l.toFixed(2))
-        .join(' ')}`,
+        .join(' ')} after`,
   );
   console.log(
     `database: ${version[0]!.v.split(',')[0]} (server defaults), ${name}${keep || reuse ? ' (kept)' : ''}`,
@@ -762,7 +782,9 @@ async function main() {
     `data: ${f.cases.toLocaleString('en-US')} cases (${f.size} with indexes), ${f.open.toLocaleString('en-US')} open, ` +
       `${f.overdue.toLocaleString('en-US')} overdue; statistics table ${f.stats_rows.toLocaleString('en-US')} rows (${f.stats_size})`,
   );
-  console.log(`each request: 20 warm-up, then ${requests} timed one after another through app.inject`);
+  console.log(
+    `each request: 20 warm-up, then ${requests} timed through app.inject, one at a time, the scenarios taking turns`,
+  );
   console.log('');
   console.log(
     `${'request'.padEnd(58)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'mean ms'.padStart(8)}  items`,

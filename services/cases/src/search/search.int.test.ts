@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CasesDb } from '../db/prisma.ts';
 import { insertCases, readSideApp, towns } from './case-fixtures.ts';
+import { findCasePage } from './search-cases.ts';
 
 const servers = await requireServers('postgres');
 
@@ -261,6 +262,26 @@ describe.runIf(servers)('GET /v1/cases on PostgreSQL', () => {
       expect(await idsOf(city, q('噪音'))).toEqual([ids.triage]);
       expect(await idsOf(city, q('３８００元'))).toEqual([ids.guo]);
       expect(await idsOf(city, q('工资 胡某'))).toEqual([]);
+    });
+
+    it('common words (walking the order asked for, not the index) find the same cases, in the same order', async () => {
+      const page = async (q: string, textViaIndex: boolean, sort: 'newest' | 'oldest' = 'newest') =>
+        (
+          await findCasePage(db, {
+            reach: { scope: city },
+            filter: { q },
+            sort,
+            limit: 200,
+            now: new Date(),
+            textViaIndex,
+          })
+        ).rows.map((row) => row.id);
+      for (const q of ['拖欠工资', '胡某 拒不赔偿', '噪音', '邻里纠纷', '工资 胡某']) {
+        for (const sort of ['newest', 'oldest'] as const) {
+          expect(await page(q, false, sort), `${q}, ${sort}`).toEqual(await page(q, true, sort));
+        }
+      }
+      expect((await page('邻里纠纷', false)).length).toBe(30);
     });
 
     it('filters combine', async () => {
