@@ -56,7 +56,11 @@ export type CaseDetail = { caseId: string; [field: string]: any };
 export const e2eClient = { id: 'e2e-12345', secret: 'e2e-secret-123' };
 
 /** A mainland mobile number, or an 18-character resident ID number, standing alone. */
-const personalPatterns = [/(?<!\d)1[3-9]\d{9}(?!\d)/, /(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])/];
+const personalPatterns = [
+  // Not inside a longer run of letters and digits (a request id, a UUID: 18767586881a is hex).
+  /(?<![\dA-Za-z])1[3-9]\d{9}(?![\dA-Za-z])/,
+  /(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])/,
+];
 
 /**
  * Every log line the platform writes, kept in memory, and the check that none of them carries

@@ -4,6 +4,7 @@ import type { Level } from '@huijie/contracts/vocabulary.ts';
 import { scopeCovers } from '@huijie/service-kit/auth-token.ts';
 import { conflict, forbidden, notFound } from '@huijie/service-kit/errors.ts';
 import { caseTransaction, touchCase } from '../db/case-transaction.ts';
+import { appendHistory } from '../db/history.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import {
   allowedActions,
@@ -165,9 +166,7 @@ export async function applyEvents(
       });
     }
     const { type, by: _by, ...detail } = event;
-    await tx.historyEntry.create({
-      data: { caseId: row.id, type, actor, detail: detail as Prisma.InputJsonValue },
-    });
+    await appendHistory(tx, { caseId: row.id, type, actor, detail: detail as Prisma.InputJsonValue });
     if (event.type === 'escalated') {
       await appendOutbox(tx, {
         name: 'case.escalation.v1',
@@ -235,13 +234,11 @@ async function reportOutcomeToCourts(tx: Tx, row: CaseRow, outcome: CaseOutcome,
         occurredAt: now.toISOString(),
       },
     });
-    await tx.historyEntry.create({
-      data: {
-        caseId: row.id,
-        type: 'court_outcome_sent',
-        actor,
-        detail: { caseNumber: report.sourceRef, court: court.courtCode, topic, outcome: outcome.kind },
-      },
+    await appendHistory(tx, {
+      caseId: row.id,
+      type: 'court_outcome_sent',
+      actor,
+      detail: { caseNumber: report.sourceRef, court: court.courtCode, topic, outcome: outcome.kind },
     });
   }
 }

@@ -5,6 +5,7 @@ import type { CategoryCode } from '@huijie/contracts/vocabulary.ts';
 import { badRequest, conflict, forbidden } from '@huijie/service-kit/errors.ts';
 import { foldCase } from '../consumers/fold-case.ts';
 import { caseTransaction, touchCase } from '../db/case-transaction.ts';
+import { appendHistory } from '../db/history.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import { canBeRouted } from '../domain/lifecycle.ts';
 import { type Actor, actorName } from '../http/actor.ts';
@@ -76,12 +77,21 @@ export async function detachReport(
     await tx.party.updateMany({ where: { caseId, disputeId }, data: { caseId: newId } });
     await tx.case.update({ where: { id: caseId }, data: { repeatCount: { decrement: 1 } } });
     const by = actorName(actor);
-    await tx.historyEntry.create({
-      data: { caseId, type: 'detached', actor: by, detail: { disputeId, to: newId, reason } },
-    });
-    await tx.historyEntry.create({
-      data: { caseId: newId, type: 'triage', actor: by, detail: { disputeId, detachedFrom: caseId, reason } },
-    });
+    await appendHistory(
+      tx,
+      {
+        caseId,
+        type: 'detached',
+        actor: by,
+        detail: { disputeId, to: newId, reason },
+      },
+      {
+        caseId: newId,
+        type: 'triage',
+        actor: by,
+        detail: { disputeId, detachedFrom: caseId, reason },
+      },
+    );
     await appendOutbox(tx, {
       name: 'case.status.v1',
       key: newId,
@@ -126,17 +136,15 @@ export async function correctCase(
     };
     const version = row.routingVersion + 1;
     const by = actorName(actor);
-    await tx.historyEntry.create({
-      data: {
-        caseId,
-        type: 'corrected',
-        actor: by,
-        detail: {
-          divisionCode: correction.divisionCode ?? null,
-          category: correction.category ?? null,
-          reason: correction.reason,
-          version,
-        },
+    await appendHistory(tx, {
+      caseId,
+      type: 'corrected',
+      actor: by,
+      detail: {
+        divisionCode: correction.divisionCode ?? null,
+        category: correction.category ?? null,
+        reason: correction.reason,
+        version,
       },
     });
     await appendOutbox(tx, {

@@ -1,6 +1,7 @@
 import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import { applyEvents, reportRefFields, stateOf } from '../actions/act-on-case.ts';
 import { touchCase } from '../db/case-transaction.ts';
+import { appendHistory } from '../db/history.ts';
 import { decide, evolve } from '../domain/lifecycle.ts';
 import {
   type CandidateCase,
@@ -155,9 +156,7 @@ export async function foldCase(
     where: { id: fromId },
     data: { mergedIntoId: intoId, status: 'closed', closedAt: new Date() },
   });
-  await tx.historyEntry.create({
-    data: { caseId: fromId, type: 'merged', actor, detail: { into: intoId, reason } },
-  });
+  await appendHistory(tx, { caseId: fromId, type: 'merged', actor, detail: { into: intoId, reason } });
   await appendOutbox(tx, {
     name: 'case.status.v1',
     key: fromId,
@@ -184,13 +183,11 @@ export async function foldCase(
     },
   });
   for (const report of moved) {
-    await tx.historyEntry.create({
-      data: {
-        caseId: intoId,
-        type: 'repeat_attached',
-        actor,
-        detail: { disputeId: report.disputeId, sourceRef: report.sourceRef, reason },
-      },
+    await appendHistory(tx, {
+      caseId: intoId,
+      type: 'repeat_attached',
+      actor,
+      detail: { disputeId: report.disputeId, sourceRef: report.sourceRef, reason },
     });
   }
   if (reports >= expressLaneAfterReports) {

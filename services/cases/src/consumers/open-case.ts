@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { uuidv5 } from '@huijie/contracts/ids.ts';
 import { touchCases, touchCasesAgain } from '../db/case-transaction.ts';
+import { appendHistory } from '../db/history.ts';
+import { insertRows } from '../db/insert-rows.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { appendOutbox, type Tx } from '../outbox/outbox.ts';
 import { searchGramsOf } from '../search/bigrams.ts';
@@ -61,74 +64,108 @@ async function openNew(
     tx,
     disputes.map((dispute) => caseIdFor(dispute.disputeId)),
   );
+  const now = new Date();
   const opened = new Set(
-    (
-      await tx.case.createManyAndReturn({
-        data: disputes.map((dispute) => ({
-          id: caseIdFor(dispute.disputeId),
-          status: 'received',
-          channel: dispute.channel,
-          title: dispute.title ?? null,
-          searchGrams: searchGramsOf([dispute.title, dispute.content]),
-          ...(historical(dispute) && { createdAt: new Date(dispute.receivedAt) }),
-        })),
-        skipDuplicates: true,
-        select: { id: true },
-      })
-    ).map(({ id }) => id),
+    await insertRows(
+      tx,
+      'cases',
+      {
+        id: 'uuid',
+        status: 'text',
+        channel: 'text',
+        title: 'text',
+        search_grams: 'text[]',
+        place_names: 'text[]',
+        created_at: 'timestamptz',
+        updated_at: 'timestamptz',
+      },
+      disputes.map((dispute) => ({
+        id: caseIdFor(dispute.disputeId),
+        status: 'received',
+        channel: dispute.channel,
+        title: dispute.title ?? null,
+        search_grams: searchGramsOf([dispute.title, dispute.content]),
+        place_names: [],
+        created_at: historical(dispute) ? dispute.receivedAt : now,
+        updated_at: now,
+      })),
+      { ignoreConflicts: true, returning: 'id' },
+    ),
   );
   const openedElsewhere = disputes
     .map((dispute) => caseIdFor(dispute.disputeId))
     .filter((caseId) => !opened.has(caseId));
   if (openedElsewhere.length > 0) await touchCasesAgain(tx, openedElsewhere);
   const reported = new Set(
-    (
-      await tx.report.createManyAndReturn({
-        data: disputes.map((dispute) => ({
-          disputeId: dispute.disputeId,
-          caseId: caseIdFor(dispute.disputeId),
-          channel: dispute.channel,
-          sourceRef: dispute.sourceRef,
-          revision: dispute.revision,
-          receivedAt: new Date(dispute.receivedAt),
-          content: dispute.content,
-          intake: dispute as unknown as Prisma.InputJsonValue,
-        })),
-        skipDuplicates: true,
-        select: { disputeId: true },
-      })
-    ).map(({ disputeId }) => disputeId),
+    await insertRows(
+      tx,
+      'reports',
+      {
+        dispute_id: 'uuid',
+        case_id: 'uuid',
+        channel: 'text',
+        source_ref: 'text',
+        revision: 'int',
+        received_at: 'timestamptz',
+        content: 'text',
+        intake: 'jsonb',
+      },
+      disputes.map((dispute) => ({
+        dispute_id: dispute.disputeId,
+        case_id: caseIdFor(dispute.disputeId),
+        channel: dispute.channel,
+        source_ref: dispute.sourceRef,
+        revision: dispute.revision,
+        received_at: dispute.receivedAt,
+        content: dispute.content,
+        intake: dispute,
+      })),
+      { ignoreConflicts: true, returning: 'dispute_id' },
+    ),
   );
   const created = disputes.filter((dispute) => reported.has(dispute.disputeId));
-  const parties = created.flatMap((dispute) =>
-    dispute.parties.map((party) => ({
+  await insertRows(
+    tx,
+    'parties',
+    {
+      id: 'uuid',
+      case_id: 'uuid',
+      dispute_id: 'uuid',
+      role: 'text',
+      kind: 'text',
+      name: 'text',
+      phone: 'text',
+      id_number: 'text',
+    },
+    created.flatMap((dispute) =>
+      dispute.parties.map((party) => ({
+        id: randomUUID(),
+        case_id: caseIdFor(dispute.disputeId),
+        dispute_id: dispute.disputeId,
+        role: party.role,
+        kind: party.kind,
+        name: party.name ?? null,
+        phone: party.phone ?? null,
+        id_number: party.idNumber ?? null,
+      })),
+    ),
+  );
+  const first = created.filter((dispute) => opened.has(caseIdFor(dispute.disputeId)));
+  await appendHistory(
+    tx,
+    ...first.map((dispute) => ({
       caseId: caseIdFor(dispute.disputeId),
-      disputeId: dispute.disputeId,
-      role: party.role,
-      kind: party.kind,
-      name: party.name ?? null,
-      phone: party.phone ?? null,
-      idNumber: party.idNumber ?? null,
+      type: 'received',
+      actor: `channel:${dispute.channel}`,
+      ...(historical(dispute) && { at: new Date(dispute.receivedAt) }),
+      detail: {
+        disputeId: dispute.disputeId,
+        sourceRef: dispute.sourceRef,
+        receivedAt: dispute.receivedAt,
+        ...(historical(dispute) && { historical: true }),
+      },
     })),
   );
-  if (parties.length > 0) await tx.party.createMany({ data: parties });
-  const first = created.filter((dispute) => opened.has(caseIdFor(dispute.disputeId)));
-  if (first.length > 0) {
-    await tx.historyEntry.createMany({
-      data: first.map((dispute) => ({
-        caseId: caseIdFor(dispute.disputeId),
-        type: 'received',
-        actor: `channel:${dispute.channel}`,
-        ...(historical(dispute) && { at: new Date(dispute.receivedAt) }),
-        detail: {
-          disputeId: dispute.disputeId,
-          sourceRef: dispute.sourceRef,
-          receivedAt: dispute.receivedAt,
-          ...(historical(dispute) && { historical: true }),
-        },
-      })),
-    });
-  }
   await appendOutbox(
     tx,
     ...first
@@ -182,17 +219,15 @@ async function updateReport(tx: Tx, caseId: string, dispute: DisputeReceivedV1):
     },
   });
   const reminder = dispute.hotline?.reminder;
-  await tx.historyEntry.create({
-    data: {
-      caseId,
-      type: reminder ? 'reminder' : 'report_updated',
-      actor: `channel:${dispute.channel}`,
-      detail: {
-        disputeId: dispute.disputeId,
-        sourceRef: dispute.sourceRef,
-        revision: dispute.revision,
-        ...(reminder && { reminders: reminder.count }),
-      },
+  await appendHistory(tx, {
+    caseId,
+    type: reminder ? 'reminder' : 'report_updated',
+    actor: `channel:${dispute.channel}`,
+    detail: {
+      disputeId: dispute.disputeId,
+      sourceRef: dispute.sourceRef,
+      revision: dispute.revision,
+      ...(reminder && { reminders: reminder.count }),
     },
   });
 }

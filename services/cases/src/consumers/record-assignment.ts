@@ -5,6 +5,8 @@ import { isHistoricalFiling } from '@huijie/contracts/events/dispute-intake-v1.t
 import type { Level } from '@huijie/contracts/vocabulary.ts';
 import { outcomeColumns } from '../actions/act-on-case.ts';
 import { touchCases } from '../db/case-transaction.ts';
+import { appendHistory } from '../db/history.ts';
+import { insertRows } from '../db/insert-rows.ts';
 import { canBeRouted } from '../domain/lifecycle.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { appendOutbox, type Tx } from '../outbox/outbox.ts';
@@ -23,13 +25,13 @@ import { openCases } from './open-case.ts';
 export async function recordAssignments(tx: Tx, decisions: DisputeAssignedV1[]): Promise<void> {
   const keyOf = (decision: DisputeAssignedV1) => `assignment:${decision.disputeId}:v${decision.version}`;
   const fresh = new Set(
-    (
-      await tx.processedEvent.createManyAndReturn({
-        data: decisions.map((decision) => ({ eventId: keyOf(decision) })),
-        skipDuplicates: true,
-        select: { eventId: true },
-      })
-    ).map(({ eventId }) => eventId),
+    await insertRows(
+      tx,
+      'processed_events',
+      { event_id: 'text' },
+      decisions.map((decision) => ({ event_id: keyOf(decision) })),
+      { ignoreConflicts: true, returning: 'event_id' },
+    ),
   );
   const todo = decisions.filter((decision) => fresh.delete(keyOf(decision)));
   if (todo.length === 0) return;
@@ -40,7 +42,10 @@ export async function recordAssignments(tx: Tx, decisions: DisputeAssignedV1[]):
   const caseOf = (decision: DisputeAssignedV1) => opened.get(decision.disputeId)!.caseId;
   await touchCases(tx, todo.map(caseOf));
   const cases = new Map(
-    (await tx.case.findMany({ where: { id: { in: todo.map(caseOf) } } })).map((row) => [row.id, row]),
+    (await tx.case.findMany({ where: { id: { in: todo.map(caseOf) } }, select: routedFields })).map((row) => [
+      row.id,
+      row,
+    ]),
   );
 
   const together: Routing[] = [];
@@ -76,7 +81,7 @@ export async function recordAssignments(tx: Tx, decisions: DisputeAssignedV1[]):
 
 /** One decision whose report may repeat an open case, or that shares its case with another. */
 async function recordOne(tx: Tx, caseId: string, decision: DisputeAssignedV1): Promise<void> {
-  const current = await tx.case.findUniqueOrThrow({ where: { id: caseId } });
+  const current = await tx.case.findUniqueOrThrow({ where: { id: caseId }, select: routedFields });
   if (current.routingVersion === 0) {
     if (isHistoricalFiling(decision.dispute, decision.version)) {
       return applyDecisions(tx, [{ current, decision, version: decision.version, filing: 'historical' }]);
@@ -84,7 +89,10 @@ async function recordOne(tx: Tx, caseId: string, decision: DisputeAssignedV1): P
     const repeat = await findRepeatTarget(tx, caseId, evidenceOf(decision), new Date());
     if (repeat) {
       await foldCase(tx, caseId, repeat.targetId, repeat.reason, 'cases:repeat-detection');
-      const target = await tx.case.findUniqueOrThrow({ where: { id: repeat.targetId } });
+      const target = await tx.case.findUniqueOrThrow({
+        where: { id: repeat.targetId },
+        select: routedFields,
+      });
       // A repeat can make a matter graver (reported again and again, court-related): then its
       // decision re-routes the whole case, as a new routing version.
       if (
@@ -112,7 +120,15 @@ function evidenceOf(decision: DisputeAssignedV1) {
   };
 }
 
-type CaseRow = Prisma.CaseGetPayload<object>;
+/** What routing a case needs to know of it. */
+const routedFields = {
+  id: true,
+  status: true,
+  severity: true,
+  expressLevel: true,
+  routingVersion: true,
+} as const;
+type CaseRow = Prisma.CaseGetPayload<{ select: typeof routedFields }>;
 
 const laneRank = (level: Level | null) => (level === null ? -1 : { township: 0, county: 1, city: 2 }[level]);
 
@@ -133,14 +149,15 @@ async function applyDecisions(tx: Tx, routings: Routing[]): Promise<void> {
   // A decision that arrives after the case ended is kept in the history, not applied.
   const ignored = routings.filter(({ current }) => !canBeRouted(current.status as CaseStatus));
   if (ignored.length > 0) {
-    await tx.historyEntry.createMany({
-      data: ignored.map(({ current, version }) => ({
+    await appendHistory(
+      tx,
+      ...ignored.map(({ current, version }) => ({
         caseId: current.id,
         type: 'routing_ignored',
         actor: 'routing',
         detail: { version, status: current.status },
       })),
-    });
+    );
   }
   const applied = routings
     .filter(({ current }) => canBeRouted(current.status as CaseStatus))
@@ -207,7 +224,7 @@ async function applyDecisions(tx: Tx, routings: Routing[]): Promise<void> {
       AS v(case_id uuid, version int)
     WHERE a.case_id = v.case_id AND a.routing_version < v.version AND a.status <> 'withdrawn'`;
 
-  await tx.historyEntry.createMany({ data: applied.flatMap(historyOf) });
+  await appendHistory(tx, ...applied.flatMap(historyOf));
   await appendOutbox(tx, ...applied.flatMap(announcementsOf));
   for (const { current, decision, live } of applied) {
     const { historical } = decision.dispute;
@@ -368,16 +385,15 @@ async function endAsRecorded(tx: Tx, caseId: string, outcome: CaseOutcome, ended
     where: { caseId, status: { not: 'withdrawn' } },
     data: { status: 'done', doneAt: endedAt },
   });
-  await tx.historyEntry.createMany({
-    data: [
-      {
-        caseId,
-        at: endedAt,
-        type: outcome.kind === 'mediated' ? 'resolved' : 'unresolved',
-        actor: 'import',
-        detail: { outcome } as Prisma.InputJsonValue,
-      },
-      { caseId, at: endedAt, type: 'closed', actor: 'import', detail: {} },
-    ],
-  });
+  await appendHistory(
+    tx,
+    {
+      caseId,
+      at: endedAt,
+      type: outcome.kind === 'mediated' ? 'resolved' : 'unresolved',
+      actor: 'import',
+      detail: { outcome } as Prisma.InputJsonValue,
+    },
+    { caseId, at: endedAt, type: 'closed', actor: 'import', detail: {} },
+  );
 }

@@ -2,6 +2,7 @@ import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
 import { applyEvents, reportRefFields, stateOf } from '../actions/act-on-case.ts';
 import { caseTransaction } from '../db/case-transaction.ts';
+import { appendHistory } from '../db/history.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import { decide, evolve, nextLevel } from '../domain/lifecycle.ts';
 
@@ -36,13 +37,11 @@ export async function sweepOverdue(db: CasesDb, now: Date, periodMs: number, bat
       if (claimed.count === 0) return;
       acted++;
       if (slaStage === 0) {
-        await tx.historyEntry.create({
-          data: {
-            caseId: id,
-            type: 'sla_reminder',
-            actor: 'cases:sla',
-            detail: { dueAt: dueAt!.toISOString() },
-          },
+        await appendHistory(tx, {
+          caseId: id,
+          type: 'sla_reminder',
+          actor: 'cases:sla',
+          detail: { dueAt: dueAt!.toISOString() },
         });
       }
       // Each further overdue period passed since the last sweep is one level up.
