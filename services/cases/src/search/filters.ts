@@ -156,6 +156,18 @@ export function withinReach<F extends { department?: string[] | undefined }>(fil
 }
 
 /**
+ * `column = value` for one value, `column = ANY(values)` for several. Not the same to the planner
+ * (PostgreSQL 15): an index (town_code, status, created_at, …) yields its rows in created_at order
+ * under `status = 'mediating'`, but not under `status = ANY('{mediating}')`, so a town's or county's
+ * cases of one status were collected and sorted, or the place walked testing every case.
+ */
+function oneOf(column: Prisma.Sql, values: readonly string[]): Prisma.Sql {
+  return values.length === 1
+    ? Prisma.sql`${column} = ${values[0]}`
+    : Prisma.sql`${column} = ANY(${values}::text[])`;
+}
+
+/**
  * The WHERE conditions of a search: never merged cases, always within the operator's scope (none
  * for an agency: `withinReach` has bound its department filter), then each filter given. `now`
  * decides what is overdue (passed in, so tests control the clock).
@@ -171,10 +183,10 @@ export function caseConditions(
   const conditions: Prisma.Sql[] = [Prisma.sql`${a}.merged_into_id IS NULL`];
   if (scope !== null) conditions.push(scopeSql(scope, alias));
   if (filter.place) conditions.push(placeSql(filter.place, alias));
-  if (filter.status) conditions.push(Prisma.sql`${a}.status = ANY(${filter.status}::text[])`);
-  if (filter.channel) conditions.push(Prisma.sql`${a}.channel = ANY(${filter.channel}::text[])`);
-  if (filter.category) conditions.push(Prisma.sql`${a}.category = ANY(${filter.category}::text[])`);
-  if (filter.severity) conditions.push(Prisma.sql`${a}.severity = ANY(${filter.severity}::text[])`);
+  if (filter.status) conditions.push(oneOf(Prisma.sql`${a}.status`, filter.status));
+  if (filter.channel) conditions.push(oneOf(Prisma.sql`${a}.channel`, filter.channel));
+  if (filter.category) conditions.push(oneOf(Prisma.sql`${a}.category`, filter.category));
+  if (filter.severity) conditions.push(oneOf(Prisma.sql`${a}.severity`, filter.severity));
   if (filter.department && !options.departmentDriven) {
     // department_cases holds (department, received, case) for every live assignment: a key lookup.
     conditions.push(
@@ -193,9 +205,7 @@ export function caseConditions(
   }
   if (filter.escalated === true) conditions.push(Prisma.sql`${a}.express_level IS NOT NULL`);
   if (filter.escalated === false) conditions.push(Prisma.sql`${a}.express_level IS NULL`);
-  if (filter.expressLevel) {
-    conditions.push(Prisma.sql`${a}.express_level = ANY(${filter.expressLevel}::text[])`);
-  }
+  if (filter.expressLevel) conditions.push(oneOf(Prisma.sql`${a}.express_level`, filter.expressLevel));
   if (filter.minRepeats !== undefined && filter.minRepeats > 0) {
     conditions.push(Prisma.sql`${a}.repeat_count >= ${filter.minRepeats}`);
   }
