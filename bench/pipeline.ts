@@ -22,6 +22,7 @@
  * late by up to one poll.
  */
 import { randomUUID } from 'node:crypto';
+import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { buildCasesApp } from '@huijie/cases/app.ts';
 import { casesDb, migrateCases } from '@huijie/cases/db/prisma.ts';
@@ -49,7 +50,7 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { type LabelledReport, loadLabelledReports } from '../services/routing/scripts/lib/labelled-set.ts';
-import { machine, median, table } from './lib/report.ts';
+import { cpuSeconds, machine, median, table } from './lib/report.ts';
 
 const env = process.env;
 const brokers = (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -64,6 +65,8 @@ const sampleEvery = Number(env.BENCH_SAMPLE_EVERY ?? 100);
 /** Give up on a round when nothing moves for this long. */
 const stallMs = Number(env.BENCH_STALL_SECONDS ?? 120) * 1000;
 const goalSeconds = 60;
+/** The broker's JVM, for its share of the machine's CPU. */
+const processes = { kafka: /kafka\.Kafka/ };
 const progressMs = Number(env.BENCH_PROGRESS_SECONDS ?? 10) * 1000;
 
 const client = { id: 'bench-backfill', secret: 'bench-secret-123' };
@@ -456,6 +459,7 @@ async function runRound(
   }, progressMs);
   closers.push(async () => clearInterval(ticker));
   const cpuBefore = process.cpuUsage();
+  const machineBefore = cpuSeconds(processes);
   const loopBefore = performance.eventLoopUtilization();
   const batchMs: number[] = [];
   const push = async (indexes: number[]) => {
@@ -537,6 +541,7 @@ async function runRound(
     await new Promise((resolve) => setTimeout(resolve, 100));
   clearInterval(ticker);
   const cpu = process.cpuUsage(cpuBefore);
+  const machineAfter = cpuSeconds(processes);
   const loop = performance.eventLoopUtilization(loopBefore);
   following = false;
   await follow;
@@ -575,6 +580,12 @@ async function runRound(
     maintenance,
     /** Share of one core this process used (user + system), and how busy its event loop was. */
     cpu: (cpu.user + cpu.system) / 1000 / ((finished ?? performance.now()) - started),
+    /** CPU seconds the round took: the whole machine, this process, the Kafka broker. */
+    cpuSeconds: {
+      machine: machineAfter.machine - machineBefore.machine,
+      process: (cpu.user + cpu.system) / 1e6,
+      kafka: machineAfter.by.kafka! - machineBefore.by.kafka!,
+    },
     eventLoop: loop.utilization,
   };
 }
@@ -671,6 +682,16 @@ console.log(
   `\nThis process (ingest, routing, cases and the pushing clients) used ${(last.cpu * 100).toFixed(0)} % of one core; ` +
     `its event loop was busy ${(last.eventLoop * 100).toFixed(0)} % of the time. ` +
     `${last.maintenance} autovacuum-like passes on the round's tables.`,
+);
+const used = last.cpuSeconds;
+const perDispute = used.machine / disputes;
+console.log(
+  `The machine's ${cpus().length} cores spent ${used.machine.toFixed(0)} CPU seconds on the round ` +
+    `(this process ${used.process.toFixed(0)}, the Kafka broker ${used.kafka.toFixed(0)}, ` +
+    `the rest — PostgreSQL, and anything else running — ${(used.machine - used.process - used.kafka).toFixed(0)}): ` +
+    `${(perDispute * 1000).toFixed(2)} ms per dispute, so ${fmt(218_000)} disputes need at least ` +
+    `${seconds(((perDispute * 218_000) / cpus().length) * 1000)} s of all ${cpus().length} cores at this cost ` +
+    `(the ${goalSeconds} s goal allows ${(((goalSeconds * cpus().length) / 218_000) * 1000).toFixed(2)} ms per dispute).`,
 );
 const sampled = [...last.states.values()].reduce((sum, n) => sum + n, 0);
 console.log(

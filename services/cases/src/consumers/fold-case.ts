@@ -70,16 +70,16 @@ export async function possibleRepeats(
   const phones = reports.flatMap((report) => report.phones);
   if (phones.length === 0) return new Set();
   await lockPhones(tx, phones);
-  const holders = await tx.party.findMany({
-    where: {
-      phone: { in: [...new Set(phones)] },
-      case: { mergedIntoId: null, status: { in: openStatuses }, createdAt: { gte: windowStart(now) } },
-    },
-    select: { caseId: true, phone: true },
-  });
+  // From the callers' phones to their cases (the phone index), not from the open cases to their
+  // parties: nearly every case of the window is open, and there are many.
+  const holders = await tx.$queryRaw<{ caseId: string; phone: string }[]>`
+    SELECT p.case_id::text AS "caseId", p.phone
+    FROM cases.parties p JOIN cases.cases c ON c.id = p.case_id
+    WHERE p.phone = ANY(${[...new Set(phones)]}::text[]) AND c.merged_into_id IS NULL
+      AND c.status = ANY(${openStatuses}::text[]) AND c.created_at >= ${windowStart(now)}`;
   const casesOf = new Map<string, Set<string>>();
   for (const { caseId, phone } of holders) {
-    casesOf.set(phone!, (casesOf.get(phone!) ?? new Set()).add(caseId));
+    casesOf.set(phone, (casesOf.get(phone) ?? new Set()).add(caseId));
   }
   return new Set(
     reports
