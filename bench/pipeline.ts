@@ -188,6 +188,7 @@ async function produceAndConsume(topic: string, round: number) {
     },
   });
   await joined;
+  const brokerBefore = cpuSeconds(processes).by.kafka!;
   const started = performance.now();
   let next = 0;
   let producedAt = 0;
@@ -212,6 +213,8 @@ async function produceAndConsume(topic: string, round: number) {
   return {
     wallMs: lastConsumed - started,
     producedMs: producedAt - started,
+    /** The broker's CPU seconds for producing and consuming them. */
+    brokerCpu: cpuSeconds(processes).by.kafka! - brokerBefore,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
   };
@@ -553,6 +556,12 @@ async function runRound(
     )
   ).rows;
 
+  // Every message the round wrote, on all its topics (intake, decisions, agencies' copies, case events).
+  let written = 0;
+  for (const topic of (await admin.listTopics()).filter((name) => name.startsWith(`${prefix}.`))) {
+    for (const offsets of await admin.fetchTopicOffsets(topic))
+      written += Number(offsets.high) - Number(offsets.low);
+  }
   const latency = (at: Map<string, number>) =>
     [...at].flatMap(([id, time]) => {
       const ack = acked.get(id);
@@ -580,6 +589,7 @@ async function runRound(
     maintenance,
     /** Share of one core this process used (user + system), and how busy its event loop was. */
     cpu: (cpu.user + cpu.system) / 1000 / ((finished ?? performance.now()) - started),
+    written,
     /** CPU seconds the round took: the whole machine, this process, the Kafka broker. */
     cpuSeconds: {
       machine: machineAfter.machine - machineBefore.machine,
@@ -665,7 +675,8 @@ console.log(
 );
 console.log(
   `baseline: all produced (acks=all) at ${seconds(median(raw.map((r) => r.producedMs)))} s (median). ` +
-    `The pipeline's latencies are mostly queueing: intake accepts far faster than cases records.`,
+    `The broker spent ${((median(raw.map((r) => r.brokerCpu)) / disputes) * 1e6).toFixed(0)} µs of CPU per message ` +
+    `written and read once (median). The pipeline's latencies are mostly queueing: intake accepts far faster than cases records.`,
 );
 const last = runs.at(-1)!;
 console.log(
@@ -687,7 +698,8 @@ const used = last.cpuSeconds;
 const perDispute = used.machine / disputes;
 console.log(
   `The machine's ${cpus().length} cores spent ${used.machine.toFixed(0)} CPU seconds on the round ` +
-    `(this process ${used.process.toFixed(0)}, the Kafka broker ${used.kafka.toFixed(0)}, ` +
+    `(this process ${used.process.toFixed(0)}, the Kafka broker ${used.kafka.toFixed(0)} ` +
+    `for ${fmt(last.written)} messages written, ${((used.kafka / last.written) * 1e6).toFixed(0)} µs each, ` +
     `the rest — PostgreSQL, and anything else running — ${(used.machine - used.process - used.kafka).toFixed(0)}): ` +
     `${(perDispute * 1000).toFixed(2)} ms per dispute, so ${fmt(218_000)} disputes need at least ` +
     `${seconds(((perDispute * 218_000) / cpus().length) * 1000)} s of all ${cpus().length} cores at this cost ` +
