@@ -4,19 +4,19 @@
  *
  *   npx tsx bench/standalone.ts [--rounds=5] [--idle=5] [--compare=<another checkout>]
  *
- * Each start is a child process started as `npm start` starts it (`node --import tsx
- * standalone/src/main.ts`, without npm's own process in front), on free ports and a temporary data
- * directory: the first start creates the directory, then every round restarts on it. Measured from
+ * Each start is a child process started as `npm start` starts it (node with the arguments of the
+ * checkout's package.json start script, without npm's own process in front), on free ports and a
+ * temporary data directory: the first start creates the directory, then every round restarts on it. Measured from
  * the spawn: the ready line main.ts prints, and every port answering GET /readyz with 200; the CPU
  * time the node process running main.ts had used by then (on a loaded machine the wall clock
  * mostly measures the others' load, the CPU time much less). After `--idle` seconds of nothing,
  * the resident memory (VmRSS) of the node process running main.ts, of its whole process tree
  * (esbuild's service process, when tsx started one), and the CPU it used while idle. Then SIGTERM, which must exit 0.
  *
- * Floors, one start of each per round, interleaved with the platform's so load affects all alike:
- * bare Fastify answering /readyz under plain node and under tsx, and Fastify answering
- * /readyz with `SELECT 1` on the same PGlite data directory (what the embedded database costs
- * before any service).
+ * Floors, one start of each per round, interleaved with the platform's so load affects all alike,
+ * with the node and V8 flags of this checkout's start script: bare Fastify answering /readyz under
+ * plain node and under tsx, and Fastify answering /readyz with `SELECT 1` on the same PGlite data
+ * directory (what the embedded database costs before any service).
  *
  * `--compare` starts the platform of another checkout of the project as well, in the same rounds
  * (its own data directory), for a before/after on a machine whose load changes from minute to
@@ -230,11 +230,19 @@ writeFileSync(join(dir, 'floor', 'pglite.mts'), floorScript(true));
 
 const platformPorts = await Promise.all(Array.from({ length: 6 }, freePort));
 const floorPort = await freePort();
+/** Node's arguments in a checkout's start script (`node <flags> --import tsx standalone/src/main.ts`). */
+function startArgv(checkout: string): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(checkout, 'package.json'), 'utf8'));
+  const [command, ...argv] = String(scripts.start).trim().split(/\s+/);
+  if (command !== 'node')
+    throw new Error(`${checkout}: the start script does not start node: ${scripts.start}`);
+  return argv;
+}
 /** `npm start` in a checkout, on its own data directory. */
 const platformIn = (checkout: string, name: string, data: string): Scenario => ({
   name,
   cwd: checkout,
-  argv: ['--import', 'tsx', 'standalone/src/main.ts'],
+  argv: startArgv(checkout),
   env: {
     DATA_DIR: data,
     ...Object.fromEntries(
@@ -254,34 +262,37 @@ const platforms = [
   platformIn(root, 'platform', dataDir),
   ...(compare ? [platformIn(compare, `platform in ${compare}`, join(dir, 'compare-data'))] : []),
 ];
+/** The start script's own settings for node and V8 (what precedes `--import tsx`): the floors run with them too. */
+const v8Flags = platforms[0]!.argv.slice(0, Math.max(platforms[0]!.argv.indexOf('--import'), 0));
 const floors: Scenario[] = [
   {
     name: 'floor: node, bare Fastify',
     cwd: root,
-    argv: [join(dir, 'floor', 'fastify.mjs')],
+    argv: [...v8Flags, join(dir, 'floor', 'fastify.mjs')],
     env: { PORT: String(floorPort) },
     ports: [floorPort],
   },
   {
     name: 'floor: tsx, bare Fastify',
     cwd: root,
-    argv: ['--import', 'tsx', join(dir, 'floor', 'fastify.mts')],
+    argv: [...v8Flags, '--import', 'tsx', join(dir, 'floor', 'fastify.mts')],
     env: { PORT: String(floorPort) },
     ports: [floorPort],
   },
   {
     name: 'floor: tsx, Fastify + PGlite (same data dir)',
     cwd: root,
-    argv: ['--import', 'tsx', join(dir, 'floor', 'pglite.mts')],
+    argv: [...v8Flags, '--import', 'tsx', join(dir, 'floor', 'pglite.mts')],
     env: { PORT: String(floorPort), PGLITE_DIR: join(dataDir, 'pglite') },
     ports: [floorPort],
   },
 ];
 
 console.log(machine());
-console.log(
-  `${rounds} restarts on an existing data directory, ${idleSeconds} s idle before reading memory\n`,
-);
+console.log(`${rounds} restarts on an existing data directory, ${idleSeconds} s idle before reading memory`);
+for (const platform of platforms) console.log(`${platform.name}: node ${platform.argv.join(' ')}`);
+console.log(`floors: node ${v8Flags.join(' ')} …`);
+console.log();
 const results = new Map<string, Start[]>();
 const record = (name: string, result: Start) => results.set(name, [...(results.get(name) ?? []), result]);
 try {
