@@ -50,12 +50,12 @@ export async function recordAssignments(tx: Tx, decisions: DisputeAssignedV1[]):
 
   const together: Routing[] = [];
   const firstReports: DisputeAssignedV1[] = [];
-  const alone: DisputeAssignedV1[] = [];
+  const alone = new Set<DisputeAssignedV1>();
   const seen = new Set<string>();
   for (const decision of todo) {
     const current = cases.get(caseOf(decision))!;
     // Two decisions for one case (its reports were folded together) are applied in turn.
-    if (seen.has(current.id)) alone.push(decision);
+    if (seen.has(current.id)) alone.add(decision);
     else if (current.routingVersion !== 0) {
       if (decision.version > current.routingVersion)
         together.push({ current, decision, version: decision.version });
@@ -71,12 +71,13 @@ export async function recordAssignments(tx: Tx, decisions: DisputeAssignedV1[]):
     new Date(),
   );
   for (const decision of firstReports) {
-    if (suspects.has(caseOf(decision))) alone.push(decision);
+    if (suspects.has(caseOf(decision))) alone.add(decision);
     else together.push({ current: cases.get(caseOf(decision))!, decision, version: decision.version });
   }
 
   await applyDecisions(tx, together);
-  for (const decision of alone) await recordOne(tx, caseOf(decision), decision);
+  // In the order they came, as they would have been one by one.
+  for (const decision of todo) if (alone.has(decision)) await recordOne(tx, caseOf(decision), decision);
 }
 
 /** One decision whose report may repeat an open case, or that shares its case with another. */
