@@ -33,11 +33,10 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, readyz, startArgv } from './lib/platform-process.ts';
 import { machine, median, table } from './lib/report.ts';
 
 const arg = (name: string, fallback: number) =>
@@ -69,29 +68,6 @@ interface Start {
   treeRssMb: number;
   idleCpuPercent: number;
   exitCode: number | null;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-function readyz(port: number): Promise<number> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/readyz', timeout: 2_000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', () => resolve(0));
-    req.on('timeout', () => req.destroy());
-    req.end();
-  });
 }
 
 /** The process and its descendants, read from /proc (parent first). */
@@ -230,14 +206,6 @@ writeFileSync(join(dir, 'floor', 'pglite.mts'), floorScript(true));
 
 const platformPorts = await Promise.all(Array.from({ length: 6 }, freePort));
 const floorPort = await freePort();
-/** Node's arguments in a checkout's start script (`node <flags> --import tsx standalone/src/main.ts`). */
-function startArgv(checkout: string): string[] {
-  const { scripts } = JSON.parse(readFileSync(join(checkout, 'package.json'), 'utf8'));
-  const [command, ...argv] = String(scripts.start).trim().split(/\s+/);
-  if (command !== 'node')
-    throw new Error(`${checkout}: the start script does not start node: ${scripts.start}`);
-  return argv;
-}
 /** `npm start` in a checkout, on its own data directory. */
 const platformIn = (checkout: string, name: string, data: string): Scenario => ({
   name,

@@ -2,6 +2,7 @@ import { EventEmitter, setMaxListeners } from 'node:events';
 import { defaultPartitions } from '@huijie/contracts/topics.ts';
 import type { SqlClient } from '@huijie/database/sql-client.ts';
 import type { Engine, EngineSubscription, RawHandler, RawMessage, RawRecord } from '../engine.ts';
+import { defaultConcurrency, runKeyOrdered, Slots, windowFor } from '../key-ordered.ts';
 import { partitionFor } from './partitioner.ts';
 
 /**
@@ -128,7 +129,7 @@ export function createEmbeddedEngine(sql: SqlClient, options: { pollIntervalMs?:
     });
   }
 
-  /** Reads one partition for one group, in order, handing each message to the member it is assigned to. */
+  /** Reads one partition for one group, handing its messages to the member it is assigned to: several at once, one key's in order. */
   async function runPartition(
     group: Group,
     topic: string,
@@ -151,37 +152,55 @@ export function createEmbeddedEngine(sql: SqlClient, options: { pollIntervalMs?:
          WHERE m.topic = $1 AND m.partition = $2 AND m."offset" >= $3::bigint ORDER BY m."offset" LIMIT 100`,
         [topic, partition, String(next)],
       );
-      if (rows.length === 0) {
+      const member = group.assigned(topic, partition);
+      if (rows.length === 0 || !member) {
         await waitForAppend(topic, stop);
         continue;
       }
-      for (const row of rows) {
-        const member = group.assigned(topic, partition);
-        if (!member || stop.aborted) break;
-        const headers = typeof row.headers === 'string' ? JSON.parse(row.headers) : row.headers;
-        const message: RawMessage = {
+      const messages = rows.map(
+        (row): RawMessage => ({
           topic,
           partition,
           offset: row.position,
           key: row.key,
           value: Buffer.from(row.value),
-          headers: headers as Record<string, string>,
-        };
-        try {
-          await member.deliver(message);
-        } catch {
-          // The runner throws only when it could not dead-letter or the member is stopping:
-          // leave the offset uncommitted and read the same message again.
-          await new Promise((resolve) => setTimeout(resolve, member.stopping ? 0 : 1_000));
-          break;
-        }
-        next = BigInt(row.position) + 1n;
+          headers: (typeof row.headers === 'string' ? JSON.parse(row.headers) : row.headers) as Record<
+            string,
+            string
+          >,
+        }),
+      );
+      // As the Kafka engine does: several messages at once, one key's in order; the offset
+      // committed once for what was handled, a gap-free prefix.
+      let handled = -1;
+      let failed = false;
+      try {
+        await runKeyOrdered({
+          messages,
+          keyOf: (message) => message.key,
+          slots: member.slots,
+          window: windowFor(member.concurrency),
+          stopping: () => member.stopping || stop.aborted,
+          abandoned: () => group.assigned(topic, partition) !== member,
+          handledThrough: (index) => {
+            handled = index;
+          },
+          handle: (message) => member.deliver(message),
+        });
+      } catch {
+        // The runner throws only when it could not dead-letter or the member is stopping: the
+        // unhandled rest stays uncommitted and is read again.
+        failed = true;
+      }
+      if (handled >= 0) {
+        next = BigInt(messages[handled]!.offset) + 1n;
         await sql.query(
           `INSERT INTO bus.offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, $4::bigint)
            ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset`,
           [group.id, topic, partition, String(next)],
         );
       }
+      if (failed) await new Promise((resolve) => setTimeout(resolve, member.stopping ? 0 : 1_000));
     }
   }
 
@@ -230,11 +249,16 @@ export function createEmbeddedEngine(sql: SqlClient, options: { pollIntervalMs?:
   class Member {
     stopping = false;
     readonly abort = new AbortController();
+    /** Shared by all the partitions this member reads. */
+    readonly slots: Slots;
     private inFlight = new Set<Promise<void>>();
     constructor(
       readonly topics: string[],
       private readonly handler: RawHandler,
-    ) {}
+      readonly concurrency: number,
+    ) {
+      this.slots = new Slots(concurrency);
+    }
 
     deliver(message: RawMessage): Promise<void> {
       const work = this.handler(message, { heartbeat: async () => {}, signal: this.abort.signal });
@@ -253,10 +277,10 @@ export function createEmbeddedEngine(sql: SqlClient, options: { pollIntervalMs?:
     name: 'embedded',
     produce,
 
-    async consume(groupId, topics, handler): Promise<EngineSubscription> {
+    async consume(groupId, topics, handler, options = {}): Promise<EngineSubscription> {
       await init();
       const group = groupOf(groupId);
-      const member = new Member(topics, handler);
+      const member = new Member(topics, handler, options.concurrency ?? defaultConcurrency);
       await group.join(member);
       let stopped: Promise<void> | undefined;
       return {

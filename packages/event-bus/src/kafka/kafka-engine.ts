@@ -1,6 +1,6 @@
 import { type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
 import type { ConsumeOptions, Engine, EngineSubscription, RawHandler, RawRecord } from '../engine.ts';
-import { runKeyOrdered, Slots } from './key-ordered.ts';
+import { defaultConcurrency, runKeyOrdered, Slots, windowFor } from '../key-ordered.ts';
 
 export interface KafkaEngineOptions {
   brokers: string[];
@@ -24,16 +24,9 @@ export interface KafkaEngineOptions {
   onFatal?: (error: Error) => void;
 }
 
-/**
- * Messages handled at once per consumer by default: enough to overlap database and broker round
- * trips, fewer than a service's default database pool (10), so handlers do not queue for connections.
- */
-export const defaultConcurrency = 8;
-/** Messages may start this many times the concurrency past the oldest one not yet handled. */
-const windowPerSlot = 4;
 /** Bytes of keys and values per produce request, at most (one record more than this, really). */
 const maxRequestBytes = 512 * 1024;
-/** Partitions worked on at once by default; the concurrency above bounds the messages. */
+/** Partitions worked on at once by default; the concurrency bounds the messages. */
 const defaultPartitionsConsumed = 16;
 
 interface Pending {
@@ -198,7 +191,7 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
             messages: batch.messages,
             keyOf: (message) => message.key?.toString('utf8') ?? '',
             slots,
-            window: concurrency * windowPerSlot,
+            window: windowFor(concurrency),
             // Stopping or rebalancing: finish up to the furthest message started, so that what is
             // committed is exactly what was handled; moved elsewhere by a seek: start nothing.
             stopping: () => lost !== undefined || !isRunning(),

@@ -1,3 +1,13 @@
+/**
+ * Messages handled at once per consumer when its subscription does not say: enough to overlap
+ * database and broker round trips, fewer than a service's default database pool (10), so
+ * handlers do not queue for connections.
+ */
+export const defaultConcurrency = 8;
+
+/** Messages may start this many times the concurrency past the oldest one not yet handled. */
+export const windowFor = (concurrency: number) => concurrency * 4;
+
 /** How many messages one consumer may be handling at once, shared by all its partitions. */
 export class Slots {
   #free: number;
