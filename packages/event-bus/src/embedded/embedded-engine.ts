@@ -12,8 +12,12 @@ import { partitionFor } from './partitioner.ts';
  * broker. Groups are coordinated inside this process: it is for one process, not a cluster.
  */
 export function createEmbeddedEngine(sql: SqlClient, options: { pollIntervalMs?: number } = {}): Engine {
-  const pollIntervalMs = options.pollIntervalMs ?? 250;
+  // What this engine appends wakes its readers at once (`appended`); the poll is only for what
+  // another engine on the same database appends (a test, an import run against a stopped platform).
+  const pollIntervalMs = options.pollIntervalMs ?? 2_000;
   const appended = new EventEmitter().setMaxListeners(0);
+  /** Appends so far, per topic: a reader that saw none new since its read waits, otherwise it reads again. */
+  const appends = new Map<string, number>();
   const partitionCounts = new Map<string, number>();
   const groups = new Map<string, Group>();
   const closing = new AbortController();
@@ -101,7 +105,10 @@ export function createEmbeddedEngine(sql: SqlClient, options: { pollIntervalMs?:
         );
       }
     });
-    for (const { topic } of placed.values()) appended.emit(topic);
+    for (const { topic } of placed.values()) {
+      appends.set(topic, (appends.get(topic) ?? 0) + 1);
+      appended.emit(topic);
+    }
   }
 
   function groupOf(id: string): Group {
@@ -113,7 +120,9 @@ export function createEmbeddedEngine(sql: SqlClient, options: { pollIntervalMs?:
     return group;
   }
 
-  function waitForAppend(topic: string, signal: AbortSignal): Promise<void> {
+  /** Until the topic has had an append after the `seen`-th (at once if it already has), the poll, or a stop. */
+  function waitForAppend(topic: string, seen: number, signal: AbortSignal): Promise<void> {
+    if ((appends.get(topic) ?? 0) !== seen) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -142,6 +151,8 @@ export function createEmbeddedEngine(sql: SqlClient, options: { pollIntervalMs?:
     );
     let next = BigInt(committed[0]?.next_offset ?? '0');
     while (!stop.aborted && !closing.signal.aborted) {
+      // Counted before the read: an append while it runs is not slept through.
+      const seen = appends.get(topic) ?? 0;
       const { rows } = await sql.query<{
         position: string;
         key: string;
@@ -154,7 +165,7 @@ export function createEmbeddedEngine(sql: SqlClient, options: { pollIntervalMs?:
       );
       const member = group.assigned(topic, partition);
       if (rows.length === 0 || !member) {
-        await waitForAppend(topic, stop);
+        await waitForAppend(topic, seen, stop);
         continue;
       }
       const messages = rows.map(
