@@ -263,8 +263,9 @@ const sessionStates = `
   SELECT CASE WHEN state = 'idle in transaction' THEN 'idle in transaction (waiting for the service)'
               ELSE coalesce(wait_event_type || ':' || wait_event, 'on CPU') END
          || ' · ' ||
-         CASE WHEN query ILIKE '%case_stats%' THEN 'statistics upsert (applyCaseChange)'
-              WHEN query ILIKE '%FOR UPDATE OF c%' THEN 'case facts FOR UPDATE (readCaseFacts)'
+         CASE WHEN query ILIKE '%case_stats%' THEN 'statistics upsert (applyCaseChanges)'
+              WHEN query ILIKE '%ORDER BY id FOR UPDATE%' THEN 'case rows locked (readCaseFacts)'
+              WHEN query ILIKE '%FROM cases.parties p JOIN cases.cases c%' THEN 'possible repeats (possibleRepeats)'
               WHEN query ILIKE '%department_cases%' THEN 'department_cases'
               WHEN query ILIKE 'COMMIT%' THEN 'COMMIT'
               WHEN query ILIKE 'BEGIN%' THEN 'BEGIN'

@@ -13,7 +13,7 @@ import { searchGramsOf } from './bigrams.ts';
 
 /**
  * Cases written straight into the tables, as the write side leaves them (with the department
- * index applyCaseChange keeps), for the read side's integration tests: every field a search or a
+ * index applyCaseChanges keeps), for the read side's integration tests: every field a search or a
  * statistic reads, nothing else. The statistics are then counted with rebuildCaseStats.
  */
 export interface CaseSpec {
@@ -92,7 +92,7 @@ export async function insertCases(db: CasesDb, specs: CaseSpec[]): Promise<strin
     })),
   );
   if (assignments.length > 0) await db.assignment.createMany({ data: assignments });
-  // What applyCaseChange keeps for the search's department filter.
+  // What applyCaseChanges keeps for the search's department filter.
   const live = specs.flatMap((spec, i) =>
     (spec.departments ?? [])
       .filter((department) => (department.status ?? 'delivered') !== 'withdrawn')
