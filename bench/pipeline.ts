@@ -269,7 +269,7 @@ const sessionStates = `
               WHEN query ILIKE '%department_cases%' THEN 'department_cases'
               WHEN query ILIKE 'COMMIT%' THEN 'COMMIT'
               WHEN query ILIKE 'BEGIN%' THEN 'BEGIN'
-              WHEN query ILIKE '%"cases"."outbox"%' THEN 'outbox'
+              WHEN query ILIKE '%"cases"."outbox"%' OR query ILIKE '%cases.outbox%' THEN 'outbox'
               WHEN query ILIKE 'SELECT "cases"."cases"."id" FROM "cases"."cases" WHERE%' THEN 'repeat search (findRepeatTarget)'
               ELSE regexp_replace(left(query, 40), '\\s+', ' ', 'g') END AS state
   FROM pg_stat_activity
