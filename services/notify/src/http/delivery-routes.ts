@@ -160,17 +160,24 @@ export function deliveryRoutes(
   app.post('/v1/deliveries/:id/replay', async (request, reply) => {
     const operator = operatorOf(request.headers.authorization);
     const { id } = parseOr400(IdParams, request.params);
-    const replayed = await db.delivery.updateMany({
-      where: { AND: [{ id, state: 'failed' }, inScope(operator)] },
-      data: {
-        state: 'pending',
-        attempts: 0,
-        nextAttemptAt: new Date(),
-        replays: { increment: 1 },
-        replayedBy: operator.sub,
-      },
+    // Read back in the same transaction: the answer says what the replay did (pending again),
+    // however soon the dispatcher takes the delivery after the commit.
+    const replayed = await db.$transaction(async (tx) => {
+      const updated = await tx.delivery.updateMany({
+        where: { AND: [{ id, state: 'failed' }, inScope(operator)] },
+        data: {
+          state: 'pending',
+          attempts: 0,
+          nextAttemptAt: new Date(),
+          replays: { increment: 1 },
+          replayedBy: operator.sub,
+        },
+      });
+      return updated.count === 0
+        ? null
+        : tx.delivery.findUniqueOrThrow({ where: { id }, include: withAttempts });
     });
-    if (replayed.count === 0) {
+    if (!replayed) {
       const delivery = await db.delivery.findFirst({
         where: { AND: [{ id }, inScope(operator)] },
         select: { state: true },
@@ -185,8 +192,7 @@ export function deliveryRoutes(
     }
     request.log.info({ deliveryId: id, by: operator.sub }, 'delivery replayed');
     deps.onReplay?.();
-    const delivery = await db.delivery.findUniqueOrThrow({ where: { id }, include: withAttempts });
-    return reply.status(202).send(present(delivery));
+    return reply.status(202).send(present(replayed));
   });
 
   app.get('/v1/disputes/:disputeId/deliveries', async (request) => {
