@@ -37,7 +37,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, readyz, startArgv } from './lib/platform-process.ts';
-import { machine, median, table } from './lib/report.ts';
+import { machine, median, processCpuSeconds, table } from './lib/report.ts';
 
 const arg = (name: string, fallback: number) =>
   Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
@@ -92,13 +92,6 @@ function processTree(pid: number): number[] {
 const rssMb = (pid: number) =>
   Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 
-/** User plus system CPU time of a process, in seconds. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function exited(child: ChildProcess): Promise<number | null> {
@@ -149,10 +142,10 @@ async function start(scenario: Scenario): Promise<Start> {
     // The node process running the script (esbuild's service process may be below it).
     const node = realpathSync(process.execPath);
     const main = tree.filter((pid) => readlinkSync(`/proc/${pid}/exe`) === node).at(-1)!;
-    const cpuBefore = cpuSeconds(main);
+    const cpuBefore = processCpuSeconds(main);
     const cpuToReadyS = cpuBefore;
     await sleep(idleSeconds * 1000);
-    const idleCpuPercent = ((cpuSeconds(main) - cpuBefore) / idleSeconds) * 100;
+    const idleCpuPercent = ((processCpuSeconds(main) - cpuBefore) / idleSeconds) * 100;
     const rss = rssMb(main);
     const treeRss = tree.reduce((sum, pid) => sum + rssMb(pid), 0);
     child.kill('SIGTERM');

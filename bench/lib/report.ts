@@ -60,13 +60,21 @@ export function cpuSeconds(patterns: Record<string, RegExp>): {
         continue;
       }
       const name = Object.keys(patterns).find((key) => patterns[key]!.test(command));
-      if (!name) continue;
-      // Fields after the command (which may hold spaces): utime and stime are the 12th and 13th.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      by[name]! += (Number(fields[11]) + Number(fields[12])) / 100;
+      if (name) by[name]! += cpuOfStat(stat);
     }
     return { machine, by };
   } catch {
     return { machine: Number.NaN, by };
   }
+}
+
+/** CPU seconds (user + system) one process has used so far, from /proc/<pid>/stat. */
+export function processCpuSeconds(pid: number): number {
+  return cpuOfStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+}
+
+function cpuOfStat(stat: string): number {
+  // Fields after the command (which may hold spaces): utime and stime are the 12th and 13th, in USER_HZ.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
