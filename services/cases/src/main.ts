@@ -7,7 +7,7 @@ import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { exitOnFatal, serve } from '@huijie/service-kit/process.ts';
 import { redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
-import { Redis } from 'ioredis';
+import { connectRedis } from '@huijie/service-kit/redis.ts';
 import { buildCasesApp } from './app.ts';
 import { casesConfigSchema } from './config.ts';
 import { casesDb, migrateCases } from './db/prisma.ts';
@@ -21,7 +21,7 @@ const applied = await migrateCases(sql);
 await sql.close();
 if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 const db = casesDb({ kind: 'postgres', url: config.DATABASE_URL });
-const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 }) : undefined;
+const redis = config.REDIS_URL ? connectRedis(config.REDIS_URL) : undefined;
 if (!redis) logger.warn('REDIS_URL not set: sign-in attempt limits count per replica');
 const bus = kafkaBus({
   brokers: config.KAFKA_BROKERS,

@@ -6,7 +6,7 @@ import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { exitOnFatal, serve } from '@huijie/service-kit/process.ts';
 import { redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
-import { Redis } from 'ioredis';
+import { connectRedis } from '@huijie/service-kit/redis.ts';
 import { buildIngestCourtsApp } from './app.ts';
 import { ingestCourtsConfigSchema } from './config.ts';
 
@@ -14,7 +14,7 @@ const config = parseConfig(ingestCourtsConfigSchema, process.env);
 const kafkaEnv = parseConfig(kafkaBusEnv, process.env);
 const logger = createLogger({ service: 'ingest-courts', level: config.LOG_LEVEL });
 const metrics = createMetrics('ingest-courts');
-const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
+const redis = connectRedis(config.REDIS_URL);
 const bus = kafkaBus({
   brokers: config.KAFKA_BROKERS,
   service: 'ingest-courts',

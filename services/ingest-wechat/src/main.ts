@@ -6,7 +6,7 @@ import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { exitOnFatal, serve } from '@huijie/service-kit/process.ts';
 import { redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
-import { Redis } from 'ioredis';
+import { connectRedis } from '@huijie/service-kit/redis.ts';
 import { buildIngestWechatApp } from './app.ts';
 import { redisApplicationStore } from './application/store.ts';
 import { ingestWechatConfigSchema, settingsFrom } from './config.ts';
@@ -15,7 +15,7 @@ const config = parseConfig(ingestWechatConfigSchema, process.env);
 const kafkaEnv = parseConfig(kafkaBusEnv, process.env);
 const logger = createLogger({ service: 'ingest-wechat', level: config.LOG_LEVEL });
 const metrics = createMetrics('ingest-wechat');
-const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
+const redis = connectRedis(config.REDIS_URL);
 const bus = kafkaBus({
   brokers: config.KAFKA_BROKERS,
   service: 'ingest-wechat',
