@@ -1,6 +1,7 @@
 import type { EventName } from '@huijie/contracts/catalogue.ts';
 import type { EventBus } from '@huijie/event-bus/bus.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
+import { startWorkLoop } from '@huijie/service-kit/work-loop.ts';
 import type { CasesDb } from '../db/prisma.ts';
 
 /**
@@ -9,33 +10,13 @@ import type { CasesDb } from '../db/prisma.ts';
  * outbox event id), which stays the same on every attempt.
  */
 export function startOutboxRelay(deps: { db: CasesDb; bus: EventBus; logger: Logger; intervalMs?: number }) {
-  let stopped = false;
-  let wake: (() => void) | undefined;
-  const loop = (async () => {
-    while (!stopped) {
-      let published = 0;
-      try {
-        published = await relayOnce(deps.db, deps.bus);
-      } catch (error) {
-        deps.logger.warn({ err: (error as Error).message }, 'outbox relay failed; retrying');
-      }
-      if (published === 0 && !stopped) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, deps.intervalMs ?? 200);
-        });
-      }
-    }
-  })();
-  return {
-    /** Nudges the relay after a commit so events go out without waiting for the next poll. */
-    poke: () => wake?.(),
-    async stop() {
-      stopped = true;
-      wake?.();
-      await loop;
-    },
-  };
+  // Poked after a commit, so that events go out without waiting for the next poll.
+  return startWorkLoop({
+    name: 'outbox relay',
+    logger: deps.logger,
+    intervalMs: deps.intervalMs ?? 200,
+    work: async () => (await relayOnce(deps.db, deps.bus)) > 0,
+  });
 }
 
 export async function relayOnce(db: CasesDb, bus: EventBus, batch = 200): Promise<number> {

@@ -1,5 +1,6 @@
 import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
+import { startWorkLoop } from '@huijie/service-kit/work-loop.ts';
 import { applyEvents, reportRefFields, stateOf } from '../actions/act-on-case.ts';
 import { caseTransaction } from '../db/case-transaction.ts';
 import { appendHistory } from '../db/history.ts';
@@ -80,26 +81,13 @@ export function startSlaSweeper(deps: {
   intervalMs: number;
   poke: () => void;
 }) {
-  let stopped = false;
-  let wake: (() => void) | undefined;
-  const loop = (async () => {
-    while (!stopped) {
-      try {
-        if ((await sweepOverdue(deps.db, new Date(), deps.periodMs)) > 0) deps.poke();
-      } catch (error) {
-        deps.logger.warn({ err: (error as Error).message }, 'SLA sweep failed; retrying');
-      }
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, deps.intervalMs).unref();
-      });
-    }
-  })();
-  return {
-    async stop() {
-      stopped = true;
-      wake?.();
-      await loop;
+  return startWorkLoop({
+    name: 'SLA sweep',
+    logger: deps.logger,
+    intervalMs: deps.intervalMs,
+    work: async () => {
+      if ((await sweepOverdue(deps.db, new Date(), deps.periodMs)) > 0) deps.poke();
+      return false;
     },
-  };
+  });
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@huijie/service-kit/logger.ts';
+import { startWorkLoop } from '@huijie/service-kit/work-loop.ts';
 import type { DeliveryChannel, SendResult } from '../channels/channel.ts';
 import type { NotifyDb } from '../db/prisma.ts';
 import { promoteDueReminders } from './reminders.ts';
@@ -191,46 +192,20 @@ async function deliverOne(deps: DispatchDeps, delivery: Claimed): Promise<void> 
   }
 }
 
-/** Runs the dispatcher until stopped; `poke` wakes it when new deliveries were recorded. */
+/**
+ * Runs the dispatcher until stopped; `poke` wakes it when new deliveries were recorded. Stopping
+ * waits for the sends in flight to be recorded.
+ */
 export function startDispatcher(deps: DispatchDeps & { intervalMs: number }) {
-  let stopped = false;
-  let wake: (() => void) | undefined;
-  let poked = false;
-  const loop = (async () => {
-    while (!stopped) {
-      let claimed = 0;
-      try {
-        await promoteDueReminders(deps.db);
-        claimed = await dispatchDue(deps);
-      } catch (error) {
-        deps.logger.warn({ err: (error as Error).message }, 'dispatcher failed; retrying');
-      }
+  return startWorkLoop({
+    name: 'dispatcher',
+    logger: deps.logger,
+    intervalMs: deps.intervalMs,
+    work: async () => {
+      await promoteDueReminders(deps.db);
+      const claimed = await dispatchDue(deps);
       // A full batch means there is more due now: go again without waiting.
-      if (stopped || (claimed >= deps.batch && claimed > 0)) continue;
-      if (poked) {
-        poked = false;
-        continue;
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, deps.intervalMs);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = undefined;
-    }
-  })();
-  return {
-    poke() {
-      poked = true;
-      wake?.();
+      return claimed >= deps.batch && claimed > 0;
     },
-    /** Stops taking new deliveries and waits for the sends in flight to be recorded. */
-    async stop() {
-      stopped = true;
-      wake?.();
-      await loop;
-    },
-  };
+  });
 }
