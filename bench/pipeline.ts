@@ -263,7 +263,8 @@ const sessionStates = `
   SELECT CASE WHEN state = 'idle in transaction' THEN 'idle in transaction (waiting for the service)'
               ELSE coalesce(wait_event_type || ':' || wait_event, 'on CPU') END
          || ' · ' ||
-         CASE WHEN query ILIKE '%case_stats%' THEN 'statistics upsert (applyCaseChanges)'
+         CASE WHEN query ILIKE '%DELETE FROM cases.case_stats_pending%' THEN 'statistics fold (foldPendingStats)'
+              WHEN query ILIKE '%case_stats_pending%' THEN 'statistics changes appended (applyCaseChanges)'
               WHEN query ILIKE '%ORDER BY id FOR UPDATE%' THEN 'case rows locked (readCaseFacts)'
               WHEN query ILIKE '%FROM cases.parties p JOIN cases.cases c%' THEN 'possible repeats (possibleRepeats)'
               WHEN query ILIKE '%department_cases%' THEN 'department_cases'

@@ -16,7 +16,7 @@ import { openPglite } from '@huijie/database/sql-client.ts';
 import { commonEnv, parseConfig } from '@huijie/service-kit/config.ts';
 import { z } from 'zod';
 import { type CasesDb, casesDb } from '../src/db/prisma.ts';
-import { rebuildCaseStats } from '../src/stats/rollup.ts';
+import { rebuildCaseStats, statisticsSnapshot } from '../src/stats/rollup.ts';
 
 const config = parseConfig(
   z.object({ DATABASE_URL: commonEnv.DATABASE_URL.optional(), DATA_DIR: z.string().default('data') }),
@@ -38,17 +38,9 @@ if (config.DATABASE_URL) {
   };
 }
 
-const snapshot = () =>
-  db.$queryRaw<{ key: string; sums: string }[]>`
-    SELECT concat_ws('/', basis, dim, level, place, grain, day, value) AS key,
-           concat_ws(' ', cases, escalated, repeat_reports, with_repeats, mediated, not_mediated, withdrawn, resolution_seconds) AS sums
-    FROM cases.case_stats
-    WHERE cases <> 0 OR escalated <> 0 OR repeat_reports <> 0 OR with_repeats <> 0 OR mediated <> 0
-       OR not_mediated <> 0 OR withdrawn <> 0 OR resolution_seconds <> 0`;
-
 const started = performance.now();
 try {
-  const before = check ? new Map((await snapshot()).map((row) => [row.key, row.sums])) : null;
+  const before = check ? new Map((await statisticsSnapshot(db)).map((row) => [row.key, row.sums])) : null;
   const rows = await rebuildCaseStats(db);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   if (!before) {
@@ -56,7 +48,7 @@ try {
       `statistics recounted: ${rows.toLocaleString('en-US')} day rows (and their months) in ${seconds}s`,
     );
   } else {
-    const after = new Map((await snapshot()).map((row) => [row.key, row.sums]));
+    const after = new Map((await statisticsSnapshot(db)).map((row) => [row.key, row.sums]));
     const differing = [...new Set([...before.keys(), ...after.keys()])].filter(
       (key) => before.get(key) !== after.get(key),
     );

@@ -20,6 +20,7 @@ import { searchRoutes } from './http/search-routes.ts';
 import { statsRoutes } from './http/stats-routes.ts';
 import { startOutboxRelay } from './outbox/relay.ts';
 import { startSlaSweeper } from './sla/sla-sweeper.ts';
+import { startStatsFolder } from './stats/fold.ts';
 
 export interface CasesDeps {
   db: CasesDb;
@@ -34,7 +35,7 @@ export const casesGroup = 'cases';
 /** Events in flight at once, and so the largest batch one transaction records (see groupCommit). */
 const consumerConcurrency = 256;
 
-/** The cases service: its API, its consumer of intake and assignment events, and its outbox relay. */
+/** The cases service: its API, its consumer of intake and assignment events, its outbox relay and its statistics folder. */
 export interface CasesSettings {
   jwtSecret: string;
   /** After the due time, each such period of further delay moves the case one level up the express lane. */
@@ -74,8 +75,10 @@ export function buildCasesApp(config: CasesSettings, deps: CasesDeps): FastifyIn
   let subscription: EngineSubscription | undefined;
   let relay: ReturnType<typeof startOutboxRelay> | undefined;
   let sla: ReturnType<typeof startSlaSweeper> | undefined;
+  let folder: ReturnType<typeof startStatsFolder> | undefined;
   app.addHook('onReady', async () => {
     relay = startOutboxRelay({ db: deps.db, bus: deps.bus, logger: deps.logger });
+    folder = startStatsFolder({ db: deps.db, logger: deps.logger });
     sla = startSlaSweeper({
       db: deps.db,
       logger: deps.logger,
@@ -109,6 +112,7 @@ export function buildCasesApp(config: CasesSettings, deps: CasesDeps): FastifyIn
     await subscription?.stop();
     await sla?.stop();
     await relay?.stop();
+    await folder?.stop();
   });
   return app;
 }

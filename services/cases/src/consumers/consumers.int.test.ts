@@ -5,7 +5,7 @@ import { postgresClient } from '@huijie/database/sql-client.ts';
 import { freshDatabase, requireServers } from '@huijie/testing/servers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CasesDb, casesDb, migrateCases } from '../db/prisma.ts';
-import { rebuildCaseStats } from '../stats/rollup.ts';
+import { rebuildCaseStats, statisticsSnapshot } from '../stats/rollup.ts';
 import { caseIdFor } from './open-case.ts';
 import { type CasesEvent, recordAssignment, recordEvents, recordIntake } from './record-events.ts';
 
@@ -237,19 +237,7 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
       { name: 'dispute.assignment.v1', data: majorDecision },
     ];
     // The statistics, kept by the write side as it goes.
-    const counted = () =>
-      db.caseStat.findMany({
-        where: { NOT: { cases: 0, escalated: 0, repeatReports: 0, withRepeats: 0 } },
-        orderBy: [
-          { basis: 'asc' },
-          { dim: 'asc' },
-          { level: 'asc' },
-          { place: 'asc' },
-          { grain: 'asc' },
-          { day: 'asc' },
-          { value: 'asc' },
-        ],
-      });
+    const counted = () => statisticsSnapshot(db);
     const statsBefore = await counted();
     await recordEvents(db, events);
 

@@ -1,7 +1,7 @@
 import { Prisma } from '../generated/prisma/client.ts';
 import type { Tx } from '../outbox/outbox.ts';
 
-type ColumnType = 'uuid' | 'text' | 'text[]' | 'int' | 'timestamptz' | 'jsonb';
+type ColumnType = 'uuid' | 'text' | 'text[]' | 'int' | 'boolean' | 'timestamptz' | 'jsonb';
 
 /**
  * Inserts many rows of one table in one statement, handed to PostgreSQL as a single JSON

@@ -1,3 +1,4 @@
+import { insertRows } from '../db/insert-rows.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import type { Tx } from '../outbox/outbox.ts';
@@ -11,7 +12,7 @@ import type { Tx } from '../outbox/outbox.ts';
  * and the full rebuild uses the same function, so the two can never disagree. The write side
  * does this in `db/case-transaction.ts`: `touchCases` before a change, and at the end of the
  * transaction the facts of every case it touched are read again and all the differences are
- * added in one statement:
+ * appended, to be folded into the sums within a second (`stats/fold.ts`):
  *
  *     const before = await readCaseFacts(tx, caseIds);   // a case that does not exist yet is missing
  *     … create / update the cases and their assignments …
@@ -132,7 +133,8 @@ function sameFacts(a: CaseFacts, b: CaseFacts): boolean {
   );
 }
 
-const measures = [
+/** The sums each statistics row keeps. */
+export const measures = [
   'cases',
   'escalated',
   'repeat_reports',
@@ -150,71 +152,62 @@ export interface CaseChange {
   after: CaseFacts | null;
 }
 
-/** Facts as one JSON parameter, read back by `jsonb_to_recordset` with the columns `factColumns` names. */
-const factsJson = (rows: ({ sign: number } & CaseFacts)[]) =>
-  JSON.stringify(
-    rows.map((f) => ({
-      sign: f.sign,
-      created_at: f.createdAt,
-      status: f.status,
-      channel: f.channel,
-      category: f.category,
-      city_code: f.cityCode,
-      county_code: f.countyCode,
-      town_code: f.townCode,
-      express_level: f.expressLevel,
-      repeat_count: f.repeatCount,
-      merged: f.merged,
-      outcome_kind: f.outcomeKind,
-      ended_at: f.endedAt,
-      due_at: f.dueAt,
-      departments: f.departments,
-      department_kinds: f.departmentKinds,
-    })),
-  );
-const factColumns = Prisma.raw(`sign int, created_at timestamptz, status text, channel text, category text,
-  city_code text, county_code text, town_code text, express_level text, repeat_count int, merged boolean,
-  outcome_kind text, ended_at timestamptz, due_at timestamptz, departments text[], department_kinds text[]`);
+/** A side of a change as a row of `case_stats_pending`. */
+const pendingRow = ({ sign, ...f }: { sign: number } & CaseFacts) => ({
+  sign,
+  created_at: f.createdAt,
+  status: f.status,
+  channel: f.channel,
+  category: f.category,
+  city_code: f.cityCode,
+  county_code: f.countyCode,
+  town_code: f.townCode,
+  express_level: f.expressLevel,
+  repeat_count: f.repeatCount,
+  merged: f.merged,
+  outcome_kind: f.outcomeKind,
+  ended_at: f.endedAt,
+  due_at: f.dueAt,
+  departments: f.departments,
+  department_kinds: f.departmentKinds,
+});
+const pendingColumns = {
+  sign: 'int',
+  created_at: 'timestamptz',
+  status: 'text',
+  channel: 'text',
+  category: 'text',
+  city_code: 'text',
+  county_code: 'text',
+  town_code: 'text',
+  express_level: 'text',
+  repeat_count: 'int',
+  merged: 'boolean',
+  outcome_kind: 'text',
+  ended_at: 'timestamptz',
+  due_at: 'timestamptz',
+  departments: 'text[]',
+  department_kinds: 'text[]',
+} as const;
 
 /**
  * Adds the cases' changes to the statistics: what each counts for `after` minus what it counted
- * for `before`, at day and month grain, summed over all the changes in one statement. Call it in
- * the transaction that made the changes, after them, with the facts `readCaseFacts` read before
- * and after. Rows are written in key order, so concurrent transactions never deadlock on the
- * statistics.
+ * for `before`. Call it in the transaction that made the changes, after them, with the facts
+ * `readCaseFacts` read before and after. The department index changes at once; the statistics
+ * take the two sides as pending rows (`case_stats_pending`), counted by readers from the commit
+ * on and summed into `case_stats` by the folder (`stats/fold.ts`).
  */
 export async function applyCaseChanges(tx: Tx, changes: CaseChange[]): Promise<void> {
   const real = changes.filter(
     ({ before, after }) => before !== after && !(before && after && sameFacts(before, after)),
   );
   if (real.length === 0) return;
-  // The statistics rows last: every case of a day shares some of them, and their locks are held
-  // from this statement to the commit, so concurrent transactions wait on each other least.
   await applyDepartmentChanges(tx, real);
   const sides = real.flatMap(({ before, after }) => [
-    ...(before ? [{ sign: -1, ...before }] : []),
-    ...(after ? [{ sign: 1, ...after }] : []),
+    ...(before ? [pendingRow({ sign: -1, ...before })] : []),
+    ...(after ? [pendingRow({ sign: 1, ...after })] : []),
   ]);
-  const sums = Prisma.raw(measures.map((m) => `sum(d.sign * d.${m})`).join(', '));
-  const nonZero = Prisma.raw(measures.map((m) => `sum(d.sign * d.${m}) <> 0`).join(' OR '));
-  const updates = Prisma.raw(measures.map((m) => `${m} = s.${m} + excluded.${m}`).join(', '));
-  await tx.$executeRaw`
-    INSERT INTO cases.case_stats AS s (basis, dim, level, place, grain, day, value, ${Prisma.raw(measures.join(', '))})
-    SELECT d.basis, d.dim, d.level, d.place, g.grain,
-           CASE g.grain WHEN 'day' THEN d.day ELSE date_trunc('month', d.day)::date END AS day,
-           d.value, ${sums}
-    FROM (
-      SELECT f.sign, r.*
-      FROM jsonb_to_recordset(${factsJson(sides)}::jsonb) AS f(${factColumns})
-      CROSS JOIN LATERAL cases.case_stat_rows(
-        f.created_at, f.status, f.channel, f.category, f.city_code, f.county_code, f.town_code, f.express_level,
-        f.repeat_count, f.merged, f.outcome_kind, f.ended_at, f.due_at, f.departments, f.department_kinds) r
-    ) d
-    CROSS JOIN (VALUES ('day'), ('month')) g(grain)
-    GROUP BY 1, 2, 3, 4, 5, 6, 7
-    HAVING ${nonZero}
-    ORDER BY 1, 2, 3, 4, 5, 6, 7
-    ON CONFLICT (basis, dim, level, place, grain, day, value) DO UPDATE SET ${updates}`;
+  await insertRows(tx, 'case_stats_pending', pendingColumns, sides);
 }
 
 /** The cases' rows in department_cases follow their live assignments (and their receipt time). */
@@ -259,9 +252,11 @@ export async function rebuildCaseStats(db: CasesDb, options: { timeoutMs?: numbe
   const sums = Prisma.raw(measures.map((m) => `sum(r.${m})`).join(', '));
   return db.$transaction(
     async (tx) => {
-      await tx.$executeRaw`LOCK TABLE cases.case_stats, cases.department_cases IN EXCLUSIVE MODE`;
+      await tx.$executeRaw`LOCK TABLE cases.case_stats, cases.case_stats_pending, cases.department_cases IN EXCLUSIVE MODE`;
       // One big aggregation: let it hash in memory rather than spill (this transaction only).
       await tx.$executeRaw`SET LOCAL work_mem = '256MB'`;
+      // What is pending is in the cases already: recounted below with the rest.
+      await tx.$executeRaw`DELETE FROM cases.case_stats_pending`;
       await tx.$executeRaw`DELETE FROM cases.case_stats`;
       // What each case counts for (the same function as applyCaseChanges), summed per place at the
       // three levels in one pass over the cases.
@@ -313,4 +308,20 @@ export async function rebuildCaseStats(db: CasesDb, options: { timeoutMs?: numbe
     },
     { timeout: options.timeoutMs ?? 30 * 60_000, maxWait: 60_000 },
   );
+}
+
+/**
+ * Every statistics row that counts something, as readers see it (the sums and the changes still
+ * pending, added up), in key order: "basis/dim/level/place/grain/day/value" → its sums. To check
+ * what the write side kept against `rebuildCaseStats`.
+ */
+export async function statisticsSnapshot(db: CasesDb): Promise<{ key: string; sums: string }[]> {
+  const sums = Prisma.raw(measures.map((m) => `sum(${m})`).join(', '));
+  const nonZero = Prisma.raw(measures.map((m) => `sum(${m}) <> 0`).join(' OR '));
+  return db.$queryRaw<{ key: string; sums: string }[]>`
+    SELECT concat_ws('/', basis, dim, level, place, grain, day, value) AS key, concat_ws(' ', ${sums}) AS sums
+    FROM cases.case_stats_live
+    GROUP BY basis, dim, level, place, grain, day, value
+    HAVING ${nonZero}
+    ORDER BY basis, dim, level, place, grain, day, value`;
 }

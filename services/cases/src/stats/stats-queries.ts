@@ -131,7 +131,7 @@ export async function sumStats(
                ${sign} * with_repeats AS with_repeats, ${sign} * mediated AS mediated,
                ${sign} * not_mediated AS not_mediated, ${sign} * withdrawn AS withdrawn,
                ${sign} * resolution_seconds AS resolution_seconds
-        FROM cases.case_stats
+        FROM cases.case_stats_live
         WHERE basis = ANY(${bases ?? query.bases}::text[]) AND dim = ANY(${query.dims}::text[])
           AND level = ${query.where.level} AND ${placeCondition} AND ${grainCondition}`);
     }
@@ -192,7 +192,7 @@ export async function openNow(
              coalesce(sum(cases) FILTER (WHERE grain = 'month'), 0)::float8 AS open,
              coalesce(sum(escalated) FILTER (WHERE grain = 'month'), 0)::float8 AS escalated,
              coalesce(sum(cases) FILTER (WHERE (grain = 'month' AND day < ${monthStart}::date) OR grain = 'day'), 0)::float8 AS overdue
-      FROM cases.case_stats
+      FROM cases.case_stats_live
       WHERE basis = 'open' AND dim = ANY(${dims}::text[]) AND level = ${where.level} AND ${placeCondition}
         AND (grain = 'month' OR (grain = 'day' AND day >= ${monthStart}::date AND day < ${today}::date))
       GROUP BY place, dim, value`,
