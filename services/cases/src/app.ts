@@ -41,6 +41,8 @@ export interface CasesSettings {
   /** After the due time, each such period of further delay moves the case one level up the express lane. */
   slaPeriodMs?: number;
   slaSweepIntervalMs?: number;
+  /** How often the changes to the statistics are folded into the sums (readers count them either way). */
+  statsFoldIntervalMs?: number;
   /** Sign-in attempts per username and per address; defaults in `http/auth.ts`. */
   loginLimits?: LoginLimits;
 }
@@ -78,7 +80,11 @@ export function buildCasesApp(config: CasesSettings, deps: CasesDeps): FastifyIn
   let folder: ReturnType<typeof startStatsFolder> | undefined;
   app.addHook('onReady', async () => {
     relay = startOutboxRelay({ db: deps.db, bus: deps.bus, logger: deps.logger });
-    folder = startStatsFolder({ db: deps.db, logger: deps.logger });
+    folder = startStatsFolder({
+      db: deps.db,
+      logger: deps.logger,
+      ...(config.statsFoldIntervalMs !== undefined && { intervalMs: config.statsFoldIntervalMs }),
+    });
     sla = startSlaSweeper({
       db: deps.db,
       logger: deps.logger,

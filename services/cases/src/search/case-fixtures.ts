@@ -7,7 +7,7 @@ import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { freshDatabase } from '@huijie/testing/servers.ts';
 import type { FastifyInstance } from 'fastify';
-import { buildCasesApp } from '../app.ts';
+import { buildCasesApp, type CasesSettings } from '../app.ts';
 import { type CasesDb, casesDb, migrateCases } from '../db/prisma.ts';
 import { searchGramsOf } from './bigrams.ts';
 
@@ -103,7 +103,10 @@ export async function insertCases(db: CasesDb, specs: CaseSpec[]): Promise<strin
 }
 
 /** A fresh, migrated database and the whole cases app on it (embedded event log, same database). */
-export async function readSideApp(serverUrl: string): Promise<{
+export async function readSideApp(
+  serverUrl: string,
+  settings: Omit<CasesSettings, 'jwtSecret'> = {},
+): Promise<{
   db: CasesDb;
   app: FastifyInstance;
   url: string;
@@ -116,7 +119,7 @@ export async function readSideApp(serverUrl: string): Promise<{
   const db = casesDb({ kind: 'postgres', url: database.url });
   const jwtSecret = 'read-side-test-secret-0123456789abcdef';
   const app = buildCasesApp(
-    { jwtSecret },
+    { jwtSecret, ...settings },
     {
       db,
       bus: createEventBus(createEmbeddedEngine(sql), { source: '/test' }),

@@ -27,7 +27,10 @@ describe.runIf(servers)('statistics on PostgreSQL', () => {
   let close: () => Promise<void>;
 
   beforeAll(async () => {
-    ({ app, db, tokenFor, close } = await readSideApp(servers!.databaseUrl!));
+    // The tests fold the pending changes themselves (foldPendingStats), to read both sides of a fold.
+    ({ app, db, tokenFor, close } = await readSideApp(servers!.databaseUrl!, {
+      statsFoldIntervalMs: 3_600_000,
+    }));
     const now = Date.now();
     await insertCases(db, [
       // ── 新罗区 ──
@@ -506,6 +509,33 @@ describe.runIf(servers)('statistics on PostgreSQL', () => {
       expect(await snapshot()).toEqual(incremental);
       await rebuildCaseStats(db);
       expect(incremental).toEqual(await snapshot());
+    });
+
+    it('a change counts in the statistics from its commit on, pending and then folded', async () => {
+      const received = async () =>
+        (await get('350800', `/v1/stats/overview?place=${towns.kanshi.town}&from=2021-05-10&to=2021-05-10`))
+          .current.received;
+      const before = await received();
+      const id = randomUUID();
+      await change(id, (tx) =>
+        tx.case.create({
+          data: {
+            id,
+            status: 'received',
+            channel: 'wechat',
+            cityCode: '350800',
+            countyCode: towns.kanshi.county,
+            townCode: towns.kanshi.town,
+            createdAt: at('2021-05-10T10:00:00+08:00'),
+            searchGrams: [],
+          },
+        }),
+      );
+      expect(await db.caseStatPending.count()).toBeGreaterThan(0);
+      expect(await received()).toBe(before + 1);
+      while ((await foldPendingStats(db)) > 0);
+      expect(await db.caseStatPending.count()).toBe(0);
+      expect(await received()).toBe(before + 1);
     });
 
     it('a change that changes nothing the statistics count writes nothing', async () => {
