@@ -28,6 +28,7 @@ export async function foldPendingStats(db: CasesDb): Promise<number> {
       WHERE id IN (SELECT id FROM cases.case_stats_pending ORDER BY id LIMIT ${maxFacts})
       RETURNING id
     ), summed AS (
+      -- Runs whether or not the statement reads it, as every data-modifying WITH does.
       INSERT INTO cases.case_stats AS s (basis, dim, level, place, grain, day, value, ${columns})
       SELECT basis, dim, level, place, grain, day, value, ${sums}
       FROM cases.case_stats_pending_rows
@@ -36,9 +37,8 @@ export async function foldPendingStats(db: CasesDb): Promise<number> {
       HAVING ${nonZero}
       ORDER BY 1, 2, 3, 4, 5, 6, 7
       ON CONFLICT (basis, dim, level, place, grain, day, value) DO UPDATE SET ${updates}
-      RETURNING 1
     )
-    SELECT (SELECT count(*) FROM moved)::int AS folded, (SELECT count(*) FROM summed)::int AS rows`;
+    SELECT count(*)::int AS folded FROM moved`;
   return result?.folded ?? 0;
 }
 
