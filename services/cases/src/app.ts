@@ -43,6 +43,8 @@ export interface CasesSettings {
   slaSweepIntervalMs?: number;
   /** How often the changes to the statistics are folded into the sums (readers count them either way). */
   statsFoldIntervalMs?: number;
+  /** How often the outbox relay looks for events nobody announced (commits poke it). */
+  outboxPollMs?: number;
   /** Sign-in attempts per username and per address; defaults in `http/auth.ts`. */
   loginLimits?: LoginLimits;
 }
@@ -79,7 +81,12 @@ export function buildCasesApp(config: CasesSettings, deps: CasesDeps): FastifyIn
   let sla: ReturnType<typeof startSlaSweeper> | undefined;
   let folder: ReturnType<typeof startStatsFolder> | undefined;
   app.addHook('onReady', async () => {
-    relay = startOutboxRelay({ db: deps.db, bus: deps.bus, logger: deps.logger });
+    relay = startOutboxRelay({
+      db: deps.db,
+      bus: deps.bus,
+      logger: deps.logger,
+      ...(config.outboxPollMs !== undefined && { intervalMs: config.outboxPollMs }),
+    });
     folder = startStatsFolder({
       db: deps.db,
       logger: deps.logger,
@@ -112,6 +119,10 @@ export function buildCasesApp(config: CasesSettings, deps: CasesDeps): FastifyIn
         },
       },
     });
+  });
+  // An action's events are in the outbox when it answers: they go out now, not at the next poll.
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.method !== 'GET' && reply.statusCode < 300) relay?.poke();
   });
   // Stop taking work before the server and the database go away.
   app.addHook('preClose', async () => {

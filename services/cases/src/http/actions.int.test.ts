@@ -63,7 +63,8 @@ describe.runIf(servers)('case actions through the API', () => {
       uniqueName('ca'),
     );
     app = buildCasesApp(
-      { jwtSecret: 'x'.repeat(40) },
+      // Polled once a minute only: what an action announces must go out because it pokes the relay.
+      { jwtSecret: 'x'.repeat(40), outboxPollMs: 60_000 },
       {
         db,
         bus: createEventBus(engine, { source: '/test' }),
@@ -124,6 +125,12 @@ describe.runIf(servers)('case actions through the API', () => {
       where: { key: caseId, eventName: 'case.status.v1' },
       orderBy: { id: 'asc' },
     });
+    // Published on the bus at once, not at the relay's next poll a minute away.
+    await expect
+      .poll(async () => (await db.outboxEvent.count({ where: { key: caseId, publishedAt: null } })) === 0, {
+        timeout: 10_000,
+      })
+      .toBe(true);
     expect(announced.map((row) => (row.data as { status: string }).status)).toEqual([
       'received',
       'assigned',
