@@ -2,6 +2,7 @@ import type { CasesDb } from '../db/prisma.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { isCityCode, openStatusSql, placeSql, scopeSql } from '../search/filters.ts';
 import { localDay, startOfLocalDay } from '../search/local-time.ts';
+import { statsPending } from './fold.ts';
 import { type Interval, type Period, type Segment, segmentsOf } from './periods.ts';
 
 export type Basis = 'received' | 'ended' | 'open';
@@ -93,9 +94,7 @@ const measureSql = Prisma.raw(
  * is not counted, as if the read had come just before it.
  */
 async function statsSource(db: CasesDb): Promise<Prisma.Sql> {
-  const [row] = await db.$queryRaw<{ pending: boolean }[]>`
-    SELECT EXISTS (SELECT 1 FROM cases.case_stats_pending) AS pending`;
-  return Prisma.raw(row?.pending ? 'cases.case_stats_live' : 'cases.case_stats');
+  return Prisma.raw((await statsPending(db)) ? 'cases.case_stats_live' : 'cases.case_stats');
 }
 
 /**
