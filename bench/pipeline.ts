@@ -264,7 +264,7 @@ const sessionStates = `
               ELSE coalesce(wait_event_type || ':' || wait_event, 'on CPU') END
          || ' · ' ||
          CASE WHEN query ILIKE '%DELETE FROM cases.case_stats_pending%' THEN 'statistics fold (foldPendingStats)'
-              WHEN query ILIKE '%case_stats_pending%' THEN 'statistics changes appended (applyCaseChanges)'
+              WHEN query ILIKE '%INSERT INTO cases.case_stats_pending%' THEN 'statistics changes appended (applyCaseChanges)'
               WHEN query ILIKE '%ORDER BY id FOR UPDATE%' THEN 'case rows locked (readCaseFacts)'
               WHEN query ILIKE '%FROM cases.parties p JOIN cases.cases c%' THEN 'possible repeats (possibleRepeats)'
               WHEN query ILIKE '%department_cases%' THEN 'department_cases'
