@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { buildCasesApp } from '@huijie/cases/app.ts';
 import { seedRoutedCase, towns } from '@huijie/cases/consumers/routed-case-fixtures.ts';
-import { type CasesDb, casesDb, migrateCases } from '@huijie/cases/db/prisma.ts';
+import { freshCasesDb } from '@huijie/cases/db/fresh-cases-db.ts';
+import type { CasesDb } from '@huijie/cases/db/prisma.ts';
 import { hashApiKey } from '@huijie/cases/http/actor.ts';
-import { postgresClient } from '@huijie/database/sql-client.ts';
 import type { EventBus } from '@huijie/event-bus/bus.ts';
 import type { Engine } from '@huijie/event-bus/engine.ts';
 import { hashPassword } from '@huijie/service-kit/auth-token.ts';
@@ -11,7 +11,7 @@ import { routesOf } from '@huijie/service-kit/http-app.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { type RateLimiter, redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
-import { freshDatabase, requireServers, uniqueName } from '@huijie/testing/servers.ts';
+import { requireServers, uniqueName } from '@huijie/testing/servers.ts';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,12 +93,7 @@ describe.runIf(servers)('cases: who may read and act, on PostgreSQL + Kafka + Re
   };
 
   beforeAll(async () => {
-    const database = await freshDatabase(servers!.databaseUrl!);
-    drop = database.drop;
-    const sql = postgresClient(database.url, { max: 1 });
-    await migrateCases(sql);
-    await sql.close();
-    db = casesDb({ kind: 'postgres', url: database.url });
+    ({ db, drop } = await freshCasesDb(servers!.databaseUrl!));
     redis = new Redis(servers!.redisUrl!);
     ({ bus, engine } = await kafkaBus(servers!.kafkaBrokers!, 'security-cases'));
     const operators = {
@@ -138,7 +133,6 @@ describe.runIf(servers)('cases: who may read and act, on PostgreSQL + Kafka + Re
   afterAll(async () => {
     for (const each of built) await each.close();
     await engine?.close();
-    await db?.$disconnect();
     redis?.disconnect();
     await drop?.();
   });

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
-import { postgresClient } from '@huijie/database/sql-client.ts';
-import { freshDatabase, requireServers } from '@huijie/testing/servers.ts';
+import { requireServers } from '@huijie/testing/servers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CasesDb, casesDb, migrateCases } from '../db/prisma.ts';
+import { freshCasesDb } from '../db/fresh-cases-db.ts';
+import type { CasesDb } from '../db/prisma.ts';
 import { rebuildCaseStats, statisticsSnapshot } from '../stats/rollup.ts';
 import { caseIdFor } from './open-case.ts';
 import { type CasesEvent, recordAssignment, recordEvents, recordIntake } from './record-events.ts';
@@ -66,15 +66,9 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
   let drop: () => Promise<void>;
 
   beforeAll(async () => {
-    const database = await freshDatabase(servers!.databaseUrl!);
-    drop = database.drop;
-    const sql = postgresClient(database.url, { max: 1 });
-    await migrateCases(sql);
-    await sql.close();
-    db = casesDb({ kind: 'postgres', url: database.url });
+    ({ db, drop } = await freshCasesDb(servers!.databaseUrl!));
   });
   afterAll(async () => {
-    await db?.$disconnect();
     await drop?.();
   });
 

@@ -1,16 +1,16 @@
-import { postgresClient } from '@huijie/database/sql-client.ts';
 import { createEventBus } from '@huijie/event-bus/bus.ts';
 import { createKafkaEngine } from '@huijie/event-bus/kafka/kafka-engine.ts';
 import { namespaced } from '@huijie/event-bus/namespaced-engine.ts';
 import { hashPassword } from '@huijie/service-kit/auth-token.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
-import { freshDatabase, requireServers, uniqueName } from '@huijie/testing/servers.ts';
+import { requireServers, uniqueName } from '@huijie/testing/servers.ts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCasesApp } from '../app.ts';
 import { seedRoutedCase, type Town, towns } from '../consumers/routed-case-fixtures.ts';
-import { type CasesDb, casesDb, migrateCases } from '../db/prisma.ts';
+import { freshCasesDb } from '../db/fresh-cases-db.ts';
+import type { CasesDb } from '../db/prisma.ts';
 import { sweepOverdue } from '../sla/sla-sweeper.ts';
 import { hashApiKey } from './actor.ts';
 
@@ -40,12 +40,7 @@ describe.runIf(servers)('case actions through the API', () => {
   const tokens: Record<string, string> = {};
 
   beforeAll(async () => {
-    const database = await freshDatabase(servers!.databaseUrl!);
-    drop = database.drop;
-    const sql = postgresClient(database.url, { max: 1 });
-    await migrateCases(sql);
-    await sql.close();
-    db = casesDb({ kind: 'postgres', url: database.url });
+    ({ db, drop } = await freshCasesDb(servers!.databaseUrl!));
     for (const [username, scope] of [
       ['city', '350800'],
       ['xinluo', '350802'],
@@ -84,7 +79,6 @@ describe.runIf(servers)('case actions through the API', () => {
   });
   afterAll(async () => {
     await app?.close();
-    await db?.$disconnect();
     await drop?.();
   });
 
