@@ -18,7 +18,7 @@ import { caseRoutes } from './http/case-routes.ts';
 import { overviewRoutes } from './http/overview-routes.ts';
 import { searchRoutes } from './http/search-routes.ts';
 import { statsRoutes } from './http/stats-routes.ts';
-import { startOutboxRelay } from './outbox/relay.ts';
+import { startOutboxPruning, startOutboxRelay } from './outbox/relay.ts';
 import { startSlaSweeper } from './sla/sla-sweeper.ts';
 import { startStatsFolder } from './stats/fold.ts';
 
@@ -35,7 +35,7 @@ export const casesGroup = 'cases';
 /** Events in flight at once, and so the largest batch one transaction records (see groupCommit). */
 const consumerConcurrency = 256;
 
-/** The cases service: its API, its consumer of intake and assignment events, its outbox relay and its statistics folder. */
+/** The cases service: its API, its consumer of intake and assignment events, its outbox relay (and pruning) and its statistics folder. */
 export interface CasesSettings {
   jwtSecret: string;
   /** After the due time, each such period of further delay moves the case one level up the express lane. */
@@ -80,6 +80,7 @@ export function buildCasesApp(config: CasesSettings, deps: CasesDeps): FastifyIn
   let relay: ReturnType<typeof startOutboxRelay> | undefined;
   let sla: ReturnType<typeof startSlaSweeper> | undefined;
   let folder: ReturnType<typeof startStatsFolder> | undefined;
+  let pruning: ReturnType<typeof startOutboxPruning> | undefined;
   app.addHook('onReady', async () => {
     relay = startOutboxRelay({
       db: deps.db,
@@ -87,6 +88,7 @@ export function buildCasesApp(config: CasesSettings, deps: CasesDeps): FastifyIn
       logger: deps.logger,
       ...(config.outboxPollMs !== undefined && { intervalMs: config.outboxPollMs }),
     });
+    pruning = startOutboxPruning({ db: deps.db, logger: deps.logger });
     folder = startStatsFolder({
       db: deps.db,
       logger: deps.logger,
@@ -130,6 +132,7 @@ export function buildCasesApp(config: CasesSettings, deps: CasesDeps): FastifyIn
     await sla?.stop();
     await relay?.stop();
     await folder?.stop();
+    await pruning?.stop();
   });
   return app;
 }

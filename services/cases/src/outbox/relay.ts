@@ -42,3 +42,29 @@ export async function relayOnce(db: CasesDb, bus: EventBus, batch = 200): Promis
   });
   return pending.length;
 }
+
+/** How long published events stay in the outbox (to trace what was announced when) before pruning. */
+export const outboxRetentionMs = 7 * 24 * 3600 * 1000;
+/** Events one pruning statement deletes at most: a short transaction even after a long pause. */
+const pruneBatch = 5_000;
+
+/**
+ * Deletes up to `batch` events published before `before`, oldest first; never one not published
+ * yet. Returns how many it deleted. Without it the outbox keeps every event the service ever
+ * announced.
+ */
+export async function pruneOutbox(db: CasesDb, before: Date, batch = pruneBatch): Promise<number> {
+  return db.$executeRaw`
+    DELETE FROM cases.outbox WHERE id IN (
+      SELECT id FROM cases.outbox WHERE published_at < ${before} ORDER BY published_at, id LIMIT ${batch})`;
+}
+
+/** Prunes the outbox every `intervalMs` (at once again while a whole batch was old enough). */
+export function startOutboxPruning(deps: { db: CasesDb; logger: Logger; intervalMs?: number }) {
+  return startWorkLoop({
+    name: 'outbox pruning',
+    logger: deps.logger,
+    intervalMs: deps.intervalMs ?? 10 * 60_000,
+    work: async () => (await pruneOutbox(deps.db, new Date(Date.now() - outboxRetentionMs))) >= pruneBatch,
+  });
+}
