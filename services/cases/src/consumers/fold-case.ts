@@ -182,14 +182,15 @@ export async function foldCase(
       searchGrams: [...new Set([...into.searchGrams, ...from.searchGrams])].sort(),
     },
   });
-  for (const report of moved) {
-    await appendHistory(tx, {
+  await appendHistory(
+    tx,
+    ...moved.map((report) => ({
       caseId: intoId,
       type: 'repeat_attached',
       actor,
       detail: { disputeId: report.disputeId, sourceRef: report.sourceRef, reason },
-    });
-  }
+    })),
+  );
   if (reports >= expressLaneAfterReports) {
     const target = await tx.case.findUniqueOrThrow({
       where: { id: intoId },
