@@ -10,8 +10,9 @@ import { standalonePlatform } from './platform.ts';
 // - --wasm-tiering-budget=18000000, ten times Node 20's default: V8 recompiles a WebAssembly
 //   function with its optimising compiler once it has run "enough". Starting PGlite's Postgres and
 //   Prisma's query compiler runs thousands of functions a few times each; optimising those cost
-//   about 1 s of CPU during the start with Node's four background threads, 0.25 s with one. Queries after the first few hundred measured as fast either
-//   way. (Newer V8s have raised the default to 13,000,000 themselves.)
+//   about 1 s of CPU during the start with Node's four background threads, 0.25 s with one.
+//   Queries after the first few hundred measured as fast either way. (Newer V8s have raised the
+//   default to 13,000,000 themselves.)
 // - --v8-pool-size=1: one V8 background thread instead of Node's four. The start was no slower, and
 //   every thread that had compiled or collected garbage kept a glibc malloc arena of freed memory
 //   resident: about 45 MB.
