@@ -1,6 +1,6 @@
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { memoryRateLimiter } from '@huijie/service-kit/rate-limit.ts';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createThrottle } from './throttle.ts';
 
 const logger = createLogger({ service: 'notify', level: 'silent' });
@@ -14,10 +14,33 @@ describe('throttle', () => {
     expect(await throttle.admit('sms', '13800000000')).toEqual({ ok: true });
     expect(await throttle.admit('sms', '13800000000')).toMatchObject({ ok: false, scope: 'recipient' });
     expect(await throttle.admit('sms', '13800000001')).toEqual({ ok: true });
-    expect(await throttle.admit('sms', '13800000002')).toEqual({ ok: true });
-    const over = await throttle.admit('sms', '13800000003');
+    const over = await throttle.admit('sms', '13800000002');
     expect(over).toMatchObject({ ok: false, scope: 'provider' });
     expect((over as { retryAfterMs: number }).retryAfterMs).toBeLessThanOrEqual(60_000);
+  });
+
+  it('a message the provider defers keeps its recipient allowance for the next minute', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(new Date('2026-11-30T09:00:00Z'));
+      const backlog = {
+        sms: { provider: { limit: 1, windowMs: 60_000 }, recipient: { limit: 1, windowMs: 3_600_000 } },
+      };
+      const throttle = createThrottle(memoryRateLimiter(), backlog, logger);
+      const at = (time: string) => vi.setSystemTime(new Date(`2026-11-30T${time}Z`));
+      const late = '13800000009';
+      for (const [minute, first] of ['13800000000', '13800000001', '13800000002'].entries()) {
+        at(`09:0${minute}:00`);
+        expect(await throttle.admit('sms', first)).toEqual({ ok: true });
+        at(`09:0${minute}:30`);
+        expect(await throttle.admit('sms', late)).toMatchObject({ ok: false, scope: 'provider' });
+      }
+      // Deferred three minutes running, it goes out in the fourth, not in an hour.
+      at('09:03:00');
+      expect(await throttle.admit('sms', late)).toEqual({ ok: true });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('leaves channels without limits alone (the outbox)', async () => {

@@ -50,6 +50,15 @@ export function createThrottle(
       const channelLimits = limits[channel];
       if (!channelLimits) return { ok: true };
       try {
+        // The provider's count first: a message it defers must not use up its recipient's
+        // allowance (10 an hour for SMS), or a backlog of a few minutes holds texts for an hour.
+        // A recipient's refusal costs one provider slot, once per recipient window.
+        const all = await limiter.hit(
+          `notify:${channel}:all`,
+          channelLimits.provider.limit,
+          channelLimits.provider.windowMs,
+        );
+        if (!all.allowed) return { ok: false, retryAfterMs: all.retryAfterMs, scope: 'provider' };
         const hashed = createHash('sha256').update(recipient).digest('base64url').slice(0, 16);
         const own = await limiter.hit(
           `notify:${channel}:to:${hashed}`,
@@ -57,12 +66,6 @@ export function createThrottle(
           channelLimits.recipient.windowMs,
         );
         if (!own.allowed) return { ok: false, retryAfterMs: own.retryAfterMs, scope: 'recipient' };
-        const all = await limiter.hit(
-          `notify:${channel}:all`,
-          channelLimits.provider.limit,
-          channelLimits.provider.windowMs,
-        );
-        if (!all.allowed) return { ok: false, retryAfterMs: all.retryAfterMs, scope: 'provider' };
         return { ok: true };
       } catch (error) {
         logger.warn({ channel, err: (error as Error).message }, 'throttle unavailable; sending unthrottled');
