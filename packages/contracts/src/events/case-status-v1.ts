@@ -43,6 +43,11 @@ export const CaseStatusChangedV1 = z.object({
   category: CategoryCode.nullable(),
   divisionCode: DivisionCode.nullable(),
   reason: z.string().optional(),
+  /**
+   * Set when the case was folded into another (a repeat report, or merged by an operator): it is
+   * "closed", but its reports live on in that case, and their matter is still in hand.
+   */
+  mergedInto: z.uuid().optional(),
   /** Set when the case ends (resolved, unresolved). */
   outcome: CaseOutcome.optional(),
   /** The reports behind the case, so the hotline and the court can be told the result. */

@@ -68,6 +68,10 @@ export async function detachReport(
         placeNames: from.placeNames,
         triageCode,
         category: from.category,
+        // Routed already, as part of the case it leaves: its next decision is a re-routing, not a
+        // first report, which repeat detection would fold straight back into that case — the
+        // operator has just said it is another matter.
+        routingVersion: from.routingVersion,
         searchGrams: searchGramsOf([
           (await tx.report.findUniqueOrThrow({ where: { disputeId }, select: { content: true } })).content,
         ]),
@@ -134,7 +138,15 @@ export async function correctCase(
         ? { ...dispute.location, divisionCode: correction.divisionCode }
         : dispute.location,
     };
-    const version = row.routingVersion + 1;
+    // Routing's answer is taken once per (dispute, version): a version this dispute was already
+    // routed at — on a case it was detached from or merged in from — would be dropped as a redelivery.
+    let version = row.routingVersion + 1;
+    while (
+      await tx.processedEvent.findUnique({
+        where: { eventId: `assignment:${dispute.disputeId}:v${version}` },
+      })
+    )
+      version++;
     const by = actorName(actor);
     await appendHistory(tx, {
       caseId,

@@ -152,6 +152,7 @@ export async function foldCase(
   });
   await tx.report.updateMany({ where: { caseId: fromId }, data: { caseId: intoId, repeatReason: reason } });
   await tx.party.updateMany({ where: { caseId: fromId }, data: { caseId: intoId } });
+  const before = await tx.case.findUniqueOrThrow({ where: { id: fromId }, select: { status: true } });
   const from = await tx.case.update({
     where: { id: fromId },
     data: { mergedIntoId: intoId, status: 'closed', closedAt: new Date() },
@@ -164,11 +165,12 @@ export async function foldCase(
       caseId: fromId,
       disputeIds: moved.map((r) => r.disputeId),
       status: 'closed',
-      previousStatus: from.status as CaseStatus,
+      previousStatus: before.status as CaseStatus,
       occurredAt: new Date().toISOString(),
       category: (from.category as never) ?? null,
       divisionCode: from.townCode ?? from.countyCode ?? from.cityCode,
       reason: `merged into ${intoId}: ${reason}`,
+      mergedInto: intoId,
     },
   });
 

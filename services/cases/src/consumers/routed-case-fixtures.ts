@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import type { CategoryCode } from '@huijie/contracts/vocabulary.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import { caseIdFor } from './open-case.ts';
 import { recordAssignment, recordIntake } from './record-events.ts';
@@ -14,6 +15,53 @@ export const towns = {
 export type Town = { county: string; town: string; names: readonly string[] };
 
 /**
+ * Routing's decision for `dispute`: the town's judicial office leads (with `coHandlers`, if any),
+ * at `version` (1: its first routing; a correction asks for the next).
+ */
+export function decisionFor(
+  dispute: DisputeReceivedV1,
+  options: {
+    place?: Town;
+    version?: number;
+    category?: CategoryCode;
+    coHandlers?: DisputeAssignedV1['coHandlers'];
+  } = {},
+): DisputeAssignedV1 {
+  const place = options.place ?? towns.jiangshan;
+  return {
+    disputeId: dispute.disputeId,
+    version: options.version ?? 1,
+    decidedAt: new Date().toISOString(),
+    jurisdiction: {
+      cityCode: '350800',
+      countyCode: place.county,
+      townCode: place.town,
+      names: [...place.names],
+      resolution: 'exact',
+    },
+    category: options.category ?? 'labor',
+    severity: 'normal',
+    lead: {
+      code: `${place.town}-judicial_office`,
+      kind: 'judicial_office',
+      name: `${place.names[2]}司法所`,
+      divisionCode: place.town,
+    },
+    coHandlers: options.coHandlers ?? [],
+    dueAt: new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString(),
+    expressLane: null,
+    triage: null,
+    trace: {
+      rulesVersion: 'test',
+      rules: [],
+      place: { how: 'exact', evidence: 'code', candidates: [] },
+      category: { source: 'text', confidence: 1 },
+    },
+    dispute,
+  };
+}
+
+/**
  * A WeChat application filed and routed to the town's judicial office, through the cases
  * service's own consumers (intake, then assignment), for the integration tests of its API.
  */
@@ -21,9 +69,10 @@ export async function seedRoutedCase(
   db: CasesDb,
   options: {
     place?: Town;
-    applicant?: { name: string; phone: string };
+    applicant?: { name: string; phone: string; confidential?: boolean };
     content?: string;
     receivedAt?: string;
+    coHandlers?: DisputeAssignedV1['coHandlers'];
   } = {},
 ): Promise<{ caseId: string; disputeId: string }> {
   const place = options.place ?? towns.jiangshan;
@@ -44,38 +93,10 @@ export async function seedRoutedCase(
     ],
     attachments: [],
   };
-  const decision: DisputeAssignedV1 = {
-    disputeId: dispute.disputeId,
-    version: 1,
-    decidedAt: new Date().toISOString(),
-    jurisdiction: {
-      cityCode: '350800',
-      countyCode: place.county,
-      townCode: place.town,
-      names: [...place.names],
-      resolution: 'exact',
-    },
-    category: 'labor',
-    severity: 'normal',
-    lead: {
-      code: `${place.town}-judicial_office`,
-      kind: 'judicial_office',
-      name: `${place.names[2]}司法所`,
-      divisionCode: place.town,
-    },
-    coHandlers: [],
-    dueAt: new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString(),
-    expressLane: null,
-    triage: null,
-    trace: {
-      rulesVersion: 'test',
-      rules: [],
-      place: { how: 'exact', evidence: 'code', candidates: [] },
-      category: { source: 'text', confidence: 1 },
-    },
-    dispute,
-  };
   await recordIntake(db, dispute);
-  await recordAssignment(db, decision);
+  await recordAssignment(
+    db,
+    decisionFor(dispute, { place, ...(options.coHandlers && { coHandlers: options.coHandlers }) }),
+  );
   return { caseId: caseIdFor(dispute.disputeId), disputeId: dispute.disputeId };
 }

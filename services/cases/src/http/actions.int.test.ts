@@ -1,3 +1,4 @@
+import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { createEventBus } from '@huijie/event-bus/bus.ts';
 import { createKafkaEngine } from '@huijie/event-bus/kafka/kafka-engine.ts';
 import { namespaced } from '@huijie/event-bus/namespaced-engine.ts';
@@ -8,7 +9,8 @@ import { requireServers, uniqueName } from '@huijie/testing/servers.ts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCasesApp } from '../app.ts';
-import { seedRoutedCase, type Town, towns } from '../consumers/routed-case-fixtures.ts';
+import { recordAssignment } from '../consumers/record-events.ts';
+import { decisionFor, seedRoutedCase, type Town, towns } from '../consumers/routed-case-fixtures.ts';
 import { freshCasesDb } from '../db/fresh-cases-db.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import { sweepOverdue } from '../sla/sla-sweeper.ts';
@@ -85,6 +87,13 @@ describe.runIf(servers)('case actions through the API', () => {
   const as = (who: string) => ({ authorization: `Bearer ${tokens[who]}` });
   const act = (caseId: string, action: string, headers: Record<string, string>, payload: object = {}) =>
     app.inject({ method: 'POST', url: `/v1/cases/${caseId}/${action}`, headers, payload });
+
+  /** What routing answers to a correction: the dispute at the version the case asked for, in Jiangshan. */
+  const routeAsCorrected = ({ version, dispute }: { version: number; dispute: DisputeReceivedV1 }) =>
+    recordAssignment(
+      db,
+      decisionFor(dispute, { version, ...(dispute.category && { category: dispute.category }) }),
+    );
 
   it("Guo's story: the local mediator accepts, mediates, records 3,800 yuan; the case is resolved and announced", async () => {
     const caseId = await seedGuoCase(db);
@@ -254,5 +263,135 @@ describe.runIf(servers)('case actions through the API', () => {
       'city',
     ]);
     expect(escalations.every((row) => (row.data as { reason: string }).reason === 'overdue')).toBe(true);
+  });
+
+  it('a report detached from a case and corrected is routed as a case of its own', async () => {
+    // The caller's second report, about another employer's unpaid wages in the same town, was
+    // taken for a repeat (same caller, same category and town); the operator finds it is another
+    // matter, detaches it, and sends it to routing from triage (a correction of its place).
+    const applicant = { name: '杨某', phone: '13900001234' };
+    const first = await seedRoutedCase(db, { applicant });
+    const second = await seedRoutedCase(db, { applicant, content: '另一个包工头也欠我两个月工资' });
+    expect((await db.report.findUniqueOrThrow({ where: { disputeId: second.disputeId } })).caseId).toBe(
+      first.caseId,
+    );
+    const detached = await act(first.caseId, 'detach', as('xinluo'), {
+      disputeId: second.disputeId,
+      reason: '核实后不是同一件事',
+    });
+    expect(detached.statusCode, detached.body).toBe(200);
+    const { newCaseId } = detached.json();
+    const corrected = await act(newCaseId, 'correct', as('xinluo'), {
+      divisionCode: '350802107',
+      reason: '另一个包工头，另案处理',
+    });
+    expect(corrected.statusCode, corrected.body).toBe(202);
+    const correction = await db.outboxEvent.findFirstOrThrow({
+      where: { eventName: 'case.correction.v1', key: second.disputeId },
+    });
+    const { version } = correction.data as { version: number };
+    await routeAsCorrected(correction.data as { version: number; dispute: DisputeReceivedV1 });
+    const own = (await app.inject({ url: `/v1/cases/${newCaseId}`, headers: as('xinluo') })).json();
+    expect(own).toMatchObject({
+      status: 'assigned',
+      routingVersion: version,
+      reports: [expect.objectContaining({ disputeId: second.disputeId })],
+    });
+  });
+
+  it('a correction of a case whose first report came in by a merge is routed, not dropped as a redelivery', async () => {
+    // B was corrected once (its report routed at version 2), then merged into A; B's report is the
+    // earlier one, so a correction of A re-routes it — at A's next version, 2, which it already had.
+    const a = await seedRoutedCase(db, { receivedAt: '2024-08-24T09:30:00+08:00' });
+    const b = await seedRoutedCase(db, { receivedAt: '2024-08-20T09:30:00+08:00' });
+    expect(
+      (await act(b.caseId, 'correct', as('city'), { category: 'labor', reason: '核实类别' })).statusCode,
+    ).toBe(202);
+    const correctionOf = async (caseId: string) =>
+      (
+        await db.outboxEvent.findMany({
+          where: { eventName: 'case.correction.v1' },
+          orderBy: { id: 'desc' },
+        })
+      ).find((row) => (row.data as { caseId: string }).caseId === caseId)!.data as {
+        version: number;
+        dispute: DisputeReceivedV1;
+      };
+    await routeAsCorrected(await correctionOf(b.caseId));
+    expect((await db.case.findUniqueOrThrow({ where: { id: b.caseId } })).routingVersion).toBe(2);
+    const merged = await act(b.caseId, 'merge', as('city'), { intoCaseId: a.caseId, reason: '同一件事' });
+    expect(merged.statusCode, merged.body).toBe(200);
+    // Announced closed as it was before, and where its report went (WeChat and notify follow it there).
+    const announced = await db.outboxEvent.findMany({
+      where: { eventName: 'case.status.v1', key: b.caseId },
+    });
+    expect(announced.map((row) => row.data).at(-1)).toMatchObject({
+      status: 'closed',
+      previousStatus: 'assigned',
+      mergedInto: a.caseId,
+      disputeIds: [b.disputeId],
+    });
+
+    const corrected = await act(a.caseId, 'correct', as('city'), {
+      category: 'contract',
+      reason: '实为合同纠纷',
+    });
+    expect(corrected.statusCode, corrected.body).toBe(202);
+    const correction = await correctionOf(a.caseId);
+    expect(correction.dispute.disputeId).toBe(b.disputeId);
+    await routeAsCorrected(correction);
+    const after = await db.case.findUniqueOrThrow({ where: { id: a.caseId } });
+    expect({ routingVersion: after.routingVersion, category: after.category }).toEqual({
+      routingVersion: correction.version,
+      category: 'contract',
+    });
+  });
+
+  it("an agency reading a case gets the citizen's contact only as the lead, never a confidential caller's", async () => {
+    const police = {
+      code: '350802107-police_station',
+      kind: 'police_station' as const,
+      name: '江山派出所',
+      divisionCode: '350802107',
+    };
+    await db.agencyKey.create({
+      data: { keyHash: hashApiKey('key-police'), departmentCode: police.code, label: police.name },
+    });
+    const seed = async (applicant: { name: string; phone: string; confidential?: boolean }) =>
+      (await seedRoutedCase(db, { applicant, coHandlers: [police] })).caseId;
+    const partiesAs = async (caseId: string, key: string) =>
+      (await app.inject({ url: `/v1/cases/${caseId}`, headers: { 'x-api-key': key } })).json().parties;
+
+    // 12345 保密: the caller's identity stays with the platform, the lead included.
+    const secret = await seed({ name: '王某', phone: '13600001111', confidential: true });
+    expect(await partiesAs(secret, 'key-jiangshan')).toEqual([
+      { role: 'applicant', kind: 'person', name: null, phone: null },
+    ]);
+    // Only the lead calls the citizen back: a co-handler gets the matter, not the phone number.
+    const open = await seed({ name: '李某', phone: '13600002222' });
+    expect((await partiesAs(open, 'key-jiangshan'))[0]).toMatchObject({ phone: '13600002222' });
+    expect((await partiesAs(open, 'key-police'))[0]).toMatchObject({ phone: null });
+    // Operators of the jurisdiction see what the platform keeps.
+    expect(
+      (await app.inject({ url: `/v1/cases/${secret}`, headers: as('xinluo') })).json().parties[0],
+    ).toMatchObject({ name: '王某', phone: '13600001111' });
+  });
+
+  it('overdue work past the first batch still gets its reminder: cases already at their stage do not fill the batch', async () => {
+    // Three cases overdue long before any other of this file's; a batch of two stands for the
+    // sweeper's 200 when more than 200 cases are overdue (a busy county after a holiday).
+    const ids = [await seedGuoCase(db), await seedGuoCase(db), await seedGuoCase(db)];
+    for (const [n, id] of ids.entries()) {
+      await db.case.update({ where: { id }, data: { dueAt: new Date(`2020-01-0${n + 1}T09:00:00+08:00`) } });
+    }
+    const now = new Date('2020-01-03T12:00:00+08:00');
+    const day = 24 * 3600 * 1000;
+    await sweepOverdue(db, now, 3 * day, 2);
+    await sweepOverdue(db, now, 3 * day, 2);
+    const reminded = await db.historyEntry.findMany({
+      where: { caseId: { in: ids }, type: 'sla_reminder' },
+      select: { caseId: true },
+    });
+    expect(reminded.map((entry) => entry.caseId).sort()).toEqual([...ids].sort());
   });
 });

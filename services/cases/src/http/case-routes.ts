@@ -1,3 +1,4 @@
+import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { notFound } from '@huijie/service-kit/errors.ts';
 import { route } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance } from 'fastify';
@@ -45,7 +46,8 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
       params: z.object({ caseId: z.uuid() }),
     },
     async ({ params: { caseId }, request }) => {
-      await visibleCase(deps.db, caseId, await actorOf(request, deps));
+      const actor = await actorOf(request, deps);
+      await visibleCase(deps.db, caseId, actor);
       const found = await deps.db.case.findUnique({
         where: { id: caseId },
         include: {
@@ -57,6 +59,26 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
       });
       const c = found!;
       const state = stateOf({ ...c, reports: [] });
+      // An agency sees the parties as routing's copies tell it of them: only the lead calls the
+      // citizen back, so only the lead gets phone numbers; and no agency learns who a party is
+      // who asked for confidentiality (12345 保密), which the report's intake records.
+      const lead =
+        actor.kind === 'agency' &&
+        c.assignments.some(
+          (a) => a.departmentCode === actor.departmentCode && a.role === 'lead' && a.status !== 'withdrawn',
+        );
+      const confidential = (party: (typeof c.parties)[number]) =>
+        c.reports.some(
+          (report) =>
+            report.disputeId === party.disputeId &&
+            (report.intake as unknown as DisputeReceivedV1).parties.some(
+              (given) =>
+                given.confidential === true &&
+                given.role === party.role &&
+                (given.name ?? null) === party.name &&
+                (given.phone ?? null) === party.phone,
+            ),
+        );
       return {
         caseId: c.id,
         status: c.status,
@@ -89,12 +111,15 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
           receivedAt: report.receivedAt,
           content: report.content,
         })),
-        parties: c.parties.map((party) => ({
-          role: party.role,
-          kind: party.kind,
-          name: party.name,
-          phone: party.phone,
-        })),
+        parties: c.parties.map((party) => {
+          const hidden = actor.kind === 'agency' && confidential(party);
+          return {
+            role: party.role,
+            kind: party.kind,
+            name: hidden ? null : party.name,
+            phone: hidden || (actor.kind === 'agency' && !lead) ? null : party.phone,
+          };
+        }),
         assignments: c.assignments.map((assignment) => ({
           departmentCode: assignment.departmentCode,
           departmentKind: assignment.departmentKind,

@@ -23,12 +23,16 @@ export function slaStageAt(dueAt: Date, now: Date, periodMs: number): number {
  * the update is guarded by the stage it read, so replicas sweeping together never double up.
  */
 export async function sweepOverdue(db: CasesDb, now: Date, periodMs: number, batch = 200): Promise<number> {
-  const due = await db.case.findMany({
-    where: { status: { in: openStatuses }, mergedIntoId: null, dueAt: { lte: now } },
-    orderBy: { dueAt: 'asc' },
-    take: batch,
-    select: { id: true, dueAt: true, slaStage: true },
-  });
+  // Only the cases whose stage has moved on (stage > sla_stage ⇔ due_at <= now − sla_stage periods):
+  // the cases already reminded or escalated for their stage are most of the overdue ones, and
+  // taken first by due time they filled every batch, so that once more cases were overdue than a
+  // batch holds, the later ones never got their reminder nor their escalation.
+  const due = await db.$queryRaw<{ id: string; dueAt: Date; slaStage: number }[]>`
+    SELECT id::text AS id, due_at AS "dueAt", sla_stage AS "slaStage" FROM cases.cases
+    WHERE status = ANY(${openStatuses}::text[]) AND merged_into_id IS NULL
+      AND due_at <= ${now}::timestamptz - sla_stage * (${periodMs}::float8 * interval '1 millisecond')
+    ORDER BY due_at ASC
+    LIMIT ${batch}`;
   let acted = 0;
   for (const { id, dueAt, slaStage } of due) {
     const stage = slaStageAt(dueAt!, now, periodMs);
