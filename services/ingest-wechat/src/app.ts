@@ -109,6 +109,10 @@ export function buildIngestWechatApp(
         topics: [topics.caseStatus],
         handlers: {
           'case.status.v1': async (event) => {
+            // A case folded into another is "closed", but its reports live on in the case they
+            // joined: the applicant keeps their status until that case's next change, never 已办结
+            // for a matter in hand.
+            if (event.mergedInto) return;
             for (const disputeId of event.disputeIds) {
               const noted = await deps.applications.noteStatus(disputeId, {
                 status: event.status,

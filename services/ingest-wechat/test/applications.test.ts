@@ -253,6 +253,53 @@ describe('GET /v1/applications/:trackingNo', () => {
     expect((await look('1234', trackingNo.toLowerCase())).statusCode).toBe(200);
   });
 
+  it('an application that joins another open case (a repeat, or merged) is not shown as 已办结', async () => {
+    const { app, deliver } = make();
+    const { trackingNo } = (await submit(app, guo())).json();
+    await app.ready();
+    const look = async () =>
+      (
+        await app.inject({ url: `/v1/applications/${trackingNo}?phoneLast4=1234`, remoteAddress: '10.0.0.6' })
+      ).json();
+    const disputeId = disputeIdFor('wechat', trackingNo);
+    const ownCase = crypto.randomUUID();
+    const openCase = crypto.randomUUID();
+    await deliver('case.status.v1', {
+      caseId: ownCase,
+      disputeIds: [disputeId],
+      status: 'received',
+      previousStatus: null,
+      occurredAt: '2030-01-01T10:00:00+08:00',
+      category: null,
+      divisionCode: '350802107',
+    });
+    // Guo had reported the same matter before: cases folds his new case into the open one, and
+    // announces the folded case closed, merged into that one.
+    await deliver('case.status.v1', {
+      caseId: ownCase,
+      disputeIds: [disputeId],
+      status: 'closed',
+      previousStatus: 'received',
+      mergedInto: openCase,
+      occurredAt: '2030-01-01T10:00:01+08:00',
+      category: 'labor',
+      divisionCode: '350802107',
+      reason: `merged into ${openCase}: same caller, same category and place`,
+    });
+    expect(await look()).toMatchObject({ status: 'received', statusLabel: '已受理' });
+    // The case it joined moves on: the application follows it.
+    await deliver('case.status.v1', {
+      caseId: openCase,
+      disputeIds: [crypto.randomUUID(), disputeId],
+      status: 'mediating',
+      previousStatus: 'accepted',
+      occurredAt: '2030-01-02T10:00:00+08:00',
+      category: 'labor',
+      divisionCode: '350802107',
+    });
+    expect(await look()).toMatchObject({ status: 'mediating', statusLabel: '调解中' });
+  });
+
   it('a wrong last four and an unknown number answer alike; a bad query is a 400', async () => {
     const { app } = make();
     const { trackingNo } = (await submit(app, guo())).json();

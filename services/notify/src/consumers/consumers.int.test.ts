@@ -3,7 +3,14 @@ import type { Party } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { postgresClient } from '@huijie/database/sql-client.ts';
 import { freshDatabase, requireServers, uniqueName } from '@huijie/testing/servers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assignment, departments, dispute, escalation, outcomeEvent } from '../../test/events.ts';
+import {
+  assignment,
+  departments,
+  dispute,
+  escalation,
+  outcomeEvent,
+  statusEvent,
+} from '../../test/events.ts';
 import { migrateNotify, type NotifyDb, notifyDb } from '../db/prisma.ts';
 import { recordAssignment } from './record-assignment.ts';
 import { recordEscalation } from './record-escalation.ts';
@@ -70,6 +77,87 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     expect(await db.slaReminder.count({ where: { disputeId: report.disputeId } })).toBe(0);
   });
 
+  it('re-routed away and back: a withdrawn department is assigned afresh, and told once that it lost the dispute', async () => {
+    // An operator corrects the place (police → court), then corrects it back (court → police),
+    // then once more elsewhere (→ judicial office).
+    const report = dispute();
+    const sent = async (version: number) =>
+      db.delivery.updateMany({
+        where: { disputeId: report.disputeId, version, kind: { not: 'citizen_notice' } },
+        data: { state: 'delivered', deliveredAt: new Date() },
+      });
+    const toPolice = (version: number) =>
+      db.delivery.findMany({
+        where: { disputeId: report.disputeId, version, recipient: depts.police.code },
+        select: { kind: true, state: true },
+      });
+    await recordAssignment(db, assignment(report, { lead: depts.police }), routing);
+    await sent(1);
+    await recordAssignment(db, assignment(report, { version: 2, lead: depts.court }), routing);
+    expect(await toPolice(2)).toEqual([{ kind: 'withdrawal', state: 'pending' }]);
+    // The withdrawal has not gone out yet (the police webhook is retrying) when it is moot.
+    await recordAssignment(db, assignment(report, { version: 3, lead: depts.police }), routing);
+    expect(await toPolice(2)).toEqual([{ kind: 'withdrawal', state: 'cancelled' }]);
+    expect(await toPolice(3)).toEqual([{ kind: 'assignment_update', state: 'pending' }]);
+
+    // Now the withdrawal did reach the police: back with them, it is a new assignment to them.
+    const again = dispute();
+    const sentAgain = (version: number) =>
+      db.delivery.updateMany({
+        where: { disputeId: again.disputeId, version, kind: { not: 'citizen_notice' } },
+        data: { state: 'delivered', deliveredAt: new Date() },
+      });
+    const kindsFor = async (version: number) =>
+      (
+        await db.delivery.findMany({
+          where: { disputeId: again.disputeId, version },
+          select: { kind: true, recipient: true },
+        })
+      )
+        .filter((row) => row.recipient !== again.parties[0]!.phone)
+        .map((row) => [row.kind, row.recipient])
+        .sort();
+    await recordAssignment(db, assignment(again, { lead: depts.police }), routing);
+    await sentAgain(1);
+    await recordAssignment(db, assignment(again, { version: 2, lead: depts.court }), routing);
+    await sentAgain(2);
+    await recordAssignment(db, assignment(again, { version: 3, lead: depts.police }), routing);
+    expect(await kindsFor(3)).toEqual(
+      [
+        ['assignment', depts.police.code],
+        ['withdrawal', depts.court.code],
+      ].sort(),
+    );
+    await sentAgain(3);
+    // …and when it leaves them again, one withdrawal each for the police (v3) and none twice.
+    await recordAssignment(db, assignment(again, { version: 4, lead: depts.judicial }), routing);
+    expect(await kindsFor(4)).toEqual(
+      [
+        ['assignment', depts.judicial.code],
+        ['withdrawal', depts.police.code],
+      ].sort(),
+    );
+  });
+
+  it('re-routed: a dead-lettered assignment of the older version is cancelled, so no replay sends it to a department that no longer holds the dispute', async () => {
+    const report = dispute();
+    await recordAssignment(db, assignment(report, { lead: depts.police }), routing);
+    // The police webhook was down: the assignment went through its tries and waits as a dead letter.
+    await db.delivery.updateMany({
+      where: { disputeId: report.disputeId, recipient: depts.police.code },
+      data: { state: 'failed', attempts: 8, lastError: 'HTTP 503' },
+    });
+    // Meanwhile an operator corrects the place: the dispute is the court's now.
+    await recordAssignment(db, assignment(report, { version: 2, lead: depts.court }), routing);
+    const old = await db.delivery.findFirstOrThrow({
+      where: { disputeId: report.disputeId, version: 1, recipient: depts.police.code },
+    });
+    // Failed, it is in the operators' dead-letter list, and a replay would hand the police a
+    // dispute that is the court's, with no withdrawal ever to follow.
+    expect(old.state).toBe('cancelled');
+    expect(old.lastError).toBe('superseded by routing version 2');
+  });
+
   it('a caller who asked for confidentiality is not named to the lead', async () => {
     const caller = { role: 'caller', kind: 'person', name: '杨某', phone: '13900000088', confidential: true };
     const report = dispute({ parties: [caller as Party] });
@@ -97,6 +185,23 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
       ].sort(),
     );
     // The case ended: its SLA reminders are gone.
+    expect(await db.slaReminder.count({ where: { disputeId: report.disputeId } })).toBe(0);
+  });
+
+  it('case.status.v1 of a case merged into another: its dispute is listed under that case, its reminders gone', async () => {
+    const report = dispute();
+    await recordAssignment(db, assignment(report, { lead: depts.police }), routing);
+    const [folded, joined] = [randomUUID(), randomUUID()];
+    await recordCaseStatus(db, statusEvent(folded, [report], 'assigned'), routing);
+    await recordCaseStatus(
+      db,
+      { ...statusEvent(folded, [report], 'closed'), previousStatus: 'assigned', mergedInto: joined },
+      routing,
+    );
+    expect(await db.caseDispute.findUnique({ where: { disputeId: report.disputeId } })).toMatchObject({
+      caseId: joined,
+    });
+    // One matter, one set of reminders: the case it joined has its own.
     expect(await db.slaReminder.count({ where: { disputeId: report.disputeId } })).toBe(0);
   });
 

@@ -52,14 +52,21 @@ export async function recordAssignment(
     update: { ...source, routingVersion: version },
   });
 
-  // Departments an earlier version reached (or is reaching): they get an update or a withdrawal.
+  // Departments an earlier version reached (or is reaching) and that were not told since that
+  // they lost it: they get an update or a withdrawal. What each department last got decides, so
+  // one withdrawn and later routed back is assigned afresh, and one withdrawn is not withdrawn twice.
   const earlier = await db.delivery.findMany({
-    where: { disputeId, kind: { in: [...assignmentKinds] }, version: { lt: version } },
-    select: { recipient: true, state: true },
+    where: {
+      disputeId,
+      kind: { in: [...assignmentKinds, 'withdrawal'] },
+      version: { lt: version },
+      state: { in: ['delivered', 'sending'] },
+    },
+    select: { recipient: true, kind: true },
+    orderBy: { version: 'asc' },
   });
-  const reached = new Set(
-    earlier.filter((row) => row.state === 'delivered' || row.state === 'sending').map((row) => row.recipient),
-  );
+  const holds = new Map(earlier.map((row) => [row.recipient, row.kind !== 'withdrawal']));
+  const reached = new Set([...holds].filter(([, held]) => held).map(([code]) => code));
 
   const divisionCode =
     decision.jurisdiction.townCode ?? decision.jurisdiction.countyCode ?? decision.jurisdiction.cityCode;
@@ -153,15 +160,17 @@ export async function recordAssignment(
   }
 
   const [, , , created] = await db.$transaction([
-    // What an earlier version still had to send is moot now (sends in flight finish).
+    // What an earlier version still had to send is moot now (sends in flight finish), withdrawals
+    // too: sent late, after this version's assignment, one would take the dispute from its holder.
+    // Its dead letters as well: replayed, one would hand the dispute to a department that lost it.
     db.slaReminder.deleteMany({ where: { disputeId, version: { lt: version } } }),
     db.slaReminder.createMany({ data: reminders, skipDuplicates: true }),
     db.delivery.updateMany({
       where: {
         disputeId,
-        kind: { in: [...assignmentKinds, 'sla_reminder'] },
+        kind: { in: [...assignmentKinds, 'withdrawal', 'sla_reminder'] },
         version: { lt: version },
-        state: 'pending',
+        state: { in: ['pending', 'failed'] },
       },
       data: { state: 'cancelled', lastError: `superseded by routing version ${version}` },
     }),

@@ -27,7 +27,8 @@ export async function recordCaseStatus(
   event: CaseStatusChangedV1,
   routing: Routing,
 ): Promise<number> {
-  const { caseId } = event;
+  // A case folded into another: its disputes belong to that case now (its deliveries list them).
+  const caseId = event.mergedInto ?? event.caseId;
   const disputeIds = [...new Set([...event.disputeIds, ...(event.reports ?? []).map((r) => r.disputeId)])];
   await db.$transaction(
     disputeIds.map((disputeId) =>
