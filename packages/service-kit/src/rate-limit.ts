@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { AppError } from './errors.ts';
+import { AppError, unavailable } from './errors.ts';
 
 /** Fixed-window counters: cheap, shared by every replica through Redis, and good enough for abuse limits. */
 export interface RateLimiter {
@@ -34,17 +34,41 @@ export function memoryRateLimiter(): RateLimiter {
   };
 }
 
-/** Throws a 429 with Retry-After when `key` is over its limit. */
+/** What a refusal says; a citizen-facing endpoint says it in Chinese. */
+export interface RateLimitMessages {
+  limited: string;
+  unavailable: string;
+}
+
+const defaultMessages: RateLimitMessages = {
+  limited: 'too many requests; retry later',
+  unavailable: 'the rate-limit store is unavailable; retry later',
+};
+
+/** The 429 for a key over its limit, with Retry-After. */
+export function rateLimited(retryAfterMs: number, message = defaultMessages.limited): AppError {
+  return new AppError(429, 'rate_limited', message, [], {
+    'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))),
+  });
+}
+
+/**
+ * Throws a 429 with Retry-After when `key` is over its limit, and a 503 when the limiter cannot
+ * be reached: an endpoint worth limiting is not served unlimited. (Where serving anyway is the
+ * better answer, call `limiter.hit` and decide.)
+ */
 export async function enforceRateLimit(
   limiter: RateLimiter,
   key: string,
   limit: number,
   windowMs: number,
+  messages: RateLimitMessages = defaultMessages,
 ): Promise<void> {
-  const { allowed, retryAfterMs } = await limiter.hit(key, limit, windowMs);
-  if (!allowed) {
-    throw new AppError(429, 'rate_limited', 'too many requests; retry later', [], {
-      'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))),
-    });
+  let verdict: { allowed: boolean; retryAfterMs: number };
+  try {
+    verdict = await limiter.hit(key, limit, windowMs);
+  } catch {
+    throw unavailable(messages.unavailable, 5);
   }
+  if (!verdict.allowed) throw rateLimited(verdict.retryAfterMs, messages.limited);
 }

@@ -5,7 +5,6 @@ import {
   type ErrorBody,
   type FieldProblem,
   fieldsOf,
-  unavailable,
 } from '@huijie/service-kit/errors.ts';
 import { createServiceApp } from '@huijie/service-kit/http-app.ts';
 import type { IdempotencyStore } from '@huijie/service-kit/idempotency.ts';
@@ -91,12 +90,7 @@ export function buildIngest12345App(settings: Ingest12345Settings, deps: Ingest1
     const { clientId } = verifySignature(request.headers, request.rawBody, (id) => settings.clients.get(id));
     const limit =
       settings.rateLimits?.get(clientId) ?? settings.rateLimitPerMinute ?? defaultRateLimitPerMinute;
-    try {
-      await enforceRateLimit(rateLimiter, `12345:${clientId}`, limit, 60_000);
-    } catch (error) {
-      if (error instanceof AppError) throw error;
-      throw unavailable('the rate-limit store is unavailable; retry later', 5);
-    }
+    await enforceRateLimit(rateLimiter, `12345:${clientId}`, limit, 60_000);
     return clientId;
   }
 

@@ -66,12 +66,7 @@ export function buildIngestCourtsApp(config: IngestCourtsConfig, deps: IngestCou
         Math.floor(at.getTime() / 1000),
       );
       const client = config.clients.get(clientId)!;
-      try {
-        await enforceRateLimit(deps.rateLimiter, `court:${clientId}`, config.rateLimitPerMinute, 60_000);
-      } catch (error) {
-        if (error instanceof AppError) throw error;
-        throw unavailable('the rate-limit store is unavailable; retry later', 5);
-      }
+      await enforceRateLimit(deps.rateLimiter, `court:${clientId}`, config.rateLimitPerMinute, 60_000);
 
       // Who may speak for the court is decided before anything else about the referral is judged.
       const claimed = parseCaseNumber((request.body as { caseNumber?: unknown } | null)?.caseNumber, at);

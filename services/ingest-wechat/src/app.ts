@@ -1,15 +1,14 @@
 import { topics } from '@huijie/contracts/topics.ts';
 import type { EventBus } from '@huijie/event-bus/bus.ts';
 import type { EngineSubscription } from '@huijie/event-bus/engine.ts';
-import { AppError } from '@huijie/service-kit/errors.ts';
 import { createServiceApp } from '@huijie/service-kit/http-app.ts';
 import type { IdempotencyStore } from '@huijie/service-kit/idempotency.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
 import type { Metrics } from '@huijie/service-kit/metrics.ts';
-import { enforceRateLimit, type RateLimiter } from '@huijie/service-kit/rate-limit.ts';
+import { type RateLimiter, rateLimited } from '@huijie/service-kit/rate-limit.ts';
 import type { FastifyInstance } from 'fastify';
 import { Counter } from 'prom-client';
-import { applicationRoutes } from './application/routes.ts';
+import { applicationRoutes, citizenLimitMessages } from './application/routes.ts';
 import type { ApplicationStore } from './application/store.ts';
 import { clientIp } from './client-ip.ts';
 import { defaultLimits, type IngestWechatSettings } from './config.ts';
@@ -68,13 +67,14 @@ export function buildIngestWechatApp(
   app.addHook('onRequest', async (request) => {
     if (!pages.has(request.routeOptions.url ?? '')) return;
     const ip = clientIp(request, settings.trustedProxyHops ?? 0);
-    try {
-      await enforceRateLimit(deps.rateLimiter, `wechat:page:ip:${ip}`, limits.pagesPerIpPer10Min, 600_000);
-    } catch (error) {
-      if (error instanceof AppError) throw error;
-      // A page holds nothing to protect: without the store it is served rather than refused.
-      request.log.warn({ err: (error as Error).message }, 'page rate limit unavailable; serving anyway');
-    }
+    const verdict = await deps.rateLimiter
+      .hit(`wechat:page:ip:${ip}`, limits.pagesPerIpPer10Min, 600_000)
+      .catch((error: Error) => {
+        // A page holds nothing to protect: without the store it is served rather than refused.
+        request.log.warn({ err: error.message }, 'page rate limit unavailable; serving anyway');
+        return { allowed: true, retryAfterMs: 0 };
+      });
+    if (!verdict.allowed) throw rateLimited(verdict.retryAfterMs, citizenLimitMessages.limited);
   });
 
   app.register(wechatEndpoint, {

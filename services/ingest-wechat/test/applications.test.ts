@@ -160,7 +160,25 @@ describe('POST /v1/applications', () => {
     const limited = await submit(app, guo(), '10.9.9.9');
     expect(limited.statusCode).toBe(429);
     expect(limited.headers['retry-after']).toBeDefined();
+    // The form shows the message to the citizen.
+    expect(limited.json().error.message).toBe('操作过于频繁，请稍后再试');
     expect((await submit(app, guo(), '10.9.9.8')).statusCode).toBe(202);
+  });
+
+  it('with the rate-limit store down, the form and the lookup answer 503 in Chinese; the pages are served', async () => {
+    const { app, of } = make({
+      rateLimiter: { hit: () => Promise.reject(new Error('ECONNREFUSED 10.0.0.9:6379')) },
+    });
+    const refused = await submit(app, guo());
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers['retry-after']).toBe('5');
+    expect(refused.json()).toEqual({
+      error: { code: 'unavailable', message: '暂时无法处理，请稍后重试（您的填写内容不会丢失）', fields: [] },
+    });
+    expect(of('dispute.intake.v1')).toHaveLength(0);
+    const lookup = await app.inject({ url: '/v1/applications/WX20240824ABCDEF?phoneLast4=1234' });
+    expect(lookup.statusCode).toBe(503);
+    expect((await app.inject({ url: '/apply?town=350802107' })).statusCode).toBe(200);
   });
 
   it('behind trusted proxies, the limit follows the client’s address from X-Forwarded-For', async () => {

@@ -6,7 +6,7 @@ import {
   signToken,
   verifyToken,
 } from '@huijie/service-kit/auth-token.ts';
-import { AppError, notFound, unauthorized, unavailable } from '@huijie/service-kit/errors.ts';
+import { notFound, unauthorized } from '@huijie/service-kit/errors.ts';
 import { enforceRateLimit, type RateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import { route } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -35,14 +35,7 @@ export function authRoutes(
   const limits = deps.loginLimits ?? defaultLoginLimits;
   /** Checked for unknown usernames too, so that both answers take one scrypt's time. */
   const unknownUserHash = hashPassword('no such operator');
-  const limit = async (key: string, max: number) => {
-    try {
-      await enforceRateLimit(deps.rateLimiter, key, max, limits.windowMs);
-    } catch (error) {
-      if (error instanceof AppError) throw error;
-      throw unavailable('the rate-limit store is unavailable; retry later', 5);
-    }
-  };
+  const limit = (key: string, max: number) => enforceRateLimit(deps.rateLimiter, key, max, limits.windowMs);
   route(
     app,
     {

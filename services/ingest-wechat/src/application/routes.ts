@@ -3,7 +3,11 @@ import { uuidv5 } from '@huijie/contracts/ids.ts';
 import type { EventBus } from '@huijie/event-bus/bus.ts';
 import { AppError, badRequest, fieldsOf, unavailable } from '@huijie/service-kit/errors.ts';
 import { type IdempotencyStore, onceForKey } from '@huijie/service-kit/idempotency.ts';
-import { enforceRateLimit, type RateLimiter } from '@huijie/service-kit/rate-limit.ts';
+import {
+  enforceRateLimit,
+  type RateLimiter,
+  type RateLimitMessages,
+} from '@huijie/service-kit/rate-limit.ts';
 import type { FastifyInstance } from 'fastify';
 import { clientIp } from '../client-ip.ts';
 import type { Limits } from '../config.ts';
@@ -47,6 +51,12 @@ export const statusLabels: Record<CaseStatus, string> = {
   closed: '已办结',
 };
 
+/** The form and the progress page show the error's message to the citizen. */
+export const citizenLimitMessages: RateLimitMessages = {
+  limited: '操作过于频繁，请稍后再试',
+  unavailable: '暂时无法处理，请稍后重试（您的填写内容不会丢失）',
+};
+
 export async function applicationRoutes(
   app: FastifyInstance,
   options: ApplicationRoutesOptions,
@@ -56,7 +66,13 @@ export async function applicationRoutes(
 
   app.post('/v1/applications', async (request, reply) => {
     const ip = clientIp(request, options.trustedProxyHops);
-    await enforceRateLimit(options.rateLimiter, `wechat:ip:${ip}`, limits.requestsPerIpPer10Min, tenMinutes);
+    await enforceRateLimit(
+      options.rateLimiter,
+      `wechat:ip:${ip}`,
+      limits.requestsPerIpPer10Min,
+      tenMinutes,
+      citizenLimitMessages,
+    );
     const parsed = schema.safeParse(request.body);
     if (!parsed.success) {
       options.count('invalid');
@@ -79,6 +95,7 @@ export async function applicationRoutes(
             `wechat:phone:${application.applicant.phone}`,
             limits.applicationsPerPhonePerDay,
             day,
+            citizenLimitMessages,
           );
           const receivedAt = options.now();
           const dispute = normaliseApplication(application, trackingNo, town, receivedAt);
@@ -134,7 +151,13 @@ export async function applicationRoutes(
 
   app.get('/v1/applications/:trackingNo', async (request) => {
     const ip = clientIp(request, options.trustedProxyHops);
-    await enforceRateLimit(options.rateLimiter, `wechat:ip:${ip}`, limits.requestsPerIpPer10Min, tenMinutes);
+    await enforceRateLimit(
+      options.rateLimiter,
+      `wechat:ip:${ip}`,
+      limits.requestsPerIpPer10Min,
+      tenMinutes,
+      citizenLimitMessages,
+    );
     const params = request.params as { trackingNo: string };
     const query = request.query as Record<string, unknown>;
     const trackingNo = String(params.trackingNo ?? '').toUpperCase();
@@ -151,6 +174,7 @@ export async function applicationRoutes(
       `wechat:lookup:${trackingNo}`,
       limits.lookupsPerApplicationPerHour,
       hour,
+      citizenLimitMessages,
     );
     const record = await options.applications.find(trackingNo);
     // Unknown number and wrong digits answer alike, so the API does not confirm which numbers exist.
