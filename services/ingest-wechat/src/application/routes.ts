@@ -8,7 +8,7 @@ import {
   type RateLimiter,
   type RateLimitMessages,
 } from '@huijie/service-kit/rate-limit.ts';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { clientIp } from '../client-ip.ts';
 import type { Limits } from '../config.ts';
 import type { TownDirectory } from '../towns.ts';
@@ -64,15 +64,18 @@ export async function applicationRoutes(
   const schema = applicationSchema(options.towns, (ref) => options.links.verify(ref, options.now()));
   const { limits } = options;
 
-  app.post('/v1/applications', async (request, reply) => {
-    const ip = clientIp(request, options.trustedProxyHops);
-    await enforceRateLimit(
+  /** Every request to the form's API, per client address: the first line against a flood. */
+  const limitPerAddress = (request: FastifyRequest) =>
+    enforceRateLimit(
       options.rateLimiter,
-      `wechat:ip:${ip}`,
+      `wechat:ip:${clientIp(request, options.trustedProxyHops)}`,
       limits.requestsPerIpPer10Min,
       tenMinutes,
       citizenLimitMessages,
     );
+
+  app.post('/v1/applications', async (request, reply) => {
+    await limitPerAddress(request);
     const parsed = schema.safeParse(request.body);
     if (!parsed.success) {
       options.count('invalid');
@@ -150,14 +153,7 @@ export async function applicationRoutes(
   });
 
   app.get('/v1/applications/:trackingNo', async (request) => {
-    const ip = clientIp(request, options.trustedProxyHops);
-    await enforceRateLimit(
-      options.rateLimiter,
-      `wechat:ip:${ip}`,
-      limits.requestsPerIpPer10Min,
-      tenMinutes,
-      citizenLimitMessages,
-    );
+    await limitPerAddress(request);
     const params = request.params as { trackingNo: string };
     const query = request.query as Record<string, unknown>;
     const trackingNo = String(params.trackingNo ?? '').toUpperCase();
