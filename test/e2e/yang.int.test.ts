@@ -33,6 +33,42 @@ describe.runIf(servers)("Yang's repeated reports on Kafka + PostgreSQL + Redis",
   // No phone number, ID number or name the test pushed may reach a log line.
   afterEach(() => platform?.logs.assertClean(['杨某', '胡某']));
 
+  it('a 催办 on the same work order re-routes the case: the public security bureau leads, jointly, in the express lane', async () => {
+    const { app, auth } = platform;
+    // Another phone than the other test's, or its reports would join this case as repeats.
+    const order = {
+      ...report(1),
+      orderNo: `YANG-${Date.now()}-cuiban`,
+      caller: { name: '杨某', phone: '13900000002' },
+    };
+    const routedAt = (disputeId: string, version: number) =>
+      platform.caseOf(disputeId, (detail) => detail.routingVersion === version, `routing version ${version}`);
+    const first = await signedPush(app('ingest-12345'), '/v1/work-orders', order);
+    expect(first.json()).toMatchObject({ revision: 1 });
+    const { disputeId } = first.json();
+    const routed = await routedAt(disputeId, 1);
+    expect(routed.severity).toBe('normal');
+    expect(routed.assignments.find((a: { role: string }) => a.role === 'lead').departmentName).toBe(
+      '下洋镇司法所',
+    );
+
+    // Yang calls again: the hotline presses the same order (催办), as its next revision.
+    const again = await signedPush(app('ingest-12345'), '/v1/work-orders', {
+      ...order,
+      reminder: { count: 1 },
+    });
+    expect(again.json()).toMatchObject({ disputeId, revision: 2 });
+    const rerouted = await routedAt(disputeId, 2);
+    expect(rerouted.severity).toBe('major');
+    const live = rerouted.assignments.filter((a: { status: string }) => a.status !== 'withdrawn');
+    expect(live.find((a: { role: string }) => a.role === 'lead').departmentName).toBe('永定区公安局');
+    expect(live.map((a: { departmentName: string }) => a.departmentName)).toEqual(
+      expect.arrayContaining(['永定区人民法院', '下洋镇司法所', '下洋派出所']),
+    );
+    expect(rerouted.expressLane).not.toBeNull();
+    expect(rerouted.history.map((h: { type: string }) => h.type)).toContain('reminder');
+  });
+
   it('three 12345 reports become one case with three reports, joint assignments, in the express lane', async () => {
     const { app, auth } = platform;
     const disputeIds: string[] = [];

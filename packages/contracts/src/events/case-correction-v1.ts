@@ -3,18 +3,21 @@ import { CategoryCode, DivisionCode } from '../vocabulary.ts';
 import { DisputeReceivedV1 } from './dispute-intake-v1.ts';
 
 /**
- * An operator corrected a case's place or category: routing decides again and publishes the
- * case's next assignment version; departments no longer involved are withdrawn.
+ * A case asks routing to decide again — an operator corrected its place or category, or its
+ * first report was revised (new content, a 催办) — and routing publishes the case's next
+ * assignment version; departments no longer involved are withdrawn.
  */
 export const CaseCorrectedV1 = z.object({
   caseId: z.uuid(),
   /** The routing version the new decision must carry (the case's current version + 1). */
   version: z.number().int().min(2),
-  /** The case's first report, with the corrected place/category applied: what routing decides on. */
+  /** The case's first report as it reads now, with every correction so far applied: what routing decides on. */
   dispute: DisputeReceivedV1,
   /** Departments on the case now: those the new decision leaves out are told they are withdrawn. */
   currentDepartments: z.array(z.string()).default([]),
+  /** The corrections applied (all an operator has made so far); empty when only the report changed. */
   corrected: z.object({ divisionCode: DivisionCode.optional(), category: CategoryCode.optional() }),
+  /** The operator, or the channel (`channel:hotline_12345`) whose revision asked. */
   by: z.string(),
   reason: z.string().max(500),
   occurredAt: z.iso.datetime({ offset: true }),

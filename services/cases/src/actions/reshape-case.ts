@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
-import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import type { CategoryCode } from '@huijie/contracts/vocabulary.ts';
 import { badRequest, conflict, forbidden } from '@huijie/service-kit/errors.ts';
 import { foldCase } from '../consumers/fold-case.ts';
@@ -12,6 +11,7 @@ import { type Actor, actorName } from '../http/actor.ts';
 import { appendOutbox } from '../outbox/outbox.ts';
 import { searchGramsOf } from '../search/bigrams.ts';
 import { visibleCase } from './act-on-case.ts';
+import { type Correction, routeAgain } from './route-again.ts';
 
 function operatorOnly(actor: Actor, what: string) {
   if (actor.kind !== 'operator') throw forbidden(`only an operator can ${what}`);
@@ -116,38 +116,20 @@ export async function detachReport(
 
 /**
  * An operator corrects the place or the category: the case asks routing to decide again
- * (case.correction.v1 with the next routing version); the new decision re-assigns the case and
- * withdraws departments no longer involved.
+ * (`routeAgain`); the new decision re-assigns the case and withdraws departments no longer involved.
  */
 export async function correctCase(
   db: CasesDb,
   caseId: string,
   actor: Actor,
-  correction: { divisionCode?: string | undefined; category?: CategoryCode | undefined; reason: string },
+  correction: Correction & { reason: string },
 ) {
   operatorOnly(actor, 'correct a case');
   await caseTransaction(db, async (tx) => {
     const row = await visibleCase(tx, caseId, actor);
     mustBeOpen(row.status, 'correct');
-    const first = await tx.report.findFirstOrThrow({ where: { caseId }, orderBy: { receivedAt: 'asc' } });
-    const dispute = first.intake as unknown as DisputeReceivedV1;
-    const corrected: DisputeReceivedV1 = {
-      ...dispute,
-      ...(correction.category && { category: correction.category }),
-      location: correction.divisionCode
-        ? { ...dispute.location, divisionCode: correction.divisionCode }
-        : dispute.location,
-    };
-    // Routing's answer is taken once per (dispute, version): a version this dispute was already
-    // routed at — on a case it was detached from or merged in from — would be dropped as a redelivery.
-    let version = row.routingVersion + 1;
-    while (
-      await tx.processedEvent.findUnique({
-        where: { eventId: `assignment:${dispute.disputeId}:v${version}` },
-      })
-    )
-      version++;
     const by = actorName(actor);
+    const version = await routeAgain(tx, row, { by, reason: correction.reason, correction });
     await appendHistory(tx, {
       caseId,
       type: 'corrected',
@@ -157,25 +139,6 @@ export async function correctCase(
         category: correction.category ?? null,
         reason: correction.reason,
         version,
-      },
-    });
-    await appendOutbox(tx, {
-      name: 'case.correction.v1',
-      key: dispute.disputeId,
-      data: {
-        caseId,
-        version,
-        dispute: corrected,
-        currentDepartments: row.assignments
-          .filter((a) => a.status !== 'withdrawn')
-          .map((a) => a.departmentCode),
-        corrected: {
-          ...(correction.divisionCode && { divisionCode: correction.divisionCode }),
-          ...(correction.category && { category: correction.category }),
-        },
-        by,
-        reason: correction.reason,
-        occurredAt: new Date().toISOString(),
       },
     });
   });

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { uuidv5 } from '@huijie/contracts/ids.ts';
+import { routeAgain } from '../actions/route-again.ts';
 import { touchCases, touchCasesAgain } from '../db/case-transaction.ts';
 import { appendHistory } from '../db/history.ts';
 import { insertRows } from '../db/insert-rows.ts';
+import { canBeRouted } from '../domain/lifecycle.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { appendOutbox, type Tx } from '../outbox/outbox.ts';
 import { searchGramsOf } from '../search/bigrams.ts';
@@ -230,4 +233,24 @@ async function updateReport(tx: Tx, caseId: string, dispute: DisputeReceivedV1):
       ...(reminder && { reminders: reminder.count }),
     },
   });
+  // What routing decided on has changed — a 催办 makes a court-related matter a major one, new
+  // content may name another place — so an open case it has routed is routed again. (Routing's
+  // own answer to the revision carries the version of its first decision: taken already.)
+  const routed = await tx.case.findUniqueOrThrow({ where: { id: caseId }, include: { assignments: true } });
+  const first = await tx.report.findFirstOrThrow({
+    where: { caseId },
+    orderBy: { receivedAt: 'asc' },
+    select: { disputeId: true },
+  });
+  if (
+    routed.routingVersion > 0 &&
+    canBeRouted(routed.status as CaseStatus) &&
+    first.disputeId === dispute.disputeId &&
+    dispute.historical === undefined
+  ) {
+    await routeAgain(tx, routed, {
+      by: `channel:${dispute.channel}`,
+      reason: reminder ? `催办 (${reminder.count})` : `revision ${dispute.revision} of the report`,
+    });
+  }
 }

@@ -9,7 +9,7 @@ import { requireServers, uniqueName } from '@huijie/testing/servers.ts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCasesApp } from '../app.ts';
-import { recordAssignment } from '../consumers/record-events.ts';
+import { recordAssignment, recordIntake } from '../consumers/record-events.ts';
 import { decisionFor, seedRoutedCase, type Town, towns } from '../consumers/routed-case-fixtures.ts';
 import { freshCasesDb } from '../db/fresh-cases-db.ts';
 import type { CasesDb } from '../db/prisma.ts';
@@ -215,6 +215,7 @@ describe.runIf(servers)('case actions through the API', () => {
     );
     const escalations = await db.outboxEvent.findMany({
       where: { key: caseId, eventName: 'case.escalation.v1' },
+      orderBy: { id: 'asc' },
     });
     expect(escalations.map((row) => row.data)).toEqual([
       expect.objectContaining({
@@ -324,6 +325,7 @@ describe.runIf(servers)('case actions through the API', () => {
     // Announced closed as it was before, and where its report went (WeChat and notify follow it there).
     const announced = await db.outboxEvent.findMany({
       where: { eventName: 'case.status.v1', key: b.caseId },
+      orderBy: { id: 'asc' },
     });
     expect(announced.map((row) => row.data).at(-1)).toMatchObject({
       status: 'closed',
@@ -375,6 +377,56 @@ describe.runIf(servers)('case actions through the API', () => {
     expect(
       (await app.inject({ url: `/v1/cases/${secret}`, headers: as('xinluo') })).json().parties[0],
     ).toMatchObject({ name: '王某', phone: '13600001111' });
+  });
+
+  it('corrections add up, and a 催办 on the report routing decided on routes the case again, keeping them', async () => {
+    const { caseId, disputeId } = await seedRoutedCase(db);
+    const correctionsOf = async () =>
+      (
+        await db.outboxEvent.findMany({
+          where: { eventName: 'case.correction.v1', key: disputeId },
+          orderBy: { id: 'asc' },
+        })
+      ).map(
+        (row) => row.data as { version: number; dispute: DisputeReceivedV1; corrected: object; by: string },
+      );
+    const correct = async (payload: object) => {
+      expect((await act(caseId, 'correct', as('xinluo'), payload)).statusCode).toBe(202);
+      await routeAsCorrected((await correctionsOf()).at(-1)!);
+    };
+    await correct({ divisionCode: '350802001', reason: '实际发生在东城街道' });
+    await correct({ category: 'contract', reason: '实为合同纠纷' });
+    // The second correction kept the first one's place.
+    expect(
+      (await correctionsOf()).map(({ version, dispute, corrected }) => [
+        version,
+        dispute.location.divisionCode,
+        dispute.category ?? null,
+        corrected,
+      ]),
+    ).toEqual([
+      [2, '350802001', null, { divisionCode: '350802001' }],
+      [3, '350802001', 'contract', { divisionCode: '350802001', category: 'contract' }],
+    ]);
+
+    // The applicant presses again: the report's next revision, with its reminder.
+    const report = await db.report.findUniqueOrThrow({ where: { disputeId } });
+    const first = report.intake as unknown as DisputeReceivedV1;
+    await recordIntake(db, { ...first, revision: 2, hotline: { reminder: { count: 1 } } });
+    const asked = (await correctionsOf()).at(-1)!;
+    expect(asked).toMatchObject({
+      version: 4,
+      by: 'channel:wechat',
+      corrected: { divisionCode: '350802001', category: 'contract' },
+      dispute: { revision: 2, category: 'contract', hotline: { reminder: { count: 1 } } },
+    });
+    await routeAsCorrected(asked);
+    const after = (await app.inject({ url: `/v1/cases/${caseId}`, headers: as('xinluo') })).json();
+    expect(after.routingVersion).toBe(4);
+    expect(after.history.map((entry: { type: string }) => entry.type)).toContain('reminder');
+    // A second delivery of the same revision asks nothing more.
+    await recordIntake(db, { ...first, revision: 2, hotline: { reminder: { count: 1 } } });
+    expect(await correctionsOf()).toHaveLength(3);
   });
 
   it('overdue work past the first batch still gets its reminder: cases already at their stage do not fill the batch', async () => {
