@@ -188,10 +188,14 @@ function applyChange(root: unknown, edit: Change): unknown {
   const places = placesIn(root);
   const path = places[edit.at % places.length]!;
   const current = path.reduce<unknown>((node, key) => (node as Record<string | number, unknown>)[key], root);
+  // A copy of the change's value, never the value itself: later changes edit the order in place, and
+  // a generated value is not ours to edit (oddValue's `[]` and `{}` are one object each for the whole
+  // file: edited, `{}` kept what one run put in it, and once it held itself no payload could be made).
+  const value = 'value' in edit ? structuredClone(edit.value) : undefined;
   const replacement = (): unknown => {
     switch (edit.op) {
       case 'set':
-        return edit.value;
+        return value;
       case 'wrap':
         return [current];
       case 'stringify':
@@ -200,14 +204,14 @@ function applyChange(root: unknown, edit: Change): unknown {
         if (current !== null && typeof current === 'object' && !Array.isArray(current)) {
           // defineProperty: a plain assignment of "__proto__" would change the prototype, not add a key.
           Object.defineProperty(current, edit.key, {
-            value: edit.value,
+            value,
             enumerable: true,
             writable: true,
             configurable: true,
           });
           return current;
         }
-        return edit.value;
+        return value;
       case 'remove':
         return undefined;
     }

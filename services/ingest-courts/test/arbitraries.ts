@@ -190,7 +190,11 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 function apply(root: unknown, change: Mutation): unknown {
   const paths = pathsOf(root);
   const path = paths[change.at % paths.length]!;
-  if (path.length === 0) return change.kind === 'replace' ? change.value : root;
+  // A copy, never the generated value itself: later changes edit the referral in place, and the
+  // `[]` and `{}` of constantFrom are one object each for the whole file — edited, one would carry
+  // what one run put in it into the next, until it held itself.
+  const value = change.kind === 'delete' ? undefined : structuredClone(change.value);
+  if (path.length === 0) return change.kind === 'replace' ? value : root;
   let parent = root as Record<string | number, unknown>;
   for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
   const last = path[path.length - 1]!;
@@ -198,17 +202,17 @@ function apply(root: unknown, change: Mutation): unknown {
     if (Array.isArray(parent)) parent.splice(Number(last), 1);
     else delete parent[last];
   } else if (change.kind === 'replace') {
-    parent[last] = change.value;
+    parent[last] = value;
   } else {
     const target = parent[last];
     if (target && typeof target === 'object' && !Array.isArray(target))
       Object.defineProperty(target, change.key, {
-        value: change.value,
+        value,
         enumerable: true,
         writable: true,
         configurable: true,
       });
-    else parent[last] = change.value;
+    else parent[last] = value;
   }
   return root;
 }
