@@ -55,6 +55,10 @@ export async function detachReport(
       throw badRequest([{ field: 'disputeId', reason: 'the only report of a case cannot be detached' }]);
     const newId = randomUUID();
     const triageCode = from.townCode ?? from.countyCode ?? from.cityCode ?? '350800';
+    const report = await tx.report.findUniqueOrThrow({
+      where: { disputeId },
+      select: { content: true, receivedAt: true, createdAt: true, intake: true },
+    });
     await touchCase(tx, caseId);
     await touchCase(tx, newId);
     await tx.case.create({
@@ -72,9 +76,16 @@ export async function detachReport(
         // first report, which repeat detection would fold straight back into that case — the
         // operator has just said it is another matter.
         routingVersion: from.routingVersion,
-        searchGrams: searchGramsOf([
-          (await tx.report.findUniqueOrThrow({ where: { disputeId }, select: { content: true } })).content,
-        ]),
+        // Dated as the report's own case would have been had it never been merged (as openCases
+        // dates one): a historical record when the channel received it, a live report when it came
+        // in. Dated at the detach, the report left the day it was received in the statistics, the
+        // search and the export, for the day an operator took it out, and its resolution time ran
+        // from then.
+        createdAt:
+          (report.intake as { historical?: unknown }).historical !== undefined
+            ? report.receivedAt
+            : report.createdAt,
+        searchGrams: searchGramsOf([report.content]),
       },
     });
     await tx.report.update({ where: { disputeId }, data: { caseId: newId, repeatReason: null } });

@@ -23,6 +23,8 @@ export function csvLine(values: readonly (string | number | boolean | null | und
 export interface CsvRecord {
   line: number;
   fields: string[];
+  /** Why the record cannot be trusted (a quoted field never closed), when it cannot. */
+  error?: string;
 }
 
 /**
@@ -103,8 +105,14 @@ export async function* readCsv(chunks: AsyncIterable<string>): AsyncGenerator<Cs
     quotePending = false;
     inQuotes = false;
   }
+  // A quote opened and never closed has taken every line after it into one field: the rows there
+  // are not in the file as read, so the record says so rather than passing for a good one.
+  const unterminated = inQuotes;
   if (started) {
     const record = endRecord();
+    if (record && unterminated) {
+      record.error = 'a quoted field of this record is never closed: the rest of the file was read into it';
+    }
     if (record) yield record;
   }
 }

@@ -158,4 +158,31 @@ describe('an imported record becomes a dispute.intake.v1 event', () => {
     expect(summary.rejects[1]!.reason).toContain('line 2');
     expect(batches).toEqual([1, 1]);
   });
+
+  it('a quote opened and never closed is a reject, not the rest of the file read into one record', async () => {
+    // A hand-edited file: the content of line 3 begins with a quote that is never closed. The rows
+    // after it must not vanish into that field while the import reports success.
+    const csv = [
+      'channel,source_ref,received_at,content',
+      'hotline_12345,GD-1,2024-08-01,欠薪',
+      'hotline_12345,GD-2,2024-08-02,"老板说不给钱',
+      'hotline_12345,GD-3,2024-08-03,欠薪',
+      'hotline_12345,GD-4,2024-08-04,欠薪',
+      '',
+    ].join('\r\n');
+    const published: string[] = [];
+    const summary = await importRecords(
+      csvRecords(
+        (async function* () {
+          yield csv;
+        })(),
+      ),
+      { publish: async (events) => void published.push(...events.map((e) => e.key)) },
+    );
+    expect(published).toEqual([disputeIdFor('hotline_12345', 'GD-1')]);
+    expect(summary).toMatchObject({ records: 2, published: 1, rejected: 1 });
+    expect(summary.rejects).toEqual([
+      { line: 3, field: '(record)', reason: expect.stringContaining('never closed') },
+    ]);
+  });
 });

@@ -294,6 +294,10 @@ export async function* csvRecords(
 ): AsyncGenerator<{ line: number; raw: Record<string, unknown> } | { line: number; error: string }> {
   let header: string[] | null = null;
   for await (const record of readCsv(chunks) as AsyncIterable<CsvRecord>) {
+    if (record.error) {
+      yield { line: record.line, error: record.error };
+      continue;
+    }
     if (!header) {
       header = record.fields.map((name) => snake(name.trim()));
       continue;

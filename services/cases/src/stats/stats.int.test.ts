@@ -1,9 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { requireServers } from '@huijie/testing/servers.ts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detachReport, mergeCases } from '../actions/reshape-case.ts';
+import { caseIdFor } from '../consumers/open-case.ts';
+import { recordAssignment, recordIntake } from '../consumers/record-events.ts';
+import { decisionFor, towns as routedTowns } from '../consumers/routed-case-fixtures.ts';
 import { caseTransaction, touchCase, touchCases } from '../db/case-transaction.ts';
 import type { CasesDb } from '../db/prisma.ts';
+import type { Actor } from '../http/actor.ts';
 import type { Tx } from '../outbox/outbox.ts';
 import { insertCases, readSideApp, towns } from '../search/case-fixtures.ts';
 import { addDays, localDay } from '../search/local-time.ts';
@@ -536,6 +542,43 @@ describe.runIf(servers)('statistics on PostgreSQL', () => {
       while ((await foldPendingStats(db)) > 0);
       expect(await db.caseStatPending.count()).toBe(0);
       expect(await received()).toBe(before + 1);
+    });
+
+    it('a historical record merged by hand, then detached, still counts on the day it was received', async () => {
+      // Two imported 2023 work orders an operator took for one matter, then told apart again: the
+      // detached one is the case it was before, received on 2023-03-02 — not a case received today.
+      const filed = async (receivedAt: string) => {
+        const dispute: DisputeReceivedV1 = {
+          disputeId: randomUUID(),
+          channel: 'hotline_12345',
+          sourceRef: `GD-${randomUUID()}`,
+          revision: 1,
+          receivedAt,
+          content: '工地老板拖欠工资',
+          location: { divisionCode: routedTowns.jiangshan.town },
+          parties: [],
+          attachments: [],
+          historical: {},
+        };
+        await recordIntake(db, dispute);
+        await recordAssignment(db, decisionFor(dispute));
+        return { caseId: caseIdFor(dispute.disputeId), disputeId: dispute.disputeId };
+      };
+      const march = `/v1/stats/overview?place=${routedTowns.jiangshan.town}&from=2023-03-01&to=2023-03-31`;
+      const a = await filed('2023-03-01T10:00:00+08:00');
+      const b = await filed('2023-03-02T10:00:00+08:00');
+      expect((await get('350800', march)).current.received).toBe(2);
+      const operator: Actor = {
+        kind: 'operator',
+        claims: { sub: 'test', role: 'operator', scope: '350800', exp: 0 },
+      };
+      await mergeCases(db, b.caseId, a.caseId, operator, '同一件事');
+      expect((await get('350800', march)).current).toMatchObject({ received: 1, repeatReports: 1 });
+      const detachedId = await detachReport(db, a.caseId, b.disputeId, operator, '核实后不是同一件事');
+      expect((await db.case.findUniqueOrThrow({ where: { id: detachedId } })).createdAt.toISOString()).toBe(
+        '2023-03-02T02:00:00.000Z',
+      );
+      expect((await get('350800', march)).current).toMatchObject({ received: 2, repeatReports: 0 });
     });
 
     it('a change that changes nothing the statistics count writes nothing', async () => {
