@@ -208,6 +208,20 @@ describe('severity and the express lane', () => {
     expect(kinds(decision)).toEqual(['governance_office', 'judicial_office']);
   });
 
+  it('given the workers and the amount in full-width digits (全角, as Chinese input methods type them), then it is major all the same', () => {
+    const decision = router.decide(
+      dispute({
+        location: { address: '龙岩市长汀县红山乡' },
+        content: '包工头拖欠我们３０名工人的工资共计６０万元，完工三个月了一分没给。',
+      }),
+      now,
+    );
+    expect(decision.severity).toBe('major');
+    expect(ruleIds(decision)).toEqual(expect.arrayContaining(['severity.crowd', 'severity.large-amount']));
+    expect(decision.lead?.name).toBe('长汀县劳动保障监察大队');
+    expect(decision.expressLane?.level).toBe('county');
+  });
+
   it('given a claimed amount of millions, then the city secretary is told', () => {
     const decision = router.decide(
       dispute({

@@ -9,6 +9,8 @@ describe('amounts of money named in a text', () => {
     ['对方拖欠工程款680万元', 6_800_000],
     ['投入了十几万元和5万块', 50000],
     ['借了我20万开砂场', 200000],
+    ['拖欠工程款共计６０万元', 600000],
+    ['尚欠货款３．６万元', 36000],
   ])('given "%s", then the largest amount is %d yuan', (text, amount) => {
     expect(largestAmount(text)).toBe(amount);
   });
@@ -26,6 +28,7 @@ describe('numbers of people named in a text', () => {
     ['一百多户村民', 100],
     ['30名员工', 30],
     ['十几个人，每人两三千元', 12],
+    ['３０名员工', 30],
   ])('given "%s", then at least %d people', (text, count) => {
     expect(largestHeadcount(text)).toBe(count);
   });

@@ -51,8 +51,18 @@ const PEOPLE =
 
 const MONEY_UNIT = /\d\s*(?:[万亿]|(?:多|余)?\s*[元块])/;
 
+// Chinese input methods in full-width mode (全角) type ６０万元 and ３０名: \d matches neither.
+const FULL_WIDTH_NUMERAL = /[０-９．]/;
+
+/** ６０万元 → 60万元, ３．６ → 3.6; the text itself when it has no full-width digit (no copy). */
+function halfWidthDigits(text: string): string {
+  if (!FULL_WIDTH_NUMERAL.test(text)) return text;
+  return text.replace(/[０-９．]/g, (ch) => String.fromCharCode(ch.charCodeAt(0) - 0xfee0));
+}
+
 /** The largest amount of money the text names, in yuan. */
-export function largestAmount(text: string): number | undefined {
+export function largestAmount(written: string): number | undefined {
+  const text = halfWidthDigits(written);
   if (!MONEY_UNIT.test(text)) return undefined;
   let best: number | undefined;
   for (const m of text.matchAll(AMOUNT)) {
@@ -69,7 +79,8 @@ export function largestAmount(text: string): number | undefined {
 // The headcount regex is slow to fail on every character; most texts name no number of people at all.
 const HEADCOUNT_HINT = /[\d一二两三四五六七八九十百几]\s*[多余来]?\s*[名个位]?\s*[人户工村农业家员居学商]/;
 
-export function largestHeadcount(text: string): number | undefined {
+export function largestHeadcount(written: string): number | undefined {
+  const text = halfWidthDigits(written);
   if (!HEADCOUNT_HINT.test(text)) return undefined;
   let best: number | undefined;
   for (const m of text.matchAll(PEOPLE)) {
