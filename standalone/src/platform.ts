@@ -12,18 +12,19 @@ import { buildIngest12345App } from '@huijie/ingest-12345/app.ts';
 import { buildIngestCourtsApp } from '@huijie/ingest-courts/app.ts';
 import { type CourtClient, courtClients } from '@huijie/ingest-courts/config.ts';
 import { buildIngestWechatApp } from '@huijie/ingest-wechat/app.ts';
-import { type ApplicationStore, memoryApplicationStore } from '@huijie/ingest-wechat/application/store.ts';
+import type { ApplicationStore } from '@huijie/ingest-wechat/application/store.ts';
 import { buildNotifyApp } from '@huijie/notify/app.ts';
 import { migrateNotify, type NotifyDb, notifyDb } from '@huijie/notify/db/prisma.ts';
 import { buildRoutingApp } from '@huijie/routing/app.ts';
 import { createRouter } from '@huijie/routing/domain/router.ts';
 import { hashPassword } from '@huijie/service-kit/auth-token.ts';
-import { type IdempotencyStore, memoryIdempotency } from '@huijie/service-kit/idempotency.ts';
+import type { IdempotencyStore } from '@huijie/service-kit/idempotency.ts';
 import { createLogger, type DestinationStream } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { memoryRateLimiter, type RateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import type { FastifyInstance } from 'fastify';
 import { demo, type StandaloneConfig } from './config.ts';
+import { sqlApplicationStore, sqlIdempotency } from './sql-stores.ts';
 
 /** What the services run on: one engine, the services' databases, the idempotency store. */
 export interface Infrastructure {
@@ -154,9 +155,11 @@ export async function embeddedInfrastructure(dataDir: string): Promise<Infrastru
     engine,
     casesDb: cases,
     notifyDb: notify,
-    idempotency: memoryIdempotency(),
+    // In the data directory, not in memory: a restart must not forget what ingest acknowledged,
+    // nor a citizen's tracking number. (Rate limits may start afresh.)
+    idempotency: await sqlIdempotency(sql),
     rateLimiter: memoryRateLimiter(),
-    applications: memoryApplicationStore(),
+    applications: await sqlApplicationStore(sql),
     async release() {
       await engine.close();
       await cases.$disconnect();

@@ -33,7 +33,7 @@ export function redisIdempotency(redis: Redis, prefix = 'huijie:idem:'): Idempot
   };
 }
 
-/** Standalone mode: the same semantics in this process's memory. */
+/** The same semantics in this process's memory, for tests (standalone mode keeps its store in its data directory). */
 export function memoryIdempotency(): IdempotencyStore {
   const entries = new Map<string, { value: string; expires: number }>();
   const live = (key: string) => {

@@ -69,7 +69,7 @@ export function redisApplicationStore(
   };
 }
 
-/** Standalone mode: the same in this process's memory (lost on restart, like the other in-process stores). */
+/** The same in this process's memory, for tests (standalone mode keeps its store in its data directory). */
 export function memoryApplicationStore(): ApplicationStore {
   const expected = new Map<string, string>();
   const records = new Map<string, ApplicationRecord>();
