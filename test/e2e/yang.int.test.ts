@@ -34,7 +34,7 @@ describe.runIf(servers)("Yang's repeated reports on Kafka + PostgreSQL + Redis",
   afterEach(() => platform?.logs.assertClean(['杨某', '胡某']));
 
   it('a 催办 on the same work order re-routes the case: the public security bureau leads, jointly, in the express lane', async () => {
-    const { app, auth } = platform;
+    const { app } = platform;
     // Another phone than the other test's, or its reports would join this case as repeats.
     const order = {
       ...report(1),
