@@ -48,6 +48,10 @@ export async function detachReport(
   operatorOnly(actor, 'detach a report');
   return caseTransaction(db, async (tx) => {
     const from = await visibleCase(tx, caseId, actor);
+    // A case that has ended told each report's source its outcome (the court under its case
+    // number, the hotline its 办结反馈): a report taken out now would be handled again and end
+    // with a second outcome for the same number.
+    mustBeOpen(from.status, 'detach a report from');
     if (!from.reports.some((r) => r.disputeId === disputeId)) {
       throw badRequest([{ field: 'disputeId', reason: 'not a report of this case' }]);
     }

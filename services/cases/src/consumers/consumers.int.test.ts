@@ -153,6 +153,39 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
     expect(cases[0]!._count).toBe(4);
   });
 
+  it('court referrals of one applicant under different case numbers stay cases of their own: each number gets its own outcome', async () => {
+    // A property company refers its fee claims against three owners of one estate: same phone,
+    // same kind of matter, same town — three lawsuits, each to be answered under its own number.
+    const phone = `0597${Math.floor(Math.random() * 1e7)}`;
+    const referrals = ['张某', '李某', '王某'].map((owner, index): DisputeReceivedV1 => {
+      const caseNumber = `（2024）闽0802民诉前调${Math.floor(Math.random() * 1e6)}${index}号`;
+      return {
+        ...intake(),
+        channel: 'court',
+        sourceRef: caseNumber,
+        sourceClient: 'xl-court',
+        content: '案由：物业服务合同纠纷',
+        parties: [
+          { role: 'applicant', kind: 'organisation', name: '龙岩某物业服务有限公司', phone },
+          { role: 'respondent', kind: 'person', name: owner },
+        ],
+        court: {
+          courtCode: '闽0802',
+          courtName: '龙岩市新罗区人民法院',
+          caseType: '民诉前调',
+          referralDate: '2024-08-20',
+          referredBy: 'xl-court',
+          claims: ['判令被告支付物业费'],
+        },
+      };
+    });
+    for (const referral of referrals) await recordAssignment(db, decision(referral));
+    for (const referral of referrals) {
+      const report = await db.report.findUniqueOrThrow({ where: { disputeId: referral.disputeId } });
+      expect(report.caseId).toBe(caseIdFor(referral.disputeId));
+    }
+  });
+
   it('an assignment that arrives before its intake still opens the case at received, then assigns it', async () => {
     const dispute = intake();
     await recordAssignment(db, decision(dispute));

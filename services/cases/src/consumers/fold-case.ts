@@ -101,7 +101,7 @@ export async function possibleRepeats(
 export async function findRepeatTarget(
   tx: Tx,
   caseId: string,
-  report: RepeatEvidence,
+  report: RepeatEvidence & { channel?: string },
   now: Date,
 ): Promise<{ targetId: string; reason: string } | null> {
   if (report.phones.length === 0) return null;
@@ -114,6 +114,10 @@ export async function findRepeatTarget(
       status: { in: openStatuses },
       createdAt: { gte: since },
       parties: { some: { phone: { in: report.phones } } },
+      // A court referral is a lawsuit of its own, answered under its own case number: it never
+      // joins a case that already answers another referral (a company referring its claims
+      // against several debtors would get one outcome reported for all of them).
+      ...(report.channel === 'court' && { reports: { none: { channel: 'court' } } }),
     },
     orderBy: { createdAt: 'desc' },
     take: 20,

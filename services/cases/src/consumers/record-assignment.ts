@@ -113,6 +113,7 @@ async function recordOne(tx: Tx, caseId: string, decision: DisputeAssignedV1): P
 function evidenceOf(decision: DisputeAssignedV1) {
   const { parties } = decision.dispute;
   return {
+    channel: decision.dispute.channel,
     phones: parties.filter((p) => p.role !== 'respondent' && p.phone).map((p) => p.phone!),
     respondents: parties.filter((p) => p.role === 'respondent' && p.name).map((p) => p.name!),
     category: decision.category,

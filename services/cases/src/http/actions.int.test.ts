@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { createEventBus } from '@huijie/event-bus/bus.ts';
 import { createKafkaEngine } from '@huijie/event-bus/kafka/kafka-engine.ts';
@@ -298,6 +299,62 @@ describe.runIf(servers)('case actions through the API', () => {
       routingVersion: version,
       reports: [expect.objectContaining({ disputeId: second.disputeId })],
     });
+  });
+
+  it("a court referral's report cannot be detached from a case that has ended: the court was told its outcome once", async () => {
+    // Guo applied on WeChat; the court's referral of the same matter (same applicant) joined his case.
+    const applicant = { name: '郭某', phone: '13900005678' };
+    const guo = await seedRoutedCase(db, { applicant });
+    const referral: DisputeReceivedV1 = {
+      disputeId: randomUUID(),
+      channel: 'court',
+      sourceRef: '（2024）闽0802民诉前调4321号',
+      sourceClient: 'xl-court',
+      revision: 1,
+      receivedAt: new Date().toISOString(),
+      content: '案由：劳务合同纠纷',
+      location: { divisionCode: '350802' },
+      parties: [
+        { role: 'applicant', kind: 'person', ...applicant },
+        { role: 'respondent', kind: 'person', name: '包工头某' },
+      ],
+      attachments: [],
+      court: {
+        courtCode: '闽0802',
+        courtName: '龙岩市新罗区人民法院',
+        caseType: '民诉前调',
+        referralDate: new Date().toISOString().slice(0, 10),
+        referredBy: 'xl-court',
+      },
+    };
+    await recordIntake(db, referral);
+    await recordAssignment(db, decisionFor(referral));
+    expect((await db.report.findUniqueOrThrow({ where: { disputeId: referral.disputeId } })).caseId).toBe(
+      guo.caseId,
+    );
+    const agency = { 'x-api-key': 'key-jiangshan' };
+    expect((await act(guo.caseId, 'accept', agency)).statusCode).toBe(200);
+    expect((await act(guo.caseId, 'outcome', agency, { kind: 'mediated', amount: 3800 })).statusCode).toBe(
+      200,
+    );
+    const courtOutcomes = () =>
+      db.outboxEvent.count({ where: { eventName: 'court.outcome.v1', key: referral.disputeId } });
+    expect(await courtOutcomes()).toBe(1);
+
+    // Taken out now, it would start again in triage and end with a second, different outcome for
+    // the same case number — on the court's topic, while notify's callback (once per report) never says it.
+    const detached = await act(guo.caseId, 'detach', as('xinluo'), {
+      disputeId: referral.disputeId,
+      reason: '核实后不是同一件事',
+    });
+    expect(detached.statusCode, detached.body).toBe(409);
+    expect(detached.json().error).toMatchObject({
+      code: 'invalid_transition',
+      details: { status: 'resolved' },
+    });
+    expect((await db.report.findUniqueOrThrow({ where: { disputeId: referral.disputeId } })).caseId).toBe(
+      guo.caseId,
+    );
   });
 
   it('a correction of a case whose first report came in by a merge is routed, not dropped as a redelivery', async () => {
