@@ -93,6 +93,7 @@ export function buildIngestWechatApp(
     applications: deps.applications,
     towns,
     links,
+    rateKeySecret: `${settings.wechat.appId}:${settings.wechat.token}`,
     limits,
     trustedProxyHops: settings.trustedProxyHops ?? 0,
     now,

@@ -416,8 +416,12 @@ describe.runIf(servers)('case actions through the API', () => {
     await db.agencyKey.create({
       data: { keyHash: hashApiKey('key-police'), departmentCode: police.code, label: police.name },
     });
-    const seed = async (applicant: { name: string; phone: string; confidential?: boolean }) =>
-      (await seedRoutedCase(db, { applicant, coHandlers: [police] })).caseId;
+    const seeded = new Map<string, string>();
+    const seed = async (applicant: { name: string; phone: string; confidential?: boolean }) => {
+      const { caseId, disputeId } = await seedRoutedCase(db, { applicant, coHandlers: [police] });
+      seeded.set(caseId, disputeId);
+      return caseId;
+    };
     const partiesAs = async (caseId: string, key: string) =>
       (await app.inject({ url: `/v1/cases/${caseId}`, headers: { 'x-api-key': key } })).json().parties;
 
@@ -434,6 +438,23 @@ describe.runIf(servers)('case actions through the API', () => {
     expect(
       (await app.inject({ url: `/v1/cases/${secret}`, headers: as('xinluo') })).json().parties[0],
     ).toMatchObject({ name: '王某', phone: '13600001111' });
+    // The channel sends the report again, naming the caller otherwise (a 催办, a corrected name):
+    // the party rows are the first revision's, the intake the latest; still 保密.
+    const disputeId = seeded.get(secret)!;
+    const first = (await db.report.findUniqueOrThrow({ where: { disputeId } }))
+      .intake as unknown as DisputeReceivedV1;
+    await recordIntake(db, {
+      ...first,
+      revision: 2,
+      parties: [
+        { role: 'applicant', kind: 'person', name: '王建国', phone: '13600001111', confidential: true },
+      ],
+    });
+    for (const key of ['key-jiangshan', 'key-police']) {
+      const seen = JSON.stringify(await partiesAs(secret, key));
+      expect(seen).not.toContain('王某');
+      expect(seen).not.toContain('13600001111');
+    }
   });
 
   it('corrections add up, and a 催办 on the report routing decided on routes the case again, keeping them', async () => {

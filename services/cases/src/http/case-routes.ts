@@ -61,7 +61,9 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
       const state = stateOf({ ...c, reports: [] });
       // An agency sees the parties as routing's copies tell it of them: only the lead calls the
       // citizen back, so only the lead gets phone numbers; and no agency learns who a party is
-      // who asked for confidentiality (12345 保密), which the report's intake records.
+      // who asked for confidentiality (12345 保密), which the report's intake records. The intake
+      // is the report's latest revision, the party rows its first: they are matched by role, as a
+      // revision may name the same caller differently (a corrected name, an anonymous 催办).
       const lead =
         actor.kind === 'agency' &&
         c.assignments.some(
@@ -72,11 +74,7 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
           (report) =>
             report.disputeId === party.disputeId &&
             (report.intake as unknown as DisputeReceivedV1).parties.some(
-              (given) =>
-                given.confidential === true &&
-                given.role === party.role &&
-                (given.name ?? null) === party.name &&
-                (given.phone ?? null) === party.phone,
+              (given) => given.confidential === true && given.role === party.role,
             ),
         );
       return {

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import { uuidv5 } from '@huijie/contracts/ids.ts';
 import type { EventBus } from '@huijie/event-bus/bus.ts';
@@ -29,6 +30,8 @@ export interface ApplicationRoutesOptions {
   applications: ApplicationStore;
   towns: TownDirectory;
   links: ApplicantLinks;
+  /** Keys the per-phone limit's counter: Redis sees a keyed hash, never the phone number. */
+  rateKeySecret: string;
   limits: Limits;
   trustedProxyHops: number;
   now: () => Date;
@@ -63,6 +66,10 @@ export async function applicationRoutes(
 ): Promise<void> {
   const schema = applicationSchema(options.towns, (ref) => options.links.verify(ref, options.now()));
   const { limits } = options;
+  const phoneKey = (phone: string) =>
+    createHmac('sha256', `huijie:wechat-phone-limit:${options.rateKeySecret}`)
+      .update(phone)
+      .digest('base64url');
 
   /** Every request to the form's API, per client address: the first line against a flood. */
   const limitPerAddress = (request: FastifyRequest) =>
@@ -95,7 +102,7 @@ export async function applicationRoutes(
           // Counted only by the request that writes: a form sent twice is one application, not two.
           await enforceRateLimit(
             options.rateLimiter,
-            `wechat:phone:${application.applicant.phone}`,
+            `wechat:phone:${phoneKey(application.applicant.phone)}`,
             limits.applicationsPerPhonePerDay,
             day,
             citizenLimitMessages,
