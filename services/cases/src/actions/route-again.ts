@@ -9,11 +9,18 @@ export interface Correction {
 }
 
 /**
+ * The history entries of a request to route again, each with the routing `version` it asked for:
+ * an operator's correction, and a revision of the report routing decided on.
+ */
+const askedBy = ['corrected', 'reminder', 'report_updated'] as const;
+
+/**
  * Asks routing to decide a case again: case.correction.v1 at the case's next routing version,
  * whose answer re-assigns the case and withdraws the departments it leaves out. Routing decides
  * on the case's first report as it reads now (a later revision — new content, a 催办 — included)
  * with every correction an operator has made so far, `correction` (one being made) last: a new
- * correction or a 催办 never undoes an earlier one. Returns the version asked for.
+ * correction or a 催办 never undoes an earlier one. Returns the version asked for, which
+ * the caller records in the history entry of its request.
  */
 export async function routeAgain(
   tx: Tx,
@@ -25,22 +32,30 @@ export async function routeAgain(
     orderBy: { receivedAt: 'asc' },
   });
   const dispute = first.intake as unknown as DisputeReceivedV1;
+  // The case row's lock makes two requests take turns (an operator's correction, a 催办 meanwhile).
+  await tx.$executeRaw`SELECT id FROM cases.cases WHERE id = ${row.id}::uuid FOR UPDATE`;
   const earlier = await tx.historyEntry.findMany({
-    where: { caseId: row.id, type: 'corrected' },
+    where: { caseId: row.id, type: { in: [...askedBy] } },
     orderBy: { id: 'asc' },
-    select: { detail: true },
+    select: { type: true, detail: true },
   });
   const corrected: Correction = {};
   for (const { divisionCode, category } of [
-    ...earlier.map((entry) => entry.detail as Correction),
+    ...earlier.filter((entry) => entry.type === 'corrected').map((entry) => entry.detail as Correction),
     request.correction ?? {},
   ]) {
     if (divisionCode) corrected.divisionCode = divisionCode;
     if (category) corrected.category = category;
   }
+  // Past every version asked already: two requests before routing answers the first would
+  // otherwise ask the same version, and the second answer be dropped as a redelivery of the first.
+  let version =
+    Math.max(
+      row.routingVersion,
+      ...earlier.map((entry) => (entry.detail as { version?: number }).version ?? 0),
+    ) + 1;
   // Routing's answer is taken once per (dispute, version): a version this dispute was already
   // routed at — on a case it was detached from or merged in from — would be dropped as a redelivery.
-  let version = row.routingVersion + 1;
   while (
     await tx.processedEvent.findUnique({ where: { eventId: `assignment:${dispute.disputeId}:v${version}` } })
   )

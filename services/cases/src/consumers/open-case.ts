@@ -222,17 +222,6 @@ async function updateReport(tx: Tx, caseId: string, dispute: DisputeReceivedV1):
     },
   });
   const reminder = dispute.hotline?.reminder;
-  await appendHistory(tx, {
-    caseId,
-    type: reminder ? 'reminder' : 'report_updated',
-    actor: `channel:${dispute.channel}`,
-    detail: {
-      disputeId: dispute.disputeId,
-      sourceRef: dispute.sourceRef,
-      revision: dispute.revision,
-      ...(reminder && { reminders: reminder.count }),
-    },
-  });
   // What routing decided on has changed — a 催办 makes a court-related matter a major one, new
   // content may name another place — so an open case it has routed is routed again. (Routing's
   // own answer to the revision carries the version of its first decision: taken already.)
@@ -242,15 +231,26 @@ async function updateReport(tx: Tx, caseId: string, dispute: DisputeReceivedV1):
     orderBy: { receivedAt: 'asc' },
     select: { disputeId: true },
   });
-  if (
+  const version =
     routed.routingVersion > 0 &&
     canBeRouted(routed.status as CaseStatus) &&
     first.disputeId === dispute.disputeId &&
     dispute.historical === undefined
-  ) {
-    await routeAgain(tx, routed, {
-      by: `channel:${dispute.channel}`,
-      reason: reminder ? `催办 (${reminder.count})` : `revision ${dispute.revision} of the report`,
-    });
-  }
+      ? await routeAgain(tx, routed, {
+          by: `channel:${dispute.channel}`,
+          reason: reminder ? `催办 (${reminder.count})` : `revision ${dispute.revision} of the report`,
+        })
+      : undefined;
+  await appendHistory(tx, {
+    caseId,
+    type: reminder ? 'reminder' : 'report_updated',
+    actor: `channel:${dispute.channel}`,
+    detail: {
+      disputeId: dispute.disputeId,
+      sourceRef: dispute.sourceRef,
+      revision: dispute.revision,
+      ...(reminder && { reminders: reminder.count }),
+      ...(version !== undefined && { version }),
+    },
+  });
 }

@@ -505,6 +505,22 @@ describe.runIf(servers)('case actions through the API', () => {
     // A second delivery of the same revision asks nothing more.
     await recordIntake(db, { ...first, revision: 2, hotline: { reminder: { count: 1 } } });
     expect(await correctionsOf()).toHaveLength(3);
+    // Two corrections before routing answers the first: the second asks the version after it
+    // (the same version would be dropped as a redelivery of the first answer).
+    expect(
+      (await act(caseId, 'correct', as('xinluo'), { divisionCode: '350802107', reason: '核实' })).statusCode,
+    ).toBe(202);
+    expect(
+      (await act(caseId, 'correct', as('xinluo'), { category: 'labor', reason: '核实' })).statusCode,
+    ).toBe(202);
+    expect(
+      (await correctionsOf())
+        .slice(-2)
+        .map(({ version, dispute }) => [version, dispute.location.divisionCode, dispute.category]),
+    ).toEqual([
+      [5, '350802107', 'contract'],
+      [6, '350802107', 'labor'],
+    ]);
   });
 
   it('overdue work past the first batch still gets its reminder: cases already at their stage do not fill the batch', async () => {
