@@ -3,8 +3,9 @@ import { CategoryCode, DivisionCode, Level } from '../vocabulary.ts';
 
 /**
  * A case entered, or moved up, the secretary express lane (书记直通车): township → county →
- * city party secretary. Published by cases through its outbox; notify tells the people on
- * that level, once per level.
+ * city party secretary; or, re-routed to another town or county, moved to that division's
+ * secretary at the level it has (`previousLevel` equals `level`). Published by cases through its
+ * outbox; notify tells the people on that level of that division, once.
  */
 export const CaseEscalatedV1 = z.object({
   caseId: z.uuid(),

@@ -186,6 +186,36 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
     }
   });
 
+  it('a third report routed as major re-routes the case it joins, up the lane routing chose, not only the township by repeats', async () => {
+    // Yang calls a third time and says he will block the county government's gate: routing makes
+    // it major, led by the public security bureau, in the county secretary's lane.
+    const phone = `136${Math.floor(Math.random() * 1e8)}`;
+    const calls = [intake(), intake(), intake()];
+    for (const call of calls) call.parties = [{ role: 'caller', kind: 'person', phone }];
+    await recordAssignment(db, decision(calls[0]!));
+    await recordAssignment(db, decision(calls[1]!));
+    await recordAssignment(db, {
+      ...decision(calls[2]!, 1, '350802-public_security_bureau'),
+      severity: 'major',
+      expressLane: { level: 'county', reason: '扬言堵门' },
+    });
+    const caseId = caseIdFor(calls[0]!.disputeId);
+    const folded = await db.case.findUniqueOrThrow({ where: { id: caseId } });
+    expect({
+      repeatCount: folded.repeatCount,
+      level: folded.expressLevel,
+      severity: folded.severity,
+    }).toEqual({
+      repeatCount: 2,
+      level: 'county',
+      severity: 'major',
+    });
+    const lead = await db.assignment.findFirst({
+      where: { caseId, role: 'lead', status: { not: 'withdrawn' } },
+    });
+    expect(lead?.departmentCode).toBe('350802-public_security_bureau');
+  });
+
   it('an assignment that arrives before its intake still opens the case at received, then assigns it', async () => {
     const dispute = intake();
     await recordAssignment(db, decision(dispute));

@@ -89,6 +89,12 @@ async function recordOne(tx: Tx, caseId: string, decision: DisputeAssignedV1): P
     }
     const repeat = await findRepeatTarget(tx, caseId, evidenceOf(decision), new Date());
     if (repeat) {
+      // Read before the fold: the third report makes the case major itself (express lane,
+      // township), which would pass for routing's major decision having been applied already.
+      const { severity } = await tx.case.findUniqueOrThrow({
+        where: { id: repeat.targetId },
+        select: { severity: true },
+      });
       await foldCase(tx, caseId, repeat.targetId, repeat.reason, 'cases:repeat-detection');
       const target = await tx.case.findUniqueOrThrow({
         where: { id: repeat.targetId },
@@ -96,11 +102,7 @@ async function recordOne(tx: Tx, caseId: string, decision: DisputeAssignedV1): P
       });
       // A repeat can make a matter graver (reported again and again, court-related): then its
       // decision re-routes the whole case, as a new routing version.
-      if (
-        decision.severity === 'major' &&
-        target.severity !== 'major' &&
-        canBeRouted(target.status as CaseStatus)
-      ) {
+      if (decision.severity === 'major' && severity !== 'major' && canBeRouted(target.status as CaseStatus)) {
         await applyDecisions(tx, [{ current: target, decision, version: target.routingVersion + 1 }]);
       }
       return;
@@ -129,10 +131,24 @@ const routedFields = {
   severity: true,
   expressLevel: true,
   routingVersion: true,
+  cityCode: true,
+  countyCode: true,
+  townCode: true,
 } as const;
 type CaseRow = Prisma.CaseGetPayload<{ select: typeof routedFields }>;
 
 const laneRank = (level: Level | null) => (level === null ? -1 : { township: 0, county: 1, city: 2 }[level]);
+
+/** Whose secretary a level of the lane concerns, for a case in this place (as case actions say it). */
+const laneDivision = (
+  level: Level,
+  place: { cityCode: string | null; countyCode?: string | null; townCode?: string | null },
+) =>
+  level === 'city'
+    ? place.cityCode
+    : level === 'county'
+      ? (place.countyCode ?? place.cityCode)
+      : (place.townCode ?? place.countyCode ?? place.cityCode);
 
 interface Routing {
   current: CaseRow;
@@ -227,7 +243,19 @@ async function applyDecisions(tx: Tx, routings: Routing[]): Promise<void> {
     WHERE a.case_id = v.case_id AND a.routing_version < v.version AND a.status <> 'withdrawn'`;
 
   await appendHistory(tx, ...applied.flatMap(historyOf));
-  await appendOutbox(tx, ...applied.flatMap(announcementsOf));
+  // A case in the lane that a re-routing moves to another town or county: that division's
+  // secretary is told, at the level it has, for the reason it entered it.
+  const moved = applied.filter(({ movedLane }) => movedLane).map(({ current }) => current.id);
+  const laneReasons = new Map<string, unknown>();
+  if (moved.length > 0) {
+    for (const entry of await tx.historyEntry.findMany({
+      where: { caseId: { in: moved }, type: 'escalated' },
+      orderBy: { id: 'asc' },
+      select: { caseId: true, detail: true },
+    }))
+      laneReasons.set(entry.caseId, (entry.detail as { reason?: unknown } | null)?.reason);
+  }
+  await appendOutbox(tx, ...applied.flatMap((routing) => announcementsOf(routing, laneReasons)));
   for (const { current, decision, live } of applied) {
     const { historical } = decision.dispute;
     if (!live && historical?.outcome && historical.endedAt) {
@@ -248,11 +276,23 @@ function consequences({ current, decision, filing = 'live' }: Routing) {
     laneRank(decision.expressLane.level) > laneRank(current.expressLevel as Level | null)
       ? decision.expressLane
       : null;
+  const level = current.expressLevel as Level | null;
+  // Only to a place known at that level: a re-routing that loses the town or county (triage)
+  // moves the case to no other secretary.
+  const known =
+    level &&
+    {
+      city: decision.jurisdiction.cityCode,
+      county: decision.jurisdiction.countyCode,
+      township: decision.jurisdiction.townCode,
+    }[level];
+  const movedLane = !enteredLane && level && known && known !== laneDivision(level, current) ? level : null;
   return {
     live,
     receivedAt,
     status,
     enteredLane,
+    movedLane,
     assignmentDueAt: live
       ? dueAt
       : new Date(receivedAt.getTime() + (dueAt.getTime() - new Date(decision.decidedAt).getTime())),
@@ -322,7 +362,10 @@ function historyOf({ current, decision, version, live, receivedAt, status, enter
 }
 
 /** The events a live decision announces: the case's new status, and its entry into the express lane. */
-function announcementsOf({ current, decision, live, status, enteredLane }: Applied) {
+function announcementsOf(
+  { current, decision, live, status, enteredLane, movedLane }: Applied,
+  laneReasons: ReadonlyMap<string, unknown>,
+) {
   if (!live) return [];
   const { jurisdiction } = decision;
   const caseId = current.id;
@@ -369,7 +412,31 @@ function announcementsOf({ current, decision, live, status, enteredLane }: Appli
           },
         ]
       : []),
+    ...(movedLane
+      ? [
+          {
+            name: 'case.escalation.v1' as const,
+            key: caseId,
+            data: {
+              caseId,
+              level: movedLane,
+              previousLevel: movedLane,
+              reason: laneReason(laneReasons.get(caseId)),
+              detail: `re-routed from ${laneDivision(movedLane, current)}`,
+              occurredAt: decision.decidedAt,
+              divisionCode: laneDivision(movedLane, decision.jurisdiction)!,
+              category: decision.category,
+              dueAt: decision.dueAt,
+            },
+          },
+        ]
+      : []),
   ];
+}
+
+/** The reason a case entered the lane, from its history (routing writes its own words: major). */
+function laneReason(recorded: unknown): 'major' | 'overdue' | 'repeated' | 'manual' {
+  return recorded === 'overdue' || recorded === 'repeated' || recorded === 'manual' ? recorded : 'major';
 }
 
 /** A historical record that says how the matter ended: its case ends so, on that day, and closes. */

@@ -229,6 +229,36 @@ describe.runIf(servers)('case actions through the API', () => {
     ]);
   });
 
+  it("a case in the county secretary's lane corrected to another county is announced to that county's secretary", async () => {
+    const { caseId, disputeId } = await seedRoutedCase(db);
+    expect(
+      (await act(caseId, 'escalate', as('city'), { level: 'county', reason: '欠薪人数多' })).statusCode,
+    ).toBe(200);
+    // It happened in 永定区下洋镇, not 新罗区: routing places it there, still not major itself.
+    expect(
+      (
+        await act(caseId, 'correct', as('city'), {
+          divisionCode: towns.xiayang.town,
+          reason: '实际发生在下洋镇',
+        })
+      ).statusCode,
+    ).toBe(202);
+    const asked = await db.outboxEvent.findFirstOrThrow({
+      where: { eventName: 'case.correction.v1', key: disputeId },
+      orderBy: { id: 'desc' },
+    });
+    const { version, dispute } = asked.data as { version: number; dispute: DisputeReceivedV1 };
+    await recordAssignment(db, decisionFor(dispute, { version, place: towns.xiayang }));
+    const escalations = await db.outboxEvent.findMany({
+      where: { key: caseId, eventName: 'case.escalation.v1' },
+      orderBy: { id: 'asc' },
+    });
+    expect(escalations.map((row) => row.data)).toEqual([
+      expect.objectContaining({ level: 'county', reason: 'manual', divisionCode: towns.jiangshan.county }),
+      expect.objectContaining({ level: 'county', reason: 'manual', divisionCode: towns.xiayang.county }),
+    ]);
+  });
+
   it('two operators acting at once: one wins, the other is told to read again', async () => {
     const caseId = await seedGuoCase(db);
     const results = await Promise.all([

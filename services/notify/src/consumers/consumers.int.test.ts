@@ -205,6 +205,27 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     expect(await db.slaReminder.count({ where: { disputeId: report.disputeId } })).toBe(0);
   });
 
+  it('a case that ended tells no secretary: an escalation not sent yet is cancelled, one arriving after the end records nothing', async () => {
+    // The sweeper escalated the case, the secretary's SMS waits behind the throttle, and the
+    // case is mediated meanwhile: no 请及时督办 about a case already resolved.
+    const report = dispute();
+    await recordAssignment(db, assignment(report, { lead: depts.police }), routing);
+    const pendingCase = randomUUID();
+    await recordCaseStatus(db, statusEvent(pendingCase, [report], 'assigned'), routing);
+    expect(await recordEscalation(db, escalation(pendingCase), routing)).toBe(2);
+    await recordCaseStatus(db, outcomeEvent(pendingCase, [report]), routing);
+    const notices = await db.delivery.findMany({ where: { caseId: pendingCase, kind: 'escalation_notice' } });
+    expect(notices.map((row) => row.state)).toEqual(['cancelled', 'cancelled']);
+
+    // case.escalation.v1 and case.status.v1 are topics of their own: the end may be read first.
+    const late = dispute();
+    await recordAssignment(db, assignment(late, { lead: depts.police }), routing);
+    const endedCase = randomUUID();
+    await recordCaseStatus(db, outcomeEvent(endedCase, [late]), routing);
+    expect(await recordEscalation(db, escalation(endedCase), routing)).toBe(0);
+    expect(await db.delivery.count({ where: { caseId: endedCase, kind: 'escalation_notice' } })).toBe(0);
+  });
+
   it('case.escalation.v1', async () => {
     const caseId = randomUUID();
     const event = escalation(caseId);

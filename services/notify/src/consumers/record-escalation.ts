@@ -7,7 +7,7 @@ import {
   levelLabels,
   type NoticePayload,
 } from '../notices/notices.ts';
-import { recipientKey } from './record-status.ts';
+import { endStatuses, recipientKey } from './record-status.ts';
 import type { Routing } from './routing.ts';
 
 const levelShort = { township: '乡镇级', county: '县级', city: '市级' } as const;
@@ -24,7 +24,15 @@ export async function recordEscalation(
   routing: Routing,
 ): Promise<number> {
   const { caseId, level } = event;
-  const linked = await db.caseDispute.findMany({ where: { caseId }, select: { disputeId: true } });
+  const linked = await db.caseDispute.findMany({
+    where: { caseId },
+    select: { disputeId: true, status: true },
+  });
+  // case.status.v1 is a topic of its own, so the case's end may have been read first: a case
+  // that ended needs no secretary. (Reports folded in from another case say "closed" while the
+  // case they joined goes on, hence every one of them.)
+  if (linked.length > 0 && linked.every((row) => row.status !== null && endStatuses.includes(row.status)))
+    return 0;
   const source = linked.length
     ? await db.disputeSource.findFirst({
         where: { disputeId: { in: linked.map((row) => row.disputeId) }, place: { not: null } },

@@ -45,6 +45,15 @@ export async function recordCaseStatus(
       where: { disputeId: { in: disputeIds }, kind: 'sla_reminder', state: 'pending' },
       data: { state: 'cancelled', lastError: `case ${event.status}` },
     });
+    // No secretary is asked to supervise a case that has ended (an escalation notice held back
+    // by the throttle or retrying, or a dead letter someone might replay). A case folded into
+    // another goes on there: its notices stand.
+    if (!event.mergedInto) {
+      await db.delivery.updateMany({
+        where: { caseId: event.caseId, kind: 'escalation_notice', state: { in: ['pending', 'failed'] } },
+        data: { state: 'cancelled', lastError: `case ${event.status}` },
+      });
+    }
   }
   const { outcome } = event;
   if (!outcome) return 0;
