@@ -162,6 +162,13 @@ describe('messages in plaintext mode', () => {
     expect(retried.body).toBe(event.body);
   });
 
+  it('a long text (a citizen pasting their whole story) is answered, not refused', async () => {
+    const { app } = make();
+    const response = await post(app, textMessage(`我要申请调解。${'工地老板拖欠工资，'.repeat(500)}`));
+    expect(response.statusCode).toBe(200);
+    expect(contentOf(response.body)).toContain('https://tiaojie.example.cn/apply');
+  });
+
   it('a signed request with a malformed body is a 400 naming the field', async () => {
     const { app } = make();
     const response = await post(app, '<xml><ToUserName>gh</ToUserName></xml>');

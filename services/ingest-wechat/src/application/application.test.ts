@@ -67,6 +67,29 @@ describe('the application', () => {
     expect(problems({ ...guo, description: `${guo.description}\n第二行\t😀` })).toEqual({});
   });
 
+  it('amounts as people write them on a phone: 万, ￥, full-width digits', () => {
+    const amountOf = (amountClaimed: string) => schema.parse({ ...guo, amountClaimed }).amountClaimed;
+    expect(amountOf('3万')).toBe(30_000);
+    expect(amountOf('1.1万元')).toBe(11_000);
+    expect(amountOf('2.65万')).toBe(26_500);
+    expect(amountOf('￥3800')).toBe(3800);
+    expect(amountOf('３８００元')).toBe(3800);
+    expect(problems({ ...guo, amountClaimed: '万' })).toHaveProperty('amountClaimed');
+  });
+
+  it('the respondent, often a shop or a company, may be given by a landline or a 400 number', () => {
+    for (const phone of ['0597-2233445', '(0597)22334455', '020 1234 5678', '400-123-4567']) {
+      const respondent = { kind: 'organisation', name: '某某建筑公司', phone };
+      expect(problems({ ...guo, respondent }), phone).toEqual({});
+    }
+    expect(
+      schema.parse({ ...guo, respondent: { ...guo.respondent, phone: '0597-2233445' } }).respondent.phone,
+    ).toBe('05972233445');
+    expect(problems({ ...guo, respondent: { ...guo.respondent, phone: '12345' } })).toHaveProperty(
+      'respondent.phone',
+    );
+  });
+
   it('amounts: cents are fine, floating-point noise is not an error', () => {
     for (const amount of [0.29, 19.99, '1234.56', 0, '']) {
       expect(problems({ ...guo, amountClaimed: amount }), String(amount)).toEqual({});

@@ -48,12 +48,38 @@ const mobile = (label: string) =>
       .regex(/^1[3-9]\d{9}$/, `请填写11位手机号码`),
   );
 
+/**
+ * A respondent is often a shop or a company, known by its landline (0597-2233445, (020)12345678)
+ * or a 400/800 number: accepted as well as a mobile, digits only.
+ */
+const anyPhone = (label: string) =>
+  z.preprocess(
+    (value) =>
+      typeof value === 'string'
+        ? value.replace(/[\s\-()（）]/g, '').replace(/^(\+?86)(?=1\d{10}$)/, '')
+        : value,
+    z
+      .string({ error: (issue) => (issue.input === undefined ? `请填写${label}` : `${label}应为文字`) })
+      .regex(/^(?:1[3-9]\d{9}|0\d{9,11}|[48]00\d{7})$/, `请填写手机号码或带区号的固定电话`),
+  );
+
 const amount = z.preprocess(
   (value) => {
     const blank = blankToUndefined(value);
     if (typeof blank !== 'string') return blank;
-    const cleaned = blank.replace(/[,，\s]/g, '').replace(/元$/, '');
-    return /^\d+(\.\d+)?$/.test(cleaned) ? Number(cleaned) : blank;
+    // Chinese keyboards type full-width digits and ￥ (NFKC makes them ASCII and ¥); people write
+    // large sums in 万 (3.5万 = 35000 元), shifted in the digits so that 1.1万 is exactly 11000.
+    const cleaned = blank
+      .normalize('NFKC')
+      .replace(/[,，\s]/g, '')
+      .replace(/^¥/, '')
+      .replace(/元$/, '');
+    const match = /^(\d+)(?:\.(\d+))?(万)?$/.exec(cleaned);
+    if (!match) return blank;
+    const [, whole, fraction = '', wan] = match;
+    if (!wan) return Number(cleaned);
+    const digits = fraction.padEnd(4, '0');
+    return Number(`${whole}${digits.slice(0, 4)}.${digits.slice(4) || '0'}`);
   },
   z
     .number({ error: '涉及金额应为数字（单位：元）' })
@@ -116,7 +142,7 @@ export function applicationSchema(
         {
           name: text('对方姓名或单位名称', { max: 100 }),
           kind: z.enum(['person', 'organisation'], { error: '请选择对方是个人还是单位' }).default('person'),
-          phone: z.preprocess(blankToUndefined, mobile('对方电话').optional()),
+          phone: z.preprocess(blankToUndefined, anyPhone('对方电话').optional()),
         },
         { error: '请填写对方当事人信息' },
       ),

@@ -60,7 +60,8 @@ export function parseMessage(xml: string): InboundMessage {
   if (msgType === 'text') {
     const content = fields.get('Content') ?? '';
     if (msgId === undefined) throw new MessageError([{ field: 'xml.MsgId', reason: 'required' }]);
-    if (content.length > 4_000) throw new MessageError([{ field: 'xml.Content', reason: 'too long' }]);
+    // No length limit of our own: a refused message shows the user "该公众号暂时无法提供服务",
+    // and the endpoint's 64 KiB body limit already bounds what is read.
     return { ...envelope, kind: 'text', msgId, content };
   }
   return { ...envelope, kind: 'other', msgType, msgId };
