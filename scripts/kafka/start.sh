@@ -152,8 +152,13 @@ kafka_write_tools_log4j
 # would fail (or, with --ignore-formatted, hide a cluster-id mismatch).
 if [[ ! -f $KAFKA_DATA/logs/meta.properties ]]; then
   # A cluster id is 16 random bytes in unpadded URL-safe base64 (22 chars);
-  # making it here saves a JVM start for `StorageTool random-uuid`.
-  cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  # making it here saves a JVM start for `StorageTool random-uuid`. Not one
+  # starting with "-" (1 in 64): the tool would read it as an option and stop,
+  # as Kafka's own Uuid.randomUuid() avoids too.
+  cluster_id=-
+  while [[ $cluster_id == -* ]]; do
+    cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+  done
   kafka_log "formatting $KAFKA_DATA/logs (cluster id $cluster_id)"
   kafka_cli kafka.tools.StorageTool format --cluster-id "$cluster_id" \
     --config "$KAFKA_CONFIG" >&2 || fail "StorageTool format failed"
