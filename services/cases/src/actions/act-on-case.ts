@@ -14,6 +14,7 @@ import {
   decide,
   evolve,
   InvalidTransition,
+  laneDivision,
 } from '../domain/lifecycle.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { type Actor, actorName } from '../http/actor.ts';
@@ -178,12 +179,7 @@ export async function applyEvents(
           reason: event.reason as 'major' | 'overdue' | 'repeated' | 'manual',
           ...(event.detail && { detail: event.detail }),
           occurredAt: now.toISOString(),
-          divisionCode:
-            event.level === 'city'
-              ? (row.cityCode ?? '350800')
-              : event.level === 'county'
-                ? (row.countyCode ?? row.cityCode ?? '350800')
-                : (row.townCode ?? row.countyCode ?? row.cityCode ?? '350800'),
+          divisionCode: laneDivision(event.level, row) ?? '350800',
           category: (row.category as never) ?? null,
           dueAt: row.dueAt?.toISOString() ?? null,
           ...(actor.startsWith('operator:') && { by: actor }),

@@ -7,7 +7,7 @@ import { outcomeColumns } from '../actions/act-on-case.ts';
 import { touchCases } from '../db/case-transaction.ts';
 import { appendHistory } from '../db/history.ts';
 import { insertRows } from '../db/insert-rows.ts';
-import { canBeRouted } from '../domain/lifecycle.ts';
+import { canBeRouted, laneDivision, levelRank } from '../domain/lifecycle.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { appendOutbox, type Tx } from '../outbox/outbox.ts';
 import { findRepeatTarget, foldCase, possibleRepeats } from './fold-case.ts';
@@ -137,18 +137,7 @@ const routedFields = {
 } as const;
 type CaseRow = Prisma.CaseGetPayload<{ select: typeof routedFields }>;
 
-const laneRank = (level: Level | null) => (level === null ? -1 : { township: 0, county: 1, city: 2 }[level]);
-
-/** Whose secretary a level of the lane concerns, for a case in this place (as case actions say it). */
-const laneDivision = (
-  level: Level,
-  place: { cityCode: string | null; countyCode?: string | null; townCode?: string | null },
-) =>
-  level === 'city'
-    ? place.cityCode
-    : level === 'county'
-      ? (place.countyCode ?? place.cityCode)
-      : (place.townCode ?? place.countyCode ?? place.cityCode);
+const laneRank = (level: Level | null) => (level === null ? -1 : levelRank[level]);
 
 interface Routing {
   current: CaseRow;
@@ -400,12 +389,7 @@ function announcementsOf(
               reason: 'major' as const,
               detail: enteredLane.reason.slice(0, 500),
               occurredAt: decision.decidedAt,
-              divisionCode:
-                enteredLane.level === 'city'
-                  ? jurisdiction.cityCode
-                  : enteredLane.level === 'county'
-                    ? (jurisdiction.countyCode ?? jurisdiction.cityCode)
-                    : divisionCode,
+              divisionCode: laneDivision(enteredLane.level, jurisdiction)!,
               category: decision.category,
               dueAt: decision.dueAt,
             },
@@ -424,7 +408,7 @@ function announcementsOf(
               reason: laneReason(laneReasons.get(caseId)),
               detail: `re-routed from ${laneDivision(movedLane, current)}`,
               occurredAt: decision.decidedAt,
-              divisionCode: laneDivision(movedLane, decision.jurisdiction)!,
+              divisionCode: laneDivision(movedLane, jurisdiction)!,
               category: decision.category,
               dueAt: decision.dueAt,
             },

@@ -47,7 +47,7 @@ export type CaseEvent =
 export type Action = Command['type'];
 
 const open: readonly CaseStatus[] = ['received', 'triage', 'assigned', 'accepted', 'mediating'];
-const levelRank: Record<Level, number> = { township: 0, county: 1, city: 2 };
+export const levelRank: Record<Level, number> = { township: 0, county: 1, city: 2 };
 
 /** The actions an operator can take on a case in each status, as the API answers them in a 409. */
 export function allowedActions(state: CaseState): Action[] {
@@ -177,4 +177,17 @@ export function nextLevel(current: Level | null): Level | null {
   if (current === 'township') return 'county';
   if (current === 'county') return 'city';
   return null;
+}
+
+/**
+ * Whose secretary a level of the lane concerns, for a case in this place: the city, the county
+ * (the city when no county is known), the town (else the county, else the city).
+ */
+export function laneDivision(
+  level: Level,
+  place: { cityCode: string | null; countyCode?: string | null; townCode?: string | null },
+): string | null {
+  if (level === 'city') return place.cityCode;
+  if (level === 'county') return place.countyCode ?? place.cityCode;
+  return place.townCode ?? place.countyCode ?? place.cityCode;
 }

@@ -81,9 +81,10 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     // An operator corrects the place (police → court), then corrects it back (court → police),
     // then once more elsewhere (→ judicial office).
     const report = dispute();
-    const sent = async (version: number) =>
+    /** The departments' deliveries of one version of a dispute, as their webhooks took them. */
+    const sent = (disputeId: string, version: number) =>
       db.delivery.updateMany({
-        where: { disputeId: report.disputeId, version, kind: { not: 'citizen_notice' } },
+        where: { disputeId, version, kind: { not: 'citizen_notice' } },
         data: { state: 'delivered', deliveredAt: new Date() },
       });
     const toPolice = (version: number) =>
@@ -92,7 +93,7 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
         select: { kind: true, state: true },
       });
     await recordAssignment(db, assignment(report, { lead: depts.police }), routing);
-    await sent(1);
+    await sent(report.disputeId, 1);
     await recordAssignment(db, assignment(report, { version: 2, lead: depts.court }), routing);
     expect(await toPolice(2)).toEqual([{ kind: 'withdrawal', state: 'pending' }]);
     // The withdrawal has not gone out yet (the police webhook is retrying) when it is moot.
@@ -102,11 +103,6 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
 
     // Now the withdrawal did reach the police: back with them, it is a new assignment to them.
     const again = dispute();
-    const sentAgain = (version: number) =>
-      db.delivery.updateMany({
-        where: { disputeId: again.disputeId, version, kind: { not: 'citizen_notice' } },
-        data: { state: 'delivered', deliveredAt: new Date() },
-      });
     const kindsFor = async (version: number) =>
       (
         await db.delivery.findMany({
@@ -118,9 +114,9 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
         .map((row) => [row.kind, row.recipient])
         .sort();
     await recordAssignment(db, assignment(again, { lead: depts.police }), routing);
-    await sentAgain(1);
+    await sent(again.disputeId, 1);
     await recordAssignment(db, assignment(again, { version: 2, lead: depts.court }), routing);
-    await sentAgain(2);
+    await sent(again.disputeId, 2);
     await recordAssignment(db, assignment(again, { version: 3, lead: depts.police }), routing);
     expect(await kindsFor(3)).toEqual(
       [
@@ -128,7 +124,7 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
         ['withdrawal', depts.court.code],
       ].sort(),
     );
-    await sentAgain(3);
+    await sent(again.disputeId, 3);
     // …and when it leaves them again, one withdrawal each for the police (v3) and none twice.
     await recordAssignment(db, assignment(again, { version: 4, lead: depts.judicial }), routing);
     expect(await kindsFor(4)).toEqual(
