@@ -3,6 +3,7 @@ import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignm
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { requireServers } from '@huijie/testing/servers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actOnCase } from '../actions/act-on-case.ts';
 import { freshCasesDb } from '../db/fresh-cases-db.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import { rebuildCaseStats, statisticsSnapshot } from '../stats/rollup.ts';
@@ -239,6 +240,84 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
       ['dept-a', 'withdrawn', 1],
       ['dept-b', 'delivered', 2],
     ]);
+  });
+
+  it('a re-routing that keeps the lead leaves the case where the lead took it, and gives nobody more time; a new lead must accept again', async () => {
+    const dispute = intake();
+    const caseId = caseIdFor(dispute.disputeId);
+    const lead = '350802107-judicial_office';
+    const agency = { kind: 'agency', departmentCode: lead } as const;
+    const first = decision(dispute, 1, lead);
+    await recordAssignment(db, first);
+    await actOnCase(db, caseId, agency, { type: 'accept', by: lead });
+    await actOnCase(db, caseId, agency, { type: 'record_progress', by: lead, note: '已约双方调解' });
+    const statusEvents = () => db.outboxEvent.count({ where: { key: caseId, eventName: 'case.status.v1' } });
+    const announced = await statusEvents();
+    const departments = async () =>
+      (await db.assignment.findMany({ where: { caseId }, orderBy: { departmentCode: 'asc' } })).map((a) => ({
+        code: a.departmentCode,
+        role: a.role,
+        status: a.status,
+        due: a.dueAt.toISOString(),
+      }));
+
+    // A 催办: routing answers the same lead, adds the labour inspectorate, and counts ten days from now.
+    const later = new Date(Date.parse(first.dueAt) + 30 * 24 * 3600 * 1000).toISOString();
+    await recordAssignment(db, {
+      ...decision(dispute, 2, lead),
+      dueAt: later,
+      coHandlers: [
+        {
+          code: 'inspectorate',
+          kind: 'labor_inspection',
+          name: '新罗区劳动保障监察大队',
+          divisionCode: '350802',
+        },
+      ],
+    });
+    const kept = await db.case.findUniqueOrThrow({ where: { id: caseId } });
+    expect({
+      status: kept.status,
+      routingVersion: kept.routingVersion,
+      due: kept.dueAt?.toISOString(),
+    }).toEqual({
+      status: 'mediating',
+      routingVersion: 2,
+      due: new Date(first.dueAt).toISOString(),
+    });
+    expect(await departments()).toEqual([
+      { code: lead, role: 'lead', status: 'in_progress', due: new Date(first.dueAt).toISOString() },
+      // It joins the case at the case's deadline.
+      { code: 'inspectorate', role: 'co', status: 'delivered', due: new Date(first.dueAt).toISOString() },
+    ]);
+    expect(await statusEvents()).toBe(announced);
+    expect((await snapshot(caseId)).history.at(-1)).toBe('rerouted');
+
+    // A correction of the place: another office leads, and must accept the case first.
+    await recordAssignment(db, decision(dispute, 3, 'another-office'));
+    const moved = await db.case.findUniqueOrThrow({ where: { id: caseId } });
+    expect(moved.status).toBe('assigned');
+    expect((await departments()).map(({ code, status }) => [code, status])).toEqual([
+      [lead, 'withdrawn'],
+      ['another-office', 'delivered'],
+      ['inspectorate', 'withdrawn'],
+    ]);
+    expect(await statusEvents()).toBe(announced + 1);
+
+    // Routed back to the first office: it starts again too, its acceptance is not carried over.
+    await recordAssignment(db, decision(dispute, 4, lead));
+    const back = await db.assignment.findUniqueOrThrow({
+      where: { caseId_departmentCode: { caseId, departmentCode: lead } },
+    });
+    expect({ status: back.status, acceptedAt: back.acceptedAt }).toEqual({
+      status: 'delivered',
+      acceptedAt: null,
+    });
+
+    // The statistics counted each status the case passed through, as a recount does.
+    const incremental = await statisticsSnapshot(db);
+    await rebuildCaseStats(db);
+    expect(await statisticsSnapshot(db)).toEqual(incremental);
   });
 
   it('a later revision of a report (a 催办 reminder) updates it and says so in the history, once', async () => {

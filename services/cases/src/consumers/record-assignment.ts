@@ -8,7 +8,7 @@ import { touchCases } from '../db/case-transaction.ts';
 import { appendHistory } from '../db/history.ts';
 import { insertRows } from '../db/insert-rows.ts';
 import { canBeRouted, laneDivision, levelRank } from '../domain/lifecycle.ts';
-import type { Prisma } from '../generated/prisma/client.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 import { appendOutbox, type Tx } from '../outbox/outbox.ts';
 import { findRepeatTarget, foldCase, possibleRepeats } from './fold-case.ts';
 import { openCases } from './open-case.ts';
@@ -131,6 +131,7 @@ const routedFields = {
   severity: true,
   expressLevel: true,
   routingVersion: true,
+  dueAt: true,
   cityCode: true,
   countyCode: true,
   townCode: true,
@@ -166,10 +167,13 @@ async function applyDecisions(tx: Tx, routings: Routing[]): Promise<void> {
       })),
     );
   }
-  const applied = routings
-    .filter(({ current }) => canBeRouted(current.status as CaseStatus))
-    .map((routing) => ({ ...routing, ...consequences(routing) }));
-  if (applied.length === 0) return;
+  const routable = routings.filter(({ current }) => canBeRouted(current.status as CaseStatus));
+  if (routable.length === 0) return;
+  const leads = await currentLeads(
+    tx,
+    routable.map(({ current }) => current),
+  );
+  const applied = routable.map((routing) => ({ ...routing, ...consequences(routing, leads) }));
   await touchCases(
     tx,
     applied.map(({ current }) => current.id),
@@ -221,8 +225,11 @@ async function applyDecisions(tx: Tx, routings: Routing[]): Promise<void> {
         division_code text, role text, routing_version int, due_at timestamptz)
       ON CONFLICT (case_id, department_code) DO UPDATE SET
         department_kind = excluded.department_kind, department_name = excluded.department_name,
-        division_code = excluded.division_code, role = excluded.role, status = excluded.status,
-        routing_version = excluded.routing_version, due_at = excluded.due_at, updated_at = now()`;
+        division_code = excluded.division_code, role = excluded.role,
+        status = CASE WHEN ${keepsPlace} THEN a.status ELSE excluded.status END,
+        accepted_at = CASE WHEN ${keepsPlace} THEN a.accepted_at END,
+        due_at = CASE WHEN ${keepsPlace} THEN LEAST(a.due_at, excluded.due_at) ELSE excluded.due_at END,
+        routing_version = excluded.routing_version, updated_at = now()`;
   }
   // Departments a re-routing no longer involves keep their record, marked withdrawn.
   await tx.$executeRaw`
@@ -253,12 +260,40 @@ async function applyDecisions(tx: Tx, routings: Routing[]): Promise<void> {
   }
 }
 
-/** What a decision makes of its case: its status, the lane it enters, the deadlines. */
-function consequences({ current, decision, filing = 'live' }: Routing) {
+/**
+ * A department a re-routing keeps in the same role keeps its place in the case: what it accepted
+ * or has under way stays so, and its deadline is never pushed back (a 催办 gives nobody more time).
+ * A department new to the case, routed back to it or in another role starts again at delivered.
+ */
+const keepsPlace = Prisma.sql`a.status <> 'withdrawn' AND a.role = excluded.role`;
+
+/** The lead department of each case routed before, by case. */
+async function currentLeads(tx: Tx, cases: CaseRow[]): Promise<Map<string, string>> {
+  const routed = cases.filter(({ routingVersion }) => routingVersion > 0);
+  if (routed.length === 0) return new Map();
+  const leads = await tx.assignment.findMany({
+    where: { caseId: { in: routed.map(({ id }) => id) }, role: 'lead', status: { not: 'withdrawn' } },
+    select: { caseId: true, departmentCode: true },
+  });
+  return new Map(leads.map((lead) => [lead.caseId, lead.departmentCode]));
+}
+
+/**
+ * What a decision makes of its case: its status, the lane it enters, the deadlines. A case whose
+ * lead has accepted it stays where it is when the re-routing keeps that lead (a 催办, a correction
+ * of its category); a new lead must accept it again.
+ */
+function consequences({ current, decision, filing = 'live' }: Routing, leads: ReadonlyMap<string, string>) {
   const live = filing === 'live';
   const receivedAt = new Date(decision.dispute.receivedAt);
-  const dueAt = new Date(decision.dueAt);
-  const status: CaseStatus = decision.triage ? 'triage' : 'assigned';
+  const keepsLead =
+    !decision.triage && decision.lead !== null && leads.get(current.id) === decision.lead.code;
+  // Never later than the deadline the kept lead already works to.
+  const dueAt =
+    keepsLead && current.dueAt && current.dueAt < new Date(decision.dueAt)
+      ? current.dueAt
+      : new Date(decision.dueAt);
+  const status = keepsLead ? (current.status as CaseStatus) : decision.triage ? 'triage' : 'assigned';
   // The lane only goes up: a decision never lowers a level the case already reached.
   const enteredLane =
     decision.expressLane &&
@@ -280,6 +315,8 @@ function consequences({ current, decision, filing = 'live' }: Routing) {
     live,
     receivedAt,
     status,
+    keepsLead,
+    dueAt,
     enteredLane,
     movedLane,
     assignmentDueAt: live
@@ -290,7 +327,7 @@ function consequences({ current, decision, filing = 'live' }: Routing) {
 
 type Applied = Routing & ReturnType<typeof consequences>;
 
-function caseColumns({ current, decision, version, live, receivedAt, status, enteredLane }: Applied) {
+function caseColumns({ current, decision, version, live, receivedAt, status, dueAt, enteredLane }: Applied) {
   const { jurisdiction } = decision;
   return {
     id: current.id,
@@ -308,17 +345,27 @@ function caseColumns({ current, decision, version, live, receivedAt, status, ent
     escalated_at: enteredLane ? (live ? new Date() : receivedAt) : null,
     triage_code: decision.triage?.divisionCode ?? null,
     routing_version: version,
-    due_at: live ? decision.dueAt : null,
+    due_at: live ? dueAt : null,
   };
 }
 
-function historyOf({ current, decision, version, live, receivedAt, status, enteredLane }: Applied) {
+function historyOf({
+  current,
+  decision,
+  version,
+  live,
+  receivedAt,
+  status,
+  keepsLead,
+  enteredLane,
+}: Applied) {
   const { jurisdiction } = decision;
   const at = live ? {} : { at: receivedAt };
   return [
     {
       caseId: current.id,
-      type: status,
+      // Where the case stands after it: assigned again (or triage), or where it was, re-routed.
+      type: keepsLead ? 'rerouted' : status,
       actor: 'routing',
       ...at,
       detail: {
@@ -352,7 +399,7 @@ function historyOf({ current, decision, version, live, receivedAt, status, enter
 
 /** The events a live decision announces: the case's new status, and its entry into the express lane. */
 function announcementsOf(
-  { current, decision, live, status, enteredLane, movedLane }: Applied,
+  { current, decision, live, status, dueAt, enteredLane, movedLane }: Applied,
   laneReasons: ReadonlyMap<string, unknown>,
 ) {
   if (!live) return [];
@@ -391,7 +438,7 @@ function announcementsOf(
               occurredAt: decision.decidedAt,
               divisionCode: laneDivision(enteredLane.level, jurisdiction)!,
               category: decision.category,
-              dueAt: decision.dueAt,
+              dueAt: dueAt.toISOString(),
             },
           },
         ]
@@ -410,7 +457,7 @@ function announcementsOf(
               occurredAt: decision.decidedAt,
               divisionCode: laneDivision(movedLane, jurisdiction)!,
               category: decision.category,
-              dueAt: decision.dueAt,
+              dueAt: dueAt.toISOString(),
             },
           },
         ]
