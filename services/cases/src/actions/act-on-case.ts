@@ -15,6 +15,7 @@ import {
   evolve,
   InvalidTransition,
   laneDivision,
+  laneLevel,
 } from '../domain/lifecycle.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { type Actor, actorName } from '../http/actor.ts';
@@ -92,7 +93,10 @@ export async function actOnCase(
     const before = stateOf(row);
     let events: CaseEvent[];
     try {
-      events = decide(command, before);
+      events = decide(
+        command.type === 'escalate' ? { ...command, level: laneLevel(command.level, row) } : command,
+        before,
+      );
     } catch (error) {
       if (!(error instanceof InvalidTransition)) throw error;
       throw conflict('invalid_transition', error.message, {

@@ -2,7 +2,7 @@ import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import { applyEvents, reportRefFields, stateOf } from '../actions/act-on-case.ts';
 import { touchCase } from '../db/case-transaction.ts';
 import { appendHistory } from '../db/history.ts';
-import { decide, evolve } from '../domain/lifecycle.ts';
+import { decide, evolve, laneLevel } from '../domain/lifecycle.ts';
 import {
   type CandidateCase,
   expressLaneAfterReports,
@@ -137,9 +137,22 @@ export async function findRepeatTarget(
 }
 
 /**
+ * The earliest deadline a court set on these reports (a referral's dueAt): a referral that joins
+ * another case must still be answered to the court by then.
+ */
+function courtDeadline(reports: { channel: string; intake: unknown }[]): Date | null {
+  const deadlines = reports
+    .filter((report) => report.channel === 'court')
+    .flatMap((report) => (report.intake as { dueAt?: string }).dueAt ?? [])
+    .map((dueAt) => new Date(dueAt).getTime());
+  return deadlines.length > 0 ? new Date(Math.min(...deadlines)) : null;
+}
+
+/**
  * Folds one case into another: its reports and parties move over (each report keeps why), the
- * folded case is closed with a pointer to where it went, both histories say so. Three or more
- * reports of one unresolved matter put it in the express lane.
+ * folded case is closed with a pointer to where it went, both histories say so. A court
+ * referral's deadline becomes the joined case's when earlier. Three or more reports of one
+ * unresolved matter put it in the express lane.
  */
 export async function foldCase(
   tx: Tx,
@@ -152,7 +165,7 @@ export async function foldCase(
   await touchCase(tx, intoId);
   const moved = await tx.report.findMany({
     where: { caseId: fromId },
-    select: { disputeId: true, channel: true, sourceRef: true },
+    select: { disputeId: true, channel: true, sourceRef: true, intake: true },
   });
   await tx.report.updateMany({ where: { caseId: fromId }, data: { caseId: intoId, repeatReason: reason } });
   await tx.party.updateMany({ where: { caseId: fromId }, data: { caseId: intoId } });
@@ -179,15 +192,28 @@ export async function foldCase(
   });
 
   const reports = await tx.report.count({ where: { caseId: intoId } });
-  const into = await tx.case.findUniqueOrThrow({ where: { id: intoId }, select: { searchGrams: true } });
+  const into = await tx.case.findUniqueOrThrow({
+    where: { id: intoId },
+    select: { searchGrams: true, dueAt: true },
+  });
+  const courtDue = courtDeadline(moved);
+  const dueAt = courtDue && (!into.dueAt || courtDue < into.dueAt) ? courtDue : into.dueAt;
   await tx.case.update({
     where: { id: intoId },
     // The folded reports' words become findable on the case they joined.
     data: {
       repeatCount: reports - 1,
       searchGrams: [...new Set([...into.searchGrams, ...from.searchGrams])].sort(),
+      dueAt,
     },
   });
+  if (courtDue) {
+    // Routing gives a case's departments its deadline: they too must answer before the court's.
+    await tx.assignment.updateMany({
+      where: { caseId: intoId, status: { notIn: ['withdrawn', 'done'] }, dueAt: { gt: courtDue } },
+      data: { dueAt: courtDue },
+    });
+  }
   await appendHistory(
     tx,
     ...moved.map((report) => ({
@@ -212,7 +238,7 @@ export async function foldCase(
         {
           type: 'escalate',
           by: actor,
-          level: 'township',
+          level: laneLevel('township', target),
           reason: 'repeated',
           detail: `${reports} reports of the same matter`,
         },

@@ -7,6 +7,7 @@ import {
   decide,
   evolve,
   InvalidTransition,
+  laneLevel,
 } from './lifecycle.ts';
 
 const state = (status: CaseStatus, expressLevel: CaseState['expressLevel'] = null): CaseState => ({
@@ -96,5 +97,14 @@ describe('case lifecycle', () => {
     ] as const) {
       expect(run(state(status), { type: 'add_note', by, note: '回访' })).toEqual(state(status));
     }
+  });
+
+  it('the lane starts at the lowest level whose division is known, as routing lifts it', () => {
+    const town = { cityCode: '350800', countyCode: '350802', townCode: '350802107' };
+    const county = { cityCode: '350800', countyCode: '350802', townCode: null };
+    expect(laneLevel('township', town)).toBe('township');
+    expect(laneLevel('township', county)).toBe('county');
+    expect(laneLevel('city', county)).toBe('city');
+    expect(laneLevel('township', { cityCode: '350800' })).toBe('city');
   });
 });

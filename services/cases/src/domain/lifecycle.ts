@@ -179,14 +179,24 @@ export function nextLevel(current: Level | null): Level | null {
   return null;
 }
 
+/** Where a case is, as far as the express lane needs to know. */
+type LanePlace = { cityCode: string | null; countyCode?: string | null; townCode?: string | null };
+
+/**
+ * The level a case goes up the lane to when `level` is asked (by repeats, the SLA sweeper or an
+ * operator): never below the lowest level whose division is known. A case placed at county level
+ * only has no township secretary to tell, so it enters at the county — as routing lifts its lanes.
+ */
+export function laneLevel(level: Level, place: LanePlace): Level {
+  const lowest: Level = place.townCode ? 'township' : place.countyCode ? 'county' : 'city';
+  return levelRank[level] < levelRank[lowest] ? lowest : level;
+}
+
 /**
  * Whose secretary a level of the lane concerns, for a case in this place: the city, the county
  * (the city when no county is known), the town (else the county, else the city).
  */
-export function laneDivision(
-  level: Level,
-  place: { cityCode: string | null; countyCode?: string | null; townCode?: string | null },
-): string | null {
+export function laneDivision(level: Level, place: LanePlace): string | null {
   if (level === 'city') return place.cityCode;
   if (level === 'county') return place.countyCode ?? place.cityCode;
   return place.townCode ?? place.countyCode ?? place.cityCode;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { createEventBus } from '@huijie/event-bus/bus.ts';
 import { createKafkaEngine } from '@huijie/event-bus/kafka/kafka-engine.ts';
@@ -10,6 +11,7 @@ import { requireServers, uniqueName } from '@huijie/testing/servers.ts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCasesApp } from '../app.ts';
+import { caseIdFor } from '../consumers/open-case.ts';
 import { recordAssignment, recordIntake } from '../consumers/record-events.ts';
 import { decisionFor, seedRoutedCase, type Town, towns } from '../consumers/routed-case-fixtures.ts';
 import { freshCasesDb } from '../db/fresh-cases-db.ts';
@@ -297,6 +299,151 @@ describe.runIf(servers)('case actions through the API', () => {
     expect(escalations.every((row) => (row.data as { reason: string }).reason === 'overdue')).toBe(true);
   });
 
+  /** The 新罗区 court's referral of a labour dispute (诉前调解) by this applicant, under this case number. */
+  const courtReferral = (
+    applicant: { name: string; phone: string },
+    caseNumber: string,
+  ): DisputeReceivedV1 => ({
+    disputeId: randomUUID(),
+    channel: 'court',
+    sourceRef: caseNumber,
+    sourceClient: 'xl-court',
+    revision: 1,
+    receivedAt: new Date().toISOString(),
+    content: '案由：劳务合同纠纷',
+    location: { divisionCode: '350802' },
+    parties: [
+      { role: 'applicant', kind: 'person', ...applicant },
+      { role: 'respondent', kind: 'person', name: '包工头某' },
+    ],
+    attachments: [],
+    court: {
+      courtCode: '闽0802',
+      courtName: '龙岩市新罗区人民法院',
+      caseType: '民诉前调',
+      referralDate: new Date().toISOString().slice(0, 10),
+      referredBy: 'xl-court',
+    },
+  });
+
+  /**
+   * A WeChat application routing could place in 新罗区 only (no town): the county's judicial
+   * bureau leads. Returns its case and the intake, to report the same matter again.
+   */
+  const seedCountyOnlyCase = async (phone = `137${Math.floor(Math.random() * 1e8)}`) => {
+    const dispute: DisputeReceivedV1 = {
+      disputeId: randomUUID(),
+      channel: 'wechat',
+      sourceRef: `WX-${randomUUID()}`,
+      revision: 1,
+      receivedAt: new Date().toISOString(),
+      content: '新罗区某工地老板拖欠工资',
+      location: { divisionCode: '350802' },
+      parties: [{ role: 'applicant', kind: 'person', name: '杨某', phone }],
+      attachments: [],
+    };
+    await recordIntake(db, dispute);
+    await recordAssignment(db, countyOnly(decisionFor(dispute)));
+    return { caseId: caseIdFor(dispute.disputeId), dispute };
+  };
+  const countyOnly = (decision: DisputeAssignedV1): DisputeAssignedV1 => ({
+    ...decision,
+    jurisdiction: {
+      cityCode: '350800',
+      countyCode: '350802',
+      names: ['龙岩市', '新罗区'],
+      resolution: 'inferred',
+    },
+    lead: {
+      code: '350802-judicial_bureau',
+      kind: 'judicial_office',
+      name: '新罗区司法局',
+      divisionCode: '350802',
+    },
+  });
+  const escalationsOf = async (caseId: string) =>
+    (
+      await db.outboxEvent.findMany({
+        where: { key: caseId, eventName: 'case.escalation.v1' },
+        orderBy: { id: 'asc' },
+      })
+    ).map((row) => row.data as { level: string; previousLevel: string | null; divisionCode: string });
+
+  describe('a case placed at county level only (no town) enters the express lane at the county: no township secretary to tell', () => {
+    it('by hand: a township escalation goes to the county secretary', async () => {
+      const { caseId } = await seedCountyOnlyCase();
+      const escalated = await act(caseId, 'escalate', as('city'), {
+        level: 'township',
+        reason: '欠薪人数多',
+      });
+      expect(escalated.statusCode, escalated.body).toBe(200);
+      expect(escalated.json().expressLane).toBe('county');
+      expect(await escalationsOf(caseId)).toEqual([
+        expect.objectContaining({ level: 'county', previousLevel: null, divisionCode: '350802' }),
+      ]);
+    });
+
+    it('overdue: the first level up is the county, then the city', async () => {
+      const { caseId } = await seedCountyOnlyCase();
+      const { dueAt } = await db.case.findUniqueOrThrow({ where: { id: caseId } });
+      const day = 24 * 3600 * 1000;
+      await sweepOverdue(db, new Date(dueAt!.getTime() + 3.5 * day), 3 * day);
+      await sweepOverdue(db, new Date(dueAt!.getTime() + 6.5 * day), 3 * day);
+      expect(await escalationsOf(caseId)).toEqual([
+        expect.objectContaining({ level: 'county', previousLevel: null, divisionCode: '350802' }),
+        expect.objectContaining({ level: 'city', previousLevel: 'county', divisionCode: '350800' }),
+      ]);
+    });
+
+    it("reported three times: the repeats put it in the county secretary's lane", async () => {
+      const phone = `135${Math.floor(Math.random() * 1e8)}`;
+      const { caseId, dispute } = await seedCountyOnlyCase(phone);
+      for (let i = 0; i < 2; i++) {
+        const again = { ...dispute, disputeId: randomUUID(), sourceRef: `WX-${randomUUID()}` };
+        await recordIntake(db, again);
+        await recordAssignment(db, countyOnly(decisionFor(again)));
+      }
+      expect((await db.case.findUniqueOrThrow({ where: { id: caseId } })).repeatCount).toBe(2);
+      expect(await escalationsOf(caseId)).toEqual([
+        expect.objectContaining({ level: 'county', previousLevel: null, divisionCode: '350802' }),
+      ]);
+    });
+  });
+
+  it("a court referral joining an open case brings the court's deadline: the case and its lead are due by then, and the court gets the outcome", async () => {
+    const applicant = { name: '郭某', phone: '13900007788' };
+    const guo = await seedRoutedCase(db, { applicant });
+    const before = await db.case.findUniqueOrThrow({ where: { id: guo.caseId } });
+    // The court wants an answer in two days, well before the case's own deadline (a week).
+    const courtDeadline = new Date(Date.now() + 2 * 24 * 3600 * 1000);
+    expect(courtDeadline < before.dueAt!).toBe(true);
+    const referral = {
+      ...courtReferral(applicant, '（2024）闽0802民诉前调8765号'),
+      dueAt: courtDeadline.toISOString(),
+    };
+    await recordIntake(db, referral);
+    await recordAssignment(db, { ...decisionFor(referral), dueAt: courtDeadline.toISOString() });
+    expect((await db.report.findUniqueOrThrow({ where: { disputeId: referral.disputeId } })).caseId).toBe(
+      guo.caseId,
+    );
+    const joined = await db.case.findUniqueOrThrow({ where: { id: guo.caseId } });
+    expect(joined.dueAt).toEqual(courtDeadline);
+    const leadDue = await db.assignment.findFirstOrThrow({ where: { caseId: guo.caseId, role: 'lead' } });
+    expect(leadDue.dueAt).toEqual(courtDeadline);
+
+    const agency = { 'x-api-key': 'key-jiangshan' };
+    expect((await act(guo.caseId, 'accept', agency)).statusCode).toBe(200);
+    expect((await act(guo.caseId, 'outcome', agency, { kind: 'mediated', amount: 3800 })).statusCode).toBe(
+      200,
+    );
+    const toCourt = await db.outboxEvent.findMany({
+      where: { eventName: 'court.outcome.v1', key: referral.disputeId },
+    });
+    expect(toCourt.map((row) => row.data)).toEqual([
+      expect.objectContaining({ caseNumber: referral.sourceRef, caseId: guo.caseId }),
+    ]);
+  });
+
   it('a report detached from a case and corrected is routed as a case of its own', async () => {
     // The caller's second report, about another employer's unpaid wages in the same town, was
     // taken for a repeat (same caller, same category and town); the operator finds it is another
@@ -335,28 +482,7 @@ describe.runIf(servers)('case actions through the API', () => {
     // Guo applied on WeChat; the court's referral of the same matter (same applicant) joined his case.
     const applicant = { name: '郭某', phone: '13900005678' };
     const guo = await seedRoutedCase(db, { applicant });
-    const referral: DisputeReceivedV1 = {
-      disputeId: randomUUID(),
-      channel: 'court',
-      sourceRef: '（2024）闽0802民诉前调4321号',
-      sourceClient: 'xl-court',
-      revision: 1,
-      receivedAt: new Date().toISOString(),
-      content: '案由：劳务合同纠纷',
-      location: { divisionCode: '350802' },
-      parties: [
-        { role: 'applicant', kind: 'person', ...applicant },
-        { role: 'respondent', kind: 'person', name: '包工头某' },
-      ],
-      attachments: [],
-      court: {
-        courtCode: '闽0802',
-        courtName: '龙岩市新罗区人民法院',
-        caseType: '民诉前调',
-        referralDate: new Date().toISOString().slice(0, 10),
-        referredBy: 'xl-court',
-      },
-    };
+    const referral = courtReferral(applicant, '（2024）闽0802民诉前调4321号');
     await recordIntake(db, referral);
     await recordAssignment(db, decisionFor(referral));
     expect((await db.report.findUniqueOrThrow({ where: { disputeId: referral.disputeId } })).caseId).toBe(

@@ -5,7 +5,7 @@ import { applyEvents, reportRefFields, stateOf } from '../actions/act-on-case.ts
 import { caseTransaction } from '../db/case-transaction.ts';
 import { appendHistory } from '../db/history.ts';
 import type { CasesDb } from '../db/prisma.ts';
-import { decide, evolve, nextLevel } from '../domain/lifecycle.ts';
+import { decide, evolve, laneLevel, nextLevel } from '../domain/lifecycle.ts';
 
 const openStatuses: CaseStatus[] = ['assigned', 'accepted', 'mediating', 'triage'];
 
@@ -59,13 +59,13 @@ export async function sweepOverdue(db: CasesDb, now: Date, periodMs: number, bat
           },
         });
         const before = stateOf(row);
-        const level = nextLevel(before.expressLevel);
-        if (!level) return;
+        const next = nextLevel(before.expressLevel);
+        if (!next) return;
         const events = decide(
           {
             type: 'escalate',
             by: 'cases:sla',
-            level,
+            level: laneLevel(next, row),
             reason: 'overdue',
             detail: `overdue since ${dueAt!.toISOString()}`,
           },
