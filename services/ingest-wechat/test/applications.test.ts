@@ -75,6 +75,8 @@ describe('POST /v1/applications', () => {
     expect(changed.json().error).toMatchObject({
       code: 'submission_conflict',
       fields: [{ field: 'submissionId' }],
+      // The form shows the citizen the application already filed under this id.
+      details: { trackingNo: first.trackingNo },
     });
     expect(of('dispute.intake.v1')).toHaveLength(1);
   });

@@ -140,9 +140,16 @@ export async function applicationRoutes(
     const [acceptedNo, acceptedPrint] = outcome.value.split(' ');
     if (acceptedPrint !== print) {
       options.count('conflict');
-      throw new AppError(409, 'submission_conflict', '该提交编号已用于另一份申请，请刷新页面后重新填写', [
-        { field: 'submissionId', reason: '已用于另一份申请' },
-      ]);
+      // In practice: the form's earlier send was accepted but its answer lost, and the citizen then
+      // edited the form. The application exists; name it, so the citizen keeps their number.
+      throw new AppError(
+        409,
+        'submission_conflict',
+        `这份申请之前已经提交成功，受理编号：${acceptedNo}，请记下。之后修改的内容没有提交，调解员联系您时可以当面补充。`,
+        [{ field: 'submissionId', reason: '已用于另一份申请' }],
+        {},
+        { trackingNo: acceptedNo },
+      );
     }
     const record = await options.applications.find(acceptedNo!).catch(() => undefined);
     options.count(outcome.duplicate ? 'duplicate' : 'accepted');

@@ -38,6 +38,7 @@ const applyJs = `
 ${requestJs}
 var form = $('apply');
 var general = $('general-error');
+function value(name) { return form[name].value; }
 function newId() {
   var c = window.crypto || window.msCrypto;
   if (c && c.randomUUID) return c.randomUUID();
@@ -49,6 +50,15 @@ function newId() {
 }
 // One id per filled-in form: resending after a network error is the same application.
 form.submissionId.value = newId();
+// Back from the progress page, the browser restores the typed fields (just before pageshow) but not
+// this hidden one. The last sent id is kept for the tab: a restored form reuses it, or a second tap
+// would file the same dispute twice.
+var sentKey = 'huijie-apply-sent-id';
+window.addEventListener('pageshow', function () {
+  var sent = null;
+  try { sent = sessionStorage.getItem(sentKey); } catch (e) { sent = null; }
+  if (sent && value('applicant.name')) form.submissionId.value = sent;
+});
 function clearErrors() {
   var shown = form.querySelectorAll('.field');
   for (var i = 0; i < shown.length; i++) {
@@ -80,7 +90,6 @@ function showErrors(fields, message) {
   show(general, unplaced.length ? unplaced.join('；') : message);
   (first || general).scrollIntoView({ block: 'center' });
 }
-function value(name) { return form[name].value; }
 form.onsubmit = function (event) {
   event.preventDefault();
   clearErrors();
@@ -97,6 +106,7 @@ form.onsubmit = function (event) {
     agreed: form.agreed.checked,
     wechatRef: value('wechatRef')
   };
+  try { sessionStorage.setItem(sentKey, body.submissionId); } catch (e) { /* private mode: no restore */ }
   var button = $('submit');
   button.disabled = true;
   button.textContent = '正在提交…';
@@ -114,7 +124,9 @@ form.onsubmit = function (event) {
     var error = data && data.error ? data.error : null;
     if (status === 400 && error) return showErrors(error.fields || [], error.message);
     if (status === 429) return showErrors([], '提交太频繁了。' + waitText(retryAfter));
-    if (status === 409 && error) { form.submissionId.value = newId(); return showErrors([], error.message); }
+    // Already accepted under this id (an earlier answer was lost): the message names the tracking
+    // number. The id stays, so another tap gets the same answer and never files a second application.
+    if (status === 409 && error) return showErrors([], error.message);
     showErrors([], (error && error.message) || '网络异常，暂时无法提交。您填写的内容还在，请稍后再点“提交申请”。');
   });
 };
