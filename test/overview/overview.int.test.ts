@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildCasesApp } from '@huijie/cases/app.ts';
 import { type CasesDb, casesDb, migrateCases } from '@huijie/cases/db/prisma.ts';
+import { insertCases } from '@huijie/cases/search/case-fixtures.ts';
 import { sweepOverdue } from '@huijie/cases/sla/sla-sweeper.ts';
 import { postgresClient } from '@huijie/database/sql-client.ts';
 import { createEventBus } from '@huijie/event-bus/bus.ts';
@@ -322,5 +323,47 @@ describe.runIf(servers && haveChromium)('the one-screen overview in a browser', 
     await audit('the sign-in form');
     await page.screenshot({ path: join(tmpdir(), 'huijie-overview-sign-in.png') });
     expect(await page.evaluate("sessionStorage.getItem('huijie.overview.session')")).toBeNull();
+  });
+
+  it('lists every open express-lane case, a new city-level one too, when more than a page of older ones are open', async () => {
+    // 150 township escalations from two months ago, still open, then one escalated to the city
+    // secretary today: the list puts city-level cases first, so it must not be cut to the oldest 100.
+    const old = Date.now() - 60 * 86_400_000;
+    await insertCases(
+      db,
+      Array.from({ length: 150 }, (_, i) => ({
+        county: '350802',
+        town: '350802107',
+        names: ['龙岩市', '新罗区', '江山镇'],
+        status: 'mediating',
+        expressLevel: 'township',
+        title: `积案${i}`,
+        createdAt: new Date(old + i * 60_000),
+      })),
+    );
+    const [cityCase] = await insertCases(db, [
+      {
+        county: '350802',
+        town: '350802100',
+        names: ['龙岩市', '新罗区', '红坊镇'],
+        status: 'accepted',
+        expressLevel: 'city',
+        title: '今日直报市委书记',
+        createdAt: new Date(),
+      },
+    ]);
+    await page.getByLabel('账号').fill(account.username);
+    await page.getByLabel('密码').fill(account.password);
+    await page.getByRole('button', { name: '登录' }).click();
+    await shownAt('350800');
+    const item = page.locator(`#express-list .express-item[data-case-id="${cityCase}"]`);
+    expect(await item.count()).toBe(1);
+    expect(await item.getAttribute('data-level')).toBe('city');
+    const escalatedOpen = await api(
+      '/v1/cases?escalated=true&status=received,triage,assigned,accepted,mediating&limit=200',
+    );
+    expect(await page.locator('#express-list .express-item').count()).toBeGreaterThanOrEqual(
+      escalatedOpen.items.length,
+    );
   });
 });

@@ -15,6 +15,7 @@ import {
   parentOf,
   pathTo,
   periodFor,
+  receivedAgo,
   seriesByKey,
   shade,
   tilesOf,
@@ -241,6 +242,16 @@ describe('lists built from searches', () => {
     expect(list.map((entry) => entry.caseId)).toEqual(['c2', 'c', 'k', 't', 'm']);
     expect(ageDays('2024-09-01T00:00:00Z', now)).toBe(9);
     expect(ageDays('2024-09-11T00:00:00Z', now)).toBe(0);
+  });
+
+  it('says when a case was received by the calendar in China time, not by elapsed hours', () => {
+    // 08:00 on 2 September in Longyan.
+    const morning = new Date('2024-09-02T08:00:00+08:00');
+    expect(receivedAgo('2024-09-01T23:30:00+08:00', morning)).toBe('昨天');
+    expect(receivedAgo('2024-09-02T00:10:00+08:00', morning)).toBe('今天');
+    expect(receivedAgo('2024-08-31T23:00:00+08:00', morning)).toBe('2 天前');
+    // 16:30 UTC on 1 September is 00:30 on the 2nd in China: received today, whatever the UTC date says.
+    expect(receivedAgo('2024-09-01T16:30:00Z', new Date('2024-09-01T23:00:00Z'))).toBe('今天');
   });
 
   it('makes one series per key across buckets, the biggest first, zeros where a bucket has none', () => {

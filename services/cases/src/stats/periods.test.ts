@@ -41,6 +41,22 @@ describe('periods', () => {
     });
   });
 
+  it('year on year from 29 February starts on the 28th the year before', () => {
+    // 2024-02-29 alone: 2023-02-28 alone, not an empty period from 1 March to 28 February.
+    expect(comparisonPeriod({ from: '2024-02-29', to: '2024-03-01' }, 'year')).toEqual({
+      from: '2023-02-28',
+      to: '2023-03-01',
+    });
+    expect(comparisonPeriod({ from: '2024-02-29', to: '2024-03-07' }, 'year')).toEqual({
+      from: '2023-02-28',
+      to: '2023-03-07',
+    });
+    expect(comparisonPeriod({ from: '2024-02-01', to: '2024-02-29' }, 'year')).toEqual({
+      from: '2023-02-01',
+      to: '2023-03-01',
+    });
+  });
+
   it('weeks start on Monday and the edges are clipped to the period', () => {
     // 2024-08-01 is a Thursday.
     expect(bucketsOf({ from: '2024-08-01', to: '2024-08-13' }, 'week')).toEqual([

@@ -83,7 +83,14 @@ function wholeMonths(period: Period): number | null {
  * as many days before. `year` (同比): the same days one year earlier.
  */
 export function comparisonPeriod(period: Period, compare: 'previous' | 'year'): Period {
-  if (compare === 'year') return { from: addMonths(period.from, -12), to: addMonths(period.to, -12) };
+  if (compare === 'year') {
+    // 29 February starts the year before on the 28th (not 1 March, past the period's end).
+    const from = addMonths(period.from, -12);
+    return {
+      from: from.slice(8) === period.from.slice(8) ? from : addDays(`${from.slice(0, 7)}-01`, -1),
+      to: addMonths(period.to, -12),
+    };
+  }
   const months = wholeMonths(period);
   if (months !== null) return { from: addMonths(period.from, -months), to: period.from };
   const days = daysBetween(period.from, period.to);

@@ -15,6 +15,7 @@ import {
   parentOf,
   pathTo,
   periodFor,
+  receivedAgo,
   seriesByKey,
   shade,
   tilesOf,
@@ -265,15 +266,26 @@ async function refresh({ focus } = {}) {
       if (current()) renderDepartments(cases, Boolean(cursor));
     }),
     panel('express-list', async () => {
-      const [escalated, major] = await Promise.all([
-        api(
-          `/v1/cases?${qs({ place, escalated: 'true', status: openStatuses, sort: 'oldest', limit: 100 })}`,
-        ),
-        api(
-          `/v1/cases?${qs({ place, severity: 'major', status: openStatuses, sort: 'oldest', limit: 100 })}`,
-        ),
-      ]);
-      if (current()) renderExpress(expressList(escalated.items, major.items));
+      // Every page (up to 1,000 cases each): the list puts the highest level first, so a page of the
+      // oldest cases alone would leave out a city-level case escalated today.
+      const all = async (filter) => {
+        const items = [];
+        let cursor;
+        let pages = 0;
+        do {
+          const page = await api(
+            `/v1/cases?${qs({ place, ...filter, status: openStatuses, sort: 'oldest', limit: 200, cursor })}`,
+          );
+          items.push(...page.items);
+          cursor = page.nextCursor ?? undefined;
+          pages += 1;
+        } while (cursor && pages < 5);
+        return { items, more: Boolean(cursor) };
+      };
+      const [escalated, major] = await Promise.all([all({ escalated: 'true' }), all({ severity: 'major' })]);
+      if (current()) {
+        renderExpress(expressList(escalated.items, major.items), escalated.more || major.more);
+      }
     }),
   ];
   await Promise.all(panels);
@@ -522,7 +534,7 @@ function renderTownCases(place, items, more) {
           el(
             'span',
             { class: 'express-meta' },
-            `${labels.status[item.status] ?? item.status} · ${shortChannel(item.channel)} · ${ageDays(item.createdAt, now) === 0 ? '今天' : `${ageDays(item.createdAt, now)} 天前`}受理`,
+            `${labels.status[item.status] ?? item.status} · ${shortChannel(item.channel)} · ${receivedAgo(item.createdAt, now)}受理`,
             item.expressLevel
               ? el('span', { class: `level level-${item.expressLevel}` }, labels.level[item.expressLevel])
               : null,
@@ -717,10 +729,11 @@ function placeOf(item) {
   return names.join('') || '未定位';
 }
 
-function renderExpress(items) {
+function renderExpress(items, more = false) {
   const now = new Date();
   const focused = document.activeElement?.dataset?.caseId;
-  $('express-hint').textContent = `在办 ${items.length} 件，按级别、时长排序`;
+  $('express-hint').textContent =
+    `在办 ${items.length}${more ? ' 件以上，列出最早受理的' : ' 件'}，按级别、时长排序`;
   const list = $('express-list');
   list.replaceChildren(
     ...items.map((item) => {

@@ -72,6 +72,7 @@ export function tilesOf(
 ): Tile[];
 export function shade(value: number | null | undefined, max: number): number;
 export function ageDays(since: string | Date, now: Date): number;
+export function receivedAgo(since: string | Date, now: Date): string;
 export function overdueByDepartment(
   cases: CaseItem[],
   now: Date,

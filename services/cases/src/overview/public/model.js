@@ -160,6 +160,16 @@ export function ageDays(since, now) {
 }
 
 /**
+ * When a case was received, as a day in China time: 今天, 昨天 or N 天前 by the calendar, not by
+ * elapsed hours (received at 23:30, seen at 08:00 the next morning, it came in yesterday).
+ */
+export function receivedAgo(since, now) {
+  const date = typeof since === 'string' ? new Date(since) : since;
+  const days = Math.max(0, daysBetween(chinaDay(date), chinaDay(now)));
+  return days === 0 ? '今天' : days === 1 ? '昨天' : `${days} 天前`;
+}
+
+/**
  * Overdue open cases per department (lead or co-handler; withdrawn assignments not counted),
  * most first, with the longest delay past the due time in days.
  */
