@@ -10,9 +10,10 @@ export interface Correction {
 
 /**
  * The history entries of a request to route again, each with the routing `version` it asked for:
- * an operator's correction, and a revision of the report routing decided on.
+ * an operator's correction, a revision of the report routing decided on, and a revision that came
+ * before the case's first routing was applied, asked once it was.
  */
-const askedBy = ['corrected', 'reminder', 'report_updated'] as const;
+export const askedBy = ['corrected', 'reminder', 'report_updated', 'revision_routed'] as const;
 
 /**
  * Asks routing to decide a case again: case.correction.v1 at the case's next routing version,
@@ -49,11 +50,7 @@ export async function routeAgain(
   }
   // Past every version asked already: two requests before routing answers the first would
   // otherwise ask the same version, and the second answer be dropped as a redelivery of the first.
-  let version =
-    Math.max(
-      row.routingVersion,
-      ...earlier.map((entry) => (entry.detail as { version?: number }).version ?? 0),
-    ) + 1;
+  let version = Math.max(row.routingVersion, ...earlier.map((entry) => versionOf(entry.detail))) + 1;
   // Routing's answer is taken once per (dispute, version): a version this dispute was already
   // routed at — on a case it was detached from or merged in from — would be dropped as a redelivery.
   while (
@@ -87,3 +84,6 @@ export async function routeAgain(
   });
   return version;
 }
+
+/** The routing version a request's history entry asked for (0: it asked none). */
+export const versionOf = (detail: unknown) => (detail as { version?: number }).version ?? 0;

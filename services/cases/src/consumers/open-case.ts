@@ -224,22 +224,16 @@ async function updateReport(tx: Tx, caseId: string, dispute: DisputeReceivedV1):
   const reminder = dispute.hotline?.reminder;
   // What routing decided on has changed — a 催办 makes a court-related matter a major one, new
   // content may name another place — so an open case it has routed is routed again. (Routing's
-  // own answer to the revision carries the version of its first decision: taken already.)
+  // own answer to the revision carries the version of its first decision: taken already. A case
+  // not routed yet is routed again once that first decision is applied, if it decided on an
+  // earlier revision: see record-assignment.ts.)
   const routed = await tx.case.findUniqueOrThrow({ where: { id: caseId }, include: { assignments: true } });
-  const first = await tx.report.findFirstOrThrow({
-    where: { caseId },
-    orderBy: { receivedAt: 'asc' },
-    select: { disputeId: true },
-  });
   const version =
     routed.routingVersion > 0 &&
     canBeRouted(routed.status as CaseStatus) &&
-    first.disputeId === dispute.disputeId &&
+    (await isFirstReport(tx, caseId, dispute.disputeId)) &&
     dispute.historical === undefined
-      ? await routeAgain(tx, routed, {
-          by: `channel:${dispute.channel}`,
-          reason: reminder ? `催办 (${reminder.count})` : `revision ${dispute.revision} of the report`,
-        })
+      ? await routeAgain(tx, routed, { by: `channel:${dispute.channel}`, reason: revisionReason(dispute) })
       : undefined;
   await appendHistory(tx, {
     caseId,
@@ -253,4 +247,23 @@ async function updateReport(tx: Tx, caseId: string, dispute: DisputeReceivedV1):
       ...(version !== undefined && { version }),
     },
   });
+}
+
+/**
+ * Whether a report is the one its case was routed on (its first): a revision of a repeat report is
+ * kept in the history, but does not re-route the case on that caller's words and place.
+ */
+export async function isFirstReport(tx: Tx, caseId: string, disputeId: string): Promise<boolean> {
+  const first = await tx.report.findFirstOrThrow({
+    where: { caseId },
+    orderBy: { receivedAt: 'asc' },
+    select: { disputeId: true },
+  });
+  return first.disputeId === disputeId;
+}
+
+/** Why a revision of a report asks routing again: a 催办, or new content. */
+export function revisionReason(dispute: DisputeReceivedV1): string {
+  const reminder = dispute.hotline?.reminder;
+  return reminder ? `催办 (${reminder.count})` : `revision ${dispute.revision} of the report`;
 }

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { CaseOutcome, CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
-import { isHistoricalFiling } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import { type DisputeReceivedV1, isHistoricalFiling } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import type { Level } from '@huijie/contracts/vocabulary.ts';
 import { outcomeColumns } from '../actions/act-on-case.ts';
+import { askedBy, routeAgain, versionOf } from '../actions/route-again.ts';
 import { touchCases } from '../db/case-transaction.ts';
 import { appendHistory } from '../db/history.ts';
 import { insertRows } from '../db/insert-rows.ts';
@@ -11,7 +12,7 @@ import { canBeRouted, laneDivision, levelRank } from '../domain/lifecycle.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { appendOutbox, type Tx } from '../outbox/outbox.ts';
 import { findRepeatTarget, foldCase, possibleRepeats } from './fold-case.ts';
-import { openCases } from './open-case.ts';
+import { isFirstReport, openCases, revisionReason } from './open-case.ts';
 
 /**
  * dispute.assignment.v1 → the case takes the decision's place, category and departments and
@@ -78,6 +79,50 @@ export async function recordAssignments(tx: Tx, decisions: DisputeAssignedV1[]):
   await applyDecisions(tx, together);
   // In the order they came, as they would have been one by one.
   for (const decision of todo) if (alone.has(decision)) await recordOne(tx, caseOf(decision), decision);
+  await routeLaterRevisions(tx, todo);
+}
+
+/**
+ * A revision that came before its case's first routing was applied (intake rev 1, rev 2, then
+ * routing's answer to rev 1) asked nothing then: there was no routing to redo. Once a decision on
+ * an earlier revision than its report now holds is the case's routing, the case is routed again
+ * on the report as it reads now. A decision on the latest revision (routing saw rev 2 first) asks
+ * nothing, nor does one while a later request is pending: that one reads the report as it is now.
+ */
+async function routeLaterRevisions(tx: Tx, decisions: DisputeAssignedV1[]): Promise<void> {
+  const live = decisions.filter((decision) => decision.dispute.historical === undefined);
+  if (live.length === 0) return;
+  const reports = await tx.report.findMany({
+    where: { disputeId: { in: live.map((decision) => decision.disputeId) } },
+    select: { disputeId: true, caseId: true, revision: true },
+  });
+  for (const report of reports) {
+    const decision = live.findLast((d) => d.disputeId === report.disputeId)!;
+    if (report.revision <= decision.dispute.revision) continue;
+    const row = await tx.case.findUniqueOrThrow({
+      where: { id: report.caseId },
+      include: { assignments: true },
+    });
+    if (row.routingVersion !== decision.version || !canBeRouted(row.status as CaseStatus)) continue;
+    if (!(await isFirstReport(tx, row.id, report.disputeId))) continue;
+    const asked = await tx.historyEntry.findMany({
+      where: { caseId: row.id, type: { in: [...askedBy] } },
+      select: { detail: true },
+    });
+    if (asked.some((entry) => versionOf(entry.detail) > decision.version)) continue;
+    const { intake } = await tx.report.findUniqueOrThrow({
+      where: { disputeId: report.disputeId },
+      select: { intake: true },
+    });
+    const dispute = intake as unknown as DisputeReceivedV1;
+    const version = await routeAgain(tx, row, { by: 'cases:revision', reason: revisionReason(dispute) });
+    await appendHistory(tx, {
+      caseId: row.id,
+      type: 'revision_routed',
+      actor: 'cases:revision',
+      detail: { disputeId: report.disputeId, revision: report.revision, version },
+    });
+  }
 }
 
 /** One decision whose report may repeat an open case, or that shares its case with another. */

@@ -679,6 +679,68 @@ describe.runIf(servers)('case actions through the API', () => {
     ]);
   });
 
+  /** What the case asked routing, newest last, for any of its reports. */
+  const correctionsFor = async (caseId: string) =>
+    (await db.outboxEvent.findMany({ where: { eventName: 'case.correction.v1' }, orderBy: { id: 'asc' } }))
+      .map((row) => row.data as { caseId: string; version: number; dispute: DisputeReceivedV1 })
+      .filter((correction) => correction.caseId === caseId);
+  const hotlineOrder = (phone: string): DisputeReceivedV1 => ({
+    disputeId: randomUUID(),
+    channel: 'hotline_12345',
+    sourceRef: `GD-${randomUUID()}`,
+    revision: 1,
+    receivedAt: new Date().toISOString(),
+    content: '江山镇水库大坝的工钱一直没有结清',
+    location: { divisionCode: towns.jiangshan.town },
+    parties: [{ role: 'caller', kind: 'person', name: '郭某', phone }],
+    attachments: [],
+  });
+
+  it('a 催办 that comes before routing answers the first revision routes the case again, once routing has answered', async () => {
+    const order = hotlineOrder(`137${Math.floor(Math.random() * 1e8)}`);
+    const pressed = { ...order, revision: 2, hotline: { reminder: { count: 1 } } };
+    await recordIntake(db, order);
+    await recordIntake(db, pressed);
+    await recordAssignment(db, decisionFor(order));
+    const caseId = (await db.report.findUniqueOrThrow({ where: { disputeId: order.disputeId } })).caseId;
+    const asked = await correctionsFor(caseId);
+    expect(asked.map(({ version, dispute }) => [version, dispute.revision])).toEqual([[2, 2]]);
+    await routeAsCorrected(asked[0]!);
+    expect((await db.case.findUniqueOrThrow({ where: { id: caseId } })).routingVersion).toBe(2);
+    // Routing's answer to the revision itself, a redelivery of version 1 now, asks nothing more.
+    await recordAssignment(db, decisionFor(pressed));
+    expect(await correctionsFor(caseId)).toHaveLength(1);
+
+    // Routing saw the 催办 first: its one decision is on the latest revision already.
+    const other = hotlineOrder(`137${Math.floor(Math.random() * 1e8)}`);
+    await recordIntake(db, other);
+    await recordIntake(db, { ...other, revision: 2, hotline: { reminder: { count: 1 } } });
+    await recordAssignment(db, decisionFor({ ...other, revision: 2, hotline: { reminder: { count: 1 } } }));
+    const otherCase = (await db.report.findUniqueOrThrow({ where: { disputeId: other.disputeId } })).caseId;
+    expect(await correctionsFor(otherCase)).toEqual([]);
+  });
+
+  it("a 催办 on a repeat report is kept in the case's history, and does not re-route the case on that caller's words", async () => {
+    const phone = `136${Math.floor(Math.random() * 1e8)}`;
+    const first = hotlineOrder(phone);
+    await recordIntake(db, first);
+    await recordAssignment(db, decisionFor(first));
+    // The same caller calls again under a new work order: it joins the case as a repeat.
+    const again = hotlineOrder(phone);
+    await recordIntake(db, again);
+    await recordAssignment(db, decisionFor(again));
+    const caseId = caseIdFor(first.disputeId);
+    expect((await db.report.findUniqueOrThrow({ where: { disputeId: again.disputeId } })).caseId).toBe(
+      caseId,
+    );
+
+    await recordIntake(db, { ...again, revision: 2, hotline: { reminder: { count: 1 } } });
+    expect(await correctionsFor(caseId)).toEqual([]);
+    const detail = (await app.inject({ url: `/v1/cases/${caseId}`, headers: as('xinluo') })).json();
+    expect(detail.routingVersion).toBe(1);
+    expect(detail.history.map((entry: { type: string }) => entry.type)).toContain('reminder');
+  });
+
   it('overdue work past the first batch still gets its reminder: cases already at their stage do not fill the batch', async () => {
     // Three cases overdue long before any other of this file's; a batch of two stands for the
     // sweeper's 200 when more than 200 cases are overdue (a busy county after a holiday).
