@@ -329,6 +329,41 @@ export function busContractSuite(label: string, spec: () => EngineSpec) {
       expect(finished).toBe(true);
       expect((await bus.engine.committedOffsets(group, topic)).get(0)).toBe('1');
     });
+
+    it('a graceful stop finishes what lies before the furthest message started, so a restart handles nothing again', async () => {
+      const bus = await newBus();
+      const topic = uniqueName('t-stop-prefix');
+      const group = uniqueName('g');
+      await bus.ensureTopics([topic], 1);
+      const [a, b] = [randomUUID(), randomUUID()];
+      // Offsets 0 and 1 are one dispute's (1 waits for 0), offset 2 another's (it may overtake them).
+      await bus.publish(
+        (
+          [
+            ['slow', a],
+            ['after-slow', a],
+            ['other', b],
+          ] as const
+        ).map(([ref, key]) => ({ name: 'dispute.intake.v1' as const, key, topic, data: intake(ref, key) })),
+      );
+      const seen: string[] = [];
+      const sub = await bus.subscribe({
+        group,
+        topics: [topic],
+        concurrency: 2,
+        handlers: {
+          'dispute.intake.v1': async (event) => {
+            if (event.sourceRef === 'slow') await new Promise((resolve) => setTimeout(resolve, 800));
+            seen.push(event.sourceRef);
+          },
+        },
+      });
+      await eventually(() => seen.includes('other'), { what: 'the other dispute handled first' });
+      await sub.stop();
+      // Offset 2 is handled: so are 0 and 1, and the commit covers all three.
+      expect(seen).toEqual(['other', 'slow', 'after-slow']);
+      expect((await bus.engine.committedOffsets(group, topic)).get(0)).toBe('3');
+    });
   });
 }
 

@@ -185,32 +185,40 @@ export function createEmbeddedEngine(sql: SqlClient, options: { pollIntervalMs?:
       // committed once for what was handled, a gap-free prefix.
       let handled = -1;
       let failed = false;
-      try {
-        await runKeyOrdered({
-          messages,
-          keyOf: (message) => message.key,
-          slots: member.slots,
-          window: windowFor(member.concurrency),
-          stopping: () => member.stopping || stop.aborted,
-          abandoned: () => group.assigned(topic, partition) !== member,
-          handledThrough: (index) => {
-            handled = index;
-          },
-          handle: (message) => member.deliver(message),
-        });
-      } catch {
-        // The runner throws only when it could not dead-letter or the member is stopping: the
-        // unhandled rest stays uncommitted and is read again.
-        failed = true;
-      }
-      if (handled >= 0) {
-        next = BigInt(messages[handled]!.offset) + 1n;
-        await sql.query(
-          `INSERT INTO bus.offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, $4::bigint)
-           ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset`,
-          [group.id, topic, partition, String(next)],
-        );
-      }
+      // A member leaving waits for the whole batch, its commit included: as Kafka's consumer does,
+      // it finishes what lies before the furthest message started, so what it leaves behind is
+      // exactly what it committed.
+      await member.track(async () => {
+        try {
+          await runKeyOrdered({
+            messages,
+            keyOf: (message) => message.key,
+            slots: member.slots,
+            window: windowFor(member.concurrency),
+            // Leaving, or the partition given to another member: as on a Kafka rebalance, the
+            // batch ends at the furthest message started. No one else reads the partition before
+            // it has, so nothing needs abandoning mid-way.
+            stopping: () => member.stopping || stop.aborted || group.assigned(topic, partition) !== member,
+            abandoned: () => false,
+            handledThrough: (index) => {
+              handled = index;
+            },
+            handle: (message) => member.deliver(message),
+          });
+        } catch {
+          // The runner throws only when it could not dead-letter or the member is stopping: the
+          // unhandled rest stays uncommitted and is read again.
+          failed = true;
+        }
+        if (handled >= 0) {
+          next = BigInt(messages[handled]!.offset) + 1n;
+          await sql.query(
+            `INSERT INTO bus.offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, $4::bigint)
+             ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset`,
+            [group.id, topic, partition, String(next)],
+          );
+        }
+      });
       if (failed) await new Promise((resolve) => setTimeout(resolve, member.stopping ? 0 : 1_000));
     }
   }
@@ -272,7 +280,12 @@ export function createEmbeddedEngine(sql: SqlClient, options: { pollIntervalMs?:
     }
 
     deliver(message: RawMessage): Promise<void> {
-      const work = this.handler(message, { heartbeat: async () => {}, signal: this.abort.signal });
+      return this.handler(message, { heartbeat: async () => {}, signal: this.abort.signal });
+    }
+
+    /** Runs one batch of this member's, which `idle` waits for. */
+    track(batch: () => Promise<void>): Promise<void> {
+      const work = batch();
       this.inFlight.add(work);
       const forget = () => this.inFlight.delete(work);
       work.then(forget, forget);
@@ -280,7 +293,7 @@ export function createEmbeddedEngine(sql: SqlClient, options: { pollIntervalMs?:
     }
 
     async idle(): Promise<void> {
-      await Promise.allSettled([...this.inFlight]);
+      while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     }
   }
 

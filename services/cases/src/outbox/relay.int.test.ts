@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { EventBus, OutgoingEvent } from '@huijie/event-bus/bus.ts';
 import { requireServers } from '@huijie/testing/servers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshCasesDb } from '../db/fresh-cases-db.ts';
 import type { CasesDb } from '../db/prisma.ts';
-import { outboxRetentionMs, pruneOutbox } from './relay.ts';
+import { outboxRetentionMs, pruneOutbox, relayOnce } from './relay.ts';
 
 const servers = await requireServers('postgres');
 
@@ -46,5 +47,52 @@ describe.runIf(servers)('outbox pruning on PostgreSQL', () => {
     expect(await pruneOutbox(db, before, 2)).toBe(1);
     expect(await pruneOutbox(db, before, 2)).toBe(0);
     expect(await left()).toEqual(['published yesterday', 'never published']);
+  });
+
+  it('two relays (two replicas of the service) never publish an event again after a later one of its key', async () => {
+    await db.outboxEvent.deleteMany();
+    const key = randomUUID();
+    const row = (status: string) => ({
+      eventId: randomUUID(),
+      eventName: 'case.status.v1',
+      topic: 'case.status.v1',
+      key,
+      data: { status },
+    });
+    const published: { id: string; status: string }[] = [];
+    let release: () => void = () => {};
+    let holding = false;
+    // Replica A's relay: its publish is slow (a broker retry), and only returns when released.
+    const slowBus = {
+      engine: { name: 'kafka' },
+      async publish(events: OutgoingEvent[]) {
+        holding = true;
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        for (const e of events) published.push({ id: e.id!, status: (e.data as { status: string }).status });
+      },
+    } as unknown as EventBus;
+    const fastBus = {
+      engine: { name: 'kafka' },
+      async publish(events: OutgoingEvent[]) {
+        for (const e of events) published.push({ id: e.id!, status: (e.data as { status: string }).status });
+      },
+    } as unknown as EventBus;
+
+    await db.outboxEvent.create({ data: row('accepted') });
+    const a = relayOnce(db, slowBus);
+    while (!holding) await new Promise((resolve) => setTimeout(resolve, 5));
+    // The case moves on meanwhile, and replica B's relay runs.
+    await db.outboxEvent.create({ data: row('closed') });
+    await relayOnce(db, fastBus);
+    release();
+    await a;
+    while ((await relayOnce(db, fastBus)) > 0);
+
+    // The last status a consumer sees for the case is the case's own: closed, not accepted again.
+    expect(published.at(-1)?.status).toBe('closed');
+    expect(published.map((p) => p.status)).toEqual(['accepted', 'closed']);
+    expect(await db.outboxEvent.count({ where: { publishedAt: null } })).toBe(0);
   });
 });

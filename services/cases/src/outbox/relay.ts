@@ -3,6 +3,7 @@ import type { EventBus } from '@huijie/event-bus/bus.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
 import { startWorkLoop } from '@huijie/service-kit/work-loop.ts';
 import type { CasesDb } from '../db/prisma.ts';
+import type { Tx } from './outbox.ts';
 
 /**
  * Publishes what the outbox holds, oldest first, and marks it published. A crash between the
@@ -19,7 +20,27 @@ export function startOutboxRelay(deps: { db: CasesDb; bus: EventBus; logger: Log
   });
 }
 
+/** How long a relay may hold its turn while a publish waits for the broker. */
+const relayTurnMs = 120_000;
+
 export async function relayOnce(db: CasesDb, bus: EventBus, batch = 200): Promise<number> {
+  // The embedded engine serves one process, so one relay; its log may live in this very embedded
+  // database, which a transaction held over the publish would lock out.
+  if (bus.engine.name === 'embedded') return relayBatch(db, bus, batch);
+  // Several replicas relay the same outbox: one at a time. A relay that read the rows before
+  // another published and marked them would otherwise publish them again, after the later
+  // events of their key — and a consumer keeping the latest status would go back to an old one.
+  return db.$transaction(
+    async (tx) => {
+      const [turn] = await tx.$queryRaw<{ ours: boolean }[]>`
+        SELECT pg_try_advisory_xact_lock(hashtextextended('cases.outbox relay', 0)) AS ours`;
+      return turn?.ours ? relayBatch(tx, bus, batch) : 0;
+    },
+    { timeout: relayTurnMs },
+  );
+}
+
+async function relayBatch(db: Tx, bus: EventBus, batch: number): Promise<number> {
   const pending = await db.outboxEvent.findMany({
     where: { publishedAt: null },
     orderBy: { id: 'asc' },
