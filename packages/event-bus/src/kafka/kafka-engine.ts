@@ -67,6 +67,21 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
     return producerReady;
   }
 
+  /**
+   * After a failed send the idempotent producer cannot be trusted: kafkajs rolls every partition
+   * of a failed request back to its earlier sequence numbers, also those the broker wrote, so the
+   * next record sent there carries a written batch's numbers and the broker acknowledges it as a
+   * duplicate without writing it (or refuses every later send, out of order). A new producer id
+   * starts clean; what the old one may have written of the failed request is written again when
+   * the caller retries, which consumers deduplicate.
+   */
+  async function discardProducer(): Promise<void> {
+    const old = producer;
+    producer = undefined;
+    producerReady = undefined;
+    await old?.disconnect().catch(() => {});
+  }
+
   function getAdmin(): Promise<void> {
     adminReady ??= admin.connect().catch((error) => {
       adminReady = undefined;
@@ -120,6 +135,7 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
       for (const item of batch) item.resolve();
     } catch (error) {
       for (const item of batch) item.reject(error as Error);
+      await discardProducer();
     } finally {
       sending = undefined;
       // What arrived during this request has waited long enough: it goes at once.
