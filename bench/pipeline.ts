@@ -320,6 +320,12 @@ async function runRound(
   const tallies = new Map<string, HandlerTally>();
   let retries = 0;
   let deadLetters = 0;
+  /** Why handlers failed, by group and the error's first words: what to look at when a round goes wrong. */
+  const failures = new Map<string, number>();
+  const tallyFailure = (kind: string, group: string, error: string) => {
+    const key = `${kind} · ${group} · ${error.slice(0, 120)}`;
+    failures.set(key, (failures.get(key) ?? 0) + 1);
+  };
   let fatal: Error | undefined;
   const service = (name: string) => {
     const metrics = createMetrics(name);
@@ -334,10 +340,12 @@ async function runRound(
       },
       retried(info) {
         retries++;
+        tallyFailure('retried', info.group, info.error);
         metrics.busObserver.retried?.(info);
       },
       deadLettered(info) {
         deadLetters++;
+        tallyFailure('dead-lettered', info.group, info.reason);
         metrics.busObserver.deadLettered?.(info);
       },
     };
@@ -585,6 +593,7 @@ async function runRound(
     unavailable,
     retries,
     deadLetters,
+    failures,
     fatal: fatal?.message,
     cases: check?.cases ?? 0,
     casesAssigned: check?.assigned ?? 0,
@@ -733,6 +742,8 @@ for (const r of runs) {
     r.casesAssigned !== r.cases && `${r.cases - r.casesAssigned} cases not assigned`,
   ].filter(Boolean);
   if (problems.length > 0) console.log(`round problems: ${problems.join('; ')}`);
+  for (const [failure, n] of [...r.failures].sort((a, b) => b[1] - a[1]).slice(0, 5))
+    console.log(`  ${fmt(n)} × ${failure}`);
 }
 console.log(
   `\ngoal: ${fmt(218_000)} disputes in ≤ ${goalSeconds} s (≥ ${fmt(218_000 / goalSeconds)}/s): ` +
