@@ -2,7 +2,7 @@ import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import { applyEvents, reportRefFields, stateOf } from '../actions/act-on-case.ts';
 import { touchCase } from '../db/case-transaction.ts';
 import { appendHistory } from '../db/history.ts';
-import { decide, evolve, laneLevel } from '../domain/lifecycle.ts';
+import { decide, evolve, isOpen, laneLevel, openStatuses } from '../domain/lifecycle.ts';
 import {
   type CandidateCase,
   expressLaneAfterReports,
@@ -11,8 +11,6 @@ import {
   repeatWindowDays,
 } from '../domain/repeats.ts';
 import { appendOutbox, type Tx } from '../outbox/outbox.ts';
-
-const openStatuses: CaseStatus[] = ['received', 'triage', 'assigned', 'accepted', 'mediating'];
 
 async function evidenceOf(tx: Tx, caseIds: string[]) {
   const [cases, parties] = await Promise.all([
@@ -111,7 +109,7 @@ export async function findRepeatTarget(
     where: {
       id: { not: caseId },
       mergedIntoId: null,
-      status: { in: openStatuses },
+      status: { in: [...openStatuses] },
       createdAt: { gte: since },
       parties: { some: { phone: { in: report.phones } } },
       // A court referral is a lawsuit of its own, answered under its own case number: it never
@@ -232,7 +230,7 @@ export async function foldCase(
       },
     });
     const before = stateOf(target);
-    if (before.expressLevel === null && openStatuses.includes(before.status)) {
+    if (before.expressLevel === null && isOpen(before.status)) {
       await tx.case.update({ where: { id: intoId }, data: { severity: 'major' } });
       const events = decide(
         {

@@ -46,7 +46,9 @@ export type CaseEvent =
 
 export type Action = Command['type'];
 
-const open: readonly CaseStatus[] = ['received', 'triage', 'assigned', 'accepted', 'mediating'];
+/** Statuses in which a case is still being worked on; the others have ended. */
+export const openStatuses = ['received', 'triage', 'assigned', 'accepted', 'mediating'] as const;
+export const isOpen = (status: CaseStatus) => (openStatuses as readonly CaseStatus[]).includes(status);
 export const levelRank: Record<Level, number> = { township: 0, county: 1, city: 2 };
 
 /** The actions an operator can take on a case in each status, as the API answers them in a 409. */
@@ -74,7 +76,7 @@ export function allowedActions(state: CaseState): Action[] {
       throw new Error(`unknown status ${unreachable}`);
     }
   }
-  if (open.includes(state.status) && state.expressLevel !== 'city') actions.push('escalate');
+  if (isOpen(state.status) && state.expressLevel !== 'city') actions.push('escalate');
   return actions;
 }
 
@@ -168,7 +170,7 @@ export function evolve(state: CaseState, event: CaseEvent): CaseState {
 
 /** Which statuses routing may (re)assign from: a case that has ended keeps its departments. */
 export function canBeRouted(status: CaseStatus): boolean {
-  return open.includes(status);
+  return isOpen(status);
 }
 
 /** The next level up the express lane, from where a case is now (none: the township). */

@@ -1,12 +1,12 @@
 import { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import { CategoryCode, Channel, DivisionCode, Level, Severity } from '@huijie/contracts/vocabulary.ts';
 import { z } from 'zod';
+import { openStatuses } from '../domain/lifecycle.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { queryGramsOf } from './bigrams.ts';
 import { addDays, isCalendarDay, startOfLocalDay } from './local-time.ts';
 
-/** Statuses in which a case is still being worked on; the others have ended. */
-export const openStatuses = ['received', 'triage', 'assigned', 'accepted', 'mediating'] as const;
+export { openStatuses };
 export const endedStatuses = ['resolved', 'unresolved', 'closed'] as const;
 
 /**

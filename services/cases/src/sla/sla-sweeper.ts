@@ -1,13 +1,13 @@
-import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
 import { startWorkLoop } from '@huijie/service-kit/work-loop.ts';
 import { applyEvents, reportRefFields, stateOf } from '../actions/act-on-case.ts';
 import { caseTransaction } from '../db/case-transaction.ts';
 import { appendHistory } from '../db/history.ts';
 import type { CasesDb } from '../db/prisma.ts';
-import { decide, evolve, laneLevel, nextLevel } from '../domain/lifecycle.ts';
+import { decide, evolve, laneLevel, nextLevel, openStatuses } from '../domain/lifecycle.ts';
 
-const openStatuses: CaseStatus[] = ['assigned', 'accepted', 'mediating', 'triage'];
+/** Open cases that have a deadline: a case not routed yet (received) has none. */
+const withDeadline = openStatuses.filter((status) => status !== 'received');
 
 /**
  * What overdue work gets at each stage: at the due time a reminder; after each further
@@ -29,7 +29,7 @@ export async function sweepOverdue(db: CasesDb, now: Date, periodMs: number, bat
   // batch holds, the later ones never got their reminder nor their escalation.
   const due = await db.$queryRaw<{ id: string; dueAt: Date; slaStage: number }[]>`
     SELECT id::text AS id, due_at AS "dueAt", sla_stage AS "slaStage" FROM cases.cases
-    WHERE status = ANY(${openStatuses}::text[]) AND merged_into_id IS NULL
+    WHERE status = ANY(${withDeadline}::text[]) AND merged_into_id IS NULL
       AND due_at <= ${now}::timestamptz - sla_stage * (${periodMs}::float8 * interval '1 millisecond')
     ORDER BY due_at ASC
     LIMIT ${batch}`;
