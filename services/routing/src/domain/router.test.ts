@@ -247,6 +247,86 @@ describe('severity and the express lane', () => {
   });
 });
 
+/** A report of `content` at `address`, as the hotline or the WeChat form sends it. */
+const decideAt = (
+  address: string,
+  content: string,
+  channel: DisputeReceivedV1['channel'] = 'hotline_12345',
+) => router.decide(dispute({ channel, location: { address }, content }), now);
+
+describe('amounts and headcounts written in Chinese numerals', () => {
+  it('given wages of 八十万元 owed, then it is major and the county secretary is told', () => {
+    const decision = decideAt(
+      '龙岩市长汀县红山乡',
+      '来电人反映：其在红山乡一工地务工，包工头拖欠工人工资八十万元，至今未付。',
+    );
+    expect(decision.severity).toBe('major');
+    expect(decision.expressLane?.level).toBe('county');
+    expect(decision.trace.rules.find((r) => r.id === 'signal.largeAmount')?.why).toContain(
+      '800,000 yuan named in the text',
+    );
+  });
+
+  it('given a debt of 一点二亿, then the city secretary is told', () => {
+    const decision = decideAt(
+      '龙岩市新罗区曹溪街道',
+      '来电人称：开发商拖欠其公司工程款一点二亿，多次催讨无果。',
+    );
+    expect(decision.expressLane?.level).toBe('city');
+  });
+
+  it('given 十五名 workers unpaid (no noun after 名), then county labour inspection leads', () => {
+    const decision = decideAt(
+      '龙岩市长汀县红山乡',
+      '我们一共十五名，在红山乡修水渠，老板拖欠工资三个月了。',
+      'wechat',
+    );
+    expect(decision.severity).toBe('major');
+    expect(decision.lead?.name).toBe('长汀县劳动保障监察大队');
+  });
+
+  it('given days, months, a family and place names but a small sum, then it stays a normal dispute', () => {
+    const decision = decideAt(
+      '龙岩市新罗区万安镇',
+      '十一月我在万安镇一家百货店打工，干了一个月零三天，第一次去要工资老板就不给，一家三口等着这三千元过年。',
+      'wechat',
+    );
+    expect(decision.severity).toBe('normal');
+    expect(decision.expressLane).toBeNull();
+    expect(decision.lead?.name).toBe('万安镇司法所');
+  });
+});
+
+describe('addresses written in traditional characters', () => {
+  it('given 新羅區江山鎮, then it is placed in Jiangshan town as 新罗区江山镇 is', () => {
+    const decision = decideAt(
+      '新羅區江山鎮',
+      '我在水庫大壩維修幹了19天，老闆一直不給工錢，共3800元，請幫忙。',
+      'wechat',
+    );
+    expect(decision.jurisdiction).toMatchObject({ countyCode: '350802', townCode: '350802107' });
+    expect(decision.jurisdiction.resolution).toBe('exact');
+  });
+
+  it('given 龍巖市永定區下洋鎮 and a large sum in 萬, then Xiayang is placed and the amount read', () => {
+    const decision = decideAt(
+      '福建省龍巖市永定區下洋鎮中川村',
+      '台商反映：對方拖欠其貨款八十萬元，多次催討不還。',
+    );
+    expect(decision.jurisdiction).toMatchObject({ countyCode: '350803', townCode: '350803102' });
+    expect(decision.jurisdiction.names).toContain('下洋镇');
+    expect(decision.severity).toBe('major');
+  });
+
+  it('given no address but a town in traditional in the text, then the town is found in the text', () => {
+    const decision = router.decide(
+      dispute({ content: '我家在長汀縣濯田鎮，鄰居蓋房子佔了我家的宅基地。' }),
+      now,
+    );
+    expect(decision.jurisdiction.names).toEqual(['龙岩市', '长汀县', '濯田镇']);
+  });
+});
+
 describe('joint handling and deadlines', () => {
   it('given violence in a neighbour dispute, then the police station joins the local mediator', () => {
     const decision = router.decide(

@@ -15,6 +15,7 @@ import {
   type When,
 } from './rules.ts';
 import { type FiredSignal, SignalDetector } from './signals.ts';
+import { normalizeWriting } from './written-forms.ts';
 
 /** What routing decides about one dispute; the service adds the id, version, time and the dispute itself. */
 export type RoutingDecision = Omit<DisputeAssignedV1, 'disputeId' | 'version' | 'decidedAt' | 'dispute'>;
@@ -54,12 +55,12 @@ export function courtDivision(courtCode: string | undefined): string | undefined
   return province && match ? `${province}${match[2]}` : undefined;
 }
 
-/** Title, content and a court's claims: everything the citizen or the court wrote about the dispute. */
+/** Title, content and a court's claims: everything the citizen or the court wrote about the dispute, normalized. */
 function textOf(dispute: DisputeReceivedV1): string {
   let text = dispute.title ? `${dispute.title}\n${dispute.content}` : dispute.content;
   const claims = dispute.court?.claims;
   if (claims && claims.length > 0) text += `\n${claims.join('\n')}`;
-  return text;
+  return normalizeWriting(text);
 }
 
 function lowestCertain(place: PlaceResult): Certain {
@@ -123,17 +124,18 @@ export function createRouter(options: RouterOptions = {}): Router {
     // A court referral without a division code is still certain of the court's county: a basic court
     // (闽0803 永定) only takes disputes of its own county.
     const courtCode = dispute.location.divisionCode ? undefined : courtDivision(dispute.court?.courtCode);
+    const address = dispute.location.address && normalizeWriting(dispute.location.address);
     if (courtCode) {
       return gazetteer.resolve({
         divisionCode: courtCode,
         codeSource: `court ${dispute.court?.courtCode} →`,
-        address: dispute.location.address,
+        address,
         text,
       });
     }
     return gazetteer.resolve({
       divisionCode: dispute.location.divisionCode,
-      address: dispute.location.address,
+      address,
       text,
     });
   }

@@ -9,6 +9,8 @@ export interface FiredSignal {
 }
 
 const CHINESE_DIGITS: Record<string, number> = {
+  〇: 0,
+  零: 0,
   一: 1,
   二: 2,
   两: 2,
@@ -21,70 +23,99 @@ const CHINESE_DIGITS: Record<string, number> = {
   九: 9,
   几: 2,
 };
+const CHINESE_UNITS: Record<string, number> = { 十: 10, 百: 100, 千: 1000 };
 
-/** 二十 → 20, 十五 → 15, 三百 → 300, 几十 → 20: enough to count people, not a general numeral parser. */
-export function parseChineseCount(text: string): number | undefined {
-  if (/^\d+$/.test(text)) return Number(text);
-  let total = 0;
+/** 一点二 → 1.2: the whole part and the digits written after 点. */
+function withDecimals(whole: number, decimals: string | undefined): number {
+  return decimals ? Number(`${whole}.${decimals}`) : whole;
+}
+
+/**
+ * 3,800 → 3800; 二十 → 20, 三万八千 → 38000, 两百万 → 2000000, 一点二亿 → 120000000, 一百零五 → 105, and the spoken
+ * short forms 一万二 → 12000, 三千五 → 3500. 几 counts as 2 (十几 → 12, the least it can mean above ten).
+ * Reads the numbers of money and people in a complaint, not every numeral.
+ */
+export function parseNumber(text: string): number | undefined {
+  if (/^\d/.test(text)) return Number(text.replace(/[,，]/g, ''));
+  let total = 0; // the 亿 and 万 groups already closed
+  let section = 0; // below 万
   let digit = 0;
+  let place = 1; // what the pending digit is worth: right after 万 a lone 二 means 2000 (一万二)
+  let decimals: string | undefined; // the digits after 点, kept as written
   for (const ch of text) {
-    if (ch === '十') {
-      total += (digit || 1) * 10;
+    const value = CHINESE_DIGITS[ch];
+    const unit = CHINESE_UNITS[ch];
+    if (value !== undefined) {
+      if (decimals !== undefined) decimals += value;
+      else digit = value;
+      if (value === 0) place = 1; // 一万零二 is 10002
+    } else if (unit !== undefined && decimals === undefined) {
+      section += (digit || 1) * unit;
       digit = 0;
-    } else if (ch === '百') {
-      total += (digit || 1) * 100;
-      digit = 0;
-    } else if (ch in CHINESE_DIGITS) {
-      digit = CHINESE_DIGITS[ch]!;
+      place = unit / 10;
+    } else if (ch === '点' && decimals === undefined) {
+      decimals = '';
+    } else if (ch === '万' || ch === '亿') {
+      const group = withDecimals(section + digit * place, decimals);
+      total = ch === '万' ? total + group * 1e4 : (total + group) * 1e8;
+      section = digit = 0;
+      place = ch === '万' ? 1e3 : 1e7;
+      decimals = undefined;
     } else {
       return undefined;
     }
   }
-  return total + digit || undefined;
+  return total + withDecimals(section + digit * place, decimals) || undefined;
 }
 
-// 3800元, 3,800元, 5万元, 50万, 1.2亿 — a bare number without 元/万/亿 is a date, a phone or a day count.
-const AMOUNT = /(\d+(?:[,，]\d{3})*(?:\.\d+)?)\s*(亿|万)?(?:多|余)?\s*(元|块)?/g;
-// 20多名工人, 十余户, 三十多个村民 — the count of people named in the text.
-const PEOPLE =
-  /(\d+|[一二两三四五六七八九十百几]+)\s*(?:多|余|来)?\s*(?:名|个|位)?\s*(?:人|户|工人|工友|村民|农民工|业主|家庭|员工|家长|居民|学员|商户)/g;
+// 3800, 3,800, 1.2 — or written in Chinese: 八十万, 三万八千, 一点二亿. A Chinese numeral starts with a digit, 几
+// or 十 (十五), never with 百/千/万/亿: 万安镇, 百货 and 千万别 are words. 点 only before a digit: 一点二亿, not 快一点.
+const NUMBER = String.raw`(\d+(?:[,，]\d{3})*(?:\.\d+)?|[〇零一二两三四五六七八九十几](?:[〇零一二两三四五六七八九十百千万亿几]|点(?=[〇零一二两三四五六七八九]))*)`;
+// 3800元, 5万元, 50万, 1.2亿, 八十余万元, 两百万, 一万二 — a number without 元/万/亿 is a date, a phone or a day
+// count. So 万/亿 (maybe with 元) or 元 follows, or the Chinese numeral itself ends in 万/亿 or 万 and a digit.
+const AMOUNT = new RegExp(
+  String.raw`${NUMBER}\s*(?:多|余)?\s*(?:(亿|万)(?:多|余)?\s*(元|块)?|(元|块)|(?<=[万亿][〇零一二两三四五六七八九]?))`,
+  'g',
+);
+// 20多名工人, 十余户, 三十多个村民, 十五名 — the count of people named in the text (名 counts only people).
+const PEOPLE = new RegExp(
+  String.raw`${NUMBER}\s*(?:多|余|来)?\s*(?:名|[个位]?\s*(?:人|户|工人|工友|村民|农民工|业主|家庭|员工|家长|居民|学员|商户))`,
+  'g',
+);
 
-const MONEY_UNIT = /\d\s*(?:[万亿]|(?:多|余)?\s*[元块])/;
+// Cheap tests that skip the scans above for the many texts without an amount or a number of people. They look
+// for the unit first and only then behind it for a numeral: a scan for any of the numerals cost 5× as much.
+const MONEY_UNIT = /[万亿元块](?<=[\d〇零一二两三四五六七八九十百千几]\s*[多余]?\s*[万亿元块])/;
+const HEADCOUNT_HINT =
+  /[名人户工村农业家员居学商](?<=[\d〇零一二两三四五六七八九十百千万亿几]\s*[多余来]?\s*(?:名|[个位]?\s*[人户工村农业家员居学商]))/;
 
-// Chinese input methods in full-width mode (全角) type ６０万元 and ３０名: \d matches neither.
-const FULL_WIDTH_NUMERAL = /[０-９．]/;
-
-/** ６０万元 → 60万元, ３．６ → 3.6; the text itself when it has no full-width digit (no copy). */
-function halfWidthDigits(text: string): string {
-  if (!FULL_WIDTH_NUMERAL.test(text)) return text;
-  return text.replace(/[０-９．]/g, (ch) => String.fromCharCode(ch.charCodeAt(0) - 0xfee0));
-}
-
-/** The largest amount of money the text names, in yuan. */
-export function largestAmount(written: string): number | undefined {
-  const text = halfWidthDigits(written);
+/** The largest amount of money the text (as normalizeWriting gives it) names, in yuan. */
+export function largestAmount(text: string): number | undefined {
   if (!MONEY_UNIT.test(text)) return undefined;
   let best: number | undefined;
   for (const m of text.matchAll(AMOUNT)) {
     const unit = m[2];
-    if (!unit && !m[3]) continue;
-    // 5万人 counts people, not money.
-    if (unit && /^[人名户亩株棵斤吨]/.test(text.slice((m.index ?? 0) + m[0].length))) continue;
-    const value = Number(m[1]!.replace(/[,，]/g, '')) * (unit === '亿' ? 1e8 : unit === '万' ? 1e4 : 1);
+    const end = (m.index ?? 0) + m[0].length;
+    // 5万人, 一万多名 count people, 两万平方米 is an area, 十万火急 means urgent: not money unless 元 follows.
+    if (!m[3] && !m[4] && /^[多余]?[人名户亩株棵斤吨平米年火]/.test(text.slice(end))) continue;
+    // 一块空地, 两块田: after a lone Chinese digit, 块 is a piece of something unless 钱 follows (五块钱).
+    if (m[4] === '块' && m[1]!.length === 1 && !/\d/.test(m[1]!) && text[end] !== '钱') continue;
+    const base = parseNumber(m[1]!);
+    if (base === undefined) continue;
+    const value = base * (unit === '亿' ? 1e8 : unit === '万' ? 1e4 : 1);
     if (Number.isFinite(value) && (best === undefined || value > best)) best = value;
   }
   return best;
 }
 
-// The headcount regex is slow to fail on every character; most texts name no number of people at all.
-const HEADCOUNT_HINT = /[\d一二两三四五六七八九十百几]\s*[多余来]?\s*[名个位]?\s*[人户工村农业家员居学商]/;
-
-export function largestHeadcount(written: string): number | undefined {
-  const text = halfWidthDigits(written);
+/** The largest number of people the text (as normalizeWriting gives it) names. */
+export function largestHeadcount(text: string): number | undefined {
   if (!HEADCOUNT_HINT.test(text)) return undefined;
   let best: number | undefined;
   for (const m of text.matchAll(PEOPLE)) {
-    const count = parseChineseCount(m[1]!);
+    // 第十五名 is a rank, not fifteen people.
+    if (text[(m.index ?? 0) - 1] === '第') continue;
+    const count = parseNumber(m[1]!);
     if (count !== undefined && (best === undefined || count > best)) best = count;
   }
   return best;
