@@ -23,6 +23,8 @@ import { appendOutbox, type Tx } from '../outbox/outbox.ts';
 
 /** Agencies act on their own work; escalating and closing are the operators'. */
 const agencyActions: readonly Command['type'][] = ['accept', 'record_progress', 'record_outcome', 'add_note'];
+/** Of those, what only the lead department may do. */
+const leadActions: readonly Command['type'][] = ['accept', 'record_outcome'];
 
 /** What the events about a case say of its reports: enough to answer each channel, and its client. */
 export const reportRefFields = { disputeId: true, channel: true, sourceRef: true, intake: true } as const;
@@ -89,6 +91,17 @@ export async function actOnCase(
     const row = await visibleCase(tx, caseId, actor);
     if (actor.kind === 'agency' && !agencyActions.includes(command.type)) {
       throw forbidden(`an agency cannot ${command.type.replace('_', ' ')}; ask an operator`);
+    }
+    // Taking the case and ending it are the lead's: a co-handler helps (notes, progress), it does
+    // not accept the case for the lead or tell the citizen and the court how it ended.
+    if (
+      actor.kind === 'agency' &&
+      leadActions.includes(command.type) &&
+      !row.assignments.some(
+        (a) => a.departmentCode === actor.departmentCode && a.role === 'lead' && a.status !== 'withdrawn',
+      )
+    ) {
+      throw forbidden(`only the lead department can ${command.type.replace('_', ' ')}`);
     }
     const before = stateOf(row);
     let events: CaseEvent[];

@@ -613,6 +613,32 @@ describe.runIf(servers)('case actions through the API', () => {
     }
   });
 
+  it("a co-handling agency cannot accept the case or record its outcome, which are the lead's; it may add notes and progress", async () => {
+    const office = {
+      code: '350802107-governance_office',
+      kind: 'governance_office' as const,
+      name: '江山镇综治办',
+      divisionCode: '350802107',
+    };
+    await db.agencyKey.create({
+      data: { keyHash: hashApiKey('key-co-handler'), departmentCode: office.code, label: office.name },
+    });
+    const { caseId } = await seedRoutedCase(db, { coHandlers: [office] });
+    const co = { 'x-api-key': 'key-co-handler' };
+    expect((await app.inject({ url: `/v1/cases/${caseId}`, headers: co })).statusCode).toBe(200);
+    const accept = await act(caseId, 'accept', co);
+    expect(accept.statusCode, accept.body).toBe(403);
+    expect((await act(caseId, 'notes', co, { note: '已联系村委' })).statusCode).toBe(200);
+    expect((await act(caseId, 'accept', { 'x-api-key': 'key-jiangshan' })).statusCode).toBe(200);
+    expect((await act(caseId, 'progress', co, { note: '协助调查' })).statusCode).toBe(200);
+    const outcome = await act(caseId, 'outcome', co, { kind: 'mediated', summary: '已调解', amount: 1 });
+    expect(outcome.statusCode, outcome.body).toBe(403);
+    expect(Object.keys(outcome.json())).toEqual(['error']);
+    const after = (await app.inject({ url: `/v1/cases/${caseId}`, headers: as('xinluo') })).json();
+    expect(after.status).toBe('mediating');
+    expect(after.outcome).toBeNull();
+  });
+
   it('corrections add up, and a 催办 on the report routing decided on routes the case again, keeping them', async () => {
     const { caseId, disputeId } = await seedRoutedCase(db);
     const correctionsOf = async () =>
