@@ -3,7 +3,7 @@
  * as `dispute.intake.v1` events, through the same contract as the live channels: routing places
  * and assigns them, cases opens their cases, exactly as for a new report.
  *
- *   npx tsx services/cases/scripts/import.ts <file.csv|file.jsonl> [--dry-run] [--batch=500]
+ *   npx tsx services/cases/scripts/import.ts <file.csv|file.jsonl> [--dry-run] [--batch=500] [--encoding=utf-8|gb18030]
  *
  * Where the events go:
  *   KAFKA_BROKERS=host:port[,…]   the Kafka cluster (distributed mode)
@@ -14,6 +14,8 @@
  * Columns: see services/cases/src/bulk/import-records.ts (channel, source_ref, received_at,
  * content required). Each dispute's id is the deterministic id of (channel, source_ref), so running
  * the same file again duplicates nothing. `--dry-run` validates and reports without publishing.
+ * The file may be UTF-8 (with or without BOM) or GBK/GB18030, as Excel on a Chinese Windows saves
+ * CSV: a file that is not valid UTF-8 is read as GB18030, unless `--encoding` says otherwise.
  *
  * Progress goes to stderr; at the end, a summary of rejects (line, field, reason), all of them
  * written to <file>.rejects.csv. Exit code 0: everything imported; 2: some records rejected (the
@@ -28,7 +30,8 @@ import { createEmbeddedEngine } from '@huijie/event-bus/embedded/embedded-engine
 import { kafkaBus } from '@huijie/event-bus/kafka-bus.ts';
 import { commonEnv, parseConfig } from '@huijie/service-kit/config.ts';
 import { z } from 'zod';
-import { csvLine } from '../src/bulk/csv.ts';
+import { csvLine, utf8Bom } from '../src/bulk/csv.ts';
+import { decodeChunks, detectEncoding, type TextEncoding } from '../src/bulk/encoding.ts';
 import { csvRecords, type ImportSummary, importRecords, jsonlRecords } from '../src/bulk/import-records.ts';
 
 const config = parseConfig(
@@ -41,16 +44,33 @@ const args = process.argv.slice(2);
 const file = args.find((arg) => !arg.startsWith('--'));
 const dryRun = args.includes('--dry-run');
 const batchSize = Number(args.find((arg) => arg.startsWith('--batch='))?.slice('--batch='.length) ?? 500);
-if (!file || !/\.(csv|jsonl|ndjson)$/i.test(file) || !(batchSize >= 1)) {
+const encodingArg = args.find((arg) => arg.startsWith('--encoding='))?.slice('--encoding='.length);
+const encodings: Record<string, TextEncoding> = {
+  'utf-8': 'utf-8',
+  utf8: 'utf-8',
+  gbk: 'gb18030',
+  gb18030: 'gb18030',
+};
+if (
+  !file ||
+  !/\.(csv|jsonl|ndjson)$/i.test(file) ||
+  !(batchSize >= 1) ||
+  (encodingArg !== undefined && !Object.hasOwn(encodings, encodingArg.toLowerCase()))
+) {
   console.error(
-    'usage: npx tsx services/cases/scripts/import.ts <file.csv|file.jsonl> [--dry-run] [--batch=500]',
+    'usage: npx tsx services/cases/scripts/import.ts <file.csv|file.jsonl> [--dry-run] [--batch=500] [--encoding=utf-8|gb18030]',
   );
   process.exit(1);
 }
 
 const size = statSync(file).size;
-const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 256 * 1024 });
-const records = /\.csv$/i.test(file) ? csvRecords(stream) : jsonlRecords(stream);
+const encoding =
+  encodingArg !== undefined
+    ? encodings[encodingArg.toLowerCase()]!
+    : await detectEncoding(createReadStream(file));
+const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
+const text = decodeChunks(stream, encoding);
+const records = /\.csv$/i.test(file) ? csvRecords(text) : jsonlRecords(text);
 
 async function openBus(): Promise<{ bus: EventBus; where: string; close: () => Promise<void> }> {
   if (config.KAFKA_BROKERS) {
@@ -104,7 +124,7 @@ try {
   const target = dryRun ? { bus: undefined, where: 'nowhere (dry run)', close: undefined } : await openBus();
   const bus = target.bus;
   close = target.close;
-  console.error(`importing ${file} (${(size / 1e6).toFixed(1)} MB) → ${target.where}`);
+  console.error(`importing ${file} (${(size / 1e6).toFixed(1)} MB, ${encoding}) → ${target.where}`);
   started = Date.now();
   const summary = await importRecords(records, {
     batchSize,
@@ -136,7 +156,10 @@ try {
     const rejectsFile = `${file}.rejects.csv`;
     writeFileSync(
       rejectsFile,
-      csvLine(['line', 'field', 'reason']) +
+      // With a BOM, as every CSV the platform writes: the reasons quote Chinese cells, which Excel
+      // on a Chinese Windows would otherwise read as GBK (乱码).
+      utf8Bom +
+        csvLine(['line', 'field', 'reason']) +
         summary.rejects.map((reject) => csvLine([reject.line, reject.field, reject.reason])).join(''),
     );
     console.error(`all rejects: ${rejectsFile}`);

@@ -89,6 +89,28 @@ describe('an imported record becomes a dispute.intake.v1 event', () => {
     });
   });
 
+  it('dates as Chinese spreadsheets write them are China time; a date that is none is refused', () => {
+    const receivedAt = (text: string) => {
+      const outcome = recordToEvent({ ...guo, received_at: text }, 2);
+      return outcome.ok ? outcome.event.data.receivedAt : outcome.rejects;
+    };
+    // What Excel on a Chinese Windows writes into a CSV, and the other usual spellings.
+    expect(receivedAt('2024/8/24 9:30')).toBe('2024-08-24T09:30:00+08:00');
+    expect(receivedAt('2024/8/24')).toBe('2024-08-24T00:00:00+08:00');
+    expect(receivedAt('2024-8-24 09:30:05')).toBe('2024-08-24T09:30:05+08:00');
+    expect(receivedAt('2024.08.24')).toBe('2024-08-24T00:00:00+08:00');
+    expect(receivedAt('2024年8月24日')).toBe('2024-08-24T00:00:00+08:00');
+    expect(receivedAt('2024年8月24日 9时30分')).toBe('2024-08-24T09:30:00+08:00');
+    // An Excel date serial: 45528 is 2024-08-24, .5 is noon.
+    expect(receivedAt('45528.5')).toBe('2024-08-24T12:00:00+08:00');
+    expect(receivedAt('2024-08-24T01:30:00Z')).toBe('2024-08-24T01:30:00Z');
+    for (const wrong of ['2024/13/24', '2024/2/30', '2024-8/24', '24/8/2024', '2024年8月']) {
+      expect(receivedAt(wrong), wrong).toEqual([expect.objectContaining({ line: 2, field: 'received_at' })]);
+    }
+    const ended = recordToEvent({ ...guo, outcome: '调解成功', ended_at: '2024/9/1 16:00' }, 2);
+    expect(ended.ok && ended.event.data.historical).toMatchObject({ endedAt: '2024-09-01T16:00:00+08:00' });
+  });
+
   it('an outcome without its end, an end before the report, an unknown outcome: each names its column', () => {
     const rejectsOf = (extra: Record<string, string>) => {
       const outcome = recordToEvent({ ...guo, ...extra }, 4);
@@ -127,6 +149,33 @@ describe('an imported record becomes a dispute.intake.v1 event', () => {
       'source_ref',
     ]);
     expect(outcome.rejects.every((reject) => reject.line === 7 && reject.reason.length > 0)).toBe(true);
+  });
+
+  it('a court case number in any spelling is the dispute the court intake makes of it', async () => {
+    const referral = { channel: '法院', received_at: '2024-05-06', content: '民间借贷纠纷' };
+    const canonical = '（2024）闽0803民诉前调123号';
+    const spellings = [
+      '(2024)闽0803民诉前调123号',
+      '〔2024〕闽0803民诉前调0123号',
+      '（２０２４） 闽0803 民诉前调123号',
+    ];
+    for (const spelling of spellings) {
+      const outcome = recordToEvent({ ...referral, source_ref: spelling }, 2);
+      expect(outcome.ok && outcome.event.data.sourceRef, spelling).toBe(canonical);
+      expect(outcome.ok && outcome.event.key, spelling).toBe(disputeIdFor('court', canonical));
+    }
+    // A number the court intake does not read (before 2016) is kept as written.
+    const old = recordToEvent({ ...referral, source_ref: '(2015)岩民初字第12号' }, 2);
+    expect(old.ok && old.event.data.sourceRef).toBe('(2015)岩民初字第12号');
+
+    const summary = await importRecords(
+      (async function* () {
+        for (const [i, spelling] of spellings.entries())
+          yield { line: i + 2, raw: { ...referral, source_ref: spelling } };
+      })(),
+      { publish: async () => {} },
+    );
+    expect(summary).toMatchObject({ published: 1, rejected: 2 });
   });
 
   it('a file: bad rows and a repeated source reference are rejected, the rest published in batches', async () => {

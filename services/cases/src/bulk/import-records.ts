@@ -2,6 +2,7 @@ import { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts
 import { disputeIdFor, uuidv5 } from '@huijie/contracts/ids.ts';
 import { CategoryCode, Channel } from '@huijie/contracts/vocabulary.ts';
 import type { OutgoingEvent } from '@huijie/event-bus/bus.ts';
+import { parseCaseNumber } from '@huijie/ingest-courts/case-number.ts';
 import { categoryLabels, channelLabels } from '../stats/labels.ts';
 import { type CsvRecord, readCsv } from './csv.ts';
 
@@ -16,9 +17,11 @@ import { type CsvRecord, readCsv } from './csv.ts';
  *
  *   channel          required  hotline_12345 | wechat | court (also 12345, 热线, 微信, 法院)
  *   source_ref       required  the channel's own id: 12345 work-order number, WeChat application
- *                              number, court case number
- *   received_at      required  when the channel received it: RFC 3339 with offset, or
- *                              "YYYY-MM-DD HH:mm[:ss]" / "YYYY-MM-DD" in China time
+ *                              number, court case number (kept in the court intake's canonical
+ *                              spelling when it parses: （2024）闽0803民诉前调123号)
+ *   received_at      required  when the channel received it: RFC 3339 with offset, or in China
+ *                              time "YYYY-MM-DD[ HH:mm[:ss]]", "2023/5/6 9:30" (Excel), "2023.5.6",
+ *                              "2023年5月6日[ 9时30分]", or an Excel date serial (45052.5)
  *   content          required  the report's text
  *   title                      short title
  *   category                   platform category code (labor…) or its Chinese name (劳动争议纠纷)
@@ -70,14 +73,31 @@ const categoryByLabel = new Map(Object.entries(categoryLabels).map(([code, label
 /** `receivedAt` → received_at: both spellings are accepted. */
 const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).toLowerCase();
 
-const localDateTime = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
+/**
+ * A date with an optional time, without an offset, as China's spreadsheets write it: 2023-05-06,
+ * 2023/5/6 9:30 (what Excel on a Chinese Windows writes into a CSV), 2023.5.6, 2023年5月6日,
+ * 2023年5月6日 9时30分.
+ */
+const localDateTime =
+  /^(?:(\d{4})([-/.])(\d{1,2})\2(\d{1,2})|(\d{4})年(\d{1,2})月(\d{1,2})日?)(?:(?:\s+|T|(?<=日))(\d{1,2})[:时](\d{1,2})分?(?::(\d{1,2})秒?)?)?$/u;
+/** An Excel date serial (days since 1899-12-30, the fraction the time of day): 45052.5 is 2023-05-06 12:00. */
+const excelSerial = /^\d{5}(?:\.\d+)?$/;
+const excelEpoch = Date.UTC(1899, 11, 30);
+
+const two = (digits: string | undefined) => (digits ?? '0').padStart(2, '0');
 
 /** An instant with its offset, as the contract wants it; a time without an offset is China time. */
 function instant(value: string): string | null {
-  const trimmed = value.trim();
+  const trimmed = value.normalize('NFKC').trim();
+  if (excelSerial.test(trimmed)) {
+    // The serial counts China's calendar days and clock: read as UTC, then say +08:00.
+    const local = new Date(excelEpoch + Math.round(Number(trimmed) * 86_400) * 1000);
+    return `${local.toISOString().slice(0, 19)}+08:00`;
+  }
   const local = localDateTime.exec(trimmed);
+  const [year, month, day] = local ? [local[1] ?? local[5], local[3] ?? local[6], local[4] ?? local[7]] : [];
   const candidate = local
-    ? `${local[1]}T${local[2] ?? '00'}:${local[3] ?? '00'}:${local[4] ?? '00'}+08:00`
+    ? `${year}-${two(month)}-${two(day)}T${two(local[8])}:${two(local[9])}:${two(local[10])}+08:00`
     : trimmed;
   return Number.isNaN(Date.parse(candidate)) ? null : candidate;
 }
@@ -244,6 +264,12 @@ export function recordToEvent(raw: Record<string, unknown>, line: number): Impor
     ({ dispute, columnOf } = fromFlat(normalised, rejects, line));
   }
   const channel = Channel.safeParse(dispute.channel);
+  if (channel.data === 'court' && typeof dispute.sourceRef === 'string') {
+    // A case number in any spelling ((2024)…, 〔2024〕…, spaces, 0123) is the one the court intake
+    // keeps, so the record and a referral the court pushes (again) are one dispute.
+    const caseNumber = parseCaseNumber(dispute.sourceRef);
+    if (caseNumber.ok) dispute.sourceRef = caseNumber.value.canonical;
+  }
   const sourceRef = typeof dispute.sourceRef === 'string' ? dispute.sourceRef : undefined;
   const expectedId = channel.success && sourceRef ? disputeIdFor(channel.data, sourceRef) : undefined;
   if (contractShaped && dispute.disputeId !== undefined && expectedId && dispute.disputeId !== expectedId) {
