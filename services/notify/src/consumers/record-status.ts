@@ -8,7 +8,11 @@ import type { Routing } from './routing.ts';
 
 export const endStatuses = ['resolved', 'unresolved', 'closed'];
 
-/** A stable, non-reversible stand-in for a phone number or OpenID inside a dedupe key. */
+/**
+ * A short, stable stand-in for a phone number or OpenID inside a dedupe key. Not a secret: an
+ * unkeyed hash of an 11-digit number is found by trying them all, and the delivery row holds the
+ * recipient anyway (it is sent to). It keeps the number out of the key, not out of the database.
+ */
 export const recipientKey = (recipient: string) =>
   createHash('sha256').update(recipient).digest('base64url').slice(0, 22);
 
