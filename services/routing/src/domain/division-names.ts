@@ -27,13 +27,23 @@ export function villageForms(official: string): {
   return { display: official, core: undefined, aliases: [] };
 }
 
-/** 下洋镇 → 下洋, 东城街道 → 东城, 庐丰畲族乡 → 庐丰 (and 庐丰乡, as people write it). */
+/**
+ * 下洋镇 → 下洋, 东城街道 → 东城, 庐丰畲族乡 → 庐丰 (and 庐丰乡, as people write it). A 街道 is also written as
+ * a 镇 (东肖镇, 龙门镇, 平川镇): most were towns until made 街道, and people keep the old name.
+ */
 export function townForms(official: string): { short: string | undefined; aliases: string[] } {
   const ethnic = /^(.+)畲族乡$/.exec(official)?.[1];
   if (ethnic) return { short: ethnic, aliases: [`${ethnic}乡`] };
-  const short = /^(.+?)(镇|乡|街道)$/.exec(official)?.[1];
-  return { short: short && short.length >= 2 ? short : undefined, aliases: [] };
+  const [, short, suffix] = /^(.+?)(镇|乡|街道)$/.exec(official) ?? [];
+  const aliases = short && suffix === '街道' ? [`${short}镇`] : [];
+  return { short: short && short.length >= 2 ? short : undefined, aliases };
 }
+
+/**
+ * What people of a city call its 市区 (龙岩市区): the district that was the old county-level city (新罗区 was
+ * the county-level 龙岩市 until 1997). A city not listed has no such alias.
+ */
+export const urbanDistrictOf: Readonly<Record<string, string>> = { '350800': '350802' };
 
 /** 永定区 → 永定, 漳平市 → 漳平: people drop the suffix in speech and in short addresses. */
 export function countyShort(official: string): string | undefined {

@@ -128,6 +128,19 @@ describe('resolving a place', () => {
     expect(place).toMatchObject({ how: 'unresolved', cityCode: '350800', names: ['龙岩市'] });
   });
 
+  it('given 龙岩市区, then the place is 新罗区 (the old county-level 龙岩市), not the whole city', () => {
+    const place = gazetteer.resolve({ text: '龙岩市区某工地拖欠农民工工资，有50多个人' });
+    expect(place).toMatchObject({ countyCode: '350802', how: 'inferred' });
+    expect(gazetteer.resolve({ address: '龙岩市区' }).countyCode).toBe('350802');
+    expect(gazetteer.resolve({ address: '龙岩市新罗区' }).countyCode).toBe('350802');
+  });
+
+  it('given a 街道 by its old town name (东肖镇, 龙门镇, 平川镇), then the 街道 is found', () => {
+    expect(gazetteer.resolve({ text: '东肖镇的一个小区物业不管电梯' }).townCode).toBe('350802007');
+    expect(gazetteer.resolve({ text: '龙门镇有家养猪场排污' }).townCode).toBe('350802008');
+    expect(gazetteer.resolve({ address: '平川镇' }).townCode).toBe('350824001');
+  });
+
   it('given a division code of another city, then the evidence says so', () => {
     const place = gazetteer.resolve({ divisionCode: '350203' });
     expect(place.how).toBe('unresolved');

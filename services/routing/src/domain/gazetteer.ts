@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { countyShort, townForms, villageForms } from './division-names.ts';
+import { countyShort, townForms, urbanDistrictOf, villageForms } from './division-names.ts';
 import { PhraseTrie } from './phrase-trie.ts';
 
 /** The committed extract (data/gazetteer-<city>.json), as scripts/extract-gazetteer.ts writes it. */
@@ -89,7 +89,10 @@ export class Gazetteer {
         countyCode: code,
         townCode: undefined,
       };
-      this.register(division, [official, countyShort(official)]);
+      // 龙岩市区 is 新罗区: the longer name wins over the city's own 龙岩市 in the trie.
+      const urban =
+        urbanDistrictOf[data.city.code] === code ? `${countyShort(data.city.name)}市区` : undefined;
+      this.register(division, [official, countyShort(official), urban]);
     }
     for (const [code, official] of data.towns) {
       const county = code.slice(0, 6);

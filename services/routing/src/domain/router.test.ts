@@ -195,6 +195,27 @@ describe('severity and the express lane', () => {
     expect(decision.expressLane?.level).toBe('county');
   });
 
+  it('given a threat to jump in words that leave the category uncertain, then the police station still leads', () => {
+    const decision = router.decide(
+      dispute({ content: '在永定区坎市镇，工地老板欠了我三万块钱，我扬言再不给就从楼上跳下去。' }),
+      now,
+    );
+    expect(decision.trace.category.confidence).toBeLessThan(0.3);
+    expect(decision.category).toBe('other');
+    expect(decision).toMatchObject({ severity: 'major', triage: null });
+    expect(decision.lead?.name).toBe('坎市派出所');
+    expect(decision.expressLane?.level).toBe('county');
+  });
+
+  it('given an uncertain category and no route that takes every category, then it still waits in triage', () => {
+    const decision = router.decide(
+      dispute({ content: '在永定区坎市镇，工地老板欠了我三万块钱，楼上的人也不管。' }),
+      now,
+    );
+    expect(decision.lead).toBeNull();
+    expect(decision.triage?.reason).toContain('category uncertain');
+  });
+
   it('given many unpaid workers, then county labour inspection leads and the township secretary is told', () => {
     const decision = router.decide(
       dispute({

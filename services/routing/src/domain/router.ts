@@ -274,7 +274,12 @@ export function createRouter(options: RouterOptions = {}): Router {
 
     // No named closures in here: tsx (esbuild keepNames) wraps each in a defineProperty call on every decision.
 
-    if (!categoryKnown) {
+    // A route that names no category needs none (a threat to jump from a roof goes to the police station whatever
+    // the quarrel was about): an uncertain category sends to triage only a dispute no such route takes.
+    const route = rules.routes.find(
+      (r) => (categoryKnown || !r.when.categories) && holds(r.when, category, severity, firedNames),
+    );
+    if (!categoryKnown && !route) {
       return toTriage(
         base,
         certain,
@@ -287,7 +292,6 @@ export function createRouter(options: RouterOptions = {}): Router {
       );
     }
 
-    const route = rules.routes.find((r) => holds(r.when, category, severity, firedNames));
     if (!route)
       return toTriage(base, certain, now, dispute, trace, `no route for ${category} at severity ${severity}`);
     trace.push({ id: route.id, why: route.why });
