@@ -31,7 +31,7 @@ const inventory: Record<string, 'anyone' | 'operator' | 'operator or agency'> = 
   'GET /overview': 'anyone',
   'GET /overview/assets/:name': 'anyone',
   'POST /v1/auth/token': 'anyone',
-  'GET /v1/disputes/:disputeId': 'operator',
+  'GET /v1/disputes/:disputeId': 'operator or agency',
   'GET /v1/cases/:caseId': 'operator or agency',
   'GET /v1/cases': 'operator or agency',
   'GET /v1/cases/export.csv': 'operator',
@@ -380,10 +380,28 @@ describe.runIf(servers)('cases: who may read and act, on PostgreSQL + Kafka + Re
       }
     });
 
-    it("is no key to the operators' endpoints: export, statistics, dispute lookup answer 401", async () => {
-      for (const url of ['/v1/cases/export.csv', '/v1/stats/overview', `/v1/disputes/${guo.disputeId}`]) {
+    it("is no key to the operators' endpoints: export and statistics answer 401", async () => {
+      for (const url of ['/v1/cases/export.csv', '/v1/stats/overview']) {
         expectRefused(await app.inject({ url, headers: agency('key-jiangshan') }), 401, 'unauthorized');
       }
+    });
+
+    it("looks up only the disputes it holds: another's answers 404, exactly like an unknown one", async () => {
+      const own = await app.inject({
+        url: `/v1/disputes/${guo.disputeId}`,
+        headers: agency('key-jiangshan'),
+      });
+      expect(own.json()).toEqual({ disputeId: guo.disputeId, caseId: guo.caseId });
+      const other = await app.inject({
+        url: `/v1/disputes/${yang.disputeId}`,
+        headers: agency('key-jiangshan'),
+      });
+      const missing = await app.inject({
+        url: `/v1/disputes/${randomUUID()}`,
+        headers: agency('key-jiangshan'),
+      });
+      expectRefused(other, 404, 'not_found');
+      expect(other.json().error.message).toBe(missing.json().error.message);
     });
   });
 

@@ -2,15 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { postgresClient } from '@huijie/database/sql-client.ts';
 import type { Engine } from '@huijie/event-bus/engine.ts';
 import { buildNotifyApp } from '@huijie/notify/app.ts';
-import { migrateNotify, type NotifyDb, notifyDb } from '@huijie/notify/db/prisma.ts';
+import { freshNotifyDb } from '@huijie/notify/db/fresh-notify-db.ts';
+import type { NotifyDb } from '@huijie/notify/db/prisma.ts';
 import { signToken } from '@huijie/service-kit/auth-token.ts';
 import { routesOf } from '@huijie/service-kit/http-app.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
-import { freshDatabase, requireServers } from '@huijie/testing/servers.ts';
+import { requireServers } from '@huijie/testing/servers.ts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectRefused, forgedTokens, kafkaBus, oversized, routeKey } from './support.ts';
@@ -44,12 +44,7 @@ describe.runIf(servers)('notify: deliveries and replays by jurisdiction, on Post
   const jiangshan = { id: '', disputeId: randomUUID(), caseId: randomUUID() };
 
   beforeAll(async () => {
-    const database = await freshDatabase(servers!.databaseUrl!);
-    drop = database.drop;
-    const sql = postgresClient(database.url, { max: 1 });
-    await migrateNotify(sql);
-    await sql.close();
-    db = notifyDb({ kind: 'postgres', url: database.url });
+    ({ db, drop } = await freshNotifyDb(servers!.databaseUrl!));
     const kafka = await kafkaBus(servers!.kafkaBrokers!, 'security-notify');
     engine = kafka.engine;
     const delivery = await db.delivery.create({
@@ -88,7 +83,6 @@ describe.runIf(servers)('notify: deliveries and replays by jurisdiction, on Post
   afterAll(async () => {
     await app?.close();
     await engine?.close();
-    await db?.$disconnect();
     await drop?.();
   });
 

@@ -7,6 +7,7 @@ import { caseTransaction, touchCase } from '../db/case-transaction.ts';
 import { appendHistory } from '../db/history.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import {
+  type Action,
   allowedActions,
   type CaseEvent,
   type CaseState,
@@ -25,6 +26,33 @@ import { appendOutbox, type Tx } from '../outbox/outbox.ts';
 const agencyActions: readonly Command['type'][] = ['accept', 'record_progress', 'record_outcome', 'add_note'];
 /** Of those, what only the lead department may do. */
 const leadActions: readonly Command['type'][] = ['accept', 'record_outcome'];
+
+/**
+ * What this actor may do now: an operator everything the status allows; an agency only its own
+ * actions, and a co-handler not the lead's. What a 409 and every answer offer, so a clerk is never
+ * pointed at an action that would answer 403.
+ */
+export function actionsFor(
+  actor: Actor,
+  state: CaseState,
+  assignments: readonly { departmentCode: string; role: string; status: string }[],
+): Action[] {
+  const actions = allowedActions(state);
+  if (actor.kind === 'operator') return actions;
+  const lead = leads(actor.departmentCode, assignments);
+  return actions.filter(
+    (action) => agencyActions.includes(action) && (lead || !leadActions.includes(action)),
+  );
+}
+
+/** Whether a department leads the case (and has not been withdrawn from it). */
+const leads = (
+  departmentCode: string,
+  assignments: readonly { departmentCode: string; role: string; status: string }[],
+) =>
+  assignments.some(
+    (a) => a.departmentCode === departmentCode && a.role === 'lead' && a.status !== 'withdrawn',
+  );
 
 /** What the events about a case say of its reports: enough to answer each channel, and its client. */
 export const reportRefFields = { disputeId: true, channel: true, sourceRef: true, intake: true } as const;
@@ -86,7 +114,7 @@ export async function actOnCase(
   caseId: string,
   actor: Actor,
   command: Command,
-): Promise<CaseState> {
+): Promise<CaseState & { allowedActions: Action[] }> {
   return caseTransaction(db, async (tx) => {
     const row = await visibleCase(tx, caseId, actor);
     if (actor.kind === 'agency' && !agencyActions.includes(command.type)) {
@@ -97,9 +125,7 @@ export async function actOnCase(
     if (
       actor.kind === 'agency' &&
       leadActions.includes(command.type) &&
-      !row.assignments.some(
-        (a) => a.departmentCode === actor.departmentCode && a.role === 'lead' && a.status !== 'withdrawn',
-      )
+      !leads(actor.departmentCode, row.assignments)
     ) {
       throw forbidden(`only the lead department can ${command.type.replace('_', ' ')}`);
     }
@@ -114,12 +140,12 @@ export async function actOnCase(
       if (!(error instanceof InvalidTransition)) throw error;
       throw conflict('invalid_transition', error.message, {
         status: before.status,
-        allowedActions: allowedActions(before),
+        allowedActions: actionsFor(actor, before, row.assignments),
       });
     }
     const after = events.reduce(evolve, before);
     await applyEvents(tx, row, before, after, events, actorName(actor));
-    return after;
+    return { ...after, allowedActions: actionsFor(actor, after, row.assignments) };
   });
 }
 

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { actOnCase } from '../actions/act-on-case.ts';
 import { correctCase, detachReport, mergeCases } from '../actions/reshape-case.ts';
 import type { CasesDb } from '../db/prisma.ts';
-import { allowedActions, type Command } from '../domain/lifecycle.ts';
+import type { Command } from '../domain/lifecycle.ts';
 import { actorName, actorOf } from './actor.ts';
 
 const params = z.object({ caseId: z.uuid() });
@@ -45,7 +45,7 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
           caseId,
           status: state.status,
           expressLane: state.expressLevel,
-          allowedActions: allowedActions(state),
+          allowedActions: state.allowedActions,
         };
       },
     );
@@ -64,7 +64,12 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
   action(
     'outcome',
     'Record the outcome: mediated (agreement, amount) → resolved; not mediated or withdrawn → unresolved',
-    CaseOutcome,
+    // The summary is what the citizen, the hotline and a referring court are told: the agreement
+    // reached, or why none was. Only a withdrawal (the citizen dropped it) needs none.
+    CaseOutcome.refine((outcome) => outcome.kind === 'withdrawn' || Boolean(outcome.summary?.trim()), {
+      path: ['summary'],
+      message: 'say what was agreed (mediated) or why not (not_mediated)',
+    }),
     (outcome, by) => ({ type: 'record_outcome', by, outcome }),
   );
   action(

@@ -114,7 +114,8 @@ describe.runIf(servers)('case actions through the API', () => {
       caseId,
       status: 'resolved',
       expressLane: null,
-      allowedActions: ['add_note', 'close'],
+      // Closing is the operators': the agency is offered what it may do.
+      allowedActions: ['add_note'],
     });
 
     const detail = (await app.inject({ url: `/v1/cases/${caseId}`, headers: as('xinluo') })).json();
@@ -153,7 +154,11 @@ describe.runIf(servers)('case actions through the API', () => {
 
   it('an invalid transition is a 409 with the current status and the allowed actions', async () => {
     const caseId = await seedGuoCase(db);
-    const response = await act(caseId, 'outcome', as('city'), { kind: 'mediated', amount: 1 });
+    const response = await act(caseId, 'outcome', as('city'), {
+      kind: 'mediated',
+      summary: '已调解',
+      amount: 1,
+    });
     expect(response.statusCode).toBe(409);
     expect(response.json().error).toMatchObject({
       code: 'invalid_transition',
@@ -433,9 +438,10 @@ describe.runIf(servers)('case actions through the API', () => {
 
     const agency = { 'x-api-key': 'key-jiangshan' };
     expect((await act(guo.caseId, 'accept', agency)).statusCode).toBe(200);
-    expect((await act(guo.caseId, 'outcome', agency, { kind: 'mediated', amount: 3800 })).statusCode).toBe(
-      200,
-    );
+    expect(
+      (await act(guo.caseId, 'outcome', agency, { kind: 'mediated', summary: '老板同意支付', amount: 3800 }))
+        .statusCode,
+    ).toBe(200);
     const toCourt = await db.outboxEvent.findMany({
       where: { eventName: 'court.outcome.v1', key: referral.disputeId },
     });
@@ -490,9 +496,10 @@ describe.runIf(servers)('case actions through the API', () => {
     );
     const agency = { 'x-api-key': 'key-jiangshan' };
     expect((await act(guo.caseId, 'accept', agency)).statusCode).toBe(200);
-    expect((await act(guo.caseId, 'outcome', agency, { kind: 'mediated', amount: 3800 })).statusCode).toBe(
-      200,
-    );
+    expect(
+      (await act(guo.caseId, 'outcome', agency, { kind: 'mediated', summary: '老板同意支付', amount: 3800 }))
+        .statusCode,
+    ).toBe(200);
     const courtOutcomes = () =>
       db.outboxEvent.count({ where: { eventName: 'court.outcome.v1', key: referral.disputeId } });
     expect(await courtOutcomes()).toBe(1);

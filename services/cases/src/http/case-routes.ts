@@ -3,11 +3,10 @@ import { notFound } from '@huijie/service-kit/errors.ts';
 import { route } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { stateOf, visibleCase } from '../actions/act-on-case.ts';
+import { actionsFor, stateOf, visibleCase } from '../actions/act-on-case.ts';
 import type { CasesDb } from '../db/prisma.ts';
-import { allowedActions } from '../domain/lifecycle.ts';
 import { actorOf } from './actor.ts';
-import { assertInScope, operatorOf } from './auth.ts';
+import { assertInScope } from './auth.ts';
 
 export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret: string }) {
   route(
@@ -15,22 +14,34 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
     {
       method: 'GET',
       url: '/v1/disputes/:disputeId',
-      summary: 'Which case a dispute (one report from one channel) belongs to',
+      summary:
+        'Which case a dispute (one report from one channel) belongs to: operators in their jurisdiction; an agency for the disputes its assignments (webhook, Kafka copy) name',
       tags: ['cases'],
-      security: 'operator',
+      security: 'operator-or-agency',
       params: z.object({ disputeId: z.uuid() }),
       responses: { 200: z.object({ disputeId: z.uuid(), caseId: z.uuid() }) },
     },
     async ({ params: { disputeId }, request }) => {
-      const operator = operatorOf(request, deps.jwtSecret);
+      const actor = await actorOf(request, deps);
       const report = await deps.db.report.findUnique({
         where: { disputeId },
         select: { caseId: true, case: { select: { cityCode: true, countyCode: true, townCode: true } } },
       });
       if (!report) throw notFound('dispute');
       // Dispute ids are derived from public references (an order number): another county's must
-      // answer exactly like an unknown one, or the answer tells which orders exist.
-      assertInScope(operator, report.case, 'dispute');
+      // answer exactly like an unknown one, or the answer tells which orders exist. An agency's
+      // assignments name the dispute, its actions the case: it may ask for the cases it holds.
+      if (actor.kind === 'operator') assertInScope(actor.claims, report.case, 'dispute');
+      else {
+        const holds = await deps.db.assignment.count({
+          where: {
+            caseId: report.caseId,
+            departmentCode: actor.departmentCode,
+            status: { not: 'withdrawn' },
+          },
+        });
+        if (holds === 0) throw notFound('dispute');
+      }
       return { disputeId, caseId: report.caseId };
     },
   );
@@ -95,7 +106,7 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
         expressLane: c.expressLevel,
         repeatCount: c.repeatCount,
         outcome: state.outcome,
-        allowedActions: allowedActions(state),
+        allowedActions: actionsFor(actor, state, c.assignments),
         triage: c.triageCode,
         routingVersion: c.routingVersion,
         dueAt: c.dueAt,

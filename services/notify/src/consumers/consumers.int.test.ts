@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Party } from '@huijie/contracts/events/dispute-intake-v1.ts';
-import { postgresClient } from '@huijie/database/sql-client.ts';
-import { freshDatabase, requireServers, uniqueName } from '@huijie/testing/servers.ts';
+import { requireServers, uniqueName } from '@huijie/testing/servers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   assignment,
@@ -11,7 +10,8 @@ import {
   outcomeEvent,
   statusEvent,
 } from '../../test/events.ts';
-import { migrateNotify, type NotifyDb, notifyDb } from '../db/prisma.ts';
+import { freshNotifyDb } from '../db/fresh-notify-db.ts';
+import type { NotifyDb } from '../db/prisma.ts';
 import { recordAssignment } from './record-assignment.ts';
 import { recordEscalation } from './record-escalation.ts';
 import { recordCaseStatus } from './record-status.ts';
@@ -34,15 +34,9 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
   const depts = departments(uniqueName('c'));
 
   beforeAll(async () => {
-    const database = await freshDatabase(servers!.databaseUrl!);
-    drop = database.drop;
-    const sql = postgresClient(database.url, { max: 1 });
-    await migrateNotify(sql);
-    await sql.close();
-    db = notifyDb({ kind: 'postgres', url: database.url });
+    ({ db, drop } = await freshNotifyDb(servers!.databaseUrl!));
   });
   afterAll(async () => {
-    await db?.$disconnect();
     await drop?.();
   });
 

@@ -80,6 +80,11 @@ export async function recordAssignment(
       // A party who asked for confidentiality (12345 保密) is never named to an agency.
       !(party as { confidential?: boolean }).confidential,
   );
+  // Joint handlers know each other, as on their Kafka topics: a co-handler learns who leads.
+  const partnersOf = (code: string) =>
+    departments
+      .filter(({ department }) => department.code !== code)
+      .map(({ department, role }) => ({ code: department.code, name: department.name, role }));
   const rows: Prisma.DeliveryCreateManyInput[] = departments.map(({ department, role }) => ({
     dedupeKey: `assignment:${disputeId}:v${version}:${department.code}`,
     kind: reached.has(department.code) ? 'assignment_update' : 'assignment',
@@ -93,6 +98,7 @@ export async function recordAssignment(
       version,
       role,
       department: department.name,
+      partners: partnersOf(department.code),
       category: decision.category,
       severity: decision.severity,
       place: decision.jurisdiction.names,

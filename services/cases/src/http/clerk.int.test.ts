@@ -1,0 +1,135 @@
+import { createEventBus } from '@huijie/event-bus/bus.ts';
+import { createKafkaEngine } from '@huijie/event-bus/kafka/kafka-engine.ts';
+import { namespaced } from '@huijie/event-bus/namespaced-engine.ts';
+import { createLogger } from '@huijie/service-kit/logger.ts';
+import { createMetrics } from '@huijie/service-kit/metrics.ts';
+import { requireServers, uniqueName } from '@huijie/testing/servers.ts';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCasesApp } from '../app.ts';
+import { recordAssignment } from '../consumers/record-events.ts';
+import { decisionFor, seedRoutedCase, towns } from '../consumers/routed-case-fixtures.ts';
+import { freshCasesDb } from '../db/fresh-cases-db.ts';
+import type { CasesDb } from '../db/prisma.ts';
+import { hashApiKey } from './actor.ts';
+
+const servers = await requireServers('postgres', 'kafka');
+
+/** A clerk of 江山镇司法所 working their day through the API with the office's key. */
+const clerk = { 'x-api-key': 'key-jiangshan-clerk' };
+/** The labour inspection brigade, co-handling some of the same cases. */
+const brigade = { 'x-api-key': 'key-xinluo-labour' };
+const labour = {
+  code: '350802-labor_inspection',
+  kind: 'labor_inspection' as const,
+  name: '新罗区劳动保障监察大队',
+  divisionCode: '350802',
+};
+
+describe.runIf(servers)("a 江山镇司法所 clerk's day", () => {
+  let db: CasesDb;
+  let app: FastifyInstance;
+  let drop: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ db, drop } = await freshCasesDb(servers!.databaseUrl!));
+    await db.agencyKey.create({
+      data: {
+        keyHash: hashApiKey(clerk['x-api-key']),
+        departmentCode: '350802107-judicial_office',
+        label: '江山镇司法所',
+      },
+    });
+    await db.agencyKey.create({
+      data: { keyHash: hashApiKey(brigade['x-api-key']), departmentCode: labour.code, label: labour.name },
+    });
+    const engine = namespaced(
+      createKafkaEngine({ brokers: servers!.kafkaBrokers!, clientId: 'cases-clerk' }),
+      uniqueName('clerk'),
+    );
+    app = buildCasesApp(
+      { jwtSecret: 'x'.repeat(40), outboxPollMs: 60_000 },
+      {
+        db,
+        bus: createEventBus(engine, { source: '/test' }),
+        logger: createLogger({ service: 'test', level: 'silent' }),
+        metrics: createMetrics('test'),
+      },
+    );
+    await app.ready();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await drop?.();
+  });
+
+  const act = (caseId: string, action: string, headers: Record<string, string>, payload: object = {}) =>
+    app.inject({ method: 'POST', url: `/v1/cases/${caseId}/${action}`, headers, payload });
+
+  it('finds the case a webhook or Kafka assignment (which names the dispute) is about, and only its own', async () => {
+    const { caseId, disputeId } = await seedRoutedCase(db);
+    const found = await app.inject({ url: `/v1/disputes/${disputeId}`, headers: clerk });
+    expect(found.statusCode, found.body).toBe(200);
+    expect(found.json()).toEqual({ disputeId, caseId });
+    // Another town's dispute is none of its business: unknown, as an unknown one.
+    const other = await seedRoutedCase(db, { place: towns.xiayang });
+    const hidden = await app.inject({ url: `/v1/disputes/${other.disputeId}`, headers: clerk });
+    expect(hidden.statusCode).toBe(404);
+  });
+
+  it('a worklist: a case withdrawn from the office leaves it; the most urgent first', async () => {
+    const kept = await seedRoutedCase(db, { content: '江山镇邻里宅基地纠纷' });
+    const moved = await seedRoutedCase(db, { content: '江山镇工地欠薪' });
+    const movedDispute = (await db.report.findFirstOrThrow({ where: { caseId: moved.caseId } })).intake;
+    await recordAssignment(db, decisionFor(movedDispute as never, { version: 2, place: towns.xiayang }));
+    const list = await app.inject({
+      url: '/v1/cases?sort=due&status=assigned,accepted,mediating',
+      headers: clerk,
+    });
+    expect(list.statusCode, list.body).toBe(200);
+    const ids = list.json().items.map((item: { caseId: string }) => item.caseId);
+    expect(ids).toContain(kept.caseId);
+    expect(ids).not.toContain(moved.caseId);
+    const dues = list.json().items.map((item: { dueAt: string }) => item.dueAt);
+    expect(dues).toEqual([...dues].sort());
+    const gone = await app.inject({ url: `/v1/cases/${moved.caseId}`, headers: clerk });
+    expect(gone.statusCode).toBe(404);
+  });
+
+  it('the actions the API offers the clerk are the ones the clerk may take', async () => {
+    const { caseId } = await seedRoutedCase(db, { coHandlers: [labour] });
+    const seen = await app.inject({ url: `/v1/cases/${caseId}`, headers: brigade });
+    // A co-handler cannot accept (the lead's), nor escalate (the operators').
+    expect(seen.json().allowedActions).toEqual(['add_note']);
+    const tooEarly = await act(caseId, 'progress', clerk, { note: '已联系' });
+    expect(tooEarly.statusCode).toBe(409);
+    expect(tooEarly.json().error.details).toEqual({
+      status: 'assigned',
+      allowedActions: ['add_note', 'accept'],
+    });
+    expect((await act(caseId, 'accept', clerk)).json().allowedActions).toEqual([
+      'add_note',
+      'record_progress',
+      'record_outcome',
+    ]);
+    const done = await act(caseId, 'outcome', clerk, {
+      kind: 'mediated',
+      summary: '老板同意支付',
+      amount: 3800,
+    });
+    // Closing is the operators': the clerk is offered notes only.
+    expect(done.json().allowedActions).toEqual(['add_note']);
+  });
+
+  it('an outcome says what was agreed or why not: without a summary it is refused, saying so', async () => {
+    const { caseId } = await seedRoutedCase(db);
+    await act(caseId, 'accept', clerk);
+    for (const kind of ['mediated', 'not_mediated']) {
+      const response = await act(caseId, 'outcome', clerk, { kind, amount: 3800 });
+      expect(response.statusCode, response.body).toBe(400);
+      expect(response.json().error.fields).toEqual([expect.objectContaining({ field: 'summary' })]);
+    }
+    const withdrawn = await act(caseId, 'outcome', clerk, { kind: 'withdrawn' });
+    expect(withdrawn.statusCode, withdrawn.body).toBe(200);
+  });
+});
