@@ -129,6 +129,37 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     );
   });
 
+  it('a re-routing that keeps the lead (a 催办) gives it no more time: its update and its reminders keep the earlier deadline', async () => {
+    const report = dispute();
+    const firstDue = new Date(Date.now() + 10 * 24 * 3600_000).toISOString();
+    const laterDue = new Date(Date.now() + 20 * 24 * 3600_000).toISOString();
+    await recordAssignment(db, assignment(report, { lead: depts.police, dueAt: firstDue }), routing);
+    await db.delivery.updateMany({
+      where: { disputeId: report.disputeId, version: 1 },
+      data: { state: 'delivered', deliveredAt: new Date() },
+    });
+    await recordAssignment(
+      db,
+      assignment(report, { version: 2, lead: depts.police, coHandlers: [depts.judicial], dueAt: laterDue }),
+      routing,
+    );
+    const dueOf = async (code: string) =>
+      (
+        (
+          await db.delivery.findFirstOrThrow({
+            where: { disputeId: report.disputeId, version: 2, recipient: code },
+          })
+        ).payload as { dueAt: string }
+      ).dueAt;
+    expect(await dueOf(depts.police.code)).toBe(firstDue);
+    // A department new to the dispute is told the decision's deadline.
+    expect(await dueOf(depts.judicial.code)).toBe(laterDue);
+    const overdue = await db.slaReminder.findFirstOrThrow({
+      where: { disputeId: report.disputeId, version: 2, level: 'overdue' },
+    });
+    expect(overdue.fireAt.toISOString()).toBe(firstDue);
+  });
+
   it('re-routed: a dead-lettered assignment of the older version is cancelled, so no replay sends it to a department that no longer holds the dispute', async () => {
     const report = dispute();
     await recordAssignment(db, assignment(report, { lead: depts.police }), routing);

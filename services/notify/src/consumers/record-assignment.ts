@@ -62,11 +62,21 @@ export async function recordAssignment(
       version: { lt: version },
       state: { in: ['delivered', 'sending'] },
     },
-    select: { recipient: true, kind: true },
+    select: { recipient: true, kind: true, payload: true },
     orderBy: { version: 'asc' },
   });
-  const holds = new Map(earlier.map((row) => [row.recipient, row.kind !== 'withdrawal']));
-  const reached = new Set([...holds].filter(([, held]) => held).map(([code]) => code));
+  const lastGot = new Map(earlier.map((row) => [row.recipient, row]));
+  const reached = new Set([...lastGot].filter(([, row]) => row.kind !== 'withdrawal').map(([code]) => code));
+  // As the cases service keeps it: a department the re-routing keeps in its role keeps the
+  // deadline it has when that is earlier (a 催办 gives nobody more time), and so do its reminders.
+  const dueFor = (code: string, role: 'lead' | 'co') => {
+    const held = reached.has(code)
+      ? (lastGot.get(code)?.payload as { role?: string; dueAt?: string })
+      : undefined;
+    return held?.role === role && held.dueAt && Date.parse(held.dueAt) < Date.parse(decision.dueAt)
+      ? held.dueAt
+      : decision.dueAt;
+  };
 
   const divisionCode =
     decision.jurisdiction.townCode ?? decision.jurisdiction.countyCode ?? decision.jurisdiction.cityCode;
@@ -102,7 +112,7 @@ export async function recordAssignment(
       category: decision.category,
       severity: decision.severity,
       place: decision.jurisdiction.names,
-      dueAt: decision.dueAt,
+      dueAt: dueFor(department.code, role),
       expressLane: decision.expressLane?.level ?? null,
       title: dispute.title ?? null,
       content: dispute.content,
@@ -129,7 +139,8 @@ export async function recordAssignment(
   const lead = decision.triage ? null : decision.lead;
   const reminders: Prisma.SlaReminderCreateManyInput[] = [];
   if (lead) {
-    const due = new Date(decision.dueAt);
+    const dueAt = dueFor(lead.code, 'lead');
+    const due = new Date(dueAt);
     const remindAt = new Date(Math.max(now.getTime(), due.getTime() - routing.slaReminderBeforeMs));
     for (const [level, fireAt] of [
       ['due_soon', remindAt],
@@ -144,7 +155,7 @@ export async function recordAssignment(
         recipient: lead.code,
         divisionCode,
         fireAt,
-        payload: { disputeId, version, level, department: lead.name, dueAt: decision.dueAt },
+        payload: { disputeId, version, level, department: lead.name, dueAt },
       });
     }
     const reach = citizen && routing.citizenChannel(citizen, 'accepted');
