@@ -51,6 +51,8 @@ export interface BatchItemResult {
   disputeId?: string;
   duplicate?: boolean;
   revision?: number;
+  /** Acknowledged but not written: a newer state of the order (more 催办) was already taken. */
+  superseded?: true;
   error?: ErrorBody['error'];
 }
 
@@ -130,9 +132,12 @@ export function buildIngest12345App(settings: Ingest12345Settings, deps: Ingest1
       },
       'work order accepted',
     );
-    return reply
-      .status(202)
-      .send({ disputeId: outcome.disputeId, duplicate: outcome.duplicate, revision: outcome.revision });
+    return reply.status(202).send({
+      disputeId: outcome.disputeId,
+      duplicate: outcome.duplicate,
+      revision: outcome.revision,
+      ...(outcome.superseded && { superseded: true }),
+    });
   });
 
   app.post(
@@ -173,6 +178,7 @@ export function buildIngest12345App(settings: Ingest12345Settings, deps: Ingest1
           result.disputeId = outcome.disputeId;
           result.duplicate = outcome.duplicate;
           result.revision = outcome.revision;
+          if (outcome.superseded) result.superseded = true;
         } else {
           result.error = outcome.error;
           retryAfter = Math.max(retryAfter, outcome.retryAfterSeconds ?? 0);

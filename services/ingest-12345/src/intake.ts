@@ -4,12 +4,18 @@ import type { ErrorBody } from '@huijie/service-kit/errors.ts';
 import type { IdempotencyStore } from '@huijie/service-kit/idempotency.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
-import { abandon, planRevision, type RevisionPlan, recordWritten } from './order-revisions.ts';
+import {
+  abandon,
+  planRevision,
+  type ReminderPosition,
+  type RevisionPlan,
+  recordWritten,
+} from './order-revisions.ts';
 import { fingerprintOf, intakeEventId, normaliseWorkOrder, type WorkOrder } from './work-order.ts';
 
 /** What became of one work order that passed validation. */
 export type Outcome =
-  | { status: 202; disputeId: string; duplicate: boolean; revision: number }
+  | { status: 202; disputeId: string; duplicate: boolean; revision: number; superseded?: true }
   | { status: 409 | 503; error: ErrorBody['error']; retryAfterSeconds?: number };
 
 export interface IntakeContext {
@@ -25,6 +31,7 @@ export interface IntakeContext {
 interface Prepared {
   dispute: DisputeReceivedV1;
   fingerprint: string;
+  reminder: ReminderPosition | undefined;
 }
 
 function prepare(order: WorkOrder, clientId: string): Prepared {
@@ -33,7 +40,17 @@ function prepare(order: WorkOrder, clientId: string): Prepared {
   // order normalises to always fits the contract, and parsing it changes nothing the
   // fingerprint covers (work-order.property.test.ts).
   const dispute = normaliseWorkOrder(order, { clientId });
-  return { dispute, fingerprint: fingerprintOf(dispute) };
+  const reminder = dispute.hotline?.reminder;
+  return {
+    dispute,
+    fingerprint: fingerprintOf(dispute),
+    // Only a push that carries a 催办 is placed against those taken: one without is a plain update
+    // (new content, a new place), which the hotline need not send with the reminder again.
+    reminder: reminder && {
+      count: reminder.count,
+      lastAt: reminder.lastAt ? Date.parse(reminder.lastAt) : 0,
+    },
+  };
 }
 
 const unavailable = (message: string, retryAfterSeconds: number): Outcome => ({
@@ -73,9 +90,10 @@ async function takeInRound(
 ): Promise<void> {
   const plans = await Promise.all(
     indexes.map(async (index): Promise<RevisionPlan | { kind: 'store_down' }> => {
-      const { dispute, fingerprint } = prepared[index]!;
+      const { dispute, fingerprint, reminder } = prepared[index]!;
       try {
         return await planRevision(context.store, dispute.sourceRef, fingerprint, {
+          reminder,
           ...(context.waitMs !== undefined && { waitMs: context.waitMs }),
         });
       } catch (error) {
@@ -98,6 +116,16 @@ async function takeInRound(
           disputeId: dispute.disputeId,
           duplicate: true,
           revision: plan.revision,
+        };
+        return;
+      case 'superseded':
+        // Acknowledged (the hotline need not push it again), but the newer revision stands.
+        outcomes[index] = {
+          status: 202,
+          disputeId: dispute.disputeId,
+          duplicate: true,
+          revision: plan.revision,
+          superseded: true,
         };
         return;
       case 'busy':
@@ -144,9 +172,9 @@ async function takeInRound(
   }
   await Promise.all(
     writes.map(async ({ index, key, dispute }) => {
-      const fingerprint = prepared[index]!.fingerprint;
+      const { fingerprint, reminder } = prepared[index]!;
       try {
-        await recordWritten(context.store, key, fingerprint);
+        await recordWritten(context.store, key, fingerprint, reminder);
         outcomes[index] = {
           status: 202,
           disputeId: dispute.disputeId,

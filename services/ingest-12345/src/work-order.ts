@@ -68,6 +68,17 @@ const optionalText = (max: number) =>
     .transform((value) => value || undefined)
     .optional();
 
+/**
+ * A phone number: at least 5 digits, with the separators people write (`-`, spaces, brackets
+ * round an area code), optionally an extension (转 / 分机 / ext / #).
+ */
+const phoneNumber = /^(?=(?:\D*\d){5})\+?[\d\s()（）-]{5,20}(?:\s*(?:转|分机|ext\.?|x|#)\s*\d{1,6})?$/i;
+
+/** What the hotline writes as the name of a caller who gave none (匿名). */
+const anonymousNames = new Set(['匿名', '匿名用户', '匿名来电', '匿名来电人', '匿名市民', '匿名群众']);
+const isAnonymous = (caller: { name?: string | undefined; anonymous?: boolean | undefined }) =>
+  caller.anonymous === true || (caller.name !== undefined && anonymousNames.has(caller.name));
+
 const classificationLevel = z.object({
   code: optionalText(50),
   name: z.string().trim().min(1, 'must not be empty').max(100),
@@ -102,17 +113,14 @@ export const WorkOrder = z
     caller: z
       .object({
         name: optionalText(100),
-        phone: z
-          .string()
-          .trim()
-          .regex(/^\+?[\d-]{5,20}$/, 'a phone number')
-          .optional(),
+        /** Mobile or landline as the hotline writes it: 0597-2345678, (0597)2345678, 0597-2345678转801. */
+        phone: z.string().trim().max(30, 'a phone number').regex(phoneNumber, 'a phone number').optional(),
         /** 匿名: the caller gave no name; a name sent anyway is not passed on. */
         anonymous: z.boolean().optional(),
         /** 保密: the caller's name and phone stay with the platform, never with the agencies. */
         confidential: z.boolean().optional(),
       })
-      .refine((caller) => caller.phone !== undefined || caller.anonymous === true, {
+      .refine((caller) => caller.phone !== undefined || isAnonymous(caller), {
         path: ['phone'],
         message: 'a phone number is required unless the caller is anonymous',
       }),
@@ -172,7 +180,8 @@ export function normaliseWorkOrder(
 ): DisputeReceivedV1 {
   const { caller } = order;
   // An anonymous caller is kept confidential too: whatever number they left is not for agencies.
-  const confidential = caller.confidential === true || caller.anonymous === true;
+  const anonymous = isAnonymous(caller);
+  const confidential = caller.confidential === true || anonymous;
   const dispute: DisputeReceivedV1 = {
     disputeId: disputeIdFor(orderChannel, order.orderNo),
     channel: orderChannel,
@@ -188,7 +197,7 @@ export function normaliseWorkOrder(
       {
         role: 'caller',
         kind: 'person',
-        ...(caller.name !== undefined && caller.anonymous !== true && { name: caller.name }),
+        ...(caller.name !== undefined && !anonymous && { name: caller.name }),
         ...(caller.phone !== undefined && { phone: caller.phone }),
         ...(confidential && { confidential: true }),
       },

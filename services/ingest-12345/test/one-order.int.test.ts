@@ -149,6 +149,27 @@ describe.runIf(servers)('ingest-12345 on real Redis and Kafka', () => {
     expect(events[1]!.event).toMatchObject({ disputeId, sourceRef: order.orderNo, content: guo.content });
   });
 
+  it('a 催办 delivered late, after a newer one, writes nothing: the reminder count never goes back', async () => {
+    const ingest = app(testSettings(), 'late');
+    const order = { ...guo, orderNo: uniqueName('LATE') };
+    const disputeId = disputeIdFor('hotline_12345', order.orderNo);
+    const reminded = (count: number) => ({
+      ...order,
+      reminder: { count, lastAt: `2024-08-2${5 + count}T09:00:00+08:00` },
+    });
+    expect((await pushUntilAnswered(ingest, reminded(2))).response.json()).toMatchObject({ revision: 1 });
+    const late = await Promise.all([reminded(1), reminded(1)].map((body) => pushUntilAnswered(ingest, body)));
+    expect(late.map(({ response }) => response.json())).toEqual(
+      Array(2).fill({ disputeId, duplicate: true, revision: 1, superseded: true }),
+    );
+    expect((await pushUntilAnswered(ingest, reminded(3))).response.json()).toMatchObject({ revision: 2 });
+    const events = await eventsOf([disputeId]);
+    expect(events.map(({ event }) => [event.revision, event.hotline?.reminder?.count])).toEqual([
+      [1, 2],
+      [2, 3],
+    ]);
+  });
+
   it('a batch of 200 orders, pushed twice at once, is 200 events and 200 duplicates', async () => {
     const ingest = app(testSettings(), 'batch');
     const run = uniqueName('B');

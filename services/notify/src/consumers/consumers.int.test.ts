@@ -209,6 +209,30 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     expect(await db.slaReminder.count({ where: { disputeId: report.disputeId } })).toBe(0);
   });
 
+  it('办结反馈: what the hotline needs to close its order, its finish time in China time, once on resolved then closed', async () => {
+    const report = dispute({ sourceClient: 'longyan-12345' });
+    await recordAssignment(db, assignment(report, { lead: depts.police }), routing);
+    const caseId = randomUUID();
+    // Cases stamps its events with Date.toISOString(): UTC.
+    const ended = outcomeEvent(caseId, [report], { occurredAt: '2024-09-02T16:30:00.000Z' });
+    await recordCaseStatus(db, ended, routing);
+    await recordCaseStatus(
+      db,
+      { ...ended, status: 'closed', previousStatus: 'resolved', occurredAt: '2024-09-03T01:00:00.000Z' },
+      routing,
+    );
+    const callbacks = await db.delivery.findMany({ where: { caseId, kind: 'result_callback' } });
+    expect(callbacks).toHaveLength(1);
+    expect(callbacks[0]!.payload).toMatchObject({
+      orderNo: report.sourceRef,
+      result: '调解成功，涉及金额3800元',
+      feedback: '调解成功，涉及金额3800元。双方达成赔偿协议，当场履行',
+      handledBy: depts.police.name,
+      // 办结时间 as the hotline keeps it: the next day in China, with its offset.
+      finishedAt: '2024-09-03T00:30:00+08:00',
+    });
+  });
+
   it('case.status.v1 of a case merged into another: its dispute is listed under that case, its reminders gone', async () => {
     const report = dispute();
     await recordAssignment(db, assignment(report, { lead: depts.police }), routing);

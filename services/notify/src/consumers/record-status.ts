@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { CaseStatusChangedV1 } from '@huijie/contracts/events/case-status-v1.ts';
 import type { NotifyDb } from '../db/prisma.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
-import { chineseDate, type NoticePayload, outcomeLabel } from '../notices/notices.ts';
+import { chinaTime, chineseDate, type NoticePayload, outcomeLabel } from '../notices/notices.ts';
 import { assignmentKinds } from './record-assignment.ts';
 import type { Routing } from './routing.ts';
 
@@ -110,7 +110,8 @@ export async function recordCaseStatus(
             feedback: outcome.summary ? `${result}。${outcome.summary}` : result,
             ...(outcome.amount !== undefined && { amount: outcome.amount }),
             ...(leadName && { handledBy: leadName }),
-            finishedAt: event.occurredAt,
+            // 办结时间, in China time whatever offset the event was stamped with.
+            finishedAt: chinaTime(event.occurredAt),
           }
         : {
             // The referring court is told how its pre-litigation mediation ended.
