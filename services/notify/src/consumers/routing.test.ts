@@ -38,6 +38,14 @@ describe('routing of deliveries', () => {
     expect(routing('all', []).citizenChannel({}, 'accepted')).toBeNull();
   });
 
+  it('a text message goes to a mobile number only, written as the hotline may write it; a landline gets none', () => {
+    const sms = (phone: string) => routing('all', []).citizenChannel({ phone }, 'accepted');
+    expect(sms('+86 138 0000 0000')).toEqual({ channel: 'sms', recipient: '13800000000' });
+    expect(sms('138-0000-0000')).toEqual({ channel: 'sms', recipient: '13800000000' });
+    expect(sms('0597-2345678转801')).toBeNull();
+    expect(sms('(0597)2345678')).toBeNull();
+  });
+
   it('a result goes to the client the report names, else to the only one configured', () => {
     expect(routing('all', ['a', 'b']).sourceClient('hotline', 'b')).toBe('b');
     expect(routing('all', ['only']).sourceClient('hotline', undefined)).toBe('only');

@@ -33,6 +33,16 @@ export interface Routing {
   slaReminderBeforeMs: number;
 }
 
+/**
+ * The mobile number in a phone as people write it (138 0000 0000, +86-138…), or null: a landline
+ * (0597-2345678转801, as the hotline may give a caller's) takes no text message. Such a caller
+ * hears the result from the hotline, through its 办结反馈.
+ */
+export function mobileNumber(phone: string): string | null {
+  const digits = phone.replace(/[\s()（）-]/g, '').replace(/^(?:\+|00)?86(?=1\d{10}$)/, '');
+  return /^1[3-9]\d{9}$/.test(digits) ? digits : null;
+}
+
 /** The applicant (WeChat, court) or caller (12345) behind a dispute: the one told what happens. */
 export function citizenOf(dispute: DisputeReceivedV1): Citizen | null {
   const party =
@@ -56,7 +66,8 @@ export function createRouting(options: {
     citizenChannel(citizen, notice) {
       const wechat = options.wechatNotices === 'all' || options.wechatNotices.has(notice);
       if (citizen.wechatOpenId && wechat) return { channel: 'wechat', recipient: citizen.wechatOpenId };
-      if (citizen.phone) return { channel: 'sms', recipient: citizen.phone };
+      const mobile = citizen.phone && mobileNumber(citizen.phone);
+      if (mobile) return { channel: 'sms', recipient: mobile };
       return null;
     },
     sourceClient(channel, named) {
