@@ -1,6 +1,6 @@
 import { parseConfig } from '@huijie/service-kit/config.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
-import { serve } from '@huijie/service-kit/process.ts';
+import { exitOnStartupFailure, serve } from '@huijie/service-kit/process.ts';
 import { demo, standaloneConfigSchema } from './config.ts';
 import { standalonePlatform } from './platform.ts';
 
@@ -19,6 +19,7 @@ import { standalonePlatform } from './platform.ts';
 // - --max-semi-space-size=4: V8's young generation grows to semi-spaces of 16 MB, and the event
 //   log's idle polling kept them there: about 40 MB. The start was no slower with 4 MB.
 const started = performance.now();
+exitOnStartupFailure('standalone');
 const config = parseConfig(standaloneConfigSchema, process.env);
 const logger = createLogger({ service: 'standalone', level: config.LOG_LEVEL });
 const platform = await standalonePlatform(config);

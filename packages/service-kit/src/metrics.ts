@@ -1,5 +1,5 @@
 import type { BusObserver } from '@huijie/event-bus/runner.ts';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** One registry per service instance (not the global one), so tests and standalone mode never collide. */
 export function createMetrics(service: string) {
@@ -41,3 +41,42 @@ export function createMetrics(service: string) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * A gauge read when /metrics is scraped, e.g. a backlog counted in the database. If the read
+ * fails (the database is away) the gauge is left out of that scrape rather than showing an old
+ * value, and /metrics still answers.
+ */
+export function sampledGauge(
+  metrics: Metrics,
+  name: string,
+  help: string,
+  labelNames: string[],
+  sample: () => Promise<{ labels?: Record<string, string>; value: number }[]>,
+): void {
+  if (metrics.registry.getSingleMetric(name)) return;
+  new Gauge({
+    name,
+    help,
+    labelNames,
+    registers: [metrics.registry],
+    async collect() {
+      this.reset();
+      try {
+        for (const { labels, value } of await withDeadline(sample(), 2_000)) this.set(labels ?? {}, value);
+      } catch {
+        this.reset();
+      }
+    },
+  });
+}
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    work.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+    }),
+  ]);
+}

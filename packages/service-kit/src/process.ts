@@ -1,5 +1,46 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { ConfigError } from './config.ts';
+import { createLogger } from './logger.ts';
+
+/** A start that cannot go on, told in one line: what is wrong and which variable to look at. */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+let startupFailureHandler: ((error: unknown) => void) | undefined;
+
+/**
+ * The first line of a `main.ts`: until {@link serve} is listening, anything that stops the start
+ * (a bad variable, a database or broker that does not answer, a port in use) is one JSON log line
+ * naming what is wrong, then exit 1 — not a stack trace. Later crashes keep Node's own report.
+ */
+export function exitOnStartupFailure(service: string): void {
+  const logger = createLogger({ service, level: 'fatal' });
+  startupFailureHandler = (error: unknown) => {
+    logger.fatal(`cannot start: ${startupFailureMessage(error)}`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', startupFailureHandler);
+}
+
+/** What an operator needs of a failed start: the message, without the stack. */
+export function startupFailureMessage(error: unknown): string {
+  // "invalid configuration:\n  JWT_SECRET: …\n  DATABASE_URL: …" on one line, each variable named.
+  if (error instanceof ConfigError) return error.message.replace(/:\n\s*/, ': ').replace(/\n\s*/g, '; ');
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? error.cause.message : undefined;
+  return cause && !error.message.includes(cause) ? `${error.message} (${cause})` : error.message;
+}
+
+/** Awaits what a service needs at start; if it cannot be reached, a {@link StartupError} names the variable. */
+export async function reachAtStart<T>(variable: string, what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw new StartupError(`${what} named by ${variable} cannot be reached: ${startupFailureMessage(error)}`);
+  }
+}
 
 /**
  * Owns a service's process (only a `main.ts` calls this): listen, then on SIGTERM/SIGINT stop
@@ -32,7 +73,25 @@ export async function serve(
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
-  for (const { app, port } of apps) await app.listen({ port, host: options.host });
+  for (const { name, app, port } of apps) {
+    try {
+      await app.listen({ port, host: options.host });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const variable = `${name.toUpperCase().replaceAll('-', '_')}_PORT`;
+      if (code === 'EADDRINUSE')
+        throw new StartupError(
+          `${name}: ${options.host}:${port} is already in use (another Huijie still running?); stop it or set ${variable}`,
+        );
+      if (code === 'EACCES' || code === 'EADDRNOTAVAIL')
+        throw new StartupError(
+          `${name}: cannot listen on ${options.host}:${port} (${code}); check HOST and ${variable}`,
+        );
+      throw error;
+    }
+  }
+  if (startupFailureHandler) process.off('uncaughtException', startupFailureHandler);
+  startupFailureHandler = undefined;
 }
 
 /** A consumer that crashed beyond recovery leaves a process that consumes nothing: exit, the supervisor restarts it. */

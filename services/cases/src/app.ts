@@ -4,7 +4,7 @@ import type { EventBus } from '@huijie/event-bus/bus.ts';
 import type { EngineSubscription } from '@huijie/event-bus/engine.ts';
 import { createServiceApp } from '@huijie/service-kit/http-app.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
-import type { Metrics } from '@huijie/service-kit/metrics.ts';
+import { type Metrics, sampledGauge } from '@huijie/service-kit/metrics.ts';
 import { memoryRateLimiter, type RateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import { serveApiDocs } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance } from 'fastify';
@@ -58,6 +58,23 @@ export function buildCasesApp(config: CasesSettings, deps: CasesDeps): FastifyIn
       broker: () => deps.bus.engine.ping(),
     },
   });
+  // A relay that stopped publishing shows here first: events committed with a case change, not yet on the topic.
+  const outbox = async () =>
+    (
+      await deps.db.$queryRaw<{ n: number; age: number | null }[]>`
+        SELECT count(*)::int AS n, EXTRACT(EPOCH FROM now() - min(created_at))::float8 AS age
+        FROM cases.outbox WHERE published_at IS NULL`
+    )[0]!;
+  sampledGauge(deps.metrics, 'huijie_outbox_unpublished', 'Outbox events not yet published', [], async () => [
+    { value: (await outbox()).n },
+  ]);
+  sampledGauge(
+    deps.metrics,
+    'huijie_outbox_oldest_unpublished_age_seconds',
+    'Age of the oldest outbox event not yet published (0 when none)',
+    [],
+    async () => [{ value: (await outbox()).age ?? 0 }],
+  );
   serveApiDocs(app, {
     title: 'Huijie cases API',
     version: '1',

@@ -5,19 +5,20 @@ import { parseConfig } from '@huijie/service-kit/config.ts';
 import { kafkaBusEnv } from '@huijie/service-kit/kafka-env.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
-import { exitOnFatal, serve } from '@huijie/service-kit/process.ts';
+import { exitOnFatal, exitOnStartupFailure, reachAtStart, serve } from '@huijie/service-kit/process.ts';
 import { redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import { connectRedis } from '@huijie/service-kit/redis.ts';
 import { buildCasesApp } from './app.ts';
 import { casesConfigSchema } from './config.ts';
 import { casesDb, migrateCases } from './db/prisma.ts';
 
+exitOnStartupFailure('cases');
 const config = parseConfig(casesConfigSchema, process.env);
 const kafkaEnv = parseConfig(kafkaBusEnv, process.env);
 const logger = createLogger({ service: 'cases', level: config.LOG_LEVEL });
 const metrics = createMetrics('cases');
 const sql = postgresClient(config.DATABASE_URL, { max: 1 });
-const applied = await migrateCases(sql);
+const applied = await reachAtStart('DATABASE_URL', 'PostgreSQL', () => migrateCases(sql));
 await sql.close();
 if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 const db = casesDb({ kind: 'postgres', url: config.DATABASE_URL });
@@ -31,7 +32,9 @@ const bus = kafkaBus({
   namespace: kafkaEnv.KAFKA_NAMESPACE,
   sessionTimeoutMs: kafkaEnv.KAFKA_SESSION_TIMEOUT_MS,
 });
-await bus.ensureTopics([topics.intake, topics.assignment, topics.caseStatus]);
+await reachAtStart('KAFKA_BROKERS', 'Kafka', () =>
+  bus.ensureTopics([topics.intake, topics.assignment, topics.caseStatus]),
+);
 const app = buildCasesApp(
   { jwtSecret: config.JWT_SECRET, slaPeriodMs: config.SLA_ESCALATION_PERIOD_HOURS * 3600 * 1000 },
   { db, bus, logger, metrics, ...(redis && { rateLimiter: redisRateLimiter(redis, 'huijie:cases:rate:') }) },

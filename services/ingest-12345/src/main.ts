@@ -4,12 +4,13 @@ import { redisIdempotency } from '@huijie/service-kit/idempotency.ts';
 import { kafkaBusEnv } from '@huijie/service-kit/kafka-env.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
-import { exitOnFatal, serve } from '@huijie/service-kit/process.ts';
+import { exitOnFatal, exitOnStartupFailure, serve } from '@huijie/service-kit/process.ts';
 import { redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import { connectRedis } from '@huijie/service-kit/redis.ts';
 import { buildIngest12345App } from './app.ts';
 import { ingest12345ConfigSchema, settingsFrom } from './config.ts';
 
+exitOnStartupFailure('ingest-12345');
 const config = parseConfig(ingest12345ConfigSchema, process.env);
 const kafkaEnv = parseConfig(kafkaBusEnv, process.env);
 const logger = createLogger({ service: 'ingest-12345', level: config.LOG_LEVEL });

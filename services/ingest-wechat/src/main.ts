@@ -4,13 +4,14 @@ import { redisIdempotency } from '@huijie/service-kit/idempotency.ts';
 import { kafkaBusEnv } from '@huijie/service-kit/kafka-env.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
-import { exitOnFatal, serve } from '@huijie/service-kit/process.ts';
+import { exitOnFatal, exitOnStartupFailure, serve } from '@huijie/service-kit/process.ts';
 import { redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import { connectRedis } from '@huijie/service-kit/redis.ts';
 import { buildIngestWechatApp } from './app.ts';
 import { redisApplicationStore } from './application/store.ts';
 import { ingestWechatConfigSchema, settingsFrom } from './config.ts';
 
+exitOnStartupFailure('ingest-wechat');
 const config = parseConfig(ingestWechatConfigSchema, process.env);
 const kafkaEnv = parseConfig(kafkaBusEnv, process.env);
 const logger = createLogger({ service: 'ingest-wechat', level: config.LOG_LEVEL });

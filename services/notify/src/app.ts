@@ -3,7 +3,7 @@ import type { EventBus } from '@huijie/event-bus/bus.ts';
 import type { EngineSubscription } from '@huijie/event-bus/engine.ts';
 import { createServiceApp } from '@huijie/service-kit/http-app.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
-import type { Metrics } from '@huijie/service-kit/metrics.ts';
+import { type Metrics, sampledGauge } from '@huijie/service-kit/metrics.ts';
 import { memoryRateLimiter, type RateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import type { FastifyInstance } from 'fastify';
 import { Counter } from 'prom-client';
@@ -130,6 +130,32 @@ export function buildNotifyApp(settings: NotifySettings, deps: NotifyDeps): Fast
       ...(deps.storeReady && { store: deps.storeReady }),
     },
   });
+  // What is waiting to go out: a dispatcher that stopped, or a receiver that is down, shows here.
+  const backlog = () =>
+    deps.db.$queryRaw<{ state: string; n: number; due_age: number | null }[]>`
+      SELECT state, count(*)::int AS n,
+        EXTRACT(EPOCH FROM now() - min(next_attempt_at) FILTER (WHERE next_attempt_at <= now()))::float8 AS due_age
+      FROM notify.deliveries WHERE state IN ('pending', 'sending', 'failed') GROUP BY state`;
+  sampledGauge(
+    deps.metrics,
+    'huijie_notify_deliveries',
+    'Deliveries not done, by state (pending, sending, failed = dead letters awaiting replay)',
+    ['state'],
+    async () => {
+      const rows = await backlog();
+      return ['pending', 'sending', 'failed'].map((state) => ({
+        labels: { state },
+        value: rows.find((row) => row.state === state)?.n ?? 0,
+      }));
+    },
+  );
+  sampledGauge(
+    deps.metrics,
+    'huijie_notify_oldest_due_pending_age_seconds',
+    'How long the oldest pending delivery has been due (0 when none is due)',
+    [],
+    async () => [{ value: (await backlog()).find((row) => row.state === 'pending')?.due_age ?? 0 }],
+  );
   const sendTimeoutMs = settings.sendTimeoutMs ?? defaultSendTimeoutMs;
   const { channels, real } = buildChannels(settings, deps.tokenStore ?? memoryTokenStore());
   const limits = Object.fromEntries(

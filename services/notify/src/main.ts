@@ -4,7 +4,7 @@ import { parseConfig } from '@huijie/service-kit/config.ts';
 import { kafkaBusEnv } from '@huijie/service-kit/kafka-env.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
-import { exitOnFatal, serve } from '@huijie/service-kit/process.ts';
+import { exitOnFatal, exitOnStartupFailure, reachAtStart, serve } from '@huijie/service-kit/process.ts';
 import { redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import { connectRedis } from '@huijie/service-kit/redis.ts';
 import { buildNotifyApp, type NotifyDeps, notifyTopics } from './app.ts';
@@ -14,12 +14,13 @@ import { expressLaneFrom, notifyConfigSchema, throttlesFrom, wechatTemplatesFrom
 import { migrateNotify, notifyDb } from './db/prisma.ts';
 import { defaultThrottles } from './dispatch/throttle.ts';
 
+exitOnStartupFailure('notify');
 const config = parseConfig(notifyConfigSchema, process.env);
 const kafkaEnv = parseConfig(kafkaBusEnv, process.env);
 const logger = createLogger({ service: 'notify', level: config.LOG_LEVEL });
 const metrics = createMetrics('notify');
 const sql = postgresClient(config.DATABASE_URL, { max: 1 });
-const applied = await migrateNotify(sql);
+const applied = await reachAtStart('DATABASE_URL', 'PostgreSQL', () => migrateNotify(sql));
 await sql.close();
 if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 const db = notifyDb({ kind: 'postgres', url: config.DATABASE_URL });
@@ -33,7 +34,7 @@ const bus = kafkaBus({
   namespace: kafkaEnv.KAFKA_NAMESPACE,
   sessionTimeoutMs: kafkaEnv.KAFKA_SESSION_TIMEOUT_MS,
 });
-await bus.ensureTopics(notifyTopics);
+await reachAtStart('KAFKA_BROKERS', 'Kafka', () => bus.ensureTopics(notifyTopics));
 
 const stores: Partial<NotifyDeps> = redis
   ? {

@@ -4,11 +4,12 @@ import { parseConfig } from '@huijie/service-kit/config.ts';
 import { kafkaBusEnv } from '@huijie/service-kit/kafka-env.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
-import { exitOnFatal, serve } from '@huijie/service-kit/process.ts';
+import { exitOnFatal, exitOnStartupFailure, reachAtStart, serve } from '@huijie/service-kit/process.ts';
 import { buildRoutingApp } from './app.ts';
 import { routingConfigSchema } from './config.ts';
 import { createRouter } from './domain/router.ts';
 
+exitOnStartupFailure('routing');
 const config = parseConfig(routingConfigSchema, process.env);
 const kafkaEnv = parseConfig(kafkaBusEnv, process.env);
 const logger = createLogger({ service: 'routing', level: config.LOG_LEVEL });
@@ -21,7 +22,7 @@ const bus = kafkaBus({
   namespace: kafkaEnv.KAFKA_NAMESPACE,
   sessionTimeoutMs: kafkaEnv.KAFKA_SESSION_TIMEOUT_MS,
 });
-await bus.ensureTopics([topics.intake, topics.assignment]);
+await reachAtStart('KAFKA_BROKERS', 'Kafka', () => bus.ensureTopics([topics.intake, topics.assignment]));
 const app = buildRoutingApp({ bus, router: createRouter(), logger, metrics });
 await serve([{ name: 'routing', app, port: config.ROUTING_PORT }], {
   host: config.HOST,

@@ -1,0 +1,53 @@
+import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import Fastify from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from './logger.ts';
+import { serve } from './process.ts';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+describe('a start that cannot go on', () => {
+  it('is one JSON line naming the bad variable, not a stack trace', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'services/routing/src/main.ts'], {
+      cwd: root,
+      env: { PATH: process.env.PATH, KAFKA_BROKERS: 'not a broker list', ROUTING_PORT: '99999' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    const lines = `${run.stdout}${run.stderr}`.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0]!);
+    expect(line).toMatchObject({ level: 60, service: 'routing' });
+    expect(line.msg).toMatch(
+      /^cannot start: invalid configuration: .*ROUTING_PORT: .*; KAFKA_BROKERS: a comma-separated list of host:port/,
+    );
+  });
+
+  it('names the port variable when the port is taken', async () => {
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const { port } = squatter.address() as { port: number };
+    const app = Fastify();
+    const signals = { SIGTERM: process.listeners('SIGTERM'), SIGINT: process.listeners('SIGINT') };
+    try {
+      await expect(
+        serve([{ name: 'ingest-12345', app, port }], {
+          host: '127.0.0.1',
+          logger: createLogger({ service: 'test', level: 'silent' }),
+        }),
+      ).rejects.toThrow(
+        `ingest-12345: 127.0.0.1:${port} is already in use (another Huijie still running?); stop it or set INGEST_12345_PORT`,
+      );
+    } finally {
+      for (const signal of ['SIGTERM', 'SIGINT'] as const)
+        for (const listener of process.listeners(signal))
+          if (!signals[signal].includes(listener)) process.off(signal, listener);
+      await app.close();
+      squatter.close();
+    }
+  });
+});
