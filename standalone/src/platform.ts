@@ -24,6 +24,7 @@ import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { memoryRateLimiter, type RateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import type { FastifyInstance } from 'fastify';
 import { demo, type StandaloneConfig } from './config.ts';
+import { lockDataDir } from './data-lock.ts';
 import { sqlApplicationStore, sqlIdempotency } from './sql-stores.ts';
 
 /** What the services run on: one engine, the services' databases, the idempotency store. */
@@ -195,6 +196,7 @@ export async function seedDemoOperator(db: CasesDb): Promise<void> {
 /** `npm start`: the whole platform on embedded engines with the demo credentials. */
 export async function standalonePlatform(config: StandaloneConfig): Promise<Platform> {
   mkdirSync(config.DATA_DIR, { recursive: true });
+  lockDataDir(config.DATA_DIR);
   const infra = await embeddedInfrastructure(config.DATA_DIR);
   await seedDemoOperator(infra.casesDb);
   return assemblePlatform(infra, {

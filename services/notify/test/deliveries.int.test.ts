@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { eventually, requireServers, uniqueName } from '@huijie/testing/servers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assignment, departments, dispute, escalation, outcomeEvent, statusEvent } from './events.ts';
+import {
+  assignment,
+  courtReferral,
+  departments,
+  dispute,
+  escalation,
+  outcomeEvent,
+  statusEvent,
+} from './events.ts';
 import { openWorld, operatorToken, type RunningNotify, startNotify, type World } from './harness.ts';
 import { failFirst, ok, type Receiver, startReceiver } from './receivers.ts';
 
@@ -253,20 +261,11 @@ describe.runIf(servers)('notify on Kafka + PostgreSQL + Redis, to HTTP receivers
       sourceClient: 'longyan-12345',
       parties: [{ role: 'caller', kind: 'person', name: '杨某', phone }],
     });
-    const referral = dispute({
-      channel: 'court',
-      sourceRef: `（2024）闽0803民诉前调${Math.floor(Math.random() * 100_000)}号`,
+    const referral = courtReferral({
       parties: [
         { role: 'applicant', kind: 'person', name: '杨某', phone },
         { role: 'respondent', kind: 'person', name: '胡某' },
       ],
-      court: {
-        courtCode: '闽0803',
-        courtName: '永定区人民法院',
-        caseType: '民诉前调',
-        referralDate: '2024-08-20',
-        referredBy: 'yd-court',
-      },
     });
     for (const report of [call, referral]) {
       await world.publisher.publish([

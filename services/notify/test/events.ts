@@ -39,6 +39,22 @@ export function dispute(overrides: Partial<DisputeReceivedV1> = {}): DisputeRece
   };
 }
 
+/** A pre-litigation referral by the 永定 court's client `yd-court`. */
+export function courtReferral(overrides: Partial<DisputeReceivedV1> = {}): DisputeReceivedV1 {
+  return dispute({
+    channel: 'court',
+    sourceRef: `（2024）闽0803民诉前调${Math.floor(Math.random() * 100_000)}号`,
+    court: {
+      courtCode: '闽0803',
+      courtName: '永定区人民法院',
+      caseType: '民诉前调',
+      referralDate: '2024-08-20',
+      referredBy: 'yd-court',
+    },
+    ...overrides,
+  });
+}
+
 export function assignment(
   received: DisputeReceivedV1,
   options: { version?: number; lead: Department | null; coHandlers?: Department[]; dueAt?: string },

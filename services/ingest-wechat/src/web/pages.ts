@@ -9,6 +9,19 @@ export interface PageOptions {
   now: () => Date;
 }
 
+/**
+ * How long a rate-limited citizen is asked to wait, from the Retry-After seconds (ES5: it runs in
+ * the page; exported for its test). A day's limit is hours away: "约24小时", not "约1440分钟".
+ * Rounded up, so nobody is told to come back before they may.
+ */
+export const waitTextJs = `
+function waitText(retryAfter) {
+  var seconds = parseInt(retryAfter, 10);
+  if (!(seconds > 0)) return '请稍后再试。';
+  if (seconds >= 3600) return '请约' + Math.ceil(seconds / 3600) + '小时后再试。';
+  return seconds >= 120 ? '请约' + Math.ceil(seconds / 60) + '分钟后再试。' : '请' + seconds + '秒后再试。';
+}`;
+
 /** Shared by both pages: JSON over XMLHttpRequest (WeChat's older in-app browsers), ES5 only. */
 const requestJs = `
 function send(method, url, body, done) {
@@ -27,11 +40,7 @@ function send(method, url, body, done) {
 }
 function $(id) { return document.getElementById(id); }
 function show(el, text) { el.textContent = text; el.hidden = !text; }
-function waitText(retryAfter) {
-  var seconds = parseInt(retryAfter, 10);
-  if (!(seconds > 0)) return '请稍后再试。';
-  return seconds >= 120 ? '请约' + Math.ceil(seconds / 60) + '分钟后再试。' : '请' + seconds + '秒后再试。';
-}
+${waitTextJs}
 `;
 
 const applyJs = `

@@ -4,6 +4,7 @@ import { requireServers, uniqueName } from '@huijie/testing/servers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   assignment,
+  courtReferral,
   departments,
   dispute,
   escalation,
@@ -230,6 +231,26 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
       handledBy: depts.police.name,
       // 办结时间 as the hotline keeps it: the next day in China, with its offset.
       finishedAt: '2024-09-03T00:30:00+08:00',
+    });
+  });
+
+  it('the referring court is told the mediation outcome with its close time in China time, as the hotline is', async () => {
+    const referral = courtReferral();
+    await recordAssignment(db, assignment(referral, { lead: depts.police }), routing);
+    const caseId = randomUUID();
+    // Stamped in UTC by cases: 00:30 on the 3rd in China.
+    await recordCaseStatus(
+      db,
+      outcomeEvent(caseId, [referral], { occurredAt: '2024-09-02T16:30:00.000Z' }),
+      routing,
+    );
+    const callback = await db.delivery.findFirstOrThrow({ where: { caseId, kind: 'result_callback' } });
+    expect(callback).toMatchObject({ channel: 'court', recipient: 'yd-court' });
+    expect(callback.payload).toMatchObject({
+      caseNo: referral.sourceRef,
+      mediated: true,
+      mediatedBy: depts.police.name,
+      closedAt: '2024-09-03T00:30:00+08:00',
     });
   });
 

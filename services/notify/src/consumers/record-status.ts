@@ -124,7 +124,8 @@ export async function recordCaseStatus(
             ...(outcome.amount !== undefined && { amount: outcome.amount }),
             ...(outcome.referredTo && { referredTo: outcome.referredTo }),
             ...(leadName && { mediatedBy: leadName }),
-            closedAt: event.occurredAt,
+            // In China time, as the hotline's finishedAt: a court's date is China's, not UTC's.
+            closedAt: chinaTime(event.occurredAt),
           };
     rows.push({
       dedupeKey: `result:${channel}:${report.disputeId}`,
