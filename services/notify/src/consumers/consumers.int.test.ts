@@ -153,8 +153,8 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
         ).payload as { dueAt: string }
       ).dueAt;
     expect(await dueOf(depts.police.code)).toBe(firstDue);
-    // A department new to the dispute is told the decision's deadline.
-    expect(await dueOf(depts.judicial.code)).toBe(laterDue);
+    // A department new to the dispute joins at the case's deadline, as the cases service records it.
+    expect(await dueOf(depts.judicial.code)).toBe(firstDue);
     const overdue = await db.slaReminder.findFirstOrThrow({
       where: { disputeId: report.disputeId, version: 2, level: 'overdue' },
     });

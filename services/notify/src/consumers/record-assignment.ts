@@ -67,16 +67,22 @@ export async function recordAssignment(
   });
   const lastGot = new Map(earlier.map((row) => [row.recipient, row]));
   const reached = new Set([...lastGot].filter(([, row]) => row.kind !== 'withdrawal').map(([code]) => code));
-  // As the cases service keeps it: a department the re-routing keeps in its role keeps the
-  // deadline it has when that is earlier (a 催办 gives nobody more time), and so do its reminders.
-  const dueFor = (code: string, role: 'lead' | 'co') => {
+  // Deadlines as the cases service keeps them: a re-routing that keeps the lead keeps the case's
+  // deadline when that is earlier (a 催办 gives nobody more time); every department works to the
+  // case's deadline, one kept in its role to its own when earlier still; reminders follow the lead's.
+  const heldDue = (code: string, role: 'lead' | 'co') => {
     const held = reached.has(code)
       ? (lastGot.get(code)?.payload as { role?: string; dueAt?: string })
       : undefined;
-    return held?.role === role && held.dueAt && Date.parse(held.dueAt) < Date.parse(decision.dueAt)
-      ? held.dueAt
-      : decision.dueAt;
+    return held?.role === role ? held.dueAt : undefined;
   };
+  const earlierOf = (due: string, other: string | undefined) =>
+    other && Date.parse(other) < Date.parse(due) ? other : due;
+  const caseDue =
+    decision.lead && !decision.triage
+      ? earlierOf(decision.dueAt, heldDue(decision.lead.code, 'lead'))
+      : decision.dueAt;
+  const dueFor = (code: string, role: 'lead' | 'co') => earlierOf(caseDue, heldDue(code, role));
 
   const divisionCode =
     decision.jurisdiction.townCode ?? decision.jurisdiction.countyCode ?? decision.jurisdiction.cityCode;
