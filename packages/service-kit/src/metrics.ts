@@ -66,6 +66,9 @@ export function sampledGauge(
         for (const { labels, value } of await withDeadline(sample(), 2_000)) this.set(labels ?? {}, value);
       } catch {
         this.reset();
+        // reset() gives a gauge without labels the value 0: a backlog that could not be counted
+        // would read as none.
+        if (labelNames.length === 0) this.remove();
       }
     },
   });

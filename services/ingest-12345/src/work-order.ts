@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { disputeIdFor, uuidv5 } from '@huijie/contracts/ids.ts';
+import { mobileNumber } from '@huijie/contracts/phone.ts';
 import { DivisionCode } from '@huijie/contracts/vocabulary.ts';
 import { z } from 'zod';
 
@@ -198,7 +199,9 @@ export function normaliseWorkOrder(
         role: 'caller',
         kind: 'person',
         ...(caller.name !== undefined && !anonymous && { name: caller.name }),
-        ...(caller.phone !== undefined && { phone: caller.phone }),
+        // A mobile as its 11 digits, as the WeChat form writes it (repeats are found by the
+        // number); a landline as written.
+        ...(caller.phone !== undefined && { phone: mobileNumber(caller.phone) ?? caller.phone }),
         ...(confidential && { confidential: true }),
       },
     ],

@@ -10,7 +10,6 @@ describe('callers as the 12345 system writes them', () => {
     ['an area code in brackets', '(0597)2345678'],
     ['an area code in full-width brackets', '（0597）2345678'],
     ['a number with spaces', '0597 2345678'],
-    ['a mobile written with spaces', '+86 138 0000 0000'],
     ['an extension written ext.', '0597-2345678 ext. 801'],
   ])('takes %s', async (_, phone) => {
     const { app, events } = setup();
@@ -18,6 +17,16 @@ describe('callers as the 12345 system writes them', () => {
     expect(response.statusCode, response.body).toBe(202);
     expect(events()[0]).toMatchObject({ parties: [{ role: 'caller', phone }] });
   });
+
+  it.each(['+86 138 0000 0000', '138-0000-0000', '0086 138 0000 0000'])(
+    'takes a mobile written %s as its 11 digits, as WeChat does: the same caller is found again (repeats)',
+    async (phone) => {
+      const { app, events } = setup();
+      const response = await push(app, { ...guo, caller: { name: '郭某', phone } });
+      expect(response.statusCode, response.body).toBe(202);
+      expect(events()[0]).toMatchObject({ parties: [{ role: 'caller', phone: '13800000000' }] });
+    },
+  );
 
   it('still refuses what is no phone number, naming the field', async () => {
     const { app } = setup();

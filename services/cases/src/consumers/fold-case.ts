@@ -138,7 +138,7 @@ export async function findRepeatTarget(
  * The earliest deadline a court set on these reports (a referral's dueAt): a referral that joins
  * another case must still be answered to the court by then.
  */
-function courtDeadline(reports: { channel: string; intake: unknown }[]): Date | null {
+export function courtDeadline(reports: { channel: string; intake: unknown }[]): Date | null {
   const deadlines = reports
     .filter((report) => report.channel === 'court')
     .flatMap((report) => (report.intake as { dueAt?: string }).dueAt ?? [])

@@ -11,13 +11,14 @@ import { insertRows } from '../db/insert-rows.ts';
 import { canBeRouted, laneDivision, levelRank } from '../domain/lifecycle.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { appendOutbox, type Tx } from '../outbox/outbox.ts';
-import { findRepeatTarget, foldCase, possibleRepeats } from './fold-case.ts';
+import { courtDeadline, findRepeatTarget, foldCase, possibleRepeats } from './fold-case.ts';
 import { isFirstReport, openCases, revisionReason } from './open-case.ts';
 
 /**
  * dispute.assignment.v1 → the case takes the decision's place, category and departments and
- * moves to "assigned" (or "triage"); or, when the dispute repeats an open case, its report
- * joins that case. Applied once per (dispute, routing version): the processed-event key makes
+ * moves to "assigned" (or "triage"), or stays where it is when the decision keeps its lead; or,
+ * when the dispute repeats an open case, its report joins that case. Applied once per (dispute,
+ * routing version): the processed-event key makes
  * a redelivery a no-op; a decision older than the case's is ignored.
  *
  * Many decisions are recorded together, inside the caller's `caseTransaction`, in a handful of
@@ -218,7 +219,11 @@ async function applyDecisions(tx: Tx, routings: Routing[]): Promise<void> {
     tx,
     routable.map(({ current }) => current),
   );
-  const applied = routable.map((routing) => ({ ...routing, ...consequences(routing, leads) }));
+  const courtDue = await courtDeadlines(
+    tx,
+    routable.filter(({ filing = 'live' }) => filing === 'live').map(({ current }) => current.id),
+  );
+  const applied = routable.map((routing) => ({ ...routing, ...consequences(routing, leads, courtDue) }));
   await touchCases(
     tx,
     applied.map(({ current }) => current.id),
@@ -312,6 +317,24 @@ async function applyDecisions(tx: Tx, routings: Routing[]): Promise<void> {
  */
 const keepsPlace = Prisma.sql`a.status <> 'withdrawn' AND a.role = excluded.role`;
 
+/**
+ * The court's date of each case a court referral joined (fold-case.ts), by case: a re-routing,
+ * whoever it makes the lead, does not give the case more time than the court did.
+ */
+async function courtDeadlines(tx: Tx, caseIds: string[]): Promise<Map<string, Date>> {
+  if (caseIds.length === 0) return new Map();
+  const reports = await tx.report.findMany({
+    where: { caseId: { in: caseIds }, channel: 'court' },
+    select: { caseId: true, channel: true, intake: true },
+  });
+  const deadlines = new Map<string, Date>();
+  for (const caseId of new Set(reports.map((report) => report.caseId))) {
+    const due = courtDeadline(reports.filter((report) => report.caseId === caseId));
+    if (due) deadlines.set(caseId, due);
+  }
+  return deadlines;
+}
+
 /** The lead department of each case routed before, by case. */
 async function currentLeads(tx: Tx, cases: CaseRow[]): Promise<Map<string, string>> {
   const routed = cases.filter(({ routingVersion }) => routingVersion > 0);
@@ -328,16 +351,23 @@ async function currentLeads(tx: Tx, cases: CaseRow[]): Promise<Map<string, strin
  * lead has accepted it stays where it is when the re-routing keeps that lead (a 催办, a correction
  * of its category); a new lead must accept it again.
  */
-function consequences({ current, decision, filing = 'live' }: Routing, leads: ReadonlyMap<string, string>) {
+function consequences(
+  { current, decision, filing = 'live' }: Routing,
+  leads: ReadonlyMap<string, string>,
+  courtDue: ReadonlyMap<string, Date>,
+) {
   const live = filing === 'live';
   const receivedAt = new Date(decision.dispute.receivedAt);
   const keepsLead =
     !decision.triage && decision.lead !== null && leads.get(current.id) === decision.lead.code;
   // Never later than the deadline the kept lead already works to.
-  const dueAt =
+  const routed =
     keepsLead && current.dueAt && current.dueAt < new Date(decision.dueAt)
       ? current.dueAt
       : new Date(decision.dueAt);
+  // Nor, whoever leads, than the date of a court whose referral joined the case.
+  const court = courtDue.get(current.id);
+  const dueAt = court && court < routed ? court : routed;
   const status = keepsLead ? (current.status as CaseStatus) : decision.triage ? 'triage' : 'assigned';
   // The lane only goes up: a decision never lowers a level the case already reached.
   const enteredLane =

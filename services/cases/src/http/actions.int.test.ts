@@ -450,6 +450,38 @@ describe.runIf(servers)('case actions through the API', () => {
     ]);
   });
 
+  it("a joined court referral's deadline outlives a re-routing: a new lead is due by the court's date too", async () => {
+    const applicant = { name: '郭某', phone: '13900007799' };
+    const guo = await seedRoutedCase(db, { applicant });
+    const courtDeadline = new Date(Date.now() + 2 * 24 * 3600 * 1000);
+    const referral = {
+      ...courtReferral(applicant, '（2024）闽0802民诉前调8766号'),
+      dueAt: courtDeadline.toISOString(),
+    };
+    await recordIntake(db, referral);
+    await recordAssignment(db, { ...decisionFor(referral), dueAt: courtDeadline.toISOString() });
+    expect((await db.case.findUniqueOrThrow({ where: { id: guo.caseId } })).dueAt).toEqual(courtDeadline);
+
+    // An operator's correction of the place: routing answers on Guo's report, another town's office
+    // leads, with routing's own (later) deadline.
+    const { intake } = await db.report.findUniqueOrThrow({ where: { disputeId: guo.disputeId } });
+    const elsewhere = { county: '350802', town: '350802108', names: ['龙岩市', '新罗区', '某镇'] };
+    await recordAssignment(
+      db,
+      decisionFor(intake as unknown as DisputeReceivedV1, { version: 2, place: elsewhere }),
+    );
+    const moved = await db.case.findUniqueOrThrow({ where: { id: guo.caseId } });
+    expect(moved.townCode).toBe('350802108');
+    expect(moved.dueAt).toEqual(courtDeadline);
+    const newLead = await db.assignment.findFirstOrThrow({
+      where: { caseId: guo.caseId, role: 'lead', status: { not: 'withdrawn' } },
+    });
+    expect({ code: newLead.departmentCode, due: newLead.dueAt }).toEqual({
+      code: '350802108-judicial_office',
+      due: courtDeadline,
+    });
+  });
+
   it('a report detached from a case and corrected is routed as a case of its own', async () => {
     // The caller's second report, about another employer's unpaid wages in the same town, was
     // taken for a repeat (same caller, same category and town); the operator finds it is another

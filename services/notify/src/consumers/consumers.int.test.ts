@@ -161,6 +161,45 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     expect(overdue.fireAt.toISOString()).toBe(firstDue);
   });
 
+  it('a 催办 before the first assignment went out (the webhook down) still gives the lead no more time, as the cases service keeps it', async () => {
+    const report = dispute();
+    const firstDue = new Date(Date.now() + 10 * 24 * 3600_000).toISOString();
+    const laterDue = new Date(Date.now() + 20 * 24 * 3600_000).toISOString();
+    await recordAssignment(db, assignment(report, { lead: depts.police, dueAt: firstDue }), routing);
+    // Version 1 is still pending (retrying a receiver that is down) when the 催办's decision comes.
+    await recordAssignment(
+      db,
+      assignment(report, { version: 2, lead: depts.police, dueAt: laterDue }),
+      routing,
+    );
+    const sent = await db.delivery.findFirstOrThrow({
+      where: { disputeId: report.disputeId, version: 2, recipient: depts.police.code },
+    });
+    expect((sent.payload as { dueAt: string }).dueAt).toBe(firstDue);
+    const overdue = await db.slaReminder.findFirstOrThrow({
+      where: { disputeId: report.disputeId, version: 2, level: 'overdue' },
+    });
+    expect(overdue.fireAt.toISOString()).toBe(firstDue);
+  });
+
+  it('a department routed back after a version that left it out starts afresh: the new deadline, as the cases service gives it', async () => {
+    const report = dispute();
+    const firstDue = new Date(Date.now() + 10 * 24 * 3600_000).toISOString();
+    const laterDue = new Date(Date.now() + 20 * 24 * 3600_000).toISOString();
+    await recordAssignment(db, assignment(report, { lead: depts.police, dueAt: firstDue }), routing);
+    // Version 2 (to triage) leaves the police out before version 1 ever went out; version 3 routes it back.
+    await recordAssignment(db, assignment(report, { version: 2, lead: null }), routing);
+    await recordAssignment(
+      db,
+      assignment(report, { version: 3, lead: depts.police, dueAt: laterDue }),
+      routing,
+    );
+    const sent = await db.delivery.findFirstOrThrow({
+      where: { disputeId: report.disputeId, version: 3, recipient: depts.police.code },
+    });
+    expect((sent.payload as { dueAt: string }).dueAt).toBe(laterDue);
+  });
+
   it('re-routed: a dead-lettered assignment of the older version is cancelled, so no replay sends it to a department that no longer holds the dispute', async () => {
     const report = dispute();
     await recordAssignment(db, assignment(report, { lead: depts.police }), routing);

@@ -60,29 +60,37 @@ export async function recordAssignment(
       disputeId,
       kind: { in: [...assignmentKinds, 'withdrawal'] },
       version: { lt: version },
-      state: { in: ['delivered', 'sending'] },
     },
-    select: { recipient: true, kind: true, payload: true },
+    select: { recipient: true, kind: true, payload: true, state: true, version: true },
     orderBy: { version: 'asc' },
   });
-  const lastGot = new Map(earlier.map((row) => [row.recipient, row]));
+  const lastGot = new Map(
+    earlier
+      .filter((row) => row.state === 'delivered' || row.state === 'sending')
+      .map((row) => [row.recipient, row]),
+  );
   const reached = new Set([...lastGot].filter(([, row]) => row.kind !== 'withdrawal').map(([code]) => code));
-  // Deadlines as the cases service keeps them: a re-routing that keeps the lead keeps the case's
-  // deadline when that is earlier (a 催办 gives nobody more time); every department works to the
-  // case's deadline, one kept in its role to its own when earlier still; reminders follow the lead's.
-  const heldDue = (code: string, role: 'lead' | 'co') => {
-    const held = reached.has(code)
-      ? (lastGot.get(code)?.payload as { role?: string; dueAt?: string })
-      : undefined;
-    return held?.role === role ? held.dueAt : undefined;
+  // As the cases service keeps it: a department the re-routing keeps in its role keeps the
+  // deadline it has when that is earlier (a 催办 gives nobody more time), and so do its reminders.
+  // A kept lead keeps the case's deadline too: a department new to the case joins it at that one.
+  // What the cases service recorded for it is what the previous version gave it, sent yet or not
+  // (a receiver down); one that version withdrew or left out starts afresh.
+  const lastGiven = new Map(earlier.map((row) => [row.recipient, row]));
+  const held = (code: string, role: 'lead' | 'co') => {
+    const row = lastGiven.get(code);
+    const payload =
+      row && row.kind !== 'withdrawal' && row.version === known?.routingVersion
+        ? (row.payload as { role?: string; dueAt?: string })
+        : undefined;
+    return payload?.role === role ? payload.dueAt : undefined;
   };
-  const earlierOf = (due: string, other: string | undefined) =>
-    other && Date.parse(other) < Date.parse(due) ? other : due;
+  const sooner = (kept: string | undefined, given: string) =>
+    kept && Date.parse(kept) < Date.parse(given) ? kept : given;
   const caseDue =
     decision.lead && !decision.triage
-      ? earlierOf(decision.dueAt, heldDue(decision.lead.code, 'lead'))
+      ? sooner(held(decision.lead.code, 'lead'), decision.dueAt)
       : decision.dueAt;
-  const dueFor = (code: string, role: 'lead' | 'co') => earlierOf(caseDue, heldDue(code, role));
+  const dueFor = (code: string, role: 'lead' | 'co') => sooner(held(code, role), caseDue);
 
   const divisionCode =
     decision.jurisdiction.townCode ?? decision.jurisdiction.countyCode ?? decision.jurisdiction.cityCode;

@@ -1,4 +1,5 @@
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import { mobileNumber } from '@huijie/contracts/phone.ts';
 import type { Notice } from '../notices/notices.ts';
 
 /** How to reach a citizen: a WeChat OpenID, a phone number, or both. */
@@ -33,16 +34,6 @@ export interface Routing {
   slaReminderBeforeMs: number;
 }
 
-/**
- * The mobile number in a phone as people write it (138 0000 0000, +86-138…), or null: a landline
- * (0597-2345678转801, as the hotline may give a caller's) takes no text message. Such a caller
- * hears the result from the hotline, through its 办结反馈.
- */
-export function mobileNumber(phone: string): string | null {
-  const digits = phone.replace(/[\s()（）-]/g, '').replace(/^(?:\+|00)?86(?=1\d{10}$)/, '');
-  return /^1[3-9]\d{9}$/.test(digits) ? digits : null;
-}
-
 /** The applicant (WeChat, court) or caller (12345) behind a dispute: the one told what happens. */
 export function citizenOf(dispute: DisputeReceivedV1): Citizen | null {
   const party =
@@ -66,6 +57,8 @@ export function createRouting(options: {
     citizenChannel(citizen, notice) {
       const wechat = options.wechatNotices === 'all' || options.wechatNotices.has(notice);
       if (citizen.wechatOpenId && wechat) return { channel: 'wechat', recipient: citizen.wechatOpenId };
+      // A landline (the hotline may give a caller's) takes no text message: such a caller hears
+      // the result from the hotline, through its 办结反馈.
       const mobile = citizen.phone && mobileNumber(citizen.phone);
       if (mobile) return { channel: 'sms', recipient: mobile };
       return null;
