@@ -261,7 +261,7 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
         due: a.dueAt.toISOString(),
       }));
 
-    // A 催办: routing answers the same lead, adds the labour inspectorate, and counts ten days from now.
+    // A 催办: routing answers the same lead, adds the labour inspectorate, and gives a later deadline.
     const later = new Date(Date.parse(first.dueAt) + 30 * 24 * 3600 * 1000).toISOString();
     await recordAssignment(db, {
       ...decision(dispute, 2, lead),
