@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from 'pino';
 import { installErrorHandler } from './errors.ts';
 import type { Metrics } from './metrics.ts';
+import { withTimeout } from './timeout.ts';
 
 export interface ServiceAppOptions {
   logger: Logger;
@@ -79,14 +80,4 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
     return options.metrics.registry.metrics();
   });
   return app;
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    work.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
-    }),
-  ]);
 }

@@ -1,5 +1,6 @@
 import type { BusObserver } from '@huijie/event-bus/runner.ts';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { withTimeout } from './timeout.ts';
 
 /** One registry per service instance (not the global one), so tests and standalone mode never collide. */
 export function createMetrics(service: string) {
@@ -63,7 +64,7 @@ export function sampledGauge(
     async collect() {
       this.reset();
       try {
-        for (const { labels, value } of await withDeadline(sample(), 2_000)) this.set(labels ?? {}, value);
+        for (const { labels, value } of await withTimeout(sample(), 2_000)) this.set(labels ?? {}, value);
       } catch {
         this.reset();
         // reset() gives a gauge without labels the value 0: a backlog that could not be counted
@@ -72,14 +73,4 @@ export function sampledGauge(
       }
     },
   });
-}
-
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    work.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
-    }),
-  ]);
 }
