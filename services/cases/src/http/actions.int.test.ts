@@ -1,23 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
-import { createEventBus } from '@huijie/event-bus/bus.ts';
-import { createKafkaEngine } from '@huijie/event-bus/kafka/kafka-engine.ts';
-import { namespaced } from '@huijie/event-bus/namespaced-engine.ts';
 import { hashPassword } from '@huijie/service-kit/auth-token.ts';
-import { createLogger } from '@huijie/service-kit/logger.ts';
-import { createMetrics } from '@huijie/service-kit/metrics.ts';
-import { requireServers, uniqueName } from '@huijie/testing/servers.ts';
+import { requireServers } from '@huijie/testing/servers.ts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCasesApp } from '../app.ts';
 import { caseIdFor } from '../consumers/open-case.ts';
 import { recordAssignment, recordIntake } from '../consumers/record-events.ts';
 import { decisionFor, seedRoutedCase, type Town, towns } from '../consumers/routed-case-fixtures.ts';
 import { freshCasesDb } from '../db/fresh-cases-db.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import { sweepOverdue } from '../sla/sla-sweeper.ts';
-import { hashApiKey } from './actor.ts';
+import { casesAppOnKafka, issueAgencyKey } from './api-fixtures.ts';
 
 const servers = await requireServers('postgres', 'kafka');
 
@@ -55,24 +49,8 @@ describe.runIf(servers)('case actions through the API', () => {
         data: { username, passwordHash: await hashPassword('pw'), role: 'operator', scopeCode: scope },
       });
     }
-    await db.agencyKey.create({
-      data: { keyHash: hashApiKey('key-jiangshan'), departmentCode: lead.code, label: '江山镇司法所' },
-    });
-    const engine = namespaced(
-      createKafkaEngine({ brokers: servers!.kafkaBrokers!, clientId: 'cases-actions' }),
-      uniqueName('ca'),
-    );
-    app = buildCasesApp(
-      // Polled once a minute only: what an action announces must go out because it pokes the relay.
-      { jwtSecret: 'x'.repeat(40), outboxPollMs: 60_000 },
-      {
-        db,
-        bus: createEventBus(engine, { source: '/test' }),
-        logger: createLogger({ service: 'test', level: 'silent' }),
-        metrics: createMetrics('test'),
-      },
-    );
-    await app.ready();
+    await issueAgencyKey(db, 'key-jiangshan', lead);
+    app = await casesAppOnKafka(db, servers!.kafkaBrokers!, 'actions');
     for (const username of ['city', 'xinluo', 'yongding']) {
       const response = await app.inject({
         method: 'POST',
@@ -608,9 +586,7 @@ describe.runIf(servers)('case actions through the API', () => {
       name: '江山派出所',
       divisionCode: '350802107',
     };
-    await db.agencyKey.create({
-      data: { keyHash: hashApiKey('key-police'), departmentCode: police.code, label: police.name },
-    });
+    await issueAgencyKey(db, 'key-police', police);
     const seeded = new Map<string, string>();
     const seed = async (applicant: { name: string; phone: string; confidential?: boolean }) => {
       const { caseId, disputeId } = await seedRoutedCase(db, { applicant, coHandlers: [police] });
@@ -659,9 +635,7 @@ describe.runIf(servers)('case actions through the API', () => {
       name: '江山镇综治办',
       divisionCode: '350802107',
     };
-    await db.agencyKey.create({
-      data: { keyHash: hashApiKey('key-co-handler'), departmentCode: office.code, label: office.name },
-    });
+    await issueAgencyKey(db, 'key-co-handler', office);
     const { caseId } = await seedRoutedCase(db, { coHandlers: [office] });
     const co = { 'x-api-key': 'key-co-handler' };
     expect((await app.inject({ url: `/v1/cases/${caseId}`, headers: co })).statusCode).toBe(200);

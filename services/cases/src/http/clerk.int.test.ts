@@ -1,17 +1,11 @@
-import { createEventBus } from '@huijie/event-bus/bus.ts';
-import { createKafkaEngine } from '@huijie/event-bus/kafka/kafka-engine.ts';
-import { namespaced } from '@huijie/event-bus/namespaced-engine.ts';
-import { createLogger } from '@huijie/service-kit/logger.ts';
-import { createMetrics } from '@huijie/service-kit/metrics.ts';
-import { requireServers, uniqueName } from '@huijie/testing/servers.ts';
+import { requireServers } from '@huijie/testing/servers.ts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCasesApp } from '../app.ts';
 import { recordAssignment } from '../consumers/record-events.ts';
 import { decisionFor, seedRoutedCase, towns } from '../consumers/routed-case-fixtures.ts';
 import { freshCasesDb } from '../db/fresh-cases-db.ts';
 import type { CasesDb } from '../db/prisma.ts';
-import { hashApiKey } from './actor.ts';
+import { casesAppOnKafka, issueAgencyKey } from './api-fixtures.ts';
 
 const servers = await requireServers('postgres', 'kafka');
 
@@ -33,30 +27,9 @@ describe.runIf(servers)("a 江山镇司法所 clerk's day", () => {
 
   beforeAll(async () => {
     ({ db, drop } = await freshCasesDb(servers!.databaseUrl!));
-    await db.agencyKey.create({
-      data: {
-        keyHash: hashApiKey(clerk['x-api-key']),
-        departmentCode: '350802107-judicial_office',
-        label: '江山镇司法所',
-      },
-    });
-    await db.agencyKey.create({
-      data: { keyHash: hashApiKey(brigade['x-api-key']), departmentCode: labour.code, label: labour.name },
-    });
-    const engine = namespaced(
-      createKafkaEngine({ brokers: servers!.kafkaBrokers!, clientId: 'cases-clerk' }),
-      uniqueName('clerk'),
-    );
-    app = buildCasesApp(
-      { jwtSecret: 'x'.repeat(40), outboxPollMs: 60_000 },
-      {
-        db,
-        bus: createEventBus(engine, { source: '/test' }),
-        logger: createLogger({ service: 'test', level: 'silent' }),
-        metrics: createMetrics('test'),
-      },
-    );
-    await app.ready();
+    await issueAgencyKey(db, clerk['x-api-key'], { code: '350802107-judicial_office', name: '江山镇司法所' });
+    await issueAgencyKey(db, brigade['x-api-key'], labour);
+    app = await casesAppOnKafka(db, servers!.kafkaBrokers!, 'clerk');
   });
   afterAll(async () => {
     await app?.close();
