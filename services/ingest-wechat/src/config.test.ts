@@ -23,6 +23,14 @@ describe('configuration', () => {
       }),
     );
     expect(safe.wechat.mode).toBe('safe');
+    const rotated = settingsFrom(
+      parseConfig(ingestWechatConfigSchema, {
+        ...env,
+        WECHAT_ENCODING_AES_KEY: 'HuijieDemoEncodingAesKey0123456789abcdefghi',
+        WECHAT_PREVIOUS_ENCODING_AES_KEY: 'PreviousEncodingAesKey0123456789abcdefghijk',
+      }),
+    );
+    expect(rotated.wechat.previousEncodingAesKey).toBe('PreviousEncodingAesKey0123456789abcdefghijk');
     expect(safe.limits).toEqual({
       applicationsPerPhonePerDay: 5,
       requestsPerIpPer10Min: 60,
@@ -39,6 +47,9 @@ describe('configuration', () => {
     );
     expect(bad({ WECHAT_MESSAGE_MODE: 'safe' })).toThrow(
       /WECHAT_ENCODING_AES_KEY: required for the compatible and safe/,
+    );
+    expect(bad({ WECHAT_PREVIOUS_ENCODING_AES_KEY: 'too-short' })).toThrow(
+      /WECHAT_PREVIOUS_ENCODING_AES_KEY: an EncodingAESKey is 43/,
     );
     expect(bad({ WECHAT_TOKEN: 'a b' })).toThrow(ConfigError);
     expect(bad({ PUBLIC_BASE_URL: 'ftp://x' })).toThrow(/PUBLIC_BASE_URL/);

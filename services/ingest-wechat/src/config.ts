@@ -4,6 +4,18 @@ import { parseEncodingAesKey } from './wechat/crypto.ts';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
+const encodingAesKey = z
+  .string()
+  .optional()
+  .superRefine((value, ctx) => {
+    if (value === undefined) return;
+    try {
+      parseEncodingAesKey(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  });
+
 export const ingestWechatConfigSchema = z
   .object({
     INGEST_WECHAT_PORT: port(8102),
@@ -16,17 +28,12 @@ export const ingestWechatConfigSchema = z
     /** The official account's AppID: safe-mode envelopes must be addressed to it. */
     WECHAT_APPID: z.string().regex(/^[\w-]{4,64}$/, 'the official account AppID'),
     /** Set for safe (AES) and compatible modes. */
-    WECHAT_ENCODING_AES_KEY: z
-      .string()
-      .optional()
-      .superRefine((value, ctx) => {
-        if (value === undefined) return;
-        try {
-          parseEncodingAesKey(value);
-        } catch (error) {
-          ctx.addIssue({ code: 'custom', message: (error as Error).message });
-        }
-      }),
+    WECHAT_ENCODING_AES_KEY: encodingAesKey,
+    /**
+     * The key in use before the last change in the account's console. WeChat's FAQ asks to keep
+     * it: messages encrypted before the change still arrive (and are retried) with it.
+     */
+    WECHAT_PREVIOUS_ENCODING_AES_KEY: encodingAesKey,
     /** plaintext | compatible | safe, as set in the account; defaults to safe when a key is set, else plaintext. */
     WECHAT_MESSAGE_MODE: z.enum(['plaintext', 'compatible', 'safe']).optional(),
     /** Where citizens reach this service: the QR codes and the account's replies link to `<base>/apply`. */
@@ -57,6 +64,8 @@ export interface IngestWechatSettings {
     token: string;
     appId: string;
     encodingAesKey?: string | undefined;
+    /** The key before the last change, still tried on messages the current key cannot open. */
+    previousEncodingAesKey?: string | undefined;
     mode: 'plaintext' | 'compatible' | 'safe';
     /** A signed request older or newer than this is refused (replay of a captured URL). */
     maxClockSkewSeconds?: number;
@@ -89,6 +98,7 @@ export function settingsFrom(config: IngestWechatConfig): IngestWechatSettings {
       token: config.WECHAT_TOKEN,
       appId: config.WECHAT_APPID,
       encodingAesKey: config.WECHAT_ENCODING_AES_KEY,
+      previousEncodingAesKey: config.WECHAT_PREVIOUS_ENCODING_AES_KEY,
       mode: config.WECHAT_MESSAGE_MODE ?? (config.WECHAT_ENCODING_AES_KEY ? 'safe' : 'plaintext'),
     },
     publicBaseUrl: config.PUBLIC_BASE_URL,

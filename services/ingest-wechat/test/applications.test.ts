@@ -156,6 +156,24 @@ describe('POST /v1/applications', () => {
     expect((await submit(app, otherPhone)).statusCode).toBe(202);
   });
 
+  it('sending the form again while the broker is down does not use up the phone’s daily allowance', async () => {
+    const { app, of, state } = make({}, testSettings({ limits: { applicationsPerPhonePerDay: 2 } }));
+    const body = guo();
+    state.failing = true;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const down = await submit(app, body);
+      expect(down.statusCode, `attempt ${attempt + 1}`).toBe(503);
+      expect(down.json().error.message).toContain('您的填写内容不会丢失');
+    }
+    state.failing = false;
+    const filed = await submit(app, body);
+    expect(filed.statusCode).toBe(202);
+    expect(of('dispute.intake.v1')).toHaveLength(1);
+    // The one filed application counted once: a second is allowed, a third is not.
+    expect((await submit(app, guo())).statusCode).toBe(202);
+    expect((await submit(app, guo())).statusCode).toBe(429);
+  });
+
   it('rate-limited per IP', async () => {
     const { app } = make({}, testSettings({ limits: { requestsPerIpPer10Min: 3 } }));
     for (let i = 0; i < 3; i++) expect((await submit(app, {}, '10.9.9.9')).statusCode).toBe(400);

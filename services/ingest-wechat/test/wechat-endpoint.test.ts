@@ -267,6 +267,42 @@ describe('messages in safe (AES) mode', () => {
     expect(reply.get('Content')).toContain('回复“调解”');
   });
 
+  it('after the EncodingAESKey is changed, a message sealed with the previous key is opened and answered with it', async () => {
+    const previousKey = 'PreviousEncodingAesKey0123456789abcdefghijk';
+    const { app } = testApp(
+      { now: () => now },
+      testSettings({ wechat: { ...testWechat, previousEncodingAesKey: previousKey, mode: 'safe' } }),
+    );
+    apps.push(app);
+    const oldCipher = new WechatCipher(previousKey, testWechat.appId);
+    const encrypt = oldCipher.encrypt(subscribeFrom('350802107'));
+    const query = signedQuery();
+    const response = await post(app, `<xml><Encrypt><![CDATA[${encrypt}]]></Encrypt></xml>`, {
+      ...query,
+      encrypt_type: 'aes',
+      msg_signature: wechatSignature(testWechat.token, query.timestamp, query.nonce, encrypt),
+    });
+    expect(response.statusCode).toBe(200);
+    const reply = oldCipher.decrypt(leafFields(parseXml(response.body)).get('Encrypt')!);
+    expect(contentOf(reply)).toContain('?town=350802107');
+    // A message for the current key is still answered with the current key.
+    const current = await encryptedPost(app, textMessage('调解'));
+    const sealed = leafFields(parseXml(current.body)).get('Encrypt')!;
+    expect(
+      contentOf(new WechatCipher(testWechat.encodingAesKey, testWechat.appId).decrypt(sealed)),
+    ).toContain('/apply');
+    // A third key is still refused.
+    const stranger = new WechatCipher('StrangerEncodingAesKey0123456789abcdefghijk', testWechat.appId);
+    const foreign = stranger.encrypt(textMessage('调解', '6054768590064713799'));
+    const refused = await post(app, `<xml><Encrypt><![CDATA[${foreign}]]></Encrypt></xml>`, {
+      ...query,
+      encrypt_type: 'aes',
+      msg_signature: wechatSignature(testWechat.token, query.timestamp, query.nonce, foreign),
+    });
+    expect(refused.statusCode).toBeGreaterThanOrEqual(400);
+    expect(refused.statusCode).toBeLessThan(500);
+  });
+
   it('plaintext mode has no key: an encrypted message is a clear 400', async () => {
     const { app } = testApp(
       { now: () => now },

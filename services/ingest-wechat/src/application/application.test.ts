@@ -90,6 +90,20 @@ describe('the application', () => {
     );
   });
 
+  it('a mobile as a Chinese phone keyboard types it is the 11 digits the other channels file', () => {
+    const typed = ['0086 138 0000 1234', '１３８００００１２３４', '＋86 13800001234', '(+86)13800001234'];
+    for (const phone of typed) {
+      const application = schema.parse({ ...guo, applicant: { name: '郭某', phone } });
+      expect(application.applicant.phone, phone).toBe('13800001234');
+      const respondent = { ...guo.respondent, phone };
+      expect(schema.parse({ ...guo, respondent }).respondent.phone, phone).toBe('13800001234');
+    }
+    expect(
+      schema.parse({ ...guo, respondent: { ...guo.respondent, phone: '（０５９７）２２３３４４５' } })
+        .respondent.phone,
+    ).toBe('05972233445');
+  });
+
   it('amounts: cents are fine, floating-point noise is not an error', () => {
     for (const amount of [0.29, 19.99, '1234.56', 0, '']) {
       expect(problems({ ...guo, amountClaimed: amount }), String(amount)).toEqual({});

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { disputeIdFor } from '@huijie/contracts/ids.ts';
+import { mobileNumber } from '@huijie/contracts/phone.ts';
 import { z } from 'zod';
 import type { Town, TownDirectory } from '../towns.ts';
 
@@ -38,11 +39,21 @@ function text(label: string, options: { min?: number; max: number; multiline?: b
     .refine((value) => plainText(value, options.multiline ?? false), `${label}含有无法识别的字符`);
 }
 
-/** Mainland mobile numbers, written as people write them: spaces, dashes, +86. */
+/**
+ * A phone number as typed on a phone: a Chinese keyboard may give full-width digits, ＋ and
+ * brackets (NFKC makes them ASCII). A mobile is then read as every channel reads it
+ * (contracts/phone.ts: +86 or 0086, spaces, dashes, brackets), so repeats are found across channels.
+ */
+const typedPhone = (value: unknown) => {
+  if (typeof value !== 'string') return value;
+  const ascii = value.normalize('NFKC');
+  return mobileNumber(ascii) ?? ascii.replace(/[\s\-()]/g, '');
+};
+
+/** Mainland mobile numbers, written as people write them. */
 const mobile = (label: string) =>
   z.preprocess(
-    (value) =>
-      typeof value === 'string' ? value.replace(/[\s-]/g, '').replace(/^(\+?86)(?=1\d{10}$)/, '') : value,
+    typedPhone,
     z
       .string({ error: (issue) => (issue.input === undefined ? `请填写${label}` : `${label}应为文字`) })
       .regex(/^1[3-9]\d{9}$/, `请填写11位手机号码`),
@@ -54,10 +65,7 @@ const mobile = (label: string) =>
  */
 const anyPhone = (label: string) =>
   z.preprocess(
-    (value) =>
-      typeof value === 'string'
-        ? value.replace(/[\s\-()（）]/g, '').replace(/^(\+?86)(?=1\d{10}$)/, '')
-        : value,
+    typedPhone,
     z
       .string({ error: (issue) => (issue.input === undefined ? `请填写${label}` : `${label}应为文字`) })
       .regex(/^(?:1[3-9]\d{9}|0\d{9,11}|[48]00\d{7})$/, `请填写手机号码或带区号的固定电话`),

@@ -81,6 +81,31 @@ export async function applicationRoutes(
       citizenLimitMessages,
     );
 
+  /**
+   * New applications per applicant phone per day. A submission counts once: a form sent twice is
+   * one application, and so is a form the citizen sends again after "暂时无法提交" (broker down),
+   * which would otherwise use up the day's allowance without anything filed. The marker is kept
+   * only for a submission that was allowed, so a refused one is checked again on its next send.
+   */
+  const limitPerPhone = async (submissionId: string, phone: string) => {
+    const key = phoneKey(phone);
+    const counted = `wechat:phone-counted:${submissionId}:${key}`;
+    const first = await options.idempotency.claim(counted, day);
+    if (!first.claimed) return;
+    try {
+      await enforceRateLimit(
+        options.rateLimiter,
+        `wechat:phone:${key}`,
+        limits.applicationsPerPhonePerDay,
+        day,
+        citizenLimitMessages,
+      );
+    } catch (error) {
+      await options.idempotency.release(counted).catch(() => {});
+      throw error;
+    }
+  };
+
   app.post('/v1/applications', async (request, reply) => {
     await limitPerAddress(request);
     const parsed = schema.safeParse(request.body);
@@ -99,14 +124,7 @@ export async function applicationRoutes(
         options.idempotency,
         `wechat:application:${application.submissionId}`,
         async () => {
-          // Counted only by the request that writes: a form sent twice is one application, not two.
-          await enforceRateLimit(
-            options.rateLimiter,
-            `wechat:phone:${phoneKey(application.applicant.phone)}`,
-            limits.applicationsPerPhonePerDay,
-            day,
-            citizenLimitMessages,
-          );
+          await limitPerPhone(application.submissionId, application.applicant.phone);
           const receivedAt = options.now();
           const dispute = normaliseApplication(application, trackingNo, town, receivedAt);
           await options.applications.expect(dispute.disputeId, trackingNo);

@@ -33,6 +33,12 @@ const noReply = 'success';
 export async function wechatEndpoint(app: FastifyInstance, options: WechatEndpointOptions): Promise<void> {
   const { wechat } = options;
   const cipher = wechat.encodingAesKey ? new WechatCipher(wechat.encodingAesKey, wechat.appId) : undefined;
+  // After the key is changed in the console, messages already encrypted with the old one keep
+  // arriving (WeChat retries them): each is opened with whichever key it was sealed with.
+  const previousCipher =
+    cipher && wechat.previousEncodingAesKey
+      ? new WechatCipher(wechat.previousEncodingAesKey, wechat.appId)
+      : undefined;
   const maxSkew = wechat.maxClockSkewSeconds ?? 300;
   const deadlineMs = wechat.replyDeadlineMs ?? 4_000;
 
@@ -75,6 +81,8 @@ export async function wechatEndpoint(app: FastifyInstance, options: WechatEndpoi
     const body = typeof request.body === 'string' ? request.body : '';
     const encrypted = value('encrypt_type') === 'aes';
     let xml: string;
+    // The reply is sealed with the key that opened the message, as WeChat's FAQ asks.
+    let replyCipher = cipher;
     try {
       if (encrypted) {
         if (!cipher || wechat.mode === 'plaintext') {
@@ -85,7 +93,7 @@ export async function wechatEndpoint(app: FastifyInstance, options: WechatEndpoi
         if (!signatureMatches(expected, value('msg_signature'))) {
           throw unauthorized('msg_signature does not match the envelope', 'msg_signature');
         }
-        xml = cipher.decrypt(encrypt);
+        ({ xml, cipher: replyCipher } = decryptWithEither(encrypt, cipher, previousCipher));
       } else {
         if (wechat.mode === 'safe') {
           throw new AppError(
@@ -161,9 +169,9 @@ export async function wechatEndpoint(app: FastifyInstance, options: WechatEndpoi
     request.log.info({ kind, outcome: result.outcome, encrypted }, 'wechat message handled');
 
     if (result.xml === '') return reply.type('text/plain; charset=utf-8').send(noReply);
-    if (!encrypted || !cipher) return reply.type('application/xml; charset=utf-8').send(result.xml);
+    if (!encrypted || !replyCipher) return reply.type('application/xml; charset=utf-8').send(result.xml);
     const timestamp = String(Math.floor(options.now().getTime() / 1000));
-    const envelope = cipher.encrypt(result.xml, randomBytes(16));
+    const envelope = replyCipher.encrypt(result.xml, randomBytes(16));
     const signature = wechatSignature(wechat.token, timestamp, nonce, envelope);
     return reply
       .type('application/xml; charset=utf-8')
@@ -172,4 +180,22 @@ export async function wechatEndpoint(app: FastifyInstance, options: WechatEndpoi
           `<TimeStamp>${timestamp}</TimeStamp><Nonce>${cdata(nonce)}</Nonce></xml>`,
       );
   });
+}
+
+/** Opens an envelope with the current key, else the previous one; a failure is the current key's. */
+function decryptWithEither(
+  encrypt: string,
+  current: WechatCipher,
+  previous: WechatCipher | undefined,
+): { xml: string; cipher: WechatCipher } {
+  try {
+    return { xml: current.decrypt(encrypt), cipher: current };
+  } catch (error) {
+    if (!previous || !(error instanceof WechatCryptoError)) throw error;
+    try {
+      return { xml: previous.decrypt(encrypt), cipher: previous };
+    } catch {
+      throw error;
+    }
+  }
 }
