@@ -161,7 +161,15 @@ export function buildNotifyApp(settings: NotifySettings, deps: NotifyDeps): Fast
   const limits = Object.fromEntries(
     Object.entries(settings.throttles ?? defaultThrottles).filter(([channel]) => real.has(channel)),
   );
-  const throttle = createThrottle(deps.rateLimiter ?? memoryRateLimiter(), limits, deps.logger);
+  // The recipients' throttle keys are keyed by the one secret every replica has and keeps across
+  // restarts (standalone keeps it in its data directory); a new JWT_SECRET only restarts the
+  // current windows' counts.
+  const throttle = createThrottle(
+    deps.rateLimiter ?? memoryRateLimiter(),
+    limits,
+    deps.logger,
+    settings.jwtSecret,
+  );
   const wechatTemplates = settings.wechat?.messaging.templates;
   const routing = createRouting({
     webhookDepartments: new Set(settings.webhooks.keys()),

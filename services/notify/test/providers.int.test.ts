@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -260,8 +260,12 @@ describe.runIf(servers)(
         perWindow.set(windowOf(hit), (perWindow.get(windowOf(hit)) ?? 0) + 1);
       expect(Math.max(...perWindow.values())).toBeLessThanOrEqual(3);
       expect([...perWindow.values()].reduce((sum, n) => sum + n, 0)).toBe(7 + refusals);
-      // No phone number in the limiter's keys.
+      // No phone number in the limiter's keys, nor a hash anyone could recompute from one.
       expect(smsHits.every((hit) => !hit.key.includes('1360000000'))).toBe(true);
+      const unkeyed = [phone, ...[2, 3, 4, 5, 6].map((n) => `1360000000${n}`)].map((number) =>
+        createHash('sha256').update(number).digest('base64url').slice(0, 16),
+      );
+      expect(toCaller.filter((hit) => unkeyed.some((hash) => hit.key.includes(hash)))).toEqual([]);
     });
 
     it('without a webhook or a hotline callback configured, deliveries are written to the outbox file', async () => {

@@ -12,13 +12,13 @@ const yang: RepeatEvidence = {
 describe('repeat reports', () => {
   it('the same caller about the same other party is the same matter', () => {
     expect(repeatReason(yang, { ...yang, category: 'contract', townCode: null })).toBe(
-      'same caller (***0001) and same other party',
+      'same caller and same other party',
     );
   });
 
   it('the same caller, category and town is the same matter even without a named other party', () => {
     expect(repeatReason({ ...yang, respondents: [] }, yang)).toBe(
-      'same caller (***0001), same category (damages) and place',
+      'same caller, same category (damages) and place',
     );
   });
 

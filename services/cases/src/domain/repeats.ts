@@ -21,20 +21,23 @@ export const expressLaneAfterReports = 3;
 
 const normalise = (name: string) => name.replace(/\s+/g, '');
 
-/** Why `candidate` is the same matter as the new report, or null when it is not. */
+/**
+ * Why `candidate` is the same matter as the new report, or null when it is not. The reason goes
+ * into the case's history, which operators and every department on the case read, and into
+ * case.status.v1: it says that the caller is the same, never which number (not even its last
+ * digits) — who the caller is, is in the case's parties, shown to whom may see it.
+ */
 export function repeatReason(report: RepeatEvidence, candidate: RepeatEvidence): string | null {
-  const phone = report.phones.find((p) => candidate.phones.includes(p));
-  if (!phone) return null;
-  const masked = `***${phone.slice(-4)}`;
+  if (!report.phones.some((p) => candidate.phones.includes(p))) return null;
   const respondent = report.respondents
     .map(normalise)
     .find((r) => candidate.respondents.map(normalise).includes(r));
-  if (respondent) return `same caller (${masked}) and same other party`;
+  if (respondent) return 'same caller and same other party';
   const samePlace = report.townCode
     ? report.townCode === candidate.townCode
     : report.countyCode !== null && report.countyCode === candidate.countyCode;
   if (report.category !== null && report.category === candidate.category && samePlace) {
-    return `same caller (${masked}), same category (${report.category}) and place`;
+    return `same caller, same category (${report.category}) and place`;
   }
   return null;
 }

@@ -759,6 +759,22 @@ describe.runIf(servers)('case actions through the API', () => {
     expect(await correctionsFor(otherCase)).toEqual([]);
   });
 
+  it("a repeat's history says the caller is the same, and names no digit of the caller's number", async () => {
+    const phone = `136${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
+    const first = hotlineOrder(phone);
+    const again = hotlineOrder(phone);
+    for (const order of [first, again]) {
+      await recordIntake(db, order);
+      await recordAssignment(db, decisionFor(order));
+    }
+    const caseId = caseIdFor(first.disputeId);
+    const detail = (await app.inject({ url: `/v1/cases/${caseId}`, headers: as('xinluo') })).json();
+    const attached = detail.history.find((entry: { type: string }) => entry.type === 'repeat_attached');
+    expect(attached.detail.reason).toBe('same caller, same category (labor) and place');
+    // The history is shown to every department on the case, not only to whom may call back.
+    expect(JSON.stringify(detail.history)).not.toContain(phone.slice(-4));
+  });
+
   it("a 催办 on a repeat report is kept in the case's history, and does not re-route the case on that caller's words", async () => {
     const phone = `136${Math.floor(Math.random() * 1e8)}`;
     const first = hotlineOrder(phone);

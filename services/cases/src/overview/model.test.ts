@@ -286,16 +286,23 @@ describe('lists built from searches', () => {
 
 describe("the platform's notes in Chinese", () => {
   it('translates repeat detection and SLA notes, and leaves the rest as written', () => {
-    expect(translateNote('same caller (***0001) and same other party')).toBe(
-      '同一来电人（***0001）就同一对方当事人再次反映',
+    expect(translateNote('same caller and same other party')).toBe('同一来电人就同一对方当事人再次反映');
+    expect(translateNote('same caller, same category (labor) and place', { labor: '劳动争议纠纷' })).toBe(
+      '同一来电人就同一地点的劳动争议纠纷再次反映',
     );
-    expect(
-      translateNote('same caller (***0001), same category (labor) and place', { labor: '劳动争议纠纷' }),
-    ).toBe('同一来电人（***0001）就同一地点的劳动争议纠纷再次反映');
     expect(translateNote('3 reports of the same matter')).toBe('同一事项已反映 3 次');
     expect(translateNote('overdue since 2024-09-03T01:30:00.000Z', {}, (iso) => `[${iso}]`)).toBe(
       '自 [2024-09-03T01:30:00.000Z] 起超期',
     );
     expect(translateNote('多次反映未果')).toBe('多次反映未果');
+  });
+
+  it("shows no digits of the caller's number in notes written before repeat detection left them out", () => {
+    expect(translateNote('same caller (***0001) and same other party')).toBe(
+      '同一来电人就同一对方当事人再次反映',
+    );
+    expect(
+      translateNote('same caller (***0001), same category (labor) and place', { labor: '劳动争议纠纷' }),
+    ).toBe('同一来电人就同一地点的劳动争议纠纷再次反映');
   });
 });

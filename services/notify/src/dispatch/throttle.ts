@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Logger } from '@huijie/service-kit/logger.ts';
 import type { RateLimiter } from '@huijie/service-kit/rate-limit.ts';
 
@@ -37,14 +37,22 @@ export interface Throttle {
 
 /**
  * Fixed windows in the shared rate limiter (Redis with several replicas). Recipients are keyed
- * by a hash, so no phone number or OpenID ends up in Redis. A limiter that cannot be reached lets
- * the message through: sending late because Redis is down helps no one.
+ * by an HMAC under `secret`, so no phone number or OpenID ends up in Redis, nor a plain hash of
+ * one (a hash of an 11-digit mobile is reversed by hashing them all). Replicas and restarts with
+ * the same secret name a recipient alike, so its count holds across them. A limiter that cannot
+ * be reached lets the message through: sending late because Redis is down helps no one.
  */
 export function createThrottle(
   limiter: RateLimiter,
   limits: Record<string, ChannelLimits>,
   logger: Logger,
+  secret: string,
 ): Throttle {
+  const throttleKeyOf = (recipient: string) =>
+    createHmac('sha256', `huijie:notify-throttle:${secret}`)
+      .update(recipient)
+      .digest('base64url')
+      .slice(0, 16);
   return {
     async admit(channel, recipient) {
       const channelLimits = limits[channel];
@@ -59,9 +67,8 @@ export function createThrottle(
           channelLimits.provider.windowMs,
         );
         if (!all.allowed) return { ok: false, retryAfterMs: all.retryAfterMs, scope: 'provider' };
-        const hashed = createHash('sha256').update(recipient).digest('base64url').slice(0, 16);
         const own = await limiter.hit(
-          `notify:${channel}:to:${hashed}`,
+          `notify:${channel}:to:${throttleKeyOf(recipient)}`,
           channelLimits.recipient.limit,
           channelLimits.recipient.windowMs,
         );

@@ -250,10 +250,12 @@ export function bucketLabel(bucket) {
  * else as written.
  */
 export function translateNote(text, categoryLabels = {}, formatTime = (iso) => iso) {
-  let match = /^same caller \((.+?)\) and same other party$/.exec(text);
-  if (match) return `同一来电人（${match[1]}）就同一对方当事人再次反映`;
-  match = /^same caller \((.+?)\), same category \((.+?)\) and place$/.exec(text);
-  if (match) return `同一来电人（${match[1]}）就同一地点的${categoryLabels[match[2]] ?? match[2]}再次反映`;
+  // Notes written before repeat detection stopped naming the number carry its last digits
+  // ("same caller (***1234)"): matched too, and not shown.
+  let match = /^same caller(?: \(\*+\d+\))? and same other party$/.exec(text);
+  if (match) return '同一来电人就同一对方当事人再次反映';
+  match = /^same caller(?: \(\*+\d+\))?, same category \((.+?)\) and place$/.exec(text);
+  if (match) return `同一来电人就同一地点的${categoryLabels[match[1]] ?? match[1]}再次反映`;
   match = /^(\d+) reports of the same matter$/.exec(text);
   if (match) return `同一事项已反映 ${match[1]} 次`;
   match = /^overdue since (\S+)$/.exec(text);
