@@ -103,4 +103,83 @@ describe.runIf(servers)('a court referral and its outcome, on Kafka + PostgreSQL
       detail: { caseNumber, court: '闽0803', topic: 'court.fj0803.outcome.v1', outcome: 'not_mediated' },
     });
   });
+
+  it("a referral that joins a hotline case brings its lead's deadline, update and reminders forward to the court's date", async () => {
+    const { app } = platform;
+    const sequence = (Date.now() + 1) % 100_000;
+    // Another phone than the other test's, or its referral would be a repeat of this one.
+    const phone = `1390000${String(sequence).padStart(4, '0')}`;
+    const order = await signedPush(app('ingest-12345'), '/v1/work-orders', {
+      orderNo: `YANG-COURT-${Date.now()}`,
+      receivedAt: new Date().toISOString(),
+      content: '借给同村人胡某5万元，写了借条，到期不还钱，请政府帮忙。',
+      caller: { name: '杨某', phone },
+      location: { address: '龙岩市永定区下洋镇中川村' },
+    });
+    expect(order.statusCode).toBe(202);
+    const hotlineId: string = order.json().disputeId;
+    const routed = await platform.caseOf(hotlineId, (c) => c.status === 'assigned', 'the hotline report');
+    const lead = routed.assignments.find((a: { role: string }) => a.role === 'lead');
+    const notify = infra.notifyDb;
+    const overdueReminder = () =>
+      notify.slaReminder.findFirst({ where: { disputeId: hotlineId, level: 'overdue' } });
+    await eventually(overdueReminder, { what: "the lead's overdue reminder", timeoutMs: 30_000 });
+
+    const pushed = await signedPush(
+      app('ingest-courts'),
+      '/v1/referrals',
+      {
+        caseNumber: `（2024）闽0803民诉前调${sequence}号`,
+        court: { code: '闽0803', name: '龙岩市永定区人民法院' },
+        causeOfAction: { name: '民间借贷纠纷' },
+        parties: [
+          { role: 'applicant', kind: 'person', name: '杨某', phone },
+          { role: 'respondent', kind: 'person', name: '胡某', address: '福建省龙岩市永定区下洋镇中川村' },
+        ],
+        claims: ['判令被告归还借款人民币50000元'],
+        facts: '被告向原告借款50000元，到期未还。',
+        amount: 50000,
+        referralDate: day(0),
+        // Sooner than the hotline report's deadline: the court must have its answer by then.
+        mediationDeadline: day(2),
+      },
+      { id: 'e2e-court', secret: 'e2e-secret-123' },
+    );
+    expect(pushed.statusCode).toBe(202);
+    const joined = await platform.caseOf(
+      pushed.json().disputeId,
+      (c) => c.caseId === routed.caseId,
+      'the referral joined the hotline case',
+    );
+    const courtDue = new Date(`${day(2)}T23:59:59+08:00`);
+    expect(new Date(joined.dueAt)).toEqual(courtDue);
+    expect(new Date(routed.dueAt) > courtDue).toBe(true);
+
+    // Notify follows: the lead's overdue reminder comes when the court's date passes, not routing's.
+    const overdue = await eventually(
+      async () => {
+        const reminder = await overdueReminder();
+        return reminder?.fireAt.getTime() === courtDue.getTime() && reminder;
+      },
+      { what: "the overdue reminder at the court's date", timeoutMs: 30_000 },
+    );
+    expect(overdue).toMatchObject({
+      recipient: lead.departmentCode,
+      payload: { dueAt: courtDue.toISOString() },
+    });
+    const dueSoon = await notify.slaReminder.findFirstOrThrow({
+      where: { disputeId: hotlineId, level: 'due_soon' },
+    });
+    expect(dueSoon.fireAt < courtDue).toBe(true);
+    // And the lead is told its new deadline, on its channel.
+    const told = await notify.delivery.findMany({
+      where: {
+        disputeId: hotlineId,
+        recipient: lead.departmentCode,
+        kind: { in: ['assignment', 'assignment_update'] },
+      },
+      orderBy: { createdAt: 'asc' },
+    });
+    expect(told.at(-1)?.payload).toMatchObject({ role: 'lead', dueAt: courtDue.toISOString() });
+  });
 });

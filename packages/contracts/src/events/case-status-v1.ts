@@ -48,6 +48,15 @@ export const CaseStatusChangedV1 = z.object({
    * "closed", but its reports live on in that case, and their matter is still in hand.
    */
   mergedInto: z.uuid().optional(),
+  /**
+   * Set with `mergedInto` when the folded reports bring a court referral (诉前调解): the court's
+   * date, and the disputes of the case it joined (that case's own reports before the fold). That
+   * case is answered by then, whoever leads it: an earlier deadline it already had stands, a later
+   * one (its departments', their reminders') comes forward to the court's.
+   */
+  mergedDeadline: z
+    .object({ dueAt: z.iso.datetime({ offset: true }), disputeIds: z.array(z.uuid()).min(1) })
+    .optional(),
   /** Set when the case ends (resolved, unresolved). */
   outcome: CaseOutcome.optional(),
   /** The reports behind the case, so the hotline and the court can be told the result. */

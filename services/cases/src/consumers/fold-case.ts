@@ -165,6 +165,11 @@ export async function foldCase(
     where: { caseId: fromId },
     select: { disputeId: true, channel: true, sourceRef: true, intake: true },
   });
+  const courtDue = courtDeadline(moved);
+  // Read before the move: the reports whose departments and reminders notify brings forward.
+  const joined = courtDue
+    ? await tx.report.findMany({ where: { caseId: intoId }, select: { disputeId: true } })
+    : [];
   await tx.report.updateMany({ where: { caseId: fromId }, data: { caseId: intoId, repeatReason: reason } });
   await tx.party.updateMany({ where: { caseId: fromId }, data: { caseId: intoId } });
   const before = await tx.case.findUniqueOrThrow({ where: { id: fromId }, select: { status: true } });
@@ -186,6 +191,13 @@ export async function foldCase(
       divisionCode: from.townCode ?? from.countyCode ?? from.cityCode,
       reason: `merged into ${intoId}: ${reason}`,
       mergedInto: intoId,
+      ...(courtDue &&
+        joined.length > 0 && {
+          mergedDeadline: {
+            dueAt: courtDue.toISOString(),
+            disputeIds: joined.map((report) => report.disputeId),
+          },
+        }),
     },
   });
 
@@ -194,7 +206,6 @@ export async function foldCase(
     where: { id: intoId },
     select: { searchGrams: true, dueAt: true },
   });
-  const courtDue = courtDeadline(moved);
   const dueAt = courtDue && (!into.dueAt || courtDue < into.dueAt) ? courtDue : into.dueAt;
   await tx.case.update({
     where: { id: intoId },

@@ -310,6 +310,57 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     expect(await db.slaReminder.count({ where: { disputeId: report.disputeId } })).toBe(0);
   });
 
+  /** A court referral folded into the case that holds `held`, with the court's date. */
+  const referralFolded = (held: ReturnType<typeof dispute>, dueAt: string) => ({
+    ...statusEvent(randomUUID(), [courtReferral()], 'closed'),
+    previousStatus: 'assigned' as const,
+    mergedInto: randomUUID(),
+    mergedDeadline: { dueAt, disputeIds: [held.disputeId] },
+  });
+  const inDays = (days: number) => new Date(Date.now() + days * 24 * 3600_000).toISOString();
+
+  it("a referral's later date moves nothing later, delivered twice it tells the lead once, and a re-routing to a new lead keeps the court's date", async () => {
+    const report = dispute();
+    await recordAssignment(db, assignment(report, { lead: depts.police, dueAt: inDays(10) }), routing);
+    const deadlines = async () =>
+      (
+        await db.slaReminder.findMany({ where: { disputeId: report.disputeId }, orderBy: { level: 'asc' } })
+      ).map((reminder) => [reminder.level, reminder.fireAt.toISOString()]);
+    const before = await deadlines();
+
+    await recordCaseStatus(db, referralFolded(report, inDays(20)), routing);
+    expect(await deadlines()).toEqual(before);
+
+    // The assignment went out: the lead is told its new date in an update.
+    await db.delivery.updateMany({ where: { disputeId: report.disputeId }, data: { state: 'delivered' } });
+    const court = inDays(3);
+    const folded = referralFolded(report, court);
+    expect(await recordCaseStatus(db, folded, routing)).toBe(1);
+    expect(await recordCaseStatus(db, folded, routing)).toBe(0);
+    const updates = await db.delivery.findMany({
+      where: { disputeId: report.disputeId, kind: 'assignment_update', recipient: depts.police.code },
+    });
+    expect(updates.map((row) => row.payload)).toEqual([
+      expect.objectContaining({ role: 'lead', dueAt: court }),
+    ]);
+    expect(await deadlines()).toEqual([
+      ['due_soon', new Date(Date.parse(court) - 24 * 3600_000).toISOString()],
+      ['overdue', court],
+    ]);
+
+    // An operator moves the case to another town: its office leads, with routing's later date.
+    await recordAssignment(
+      db,
+      assignment(report, { version: 2, lead: depts.judicial, dueAt: inDays(15) }),
+      routing,
+    );
+    const newLead = await db.delivery.findFirstOrThrow({
+      where: { disputeId: report.disputeId, version: 2, recipient: depts.judicial.code },
+    });
+    expect(newLead.payload).toMatchObject({ role: 'lead', dueAt: court });
+    expect((await deadlines()).find(([level]) => level === 'overdue')).toEqual(['overdue', court]);
+  });
+
   it('a case that ended tells no secretary: an escalation not sent yet is cancelled, one arriving after the end records nothing', async () => {
     // The sweeper escalated the case, the secretary's SMS waits behind the throttle, and the
     // case is mediated meanwhile: no 请及时督办 about a case already resolved.

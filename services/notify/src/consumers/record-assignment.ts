@@ -8,6 +8,19 @@ import { citizenOf, type Routing } from './routing.ts';
 /** Kinds that hand a dispute to a department (first time, or again with changes). */
 export const assignmentKinds = ['assignment', 'assignment_update'] as const;
 
+const reminderLevels = ['due_soon', 'overdue'] as const;
+
+/** When the lead is reminded of a deadline: some time before it (not in the past), and when it passes. */
+export function reminderFireAt(
+  level: (typeof reminderLevels)[number],
+  dueAt: string,
+  routing: Routing,
+  now: Date,
+): Date {
+  const due = Date.parse(dueAt);
+  return new Date(level === 'overdue' ? due : Math.max(now.getTime(), due - routing.slaReminderBeforeMs));
+}
+
 /**
  * dispute.assignment.v1 → deliveries:
  * - one per department the decision involves (`assignment`, or `assignment_update` for a
@@ -86,10 +99,16 @@ export async function recordAssignment(
   };
   const sooner = (kept: string | undefined, given: string) =>
     kept && Date.parse(kept) < Date.parse(given) ? kept : given;
-  const caseDue =
+  // Nor, whoever leads, than a court's date that joined the case (case-deadline.ts).
+  const court = (
+    await db.caseDispute.findUnique({ where: { disputeId }, select: { dueBy: true } })
+  )?.dueBy?.toISOString();
+  const caseDue = sooner(
+    court,
     decision.lead && !decision.triage
       ? sooner(held(decision.lead.code, 'lead'), decision.dueAt)
-      : decision.dueAt;
+      : decision.dueAt,
+  );
   const dueFor = (code: string, role: 'lead' | 'co') => sooner(held(code, role), caseDue);
 
   const divisionCode =
@@ -154,12 +173,7 @@ export async function recordAssignment(
   const reminders: Prisma.SlaReminderCreateManyInput[] = [];
   if (lead) {
     const dueAt = dueFor(lead.code, 'lead');
-    const due = new Date(dueAt);
-    const remindAt = new Date(Math.max(now.getTime(), due.getTime() - routing.slaReminderBeforeMs));
-    for (const [level, fireAt] of [
-      ['due_soon', remindAt],
-      ['overdue', due],
-    ] as const) {
+    for (const level of reminderLevels) {
       reminders.push({
         dedupeKey: `sla:${disputeId}:v${version}:${level}`,
         disputeId,
@@ -168,7 +182,7 @@ export async function recordAssignment(
         channel: routing.agencyChannel(lead.code),
         recipient: lead.code,
         divisionCode,
-        fireAt,
+        fireAt: reminderFireAt(level, dueAt, routing, now),
         payload: { disputeId, version, level, department: lead.name, dueAt },
       });
     }

@@ -3,6 +3,7 @@ import type { CaseStatusChangedV1 } from '@huijie/contracts/events/case-status-v
 import type { NotifyDb } from '../db/prisma.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { chinaTime, chineseDate, type NoticePayload, outcomeLabel } from '../notices/notices.ts';
+import { bringDeadlineForward } from './case-deadline.ts';
 import { assignmentKinds } from './record-assignment.ts';
 import type { Routing } from './routing.ts';
 
@@ -17,8 +18,9 @@ export const recipientKey = (recipient: string) =>
   createHash('sha256').update(recipient).digest('base64url').slice(0, 22);
 
 /**
- * case.status.v1 → remembers which case each dispute belongs to; when the case ends, cancels
- * its SLA reminders; when it carries the outcome, records:
+ * case.status.v1 → remembers which case each dispute belongs to; when a court referral was folded
+ * into another case, brings that case's deadlines forward to the court's (case-deadline.ts); when
+ * the case ends, cancels its SLA reminders; when it carries the outcome, records:
  * - the handling result (办结反馈) to the 12345 hotline client of each hotline report, and the
  *   mediation outcome to the referring court client of each court referral (signed callbacks);
  * - the result notice to each citizen behind the case, once per person (Yang, who called
@@ -59,8 +61,13 @@ export async function recordCaseStatus(
       });
     }
   }
+  // A court referral folded in: the case it joined is due by the court's date.
+  const forward =
+    event.mergedInto && event.mergedDeadline
+      ? await bringDeadlineForward(db, event.mergedInto, event.mergedDeadline, routing)
+      : 0;
   const { outcome } = event;
-  if (!outcome) return 0;
+  if (!outcome) return forward;
 
   const sources = new Map(
     (await db.disputeSource.findMany({ where: { disputeId: { in: disputeIds } } })).map((source) => [
@@ -177,6 +184,6 @@ export async function recordCaseStatus(
       payload: { caseId, disputeIds, status: event.status, outcome, result, occurredAt: event.occurredAt },
     });
   }
-  if (rows.length === 0) return 0;
-  return (await db.delivery.createMany({ data: rows, skipDuplicates: true })).count;
+  if (rows.length === 0) return forward;
+  return forward + (await db.delivery.createMany({ data: rows, skipDuplicates: true })).count;
 }

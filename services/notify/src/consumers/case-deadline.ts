@@ -1,0 +1,84 @@
+import type { CaseStatusChangedV1 } from '@huijie/contracts/events/case-status-v1.ts';
+import type { NotifyDb } from '../db/prisma.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+import { assignmentKinds, reminderFireAt } from './record-assignment.ts';
+import type { Routing } from './routing.ts';
+
+type CourtDeadline = NonNullable<CaseStatusChangedV1['mergedDeadline']>;
+
+const later = (given: unknown, dueAt: string) =>
+  typeof given === 'string' && Date.parse(given) > Date.parse(dueAt);
+
+/**
+ * A court referral folded into a case: its disputes are due by the court's date, as the cases
+ * service records it. Remembered per dispute, so a later routing version gives no department more
+ * time (recordAssignment reads it); and what the current version gave comes forward where it is
+ * later: each department's assignment — changed where it has not gone out yet, else followed by an
+ * `assignment_update` with the new date — and the lead's waiting due-soon and overdue reminders.
+ * Never later: an earlier deadline stands, so a redelivered event changes nothing more.
+ */
+export async function bringDeadlineForward(
+  db: NotifyDb,
+  caseId: string,
+  { dueAt, disputeIds }: CourtDeadline,
+  routing: Routing,
+  now = new Date(),
+): Promise<number> {
+  await db.$executeRaw`
+    INSERT INTO notify.case_disputes (dispute_id, case_id, due_by)
+    SELECT d, ${caseId}::uuid, ${dueAt}::timestamptz FROM unnest(${disputeIds}::uuid[]) AS d
+    ON CONFLICT (dispute_id) DO UPDATE SET due_by = LEAST(case_disputes.due_by, excluded.due_by)`;
+
+  const versions = new Map(
+    (
+      await db.disputeSource.findMany({
+        where: { disputeId: { in: disputeIds } },
+        select: { disputeId: true, routingVersion: true },
+      })
+    ).map((source) => [source.disputeId, source.routingVersion]),
+  );
+  const given = await db.delivery.findMany({
+    where: { disputeId: { in: disputeIds }, kind: { in: [...assignmentKinds] }, state: { not: 'cancelled' } },
+    orderBy: { createdAt: 'asc' },
+  });
+  // What each department of the current version was last given.
+  const lastGiven = new Map(
+    given
+      .filter((row) => row.disputeId && row.version === versions.get(row.disputeId))
+      .map((row) => [`${row.disputeId} ${row.recipient}`, row]),
+  );
+  const updates: Prisma.DeliveryCreateManyInput[] = [];
+  for (const row of lastGiven.values()) {
+    const payload = row.payload as Prisma.JsonObject;
+    if (!later(payload.dueAt, dueAt)) continue;
+    const forward = { ...payload, dueAt };
+    const unsent = await db.delivery.updateMany({
+      where: { id: row.id, state: { in: ['pending', 'failed'] } },
+      data: { payload: forward },
+    });
+    if (unsent.count > 0) continue;
+    updates.push({
+      dedupeKey: `deadline:${row.disputeId}:v${row.version}:${row.recipient}:${dueAt}`,
+      kind: 'assignment_update',
+      channel: row.channel,
+      recipient: row.recipient,
+      disputeId: row.disputeId,
+      version: row.version,
+      divisionCode: row.divisionCode,
+      payload: forward,
+    });
+  }
+
+  for (const reminder of await db.slaReminder.findMany({ where: { disputeId: { in: disputeIds } } })) {
+    const payload = reminder.payload as Prisma.JsonObject;
+    if (!later(payload.dueAt, dueAt)) continue;
+    const fireAt = reminderFireAt(reminder.level as 'due_soon' | 'overdue', dueAt, routing, now);
+    // By key, not by row: a reminder promoted meanwhile is gone, and its delivery has gone out.
+    await db.slaReminder.updateMany({
+      where: { dedupeKey: reminder.dedupeKey },
+      data: { fireAt, payload: { ...payload, dueAt } },
+    });
+  }
+  if (updates.length === 0) return 0;
+  return (await db.delivery.createMany({ data: updates, skipDuplicates: true })).count;
+}
