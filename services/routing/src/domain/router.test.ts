@@ -296,6 +296,38 @@ describe('amounts and headcounts written in Chinese numerals', () => {
     expect(decision.expressLane?.level).toBe('city');
   });
 
+  it('given 伍拾万元整 as the contract writes it, then it is major and the county secretary is told', () => {
+    const decision = decideAt(
+      '龙岩市长汀县红山乡',
+      '来电人反映：承包合同约定工程款伍拾万元整，完工后发包方至今未付。',
+    );
+    expect(decision.severity).toBe('major');
+    expect(decision.expressLane?.level).toBe('county');
+    expect(decision.trace.rules.find((r) => r.id === 'signal.largeAmount')?.why).toContain(
+      '500,000 yuan named in the text',
+    );
+  });
+
+  it('given 2千万 owed, digits and characters mixed, then the city secretary is told', () => {
+    const decision = decideAt(
+      '龙岩市新罗区曹溪街道',
+      '来电人称：开发商拖欠其公司材料款2千万元，多次催讨无果。',
+    );
+    expect(decision.expressLane?.level).toBe('city');
+  });
+
+  it('given a phone number just before a small sum, then the phone is not read as part of the sum', () => {
+    const decision = decideAt('龙岩市新罗区万安镇', '房东不退押金，联系电话13812345678，300元押金至今不退。');
+    expect(decision.severity).toBe('normal');
+    expect(decision.expressLane).toBeNull();
+  });
+
+  it('given a range of 四五十万, then it is read as its lower end and stays below the large-amount line', () => {
+    const decision = decideAt('龙岩市新罗区万安镇', '邻居借了我四五十万元，说好年底还，现在不认账。');
+    expect(ruleIds(decision)).not.toContain('signal.largeAmount');
+    expect(decision.expressLane).toBeNull();
+  });
+
   it('given 十五名 workers unpaid (no noun after 名), then county labour inspection leads', () => {
     const decision = decideAt(
       '龙岩市长汀县红山乡',

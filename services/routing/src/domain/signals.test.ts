@@ -43,6 +43,126 @@ describe('amounts of money named in a text', () => {
   });
 });
 
+describe('amounts as receipts, contracts and callers write them', () => {
+  it.each([
+    // 大写, as on receipts and contracts; 零 holds an empty place, 圆 is the receipt's 元
+    ['欠工资贰万元', 20000],
+    ['收条写明叁仟捌佰元整', 3800],
+    ['借条：今借到人民币壹万零伍佰元整', 10500],
+    ['合同价款壹拾万圆整', 100000],
+    ['玖仟玖佰玖拾玖元', 9999],
+    ['工程尾款伍拾万元整未付', 500000],
+    // digits and characters mixed, and what is said on the phone
+    ['借了3万8千元', 38000],
+    ['借给他3万8，一直不还', 38000],
+    ['欠我1万5没还', 15000],
+    ['欠我1万5000元', 15000],
+    ['工资3千8百元', 3800],
+    ['一个月3千8，三个月没发', 3800],
+    ['工资三千八没给', 3800],
+    ['三千八百元', 3800],
+    ['2千5一个月', 2500],
+    ['工资三千八一个月', 3800],
+    ['欠材料款2千万元', 20_000_000],
+    ['欠我两万', 20000],
+    ['货款3.8万', 38000],
+    ['货款1.15万元', 11500],
+    ['欠款3，800元', 3800],
+    ['欠款￥3,800.50', 3800.5],
+    ['欠款¥3800', 3800],
+    // vague amounts are read as the least they can mean, ranges as their lower end
+    ['欠了几千块', 2000],
+    ['欠了十几万', 120000],
+    ['涉及金额上百万', 1_000_000],
+    ['投资了数十万元', 200000],
+    ['每人两三千元', 2000],
+    ['欠了一两万', 10000],
+    ['工程款四五十万元', 400000],
+    // a phone number before a sum is not the sum's thousands
+    ['联系电话13812345678，300元押金不退', 300],
+  ])('given "%s", then the largest amount is %d yuan', (text, amount) => {
+    expect(largestAmount(normalizeWriting(text))).toBe(amount);
+  });
+
+  it.each([
+    '2024年8月24日在江山镇',
+    '联系电话13812345678',
+    '座机0597-2233445，分机3800',
+    '干了19天',
+    '住3号楼2单元',
+    '利息涨了30%',
+    '只付了百分之三十',
+    '工资3800，19天',
+    '运了3千克',
+    '一万五千字的材料',
+    '跑了十万八千里',
+    '走了3千8公里',
+    '二百五',
+  ])('given "%s", then no amount is read', (text) => {
+    expect(largestAmount(normalizeWriting(text))).toBeUndefined();
+  });
+});
+
+/** n in Chinese numerals as a careful writer puts it: 一万零五十, 叁仟捌佰; n < 100,000,000. */
+function writtenInChinese(n: number, formal: boolean): string {
+  const digits = formal ? '零壹贰叁肆伍陆柒捌玖' : '零一二三四五六七八九';
+  const units = formal ? ['', '拾', '佰', '仟'] : ['', '十', '百', '千'];
+  const group = (g: number) => {
+    let out = '';
+    let zero = false;
+    for (let p = 3; p >= 0; p--) {
+      const d = Math.floor(g / 10 ** p) % 10;
+      if (d === 0) zero = out !== '';
+      else {
+        out += (zero ? '零' : '') + digits[d] + units[p];
+        zero = false;
+      }
+    }
+    return out;
+  };
+  if (n < 1e4) return group(n);
+  const low = n % 1e4;
+  return `${group(Math.floor(n / 1e4))}万${low === 0 ? '' : (low < 1000 ? '零' : '') + group(low)}`;
+}
+
+describe('every whole amount reads back whatever way it is written', () => {
+  // All amounts up to 20,000, then every 7,919th up to a hundred million: deterministic, about 33,000 values.
+  const amounts: number[] = [];
+  for (let n = 1; n <= 20_000; n++) amounts.push(n);
+  for (let n = 20_000; n < 1e8; n += 7919) amounts.push(n);
+
+  it.each([
+    ['in 大写', (n: number) => `欠款${writtenInChinese(n, true)}元整`],
+    ['in Chinese numerals', (n: number) => `拖欠${writtenInChinese(n, false)}元`],
+    ['in digits grouped by thousands', (n: number) => `共${n.toLocaleString('en-US')}元，干了19天`],
+    ['in digits and 万', (n: number) => `借了${n / 1e4}万元`],
+  ])('%s', (_, write) => {
+    const misread = amounts.filter((n) => largestAmount(normalizeWriting(write(n))) !== n);
+    expect(misread.map(write).slice(0, 5)).toEqual([]);
+  });
+
+  it('the spoken 万 and 千 short forms: 3万8, 3万8千, 三千八', () => {
+    for (let a = 1; a <= 9; a++) {
+      for (let b = 1; b <= 9; b++) {
+        expect(largestAmount(`欠我${a}万${b}`)).toBe(a * 10_000 + b * 1000);
+        expect(largestAmount(`欠我${a}万${b}千元`)).toBe(a * 10_000 + b * 1000);
+        expect(largestAmount(`欠我${writtenInChinese(a * 1000, false)}${writtenInChinese(b, false)}`)).toBe(
+          a * 1000 + b * 100,
+        );
+      }
+    }
+  });
+
+  it('dates, phone numbers, days and house numbers are never amounts', () => {
+    for (let n = 0; n < 2000; n++) {
+      const day = `${2000 + (n % 30)}年${1 + (n % 12)}月${1 + (n % 28)}日`;
+      const phone = `1${String(3_000_000_000 + n * 3_456_789).padStart(10, '0')}`;
+      const text = `${day}，电话${phone}，干了${n}天，住${n}号楼，涨了${n}%`;
+      expect(largestAmount(text), text).toBeUndefined();
+    }
+  });
+});
+
 describe('numbers of people named in a text', () => {
   it.each([
     ['十多名农民工在工地干了半年', 10],
