@@ -18,13 +18,13 @@ import { migrateNotify, type NotifyDb, notifyDb } from '@huijie/notify/db/prisma
 import { buildRoutingApp } from '@huijie/routing/app.ts';
 import { createRouter } from '@huijie/routing/domain/router.ts';
 import { hashPassword } from '@huijie/service-kit/auth-token.ts';
+import { lockDataDir } from '@huijie/service-kit/data-lock.ts';
 import type { IdempotencyStore } from '@huijie/service-kit/idempotency.ts';
 import { createLogger, type DestinationStream } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { memoryRateLimiter, type RateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import type { FastifyInstance } from 'fastify';
 import { demo, type StandaloneConfig } from './config.ts';
-import { lockDataDir } from './data-lock.ts';
 import { sqlApplicationStore, sqlIdempotency } from './sql-stores.ts';
 
 /** What the services run on: one engine, the services' databases, the idempotency store. */

@@ -1,8 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { lockDataDir } from '@huijie/service-kit/data-lock.ts';
 import { standaloneConfigSchema } from '@huijie/standalone/config.ts';
+import { eventually } from '@huijie/testing/servers.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../faults/processes.ts';
 
@@ -16,19 +19,28 @@ interface Run {
 
 /** `npm start` as package.json runs it, on the given data directory and ports. */
 function start(dataDir: string, ports: Record<string, string>): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'standalone/src/main.ts'], {
+  return run(['standalone/src/main.ts'], { DATA_DIR: dataDir, HOST: '127.0.0.1', ...ports });
+}
+
+/** The historical import into the standalone log of `dataDir` (no KAFKA_BROKERS in its environment). */
+function importInto(dataDir: string, args: string[]): Run {
+  return run(['services/cases/scripts/import.ts', ...args], { DATA_DIR: dataDir });
+}
+
+function run(script: string[], env: Record<string, string>): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...script], {
     cwd: root,
-    env: { PATH: process.env.PATH, DATA_DIR: dataDir, HOST: '127.0.0.1', ...ports },
+    env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const run: Run = {
+  const started: Run = {
     child,
     output: '',
     exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
   };
-  child.stdout!.on('data', (chunk) => (run.output += chunk));
-  child.stderr!.on('data', (chunk) => (run.output += chunk));
-  return run;
+  child.stdout!.on('data', (chunk) => (started.output += chunk));
+  child.stderr!.on('data', (chunk) => (started.output += chunk));
+  return started;
 }
 
 async function ready(run: Run): Promise<void> {
@@ -89,4 +101,56 @@ describe('standalone mode locks its data directory', () => {
     third.child.kill('SIGTERM');
     expect(await third.exited).toBe(0);
   }, 400_000);
+
+  const workOrder =
+    'channel,source_ref,received_at,content\n12345,GD-LOCK-1,2023-05-06 09:30,老板拖欠工资3800元\n';
+  const inUse = (dir: string, pid: number | undefined) =>
+    `${dir} is in use by another Huijie (pid ${pid}, lock ${join(dir, 'huijie.lock')}); stop it or set DATA_DIR`;
+
+  it('the historical import refuses a data directory the platform holds, in one line, without opening its database', async () => {
+    const held = mkdtempSync(join(tmpdir(), 'huijie-lock-import-'));
+    const file = join(held, 'records.csv');
+    writeFileSync(file, workOrder);
+    // Held as the platform holds it, by a live process other than the import (this one).
+    lockDataDir(held);
+    try {
+      const refused = importInto(held, [file]);
+      runs.push(refused);
+      expect(await refused.exited).toBe(1);
+      expect(refused.output.trim()).toBe(`import failed: ${inUse(held, process.pid)}`);
+      expect(existsSync(join(held, 'pglite'))).toBe(false);
+    } finally {
+      rmSync(held, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('the platform refuses to start while the historical import writes into its data directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'huijie-lock-importing-'));
+    // A named pipe: the import waits on its records for as long as the test wants it running.
+    const pipe = join(dir, 'records.csv');
+    execFileSync('mkfifo', [pipe]);
+    try {
+      const importing = importInto(dir, [pipe, '--encoding=utf-8']);
+      runs.push(importing);
+      await eventually(
+        () =>
+          existsSync(join(dir, 'huijie.lock')) &&
+          readFileSync(join(dir, 'huijie.lock'), 'utf8') === String(importing.child.pid),
+        { what: 'the import to take the lock', timeoutMs: 30_000 },
+      );
+
+      const platform = start(dir, await freePorts());
+      runs.push(platform);
+      expect(await platform.exited).toBe(1);
+      expect(JSON.parse(platform.output.trim()).msg).toBe(`cannot start: ${inUse(dir, importing.child.pid)}`);
+
+      await writeFile(pipe, workOrder);
+      expect(await importing.exited, importing.output).toBe(0);
+      expect(importing.output).toContain('1 published as dispute.intake.v1, 0 rejected');
+      // Released on exit: the platform may start now.
+      expect(existsSync(join(dir, 'huijie.lock'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

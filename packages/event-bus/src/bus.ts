@@ -29,12 +29,21 @@ export interface SubscribeOptions {
   concurrency?: number;
 }
 
+/** How far one consumer group is behind on one topic (see `Engine.lag`). */
+export interface ConsumerLag {
+  group: string;
+  topic: string;
+  lag: number;
+}
+
 export interface EventBus {
   readonly engine: Engine;
   /** Durable when it resolves: only then may a caller be told "accepted". */
   publish(events: OutgoingEvent[]): Promise<void>;
   subscribe(options: SubscribeOptions): Promise<EngineSubscription>;
   ensureTopics(topics: string[], partitions?: number): Promise<void>;
+  /** The lag of every group and topic this bus consumes now, for /metrics. */
+  consumerLag(): Promise<ConsumerLag[]>;
   close(): Promise<void>;
 }
 
@@ -44,7 +53,8 @@ export function createEventBus(
   engine: Engine,
   options: { source: string; observer?: BusObserver; retry?: Partial<RetryPolicy> },
 ): EventBus {
-  const subscriptions = new Set<EngineSubscription>();
+  /** Live subscriptions, with what they consume: the lag is reported for those. */
+  const subscriptions = new Map<EngineSubscription, { group: string; topics: string[] }>();
   return {
     engine,
     async publish(events) {
@@ -81,7 +91,7 @@ export function createEventBus(
           runMessage(message, ctx, { group, handlers, retry: policy, engine, observer: options.observer }),
         concurrency === undefined ? {} : { concurrency },
       );
-      subscriptions.add(subscription);
+      subscriptions.set(subscription, { group, topics });
       return {
         async stop() {
           subscriptions.delete(subscription);
@@ -90,8 +100,21 @@ export function createEventBus(
       };
     },
     ensureTopics: (topics, partitions = defaultPartitions) => engine.ensureTopics(topics, partitions),
+    consumerLag() {
+      // Several members of one group in this process consume the same topics: asked once.
+      const pairs = new Map<string, { group: string; topic: string }>();
+      for (const { group, topics } of subscriptions.values())
+        for (const topic of topics) pairs.set(JSON.stringify([group, topic]), { group, topic });
+      return Promise.all(
+        [...pairs.values()].map(async ({ group, topic }) => ({
+          group,
+          topic,
+          lag: await engine.lag(group, topic),
+        })),
+      );
+    },
     async close() {
-      await Promise.all([...subscriptions].map((subscription) => subscription.stop()));
+      await Promise.all([...subscriptions.keys()].map((subscription) => subscription.stop()));
       subscriptions.clear();
       await engine.close();
     },

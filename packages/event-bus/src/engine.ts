@@ -51,6 +51,12 @@ export interface Engine {
   ensureTopics(topics: string[], partitions: number): Promise<void>;
   /** Next offset to read per partition for a group (what a restart would resume from). */
   committedOffsets(group: string, topic: string): Promise<Map<number, string>>;
+  /**
+   * How far the group is behind on the topic: messages written but not yet committed by the
+   * group, summed over the partitions. A group that has committed nothing counts from the
+   * first message still in the log, where it would start.
+   */
+  lag(group: string, topic: string): Promise<number>;
   /** Reachable and able to serve: used by /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;

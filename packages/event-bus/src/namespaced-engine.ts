@@ -22,6 +22,7 @@ export function namespaced(engine: Engine, prefix: string): Engine {
       ),
     ensureTopics: (topics, partitions) => engine.ensureTopics(topics.map(inner), partitions),
     committedOffsets: (group, topic) => engine.committedOffsets(`${prefix}.${group}`, inner(topic)),
+    lag: (group, topic) => engine.lag(`${prefix}.${group}`, inner(topic)),
     ping: () => engine.ping(),
     close: () => engine.close(),
   };

@@ -39,6 +39,22 @@ async function collectRaw(
   return { messages, stop: () => subscription.stop() };
 }
 
+/** Subscribes the group, waits until it has handled `count` events, then stops it, committing them. */
+async function handleThenStop(bus: EventBus, group: string, topic: string, count: number): Promise<void> {
+  let handled = 0;
+  const subscription = await bus.subscribe({
+    group,
+    topics: [topic],
+    handlers: {
+      'dispute.intake.v1': async () => {
+        handled++;
+      },
+    },
+  });
+  await eventually(() => handled === count, { what: `${count} events handled` });
+  await subscription.stop();
+}
+
 /**
  * The behaviour every engine must have. Each test uses its own topics and groups, so the
  * suite runs against one shared broker or database.
@@ -151,14 +167,7 @@ export function busContractSuite(label: string, spec: () => EngineSpec) {
           })),
         );
       await publish(first, 0, 5);
-      const seenFirst: string[] = [];
-      const sub = await first.subscribe({
-        group,
-        topics: [topic],
-        handlers: { 'dispute.intake.v1': async (event) => void seenFirst.push(event.sourceRef) },
-      });
-      await eventually(() => seenFirst.length === 5, { what: 'first five' });
-      await sub.stop();
+      await handleThenStop(first, group, topic, 5);
       expect(await first.engine.committedOffsets(group, topic)).toEqual(new Map([[0, '5']]));
       await publish(first, 5, 10);
       await closeBus(first);
@@ -177,6 +186,25 @@ export function busContractSuite(label: string, spec: () => EngineSpec) {
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(seenSecond.map((s) => s.ref)).toEqual(['5', '6', '7', '8', '9']);
       expect(seenSecond[0]!.offset).toBe('5');
+    });
+
+    it('tells how far a group is behind: all that was written before it reads, nothing once it has committed', async () => {
+      const bus = await newBus();
+      const topic = uniqueName('t-lag');
+      const group = uniqueName('g');
+      await bus.ensureTopics([topic], 2);
+      // Keys of their own: the seven spread over both partitions.
+      await bus.publish(
+        Array.from({ length: 7 }, (_, i) => ({
+          name: 'dispute.intake.v1' as const,
+          key: randomUUID(),
+          topic,
+          data: intake(String(i)),
+        })),
+      );
+      expect(await bus.engine.lag(group, topic)).toBe(7);
+      await handleThenStop(bus, group, topic, 7);
+      expect(await bus.engine.lag(group, topic)).toBe(0);
     });
 
     it('after a kill -9 mid-handler, the unacknowledged message is delivered again and nothing is lost', async () => {

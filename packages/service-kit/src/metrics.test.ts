@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMetrics, sampledGauge } from './metrics.ts';
+import { consumerLagGauge, createMetrics, sampledGauge } from './metrics.ts';
 
 describe('a gauge sampled at each scrape', () => {
   it('is left out of a scrape whose read fails, with or without labels, rather than showing 0', async () => {
@@ -22,5 +22,28 @@ describe('a gauge sampled at each scrape', () => {
     // A backlog alert must not clear because the count could not be read.
     expect(away).not.toMatch(/^test_backlog\{/m);
     expect(away).not.toMatch(/^test_by_state\{/m);
+  });
+});
+
+describe('the consumer lag gauge', () => {
+  it('shows each group and topic, and a broker that does not answer holds a scrape up for 2 s at most, the lag left out', async () => {
+    const metrics = createMetrics('routing');
+    let brokerDown = false;
+    consumerLagGauge(metrics, {
+      consumerLag: () =>
+        brokerDown
+          ? new Promise(() => {})
+          : Promise.resolve([{ group: 'routing', topic: 'dispute.intake.v1', lag: 42 }]),
+    });
+    expect(await metrics.registry.metrics()).toMatch(
+      /^huijie_consumer_lag\{group="routing",topic="dispute.intake.v1",service="routing"\} 42$/m,
+    );
+
+    brokerDown = true;
+    const started = Date.now();
+    const scrape = await metrics.registry.metrics();
+    expect(Date.now() - started).toBeLessThan(2_500);
+    expect(scrape).not.toMatch(/^huijie_consumer_lag\{/m);
+    expect(scrape).toMatch(/^process_cpu_user_seconds_total/m);
   });
 });

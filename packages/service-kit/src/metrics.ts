@@ -1,3 +1,4 @@
+import type { EventBus } from '@huijie/event-bus/bus.ts';
 import type { BusObserver } from '@huijie/event-bus/runner.ts';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { withTimeout } from './timeout.ts';
@@ -73,4 +74,20 @@ export function sampledGauge(
       }
     },
   });
+}
+
+/**
+ * How far each consumer group of this service is behind, per topic: messages written and not yet
+ * committed, summed over the partitions. Asked of the broker (or the embedded log) at each scrape;
+ * left out when it cannot answer in time.
+ */
+export function consumerLagGauge(metrics: Metrics, bus: Pick<EventBus, 'consumerLag'>): void {
+  sampledGauge(
+    metrics,
+    'huijie_consumer_lag',
+    'Messages not yet committed by a consumer group, by topic (end offset minus committed offset, summed over partitions)',
+    ['group', 'topic'],
+    async () =>
+      (await bus.consumerLag()).map(({ group, topic, lag }) => ({ labels: { group, topic }, value: lag })),
+  );
 }

@@ -8,8 +8,9 @@
  * Where the events go:
  *   KAFKA_BROKERS=host:port[,…]   the Kafka cluster (distributed mode)
  *   otherwise                      the standalone platform's embedded log in DATA_DIR (default
- *                                  ./data); stop the platform first (its database is one process's),
- *                                  the events are consumed when it starts again.
+ *                                  ./data); stop the platform first (its database is one process's:
+ *                                  the import takes the platform's lock on DATA_DIR and refuses to run
+ *                                  while it is held), the events are consumed when it starts again.
  *
  * Columns: see services/cases/src/bulk/import-records.ts (channel, source_ref, received_at,
  * content required). Each dispute's id is the deterministic id of (channel, source_ref), so running
@@ -21,7 +22,7 @@
  * written to <file>.rejects.csv. Exit code 0: everything imported; 2: some records rejected (the
  * others were imported); 1: the import could not run.
  */
-import { createReadStream, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { topics } from '@huijie/contracts/topics.ts';
 import { openPglite, pgliteClient } from '@huijie/database/sql-client.ts';
@@ -29,6 +30,7 @@ import { createEventBus, type EventBus } from '@huijie/event-bus/bus.ts';
 import { createEmbeddedEngine } from '@huijie/event-bus/embedded/embedded-engine.ts';
 import { kafkaBus } from '@huijie/event-bus/kafka-bus.ts';
 import { commonEnv, parseConfig } from '@huijie/service-kit/config.ts';
+import { lockDataDir } from '@huijie/service-kit/data-lock.ts';
 import { z } from 'zod';
 import { csvLine, utf8Bom } from '../src/bulk/csv.ts';
 import { decodeChunks, detectEncoding, type TextEncoding } from '../src/bulk/encoding.ts';
@@ -85,6 +87,10 @@ async function openBus(): Promise<{ bus: EventBus; where: string; close: () => P
     await bus.ensureTopics([topics.intake]);
     return { bus, where: `Kafka ${config.KAFKA_BROKERS.join(',')}`, close: () => bus.close() };
   }
+  // The platform's own lock, before the database is opened: a running platform makes the import
+  // refuse, and a platform started meanwhile refuses, instead of two processes writing one PGlite.
+  mkdirSync(config.DATA_DIR, { recursive: true });
+  lockDataDir(config.DATA_DIR);
   const pglite = await openPglite(join(config.DATA_DIR, 'pglite'));
   const bus = createEventBus(createEmbeddedEngine(pgliteClient(pglite)), { source: '/huijie/cases-import' });
   return {

@@ -4,7 +4,7 @@ import type { EventBus } from '@huijie/event-bus/bus.ts';
 import type { EngineSubscription } from '@huijie/event-bus/engine.ts';
 import { createServiceApp } from '@huijie/service-kit/http-app.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
-import { type Metrics, sampledGauge } from '@huijie/service-kit/metrics.ts';
+import { consumerLagGauge, type Metrics, sampledGauge } from '@huijie/service-kit/metrics.ts';
 import { memoryRateLimiter, type RateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import { serveApiDocs } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance } from 'fastify';
@@ -58,6 +58,7 @@ export function buildCasesApp(config: CasesSettings, deps: CasesDeps): FastifyIn
       broker: () => deps.bus.engine.ping(),
     },
   });
+  consumerLagGauge(deps.metrics, deps.bus);
   // A relay that stopped publishing shows here first: events committed with a case change, not yet on the topic.
   const outbox = async () =>
     (

@@ -109,6 +109,9 @@ export function memoryEngine(options: { writeMs?: number } = {}) {
     async committedOffsets() {
       return new Map();
     },
+    async lag() {
+      return 0;
+    },
     async ping() {
       if (state.down) throw new Error('broker unreachable');
     },

@@ -31,6 +31,7 @@ export function recordingBus() {
       return { stop: async () => {} };
     },
     ensureTopics: async () => {},
+    consumerLag: async () => [],
     close: async () => {},
   };
   const of = <N extends EventName>(name: N) =>

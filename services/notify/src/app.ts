@@ -3,7 +3,7 @@ import type { EventBus } from '@huijie/event-bus/bus.ts';
 import type { EngineSubscription } from '@huijie/event-bus/engine.ts';
 import { createServiceApp } from '@huijie/service-kit/http-app.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
-import { type Metrics, sampledGauge } from '@huijie/service-kit/metrics.ts';
+import { consumerLagGauge, type Metrics, sampledGauge } from '@huijie/service-kit/metrics.ts';
 import { memoryRateLimiter, type RateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import type { FastifyInstance } from 'fastify';
 import { Counter } from 'prom-client';
@@ -130,6 +130,7 @@ export function buildNotifyApp(settings: NotifySettings, deps: NotifyDeps): Fast
       ...(deps.storeReady && { store: deps.storeReady }),
     },
   });
+  consumerLagGauge(deps.metrics, deps.bus);
   // What is waiting to go out: a dispatcher that stopped, or a receiver that is down, shows here.
   const backlog = () =>
     deps.db.$queryRaw<{ state: string; n: number; due_age: number | null }[]>`

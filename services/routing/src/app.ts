@@ -4,7 +4,7 @@ import type { EventBus } from '@huijie/event-bus/bus.ts';
 import type { EngineSubscription } from '@huijie/event-bus/engine.ts';
 import { createServiceApp } from '@huijie/service-kit/http-app.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
-import type { Metrics } from '@huijie/service-kit/metrics.ts';
+import { consumerLagGauge, type Metrics } from '@huijie/service-kit/metrics.ts';
 import type { FastifyInstance } from 'fastify';
 import { eventsForDecision } from './assign.ts';
 import type { Router } from './domain/router.ts';
@@ -32,6 +32,7 @@ export function buildRoutingApp(deps: RoutingDeps): FastifyInstance {
     metrics: deps.metrics,
     readiness: { broker: () => deps.bus.engine.ping() },
   });
+  consumerLagGauge(deps.metrics, deps.bus);
   const now = deps.now ?? (() => new Date());
   let subscription: EngineSubscription | undefined;
   app.addHook('onReady', async () => {

@@ -332,6 +332,19 @@ export function createEmbeddedEngine(sql: SqlClient, options: { pollIntervalMs?:
       return result;
     },
 
+    async lag(group, topic) {
+      await init();
+      // The log is never truncated, so a partition's next offset is how many messages it holds.
+      const { rows } = await sql.query<{ behind: string }>(
+        `SELECT coalesce(sum(p.next_offset - coalesce(o.next_offset, 0)), 0)::text AS behind
+         FROM bus.partitions p
+         LEFT JOIN bus.offsets o ON o.group_id = $1 AND o.topic = p.topic AND o.partition = p.partition
+         WHERE p.topic = $2`,
+        [group, topic],
+      );
+      return Number(rows[0]!.behind);
+    },
+
     async ping() {
       await sql.query('SELECT 1');
     },

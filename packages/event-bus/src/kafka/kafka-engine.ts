@@ -273,6 +273,23 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
       return result;
     },
 
+    async lag(group, topic) {
+      await getAdmin();
+      const [ends, [committed]] = await Promise.all([
+        admin.fetchTopicOffsets(topic),
+        admin.fetchOffsets({ groupId: group, topics: [topic] }),
+      ]);
+      let behind = 0;
+      for (const { partition, high, low } of ends) {
+        const offset = committed?.partitions.find((entry) => entry.partition === partition)?.offset ?? '-1';
+        // Nothing committed (-1), or a commit older than what retention kept: the group reads from
+        // the log's start, and what retention deleted it will never read.
+        const from = Math.max(Number(offset), Number(low));
+        behind += Math.max(0, Number(high) - from);
+      }
+      return behind;
+    },
+
     async ping() {
       await getAdmin();
       await admin.describeCluster();

@@ -1,12 +1,13 @@
 import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { StartupError } from '@huijie/service-kit/process.ts';
+import { StartupError } from './process.ts';
 
 /**
  * Takes the data directory for this process, before anything opens it: PGlite's database
- * supports one process, and a second `npm start` on the same directory could damage it before
- * failing on a port. The lock is a file holding the pid; a lock whose process died (kill -9, a
- * crash) is taken over, so it never needs removing by hand. Released when the process exits.
+ * supports one process, and a second `npm start` on the same directory (or the historical import,
+ * which writes to its event log) could damage it before failing on a port. The lock is a file
+ * holding the pid; a lock whose process died (kill -9, a crash) is taken over, so it never needs
+ * removing by hand. Released when the process exits.
  */
 export function lockDataDir(dataDir: string): void {
   const lock = join(dataDir, 'huijie.lock');
