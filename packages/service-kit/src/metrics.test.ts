@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { consumerLagGauge, createMetrics, sampledGauge } from './metrics.ts';
 
 describe('a gauge sampled at each scrape', () => {
@@ -22,6 +22,35 @@ describe('a gauge sampled at each scrape', () => {
     // A backlog alert must not clear because the count could not be read.
     expect(away).not.toMatch(/^test_backlog\{/m);
     expect(away).not.toMatch(/^test_by_state\{/m);
+  });
+
+  it('a read that outlasts a scrape is waited for again by the next, not started anew', async () => {
+    vi.useFakeTimers();
+    try {
+      const metrics = createMetrics('test');
+      let reads = 0;
+      let answer: (value: { value: number }[]) => void = () => {};
+      sampledGauge(metrics, 'test_backlog', 'Backlog', [], () => {
+        reads++;
+        return new Promise((resolve) => {
+          answer = resolve;
+        });
+      });
+      for (let scrape = 0; scrape < 3; scrape++) {
+        const scraped = metrics.registry.metrics();
+        await vi.advanceTimersByTimeAsync(2_000);
+        expect(await scraped).not.toMatch(/^test_backlog\{/m);
+      }
+      expect(reads).toBe(1);
+      answer([{ value: 5 }]);
+      await vi.advanceTimersByTimeAsync(0);
+      const next = metrics.registry.metrics();
+      answer([{ value: 6 }]);
+      expect(await next).toMatch(/^test_backlog\{service="test"\} 6$/m);
+      expect(reads).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

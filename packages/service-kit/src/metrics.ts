@@ -47,7 +47,9 @@ export type Metrics = ReturnType<typeof createMetrics>;
 /**
  * A gauge read when /metrics is scraped, e.g. a backlog counted in the database. If the read
  * fails (the database is away) the gauge is left out of that scrape rather than showing an old
- * value, and /metrics still answers.
+ * value, and /metrics still answers. A read still running when the next scrape comes (a client
+ * retrying an unreachable server for longer than a scrape waits) is waited for again, not started
+ * a second time: an outage does not pile up reads.
  */
 export function sampledGauge(
   metrics: Metrics,
@@ -57,6 +59,13 @@ export function sampledGauge(
   sample: () => Promise<{ labels?: Record<string, string>; value: number }[]>,
 ): void {
   if (metrics.registry.getSingleMetric(name)) return;
+  let running: ReturnType<typeof sample> | undefined;
+  const read = () => {
+    running ??= sample().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
   new Gauge({
     name,
     help,
@@ -65,7 +74,7 @@ export function sampledGauge(
     async collect() {
       this.reset();
       try {
-        for (const { labels, value } of await withTimeout(sample(), 2_000)) this.set(labels ?? {}, value);
+        for (const { labels, value } of await withTimeout(read(), 2_000)) this.set(labels ?? {}, value);
       } catch {
         this.reset();
         // reset() gives a gauge without labels the value 0: a backlog that could not be counted
