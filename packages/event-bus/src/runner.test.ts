@@ -3,7 +3,7 @@ import { dlqHeaders, toHeaders } from '@huijie/contracts/cloudevents.ts';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { describe, expect, it } from 'vitest';
 import type { Engine, RawMessage, RawRecord } from './engine.ts';
-import { runMessage } from './runner.ts';
+import { PermanentError, runMessage } from './runner.ts';
 
 const dispute: DisputeReceivedV1 = {
   disputeId: randomUUID(),
@@ -106,5 +106,40 @@ describe('runMessage: a dependency that is away', () => {
     setTimeout(() => stopping.abort(), 200);
     await expect(run).rejects.toThrow('subscription stopping');
     expect(parked).toEqual([]);
+  });
+});
+
+describe('runMessage: a dead letter names what failed, never whom', () => {
+  it('keeps a body that is not JSON out of the error header: its text may be a name and a phone', async () => {
+    const { engine, parked } = parkingEngine();
+    const body = Buffer.from('name=郭某&phone=13800000000');
+    await runMessage({ ...message, value: body }, delivery(), {
+      group: 'cases',
+      retry,
+      engine,
+      handlers: { 'dispute.intake.v1': async () => {} },
+    });
+    const reason = parked[0]!.headers[dlqHeaders.error]!;
+    expect(reason).toMatch(/^body: not JSON \(.*is not valid JSON\)$/);
+    expect(reason).not.toContain('郭某');
+    // The message itself is parked whole, for an operator to inspect and replay.
+    expect(parked[0]!.value).toEqual(body);
+  });
+
+  it("masks mobile and ID-card numbers in a handler's error, and keeps its class", async () => {
+    const { engine, parked } = parkingEngine();
+    await runMessage(message, delivery(), {
+      group: 'cases',
+      retry,
+      engine,
+      handlers: {
+        'dispute.intake.v1': async () => {
+          throw new PermanentError('caller 13800000000 (ID 35080219900101123X) is already a party');
+        },
+      },
+    });
+    expect(parked[0]!.headers[dlqHeaders.error]).toBe(
+      'handler: PermanentError: caller [redacted] (ID [redacted]) is already a party',
+    );
   });
 });

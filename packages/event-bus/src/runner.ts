@@ -1,6 +1,7 @@
 import { catalogue, type EventName, type EventOf, eventNameOfType } from '@huijie/contracts/catalogue.ts';
 import { dlqHeaders, fromHeaders } from '@huijie/contracts/cloudevents.ts';
 import { deadLetterTopic } from '@huijie/contracts/topics.ts';
+import { errorForLog, errorReason, maskPersonalData } from '@huijie/database/error-for-log.ts';
 import { isDatabaseUnavailable } from '@huijie/database/unavailable.ts';
 import type { DeliveryContext, Engine, RawMessage } from './engine.ts';
 
@@ -98,7 +99,8 @@ export async function runMessage(
         [dlqHeaders.partition]: String(message.partition),
         [dlqHeaders.offset]: message.offset,
         [dlqHeaders.group]: deps.group,
-        [dlqHeaders.error]: outcome.reason.slice(0, 2000),
+        // Operators and partner agencies read dead letters: the reason names what failed, never whom.
+        [dlqHeaders.error]: maskPersonalData(outcome.reason).slice(0, 2000),
         [dlqHeaders.attempts]: String(outcome.attempts),
         [dlqHeaders.failedAt]: new Date().toISOString(),
       },
@@ -125,7 +127,7 @@ async function evaluate(
   try {
     json = JSON.parse(message.value.toString('utf8'));
   } catch (error) {
-    return { ok: false, reason: `body: not JSON (${(error as Error).message})`, attempts: 0 };
+    return { ok: false, reason: `body: not JSON (${errorForLog(error).reason})`, attempts: 0 };
   }
   const parsed = catalogue[name].schema.safeParse(json);
   if (!parsed.success) {
@@ -158,7 +160,7 @@ async function evaluate(
       });
       return { ok: true };
     } catch (error) {
-      const reason = `handler: ${(error as Error)?.message ?? String(error)}`;
+      const reason = `handler: ${errorReason(error)}`;
       if (error instanceof PermanentError) return { ok: false, reason, attempts: attempt };
       const transient = (deps.retry.transient ?? defaultTransient)(error);
       if (!transient) failures += 1;

@@ -74,10 +74,7 @@ export function installErrorHandler(app: FastifyInstance): void {
         },
       } satisfies ErrorBody);
     }
-    request.log.error(
-      { err: { type: error.name, message: error.message, stack: error.stack } },
-      'request failed',
-    );
+    request.log.error({ err: error }, 'request failed');
     return reply
       .status(500)
       .send({ error: { code: 'internal', message: 'internal error', fields: [] } } satisfies ErrorBody);

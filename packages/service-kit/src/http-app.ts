@@ -68,7 +68,7 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
         } catch (error) {
           // Anyone can ask: the driver's words (hosts, ports, users) go to the log, not the answer.
           checks[name] = 'unreachable';
-          request.log.warn({ check: name, err: (error as Error).message }, 'not ready');
+          request.log.warn({ check: name, err: error }, 'not ready');
         }
       }),
     );

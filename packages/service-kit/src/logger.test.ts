@@ -1,18 +1,6 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from './logger.ts';
-
-function capture() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(chunk.toString());
-      done();
-    },
-  });
-  const logger = createLogger({ service: 'test' }, stream);
-  return { logger, lines };
-}
+import { z } from 'zod';
+import { capturedLogger as capture } from './log-capture.ts';
 
 describe('logger redaction', () => {
   it('never writes names, phones or ID numbers, at any depth the services log them', () => {
@@ -20,6 +8,9 @@ describe('logger redaction', () => {
     logger.info({ phone: '13800000000', caller: { name: '郭某', phone: '13800000001' } }, 'pushed');
     logger.info({ dispute: { parties: [{ name: '杨某', idNumber: '350802199001011234' }] } }, 'routed');
     logger.info({ applicant: { name: '胡某' }, content: '电话13800000002' }, 'applied');
+    logger.info({ delivery: { recipient: '13800000003' } }, 'sent');
+    logger.info({ party: { wechatOpenId: 'oOPENID-of-guo' }, contact: { text: '陈某' } }, 'assigned');
+    logger.info({ referral: { respondents: ['黄某'], phones: ['13800000004'] } }, 'referred');
     const text = lines.join('');
     for (const secret of [
       '13800000000',
@@ -29,6 +20,11 @@ describe('logger redaction', () => {
       '杨某',
       '胡某',
       '350802199001011234',
+      '13800000003',
+      'oOPENID-of-guo',
+      '陈某',
+      '黄某',
+      '13800000004',
     ]) {
       expect(text).not.toContain(secret);
     }
@@ -42,5 +38,55 @@ describe('logger redaction', () => {
       disputeId: 'be014981-ffc9-5313-9b8d-78650a51da36',
       orderNo: 'GD1',
     });
+  });
+});
+
+describe('logging an error', () => {
+  const secrets = ['郭某', '13800000000', '350802199001011234'];
+  const logged = (error: unknown) => {
+    const { logger, lines } = capture();
+    logger.warn({ err: error }, 'failed');
+    return { text: lines.join(''), err: JSON.parse(lines[0]!).err };
+  };
+
+  it('keeps the path and reason of a zod error, never the input it quotes', () => {
+    const schema = z.object({ caller: z.object({ name: z.string(), phone: z.string().regex(/^1\d{10}$/) }) });
+    const parsed = schema.safeParse({ caller: { name: '郭某', phone: 13800000000 } }, { reportInput: true });
+    const error = parsed.error!;
+    expect(error.message).toContain('13800000000');
+    const { text, err } = logged(error);
+    for (const secret of secrets) expect(text).not.toContain(secret);
+    expect(err).toMatchObject({
+      type: 'ZodError',
+      reason: expect.stringContaining('caller.phone: Invalid input'),
+    });
+  });
+
+  it('masks the text JSON.parse quotes from what it could not read', () => {
+    let error: unknown;
+    try {
+      JSON.parse('name=郭某&phone=13800000000');
+    } catch (caught) {
+      error = caught;
+    }
+    expect((error as Error).message).toContain('郭某');
+    const { text, err } = logged(error);
+    for (const secret of secrets) expect(text).not.toContain(secret);
+    expect(err.type).toBe('SyntaxError');
+    expect(err.reason).toContain('is not valid JSON');
+  });
+
+  it('masks mobile and ID-card numbers left in a message, and keeps where it was thrown', () => {
+    const { text, err } = logged(new Error('no party with phone 138-0000-0000 or ID 350802199001011234'));
+    for (const secret of [...secrets, '138-0000-0000']) expect(text).not.toContain(secret);
+    expect(err.reason).toBe('no party with phone [redacted] or ID [redacted]');
+    expect(err.stack).toMatch(/^at .*logger\.test\.ts:\d+:\d+/);
+  });
+
+  it("keeps a network error's code and its cause", () => {
+    const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' });
+    const { err } = logged(new Error('store unreachable', { cause }));
+    expect(err).toMatchObject({ reason: 'store unreachable', cause: { code: 'ECONNREFUSED' } });
+    expect(err.cause.reason).toContain('127.0.0.1:6379');
   });
 });

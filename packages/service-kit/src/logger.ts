@@ -1,3 +1,4 @@
+import { errorForLog } from '@huijie/database/error-for-log.ts';
 import pino, { type DestinationStream, type Logger } from 'pino';
 
 /**
@@ -14,6 +15,15 @@ const personalFields = [
   'parties',
   'content',
   'address',
+  'recipient',
+  'contact',
+  'wechatOpenId',
+  'openId',
+  'FromUserName',
+  'respondent',
+  'respondents',
+  'phones',
+  'claims',
 ];
 
 export const redactPaths = [
@@ -33,6 +43,9 @@ export function createLogger(
     redact: { paths: redactPaths, censor: '[redacted]' },
     // Request logs keep the route, never the query string: a query can carry a phone number.
     serializers: {
+      // Every `{ err }` logged anywhere: an error's messages and stack carry the values of the
+      // query or input that failed, which redaction by field name cannot reach.
+      err: errorForLog,
       req: (req: { method: string; routeOptions?: { url?: string }; url: string; id: string }) => ({
         method: req.method,
         route: req.routeOptions?.url ?? req.url.split('?')[0],

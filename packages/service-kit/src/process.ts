@@ -67,7 +67,7 @@ export async function serve(
       await options.cleanup?.();
       process.exit(0);
     } catch (error) {
-      options.logger.error({ err: (error as Error).message }, 'shutdown failed');
+      options.logger.error({ err: error }, 'shutdown failed');
       process.exit(1);
     }
   };
@@ -97,7 +97,7 @@ export async function serve(
 /** A consumer that crashed beyond recovery leaves a process that consumes nothing: exit, the supervisor restarts it. */
 export function exitOnFatal(logger: Logger) {
   return (error: Error) => {
-    logger.fatal({ err: error.message }, 'consumer crashed; exiting so the supervisor restarts the service');
+    logger.fatal({ err: error }, 'consumer crashed; exiting so the supervisor restarts the service');
     process.exit(1);
   };
 }

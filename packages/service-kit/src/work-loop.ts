@@ -30,7 +30,7 @@ export function startWorkLoop(options: {
       try {
         more = await options.work();
       } catch (error) {
-        options.logger.warn({ err: (error as Error).message }, `${options.name} failed; retrying`);
+        options.logger.warn({ err: error }, `${options.name} failed; retrying`);
       }
       if (stopped || more || poked) continue;
       await new Promise<void>((resolve) => {

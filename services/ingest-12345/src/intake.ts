@@ -97,7 +97,7 @@ async function takeInRound(
           ...(context.waitMs !== undefined && { waitMs: context.waitMs }),
         });
       } catch (error) {
-        context.log.warn({ orderNo: dispute.sourceRef, err: (error as Error).message }, 'store unreachable');
+        context.log.warn({ orderNo: dispute.sourceRef, err: error }, 'store unreachable');
         return { kind: 'store_down' };
       }
     }),
@@ -165,7 +165,7 @@ async function takeInRound(
     await Promise.all(writes.map(({ key }) => abandon(context.store, key)));
     // An event that does not fit its contract was refused before anything was written: our bug, a 500.
     if (error instanceof z.ZodError) throw error;
-    context.log.warn({ orders: writes.length, err: (error as Error).message }, 'work orders not written');
+    context.log.warn({ orders: writes.length, err: error }, 'work orders not written');
     for (const { index } of writes)
       outcomes[index] = unavailable('the event log is unavailable; retry later', 5);
     return;
@@ -184,7 +184,7 @@ async function takeInRound(
       } catch (error) {
         // Written but not remembered: a retry writes the same event again (same event id, so
         // consumers drop it) — better than a 202 a retry could not reproduce.
-        context.log.warn({ orderNo: dispute.sourceRef, err: (error as Error).message }, 'store unreachable');
+        context.log.warn({ orderNo: dispute.sourceRef, err: error }, 'store unreachable');
         await abandon(context.store, key);
         outcomes[index] = unavailable('the idempotency store is unavailable; retry later', 5);
       }

@@ -98,10 +98,7 @@ export function buildIngestCourtsApp(config: IngestCourtsConfig, deps: IngestCou
           { ttlMs: rememberMs },
         );
       } catch (error) {
-        request.log.warn(
-          { caseNumber: caseNumber.canonical, err: (error as Error).message },
-          'referral not written',
-        );
+        request.log.warn({ caseNumber: caseNumber.canonical, err: error }, 'referral not written');
         throw unavailable('the event log is unavailable; retry later', 5);
       }
       if ('busy' in outcome)

@@ -71,7 +71,7 @@ export function buildIngestWechatApp(
       .hit(`wechat:page:ip:${ip}`, limits.pagesPerIpPer10Min, 600_000)
       .catch((error: Error) => {
         // A page holds nothing to protect: without the store it is served rather than refused.
-        request.log.warn({ err: error.message }, 'page rate limit unavailable; serving anyway');
+        request.log.warn({ err: error }, 'page rate limit unavailable; serving anyway');
         return { allowed: true, retryAfterMs: 0 };
       });
     if (!verdict.allowed) throw rateLimited(verdict.retryAfterMs, citizenLimitMessages.limited);

@@ -150,7 +150,7 @@ export async function applicationRoutes(
       );
     } catch (error) {
       if (error instanceof AppError) throw error;
-      request.log.warn({ trackingNo, err: (error as Error).message }, 'application not written');
+      request.log.warn({ trackingNo, err: error }, 'application not written');
       options.count('unavailable');
       throw unavailable('暂时无法提交，请稍后重试（您的填写内容不会丢失）', 5);
     }

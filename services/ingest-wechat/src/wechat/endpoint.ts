@@ -151,10 +151,7 @@ export async function wechatEndpoint(app: FastifyInstance, options: WechatEndpoi
         return { xml: outcome.value, outcome: outcome.duplicate ? 'retry' : 'new' };
       } catch (error) {
         // Without the dedupe store a retry may be answered twice; an unanswered user is worse.
-        request.log.warn(
-          { err: (error as Error).message },
-          'wechat dedupe store unavailable; answering anyway',
-        );
+        request.log.warn({ err: error }, 'wechat dedupe store unavailable; answering anyway');
         return { xml: await answer(), outcome: 'new_unchecked' };
       }
     })();

@@ -87,7 +87,7 @@ export async function dispatchDue(deps: DispatchDeps): Promise<number> {
         await deliverOne(deps, next);
       } catch (error) {
         // The database went away between taking and recording: the lease brings it back.
-        deps.logger.warn({ deliveryId: next.id, err: (error as Error).message }, 'delivery not recorded');
+        deps.logger.warn({ deliveryId: next.id, err: error }, 'delivery not recorded');
       }
     }
   };

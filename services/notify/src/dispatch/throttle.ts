@@ -75,7 +75,7 @@ export function createThrottle(
         if (!own.allowed) return { ok: false, retryAfterMs: own.retryAfterMs, scope: 'recipient' };
         return { ok: true };
       } catch (error) {
-        logger.warn({ channel, err: (error as Error).message }, 'throttle unavailable; sending unthrottled');
+        logger.warn({ channel, err: error }, 'throttle unavailable; sending unthrottled');
         return { ok: true };
       }
     },
