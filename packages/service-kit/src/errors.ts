@@ -49,8 +49,25 @@ export function parseOr400<S extends z.ZodType>(schema: S, value: unknown): z.in
   return result.data;
 }
 
-/** One error handler per app: domain errors keep their code; anything unexpected is a 500 that leaks nothing. */
-export function installErrorHandler(app: FastifyInstance): void {
+/**
+ * How an app words what it did not raise itself: Fastify's own 4xx (malformed JSON, body too
+ * large, unsupported media type…) and the 500 of a bug. The status and `code` stay Fastify's.
+ */
+export interface ErrorWording {
+  framework(error: FastifyError): { message: string; fields: FieldProblem[] };
+  internal: string;
+}
+
+const fastifyWording: ErrorWording = {
+  framework: (error) => ({ message: error.message, fields: [] }),
+  internal: 'internal error',
+};
+
+/**
+ * The error handler: domain errors keep their code; anything unexpected is a 500 that leaks
+ * nothing. Set on an encapsulated plugin, it answers that plugin's routes in its own wording.
+ */
+export function answerErrors(app: FastifyInstance, wording: ErrorWording = fastifyWording): void {
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     if (error instanceof AppError) {
       for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
@@ -69,16 +86,20 @@ export function installErrorHandler(app: FastifyInstance): void {
       return reply.status(status).send({
         error: {
           code: (error as FastifyError).code?.toLowerCase() ?? 'bad_request',
-          message: error.message,
-          fields: [],
+          ...wording.framework(error as FastifyError),
         },
       } satisfies ErrorBody);
     }
     request.log.error({ err: error }, 'request failed');
     return reply
       .status(500)
-      .send({ error: { code: 'internal', message: 'internal error', fields: [] } } satisfies ErrorBody);
+      .send({ error: { code: 'internal', message: wording.internal, fields: [] } } satisfies ErrorBody);
   });
+}
+
+/** One error handler per app, and one answer for a route that does not exist. */
+export function installErrorHandler(app: FastifyInstance): void {
+  answerErrors(app);
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({
       error: {

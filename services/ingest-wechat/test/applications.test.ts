@@ -2,6 +2,7 @@ import { disputeIdFor } from '@huijie/contracts/ids.ts';
 import { memoryIdempotency } from '@huijie/service-kit/idempotency.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { trackingNoFor } from '../src/application/application.ts';
+import { memoryApplicationStore } from '../src/application/store.ts';
 import { applicantLinks } from '../src/wechat/applicant-link.ts';
 import { testApp, testSettings, testWechat } from './support.ts';
 
@@ -106,14 +107,6 @@ describe('POST /v1/applications', () => {
         ],
       },
     });
-    const notJson = await app.inject({
-      method: 'POST',
-      url: '/v1/applications',
-      headers: { 'content-type': 'application/json' },
-      payload: '{"applicant":',
-    });
-    expect(notJson.statusCode).toBe(400);
-    expect(notJson.json().error.fields).toEqual([]);
     expect(of('dispute.intake.v1')).toHaveLength(0);
   });
 
@@ -201,6 +194,57 @@ describe('POST /v1/applications', () => {
     expect((await app.inject({ url: '/apply?town=350802107' })).statusCode).toBe(200);
   });
 
+  it('a body the service cannot read is refused in Chinese, in the platform’s error shape, status kept', async () => {
+    const { app, of } = make();
+    const send = (payload: string, contentType = 'application/json') =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/applications',
+        payload,
+        headers: { 'content-type': contentType },
+      });
+    const refusals = [
+      [await send('{"submissionId": "5f0c7a1e'), 400, 'fst_err_ctp_invalid_json_body', '(body)'],
+      [await send(''), 400, 'fst_err_ctp_empty_json_body', '(body)'],
+      [
+        await send(JSON.stringify({ ...guo(), description: '工'.repeat(90_000) })),
+        413,
+        'fst_err_ctp_body_too_large',
+        '(body)',
+      ],
+      [
+        await send('applicant.name=郭某', 'application/x-www-form-urlencoded'),
+        415,
+        'fst_err_ctp_invalid_media_type',
+        'content-type',
+      ],
+    ] as const;
+    for (const [response, status, code, field] of refusals) {
+      expect(response.statusCode, code).toBe(status);
+      const { error } = response.json();
+      expect(error.code).toBe(code);
+      expect(error.fields).toEqual([{ field, reason: expect.any(String) }]);
+      // What the form shows the citizen: Chinese, no English from the framework.
+      for (const text of [error.message, error.fields[0].reason]) {
+        expect(text, code).toMatch(/[\u4e00-\u9fff]/);
+        expect(text, code).not.toMatch(/body|JSON but|Media Type|too large/i);
+      }
+    }
+    expect(refusals[2][0].json().error.fields[0].reason).toContain('请删减');
+    expect(of('dispute.intake.v1')).toHaveLength(0);
+  });
+
+  it('a failure behind the lookup answers 500 in Chinese, leaking nothing', async () => {
+    const failing = memoryApplicationStore();
+    failing.find = () => Promise.reject(new Error('ECONNRESET 10.0.0.9:6379'));
+    const { app } = make({ applications: failing });
+    const lookup = await app.inject({ url: '/v1/applications/WX23456789ABCD?phoneLast4=1234' });
+    expect(lookup.statusCode).toBe(500);
+    expect(lookup.json()).toEqual({
+      error: { code: 'internal', message: '系统暂时出现问题，请稍后重试', fields: [] },
+    });
+  });
+
   it('behind trusted proxies, the limit follows the client’s address from X-Forwarded-For', async () => {
     const { app } = make({}, testSettings({ trustedProxyHops: 1, limits: { requestsPerIpPer10Min: 1 } }));
     const from = (client: string) =>
@@ -224,26 +268,57 @@ describe('an application opened from the official account', () => {
     const { app, of } = make();
     const response = await submit(app, { ...guo(), wechatRef: links.sign('oGuo123', new Date()) });
     expect(response.statusCode).toBe(202);
+    expect(response.json()).toMatchObject({ wechatUpdates: true });
+    expect(response.json()).not.toHaveProperty('notice');
     expect(of('dispute.intake.v1')[0]!.parties[0]).toMatchObject({
       role: 'applicant',
       wechatOpenId: 'oGuo123',
     });
   });
 
-  it('a forged or expired link is a 400 on its field; an empty one is no link', async () => {
+  it('a link opened more than 30 days ago still files the application, without WeChat news, and says so', async () => {
+    const opened = new Date('2024-08-24T01:30:00Z');
+    const clock = { now: opened };
+    const { app, of } = make({ now: () => clock.now });
+    const body = { ...guo(), wechatRef: links.sign('oGuo123', opened) };
+    // The citizen opened the form from the account's reply, and submits it 31 days later.
+    clock.now = new Date(opened.getTime() + 31 * 24 * 3600 * 1000);
+    const response = await submit(app, body);
+    expect(response.statusCode).toBe(202);
+    expect(response.json()).toMatchObject({
+      trackingNo: trackingNoFor(body.submissionId),
+      wechatUpdates: false,
+      notice: expect.stringContaining('不会通过公众号消息通知您'),
+    });
+    const [dispute] = of('dispute.intake.v1');
+    expect(dispute!.parties[0]).toMatchObject({ role: 'applicant', phone: '13800001234' });
+    expect(dispute!.parties[0]!.wechatOpenId).toBeUndefined();
+    // Sent again (an answer lost on the way): the same application, the same answer.
+    const again = await submit(app, body);
+    expect(again.statusCode).toBe(202);
+    expect(again.json()).toMatchObject({ duplicate: true, wechatUpdates: false });
+    expect(of('dispute.intake.v1')).toHaveLength(1);
+  });
+
+  it('a forged or altered link is a 400 on its field, expired or not; an empty one is no link', async () => {
     const { app, of } = make();
     const forged = links
       .sign('oGuo123', new Date())
       .replace(/^[^.]+/, Buffer.from('oOther').toString('base64url'));
-    const expired = links.sign('oGuo123', new Date(Date.now() - 40 * 24 * 3600 * 1000));
-    for (const wechatRef of [forged, expired, 'garbage']) {
+    const [id, expires, mac] = links.sign('oGuo123', new Date(Date.now() - 40 * 24 * 3600 * 1000)).split('.');
+    const alteredOld = `${id}.${Number(expires) - 1}.${mac}`;
+    for (const wechatRef of [forged, alteredOld, 'garbage']) {
       const response = await submit(app, { ...guo(), wechatRef });
-      expect(response.statusCode).toBe(400);
+      expect(response.statusCode, wechatRef).toBe(400);
       expect(response.json().error.fields).toEqual([
-        { field: 'wechatRef', reason: '微信链接已失效，请从公众号重新打开申请页面' },
+        { field: 'wechatRef', reason: '微信链接无效，请从公众号重新打开申请页面' },
       ]);
     }
-    expect((await submit(app, { ...guo(), wechatRef: '' })).statusCode).toBe(202);
+    expect(of('dispute.intake.v1')).toHaveLength(0);
+    const noLink = await submit(app, { ...guo(), wechatRef: '' });
+    expect(noLink.statusCode).toBe(202);
+    expect(noLink.json()).toMatchObject({ wechatUpdates: false });
+    expect(noLink.json()).not.toHaveProperty('notice');
     expect(of('dispute.intake.v1')[0]!.parties[0]!.wechatOpenId).toBeUndefined();
   });
 });

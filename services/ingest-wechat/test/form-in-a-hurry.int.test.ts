@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { trackingNoFor } from '../src/application/application.ts';
-import { testApp } from './support.ts';
+import { applicantLinks } from '../src/wechat/applicant-link.ts';
+import { testApp, testWechat } from './support.ts';
 
 /**
  * A citizen in a hurry on a small phone (375×667): the form must never lose what was typed,
@@ -19,9 +20,11 @@ describe.runIf(haveChromium)('the WeChat form, used in a hurry', () => {
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  // The service's clock, moved forward by a test: a form left open for weeks.
+  let clockAheadMs = 0;
 
   beforeAll(async () => {
-    service = testApp();
+    service = testApp({ now: () => new Date(Date.now() + clockAheadMs) });
     app = service.app;
     base = await app.listen({ port: 0, host: '127.0.0.1' });
     browser = await chromium.launch(chromiumLaunchOptions);
@@ -34,6 +37,7 @@ describe.runIf(haveChromium)('the WeChat form, used in a hurry', () => {
     service.published.length = 0;
     service.state.failing = false;
     service.state.delayMs = 0;
+    clockAheadMs = 0;
     context = await browser.newContext({
       viewport: { width: 375, height: 667 },
       isMobile: true,
@@ -56,8 +60,8 @@ describe.runIf(haveChromium)('the WeChat form, used in a hurry', () => {
     'respondent.name': '水库工程包工头',
     description,
   };
-  async function fillIn() {
-    await page.goto(`${base}/apply?town=350802107`);
+  async function fillIn(query = '') {
+    await page.goto(`${base}/apply?town=350802107${query}`);
     for (const [name, text] of Object.entries(typed)) await page.locator(`[name="${name}"]`).fill(text);
     await page.locator('input[name="agreed"]').check();
   }
@@ -118,5 +122,26 @@ describe.runIf(haveChromium)('the WeChat form, used in a hurry', () => {
     await page.locator('#done').waitFor({ state: 'visible' });
     expect(await page.locator('#tracking-no').textContent()).toBe(trackingNo);
     expect(intakes()).toHaveLength(1);
+  });
+
+  it('opened from the account weeks ago, the form still files, and says progress will not come on WeChat', async () => {
+    const link = applicantLinks(`${testWechat.appId}:${testWechat.token}`).sign('oGuo123', new Date());
+    await fillIn(`&wx=${encodeURIComponent(link)}`);
+    clockAheadMs = 31 * 24 * 3600 * 1000;
+    await submit();
+    await page.locator('#done').waitFor({ state: 'visible' });
+    expect(await page.locator('#tracking-no').textContent()).toMatch(/^WX/);
+    expect(await page.locator('#done-notice').textContent()).toContain('不会通过公众号消息通知您');
+    expect(await page.locator('#wechat-updates').isHidden()).toBe(true);
+    expect(intakes()).toHaveLength(1);
+  });
+
+  it('opened from the account today, the form says progress will come on WeChat', async () => {
+    const link = applicantLinks(`${testWechat.appId}:${testWechat.token}`).sign('oGuo123', new Date());
+    await fillIn(`&wx=${encodeURIComponent(link)}`);
+    await submit();
+    await page.locator('#done').waitFor({ state: 'visible' });
+    expect(await page.locator('#wechat-updates').isVisible()).toBe(true);
+    expect(await page.locator('#done-notice').isHidden()).toBe(true);
   });
 });

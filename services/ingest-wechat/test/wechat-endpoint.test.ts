@@ -123,8 +123,8 @@ describe('messages in plaintext mode', () => {
     expect(link.searchParams.get('town')).toBe('350802107');
     // The link names the user who scanned, signed: the form can then carry their OpenID.
     expect(
-      applicantLinks(`${testWechat.appId}:${testWechat.token}`).verify(link.searchParams.get('wx')!, now),
-    ).toBe('oUser1');
+      applicantLinks(`${testWechat.appId}:${testWechat.token}`).check(link.searchParams.get('wx')!, now),
+    ).toEqual({ valid: true, openId: 'oUser1' });
   });
 
   it('a SCAN by a follower and a text about 调解 both get the link', async () => {
@@ -182,10 +182,19 @@ describe('messages in plaintext mode', () => {
     expect(dtd.statusCode).toBe(400);
   });
 
-  it('an unsigned message is refused before its body is read', async () => {
+  it('an unsigned message is refused before its body is read: 401, even when the body is over the limit', async () => {
     const { app } = make();
-    const response = await post(app, textMessage('调解'), { ...signedQuery(), signature: 'f'.repeat(40) });
+    const forged = { ...signedQuery(), signature: 'f'.repeat(40) };
+    const response = await post(app, textMessage('调解'), forged);
     expect(response.statusCode).toBe(401);
+    // Had the body been read first, 64 KiB + 1 would have been a 413.
+    const oversized = await post(app, textMessage('调'.repeat(22_000)), forged);
+    expect(oversized.statusCode).toBe(401);
+    expect(oversized.json().error.fields).toEqual([
+      { field: 'signature', reason: 'signature does not match' },
+    ]);
+    const signedOversized = await post(app, textMessage('调'.repeat(22_000)));
+    expect(signedOversized.statusCode).toBe(413);
   });
 });
 

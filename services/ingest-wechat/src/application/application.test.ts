@@ -91,7 +91,15 @@ describe('the application', () => {
   });
 
   it('a mobile as a Chinese phone keyboard types it is the 11 digits the other channels file', () => {
-    const typed = ['0086 138 0000 1234', '１３８００００１２３４', '＋86 13800001234', '(+86)13800001234'];
+    const typed = [
+      '0086 138 0000 1234',
+      '１３８００００１２３４',
+      '＋86 13800001234',
+      '(+86)13800001234',
+      // Dots between the groups: the ASCII one, and the 。 a Chinese keyboard types for it.
+      '138.0000.1234',
+      '138。0000。1234',
+    ];
     for (const phone of typed) {
       const application = schema.parse({ ...guo, applicant: { name: '郭某', phone } });
       expect(application.applicant.phone, phone).toBe('13800001234');

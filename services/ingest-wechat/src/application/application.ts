@@ -4,6 +4,7 @@ import { disputeIdFor } from '@huijie/contracts/ids.ts';
 import { mobileNumber } from '@huijie/contracts/phone.ts';
 import { z } from 'zod';
 import type { Town, TownDirectory } from '../towns.ts';
+import type { LinkCheck } from '../wechat/applicant-link.ts';
 
 /**
  * The citizen's mediation application, as the form posts it. Every reason is in Chinese:
@@ -41,12 +42,13 @@ function text(label: string, options: { min?: number; max: number; multiline?: b
 
 /**
  * A phone number as typed on a phone: a Chinese keyboard may give full-width digits, ＋ and
- * brackets (NFKC makes them ASCII). A mobile is then read as every channel reads it
- * (contracts/phone.ts: +86 or 0086, spaces, dashes, brackets), so repeats are found across channels.
+ * brackets (NFKC makes them ASCII), and 。 for a dot. A mobile is then read as every channel
+ * reads it (contracts/phone.ts: +86 or 0086, spaces, dashes, brackets, dots between its 3-4-4
+ * groups), so repeats are found across channels.
  */
 const typedPhone = (value: unknown) => {
   if (typeof value !== 'string') return value;
-  const ascii = value.normalize('NFKC');
+  const ascii = value.normalize('NFKC').replaceAll('。', '.');
   return mobileNumber(ascii) ?? ascii.replace(/[\s\-()]/g, '');
 };
 
@@ -110,26 +112,30 @@ const link = z
     }
   }, '附件链接应为以 http:// 或 https:// 开头的网址');
 
+/** The signed link the form was opened from: the applicant's OpenID, or a link too old to carry it. */
+export type WechatLink = { openId: string } | { expired: true };
+
 /**
- * `wechatOpenIdOf` checks the signed applicant link the official account handed out (see
- * wechat/applicant-link.ts) and gives the OpenID it carries.
+ * `checkLink` checks the signed applicant link the official account handed out (see
+ * wechat/applicant-link.ts). An expired link does not stop the application: a citizen who
+ * opened the form weeks ago still files it, only without WeChat news.
  */
 export function applicationSchema(
   towns: TownDirectory,
-  wechatOpenIdOf: (ref: string) => string | undefined = () => undefined,
+  checkLink: (ref: string) => LinkCheck = () => ({ valid: false, expired: false }),
 ) {
   const wechatRef = z.preprocess(
     blankToUndefined,
     z
       .string({ error: '微信身份信息格式不正确' })
       .max(200, '微信身份信息格式不正确')
-      .transform((ref, ctx) => {
-        const openId = wechatOpenIdOf(ref);
-        if (openId === undefined) {
-          ctx.addIssue({ code: 'custom', message: '微信链接已失效，请从公众号重新打开申请页面' });
-          return z.NEVER;
-        }
-        return openId;
+      .transform((ref, ctx): WechatLink => {
+        const link = checkLink(ref);
+        if (link.valid) return { openId: link.openId };
+        if (link.expired) return { expired: true };
+        // Forged or altered: someone trying to route another person's case news to themselves.
+        ctx.addIssue({ code: 'custom', message: '微信链接无效，请从公众号重新打开申请页面' });
+        return z.NEVER;
       })
       .optional(),
   );
@@ -184,10 +190,16 @@ export function trackingNoFor(submissionId: string): string {
   return out;
 }
 
+/** The OpenID the application is filed with, if its link carried one. */
+export const wechatOpenIdOf = (application: Application): string | undefined =>
+  application.wechatRef && 'openId' in application.wechatRef ? application.wechatRef.openId : undefined;
+
 /** What a submission says, minus its id: a resubmission with other content under the same id is refused. */
 export function fingerprint(application: Application): string {
   const { submissionId: _, ...content } = application;
-  return createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 32);
+  // What is filed, the OpenID or none: an expired link files the same as no link.
+  const filed = { ...content, wechatRef: wechatOpenIdOf(application) };
+  return createHash('sha256').update(JSON.stringify(filed)).digest('hex').slice(0, 32);
 }
 
 /** The application in the platform's one shape. */
@@ -215,7 +227,7 @@ export function normaliseApplication(
         kind: 'person',
         name: application.applicant.name,
         phone: application.applicant.phone,
-        ...(application.wechatRef && { wechatOpenId: application.wechatRef }),
+        ...(wechatOpenIdOf(application) && { wechatOpenId: wechatOpenIdOf(application) }),
       },
       {
         role: 'respondent',

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import { uuidv5 } from '@huijie/contracts/ids.ts';
 import type { EventBus } from '@huijie/event-bus/bus.ts';
-import { AppError, badRequest, fieldsOf, unavailable } from '@huijie/service-kit/errors.ts';
+import { AppError, answerErrors, badRequest, fieldsOf, unavailable } from '@huijie/service-kit/errors.ts';
 import { type IdempotencyStore, onceForKey } from '@huijie/service-kit/idempotency.ts';
 import {
   enforceRateLimit,
@@ -20,7 +20,9 @@ import {
   normaliseApplication,
   trackingNoFor,
   trackingNoPattern,
+  wechatOpenIdOf,
 } from './application.ts';
+import { citizenErrorWording } from './citizen-errors.ts';
 import type { ApplicationStore } from './store.ts';
 
 export interface ApplicationRoutesOptions {
@@ -60,11 +62,17 @@ export const citizenLimitMessages: RateLimitMessages = {
   unavailable: '暂时无法处理，请稍后重试（您的填写内容不会丢失）',
 };
 
+/** Told to a citizen whose form came from a link older than 30 days: filed, but no WeChat news. */
+export const expiredLinkNotice =
+  '您打开申请页面的公众号链接已超过30天，办理进度不会通过公众号消息通知您。调解员会通过您填写的手机号与您联系，您也可以凭受理编号和手机号后四位查询办理进度。';
+
 export async function applicationRoutes(
   app: FastifyInstance,
   options: ApplicationRoutesOptions,
 ): Promise<void> {
-  const schema = applicationSchema(options.towns, (ref) => options.links.verify(ref, options.now()));
+  // The citizen reads every answer of these routes, Fastify's own refusals included.
+  answerErrors(app, citizenErrorWording);
+  const schema = applicationSchema(options.towns, (ref) => options.links.check(ref, options.now()));
   const { limits } = options;
   const phoneKey = (phone: string) =>
     createHmac('sha256', `huijie:wechat-phone-limit:${options.rateKeySecret}`)
@@ -181,6 +189,9 @@ export async function applicationRoutes(
       receivedAt: record?.receivedAt,
       town: { code: town.code, name: town.name, label: town.label },
       statusUrl: `/v1/applications/${acceptedNo}`,
+      // Whether case news can reach the applicant on WeChat; the form says so only when it can.
+      wechatUpdates: wechatOpenIdOf(application) !== undefined,
+      ...(application.wechatRef && 'expired' in application.wechatRef && { notice: expiredLinkNotice }),
     });
   });
 

@@ -126,6 +126,9 @@ form.onsubmit = function (event) {
       form.hidden = true;
       $('tracking-no').textContent = data.trackingNo;
       $('track-link').href = '/track?no=' + encodeURIComponent(data.trackingNo);
+      // What the filed application says, not what the page was opened with: the link may have expired since.
+      $('wechat-updates').hidden = !data.wechatUpdates;
+      show($('done-notice'), data.notice || '');
       $('done').hidden = false;
       window.scrollTo(0, 0);
       return;
@@ -210,7 +213,7 @@ export async function pageRoutes(app: FastifyInstance, options: PageOptions): Pr
     const town = asked ? towns.get(asked) : undefined;
     // Opened from the account's reply: keep the signed link, so the applicant hears back on WeChat.
     const wechatRef =
-      typeof query.wx === 'string' && options.links.verify(query.wx, options.now()) ? query.wx : '';
+      typeof query.wx === 'string' && options.links.check(query.wx, options.now()).valid ? query.wx : '';
     const notice =
       asked && !town
         ? `<p class="notice">二维码中的乡镇（街道）无法识别，请在下方选择纠纷发生地。</p>`
@@ -248,7 +251,8 @@ ${field('attachments', '附件链接', `<textarea id="f-attachments" name="attac
 <section id="done" class="panel" hidden>
 <p>您的调解申请已提交。受理编号：</p>
 <p class="big" id="tracking-no"></p>
-<p>请记下受理编号。调解员会尽快与您联系${wechatRef ? '，办理进度也会通过公众号消息告诉您' : ''}；您也可以凭受理编号和手机号后四位<a id="track-link" href="/track">查询办理进度</a>。</p>
+<p>请记下受理编号。调解员会尽快与您联系<span id="wechat-updates" hidden>，办理进度也会通过公众号消息告诉您</span>；您也可以凭受理编号和手机号后四位<a id="track-link" href="/track">查询办理进度</a>。</p>
+<p class="notice" id="done-notice" hidden></p>
 </section>`;
     return sendPage(reply, {
       title: '矛盾纠纷调解申请',

@@ -9,9 +9,15 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
  */
 export interface ApplicantLinks {
   sign(openId: string, now: Date): string;
-  /** The OpenID, or undefined for a token that is forged, damaged or expired. */
-  verify(token: string, now: Date): string | undefined;
+  check(token: string, now: Date): LinkCheck;
 }
+
+/**
+ * A link we signed and still valid gives its OpenID. One we signed that has expired is only old
+ * (opened weeks ago, submitted now): the application stands, without the OpenID. Anything
+ * else — forged, altered, damaged — is refused.
+ */
+export type LinkCheck = { valid: true; openId: string } | { valid: false; expired: boolean };
 
 const validForSeconds = 30 * 24 * 3600;
 const b64url = (value: Buffer | string) => Buffer.from(value).toString('base64url');
@@ -25,16 +31,18 @@ export function applicantLinks(secret: string): ApplicantLinks {
       const payload = `${b64url(openId)}.${Math.floor(now.getTime() / 1000) + validForSeconds}`;
       return `${payload}.${b64url(mac(payload))}`;
     },
-    verify(token, now) {
+    check(token, now) {
+      const refused = { valid: false, expired: false } as const;
       const match = /^([A-Za-z0-9_-]{1,100})\.(\d{1,12})\.([A-Za-z0-9_-]{22})$/.exec(token);
-      if (!match) return undefined;
+      if (!match) return refused;
       const [, id, expires, signature] = match as unknown as [string, string, string, string];
       const expected = mac(`${id}.${expires}`);
       const given = Buffer.from(signature, 'base64url');
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-      if (Number(expires) < now.getTime() / 1000) return undefined;
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return refused;
       const openId = Buffer.from(id, 'base64url').toString('utf8');
-      return /^[\w-]{1,64}$/.test(openId) ? openId : undefined;
+      if (!/^[\w-]{1,64}$/.test(openId)) return refused;
+      if (Number(expires) < now.getTime() / 1000) return { valid: false, expired: true };
+      return { valid: true, openId };
     },
   };
 }

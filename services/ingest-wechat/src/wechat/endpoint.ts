@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError, badRequest, unauthorized } from '@huijie/service-kit/errors.ts';
 import { type IdempotencyStore, onceForKey } from '@huijie/service-kit/idempotency.ts';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IngestWechatSettings } from '../config.ts';
 import type { TownDirectory } from '../towns.ts';
 import type { ApplicantLinks } from './applicant-link.ts';
@@ -76,7 +76,13 @@ export async function wechatEndpoint(app: FastifyInstance, options: WechatEndpoi
     return reply.type('text/plain; charset=utf-8').header('x-content-type-options', 'nosniff').send(echostr);
   });
 
-  app.post('/wechat', async (request, reply) => {
+  // WeChat signs the query string, not the body: a request it did not sign is refused before
+  // its body (up to 64 KiB) is read.
+  const signedOnly = async (request: FastifyRequest) => {
+    signed(request.query as Record<string, unknown>);
+  };
+
+  app.post('/wechat', { onRequest: signedOnly }, async (request, reply) => {
     const { nonce, value } = signed(request.query as Record<string, unknown>);
     const body = typeof request.body === 'string' ? request.body : '';
     const encrypted = value('encrypt_type') === 'aes';
