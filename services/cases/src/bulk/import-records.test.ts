@@ -1,4 +1,5 @@
 import { disputeIdFor } from '@huijie/contracts/ids.ts';
+import type { OutgoingEvent } from '@huijie/event-bus/bus.ts';
 import { describe, expect, it } from 'vitest';
 import { csvRecords, importRecords, recordToEvent } from './import-records.ts';
 
@@ -206,6 +207,41 @@ describe('an imported record becomes a dispute.intake.v1 event', () => {
     ]);
     expect(summary.rejects[1]!.reason).toContain('line 2');
     expect(batches).toEqual([1, 1]);
+  });
+
+  it('amounts as operators typed them are read as routing reads them; what is no amount is refused per line', async () => {
+    const csv = [
+      'channel,source_ref,received_at,content,amount_claimed,outcome,ended_at,outcome_amount',
+      'wechat,WX-1,2024-08-24,拖欠工资,3，800,调解成功,2024-09-03,叁仟捌佰元整',
+      'wechat,WX-2,2024-08-24,借款纠纷,3万,,,',
+      'wechat,WX-3,2024-08-24,工程款,"1,200,000",调解成功,2024-09-03,3800元5角',
+      'wechat,WX-4,2024-08-24,拖欠工资,未知,,,',
+      'wechat,WX-5,2024-08-24,拖欠工资,3800,调解成功,2024-09-03,很多',
+    ].join('\n');
+    const published: { claimed?: number; agreed?: number }[] = [];
+    const summary = await importRecords(
+      csvRecords(
+        (async function* () {
+          yield csv;
+        })(),
+      ),
+      {
+        publish: async (events) => {
+          for (const { data } of events as OutgoingEvent<'dispute.intake.v1'>[]) {
+            published.push({ claimed: data.amountClaimed, agreed: data.historical?.outcome?.amount });
+          }
+        },
+      },
+    );
+    expect(published).toEqual([
+      { claimed: 3800, agreed: 3800 },
+      { claimed: 30000, agreed: undefined },
+      { claimed: 1_200_000, agreed: 3800.5 },
+    ]);
+    expect(summary.rejects).toEqual([
+      { line: 5, field: 'amount_claimed', reason: expect.stringContaining('not an amount of yuan: "未知"') },
+      { line: 6, field: 'outcome_amount', reason: expect.stringContaining('not an amount of yuan: "很多"') },
+    ]);
   });
 
   it('a quote opened and never closed is a reject, not the rest of the file read into one record', async () => {

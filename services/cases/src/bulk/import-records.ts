@@ -1,5 +1,6 @@
 import { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { disputeIdFor, uuidv5 } from '@huijie/contracts/ids.ts';
+import { readAmount } from '@huijie/contracts/numerals.ts';
 import { CategoryCode, Channel } from '@huijie/contracts/vocabulary.ts';
 import type { OutgoingEvent } from '@huijie/event-bus/bus.ts';
 import { parseCaseNumber } from '@huijie/ingest-courts/case-number.ts';
@@ -30,7 +31,7 @@ import { type CsvRecord, readCsv } from './csv.ts';
  *   address                    where it happened, as written
  *   applicant_name, applicant_phone, applicant_id_number
  *   respondent_name, respondent_phone, respondent_kind (person | organisation)
- *   amount_claimed             yuan
+ *   amount_claimed             yuan, as typed: 3800, 3，800, 3万, 3.8万元, 叁仟捌佰圆整, 3800元5角
  *   due_at                     a due time the channel set
  *   revision                   1 by default; a later revision of the same record counts up
  *   source_client              the hotline system or court client that pushed it originally
@@ -38,7 +39,7 @@ import { type CsvRecord, readCsv } from './csv.ts';
  *                              调解不成功, 撤回); with ended_at, and only with it
  *   ended_at                   when it ended (办结时间)
  *   outcome_summary            the agreement reached, or why not
- *   outcome_amount             yuan agreed
+ *   outcome_amount             yuan agreed, written as amount_claimed
  *   referred_to                litigation | arbitration | other (also 诉讼, 仲裁, 其他), after a failed mediation
  *
  * Every record is marked `historical`: its case is opened on the day it was received, no deadline
@@ -120,6 +121,29 @@ const historicalColumns: Record<string, string> = {
 };
 const referredToAliases: Record<string, string> = { 诉讼: 'litigation', 仲裁: 'arbitration', 其他: 'other' };
 
+/**
+ * An amount column in yuan, as the operator typed it: 3800, 3，800, 3万, 叁仟捌佰元 (read as routing reads the
+ * amounts in a report); anything else is the record's error, noted against the column.
+ */
+function amountOf(
+  get: (key: string) => string | undefined,
+  column: string,
+  rejects: Reject[],
+  line: number,
+): number | undefined {
+  const text = get(column);
+  if (text === undefined) return undefined;
+  const yuan = readAmount(text);
+  if (yuan === undefined) {
+    rejects.push({
+      line,
+      field: column,
+      reason: `not an amount of yuan: "${text}" (3800, 3,800, 3.8万, 叁仟捌佰元)`,
+    });
+  }
+  return yuan;
+}
+
 /** The record's `historical` mark, with how it ended when the record says. */
 function historicalOf(
   get: (key: string) => string | undefined,
@@ -138,16 +162,12 @@ function historicalOf(
       rejects.push({ line, field: 'ended_at', reason: `before received_at (${receivedAt})` });
     } else historical.endedAt = at;
   }
-  const amountText = get('outcome_amount');
-  const amount = amountText === undefined ? undefined : Number(amountText.replaceAll(',', ''));
-  if (amountText !== undefined && Number.isNaN(amount)) {
-    rejects.push({ line, field: 'outcome_amount', reason: `not a number: "${amountText}"` });
-  }
+  const amount = amountOf(get, 'outcome_amount', rejects, line);
   const referredTo = get('referred_to');
   historical.outcome = {
     kind: kind === undefined ? undefined : (outcomeAliases[kind] ?? kind),
     ...(get('outcome_summary') !== undefined && { summary: get('outcome_summary') }),
-    ...(amount !== undefined && !Number.isNaN(amount) && { amount }),
+    ...(amount !== undefined && { amount }),
     ...(referredTo !== undefined && { referredTo: referredToAliases[referredTo] ?? referredTo }),
   };
   return historical;
@@ -222,13 +242,8 @@ function fromFlat(
     partyColumns.push(role);
   }
   dispute.parties = parties;
-  const amount = get('amount_claimed');
-  if (amount !== undefined) {
-    const number = Number(amount.replaceAll(',', ''));
-    if (Number.isNaN(number))
-      rejects.push({ line, field: 'amount_claimed', reason: `not a number: "${amount}"` });
-    else dispute.amountClaimed = number;
-  }
+  const amountClaimed = amountOf(get, 'amount_claimed', rejects, line);
+  if (amountClaimed !== undefined) dispute.amountClaimed = amountClaimed;
   dispute.historical = historicalOf(get, rejects, line, dispute.receivedAt);
   const revision = get('revision');
   if (revision !== undefined) dispute.revision = Number(revision);

@@ -328,6 +328,17 @@ describe('amounts and headcounts written in Chinese numerals', () => {
     expect(decision.expressLane).toBeNull();
   });
 
+  it('given a range written 40-60万, then like 四五十万 it is read as its lower end, below the large-amount line', () => {
+    const decision = decideAt('龙岩市新罗区万安镇', '邻居借了我40-60万元，说好年底还，现在不认账。');
+    expect(ruleIds(decision)).not.toContain('signal.largeAmount');
+    expect(decision.expressLane).toBeNull();
+  });
+
+  it('given 近百万 (nearly a million), then the amount is read and the dispute is major', () => {
+    const decision = decideAt('龙岩市新罗区万安镇', '合伙开店，对方卷走货款近百万，人已联系不上。');
+    expect(decision.trace.rules.find((r) => r.id === 'signal.largeAmount')?.why).toContain('900,000 yuan');
+  });
+
   it('given 十五名 workers unpaid (no noun after 名), then county labour inspection leads', () => {
     const decision = decideAt(
       '龙岩市长汀县红山乡',
