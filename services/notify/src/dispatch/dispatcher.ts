@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { errorReason } from '@huijie/database/error-for-log.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
 import { startWorkLoop } from '@huijie/service-kit/work-loop.ts';
 import type { DeliveryChannel, SendResult } from '../channels/channel.ts';
@@ -150,7 +151,8 @@ async function deliverOne(deps: DispatchDeps, delivery: Claimed): Promise<void> 
         })
       : { ok: false, detail: `no channel ${delivery.channel}`, retryable: false };
   } catch (error) {
-    result = { ok: false, detail: (error as Error).message, retryable: true };
+    // Kept on the attempt and shown to operators: the reason, never what was being sent.
+    result = { ok: false, detail: errorReason(error), retryable: true };
   }
   const durationMs = Math.round(performance.now() - started);
   const attempts = delivery.attempts;
