@@ -145,6 +145,7 @@ describe.runIf(servers)('poison messages on every consumed topic (services in th
           version: 2,
           dispute: other,
           currentDepartments: [],
+          currentAssignments: [],
           corrected: { category: 'labor' },
           by: 'test-operator',
           reason: 'poison test',

@@ -62,6 +62,8 @@ export function buildRoutingApp(deps: RoutingDeps): FastifyInstance {
             correlationId: ctx.correlationId,
             version: correction.version,
             currentDepartments: correction.currentDepartments,
+            currentAssignments: correction.currentAssignments,
+            courtDueAt: correction.courtDueAt,
           });
           await deps.bus.publish(events);
           deps.logger.info(

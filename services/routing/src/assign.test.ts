@@ -1,4 +1,5 @@
 import type { AgencyAssignmentV1 } from '@huijie/contracts/events/agency-assignment-v1.ts';
+import { CaseCorrectedV1 } from '@huijie/contracts/events/case-correction-v1.ts';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { describe, expect, it } from 'vitest';
 import { eventsForDecision } from './assign.ts';
@@ -72,6 +73,56 @@ describe('what one decision publishes', () => {
       'agency.350802-labor_inspection.assignment.v1',
     ]);
     expect(events.every((event) => (event.data as { version: number }).version === 2)).toBe(true);
+  });
+
+  it("a re-routing tells each department the deadline the case will hold: a kept lead's earlier one, never past the court's date", () => {
+    const copies = (options: Parameters<typeof eventsForDecision>[3]) =>
+      eventsForDecision(router, guo, now, { version: 2, ...options })
+        .filter((event) => event.name === 'agency.assignment.v1')
+        .map((event) => event.data as AgencyAssignmentV1)
+        .map(({ department, role, dueAt }) => ({ code: department.code, role, dueAt }));
+    const [decision] = eventsForDecision(router, guo, now, { version: 2 });
+    const decided = (decision!.data as { dueAt: string }).dueAt;
+    const earlier = new Date(Date.parse(decided) - 24 * 3600 * 1000).toISOString();
+
+    // The lead keeps its role, so its earlier deadline; the co-handler joins at the case's.
+    expect(
+      copies({
+        currentDepartments: ['350802107-judicial_office'],
+        currentAssignments: [{ code: '350802107-judicial_office', role: 'lead', dueAt: earlier }],
+      }),
+    ).toEqual([
+      { code: '350802107-judicial_office', role: 'lead', dueAt: earlier },
+      { code: '350802-labor_inspection', role: 'co', dueAt: earlier },
+    ]);
+    // A department that held another role starts at the decision's.
+    expect(
+      copies({ currentAssignments: [{ code: '350802107-judicial_office', role: 'co', dueAt: earlier }] }),
+    ).toEqual([
+      { code: '350802107-judicial_office', role: 'lead', dueAt: decided },
+      { code: '350802-labor_inspection', role: 'co', dueAt: decided },
+    ]);
+    const court = '2024-08-26T23:59:59+08:00';
+    expect(copies({ courtDueAt: court }).map((copy) => copy.dueAt)).toEqual([court, court]);
+  });
+
+  it("a request from a cases service that does not say what departments hold routes with the decision's deadline", () => {
+    const request = CaseCorrectedV1.parse({
+      caseId: '0b6f4d5e-9a3c-4c1e-8f2a-6d7e8f9a0b1c',
+      version: 2,
+      dispute: guo,
+      currentDepartments: ['350802107-judicial_office'],
+      corrected: {},
+      by: 'cases:revision',
+      reason: '催办',
+      occurredAt: now.toISOString(),
+    });
+    const events = eventsForDecision(router, request.dispute, now, request);
+    const decided = (events[0]!.data as { dueAt: string }).dueAt;
+    expect(events.slice(1).map((event) => (event.data as AgencyAssignmentV1).dueAt)).toEqual([
+      decided,
+      decided,
+    ]);
   });
 
   it('a caller the hotline marked confidential (保密) is not passed on, not even to the lead', () => {

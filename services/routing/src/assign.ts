@@ -1,4 +1,6 @@
+import { routedDeadlines } from '@huijie/contracts/deadlines.ts';
 import type { AgencyAssignmentV1 } from '@huijie/contracts/events/agency-assignment-v1.ts';
+import type { CaseCorrectedV1 } from '@huijie/contracts/events/case-correction-v1.ts';
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import { type DisputeReceivedV1, isHistoricalFiling } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { uuidv5 } from '@huijie/contracts/ids.ts';
@@ -16,7 +18,14 @@ export function eventsForDecision(
   router: Router,
   dispute: DisputeReceivedV1,
   now: Date,
-  options: { correlationId?: string | undefined; version?: number; currentDepartments?: string[] } = {},
+  options: {
+    correlationId?: string | undefined;
+    version?: number;
+    currentDepartments?: string[];
+    /** What the case's departments hold now, and the court's date that joined it (case.correction.v1). */
+    currentAssignments?: CaseCorrectedV1['currentAssignments'];
+    courtDueAt?: string | undefined;
+  } = {},
 ): OutgoingEvent[] {
   const version = options.version ?? 1;
   const decision: DisputeAssignedV1 = {
@@ -50,8 +59,18 @@ export function eventsForDecision(
     role,
   }));
   const contact = dispute.parties.find((party) => party.role === 'applicant' || party.role === 'caller');
+  // Each department is told the deadline the case will record for it, not the decision's: one
+  // the re-routing keeps in its role keeps an earlier one (a 催办 gives nobody more time).
+  const { caseDue, dueFor } = routedDeadlines({
+    decided: decision.dueAt,
+    lead: decision.triage ? null : (decision.lead?.code ?? null),
+    held: (code, role) =>
+      options.currentAssignments?.find((held) => held.code === code && held.role === role)?.dueAt,
+    court: options.courtDueAt,
+  });
   const view = (
     department: DisputeAssignedV1['coHandlers'][number],
+    dueAt: string,
   ): Omit<AgencyAssignmentV1, 'action' | 'role'> => ({
     disputeId: dispute.disputeId,
     version,
@@ -64,7 +83,7 @@ export function eventsForDecision(
         decision.jurisdiction.townCode ?? decision.jurisdiction.countyCode ?? decision.jurisdiction.cityCode,
       names: decision.jurisdiction.names,
     },
-    dueAt: decision.dueAt,
+    dueAt,
     expressLane: decision.expressLane?.level ?? null,
     channel: dispute.channel,
     receivedAt: dispute.receivedAt,
@@ -82,7 +101,11 @@ export function eventsForDecision(
     ...common,
   });
   for (const { department, role } of involved) {
-    const data: AgencyAssignmentV1 = { ...view(department), action: 'assigned', role };
+    const data: AgencyAssignmentV1 = {
+      ...view(department, dueFor(department.code, role)),
+      action: 'assigned',
+      role,
+    };
     // Only the lead calls the citizen back (the others get the matter, not the phone number),
     // and nobody gets the contact of a caller the hotline marked confidential (保密).
     if (role === 'lead' && contact && !contact.confidential) {
@@ -97,7 +120,7 @@ export function eventsForDecision(
   for (const code of options.currentDepartments ?? []) {
     const department = router.departments.get(code);
     if (!department || stillInvolved.has(code)) continue;
-    events.push(copy(department, { ...view(department), action: 'withdrawn', role: null }));
+    events.push(copy(department, { ...view(department, caseDue), action: 'withdrawn', role: null }));
   }
   return events;
 }

@@ -15,6 +15,22 @@ export const CaseCorrectedV1 = z.object({
   dispute: DisputeReceivedV1,
   /** Departments on the case now: those the new decision leaves out are told they are withdrawn. */
   currentDepartments: z.array(z.string()).default([]),
+  /**
+   * What each of those departments holds now — its role and deadline — so that each agency's copy
+   * of the new version carries the deadline the case will record (deadlines.ts): one keeping its
+   * role keeps an earlier deadline.
+   */
+  currentAssignments: z
+    .array(
+      z.object({
+        code: z.string(),
+        role: z.enum(['lead', 'co']),
+        dueAt: z.iso.datetime({ offset: true }),
+      }),
+    )
+    .default([]),
+  /** The date of a court whose referral joined the case: no department of it is given later. */
+  courtDueAt: z.iso.datetime({ offset: true }).optional(),
   /** The corrections applied (all an operator has made so far); empty when only the report changed. */
   corrected: z.object({ divisionCode: DivisionCode.optional(), category: CategoryCode.optional() }),
   /** The operator, or the channel (`channel:hotline_12345`) whose revision asked. */

@@ -1,5 +1,6 @@
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import type { CategoryCode } from '@huijie/contracts/vocabulary.ts';
+import { courtDeadlines } from '../consumers/fold-case.ts';
 import { appendOutbox, type Tx } from '../outbox/outbox.ts';
 
 /** What an operator corrected: the place, the category, or both. */
@@ -25,7 +26,11 @@ export const askedBy = ['corrected', 'reminder', 'report_updated', 'revision_rou
  */
 export async function routeAgain(
   tx: Tx,
-  row: { id: string; routingVersion: number; assignments: { departmentCode: string; status: string }[] },
+  row: {
+    id: string;
+    routingVersion: number;
+    assignments: { departmentCode: string; status: string; role: string; dueAt: Date }[];
+  },
   request: { by: string; reason: string; correction?: Correction },
 ): Promise<number> {
   const first = await tx.report.findFirstOrThrow({
@@ -57,6 +62,8 @@ export async function routeAgain(
     await tx.processedEvent.findUnique({ where: { eventId: `assignment:${dispute.disputeId}:v${version}` } })
   )
     version++;
+  const held = row.assignments.filter((a) => a.status !== 'withdrawn');
+  const courtDue = (await courtDeadlines(tx, [row.id])).get(row.id);
   await appendOutbox(tx, {
     name: 'case.correction.v1',
     key: dispute.disputeId,
@@ -70,9 +77,14 @@ export async function routeAgain(
           ? { ...dispute.location, divisionCode: corrected.divisionCode }
           : dispute.location,
       },
-      currentDepartments: row.assignments
-        .filter((a) => a.status !== 'withdrawn')
-        .map((a) => a.departmentCode),
+      currentDepartments: held.map((a) => a.departmentCode),
+      // Routing gives each agency's copy the deadline this case will record (deadlines.ts).
+      currentAssignments: held.map((a) => ({
+        code: a.departmentCode,
+        role: a.role as 'lead' | 'co',
+        dueAt: a.dueAt.toISOString(),
+      })),
+      ...(courtDue && { courtDueAt: courtDue.toISOString() }),
       corrected: {
         ...(corrected.divisionCode && { divisionCode: corrected.divisionCode }),
         ...(corrected.category && { category: corrected.category }),

@@ -147,6 +147,24 @@ export function courtDeadline(reports: { channel: string; intake: unknown }[]): 
 }
 
 /**
+ * The court's date of each case a court referral joined, by case: a re-routing, whoever it makes
+ * the lead, does not give the case more time than the court did.
+ */
+export async function courtDeadlines(tx: Tx, caseIds: string[]): Promise<Map<string, Date>> {
+  if (caseIds.length === 0) return new Map();
+  const reports = await tx.report.findMany({
+    where: { caseId: { in: caseIds }, channel: 'court' },
+    select: { caseId: true, channel: true, intake: true },
+  });
+  const deadlines = new Map<string, Date>();
+  for (const caseId of new Set(reports.map((report) => report.caseId))) {
+    const due = courtDeadline(reports.filter((report) => report.caseId === caseId));
+    if (due) deadlines.set(caseId, due);
+  }
+  return deadlines;
+}
+
+/**
  * Folds one case into another: its reports and parties move over (each report keeps why), the
  * folded case is closed with a pointer to where it went, both histories say so. A court
  * referral's deadline becomes the joined case's when earlier. Three or more reports of one

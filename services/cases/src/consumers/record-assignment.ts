@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { routedDeadlines } from '@huijie/contracts/deadlines.ts';
 import type { CaseOutcome, CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import { type DisputeReceivedV1, isHistoricalFiling } from '@huijie/contracts/events/dispute-intake-v1.ts';
@@ -11,7 +12,7 @@ import { insertRows } from '../db/insert-rows.ts';
 import { canBeRouted, laneDivision, levelRank } from '../domain/lifecycle.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { appendOutbox, type Tx } from '../outbox/outbox.ts';
-import { courtDeadline, findRepeatTarget, foldCase, possibleRepeats } from './fold-case.ts';
+import { courtDeadlines, findRepeatTarget, foldCase, possibleRepeats } from './fold-case.ts';
 import { isFirstReport, openCases, revisionReason } from './open-case.ts';
 
 /**
@@ -312,28 +313,11 @@ async function applyDecisions(tx: Tx, routings: Routing[]): Promise<void> {
 
 /**
  * A department a re-routing keeps in the same role keeps its place in the case: what it accepted
- * or has under way stays so, and its deadline is never pushed back (a 催办 gives nobody more time).
+ * or has under way stays so, and its deadline is never pushed back (a 催办 gives nobody more time:
+ * `routedDeadlines`' dueFor, set-based here; routing and notify give the department the same).
  * A department new to the case, routed back to it or in another role starts again at delivered.
  */
 const keepsPlace = Prisma.sql`a.status <> 'withdrawn' AND a.role = excluded.role`;
-
-/**
- * The court's date of each case a court referral joined (fold-case.ts), by case: a re-routing,
- * whoever it makes the lead, does not give the case more time than the court did.
- */
-async function courtDeadlines(tx: Tx, caseIds: string[]): Promise<Map<string, Date>> {
-  if (caseIds.length === 0) return new Map();
-  const reports = await tx.report.findMany({
-    where: { caseId: { in: caseIds }, channel: 'court' },
-    select: { caseId: true, channel: true, intake: true },
-  });
-  const deadlines = new Map<string, Date>();
-  for (const caseId of new Set(reports.map((report) => report.caseId))) {
-    const due = courtDeadline(reports.filter((report) => report.caseId === caseId));
-    if (due) deadlines.set(caseId, due);
-  }
-  return deadlines;
-}
 
 /** The lead department of each case routed before, by case. */
 async function currentLeads(tx: Tx, cases: CaseRow[]): Promise<Map<string, string>> {
@@ -358,16 +342,15 @@ function consequences(
 ) {
   const live = filing === 'live';
   const receivedAt = new Date(decision.dispute.receivedAt);
-  const keepsLead =
-    !decision.triage && decision.lead !== null && leads.get(current.id) === decision.lead.code;
-  // Never later than the deadline the kept lead already works to.
-  const routed =
-    keepsLead && current.dueAt && current.dueAt < new Date(decision.dueAt)
-      ? current.dueAt
-      : new Date(decision.dueAt);
-  // Nor, whoever leads, than the date of a court whose referral joined the case.
-  const court = courtDue.get(current.id);
-  const dueAt = court && court < routed ? court : routed;
+  const lead = decision.triage ? null : (decision.lead?.code ?? null);
+  const keepsLead = lead !== null && leads.get(current.id) === lead;
+  // The kept lead works to the case's deadline; each department's own is applied in SQL (keepsPlace).
+  const { caseDue: dueAt } = routedDeadlines({
+    decided: new Date(decision.dueAt),
+    lead,
+    held: (code, role) => (role === 'lead' && keepsLead && code === lead ? current.dueAt : null),
+    court: courtDue.get(current.id),
+  });
   const status = keepsLead ? (current.status as CaseStatus) : decision.triage ? 'triage' : 'assigned';
   // The lane only goes up: a decision never lowers a level the case already reached.
   const enteredLane =

@@ -460,6 +460,32 @@ describe.runIf(servers)('case actions through the API', () => {
     });
   });
 
+  it("routing is asked to re-route with what each department holds and the court's date, so agencies are told the case's deadlines", async () => {
+    const applicant = { name: '郭某', phone: '13900007800' };
+    const guo = await seedRoutedCase(db, { applicant });
+    const courtDeadline = new Date(Date.now() + 2 * 24 * 3600 * 1000);
+    const referral = {
+      ...courtReferral(applicant, '（2024）闽0802民诉前调8767号'),
+      dueAt: courtDeadline.toISOString(),
+    };
+    await recordIntake(db, referral);
+    await recordAssignment(db, { ...decisionFor(referral), dueAt: courtDeadline.toISOString() });
+
+    expect(
+      (await act(guo.caseId, 'correct', as('xinluo'), { category: 'contract', reason: '实为合同纠纷' }))
+        .statusCode,
+    ).toBe(202);
+    const asked = await db.outboxEvent.findFirstOrThrow({
+      where: { eventName: 'case.correction.v1', key: guo.disputeId },
+      orderBy: { id: 'desc' },
+    });
+    expect(asked.data).toMatchObject({
+      currentDepartments: [lead.code],
+      currentAssignments: [{ code: lead.code, role: 'lead', dueAt: courtDeadline.toISOString() }],
+      courtDueAt: courtDeadline.toISOString(),
+    });
+  });
+
   it('a report detached from a case and corrected is routed as a case of its own', async () => {
     // The caller's second report, about another employer's unpaid wages in the same town, was
     // taken for a repeat (same caller, same category and town); the operator finds it is another

@@ -1,3 +1,4 @@
+import { routedDeadlines } from '@huijie/contracts/deadlines.ts';
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import { isHistoricalFiling } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import type { NotifyDb } from '../db/prisma.ts';
@@ -97,19 +98,17 @@ export async function recordAssignment(
         : undefined;
     return payload?.role === role ? payload.dueAt : undefined;
   };
-  const sooner = (kept: string | undefined, given: string) =>
-    kept && Date.parse(kept) < Date.parse(given) ? kept : given;
-  // Nor, whoever leads, than a court's date that joined the case (case-deadline.ts).
+  // Nor, whoever leads, later than a court's date that joined the case (case-deadline.ts). The
+  // same rule as the cases service's and routing's (deadlines.ts).
   const court = (
     await db.caseDispute.findUnique({ where: { disputeId }, select: { dueBy: true } })
   )?.dueBy?.toISOString();
-  const caseDue = sooner(
+  const { dueFor } = routedDeadlines({
+    decided: decision.dueAt,
+    lead: decision.triage ? null : (decision.lead?.code ?? null),
+    held,
     court,
-    decision.lead && !decision.triage
-      ? sooner(held(decision.lead.code, 'lead'), decision.dueAt)
-      : decision.dueAt,
-  );
-  const dueFor = (code: string, role: 'lead' | 'co') => sooner(held(code, role), caseDue);
+  });
 
   const divisionCode =
     decision.jurisdiction.townCode ?? decision.jurisdiction.countyCode ?? decision.jurisdiction.cityCode;
