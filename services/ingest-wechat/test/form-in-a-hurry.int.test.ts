@@ -111,6 +111,8 @@ describe.runIf(haveChromium)('the WeChat form, used in a hurry', () => {
   it('back from the progress page, the form the browser restores is the same application, not a second', async () => {
     await fillIn();
     await submit();
+    // The tap does not wait for the answer: the tracking number is there once the page says done.
+    await page.locator('#done').waitFor({ state: 'visible' });
     const trackingNo = (await page.locator('#tracking-no').textContent())!;
     expect(trackingNo).toMatch(/^WX/);
     await page.locator('#track-link').tap();
