@@ -1,8 +1,28 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { eventNames } from './catalogue.ts';
+import { catalogue, eventNames } from './catalogue.ts';
 import { generatedDocuments } from './documents.ts';
+import { disputeIdFor } from './ids.ts';
+
+type JsonSchema = {
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+} & Record<string, unknown>;
+
+/** Every property, however deep (nested objects, array items, nullable branches), that has no description. */
+function undescribed(schema: JsonSchema, path: string): string[] {
+  const found: string[] = [];
+  for (const [key, property] of Object.entries(schema.properties ?? {})) {
+    if (typeof property.description !== 'string' || property.description.trim() === '')
+      found.push(`${path}.${key}`);
+    found.push(...undescribed(property, `${path}.${key}`));
+  }
+  if (schema.items) found.push(...undescribed(schema.items, `${path}[]`));
+  for (const branch of schema.anyOf ?? []) found.push(...undescribed(branch, path));
+  return found;
+}
 
 describe('generated documents', () => {
   it('the committed docs/ match the zod schemas (run `npm run generate` when this fails)', () => {
@@ -27,5 +47,33 @@ describe('generated documents', () => {
       };
       expect(addresses).toContain(perRecipient[name] ?? name);
     }
+  });
+
+  it('every field of every published event schema tells an integrator what it means', () => {
+    const docs = generatedDocuments();
+    const missing = eventNames.flatMap((name) =>
+      undescribed(JSON.parse(docs[`schemas/${name}.json`]!), name),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it("the AsyncAPI document's examples are valid messages of their event", () => {
+    const messages = JSON.parse(generatedDocuments()['asyncapi.json']!).components.messages;
+    const withExamples = eventNames.filter((name) => messages[name.replaceAll('.', '_')].examples);
+    expect(withExamples).toContain('agency.assignment.v1');
+    for (const name of withExamples) {
+      for (const example of messages[name.replaceAll('.', '_')].examples) {
+        const parsed = catalogue[name].schema.safeParse(example.payload);
+        expect(parsed.error?.issues, `${name} example ${example.name}`).toBeUndefined();
+      }
+    }
+  });
+
+  it("Guo's example carries the dispute id his WeChat tracking number gives", () => {
+    const messages = JSON.parse(generatedDocuments()['asyncapi.json']!).components.messages;
+    const [resolved] = messages.case_status_v1.examples;
+    const [report] = resolved.payload.reports;
+    expect(report.disputeId).toBe(disputeIdFor(report.channel, report.sourceRef));
+    expect(messages.agency_assignment_v1.examples[0].payload.disputeId).toBe(report.disputeId);
   });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { catalogue, type EventName, eventNames } from './catalogue.ts';
 import { ceHeaders } from './cloudevents.ts';
+import { examples } from './examples.ts';
 
 /** JSON Schema (draft 2020-12) of one event's data, generated from its zod schema. */
 export function jsonSchemaOf(name: EventName): Record<string, unknown> {
@@ -33,6 +34,7 @@ function messageOf(name: EventName): Record<string, unknown> {
     },
     payload: { $ref: `./schemas/${name}.json` },
     bindings: { kafka: { key: { type: 'string', format: 'uuid', description: 'dispute id' } } },
+    ...(examples[name] && { examples: examples[name] }),
   };
 }
 

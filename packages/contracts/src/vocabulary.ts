@@ -1,57 +1,89 @@
 import { z } from 'zod';
 
-/** Channels a dispute can arrive through. */
-export const Channel = z.enum(['hotline_12345', 'wechat', 'court']);
+export const Channel = z
+  .enum(['hotline_12345', 'wechat', 'court'])
+  .describe(
+    'The channel the dispute arrived through: `hotline_12345` (a work order of the 12345 government service hotline), `wechat` (a mediation application filed on the WeChat official account or its QR-code form), `court` (a court referral for pre-litigation mediation, 诉前调解).',
+  );
 export type Channel = z.infer<typeof Channel>;
 
-/** The standard people's-mediation categories (人民调解纠纷类别). */
-export const CategoryCode = z.enum([
-  'marriage_family',
-  'neighborhood',
-  'housing_homestead',
-  'contract',
-  'business',
-  'damages',
-  'land_forest',
-  'land_acquisition',
-  'environment',
-  'labor',
-  'consumer',
-  'medical',
-  'traffic',
-  'property_mgmt',
-  'other',
-]);
+export const CategoryCode = z
+  .enum([
+    'marriage_family',
+    'neighborhood',
+    'housing_homestead',
+    'contract',
+    'business',
+    'damages',
+    'land_forest',
+    'land_acquisition',
+    'environment',
+    'labor',
+    'consumer',
+    'medical',
+    'traffic',
+    'property_mgmt',
+    'other',
+  ])
+  .describe(
+    "The dispute's category, one of the standard people's-mediation categories (人民调解纠纷类别): marriage_family (marriage, family, support, inheritance), neighborhood, housing_homestead (houses and homestead land), contract, business (partnerships and trade), damages (compensation for harm), land_forest (land and forest rights), land_acquisition (land acquisition and demolition), environment, labor (employment, unpaid wages), consumer, medical, traffic (road accidents), property_mgmt (residential property management), other.",
+  );
 export type CategoryCode = z.infer<typeof CategoryCode>;
 
-export const DepartmentKind = z.enum([
-  'judicial_office',
-  'police_station',
-  'public_security_bureau',
-  'court',
-  'labor_inspection',
-  'governance_center',
-  'petition_bureau',
-  'housing_construction',
-  'market_regulation',
-  'health_commission',
-  'natural_resources',
-  'forestry',
-  'traffic_police',
-  'township_government',
-  'ecology_environment',
-  'women_federation',
-  'justice_bureau',
-  'governance_office',
-]);
+export const DepartmentKind = z
+  .enum([
+    'judicial_office',
+    'police_station',
+    'public_security_bureau',
+    'court',
+    'labor_inspection',
+    'governance_center',
+    'petition_bureau',
+    'housing_construction',
+    'market_regulation',
+    'health_commission',
+    'natural_resources',
+    'forestry',
+    'traffic_police',
+    'township_government',
+    'ecology_environment',
+    'women_federation',
+    'justice_bureau',
+    'governance_office',
+  ])
+  .describe(
+    'What kind of body the department is: judicial_office 司法所, police_station 派出所, public_security_bureau 公安局, court 法院, labor_inspection 劳动保障监察, governance_center 综治中心, petition_bureau 信访局, housing_construction 住建, market_regulation 市场监管, health_commission 卫健委, natural_resources 自然资源, forestry 林业, traffic_police 交警, township_government 乡镇政府, ecology_environment 生态环境, women_federation 妇联, justice_bureau 司法局, governance_office 综治办.',
+  );
 export type DepartmentKind = z.infer<typeof DepartmentKind>;
 
-/** Levels of the secretary express lane (书记直通车) and of jurisdiction scopes. */
-export const Level = z.enum(['city', 'county', 'township']);
+export const Level = z
+  .enum(['city', 'county', 'township'])
+  .describe(
+    'A level of the secretary express lane (书记直通车), lowest to highest: `township` (the town party secretary), `county` (the district or county secretary), `city` (the city secretary).',
+  );
 export type Level = z.infer<typeof Level>;
 
-export const Severity = z.enum(['normal', 'major']);
+export const Severity = z
+  .enum(['normal', 'major'])
+  .describe(
+    '`major` when a routing rule judged the dispute serious (many people involved, 500,000 yuan or more at stake, a threat of an extreme act, a court-related dispute reported again): it also enters the secretary express lane. Otherwise `normal`.',
+  );
 export type Severity = z.infer<typeof Severity>;
 
-/** Administrative division codes as the NBS writes them: 6 (city/county), 9 (town) or 12 (village) digits. */
-export const DivisionCode = z.string().regex(/^\d{6}(\d{3}(\d{3})?)?$/, 'a 6, 9 or 12 digit division code');
+export const DivisionCode = z
+  .string()
+  .regex(/^\d{6}(\d{3}(\d{3})?)?$/, 'a 6, 9 or 12 digit division code')
+  .describe(
+    'An administrative division code as the National Bureau of Statistics writes it: 6 digits for a city or county/district (350800 龙岩市, 350802 新罗区), 9 for a town or subdistrict (350802107 江山镇), 12 for a village.',
+  );
+
+/**
+ * A moment on the wire, described for the reader with its format: ISO 8601 with an offset, so
+ * nobody has to guess the time zone. Every time field goes through here so they all say the same.
+ */
+export const instant = (description: string) =>
+  z.iso
+    .datetime({ offset: true })
+    .describe(
+      `${description} ISO 8601 date-time with an offset: the platform writes UTC (…Z); times a channel gave may carry +08:00 (Beijing time).`,
+    );

@@ -1,30 +1,76 @@
 import { z } from 'zod';
-import { CategoryCode, DivisionCode, Level, Severity } from '../vocabulary.ts';
+import { CategoryCode, Channel, DivisionCode, instant, Level, Severity } from '../vocabulary.ts';
 import { Department } from './dispute-assignment-v1.ts';
+
+const Role = z.enum(['lead', 'co']);
 
 /**
  * What one partner agency receives on its own topic (`agency.<code>.assignment.v1`): what it
  * needs to act and no more — never ID numbers; the citizen's contact only for the lead.
  */
 export const AgencyAssignmentV1 = z.object({
-  disputeId: z.uuid(),
-  /** The routing version: a later version replaces an earlier one. */
-  version: z.number().int().min(1),
-  /** `withdrawn`: a re-routing no longer involves this department. */
-  action: z.enum(['assigned', 'withdrawn']),
-  department: Department,
-  role: z.enum(['lead', 'co']).nullable(),
-  /** The other departments on the matter, so joint handlers know each other. */
-  partners: z.array(z.object({ code: z.string(), name: z.string(), role: z.enum(['lead', 'co']) })),
+  disputeId: z
+    .uuid()
+    .describe(
+      'The dispute (also the Kafka message key): every version of the same matter carries the same id.',
+    ),
+  version: z
+    .number()
+    .int()
+    .min(1)
+    .describe(
+      'The routing version, 1 for the first: a later version of the same dispute replaces an earlier one (a re-routing after a correction or a reminder). Ignore a version lower than one already seen.',
+    ),
+  action: z
+    .enum(['assigned', 'withdrawn'])
+    .describe(
+      '`assigned`: your department is to handle the matter (in `role`). `withdrawn`: a re-routing no longer involves your department; stop work on it.',
+    ),
+  department: Department.describe('Your department: the one this copy is for.'),
+  role: Role.nullable().describe(
+    '`lead`: your department leads the handling and calls the citizen back. `co`: it handles jointly with the lead. Null when `action` is `withdrawn`.',
+  ),
+  partners: z
+    .array(
+      z.object({
+        code: z.string().describe("The other department's code."),
+        name: z.string().describe("The other department's name."),
+        role: Role.describe('Its part: `lead` or `co`.'),
+      }),
+    )
+    .describe(
+      'The other departments on the matter, so joint handlers know each other; empty when your department handles it alone.',
+    ),
   category: CategoryCode,
   severity: Severity,
-  place: z.object({ divisionCode: DivisionCode, names: z.array(z.string()) }),
-  dueAt: z.iso.datetime({ offset: true }),
-  expressLane: Level.nullable(),
-  channel: z.enum(['hotline_12345', 'wechat', 'court']),
-  receivedAt: z.iso.datetime({ offset: true }),
-  title: z.string().optional(),
-  content: z.string(),
-  contact: z.object({ name: z.string().optional(), phone: z.string().optional() }).optional(),
+  place: z
+    .object({
+      divisionCode: DivisionCode.describe(
+        'The most specific division known: the town, else the county, else the city.',
+      ),
+      names: z
+        .array(z.string())
+        .describe('The places by name, most specific last, e.g. ["龙岩市", "新罗区", "江山镇"].'),
+    })
+    .describe('Where the dispute happened.'),
+  dueAt: instant(
+    'Your deadline: when your department must have answered the matter. A re-routing that keeps your role never gives a later one.',
+  ),
+  expressLane: Level.nullable().describe(
+    'The level of the secretary express lane (书记直通车) the matter is on, whose secretary follows it; null when it is not on the lane.',
+  ),
+  channel: Channel,
+  receivedAt: instant('When the channel received the report.'),
+  title: z.string().optional().describe("The report's title, when the channel gave one."),
+  content: z.string().describe('What the citizen reported, in their words (usually Chinese).'),
+  contact: z
+    .object({
+      name: z.string().optional().describe("The citizen's name, when given."),
+      phone: z.string().optional().describe("The citizen's phone number, when given."),
+    })
+    .optional()
+    .describe(
+      'Who to call back: the applicant or caller. Sent only to the lead, and never for a caller who asked to stay confidential (12345 保密); absent otherwise. Personal data: keep it out of logs.',
+    ),
 });
 export type AgencyAssignmentV1 = z.infer<typeof AgencyAssignmentV1>;

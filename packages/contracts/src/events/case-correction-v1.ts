@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CategoryCode, DivisionCode } from '../vocabulary.ts';
+import { CategoryCode, DivisionCode, instant } from '../vocabulary.ts';
 import { DisputeReceivedV1 } from './dispute-intake-v1.ts';
 
 /**
@@ -8,34 +8,48 @@ import { DisputeReceivedV1 } from './dispute-intake-v1.ts';
  * assignment version; departments no longer involved are withdrawn.
  */
 export const CaseCorrectedV1 = z.object({
-  caseId: z.uuid(),
-  /** The routing version the new decision must carry (the case's current version + 1). */
-  version: z.number().int().min(2),
-  /** The case's first report as it reads now, with every correction so far applied: what routing decides on. */
-  dispute: DisputeReceivedV1,
-  /** Departments on the case now: those the new decision leaves out are told they are withdrawn. */
-  currentDepartments: z.array(z.string()).default([]),
-  /**
-   * What each of those departments holds now — its role and deadline — so that each agency's copy
-   * of the new version carries the deadline the case will record (deadlines.ts): one keeping its
-   * role keeps an earlier deadline.
-   */
+  caseId: z.uuid().describe('The case to route again.'),
+  version: z
+    .number()
+    .int()
+    .min(2)
+    .describe("The routing version the new decision must carry (the case's current version + 1)."),
+  dispute: DisputeReceivedV1.describe(
+    "The case's first report as it reads now, with every correction so far applied: what routing decides on.",
+  ),
+  currentDepartments: z
+    .array(z.string())
+    .default([])
+    .describe(
+      'Codes of the departments on the case now: those the new decision leaves out are told they are withdrawn. Empty when absent.',
+    ),
+  // Each department's deadline travels so that its agency copy of the new version carries the
+  // deadline the case will record (deadlines.ts): one keeping its role keeps an earlier deadline.
   currentAssignments: z
     .array(
       z.object({
-        code: z.string(),
-        role: z.enum(['lead', 'co']),
-        dueAt: z.iso.datetime({ offset: true }),
+        code: z.string().describe("The department's code."),
+        role: z.enum(['lead', 'co']).describe('The role it holds now.'),
+        dueAt: instant('The deadline it holds now.'),
       }),
     )
-    .default([]),
-  /** The date of a court whose referral joined the case: no department of it is given later. */
-  courtDueAt: z.iso.datetime({ offset: true }).optional(),
-  /** The corrections applied (all an operator has made so far); empty when only the report changed. */
-  corrected: z.object({ divisionCode: DivisionCode.optional(), category: CategoryCode.optional() }),
-  /** The operator, or the channel (`channel:hotline_12345`) whose revision asked. */
-  by: z.string(),
-  reason: z.string().max(500),
-  occurredAt: z.iso.datetime({ offset: true }),
+    .default([])
+    .describe(
+      'What each of the departments on the case holds now: its role and deadline. Empty when absent.',
+    ),
+  courtDueAt: instant(
+    'The date of a court whose referral joined the case: no department of it is given a later deadline. Absent when no court referral joined.',
+  ).optional(),
+  corrected: z
+    .object({
+      divisionCode: DivisionCode.optional().describe('The place the operator set, when they corrected it.'),
+      category: CategoryCode.optional().describe('The category the operator set, when they corrected it.'),
+    })
+    .describe(
+      'The corrections applied (all an operator has made so far); empty when only the report changed.',
+    ),
+  by: z.string().describe('The operator, or the channel (`channel:hotline_12345`) whose revision asked.'),
+  reason: z.string().max(500).describe('Why, in words.'),
+  occurredAt: instant('When the correction was made.'),
 });
 export type CaseCorrectedV1 = z.infer<typeof CaseCorrectedV1>;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { CategoryCode, DivisionCode, Level } from '../vocabulary.ts';
+import { CategoryCode, DivisionCode, instant, Level } from '../vocabulary.ts';
+
+const caseDeadline = instant("The case's deadline; null when it has none (e.g. a case still in triage).");
 
 /**
  * A case entered, or moved up, the secretary express lane (书记直通车): township → county →
@@ -8,17 +10,24 @@ import { CategoryCode, DivisionCode, Level } from '../vocabulary.ts';
  * outbox; notify tells the people on that level of that division, once.
  */
 export const CaseEscalatedV1 = z.object({
-  caseId: z.uuid(),
-  level: Level,
-  previousLevel: Level.nullable(),
-  reason: z.enum(['major', 'overdue', 'repeated', 'manual']),
-  detail: z.string().max(500).optional(),
-  occurredAt: z.iso.datetime({ offset: true }),
-  /** The division whose secretary is concerned: the town, county or city code. */
-  divisionCode: DivisionCode,
-  category: CategoryCode.nullable(),
-  dueAt: z.iso.datetime({ offset: true }).nullable(),
-  /** Who escalated by hand, when it was by hand. */
-  by: z.string().optional(),
+  caseId: z.uuid().describe('The case escalated.'),
+  level: Level.describe('The level of the express lane the case is on now.'),
+  previousLevel: Level.nullable().describe(
+    "The level it was on before; null when it just entered the lane. Equal to `level` when a re-routing moved it to another division's secretary at the same level.",
+  ),
+  reason: z
+    .enum(['major', 'overdue', 'repeated', 'manual'])
+    .describe(
+      'Why: `major` (routing judged the dispute major), `overdue` (its deadline passed unanswered), `repeated` (the same matter was reported several times), `manual` (an operator escalated it by hand).',
+    ),
+  detail: z.string().max(500).optional().describe('More about why, in words, when there is more to say.'),
+  occurredAt: instant('When the case was escalated.'),
+  divisionCode: DivisionCode.describe(
+    'The division whose secretary is concerned: the town, county or city code.',
+  ),
+  category: CategoryCode.nullable().describe("The case's category; null when not yet classified."),
+  // Described on the nullable too: a reader looks for the description on the property, not inside its anyOf.
+  dueAt: caseDeadline.nullable().describe(caseDeadline.description ?? ''),
+  by: z.string().optional().describe('Who escalated by hand, when it was by hand (`manual`).'),
 });
 export type CaseEscalatedV1 = z.infer<typeof CaseEscalatedV1>;

@@ -1,65 +1,95 @@
 import { z } from 'zod';
-import { CategoryCode, DivisionCode } from '../vocabulary.ts';
+import { CategoryCode, Channel, DivisionCode, instant } from '../vocabulary.ts';
 
-export const CaseStatus = z.enum([
-  'received',
-  'triage',
-  'assigned',
-  'accepted',
-  'mediating',
-  'resolved',
-  'unresolved',
-  'closed',
-]);
+export const CaseStatus = z
+  .enum(['received', 'triage', 'assigned', 'accepted', 'mediating', 'resolved', 'unresolved', 'closed'])
+  .describe(
+    "A case's status, in lifecycle order: `received` (opened from a report), `triage` (routing could not place or classify it with confidence; it waits for an operator), `assigned` (routed to its departments), `accepted` (the lead department took it on), `mediating` (the lead reported progress), `resolved` (ended, mediated), `unresolved` (ended, not mediated or withdrawn), `closed` (filed after it ended, or folded into another case: see mergedInto).",
+  );
 export type CaseStatus = z.infer<typeof CaseStatus>;
 
-/** How a case ended. Amounts are yuan. */
-export const CaseOutcome = z.object({
-  kind: z.enum(['mediated', 'not_mediated', 'withdrawn']),
-  /** The agreement reached (mediated), or why not. */
-  summary: z.string().max(2_000).optional(),
-  amount: z.number().nonnegative().optional(),
-  /** Where a failed mediation goes next. */
-  referredTo: z.enum(['litigation', 'arbitration', 'other']).optional(),
-});
+export const CaseOutcome = z
+  .object({
+    kind: z
+      .enum(['mediated', 'not_mediated', 'withdrawn'])
+      .describe(
+        '`mediated` (an agreement was reached), `not_mediated` (mediation failed), `withdrawn` (the applicant withdrew).',
+      ),
+    summary: z
+      .string()
+      .max(2_000)
+      .optional()
+      .describe('The agreement reached (mediated), or why not; absent when nobody wrote one.'),
+    amount: z
+      .number()
+      .nonnegative()
+      .optional()
+      .describe(
+        'The sum agreed, in yuan (CNY), when the agreement involves money (e.g. 3800 unpaid wages paid).',
+      ),
+    referredTo: z
+      .enum(['litigation', 'arbitration', 'other'])
+      .optional()
+      .describe(
+        'Where a failed mediation goes next, when known: `litigation`, `arbitration` (e.g. labour arbitration), `other`.',
+      ),
+  })
+  .describe('How the case ended.');
 export type CaseOutcome = z.infer<typeof CaseOutcome>;
 
 /** One report behind a case, as its channel knows it: where an outcome must be reported back. */
 export const ReportRef = z.object({
-  disputeId: z.uuid(),
-  channel: z.enum(['hotline_12345', 'wechat', 'court']),
-  sourceRef: z.string(),
-  /** The client that pushed the report (hotline system, court client), when the channel has clients. */
-  client: z.string().optional(),
+  disputeId: z.uuid().describe("The report's dispute id."),
+  channel: Channel,
+  sourceRef: z
+    .string()
+    .describe(
+      "The channel's own identifier: 12345 work-order number, WeChat tracking number, court case number.",
+    ),
+  client: z
+    .string()
+    .optional()
+    .describe(
+      'The client that pushed the report (hotline system, court client), when the channel has clients.',
+    ),
 });
 
 /** A case changed status. Published by cases through its outbox. */
 export const CaseStatusChangedV1 = z.object({
-  caseId: z.uuid(),
-  disputeIds: z.array(z.uuid()).min(1),
+  caseId: z.uuid().describe("The case's id (a case gathers one or more reports, each with its dispute id)."),
+  disputeIds: z.array(z.uuid()).min(1).describe('The disputes (reports) the case holds, at least one.'),
   status: CaseStatus,
-  previousStatus: CaseStatus.nullable(),
-  occurredAt: z.iso.datetime({ offset: true }),
-  category: CategoryCode.nullable(),
-  divisionCode: DivisionCode.nullable(),
-  reason: z.string().optional(),
-  /**
-   * Set when the case was folded into another (a repeat report, or merged by an operator): it is
-   * "closed", but its reports live on in that case, and their matter is still in hand.
-   */
-  mergedInto: z.uuid().optional(),
-  /**
-   * Set with `mergedInto` when the folded reports bring a court referral (诉前调解): the court's
-   * date, and the disputes of the case it joined (that case's own reports before the fold). That
-   * case is answered by then, whoever leads it: an earlier deadline it already had stands, a later
-   * one (its departments', their reminders') comes forward to the court's.
-   */
+  previousStatus: CaseStatus.nullable().describe(
+    'The status before this change; null when the case was just opened.',
+  ),
+  occurredAt: instant('When the change happened.'),
+  category: CategoryCode.nullable().describe("The case's category; null until routing classified it."),
+  divisionCode: DivisionCode.nullable().describe(
+    'Where the case belongs (town, else county, else city code); null until routing placed it.',
+  ),
+  reason: z.string().optional().describe('Why the status changed, in words, when there is a reason to give.'),
+  mergedInto: z
+    .uuid()
+    .optional()
+    .describe(
+      'Set when the case was folded into another (a repeat report, or merged by an operator): it is "closed", but its reports live on in that case, and their matter is still in hand.',
+    ),
   mergedDeadline: z
-    .object({ dueAt: z.iso.datetime({ offset: true }), disputeIds: z.array(z.uuid()).min(1) })
-    .optional(),
-  /** Set when the case ends (resolved, unresolved). */
-  outcome: CaseOutcome.optional(),
-  /** The reports behind the case, so the hotline and the court can be told the result. */
-  reports: z.array(ReportRef).optional(),
+    .object({
+      dueAt: instant("The court's date: the case is answered by then."),
+      disputeIds: z
+        .array(z.uuid())
+        .min(1)
+        .describe("The disputes of the case it joined (that case's own reports before the fold)."),
+    })
+    .optional()
+    .describe(
+      "Set with `mergedInto` when the folded reports bring a court referral (诉前调解): that case is answered by the court's date, whoever leads it; an earlier deadline it already had stands, a later one (its departments', their reminders') comes forward to the court's.",
+    ),
+  outcome: CaseOutcome.optional().describe('How the case ended: set when it ends (resolved, unresolved).'),
+  reports: z
+    .array(ReportRef)
+    .optional()
+    .describe('The reports behind the case, so the hotline and the court can be told the result.'),
 });
 export type CaseStatusChangedV1 = z.infer<typeof CaseStatusChangedV1>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { instant } from '../vocabulary.ts';
 import { CaseOutcome } from './case-status-v1.ts';
 
 /**
@@ -7,11 +8,13 @@ import { CaseOutcome } from './case-status-v1.ts';
  * The signed callback to the court client's URL is sent by notify from `case.status.v1`.
  */
 export const CourtOutcomeV1 = z.object({
-  caseNumber: z.string(),
-  courtCode: z.string(),
-  disputeId: z.uuid(),
-  caseId: z.uuid(),
+  caseNumber: z.string().describe('The case number the court referred, e.g. （2024）闽0803民诉前调88号.'),
+  courtCode: z.string().describe("The court's code as case numbers write it, e.g. 闽0803."),
+  disputeId: z.uuid().describe("The referral's dispute id on the platform (also the Kafka message key)."),
+  caseId: z
+    .uuid()
+    .describe('The platform case that handled the referral (it may hold other reports of the same matter).'),
   outcome: CaseOutcome,
-  occurredAt: z.iso.datetime({ offset: true }),
+  occurredAt: instant('When the outcome was recorded.'),
 });
 export type CourtOutcomeV1 = z.infer<typeof CourtOutcomeV1>;
