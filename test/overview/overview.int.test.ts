@@ -232,6 +232,10 @@ describe.runIf(servers && haveChromium)('the one-screen overview in a browser', 
     const first = page.locator(`#express-list .express-item[data-case-id="${yangCaseId}"]`);
     expect(await first.getAttribute('data-level')).toBe('city');
     expect(await first.locator('.level').textContent()).toBe('市委书记');
+    // The secretary's SMS names the case by its number (案件编号, the id's first eight characters,
+    // as notify renders it): the list and the case show that number, so the message leads here.
+    const ref = yangCaseId.slice(0, 8);
+    expect(await first.locator('.express-meta').textContent()).toContain(`编号 ${ref}`);
 
     await first.click();
     const detail = page.locator(`#detail[data-state="ready"][data-case-id="${yangCaseId}"]`);
@@ -246,6 +250,7 @@ describe.runIf(servers && haveChromium)('the one-screen overview in a browser', 
     expect(types.filter((type) => type === 'escalated').length).toBeGreaterThanOrEqual(2);
     expect(await page.locator('#detail').textContent()).toContain('多次反映未果');
     expect(await page.locator('#detail').textContent()).toContain('永定区公安局');
+    expect(await page.locator('#detail .facts').textContent()).toContain(`案件编号${ref}`);
     await page.screenshot({ path: join(screenshots, 'overview-case-1920.png') });
 
     // Escape closes it and gives the focus back to the list.

@@ -254,6 +254,26 @@ describe.runIf(servers)('case actions through the API', () => {
     expect(await db.historyEntry.count({ where: { caseId, type: 'accepted' } })).toBe(1);
   });
 
+  it('two operators escalating at once: the case goes up once, one secretary notice, the other told to read again', async () => {
+    const caseId = await seedGuoCase(db);
+    const results = await Promise.all([
+      act(caseId, 'escalate', as('city'), { level: 'county', reason: '欠薪人数多' }),
+      act(caseId, 'escalate', as('xinluo'), { level: 'county', reason: '拖延' }),
+    ]);
+    expect(results.map((r) => r.statusCode).sort()).toEqual([200, 409]);
+    expect(await db.historyEntry.count({ where: { caseId, type: 'escalated' } })).toBe(1);
+    expect(await escalationsOf(caseId)).toEqual([
+      expect.objectContaining({ level: 'county', previousLevel: null }),
+    ]);
+    // Nothing above the city: a city-level case offers no escalation and refuses one.
+    expect((await act(caseId, 'escalate', as('city'), { level: 'city', reason: '重大' })).statusCode).toBe(
+      200,
+    );
+    const past = await act(caseId, 'escalate', as('city'), { level: 'city', reason: '再次' });
+    expect(past.statusCode).toBe(409);
+    expect(past.json().error.details.allowedActions).not.toContain('escalate');
+  });
+
   it('overdue work: a reminder at the due time, then one level up the express lane per further period, once', async () => {
     const caseId = await seedGuoCase(db);
     const { dueAt } = await db.case.findUniqueOrThrow({ where: { id: caseId } });

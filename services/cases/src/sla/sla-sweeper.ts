@@ -38,7 +38,12 @@ export async function sweepOverdue(db: CasesDb, now: Date, periodMs: number, bat
     const stage = slaStageAt(dueAt!, now, periodMs);
     if (stage <= slaStage) continue;
     await caseTransaction(db, async (tx) => {
-      const claimed = await tx.case.updateMany({ where: { id, slaStage }, data: { slaStage: stage } });
+      // Claimed only while still open: the case may have ended (or been merged) since it was read,
+      // and an ended case gets no reminder, and no secretary is asked to supervise it.
+      const claimed = await tx.case.updateMany({
+        where: { id, slaStage, status: { in: [...withDeadline] }, mergedIntoId: null },
+        data: { slaStage: stage },
+      });
       if (claimed.count === 0) return;
       acted++;
       if (slaStage === 0) {

@@ -398,4 +398,20 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
       ]),
     );
   });
+
+  it('a case in the lane re-routed to another county where no secretary is configured is still recorded for that county', async () => {
+    // 新罗区's lane has nobody configured; the case is corrected to 长汀县, nobody there either:
+    // each county's escalation waits in the outbox for an operator, the second as much as the first.
+    const caseId = randomUUID();
+    const first = escalation(caseId, { level: 'county', previousLevel: null, divisionCode: '350802' });
+    expect(await recordEscalation(db, first, routing)).toBe(1);
+    const moved = { ...first, previousLevel: 'county' as const, divisionCode: '350821' };
+    expect(await recordEscalation(db, moved, routing)).toBe(1);
+    expect(await recordEscalation(db, moved, routing)).toBe(0);
+    const rows = await db.delivery.findMany({ where: { caseId }, orderBy: { createdAt: 'asc' } });
+    expect(rows.map((row) => [row.channel, row.recipient, row.divisionCode])).toEqual([
+      ['outbox', 'express-lane:350802', '350802'],
+      ['outbox', 'express-lane:350821', '350821'],
+    ]);
+  });
 });

@@ -46,6 +46,7 @@ export async function recordEscalation(
       level: levelLabels[level],
       levelShort: levelShort[level],
       reason: escalationReasonLabels[event.reason],
+      // The overview shows the same number on the case (cases' overview model.js: caseRef).
       caseRef: caseId.slice(0, 8),
     },
   };
@@ -69,7 +70,9 @@ export async function recordEscalation(
   if (rows.length === 0) {
     rows.push({
       ...common,
-      dedupeKey: `escalation:${caseId}:${level}:unconfigured`,
+      // Per division: a case re-routed in the lane to another division without people is that
+      // division's escalation, as much as the first one's.
+      dedupeKey: `escalation:${caseId}:${level}:unconfigured:${event.divisionCode}`,
       channel: 'outbox',
       recipient: `express-lane:${event.divisionCode}`,
     });

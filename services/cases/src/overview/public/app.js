@@ -2,6 +2,7 @@
 // operator's jurisdiction and refreshes itself every 30 seconds. Plain browser JavaScript, no build.
 import {
   ageDays,
+  caseRef,
   daysBetween,
   describeChange,
   dimensionIntervalFor,
@@ -758,7 +759,7 @@ function renderExpress(items, more = false) {
           el(
             'span',
             { class: 'express-meta' },
-            `${placeOf(item)} · ${labels.status[item.status] ?? item.status}`,
+            `${placeOf(item)} · ${labels.status[item.status] ?? item.status} · 编号 ${caseRef(item.caseId)}`,
             item.repeatCount > 0 ? ` · 重复来件 ${item.repeatCount}` : '',
             item.overdue ? el('span', { class: 'overdue-tag' }, '超期') : null,
           ),
@@ -852,6 +853,7 @@ function renderDetail(c) {
   const overdue =
     c.dueAt && Date.parse(c.dueAt) < now.getTime() && openStatuses.split(',').includes(c.status);
   const facts = [
+    ['案件编号', caseRef(c.caseId)],
     ['状态', labels.status[c.status] ?? c.status],
     ['书记直通车', c.expressLane ? labels.level[c.expressLane] : '未进入'],
     ['严重程度', labels.severity[c.severity] ?? c.severity],

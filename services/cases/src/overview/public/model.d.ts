@@ -71,6 +71,7 @@ export function tilesOf(
   rows: PlaceRow[],
 ): Tile[];
 export function shade(value: number | null | undefined, max: number): number;
+export function caseRef(caseId: string): string;
 export function ageDays(since: string | Date, now: Date): number;
 export function receivedAgo(since: string | Date, now: Date): string;
 export function overdueByDepartment(

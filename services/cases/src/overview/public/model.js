@@ -153,6 +153,14 @@ export function shade(value, max) {
   return Math.min(5, Math.max(1, Math.ceil((value / max) * 5)));
 }
 
+/**
+ * The case number (案件编号) a secretary's express-lane SMS names (notify's record-escalation.ts):
+ * the case id's first eight characters, shown on the screen so the message leads to its case.
+ */
+export function caseRef(caseId) {
+  return caseId.slice(0, 8);
+}
+
 /** Whole days between two instants (ISO strings or dates), never negative. */
 export function ageDays(since, now) {
   const start = typeof since === 'string' ? Date.parse(since) : since.getTime();
