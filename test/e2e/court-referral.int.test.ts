@@ -20,6 +20,28 @@ describe.runIf(servers)('a court referral and its outcome, on Kafka + PostgreSQL
   // No phone number, ID number or name the test pushed may reach a log line.
   afterEach(() => platform?.logs.assertClean(['杨某', '胡某']));
 
+  /** Yang's referral by the Yongding court, from his phone, against Hu of Xiayang. */
+  const referYang = (sequence: number, phone: string, { facts, dueDay }: { facts: string; dueDay: string }) =>
+    signedPush(
+      platform.app('ingest-courts'),
+      '/v1/referrals',
+      {
+        caseNumber: `（2024）闽0803民诉前调${sequence}号`,
+        court: { code: '闽0803', name: '龙岩市永定区人民法院' },
+        causeOfAction: { name: '民间借贷纠纷' },
+        parties: [
+          { role: 'applicant', kind: 'person', name: '杨某', phone },
+          { role: 'respondent', kind: 'person', name: '胡某', address: '福建省龙岩市永定区下洋镇中川村' },
+        ],
+        claims: ['判令被告归还借款人民币50000元'],
+        facts,
+        amount: 50000,
+        referralDate: day(0),
+        mediationDeadline: dueDay,
+      },
+      { id: 'e2e-court', secret: 'e2e-secret-123' },
+    );
+
   it('the referral becomes a case in Yongding; its outcome goes back on the court’s topic and into the history', async () => {
     const { app, auth } = platform;
     const sequence = Date.now() % 100_000;
@@ -125,26 +147,11 @@ describe.runIf(servers)('a court referral and its outcome, on Kafka + PostgreSQL
       notify.slaReminder.findFirst({ where: { disputeId: hotlineId, level: 'overdue' } });
     await eventually(overdueReminder, { what: "the lead's overdue reminder", timeoutMs: 30_000 });
 
-    const pushed = await signedPush(
-      app('ingest-courts'),
-      '/v1/referrals',
-      {
-        caseNumber: `（2024）闽0803民诉前调${sequence}号`,
-        court: { code: '闽0803', name: '龙岩市永定区人民法院' },
-        causeOfAction: { name: '民间借贷纠纷' },
-        parties: [
-          { role: 'applicant', kind: 'person', name: '杨某', phone },
-          { role: 'respondent', kind: 'person', name: '胡某', address: '福建省龙岩市永定区下洋镇中川村' },
-        ],
-        claims: ['判令被告归还借款人民币50000元'],
-        facts: '被告向原告借款50000元，到期未还。',
-        amount: 50000,
-        referralDate: day(0),
-        // Sooner than the hotline report's deadline: the court must have its answer by then.
-        mediationDeadline: day(2),
-      },
-      { id: 'e2e-court', secret: 'e2e-secret-123' },
-    );
+    // Sooner than the hotline report's deadline: the court must have its answer by then.
+    const pushed = await referYang(sequence, phone, {
+      facts: '被告向原告借款50000元，到期未还。',
+      dueDay: day(2),
+    });
     expect(pushed.statusCode).toBe(202);
     const joined = await platform.caseOf(
       pushed.json().disputeId,
@@ -181,5 +188,102 @@ describe.runIf(servers)('a court referral and its outcome, on Kafka + PostgreSQL
       orderBy: { createdAt: 'asc' },
     });
     expect(told.at(-1)?.payload).toMatchObject({ role: 'lead', dueAt: courtDue.toISOString() });
+  });
+  it('a major referral that joins a hotline case re-routes it through routing: notify, the agencies and the case agree', async () => {
+    const { app } = platform;
+    const sequence = (Date.now() + 2) % 100_000;
+    const phone = `1370000${String(sequence).padStart(4, '0')}`;
+    const order = await signedPush(app('ingest-12345'), '/v1/work-orders', {
+      orderNo: `YANG-MAJOR-${Date.now()}`,
+      receivedAt: new Date().toISOString(),
+      content: '借给同村人胡某5万元，写了借条，到期不还钱，请政府帮忙。',
+      caller: { name: '杨某', phone },
+      location: { address: '龙岩市永定区下洋镇中川村' },
+    });
+    const hotlineId: string = order.json().disputeId;
+    const routed = await platform.caseOf(
+      hotlineId,
+      (c) => c.routingVersion === 1,
+      'the hotline report routed',
+    );
+    const oldLead = routed.assignments.find((a: { role: string }) => a.role === 'lead').departmentCode;
+    const notify = infra.notifyDb;
+    await eventually(
+      () => notify.slaReminder.findFirst({ where: { disputeId: hotlineId, recipient: oldLead } }),
+      {
+        what: "the first lead's reminders",
+        timeoutMs: 30_000,
+      },
+    );
+
+    // Reported again and again, court-related: routing makes it major.
+    const pushed = await referYang(sequence, phone, {
+      facts: '被告向原告借款50000元，到期未还，原告多次反映至今未解决。',
+      dueDay: day(30),
+    });
+    expect(pushed.statusCode).toBe(202);
+    const rerouted = await platform.caseOf(
+      pushed.json().disputeId,
+      (c) => c.caseId === routed.caseId && c.routingVersion === 2,
+      'the case re-routed on the referral',
+    );
+    expect(rerouted.severity).toBe('major');
+    const live = rerouted.assignments.filter((a: { status: string }) => a.status !== 'withdrawn');
+    expect(live.find((a: { role: string }) => a.role === 'lead').departmentName).toBe('永定区公安局');
+    const withdrawn = rerouted.assignments
+      .filter((a: { status: string }) => a.status === 'withdrawn')
+      .map((a: { departmentCode: string }) => a.departmentCode);
+
+    // Notify heard the case's version 2 for the hotline report: each department of the case is
+    // told its role and the deadline the case holds, those it dropped are withdrawn, and only the
+    // new lead is reminded.
+    const held = (
+      assignments: { departmentCode: string; role: string; dueAt: string }[],
+    ): [string, string, string][] =>
+      assignments
+        .map((a) => [a.departmentCode, a.role, new Date(a.dueAt).toISOString()] as [string, string, string])
+        .sort();
+    const told = await eventually(
+      async () => {
+        const rows = await notify.delivery.findMany({
+          where: { disputeId: hotlineId, version: 2, kind: { in: ['assignment', 'assignment_update'] } },
+        });
+        return rows.length === live.length && rows;
+      },
+      { what: "notify's deliveries of version 2", timeoutMs: 30_000 },
+    );
+    expect(
+      held(
+        told.map((row) => {
+          const payload = row.payload as { role: string; dueAt: string };
+          return { departmentCode: row.recipient, role: payload.role, dueAt: payload.dueAt };
+        }),
+      ),
+    ).toEqual(held(live));
+    const withdrawals = await notify.delivery.findMany({
+      where: { disputeId: hotlineId, version: 2, kind: 'withdrawal' },
+    });
+    expect(withdrawals.map((row) => row.recipient).sort()).toEqual([...withdrawn].sort());
+    const reminders = await notify.slaReminder.findMany({ where: { disputeId: hotlineId } });
+    expect(new Set(reminders.map((r) => r.recipient))).toEqual(
+      new Set([live.find((a: { role: string }) => a.role === 'lead').departmentCode]),
+    );
+
+    // The new lead's own Kafka topic carries the case's version 2 for the hotline report.
+    const leadCode = live.find((a: { role: string }) => a.role === 'lead').departmentCode;
+    const copies: { disputeId: string; version: number; action: string; role: string; dueAt: string }[] = [];
+    const topic = `agency.${leadCode}.assignment.v1`;
+    const reader = await infra.engine.consume(uniqueName('agency'), [topic], async (message) => {
+      copies.push(JSON.parse(message.value.toString()));
+    });
+    const copy = await eventually(() => copies.find((c) => c.disputeId === hotlineId && c.version === 2), {
+      what: "the new lead's agency copy",
+      timeoutMs: 30_000,
+    });
+    await reader.stop();
+    expect(copy).toMatchObject({ action: 'assigned', role: 'lead' });
+    expect(new Date(copy.dueAt)).toEqual(
+      new Date(live.find((a: { role: string }) => a.role === 'lead').dueAt),
+    );
   });
 });

@@ -1,5 +1,6 @@
 import type { AgencyAssignmentV1 } from '@huijie/contracts/events/agency-assignment-v1.ts';
 import { CaseCorrectedV1 } from '@huijie/contracts/events/case-correction-v1.ts';
+import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { describe, expect, it } from 'vitest';
 import { eventsForDecision } from './assign.ts';
@@ -104,6 +105,53 @@ describe('what one decision publishes', () => {
     ]);
     const court = '2024-08-26T23:59:59+08:00';
     expect(copies({ courtDueAt: court }).map((copy) => copy.dueAt)).toEqual([court, court]);
+  });
+
+  it("a graver report that joined the case decides its next version, published for the case's first report", () => {
+    const yang: DisputeReceivedV1 = {
+      disputeId: '6f1d2c3b-4a5e-5f60-8a7b-1c2d3e4f5a6b',
+      channel: 'hotline_12345',
+      sourceRef: 'YANG-1',
+      revision: 1,
+      receivedAt: '2024-06-01T10:00:00+08:00',
+      content: '借给同村人胡某5万元，写了借条，到期不还钱，请政府帮忙。',
+      location: { address: '龙岩市永定区下洋镇中川村' },
+      parties: [{ role: 'caller', kind: 'person', name: '杨某', phone: '13900000001' }],
+      attachments: [],
+    };
+    const referral: DisputeReceivedV1 = {
+      ...yang,
+      disputeId: '7a2e3d4c-5b6f-5071-9b8c-2d3e4f5a6b7c',
+      channel: 'court',
+      sourceRef: '（2024）闽0803民诉前调9号',
+      content: '被告借款50000元到期未还，原告多次反映至今未解决。',
+      court: {
+        courtCode: '闽0803',
+        courtName: '龙岩市永定区人民法院',
+        caseType: '诉前调解',
+        referralDate: '2024-06-05',
+        referredBy: 'yd-court',
+      },
+    };
+    const [first] = eventsForDecision(router, yang, now);
+    const hotlineLead = (first!.data as DisputeAssignedV1).lead!.code;
+    const events = eventsForDecision(router, yang, now, {
+      version: 2,
+      decideOn: referral,
+      currentDepartments: [hotlineLead],
+    });
+    const decision = events[0]!.data as DisputeAssignedV1;
+    expect({ disputeId: decision.disputeId, sourceRef: decision.dispute.sourceRef }).toEqual({
+      disputeId: yang.disputeId,
+      sourceRef: 'YANG-1',
+    });
+    expect({ severity: decision.severity, lead: decision.lead?.name }).toEqual({
+      severity: 'major',
+      lead: '永定区公安局',
+    });
+    const copies = events.slice(1).map((event) => event.data as AgencyAssignmentV1);
+    expect(copies.every((copy) => copy.disputeId === yang.disputeId && copy.version === 2)).toBe(true);
+    expect(copies.find((copy) => copy.role === 'lead')?.department.name).toBe('永定区公安局');
   });
 
   it("a request from a cases service that does not say what departments hold routes with the decision's deadline", () => {

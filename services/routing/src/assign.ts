@@ -25,6 +25,8 @@ export function eventsForDecision(
     /** What the case's departments hold now, and the court's date that joined it (case.correction.v1). */
     currentAssignments?: CaseCorrectedV1['currentAssignments'];
     courtDueAt?: string | undefined;
+    /** The graver report that joined the case: decided on, published for `dispute` (case.correction.v1). */
+    decideOn?: DisputeReceivedV1 | undefined;
   } = {},
 ): OutgoingEvent[] {
   const version = options.version ?? 1;
@@ -32,7 +34,7 @@ export function eventsForDecision(
     disputeId: dispute.disputeId,
     version,
     decidedAt: now.toISOString(),
-    ...router.decide(dispute, now),
+    ...router.decide(options.decideOn ?? dispute, now),
     dispute,
   };
   const common = {

@@ -15,7 +15,10 @@ export const CaseCorrectedV1 = z.object({
     .min(2)
     .describe("The routing version the new decision must carry (the case's current version + 1)."),
   dispute: DisputeReceivedV1.describe(
-    "The case's first report as it reads now, with every correction so far applied: what routing decides on.",
+    "The case's first report as it reads now, with every correction so far applied: what routing decides on, unless `decideOn` is given, and the dispute the new version is published for (the one the case's departments know it by).",
+  ),
+  decideOn: DisputeReceivedV1.optional().describe(
+    'A report that joined the case and made the matter graver (a major court referral, a repeat routed as major), with the corrections applied: routing decides on it instead of `dispute`, and publishes the decision for `dispute`. Absent otherwise.',
   ),
   currentDepartments: z
     .array(z.string())

@@ -11,18 +11,28 @@ export interface Correction {
 
 /**
  * The history entries of a request to route again, each with the routing `version` it asked for:
- * an operator's correction, a revision of the report routing decided on, and a revision that came
- * before the case's first routing was applied, asked once it was.
+ * an operator's correction, a revision of the report routing decided on, a revision that came
+ * before the case's first routing was applied, asked once it was, and a graver report that joined
+ * the case (`repeat_rerouted`, with the `disputeId` routing decides on from then on).
  */
-export const askedBy = ['corrected', 'reminder', 'report_updated', 'revision_routed'] as const;
+export const askedBy = [
+  'corrected',
+  'reminder',
+  'report_updated',
+  'revision_routed',
+  'repeat_rerouted',
+] as const;
 
 /**
  * Asks routing to decide a case again: case.correction.v1 at the case's next routing version,
  * whose answer re-assigns the case and withdraws the departments it leaves out. Routing decides
  * on the case's first report as it reads now (a later revision — new content, a 催办 — included)
  * with every correction an operator has made so far, `correction` (one being made) last: a new
- * correction or a 催办 never undoes an earlier one. Returns the version asked for, which
- * the caller records in the history entry of its request.
+ * correction or a 催办 never undoes an earlier one. A report that joined the case and made the
+ * matter graver (`decideOn`: a major court referral) is decided on instead, now and by every later
+ * request, so a correction never makes the matter light again; the new version is still published
+ * for the first report, which the case's departments know it by. Returns the version asked for,
+ * which the caller records in the history entry of its request.
  */
 export async function routeAgain(
   tx: Tx,
@@ -31,7 +41,7 @@ export async function routeAgain(
     routingVersion: number;
     assignments: { departmentCode: string; status: string; role: string; dueAt: Date }[];
   },
-  request: { by: string; reason: string; correction?: Correction },
+  request: { by: string; reason: string; correction?: Correction; decideOn?: string },
 ): Promise<number> {
   const first = await tx.report.findFirstOrThrow({
     where: { caseId: row.id },
@@ -62,6 +72,18 @@ export async function routeAgain(
     await tx.processedEvent.findUnique({ where: { eventId: `assignment:${dispute.disputeId}:v${version}` } })
   )
     version++;
+  const graver =
+    request.decideOn ??
+    (
+      earlier.findLast((entry) => entry.type === 'repeat_rerouted')?.detail as
+        | { disputeId?: string }
+        | undefined
+    )?.disputeId;
+  // Only while that report is still the case's: one an operator detached since decides nothing here.
+  const graverReport =
+    graver &&
+    (await tx.report.findFirst({ where: { disputeId: graver, caseId: row.id }, select: { intake: true } }));
+  const decideOn = graverReport ? (graverReport.intake as unknown as DisputeReceivedV1) : undefined;
   const held = row.assignments.filter((a) => a.status !== 'withdrawn');
   const courtDue = (await courtDeadlines(tx, [row.id])).get(row.id);
   await appendOutbox(tx, {
@@ -70,13 +92,8 @@ export async function routeAgain(
     data: {
       caseId: row.id,
       version,
-      dispute: {
-        ...dispute,
-        ...(corrected.category && { category: corrected.category }),
-        location: corrected.divisionCode
-          ? { ...dispute.location, divisionCode: corrected.divisionCode }
-          : dispute.location,
-      },
+      dispute: withCorrections(dispute, corrected),
+      ...(decideOn && { decideOn: withCorrections(decideOn, corrected) }),
       currentDepartments: held.map((a) => a.departmentCode),
       // Routing gives each agency's copy the deadline this case will record (deadlines.ts).
       currentAssignments: held.map((a) => ({
@@ -95,6 +112,17 @@ export async function routeAgain(
     },
   });
   return version;
+}
+
+/** A report as an operator corrected the case: its place, its category. */
+function withCorrections(dispute: DisputeReceivedV1, corrected: Correction): DisputeReceivedV1 {
+  return {
+    ...dispute,
+    ...(corrected.category && { category: corrected.category }),
+    location: corrected.divisionCode
+      ? { ...dispute.location, divisionCode: corrected.divisionCode }
+      : dispute.location,
+  };
 }
 
 /** The routing version a request's history entry asked for (0: it asked none). */

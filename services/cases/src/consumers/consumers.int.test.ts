@@ -4,8 +4,10 @@ import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-
 import { requireServers } from '@huijie/testing/servers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actOnCase } from '../actions/act-on-case.ts';
+import { correctCase } from '../actions/reshape-case.ts';
 import { freshCasesDb } from '../db/fresh-cases-db.ts';
 import type { CasesDb } from '../db/prisma.ts';
+import type { Actor } from '../http/actor.ts';
 import { rebuildCaseStats, statisticsSnapshot } from '../stats/rollup.ts';
 import { caseIdFor } from './open-case.ts';
 import { type CasesEvent, recordAssignment, recordEvents, recordIntake } from './record-events.ts';
@@ -187,7 +189,7 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
     }
   });
 
-  it('a third report routed as major re-routes the case it joins, up the lane routing chose, not only the township by repeats', async () => {
+  it('a third report routed as major asks routing to decide the case again on it, once; the answer re-routes the case, up the lane routing chose', async () => {
     // Yang calls a third time and says he will block the county government's gate: routing makes
     // it major, led by the public security bureau, in the county secretary's lane.
     const phone = `136${Math.floor(Math.random() * 1e8)}`;
@@ -195,26 +197,67 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
     for (const call of calls) call.parties = [{ role: 'caller', kind: 'person', phone }];
     await recordAssignment(db, decision(calls[0]!));
     await recordAssignment(db, decision(calls[1]!));
-    await recordAssignment(db, {
+    const graver: DisputeAssignedV1 = {
       ...decision(calls[2]!, 1, '350802-public_security_bureau'),
       severity: 'major',
       expressLane: { level: 'county', reason: '扬言堵门' },
-    });
+    };
+    await recordAssignment(db, graver);
+    // Delivered twice, asked once.
+    await recordAssignment(db, graver);
     const caseId = caseIdFor(calls[0]!.disputeId);
+    const requests = await db.outboxEvent.findMany({
+      where: { eventName: 'case.correction.v1', data: { path: ['caseId'], equals: caseId } },
+    });
+    expect(requests.map((request) => request.data)).toEqual([
+      expect.objectContaining({
+        version: 2,
+        dispute: expect.objectContaining({ disputeId: calls[0]!.disputeId }),
+        decideOn: expect.objectContaining({ disputeId: calls[2]!.disputeId }),
+        currentDepartments: ['350802107-judicial_office'],
+        reason: 'graver_repeat_joined',
+      }),
+    ]);
+
+    // Routing answers for the case's first report, deciding on the third.
+    await recordAssignment(db, { ...graver, disputeId: calls[0]!.disputeId, version: 2, dispute: calls[0]! });
     const folded = await db.case.findUniqueOrThrow({ where: { id: caseId } });
     expect({
       repeatCount: folded.repeatCount,
       level: folded.expressLevel,
       severity: folded.severity,
+      routingVersion: folded.routingVersion,
     }).toEqual({
       repeatCount: 2,
       level: 'county',
       severity: 'major',
+      routingVersion: 2,
     });
-    const lead = await db.assignment.findFirst({
-      where: { caseId, role: 'lead', status: { not: 'withdrawn' } },
+    const assignments = await db.assignment.findMany({
+      where: { caseId },
+      orderBy: { departmentCode: 'asc' },
     });
-    expect(lead?.departmentCode).toBe('350802-public_security_bureau');
+    expect(assignments.map((a) => [a.departmentCode, a.role, a.status])).toEqual([
+      ['350802-public_security_bureau', 'lead', 'delivered'],
+      ['350802107-judicial_office', 'lead', 'withdrawn'],
+    ]);
+
+    // An operator's later correction is still decided on the graver report: it does not make the
+    // matter light again.
+    const operator: Actor = {
+      kind: 'operator',
+      claims: { sub: 'test', role: 'operator', scope: '350800', exp: 0 },
+    };
+    await correctCase(db, caseId, operator, { category: 'damages', reason: '类别更正' });
+    const corrected = await db.outboxEvent.findMany({
+      where: { eventName: 'case.correction.v1', data: { path: ['caseId'], equals: caseId } },
+      orderBy: { id: 'asc' },
+    });
+    expect(corrected.at(-1)?.data).toMatchObject({
+      version: 3,
+      dispute: { disputeId: calls[0]!.disputeId, category: 'damages' },
+      decideOn: { disputeId: calls[2]!.disputeId, category: 'damages' },
+    });
   });
 
   it('an assignment that arrives before its intake still opens the case at received, then assigns it', async () => {

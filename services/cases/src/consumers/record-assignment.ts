@@ -142,15 +142,16 @@ async function recordOne(tx: Tx, caseId: string, decision: DisputeAssignedV1): P
         where: { id: repeat.targetId },
         select: { severity: true },
       });
-      await foldCase(tx, caseId, repeat.targetId, repeat.reason, 'cases:repeat-detection');
+      await foldCase(tx, caseId, repeat.targetId, repeat.reason, repeatActor);
       const target = await tx.case.findUniqueOrThrow({
         where: { id: repeat.targetId },
-        select: routedFields,
+        select: { status: true },
       });
-      // A repeat can make a matter graver (reported again and again, court-related): then its
-      // decision re-routes the whole case, as a new routing version.
+      // A repeat can make a matter graver (reported again and again, court-related): then routing
+      // decides the whole case again on it, and its answer — the case's next version, with the
+      // departments it leaves out withdrawn — reaches notify and the agencies like any re-routing.
       if (decision.severity === 'major' && severity !== 'major' && canBeRouted(target.status as CaseStatus)) {
-        await applyDecisions(tx, [{ current: target, decision, version: target.routingVersion + 1 }]);
+        await rerouteOnGraverRepeat(tx, repeat.targetId, decision);
       }
       return;
     }
@@ -158,6 +159,21 @@ async function recordOne(tx: Tx, caseId: string, decision: DisputeAssignedV1): P
   if (decision.version <= current.routingVersion) return;
   await applyDecisions(tx, [{ current, decision, version: decision.version }]);
 }
+
+/** Asks routing to decide the case again on the graver report that joined it (`routeAgain`). */
+async function rerouteOnGraverRepeat(tx: Tx, caseId: string, repeat: DisputeAssignedV1): Promise<void> {
+  const row = await tx.case.findUniqueOrThrow({ where: { id: caseId }, include: { assignments: true } });
+  const reason = repeat.dispute.channel === 'court' ? 'court_referral_joined' : 'graver_repeat_joined';
+  const version = await routeAgain(tx, row, { by: repeatActor, reason, decideOn: repeat.disputeId });
+  await appendHistory(tx, {
+    caseId,
+    type: 'repeat_rerouted',
+    actor: repeatActor,
+    detail: { disputeId: repeat.disputeId, sourceRef: repeat.dispute.sourceRef, reason, version },
+  });
+}
+
+const repeatActor = 'cases:repeat-detection';
 
 function evidenceOf(decision: DisputeAssignedV1) {
   const { parties } = decision.dispute;

@@ -13,6 +13,7 @@ import {
 } from '../../test/events.ts';
 import { freshNotifyDb } from '../db/fresh-notify-db.ts';
 import type { NotifyDb } from '../db/prisma.ts';
+import { chineseDate } from '../notices/notices.ts';
 import { recordAssignment } from './record-assignment.ts';
 import { recordEscalation } from './record-escalation.ts';
 import { recordCaseStatus } from './record-status.ts';
@@ -359,6 +360,28 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     });
     expect(newLead.payload).toMatchObject({ role: 'lead', dueAt: court });
     expect((await deadlines()).find(([level]) => level === 'overdue')).toEqual(['overdue', court]);
+  });
+
+  it("the citizen's acceptance notice gives the lead's deadline as the case holds it: a court's earlier date, not routing's", async () => {
+    const report = dispute();
+    // Routed to triage first: nobody leads yet, the citizen is told nothing.
+    await recordAssignment(db, assignment(report, { lead: null }), routing);
+    const court = inDays(3);
+    await recordCaseStatus(db, referralFolded(report, court), routing);
+    await recordAssignment(
+      db,
+      assignment(report, { version: 2, lead: depts.police, dueAt: inDays(15) }),
+      routing,
+    );
+    const notices = await db.delivery.findMany({
+      where: { disputeId: report.disputeId, kind: 'citizen_notice' },
+    });
+    expect(notices.map((row) => row.payload)).toEqual([
+      expect.objectContaining({
+        notice: 'accepted',
+        params: expect.objectContaining({ dueDate: chineseDate(court) }),
+      }),
+    ]);
   });
 
   it('a case that ended tells no secretary: an escalation not sent yet is cancelled, one arriving after the end records nothing', async () => {

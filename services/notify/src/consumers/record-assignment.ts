@@ -189,7 +189,8 @@ export async function recordAssignment(
     if (reach) {
       const notice: NoticePayload = {
         notice: 'accepted',
-        params: { ref: dispute.sourceRef, department: lead.name, dueDate: chineseDate(decision.dueAt) },
+        // The lead's deadline as the case holds it (a court's earlier date), as its reminders have it.
+        params: { ref: dispute.sourceRef, department: lead.name, dueDate: chineseDate(dueAt) },
       };
       rows.push({
         dedupeKey: `citizen:accepted:${disputeId}`,

@@ -790,6 +790,8 @@ const historyLabels = {
   repeat_attached: '重复来件并入',
   detached: '拆分为新案',
   corrected: '信息更正',
+  rerouted: '重新分派（牵头部门不变）',
+  repeat_rerouted: '来件加重，重新分派',
   routing_ignored: '分派未采用（案件已结束）',
   sla_reminder: '超期提醒',
 };
