@@ -4,11 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { catalogue, eventNames } from './catalogue.ts';
 import { generatedDocuments } from './documents.ts';
 import { disputeIdFor } from './ids.ts';
+import { webhookNames } from './webhooks/catalogue.ts';
 
 type JsonSchema = {
   properties?: Record<string, JsonSchema>;
   items?: JsonSchema;
   anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
 } & Record<string, unknown>;
 
 /** Every property, however deep (nested objects, array items, nullable branches), that has no description. */
@@ -20,7 +22,8 @@ function undescribed(schema: JsonSchema, path: string): string[] {
     found.push(...undescribed(property, `${path}.${key}`));
   }
   if (schema.items) found.push(...undescribed(schema.items, `${path}[]`));
-  for (const branch of schema.anyOf ?? []) found.push(...undescribed(branch, path));
+  for (const branch of [...(schema.anyOf ?? []), ...(schema.oneOf ?? [])])
+    found.push(...undescribed(branch, path));
   return found;
 }
 
@@ -55,6 +58,32 @@ describe('generated documents', () => {
       undescribed(JSON.parse(docs[`schemas/${name}.json`]!), name),
     );
     expect(missing).toEqual([]);
+  });
+
+  it('every field of every webhook body tells an integrator what it means, and each document says how to verify a request', () => {
+    const docs = generatedDocuments();
+    const openapi = JSON.parse(docs['webhooks/openapi.json']!);
+    const missing = webhookNames.flatMap((name) => {
+      const schema = JSON.parse(docs[`webhooks/${name}.json`]!);
+      expect(schema.description, name).toContain('HMAC-SHA256');
+      expect(schema.description, name).toContain('`timestamp + "." + body`');
+      expect(schema.description, name).toContain('x-huijie-delivery');
+      expect(openapi.webhooks[name].post.requestBody.content['application/json'].schema.$ref).toBe(
+        `./${name}.json`,
+      );
+      return undescribed(schema, name);
+    });
+    expect(missing).toEqual([]);
+    const agencyKinds = JSON.parse(docs['webhooks/agency-webhook.json']!).oneOf.map(
+      (branch: JsonSchema & { properties: { kind: { const: string } } }) => branch.properties.kind.const,
+    );
+    expect(agencyKinds).toEqual([
+      'assignment',
+      'assignment_update',
+      'withdrawal',
+      'sla_reminder',
+      'case_result',
+    ]);
   });
 
   it("the AsyncAPI document's examples are valid messages of their event", () => {

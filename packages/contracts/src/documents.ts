@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { catalogue, type EventName, eventNames } from './catalogue.ts';
 import { ceHeaders } from './cloudevents.ts';
 import { examples } from './examples.ts';
+import { type WebhookName, webhookCatalogue, webhookNames } from './webhooks/catalogue.ts';
+import { webhookHeaders, webhookSigning } from './webhooks/envelope.ts';
 
 /** JSON Schema (draft 2020-12) of one event's data, generated from its zod schema. */
 export function jsonSchemaOf(name: EventName): Record<string, unknown> {
@@ -94,6 +96,69 @@ export function asyncApiDocument(): Record<string, unknown> {
   };
 }
 
+/** JSON Schema (draft 2020-12) of one webhook's body, with how to verify a request in its description. */
+export function webhookJsonSchemaOf(name: WebhookName): Record<string, unknown> {
+  const entry = webhookCatalogue[name];
+  return {
+    $id: `https://huijie.dev/schemas/webhooks/${name}.json`,
+    title: name,
+    ...z.toJSONSchema(entry.schema, { io: 'input', target: 'draft-2020-12' }),
+    description: `${entry.summary}\n\n${webhookSigning}`,
+  };
+}
+
+/** The OpenAPI 3.1 document of the webhooks: what each endpoint receives, and the headers that sign it. */
+export function webhooksOpenApiDocument(): Record<string, unknown> {
+  const header = (name: string, description: string) => ({
+    name,
+    in: 'header',
+    required: true,
+    description,
+    schema: { type: 'string' },
+  });
+  const parameters = [
+    header(webhookHeaders.delivery, 'The delivery id, the same on every try: deduplicate on it.'),
+    header(webhookHeaders.idempotencyKey, 'The delivery id again, for receivers that key on this header.'),
+    header(webhookHeaders.kind, "The body's kind."),
+    header(webhookHeaders.attempt, 'The try, 1 for the first.'),
+    header(webhookHeaders.client, '`huijie-notify`: the platform as the signer.'),
+    header(webhookHeaders.timestamp, 'Unix seconds when this try was signed.'),
+    header(
+      webhookHeaders.signature,
+      'Hex HMAC-SHA256 of `timestamp + "." + body`, keyed with the shared secret.',
+    ),
+  ];
+  const webhooks: Record<string, unknown> = {};
+  for (const name of webhookNames) {
+    webhooks[name] = {
+      post: {
+        summary: webhookCatalogue[name].summary,
+        parameters,
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: { $ref: `./${name}.json` } } },
+        },
+        responses: {
+          '200': { description: 'Stored (any 2xx): the delivery is done.' },
+          '503': {
+            description: 'Not now (408, 425, 429, 5xx): retried with backoff, honouring Retry-After.',
+          },
+          '400': { description: 'Refused (other 4xx): not retried; a dead letter an operator can replay.' },
+        },
+      },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Huijie webhooks',
+      version: '1.0.0',
+      description: `The signed POSTs the platform's notify service makes to partners' endpoints. Generated from the zod schemas in packages/contracts; do not edit by hand.\n\n${webhookSigning}`,
+    },
+    webhooks,
+  };
+}
+
 /** Every generated document: path under `docs/` → content. */
 export function generatedDocuments(): Record<string, string> {
   const docs: Record<string, string> = {
@@ -101,6 +166,10 @@ export function generatedDocuments(): Record<string, string> {
   };
   for (const name of eventNames) {
     docs[`schemas/${name}.json`] = `${JSON.stringify(jsonSchemaOf(name), null, 2)}\n`;
+  }
+  docs['webhooks/openapi.json'] = `${JSON.stringify(webhooksOpenApiDocument(), null, 2)}\n`;
+  for (const name of webhookNames) {
+    docs[`webhooks/${name}.json`] = `${JSON.stringify(webhookJsonSchemaOf(name), null, 2)}\n`;
   }
   return docs;
 }

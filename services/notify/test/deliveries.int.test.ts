@@ -1,6 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
+import { AgencyWebhook } from '@huijie/contracts/webhooks/agency-webhook.ts';
+import { webhookHeaders } from '@huijie/contracts/webhooks/envelope.ts';
+import { CourtResultCallback, HotlineResultCallback } from '@huijie/contracts/webhooks/result-callbacks.ts';
 import { eventually, requireServers, uniqueName } from '@huijie/testing/servers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import {
   assignment,
   courtReferral,
@@ -551,6 +555,34 @@ describe.runIf(servers)('notify on Kafka + PostgreSQL + Redis, to HTTP receivers
         },
       }),
     ).toBe(0);
+  });
+
+  // Runs after the tests above: what the receivers got from them is what is checked.
+  it('every body a webhook or callback endpoint received is what its published schema says, headers and signature as documented', () => {
+    const conforming = (receiver: Receiver, schema: z.ZodType, secret: string) =>
+      receiver.requests.map((request) => {
+        const parsed = schema.safeParse(request.json);
+        expect(parsed.error?.issues, request.body).toBeUndefined();
+        // Parsing drops what the schema does not name: a field sent and not documented shows here.
+        expect(parsed.data, 'a field not in the published schema').toEqual(request.json);
+        for (const header of Object.values(webhookHeaders)) expect(request.headers).toHaveProperty(header);
+        const { [webhookHeaders.timestamp]: timestamp, [webhookHeaders.signature]: signature } =
+          request.headers;
+        const expected = createHmac('sha256', secret).update(`${timestamp}.${request.body}`).digest('hex');
+        expect(signature).toBe(expected);
+        expect(request.headers[webhookHeaders.delivery]).toBe(
+          (request.json as { deliveryId: string }).deliveryId,
+        );
+        return (request.json as { kind: string }).kind;
+      });
+    const agencyKinds = [receivers.police, receivers.court, receivers.judicial].flatMap((receiver) =>
+      conforming(receiver, AgencyWebhook, agencySecret),
+    );
+    expect(new Set(agencyKinds)).toEqual(
+      new Set(['assignment', 'assignment_update', 'withdrawal', 'sla_reminder', 'case_result']),
+    );
+    expect(conforming(receivers.hotline, HotlineResultCallback, hotlineSecret)).toContain('result_callback');
+    expect(conforming(receivers.courtClient, CourtResultCallback, courtSecret)).toContain('result_callback');
   });
 
   it('operators see deliveries of their jurisdiction only, page by page', async () => {

@@ -2,7 +2,21 @@ import { z } from 'zod';
 import { CategoryCode, Channel, DivisionCode, instant, Level, Severity } from '../vocabulary.ts';
 import { Department } from './dispute-assignment-v1.ts';
 
-const Role = z.enum(['lead', 'co']);
+/** A department's part in handling a dispute. */
+export const Role = z.enum(['lead', 'co']);
+
+/** The other departments on a matter: the same on an agency's topic and on its webhook. */
+export const Partners = z
+  .array(
+    z.object({
+      code: z.string().describe("The other department's code."),
+      name: z.string().describe("The other department's name."),
+      role: Role.describe('Its part: `lead` or `co`.'),
+    }),
+  )
+  .describe(
+    'The other departments on the matter, so joint handlers know each other; empty when your department handles it alone.',
+  );
 
 /**
  * What one partner agency receives on its own topic (`agency.<code>.assignment.v1`): what it
@@ -30,17 +44,7 @@ export const AgencyAssignmentV1 = z.object({
   role: Role.nullable().describe(
     '`lead`: your department leads the handling and calls the citizen back. `co`: it handles jointly with the lead. Null when `action` is `withdrawn`.',
   ),
-  partners: z
-    .array(
-      z.object({
-        code: z.string().describe("The other department's code."),
-        name: z.string().describe("The other department's name."),
-        role: Role.describe('Its part: `lead` or `co`.'),
-      }),
-    )
-    .describe(
-      'The other departments on the matter, so joint handlers know each other; empty when your department handles it alone.',
-    ),
+  partners: Partners,
   category: CategoryCode,
   severity: Severity,
   place: z

@@ -1,12 +1,13 @@
+import { webhookHeaders } from '@huijie/contracts/webhooks/envelope.ts';
 import { sign, signingHeaders } from '@huijie/service-kit/signing.ts';
 import type { OutgoingMessage, SendResult } from './channel.ts';
 
-/** Headers every outgoing request of ours carries, besides the signature. */
+/** Headers every outgoing request of ours carries, besides the signature: as the webhook documents name them. */
 export const deliveryHeaders = {
   /** Stable across tries: receivers deduplicate on it. */
-  delivery: 'x-huijie-delivery',
-  kind: 'x-huijie-kind',
-  attempt: 'x-huijie-attempt',
+  delivery: webhookHeaders.delivery,
+  kind: webhookHeaders.kind,
+  attempt: webhookHeaders.attempt,
 } as const;
 
 /** The client id our signed requests carry. */
@@ -40,7 +41,7 @@ export async function postSigned(
       [deliveryHeaders.delivery]: message.deliveryId,
       [deliveryHeaders.kind]: message.kind,
       [deliveryHeaders.attempt]: String(message.attempt),
-      'idempotency-key': message.deliveryId,
+      [webhookHeaders.idempotencyKey]: message.deliveryId,
       // Who signs: receivers can check us with the same code that checks their pushes to us.
       [signingHeaders.client]: notifyClientId,
       [signingHeaders.timestamp]: timestamp,

@@ -1,4 +1,5 @@
 import type { CaseStatusChangedV1 } from '@huijie/contracts/events/case-status-v1.ts';
+import type { AssignmentWebhookData } from '@huijie/contracts/webhooks/agency-webhook.ts';
 import type { NotifyDb } from '../db/prisma.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { assignmentKinds, reminderFireAt } from './record-assignment.ts';
@@ -49,9 +50,10 @@ export async function bringDeadlineForward(
   );
   const updates: Prisma.DeliveryCreateManyInput[] = [];
   for (const row of lastGiven.values()) {
-    const payload = row.payload as Prisma.JsonObject;
+    const payload = row.payload as AssignmentWebhookData;
     if (!later(payload.dueAt, dueAt)) continue;
-    const forward = { ...payload, dueAt };
+    // The same assignment, sent again as an `assignment_update`: only the deadline moves.
+    const forward: AssignmentWebhookData = { ...payload, dueAt };
     const unsent = await db.delivery.updateMany({
       where: { id: row.id, state: { in: ['pending', 'failed'] } },
       data: { payload: forward },

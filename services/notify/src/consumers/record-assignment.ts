@@ -1,6 +1,11 @@
 import { routedDeadlines } from '@huijie/contracts/deadlines.ts';
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import { isHistoricalFiling } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import type {
+  AssignmentWebhookData,
+  SlaReminderWebhookData,
+  WithdrawalWebhookData,
+} from '@huijie/contracts/webhooks/agency-webhook.ts';
 import type { NotifyDb } from '../db/prisma.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { chineseDate, type NoticePayload } from '../notices/notices.ts';
@@ -127,15 +132,9 @@ export async function recordAssignment(
     departments
       .filter(({ department }) => department.code !== code)
       .map(({ department, role }) => ({ code: department.code, name: department.name, role }));
-  const rows: Prisma.DeliveryCreateManyInput[] = departments.map(({ department, role }) => ({
-    dedupeKey: `assignment:${disputeId}:v${version}:${department.code}`,
-    kind: reached.has(department.code) ? 'assignment_update' : 'assignment',
-    channel: routing.agencyChannel(department.code),
-    recipient: department.code,
-    disputeId,
-    version,
-    divisionCode,
-    payload: {
+  // The body's data, as published for agencies' webhooks (contracts/webhooks/agency-webhook.ts).
+  const assignmentOf = (department: (typeof departments)[number]['department'], role: 'lead' | 'co') =>
+    ({
       disputeId,
       version,
       role,
@@ -150,7 +149,16 @@ export async function recordAssignment(
       content: dispute.content,
       ...(role === 'lead' &&
         contact && { contact: { name: contact.name ?? null, phone: contact.phone ?? null } }),
-    } as Prisma.InputJsonValue,
+    }) satisfies AssignmentWebhookData;
+  const rows: Prisma.DeliveryCreateManyInput[] = departments.map(({ department, role }) => ({
+    dedupeKey: `assignment:${disputeId}:v${version}:${department.code}`,
+    kind: reached.has(department.code) ? 'assignment_update' : 'assignment',
+    channel: routing.agencyChannel(department.code),
+    recipient: department.code,
+    disputeId,
+    version,
+    divisionCode,
+    payload: assignmentOf(department, role),
   }));
 
   const current = new Set(departments.map(({ department }) => department.code));
@@ -164,7 +172,7 @@ export async function recordAssignment(
       disputeId,
       version,
       divisionCode,
-      payload: { disputeId, version, reason: 're-routed' },
+      payload: { disputeId, version, reason: 're-routed' } satisfies WithdrawalWebhookData,
     });
   }
 
@@ -182,7 +190,7 @@ export async function recordAssignment(
         recipient: lead.code,
         divisionCode,
         fireAt: reminderFireAt(level, dueAt, routing, now),
-        payload: { disputeId, version, level, department: lead.name, dueAt },
+        payload: { disputeId, version, level, department: lead.name, dueAt } satisfies SlaReminderWebhookData,
       });
     }
     const reach = citizen && routing.citizenChannel(citizen, 'accepted');

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CaseStatusChangedV1 } from '@huijie/contracts/events/case-status-v1.ts';
+import type { CaseResultWebhookData } from '@huijie/contracts/webhooks/agency-webhook.ts';
+import type { CourtResultData, HotlineResultData } from '@huijie/contracts/webhooks/result-callbacks.ts';
 import type { NotifyDb } from '../db/prisma.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { chinaTime, chineseDate, type NoticePayload, outcomeLabel } from '../notices/notices.ts';
@@ -105,9 +107,10 @@ export async function recordCaseStatus(
     const channel = report.channel === 'court' ? 'court' : 'hotline';
     const source = sources.get(report.disputeId);
     const client = routing.sourceClient(channel, report.client ?? source?.sourceClient);
-    const payload =
+    // The bodies' data, as published for the callbacks (contracts/webhooks/result-callbacks.ts).
+    const payload: HotlineResultData | CourtResultData =
       channel === 'hotline'
-        ? {
+        ? ({
             // 办结反馈: the hotline closes its order with this.
             orderNo: report.sourceRef,
             caseId,
@@ -119,8 +122,8 @@ export async function recordCaseStatus(
             ...(leadName && { handledBy: leadName }),
             // 办结时间, in China time whatever offset the event was stamped with.
             finishedAt: chinaTime(event.occurredAt),
-          }
-        : {
+          } satisfies HotlineResultData)
+        : ({
             // The referring court is told how its pre-litigation mediation ended.
             caseNo: report.sourceRef,
             caseId,
@@ -133,7 +136,7 @@ export async function recordCaseStatus(
             ...(leadName && { mediatedBy: leadName }),
             // In China time, as the hotline's finishedAt: a court's date is China's, not UTC's.
             closedAt: chinaTime(event.occurredAt),
-          };
+          } satisfies CourtResultData);
     rows.push({
       dedupeKey: `result:${channel}:${report.disputeId}`,
       kind: 'result_callback',
@@ -181,7 +184,14 @@ export async function recordCaseStatus(
       recipient: code,
       caseId,
       divisionCode,
-      payload: { caseId, disputeIds, status: event.status, outcome, result, occurredAt: event.occurredAt },
+      payload: {
+        caseId,
+        disputeIds,
+        status: event.status,
+        outcome,
+        result,
+        occurredAt: event.occurredAt,
+      } satisfies CaseResultWebhookData,
     });
   }
   if (rows.length === 0) return forward;

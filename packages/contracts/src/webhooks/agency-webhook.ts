@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import { Partners, Role } from '../events/agency-assignment-v1.ts';
+import { CaseOutcome, CaseStatus } from '../events/case-status-v1.ts';
+import { CategoryCode, instant, Level, Severity } from '../vocabulary.ts';
+import { signedPostBody } from './envelope.ts';
+
+const disputeId = z
+  .uuid()
+  .describe(
+    'The dispute: the same id as on the Kafka topics and in the cases API (GET /v1/disputes/{disputeId} answers its caseId).',
+  );
+const version = z
+  .number()
+  .int()
+  .min(1)
+  .describe(
+    'The routing version, 1 for the first: a later version of the same dispute replaces an earlier one (a re-routing after a correction or a 催办). Ignore a version lower than one already applied.',
+  );
+
+/** `assignment` and `assignment_update`: what a department needs to act on a dispute. */
+export const AssignmentWebhookData = z.object({
+  disputeId,
+  version,
+  role: Role.describe(
+    '`lead`: your department leads the handling and calls the citizen back. `co`: it handles jointly with the lead.',
+  ),
+  department: z
+    .string()
+    .describe('Your department, by name (e.g. 江山镇司法所): the one this delivery is for.'),
+  partners: Partners,
+  category: CategoryCode,
+  severity: Severity,
+  place: z
+    .array(z.string())
+    .describe(
+      'Where the dispute happened, by name, most specific last, e.g. ["龙岩市", "新罗区", "江山镇"]; shorter when routing could not place it below the county or the city.',
+    ),
+  dueAt: instant(
+    'Your deadline: when your department must have answered the matter. An `assignment_update` may bring it forward (a court referral joined the case), never later.',
+  ),
+  expressLane: Level.nullable().describe(
+    'The level of the secretary express lane (书记直通车) whose secretary follows the matter; null when it is not on the lane.',
+  ),
+  title: z.string().nullable().describe("The report's title; null when the channel gave none."),
+  content: z.string().describe('What the citizen reported, in their words (usually Chinese).'),
+  contact: z
+    .object({
+      name: z.string().nullable().describe("The citizen's name; null when not given."),
+      phone: z.string().nullable().describe("The citizen's phone number; null when not given."),
+    })
+    .optional()
+    .describe(
+      'Who to call back: the applicant or caller. Sent only to the lead, and never for a caller who asked to stay confidential (12345 保密); absent otherwise. Personal data: keep it out of logs.',
+    ),
+});
+export type AssignmentWebhookData = z.infer<typeof AssignmentWebhookData>;
+
+/** `withdrawal`: a re-routing no longer involves the department. */
+export const WithdrawalWebhookData = z.object({
+  disputeId,
+  version: version.describe('The routing version that left your department out.'),
+  reason: z
+    .literal('re-routed')
+    .describe('Why: `re-routed` (a correction or a new report of the matter sent it elsewhere).'),
+});
+export type WithdrawalWebhookData = z.infer<typeof WithdrawalWebhookData>;
+
+/** `sla_reminder`: the lead's deadline is near, or has passed. */
+export const SlaReminderWebhookData = z.object({
+  disputeId,
+  version: version.describe('The routing version whose deadline this is.'),
+  level: z
+    .enum(['due_soon', 'overdue'])
+    .describe(
+      '`due_soon`: the deadline is near (sent some time before it, 24 hours unless configured otherwise). `overdue`: it has passed and the case is still open.',
+    ),
+  department: z.string().describe('Your department, by name: the lead.'),
+  dueAt: instant('The deadline reminded of.'),
+});
+export type SlaReminderWebhookData = z.infer<typeof SlaReminderWebhookData>;
+
+/** `case_result`: the case a department held has ended. */
+export const CaseResultWebhookData = z.object({
+  caseId: z.uuid().describe('The case (GET /v1/cases/{caseId} on the cases API).'),
+  disputeIds: z
+    .array(z.uuid())
+    .min(1)
+    .describe('The disputes (reports) the case holds: those your assignments named.'),
+  status: CaseStatus,
+  outcome: CaseOutcome,
+  result: z
+    .string()
+    .describe(
+      'The outcome in a few Chinese words, as the citizen is told it, e.g. 调解成功，涉及金额3800元.',
+    ),
+  occurredAt: instant('When the case ended.'),
+});
+export type CaseResultWebhookData = z.infer<typeof CaseResultWebhookData>;
+
+/**
+ * The body of every POST to an agency's webhook, by `kind`: the same deliveries an agency that
+ * reads Kafka gets on its topic, plus reminders and the case's end.
+ */
+export const AgencyWebhook = z
+  .discriminatedUnion('kind', [
+    signedPostBody(
+      'assignment',
+      AssignmentWebhookData,
+      'Your department is to handle a dispute, as lead or co-handler.',
+    ),
+    signedPostBody(
+      'assignment_update',
+      AssignmentWebhookData,
+      'A dispute your department already has, again with changes (a re-routing kept you, or the deadline came forward): replaces what you had for it.',
+    ),
+    signedPostBody(
+      'withdrawal',
+      WithdrawalWebhookData,
+      'A re-routing no longer involves your department in the dispute: stop work on it.',
+    ),
+    signedPostBody(
+      'sla_reminder',
+      SlaReminderWebhookData,
+      "A reminder of the lead's deadline: due soon, or overdue. Sent to the lead only, and only while the case is open.",
+    ),
+    signedPostBody(
+      'case_result',
+      CaseResultWebhookData,
+      'A case your department held has ended, with its outcome.',
+    ),
+  ])
+  .describe(
+    "A POST to a partner agency's webhook (for agencies that do not run a Kafka consumer): `{deliveryId, kind, data}`, one of the kinds below.",
+  );
+export type AgencyWebhook = z.infer<typeof AgencyWebhook>;
