@@ -1,16 +1,19 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { maxClockSkewSeconds, webhookHeaders } from '@huijie/contracts/webhooks/envelope.ts';
 import type { FastifyRequest } from 'fastify';
 import { unauthorized } from './errors.ts';
 
-/** Headers of a signed push (hotline, court): who, when, and HMAC-SHA256 of `timestamp + "." + rawBody`. */
+/**
+ * Headers of a signed push (hotline, court): who, when, and HMAC-SHA256 of `timestamp + "." + rawBody`.
+ * The same names and clock window as the requests notify signs, defined once in the contracts.
+ */
 export const signingHeaders = {
-  client: 'x-huijie-client',
-  timestamp: 'x-huijie-timestamp',
-  signature: 'x-huijie-signature',
+  client: webhookHeaders.client,
+  timestamp: webhookHeaders.timestamp,
+  signature: webhookHeaders.signature,
 } as const;
 
-/** A signed request older or newer than this is rejected, so a captured request cannot be replayed later. */
-export const maxClockSkewSeconds = 300;
+export { maxClockSkewSeconds };
 
 /**
  * An `onRequest` hook: only known clients may send a body at all. The body is read before its

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 
 /**
+ * How far a signed request's timestamp may be from the receiver's clock: further, and it is
+ * refused, so a captured request cannot be replayed later. The same for pushes we receive
+ * (service-kit's signing) and requests we send.
+ */
+export const maxClockSkewSeconds = 300;
+
+/**
  * The headers of every signed POST notify makes (agency webhooks, the hotline's and courts'
  * result callbacks). Named here so the published documents and the sender say the same thing.
  */
@@ -17,7 +24,7 @@ export const webhookHeaders = {
 /** How a receiver checks a request and what it must do with a repeat: the same text in every document. */
 export const webhookSigning = [
   'Every request is a JSON POST (`content-type: application/json; charset=utf-8`) signed with the secret agreed for the endpoint.',
-  `\`${webhookHeaders.timestamp}\`: unix seconds when this try was signed; refuse one more than 300 s from your clock, so a captured request cannot be replayed later.`,
+  `\`${webhookHeaders.timestamp}\`: unix seconds when this try was signed; refuse one more than ${maxClockSkewSeconds} s from your clock, so a captured request cannot be replayed later.`,
   `\`${webhookHeaders.signature}\`: lowercase hex HMAC-SHA256, keyed with the secret, of \`timestamp + "." + body\` (the raw body bytes as received, before any JSON parsing); compare in constant time.`,
   `\`${webhookHeaders.client}\`: \`huijie-notify\`, the platform as the signer.`,
   `\`${webhookHeaders.delivery}\` (also \`${webhookHeaders.idempotencyKey}\`, and \`deliveryId\` in the body): the same on every try of one delivery. A try whose answer we lost is sent again: deduplicate on it and act once.`,
