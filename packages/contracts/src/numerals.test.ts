@@ -45,10 +45,20 @@ describe('an amount column as operators typed it', () => {
     expect(readAmount(field)).toBe(yuan);
   });
 
-  it.each(['lots', '未知', '-3800', '3-4万', '3800元左右', '13812345678 800', '1e3'])(
-    'given "%s", then it is not an amount',
-    (field) => {
-      expect(readAmount(field)).toBeUndefined();
-    },
-  );
+  it.each([
+    'lots',
+    '未知',
+    '-3800',
+    '3-4万',
+    '3800元左右',
+    '13812345678 800',
+    '1e3',
+    '几千元',
+    '十几万',
+    '三四千',
+    '上万元',
+    '数万',
+  ])('given "%s", then it is not an amount', (field) => {
+    expect(readAmount(field)).toBeUndefined();
+  });
 });
