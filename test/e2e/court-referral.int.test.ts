@@ -188,6 +188,52 @@ describe.runIf(servers)('a court referral and its outcome, on Kafka + PostgreSQL
       orderBy: { createdAt: 'asc' },
     });
     expect(told.at(-1)?.payload).toMatchObject({ role: 'lead', dueAt: courtDue.toISOString() });
+
+    // Routing had sent the referral to its own departments; folded, it is theirs no more. A
+    // department of the referral that the hotline case does not have is withdrawn, on its topic and
+    // on its channel, once, told where the matter went.
+    const referralId: string = pushed.json().disputeId;
+    const onCase = new Set(routed.assignments.map((a: { departmentCode: string }) => a.departmentCode));
+    const referralDepartments = await eventually(
+      async () => {
+        const rows = await notify.delivery.findMany({ where: { disputeId: referralId, kind: 'assignment' } });
+        return rows.length > 0 && rows.map((row) => row.recipient);
+      },
+      { what: "the referral's own assignments", timeoutMs: 30_000 },
+    );
+    const outsider = referralDepartments.find((code) => !onCase.has(code));
+    expect(outsider, 'a department of the referral that the hotline case does not have').toBeDefined();
+    const copies: { disputeId: string; action: string; mergedInto?: unknown }[] = [];
+    const reader = await infra.engine.consume(
+      uniqueName('agency'),
+      [`agency.${outsider}.assignment.v1`],
+      async (message) => {
+        copies.push(JSON.parse(message.value.toString()));
+      },
+    );
+    const ofReferral = () => copies.filter((copy) => copy.disputeId === referralId);
+    await eventually(() => ofReferral().some((copy) => copy.action === 'withdrawn'), {
+      what: "the outsider's withdrawn copy",
+      timeoutMs: 30_000,
+    });
+    const withdrawal = await eventually(
+      async () => {
+        const rows = await notify.delivery.findMany({
+          where: { disputeId: referralId, recipient: outsider, kind: 'withdrawal' },
+        });
+        return rows.length > 0 && rows;
+      },
+      { what: "notify's withdrawal to the outsider", timeoutMs: 30_000 },
+    );
+    await reader.stop();
+    const into = { caseId: routed.caseId, disputeId: hotlineId };
+    expect(ofReferral().map((copy) => [copy.action, copy.mergedInto])).toEqual([
+      ['assigned', undefined],
+      ['withdrawn', into],
+    ]);
+    expect(withdrawal.map((row) => row.payload)).toEqual([
+      expect.objectContaining({ reason: 'merged', mergedInto: into }),
+    ]);
   });
   it('a major referral that joins a hotline case re-routes it through routing: notify, the agencies and the case agree', async () => {
     const { app } = platform;

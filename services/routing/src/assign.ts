@@ -1,3 +1,4 @@
+import { agencyView, involvedIn } from '@huijie/contracts/agency-copies.ts';
 import { routedDeadlines } from '@huijie/contracts/deadlines.ts';
 import type { AgencyAssignmentV1 } from '@huijie/contracts/events/agency-assignment-v1.ts';
 import type { CaseCorrectedV1 } from '@huijie/contracts/events/case-correction-v1.ts';
@@ -51,15 +52,7 @@ export function eventsForDecision(
   ];
   // No agency is sent work that ended (or was dropped) before the platform existed.
   if (isHistoricalFiling(dispute, version)) return events;
-  const involved = [
-    ...(decision.lead ? [{ department: decision.lead, role: 'lead' as const }] : []),
-    ...decision.coHandlers.map((department) => ({ department, role: 'co' as const })),
-  ];
-  const partners = involved.map(({ department, role }) => ({
-    code: department.code,
-    name: department.name,
-    role,
-  }));
+  const involved = involvedIn(decision);
   const contact = dispute.parties.find((party) => party.role === 'applicant' || party.role === 'caller');
   // Each department is told the deadline the case will record for it, not the decision's: one
   // the re-routing keeps in its role keeps an earlier one (a 催办 gives nobody more time).
@@ -69,28 +62,6 @@ export function eventsForDecision(
     held: (code, role) =>
       options.currentAssignments?.find((held) => held.code === code && held.role === role)?.dueAt,
     court: options.courtDueAt,
-  });
-  const view = (
-    department: DisputeAssignedV1['coHandlers'][number],
-    dueAt: string,
-  ): Omit<AgencyAssignmentV1, 'action' | 'role'> => ({
-    disputeId: dispute.disputeId,
-    version,
-    department,
-    partners: partners.filter((partner) => partner.code !== department.code),
-    category: decision.category,
-    severity: decision.severity,
-    place: {
-      divisionCode:
-        decision.jurisdiction.townCode ?? decision.jurisdiction.countyCode ?? decision.jurisdiction.cityCode,
-      names: decision.jurisdiction.names,
-    },
-    dueAt,
-    expressLane: decision.expressLane?.level ?? null,
-    channel: dispute.channel,
-    receivedAt: dispute.receivedAt,
-    ...(dispute.title && { title: dispute.title }),
-    content: dispute.content,
   });
   const copy = (
     department: DisputeAssignedV1['coHandlers'][number],
@@ -104,7 +75,7 @@ export function eventsForDecision(
   });
   for (const { department, role } of involved) {
     const data: AgencyAssignmentV1 = {
-      ...view(department, dueFor(department.code, role)),
+      ...agencyView(decision, department, dueFor(department.code, role)),
       action: 'assigned',
       role,
     };
@@ -122,7 +93,9 @@ export function eventsForDecision(
   for (const code of options.currentDepartments ?? []) {
     const department = router.departments.get(code);
     if (!department || stillInvolved.has(code)) continue;
-    events.push(copy(department, { ...view(department, caseDue), action: 'withdrawn', role: null }));
+    events.push(
+      copy(department, { ...agencyView(decision, department, caseDue), action: 'withdrawn', role: null }),
+    );
   }
   return events;
 }

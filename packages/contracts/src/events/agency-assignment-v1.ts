@@ -38,7 +38,7 @@ export const AgencyAssignmentV1 = z.object({
   action: z
     .enum(['assigned', 'withdrawn'])
     .describe(
-      '`assigned`: your department is to handle the matter (in `role`). `withdrawn`: a re-routing no longer involves your department; stop work on it.',
+      '`assigned`: your department is to handle the matter (in `role`). `withdrawn`: your department no longer handles this dispute — a re-routing left it out, or the report repeated a matter already in hand and joined its case (see `mergedInto`); stop work on it.',
     ),
   department: Department.describe('Your department: the one this copy is for.'),
   role: Role.nullable().describe(
@@ -75,6 +75,19 @@ export const AgencyAssignmentV1 = z.object({
     .optional()
     .describe(
       'Who to call back: the applicant or caller. Sent only to the lead, and never for a caller who asked to stay confidential (12345 保密); absent otherwise. Personal data: keep it out of logs.',
+    ),
+  mergedInto: z
+    .object({
+      caseId: z.uuid().describe('The case the report joined.'),
+      disputeId: z
+        .uuid()
+        .describe(
+          "The dispute that case's departments know it by on their topics: the matter goes on under this id.",
+        ),
+    })
+    .optional()
+    .describe(
+      "Set with `action: withdrawn` when the report repeated a matter already in hand and was folded into its case: the matter is handled there, by that case's departments. A department that holds `disputeId` carries on with it; one that does not has nothing more to do. Absent otherwise.",
     ),
 });
 export type AgencyAssignmentV1 = z.infer<typeof AgencyAssignmentV1>;

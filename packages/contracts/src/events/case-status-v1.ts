@@ -74,6 +74,12 @@ export const CaseStatusChangedV1 = z.object({
     .describe(
       'Set when the case was folded into another (a repeat report, or merged by an operator): it is "closed", but its reports live on in that case, and their matter is still in hand.',
     ),
+  mergedIntoDisputeId: z
+    .uuid()
+    .optional()
+    .describe(
+      "Set with `mergedInto`: the dispute the case it joined is known by to its departments (that case's first report). The departments of the folded reports are withdrawn from them, pointed there.",
+    ),
   mergedDeadline: z
     .object({
       dueAt: instant("The court's date: the case is answered by then."),

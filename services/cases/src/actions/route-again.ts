@@ -1,6 +1,6 @@
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import type { CategoryCode } from '@huijie/contracts/vocabulary.ts';
-import { courtDeadlines } from '../consumers/fold-case.ts';
+import { courtDeadlines, firstReportOf } from '../consumers/fold-case.ts';
 import { appendOutbox, type Tx } from '../outbox/outbox.ts';
 
 /** What an operator corrected: the place, the category, or both. */
@@ -43,10 +43,7 @@ export async function routeAgain(
   },
   request: { by: string; reason: string; correction?: Correction; decideOn?: string },
 ): Promise<number> {
-  const first = await tx.report.findFirstOrThrow({
-    where: { caseId: row.id },
-    orderBy: { receivedAt: 'asc' },
-  });
+  const first = await firstReportOf(tx, row.id);
   const dispute = first.intake as unknown as DisputeReceivedV1;
   // The case row's lock makes two requests take turns (an operator's correction, a 催办 meanwhile).
   await tx.$executeRaw`SELECT id FROM cases.cases WHERE id = ${row.id}::uuid FOR UPDATE`;

@@ -156,6 +156,64 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
     expect(cases[0]!._count).toBe(4);
   });
 
+  it("a repeat folded into an open case withdraws its own decision from its departments' topics, pointed at the case it joined, once", async () => {
+    const phone = `135${Math.floor(Math.random() * 1e8)}`;
+    const [first, repeat] = [intake(), intake()];
+    for (const report of [first, repeat]) report.parties = [{ role: 'caller', kind: 'person', phone }];
+    await recordAssignment(db, decision(first));
+    // Routing decided the repeat on its own: a lead the case does not have, and the case's own lead.
+    const repeatDecision: DisputeAssignedV1 = {
+      ...decision(repeat, 1, '350802-court'),
+      coHandlers: [
+        {
+          code: '350802107-judicial_office',
+          kind: 'judicial_office',
+          name: '江山镇司法所',
+          divisionCode: '350802107',
+        },
+      ],
+    };
+    await recordAssignment(db, repeatDecision);
+    await recordAssignment(db, repeatDecision);
+    const caseId = caseIdFor(first.disputeId);
+    expect((await db.report.findUniqueOrThrow({ where: { disputeId: repeat.disputeId } })).caseId).toBe(
+      caseId,
+    );
+
+    const copies = await db.outboxEvent.findMany({
+      where: { eventName: 'agency.assignment.v1', key: repeat.disputeId },
+      orderBy: { topic: 'asc' },
+    });
+    const into = { caseId, disputeId: first.disputeId };
+    expect(copies.map((copy) => [copy.topic, copy.data])).toEqual([
+      [
+        'agency.350802-court.assignment.v1',
+        expect.objectContaining({
+          disputeId: repeat.disputeId,
+          action: 'withdrawn',
+          role: null,
+          mergedInto: into,
+        }),
+      ],
+      [
+        'agency.350802107-judicial_office.assignment.v1',
+        expect.objectContaining({
+          disputeId: repeat.disputeId,
+          action: 'withdrawn',
+          role: null,
+          mergedInto: into,
+        }),
+      ],
+    ]);
+    // Notify withdraws the webhooks' copies from the fold's status, which says where the matter went.
+    const merged = await db.outboxEvent.findMany({
+      where: { eventName: 'case.status.v1', key: caseIdFor(repeat.disputeId) },
+    });
+    expect(merged.map((event) => event.data)).toContainEqual(
+      expect.objectContaining({ status: 'closed', mergedInto: caseId, mergedIntoDisputeId: first.disputeId }),
+    );
+  });
+
   it('court referrals of one applicant under different case numbers stay cases of their own: each number gets its own outcome', async () => {
     // A property company refers its fee claims against three owners of one estate: same phone,
     // same kind of matter, same town — three lawsuits, each to be answered under its own number.

@@ -1,4 +1,7 @@
+import { agencyView, involvedIn } from '@huijie/contracts/agency-copies.ts';
 import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
+import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
+import { agencyTopic } from '@huijie/contracts/topics.ts';
 import { applyEvents, reportRefFields, stateOf } from '../actions/act-on-case.ts';
 import { touchCase } from '../db/case-transaction.ts';
 import { appendHistory } from '../db/history.ts';
@@ -165,10 +168,17 @@ export async function courtDeadlines(tx: Tx, caseIds: string[]): Promise<Map<str
 }
 
 /**
+ * A case's first report: routing publishes every version of the case for its dispute, so the
+ * case's departments know the case by that dispute id.
+ */
+export const firstReportOf = (tx: Tx, caseId: string) =>
+  tx.report.findFirstOrThrow({ where: { caseId }, orderBy: { receivedAt: 'asc' } });
+
+/**
  * Folds one case into another: its reports and parties move over (each report keeps why), the
  * folded case is closed with a pointer to where it went, both histories say so. A court
  * referral's deadline becomes the joined case's when earlier. Three or more reports of one
- * unresolved matter put it in the express lane.
+ * unresolved matter put it in the express lane. Returns the dispute the joined case is known by.
  */
 export async function foldCase(
   tx: Tx,
@@ -176,7 +186,7 @@ export async function foldCase(
   intoId: string,
   reason: string,
   actor: string,
-): Promise<void> {
+): Promise<{ intoDisputeId: string }> {
   await touchCase(tx, fromId);
   await touchCase(tx, intoId);
   const moved = await tx.report.findMany({
@@ -184,6 +194,8 @@ export async function foldCase(
     select: { disputeId: true, channel: true, sourceRef: true, intake: true },
   });
   const courtDue = courtDeadline(moved);
+  // Before the move: a folded report received earlier must not pass for the one it joined.
+  const { disputeId: intoDisputeId } = await firstReportOf(tx, intoId);
   // Read before the move: the reports whose departments and reminders notify brings forward.
   const joined = courtDue
     ? await tx.report.findMany({ where: { caseId: intoId }, select: { disputeId: true } })
@@ -209,6 +221,7 @@ export async function foldCase(
       divisionCode: from.townCode ?? from.countyCode ?? from.cityCode,
       reason: `merged into ${intoId}: ${reason}`,
       mergedInto: intoId,
+      mergedIntoDisputeId: intoDisputeId,
       ...(courtDue &&
         joined.length > 0 && {
           mergedDeadline: {
@@ -274,4 +287,31 @@ export async function foldCase(
       await applyEvents(tx, target, before, events.reduce(evolve, before), events, actor);
     }
   }
+  return { intoDisputeId };
+}
+
+/**
+ * Routing sent a repeat report's own decision to its departments before the report joined an
+ * open case; folded, the report is no longer theirs to handle. Each is told so on its topic,
+ * pointed at the case it joined: a department of that case carries on there, with one assignment
+ * for the matter instead of two, and the others stop. (Notify withdraws their webhooks' copies
+ * from the case.status.v1 of the fold.)
+ */
+export async function withdrawFoldedCopies(
+  tx: Tx,
+  decision: DisputeAssignedV1,
+  into: { caseId: string; disputeId: string },
+): Promise<void> {
+  const copies = involvedIn(decision).map(({ department }) => ({
+    name: 'agency.assignment.v1' as const,
+    topic: agencyTopic(department.code),
+    key: decision.disputeId,
+    data: {
+      ...agencyView(decision, department, decision.dueAt),
+      action: 'withdrawn' as const,
+      role: null,
+      mergedInto: into,
+    },
+  }));
+  if (copies.length > 0) await appendOutbox(tx, ...copies);
 }

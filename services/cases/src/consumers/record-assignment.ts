@@ -12,7 +12,13 @@ import { insertRows } from '../db/insert-rows.ts';
 import { canBeRouted, laneDivision, levelRank } from '../domain/lifecycle.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { appendOutbox, type Tx } from '../outbox/outbox.ts';
-import { courtDeadlines, findRepeatTarget, foldCase, possibleRepeats } from './fold-case.ts';
+import {
+  courtDeadlines,
+  findRepeatTarget,
+  foldCase,
+  possibleRepeats,
+  withdrawFoldedCopies,
+} from './fold-case.ts';
 import { isFirstReport, openCases, revisionReason } from './open-case.ts';
 
 /**
@@ -142,7 +148,8 @@ async function recordOne(tx: Tx, caseId: string, decision: DisputeAssignedV1): P
         where: { id: repeat.targetId },
         select: { severity: true },
       });
-      await foldCase(tx, caseId, repeat.targetId, repeat.reason, repeatActor);
+      const { intoDisputeId } = await foldCase(tx, caseId, repeat.targetId, repeat.reason, repeatActor);
+      await withdrawFoldedCopies(tx, decision, { caseId: repeat.targetId, disputeId: intoDisputeId });
       const target = await tx.case.findUniqueOrThrow({
         where: { id: repeat.targetId },
         select: { status: true },

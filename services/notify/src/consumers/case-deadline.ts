@@ -2,7 +2,7 @@ import type { CaseStatusChangedV1 } from '@huijie/contracts/events/case-status-v
 import type { AssignmentWebhookData } from '@huijie/contracts/webhooks/agency-webhook.ts';
 import type { NotifyDb } from '../db/prisma.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
-import { assignmentKinds, reminderFireAt } from './record-assignment.ts';
+import { assignmentKinds, reminderFireAt, routingVersions } from './record-assignment.ts';
 import type { Routing } from './routing.ts';
 
 type CourtDeadline = NonNullable<CaseStatusChangedV1['mergedDeadline']>;
@@ -30,14 +30,7 @@ export async function bringDeadlineForward(
     SELECT d, ${caseId}::uuid, ${dueAt}::timestamptz FROM unnest(${disputeIds}::uuid[]) AS d
     ON CONFLICT (dispute_id) DO UPDATE SET due_by = LEAST(case_disputes.due_by, excluded.due_by)`;
 
-  const versions = new Map(
-    (
-      await db.disputeSource.findMany({
-        where: { disputeId: { in: disputeIds } },
-        select: { disputeId: true, routingVersion: true },
-      })
-    ).map((source) => [source.disputeId, source.routingVersion]),
-  );
+  const versions = await routingVersions(db, disputeIds);
   const given = await db.delivery.findMany({
     where: { disputeId: { in: disputeIds }, kind: { in: [...assignmentKinds] }, state: { not: 'cancelled' } },
     orderBy: { createdAt: 'asc' },

@@ -311,6 +311,47 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     expect(await db.slaReminder.count({ where: { disputeId: report.disputeId } })).toBe(0);
   });
 
+  it('a case folded into another: each department that got its dispute is told once that it lost it and where the matter went; what had not gone out is cancelled', async () => {
+    const report = dispute();
+    await recordAssignment(
+      db,
+      assignment(report, { lead: depts.police, coHandlers: [depts.court, depts.judicial] }),
+      routing,
+    );
+    // The police and the court got the dispute; the judicial office's webhook is still retrying.
+    await db.delivery.updateMany({
+      where: { disputeId: report.disputeId, recipient: { in: [depts.police.code, depts.court.code] } },
+      data: { state: 'delivered' },
+    });
+    const [joinedCase, joinedDispute] = [randomUUID(), randomUUID()];
+    const folded = {
+      ...statusEvent(randomUUID(), [report], 'closed'),
+      previousStatus: 'assigned' as const,
+      mergedInto: joinedCase,
+      mergedIntoDisputeId: joinedDispute,
+    };
+    expect(await recordCaseStatus(db, folded, routing)).toBe(2);
+    expect(await recordCaseStatus(db, folded, routing)).toBe(0);
+    const toDepartments = await db.delivery.findMany({
+      where: { disputeId: report.disputeId, kind: { in: ['assignment', 'withdrawal'] } },
+    });
+    const withdrawal = {
+      disputeId: report.disputeId,
+      version: 1,
+      reason: 'merged',
+      mergedInto: { caseId: joinedCase, disputeId: joinedDispute },
+    };
+    expect(toDepartments.map((row) => [row.recipient, row.kind, row.state, row.payload]).sort()).toEqual(
+      [
+        [depts.police.code, 'assignment', 'delivered', expect.anything()],
+        [depts.police.code, 'withdrawal', 'pending', withdrawal],
+        [depts.court.code, 'assignment', 'delivered', expect.anything()],
+        [depts.court.code, 'withdrawal', 'pending', withdrawal],
+        [depts.judicial.code, 'assignment', 'cancelled', expect.anything()],
+      ].sort(),
+    );
+  });
+
   /** A court referral folded into the case that holds `held`, with the court's date. */
   const referralFolded = (held: ReturnType<typeof dispute>, dueAt: string) => ({
     ...statusEvent(randomUUID(), [courtReferral()], 'closed'),

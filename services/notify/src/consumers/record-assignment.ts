@@ -14,6 +14,15 @@ import { citizenOf, type Routing } from './routing.ts';
 /** Kinds that hand a dispute to a department (first time, or again with changes). */
 export const assignmentKinds = ['assignment', 'assignment_update'] as const;
 
+/** The latest routing version seen of each of these disputes, by dispute. */
+export async function routingVersions(db: NotifyDb, disputeIds: string[]): Promise<Map<string, number>> {
+  const sources = await db.disputeSource.findMany({
+    where: { disputeId: { in: disputeIds } },
+    select: { disputeId: true, routingVersion: true },
+  });
+  return new Map(sources.map((source) => [source.disputeId, source.routingVersion]));
+}
+
 const reminderLevels = ['due_soon', 'overdue'] as const;
 
 /** When the lead is reminded of a deadline: some time before it (not in the past), and when it passes. */

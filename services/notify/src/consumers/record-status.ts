@@ -6,6 +6,7 @@ import type { NotifyDb } from '../db/prisma.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { chinaTime, chineseDate, type NoticePayload, outcomeLabel } from '../notices/notices.ts';
 import { bringDeadlineForward } from './case-deadline.ts';
+import { withdrawFolded } from './folded-withdrawal.ts';
 import { assignmentKinds } from './record-assignment.ts';
 import type { Routing } from './routing.ts';
 
@@ -20,8 +21,10 @@ export const recipientKey = (recipient: string) =>
   createHash('sha256').update(recipient).digest('base64url').slice(0, 22);
 
 /**
- * case.status.v1 → remembers which case each dispute belongs to; when a court referral was folded
- * into another case, brings that case's deadlines forward to the court's (case-deadline.ts); when
+ * case.status.v1 → remembers which case each dispute belongs to; when a case was folded into
+ * another, withdraws its disputes from their departments, pointed at that case
+ * (folded-withdrawal.ts); when a court referral was folded in, brings that case's deadlines
+ * forward to the court's (case-deadline.ts); when
  * the case ends, cancels its SLA reminders; when it carries the outcome, records:
  * - the handling result (办结反馈) to the 12345 hotline client of each hotline report, and the
  *   mediation outcome to the referring court client of each court referral (signed callbacks);
@@ -63,11 +66,13 @@ export async function recordCaseStatus(
       });
     }
   }
+  const withdrawn = await withdrawFolded(db, event, routing);
   // A court referral folded in: the case it joined is due by the court's date.
   const forward =
-    event.mergedInto && event.mergedDeadline
+    withdrawn +
+    (event.mergedInto && event.mergedDeadline
       ? await bringDeadlineForward(db, event.mergedInto, event.mergedDeadline, routing)
-      : 0;
+      : 0);
   const { outcome } = event;
   if (!outcome) return forward;
 

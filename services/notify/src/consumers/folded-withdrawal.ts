@@ -1,0 +1,66 @@
+import type { CaseStatusChangedV1 } from '@huijie/contracts/events/case-status-v1.ts';
+import type { NotifyDb } from '../db/prisma.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+import { assignmentKinds, routingVersions } from './record-assignment.ts';
+import type { Routing } from './routing.ts';
+
+/**
+ * A case folded into another (a repeat report that joined an open case, or an operator's merge):
+ * its disputes are handled there now, under the dispute that case is known by. Each department
+ * that got one of them is told, once, with a `withdrawal` that says where the matter went — a
+ * department of the joined case carries on there, one assignment for the matter instead of two;
+ * the others stop. What had not gone out yet is cancelled instead: nobody is handed a dispute
+ * only to lose it. As the cases service withdraws their copies on the agency topics.
+ * Dedupe keys make a redelivered event record nothing new.
+ */
+export async function withdrawFolded(
+  db: NotifyDb,
+  event: CaseStatusChangedV1,
+  routing: Routing,
+): Promise<number> {
+  const { mergedInto, mergedIntoDisputeId, disputeIds } = event;
+  if (!mergedInto) return 0;
+  const versions = await routingVersions(db, disputeIds);
+  const given = await db.delivery.findMany({
+    where: {
+      disputeId: { in: disputeIds },
+      kind: { in: [...assignmentKinds, 'withdrawal'] },
+      state: { in: ['delivered', 'sending'] },
+    },
+    orderBy: [{ version: 'asc' }, { createdAt: 'asc' }],
+  });
+  // What each department last got of each dispute: one that lost it already is not told again.
+  const lastGot = new Map(given.map((row) => [`${row.disputeId} ${row.recipient}`, row]));
+  const rows: Prisma.DeliveryCreateManyInput[] = [];
+  for (const row of lastGot.values()) {
+    if (row.kind === 'withdrawal' || !row.disputeId) continue;
+    const version = versions.get(row.disputeId) ?? row.version ?? 1;
+    rows.push({
+      dedupeKey: `merged:${row.disputeId}:v${version}:${row.recipient}`,
+      kind: 'withdrawal',
+      channel: routing.agencyChannel(row.recipient),
+      recipient: row.recipient,
+      disputeId: row.disputeId,
+      version,
+      divisionCode: row.divisionCode,
+      payload: {
+        disputeId: row.disputeId,
+        version,
+        reason: 'merged',
+        mergedInto: { caseId: mergedInto, ...(mergedIntoDisputeId && { disputeId: mergedIntoDisputeId }) },
+      },
+    });
+  }
+  const [, created] = await db.$transaction([
+    db.delivery.updateMany({
+      where: {
+        disputeId: { in: disputeIds },
+        kind: { in: [...assignmentKinds] },
+        state: { in: ['pending', 'failed'] },
+      },
+      data: { state: 'cancelled', lastError: `merged into case ${mergedInto}` },
+    }),
+    db.delivery.createMany({ data: rows, skipDuplicates: true }),
+  ]);
+  return created.count;
+}
