@@ -1,4 +1,4 @@
-import { agencyView, involvedIn } from '@huijie/contracts/agency-copies.ts';
+import { agencyView, assignedCopy, matterOfDecision } from '@huijie/contracts/agency-copies.ts';
 import { routedDeadlines } from '@huijie/contracts/deadlines.ts';
 import type { AgencyAssignmentV1 } from '@huijie/contracts/events/agency-assignment-v1.ts';
 import type { CaseCorrectedV1 } from '@huijie/contracts/events/case-correction-v1.ts';
@@ -52,8 +52,8 @@ export function eventsForDecision(
   ];
   // No agency is sent work that ended (or was dropped) before the platform existed.
   if (isHistoricalFiling(dispute, version)) return events;
-  const involved = involvedIn(decision);
-  const contact = dispute.parties.find((party) => party.role === 'applicant' || party.role === 'caller');
+  const matter = matterOfDecision(decision);
+  const { involved } = matter;
   // Each department is told the deadline the case will record for it, not the decision's: one
   // the re-routing keeps in its role keeps an earlier one (a 催办 gives nobody more time).
   const { caseDue, dueFor } = routedDeadlines({
@@ -73,28 +73,16 @@ export function eventsForDecision(
     data,
     ...common,
   });
-  for (const { department, role } of involved) {
-    const data: AgencyAssignmentV1 = {
-      ...agencyView(decision, department, dueFor(department.code, role)),
-      action: 'assigned',
-      role,
-    };
-    // Only the lead calls the citizen back (the others get the matter, not the phone number),
-    // and nobody gets the contact of a caller the hotline marked confidential (保密).
-    if (role === 'lead' && contact && !contact.confidential) {
-      data.contact = {
-        ...(contact.name && { name: contact.name }),
-        ...(contact.phone && { phone: contact.phone }),
-      };
-    }
-    events.push(copy(department, data));
+  for (const involvement of involved) {
+    const { department, role } = involvement;
+    events.push(copy(department, assignedCopy(matter, involvement, dueFor(department.code, role))));
   }
   const stillInvolved = new Set(involved.map(({ department }) => department.code));
   for (const code of options.currentDepartments ?? []) {
     const department = router.departments.get(code);
     if (!department || stillInvolved.has(code)) continue;
     events.push(
-      copy(department, { ...agencyView(decision, department, caseDue), action: 'withdrawn', role: null }),
+      copy(department, { ...agencyView(matter, department, caseDue), action: 'withdrawn', role: null }),
     );
   }
   return events;

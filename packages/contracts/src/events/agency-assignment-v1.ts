@@ -33,12 +33,12 @@ export const AgencyAssignmentV1 = z.object({
     .int()
     .min(1)
     .describe(
-      'The routing version, 1 for the first: a later version of the same dispute replaces an earlier one (a re-routing after a correction or a reminder). Ignore a version lower than one already seen.',
+      'The routing version, 1 for the first: a later version of the same dispute replaces an earlier one (a re-routing after a correction or a reminder), and a later copy of the same version replaces the earlier copy (the same assignment with its `dueAt` brought forward to the date of a court referral that joined the case). Ignore a version lower than one already seen.',
     ),
   action: z
     .enum(['assigned', 'withdrawn'])
     .describe(
-      '`assigned`: your department is to handle the matter (in `role`). `withdrawn`: your department no longer handles this dispute — a re-routing left it out, or the report repeated a matter already in hand and joined its case (see `mergedInto`); stop work on it.',
+      '`assigned`: your department is to handle the matter (in `role`). `withdrawn`: your department no longer handles this dispute — a re-routing left it out, or the report repeated a matter already in hand and joined its case, or an operator merged its case into another (see `mergedInto`); stop work on it.',
     ),
   department: Department.describe('Your department: the one this copy is for.'),
   role: Role.nullable().describe(
@@ -87,7 +87,7 @@ export const AgencyAssignmentV1 = z.object({
     })
     .optional()
     .describe(
-      "Set with `action: withdrawn` when the report repeated a matter already in hand and was folded into its case: the matter is handled there, by that case's departments. A department that holds `disputeId` carries on with it; one that does not has nothing more to do. Absent otherwise.",
+      "Set with `action: withdrawn` when the report repeated a matter already in hand and was folded into its case, or an operator merged its case into another: the matter is handled there, by that case's departments. A department that holds `disputeId` carries on with it; one that does not has nothing more to do. Absent otherwise.",
     ),
 });
 export type AgencyAssignmentV1 = z.infer<typeof AgencyAssignmentV1>;

@@ -1,7 +1,8 @@
-import { agencyView, involvedIn } from '@huijie/contracts/agency-copies.ts';
+import { type AgencyMatter, agencyView, assignedCopy } from '@huijie/contracts/agency-copies.ts';
 import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
-import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
+import { type DisputeReceivedV1, isHistoricalFiling } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { agencyTopic } from '@huijie/contracts/topics.ts';
+import type { CategoryCode, DepartmentKind, Level, Severity } from '@huijie/contracts/vocabulary.ts';
 import { applyEvents, reportRefFields, stateOf } from '../actions/act-on-case.ts';
 import { touchCase } from '../db/case-transaction.ts';
 import { appendHistory } from '../db/history.ts';
@@ -194,6 +195,8 @@ export async function foldCase(
     select: { disputeId: true, channel: true, sourceRef: true, intake: true },
   });
   const courtDue = courtDeadline(moved);
+  // Before the move: what the folded case's departments hold of it, on their topics.
+  const held = await heldMatterOf(tx, fromId);
   // Before the move: a folded report received earlier must not pass for the one it joined.
   const { disputeId: intoDisputeId } = await firstReportOf(tx, intoId);
   // Read before the move: the reports whose departments and reminders notify brings forward.
@@ -232,6 +235,9 @@ export async function foldCase(
     },
   });
 
+  if (held)
+    await withdrawFoldedCopies(tx, held.matter, { caseId: intoId, disputeId: intoDisputeId }, held.dueAt);
+
   const reports = await tx.report.count({ where: { caseId: intoId } });
   const into = await tx.case.findUniqueOrThrow({
     where: { id: intoId },
@@ -249,10 +255,10 @@ export async function foldCase(
   });
   if (courtDue) {
     // Routing gives a case's departments its deadline: they too must answer before the court's.
-    await tx.assignment.updateMany({
-      where: { caseId: intoId, status: { notIn: ['withdrawn', 'done'] }, dueAt: { gt: courtDue } },
-      data: { dueAt: courtDue },
-    });
+    const later = { caseId: intoId, status: { notIn: ['withdrawn', 'done'] }, dueAt: { gt: courtDue } };
+    const moved = await tx.assignment.findMany({ where: later, select: { departmentCode: true } });
+    await tx.assignment.updateMany({ where: later, data: { dueAt: courtDue } });
+    await tellDeadlinesMoved(tx, intoId, new Set(moved.map((a) => a.departmentCode)));
   }
   await appendHistory(
     tx,
@@ -291,23 +297,91 @@ export async function foldCase(
 }
 
 /**
- * Routing sent a repeat report's own decision to its departments before the report joined an
- * open case; folded, the report is no longer theirs to handle. Each is told so on its topic,
+ * What a routed case's departments hold of it on their topics, as the case keeps it: its current
+ * routing version under its first report's dispute, its departments still on it, its category,
+ * place and lane, each department's deadline. Null when no agency was sent it (never routed, or
+ * a historical record filed as it happened).
+ */
+async function heldMatterOf(
+  tx: Tx,
+  caseId: string,
+): Promise<{ matter: AgencyMatter; dueAt: (code: string) => string } | null> {
+  const row = await tx.case.findUniqueOrThrow({
+    where: { id: caseId },
+    include: { assignments: { where: { status: { not: 'withdrawn' } } } },
+  });
+  if (row.routingVersion === 0 || row.assignments.length === 0 || !row.category) return null;
+  const first = await firstReportOf(tx, caseId);
+  const report = first.intake as unknown as DisputeReceivedV1;
+  if (isHistoricalFiling(report, row.routingVersion)) return null;
+  const roleRank = (role: string) => (role === 'lead' ? 0 : 1);
+  const assignments = [...row.assignments].sort((a, b) => roleRank(a.role) - roleRank(b.role));
+  const dueAt = new Map(assignments.map((a) => [a.departmentCode, a.dueAt.toISOString()]));
+  return {
+    matter: {
+      disputeId: first.disputeId,
+      version: row.routingVersion,
+      involved: assignments.map((a) => ({
+        department: {
+          code: a.departmentCode,
+          kind: a.departmentKind as DepartmentKind,
+          name: a.departmentName,
+          divisionCode: a.divisionCode,
+        },
+        role: a.role as 'lead' | 'co',
+      })),
+      category: row.category as CategoryCode,
+      severity: row.severity as Severity,
+      place: {
+        divisionCode: (row.townCode ?? row.countyCode ?? row.cityCode)!,
+        names: row.placeNames,
+      },
+      expressLane: row.expressLevel as Level | null,
+      report,
+    },
+    dueAt: (code) => dueAt.get(code)!,
+  };
+}
+
+/**
+ * A court's date brought some of a case's deadlines forward: each of those departments gets its
+ * copy of the case's current version again on its topic, with the new `dueAt` (as notify sends
+ * their webhooks an `assignment_update`); the later copy of a version replaces the earlier one.
+ */
+async function tellDeadlinesMoved(tx: Tx, caseId: string, codes: Set<string>): Promise<void> {
+  const held = codes.size > 0 && (await heldMatterOf(tx, caseId));
+  if (!held) return;
+  const { matter, dueAt } = held;
+  const copies = matter.involved
+    .filter(({ department }) => codes.has(department.code))
+    .map((involvement) => ({
+      name: 'agency.assignment.v1' as const,
+      topic: agencyTopic(involvement.department.code),
+      key: matter.disputeId,
+      data: assignedCopy(matter, involvement, dueAt(involvement.department.code)),
+    }));
+  if (copies.length > 0) await appendOutbox(tx, ...copies);
+}
+
+/**
+ * A matter folded into an open case is no longer its departments' to handle — a repeat report
+ * routing had sent out on its own, or a case an operator merged. Each is told so on its topic,
  * pointed at the case it joined: a department of that case carries on there, with one assignment
  * for the matter instead of two, and the others stop. (Notify withdraws their webhooks' copies
  * from the case.status.v1 of the fold.)
  */
 export async function withdrawFoldedCopies(
   tx: Tx,
-  decision: DisputeAssignedV1,
+  matter: AgencyMatter,
   into: { caseId: string; disputeId: string },
+  dueAt: (code: string) => string,
 ): Promise<void> {
-  const copies = involvedIn(decision).map(({ department }) => ({
+  const copies = matter.involved.map(({ department }) => ({
     name: 'agency.assignment.v1' as const,
     topic: agencyTopic(department.code),
-    key: decision.disputeId,
+    key: matter.disputeId,
     data: {
-      ...agencyView(decision, department, decision.dueAt),
+      ...agencyView(matter, department, dueAt(department.code)),
       action: 'withdrawn' as const,
       role: null,
       mergedInto: into,

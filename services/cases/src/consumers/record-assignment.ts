@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { matterOfDecision } from '@huijie/contracts/agency-copies.ts';
 import { routedDeadlines } from '@huijie/contracts/deadlines.ts';
 import type { CaseOutcome, CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
@@ -149,7 +150,12 @@ async function recordOne(tx: Tx, caseId: string, decision: DisputeAssignedV1): P
         select: { severity: true },
       });
       const { intoDisputeId } = await foldCase(tx, caseId, repeat.targetId, repeat.reason, repeatActor);
-      await withdrawFoldedCopies(tx, decision, { caseId: repeat.targetId, disputeId: intoDisputeId });
+      await withdrawFoldedCopies(
+        tx,
+        matterOfDecision(decision),
+        { caseId: repeat.targetId, disputeId: intoDisputeId },
+        () => decision.dueAt,
+      );
       const target = await tx.case.findUniqueOrThrow({
         where: { id: repeat.targetId },
         select: { status: true },

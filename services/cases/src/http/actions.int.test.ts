@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { AgencyAssignmentV1 } from '@huijie/contracts/events/agency-assignment-v1.ts';
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { hashPassword } from '@huijie/service-kit/auth-token.ts';
@@ -448,6 +449,53 @@ describe.runIf(servers)('case actions through the API', () => {
     ]);
   });
 
+  it("a court referral's earlier date reaches the agency topics: each department whose deadline moved gets the case's version again, due by the court's date", async () => {
+    const applicant = { name: '郭某', phone: '13900007801' };
+    const police = {
+      code: '350802107-police_station',
+      kind: 'police_station' as const,
+      name: '江山派出所',
+      divisionCode: '350802107',
+    };
+    const guo = await seedRoutedCase(db, { applicant, coHandlers: [police] });
+    // The police station is due sooner than the court's date already: its deadline stands.
+    const policeDue = new Date(Date.now() + 24 * 3600 * 1000);
+    await db.assignment.updateMany({
+      where: { caseId: guo.caseId, departmentCode: police.code },
+      data: { dueAt: policeDue },
+    });
+    const courtDeadline = new Date(Date.now() + 2 * 24 * 3600 * 1000);
+    const referral = {
+      ...courtReferral(applicant, '（2024）闽0802民诉前调8790号'),
+      dueAt: courtDeadline.toISOString(),
+    };
+    await recordIntake(db, referral);
+    await recordAssignment(db, { ...decisionFor(referral), dueAt: courtDeadline.toISOString() });
+    expect((await db.report.findUniqueOrThrow({ where: { disputeId: referral.disputeId } })).caseId).toBe(
+      guo.caseId,
+    );
+
+    const copies = await db.outboxEvent.findMany({
+      where: { eventName: 'agency.assignment.v1', key: guo.disputeId },
+    });
+    expect(copies.map((row) => [row.topic, row.data])).toEqual([
+      [
+        `agency.${lead.code}.assignment.v1`,
+        expect.objectContaining({
+          disputeId: guo.disputeId,
+          version: 1,
+          action: 'assigned',
+          role: 'lead',
+          department: lead,
+          partners: [{ code: police.code, name: police.name, role: 'co' }],
+          dueAt: courtDeadline.toISOString(),
+          contact: applicant,
+        }),
+      ],
+    ]);
+    for (const row of copies) AgencyAssignmentV1.parse(row.data);
+  });
+
   it("a joined court referral's deadline outlives a re-routing: a new lead is due by the court's date too", async () => {
     const applicant = { name: '郭某', phone: '13900007799' };
     const guo = await seedRoutedCase(db, { applicant });
@@ -623,6 +671,68 @@ describe.runIf(servers)('case actions through the API', () => {
       routingVersion: correction.version,
       category: 'contract',
     });
+  });
+
+  it("an operator's merge withdraws the merged case from its departments on their agency topics, pointed at the case it joined, as a repeat's fold does", async () => {
+    const police = {
+      code: '350803104-police_station',
+      kind: 'police_station' as const,
+      name: '下洋派出所',
+      divisionCode: '350803104',
+    };
+    const into = await seedRoutedCase(db);
+    const merged = await seedRoutedCase(db, {
+      place: towns.xiayang,
+      content: '下洋镇水库大坝的工钱一直没有结清',
+      receivedAt: '2024-08-25T10:00:00+08:00',
+      coHandlers: [police],
+    });
+    const held = await db.assignment.findMany({ where: { caseId: merged.caseId } });
+    const dueOf = (code: string) => held.find((a) => a.departmentCode === code)!.dueAt.toISOString();
+    const response = await act(merged.caseId, 'merge', as('city'), {
+      intoCaseId: into.caseId,
+      reason: '同一件事',
+    });
+    expect(response.statusCode, response.body).toBe(200);
+
+    const copies = await db.outboxEvent.findMany({
+      where: { eventName: 'agency.assignment.v1', key: merged.disputeId },
+      orderBy: { id: 'asc' },
+    });
+    const judicial = {
+      code: '350803104-judicial_office',
+      kind: 'judicial_office',
+      name: '下洋镇司法所',
+      divisionCode: '350803104',
+    };
+    const copy = (department: typeof judicial, partner: { code: string; name: string; role: string }) => ({
+      disputeId: merged.disputeId,
+      version: 1,
+      action: 'withdrawn',
+      role: null,
+      department,
+      partners: [partner],
+      category: 'labor',
+      severity: 'normal',
+      place: { divisionCode: '350803104', names: ['龙岩市', '永定区', '下洋镇'] },
+      dueAt: dueOf(department.code),
+      expressLane: null,
+      channel: 'wechat',
+      receivedAt: '2024-08-25T10:00:00+08:00',
+      content: '下洋镇水库大坝的工钱一直没有结清',
+      mergedInto: { caseId: into.caseId, disputeId: into.disputeId },
+    });
+    expect(copies.map((row) => [row.topic, row.data])).toEqual([
+      [
+        `agency.${judicial.code}.assignment.v1`,
+        copy(judicial, { code: police.code, name: police.name, role: 'co' }),
+      ],
+      [
+        `agency.${police.code}.assignment.v1`,
+        copy(police, { code: judicial.code, name: judicial.name, role: 'lead' }),
+      ],
+    ]);
+    for (const row of copies) AgencyAssignmentV1.parse(row.data);
   });
 
   it("an agency reading a case gets the citizen's contact only as the lead, never a confidential caller's", async () => {

@@ -352,6 +352,84 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     );
   });
 
+  /** The fold of `report`'s case into another, as the cases service announces it. */
+  const foldOf = (report: ReturnType<typeof dispute>) => ({
+    ...statusEvent(randomUUID(), [report], 'closed'),
+    previousStatus: 'received' as const,
+    mergedInto: randomUUID(),
+    mergedIntoDisputeId: randomUUID(),
+  });
+  /** What the departments were handed of a dispute and not taken back before it went out. */
+  const handed = async (disputeId: string) =>
+    (
+      await db.delivery.findMany({
+        where: {
+          disputeId,
+          kind: { in: ['assignment', 'assignment_update', 'withdrawal'] },
+          state: { not: 'cancelled' },
+        },
+      })
+    )
+      .map((row) => [row.recipient, row.kind, row.version])
+      .sort();
+
+  it("the fold's status before the folded report's decision (another topic): in either order no department is handed the dispute nor reminded of it; the citizen is told as before", async () => {
+    const outcomes = [];
+    for (const foldFirst of [false, true]) {
+      const report = dispute();
+      const fold = foldOf(report);
+      const decision = assignment(report, { lead: depts.police, coHandlers: [depts.court] });
+      if (foldFirst) {
+        await recordCaseStatus(db, fold, routing);
+        // The joined case's own news lists the dispute too, and does not unfold it.
+        await recordCaseStatus(
+          db,
+          { ...statusEvent(fold.mergedInto, [report], 'accepted'), previousStatus: 'assigned' },
+          routing,
+        );
+        await recordAssignment(db, decision, routing);
+        await recordAssignment(db, decision, routing);
+      } else {
+        await recordAssignment(db, decision, routing);
+        await recordCaseStatus(db, fold, routing);
+      }
+      outcomes.push({
+        handed: await handed(report.disputeId),
+        reminders: await db.slaReminder.count({ where: { disputeId: report.disputeId } }),
+        citizen: await db.delivery.count({ where: { disputeId: report.disputeId, kind: 'citizen_notice' } }),
+      });
+    }
+    expect(outcomes).toEqual([
+      { handed: [], reminders: 0, citizen: 1 },
+      { handed: [], reminders: 0, citizen: 1 },
+    ]);
+  });
+
+  it('a later decision of a folded dispute hands it back to nobody: the department withdrawn at the fold is not updated nor withdrawn twice', async () => {
+    const report = dispute();
+    await recordAssignment(db, assignment(report, { lead: depts.police }), routing);
+    await db.delivery.updateMany({ where: { disputeId: report.disputeId }, data: { state: 'delivered' } });
+    await recordCaseStatus(db, foldOf(report), routing);
+    await db.delivery.updateMany({ where: { disputeId: report.disputeId }, data: { state: 'delivered' } });
+    expect(await recordAssignment(db, assignment(report, { version: 2, lead: depts.police }), routing)).toBe(
+      0,
+    );
+    expect(await handed(report.disputeId)).toEqual([
+      [depts.police.code, 'assignment', 1],
+      [depts.police.code, 'withdrawal', 1],
+    ]);
+    expect(await db.slaReminder.count({ where: { disputeId: report.disputeId } })).toBe(0);
+  });
+
+  it('a folded report an operator detached into a case of its own is handed to the departments of its next decision', async () => {
+    const report = dispute();
+    await recordCaseStatus(db, foldOf(report), routing);
+    await recordCaseStatus(db, { ...statusEvent(randomUUID(), [report], 'triage') }, routing);
+    await recordAssignment(db, assignment(report, { version: 2, lead: depts.judicial }), routing);
+    expect(await handed(report.disputeId)).toEqual([[depts.judicial.code, 'assignment', 2]]);
+    expect(await db.slaReminder.count({ where: { disputeId: report.disputeId } })).toBe(2);
+  });
+
   /** A court referral folded into the case that holds `held`, with the court's date. */
   const referralFolded = (held: ReturnType<typeof dispute>, dueAt: string) => ({
     ...statusEvent(randomUUID(), [courtReferral()], 'closed'),

@@ -11,11 +11,12 @@ import type { Routing } from './routing.ts';
  * department of the joined case carries on there, one assignment for the matter instead of two;
  * the others stop. What had not gone out yet is cancelled instead: nobody is handed a dispute
  * only to lose it. As the cases service withdraws their copies on the agency topics.
- * Dedupe keys make a redelivered event record nothing new.
+ * Dedupe keys make a redelivered event record nothing new. Called with the fold's status, and by
+ * recordAssignment for a routing decision of a folded dispute that arrives after it.
  */
 export async function withdrawFolded(
   db: NotifyDb,
-  event: CaseStatusChangedV1,
+  event: Pick<CaseStatusChangedV1, 'disputeIds' | 'mergedInto' | 'mergedIntoDisputeId'>,
   routing: Routing,
 ): Promise<number> {
   const { mergedInto, mergedIntoDisputeId, disputeIds } = event;

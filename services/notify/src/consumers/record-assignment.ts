@@ -9,6 +9,7 @@ import type {
 import type { NotifyDb } from '../db/prisma.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { chineseDate, type NoticePayload } from '../notices/notices.ts';
+import { withdrawFolded } from './folded-withdrawal.ts';
 import { citizenOf, type Routing } from './routing.ts';
 
 /** Kinds that hand a dispute to a department (first time, or again with changes). */
@@ -47,7 +48,10 @@ export function reminderFireAt(
  * - the acceptance notice to the citizen (WeChat when their OpenID is known, else SMS), once.
  * It also remembers where the dispute came from and how to reach the citizen, for the result.
  *
- * A historical record's filing records nothing: it is not news to anyone.
+ * A historical record's filing records nothing: it is not news to anyone. A dispute whose case
+ * was folded into another before its decision arrived is handed to no department and gets no
+ * reminders (folded-withdrawal.ts); its source and the citizen's notice are kept, as when the
+ * fold comes second.
  *
  * Every row has a dedupe key, so the same event delivered twice records nothing twice; an older
  * version arriving after a newer one records nothing at all. Agencies get what they need to
@@ -112,11 +116,16 @@ export async function recordAssignment(
         : undefined;
     return payload?.role === role ? payload.dueAt : undefined;
   };
+  const inCase = await db.caseDispute.findUnique({
+    where: { disputeId },
+    select: { dueBy: true, mergedInto: true, mergedIntoDisputeId: true },
+  });
+  // Its case was folded into another already (the fold's status came first: another topic):
+  // no department is handed it, and one that had it is withdrawn, as the fold's status does.
+  const folded = inCase?.mergedInto ?? null;
   // Nor, whoever leads, later than a court's date that joined the case (case-deadline.ts). The
   // same rule as the cases service's and routing's (deadlines.ts).
-  const court = (
-    await db.caseDispute.findUnique({ where: { disputeId }, select: { dueBy: true } })
-  )?.dueBy?.toISOString();
+  const court = inCase?.dueBy?.toISOString();
   const { dueFor } = routedDeadlines({
     decided: decision.dueAt,
     lead: decision.triage ? null : (decision.lead?.code ?? null),
@@ -159,7 +168,8 @@ export async function recordAssignment(
       ...(role === 'lead' &&
         contact && { contact: { name: contact.name ?? null, phone: contact.phone ?? null } }),
     }) satisfies AssignmentWebhookData;
-  const rows: Prisma.DeliveryCreateManyInput[] = departments.map(({ department, role }) => ({
+  const handedTo = folded ? [] : departments;
+  const rows: Prisma.DeliveryCreateManyInput[] = handedTo.map(({ department, role }) => ({
     dedupeKey: `assignment:${disputeId}:v${version}:${department.code}`,
     kind: reached.has(department.code) ? 'assignment_update' : 'assignment',
     channel: routing.agencyChannel(department.code),
@@ -172,7 +182,8 @@ export async function recordAssignment(
 
   const current = new Set(departments.map(({ department }) => department.code));
   for (const code of reached) {
-    if (current.has(code)) continue;
+    // A folded dispute's departments are withdrawn below, told where the matter went.
+    if (folded || current.has(code)) continue;
     rows.push({
       dedupeKey: `withdrawal:${disputeId}:v${version}:${code}`,
       kind: 'withdrawal',
@@ -189,7 +200,7 @@ export async function recordAssignment(
   const reminders: Prisma.SlaReminderCreateManyInput[] = [];
   if (lead) {
     const dueAt = dueFor(lead.code, 'lead');
-    for (const level of reminderLevels) {
+    for (const level of folded ? [] : reminderLevels) {
       reminders.push({
         dedupeKey: `sla:${disputeId}:v${version}:${level}`,
         disputeId,
@@ -238,5 +249,15 @@ export async function recordAssignment(
     }),
     db.delivery.createMany({ data: rows, skipDuplicates: true }),
   ]);
-  return created.count;
+  if (!folded) return created.count;
+  const withdrawn = await withdrawFolded(
+    db,
+    {
+      disputeIds: [disputeId],
+      mergedInto: folded,
+      mergedIntoDisputeId: inCase?.mergedIntoDisputeId ?? undefined,
+    },
+    routing,
+  );
+  return created.count + withdrawn;
 }

@@ -41,15 +41,22 @@ export async function recordCaseStatus(
   // A case folded into another: its disputes belong to that case now (its deliveries list them).
   const caseId = event.mergedInto ?? event.caseId;
   const disputeIds = [...new Set([...event.disputeIds, ...(event.reports ?? []).map((r) => r.disputeId)])];
-  await db.$transaction(
-    disputeIds.map((disputeId) =>
-      db.caseDispute.upsert({
-        where: { disputeId },
-        create: { disputeId, caseId, status: event.status },
-        update: { caseId, status: event.status },
-      }),
-    ),
-  );
+  // A fold marks its disputes (recordAssignment hands a marked dispute to nobody); the marker
+  // stays while they belong to that case, whose own later events list them too, and goes when one
+  // leaves it (an operator detaches the report into a case of its own).
+  const mergedInto = event.mergedInto ?? null;
+  const mergedIntoDisputeId = (mergedInto && event.mergedIntoDisputeId) || null;
+  await db.$executeRaw`
+    INSERT INTO notify.case_disputes (dispute_id, case_id, status, merged_into, merged_into_dispute_id)
+    SELECT d, ${caseId}::uuid, ${event.status}, ${mergedInto}::uuid, ${mergedIntoDisputeId}::uuid
+    FROM unnest(${disputeIds}::uuid[]) AS d
+    ON CONFLICT (dispute_id) DO UPDATE SET
+      case_id = excluded.case_id,
+      status = excluded.status,
+      merged_into = CASE WHEN excluded.merged_into IS NOT NULL THEN excluded.merged_into
+        WHEN case_disputes.merged_into = excluded.case_id THEN case_disputes.merged_into END,
+      merged_into_dispute_id = CASE WHEN excluded.merged_into IS NOT NULL THEN excluded.merged_into_dispute_id
+        WHEN case_disputes.merged_into = excluded.case_id THEN case_disputes.merged_into_dispute_id END`;
   if (endStatuses.includes(event.status)) {
     await db.slaReminder.deleteMany({ where: { disputeId: { in: disputeIds } } });
     await db.delivery.updateMany({

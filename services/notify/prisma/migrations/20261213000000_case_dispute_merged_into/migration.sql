@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "notify"."case_disputes" ADD COLUMN     "merged_into" UUID,
+ADD COLUMN     "merged_into_dispute_id" UUID;
