@@ -266,7 +266,7 @@ const sessionStates = `
          CASE WHEN query ILIKE '%DELETE FROM cases.case_stats_pending%' THEN 'statistics fold (foldPendingStats)'
               WHEN query ILIKE '%INSERT INTO cases.case_stats_pending%' THEN 'statistics changes appended (applyCaseChanges)'
               WHEN query ILIKE '%ORDER BY id FOR UPDATE%' THEN 'case rows locked (readCaseFacts)'
-              WHEN query ILIKE '%FROM cases.parties p JOIN cases.cases c%' THEN 'possible repeats (possibleRepeats)'
+              WHEN query ILIKE '%FROM cases.parties p%WHERE p.phone = ANY%' THEN 'possible repeats (possibleRepeats)'
               WHEN query ILIKE '%department_cases%' THEN 'department_cases'
               WHEN query ILIKE 'COMMIT%' THEN 'COMMIT'
               WHEN query ILIKE 'BEGIN%' THEN 'BEGIN'
