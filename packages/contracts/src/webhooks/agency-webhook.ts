@@ -14,7 +14,7 @@ const version = z
   .int()
   .min(1)
   .describe(
-    'The routing version, 1 for the first: a later version of the same dispute replaces an earlier one (a re-routing after a correction or a 催办). Ignore a version lower than one already applied.',
+    'The routing version, 1 for the first: a later version of the same dispute replaces an earlier one (a re-routing after a correction or a 催办), and a later `assignment_update` of the same version replaces the earlier delivery (the same assignment with its `dueAt` brought forward to the date of a court referral that joined the case). Ignore a version lower than one already applied.',
   );
 
 /** `assignment` and `assignment_update`: what a department needs to act on a dispute. */

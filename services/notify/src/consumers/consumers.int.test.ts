@@ -430,6 +430,98 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     expect(await db.slaReminder.count({ where: { disputeId: report.disputeId } })).toBe(2);
   });
 
+  it("the fold's status and the folded report's decision handled at the same moment (two replicas): the decision's departments are not handed it", async () => {
+    const report = dispute();
+    const decision = assignment(report, { lead: depts.police });
+    /** Sessions of this database waiting for a lock. */
+    const waiting = async () =>
+      (
+        await db.$queryRaw<{ waiting: number }[]>`
+          SELECT count(*)::int AS waiting FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock'`
+      )[0]!.waiting;
+    // Another session is writing the police's delivery of this decision (a redelivery on a
+    // replica): the decision, past its look at the fold's marker, waits for it to end. The fold
+    // comes meanwhile; the session then gives way.
+    let decided: Promise<number> | undefined;
+    let folded: Promise<number> | undefined;
+    let foldDone = false;
+    const giveWay = new Error('the other session gives way');
+    await expect(
+      db.$transaction(async (tx) => {
+        await tx.delivery.create({
+          data: {
+            dedupeKey: `assignment:${report.disputeId}:v1:${depts.police.code}`,
+            kind: 'assignment',
+            channel: 'outbox',
+            recipient: depts.police.code,
+            disputeId: report.disputeId,
+            version: 1,
+            payload: {},
+          },
+        });
+        decided = recordAssignment(db, decision, routing);
+        await expect.poll(waiting, { timeout: 4_000 }).toBe(1);
+        folded = recordCaseStatus(db, foldOf(report), routing).finally(() => {
+          foldDone = true;
+        });
+        // The fold either ends, or waits for the decision.
+        await expect.poll(async () => foldDone || (await waiting()) === 2, { timeout: 4_000 }).toBe(true);
+        throw giveWay;
+      }),
+    ).rejects.toBe(giveWay);
+    await Promise.all([decided, folded]);
+    expect(await handed(report.disputeId)).toEqual([]);
+    expect(await db.slaReminder.count({ where: { disputeId: report.disputeId } })).toBe(0);
+  });
+
+  it('a fold delivered late, after the report was detached into a case of its own, neither re-marks it nor takes it from its new departments', async () => {
+    const report = dispute();
+    const fold = { ...foldOf(report), occurredAt: new Date(Date.now() - 60_000).toISOString() };
+    const detached = statusEvent(randomUUID(), [report], 'triage');
+    await recordCaseStatus(db, detached, routing);
+    await recordAssignment(db, assignment(report, { version: 2, lead: depts.judicial }), routing);
+    await recordCaseStatus(db, fold, routing);
+    expect(await handed(report.disputeId)).toEqual([[depts.judicial.code, 'assignment', 2]]);
+    expect(await db.slaReminder.count({ where: { disputeId: report.disputeId } })).toBe(2);
+    expect(
+      await db.caseDispute.findUnique({
+        where: { disputeId: report.disputeId },
+        select: { caseId: true, mergedInto: true },
+      }),
+    ).toEqual({ caseId: detached.caseId, mergedInto: null });
+  });
+
+  it("a folded repeat's citizen is told the lead and the deadline of the case it joined, whichever comes first", async () => {
+    const notices: { told: unknown; expected: unknown }[] = [];
+    for (const foldFirst of [false, true]) {
+      const first = dispute();
+      const repeat = dispute();
+      const joinedDue = new Date(Date.now() + 5 * 24 * 3600_000).toISOString();
+      await recordAssignment(db, assignment(first, { lead: depts.court, dueAt: joinedDue }), routing);
+      const fold = { ...foldOf(repeat), mergedIntoDisputeId: first.disputeId };
+      const decision = assignment(repeat, { lead: depts.police });
+      if (foldFirst) {
+        await recordCaseStatus(db, fold, routing);
+        await recordAssignment(db, decision, routing);
+      } else {
+        await recordAssignment(db, decision, routing);
+        await recordCaseStatus(db, fold, routing);
+      }
+      const notice = await db.delivery.findUniqueOrThrow({
+        where: { dedupeKey: `citizen:accepted:${repeat.disputeId}` },
+      });
+      notices.push({
+        told: notice.payload,
+        expected: {
+          notice: 'accepted',
+          params: { ref: repeat.sourceRef, department: depts.court.name, dueDate: chineseDate(joinedDue) },
+        },
+      });
+    }
+    expect(notices.map(({ told }) => told)).toEqual(notices.map(({ expected }) => expected));
+  });
+
   /** A court referral folded into the case that holds `held`, with the court's date. */
   const referralFolded = (held: ReturnType<typeof dispute>, dueAt: string) => ({
     ...statusEvent(randomUUID(), [courtReferral()], 'closed'),

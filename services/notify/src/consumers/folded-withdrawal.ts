@@ -1,6 +1,8 @@
 import type { CaseStatusChangedV1 } from '@huijie/contracts/events/case-status-v1.ts';
 import type { NotifyDb } from '../db/prisma.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
+import type { NoticePayload } from '../notices/notices.ts';
+import { acceptedNotice, joinedCaseLead } from './accepted-notice.ts';
 import { assignmentKinds, routingVersions } from './record-assignment.ts';
 import type { Routing } from './routing.ts';
 
@@ -52,6 +54,18 @@ export async function withdrawFolded(
       },
     });
   }
+  // A citizen not told yet that their report was accepted is told who handles it now: the lead of
+  // the case it joined, by that case's deadline (a notice already sent stands).
+  const joinedLead = mergedIntoDisputeId ? await joinedCaseLead(db, mergedIntoDisputeId) : undefined;
+  const untold = joinedLead
+    ? await db.delivery.findMany({
+        where: {
+          dedupeKey: { in: disputeIds.map((id) => `citizen:accepted:${id}`) },
+          state: { in: ['pending', 'failed'] },
+        },
+        select: { id: true, payload: true },
+      })
+    : [];
   const [, created] = await db.$transaction([
     db.delivery.updateMany({
       where: {
@@ -62,6 +76,21 @@ export async function withdrawFolded(
       data: { state: 'cancelled', lastError: `merged into case ${mergedInto}` },
     }),
     db.delivery.createMany({ data: rows, skipDuplicates: true }),
+    ...untold.flatMap((row) =>
+      joinedLead
+        ? [
+            db.delivery.updateMany({
+              where: { id: row.id, state: { in: ['pending', 'failed'] } },
+              data: {
+                payload: acceptedNotice(
+                  (row.payload as unknown as NoticePayload).params.ref ?? '',
+                  joinedLead,
+                ) as unknown as Prisma.InputJsonValue,
+              },
+            }),
+          ]
+        : [],
+    ),
   ]);
   return created.count;
 }

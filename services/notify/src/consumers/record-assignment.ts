@@ -8,9 +8,13 @@ import type {
 } from '@huijie/contracts/webhooks/agency-webhook.ts';
 import type { NotifyDb } from '../db/prisma.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
-import { chineseDate, type NoticePayload } from '../notices/notices.ts';
+import { acceptedNotice, type Handler, joinedCaseLead } from './accepted-notice.ts';
+import { lockDisputes } from './dispute-lock.ts';
 import { withdrawFolded } from './folded-withdrawal.ts';
 import { citizenOf, type Routing } from './routing.ts';
+
+/** What notify knows of the case a dispute belongs to (notify.case_disputes). */
+type InCase = { dueBy: Date | null; mergedInto: string | null; mergedIntoDisputeId: string | null };
 
 /** Kinds that hand a dispute to a department (first time, or again with changes). */
 export const assignmentKinds = ['assignment', 'assignment_update'] as const;
@@ -116,23 +120,6 @@ export async function recordAssignment(
         : undefined;
     return payload?.role === role ? payload.dueAt : undefined;
   };
-  const inCase = await db.caseDispute.findUnique({
-    where: { disputeId },
-    select: { dueBy: true, mergedInto: true, mergedIntoDisputeId: true },
-  });
-  // Its case was folded into another already (the fold's status came first: another topic):
-  // no department is handed it, and one that had it is withdrawn, as the fold's status does.
-  const folded = inCase?.mergedInto ?? null;
-  // Nor, whoever leads, later than a court's date that joined the case (case-deadline.ts). The
-  // same rule as the cases service's and routing's (deadlines.ts).
-  const court = inCase?.dueBy?.toISOString();
-  const { dueFor } = routedDeadlines({
-    decided: decision.dueAt,
-    lead: decision.triage ? null : (decision.lead?.code ?? null),
-    held,
-    court,
-  });
-
   const divisionCode =
     decision.jurisdiction.townCode ?? decision.jurisdiction.countyCode ?? decision.jurisdiction.cityCode;
   const departments = [
@@ -150,95 +137,127 @@ export async function recordAssignment(
     departments
       .filter(({ department }) => department.code !== code)
       .map(({ department, role }) => ({ code: department.code, name: department.name, role }));
-  // The body's data, as published for agencies' webhooks (contracts/webhooks/agency-webhook.ts).
-  const assignmentOf = (department: (typeof departments)[number]['department'], role: 'lead' | 'co') =>
-    ({
-      disputeId,
-      version,
-      role,
-      department: department.name,
-      partners: partnersOf(department.code),
-      category: decision.category,
-      severity: decision.severity,
-      place: decision.jurisdiction.names,
-      dueAt: dueFor(department.code, role),
-      expressLane: decision.expressLane?.level ?? null,
-      title: dispute.title ?? null,
-      content: dispute.content,
-      ...(role === 'lead' &&
-        contact && { contact: { name: contact.name ?? null, phone: contact.phone ?? null } }),
-    }) satisfies AssignmentWebhookData;
-  const handedTo = folded ? [] : departments;
-  const rows: Prisma.DeliveryCreateManyInput[] = handedTo.map(({ department, role }) => ({
-    dedupeKey: `assignment:${disputeId}:v${version}:${department.code}`,
-    kind: reached.has(department.code) ? 'assignment_update' : 'assignment',
-    channel: routing.agencyChannel(department.code),
-    recipient: department.code,
-    disputeId,
-    version,
-    divisionCode,
-    payload: assignmentOf(department, role),
-  }));
+  const lead = decision.triage ? null : decision.lead;
 
-  const current = new Set(departments.map(({ department }) => department.code));
-  for (const code of reached) {
-    // A folded dispute's departments are withdrawn below, told where the matter went.
-    if (folded || current.has(code)) continue;
-    rows.push({
-      dedupeKey: `withdrawal:${disputeId}:v${version}:${code}`,
-      kind: 'withdrawal',
-      channel: routing.agencyChannel(code),
-      recipient: code,
+  /** What this decision hands out, given what notify knows of the dispute's case. */
+  const handOut = (inCase: InCase | null, joinedLead: Handler | undefined) => {
+    // Its case was folded into another already (the fold's status came first: another topic):
+    // no department is handed it, and one that had it is withdrawn, as the fold's status does.
+    const folded = inCase?.mergedInto ?? null;
+    // Nor, whoever leads, later than a court's date that joined the case (case-deadline.ts). The
+    // same rule as the cases service's and routing's (deadlines.ts).
+    const { dueFor } = routedDeadlines({
+      decided: decision.dueAt,
+      lead: lead?.code ?? null,
+      held,
+      court: inCase?.dueBy?.toISOString(),
+    });
+    // The body's data, as published for agencies' webhooks (contracts/webhooks/agency-webhook.ts).
+    const assignmentOf = (department: (typeof departments)[number]['department'], role: 'lead' | 'co') =>
+      ({
+        disputeId,
+        version,
+        role,
+        department: department.name,
+        partners: partnersOf(department.code),
+        category: decision.category,
+        severity: decision.severity,
+        place: decision.jurisdiction.names,
+        dueAt: dueFor(department.code, role),
+        expressLane: decision.expressLane?.level ?? null,
+        title: dispute.title ?? null,
+        content: dispute.content,
+        ...(role === 'lead' &&
+          contact && { contact: { name: contact.name ?? null, phone: contact.phone ?? null } }),
+      }) satisfies AssignmentWebhookData;
+    const handedTo = folded ? [] : departments;
+    const rows: Prisma.DeliveryCreateManyInput[] = handedTo.map(({ department, role }) => ({
+      dedupeKey: `assignment:${disputeId}:v${version}:${department.code}`,
+      kind: reached.has(department.code) ? 'assignment_update' : 'assignment',
+      channel: routing.agencyChannel(department.code),
+      recipient: department.code,
       disputeId,
       version,
       divisionCode,
-      payload: { disputeId, version, reason: 're-routed' } satisfies WithdrawalWebhookData,
-    });
-  }
+      payload: assignmentOf(department, role),
+    }));
 
-  const lead = decision.triage ? null : decision.lead;
-  const reminders: Prisma.SlaReminderCreateManyInput[] = [];
-  if (lead) {
-    const dueAt = dueFor(lead.code, 'lead');
-    for (const level of folded ? [] : reminderLevels) {
-      reminders.push({
-        dedupeKey: `sla:${disputeId}:v${version}:${level}`,
+    const current = new Set(departments.map(({ department }) => department.code));
+    for (const code of reached) {
+      // A folded dispute's departments are withdrawn below, told where the matter went.
+      if (folded || current.has(code)) continue;
+      rows.push({
+        dedupeKey: `withdrawal:${disputeId}:v${version}:${code}`,
+        kind: 'withdrawal',
+        channel: routing.agencyChannel(code),
+        recipient: code,
         disputeId,
         version,
-        level,
-        channel: routing.agencyChannel(lead.code),
-        recipient: lead.code,
         divisionCode,
-        fireAt: reminderFireAt(level, dueAt, routing, now),
-        payload: { disputeId, version, level, department: lead.name, dueAt } satisfies SlaReminderWebhookData,
+        payload: { disputeId, version, reason: 're-routed' } satisfies WithdrawalWebhookData,
       });
     }
-    const reach = citizen && routing.citizenChannel(citizen, 'accepted');
-    if (reach) {
-      const notice: NoticePayload = {
-        notice: 'accepted',
-        // The lead's deadline as the case holds it (a court's earlier date), as its reminders have it.
-        params: { ref: dispute.sourceRef, department: lead.name, dueDate: chineseDate(dueAt) },
-      };
-      rows.push({
-        dedupeKey: `citizen:accepted:${disputeId}`,
-        kind: 'citizen_notice',
-        channel: reach.channel,
-        recipient: reach.recipient,
-        disputeId,
-        divisionCode,
-        payload: notice as unknown as Prisma.InputJsonValue,
-      });
-    }
-  }
 
-  const [, , , created] = await db.$transaction([
+    const reminders: Prisma.SlaReminderCreateManyInput[] = [];
+    if (lead) {
+      const dueAt = dueFor(lead.code, 'lead');
+      for (const level of folded ? [] : reminderLevels) {
+        reminders.push({
+          dedupeKey: `sla:${disputeId}:v${version}:${level}`,
+          disputeId,
+          version,
+          level,
+          channel: routing.agencyChannel(lead.code),
+          recipient: lead.code,
+          divisionCode,
+          fireAt: reminderFireAt(level, dueAt, routing, now),
+          payload: {
+            disputeId,
+            version,
+            level,
+            department: lead.name,
+            dueAt,
+          } satisfies SlaReminderWebhookData,
+        });
+      }
+      const reach = citizen && routing.citizenChannel(citizen, 'accepted');
+      if (reach) {
+        // The lead's deadline as the case holds it (a court's earlier date), as its reminders have
+        // it; for a folded report, the lead and deadline of the case it joined, which handles it.
+        const handler = joinedLead ?? { department: lead.name, dueAt };
+        rows.push({
+          dedupeKey: `citizen:accepted:${disputeId}`,
+          kind: 'citizen_notice',
+          channel: reach.channel,
+          recipient: reach.recipient,
+          disputeId,
+          divisionCode,
+          payload: acceptedNotice(dispute.sourceRef, handler) as unknown as Prisma.InputJsonValue,
+        });
+      }
+    }
+    return { rows, reminders };
+  };
+
+  // The fold's marker is read, and what it allows written, under the dispute's lock
+  // (dispute-lock.ts): a fold handled at the same moment has marked it before, or withdraws after.
+  const { created, inCase } = await db.$transaction(async (tx) => {
+    await lockDisputes(tx, [disputeId]);
+    const inCase = await tx.caseDispute.findUnique({
+      where: { disputeId },
+      select: { dueBy: true, mergedInto: true, mergedIntoDisputeId: true },
+    });
+    const joinedLead =
+      inCase?.mergedInto && inCase.mergedIntoDisputeId
+        ? await joinedCaseLead(tx, inCase.mergedIntoDisputeId)
+        : undefined;
+    const { rows, reminders } = handOut(inCase, joinedLead);
     // What an earlier version still had to send is moot now (sends in flight finish), withdrawals
     // too: sent late, after this version's assignment, one would take the dispute from its holder.
     // Its dead letters as well: replayed, one would hand the dispute to a department that lost it.
-    db.slaReminder.deleteMany({ where: { disputeId, version: { lt: version } } }),
-    db.slaReminder.createMany({ data: reminders, skipDuplicates: true }),
-    db.delivery.updateMany({
+    await tx.slaReminder.deleteMany({ where: { disputeId, version: { lt: version } } });
+    await tx.slaReminder.createMany({ data: reminders, skipDuplicates: true });
+    await tx.delivery.updateMany({
       where: {
         disputeId,
         kind: { in: [...assignmentKinds, 'withdrawal', 'sla_reminder'] },
@@ -246,10 +265,12 @@ export async function recordAssignment(
         state: { in: ['pending', 'failed'] },
       },
       data: { state: 'cancelled', lastError: `superseded by routing version ${version}` },
-    }),
-    db.delivery.createMany({ data: rows, skipDuplicates: true }),
-  ]);
-  if (!folded) return created.count;
+    });
+    const created = await tx.delivery.createMany({ data: rows, skipDuplicates: true });
+    return { created: created.count, inCase };
+  });
+  const folded = inCase?.mergedInto;
+  if (!folded) return created;
   const withdrawn = await withdrawFolded(
     db,
     {
@@ -259,5 +280,5 @@ export async function recordAssignment(
     },
     routing,
   );
-  return created.count + withdrawn;
+  return created + withdrawn;
 }

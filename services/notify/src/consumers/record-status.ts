@@ -6,6 +6,7 @@ import type { NotifyDb } from '../db/prisma.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { chinaTime, chineseDate, type NoticePayload, outcomeLabel } from '../notices/notices.ts';
 import { bringDeadlineForward } from './case-deadline.ts';
+import { lockDisputes } from './dispute-lock.ts';
 import { withdrawFolded } from './folded-withdrawal.ts';
 import { assignmentKinds } from './record-assignment.ts';
 import type { Routing } from './routing.ts';
@@ -43,24 +44,34 @@ export async function recordCaseStatus(
   const disputeIds = [...new Set([...event.disputeIds, ...(event.reports ?? []).map((r) => r.disputeId)])];
   // A fold marks its disputes (recordAssignment hands a marked dispute to nobody); the marker
   // stays while they belong to that case, whose own later events list them too, and goes when one
-  // leaves it (an operator detaches the report into a case of its own).
+  // leaves it (an operator detaches the report into a case of its own). An event older than the
+  // one a row holds (another case's, delivered late) leaves it alone, and does nothing more to
+  // that dispute: the dispute has moved on. Under the disputes' locks, so that a decision of one
+  // of them handled at the same moment waits for the marker, or is seen by the withdrawal below.
   const mergedInto = event.mergedInto ?? null;
   const mergedIntoDisputeId = (mergedInto && event.mergedIntoDisputeId) || null;
-  await db.$executeRaw`
-    INSERT INTO notify.case_disputes (dispute_id, case_id, status, merged_into, merged_into_dispute_id)
-    SELECT d, ${caseId}::uuid, ${event.status}, ${mergedInto}::uuid, ${mergedIntoDisputeId}::uuid
-    FROM unnest(${disputeIds}::uuid[]) AS d
-    ON CONFLICT (dispute_id) DO UPDATE SET
-      case_id = excluded.case_id,
-      status = excluded.status,
-      merged_into = CASE WHEN excluded.merged_into IS NOT NULL THEN excluded.merged_into
-        WHEN case_disputes.merged_into = excluded.case_id THEN case_disputes.merged_into END,
-      merged_into_dispute_id = CASE WHEN excluded.merged_into IS NOT NULL THEN excluded.merged_into_dispute_id
-        WHEN case_disputes.merged_into = excluded.case_id THEN case_disputes.merged_into_dispute_id END`;
+  const written = await db.$transaction(async (tx) => {
+    await lockDisputes(tx, disputeIds);
+    return tx.$queryRaw<{ disputeId: string }[]>`
+      INSERT INTO notify.case_disputes (dispute_id, case_id, status, status_at, merged_into, merged_into_dispute_id)
+      SELECT d, ${caseId}::uuid, ${event.status}, ${event.occurredAt}::timestamptz, ${mergedInto}::uuid, ${mergedIntoDisputeId}::uuid
+      FROM unnest(${disputeIds}::uuid[]) AS d
+      ON CONFLICT (dispute_id) DO UPDATE SET
+        case_id = excluded.case_id,
+        status = excluded.status,
+        status_at = excluded.status_at,
+        merged_into = CASE WHEN excluded.merged_into IS NOT NULL THEN excluded.merged_into
+          WHEN case_disputes.merged_into = excluded.case_id THEN case_disputes.merged_into END,
+        merged_into_dispute_id = CASE WHEN excluded.merged_into IS NOT NULL THEN excluded.merged_into_dispute_id
+          WHEN case_disputes.merged_into = excluded.case_id THEN case_disputes.merged_into_dispute_id END
+      WHERE case_disputes.status_at IS NULL OR case_disputes.status_at <= excluded.status_at
+      RETURNING dispute_id::text AS "disputeId"`;
+  });
+  const current = written.map((row) => row.disputeId);
   if (endStatuses.includes(event.status)) {
-    await db.slaReminder.deleteMany({ where: { disputeId: { in: disputeIds } } });
+    await db.slaReminder.deleteMany({ where: { disputeId: { in: current } } });
     await db.delivery.updateMany({
-      where: { disputeId: { in: disputeIds }, kind: 'sla_reminder', state: 'pending' },
+      where: { disputeId: { in: current }, kind: 'sla_reminder', state: 'pending' },
       data: { state: 'cancelled', lastError: `case ${event.status}` },
     });
     // No secretary is asked to supervise a case that has ended (an escalation notice held back
@@ -73,7 +84,7 @@ export async function recordCaseStatus(
       });
     }
   }
-  const withdrawn = await withdrawFolded(db, event, routing);
+  const withdrawn = await withdrawFolded(db, { ...event, disputeIds: current }, routing);
   // A court referral folded in: the case it joined is due by the court's date.
   const forward =
     withdrawn +

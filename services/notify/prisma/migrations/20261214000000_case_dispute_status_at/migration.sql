@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "notify"."case_disputes" ADD COLUMN     "status_at" TIMESTAMPTZ(3);

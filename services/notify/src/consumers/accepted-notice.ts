@@ -1,0 +1,45 @@
+import type { AssignmentWebhookData } from '@huijie/contracts/webhooks/agency-webhook.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+import { chineseDate, type NoticePayload } from '../notices/notices.ts';
+import { assignmentKinds } from './record-assignment.ts';
+
+/** Who handles a citizen's matter, and by when: what their acceptance notice tells them. */
+export interface Handler {
+  department: string;
+  dueAt: string;
+}
+
+/** The acceptance notice of the report known to the citizen as `ref`. */
+export const acceptedNotice = (ref: string, { department, dueAt }: Handler): NoticePayload => ({
+  notice: 'accepted',
+  params: { ref, department, dueDate: chineseDate(dueAt) },
+});
+
+/**
+ * The lead of the case a folded report joined, and its deadline, as that case's departments were
+ * last given them (a court's date brought forward included): the citizen's report is handled
+ * there now, not by the departments routing first chose for it. Undefined while notify knows no
+ * lead of it (that case waits in triage, or its decision has not come yet).
+ */
+export async function joinedCaseLead(
+  db: Prisma.TransactionClient,
+  joinedDisputeId: string,
+): Promise<Handler | undefined> {
+  const source = await db.disputeSource.findUnique({
+    where: { disputeId: joinedDisputeId },
+    select: { routingVersion: true },
+  });
+  if (!source) return undefined;
+  const given = await db.delivery.findMany({
+    where: {
+      disputeId: joinedDisputeId,
+      version: source.routingVersion,
+      kind: { in: [...assignmentKinds] },
+      state: { not: 'cancelled' },
+    },
+    orderBy: { createdAt: 'asc' },
+    select: { payload: true },
+  });
+  const lead = given.map((row) => row.payload as AssignmentWebhookData).findLast((p) => p.role === 'lead');
+  return lead && { department: lead.department, dueAt: lead.dueAt };
+}
