@@ -60,8 +60,22 @@ export const WithdrawalWebhookData = z.object({
   disputeId,
   version: version.describe('The routing version that left your department out.'),
   reason: z
-    .literal('re-routed')
-    .describe('Why: `re-routed` (a correction or a new report of the matter sent it elsewhere).'),
+    .enum(['re-routed', 'merged'])
+    .describe(
+      'Why: `re-routed` (a correction or a new report of the matter sent it elsewhere); `merged` (the report joined another case, about the same matter: see `mergedInto`).',
+    ),
+  mergedInto: z
+    .object({
+      caseId: z.uuid().describe('The case the report joined.'),
+      disputeId: z
+        .uuid()
+        .optional()
+        .describe(
+          'The dispute that case is known by (its first report): if your department holds that one too, carry on there.',
+        ),
+    })
+    .optional()
+    .describe('Where the matter went, when `reason` is `merged`; absent otherwise.'),
 });
 export type WithdrawalWebhookData = z.infer<typeof WithdrawalWebhookData>;
 
@@ -116,7 +130,7 @@ export const AgencyWebhook = z
     signedPostBody(
       'withdrawal',
       WithdrawalWebhookData,
-      'A re-routing no longer involves your department in the dispute: stop work on it.',
+      'A re-routing no longer involves your department in the dispute, or the report joined another case (`merged`): stop work on it (or carry on under the dispute it joined, if you hold that one).',
     ),
     signedPostBody(
       'sla_reminder',

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Party } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import { WithdrawalWebhookData } from '@huijie/contracts/webhooks/agency-webhook.ts';
 import { requireServers, uniqueName } from '@huijie/testing/servers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -350,6 +351,9 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
         [depts.judicial.code, 'assignment', 'cancelled', expect.anything()],
       ].sort(),
     );
+    // What a webhook receives is what the published schema says.
+    for (const row of toDepartments.filter((row) => row.kind === 'withdrawal'))
+      expect(WithdrawalWebhookData.parse(row.payload)).toEqual(row.payload);
   });
 
   /** The fold of `report`'s case into another, as the cases service announces it. */

@@ -1,4 +1,5 @@
 import type { CaseStatusChangedV1 } from '@huijie/contracts/events/case-status-v1.ts';
+import type { WithdrawalWebhookData } from '@huijie/contracts/webhooks/agency-webhook.ts';
 import type { NotifyDb } from '../db/prisma.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { NoticePayload } from '../notices/notices.ts';
@@ -24,6 +25,16 @@ export async function withdrawFolded(
   const { mergedInto, mergedIntoDisputeId, disputeIds } = event;
   if (!mergedInto) return 0;
   const versions = await routingVersions(db, disputeIds);
+  // What had not gone out is cancelled first, then what went out (or is going) is read: an
+  // assignment the dispatcher takes meanwhile is either cancelled or read, never neither.
+  await db.delivery.updateMany({
+    where: {
+      disputeId: { in: disputeIds },
+      kind: { in: [...assignmentKinds] },
+      state: { in: ['pending', 'failed'] },
+    },
+    data: { state: 'cancelled', lastError: `merged into case ${mergedInto}` },
+  });
   const given = await db.delivery.findMany({
     where: {
       disputeId: { in: disputeIds },
@@ -51,7 +62,7 @@ export async function withdrawFolded(
         version,
         reason: 'merged',
         mergedInto: { caseId: mergedInto, ...(mergedIntoDisputeId && { disputeId: mergedIntoDisputeId }) },
-      },
+      } satisfies WithdrawalWebhookData,
     });
   }
   // A citizen not told yet that their report was accepted is told who handles it now: the lead of
@@ -66,15 +77,7 @@ export async function withdrawFolded(
         select: { id: true, payload: true },
       })
     : [];
-  const [, created] = await db.$transaction([
-    db.delivery.updateMany({
-      where: {
-        disputeId: { in: disputeIds },
-        kind: { in: [...assignmentKinds] },
-        state: { in: ['pending', 'failed'] },
-      },
-      data: { state: 'cancelled', lastError: `merged into case ${mergedInto}` },
-    }),
+  const [created] = await db.$transaction([
     db.delivery.createMany({ data: rows, skipDuplicates: true }),
     ...untold.flatMap((row) =>
       joinedLead
