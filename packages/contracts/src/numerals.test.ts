@@ -39,6 +39,8 @@ describe('an amount column as operators typed it', () => {
     ['人民币壹万零伍佰元整', 10500],
     ['3800元5角', 3800.5],
     ['3800元5角6分', 3800.56],
+    ['一点二五万', 12500],
+    ['壹点贰伍万元', 12500],
     ['0', 0],
     ['0元', 0],
   ])('given "%s", then %d yuan', (field, yuan) => {
@@ -58,6 +60,7 @@ describe('an amount column as operators typed it', () => {
     '三四千',
     '上万元',
     '数万',
+    '一点几万',
   ])('given "%s", then it is not an amount', (field) => {
     expect(readAmount(field)).toBeUndefined();
   });

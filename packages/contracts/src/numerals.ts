@@ -118,7 +118,10 @@ const NUMERAL = `(?:${ARABIC}|[${DIGIT_CHARS}${UNIT_CHARS}万亿]|点(?=[${DIGIT
 const AMOUNT_FIELD = new RegExp(
   String.raw`^(?:[¥]|人民币)?\s*(${NUMERAL})\s*(?:(?:元|块|圆)(?:\s*([${DIGIT_CHARS}\d])角)?(?:\s*([${DIGIT_CHARS}\d])分)?)?\s*整?$`,
 );
-const VAGUE = /[几数上]|[一二两三四五六七八九壹贰貳叁參肆伍陆柒捌玖]{2}/;
+const SPELLED_DIGITS = '一二两三四五六七八九壹贰貳叁參肆伍陆柒捌玖';
+const VAGUE = new RegExp(`[几数上]|[${SPELLED_DIGITS}]{2}`);
+// Digits after 点 are read one by one (一点二五万 is 12,500): two of them side by side are no range.
+const SPELLED_DECIMALS = new RegExp(`点[〇零${SPELLED_DIGITS}]+`, 'g');
 const ZERO = /^(?:0+(?:\.0+)?|[零〇])(?:元|块|圆)?$/;
 
 function digitValue(ch: string | undefined): number {
@@ -136,7 +139,7 @@ export function readAmount(field: string): number | undefined {
   if (ZERO.test(text)) return 0;
   const m = AMOUNT_FIELD.exec(text);
   // Vague (几千, 上万, 数万) or a range (三四千): routing reads the least they can mean, a record keeps no guess.
-  if (!m || VAGUE.test(m[1]!)) return undefined;
+  if (!m || VAGUE.test(m[1]!.replace(SPELLED_DECIMALS, '点'))) return undefined;
   const yuan = parseNumber(m[1]!);
   if (yuan === undefined) return undefined;
   return Math.round(yuan * 100 + digitValue(m[2]) * 10 + digitValue(m[3])) / 100;

@@ -74,14 +74,18 @@ export function errorReason(error: unknown): string {
 }
 
 /**
- * The last line of defence for text that may hold what a person typed: mobile numbers (with or
- * without spaces/dashes) and ID-card numbers become `[redacted]`. Letters or digits around a
+ * The last line of defence for text that may hold what a person typed: mobile numbers, in every
+ * spelling the channels accept as one (spaces, dashes or dots between the 3-4-4 groups, +86 or
+ * 0086: contracts/phone.ts), and ID-card numbers become `[redacted]`. Letters or digits around a
  * run mean it is part of something else (a UUID, a longer number) and it is left alone.
  */
 export function maskPersonalData(text: string): string {
   return text
     .replace(/(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])/g, masked)
-    .replace(/(?<![0-9A-Za-z])(?:\+?86[\s-]?)?1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?![0-9A-Za-z])/g, masked);
+    .replace(
+      /(?<![0-9A-Za-z])(?:(?:\+|00)?86[\s-]?)?1[3-9]\d[\s.-]?\d{4}[\s.-]?\d{4}(?![0-9A-Za-z])/g,
+      masked,
+    );
 }
 
 function typeName(error: Error): string {

@@ -83,6 +83,12 @@ describe('logging an error', () => {
     expect(err.stack).toMatch(/^at .*logger\.test\.ts:\d+:\d+/);
   });
 
+  it('masks a mobile written with dots or 0086, as the WeChat form accepts it', () => {
+    const { text, err } = logged(new Error('no applicant 138.0000.1234, none 008613800001234 either'));
+    for (const secret of ['138.0000.1234', '13800001234']) expect(text).not.toContain(secret);
+    expect(err.reason).toBe('no applicant [redacted], none [redacted] either');
+  });
+
   it("keeps a network error's code and its cause", () => {
     const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' });
     const { err } = logged(new Error('store unreachable', { cause }));

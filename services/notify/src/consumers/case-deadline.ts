@@ -2,6 +2,7 @@ import type { CaseStatusChangedV1 } from '@huijie/contracts/events/case-status-v
 import type { AssignmentWebhookData } from '@huijie/contracts/webhooks/agency-webhook.ts';
 import type { NotifyDb } from '../db/prisma.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
+import { lockDisputes } from './dispute-lock.ts';
 import { assignmentKinds, reminderFireAt, routingVersions } from './record-assignment.ts';
 import type { Routing } from './routing.ts';
 
@@ -25,10 +26,16 @@ export async function bringDeadlineForward(
   routing: Routing,
   now = new Date(),
 ): Promise<number> {
-  await db.$executeRaw`
-    INSERT INTO notify.case_disputes (dispute_id, case_id, due_by)
-    SELECT d, ${caseId}::uuid, ${dueAt}::timestamptz FROM unnest(${disputeIds}::uuid[]) AS d
-    ON CONFLICT (dispute_id) DO UPDATE SET due_by = LEAST(case_disputes.due_by, excluded.due_by)`;
+  // Under the disputes' locks (dispute-lock.ts): a decision of one of them handled at the same
+  // moment either reads the court's date, or has written what it hands out before that is read
+  // below to be brought forward.
+  await db.$transaction(async (tx) => {
+    await lockDisputes(tx, disputeIds);
+    await tx.$executeRaw`
+      INSERT INTO notify.case_disputes (dispute_id, case_id, due_by)
+      SELECT d, ${caseId}::uuid, ${dueAt}::timestamptz FROM unnest(${disputeIds}::uuid[]) AS d
+      ON CONFLICT (dispute_id) DO UPDATE SET due_by = LEAST(case_disputes.due_by, excluded.due_by)`;
+  });
 
   const versions = await routingVersions(db, disputeIds);
   const given = await db.delivery.findMany({

@@ -363,6 +363,52 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     mergedInto: randomUUID(),
     mergedIntoDisputeId: randomUUID(),
   });
+  /** Sessions of this database waiting for a lock. */
+  const waiting = async () =>
+    (
+      await db.$queryRaw<{ waiting: number }[]>`
+        SELECT count(*)::int AS waiting FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event_type = 'Lock'`
+    )[0]!.waiting;
+  /**
+   * A dispute's decision and a fold of its case handled at the same moment (two replicas). Another
+   * session is writing the police's delivery of the decision (a redelivery on a replica): the
+   * decision, past its look at notify.case_disputes, waits for it to end. The fold comes
+   * meanwhile and either ends or waits for the decision; the session then gives way.
+   */
+  const decideWhileFolding = async (
+    report: ReturnType<typeof dispute>,
+    decide: () => Promise<number>,
+    fold: () => Promise<number>,
+  ) => {
+    let decided: Promise<number> | undefined;
+    let folded: Promise<number> | undefined;
+    let foldDone = false;
+    const giveWay = new Error('the other session gives way');
+    await expect(
+      db.$transaction(async (tx) => {
+        await tx.delivery.create({
+          data: {
+            dedupeKey: `assignment:${report.disputeId}:v1:${depts.police.code}`,
+            kind: 'assignment',
+            channel: 'outbox',
+            recipient: depts.police.code,
+            disputeId: report.disputeId,
+            version: 1,
+            payload: {},
+          },
+        });
+        decided = decide();
+        await expect.poll(waiting, { timeout: 4_000 }).toBe(1);
+        folded = fold().finally(() => {
+          foldDone = true;
+        });
+        await expect.poll(async () => foldDone || (await waiting()) === 2, { timeout: 4_000 }).toBe(true);
+        throw giveWay;
+      }),
+    ).rejects.toBe(giveWay);
+    await Promise.all([decided, folded]);
+  };
   /** What the departments were handed of a dispute and not taken back before it went out. */
   const handed = async (disputeId: string) =>
     (
@@ -437,44 +483,11 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
   it("the fold's status and the folded report's decision handled at the same moment (two replicas): the decision's departments are not handed it", async () => {
     const report = dispute();
     const decision = assignment(report, { lead: depts.police });
-    /** Sessions of this database waiting for a lock. */
-    const waiting = async () =>
-      (
-        await db.$queryRaw<{ waiting: number }[]>`
-          SELECT count(*)::int AS waiting FROM pg_stat_activity
-          WHERE datname = current_database() AND wait_event_type = 'Lock'`
-      )[0]!.waiting;
-    // Another session is writing the police's delivery of this decision (a redelivery on a
-    // replica): the decision, past its look at the fold's marker, waits for it to end. The fold
-    // comes meanwhile; the session then gives way.
-    let decided: Promise<number> | undefined;
-    let folded: Promise<number> | undefined;
-    let foldDone = false;
-    const giveWay = new Error('the other session gives way');
-    await expect(
-      db.$transaction(async (tx) => {
-        await tx.delivery.create({
-          data: {
-            dedupeKey: `assignment:${report.disputeId}:v1:${depts.police.code}`,
-            kind: 'assignment',
-            channel: 'outbox',
-            recipient: depts.police.code,
-            disputeId: report.disputeId,
-            version: 1,
-            payload: {},
-          },
-        });
-        decided = recordAssignment(db, decision, routing);
-        await expect.poll(waiting, { timeout: 4_000 }).toBe(1);
-        folded = recordCaseStatus(db, foldOf(report), routing).finally(() => {
-          foldDone = true;
-        });
-        // The fold either ends, or waits for the decision.
-        await expect.poll(async () => foldDone || (await waiting()) === 2, { timeout: 4_000 }).toBe(true);
-        throw giveWay;
-      }),
-    ).rejects.toBe(giveWay);
-    await Promise.all([decided, folded]);
+    await decideWhileFolding(
+      report,
+      () => recordAssignment(db, decision, routing),
+      () => recordCaseStatus(db, foldOf(report), routing),
+    );
     expect(await handed(report.disputeId)).toEqual([]);
     expect(await db.slaReminder.count({ where: { disputeId: report.disputeId } })).toBe(0);
   });
@@ -597,6 +610,24 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
         params: expect.objectContaining({ dueDate: chineseDate(court) }),
       }),
     ]);
+  });
+
+  it("a court referral folded in while the case's decision is being recorded (two replicas): the lead's assignment and reminders still get the court's date", async () => {
+    const report = dispute();
+    const court = inDays(3);
+    await decideWhileFolding(
+      report,
+      () => recordAssignment(db, assignment(report, { lead: depts.police, dueAt: inDays(10) }), routing),
+      () => recordCaseStatus(db, referralFolded(report, court), routing),
+    );
+    const lead = await db.delivery.findMany({
+      where: { disputeId: report.disputeId, recipient: depts.police.code, state: { not: 'cancelled' } },
+    });
+    expect(lead.map((row) => row.payload)).toEqual([expect.objectContaining({ role: 'lead', dueAt: court })]);
+    const overdue = await db.slaReminder.findFirstOrThrow({
+      where: { disputeId: report.disputeId, level: 'overdue' },
+    });
+    expect(overdue.fireAt.toISOString()).toBe(court);
   });
 
   it('a case that ended tells no secretary: an escalation not sent yet is cancelled, one arriving after the end records nothing', async () => {
