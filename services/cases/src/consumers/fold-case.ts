@@ -261,9 +261,9 @@ export async function foldCase(
   if (courtDue) {
     // Routing gives a case's departments its deadline: they too must answer before the court's.
     const later = { caseId: intoId, status: { notIn: ['withdrawn', 'done'] }, dueAt: { gt: courtDue } };
-    const moved = await tx.assignment.findMany({ where: later, select: { departmentCode: true } });
+    const broughtForward = await tx.assignment.findMany({ where: later, select: { departmentCode: true } });
     await tx.assignment.updateMany({ where: later, data: { dueAt: courtDue } });
-    await tellDeadlinesMoved(tx, intoId, new Set(moved.map((a) => a.departmentCode)));
+    await tellDeadlinesMoved(tx, intoId, new Set(broughtForward.map((a) => a.departmentCode)));
   }
   await appendHistory(
     tx,
