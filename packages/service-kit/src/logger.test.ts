@@ -89,6 +89,13 @@ describe('logging an error', () => {
     expect(err.reason).toBe('no applicant [redacted], none [redacted] either');
   });
 
+  it('masks a first-generation ID number and numbers typed in full-width digits', () => {
+    const { text, err } = logged(new Error('party 350802800101123 and １３８００００１２３４ refused'));
+    for (const secret of ['350802800101123', '１３８００００１２３４', '13800001234'])
+      expect(text).not.toContain(secret);
+    expect(err.reason).toBe('party [redacted] and [redacted] refused');
+  });
+
   it("keeps a network error's code and its cause", () => {
     const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED' });
     const { err } = logged(new Error('store unreachable', { cause }));
