@@ -2,6 +2,7 @@ import type { AgencyAssignmentV1 } from './events/agency-assignment-v1.ts';
 import type { Department, DisputeAssignedV1 } from './events/dispute-assignment-v1.ts';
 import type { DisputeReceivedV1 } from './events/dispute-intake-v1.ts';
 import type { CategoryCode, Level, Severity } from './vocabulary.ts';
+import type { AssignmentWebhookData } from './webhooks/agency-webhook.ts';
 
 /** A department's part in a matter. */
 export type Involvement = { department: Department; role: 'lead' | 'co' };
@@ -80,6 +81,9 @@ export function agencyView(
   };
 }
 
+/** A department's copy that hands it the matter: always in a role. */
+export type AssignedCopy = AgencyAssignmentV1 & { action: 'assigned'; role: Involvement['role'] };
+
 /**
  * One department's `assigned` copy of a matter, due at `dueAt`. Only the lead calls the citizen
  * back (the others get the matter, not the phone number), and nobody gets the contact of a caller
@@ -89,8 +93,8 @@ export function assignedCopy(
   matter: AgencyMatter,
   { department, role }: Involvement,
   dueAt: string,
-): AgencyAssignmentV1 {
-  const data: AgencyAssignmentV1 = { ...agencyView(matter, department, dueAt), action: 'assigned', role };
+): AssignedCopy {
+  const data: AssignedCopy = { ...agencyView(matter, department, dueAt), action: 'assigned', role };
   const contact = matter.report.parties.find(
     (party) => party.role === 'applicant' || party.role === 'caller',
   );
@@ -101,4 +105,28 @@ export function assignedCopy(
     };
   }
   return data;
+}
+
+/**
+ * The same assignment as an agency's webhook gets it (`assignment`, `assignment_update`): what its
+ * Kafka copy says, so who is told what (the contact, the partners, the deadline) is decided once,
+ * by `assignedCopy`. Only the published shapes differ: the webhook names the department and the
+ * places, and says null where the copy leaves a field out.
+ */
+export function assignmentWebhookData(copy: AssignedCopy): AssignmentWebhookData {
+  return {
+    disputeId: copy.disputeId,
+    version: copy.version,
+    role: copy.role,
+    department: copy.department.name,
+    partners: copy.partners,
+    category: copy.category,
+    severity: copy.severity,
+    place: copy.place.names,
+    dueAt: copy.dueAt,
+    expressLane: copy.expressLane,
+    title: copy.title ?? null,
+    content: copy.content,
+    ...(copy.contact && { contact: { name: copy.contact.name ?? null, phone: copy.contact.phone ?? null } }),
+  };
 }

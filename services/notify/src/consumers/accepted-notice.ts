@@ -2,6 +2,7 @@ import type { AssignmentWebhookData } from '@huijie/contracts/webhooks/agency-we
 import type { Prisma } from '../generated/prisma/client.ts';
 import { chineseDate, type NoticePayload } from '../notices/notices.ts';
 import { assignmentKinds } from './record-assignment.ts';
+import type { Citizen, Routing } from './routing.ts';
 
 /** Who handles a citizen's matter, and by when: what their acceptance notice tells them. */
 export interface Handler {
@@ -14,6 +15,29 @@ export const acceptedNotice = (ref: string, { department, dueAt }: Handler): Not
   notice: 'accepted',
   params: { ref, department, dueDate: chineseDate(dueAt) },
 });
+
+/**
+ * The citizen's acceptance notice of one dispute as a delivery, on the channel that reaches them;
+ * undefined when none does. One per dispute (its dedupe key): whoever records it first, the
+ * dispute's decision or the fold that follows it, a second one is a no-op.
+ */
+export function acceptedNoticeDelivery(
+  routing: Routing,
+  citizen: Citizen | null,
+  notice: { disputeId: string; ref: string; divisionCode: string | null; handler: Handler },
+): Prisma.DeliveryCreateManyInput | undefined {
+  const reach = citizen && routing.citizenChannel(citizen, 'accepted');
+  if (!reach) return undefined;
+  return {
+    dedupeKey: `citizen:accepted:${notice.disputeId}`,
+    kind: 'citizen_notice',
+    channel: reach.channel,
+    recipient: reach.recipient,
+    disputeId: notice.disputeId,
+    divisionCode: notice.divisionCode,
+    payload: acceptedNotice(notice.ref, notice.handler) as unknown as Prisma.InputJsonValue,
+  };
+}
 
 /**
  * The lead of the case a folded report joined, and its deadline, as that case's departments were

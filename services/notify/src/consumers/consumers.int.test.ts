@@ -539,6 +539,53 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     expect(notices.map(({ told }) => told)).toEqual(notices.map(({ expected }) => expected));
   });
 
+  it("a folded repeat whose own decision went to triage: its citizen is still told the joined case's lead and deadline, once, whichever comes first", async () => {
+    const notices: { told: unknown; expected: unknown }[] = [];
+    for (const foldFirst of [false, true]) {
+      const first = dispute();
+      const repeat = dispute();
+      const joinedDue = new Date(Date.now() + 5 * 24 * 3600_000).toISOString();
+      await recordAssignment(db, assignment(first, { lead: depts.court, dueAt: joinedDue }), routing);
+      const fold = { ...foldOf(repeat), mergedIntoDisputeId: first.disputeId };
+      const inTriage = {
+        ...assignment(repeat, { lead: null }),
+        triage: { divisionCode: '350803', reason: '无法确定乡镇' },
+      };
+      const steps = [
+        () => recordCaseStatus(db, fold, routing),
+        () => recordAssignment(db, inTriage, routing),
+      ];
+      for (const step of foldFirst ? steps : steps.reverse()) {
+        await step();
+        await step();
+      }
+      const told = await db.delivery.findMany({
+        where: { disputeId: repeat.disputeId, kind: 'citizen_notice' },
+        select: { channel: true, recipient: true, divisionCode: true, payload: true },
+      });
+      notices.push({
+        told,
+        expected: [
+          {
+            channel: 'sms',
+            recipient: repeat.parties[0]!.phone,
+            // Listed to the operators of the town the report came from, as every notice is.
+            divisionCode: '350803105',
+            payload: {
+              notice: 'accepted',
+              params: {
+                ref: repeat.sourceRef,
+                department: depts.court.name,
+                dueDate: chineseDate(joinedDue),
+              },
+            },
+          },
+        ],
+      });
+    }
+    expect(notices.map(({ told }) => told)).toEqual(notices.map(({ expected }) => expected));
+  });
+
   /** A court referral folded into the case that holds `held`, with the court's date. */
   const referralFolded = (held: ReturnType<typeof dispute>, dueAt: string) => ({
     ...statusEvent(randomUUID(), [courtReferral()], 'closed'),

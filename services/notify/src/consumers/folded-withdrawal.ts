@@ -3,7 +3,7 @@ import type { WithdrawalWebhookData } from '@huijie/contracts/webhooks/agency-we
 import type { NotifyDb } from '../db/prisma.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import type { NoticePayload } from '../notices/notices.ts';
-import { acceptedNotice, joinedCaseLead } from './accepted-notice.ts';
+import { acceptedNotice, acceptedNoticeDelivery, joinedCaseLead } from './accepted-notice.ts';
 import { assignmentKinds, routingVersions } from './record-assignment.ts';
 import type { Routing } from './routing.ts';
 
@@ -19,7 +19,8 @@ import type { Routing } from './routing.ts';
  */
 export async function withdrawFolded(
   db: NotifyDb,
-  event: Pick<CaseStatusChangedV1, 'disputeIds' | 'mergedInto' | 'mergedIntoDisputeId'>,
+  event: Pick<CaseStatusChangedV1, 'disputeIds' | 'mergedInto' | 'mergedIntoDisputeId'> &
+    Partial<Pick<CaseStatusChangedV1, 'divisionCode'>>,
   routing: Routing,
 ): Promise<number> {
   const { mergedInto, mergedIntoDisputeId, disputeIds } = event;
@@ -77,8 +78,31 @@ export async function withdrawFolded(
         select: { id: true, payload: true },
       })
     : [];
-  const [created] = await db.$transaction([
+  // One whose own decision went to triage was told nothing: it is told now, as the decision would
+  // have told it, if routing's decision gave a way to reach the citizen.
+  const sources = joinedLead
+    ? await db.disputeSource.findMany({
+        where: { disputeId: { in: disputeIds }, routingVersion: { gt: 0 } },
+        select: { disputeId: true, sourceRef: true, phone: true, wechatOpenId: true },
+      })
+    : [];
+  const notices = sources.flatMap(({ disputeId, sourceRef, phone, wechatOpenId }) => {
+    const citizen = { phone: phone ?? undefined, wechatOpenId: wechatOpenId ?? undefined };
+    const { divisionCode = null } = event;
+    const notice =
+      joinedLead &&
+      acceptedNoticeDelivery(routing, citizen, {
+        disputeId,
+        ref: sourceRef,
+        divisionCode,
+        handler: joinedLead,
+      });
+    return notice ? [notice] : [];
+  });
+  const [created, told] = await db.$transaction([
     db.delivery.createMany({ data: rows, skipDuplicates: true }),
+    // A notice recorded already (sent, or updated above) stands: its dedupe key keeps this one out.
+    db.delivery.createMany({ data: notices, skipDuplicates: true }),
     ...untold.flatMap((row) =>
       joinedLead
         ? [
@@ -95,5 +119,5 @@ export async function withdrawFolded(
         : [],
     ),
   ]);
-  return created.count;
+  return created.count + told.count;
 }

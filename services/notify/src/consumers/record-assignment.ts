@@ -1,14 +1,14 @@
+import { assignedCopy, assignmentWebhookData, matterOfDecision } from '@huijie/contracts/agency-copies.ts';
 import { routedDeadlines } from '@huijie/contracts/deadlines.ts';
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import { isHistoricalFiling } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import type {
-  AssignmentWebhookData,
   SlaReminderWebhookData,
   WithdrawalWebhookData,
 } from '@huijie/contracts/webhooks/agency-webhook.ts';
 import type { NotifyDb } from '../db/prisma.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
-import { acceptedNotice, type Handler, joinedCaseLead } from './accepted-notice.ts';
+import { acceptedNoticeDelivery, type Handler, joinedCaseLead } from './accepted-notice.ts';
 import { lockDisputes } from './dispute-lock.ts';
 import { withdrawFolded } from './folded-withdrawal.ts';
 import { citizenOf, type Routing } from './routing.ts';
@@ -120,23 +120,10 @@ export async function recordAssignment(
         : undefined;
     return payload?.role === role ? payload.dueAt : undefined;
   };
-  const divisionCode =
-    decision.jurisdiction.townCode ?? decision.jurisdiction.countyCode ?? decision.jurisdiction.cityCode;
-  const departments = [
-    ...(decision.lead ? [{ department: decision.lead, role: 'lead' as const }] : []),
-    ...decision.coHandlers.map((department) => ({ department, role: 'co' as const })),
-  ];
-  const contact = dispute.parties.find(
-    (party) =>
-      (party.role === 'applicant' || party.role === 'caller') &&
-      // A party who asked for confidentiality (12345 保密) is never named to an agency.
-      !(party as { confidential?: boolean }).confidential,
-  );
-  // Joint handlers know each other, as on their Kafka topics: a co-handler learns who leads.
-  const partnersOf = (code: string) =>
-    departments
-      .filter(({ department }) => department.code !== code)
-      .map(({ department, role }) => ({ code: department.code, name: department.name, role }));
+  // The same copy routing publishes on each agency's topic: one rule for who is told what.
+  const matter = matterOfDecision(decision);
+  const divisionCode = matter.place.divisionCode;
+  const departments = matter.involved;
   const lead = decision.triage ? null : decision.lead;
 
   /** What this decision hands out, given what notify knows of the dispute's case. */
@@ -152,24 +139,6 @@ export async function recordAssignment(
       held,
       court: inCase?.dueBy?.toISOString(),
     });
-    // The body's data, as published for agencies' webhooks (contracts/webhooks/agency-webhook.ts).
-    const assignmentOf = (department: (typeof departments)[number]['department'], role: 'lead' | 'co') =>
-      ({
-        disputeId,
-        version,
-        role,
-        department: department.name,
-        partners: partnersOf(department.code),
-        category: decision.category,
-        severity: decision.severity,
-        place: decision.jurisdiction.names,
-        dueAt: dueFor(department.code, role),
-        expressLane: decision.expressLane?.level ?? null,
-        title: dispute.title ?? null,
-        content: dispute.content,
-        ...(role === 'lead' &&
-          contact && { contact: { name: contact.name ?? null, phone: contact.phone ?? null } }),
-      }) satisfies AssignmentWebhookData;
     const handedTo = folded ? [] : departments;
     const rows: Prisma.DeliveryCreateManyInput[] = handedTo.map(({ department, role }) => ({
       dedupeKey: `assignment:${disputeId}:v${version}:${department.code}`,
@@ -179,7 +148,10 @@ export async function recordAssignment(
       disputeId,
       version,
       divisionCode,
-      payload: assignmentOf(department, role),
+      // As published for agencies' webhooks (contracts/webhooks/agency-webhook.ts).
+      payload: assignmentWebhookData(
+        assignedCopy(matter, { department, role }, dueFor(department.code, role)),
+      ),
     }));
 
     const current = new Set(departments.map(({ department }) => department.code));
@@ -199,43 +171,37 @@ export async function recordAssignment(
     }
 
     const reminders: Prisma.SlaReminderCreateManyInput[] = [];
-    if (lead) {
-      const dueAt = dueFor(lead.code, 'lead');
+    // The lead's deadline as the case holds it (a court's earlier date).
+    const leading = lead && { ...lead, dueAt: dueFor(lead.code, 'lead') };
+    if (leading) {
       for (const level of folded ? [] : reminderLevels) {
         reminders.push({
           dedupeKey: `sla:${disputeId}:v${version}:${level}`,
           disputeId,
           version,
           level,
-          channel: routing.agencyChannel(lead.code),
-          recipient: lead.code,
+          channel: routing.agencyChannel(leading.code),
+          recipient: leading.code,
           divisionCode,
-          fireAt: reminderFireAt(level, dueAt, routing, now),
+          fireAt: reminderFireAt(level, leading.dueAt, routing, now),
           payload: {
             disputeId,
             version,
             level,
-            department: lead.name,
-            dueAt,
+            department: leading.name,
+            dueAt: leading.dueAt,
           } satisfies SlaReminderWebhookData,
         });
       }
-      const reach = citizen && routing.citizenChannel(citizen, 'accepted');
-      if (reach) {
-        // The lead's deadline as the case holds it (a court's earlier date), as its reminders have
-        // it; for a folded report, the lead and deadline of the case it joined, which handles it.
-        const handler = joinedLead ?? { department: lead.name, dueAt };
-        rows.push({
-          dedupeKey: `citizen:accepted:${disputeId}`,
-          kind: 'citizen_notice',
-          channel: reach.channel,
-          recipient: reach.recipient,
-          disputeId,
-          divisionCode,
-          payload: acceptedNotice(dispute.sourceRef, handler) as unknown as Prisma.InputJsonValue,
-        });
-      }
     }
+    // The citizen is told who handles their report: for a folded one, the lead and deadline of the
+    // case it joined, even when its own decision went to triage; else the lead, by the deadline its
+    // reminders have. A report in triage that joined no led case waits, untold, for an operator.
+    const handler = joinedLead ?? (leading ? { department: leading.name, dueAt: leading.dueAt } : undefined);
+    const notice =
+      handler &&
+      acceptedNoticeDelivery(routing, citizen, { disputeId, ref: dispute.sourceRef, divisionCode, handler });
+    if (notice) rows.push(notice);
     return { rows, reminders };
   };
 
