@@ -132,6 +132,15 @@ describe("a department's webhook says what its Kafka copy says", () => {
     }
   });
 
+  it('the lead is given the applicant to call back, whoever is listed first: the citizen the platform writes to', () => {
+    const applicant: Party = { role: 'applicant', kind: 'person', name: '杨某', phone: '13900000001' };
+    const [lead] = toldOf([{ ...yang, name: '代为来电的亲属', phone: '13700000002' }, applicant]);
+    expect([lead?.copy.contact, lead?.body.contact]).toEqual([
+      { name: '杨某', phone: '13900000001' },
+      { name: '杨某', phone: '13900000001' },
+    ]);
+  });
+
   it('a contact without a name: the copy leaves it out, the webhook says null', () => {
     const [lead] = toldOf([unnamed]);
     expect([lead?.copy.contact, lead?.body.contact]).toEqual([

@@ -95,9 +95,11 @@ export function assignedCopy(
   dueAt: string,
 ): AssignedCopy {
   const data: AssignedCopy = { ...agencyView(matter, department, dueAt), action: 'assigned', role };
-  const contact = matter.report.parties.find(
-    (party) => party.role === 'applicant' || party.role === 'caller',
-  );
+  // The person notify tells of the case's progress (the applicant, else the caller): the lead
+  // calls back the same citizen the platform writes to.
+  const { parties } = matter.report;
+  const contact =
+    parties.find((party) => party.role === 'applicant') ?? parties.find((party) => party.role === 'caller');
   if (role === 'lead' && contact && !contact.confidential) {
     data.contact = {
       ...(contact.name && { name: contact.name }),
