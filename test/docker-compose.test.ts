@@ -6,6 +6,7 @@ import { ingestCourtsConfigSchema } from '@huijie/ingest-courts/config.ts';
 import { ingestWechatConfigSchema } from '@huijie/ingest-wechat/config.ts';
 import { notifyConfigSchema } from '@huijie/notify/config.ts';
 import { routingConfigSchema } from '@huijie/routing/config.ts';
+import { kafkaBusEnv } from '@huijie/service-kit/kafka-env.ts';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { z } from 'zod';
@@ -21,7 +22,8 @@ const schemas: Record<string, z.ZodObject> = {
 };
 
 const root = join(import.meta.dirname, '..');
-const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as {
+// Merge keys (`<<: *common-env`) as docker compose reads them.
+const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, { build?: { args?: { SERVICE?: string } }; environment?: Record<string, string> }>;
 };
 
@@ -37,8 +39,37 @@ const operatorSupplied: Record<string, string> = {
   WECHAT_ENCODING_AES_KEY: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
   PUBLIC_BASE_URL: 'https://tiaojie.longyan.example',
 };
+/** `${VAR}`, `${VAR:-default}`, `${VAR:?message}` as compose fills them in, with {@link operatorSupplied}. */
 const substitute = (value: string) =>
-  String(value).replace(/\$\{(\w+)[^}]*\}?\}/g, (_, name: string) => operatorSupplied[name] ?? '');
+  String(value).replace(
+    /\$\{(\w+)(?::([-?])((?:[^{}]|\{[^}]*\})*))?\}/g,
+    (_, name: string, kind?: string, fallback?: string) =>
+      operatorSupplied[name] ?? (kind === '-' ? (fallback ?? '') : ''),
+  );
+
+/** What each service reads: its own schema and the Kafka bus's variables. */
+const variablesOf = (schema: z.ZodObject) => [
+  ...Object.keys(schema.shape),
+  ...Object.keys(kafkaBusEnv.shape),
+];
+
+/** The variables a service cannot start without: those an empty environment is refused for. */
+const requiredOf = (schema: z.ZodObject) => {
+  const parsed = schema.safeParse({});
+  return parsed.success ? [] : [...new Set(parsed.error.issues.map((issue) => String(issue.path[0])))];
+};
+
+/** Where an operator looks up a variable: the README, or the service's own README. */
+const documentation = (name: string) =>
+  [join(root, 'README.md'), join(root, 'services', name, 'README.md')]
+    .flatMap((path) => {
+      try {
+        return [readFileSync(path, 'utf8')];
+      } catch {
+        return [];
+      }
+    })
+    .join('\n');
 
 describe('docker-compose.yml', () => {
   it('has a container for every service in services/', () => {
@@ -46,10 +77,24 @@ describe('docker-compose.yml', () => {
     for (const service of readdirSync(join(root, 'services'))) expect(built).toContain(service);
   });
 
+  it("the image's health check asks each service on its port, the default as its config has it", () => {
+    const script = readFileSync(join(root, 'scripts/container-healthcheck.mjs'), 'utf8');
+    for (const [name, schema] of Object.entries(schemas)) {
+      const variable = `${name.toUpperCase().replaceAll('-', '_')}_PORT`;
+      const fallback = (schema.shape[variable] as z.ZodType | undefined)?.parse(undefined);
+      expect(script, variable).toMatch(new RegExp(`'?${name}'?: ${fallback},`));
+    }
+  });
+
+  it('lets routing be scaled (`--scale routing=3`): no fixed host port for a second replica to collide on', () => {
+    const routing = compose.services.routing as { ports?: string[] };
+    expect(routing.ports ?? []).toEqual([]);
+  });
+
   for (const [name, schema] of Object.entries(schemas)) {
     it(`${name}: sets only variables its config knows, and they parse`, () => {
       const environment = compose.services[name]?.environment ?? {};
-      const known = Object.keys(schema.shape);
+      const known = variablesOf(schema);
       for (const variable of Object.keys(environment))
         expect(known, `${name} does not read ${variable}`).toContain(variable);
       const env = Object.fromEntries(
@@ -59,6 +104,16 @@ describe('docker-compose.yml', () => {
       expect(
         parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path}: ${issue.message}`),
       ).toEqual([]);
+    });
+
+    it(`${name}: sets every variable the service cannot start without`, () => {
+      const environment = Object.keys(compose.services[name]?.environment ?? {});
+      expect(requiredOf(schema).filter((variable) => !environment.includes(variable))).toEqual([]);
+    });
+
+    it(`${name}: every variable it reads is documented for the operator`, () => {
+      const text = documentation(name);
+      expect(variablesOf(schema).filter((variable) => !text.includes(`\`${variable}\``))).toEqual([]);
     });
   }
 });

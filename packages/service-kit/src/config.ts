@@ -20,6 +20,13 @@ export function parseConfig<S extends z.ZodType>(
   throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
 }
 
+/**
+ * An unset variable and an empty one mean the same (docker compose writes `${VAR:-}` as ""),
+ * so an optional variable left blank takes its default instead of failing validation.
+ */
+export const blankAsUnset = <S extends z.ZodType>(schema: S) =>
+  z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema);
+
 /** Common variables, reused by each service's config schema. */
 export const commonEnv = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -8,23 +8,56 @@ import { serve } from './process.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
+/** Starts a service's main with only `env`: it must exit 1 with one JSON line and no stack trace, returned parsed. */
+function failedStart(service: string, env: Record<string, string>) {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', `services/${service}/src/main.ts`], {
+    cwd: root,
+    env: { PATH: process.env.PATH, ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  expect(run.status).toBe(1);
+  expect(run.stderr).not.toMatch(/^\s+at /m);
+  const lines = `${run.stdout}${run.stderr}`.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  return JSON.parse(lines[0]!);
+}
+
 describe('a start that cannot go on', () => {
   it('is one JSON line naming the bad variable, not a stack trace', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'services/routing/src/main.ts'], {
-      cwd: root,
-      env: { PATH: process.env.PATH, KAFKA_BROKERS: 'not a broker list', ROUTING_PORT: '99999' },
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
-    expect(run.status).toBe(1);
-    expect(run.stderr).not.toMatch(/^\s+at /m);
-    const lines = `${run.stdout}${run.stderr}`.trim().split('\n');
-    expect(lines).toHaveLength(1);
-    const line = JSON.parse(lines[0]!);
+    const line = failedStart('routing', { KAFKA_BROKERS: 'not a broker list', ROUTING_PORT: '99999' });
     expect(line).toMatchObject({ level: 60, service: 'routing' });
     expect(line.msg).toMatch(
       /^cannot start: invalid configuration: .*ROUTING_PORT: .*; KAFKA_BROKERS: a comma-separated list of host:port/,
     );
+  });
+
+  // Port 1 answers nobody: the edges cannot keep their idempotency keys, so they must not take pushes.
+  it.each([
+    ['ingest-12345', { HOTLINE_CLIENTS: 'hotline-a:secret-of-hotline-a' }],
+    [
+      'ingest-courts',
+      { COURT_CLIENTS: '[{"id":"court-a","secret":"secret-of-court-a","courts":["闽0803"]}]' },
+    ],
+    [
+      'ingest-wechat',
+      {
+        WECHAT_TOKEN: 'accounttoken1',
+        WECHAT_APPID: 'wx0123456789abcdef',
+        PUBLIC_BASE_URL: 'https://t.example',
+      },
+    ],
+  ])('%s: Redis not answering stops it with one line naming REDIS_URL', (service, variables) => {
+    const line = failedStart(service, {
+      KAFKA_BROKERS: '127.0.0.1:1',
+      REDIS_URL: 'redis://127.0.0.1:1',
+      ...variables,
+    });
+    expect(line).toMatchObject({
+      level: 60,
+      service,
+      msg: expect.stringMatching(/^cannot start: Redis named by REDIS_URL cannot be reached: /),
+    });
   });
 
   it('names the port variable when the port is taken', async () => {

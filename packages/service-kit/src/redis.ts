@@ -1,11 +1,30 @@
 import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 
 /**
  * A service's Redis client. Auto-pipelining sends the commands issued in one tick of the event
  * loop in one socket write: under load every request claims and completes idempotency keys,
  * and a write per command cost the intake more CPU (in system calls) than its validation.
  * Each command still gets its own reply, in order; nothing is batched across a request's awaits.
+ *
+ * While Redis is away ioredis reports every reconnect attempt as an `error` event, which, unheard,
+ * it prints as a stack trace: the logger gets one line when it goes, one when it is back. Before
+ * the first connection nothing is logged: the start check (`reachAtStart`) names REDIS_URL.
  */
-export function connectRedis(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
+export function connectRedis(url: string, logger?: Logger): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
+  let connected = false;
+  let away = false;
+  redis.on('error', (error: Error) => {
+    if (!connected || away) return;
+    away = true;
+    logger?.warn({ reason: error.message }, 'Redis unreachable (REDIS_URL); retrying');
+  });
+  redis.on('ready', () => {
+    connected = true;
+    if (!away) return;
+    away = false;
+    logger?.info('Redis reachable again');
+  });
+  return redis;
 }

@@ -22,7 +22,8 @@ const applied = await reachAtStart('DATABASE_URL', 'PostgreSQL', () => migrateCa
 await sql.close();
 if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 const db = casesDb({ kind: 'postgres', url: config.DATABASE_URL });
-const redis = config.REDIS_URL ? connectRedis(config.REDIS_URL) : undefined;
+const redis = config.REDIS_URL ? connectRedis(config.REDIS_URL, logger) : undefined;
+if (redis) await reachAtStart('REDIS_URL', 'Redis', () => redis.ping());
 if (!redis) logger.warn('REDIS_URL not set: sign-in attempt limits count per replica');
 const bus = kafkaBus({
   brokers: config.KAFKA_BROKERS,

@@ -1,10 +1,11 @@
+import { topics } from '@huijie/contracts/topics.ts';
 import { kafkaBus } from '@huijie/event-bus/kafka-bus.ts';
 import { parseConfig } from '@huijie/service-kit/config.ts';
 import { redisIdempotency } from '@huijie/service-kit/idempotency.ts';
 import { kafkaBusEnv } from '@huijie/service-kit/kafka-env.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
-import { exitOnFatal, exitOnStartupFailure, serve } from '@huijie/service-kit/process.ts';
+import { exitOnFatal, exitOnStartupFailure, reachAtStart, serve } from '@huijie/service-kit/process.ts';
 import { redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import { connectRedis } from '@huijie/service-kit/redis.ts';
 import { buildIngestCourtsApp } from './app.ts';
@@ -15,7 +16,8 @@ const config = parseConfig(ingestCourtsConfigSchema, process.env);
 const kafkaEnv = parseConfig(kafkaBusEnv, process.env);
 const logger = createLogger({ service: 'ingest-courts', level: config.LOG_LEVEL });
 const metrics = createMetrics('ingest-courts');
-const redis = connectRedis(config.REDIS_URL);
+const redis = connectRedis(config.REDIS_URL, logger);
+await reachAtStart('REDIS_URL', 'Redis', () => redis.ping());
 const bus = kafkaBus({
   brokers: config.KAFKA_BROKERS,
   service: 'ingest-courts',
@@ -24,6 +26,8 @@ const bus = kafkaBus({
   namespace: kafkaEnv.KAFKA_NAMESPACE,
   sessionTimeoutMs: kafkaEnv.KAFKA_SESSION_TIMEOUT_MS,
 });
+// Created here, not on the first push: with the partitions consumers expect, whichever service starts first.
+await reachAtStart('KAFKA_BROKERS', 'Kafka', () => bus.ensureTopics([topics.intake]));
 const app = buildIngestCourtsApp(
   { clients: config.COURT_CLIENTS, rateLimitPerMinute: config.COURT_RATE_LIMIT_PER_MINUTE },
   {

@@ -1,20 +1,22 @@
-import { commonEnv, port } from '@huijie/service-kit/config.ts';
+import { blankAsUnset, commonEnv, port } from '@huijie/service-kit/config.ts';
 import { z } from 'zod';
 import { parseEncodingAesKey } from './wechat/crypto.ts';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
-const encodingAesKey = z
-  .string()
-  .optional()
-  .superRefine((value, ctx) => {
-    if (value === undefined) return;
-    try {
-      parseEncodingAesKey(value);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    }
-  });
+const encodingAesKey = blankAsUnset(
+  z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      if (value === undefined) return;
+      try {
+        parseEncodingAesKey(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }),
+);
 
 export const ingestWechatConfigSchema = z
   .object({
@@ -35,7 +37,7 @@ export const ingestWechatConfigSchema = z
      */
     WECHAT_PREVIOUS_ENCODING_AES_KEY: encodingAesKey,
     /** plaintext | compatible | safe, as set in the account; defaults to safe when a key is set, else plaintext. */
-    WECHAT_MESSAGE_MODE: z.enum(['plaintext', 'compatible', 'safe']).optional(),
+    WECHAT_MESSAGE_MODE: blankAsUnset(z.enum(['plaintext', 'compatible', 'safe']).optional()),
     /** Where citizens reach this service: the QR codes and the account's replies link to `<base>/apply`. */
     PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).transform((value) => value.replace(/\/+$/, '')),
     /** Proxies in front of the service that append to X-Forwarded-For (0: use the socket's address). */

@@ -1,10 +1,11 @@
+import { topics } from '@huijie/contracts/topics.ts';
 import { kafkaBus } from '@huijie/event-bus/kafka-bus.ts';
 import { parseConfig } from '@huijie/service-kit/config.ts';
 import { redisIdempotency } from '@huijie/service-kit/idempotency.ts';
 import { kafkaBusEnv } from '@huijie/service-kit/kafka-env.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
-import { exitOnFatal, exitOnStartupFailure, serve } from '@huijie/service-kit/process.ts';
+import { exitOnFatal, exitOnStartupFailure, reachAtStart, serve } from '@huijie/service-kit/process.ts';
 import { redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import { connectRedis } from '@huijie/service-kit/redis.ts';
 import { buildIngestWechatApp } from './app.ts';
@@ -16,7 +17,8 @@ const config = parseConfig(ingestWechatConfigSchema, process.env);
 const kafkaEnv = parseConfig(kafkaBusEnv, process.env);
 const logger = createLogger({ service: 'ingest-wechat', level: config.LOG_LEVEL });
 const metrics = createMetrics('ingest-wechat');
-const redis = connectRedis(config.REDIS_URL);
+const redis = connectRedis(config.REDIS_URL, logger);
+await reachAtStart('REDIS_URL', 'Redis', () => redis.ping());
 const bus = kafkaBus({
   brokers: config.KAFKA_BROKERS,
   service: 'ingest-wechat',
@@ -25,6 +27,8 @@ const bus = kafkaBus({
   namespace: kafkaEnv.KAFKA_NAMESPACE,
   sessionTimeoutMs: kafkaEnv.KAFKA_SESSION_TIMEOUT_MS,
 });
+// Created here, not on the first push: with the partitions consumers expect, whichever service starts first.
+await reachAtStart('KAFKA_BROKERS', 'Kafka', () => bus.ensureTopics([topics.intake]));
 const app = buildIngestWechatApp(settingsFrom(config), {
   bus,
   idempotency: redisIdempotency(redis),

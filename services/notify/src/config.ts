@@ -1,16 +1,9 @@
-import { commonEnv, port } from '@huijie/service-kit/config.ts';
+import { blankAsUnset, commonEnv, port } from '@huijie/service-kit/config.ts';
 import { z } from 'zod';
 import type { WechatTemplate } from './channels/wechat-channel.ts';
 import type { ExpressLaneContact } from './consumers/routing.ts';
 import type { ChannelLimits } from './dispatch/throttle.ts';
 import { type Notice, notices } from './notices/notices.ts';
-
-/**
- * An unset variable and an empty one mean the same (docker compose writes `${VAR:-}` as ""),
- * so an optional variable left blank takes its default instead of failing validation.
- */
-const blankAsUnset = <S extends z.ZodType>(schema: S) =>
-  z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema);
 
 /** A JSON-valued variable, parsed then checked by `schema`; blank is `fallback`. */
 function json<S extends z.ZodType>(schema: S, example: string, fallback = '{}') {

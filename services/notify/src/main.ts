@@ -24,7 +24,8 @@ const applied = await reachAtStart('DATABASE_URL', 'PostgreSQL', () => migrateNo
 await sql.close();
 if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 const db = notifyDb({ kind: 'postgres', url: config.DATABASE_URL });
-const redis = config.REDIS_URL ? connectRedis(config.REDIS_URL) : undefined;
+const redis = config.REDIS_URL ? connectRedis(config.REDIS_URL, logger) : undefined;
+if (redis) await reachAtStart('REDIS_URL', 'Redis', () => redis.ping());
 if (!redis) logger.warn('REDIS_URL not set: throttles count per replica');
 const bus = kafkaBus({
   brokers: config.KAFKA_BROKERS,
