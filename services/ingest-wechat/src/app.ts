@@ -4,7 +4,7 @@ import type { EngineSubscription } from '@huijie/event-bus/engine.ts';
 import { createServiceApp } from '@huijie/service-kit/http-app.ts';
 import type { IdempotencyStore } from '@huijie/service-kit/idempotency.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
-import type { Metrics } from '@huijie/service-kit/metrics.ts';
+import { consumerLagGauge, type Metrics } from '@huijie/service-kit/metrics.ts';
 import { type RateLimiter, rateLimited } from '@huijie/service-kit/rate-limit.ts';
 import type { FastifyInstance } from 'fastify';
 import { Counter } from 'prom-client';
@@ -50,6 +50,8 @@ export function buildIngestWechatApp(
     readiness: { broker: () => deps.bus.engine.ping(), ...(deps.storeReady && { store: deps.storeReady }) },
     bodyLimit: 256 * 1024,
   });
+  // It follows case status for the tracking page: how far behind that consumer is.
+  consumerLagGauge(deps.metrics, deps.bus);
   const towns = deps.towns ?? townDirectory();
   const now = deps.now ?? (() => new Date());
   const applyUrl = (townCode?: string, wechatRef?: string) => {
