@@ -509,81 +509,75 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     ).toEqual({ caseId: detached.caseId, mergedInto: null });
   });
 
-  it("a folded repeat's citizen is told the lead and the deadline of the case it joined, whichever comes first", async () => {
-    const notices: { told: unknown; expected: unknown }[] = [];
+  /**
+   * A repeat of a case the court leads, folded into it, in both orders of the fold and of the
+   * repeat's own decision (`decisionOf`), each delivered `times` times.
+   */
+  async function foldedRepeatInBothOrders(
+    decisionOf: (repeat: ReturnType<typeof dispute>) => ReturnType<typeof assignment>,
+    times = 1,
+  ) {
+    const runs: { repeat: ReturnType<typeof dispute>; joinedDue: string }[] = [];
     for (const foldFirst of [false, true]) {
       const first = dispute();
       const repeat = dispute();
       const joinedDue = new Date(Date.now() + 5 * 24 * 3600_000).toISOString();
       await recordAssignment(db, assignment(first, { lead: depts.court, dueAt: joinedDue }), routing);
       const fold = { ...foldOf(repeat), mergedIntoDisputeId: first.disputeId };
-      const decision = assignment(repeat, { lead: depts.police });
-      if (foldFirst) {
-        await recordCaseStatus(db, fold, routing);
-        await recordAssignment(db, decision, routing);
-      } else {
-        await recordAssignment(db, decision, routing);
-        await recordCaseStatus(db, fold, routing);
-      }
-      const notice = await db.delivery.findUniqueOrThrow({
-        where: { dedupeKey: `citizen:accepted:${repeat.disputeId}` },
-      });
-      notices.push({
-        told: notice.payload,
-        expected: {
-          notice: 'accepted',
-          params: { ref: repeat.sourceRef, department: depts.court.name, dueDate: chineseDate(joinedDue) },
-        },
-      });
+      const steps = [
+        () => recordCaseStatus(db, fold, routing),
+        () => recordAssignment(db, decisionOf(repeat), routing),
+      ];
+      for (const step of foldFirst ? steps : steps.reverse()) for (let i = 0; i < times; i++) await step();
+      runs.push({ repeat, joinedDue });
     }
-    expect(notices.map(({ told }) => told)).toEqual(notices.map(({ expected }) => expected));
+    return runs;
+  }
+  const acceptedBy = (repeat: ReturnType<typeof dispute>, joinedDue: string) => ({
+    notice: 'accepted',
+    params: { ref: repeat.sourceRef, department: depts.court.name, dueDate: chineseDate(joinedDue) },
+  });
+
+  it("a folded repeat's citizen is told the lead and the deadline of the case it joined, whichever comes first", async () => {
+    const runs = await foldedRepeatInBothOrders((repeat) => assignment(repeat, { lead: depts.police }));
+    const told = await Promise.all(
+      runs.map(
+        async ({ repeat }) =>
+          (
+            await db.delivery.findUniqueOrThrow({
+              where: { dedupeKey: `citizen:accepted:${repeat.disputeId}` },
+            })
+          ).payload,
+      ),
+    );
+    expect(told).toEqual(runs.map(({ repeat, joinedDue }) => acceptedBy(repeat, joinedDue)));
   });
 
   it("a folded repeat whose own decision went to triage: its citizen is still told the joined case's lead and deadline, once, whichever comes first", async () => {
-    const notices: { told: unknown; expected: unknown }[] = [];
-    for (const foldFirst of [false, true]) {
-      const first = dispute();
-      const repeat = dispute();
-      const joinedDue = new Date(Date.now() + 5 * 24 * 3600_000).toISOString();
-      await recordAssignment(db, assignment(first, { lead: depts.court, dueAt: joinedDue }), routing);
-      const fold = { ...foldOf(repeat), mergedIntoDisputeId: first.disputeId };
-      const inTriage = {
-        ...assignment(repeat, { lead: null }),
-        triage: { divisionCode: '350803', reason: '无法确定乡镇' },
-      };
-      const steps = [
-        () => recordCaseStatus(db, fold, routing),
-        () => recordAssignment(db, inTriage, routing),
-      ];
-      for (const step of foldFirst ? steps : steps.reverse()) {
-        await step();
-        await step();
-      }
-      const told = await db.delivery.findMany({
-        where: { disputeId: repeat.disputeId, kind: 'citizen_notice' },
-        select: { channel: true, recipient: true, divisionCode: true, payload: true },
-      });
-      notices.push({
-        told,
-        expected: [
-          {
-            channel: 'sms',
-            recipient: repeat.parties[0]!.phone,
-            // Listed to the operators of the town the report came from, as every notice is.
-            divisionCode: '350803105',
-            payload: {
-              notice: 'accepted',
-              params: {
-                ref: repeat.sourceRef,
-                department: depts.court.name,
-                dueDate: chineseDate(joinedDue),
-              },
-            },
-          },
-        ],
-      });
-    }
-    expect(notices.map(({ told }) => told)).toEqual(notices.map(({ expected }) => expected));
+    const inTriage = (repeat: ReturnType<typeof dispute>) => ({
+      ...assignment(repeat, { lead: null }),
+      triage: { divisionCode: '350803', reason: '无法确定乡镇' },
+    });
+    const runs = await foldedRepeatInBothOrders(inTriage, 2);
+    const told = await Promise.all(
+      runs.map(({ repeat }) =>
+        db.delivery.findMany({
+          where: { disputeId: repeat.disputeId, kind: 'citizen_notice' },
+          select: { channel: true, recipient: true, divisionCode: true, payload: true },
+        }),
+      ),
+    );
+    expect(told).toEqual(
+      runs.map(({ repeat, joinedDue }) => [
+        {
+          channel: 'sms',
+          recipient: repeat.parties[0]!.phone,
+          // Listed to the operators of the town the report came from, as every notice is.
+          divisionCode: '350803105',
+          payload: acceptedBy(repeat, joinedDue),
+        },
+      ]),
+    );
   });
 
   /** A court referral folded into the case that holds `held`, with the court's date. */
