@@ -39,6 +39,13 @@ const operatorSupplied: Record<string, string> = {
   WECHAT_ENCODING_AES_KEY: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
   PUBLIC_BASE_URL: 'https://tiaojie.longyan.example',
 };
+/** A valid value of every variable some service requires: the rest of an environment to read defaults in. */
+const sample: Record<string, string> = {
+  ...operatorSupplied,
+  KAFKA_BROKERS: 'kafka:9092',
+  DATABASE_URL: 'postgres://postgres@postgres:5432/huijie',
+  REDIS_URL: 'redis://redis:6379',
+};
 /** `${VAR}`, `${VAR:-default}`, `${VAR:?message}` as compose fills them in, with {@link operatorSupplied}. */
 const substitute = (value: string) =>
   String(value).replace(
@@ -70,6 +77,75 @@ const documentation = (name: string) =>
       }
     })
     .join('\n');
+
+/** The rows of README's Configuration table: variables, the services it names, the default column. */
+const configurationTable = () => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const table = readme.slice(readme.indexOf('### Configuration'));
+  return [...table.matchAll(/^\| (`[A-Z].*?) \| (.+?) \| (.+?) \|/gm)].map(
+    ([, names, services, fallback]) => ({
+      variables: [...(names ?? '').matchAll(/`(\w+)`/g)].map((match) => match[1] ?? ''),
+      services: services ?? '',
+      fallback: (fallback ?? '').replaceAll('`', ''),
+    }),
+  );
+};
+
+/** What an operator would write in the default column for a parsed value. */
+const shown = (value: unknown) =>
+  value === undefined
+    ? '—'
+    : value instanceof Map
+      ? JSON.stringify(Object.fromEntries(value))
+      : typeof value === 'object'
+        ? JSON.stringify(value)
+        : String(value);
+
+const ingestServices = ['ingest-12345', 'ingest-wechat', 'ingest-courts'];
+/** The services a row's "services" column names ("all", "ingest", "cases, notify optional"…). */
+const servicesNamed = (column: string) =>
+  column
+    .replaceAll(/required|optional/g, '')
+    .split(/[,;]/)
+    .map((word) => word.trim())
+    .flatMap((word) => (word === 'all' ? Object.keys(schemas) : word === 'ingest' ? ingestServices : [word]));
+
+describe('README Configuration table', () => {
+  const rows = configurationTable();
+
+  it('has its rows (the table is where this test looks)', () => {
+    expect(rows.map((row) => row.variables[0])).toContain('KAFKA_BROKERS');
+  });
+
+  for (const { variables, services, fallback } of rows)
+    it(`${variables.join(', ')}: the services and the default the code has`, () => {
+      const readers = Object.entries(schemas)
+        .filter(([, schema]) => variables.some((variable) => variablesOf(schema).includes(variable)))
+        .map(([name]) => name);
+      expect(readers.sort()).toEqual([...new Set(servicesNamed(services))].sort());
+      if (fallback === 'built in') return;
+      const fallbacks = variables.length > 1 ? fallback.split(', ') : [fallback];
+      variables.forEach((variable, index) => {
+        for (const name of readers) {
+          const own = schemas[name] as z.ZodObject;
+          if (!variablesOf(own).includes(variable)) continue;
+          // The Kafka bus's variables are parsed on their own (kafka-env.ts), beside the service's schema.
+          const schema = variable in own.shape ? own : kafkaBusEnv;
+          const required = requiredOf(schema).includes(variable);
+          // "ingest required; cases, notify optional": required where the column says so.
+          const saysRequired =
+            fallback === 'required' || new RegExp(`${name.split('-')[0]}\\b[^;]*required`).test(services);
+          expect(required, `${variable} required in ${name}`).toBe(saysRequired);
+          if (required) continue;
+          const parsed = schema.safeParse(Object.fromEntries(requiredOf(schema).map((v) => [v, sample[v]])));
+          expect(
+            parsed.success && shown((parsed.data as Record<string, unknown>)[variable]),
+            `${variable} in ${name}`,
+          ).toBe(fallbacks[index]);
+        }
+      });
+    });
+});
 
 describe('docker-compose.yml', () => {
   it('has a container for every service in services/', () => {
