@@ -1,9 +1,9 @@
-import { commonEnv, port } from '@huijie/service-kit/config.ts';
+import { commonEnv, logLevel, port } from '@huijie/service-kit/config.ts';
 import { z } from 'zod';
 
 export const standaloneConfigSchema = z.object({
   HOST: commonEnv.HOST,
-  LOG_LEVEL: commonEnv.LOG_LEVEL.default('warn'),
+  LOG_LEVEL: logLevel('warn'),
   /** Everything the platform keeps: the embedded database (cases, deliveries, the event log) and the notify outbox. */
   DATA_DIR: z.string().default('data'),
   INGEST_12345_PORT: port(8101),

@@ -27,10 +27,16 @@ export function parseConfig<S extends z.ZodType>(
 export const blankAsUnset = <S extends z.ZodType>(schema: S) =>
   z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema);
 
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** LOG_LEVEL, `fallback` when unset or blank. */
+export const logLevel = (fallback: (typeof logLevels)[number] = 'info') =>
+  blankAsUnset(z.enum(logLevels).default(fallback));
+
 /** Common variables, reused by each service's config schema. */
 export const commonEnv = {
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  HOST: z.string().default('127.0.0.1'),
+  // Blank is unset: a blank HOST would listen on every address.
+  LOG_LEVEL: logLevel(),
+  HOST: blankAsUnset(z.string().default('127.0.0.1')),
   KAFKA_BROKERS: z
     .string()
     .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'a comma-separated list of host:port')
@@ -39,4 +45,6 @@ export const commonEnv = {
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'a redis:// URL'),
 };
 
-export const port = (fallback: number) => z.coerce.number().int().min(0).max(65_535).default(fallback);
+/** A port; blank is unset (coerced, a blank would be port 0: any free port, found by no one). */
+export const port = (fallback: number) =>
+  blankAsUnset(z.coerce.number().int().min(0).max(65_535).default(fallback));
