@@ -3,6 +3,7 @@ import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import { type DisputeReceivedV1, isHistoricalFiling } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { agencyTopic } from '@huijie/contracts/topics.ts';
 import type { CategoryCode, DepartmentKind, Level, Severity } from '@huijie/contracts/vocabulary.ts';
+import { lockKeys } from '@huijie/database/advisory-locks.ts';
 import { applyEvents, reportRefFields, stateOf } from '../actions/act-on-case.ts';
 import { touchCase } from '../db/case-transaction.ts';
 import { appendHistory } from '../db/history.ts';
@@ -44,17 +45,9 @@ async function evidenceOf(tx: Tx, caseIds: string[]) {
 }
 
 /**
- * Reports of one phone are compared one at a time: a transaction lock per phone, taken in one
- * fixed (sorted) order by every transaction, so two never wait on each other in a circle.
+ * Reports of one phone are compared one at a time: a transaction lock per phone.
  */
-async function lockPhones(tx: Tx, phones: string[]): Promise<void> {
-  const sorted = [...new Set(phones)].sort();
-  if (sorted.length === 0) return;
-  // An aggregate takes the locks row by row, in the array's order.
-  await tx.$queryRaw`
-    SELECT string_agg(pg_advisory_xact_lock(hashtextextended('repeat:' || p.phone, 0))::text, '')
-    FROM unnest(${sorted}::text[]) WITH ORDINALITY AS p(phone, n)`;
-}
+const lockPhones = (tx: Tx, phones: string[]) => lockKeys(tx, 'repeat', phones);
 
 const windowStart = (now: Date) => new Date(now.getTime() - repeatWindowDays * 24 * 3600 * 1000);
 

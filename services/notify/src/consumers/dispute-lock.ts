@@ -1,3 +1,4 @@
+import { lockKeys } from '@huijie/database/advisory-locks.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 
 /**
@@ -5,14 +6,8 @@ import type { Prisma } from '../generated/prisma/client.ts';
  * consumers or replicas, at the same moment. Each takes these disputes' transaction locks before
  * it reads or writes the fold's marker or a court's date (notify.case_disputes), so one waits for
  * the other: the decision either sees them, or has written its deliveries before the fold looks
- * for them to withdraw or bring forward. An advisory lock, not the row's: the row may not exist yet when the decision comes.
- * Taken in one fixed (sorted) order, so two transactions never wait on each other in a circle.
+ * for them to withdraw or bring forward. An advisory lock, not the row's: the row may not exist
+ * yet when the decision comes.
  */
-export async function lockDisputes(tx: Prisma.TransactionClient, disputeIds: string[]): Promise<void> {
-  const sorted = [...new Set(disputeIds)].sort();
-  if (sorted.length === 0) return;
-  // An aggregate takes the locks row by row, in the array's order.
-  await tx.$queryRaw`
-    SELECT string_agg(pg_advisory_xact_lock(hashtextextended('notify-dispute:' || d, 0))::text, '')
-    FROM unnest(${sorted}::text[]) WITH ORDINALITY AS t(d, n)`;
-}
+export const lockDisputes = (tx: Prisma.TransactionClient, disputeIds: string[]) =>
+  lockKeys(tx, 'notify-dispute', disputeIds);
