@@ -1,7 +1,7 @@
 import type { AgencyAssignmentV1 } from './events/agency-assignment-v1.ts';
 import type { Department, DisputeAssignedV1 } from './events/dispute-assignment-v1.ts';
 import type { DisputeReceivedV1 } from './events/dispute-intake-v1.ts';
-import type { CategoryCode, Level, Severity } from './vocabulary.ts';
+import { type CategoryCode, type Level, mostSpecificDivision, type Severity } from './vocabulary.ts';
 import type { AssignmentWebhookData } from './webhooks/agency-webhook.ts';
 
 /** A department's part in a matter. */
@@ -43,7 +43,7 @@ export function matterOfDecision(decision: DisputeAssignedV1): AgencyMatter {
     category: decision.category,
     severity: decision.severity,
     place: {
-      divisionCode: jurisdiction.townCode ?? jurisdiction.countyCode ?? jurisdiction.cityCode,
+      divisionCode: mostSpecificDivision(jurisdiction),
       names: jurisdiction.names,
     },
     expressLane: decision.expressLane?.level ?? null,

@@ -77,6 +77,15 @@ export const DivisionCode = z
     'An administrative division code as the National Bureau of Statistics writes it: 6 digits for a city or county/district (350800 龙岩市, 350802 新罗区), 9 for a town or subdistrict (350802107 江山镇), 12 for a village.',
   );
 
+/** The most specific division a place is known by: its town, else its county, else its city. */
+export function mostSpecificDivision<C extends string | null>(place: {
+  townCode?: string | null | undefined;
+  countyCode?: string | null | undefined;
+  cityCode: C;
+}): string | C {
+  return place.townCode ?? place.countyCode ?? place.cityCode;
+}
+
 /**
  * A moment on the wire, described for the reader with its format: ISO 8601 with an offset, so
  * nobody has to guess the time zone. Every time field goes through here so they all say the same.

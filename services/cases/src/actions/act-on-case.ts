@@ -1,6 +1,6 @@
 import type { CaseOutcome, CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import { courtTopic } from '@huijie/contracts/topics.ts';
-import type { Level } from '@huijie/contracts/vocabulary.ts';
+import { type Level, mostSpecificDivision } from '@huijie/contracts/vocabulary.ts';
 import { scopeCovers } from '@huijie/service-kit/auth-token.ts';
 import { conflict, forbidden, notFound } from '@huijie/service-kit/errors.ts';
 import { caseTransaction, touchCase } from '../db/case-transaction.ts';
@@ -83,7 +83,7 @@ export async function visibleCase(tx: Tx, caseId: string, actor: Actor): Promise
   if (!found || found.mergedIntoId) throw notFound('case');
   const visible =
     actor.kind === 'operator'
-      ? scopeCovers(actor.claims.scope, found.townCode ?? found.countyCode ?? found.cityCode)
+      ? scopeCovers(actor.claims.scope, mostSpecificDivision(found))
       : found.assignments.some((a) => a.departmentCode === actor.departmentCode && a.status !== 'withdrawn');
   if (!visible) throw notFound('case');
   return found;
@@ -243,7 +243,7 @@ export async function applyEvents(
         previousStatus: before.status,
         occurredAt: now.toISOString(),
         category: (row.category as never) ?? null,
-        divisionCode: row.townCode ?? row.countyCode ?? row.cityCode,
+        divisionCode: mostSpecificDivision(row),
         ...(after.outcome && after.outcome !== before.outcome && { outcome: after.outcome }),
         reports: reportRefs(row.reports),
       },

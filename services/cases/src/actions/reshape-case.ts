@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
-import type { CategoryCode } from '@huijie/contracts/vocabulary.ts';
+import { type CategoryCode, mostSpecificDivision } from '@huijie/contracts/vocabulary.ts';
 import { badRequest, conflict, forbidden } from '@huijie/service-kit/errors.ts';
 import { foldCase } from '../consumers/fold-case.ts';
 import { caseTransaction, touchCase } from '../db/case-transaction.ts';
@@ -58,7 +58,7 @@ export async function detachReport(
     if (from.reports.length < 2)
       throw badRequest([{ field: 'disputeId', reason: 'the only report of a case cannot be detached' }]);
     const newId = randomUUID();
-    const triageCode = from.townCode ?? from.countyCode ?? from.cityCode ?? '350800';
+    const triageCode = mostSpecificDivision(from) ?? '350800';
     const report = await tx.report.findUniqueOrThrow({
       where: { disputeId },
       select: { content: true, receivedAt: true, createdAt: true, intake: true },

@@ -2,7 +2,13 @@ import { type AgencyMatter, agencyView, assignedCopy } from '@huijie/contracts/a
 import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import { type DisputeReceivedV1, isHistoricalFiling } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { agencyTopic } from '@huijie/contracts/topics.ts';
-import type { CategoryCode, DepartmentKind, Level, Severity } from '@huijie/contracts/vocabulary.ts';
+import {
+  type CategoryCode,
+  type DepartmentKind,
+  type Level,
+  mostSpecificDivision,
+  type Severity,
+} from '@huijie/contracts/vocabulary.ts';
 import { lockKeys } from '@huijie/database/advisory-locks.ts';
 import { applyEvents, reportRefFields, stateOf } from '../actions/act-on-case.ts';
 import { touchCase } from '../db/case-transaction.ts';
@@ -219,7 +225,7 @@ export async function foldCase(
       previousStatus: before.status as CaseStatus,
       occurredAt: new Date().toISOString(),
       category: (from.category as never) ?? null,
-      divisionCode: from.townCode ?? from.countyCode ?? from.cityCode,
+      divisionCode: mostSpecificDivision(from),
       reason: `merged into ${intoId}: ${reason}`,
       mergedInto: intoId,
       mergedIntoDisputeId: intoDisputeId,
@@ -331,7 +337,7 @@ async function heldMatterOf(
       category: row.category as CategoryCode,
       severity: row.severity as Severity,
       place: {
-        divisionCode: (row.townCode ?? row.countyCode ?? row.cityCode)!,
+        divisionCode: mostSpecificDivision(row)!,
         names: row.placeNames,
       },
       expressLane: row.expressLevel as Level | null,

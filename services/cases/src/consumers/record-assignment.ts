@@ -4,7 +4,7 @@ import { routedDeadlines } from '@huijie/contracts/deadlines.ts';
 import type { CaseOutcome, CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import { type DisputeReceivedV1, isHistoricalFiling } from '@huijie/contracts/events/dispute-intake-v1.ts';
-import type { Level } from '@huijie/contracts/vocabulary.ts';
+import { type Level, mostSpecificDivision } from '@huijie/contracts/vocabulary.ts';
 import { outcomeColumns } from '../actions/act-on-case.ts';
 import { askedBy, routeAgain, versionOf } from '../actions/route-again.ts';
 import { touchCases } from '../db/case-transaction.ts';
@@ -492,7 +492,7 @@ function announcementsOf(
   if (!live) return [];
   const { jurisdiction } = decision;
   const caseId = current.id;
-  const divisionCode = jurisdiction.townCode ?? jurisdiction.countyCode ?? jurisdiction.cityCode;
+  const divisionCode = mostSpecificDivision(jurisdiction);
   return [
     ...(status !== current.status
       ? [

@@ -1,5 +1,5 @@
 import type { CaseOutcome, CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
-import type { Level } from '@huijie/contracts/vocabulary.ts';
+import { type Level, mostSpecificDivision } from '@huijie/contracts/vocabulary.ts';
 
 /**
  * The case lifecycle as pure logic: `decide(command, state)` says what happens (or why it
@@ -201,5 +201,5 @@ export function laneLevel(level: Level, place: LanePlace): Level {
 export function laneDivision(level: Level, place: LanePlace): string | null {
   if (level === 'city') return place.cityCode;
   if (level === 'county') return place.countyCode ?? place.cityCode;
-  return place.townCode ?? place.countyCode ?? place.cityCode;
+  return mostSpecificDivision(place);
 }

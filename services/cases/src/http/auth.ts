@@ -1,3 +1,4 @@
+import { mostSpecificDivision } from '@huijie/contracts/vocabulary.ts';
 import {
   checkPassword,
   hashPassword,
@@ -94,6 +95,6 @@ export function assertInScope(
   what = 'case',
 ): void {
   if (!place) throw notFound(what);
-  const division = place.townCode ?? place.countyCode ?? place.cityCode;
+  const division = mostSpecificDivision(place);
   if (!scopeCovers(operator.scope, division)) throw notFound(what);
 }

@@ -99,7 +99,7 @@ export const isCityCode = (code: string) => code.length === 6 && code.endsWith('
 
 /**
  * SQL that keeps exactly the cases a jurisdiction scope covers — the same rule as
- * `scopeCovers(scope, townCode ?? countyCode ?? cityCode)`: a city covers its counties and the
+ * `scopeCovers(scope, mostSpecificDivision(case))`: a city covers its counties and the
  * cases not yet placed, a county its towns, a town itself. The redundant equality on the
  * county/town column is there for the indexes; the prefix test is the rule.
  */
