@@ -10,6 +10,7 @@ import { canBeRouted } from '../domain/lifecycle.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { appendOutbox, type Tx } from '../outbox/outbox.ts';
 import { searchGramsOf } from '../search/bigrams.ts';
+import { firstReportOf } from './fold-case.ts';
 
 /** The case a dispute opens when it is the first report of its matter. */
 export function caseIdFor(disputeId: string): string {
@@ -254,12 +255,7 @@ async function updateReport(tx: Tx, caseId: string, dispute: DisputeReceivedV1):
  * kept in the history, but does not re-route the case on that caller's words and place.
  */
 export async function isFirstReport(tx: Tx, caseId: string, disputeId: string): Promise<boolean> {
-  const first = await tx.report.findFirstOrThrow({
-    where: { caseId },
-    orderBy: { receivedAt: 'asc' },
-    select: { disputeId: true },
-  });
-  return first.disputeId === disputeId;
+  return (await firstReportOf(tx, caseId)).disputeId === disputeId;
 }
 
 /** Why a revision of a report asks routing again: a 催办, or new content. */
