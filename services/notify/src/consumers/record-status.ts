@@ -25,8 +25,8 @@ export const recipientKey = (recipient: string) =>
  * case.status.v1 → remembers which case each dispute belongs to; when a case was folded into
  * another, withdraws its disputes from their departments, pointed at that case
  * (folded-withdrawal.ts); when a court referral was folded in, brings that case's deadlines
- * forward to the court's (case-deadline.ts); when
- * the case ends, cancels its SLA reminders; when it carries the outcome, records:
+ * forward to the court's (case-deadline.ts); when the case ends, cancels its SLA reminders; when
+ * it carries the outcome, records:
  * - the handling result (办结反馈) to the 12345 hotline client of each hotline report, and the
  *   mediation outcome to the referring court client of each court referral (signed callbacks);
  * - the result notice to each citizen behind the case, once per person (Yang, who called
@@ -85,14 +85,15 @@ export async function recordCaseStatus(
     }
   }
   const withdrawn = await withdrawFolded(db, { ...event, disputeIds: current }, routing);
-  // A court referral folded in: the case it joined is due by the court's date.
-  const forward =
+  // What the fold recorded: its withdrawals, and for a court referral folded in, the deadlines
+  // brought forward to the court's date in the case it joined.
+  const folded =
     withdrawn +
     (event.mergedInto && event.mergedDeadline
       ? await bringDeadlineForward(db, event.mergedInto, event.mergedDeadline, routing)
       : 0);
   const { outcome } = event;
-  if (!outcome) return forward;
+  if (!outcome) return folded;
 
   const sources = new Map(
     (await db.disputeSource.findMany({ where: { disputeId: { in: disputeIds } } })).map((source) => [
@@ -217,6 +218,6 @@ export async function recordCaseStatus(
       } satisfies CaseResultWebhookData,
     });
   }
-  if (rows.length === 0) return forward;
-  return forward + (await db.delivery.createMany({ data: rows, skipDuplicates: true })).count;
+  if (rows.length === 0) return folded;
+  return folded + (await db.delivery.createMany({ data: rows, skipDuplicates: true })).count;
 }
