@@ -36,6 +36,8 @@ const RANGE_LOW = new RegExp(
 const NEARLY = /(?<![最附])近$/;
 const UNIT_IN = /[十拾百佰千仟万亿]/;
 const LEADING_DIGITS = new RegExp(`^(?:${ARABIC}|[${DIGIT_CHARS}]+)`);
+// The unit an upper end has right before its 万 or 亿: 千 and 万 in 4千万.
+const UNIT_BEFORE_GROUP = /([十拾百佰千仟])([万亿]+)$/;
 // 20多名工人, 十余户, 三十多个村民, 十五名 — the count of people named in the text (名 counts only people).
 const PEOPLE = new RegExp(
   String.raw`${NUMBER}\s*(?:多|余|来)?\s*(?:名|[个位]?\s*(?:人|户|工人|工友|村民|农民工|业主|家庭|员工|家长|居民|学员|商户))`,
@@ -80,8 +82,19 @@ function isMoney(m: RegExpMatchArray, text: string): boolean {
 }
 
 /**
+ * The 万 or 亿 a lower end written like the upper end's first part shares with it: 3千-4千万 is 3千万 to 4千万
+ * (万). Nothing when the units differ: 3千到4百万 is 3千 to 4百万, as written.
+ */
+function sharedGroup(low: string, high: string): string {
+  const group = UNIT_BEFORE_GROUP.exec(high);
+  if (!group || /[万亿]/.test(low)) return '';
+  return parseNumber(`1${low.at(-1)}`) === parseNumber(`1${group[1]}`) ? group[2]! : '';
+}
+
+/**
  * When the amount m is the upper end of a range (3-4万, 3到4万, 3千到4万), the lower end's value; a bare lower end
- * takes the upper end's units (3-4万 is 3万 to 4万, 3-4千元 3千 to 4千). Undefined when m is no range's upper end.
+ * takes the upper end's units (3-4万 is 3万 to 4万, 3-4千元 3千 to 4千), one written like the upper end's first
+ * part its 万 or 亿 (sharedGroup). Undefined when m is no range's upper end.
  */
 function rangeLowerEnd(
   text: string,
@@ -96,6 +109,7 @@ function rangeLowerEnd(
   if (!low) return undefined;
   let lowText = low[1]!;
   if (!UNIT_IN.test(lowText)) lowText += m[2]!.replace(LEADING_DIGITS, '');
+  else lowText += sharedGroup(lowText, m[2]!);
   const lowValue = (parseNumber(lowText) ?? 0) * (/[万亿]/.test(lowText) ? 1 : multiplier);
   // 2024-3万 is not a range from 20,240,000 down: a lower end is lower.
   return lowValue > 0 && lowValue < value ? lowValue : undefined;
