@@ -160,6 +160,17 @@ describe('normaliseReferral', () => {
     expect(dispute.attachments).toEqual([{ url: 'https://court.example/files/1.pdf', name: '起诉状' }]);
   });
 
+  it('passes a mobile on as its 11 digits however the court wrote it, a landline as written', () => {
+    const applicantPhone = (phone: string) => {
+      const [applicant, respondent] = parties();
+      return normalise(referral({ parties: [{ ...applicant, phone }, respondent] })).parties[0]?.phone;
+    };
+    expect(applicantPhone('+86-138-0000-0001')).toBe('13800000001');
+    expect(applicantPhone('138 0000 0001')).toBe('13800000001');
+    expect(applicantPhone('+86 138 0000 0001')).toBe('13800000001');
+    expect(applicantPhone('0597-2345678')).toBe('0597-2345678');
+  });
+
   it('leaves out the amount when the court gives none', () => {
     const { amount: _, ...withoutAmount } = referral();
     expect(normalise(withoutAmount).amountClaimed).toBeUndefined();

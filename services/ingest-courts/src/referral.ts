@@ -1,5 +1,6 @@
 import type { DisputeReceivedV1, Party } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { disputeIdFor, uuidv5 } from '@huijie/contracts/ids.ts';
+import { mobileNumber } from '@huijie/contracts/phone.ts';
 import { DivisionCode } from '@huijie/contracts/vocabulary.ts';
 import { z } from 'zod';
 import { type CaseNumber, parseCaseNumber } from './case-number.ts';
@@ -19,9 +20,14 @@ export const ReferralParty = z.object({
     .string()
     .regex(/^[0-9A-Za-z]{6,30}$/, '6 to 30 letters and digits')
     .optional(),
+  /** Digits with the spaces and dashes people write between them (138 0000 0001, +86-138-0000-0001). */
   phone: z
     .string()
-    .regex(/^\+?[\d-]{5,20}$/, 'a phone number')
+    .trim()
+    .regex(
+      /^(?=(?:\D*\d){5})\+?[\d\s-]{5,20}$/,
+      'a phone number: 5 to 20 digits, spaces, "-" and a leading "+"',
+    )
     .optional(),
   address: text(200).optional(),
 });
@@ -198,7 +204,9 @@ export function normaliseReferral(
     role: partyRole[party.role],
     kind: party.kind,
     name: party.name,
-    ...(party.phone && { phone: party.phone }),
+    // A mobile as its 11 digits, as the hotline and WeChat write it: a referral joins the open
+    // case its applicant already reported by that number, however the court spelled it.
+    ...(party.phone && { phone: mobileNumber(party.phone) ?? party.phone }),
     ...(party.idNumber && { idNumber: party.idNumber.toUpperCase() }),
   }));
   const dispute: DisputeReceivedV1 = {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import { normaliseReferral, referralSchema, validateReferral } from '@huijie/ingest-courts/referral.ts';
 import { requireServers } from '@huijie/testing/servers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actOnCase } from '../actions/act-on-case.ts';
@@ -245,6 +246,41 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
       const report = await db.report.findUniqueOrThrow({ where: { disputeId: referral.disputeId } });
       expect(report.caseId).toBe(caseIdFor(referral.disputeId));
     }
+  });
+
+  it("a court referral joins the open case its applicant reported on the hotline, however the court's system writes the mobile", async () => {
+    const digits = String(Math.floor(Math.random() * 1e8)).padStart(8, '0');
+    const hotline = intake();
+    hotline.parties = [{ role: 'caller', kind: 'person', name: '杨某', phone: `139${digits}` }];
+    await recordAssignment(db, decision(hotline));
+
+    const referredAt = new Date('2024-09-01T02:00:00Z');
+    const checked = validateReferral(
+      referralSchema(() => referredAt),
+      {
+        caseNumber: `（2024）闽0802民诉前调${Math.floor(Math.random() * 1e6) + 1}号`,
+        causeOfAction: { name: '劳动争议' },
+        parties: [
+          {
+            role: 'applicant',
+            kind: 'person',
+            name: '杨某',
+            phone: `+86-139-${digits.slice(0, 4)}-${digits.slice(4)}`,
+          },
+          { role: 'respondent', kind: 'person', name: '胡某' },
+        ],
+        claims: ['判令被告支付拖欠工资'],
+        referralDate: '2024-08-20',
+        mediationDeadline: '2024-09-19',
+      },
+      referredAt,
+    );
+    if (!checked.ok) throw checked.error;
+    const referral = normaliseReferral(checked.value, { clientId: 'xl-court', receivedAt: referredAt });
+    await recordAssignment(db, decision(referral));
+
+    const report = await db.report.findUniqueOrThrow({ where: { disputeId: referral.disputeId } });
+    expect(report.caseId).toBe(caseIdFor(hotline.disputeId));
   });
 
   it('a third report routed as major asks routing to decide the case again on it, once; the answer re-routes the case, up the lane routing chose', async () => {
