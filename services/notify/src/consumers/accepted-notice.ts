@@ -1,6 +1,8 @@
 import type { AssignmentWebhookData } from '@huijie/contracts/webhooks/agency-webhook.ts';
+import type { NotifyDb } from '../db/prisma.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { chineseDate, type NoticePayload } from '../notices/notices.ts';
+import { lockDisputes } from './dispute-lock.ts';
 import { assignmentKinds } from './record-assignment.ts';
 import type { Citizen, Routing } from './routing.ts';
 
@@ -66,4 +68,55 @@ export async function joinedCaseLead(
   });
   const lead = given.map((row) => row.payload as AssignmentWebhookData).findLast((p) => p.role === 'lead');
   return lead && { department: lead.department, dueAt: lead.dueAt };
+}
+
+/**
+ * The citizens of reports folded into the case known by `joinedDisputeId`, not told yet that their
+ * report was accepted, are told who handles it now: that case's lead, by its deadline. A notice
+ * not sent yet (naming the report's own lead, or waiting) names that lead instead; one sent stands.
+ * Called by the fold and by the joined case's decision, in whichever order they come (two topics):
+ * the second finds what the first wrote. Under the folded disputes' locks (dispute-lock.ts), so
+ * one's own decision recorded meanwhile has written its notice, or finds that lead itself. Only
+ * reports still folded there are told (an operator may have detached one). Dedupe keys make a
+ * redelivered event record nothing new.
+ */
+export async function tellFoldedCitizens(
+  db: NotifyDb,
+  folded: { disputeIds: string[]; joinedDisputeId: string; divisionCode: string | null },
+  routing: Routing,
+): Promise<number> {
+  const { disputeIds, joinedDisputeId, divisionCode } = folded;
+  if (disputeIds.length === 0) return 0;
+  return db.$transaction(async (tx) => {
+    await lockDisputes(tx, disputeIds);
+    const handler = await joinedCaseLead(tx, joinedDisputeId);
+    if (!handler) return 0;
+    const stillFolded = await tx.caseDispute.findMany({
+      where: { disputeId: { in: disputeIds }, mergedIntoDisputeId: joinedDisputeId },
+      select: { disputeId: true },
+    });
+    // Known by their own decisions: how to reach the citizen, and the report's number.
+    const sources = await tx.disputeSource.findMany({
+      where: { disputeId: { in: stillFolded.map((row) => row.disputeId) }, routingVersion: { gt: 0 } },
+      select: { disputeId: true, sourceRef: true, phone: true, wechatOpenId: true },
+    });
+    const notices = sources.flatMap(({ disputeId, sourceRef, phone, wechatOpenId }) => {
+      const citizen = { phone: phone ?? undefined, wechatOpenId: wechatOpenId ?? undefined };
+      const notice = acceptedNoticeDelivery(routing, citizen, {
+        disputeId,
+        ref: sourceRef,
+        divisionCode,
+        handler,
+      });
+      return notice ? [notice] : [];
+    });
+    const told = await tx.delivery.createMany({ data: notices, skipDuplicates: true });
+    for (const { dedupeKey, payload } of notices) {
+      await tx.delivery.updateMany({
+        where: { dedupeKey, state: { in: ['pending', 'failed'] } },
+        data: { payload },
+      });
+    }
+    return told.count;
+  });
 }

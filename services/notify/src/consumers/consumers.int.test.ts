@@ -509,37 +509,49 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     ).toEqual({ caseId: detached.caseId, mergedInto: null });
   });
 
+  /** Every order of `steps`. */
+  const everyOrder = <T>(steps: T[]): T[][] =>
+    steps.length <= 1
+      ? [steps]
+      : steps.flatMap((step, i) => everyOrder(steps.toSpliced(i, 1)).map((rest) => [step, ...rest]));
   /**
-   * A repeat of a case the court leads, folded into it, in both orders of the fold and of the
-   * repeat's own decision (`decisionOf`), each delivered `times` times.
+   * A repeat of a case the court leads, folded into it, in every order of what notify is told:
+   * the joined case's decision, the fold, the repeat's own decision (`decisionOf`), each delivered
+   * `times` times. Three topics: the joined case's decision may well come last.
    */
-  async function foldedRepeatInBothOrders(
+  async function foldedRepeatInEveryOrder(
     decisionOf: (repeat: ReturnType<typeof dispute>) => ReturnType<typeof assignment>,
     times = 1,
   ) {
     const runs: { repeat: ReturnType<typeof dispute>; joinedDue: string }[] = [];
-    for (const foldFirst of [false, true]) {
+    for (const order of everyOrder(['joinedDecision', 'fold', 'repeatDecision'] as const)) {
       const first = dispute();
       const repeat = dispute();
       const joinedDue = new Date(Date.now() + 5 * 24 * 3600_000).toISOString();
-      await recordAssignment(db, assignment(first, { lead: depts.court, dueAt: joinedDue }), routing);
       const fold = { ...foldOf(repeat), mergedIntoDisputeId: first.disputeId };
-      const steps = [
-        () => recordCaseStatus(db, fold, routing),
-        () => recordAssignment(db, decisionOf(repeat), routing),
-      ];
-      for (const step of foldFirst ? steps : steps.reverse()) for (let i = 0; i < times; i++) await step();
+      const steps = {
+        joinedDecision: () =>
+          recordAssignment(db, assignment(first, { lead: depts.court, dueAt: joinedDue }), routing),
+        fold: () => recordCaseStatus(db, fold, routing),
+        repeatDecision: () => recordAssignment(db, decisionOf(repeat), routing),
+      };
+      for (const step of order) for (let i = 0; i < times; i++) await steps[step]();
       runs.push({ repeat, joinedDue });
     }
     return runs;
   }
+  const inDays = (days: number) => new Date(Date.now() + days * 24 * 3600_000).toISOString();
+  const inTriage = (repeat: ReturnType<typeof dispute>) => ({
+    ...assignment(repeat, { lead: null }),
+    triage: { divisionCode: '350803', reason: '无法确定乡镇' },
+  });
   const acceptedBy = (repeat: ReturnType<typeof dispute>, joinedDue: string) => ({
     notice: 'accepted',
     params: { ref: repeat.sourceRef, department: depts.court.name, dueDate: chineseDate(joinedDue) },
   });
 
   it("a folded repeat's citizen is told the lead and the deadline of the case it joined, whichever comes first", async () => {
-    const runs = await foldedRepeatInBothOrders((repeat) => assignment(repeat, { lead: depts.police }));
+    const runs = await foldedRepeatInEveryOrder((repeat) => assignment(repeat, { lead: depts.police }), 2);
     const told = await Promise.all(
       runs.map(
         async ({ repeat }) =>
@@ -554,11 +566,7 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
   });
 
   it("a folded repeat whose own decision went to triage: its citizen is still told the joined case's lead and deadline, once, whichever comes first", async () => {
-    const inTriage = (repeat: ReturnType<typeof dispute>) => ({
-      ...assignment(repeat, { lead: null }),
-      triage: { divisionCode: '350803', reason: '无法确定乡镇' },
-    });
-    const runs = await foldedRepeatInBothOrders(inTriage, 2);
+    const runs = await foldedRepeatInEveryOrder(inTriage, 2);
     const told = await Promise.all(
       runs.map(({ repeat }) =>
         db.delivery.findMany({
@@ -580,6 +588,30 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     );
   });
 
+  it("the joined case's decision and the fold handled at the same moment (two replicas): the folded repeat's citizen is still told that case's lead", async () => {
+    const [first, repeat] = [dispute(), dispute()];
+    const joinedDue = inDays(5);
+    await recordAssignment(db, inTriage(repeat), routing);
+    // The fold looks for the joined case's lead while its decision is being written.
+    await decideWhileFolding(
+      first,
+      () => recordAssignment(db, assignment(first, { lead: depts.police, dueAt: joinedDue }), routing),
+      () => recordCaseStatus(db, { ...foldOf(repeat), mergedIntoDisputeId: first.disputeId }, routing),
+    );
+    const told = await db.delivery.findMany({
+      where: { disputeId: repeat.disputeId, kind: 'citizen_notice' },
+      select: { payload: true },
+    });
+    expect(told).toEqual([
+      {
+        payload: {
+          notice: 'accepted',
+          params: { ref: repeat.sourceRef, department: depts.police.name, dueDate: chineseDate(joinedDue) },
+        },
+      },
+    ]);
+  });
+
   /** A court referral folded into the case that holds `held`, with the court's date. */
   const referralFolded = (held: ReturnType<typeof dispute>, dueAt: string) => ({
     ...statusEvent(randomUUID(), [courtReferral()], 'closed'),
@@ -587,7 +619,6 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     mergedInto: randomUUID(),
     mergedDeadline: { dueAt, disputeIds: [held.disputeId] },
   });
-  const inDays = (days: number) => new Date(Date.now() + days * 24 * 3600_000).toISOString();
 
   it("a referral's later date moves nothing later, delivered twice it tells the lead once, and a re-routing to a new lead keeps the court's date", async () => {
     const report = dispute();

@@ -2,8 +2,7 @@ import type { CaseStatusChangedV1 } from '@huijie/contracts/events/case-status-v
 import type { WithdrawalWebhookData } from '@huijie/contracts/webhooks/agency-webhook.ts';
 import type { NotifyDb } from '../db/prisma.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
-import type { NoticePayload } from '../notices/notices.ts';
-import { acceptedNotice, acceptedNoticeDelivery, joinedCaseLead } from './accepted-notice.ts';
+import { tellFoldedCitizens } from './accepted-notice.ts';
 import { assignmentKinds, routingVersions } from './record-assignment.ts';
 import type { Routing } from './routing.ts';
 
@@ -66,58 +65,15 @@ export async function withdrawFolded(
       } satisfies WithdrawalWebhookData,
     });
   }
-  // A citizen not told yet that their report was accepted is told who handles it now: the lead of
-  // the case it joined, by that case's deadline (a notice already sent stands).
-  const joinedLead = mergedIntoDisputeId ? await joinedCaseLead(db, mergedIntoDisputeId) : undefined;
-  const untold = joinedLead
-    ? await db.delivery.findMany({
-        where: {
-          dedupeKey: { in: disputeIds.map((id) => `citizen:accepted:${id}`) },
-          state: { in: ['pending', 'failed'] },
-        },
-        select: { id: true, payload: true },
-      })
-    : [];
-  // One whose own decision went to triage was told nothing: it is told now, as the decision would
-  // have told it, if routing's decision gave a way to reach the citizen.
-  const sources = joinedLead
-    ? await db.disputeSource.findMany({
-        where: { disputeId: { in: disputeIds }, routingVersion: { gt: 0 } },
-        select: { disputeId: true, sourceRef: true, phone: true, wechatOpenId: true },
-      })
-    : [];
-  const notices = sources.flatMap(({ disputeId, sourceRef, phone, wechatOpenId }) => {
-    const citizen = { phone: phone ?? undefined, wechatOpenId: wechatOpenId ?? undefined };
-    const { divisionCode = null } = event;
-    const notice =
-      joinedLead &&
-      acceptedNoticeDelivery(routing, citizen, {
-        disputeId,
-        ref: sourceRef,
-        divisionCode,
-        handler: joinedLead,
-      });
-    return notice ? [notice] : [];
-  });
-  const [created, told] = await db.$transaction([
-    db.delivery.createMany({ data: rows, skipDuplicates: true }),
-    // A notice recorded already (sent, or updated above) stands: its dedupe key keeps this one out.
-    db.delivery.createMany({ data: notices, skipDuplicates: true }),
-    ...untold.flatMap((row) =>
-      joinedLead
-        ? [
-            db.delivery.updateMany({
-              where: { id: row.id, state: { in: ['pending', 'failed'] } },
-              data: {
-                payload: acceptedNotice(
-                  (row.payload as unknown as NoticePayload).params.ref ?? '',
-                  joinedLead,
-                ) as unknown as Prisma.InputJsonValue,
-              },
-            }),
-          ]
-        : [],
-    ),
-  ]);
-  return created.count + told.count;
+  const withdrawn = await db.delivery.createMany({ data: rows, skipDuplicates: true });
+  // A citizen not told yet that their report was accepted is told who handles it now (the lead of
+  // the case it joined, once notify knows it), as the decision would have told them.
+  const told = mergedIntoDisputeId
+    ? await tellFoldedCitizens(
+        db,
+        { disputeIds, joinedDisputeId: mergedIntoDisputeId, divisionCode: event.divisionCode ?? null },
+        routing,
+      )
+    : 0;
+  return withdrawn.count + told;
 }

@@ -8,7 +8,12 @@ import type {
 } from '@huijie/contracts/webhooks/agency-webhook.ts';
 import type { NotifyDb } from '../db/prisma.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
-import { acceptedNoticeDelivery, type Handler, joinedCaseLead } from './accepted-notice.ts';
+import {
+  acceptedNoticeDelivery,
+  type Handler,
+  joinedCaseLead,
+  tellFoldedCitizens,
+} from './accepted-notice.ts';
 import { lockDisputes } from './dispute-lock.ts';
 import { withdrawFolded } from './folded-withdrawal.ts';
 import { citizenOf, type Routing } from './routing.ts';
@@ -235,8 +240,21 @@ export async function recordAssignment(
     const created = await tx.delivery.createMany({ data: rows, skipDuplicates: true });
     return { created: created.count, inCase };
   });
+  // Reports folded into this dispute's case before its decision came (another topic) found no lead
+  // to tell their citizens of: they are told now, listed where this case is. Read after this
+  // decision is written, as the fold reads the lead after writing its marker: of the two, whichever
+  // reads last sees what the other wrote.
+  const foldedHere = await db.caseDispute.findMany({
+    where: { mergedIntoDisputeId: disputeId },
+    select: { disputeId: true },
+  });
+  const told = await tellFoldedCitizens(
+    db,
+    { disputeIds: foldedHere.map((row) => row.disputeId), joinedDisputeId: disputeId, divisionCode },
+    routing,
+  );
   const folded = inCase?.mergedInto;
-  if (!folded) return created;
+  if (!folded) return created + told;
   const withdrawn = await withdrawFolded(
     db,
     {
@@ -246,5 +264,5 @@ export async function recordAssignment(
     },
     routing,
   );
-  return created + withdrawn;
+  return created + told + withdrawn;
 }
