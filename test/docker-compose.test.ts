@@ -7,6 +7,7 @@ import { ingestWechatConfigSchema } from '@huijie/ingest-wechat/config.ts';
 import { notifyConfigSchema } from '@huijie/notify/config.ts';
 import { routingConfigSchema } from '@huijie/routing/config.ts';
 import { kafkaBusEnv } from '@huijie/service-kit/kafka-env.ts';
+import { shutdownTimeoutMs } from '@huijie/service-kit/process.ts';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { z } from 'zod';
@@ -23,19 +24,32 @@ const schemas: Record<string, z.ZodObject> = {
 
 const root = join(import.meta.dirname, '..');
 // Merge keys (`<<: *common-env`) as docker compose reads them.
-const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-  services: Record<string, { build?: { args?: { SERVICE?: string } }; environment?: Record<string, string> }>;
+const composeText = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
+const compose = parse(composeText, { merge: true }) as {
+  services: Record<
+    string,
+    {
+      build?: { args?: { SERVICE?: string } };
+      environment?: Record<string, string>;
+      stop_grace_period?: string;
+    }
+  >;
 };
 
-/** Values an operator would supply for the `${VAR:?…}` placeholders. */
+/** `${VAR}`, `${VAR:-default}`, `${VAR:?message}`: what compose takes from the operator's environment. */
+const placeholder = /\$\{(\w+)(?::([-?])((?:[^{}]|\{[^}]*\})*))?\}/g;
+
+/**
+ * The least an operator supplies: the `${VAR:?…}` placeholders, and the EncodingAESKey of the
+ * safe message mode compose defaults to. Nothing optional: an optional variable given here
+ * would hide a service that requires it.
+ */
 const operatorSupplied: Record<string, string> = {
   HOTLINE_CLIENTS: 'hotline-a:secret-of-hotline-a',
   JWT_SECRET: 'x'.repeat(48),
   COURT_CLIENTS: '[{"id":"court-a","secret":"secret-of-court-a","courts":["闽0803"]}]',
-  AGENCY_WEBHOOKS: '{}',
   WECHAT_TOKEN: 'accounttoken1',
   WECHAT_APPID: 'wx0123456789abcdef',
-  WECHAT_APP_SECRET: 'app-secret-0123456789abcdef0123',
   WECHAT_ENCODING_AES_KEY: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
   PUBLIC_BASE_URL: 'https://tiaojie.longyan.example',
 };
@@ -46,12 +60,30 @@ const sample: Record<string, string> = {
   DATABASE_URL: 'postgres://postgres@postgres:5432/huijie',
   REDIS_URL: 'redis://redis:6379',
 };
-/** `${VAR}`, `${VAR:-default}`, `${VAR:?message}` as compose fills them in, with {@link operatorSupplied}. */
-const substitute = (value: string) =>
-  String(value).replace(
-    /\$\{(\w+)(?::([-?])((?:[^{}]|\{[^}]*\})*))?\}/g,
-    (_, name: string, kind?: string, fallback?: string) =>
-      operatorSupplied[name] ?? (kind === '-' ? (fallback ?? '') : ''),
+/** A value as compose fills it in from the operator's `supplied` environment; a missing `:?` one stops compose. */
+const substitute = (value: string, supplied: Record<string, string | undefined> = operatorSupplied) =>
+  String(value).replace(placeholder, (_, name: string, kind?: string, fallback?: string) => {
+    const given = supplied[name];
+    if (given) return given;
+    if (kind === '?') throw new Error(`compose refuses to start: ${name} is not set (${fallback})`);
+    return kind === '-' ? (fallback ?? '') : '';
+  });
+
+/** The environment compose gives a service's container, from the operator's `supplied` environment. */
+const containerEnv = (name: string, supplied?: Record<string, string | undefined>) =>
+  Object.fromEntries(
+    Object.entries(compose.services[name]?.environment ?? {}).map(([key, value]) => [
+      key,
+      substitute(value, supplied),
+    ]),
+  );
+
+/** A compose duration (`40s`, `1m30s`, `500ms`) in milliseconds. */
+const durationMs = (duration: string) =>
+  [...duration.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)].reduce(
+    (sum, [, amount, unit]) =>
+      sum + Number(amount) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h'],
+    0,
   );
 
 /** What each service reads: its own schema and the Kafka bus's variables. */
@@ -162,6 +194,61 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('the operator is asked only for what compose requires, plus the key of its default safe mode', () => {
+    const required = [...composeText.matchAll(placeholder)]
+      .filter(([, , kind]) => kind === '?')
+      .map(([, name]) => name);
+    expect(Object.keys(operatorSupplied).sort()).toEqual(
+      [...new Set([...required, 'WECHAT_ENCODING_AES_KEY'])].sort(),
+    );
+  });
+
+  it('every variable compose takes from the operator is documented', () => {
+    for (const name of Object.keys(schemas)) {
+      const text = documentation(name);
+      const taken = Object.values(compose.services[name]?.environment ?? {}).flatMap((value) =>
+        [...String(value).matchAll(placeholder)].map(([, variable]) => variable ?? ''),
+      );
+      expect(
+        taken.filter((variable) => !text.includes(`\`${variable}\``)),
+        name,
+      ).toEqual([]);
+    }
+  });
+
+  it("waits for a stopping service longer than the service's own drain limit before killing it", () => {
+    for (const service of readdirSync(join(root, 'services'))) {
+      const grace = compose.services[service]?.stop_grace_period;
+      expect(grace, `${service}: stop_grace_period (Docker's default is 10s)`).toBeDefined();
+      expect(durationMs(grace ?? ''), service).toBeGreaterThan(shutdownTimeoutMs);
+    }
+  });
+
+  it('notify starts without WeChat messages configured, and sends them only with its own NOTIFY_WECHAT_APPID', () => {
+    const without = notifyConfigSchema.parse(containerEnv('notify'));
+    expect(without.WECHAT_APPID).toBeUndefined();
+    const sending = notifyConfigSchema.parse(
+      containerEnv('notify', {
+        ...operatorSupplied,
+        NOTIFY_WECHAT_APPID: 'wxfedcba9876543210',
+        WECHAT_APP_SECRET: 'app-secret-0123456789abcdef0123',
+      }),
+    );
+    expect(sending.WECHAT_APPID).toBe('wxfedcba9876543210');
+  });
+
+  it('ingest-wechat runs in plaintext mode without an EncodingAESKey, and in its default safe mode names the missing key', () => {
+    const { WECHAT_ENCODING_AES_KEY: _, ...withoutKey } = operatorSupplied;
+    const plaintext = ingestWechatConfigSchema.parse(
+      containerEnv('ingest-wechat', { ...withoutKey, WECHAT_MESSAGE_MODE: 'plaintext' }),
+    );
+    expect(plaintext.WECHAT_MESSAGE_MODE).toBe('plaintext');
+    const safe = ingestWechatConfigSchema.safeParse(containerEnv('ingest-wechat', withoutKey));
+    expect(safe.success ? [] : safe.error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
+      'WECHAT_ENCODING_AES_KEY: required for the compatible and safe message modes',
+    ]);
+  });
+
   it('lets routing be scaled (`--scale routing=3`): no fixed host port for a second replica to collide on', () => {
     const routing = compose.services.routing as { ports?: string[] };
     expect(routing.ports ?? []).toEqual([]);
@@ -173,10 +260,7 @@ describe('docker-compose.yml', () => {
       const known = variablesOf(schema);
       for (const variable of Object.keys(environment))
         expect(known, `${name} does not read ${variable}`).toContain(variable);
-      const env = Object.fromEntries(
-        Object.entries(environment).map(([key, value]) => [key, substitute(value)]),
-      );
-      const parsed = schema.safeParse(env);
+      const parsed = schema.safeParse(containerEnv(name));
       expect(
         parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path}: ${issue.message}`),
       ).toEqual([]);

@@ -196,7 +196,7 @@ export async function seedDemoOperator(db: CasesDb): Promise<void> {
 /** `npm start`: the whole platform on embedded engines with the demo credentials. */
 export async function standalonePlatform(config: StandaloneConfig): Promise<Platform> {
   mkdirSync(config.DATA_DIR, { recursive: true });
-  lockDataDir(config.DATA_DIR);
+  lockDataDir(config.DATA_DIR, 'the platform (npm start)');
   const infra = await embeddedInfrastructure(config.DATA_DIR);
   await seedDemoOperator(infra.casesDb);
   return assemblePlatform(infra, {

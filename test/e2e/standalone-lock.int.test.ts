@@ -60,6 +60,10 @@ async function freePorts(): Promise<Record<string, string>> {
   return ports;
 }
 
+/** What a start refused by the lock on `dir` says, naming its holder. */
+const inUse = (dir: string, holder: string, pid: number | undefined) =>
+  `${dir} is in use by ${holder} (pid ${pid}, lock ${join(dir, 'huijie.lock')}); stop it or set DATA_DIR`;
+
 /** Two `npm start` on the same ./data: PGlite supports one process, so the second must not open it. */
 describe('standalone mode locks its data directory', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'huijie-lock-'));
@@ -69,7 +73,7 @@ describe('standalone mode locks its data directory', () => {
       if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
   });
 
-  it('a second start exits at once naming the pid holding it; a lock left by a killed process does not block', async () => {
+  it('a second start exits at once naming the platform and the pid holding it; a lock left by a killed process does not block', async () => {
     const ports = await freePorts();
     const first = start(dataDir, ports);
     runs.push(first);
@@ -85,7 +89,7 @@ describe('standalone mode locks its data directory', () => {
     const lines = second.output.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!).msg).toBe(
-      `cannot start: ${dataDir} is in use by another Huijie (pid ${first.child.pid}, lock ${join(dataDir, 'huijie.lock')}); stop it or set DATA_DIR`,
+      `cannot start: ${inUse(dataDir, 'the platform (npm start)', first.child.pid)}`,
     );
     // The first still serves.
     expect((await fetch(`http://127.0.0.1:${ports.CASES_PORT}/readyz`)).status).toBe(200);
@@ -93,7 +97,9 @@ describe('standalone mode locks its data directory', () => {
     first.child.kill('SIGKILL');
     await first.exited;
     // Its lock is left behind, holding a pid that no longer runs.
-    expect(readFileSync(join(dataDir, 'huijie.lock'), 'utf8')).toBe(String(first.child.pid));
+    expect(readFileSync(join(dataDir, 'huijie.lock'), 'utf8')).toBe(
+      `${first.child.pid} the platform (npm start)`,
+    );
     const third = start(dataDir, ports);
     runs.push(third);
     await ready(third);
@@ -104,20 +110,20 @@ describe('standalone mode locks its data directory', () => {
 
   const workOrder =
     'channel,source_ref,received_at,content\n12345,GD-LOCK-1,2023-05-06 09:30,老板拖欠工资3800元\n';
-  const inUse = (dir: string, pid: number | undefined) =>
-    `${dir} is in use by another Huijie (pid ${pid}, lock ${join(dir, 'huijie.lock')}); stop it or set DATA_DIR`;
 
   it('the historical import refuses a data directory the platform holds, in one line, without opening its database', async () => {
     const held = mkdtempSync(join(tmpdir(), 'huijie-lock-import-'));
     const file = join(held, 'records.csv');
     writeFileSync(file, workOrder);
     // Held as the platform holds it, by a live process other than the import (this one).
-    lockDataDir(held);
+    lockDataDir(held, 'the platform (npm start)');
     try {
       const refused = importInto(held, [file]);
       runs.push(refused);
       expect(await refused.exited).toBe(1);
-      expect(refused.output.trim()).toBe(`import failed: ${inUse(held, process.pid)}`);
+      expect(refused.output.trim()).toBe(
+        `import failed: ${inUse(held, 'the platform (npm start)', process.pid)}`,
+      );
       expect(existsSync(join(held, 'pglite'))).toBe(false);
     } finally {
       rmSync(held, { recursive: true, force: true });
@@ -135,14 +141,16 @@ describe('standalone mode locks its data directory', () => {
       await eventually(
         () =>
           existsSync(join(dir, 'huijie.lock')) &&
-          readFileSync(join(dir, 'huijie.lock'), 'utf8') === String(importing.child.pid),
+          readFileSync(join(dir, 'huijie.lock'), 'utf8').startsWith(`${importing.child.pid} `),
         { what: 'the import to take the lock', timeoutMs: 30_000 },
       );
 
       const platform = start(dir, await freePorts());
       runs.push(platform);
       expect(await platform.exited).toBe(1);
-      expect(JSON.parse(platform.output.trim()).msg).toBe(`cannot start: ${inUse(dir, importing.child.pid)}`);
+      expect(JSON.parse(platform.output.trim()).msg).toBe(
+        `cannot start: ${inUse(dir, 'the historical import', importing.child.pid)}`,
+      );
 
       await writeFile(pipe, workOrder);
       expect(await importing.exited, importing.output).toBe(0);

@@ -2,19 +2,23 @@ import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StartupError } from './process.ts';
 
+/** Who may hold a data directory, as a start it refuses names it. */
+export type DataDirHolder = 'the platform (npm start)' | 'the historical import';
+
 /**
  * Takes the data directory for this process, before anything opens it: PGlite's database
  * supports one process, and a second `npm start` on the same directory (or the historical import,
  * which writes to its event log) could damage it before failing on a port. The lock is a file
- * holding the pid; a lock whose process died (kill -9, a crash) is taken over, so it never needs
- * removing by hand. Released when the process exits.
+ * holding the pid and its holder (`4242 the historical import`), so a refused start can say what
+ * to stop; a lock whose process died (kill -9, a crash) is taken over, so it never needs removing
+ * by hand. Released when the process exits.
  */
-export function lockDataDir(dataDir: string): void {
+export function lockDataDir(dataDir: string, holder: DataDirHolder): void {
   const lock = join(dataDir, 'huijie.lock');
   // Written aside, then linked into place: linking fails if the lock exists (an exclusive create),
-  // and a lock that exists always holds its whole pid, never a half-written one.
+  // and a lock that exists always holds its whole content, never a half-written one.
   const mine = `${lock}.${process.pid}`;
-  writeFileSync(mine, String(process.pid));
+  writeFileSync(mine, `${process.pid} ${holder}`);
   try {
     for (;;) {
       try {
@@ -23,29 +27,34 @@ export function lockDataDir(dataDir: string): void {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
-      const holder = pidIn(lock);
-      if (holder !== undefined && alive(holder))
+      const held = readLock(lock);
+      if (held.pid !== undefined && alive(held.pid))
+        // A lock written before locks named their holder (only a pid): who holds it is not known.
         throw new StartupError(
-          `${dataDir} is in use by another Huijie (pid ${holder}, lock ${lock}); stop it or set DATA_DIR`,
+          `${dataDir} is in use by ${held.holder ?? 'another process'} (pid ${held.pid}, lock ${lock}); stop it or set DATA_DIR`,
         );
       // Left by a process that died: take it over (unless another start just replaced it).
-      if (pidIn(lock) === holder) rmSync(lock, { force: true });
+      if (readLock(lock).pid === held.pid) rmSync(lock, { force: true });
     }
   } finally {
     rmSync(mine, { force: true });
   }
   process.on('exit', () => {
-    if (pidIn(lock) === process.pid) rmSync(lock, { force: true });
+    if (readLock(lock).pid === process.pid) rmSync(lock, { force: true });
   });
 }
 
-function pidIn(lock: string): number | undefined {
+function readLock(lock: string): { pid?: number; holder?: string } {
+  let text: string;
   try {
-    const pid = Number.parseInt(readFileSync(lock, 'utf8'), 10);
-    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+    text = readFileSync(lock, 'utf8');
   } catch {
-    return undefined;
+    return {};
   }
+  const [, digits, holder] = /^(\d+)(?: (.+))?$/.exec(text.trim()) ?? [];
+  const pid = Number(digits);
+  if (!Number.isSafeInteger(pid) || pid <= 0) return {};
+  return holder ? { pid, holder } : { pid };
 }
 
 function alive(pid: number): boolean {

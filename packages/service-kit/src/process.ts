@@ -43,6 +43,12 @@ export async function reachAtStart<T>(variable: string, what: string, work: () =
 }
 
 /**
+ * How long a stopping service may take to drain before it gives up and exits 1. A supervisor
+ * must wait longer than this before it kills (docker-compose.yml's `stop_grace_period`).
+ */
+export const shutdownTimeoutMs = 30_000;
+
+/**
  * Owns a service's process (only a `main.ts` calls this): listen, then on SIGTERM/SIGINT stop
  * intake, let in-flight work finish (the app's preClose hooks stop consumers and commit),
  * close pools, exit. A second signal, or a shutdown that hangs, exits at once.
@@ -59,7 +65,7 @@ export async function serve(
     const timer = setTimeout(() => {
       options.logger.error('shutdown took too long; exiting');
       process.exit(1);
-    }, options.shutdownTimeoutMs ?? 30_000);
+    }, options.shutdownTimeoutMs ?? shutdownTimeoutMs);
     timer.unref();
     try {
       // Edges first, so nothing new comes in while the consumers behind them drain.

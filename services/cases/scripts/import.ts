@@ -90,7 +90,7 @@ async function openBus(): Promise<{ bus: EventBus; where: string; close: () => P
   // The platform's own lock, before the database is opened: a running platform makes the import
   // refuse, and a platform started meanwhile refuses, instead of two processes writing one PGlite.
   mkdirSync(config.DATA_DIR, { recursive: true });
-  lockDataDir(config.DATA_DIR);
+  lockDataDir(config.DATA_DIR, 'the historical import');
   const pglite = await openPglite(join(config.DATA_DIR, 'pglite'));
   const bus = createEventBus(createEmbeddedEngine(pgliteClient(pglite)), { source: '/huijie/cases-import' });
   return {

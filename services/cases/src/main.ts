@@ -11,6 +11,7 @@ import { connectRedis } from '@huijie/service-kit/redis.ts';
 import { buildCasesApp } from './app.ts';
 import { casesConfigSchema } from './config.ts';
 import { casesDb, migrateCases } from './db/prisma.ts';
+import { outboxTopics } from './outbox/outbox.ts';
 
 exitOnStartupFailure('cases');
 const config = parseConfig(casesConfigSchema, process.env);
@@ -34,7 +35,7 @@ const bus = kafkaBus({
   sessionTimeoutMs: kafkaEnv.KAFKA_SESSION_TIMEOUT_MS,
 });
 await reachAtStart('KAFKA_BROKERS', 'Kafka', () =>
-  bus.ensureTopics([topics.intake, topics.assignment, topics.caseStatus]),
+  bus.ensureTopics([topics.intake, topics.assignment, ...outboxTopics]),
 );
 const app = buildCasesApp(
   { jwtSecret: config.JWT_SECRET, slaPeriodMs: config.SLA_ESCALATION_PERIOD_HOURS * 3600 * 1000 },
