@@ -292,6 +292,29 @@ describe('bad requests', () => {
     expect(written).toHaveLength(0);
   });
 
+  it('takes null as an absent field, as Java and .NET hotline systems write one; a required field null is named', async () => {
+    const { app, events } = setup();
+    const withNulls = {
+      ...guo,
+      title: null,
+      dueAt: null,
+      reminder: null,
+      category: { ...guo.category, levels: null },
+      location: { ...guo.location, divisionCode: null },
+    };
+    const response = await push(app, withNulls);
+    expect(response.statusCode).toBe(202);
+    expect(response.json()).toEqual({ disputeId: guoId, duplicate: false, revision: 1 });
+    // The same order as without them: not an update.
+    expect((await push(app, guo)).json()).toMatchObject({ duplicate: true, revision: 1 });
+    expect(events()).toHaveLength(1);
+
+    const missing = await push(app, { ...guo, orderNo: 'GD-NULL-1', content: null, attachments: [null] });
+    expect(missing.statusCode).toBe(400);
+    const fields = missing.json().error.fields.map((problem: { field: string }) => problem.field);
+    expect(fields).toEqual(['content', 'attachments.0']);
+  });
+
   it('answers malformed JSON with 400, not 500', async () => {
     const { app } = setup();
     const response = await push(app, '{"orderNo":');

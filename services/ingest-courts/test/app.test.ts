@@ -236,6 +236,27 @@ describe('POST /v1/referrals: bad requests (400 naming the field paths)', () => 
     expect(records).toHaveLength(0);
   });
 
+  it('takes null as an absent field, as court systems often write one; a required field null is named', async () => {
+    const { app, records } = setup();
+    const [applicant, respondent] = referral().parties;
+    const withNulls = {
+      ...referral(),
+      facts: null,
+      amount: null,
+      court: null,
+      parties: [{ ...applicant, idNumber: null, phone: null }, respondent],
+    };
+    const response = await push(app, withNulls);
+    expect(response.statusCode).toBe(202);
+    expect(records).toHaveLength(1);
+
+    const missing = await push(app, { ...referral(), caseNumber: null });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json().error.fields.map((problem: { field: string }) => problem.field)).toEqual([
+      'caseNumber',
+    ]);
+  });
+
   it('rejects a body that is not JSON, naming the body', async () => {
     const { app } = setup();
     const raw = '{"caseNumber": ';
