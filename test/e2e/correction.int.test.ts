@@ -95,7 +95,9 @@ describe.runIf(servers)('operators reshape cases, on Kafka + PostgreSQL + Redis'
     expect(merged.statusCode).toBe(200);
     const into = (await app('cases').inject({ url: `/v1/cases/${a.caseId}`, headers: auth })).json();
     expect(into.reports.map((r: { disputeId: string }) => r.disputeId)).toEqual([a.disputeId, b.disputeId]);
-    expect((await app('cases').inject({ url: `/v1/cases/${b.caseId}`, headers: auth })).statusCode).toBe(404);
+    // The merged case reads as merged, pointing at the case that carries on, and takes no action.
+    const gone = (await app('cases').inject({ url: `/v1/cases/${b.caseId}`, headers: auth })).json();
+    expect(gone).toMatchObject({ status: 'closed', mergedInto: a.caseId, reports: [], allowedActions: [] });
 
     const detached = await app('cases').inject({
       method: 'POST',

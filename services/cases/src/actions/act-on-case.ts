@@ -74,18 +74,32 @@ function reportRefs(reports: CaseRow['reports']) {
   });
 }
 
-/** Loads a live case the actor may see, or answers 404 as if it did not exist. */
-export async function visibleCase(tx: Tx, caseId: string, actor: Actor): Promise<CaseRow> {
+/**
+ * Loads a case the actor may see, or answers 404 as if it did not exist. A case merged into another
+ * is read (`merged: 'read'`, its history says who merged it and why) but not acted on: a 409 names
+ * the case it joined, where the work goes on — not a 404 that reads as if the case were lost.
+ */
+export async function visibleCase(
+  tx: Tx,
+  caseId: string,
+  actor: Actor,
+  options: { merged?: 'refuse' | 'read' } = {},
+): Promise<CaseRow> {
   const found = await tx.case.findUnique({
     where: { id: caseId },
     include: { assignments: true, reports: { select: reportRefFields } },
   });
-  if (!found || found.mergedIntoId) throw notFound('case');
+  if (!found) throw notFound('case');
   const visible =
     actor.kind === 'operator'
       ? scopeCovers(actor.claims.scope, mostSpecificDivision(found))
       : found.assignments.some((a) => a.departmentCode === actor.departmentCode && a.status !== 'withdrawn');
   if (!visible) throw notFound('case');
+  if (found.mergedIntoId && options.merged !== 'read') {
+    throw conflict('merged', `the case was merged into ${found.mergedIntoId}: carry on there`, {
+      mergedInto: found.mergedIntoId,
+    });
+  }
   return found;
 }
 

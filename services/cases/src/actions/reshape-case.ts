@@ -63,6 +63,10 @@ export async function detachReport(
       where: { disputeId },
       select: { content: true, receivedAt: true, createdAt: true, intake: true },
     });
+    const wordsOf = (kept: { content: string; intake: unknown }) => [
+      (kept.intake as { title?: string }).title,
+      kept.content,
+    ];
     await touchCase(tx, caseId);
     await touchCase(tx, newId);
     await tx.case.create({
@@ -89,12 +93,24 @@ export async function detachReport(
           (report.intake as { historical?: unknown }).historical !== undefined
             ? report.receivedAt
             : report.createdAt,
-        searchGrams: searchGramsOf([report.content]),
+        searchGrams: searchGramsOf(wordsOf(report)),
       },
     });
     await tx.report.update({ where: { disputeId }, data: { caseId: newId, repeatReason: null } });
     await tx.party.updateMany({ where: { caseId, disputeId }, data: { caseId: newId } });
-    await tx.case.update({ where: { id: caseId }, data: { repeatCount: { decrement: 1 } } });
+    // The case's words are its remaining reports' again: a search for the detached report's words
+    // finds its own case, not the one it left.
+    const remaining = await tx.report.findMany({
+      where: { caseId },
+      select: { content: true, intake: true },
+    });
+    await tx.case.update({
+      where: { id: caseId },
+      data: {
+        repeatCount: { decrement: 1 },
+        searchGrams: searchGramsOf([from.title, ...remaining.flatMap(wordsOf)]),
+      },
+    });
     const by = actorName(actor);
     await appendHistory(
       tx,

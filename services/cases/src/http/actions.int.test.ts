@@ -554,7 +554,7 @@ describe.runIf(servers)('case actions through the API', () => {
     });
   });
 
-  it('a report detached from a case and corrected is routed as a case of its own', async () => {
+  it('a report detached from a case and corrected is routed as a case of its own, its words with it', async () => {
     // The caller's second report, about another employer's unpaid wages in the same town, was
     // taken for a repeat (same caller, same category and town); the operator finds it is another
     // matter, detaches it, and sends it to routing from triage (a correction of its place).
@@ -586,6 +586,14 @@ describe.runIf(servers)('case actions through the API', () => {
       routingVersion: version,
       reports: [expect.objectContaining({ disputeId: second.disputeId })],
     });
+    // Its words went with it: a search finds it, and no longer the case it left.
+    const found = async (q: string) =>
+      (await app.inject({ url: `/v1/cases?q=${encodeURIComponent(q)}`, headers: as('xinluo') }))
+        .json()
+        .items.map((item: { caseId: string }) => item.caseId);
+    expect(await found('另一个包工头')).toEqual([newCaseId]);
+    expect(await found('水库大坝')).toContain(first.caseId);
+    expect(await found('水库大坝')).not.toContain(newCaseId);
   });
 
   it("a court referral's report cannot be detached from a case that has ended: the court was told its outcome once", async () => {
@@ -671,6 +679,43 @@ describe.runIf(servers)('case actions through the API', () => {
       routingVersion: correction.version,
       category: 'contract',
     });
+  });
+
+  it("a number someone quotes finds the case: a report's own (after a merge, the case it joined), or the case number an SMS gave", async () => {
+    const into = await seedRoutedCase(db);
+    const later = await seedRoutedCase(db, { receivedAt: '2024-08-26T10:00:00+08:00' });
+    const refOf = async (disputeId: string) =>
+      (await db.report.findUniqueOrThrow({ where: { disputeId } })).sourceRef;
+    const search = async (ref: string, who = 'xinluo') =>
+      (await app.inject({ url: `/v1/cases?ref=${encodeURIComponent(ref)}`, headers: as(who) }))
+        .json()
+        .items.map((item: { caseId: string }) => item.caseId);
+    expect(await search(await refOf(later.disputeId))).toEqual([later.caseId]);
+    await act(later.caseId, 'merge', as('xinluo'), { intoCaseId: into.caseId, reason: '同一件事' });
+    expect(await search(await refOf(later.disputeId))).toEqual([into.caseId]);
+    expect(await search(await refOf(into.disputeId))).toEqual([into.caseId]);
+    // The case number an express-lane SMS and the overview give (its id's first 8 characters).
+    expect(await search(into.caseId.slice(0, 8).toUpperCase())).toEqual([into.caseId]);
+    expect(await search(later.caseId.slice(0, 8))).toEqual([into.caseId]);
+    // Another county's operator learns nothing from a number.
+    expect(await search(await refOf(into.disputeId), 'yongding')).toEqual([]);
+  });
+
+  it('a case merged meanwhile is not lost: reading it says where it went, acting on it points there', async () => {
+    const into = await seedRoutedCase(db);
+    const merged = await seedRoutedCase(db, { receivedAt: '2024-08-26T10:00:00+08:00' });
+    await act(merged.caseId, 'merge', as('city'), { intoCaseId: into.caseId, reason: '同一件事' });
+    // Another operator, whose screen still shows the merged case, adds a note.
+    const note = await act(merged.caseId, 'notes', as('xinluo'), { note: '已电话回访' });
+    expect(note.statusCode, note.body).toBe(409);
+    expect(note.json().error).toMatchObject({ code: 'merged', details: { mergedInto: into.caseId } });
+    const read = await app.inject({ url: `/v1/cases/${merged.caseId}`, headers: as('xinluo') });
+    expect(read.statusCode, read.body).toBe(200);
+    expect(read.json()).toMatchObject({ mergedInto: into.caseId, allowedActions: [] });
+    expect(read.json().history.at(-1)).toMatchObject({ type: 'merged', detail: { into: into.caseId } });
+    // Still none of another county's business.
+    const hidden = await app.inject({ url: `/v1/cases/${merged.caseId}`, headers: as('yongding') });
+    expect(hidden.statusCode).toBe(404);
   });
 
   it("an operator's merge withdraws the merged case from its departments on their agency topics, pointed at the case it joined, as a repeat's fold does", async () => {

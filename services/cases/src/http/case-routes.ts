@@ -58,7 +58,7 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
     },
     async ({ params: { caseId }, request }) => {
       const actor = await actorOf(request, deps);
-      await visibleCase(deps.db, caseId, actor);
+      await visibleCase(deps.db, caseId, actor, { merged: 'read' });
       const found = await deps.db.case.findUnique({
         where: { id: caseId },
         include: {
@@ -106,7 +106,8 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
         expressLane: c.expressLevel,
         repeatCount: c.repeatCount,
         outcome: state.outcome,
-        allowedActions: actionsFor(actor, state, c.assignments),
+        mergedInto: c.mergedIntoId,
+        allowedActions: c.mergedIntoId ? [] : actionsFor(actor, state, c.assignments),
         triage: c.triageCode,
         routingVersion: c.routingVersion,
         dueAt: c.dueAt,

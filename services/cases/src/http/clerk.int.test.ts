@@ -105,4 +105,35 @@ describe.runIf(servers)("a 江山镇司法所 clerk's day", () => {
     const withdrawn = await act(caseId, 'outcome', clerk, { kind: 'withdrawn' });
     expect(withdrawn.statusCode, withdrawn.body).toBe(200);
   });
+
+  it('an agreed amount the case cannot keep exactly is refused, naming the amount; what it keeps, the citizen is told', async () => {
+    const { caseId } = await seedRoutedCase(db);
+    await act(caseId, 'accept', clerk);
+    // A slip of the keyboard (three decimals, four zeros too many): refused, not a 500 nor a figure
+    // rounded in the case while the hotline and the court are told another.
+    for (const amount of [3800.555, 38_000_000_000_000]) {
+      const response = await act(caseId, 'outcome', clerk, {
+        kind: 'mediated',
+        summary: '老板同意支付',
+        amount,
+      });
+      expect(response.statusCode, response.body).toBe(400);
+      expect(response.json().error.fields).toEqual([
+        { field: 'amount', reason: expect.stringContaining('two decimals') },
+      ]);
+    }
+    const done = await act(caseId, 'outcome', clerk, {
+      kind: 'mediated',
+      summary: '老板同意支付',
+      amount: 3800.55,
+    });
+    expect(done.statusCode, done.body).toBe(200);
+    const detail = (await app.inject({ url: `/v1/cases/${caseId}`, headers: clerk })).json();
+    expect(detail.outcome.amount).toBe(3800.55);
+    const told = await db.outboxEvent.findFirstOrThrow({
+      where: { key: caseId, eventName: 'case.status.v1' },
+      orderBy: { id: 'desc' },
+    });
+    expect((told.data as { outcome: { amount: number } }).outcome.amount).toBe(3800.55);
+  });
 });

@@ -72,6 +72,15 @@ export const caseFilterShape = {
     .max(1000)
     .optional()
     .describe('At least this many repeated reports folded into the case'),
+  ref: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe(
+      "A number someone quotes: a report's own (the 12345 work-order number, the WeChat tracking number, the court case number; found in the case it is in now, after a merge the case it joined), or the platform's case number (案件编号, the case id's first 8 characters, as the express-lane SMS and the overview name it).",
+    ),
   q: z
     .string()
     .trim()
@@ -208,6 +217,23 @@ export function caseConditions(
   if (filter.expressLevel) conditions.push(oneOf(Prisma.sql`${a}.express_level`, filter.expressLevel));
   if (filter.minRepeats !== undefined && filter.minRepeats > 0) {
     conditions.push(Prisma.sql`${a}.repeat_count >= ${filter.minRepeats}`);
+  }
+  if (filter.ref) {
+    // Each channel's numbers are unique within it (reports' (channel, source_ref) key): one index
+    // probe per channel, whichever channel the number is from. A case number is a range of ids; a
+    // case merged since its number was sent answers as the case it joined, as its reports do.
+    const caseNumber = /^[0-9a-f]{8}$/i.test(filter.ref) ? filter.ref.toLowerCase() : null;
+    conditions.push(
+      Prisma.sql`${a}.id IN (SELECT r.case_id FROM cases.reports r
+        WHERE r.channel = ANY(${Channel.options}::text[]) AND r.source_ref = ${filter.ref}
+        ${
+          caseNumber === null
+            ? Prisma.empty
+            : Prisma.sql`UNION ALL SELECT coalesce(n.merged_into_id, n.id) FROM cases.cases n
+                WHERE n.id BETWEEN ${`${caseNumber}-0000-0000-0000-000000000000`}::uuid
+                  AND ${`${caseNumber}-ffff-ffff-ffff-ffffffffffff`}::uuid`
+        })`,
+    );
   }
   if (filter.q) {
     // The same test either way; written so the GIN index cannot serve it when the words are common
