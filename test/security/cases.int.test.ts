@@ -456,6 +456,38 @@ describe.runIf(servers)('cases: who may read and act, on PostgreSQL + Kafka + Re
       expect((await attempt(sprayed, 'city', 'pw', '10.2.0.2')).statusCode).toBe(200);
     });
 
+    it('judges the address limit before the body is read, and reads no more than a sign-in needs', async () => {
+      const limiter = redisRateLimiter(redis, `${uniqueName('security-login')}:`);
+      const limited = build(
+        { jwtSecret, loginLimits: { perUsername: 1000, perAddress: 2, windowMs } },
+        { rateLimiter: limiter },
+      );
+      await freshWindow();
+      const post = (payload: string) =>
+        limited.inject({
+          method: 'POST',
+          url: '/v1/auth/token',
+          headers: { 'content-type': 'application/json' },
+          payload,
+          remoteAddress: '10.5.0.1',
+        });
+      // Malformed bodies used to be parsed and refused (400) without being counted, without end.
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await post('{"username":')).statusCode);
+      expect(statuses).toEqual([400, 400, 429]);
+      // A username and password are a few KiB at most: 1 MiB of `{}` (a parse of ~350,000 objects,
+      // for anyone) is refused unread.
+      const flood = `[${'{},'.repeat(349_000).slice(0, -1)}]`;
+      const big = await limited.inject({
+        method: 'POST',
+        url: '/v1/auth/token',
+        headers: { 'content-type': 'application/json' },
+        payload: flood,
+        remoteAddress: '10.5.0.2',
+      });
+      expectRefused(big, 413);
+    });
+
     it('answers an unknown user and a wrong password alike, in words and in time', async () => {
       const unknown = await attempt(app, 'nobody-here', 'pw', '10.3.0.1');
       const wrong = await attempt(app, 'timing', 'wrong', '10.3.0.1');

@@ -20,6 +20,10 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   body?: B;
   /** Successful response bodies by status code. */
   responses?: Record<number, z.ZodType>;
+  /** The most bytes of body read, when the app's limit is far more than the route needs. */
+  bodyLimit?: number;
+  /** A check before the body is read (a rate limit on an open route): what it refuses costs no parsing. */
+  onRequest?: (request: FastifyRequest) => Promise<void>;
 }
 
 export interface RouteInput<P, Q, B> {
@@ -68,18 +72,21 @@ export function route<
   }
   doc.routes.push(spec as RouteSpec<z.ZodType, z.ZodType, z.ZodType>);
   const credentials = spec.security && credentialHeaders[spec.security];
+  // A caller without credentials learns nothing about the request, not even what is wrong with it;
+  // the handler verifies the credentials themselves.
+  const requireCredentials =
+    credentials &&
+    (async (request: FastifyRequest) => {
+      if (!credentials.some((name) => request.headers[name])) {
+        throw unauthorized(`${credentials.join(' or ')} required`, credentials[0]);
+      }
+    });
+  const onRequest = [requireCredentials, spec.onRequest].filter((hook) => hook !== undefined);
   app.route({
     method: spec.method,
     url: spec.url,
-    // A caller without credentials learns nothing about the request, not even what is wrong with it;
-    // the handler verifies the credentials themselves.
-    ...(credentials && {
-      onRequest: async (request: FastifyRequest) => {
-        if (!credentials.some((name) => request.headers[name])) {
-          throw unauthorized(`${credentials.join(' or ')} required`, credentials[0]);
-        }
-      },
-    }),
+    ...(onRequest.length > 0 && { onRequest }),
+    ...(spec.bodyLimit !== undefined && { bodyLimit: spec.bodyLimit }),
     handler: async (request, reply) =>
       handler({
         params: spec.params ? parseOr400(spec.params, request.params) : (request.params as z.infer<P>),

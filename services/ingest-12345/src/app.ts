@@ -11,7 +11,7 @@ import type { IdempotencyStore } from '@huijie/service-kit/idempotency.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
 import type { Metrics } from '@huijie/service-kit/metrics.ts';
 import { enforceRateLimit, memoryRateLimiter, type RateLimiter } from '@huijie/service-kit/rate-limit.ts';
-import { keepRawJsonBody } from '@huijie/service-kit/raw-json.ts';
+import { keepRawJsonBody, signedJsonBody } from '@huijie/service-kit/raw-json.ts';
 import { knownClientsOnly, verifySignature } from '@huijie/service-kit/signing.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter } from 'prom-client';
@@ -82,7 +82,7 @@ export function buildIngest12345App(settings: Ingest12345Settings, deps: Ingest1
   // The batch route reads up to 16 MiB before the signature can be checked.
   const knownClients = knownClientsOnly((id) => settings.clients.has(id));
 
-  /** Signature, then the client's rate limit: the checks every push passes before its body is read. */
+  /** Signature, then the client's rate limit: the checks every push passes before its body is parsed. */
   async function admit(request: FastifyRequest): Promise<string> {
     // Signatures cover the JSON bytes as sent; any other body would only fail them with a misleading reason.
     if (request.rawBody === undefined)
@@ -106,7 +106,7 @@ export function buildIngest12345App(settings: Ingest12345Settings, deps: Ingest1
 
   app.post('/v1/work-orders', { onRequest: knownClients }, async (request, reply) => {
     const clientId = await admit(request);
-    const parsed = WorkOrder.safeParse(request.body);
+    const parsed = WorkOrder.safeParse(signedJsonBody(request));
     if (!parsed.success) {
       count({ status: 400 });
       throw badRequest(fieldsOf(parsed.error));
@@ -145,7 +145,7 @@ export function buildIngest12345App(settings: Ingest12345Settings, deps: Ingest1
     { bodyLimit: batchBodyLimit, onRequest: knownClients },
     async (request, reply) => {
       const clientId = await admit(request);
-      const orders = ordersOf(request.body);
+      const orders = ordersOf(signedJsonBody(request));
       const results: BatchItemResult[] = orders.map((item, index) => ({
         index,
         orderNo: orderNoOf(item),

@@ -5,7 +5,7 @@ import { type IdempotencyStore, onceForKey } from '@huijie/service-kit/idempoten
 import type { Logger } from '@huijie/service-kit/logger.ts';
 import type { Metrics } from '@huijie/service-kit/metrics.ts';
 import { enforceRateLimit, type RateLimiter } from '@huijie/service-kit/rate-limit.ts';
-import { keepRawJsonBody } from '@huijie/service-kit/raw-json.ts';
+import { keepRawJsonBody, signedJsonBody } from '@huijie/service-kit/raw-json.ts';
 import { knownClientsOnly, verifySignature } from '@huijie/service-kit/signing.ts';
 import type { FastifyInstance } from 'fastify';
 import { Counter } from 'prom-client';
@@ -67,13 +67,14 @@ export function buildIngestCourtsApp(config: IngestCourtsConfig, deps: IngestCou
       );
       const client = config.clients.get(clientId)!;
       await enforceRateLimit(deps.rateLimiter, `court:${clientId}`, config.rateLimitPerMinute, 60_000);
+      const body = signedJsonBody(request);
 
       // Who may speak for the court is decided before anything else about the referral is judged.
-      const claimed = parseCaseNumber((request.body as { caseNumber?: unknown } | null)?.caseNumber, at);
+      const claimed = parseCaseNumber((body as { caseNumber?: unknown } | null)?.caseNumber, at);
       if (claimed.ok && !client.courts.has(claimed.value.court)) {
         throw forbidden(`client ${clientId} may not refer cases of court ${claimed.value.court}`);
       }
-      const checked = validateReferral(schema, request.body, at);
+      const checked = validateReferral(schema, body, at);
       if (!checked.ok) throw badRequest(fieldsOf(checked.error));
       const { caseNumber } = checked.value;
       const dispute = normaliseReferral(checked.value, { clientId, receivedAt: at });

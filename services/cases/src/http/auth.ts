@@ -45,6 +45,10 @@ export function authRoutes(
       summary: "Exchange an operator's username and password for a bearer token",
       tags: ['auth'],
       body: z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(1024) }),
+      // Both fields at their longest, every character escaped (\uXXXX), are under 7 KiB.
+      bodyLimit: 16 * 1024,
+      // Before the body is read: a body refused as malformed counts too, and past the limit none is parsed.
+      onRequest: (request) => limit(`login:address:${request.ip}`, limits.perAddress),
       responses: {
         200: z.object({
           token: z.string(),
@@ -55,8 +59,7 @@ export function authRoutes(
         }),
       },
     },
-    async ({ body, request }) => {
-      await limit(`login:address:${request.ip}`, limits.perAddress);
+    async ({ body }) => {
       await limit(`login:user:${body.username}`, limits.perUsername);
       const operator = await deps.db.operator.findUnique({ where: { username: body.username } });
       // The same answer, after the same work, for an unknown user and a wrong password: no
