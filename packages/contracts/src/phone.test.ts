@@ -14,6 +14,8 @@ describe('mobileNumber: a mainland mobile as its 11 digits, in every channel', (
       '138.0000.1234',
       '+86 138.0000.1234',
       '0086 138.0000.1234',
+      '１３８００００１２３４',
+      '＋８６　１３８－００００－１２３４',
     ])
       expect(mobileNumber(written), written).toBe('13800001234');
   });

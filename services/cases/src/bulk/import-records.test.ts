@@ -124,6 +124,19 @@ describe('an imported record becomes a dispute.intake.v1 event', () => {
     expect(rejectsOf({ outcome: 'mediated', ended_at: '2024-09-01', outcome_amount: 'lots' })).toEqual([
       'outcome_amount',
     ]);
+    // More than a case can keep: refused on its line, not a record that fails in the cases service.
+    expect(
+      rejectsOf({ outcome: 'mediated', ended_at: '2024-09-01', outcome_amount: '38000000000000' }),
+    ).toEqual(['outcome_amount']);
+  });
+
+  it("a party's mobile is kept as its 11 digits, however the spreadsheet wrote it: repeats are found by it", () => {
+    for (const written of ['138 0000 0000', '+86 138-0000-0000', '１３８００００００００']) {
+      const outcome = recordToEvent({ ...guo, applicant_phone: written }, 2);
+      expect(outcome.ok && outcome.event.data.parties[0]?.phone).toBe('13800000000');
+    }
+    const landline = recordToEvent({ ...guo, applicant_phone: '0597-2345678' }, 2);
+    expect(landline.ok && landline.event.data.parties[0]?.phone).toBe('0597-2345678');
   });
 
   it('names the line, the column and the reason of every problem', () => {

@@ -1,6 +1,7 @@
 import { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { disputeIdFor, uuidv5 } from '@huijie/contracts/ids.ts';
 import { readAmount } from '@huijie/contracts/numerals.ts';
+import { mobileNumber } from '@huijie/contracts/phone.ts';
 import { CategoryCode, Channel } from '@huijie/contracts/vocabulary.ts';
 import type { OutgoingEvent } from '@huijie/event-bus/bus.ts';
 import { parseCaseNumber } from '@huijie/ingest-courts/case-number.ts';
@@ -236,7 +237,9 @@ function fromFlat(
       role,
       kind: kind ?? 'person',
       ...(name !== undefined && { name }),
-      ...(phone !== undefined && { phone }),
+      // A mobile as its 11 digits, as the intakes write it: an open case of the same caller is
+      // found by it (repeats), however the spreadsheet spelled the number.
+      ...(phone !== undefined && { phone: mobileNumber(phone) ?? phone }),
       ...(idNumber !== undefined && { idNumber }),
     });
     partyColumns.push(role);

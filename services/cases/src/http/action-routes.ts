@@ -11,14 +11,6 @@ import { actorName, actorOf } from './actor.ts';
 
 const params = z.object({ caseId: z.uuid() });
 const note = z.string().trim().min(1).max(2_000);
-/**
- * What the case row keeps of an agreed amount (DECIMAL(14,2)): a larger one failed the write (a
- * 500), and a fraction of a fen was rounded there while the citizen, the hotline and the court
- * were told the unrounded figure.
- */
-const maxAmount = 999_999_999_999.99;
-const isYuanAmount = (amount: number) => amount <= maxAmount && Math.round(amount * 100) / 100 === amount;
-
 const answer = z.object({
   caseId: z.uuid(),
   status: z.string(),
@@ -77,9 +69,6 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
     CaseOutcome.refine((outcome) => outcome.kind === 'withdrawn' || Boolean(outcome.summary?.trim()), {
       path: ['summary'],
       message: 'say what was agreed (mediated) or why not (not_mediated)',
-    }).refine((outcome) => outcome.amount === undefined || isYuanAmount(outcome.amount), {
-      path: ['amount'],
-      message: `yuan with at most two decimals (fen), up to ${maxAmount}`,
     }),
     (outcome, by) => ({ type: 'record_outcome', by, outcome }),
   );
