@@ -126,6 +126,66 @@ describe.runIf(servers)('a court referral and its outcome, on Kafka + PostgreSQL
     });
   });
 
+  it("a court that moves its mediation deadline re-pushes the referral: revision 2, and the case, its lead and its reminders follow the court's new date", async () => {
+    const sequence = (Date.now() + 3) % 100_000;
+    const phone = `136000${String(sequence).padStart(5, '0')}`;
+    const caseNumber = `（2024）闽0803民诉前调${sequence}号`;
+    const facts = '被告向原告借款50000元，约定三个月归还，到期未还。';
+    const first = await referYang(sequence, phone, { facts, dueDay: day(3) });
+    expect(first.json()).toMatchObject({ duplicate: false, caseNumber });
+    const disputeId: string = first.json().disputeId;
+    const routed = await platform.caseOf(disputeId, (c) => c.status === 'assigned', 'the referral assigned');
+    expect(new Date(routed.dueAt)).toEqual(new Date(`${day(3)}T23:59:59+08:00`));
+    const lead = routed.assignments.find((a: { role: string }) => a.role === 'lead').departmentCode;
+    const notify = infra.notifyDb;
+    const overdueReminder = () =>
+      notify.slaReminder.findFirst({ where: { disputeId, recipient: lead, level: 'overdue' } });
+    await eventually(overdueReminder, { what: "the lead's overdue reminder", timeoutMs: 30_000 });
+
+    // The court shortens its deadline (委派调解期限) and pushes the referral again.
+    const moved = await referYang(sequence, phone, { facts, dueDay: day(2) });
+    expect(moved.statusCode).toBe(202);
+    const courtDue = new Date(`${day(2)}T23:59:59+08:00`);
+    const updated = await platform.caseOf(
+      disputeId,
+      (c) => new Date(c.dueAt).getTime() === courtDue.getTime(),
+      "the case on the court's new date",
+    );
+    expect(updated.caseId).toBe(routed.caseId);
+    expect(moved.json()).toEqual({ disputeId, duplicate: false, revision: 2, caseNumber });
+    expect(updated.reports).toEqual([expect.objectContaining({ disputeId, revision: 2 })]);
+    expect(updated.history.find((h: { type: string }) => h.type === 'report_updated')).toMatchObject({
+      detail: { disputeId, sourceRef: caseNumber, revision: 2 },
+    });
+    // The court correcting its referral is not Yang reporting again: the same lead, on the new date.
+    const live = updated.assignments.filter((a: { status: string }) => a.status !== 'withdrawn');
+    expect(live.find((a: { role: string }) => a.role === 'lead')).toMatchObject({ departmentCode: lead });
+    expect(new Date(live.find((a: { role: string }) => a.role === 'lead').dueAt)).toEqual(courtDue);
+
+    // Notify follows: the lead is reminded at the court's new date and told it on its channel.
+    await eventually(async () => (await overdueReminder())?.fireAt.getTime() === courtDue.getTime(), {
+      what: "the overdue reminder at the court's new date",
+      timeoutMs: 30_000,
+    });
+    const told = await eventually(
+      async () => {
+        const rows = await notify.delivery.findMany({
+          where: { disputeId, recipient: lead, kind: { in: ['assignment', 'assignment_update'] } },
+          orderBy: { createdAt: 'asc' },
+        });
+        return rows.length > 1 && rows;
+      },
+      { what: "the lead's update", timeoutMs: 30_000 },
+    );
+    expect(told.at(-1)?.payload).toMatchObject({ role: 'lead', dueAt: courtDue.toISOString() });
+
+    // The same update again changes nothing.
+    expect((await referYang(sequence, phone, { facts, dueDay: day(2) })).json()).toMatchObject({
+      duplicate: true,
+      revision: 2,
+    });
+  });
+
   it("a referral that joins a hotline case brings its lead's deadline, update and reminders forward to the court's date", async () => {
     const { app } = platform;
     const sequence = (Date.now() + 1) % 100_000;

@@ -19,3 +19,8 @@ export function uuidv5(name: string, ns: string = namespace): string {
 export function disputeIdFor(channel: Channel, sourceRef: string): string {
   return uuidv5(`dispute:${channel}:${sourceRef}`);
 }
+
+/** The CloudEvents id of one revision of a dispute's intake event: a re-publish of it is recognisably the same event. */
+export function intakeEventId(disputeId: string, revision: number): string {
+  return uuidv5(`event:dispute.intake.v1:${disputeId}:${revision}`);
+}

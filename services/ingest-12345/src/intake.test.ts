@@ -2,8 +2,7 @@ import { memoryIdempotency } from '@huijie/service-kit/idempotency.ts';
 import { describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
 import { guo, memoryEngine } from '../test/fixtures.ts';
-import { takeIn } from './intake.ts';
-import { revisionKey } from './order-revisions.ts';
+import { revisionKey, takeIn } from './intake.ts';
 import { WorkOrder } from './work-order.ts';
 
 const quiet = { warn: () => {} };

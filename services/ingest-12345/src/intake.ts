@@ -1,17 +1,18 @@
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import { intakeEventId } from '@huijie/contracts/ids.ts';
 import type { EventBus, OutgoingEvent } from '@huijie/event-bus/bus.ts';
 import type { ErrorBody } from '@huijie/service-kit/errors.ts';
 import type { IdempotencyStore } from '@huijie/service-kit/idempotency.ts';
-import type { FastifyBaseLogger } from 'fastify';
-import { z } from 'zod';
 import {
   abandon,
+  type Position,
   planRevision,
-  type ReminderPosition,
   type RevisionPlan,
   recordWritten,
-} from './order-revisions.ts';
-import { fingerprintOf, intakeEventId, normaliseWorkOrder, type WorkOrder } from './work-order.ts';
+} from '@huijie/service-kit/revisions.ts';
+import type { FastifyBaseLogger } from 'fastify';
+import { z } from 'zod';
+import { fingerprintOf, normaliseWorkOrder, type WorkOrder } from './work-order.ts';
 
 /** What became of one work order that passed validation. */
 export type Outcome =
@@ -28,10 +29,22 @@ export interface IntakeContext {
   waitMs?: number;
 }
 
+/**
+ * Each revision of an order has its own key (revisions.ts). It does not name the client: the order
+ * number is the hotline's, and the dispute id is derived from it alone, so two clients pushing one
+ * order number speak of one dispute.
+ */
+export const revisionKey = (orderNo: string, revision: number) => `12345:order:${orderNo}:r${revision}`;
+
 interface Prepared {
   dispute: DisputeReceivedV1;
   fingerprint: string;
-  reminder: ReminderPosition | undefined;
+  /**
+   * How far the caller's reminders (催办) had gone when the hotline pushed: the count, then the
+   * time of the last one (ms). It only grows on the hotline's side, so a push behind a revision
+   * already taken is an older state of the order delivered late.
+   */
+  reminder: Position | undefined;
 }
 
 function prepare(order: WorkOrder, clientId: string): Prepared {
@@ -46,10 +59,7 @@ function prepare(order: WorkOrder, clientId: string): Prepared {
     fingerprint: fingerprintOf(dispute),
     // Only a push that carries a 催办 is placed against those taken: one without is a plain update
     // (new content, a new place), which the hotline need not send with the reminder again.
-    reminder: reminder && {
-      count: reminder.count,
-      lastAt: reminder.lastAt ? Date.parse(reminder.lastAt) : 0,
-    },
+    reminder: reminder && [reminder.count, reminder.lastAt ? Date.parse(reminder.lastAt) : 0],
   };
 }
 
@@ -92,8 +102,8 @@ async function takeInRound(
     indexes.map(async (index): Promise<RevisionPlan | { kind: 'store_down' }> => {
       const { dispute, fingerprint, reminder } = prepared[index]!;
       try {
-        return await planRevision(context.store, dispute.sourceRef, fingerprint, {
-          reminder,
+        return await planRevision(context.store, (n) => revisionKey(dispute.sourceRef, n), fingerprint, {
+          position: reminder,
           ...(context.waitMs !== undefined && { waitMs: context.waitMs }),
         });
       } catch (error) {

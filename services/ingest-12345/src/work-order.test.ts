@@ -3,7 +3,7 @@ import { disputeIdFor } from '@huijie/contracts/ids.ts';
 import { createRouter } from '@huijie/routing/domain/router.ts';
 import { describe, expect, it } from 'vitest';
 import { fullOrder, guo } from '../test/fixtures.ts';
-import { fingerprintOf, intakeEventId, normaliseWorkOrder, WorkOrder } from './work-order.ts';
+import { fingerprintOf, normaliseWorkOrder, WorkOrder } from './work-order.ts';
 
 const normalise = (body: unknown, clientId = 'hotline-a') =>
   DisputeReceivedV1.parse(normaliseWorkOrder(WorkOrder.parse(body), { clientId }));
@@ -196,13 +196,5 @@ describe('fingerprintOf: what makes a push a genuine update', () => {
 
   it('does not depend on which client pushed', () => {
     expect(fingerprint(guo, 'hotline-b')).toBe(original);
-  });
-});
-
-describe('intakeEventId', () => {
-  it('is the same for the same revision of the same dispute, and differs between revisions', () => {
-    const disputeId = disputeIdFor('hotline_12345', 'GD20240824001');
-    expect(intakeEventId(disputeId, 1)).toBe(intakeEventId(disputeId, 1));
-    expect(intakeEventId(disputeId, 2)).not.toBe(intakeEventId(disputeId, 1));
   });
 });

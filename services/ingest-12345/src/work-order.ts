@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
-import { disputeIdFor, uuidv5 } from '@huijie/contracts/ids.ts';
+import { disputeIdFor } from '@huijie/contracts/ids.ts';
 import { mobileNumber } from '@huijie/contracts/phone.ts';
 import { DivisionCode } from '@huijie/contracts/vocabulary.ts';
+import { fingerprint } from '@huijie/service-kit/revisions.ts';
 import { z } from 'zod';
 
 /**
@@ -231,29 +231,6 @@ export function normaliseWorkOrder(
   return dispute;
 }
 
-/**
- * JSON with object keys sorted at every level: the same value always gives the same text.
- * Written as loops over sorted keys (every push is fingerprinted, and building entry arrays to
- * filter, sort and join cost more than the hash); `Array.prototype.sort` compares UTF-16 code
- * units, as `<` does, so the text — and every stored fingerprint — is what it always was.
- */
-function canonicalJson(value: unknown): string {
-  if (typeof value !== 'object' || value === null) return JSON.stringify(value);
-  if (Array.isArray(value)) {
-    let text = '[';
-    for (let i = 0; i < value.length; i++) text += `${i > 0 ? ',' : ''}${canonicalJson(value[i]) ?? ''}`;
-    return `${text}]`;
-  }
-  const record = value as Record<string, unknown>;
-  let text = '{';
-  for (const key of Object.keys(record).sort()) {
-    const item = record[key];
-    if (item === undefined) continue;
-    text += `${text.length > 1 ? ',' : ''}${JSON.stringify(key)}:${canonicalJson(item)}`;
-  }
-  return `${text}}`;
-}
-
 const instant = (value: string | undefined) => (value === undefined ? undefined : Date.parse(value));
 
 /**
@@ -280,10 +257,5 @@ export function fingerprintOf(dispute: DisputeReceivedV1): string {
       },
     },
   };
-  return `v1:${createHash('sha256').update(canonicalJson(normalised)).digest('base64url')}`;
-}
-
-/** The intake event's id for one revision of one order: a re-publish of it is recognisably the same event. */
-export function intakeEventId(disputeId: string, revision: number): string {
-  return uuidv5(`event:dispute.intake.v1:${disputeId}:${revision}`);
+  return fingerprint(normalised);
 }

@@ -1,9 +1,8 @@
 import { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
-import { disputeIdFor } from '@huijie/contracts/ids.ts';
+import { disputeIdFor, intakeEventId } from '@huijie/contracts/ids.ts';
 import { memoryIdempotency } from '@huijie/service-kit/idempotency.ts';
 import { sign } from '@huijie/service-kit/signing.ts';
 import { describe, expect, it } from 'vitest';
-import { intakeEventId } from '../src/work-order.ts';
 import { fullOrder, guo, hotlineA, hotlineB, logCapture, push, setup, testSettings } from './fixtures.ts';
 
 const guoId = disputeIdFor('hotline_12345', guo.orderNo);

@@ -1,5 +1,5 @@
 import { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
-import { disputeIdFor } from '@huijie/contracts/ids.ts';
+import { disputeIdFor, intakeEventId } from '@huijie/contracts/ids.ts';
 import { topics } from '@huijie/contracts/topics.ts';
 import { createEventBus, type EventBus } from '@huijie/event-bus/bus.ts';
 import type { Engine, EngineSubscription, RawMessage } from '@huijie/event-bus/engine.ts';
@@ -16,8 +16,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIngest12345App } from '../src/app.ts';
 import type { Ingest12345Settings } from '../src/config.ts';
-import { revisionKey } from '../src/order-revisions.ts';
-import { intakeEventId } from '../src/work-order.ts';
+import { revisionKey } from '../src/intake.ts';
 import { guo, signedHeaders, testSettings } from './fixtures.ts';
 
 const servers = await requireServers('redis', 'kafka');

@@ -1,18 +1,21 @@
+import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import { intakeEventId } from '@huijie/contracts/ids.ts';
 import type { EventBus } from '@huijie/event-bus/bus.ts';
 import { AppError, badRequest, fieldsOf, forbidden, unavailable } from '@huijie/service-kit/errors.ts';
 import { createServiceApp } from '@huijie/service-kit/http-app.ts';
-import { type IdempotencyStore, onceForKey } from '@huijie/service-kit/idempotency.ts';
+import type { IdempotencyStore } from '@huijie/service-kit/idempotency.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
 import type { Metrics } from '@huijie/service-kit/metrics.ts';
 import { enforceRateLimit, type RateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import { keepRawJsonBody, signedJsonBody } from '@huijie/service-kit/raw-json.ts';
+import { abandon, planRevision, type RevisionPlan, recordWritten } from '@huijie/service-kit/revisions.ts';
 import { knownClientsOnly, verifySignature } from '@huijie/service-kit/signing.ts';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { Counter } from 'prom-client';
 import { parseCaseNumber } from './case-number.ts';
 import type { IngestCourtsConfig } from './config.ts';
 import { courtOf } from './courts.ts';
-import { intakeEventId, normaliseReferral, referralSchema, validateReferral } from './referral.ts';
+import { normaliseReferral, referralFingerprint, referralSchema, validateReferral } from './referral.ts';
 
 export interface IngestCourtsDeps {
   bus: EventBus;
@@ -25,13 +28,6 @@ export interface IngestCourtsDeps {
   /** The clock: signatures' time window, case-number years and dates are judged by it. */
   now?: () => Date;
 }
-
-/**
- * A case number is a court's own unique id, so it is remembered far longer than a hotline order:
- * a court that re-pushes a referral months later still gets the same answer. (Past this, cases
- * still drops the repeat: the dispute id is the same and reports are unique by it.)
- */
-const rememberMs = 400 * 24 * 3600_000;
 
 export function buildIngestCourtsApp(config: IngestCourtsConfig, deps: IngestCourtsDeps): FastifyInstance {
   const now = deps.now ?? (() => new Date());
@@ -79,48 +75,104 @@ export function buildIngestCourtsApp(config: IngestCourtsConfig, deps: IngestCou
       const { caseNumber } = checked.value;
       const dispute = normaliseReferral(checked.value, { clientId, receivedAt: at });
 
-      let outcome: Awaited<ReturnType<typeof onceForKey>>;
-      try {
-        outcome = await onceForKey(
-          deps.idempotency,
-          `court:${caseNumber.canonical}`,
-          async () => {
-            await deps.bus.publish([
-              {
-                name: 'dispute.intake.v1',
-                key: dispute.disputeId,
-                data: dispute,
-                id: intakeEventId(dispute.disputeId),
-                correlationId: dispute.disputeId,
-              },
-            ]);
-            return dispute.disputeId;
-          },
-          { ttlMs: rememberMs },
-        );
-      } catch (error) {
-        request.log.warn({ caseNumber: caseNumber.canonical, err: error }, 'referral not written');
-        throw unavailable('the event log is unavailable; retry later', 5);
-      }
-      if ('busy' in outcome)
-        throw unavailable('the same referral is being written by another request; retry', 1);
+      const taken = await takeIn(dispute, deps, request.log);
       const court = courtOf(caseNumber.court);
-      referrals.inc({ court: court.slug, result: outcome.duplicate ? 'duplicate' : 'accepted' });
+      referrals.inc({ court: court.slug, result: taken.duplicate ? 'duplicate' : 'accepted' });
       request.log.info(
         {
           clientId,
           court: court.slug,
           caseType: caseNumber.type,
           caseNumber: caseNumber.canonical,
-          disputeId: outcome.value,
-          duplicate: outcome.duplicate,
+          disputeId: dispute.disputeId,
+          revision: taken.revision,
+          duplicate: taken.duplicate,
         },
         'referral accepted',
       );
-      return reply
-        .status(202)
-        .send({ disputeId: outcome.value, duplicate: outcome.duplicate, caseNumber: caseNumber.canonical });
+      return reply.status(202).send({
+        disputeId: dispute.disputeId,
+        duplicate: taken.duplicate,
+        revision: taken.revision,
+        caseNumber: caseNumber.canonical,
+      });
     },
   );
   return app;
+}
+
+/**
+ * Revision 1 keeps the key referrals had before court updates were taken, so a referral pushed
+ * then is still known (its stored value is the dispute id, not a fingerprint: its first re-push
+ * becomes revision 2, even if unchanged — an update too many rather than one lost).
+ */
+export const referralKey = (caseNumber: string, revision: number) =>
+  revision === 1 ? `court:${caseNumber}` : `court:${caseNumber}:r${revision}`;
+
+/**
+ * Takes one referral in as a new dispute (revision 1), an update of it (revision n + 1: the court
+ * moved its deadline, added a party, corrected a claim) or a duplicate of a revision already
+ * written, in the order the pushes arrive (`@huijie/service-kit/revisions.ts`). Answers only once
+ * the revision's event is durable; otherwise throws the error to answer.
+ */
+async function takeIn(
+  dispute: DisputeReceivedV1,
+  deps: Pick<IngestCourtsDeps, 'bus' | 'idempotency'>,
+  log: FastifyBaseLogger,
+): Promise<{ revision: number; duplicate: boolean }> {
+  const caseNumber = dispute.sourceRef;
+  const print = referralFingerprint(dispute);
+  let plan: RevisionPlan;
+  try {
+    plan = await planRevision(deps.idempotency, (n) => referralKey(caseNumber, n), print);
+  } catch (error) {
+    log.warn({ caseNumber, err: error }, 'store unreachable');
+    throw unavailable('the idempotency store is unavailable; retry later', 5);
+  }
+  switch (plan.kind) {
+    case 'duplicate':
+    case 'superseded':
+      return { revision: plan.revision, duplicate: true };
+    case 'busy':
+      throw unavailable('the same referral is being written by another request; retry', 1);
+    case 'exhausted':
+      throw new AppError(
+        409,
+        'too_many_revisions',
+        'this referral already has the most revisions one may have',
+        [{ field: 'caseNumber', reason: 'too many updates of one referral' }],
+      );
+    case 'write':
+      break;
+    default: {
+      const unreachable: never = plan;
+      throw new Error(`unknown plan ${JSON.stringify(unreachable)}`);
+    }
+  }
+  const revision = { ...dispute, revision: plan.revision };
+  try {
+    await deps.bus.publish([
+      {
+        name: 'dispute.intake.v1',
+        key: revision.disputeId,
+        data: revision,
+        id: intakeEventId(revision.disputeId, revision.revision),
+        correlationId: revision.disputeId,
+      },
+    ]);
+  } catch (error) {
+    await abandon(deps.idempotency, plan.key);
+    log.warn({ caseNumber, err: error }, 'referral not written');
+    throw unavailable('the event log is unavailable; retry later', 5);
+  }
+  try {
+    await recordWritten(deps.idempotency, plan.key, print);
+  } catch (error) {
+    // Written but not remembered: a retry writes the same event again (same event id, so
+    // consumers drop it) — better than a 202 a retry could not reproduce.
+    await abandon(deps.idempotency, plan.key);
+    log.warn({ caseNumber, err: error }, 'store unreachable');
+    throw unavailable('the idempotency store is unavailable; retry later', 5);
+  }
+  return { revision: plan.revision, duplicate: false };
 }

@@ -1,7 +1,8 @@
 import type { DisputeReceivedV1, Party } from '@huijie/contracts/events/dispute-intake-v1.ts';
-import { disputeIdFor, uuidv5 } from '@huijie/contracts/ids.ts';
+import { disputeIdFor } from '@huijie/contracts/ids.ts';
 import { mobileNumber } from '@huijie/contracts/phone.ts';
 import { DivisionCode } from '@huijie/contracts/vocabulary.ts';
+import { fingerprint } from '@huijie/service-kit/revisions.ts';
 import { z } from 'zod';
 import { type CaseNumber, parseCaseNumber } from './case-number.ts';
 import { courtOf } from './courts.ts';
@@ -244,7 +245,22 @@ export function normaliseReferral(
   return dispute;
 }
 
-/** The CloudEvents id of a referral's intake event: the same for a re-publish, so consumers can drop it. */
-export function intakeEventId(disputeId: string): string {
-  return uuidv5(`event:dispute.intake.v1:${disputeId}:1`);
+/**
+ * What a referral says, as a short digest: the same referral pushed again (a retry, another
+ * spelling of its case number, its keys in another order, another client allowed for the court)
+ * has the same fingerprint; a changed deadline, party, claim, fact or place makes another — an
+ * update of the dispute. Left out is what only describes the push: when it arrived, who pushed it.
+ */
+export function referralFingerprint(dispute: DisputeReceivedV1): string {
+  const {
+    disputeId: _id,
+    revision: _revision,
+    sourceClient: _client,
+    receivedAt: _received,
+    court,
+    dueAt,
+    ...substance
+  } = dispute;
+  const { referredBy: _referredBy, ...referral } = court ?? {};
+  return fingerprint({ ...substance, court: referral, dueAt: dueAt && Date.parse(dueAt) });
 }

@@ -1,12 +1,12 @@
 import { Writable } from 'node:stream';
 import { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
-import { disputeIdFor } from '@huijie/contracts/ids.ts';
-import type { IdempotencyStore } from '@huijie/service-kit/idempotency.ts';
+import { disputeIdFor, intakeEventId } from '@huijie/contracts/ids.ts';
+import { type IdempotencyStore, memoryIdempotency } from '@huijie/service-kit/idempotency.ts';
 import { memoryRateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import { sign } from '@huijie/service-kit/signing.ts';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { intakeEventId } from '../src/referral.ts';
+import { referralKey } from '../src/app.ts';
 import {
   demoClient,
   memoryEngine,
@@ -36,13 +36,13 @@ describe('POST /v1/referrals: accepted', () => {
     const { app, records } = setup();
     const response = await push(app, referral());
     expect(response.statusCode).toBe(202);
-    expect(response.json()).toEqual({ disputeId, duplicate: false, caseNumber: canonical });
+    expect(response.json()).toEqual({ disputeId, duplicate: false, revision: 1, caseNumber: canonical });
     expect(records).toHaveLength(1);
     const [record] = records;
     expect(record!.topic).toBe('dispute.intake.v1');
     expect(record!.key).toBe(disputeId);
     expect(record!.headers).toMatchObject({
-      ce_id: intakeEventId(disputeId),
+      ce_id: intakeEventId(disputeId, 1),
       ce_type: 'cn.huijie.dispute.intake.v1',
       ce_source: '/huijie/ingest-courts',
       ce_correlationid: disputeId,
@@ -64,10 +64,10 @@ describe('POST /v1/referrals: accepted', () => {
     const first = await push(app, referral());
     const again = await push(app, referral());
     const halfWidth = await push(app, referral({ caseNumber: '(2024)闽0803民诉前调123号' }));
-    expect(first.json()).toEqual({ disputeId, duplicate: false, caseNumber: canonical });
+    expect(first.json()).toEqual({ disputeId, duplicate: false, revision: 1, caseNumber: canonical });
     for (const response of [again, halfWidth]) {
       expect(response.statusCode).toBe(202);
-      expect(response.json()).toEqual({ disputeId, duplicate: true, caseNumber: canonical });
+      expect(response.json()).toEqual({ disputeId, duplicate: true, revision: 1, caseNumber: canonical });
     }
     expect(records).toHaveLength(1);
   });
@@ -89,8 +89,82 @@ describe('POST /v1/referrals: accepted', () => {
     const { app, records } = setup({ ...config, clients });
     await push(app, referral());
     const other = await push(app, referral(), gateway);
-    expect(other.json()).toEqual({ disputeId, duplicate: true, caseNumber: canonical });
+    expect(other.json()).toEqual({ disputeId, duplicate: true, revision: 1, caseNumber: canonical });
     expect(records).toHaveLength(1);
+  });
+});
+
+describe('POST /v1/referrals: a court updates its referral', () => {
+  const intakeOf = (record: { value: Buffer }) =>
+    DisputeReceivedV1.parse(JSON.parse(record.value.toString()));
+
+  it('takes a changed mediation deadline as revision 2 of the same dispute, with the new deadline', async () => {
+    const { app, records } = setup();
+    await push(app, referral());
+    const extended = await push(app, referral({ mediationDeadline: '2024-10-19' }));
+    expect(extended.statusCode).toBe(202);
+    expect(extended.json()).toEqual({ disputeId, duplicate: false, revision: 2, caseNumber: canonical });
+    expect(records).toHaveLength(2);
+    expect(records[1]!.key).toBe(disputeId);
+    expect(records[1]!.headers.ce_id).toBe(intakeEventId(disputeId, 2));
+    expect(intakeOf(records[1]!)).toMatchObject({
+      disputeId,
+      revision: 2,
+      dueAt: '2024-10-19T23:59:59+08:00',
+    });
+  });
+
+  it('takes an added party and a corrected claim as the next revisions, each once', async () => {
+    const { app, records } = setup();
+    const base = referral();
+    await push(app, base);
+    const third = { role: 'third_party', kind: 'organisation', name: '某担保公司' };
+    const withParty = referral({ parties: [...base.parties, third] });
+    expect((await push(app, withParty)).json()).toMatchObject({ duplicate: false, revision: 2 });
+    expect((await push(app, withParty)).json()).toMatchObject({ duplicate: true, revision: 2 });
+    const corrected = referral({ parties: withParty.parties, claims: ['判令被告归还借款人民币45000元'] });
+    expect((await push(app, corrected)).json()).toMatchObject({ duplicate: false, revision: 3 });
+    expect(records.map((record) => intakeOf(record).revision)).toEqual([1, 2, 3]);
+    expect(intakeOf(records[2]!).parties).toHaveLength(3);
+  });
+
+  it('answers the same referral with its keys reordered, or a late retry of revision 1, as a duplicate', async () => {
+    const { app, records } = setup();
+    const original = referral();
+    await push(app, original);
+    const reordered = Object.fromEntries(Object.entries(original).reverse());
+    expect((await push(app, reordered)).json()).toEqual({
+      disputeId,
+      duplicate: true,
+      revision: 1,
+      caseNumber: canonical,
+    });
+    await push(app, referral({ mediationDeadline: '2024-09-10' }));
+    // Revision 1 arriving again after the update does not take the court's new deadline back.
+    expect((await push(app, original)).json()).toMatchObject({ duplicate: true, revision: 1 });
+    expect(records).toHaveLength(2);
+  });
+
+  it('takes the first re-push of a referral accepted before updates were taken as revision 2, not as lost', async () => {
+    const memory = memoryEngine();
+    const idempotency = memoryIdempotency();
+    // What the intake stored for a referral before: its dispute id, not a fingerprint.
+    await idempotency.complete(referralKey(canonical, 1), disputeId, 60_000);
+    const app = testApp({ bus: memory.bus, idempotency });
+    const moved = await push(app, referral({ mediationDeadline: '2024-09-10' }));
+    expect(moved.json()).toEqual({ disputeId, duplicate: false, revision: 2, caseNumber: canonical });
+    expect(memory.records).toHaveLength(1);
+  });
+
+  it('answers 50 concurrent pushes of the same update with one revision 2', async () => {
+    const { app, records } = setup();
+    await push(app, referral());
+    const update = referral({ mediationDeadline: '2024-09-12' });
+    const responses = await Promise.all(Array.from({ length: 50 }, () => push(app, update)));
+    expect(responses.map((response) => response.statusCode)).toEqual(Array(50).fill(202));
+    expect(responses.map((response) => response.json().revision)).toEqual(Array(50).fill(2));
+    expect(responses.filter((response) => !response.json().duplicate)).toHaveLength(1);
+    expect(records.map((record) => intakeOf(record).revision)).toEqual([1, 2]);
   });
 });
 
@@ -314,7 +388,7 @@ describe('POST /v1/referrals: durability and limits', () => {
     state.down = false;
     const retried = await push(app, referral());
     expect(retried.statusCode).toBe(202);
-    expect(retried.json()).toEqual({ disputeId, duplicate: false, caseNumber: canonical });
+    expect(retried.json()).toEqual({ disputeId, duplicate: false, revision: 1, caseNumber: canonical });
     expect(records).toHaveLength(1);
   });
 

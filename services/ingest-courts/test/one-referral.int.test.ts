@@ -1,5 +1,5 @@
 import { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
-import { disputeIdFor } from '@huijie/contracts/ids.ts';
+import { disputeIdFor, intakeEventId } from '@huijie/contracts/ids.ts';
 import { topics } from '@huijie/contracts/topics.ts';
 import { createEventBus, type EventBus } from '@huijie/event-bus/bus.ts';
 import type { Engine, RawMessage } from '@huijie/event-bus/engine.ts';
@@ -13,10 +13,9 @@ import { eventually, requireServers, uniqueName } from '@huijie/testing/servers.
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildIngestCourtsApp } from '../src/app.ts';
+import { buildIngestCourtsApp, referralKey } from '../src/app.ts';
 import { chinaYear } from '../src/case-number.ts';
 import type { IngestCourtsConfig } from '../src/config.ts';
-import { intakeEventId } from '../src/referral.ts';
 import { demoClient, referral, signedHeaders, testConfig } from './fixtures.ts';
 
 const servers = await requireServers('redis', 'kafka');
@@ -115,7 +114,9 @@ describe.runIf(servers)('ingest-courts on real Redis and Kafka', () => {
     expect(responses.map((response) => response.statusCode)).toEqual(Array(100).fill(202));
     expect(new Set(responses.map((response) => response.json().disputeId))).toEqual(new Set([disputeId]));
     expect(responses.filter((response) => response.json().duplicate === false)).toHaveLength(1);
-    expect(await redis.get(`${prefix}concurrent:idem:court:${fresh.canonical}`)).toBe(disputeId);
+    // Revision 1 holds the fingerprint of what was written; no push of the same referral made a revision 2.
+    expect(await redis.get(`${prefix}concurrent:idem:${referralKey(fresh.canonical, 1)}`)).toMatch(/^v1:/);
+    expect(await redis.get(`${prefix}concurrent:idem:${referralKey(fresh.canonical, 2)}`)).toBeNull();
 
     // Count by consuming the topic from the beginning (this run's own namespace holds nothing else).
     const seen: RawMessage[] = [];
@@ -143,7 +144,7 @@ describe.runIf(servers)('ingest-courts on real Redis and Kafka', () => {
         (message) => message.key === disputeId && message.headers.ce_id !== sentinelId,
       );
       expect(ofDispute).toHaveLength(1);
-      expect(ofDispute[0]!.headers.ce_id).toBe(intakeEventId(disputeId));
+      expect(ofDispute[0]!.headers.ce_id).toBe(intakeEventId(disputeId, 1));
       expect(seen).toHaveLength(2);
     } finally {
       await reader.stop();

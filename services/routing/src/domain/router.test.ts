@@ -465,6 +465,17 @@ describe('court referrals', () => {
     expect(decision.coHandlers.map((d) => d.name)).toContain('永定区人民法院');
   });
 
+  it("given the court's own update of its referral (revision 2: a new deadline), then it is not a report made again", () => {
+    const first = router.decide(referral({ content: '被告住永定区下洋镇，向原告借款5万元未还。' }), now);
+    const updated = router.decide(
+      referral({ content: '被告住永定区下洋镇，向原告借款5万元未还。', revision: 2 }),
+      now,
+    );
+    expect(updated.severity).toBe(first.severity);
+    expect(updated.lead).toEqual(first.lead);
+    expect(updated.trace.rules.map((r) => r.id)).not.toContain('signal.repeated');
+  });
+
   it('reads court codes as the division of the court', () => {
     expect(courtDivision('闽0803')).toBe('350803');
     expect(courtDivision('闽0881')).toBe('350881');

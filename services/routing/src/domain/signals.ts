@@ -178,7 +178,12 @@ export class SignalDetector {
     for (let index = 0; index < this.entries.length; index++) {
       const [name, signal] = this.entries[index]!;
       const byChannel = signal.channels.includes(dispute.channel);
-      const byRevision = signal.minRevision !== undefined && dispute.revision >= signal.minRevision;
+      // A court's revision is the court correcting its referral (its deadline, a party, a claim),
+      // not the citizen reporting again as a hotline revision (new content, a 催办) is.
+      const byRevision =
+        signal.minRevision !== undefined &&
+        dispute.channel !== 'court' &&
+        dispute.revision >= signal.minRevision;
       const byAmount =
         signal.minAmountYuan !== undefined && amount !== undefined && amount >= signal.minAmountYuan;
       const byPeople = signal.minPeople !== undefined && people !== undefined && people >= signal.minPeople;

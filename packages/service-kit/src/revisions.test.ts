@@ -1,17 +1,20 @@
-import { type IdempotencyStore, memoryIdempotency } from '@huijie/service-kit/idempotency.ts';
 import { describe, expect, it } from 'vitest';
+import { type IdempotencyStore, memoryIdempotency } from './idempotency.ts';
 import {
   abandon,
+  fingerprint,
   maxRevisions,
   planRevision,
   type RevisionPlan,
   recordWritten,
-  revisionKey,
-} from './order-revisions.ts';
+} from './revisions.ts';
+
+const revisionKey = (id: string, revision: number) => `test:${id}:r${revision}`;
+const keyOf = (revision: number) => revisionKey('GD1', revision);
 
 /** What a push does with its plan: writes (taking `writeMs`) and records, or leaves. */
 async function push(store: IdempotencyStore, fingerprint: string, writeMs = 0): Promise<RevisionPlan> {
-  const plan = await planRevision(store, 'GD1', fingerprint);
+  const plan = await planRevision(store, keyOf, fingerprint);
   if (plan.kind === 'write') {
     await new Promise((resolve) => setTimeout(resolve, writeMs));
     await recordWritten(store, plan.key, fingerprint);
@@ -43,7 +46,7 @@ describe('planRevision', () => {
 
   it('a failed write leaves the revision free for the retry', async () => {
     const store = memoryIdempotency();
-    const plan = await planRevision(store, 'GD1', 'A');
+    const plan = await planRevision(store, keyOf, 'A');
     expect(plan.kind).toBe('write');
     if (plan.kind === 'write') await abandon(store, plan.key);
     expect(await push(store, 'A')).toMatchObject({ kind: 'write', revision: 1 });
@@ -66,8 +69,8 @@ describe('planRevision', () => {
 
   it('answers busy when the writer of a revision does not finish in time', async () => {
     const store = memoryIdempotency();
-    await planRevision(store, 'GD1', 'A');
-    expect(await planRevision(store, 'GD1', 'A', { waitMs: 50 })).toEqual({ kind: 'busy' });
+    await planRevision(store, keyOf, 'A');
+    expect(await planRevision(store, keyOf, 'A', { waitMs: 50 })).toEqual({ kind: 'busy' });
   });
 
   it(`stops at ${maxRevisions} revisions`, async () => {
@@ -75,5 +78,29 @@ describe('planRevision', () => {
     for (let n = 1; n <= maxRevisions; n++) await push(store, `F${n}`);
     expect(await push(store, 'one too many')).toEqual({ kind: 'exhausted' });
     expect(await push(store, `F${maxRevisions}`)).toEqual({ kind: 'duplicate', revision: maxRevisions });
+  });
+
+  it('with positions: a push behind a revision already taken is superseded, one ahead is written', async () => {
+    const store = memoryIdempotency();
+    const at = async (print: string, position: number[]) => {
+      const plan = await planRevision(store, keyOf, print, { position });
+      if (plan.kind === 'write') await recordWritten(store, plan.key, print, position);
+      return plan;
+    };
+    await at('A', [1, 100]);
+    expect(await at('B', [2, 200])).toMatchObject({ kind: 'write', revision: 2 });
+    expect(await at('C', [1, 150])).toEqual({ kind: 'superseded', revision: 2 });
+    expect(await at('D', [2, 300])).toMatchObject({ kind: 'write', revision: 3 });
+  });
+});
+
+describe('fingerprint', () => {
+  it('is the same for the same value with its keys in any order, and differs for another value', () => {
+    expect(fingerprint({ a: 1, b: { c: [1, 2], d: 'x' } })).toBe(
+      fingerprint({ b: { d: 'x', c: [1, 2] }, a: 1 }),
+    );
+    expect(fingerprint({ a: 1, b: { c: [2, 1], d: 'x' } })).not.toBe(
+      fingerprint({ a: 1, b: { c: [1, 2], d: 'x' } }),
+    );
   });
 });
