@@ -13,7 +13,15 @@ import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { requireServers } from '@huijie/testing/servers.ts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectRefused, forgedTokens, kafkaBus, oversized, routeKey } from './support.ts';
+import {
+  emptyObjects,
+  expectRefused,
+  forgedTokens,
+  kafkaBus,
+  oversized,
+  routeKey,
+  timedInject,
+} from './support.ts';
 
 const servers = await requireServers('postgres', 'kafka');
 
@@ -148,6 +156,29 @@ describe.runIf(servers)('notify: deliveries and replays by jurisdiction, on Post
       state: 'failed',
       replays: 0,
       replayedBy: null,
+    });
+  });
+
+  it('a replay with a forged token is refused before its body is read: malformed is a 401, and a large one costs no parsing', async () => {
+    const replay = (headers: Record<string, string>, payload: string) =>
+      timedInject(app, {
+        method: 'POST',
+        url: `/v1/deliveries/${jiangshan.id}/replay`,
+        headers: { ...headers, 'content-type': 'application/json' },
+        payload,
+      });
+    // The replay takes no body, but Fastify parses whatever JSON is sent (it used to be a 400).
+    expectRefused((await replay({ authorization: 'Bearer x' }, '{"x":')).response, 401, 'unauthorized');
+    const flood = emptyObjects(900 * 1024);
+    const forged = await replay({ authorization: 'Bearer x' }, flood);
+    expectRefused(forged.response, 401, 'unauthorized');
+    // Another county's operator: a valid token, so the body is parsed, then the delivery is not theirs.
+    const valid = await replay(operator('350803'), flood);
+    expectRefused(valid.response, 404, 'not_found');
+    expect(forged.ms, `forged ${forged.ms} ms, valid ${valid.ms} ms`).toBeLessThan(valid.ms / 3);
+    expect(await db.delivery.findUniqueOrThrow({ where: { id: jiangshan.id } })).toMatchObject({
+      state: 'failed',
+      replays: 0,
     });
   });
 

@@ -8,13 +8,20 @@ import { signingHeaders } from './signing.ts';
  * failing field) and describe it in the service's OpenAPI document, so the document can never
  * disagree with what the code accepts.
  */
-export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, A = undefined> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   summary: string;
   tags?: string[];
   /** How callers authenticate: shown in the document. */
   security?: 'operator' | 'agency' | 'operator-or-agency' | 'signed';
+  /**
+   * Verifies the caller's credential (throws 401) and says who is calling: the handler's `actor`.
+   * Required for the operator and agency kinds. It runs before the body is read, so a forged
+   * token or key costs what checking it costs, never the parsing of a body. Whether the caller is
+   * enough for the route (an agency on an operators' action is a 403) the handler decides.
+   */
+  authenticate?: (request: FastifyRequest) => Promise<A> | A;
   params?: P;
   query?: Q;
   body?: B;
@@ -26,19 +33,17 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   onRequest?: (request: FastifyRequest) => Promise<void>;
 }
 
-export interface RouteInput<P, Q, B> {
+export interface RouteInput<P, Q, B, A = undefined> {
   params: P;
   query: Q;
   body: B;
+  /** Who is calling, as the spec's `authenticate` verified it. */
+  actor: A;
   request: FastifyRequest;
   reply: FastifyReply;
 }
 
-/**
- * The headers one of which a caller must send at all before its request is looked at. Whether
- * the credential is valid, and enough for the route (an agency on an operators' route is a 403),
- * the handler decides.
- */
+/** The headers one of which a caller must send at all before its request is looked at. */
 const userCredentials = ['authorization', 'x-api-key'];
 const credentialHeaders: Record<
   NonNullable<RouteSpec<z.ZodType, z.ZodType, z.ZodType>['security']>,
@@ -50,8 +55,10 @@ const credentialHeaders: Record<
   signed: [signingHeaders.signature],
 };
 
+type AnySpec = RouteSpec<z.ZodType, z.ZodType, z.ZodType, unknown>;
+
 export interface ApiDocument {
-  routes: RouteSpec<z.ZodType, z.ZodType, z.ZodType>[];
+  routes: AnySpec[];
 }
 
 const documents = new WeakMap<FastifyInstance, ApiDocument>();
@@ -60,28 +67,39 @@ export function route<
   P extends z.ZodType = z.ZodUnknown,
   Q extends z.ZodType = z.ZodUnknown,
   B extends z.ZodType = z.ZodUnknown,
+  A = undefined,
 >(
   app: FastifyInstance,
-  spec: RouteSpec<P, Q, B>,
-  handler: (input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<unknown>,
+  spec: RouteSpec<P, Q, B, A>,
+  handler: (input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>, A>) => Promise<unknown>,
 ): void {
+  // A user route that left verifying to its handler would read and parse the body of any forged
+  // token first: there is one way to verify a user, and a route declared without it fails at start.
+  const userRoute = spec.security !== undefined && spec.security !== 'signed';
+  if (userRoute !== (spec.authenticate !== undefined)) {
+    throw new Error(
+      `${spec.method} ${spec.url}: an operator or agency route has an authenticate, and only such a route`,
+    );
+  }
   let doc = documents.get(app);
   if (!doc) {
     doc = { routes: [] };
     documents.set(app, doc);
   }
-  doc.routes.push(spec as RouteSpec<z.ZodType, z.ZodType, z.ZodType>);
+  doc.routes.push(spec as AnySpec);
   const credentials = spec.security && credentialHeaders[spec.security];
-  // A caller without credentials learns nothing about the request, not even what is wrong with it;
-  // the handler verifies the credentials themselves.
-  const requireCredentials =
+  const actors = new WeakMap<FastifyRequest, A>();
+  // In onRequest, before the body is read: a caller without valid credentials learns nothing about
+  // the request, not even what is wrong with it, and costs no parsing.
+  const verifyCredentials =
     credentials &&
     (async (request: FastifyRequest) => {
       if (!credentials.some((name) => request.headers[name])) {
         throw unauthorized(`${credentials.join(' or ')} required`, credentials[0]);
       }
+      if (spec.authenticate) actors.set(request, await spec.authenticate(request));
     });
-  const onRequest = [requireCredentials, spec.onRequest].filter((hook) => hook !== undefined);
+  const onRequest = [verifyCredentials, spec.onRequest].filter((hook) => hook !== undefined);
   app.route({
     method: spec.method,
     url: spec.url,
@@ -92,6 +110,8 @@ export function route<
         params: spec.params ? parseOr400(spec.params, request.params) : (request.params as z.infer<P>),
         query: spec.query ? parseOr400(spec.query, request.query) : (request.query as z.infer<Q>),
         body: spec.body ? parseOr400(spec.body, request.body ?? {}) : (request.body as z.infer<B>),
+        // Set in onRequest when the route authenticates; undefined (its type) when it does not.
+        actor: actors.get(request) as A,
         request,
         reply,
       }),

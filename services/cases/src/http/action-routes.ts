@@ -34,12 +34,12 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
         summary,
         tags: ['case actions'],
         security: 'operator-or-agency',
+        authenticate: (request) => actorOf(request, deps),
         params,
         body,
         responses: { 200: answer },
       },
-      async ({ params: { caseId }, body: input, request }) => {
-        const actor = await actorOf(request, deps);
+      async ({ params: { caseId }, body: input, actor }) => {
         const state = await actOnCase(deps.db, caseId, actor, toCommand(input, actorName(actor)));
         return {
           caseId,
@@ -94,12 +94,14 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
       summary: 'Merge this case into another one about the same matter (operators)',
       tags: ['case actions'],
       security: 'operator',
+      // An agency's key is verified too: the action itself refuses an agency (403).
+      authenticate: (request) => actorOf(request, deps),
       params,
       body: z.object({ intoCaseId: z.uuid(), reason }),
       responses: { 200: z.object({ caseId: z.uuid(), mergedInto: z.uuid() }) },
     },
-    async ({ params: { caseId }, body, request }) => {
-      await mergeCases(deps.db, caseId, body.intoCaseId, await actorOf(request, deps), body.reason);
+    async ({ params: { caseId }, body, actor }) => {
+      await mergeCases(deps.db, caseId, body.intoCaseId, actor, body.reason);
       return { caseId, mergedInto: body.intoCaseId };
     },
   );
@@ -111,19 +113,14 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
       summary: 'Take a wrongly merged report out into a case of its own, parked in triage (operators)',
       tags: ['case actions'],
       security: 'operator',
+      authenticate: (request) => actorOf(request, deps),
       params,
       body: z.object({ disputeId: z.uuid(), reason }),
       responses: { 200: z.object({ caseId: z.uuid(), newCaseId: z.uuid() }) },
     },
-    async ({ params: { caseId }, body, request }) => ({
+    async ({ params: { caseId }, body, actor }) => ({
       caseId,
-      newCaseId: await detachReport(
-        deps.db,
-        caseId,
-        body.disputeId,
-        await actorOf(request, deps),
-        body.reason,
-      ),
+      newCaseId: await detachReport(deps.db, caseId, body.disputeId, actor, body.reason),
     }),
   );
   route(
@@ -134,14 +131,15 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
       summary: 'Correct the place or the category; routing decides again (operators)',
       tags: ['case actions'],
       security: 'operator',
+      authenticate: (request) => actorOf(request, deps),
       params,
       body: z
         .object({ divisionCode: DivisionCode.optional(), category: CategoryCode.optional(), reason })
         .refine((b) => b.divisionCode || b.category, 'give a divisionCode or a category'),
       responses: { 202: z.object({ caseId: z.uuid(), status: z.literal('rerouting') }) },
     },
-    async ({ params: { caseId }, body, request, reply }) => {
-      await correctCase(deps.db, caseId, await actorOf(request, deps), body);
+    async ({ params: { caseId }, body, actor, reply }) => {
+      await correctCase(deps.db, caseId, actor, body);
       return reply.status(202).send({ caseId, status: 'rerouting' });
     },
   );

@@ -23,12 +23,12 @@ export function bulkRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
         'The cases of a search (same filters) as CSV for Excel: UTF-8 with BOM, streamed, no personal data (no names, phones or ID numbers)',
       tags: ['cases', 'bulk'],
       security: 'operator',
+      // The operator is verified before the first byte: once streaming starts the status is 200 for good.
+      authenticate: (request) => operatorOf(request, deps.jwtSecret),
       query: z.object(caseFilterShape),
       responses: { 200: z.string().describe('text/csv; charset=utf-8') },
     },
-    async ({ query, request, reply }) => {
-      // Authenticate before the first byte: once streaming starts the status is 200 for good.
-      const operator = operatorOf(request, deps.jwtSecret);
+    async ({ query, actor: operator, reply }) => {
       const { sort, ...filter } = query;
       const at = now();
       const filename = `cases-${operator.scope}-${localDay(at)}.csv`;

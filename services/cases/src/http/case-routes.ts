@@ -18,11 +18,11 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
         'Which case a dispute (one report from one channel) belongs to: operators in their jurisdiction; an agency for the disputes its assignments (webhook, Kafka copy) name',
       tags: ['cases'],
       security: 'operator-or-agency',
+      authenticate: (request) => actorOf(request, deps),
       params: z.object({ disputeId: z.uuid() }),
       responses: { 200: z.object({ disputeId: z.uuid(), caseId: z.uuid() }) },
     },
-    async ({ params: { disputeId }, request }) => {
-      const actor = await actorOf(request, deps);
+    async ({ params: { disputeId }, actor }) => {
       const report = await deps.db.report.findUnique({
         where: { disputeId },
         select: { caseId: true, case: { select: { cityCode: true, countyCode: true, townCode: true } } },
@@ -54,10 +54,10 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
       summary: 'One case: its place, category, reports, parties, assignments, outcome and history',
       tags: ['cases'],
       security: 'operator-or-agency',
+      authenticate: (request) => actorOf(request, deps),
       params: z.object({ caseId: z.uuid() }),
     },
-    async ({ params: { caseId }, request }) => {
-      const actor = await actorOf(request, deps);
+    async ({ params: { caseId }, actor }) => {
       await visibleCase(deps.db, caseId, actor, { merged: 'read' });
       const found = await deps.db.case.findUnique({
         where: { id: caseId },

@@ -47,6 +47,7 @@ export function searchRoutes(
         'Search the cases of your jurisdiction (operators) or the cases your department has a live assignment on (agencies): filters, Chinese free text, stable cursor pagination (merged cases are not listed)',
       tags: ['cases'],
       security: 'operator-or-agency',
+      authenticate: (request) => actorOf(request, deps),
       query: searchQuery,
       responses: {
         200: z.object({
@@ -58,8 +59,7 @@ export function searchRoutes(
         }),
       },
     },
-    async ({ query, request }) => {
-      const actor = await actorOf(request, deps);
+    async ({ query, actor }) => {
       const { cursor, limit, sort, ...filter } = query;
       const at = now();
       const page = await findCasePage(deps.db, {

@@ -1,8 +1,8 @@
 import { DivisionCode } from '@huijie/contracts/vocabulary.ts';
-import { scopeCovers } from '@huijie/service-kit/auth-token.ts';
+import { type OperatorClaims, scopeCovers } from '@huijie/service-kit/auth-token.ts';
 import { badRequest, forbidden } from '@huijie/service-kit/errors.ts';
 import { route } from '@huijie/service-kit/routes.ts';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { CasesDb } from '../db/prisma.ts';
 import { addDays, daysBetween, isCalendarDay, localDay } from '../search/local-time.ts';
@@ -44,18 +44,16 @@ const PeriodOut = z.object({ from: z.string(), to: z.string(), days: z.number() 
 const ComparisonOut = PeriodOut.extend({ kind: z.enum(['previous', 'year']) });
 
 function statsRequest(
-  request: FastifyRequest,
+  operator: OperatorClaims,
   query: {
     place?: string | undefined;
     from?: string | undefined;
     to?: string | undefined;
     compare: 'previous' | 'year';
   },
-  deps: { jwtSecret: string },
   now: Date,
   defaultFrom: (to: string) => string = (to) => addDays(to, -29),
 ): StatsRequest {
-  const operator = operatorOf(request, deps.jwtSecret);
   const place = query.place ?? operator.scope;
   if (place.length === 12) {
     throw badRequest([
@@ -108,6 +106,7 @@ export function statsRoutes(
         'One-screen overview of a place: received, ended, mediation success rate, resolution time, repeats, express lane, against the comparison period; open and overdue now',
       tags: ['statistics'],
       security: 'operator',
+      authenticate: (request) => operatorOf(request, deps.jwtSecret),
       query: z.object(statsQuery),
       responses: {
         200: z.object({
@@ -128,7 +127,7 @@ export function statsRoutes(
         }),
       },
     },
-    async ({ query, request }) => overview(deps.db, statsRequest(request, query, deps, now())),
+    async ({ query, actor }) => overview(deps.db, statsRequest(actor, query, now())),
   );
 
   route(
@@ -140,6 +139,7 @@ export function statsRoutes(
         'Counts of a place by status, channel, category, department, department kind, express-lane level, or by the places one level down (drill-down city → county → town)',
       tags: ['statistics'],
       security: 'operator',
+      authenticate: (request) => operatorOf(request, deps.jwtSecret),
       query: z.object({
         ...statsQuery,
         by: z.enum(breakdownDimensions).describe('The dimension to break the figures down by'),
@@ -162,8 +162,8 @@ export function statsRoutes(
         }),
       },
     },
-    async ({ query, request }) => {
-      const input = statsRequest(request, query, deps, now());
+    async ({ query, actor, request }) => {
+      const input = statsRequest(actor, query, now());
       const raw = Object.fromEntries(
         Object.entries(request.query as Record<string, unknown>).filter(
           (entry): entry is [string, string] => typeof entry[1] === 'string',
@@ -182,6 +182,7 @@ export function statsRoutes(
         'Received, ended and mediated per day, week (Monday first) or month, beside the comparison period',
       tags: ['statistics'],
       security: 'operator',
+      authenticate: (request) => operatorOf(request, deps.jwtSecret),
       query: z.object({ ...statsQuery, interval: z.enum(['day', 'week', 'month']).default('day') }),
       responses: {
         200: z.object({
@@ -206,10 +207,10 @@ export function statsRoutes(
         }),
       },
     },
-    async ({ query, request }) => {
+    async ({ query, actor }) => {
       const interval: Interval = query.interval;
       // By default the last 30 days, 12 weeks or 12 months, whole weeks and months.
-      const input = statsRequest(request, query, deps, now(), (to) =>
+      const input = statsRequest(actor, query, now(), (to) =>
         interval === 'day'
           ? addDays(to, -29)
           : interval === 'week'

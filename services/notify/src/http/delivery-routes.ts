@@ -1,6 +1,7 @@
 import { type OperatorClaims, verifyToken } from '@huijie/service-kit/auth-token.ts';
-import { AppError, notFound, parseOr400 } from '@huijie/service-kit/errors.ts';
-import type { FastifyInstance } from 'fastify';
+import { AppError, notFound } from '@huijie/service-kit/errors.ts';
+import { route } from '@huijie/service-kit/routes.ts';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { assignmentKinds } from '../consumers/record-assignment.ts';
 import type { NotifyDb } from '../db/prisma.ts';
@@ -111,115 +112,159 @@ export function deliveryRoutes(
   deps: { db: NotifyDb; jwtSecret: string; onReplay?: () => void },
 ) {
   const { db } = deps;
-  const operatorOf = (authorization: string | undefined) => verifyToken(authorization, deps.jwtSecret);
+  /** Every route is an operator's: `route()` verifies the token before anything of the request is read. */
+  const operatorsOnly = {
+    security: 'operator',
+    authenticate: (request: FastifyRequest) => verifyToken(request.headers.authorization, deps.jwtSecret),
+  } as const;
 
-  app.get('/v1/deliveries', async (request) => {
-    const operator = operatorOf(request.headers.authorization);
-    const query = parseOr400(ListQuery, request.query);
-    const deliveries = await db.delivery.findMany({
-      where: {
-        AND: [
-          inScope(operator),
-          query.caseId ? await caseWhere(db, query.caseId) : {},
-          {
-            ...(query.disputeId && { disputeId: query.disputeId }),
-            ...(query.state && { state: query.state }),
-            ...(query.kind && { kind: query.kind }),
-            ...(query.channel && { channel: query.channel }),
-          },
-        ],
-      },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      take: query.limit,
-      ...(query.after && { cursor: { id: query.after }, skip: 1 }),
-      include: withAttempts,
-    });
-    const last = deliveries.at(-1);
-    return {
-      items: deliveries.map(present),
-      next: deliveries.length === query.limit && last ? last.id : null,
-    };
-  });
+  route(
+    app,
+    {
+      method: 'GET',
+      url: '/v1/deliveries',
+      summary: 'Deliveries of your jurisdiction',
+      ...operatorsOnly,
+      query: ListQuery,
+    },
+    async ({ query, actor: operator }) => {
+      const deliveries = await db.delivery.findMany({
+        where: {
+          AND: [
+            inScope(operator),
+            query.caseId ? await caseWhere(db, query.caseId) : {},
+            {
+              ...(query.disputeId && { disputeId: query.disputeId }),
+              ...(query.state && { state: query.state }),
+              ...(query.kind && { kind: query.kind }),
+              ...(query.channel && { channel: query.channel }),
+            },
+          ],
+        },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: query.limit,
+        ...(query.after && { cursor: { id: query.after }, skip: 1 }),
+        include: withAttempts,
+      });
+      const last = deliveries.at(-1);
+      return {
+        items: deliveries.map(present),
+        next: deliveries.length === query.limit && last ? last.id : null,
+      };
+    },
+  );
 
-  app.get('/v1/deliveries/:id', async (request) => {
-    const operator = operatorOf(request.headers.authorization);
-    const { id } = parseOr400(IdParams, request.params);
-    const delivery = await db.delivery.findFirst({
-      where: { AND: [{ id }, inScope(operator)] },
-      include: withAttempts,
-    });
-    if (!delivery) throw notFound('delivery');
-    return present(delivery);
-  });
+  route(
+    app,
+    {
+      method: 'GET',
+      url: '/v1/deliveries/:id',
+      summary: 'One delivery and its attempts',
+      ...operatorsOnly,
+      params: IdParams,
+    },
+    async ({ params: { id }, actor: operator }) => {
+      const delivery = await db.delivery.findFirst({
+        where: { AND: [{ id }, inScope(operator)] },
+        include: withAttempts,
+      });
+      if (!delivery) throw notFound('delivery');
+      return present(delivery);
+    },
+  );
 
   /**
    * A dead letter sent again, under the same delivery id (the receiver deduplicates on it),
    * with a fresh set of attempts. Only failed deliveries: one that was delivered is never sent
    * again, and one still pending is already on its way.
    */
-  app.post('/v1/deliveries/:id/replay', async (request, reply) => {
-    const operator = operatorOf(request.headers.authorization);
-    const { id } = parseOr400(IdParams, request.params);
-    // Read back in the same transaction: the answer says what the replay did (pending again),
-    // however soon the dispatcher takes the delivery after the commit.
-    const replayed = await db.$transaction(async (tx) => {
-      const updated = await tx.delivery.updateMany({
-        where: { AND: [{ id, state: 'failed' }, inScope(operator)] },
-        data: {
-          state: 'pending',
-          attempts: 0,
-          nextAttemptAt: new Date(),
-          replays: { increment: 1 },
-          replayedBy: operator.sub,
-        },
+  route(
+    app,
+    {
+      method: 'POST',
+      url: '/v1/deliveries/:id/replay',
+      summary: 'Send a failed delivery again',
+      ...operatorsOnly,
+      params: IdParams,
+    },
+    async ({ params: { id }, actor: operator, request, reply }) => {
+      // Read back in the same transaction: the answer says what the replay did (pending again),
+      // however soon the dispatcher takes the delivery after the commit.
+      const replayed = await db.$transaction(async (tx) => {
+        const updated = await tx.delivery.updateMany({
+          where: { AND: [{ id, state: 'failed' }, inScope(operator)] },
+          data: {
+            state: 'pending',
+            attempts: 0,
+            nextAttemptAt: new Date(),
+            replays: { increment: 1 },
+            replayedBy: operator.sub,
+          },
+        });
+        return updated.count === 0
+          ? null
+          : tx.delivery.findUniqueOrThrow({ where: { id }, include: withAttempts });
       });
-      return updated.count === 0
-        ? null
-        : tx.delivery.findUniqueOrThrow({ where: { id }, include: withAttempts });
-    });
-    if (!replayed) {
-      const delivery = await db.delivery.findFirst({
-        where: { AND: [{ id }, inScope(operator)] },
-        select: { state: true },
+      if (!replayed) {
+        const delivery = await db.delivery.findFirst({
+          where: { AND: [{ id }, inScope(operator)] },
+          select: { state: true },
+        });
+        if (!delivery) throw notFound('delivery');
+        throw new AppError(
+          409,
+          'conflict',
+          `only a failed delivery can be replayed; this one is ${delivery.state}`,
+          [{ field: 'state', reason: `is ${delivery.state}` }],
+        );
+      }
+      request.log.info({ deliveryId: id, by: operator.sub }, 'delivery replayed');
+      deps.onReplay?.();
+      return reply.status(202).send(present(replayed));
+    },
+  );
+
+  route(
+    app,
+    {
+      method: 'GET',
+      url: '/v1/disputes/:disputeId/deliveries',
+      summary: "A dispute's deliveries, and whether its assignment reached every department",
+      ...operatorsOnly,
+      params: DisputeParams,
+    },
+    async ({ params: { disputeId }, actor: operator }) => {
+      const deliveries = await db.delivery.findMany({
+        where: { AND: [{ disputeId }, inScope(operator)] },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        include: withAttempts,
       });
-      if (!delivery) throw notFound('delivery');
-      throw new AppError(
-        409,
-        'conflict',
-        `only a failed delivery can be replayed; this one is ${delivery.state}`,
-        [{ field: 'state', reason: `is ${delivery.state}` }],
-      );
-    }
-    request.log.info({ deliveryId: id, by: operator.sub }, 'delivery replayed');
-    deps.onReplay?.();
-    return reply.status(202).send(present(replayed));
-  });
+      if (deliveries.length === 0) throw notFound('deliveries of this dispute');
+      const link = await db.caseDispute.findUnique({ where: { disputeId } });
+      return { disputeId, caseId: link?.caseId ?? null, ...summarise(deliveries) };
+    },
+  );
 
-  app.get('/v1/disputes/:disputeId/deliveries', async (request) => {
-    const operator = operatorOf(request.headers.authorization);
-    const { disputeId } = parseOr400(DisputeParams, request.params);
-    const deliveries = await db.delivery.findMany({
-      where: { AND: [{ disputeId }, inScope(operator)] },
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      include: withAttempts,
-    });
-    if (deliveries.length === 0) throw notFound('deliveries of this dispute');
-    const link = await db.caseDispute.findUnique({ where: { disputeId } });
-    return { disputeId, caseId: link?.caseId ?? null, ...summarise(deliveries) };
-  });
-
-  app.get('/v1/cases/:caseId/deliveries', async (request) => {
-    const operator = operatorOf(request.headers.authorization);
-    const { caseId } = parseOr400(CaseParams, request.params);
-    const deliveries = await db.delivery.findMany({
-      where: { AND: [await caseWhere(db, caseId), inScope(operator)] },
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      include: withAttempts,
-    });
-    if (deliveries.length === 0) throw notFound('deliveries of this case');
-    const disputeIds = (await db.caseDispute.findMany({ where: { caseId } })).map((row) => row.disputeId);
-    return { caseId, disputeIds, ...summarise(deliveries) };
-  });
+  route(
+    app,
+    {
+      method: 'GET',
+      url: '/v1/cases/:caseId/deliveries',
+      summary: "A case's deliveries, and whether its assignments reached every department",
+      ...operatorsOnly,
+      params: CaseParams,
+    },
+    async ({ params: { caseId }, actor: operator }) => {
+      const deliveries = await db.delivery.findMany({
+        where: { AND: [await caseWhere(db, caseId), inScope(operator)] },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        include: withAttempts,
+      });
+      if (deliveries.length === 0) throw notFound('deliveries of this case');
+      const disputeIds = (await db.caseDispute.findMany({ where: { caseId } })).map((row) => row.disputeId);
+      return { caseId, disputeIds, ...summarise(deliveries) };
+    },
+  );
 }
 
 /** A case's deliveries: those recorded for the case, and those of the disputes it is made of. */
