@@ -8,13 +8,16 @@ import { serve } from './process.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
+/** How long a test may wait for a started service to give up (failedStart's own limit). */
+const startTimeoutMs = 60_000;
+
 /** Starts a service's main with only `env`: it must exit 1 with one JSON line and no stack trace, returned parsed. */
 function failedStart(service: string, env: Record<string, string>) {
   const run = spawnSync(process.execPath, ['--import', 'tsx', `services/${service}/src/main.ts`], {
     cwd: root,
     env: { PATH: process.env.PATH, ...env },
     encoding: 'utf8',
-    timeout: 60_000,
+    timeout: startTimeoutMs,
   });
   expect(run.status).toBe(1);
   expect(run.stderr).not.toMatch(/^\s+at /m);
@@ -24,13 +27,17 @@ function failedStart(service: string, env: Record<string, string>) {
 }
 
 describe('a start that cannot go on', () => {
-  it('is one JSON line naming the bad variable, not a stack trace', () => {
-    const line = failedStart('routing', { KAFKA_BROKERS: 'not a broker list', ROUTING_PORT: '99999' });
-    expect(line).toMatchObject({ level: 60, service: 'routing' });
-    expect(line.msg).toMatch(
-      /^cannot start: invalid configuration: .*ROUTING_PORT: .*; KAFKA_BROKERS: a comma-separated list of host:port/,
-    );
-  });
+  it(
+    'is one JSON line naming the bad variable, not a stack trace',
+    () => {
+      const line = failedStart('routing', { KAFKA_BROKERS: 'not a broker list', ROUTING_PORT: '99999' });
+      expect(line).toMatchObject({ level: 60, service: 'routing' });
+      expect(line.msg).toMatch(
+        /^cannot start: invalid configuration: .*ROUTING_PORT: .*; KAFKA_BROKERS: a comma-separated list of host:port/,
+      );
+    },
+    startTimeoutMs,
+  );
 
   // Port 1 answers nobody: the edges cannot keep their idempotency keys, so they must not take pushes.
   it.each([
@@ -47,18 +54,24 @@ describe('a start that cannot go on', () => {
         PUBLIC_BASE_URL: 'https://t.example',
       },
     ],
-  ])('%s: Redis not answering stops it with one line naming REDIS_URL', (service, variables) => {
-    const line = failedStart(service, {
-      KAFKA_BROKERS: '127.0.0.1:1',
-      REDIS_URL: 'redis://127.0.0.1:1',
-      ...variables,
-    });
-    expect(line).toMatchObject({
-      level: 60,
-      service,
-      msg: expect.stringMatching(/^cannot start: Redis named by REDIS_URL cannot be reached: /),
-    });
-  });
+  ])(
+    '%s: Redis not answering stops it with one line naming REDIS_URL',
+    (service, variables) => {
+      const line = failedStart(service, {
+        KAFKA_BROKERS: '127.0.0.1:1',
+        REDIS_URL: 'redis://127.0.0.1:1',
+        ...variables,
+      });
+      expect(line).toMatchObject({
+        level: 60,
+        service,
+        msg: expect.stringMatching(/^cannot start: Redis named by REDIS_URL cannot be reached: /),
+      });
+    },
+    // A child process that loads a service under tsx and tries Redis for a few seconds: about 4 s
+    // on an idle 2-core machine, past vitest's 5 s default when the machine is busy.
+    startTimeoutMs,
+  );
 
   it('names the port variable when the port is taken', async () => {
     const squatter = createServer();
