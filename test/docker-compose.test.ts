@@ -235,6 +235,14 @@ describe('docker-compose.yml', () => {
       }),
     );
     expect(sending.WECHAT_APPID).toBe('wxfedcba9876543210');
+    // An installation upgraded with its .env as it was (notify took WECHAT_APPID, its secret beside
+    // it): refused at start, naming what to set, rather than its WeChat notices going to a file.
+    const upgraded = notifyConfigSchema.safeParse(
+      containerEnv('notify', { ...operatorSupplied, WECHAT_APP_SECRET: 'app-secret-0123456789abcdef0123' }),
+    );
+    expect(upgraded.error?.issues.map((issue) => [issue.path.join('.'), issue.message])).toEqual([
+      ['WECHAT_APPID', 'required with WECHAT_APP_SECRET (docker compose passes NOTIFY_WECHAT_APPID as it)'],
+    ]);
   });
 
   it('ingest-wechat runs in plaintext mode without an EncodingAESKey, and in its default safe mode names the missing key', () => {

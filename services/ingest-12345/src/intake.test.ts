@@ -24,3 +24,25 @@ describe('takeIn', () => {
     expect(await store.claim(revisionKey('GD-BUG-1', 1), 1_000)).toEqual({ claimed: true });
   });
 });
+
+describe('revisions stored by an earlier release', () => {
+  // Guo's order with a second 催办 as the release before revisions moved to service-kit stored it:
+  // its key, then its fingerprint and reminder position. Redis keeps them 400 days: a change of
+  // key, fingerprint or value format would make every order pushed before it a new revision.
+  const reminded = { ...guo, reminder: { count: 2, lastAt: '2024-08-26T10:00:00+08:00' } };
+  const stored = 'v1:44F0jVW26ShDxHff_zyGUvvYj_gjNxE1EmduNP0ZJw4 2 1724637600000';
+
+  it('are still read: the same push again is a duplicate, an older 催办 is superseded', async () => {
+    const { bus, written } = memoryEngine({ writeMs: 0 });
+    const store = memoryIdempotency();
+    await store.complete('12345:order:GD20240824001:r1', stored, 60_000);
+    const context = { clientId: 'hotline-a', bus, store, log: quiet };
+
+    const [again] = await takeIn([WorkOrder.parse(reminded)], context);
+    expect(again).toMatchObject({ status: 202, duplicate: true, revision: 1 });
+    const older = { ...reminded, reminder: { count: 1, lastAt: '2024-08-25T10:00:00+08:00' } };
+    const [late] = await takeIn([WorkOrder.parse(older)], context);
+    expect(late).toMatchObject({ status: 202, duplicate: true, revision: 1, superseded: true });
+    expect(written).toHaveLength(0);
+  });
+});

@@ -57,7 +57,7 @@ export function buildIngestCourtsApp(config: IngestCourtsConfig, deps: IngestCou
         ]);
       const { clientId } = verifySignature(
         request.headers,
-        request.rawBody ?? Buffer.alloc(0),
+        request.rawBody,
         (id) => config.clients.get(id)?.secret,
         Math.floor(at.getTime() / 1000),
       );

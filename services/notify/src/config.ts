@@ -120,6 +120,13 @@ export const notifyConfigSchema = z
     path: ['WECHAT_APP_SECRET'],
     message: 'required with WECHAT_APPID',
   })
+  // A secret without its AppID is an installation whose AppID did not reach notify (under compose
+  // it is NOTIFY_WECHAT_APPID since ingest-wechat's became required): started so, notify would
+  // write its citizens' WeChat notices to the outbox file and nobody would be told.
+  .refine((env) => !env.WECHAT_APP_SECRET || env.WECHAT_APPID, {
+    path: ['WECHAT_APPID'],
+    message: 'required with WECHAT_APP_SECRET (docker compose passes NOTIFY_WECHAT_APPID as it)',
+  })
   .refine((env) => !env.WECHAT_APPID || env.REDIS_URL, {
     path: ['REDIS_URL'],
     message: 'required with WECHAT_APPID: replicas must share one access token',
