@@ -20,16 +20,12 @@ export const CaseOutcome = z
       .max(2_000)
       .optional()
       .describe('The agreement reached (mediated), or why not; absent when nobody wrote one.'),
-    // What a case keeps (DECIMAL(14,2)): a fraction of a fen would be rounded there, unlike what
-    // the citizen, the hotline and the court are told, and a larger sum could not be written.
     amount: z
       .number()
       .nonnegative()
-      .multipleOf(0.01, 'yuan with at most two decimals (fen)')
-      .max(999_999_999_999.99, 'at most 999,999,999,999.99 yuan')
       .optional()
       .describe(
-        'The sum agreed, in yuan (CNY), to the fen, when the agreement involves money (e.g. 3800 unpaid wages paid).',
+        'The sum agreed, in yuan (CNY), when the agreement involves money (e.g. 3800 unpaid wages paid).',
       ),
     referredTo: z
       .enum(['litigation', 'arbitration', 'other'])

@@ -5,6 +5,7 @@ import { mobileNumber } from '@huijie/contracts/phone.ts';
 import { CategoryCode, Channel } from '@huijie/contracts/vocabulary.ts';
 import type { OutgoingEvent } from '@huijie/event-bus/bus.ts';
 import { parseCaseNumber } from '@huijie/ingest-courts/case-number.ts';
+import { AgreedAmount } from '../domain/agreed-amount.ts';
 import { categoryLabels, channelLabels } from '../stats/labels.ts';
 import { type CsvRecord, readCsv } from './csv.ts';
 
@@ -164,6 +165,10 @@ function historicalOf(
     } else historical.endedAt = at;
   }
   const amount = amountOf(get, 'outcome_amount', rejects, line);
+  const kept = amount === undefined ? undefined : AgreedAmount.safeParse(amount);
+  if (kept?.success === false) {
+    rejects.push({ line, field: 'outcome_amount', reason: kept.error.issues[0]?.message ?? 'not kept' });
+  }
   const referredTo = get('referred_to');
   historical.outcome = {
     kind: kind === undefined ? undefined : (outcomeAliases[kind] ?? kind),

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { actOnCase } from '../actions/act-on-case.ts';
 import { correctCase, detachReport, mergeCases } from '../actions/reshape-case.ts';
 import type { CasesDb } from '../db/prisma.ts';
+import { AgreedAmount } from '../domain/agreed-amount.ts';
 import type { Command } from '../domain/lifecycle.ts';
 import { actorName, actorOf } from './actor.ts';
 
@@ -66,7 +67,9 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
     'Record the outcome: mediated (agreement, amount) → resolved; not mediated or withdrawn → unresolved',
     // The summary is what the citizen, the hotline and a referring court are told: the agreement
     // reached, or why none was. Only a withdrawal (the citizen dropped it) needs none.
-    CaseOutcome.refine((outcome) => outcome.kind === 'withdrawn' || Boolean(outcome.summary?.trim()), {
+    CaseOutcome.extend({
+      amount: AgreedAmount.optional().describe(CaseOutcome.shape.amount.description ?? ''),
+    }).refine((outcome) => outcome.kind === 'withdrawn' || Boolean(outcome.summary?.trim()), {
       path: ['summary'],
       message: 'say what was agreed (mediated) or why not (not_mediated)',
     }),
