@@ -699,6 +699,13 @@ describe.runIf(servers)('case actions through the API', () => {
     expect(await search(later.caseId.slice(0, 8))).toEqual([into.caseId]);
     // Another county's operator learns nothing from a number.
     expect(await search(await refOf(into.disputeId), 'yongding')).toEqual([]);
+    // A court case number as the clerk types it (half-width brackets, spaces) finds the referral.
+    const referral = await seedRoutedCase(db, { receivedAt: '2024-08-27T10:00:00+08:00' });
+    await db.report.update({
+      where: { disputeId: referral.disputeId },
+      data: { channel: 'court', sourceRef: '（2024）闽0803民诉前调123号' },
+    });
+    expect(await search('(2024)闽0803民诉前调 123号')).toEqual([referral.caseId]);
   });
 
   it('a case merged meanwhile is not lost: reading it says where it went, acting on it points there', async () => {

@@ -1,5 +1,6 @@
 import { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import { CategoryCode, Channel, DivisionCode, Level, Severity } from '@huijie/contracts/vocabulary.ts';
+import { parseCaseNumber } from '@huijie/ingest-courts/case-number.ts';
 import { z } from 'zod';
 import { openStatuses } from '../domain/lifecycle.ts';
 import { Prisma } from '../generated/prisma/client.ts';
@@ -223,9 +224,12 @@ export function caseConditions(
     // probe per channel, whichever channel the number is from. A case number is a range of ids; a
     // case merged since its number was sent answers as the case it joined, as its reports do.
     const caseNumber = /^[0-9a-f]{8}$/i.test(filter.ref) ? filter.ref.toLowerCase() : null;
+    // A court case number as the court intake keeps it, however it was typed ((2024)闽0803…, spaces).
+    const court = parseCaseNumber(filter.ref);
+    const refs = court.ok ? [filter.ref, court.value.canonical] : [filter.ref];
     conditions.push(
       Prisma.sql`${a}.id IN (SELECT r.case_id FROM cases.reports r
-        WHERE r.channel = ANY(${Channel.options}::text[]) AND r.source_ref = ${filter.ref}
+        WHERE r.channel = ANY(${Channel.options}::text[]) AND r.source_ref = ANY(${refs}::text[])
         ${
           caseNumber === null
             ? Prisma.empty
