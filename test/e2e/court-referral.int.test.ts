@@ -42,6 +42,29 @@ describe.runIf(servers)('a court referral and its outcome, on Kafka + PostgreSQL
       { id: 'e2e-court', secret: 'e2e-secret-123' },
     );
 
+  /** Yang's hotline work order about the same loan, from his phone. */
+  const reportYang = (label: string, phone: string) =>
+    signedPush(platform.app('ingest-12345'), '/v1/work-orders', {
+      orderNo: `YANG-${label}-${Date.now()}`,
+      receivedAt: new Date().toISOString(),
+      content: '借给同村人胡某5万元，写了借条，到期不还钱，请政府帮忙。',
+      caller: { name: '杨某', phone },
+      location: { address: '龙岩市永定区下洋镇中川村' },
+    });
+
+  /** Yang's referral routed, and its lead's overdue reminder waiting: the state a court's update meets. */
+  const referredAndReminded = async (sequence: number, phone: string, facts: string, dueDay: string) => {
+    const first = await referYang(sequence, phone, { facts, dueDay });
+    const disputeId: string = first.json().disputeId;
+    const routed = await platform.caseOf(disputeId, (c) => c.status === 'assigned', 'the referral assigned');
+    expect(new Date(routed.dueAt)).toEqual(new Date(`${dueDay}T23:59:59+08:00`));
+    const lead: string = routed.assignments.find((a: { role: string }) => a.role === 'lead').departmentCode;
+    const overdueReminder = () =>
+      infra.notifyDb.slaReminder.findFirst({ where: { disputeId, recipient: lead, level: 'overdue' } });
+    await eventually(overdueReminder, { what: "the lead's overdue reminder", timeoutMs: 30_000 });
+    return { first, disputeId, routed, lead, overdueReminder };
+  };
+
   it('the referral becomes a case in Yongding; its outcome goes back on the court’s topic and into the history', async () => {
     const { app, auth } = platform;
     const sequence = Date.now() % 100_000;
@@ -131,16 +154,14 @@ describe.runIf(servers)('a court referral and its outcome, on Kafka + PostgreSQL
     const phone = `136000${String(sequence).padStart(5, '0')}`;
     const caseNumber = `（2024）闽0803民诉前调${sequence}号`;
     const facts = '被告向原告借款50000元，约定三个月归还，到期未还。';
-    const first = await referYang(sequence, phone, { facts, dueDay: day(3) });
+    const { first, disputeId, routed, lead, overdueReminder } = await referredAndReminded(
+      sequence,
+      phone,
+      facts,
+      day(3),
+    );
     expect(first.json()).toMatchObject({ duplicate: false, caseNumber });
-    const disputeId: string = first.json().disputeId;
-    const routed = await platform.caseOf(disputeId, (c) => c.status === 'assigned', 'the referral assigned');
-    expect(new Date(routed.dueAt)).toEqual(new Date(`${day(3)}T23:59:59+08:00`));
-    const lead = routed.assignments.find((a: { role: string }) => a.role === 'lead').departmentCode;
     const notify = infra.notifyDb;
-    const overdueReminder = () =>
-      notify.slaReminder.findFirst({ where: { disputeId, recipient: lead, level: 'overdue' } });
-    await eventually(overdueReminder, { what: "the lead's overdue reminder", timeoutMs: 30_000 });
 
     // The court shortens its deadline (委派调解期限) and pushes the referral again.
     const moved = await referYang(sequence, phone, { facts, dueDay: day(2) });
@@ -186,18 +207,67 @@ describe.runIf(servers)('a court referral and its outcome, on Kafka + PostgreSQL
     });
   });
 
+  it("a court that extends its mediation deadline: the case, its lead, the lead's update and its reminders follow the court's later date", async () => {
+    const sequence = (Date.now() + 4) % 100_000;
+    const phone = `135000${String(sequence).padStart(5, '0')}`;
+    const facts = '被告向原告借款50000元，约定两个月归还，到期未还。';
+    const { disputeId, lead, overdueReminder } = await referredAndReminded(sequence, phone, facts, day(3));
+    const notify = infra.notifyDb;
+
+    // The court extends its 委派调解期限 from 3 to 5 days: the date is the court's to set.
+    const extended = await referYang(sequence, phone, { facts, dueDay: day(5) });
+    expect(extended.json()).toMatchObject({ disputeId, duplicate: false, revision: 2 });
+    const courtDue = new Date(`${day(5)}T23:59:59+08:00`);
+    const updated = await platform.caseOf(
+      disputeId,
+      (c) => c.routingVersion === 2,
+      'the case routed again on the revision',
+    );
+    expect(new Date(updated.dueAt)).toEqual(courtDue);
+    const live = updated.assignments.filter((a: { status: string }) => a.status !== 'withdrawn');
+    expect(live.find((a: { role: string }) => a.role === 'lead')).toMatchObject({ departmentCode: lead });
+    for (const assignment of live) expect(new Date(assignment.dueAt)).toEqual(courtDue);
+
+    // Notify follows: the lead is told its new date and reminded when it passes, not the old one.
+    await eventually(async () => (await overdueReminder())?.fireAt.getTime() === courtDue.getTime(), {
+      what: "the overdue reminder at the court's later date",
+      timeoutMs: 30_000,
+    });
+    const told = await eventually(
+      async () => {
+        const rows = await notify.delivery.findMany({
+          where: { disputeId, recipient: lead, version: 2, kind: 'assignment_update' },
+        });
+        return rows.length > 0 && rows;
+      },
+      { what: "the lead's update", timeoutMs: 30_000 },
+    );
+    expect(told.map((row) => row.payload)).toEqual([
+      expect.objectContaining({ role: 'lead', dueAt: courtDue.toISOString() }),
+    ]);
+
+    // And on the lead's own Kafka topic.
+    const copies: { disputeId: string; version: number; dueAt: string }[] = [];
+    const reader = await infra.engine.consume(
+      uniqueName('agency'),
+      [`agency.${lead}.assignment.v1`],
+      async (message) => {
+        copies.push(JSON.parse(message.value.toString()));
+      },
+    );
+    const copy = await eventually(() => copies.find((c) => c.disputeId === disputeId && c.version === 2), {
+      what: "the lead's agency copy of version 2",
+      timeoutMs: 30_000,
+    });
+    await reader.stop();
+    expect(new Date(copy.dueAt)).toEqual(courtDue);
+  });
+
   it("a referral that joins a hotline case brings its lead's deadline, update and reminders forward to the court's date", async () => {
-    const { app } = platform;
     const sequence = (Date.now() + 1) % 100_000;
     // Another phone than the other test's, or its referral would be a repeat of this one.
     const phone = `1390000${String(sequence).padStart(4, '0')}`;
-    const order = await signedPush(app('ingest-12345'), '/v1/work-orders', {
-      orderNo: `YANG-COURT-${Date.now()}`,
-      receivedAt: new Date().toISOString(),
-      content: '借给同村人胡某5万元，写了借条，到期不还钱，请政府帮忙。',
-      caller: { name: '杨某', phone },
-      location: { address: '龙岩市永定区下洋镇中川村' },
-    });
+    const order = await reportYang('COURT', phone);
     expect(order.statusCode).toBe(202);
     const hotlineId: string = order.json().disputeId;
     const routed = await platform.caseOf(hotlineId, (c) => c.status === 'assigned', 'the hotline report');
@@ -295,17 +365,70 @@ describe.runIf(servers)('a court referral and its outcome, on Kafka + PostgreSQL
       expect.objectContaining({ reason: 'merged', mergedInto: into }),
     ]);
   });
+
+  it('a referral that joined a hotline case, whose court then moves its date later and earlier: the case, its lead and its reminders follow', async () => {
+    const sequence = (Date.now() + 5) % 100_000;
+    const phone = `1340000${String(sequence).padStart(4, '0')}`;
+    const order = await reportYang('MOVED', phone);
+    const hotlineId: string = order.json().disputeId;
+    const routed = await platform.caseOf(hotlineId, (c) => c.status === 'assigned', 'the hotline report');
+    const lead = routed.assignments.find((a: { role: string }) => a.role === 'lead').departmentCode;
+    const facts = '被告向原告借款50000元，到期未还。';
+    const referral = await referYang(sequence, phone, { facts, dueDay: day(2) });
+    await platform.caseOf(
+      referral.json().disputeId,
+      (c) =>
+        c.caseId === routed.caseId && new Date(c.dueAt).getTime() === Date.parse(`${day(2)}T23:59:59+08:00`),
+      'the referral joined the hotline case, due by the court',
+    );
+    const notify = infra.notifyDb;
+    const overdueReminder = () =>
+      notify.slaReminder.findFirst({ where: { disputeId: hotlineId, recipient: lead, level: 'overdue' } });
+
+    // Still earlier than the hotline's own deadline (15 days): the court's date is the case's.
+    for (const [dueDay, what] of [
+      [day(4), 'later'],
+      [day(1), 'earlier'],
+    ] as const) {
+      const moved = await referYang(sequence, phone, { facts, dueDay });
+      expect(moved.json()).toMatchObject({ duplicate: false });
+      const courtDue = new Date(`${dueDay}T23:59:59+08:00`);
+      const updated = await platform.caseOf(
+        hotlineId,
+        (c) => new Date(c.dueAt).getTime() === courtDue.getTime(),
+        `the case on the court's ${what} date`,
+      );
+      const live = updated.assignments.filter((a: { status: string }) => a.status !== 'withdrawn');
+      expect(live.find((a: { role: string }) => a.role === 'lead')).toMatchObject({ departmentCode: lead });
+      for (const assignment of live) expect(new Date(assignment.dueAt)).toEqual(courtDue);
+      await eventually(async () => (await overdueReminder())?.fireAt.getTime() === courtDue.getTime(), {
+        what: `the overdue reminder at the court's ${what} date`,
+        timeoutMs: 30_000,
+      });
+      const told = await eventually(
+        async () => {
+          const rows = await notify.delivery.findMany({
+            where: {
+              disputeId: hotlineId,
+              recipient: lead,
+              version: updated.routingVersion,
+              kind: { in: ['assignment', 'assignment_update'] },
+            },
+          });
+          return rows.length > 0 && rows;
+        },
+        { what: `the lead told the court's ${what} date`, timeoutMs: 30_000 },
+      );
+      expect(told.map((row) => [row.kind, row.payload])).toEqual([
+        ['assignment_update', expect.objectContaining({ role: 'lead', dueAt: courtDue.toISOString() })],
+      ]);
+    }
+  });
+
   it('a major referral that joins a hotline case re-routes it through routing: notify, the agencies and the case agree', async () => {
-    const { app } = platform;
     const sequence = (Date.now() + 2) % 100_000;
     const phone = `1370000${String(sequence).padStart(4, '0')}`;
-    const order = await signedPush(app('ingest-12345'), '/v1/work-orders', {
-      orderNo: `YANG-MAJOR-${Date.now()}`,
-      receivedAt: new Date().toISOString(),
-      content: '借给同村人胡某5万元，写了借条，到期不还钱，请政府帮忙。',
-      caller: { name: '杨某', phone },
-      location: { address: '龙岩市永定区下洋镇中川村' },
-    });
+    const order = await reportYang('MAJOR', phone);
     const hotlineId: string = order.json().disputeId;
     const routed = await platform.caseOf(
       hotlineId,

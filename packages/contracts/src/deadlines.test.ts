@@ -44,6 +44,47 @@ describe('the deadlines a re-routing gives a case and its departments', () => {
     expect(dueFor('office', 'lead')).toBe(court);
   });
 
+  describe('a court that moves its date later (委派调解期限 extended from 3 to 5 days)', () => {
+    const before = '2024-08-23T15:59:59.000Z';
+    const extended = '2024-08-25T15:59:59.000Z';
+    const routeLimit = '2024-08-22T01:00:00.000Z';
+    // Routing decides on the revision: its route's 15 days, capped at the court's new date.
+    const onRevision = { decided: extended, lead: 'office', court: extended };
+
+    it("the court's new date replaces the one its departments held from the court; an earlier one of their own stays", () => {
+      const { caseDue, dueFor } = routedDeadlines({
+        ...onRevision,
+        held: holding({
+          office: { role: 'lead', dueAt: before },
+          labour: { role: 'co', dueAt: before },
+          police: { role: 'co', dueAt: routeLimit },
+        }),
+        courtMovedFrom: before,
+      });
+      expect(caseDue).toBe(extended);
+      expect(dueFor('office', 'lead')).toBe(extended);
+      expect(dueFor('labour', 'co')).toBe(extended);
+      expect(dueFor('police', 'co')).toBe(routeLimit);
+    });
+
+    it("a 催办 or a correction after the extension gives nobody more than the court's date", () => {
+      const held = holding({ office: { role: 'lead', dueAt: extended } });
+      const later = '2024-09-10T01:00:00.000Z';
+      const { caseDue, dueFor } = routedDeadlines({ decided: later, lead: 'office', held, court: extended });
+      expect(caseDue).toBe(extended);
+      expect(dueFor('office', 'lead')).toBe(extended);
+    });
+
+    it("a re-decision gives no more time than a route's limit that was earlier than the court's former date", () => {
+      const { caseDue } = routedDeadlines({
+        ...onRevision,
+        held: holding({ office: { role: 'lead', dueAt: routeLimit } }),
+        courtMovedFrom: before,
+      });
+      expect(caseDue).toBe(routeLimit);
+    });
+  });
+
   it('triage keeps no lead: the decision stands', () => {
     const { caseDue } = routedDeadlines({ decided, lead: null, held: () => earlier });
     expect(caseDue).toBe(decided);

@@ -16,7 +16,12 @@ export function sooner<T extends Instant>(kept: T | null | undefined, given: T):
  *   催办 or a correction gives nobody more time), nor, whoever leads, than the date of a court
  *   whose referral joined the case;
  * - a department's is the case's, or the one it already holds in the same role when earlier; a
- *   department new to the case, or in another role, joins at the case's.
+ *   department new to the case, or in another role, joins at the case's;
+ * - but the court's date is the court's to set: when a court's revision moved it (委派调解期限,
+ *   `courtMovedFrom` the former date), a deadline held at the former date was the court's, not
+ *   one anybody was given on their own, and the court's new date replaces it — later too. A held
+ *   deadline earlier than the court's former date came from elsewhere (a route's time limit) and
+ *   still caps.
  *
  * `lead` is the decision's lead (none in triage); `held` what a department holds now in a role.
  */
@@ -25,8 +30,14 @@ export function routedDeadlines<T extends Instant>(routing: {
   lead: string | null;
   held: (code: string, role: 'lead' | 'co') => T | null | undefined;
   court?: T | null | undefined;
+  courtMovedFrom?: T | null | undefined;
 }): { caseDue: T; dueFor: (code: string, role: 'lead' | 'co') => T } {
-  const { decided, lead, held, court } = routing;
+  const { decided, lead, court, courtMovedFrom } = routing;
+  // The court caps every deadline of the case, so one held at (or past) its former date is that date.
+  const held = (code: string, role: 'lead' | 'co') => {
+    const kept = routing.held(code, role);
+    return kept && courtMovedFrom && ms(kept) >= ms(courtMovedFrom) ? undefined : kept;
+  };
   const caseDue = sooner(court, lead === null ? decided : sooner(held(lead, 'lead'), decided));
   return { caseDue, dueFor: (code, role) => sooner(held(code, role), caseDue) };
 }

@@ -64,6 +64,7 @@ export function buildRoutingApp(deps: RoutingDeps): FastifyInstance {
             currentDepartments: correction.currentDepartments,
             currentAssignments: correction.currentAssignments,
             courtDueAt: correction.courtDueAt,
+            courtMovedFrom: correction.courtMovedFrom,
             decideOn: correction.decideOn,
           });
           await deps.bus.publish(events);

@@ -26,6 +26,8 @@ export function eventsForDecision(
     /** What the case's departments hold now, and the court's date that joined it (case.correction.v1). */
     currentAssignments?: CaseCorrectedV1['currentAssignments'];
     courtDueAt?: string | undefined;
+    /** The court's former date, when a court's revision moved it (case.correction.v1). */
+    courtMovedFrom?: string | undefined;
     /** The graver report that joined the case: decided on, published for `dispute` (case.correction.v1). */
     decideOn?: DisputeReceivedV1 | undefined;
   } = {},
@@ -36,6 +38,9 @@ export function eventsForDecision(
     version,
     decidedAt: now.toISOString(),
     ...router.decide(options.decideOn ?? dispute, now),
+    // Notify gives each department the deadline by the same rule (deadlines.ts) as the case does.
+    ...(options.courtDueAt && { courtDueAt: options.courtDueAt }),
+    ...(options.courtMovedFrom && { courtMovedFrom: options.courtMovedFrom }),
     dispute,
   };
   const common = {
@@ -62,6 +67,7 @@ export function eventsForDecision(
     held: (code, role) =>
       options.currentAssignments?.find((held) => held.code === code && held.role === role)?.dueAt,
     court: options.courtDueAt,
+    courtMovedFrom: options.courtMovedFrom,
   });
   const copy = (
     department: DisputeAssignedV1['coHandlers'][number],

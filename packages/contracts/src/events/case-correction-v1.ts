@@ -43,6 +43,9 @@ export const CaseCorrectedV1 = z.object({
   courtDueAt: instant(
     'The date of a court whose referral joined the case: no department of it is given a later deadline. Absent when no court referral joined.',
   ).optional(),
+  courtMovedFrom: instant(
+    "The court's former date, when a court's revision of its referral moved it (委派调解期限): a department's deadline at that date was the court's and follows the court's new one, later too (deadlines.ts). Absent otherwise.",
+  ).optional(),
   corrected: z
     .object({
       divisionCode: DivisionCode.optional().describe('The place the operator set, when they corrected it.'),

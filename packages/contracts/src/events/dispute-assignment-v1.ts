@@ -116,6 +116,12 @@ export const DisputeAssignedV1 = z.object({
     .describe(
       'Set when the dispute could not be placed or classified with confidence: it waits for an operator. Null otherwise.',
     ),
+  courtDueAt: instant(
+    "Set when this version re-routes a case a court referral joined (case.correction.v1): the court's date as the case holds it now. No department is given a later deadline (packages/contracts/src/deadlines.ts). Absent otherwise.",
+  ).optional(),
+  courtMovedFrom: instant(
+    "Set when this version answers a court's revision that moved the court's date (委派调解期限): the former date. A department's deadline at it was the court's and follows the court's new date, later too, rather than being kept as an earlier one (packages/contracts/src/deadlines.ts). Absent otherwise.",
+  ).optional(),
   trace: DecisionTrace,
   dispute: DisputeReceivedV1.describe(
     'The dispute as received, so a consumer never depends on reading the intake topic first.',

@@ -41,7 +41,14 @@ export async function routeAgain(
     routingVersion: number;
     assignments: { departmentCode: string; status: string; role: string; dueAt: Date }[];
   },
-  request: { by: string; reason: string; correction?: Correction; decideOn?: string },
+  request: {
+    by: string;
+    reason: string;
+    correction?: Correction;
+    decideOn?: string;
+    /** The court's former date, when a court's revision moved it: its departments follow the new one. */
+    courtMovedFrom?: Date | undefined;
+  },
 ): Promise<number> {
   const first = await firstReportOf(tx, row.id);
   const dispute = first.intake as unknown as DisputeReceivedV1;
@@ -99,6 +106,7 @@ export async function routeAgain(
         dueAt: a.dueAt.toISOString(),
       })),
       ...(courtDue && { courtDueAt: courtDue.toISOString() }),
+      ...(request.courtMovedFrom && { courtMovedFrom: request.courtMovedFrom.toISOString() }),
       corrected: {
         ...(corrected.divisionCode && { divisionCode: corrected.divisionCode }),
         ...(corrected.category && { category: corrected.category }),

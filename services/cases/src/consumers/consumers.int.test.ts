@@ -478,6 +478,35 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
     });
   });
 
+  it("a court that extends its date before the case's first routing is applied: routed again, the case and its lead take the court's later date", async () => {
+    const before = '2024-09-03T23:59:59+08:00';
+    const extended = '2024-09-05T23:59:59+08:00';
+    const referral: DisputeReceivedV1 = { ...intake(), channel: 'court', dueAt: before };
+    const revised: DisputeReceivedV1 = { ...referral, revision: 2, dueAt: extended };
+    await recordIntake(db, referral);
+    await recordIntake(db, revised);
+    // Routing's answer to revision 1 comes last: due by the court's former date.
+    await recordAssignment(db, { ...decision(referral), dueAt: before });
+    const caseId = caseIdFor(referral.disputeId);
+    const [asked] = await db.outboxEvent.findMany({
+      where: { eventName: 'case.correction.v1', data: { path: ['caseId'], equals: caseId } },
+    });
+    const correction = asked?.data as { version: number; courtDueAt?: string; courtMovedFrom?: string };
+    expect(correction).toMatchObject({ version: 2 });
+
+    // Routing answers on revision 2, passing on the court's dates as the cases service asked.
+    await recordAssignment(db, {
+      ...decision(revised, 2),
+      dueAt: extended,
+      ...(correction.courtDueAt && { courtDueAt: correction.courtDueAt }),
+      ...(correction.courtMovedFrom && { courtMovedFrom: correction.courtMovedFrom }),
+    });
+    const routed = await db.case.findUniqueOrThrow({ where: { id: caseId }, include: { assignments: true } });
+    expect(routed.routingVersion).toBe(2);
+    expect(routed.dueAt).toEqual(new Date(extended));
+    expect(routed.assignments.map((a) => [a.role, a.dueAt])).toEqual([['lead', new Date(extended)]]);
+  });
+
   it('a batch recorded in one transaction (as the consumer records what it handles at once) ends as the events one by one would', async () => {
     const withPhone = (phone: string) => {
       const dispute = intake();

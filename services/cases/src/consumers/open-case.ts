@@ -10,7 +10,7 @@ import { canBeRouted } from '../domain/lifecycle.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { appendOutbox, type Tx } from '../outbox/outbox.ts';
 import { searchGramsOf } from '../search/bigrams.ts';
-import { firstReportOf } from './fold-case.ts';
+import { courtDeadlines, firstReportOf } from './fold-case.ts';
 
 /** The case a dispute opens when it is the first report of its matter. */
 export function caseIdFor(disputeId: string): string {
@@ -205,6 +205,7 @@ export async function openCase(
 }
 
 async function updateReport(tx: Tx, caseId: string, dispute: DisputeReceivedV1): Promise<void> {
+  const courtBefore = dispute.channel === 'court' ? await courtDeadlineOf(tx, caseId) : undefined;
   await tx.report.update({
     where: { disputeId: dispute.disputeId },
     data: {
@@ -229,12 +230,22 @@ async function updateReport(tx: Tx, caseId: string, dispute: DisputeReceivedV1):
   // not routed yet is routed again once that first decision is applied, if it decided on an
   // earlier revision: see record-assignment.ts.)
   const routed = await tx.case.findUniqueOrThrow({ where: { id: caseId }, include: { assignments: true } });
+  // A court that moved its date (委派调解期限): the departments follow its new one, later too.
+  const courtAfter = courtBefore && (await courtDeadlineOf(tx, caseId));
+  const courtMovedFrom =
+    courtAfter && courtAfter.getTime() !== courtBefore.getTime() ? courtBefore : undefined;
   const version =
     routed.routingVersion > 0 &&
     canBeRouted(routed.status as CaseStatus) &&
-    (await isFirstReport(tx, caseId, dispute.disputeId)) &&
+    // A folded referral's new date too: the case is routed again on its first report, as before,
+    // and its departments follow the court.
+    (courtMovedFrom || (await isFirstReport(tx, caseId, dispute.disputeId))) &&
     dispute.historical === undefined
-      ? await routeAgain(tx, routed, { by: `channel:${dispute.channel}`, reason: revisionReason(dispute) })
+      ? await routeAgain(tx, routed, {
+          by: `channel:${dispute.channel}`,
+          reason: revisionReason(dispute),
+          courtMovedFrom,
+        })
       : undefined;
   await appendHistory(tx, {
     caseId,
@@ -249,6 +260,8 @@ async function updateReport(tx: Tx, caseId: string, dispute: DisputeReceivedV1):
     },
   });
 }
+
+const courtDeadlineOf = async (tx: Tx, caseId: string) => (await courtDeadlines(tx, [caseId])).get(caseId);
 
 /**
  * Whether a report is the one its case was routed on (its first): a revision of a repeat report is

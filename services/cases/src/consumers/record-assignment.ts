@@ -124,7 +124,17 @@ async function routeLaterRevisions(tx: Tx, decisions: DisputeAssignedV1[]): Prom
       select: { intake: true },
     });
     const dispute = intake as unknown as DisputeReceivedV1;
-    const version = await routeAgain(tx, row, { by: 'cases:revision', reason: revisionReason(dispute) });
+    // A court that moved its date since the revision routing decided on: its departments follow.
+    const decidedUnder = decision.dispute.channel === 'court' ? decision.dispute.dueAt : undefined;
+    const courtMovedFrom =
+      decidedUnder && dispute.dueAt && Date.parse(dispute.dueAt) !== Date.parse(decidedUnder)
+        ? new Date(decidedUnder)
+        : undefined;
+    const version = await routeAgain(tx, row, {
+      by: 'cases:revision',
+      reason: revisionReason(dispute),
+      courtMovedFrom,
+    });
     await appendHistory(tx, {
       caseId: row.id,
       type: 'revision_routed',
@@ -294,6 +304,21 @@ async function applyDecisions(tx: Tx, routings: Routing[]): Promise<void> {
       ]),
     ),
   );
+  // A court's revision that moved its date: what a department holds at the former date was the
+  // court's and gives way to the new one (`routedDeadlines`' courtMovedFrom, set-based here); the
+  // upsert below then keeps the earlier of what is left, as for any re-routing.
+  const courtMoved = applied
+    .filter(({ decision, live }) => live && decision.courtMovedFrom)
+    .map(({ current, decision }) => ({ case_id: current.id, moved_from: decision.courtMovedFrom }));
+  if (courtMoved.length > 0) {
+    await tx.$executeRaw`
+      UPDATE cases.assignments a SET due_at = v.due_at, updated_at = now()
+      FROM jsonb_to_recordset(${JSON.stringify([...departments.values()])}::jsonb) AS v(
+          case_id uuid, department_code text, due_at timestamptz),
+        jsonb_to_recordset(${JSON.stringify(courtMoved)}::jsonb) AS m(case_id uuid, moved_from timestamptz)
+      WHERE a.case_id = v.case_id AND a.department_code = v.department_code AND m.case_id = a.case_id
+        AND a.status <> 'withdrawn' AND a.due_at >= m.moved_from`;
+  }
   if (departments.size > 0) {
     await tx.$executeRaw`
       INSERT INTO cases.assignments AS a (id, case_id, department_code, department_kind, department_name,
@@ -379,6 +404,7 @@ function consequences(
     lead,
     held: (code, role) => (role === 'lead' && keepsLead && code === lead ? current.dueAt : null),
     court: courtDue.get(current.id),
+    courtMovedFrom: decision.courtMovedFrom ? new Date(decision.courtMovedFrom) : null,
   });
   const status = keepsLead ? (current.status as CaseStatus) : decision.triage ? 'triage' : 'assigned';
   // The lane only goes up: a decision never lowers a level the case already reached.

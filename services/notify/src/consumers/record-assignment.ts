@@ -136,13 +136,16 @@ export async function recordAssignment(
     // Its case was folded into another already (the fold's status came first: another topic):
     // no department is handed it, and one that had it is withdrawn, as the fold's status does.
     const folded = inCase?.mergedInto ?? null;
-    // Nor, whoever leads, later than a court's date that joined the case (case-deadline.ts). The
-    // same rule as the cases service's and routing's (deadlines.ts).
+    // Nor, whoever leads, later than a court's date that joined the case: as the cases service
+    // holds it when it asked for this version (a court may have moved it since the fold), else as
+    // the fold told (case-deadline.ts). The same rule as the cases service's and routing's (deadlines.ts).
     const { dueFor } = routedDeadlines({
       decided: decision.dueAt,
       lead: lead?.code ?? null,
       held,
-      court: inCase?.dueBy?.toISOString(),
+      court: decision.courtDueAt ?? inCase?.dueBy?.toISOString(),
+      // A court's revision that moved its date: what it gave the departments gives way to the new one.
+      courtMovedFrom: decision.courtMovedFrom,
     });
     const handedTo = folded ? [] : departments;
     const rows: Prisma.DeliveryCreateManyInput[] = handedTo.map(({ department, role }) => ({
