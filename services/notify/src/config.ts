@@ -104,7 +104,7 @@ export const notifyConfigSchema = z
       z.record(z.string(), z.object({ provider: limit.optional(), recipient: limit.optional() })),
       '{"sms":{"recipient":{"limit":5,"windowMs":3600000}}}',
     ),
-    NOTIFY_MAX_ATTEMPTS: blankAsUnset(z.coerce.number().int().min(1).max(50).default(8)),
+    NOTIFY_MAX_ATTEMPTS: blankAsUnset(z.coerce.number().int().min(1).max(50).default(24)),
     NOTIFY_RETRY_BASE_MS: blankAsUnset(z.coerce.number().int().min(10).default(1_000)),
     NOTIFY_RETRY_MAX_MS: blankAsUnset(z.coerce.number().int().min(100).default(600_000)),
     NOTIFY_SEND_TIMEOUT_MS: blankAsUnset(z.coerce.number().int().min(100).max(60_000).default(5_000)),

@@ -29,7 +29,8 @@ export const webhookSigning = [
   `\`${webhookHeaders.client}\`: \`huijie-notify\`, the platform as the signer.`,
   `\`${webhookHeaders.delivery}\` (also \`${webhookHeaders.idempotencyKey}\`, and \`deliveryId\` in the body): the same on every try of one delivery. A try whose answer we lost is sent again: deduplicate on it and act once.`,
   `\`${webhookHeaders.kind}\`: the body's \`kind\`. \`${webhookHeaders.attempt}\`: 1 for the first try.`,
-  'Answer 2xx once the delivery is stored. 408, 425, 429 and 5xx are retried with backoff (Retry-After is honoured, up to an hour); other 4xx are not: the delivery waits as a dead letter that an operator can replay once the endpoint is fixed. Redirects are not followed; an answer later than the send timeout (5 s unless configured otherwise) counts as a failure and is retried.',
+  'Answer 2xx once the delivery is stored. 408, 425, 429 and 5xx are retried with backoff (Retry-After is honoured, up to an hour), by default for at least 74 minutes (24 tries); other 4xx are not: the delivery waits as a dead letter that an operator can replay once the endpoint is fixed. Redirects are not followed; an answer later than the send timeout (5 s unless configured otherwise) counts as a failure and is retried.',
+  'Deliveries of one dispute to you come in the order they were recorded: one waits while an earlier one of the same dispute is still being retried, so an `assignment_update` or a `withdrawal` never comes before the assignment it follows. A dead letter does not hold back what follows it, and is not replayed once something later of the same dispute has gone to you.',
   'Fields may be added within a kind; ignore those you do not know.',
 ].join('\n\n');
 

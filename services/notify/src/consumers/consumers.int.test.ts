@@ -356,6 +356,45 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
       expect(WithdrawalWebhookData.parse(row.payload)).toEqual(row.payload);
   });
 
+  it('a case that ended tells its outcome to the departments that hold it, not to those a fold withdrew nor to one never sent the folded report', async () => {
+    // Yang's case: his first report led by the police; a repeat routed on its own to the court
+    // (delivered) and the judicial office (its webhook still retrying) is folded into it.
+    const first = dispute({ sourceClient: 'longyan-12345' });
+    const repeat = dispute({ sourceClient: 'longyan-12345' });
+    await recordAssignment(db, assignment(first, { lead: depts.police }), routing);
+    await recordAssignment(
+      db,
+      assignment(repeat, { lead: depts.court, coHandlers: [depts.judicial] }),
+      routing,
+    );
+    await db.delivery.updateMany({
+      where: {
+        disputeId: { in: [first.disputeId, repeat.disputeId] },
+        recipient: { not: depts.judicial.code },
+      },
+      data: { state: 'delivered' },
+    });
+    const caseId = randomUUID();
+    await recordCaseStatus(
+      db,
+      {
+        ...statusEvent(randomUUID(), [repeat], 'closed'),
+        mergedInto: caseId,
+        mergedIntoDisputeId: first.disputeId,
+      },
+      routing,
+    );
+    await recordCaseStatus(db, outcomeEvent(caseId, [first, repeat]), routing);
+    const results = await db.delivery.findMany({ where: { caseId, kind: 'case_result' } });
+    // The outcome (what was agreed, the amount) goes to the department handling the case.
+    expect(results.map((row) => row.recipient)).toEqual([depts.police.code]);
+    const callbacks = await db.delivery.findMany({ where: { caseId, kind: 'result_callback' } });
+    expect(callbacks.map((row) => (row.payload as { handledBy?: string }).handledBy)).toEqual([
+      depts.police.name,
+      depts.police.name,
+    ]);
+  });
+
   /** The fold of `report`'s case into another, as the cases service announces it. */
   const foldOf = (report: ReturnType<typeof dispute>) => ({
     ...statusEvent(randomUUID(), [report], 'closed'),

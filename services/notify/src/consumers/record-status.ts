@@ -113,14 +113,26 @@ export async function recordCaseStatus(
   const divisionCode = event.divisionCode;
 
   // Who holds the case: each dispute's latest routing version, its departments.
-  const held = await db.delivery.findMany({
-    where: { disputeId: { in: disputeIds }, kind: { in: [...assignmentKinds] } },
-    select: { disputeId: true, version: true, recipient: true, payload: true },
+  // Who holds the case: a department whose last word on one of its disputes is an assignment of
+  // that dispute's latest version. Not one a fold or a re-routing withdrew (the outcome, the
+  // amount, are not theirs to know), nor one whose assignment was cancelled before it went out.
+  const given = await db.delivery.findMany({
+    where: {
+      disputeId: { in: disputeIds },
+      kind: { in: [...assignmentKinds, 'withdrawal'] },
+      state: { not: 'cancelled' },
+    },
+    select: { disputeId: true, version: true, recipient: true, payload: true, kind: true },
+    orderBy: [{ version: 'asc' }, { createdAt: 'asc' }],
   });
   const latest = new Map<string, number>();
-  for (const row of held)
-    if (row.disputeId) latest.set(row.disputeId, Math.max(latest.get(row.disputeId) ?? 0, row.version ?? 0));
-  const holders = held.filter((row) => row.disputeId && row.version === latest.get(row.disputeId));
+  for (const row of given)
+    if (row.disputeId && row.kind !== 'withdrawal')
+      latest.set(row.disputeId, Math.max(latest.get(row.disputeId) ?? 0, row.version ?? 0));
+  const lastWord = new Map(given.map((row) => [`${row.disputeId} ${row.recipient}`, row]));
+  const holders = [...lastWord.values()].filter(
+    (row) => row.kind !== 'withdrawal' && row.disputeId && row.version === latest.get(row.disputeId),
+  );
   const leadName = holders
     .map((row) => row.payload as { role?: string; department?: string })
     .find((payload) => payload.role === 'lead')?.department;

@@ -13,7 +13,17 @@ export interface RetrySchedule {
   maxDelayMs: number;
 }
 
-export const defaultSchedule: RetrySchedule = { maxAttempts: 8, baseDelayMs: 1_000, maxDelayMs: 10 * 60_000 };
+/**
+ * 24 tries over 74 to 147 minutes (1 s doubling to 10 min, then every 5–10 min): a receiver down
+ * for an hour (a deploy, a night's maintenance) gets everything when it is back, spread out by the
+ * jitter; one down for longer has dead letters to replay. With 8 tries, everything sent while a
+ * receiver was down for just over a minute became a dead letter.
+ */
+export const defaultSchedule: RetrySchedule = {
+  maxAttempts: 24,
+  baseDelayMs: 1_000,
+  maxDelayMs: 10 * 60_000,
+};
 
 /** Exponential backoff with jitter: a random delay between half and all of the doubling ceiling. */
 export function nextDelayMs(attempts: number, schedule: RetrySchedule, random = Math.random): number {
@@ -58,15 +68,26 @@ interface Claimed {
  * the lease holder records the result. The crash window between a receiver's 2xx and our
  * record of it cannot be closed from this side: the next try carries the same delivery id, so
  * the receiver recognises it (the receivers' contract says: deduplicate on x-huijie-delivery).
+ *
+ * One receiver hears of one dispute in the order it was recorded: a delivery waits while an
+ * earlier one of the same dispute to the same recipient is still pending or sending. An
+ * assignment in flight when a re-routing or a fold withdrew it, and that then failed, is retried
+ * before the withdrawal goes, not after it (which would hand the dispute back to a department
+ * that lost it); an `assignment_update` never arrives before the assignment it updates.
  */
 export async function dispatchDue(deps: DispatchDeps): Promise<number> {
   const now = new Date();
   const leaseId = randomUUID();
   const claimed = await deps.db.$queryRaw<Claimed[]>`
     WITH due AS (
-      SELECT "id", "state" AS was FROM "notify"."deliveries"
-       WHERE "state" IN ('pending', 'sending') AND "next_attempt_at" <= ${now}
-       ORDER BY "next_attempt_at"
+      SELECT x."id", x."state" AS was FROM "notify"."deliveries" AS x
+       WHERE x."state" IN ('pending', 'sending') AND x."next_attempt_at" <= ${now}
+         AND NOT EXISTS (
+           SELECT 1 FROM "notify"."deliveries" AS e
+            WHERE e."dispute_id" = x."dispute_id" AND e."recipient" = x."recipient"
+              AND e."channel" = x."channel" AND e."created_at" < x."created_at"
+              AND e."state" IN ('pending', 'sending'))
+       ORDER BY x."next_attempt_at"
        LIMIT ${deps.batch}
        FOR UPDATE SKIP LOCKED
     )

@@ -176,7 +176,8 @@ export function deliveryRoutes(
   /**
    * A dead letter sent again, under the same delivery id (the receiver deduplicates on it),
    * with a fresh set of attempts. Only failed deliveries: one that was delivered is never sent
-   * again, and one still pending is already on its way.
+   * again, and one still pending is already on its way. Nor an assignment, update or withdrawal
+   * that a later one of the same dispute to the same recipient followed (409 `superseded`).
    */
   route(
     app,
@@ -191,6 +192,36 @@ export function deliveryRoutes(
       // Read back in the same transaction: the answer says what the replay did (pending again),
       // however soon the dispatcher takes the delivery after the commit.
       const replayed = await db.$transaction(async (tx) => {
+        const dead = await tx.delivery.findFirst({
+          where: { AND: [{ id, state: 'failed' }, inScope(operator)] },
+          select: { kind: true, channel: true, recipient: true, disputeId: true, createdAt: true },
+        });
+        // An assignment, update or withdrawal that died while a later one of the same dispute to
+        // the same department went out (or is going): sent now, it would arrive after it — an
+        // assignment after its withdrawal hands the dispute back to a department that lost it.
+        const handOver: readonly string[] = [...assignmentKinds, 'withdrawal'];
+        const followed =
+          dead?.disputeId &&
+          handOver.includes(dead.kind) &&
+          (await tx.delivery.findFirst({
+            where: {
+              disputeId: dead.disputeId,
+              channel: dead.channel,
+              recipient: dead.recipient,
+              kind: { in: [...handOver] },
+              createdAt: { gt: dead.createdAt },
+              state: { in: ['pending', 'sending', 'delivered'] },
+            },
+            select: { id: true, kind: true },
+          }));
+        if (followed) {
+          throw new AppError(
+            409,
+            'superseded',
+            `a later ${followed.kind} (${followed.id}) of this dispute to this recipient was sent after it; replayed, this one would arrive after that`,
+            [{ field: 'id', reason: `superseded by ${followed.id}` }],
+          );
+        }
         const updated = await tx.delivery.updateMany({
           where: { AND: [{ id, state: 'failed' }, inScope(operator)] },
           data: {
