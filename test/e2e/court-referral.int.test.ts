@@ -423,6 +423,45 @@ describe.runIf(servers)('a court referral and its outcome, on Kafka + PostgreSQL
         ['assignment_update', expect.objectContaining({ role: 'lead', dueAt: courtDue.toISOString() })],
       ]);
     }
+
+    // The court's revisions of the folded referral hand it to none of its own departments again:
+    // on each of their topics the referral's last copy is still the withdrawal naming the case.
+    const referralId: string = referral.json().disputeId;
+    const decided: { disputeId: string; dispute: { revision: number } }[] = [];
+    const decisions = await infra.engine.consume(
+      uniqueName('decisions'),
+      ['dispute.assignment.v1'],
+      async (m) => {
+        decided.push(JSON.parse(m.value.toString()));
+      },
+    );
+    // Routing's answer to the court's last revision (3): whatever it publishes is on the topics now.
+    await eventually(() => decided.some((d) => d.disputeId === referralId && d.dispute.revision === 3), {
+      what: "routing's answer to the referral's revision 3",
+      timeoutMs: 30_000,
+    });
+    await decisions.stop();
+    const referralDepartments = (
+      await notify.delivery.findMany({ where: { disputeId: referralId, kind: 'assignment' } })
+    ).map((row) => row.recipient);
+    expect(referralDepartments.length).toBeGreaterThan(0);
+    for (const code of referralDepartments) {
+      const topic = `agency.${code}.assignment.v1`;
+      const marker = `marker-${uniqueName('end')}`;
+      await infra.engine.produce([
+        { topic, key: referralId, value: Buffer.from(JSON.stringify({ marker })), headers: {} },
+      ]);
+      const copies: { disputeId?: string; action?: string; marker?: string }[] = [];
+      const reader = await infra.engine.consume(uniqueName('agency'), [topic], async (m) => {
+        copies.push(JSON.parse(m.value.toString()));
+      });
+      await eventually(() => copies.some((copy) => copy.marker === marker), {
+        what: `the end of ${topic}`,
+        timeoutMs: 30_000,
+      });
+      await reader.stop();
+      expect(copies.filter((copy) => copy.disputeId === referralId).at(-1)?.action).toBe('withdrawn');
+    }
   });
 
   it('a major referral that joins a hotline case re-routes it through routing: notify, the agencies and the case agree', async () => {

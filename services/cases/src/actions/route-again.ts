@@ -46,7 +46,10 @@ export async function routeAgain(
     reason: string;
     correction?: Correction;
     decideOn?: string;
-    /** The court's former date, when a court's revision moved it: its departments follow the new one. */
+    /**
+     * The court's former date, when a court's revision moved it: its departments follow the new
+     * one. The caller records it in its history entry (`courtMovedFrom`), for a later request.
+     */
     courtMovedFrom?: Date | undefined;
   },
 ): Promise<number> {
@@ -90,6 +93,21 @@ export async function routeAgain(
   const decideOn = graverReport ? (graverReport.intake as unknown as DisputeReceivedV1) : undefined;
   const held = row.assignments.filter((a) => a.status !== 'withdrawn');
   const courtDue = (await courtDeadlines(tx, [row.id])).get(row.id);
+  // `held` is what the case records now, before routing has answered the requests still pending:
+  // a court move one of them carries has not reached it yet, and a department at that former date
+  // must follow the court here too (or routing's copy keeps it while the case, having applied the
+  // pending answer first, moves on). So the earliest former date among them, and this request's.
+  const { routingVersion } = await tx.case.findUniqueOrThrow({
+    where: { id: row.id },
+    select: { routingVersion: true },
+  });
+  const courtMovedFrom = [
+    ...earlier
+      .filter((entry) => versionOf(entry.detail) > routingVersion)
+      .flatMap((entry) => (entry.detail as { courtMovedFrom?: string }).courtMovedFrom ?? [])
+      .map((at) => new Date(at)),
+    ...(request.courtMovedFrom ? [request.courtMovedFrom] : []),
+  ].reduce<Date | undefined>((min, at) => (min && min <= at ? min : at), undefined);
   await appendOutbox(tx, {
     name: 'case.correction.v1',
     key: dispute.disputeId,
@@ -106,7 +124,7 @@ export async function routeAgain(
         dueAt: a.dueAt.toISOString(),
       })),
       ...(courtDue && { courtDueAt: courtDue.toISOString() }),
-      ...(request.courtMovedFrom && { courtMovedFrom: request.courtMovedFrom.toISOString() }),
+      ...(courtMovedFrom && { courtMovedFrom: courtMovedFrom.toISOString() }),
       corrected: {
         ...(corrected.divisionCode && { divisionCode: corrected.divisionCode }),
         ...(corrected.category && { category: corrected.category }),

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { routedDeadlines } from '@huijie/contracts/deadlines.ts';
+import type { CaseCorrectedV1 } from '@huijie/contracts/events/case-correction-v1.ts';
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { normaliseReferral, referralSchema, validateReferral } from '@huijie/ingest-courts/referral.ts';
@@ -506,6 +508,74 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
     expect(routed.dueAt).toEqual(new Date(extended));
     expect(routed.assignments.map((a) => [a.role, a.dueAt])).toEqual([['lead', new Date(extended)]]);
   });
+
+  it.each([
+    ['the court extends it again', 'court'],
+    ["an operator corrects the case's category", 'operator'],
+  ] as const)(
+    'a court extends its date and, before routing answers, %s: each agency copy, computed from what the later request holds, is the deadline the case records',
+    async (_, then) => {
+      const first = '2024-09-03T23:59:59+08:00';
+      const extended = '2024-09-05T23:59:59+08:00';
+      const again = '2024-09-07T23:59:59+08:00';
+      const referral: DisputeReceivedV1 = { ...intake(), channel: 'court', dueAt: first };
+      const caseId = caseIdFor(referral.disputeId);
+      await recordIntake(db, referral);
+      await recordAssignment(db, { ...decision(referral), dueAt: first });
+      // Revision 2, then the second request, both before routing answers the first.
+      await recordIntake(db, { ...referral, revision: 2, dueAt: extended });
+      if (then === 'court') await recordIntake(db, { ...referral, revision: 3, dueAt: again });
+      else {
+        const operator: Actor = {
+          kind: 'operator',
+          claims: { sub: 'test', role: 'operator', scope: '350800', exp: 0 },
+        };
+        await correctCase(db, caseId, operator, { category: 'labor', reason: '类别更正' });
+      }
+      const asked = (
+        await db.outboxEvent.findMany({
+          where: { eventName: 'case.correction.v1', data: { path: ['caseId'], equals: caseId } },
+          orderBy: { id: 'asc' },
+        })
+      ).map((row) => row.data as unknown as CaseCorrectedV1);
+      expect(asked.map((c) => c.version)).toEqual([2, 3]);
+
+      // Routing answers each request as it reads (its decision: the court's date on the revision it
+      // decided on); the agency's copy is routedDeadlines over what that request held.
+      const lead = '350802107-judicial_office';
+      for (const correction of asked) {
+        const answer = {
+          ...decision(correction.dispute, correction.version),
+          dueAt: correction.dispute.dueAt!,
+          ...(correction.courtDueAt && { courtDueAt: correction.courtDueAt }),
+          ...(correction.courtMovedFrom && { courtMovedFrom: correction.courtMovedFrom }),
+        };
+        await recordAssignment(db, answer);
+        const agencyCopy = routedDeadlines({
+          decided: answer.dueAt,
+          lead,
+          held: (code, role) =>
+            correction.currentAssignments?.find((a) => a.code === code && a.role === role)?.dueAt,
+          court: correction.courtDueAt,
+          courtMovedFrom: correction.courtMovedFrom,
+        }).dueFor(lead, 'lead');
+        const routed = await db.case.findUniqueOrThrow({
+          where: { id: caseId },
+          include: { assignments: true },
+        });
+        expect(routed.assignments.map((a) => a.dueAt.toISOString())).toEqual([
+          new Date(agencyCopy).toISOString(),
+        ]);
+      }
+      const routed = await db.case.findUniqueOrThrow({
+        where: { id: caseId },
+        include: { assignments: true },
+      });
+      const courtNow = new Date(then === 'court' ? again : extended);
+      expect(routed.dueAt).toEqual(courtNow);
+      expect(routed.assignments.map((a) => a.dueAt)).toEqual([courtNow]);
+    },
+  );
 
   it('a batch recorded in one transaction (as the consumer records what it handles at once) ends as the events one by one would', async () => {
     const withPhone = (phone: string) => {

@@ -226,9 +226,9 @@ async function updateReport(tx: Tx, caseId: string, dispute: DisputeReceivedV1):
   const reminder = dispute.hotline?.reminder;
   // What routing decided on has changed — a 催办 makes a court-related matter a major one, new
   // content may name another place — so an open case it has routed is routed again. (Routing's
-  // own answer to the revision carries the version of its first decision: taken already. A case
-  // not routed yet is routed again once that first decision is applied, if it decided on an
-  // earlier revision: see record-assignment.ts.)
+  // own answer to the revision carries the version of its first decision: taken already, and no
+  // agency copy, assign.ts. A case not routed yet is routed again once that first decision is
+  // applied, if it decided on an earlier revision: see record-assignment.ts.)
   const routed = await tx.case.findUniqueOrThrow({ where: { id: caseId }, include: { assignments: true } });
   // A court that moved its date (委派调解期限): the departments follow its new one, later too.
   const courtAfter = courtBefore && (await courtDeadlineOf(tx, caseId));
@@ -257,6 +257,7 @@ async function updateReport(tx: Tx, caseId: string, dispute: DisputeReceivedV1):
       revision: dispute.revision,
       ...(reminder && { reminders: reminder.count }),
       ...(version !== undefined && { version }),
+      ...(version !== undefined && courtMovedFrom && { courtMovedFrom: courtMovedFrom.toISOString() }),
     },
   });
 }

@@ -139,7 +139,12 @@ async function routeLaterRevisions(tx: Tx, decisions: DisputeAssignedV1[]): Prom
       caseId: row.id,
       type: 'revision_routed',
       actor: 'cases:revision',
-      detail: { disputeId: report.disputeId, revision: report.revision, version },
+      detail: {
+        disputeId: report.disputeId,
+        revision: report.revision,
+        version,
+        ...(courtMovedFrom && { courtMovedFrom: courtMovedFrom.toISOString() }),
+      },
     });
   }
 }
