@@ -3,7 +3,12 @@ import type { AssignmentWebhookData } from '@huijie/contracts/webhooks/agency-we
 import type { NotifyDb } from '../db/prisma.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { lockDisputes } from './dispute-lock.ts';
-import { assignmentKinds, reminderFireAt, routingVersions } from './record-assignment.ts';
+import {
+  assignmentKinds,
+  lastToEachRecipient,
+  reminderFireAt,
+  routingVersions,
+} from './record-assignment.ts';
 import type { Routing } from './routing.ts';
 
 type CourtDeadline = NonNullable<CaseStatusChangedV1['mergedDeadline']>;
@@ -43,13 +48,11 @@ export async function bringDeadlineForward(
     orderBy: { createdAt: 'asc' },
   });
   // What each department of the current version was last given.
-  const lastGiven = new Map(
-    given
-      .filter((row) => row.disputeId && row.version === versions.get(row.disputeId))
-      .map((row) => [`${row.disputeId} ${row.recipient}`, row]),
+  const lastGiven = lastToEachRecipient(
+    given.filter((row) => row.disputeId && row.version === versions.get(row.disputeId)),
   );
   const updates: Prisma.DeliveryCreateManyInput[] = [];
-  for (const row of lastGiven.values()) {
+  for (const row of lastGiven) {
     const payload = row.payload as AssignmentWebhookData;
     if (!later(payload.dueAt, dueAt)) continue;
     // The same assignment, sent again as an `assignment_update`: only the deadline moves.

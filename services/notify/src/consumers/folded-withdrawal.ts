@@ -3,7 +3,7 @@ import type { WithdrawalWebhookData } from '@huijie/contracts/webhooks/agency-we
 import type { NotifyDb } from '../db/prisma.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { tellFoldedCitizens } from './accepted-notice.ts';
-import { assignmentKinds, routingVersions } from './record-assignment.ts';
+import { assignmentKinds, lastToEachRecipient, routingVersions } from './record-assignment.ts';
 import type { Routing } from './routing.ts';
 
 /**
@@ -44,9 +44,8 @@ export async function withdrawFolded(
     orderBy: [{ version: 'asc' }, { createdAt: 'asc' }],
   });
   // What each department last got of each dispute: one that lost it already is not told again.
-  const lastGot = new Map(given.map((row) => [`${row.disputeId} ${row.recipient}`, row]));
   const rows: Prisma.DeliveryCreateManyInput[] = [];
-  for (const row of lastGot.values()) {
+  for (const row of lastToEachRecipient(given)) {
     if (row.kind === 'withdrawal' || !row.disputeId) continue;
     const version = versions.get(row.disputeId) ?? row.version ?? 1;
     rows.push({

@@ -33,6 +33,16 @@ export async function routingVersions(db: NotifyDb, disputeIds: string[]): Promi
   return new Map(sources.map((source) => [source.disputeId, source.routingVersion]));
 }
 
+/**
+ * Of deliveries in the order they were recorded, the last one each recipient got of each dispute:
+ * what a department holds now (an assignment of some version, or a withdrawal).
+ */
+export function lastToEachRecipient<R extends { disputeId: string | null; recipient: string }>(
+  rows: readonly R[],
+): R[] {
+  return [...new Map(rows.map((row) => [`${row.disputeId} ${row.recipient}`, row])).values()];
+}
+
 const reminderLevels = ['due_soon', 'overdue'] as const;
 
 /** When the lead is reminded of a deadline: some time before it (not in the past), and when it passes. */

@@ -8,7 +8,7 @@ import { chinaTime, chineseDate, type NoticePayload, outcomeLabel } from '../not
 import { bringDeadlineForward } from './case-deadline.ts';
 import { lockDisputes } from './dispute-lock.ts';
 import { withdrawFolded } from './folded-withdrawal.ts';
-import { assignmentKinds } from './record-assignment.ts';
+import { assignmentKinds, lastToEachRecipient } from './record-assignment.ts';
 import type { Routing } from './routing.ts';
 
 export const endStatuses = ['resolved', 'unresolved', 'closed'];
@@ -112,7 +112,6 @@ export async function recordCaseStatus(
   const result = outcomeLabel(outcome);
   const divisionCode = event.divisionCode;
 
-  // Who holds the case: each dispute's latest routing version, its departments.
   // Who holds the case: a department whose last word on one of its disputes is an assignment of
   // that dispute's latest version. Not one a fold or a re-routing withdrew (the outcome, the
   // amount, are not theirs to know), nor one whose assignment was cancelled before it went out.
@@ -129,8 +128,7 @@ export async function recordCaseStatus(
   for (const row of given)
     if (row.disputeId && row.kind !== 'withdrawal')
       latest.set(row.disputeId, Math.max(latest.get(row.disputeId) ?? 0, row.version ?? 0));
-  const lastWord = new Map(given.map((row) => [`${row.disputeId} ${row.recipient}`, row]));
-  const holders = [...lastWord.values()].filter(
+  const holders = lastToEachRecipient(given).filter(
     (row) => row.kind !== 'withdrawal' && row.disputeId && row.version === latest.get(row.disputeId),
   );
   const leadName = holders
