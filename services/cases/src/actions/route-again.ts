@@ -56,7 +56,9 @@ export async function routeAgain(
   const first = await firstReportOf(tx, row.id);
   const dispute = first.intake as unknown as DisputeReceivedV1;
   // The case row's lock makes two requests take turns (an operator's correction, a 催办 meanwhile).
-  await tx.$executeRaw`SELECT id FROM cases.cases WHERE id = ${row.id}::uuid FOR UPDATE`;
+  const [locked] = await tx.$queryRaw<{ routing_version: number }[]>`
+    SELECT routing_version FROM cases.cases WHERE id = ${row.id}::uuid FOR UPDATE`;
+  if (!locked) throw new Error(`case ${row.id} not found`);
   const earlier = await tx.historyEntry.findMany({
     where: { caseId: row.id, type: { in: [...askedBy] } },
     orderBy: { id: 'asc' },
@@ -97,10 +99,8 @@ export async function routeAgain(
   // a court move one of them carries has not reached it yet, and a department at that former date
   // must follow the court here too (or routing's copy keeps it while the case, having applied the
   // pending answer first, moves on). So the earliest former date among them, and this request's.
-  const { routingVersion } = await tx.case.findUniqueOrThrow({
-    where: { id: row.id },
-    select: { routingVersion: true },
-  });
+  // The version the case holds as read under its lock (the caller's row may be older).
+  const routingVersion = locked.routing_version;
   const courtMovedFrom = [
     ...earlier
       .filter((entry) => versionOf(entry.detail) > routingVersion)
