@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Logger } from 'pino';
 import { installErrorHandler } from './errors.ts';
 import type { Metrics } from './metrics.ts';
+import { requestLogger } from './request-logger.ts';
 import { withTimeout } from './timeout.ts';
 
 export interface ServiceAppOptions {
@@ -37,6 +38,7 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
     // Requests are measured in /metrics; per-request log lines would only repeat them.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => crypto.randomUUID(),
+    childLoggerFactory: (logger, bindings) => requestLogger(logger as Logger, bindings),
     return503OnClosing: true,
   });
   installErrorHandler(app);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { createServiceApp } from './http-app.ts';
 import { capturedLogger as capture } from './log-capture.ts';
+import { createMetrics } from './metrics.ts';
 
 describe('logger redaction', () => {
   it('never writes names, phones or ID numbers, at any depth the services log them', () => {
@@ -101,5 +103,33 @@ describe('logging an error', () => {
     const { err } = logged(new Error('store unreachable', { cause }));
     expect(err).toMatchObject({ reason: 'store unreachable', cause: { code: 'ECONNREFUSED' } });
     expect(err.cause.reason).toContain('127.0.0.1:6379');
+  });
+});
+
+describe("a request's logger", () => {
+  it('writes its lines with the request id and the same redaction, child loggers included', async () => {
+    const { logger, lines } = capture();
+    const app = createServiceApp({ logger, metrics: createMetrics('request-log-test'), readiness: {} });
+    app.post('/echo', async (request) => {
+      request.log.warn({ caller: { phone: '13800000000' } }, 'pushed');
+      request.log.child({ step: 'store' }).info({ name: '郭某' }, 'stored');
+      return { id: request.id };
+    });
+    const answer = await app.inject({ method: 'POST', url: '/echo', payload: {} });
+    await app.close();
+    const { id } = answer.json();
+    const [pushed, stored] = lines.map((line) => JSON.parse(line));
+    expect(pushed).toMatchObject({ service: 'test', reqId: id, level: 40, msg: 'pushed' });
+    expect(stored).toMatchObject({ service: 'test', reqId: id, step: 'store', msg: 'stored' });
+    expect(lines.join('')).not.toMatch(/13800000000|郭某/);
+  });
+
+  it('writes nothing for a request that logs nothing', async () => {
+    const { logger, lines } = capture();
+    const app = createServiceApp({ logger, metrics: createMetrics('request-log-test'), readiness: {} });
+    app.get('/quiet', async () => ({ ok: true }));
+    expect((await app.inject({ method: 'GET', url: '/quiet' })).statusCode).toBe(200);
+    await app.close();
+    expect(lines).toEqual([]);
   });
 });
