@@ -12,6 +12,7 @@ import { abandon, planRevision, type RevisionPlan, recordWritten } from '@huijie
 import { knownClientsOnly, verifySignature } from '@huijie/service-kit/signing.ts';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { Counter } from 'prom-client';
+import { z } from 'zod';
 import { parseCaseNumber } from './case-number.ts';
 import type { IngestCourtsConfig } from './config.ts';
 import { courtOf } from './courts.ts';
@@ -115,7 +116,7 @@ export const referralKey = (caseNumber: string, revision: number) =>
  * written, in the order the pushes arrive (`@huijie/service-kit/revisions.ts`). Answers only once
  * the revision's event is durable; otherwise throws the error to answer.
  */
-async function takeIn(
+export async function takeIn(
   dispute: DisputeReceivedV1,
   deps: Pick<IngestCourtsDeps, 'bus' | 'idempotency'>,
   log: FastifyBaseLogger,
@@ -162,6 +163,9 @@ async function takeIn(
     ]);
   } catch (error) {
     await abandon(deps.idempotency, plan.key);
+    // An event that does not fit its contract was refused before anything was written: our bug,
+    // a 500 the court should report, not a 503 it would retry for ever.
+    if (error instanceof z.ZodError) throw error;
     log.warn({ caseNumber, err: error }, 'referral not written');
     throw unavailable('the event log is unavailable; retry later', 5);
   }
