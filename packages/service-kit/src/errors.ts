@@ -31,7 +31,8 @@ export const badRequest = (fields: FieldProblem[], message = 'the request is not
   new AppError(400, 'invalid_request', message, fields);
 export const unauthorized = (reason: string, field?: string) =>
   new AppError(401, 'unauthorized', reason, field ? [{ field, reason }] : []);
-export const forbidden = (reason: string) => new AppError(403, 'forbidden', reason);
+export const forbidden = (reason: string, field?: string) =>
+  new AppError(403, 'forbidden', reason, field ? [{ field, reason }] : []);
 export const notFound = (what: string) => new AppError(404, 'not_found', `${what} not found`);
 export const conflict = (code: string, message: string, details: Record<string, unknown>) =>
   new AppError(409, code, message, [], {}, details);

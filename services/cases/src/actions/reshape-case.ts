@@ -8,6 +8,7 @@ import { appendHistory } from '../db/history.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import { canBeRouted } from '../domain/lifecycle.ts';
 import { type Actor, actorName } from '../http/actor.ts';
+import { assertPlaceWithin } from '../http/auth.ts';
 import { appendOutbox } from '../outbox/outbox.ts';
 import { searchGramsOf } from '../search/bigrams.ts';
 import { visibleCase } from './act-on-case.ts';
@@ -157,8 +158,15 @@ export async function correctCase(
 ) {
   operatorOnly(actor, 'correct a case');
   await caseTransaction(db, async (tx) => {
+    // A case out of sight answers 404 first, whatever place the correction names.
     const row = await visibleCase(tx, caseId, actor);
     mustBeOpen(row.status, 'correct');
+    // Only to a place within the operator's jurisdiction: a case moved elsewhere would land on
+    // desks where they have no say, and out of their own sight. A town that finds a case is not
+    // its own asks its county or the city to move it.
+    if (actor.kind === 'operator' && correction.divisionCode) {
+      assertPlaceWithin(actor.claims, correction.divisionCode, 'divisionCode');
+    }
     const by = actorName(actor);
     const version = await routeAgain(tx, row, { by, reason: correction.reason, correction });
     await appendHistory(tx, {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { migrate } from '@huijie/database/migrate.ts';
+import { migrate, readMigrations } from '@huijie/database/migrate.ts';
 import { postgresClient } from '@huijie/database/sql-client.ts';
 import { freshDatabase, requireServers } from '@huijie/testing/servers.ts';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -26,7 +26,7 @@ describe.runIf(servers)('the migration that takes the caller digits out of repea
     const before = mkdtempSync(join(tmpdir(), 'huijie-migrations-'));
     cleanups.push(async () => rmSync(before, { recursive: true, force: true }));
     for (const name of readdirSync(casesMigrationsDir)) {
-      if (name !== scrub) cpSync(join(casesMigrationsDir, name), join(before, name), { recursive: true });
+      if (name < scrub) cpSync(join(casesMigrationsDir, name), join(before, name), { recursive: true });
     }
     await migrate(sql, { migrationsDir: before, schema: casesSchema });
 
@@ -62,7 +62,13 @@ describe.runIf(servers)('the migration that takes the caller digits out of repea
       ],
     );
 
-    expect(await migrate(sql, { migrationsDir: casesMigrationsDir, schema: casesSchema })).toEqual([scrub]);
+    // It, and the migrations written after it, which find the database as it leaves it.
+    const applied = await migrate(sql, { migrationsDir: casesMigrationsDir, schema: casesSchema });
+    expect(applied).toEqual(
+      readMigrations(casesMigrationsDir)
+        .map((migration) => migration.name)
+        .filter((name) => name >= scrub),
+    );
 
     const reasons = await sql.query<{ reason: string }>(
       `SELECT detail->>'reason' AS reason FROM cases.history

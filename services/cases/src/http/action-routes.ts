@@ -12,6 +12,15 @@ import { actorName, actorOf } from './actor.ts';
 
 const params = z.object({ caseId: z.uuid() });
 const note = z.string().trim().min(1).max(2_000);
+/**
+ * The most bytes of an action's body. The longest one a client may send is an outcome: its
+ * 2,000-character summary (a note's length) with every character escaped (\uXXXX, 6 bytes) is
+ * under 12 KiB, the rest a few hundred bytes; a reason is 500 characters. 64 KiB leaves room for
+ * that; the app's 1 MiB let any signed-in caller make each action parse some 80 times as much.
+ */
+const actionBodyLimit = 64 * 1024;
+/** What a correction can change: one of them at least. */
+const correctable = ['divisionCode', 'category'] as const;
 const answer = z.object({
   caseId: z.uuid(),
   status: z.string(),
@@ -38,6 +47,7 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
         authenticate: (request) => actorOf(request, deps),
         params,
         body,
+        bodyLimit: actionBodyLimit,
         responses: { 200: answer },
       },
       async ({ params: { caseId }, body: input, actor }) => {
@@ -101,6 +111,7 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
       authenticate: (request) => actorOf(request, deps),
       params,
       body: z.object({ intoCaseId: z.uuid(), reason }),
+      bodyLimit: actionBodyLimit,
       responses: { 200: z.object({ caseId: z.uuid(), mergedInto: z.uuid() }) },
     },
     async ({ params: { caseId }, body, actor }) => {
@@ -119,6 +130,7 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
       authenticate: (request) => actorOf(request, deps),
       params,
       body: z.object({ disputeId: z.uuid(), reason }),
+      bodyLimit: actionBodyLimit,
       responses: { 200: z.object({ caseId: z.uuid(), newCaseId: z.uuid() }) },
     },
     async ({ params: { caseId }, body, actor }) => ({
@@ -131,14 +143,27 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
     {
       method: 'POST',
       url: '/v1/cases/:caseId/correct',
-      summary: 'Correct the place or the category; routing decides again (operators)',
+      summary:
+        'Correct the place (within your jurisdiction, 403 otherwise) or the category; routing decides again (operators)',
       tags: ['case actions'],
       security: 'operator',
       authenticate: (request) => actorOf(request, deps),
       params,
       body: z
         .object({ divisionCode: DivisionCode.optional(), category: CategoryCode.optional(), reason })
-        .refine((b) => b.divisionCode || b.category, 'give a divisionCode or a category'),
+        .superRefine((b, context) => {
+          if (b.divisionCode || b.category) return;
+          // Each field that could have been given is named, so a form can point at them; a
+          // problem with no field ('(body)') says nothing of what was expected.
+          for (const field of correctable) {
+            context.addIssue({
+              code: 'custom',
+              path: [field],
+              message: `give what to correct: ${correctable.join(' or ')} (one at least)`,
+            });
+          }
+        }),
+      bodyLimit: actionBodyLimit,
       responses: { 202: z.object({ caseId: z.uuid(), status: z.literal('rerouting') }) },
     },
     async ({ params: { caseId }, body, actor, reply }) => {

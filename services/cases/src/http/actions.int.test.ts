@@ -191,6 +191,19 @@ describe.runIf(servers)('case actions through the API', () => {
     expect(unknown.statusCode).toBe(401);
   });
 
+  it('a correction that corrects nothing is a 400 naming the fields it could correct', async () => {
+    const caseId = await seedGuoCase(db);
+    const response = await act(caseId, 'correct', as('xinluo'), { reason: '核实' });
+    expect(response.statusCode).toBe(400);
+    const { error } = response.json();
+    expect(error.code).toBe('invalid_request');
+    expect(error.fields.map((problem: { field: string }) => problem.field)).toEqual([
+      'divisionCode',
+      'category',
+    ]);
+    expect(error.fields[0].reason).toMatch(/divisionCode or category/);
+  });
+
   it('escalation by hand goes up one level at a time and is announced once per level', async () => {
     const caseId = await seedGuoCase(db);
     expect(

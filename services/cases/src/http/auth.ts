@@ -7,7 +7,7 @@ import {
   signToken,
   verifyToken,
 } from '@huijie/service-kit/auth-token.ts';
-import { notFound, unauthorized } from '@huijie/service-kit/errors.ts';
+import { forbidden, notFound, unauthorized } from '@huijie/service-kit/errors.ts';
 import { enforceRateLimit, type RateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import { route } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -100,4 +100,17 @@ export function assertInScope(
   if (!place) throw notFound(what);
   const division = mostSpecificDivision(place);
   if (!scopeCovers(operator.scope, division)) throw notFound(what);
+}
+
+/**
+ * A place an operator names — a filter of the search, the export or the statistics, the place a
+ * correction moves a case to — must be within their jurisdiction (the rule reads use: the city its
+ * counties, a county its towns, a town itself), or it is a 403 naming the field. Unlike a case out
+ * of scope (404), the place is the operator's own input: a mistyped one is said to be so, never
+ * answered with "no cases"; and a case is never handed to desks where its operator has no say.
+ */
+export function assertPlaceWithin(operator: OperatorClaims, place: string, field = 'place'): void {
+  if (!scopeCovers(operator.scope, place)) {
+    throw forbidden(`${field} ${place} is outside your jurisdiction (${operator.scope})`, field);
+  }
 }

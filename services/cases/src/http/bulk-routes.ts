@@ -8,7 +8,7 @@ import { caseFilterShape } from '../search/filters.ts';
 import { gramStatistics } from '../search/gram-stats.ts';
 import { localDay } from '../search/local-time.ts';
 import { textViaIndex } from '../search/search-cases.ts';
-import { operatorOf } from './auth.ts';
+import { assertPlaceWithin, operatorOf } from './auth.ts';
 
 /** Bulk reads: a filtered search as a streamed CSV file for Excel. */
 export function bulkRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret: string; now?: () => Date }) {
@@ -30,6 +30,8 @@ export function bulkRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
     },
     async ({ query, actor: operator, reply }) => {
       const { sort, ...filter } = query;
+      // Before the first byte: once streaming starts the status is 200 for good.
+      if (filter.place) assertPlaceWithin(operator, filter.place);
       const at = now();
       const filename = `cases-${operator.scope}-${localDay(at)}.csv`;
       const viaIndex = await textViaIndex(grams, filter.q);

@@ -14,6 +14,7 @@ import {
   toSummary,
 } from '../search/search-cases.ts';
 import { actorOf } from './actor.ts';
+import { assertPlaceWithin } from './auth.ts';
 
 export const searchQuery = z.object({
   ...caseFilterShape,
@@ -61,6 +62,8 @@ export function searchRoutes(
     },
     async ({ query, actor }) => {
       const { cursor, limit, sort, ...filter } = query;
+      // An agency's place filter narrows its worklist, wherever the work is; it has no jurisdiction.
+      if (actor.kind === 'operator' && filter.place) assertPlaceWithin(actor.claims, filter.place);
       const at = now();
       const page = await findCasePage(deps.db, {
         reach:

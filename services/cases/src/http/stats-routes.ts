@@ -1,6 +1,6 @@
 import { DivisionCode } from '@huijie/contracts/vocabulary.ts';
-import { type OperatorClaims, scopeCovers } from '@huijie/service-kit/auth-token.ts';
-import { badRequest, forbidden } from '@huijie/service-kit/errors.ts';
+import type { OperatorClaims } from '@huijie/service-kit/auth-token.ts';
+import { badRequest } from '@huijie/service-kit/errors.ts';
 import { route } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -16,7 +16,7 @@ import {
   type StatsRequest,
   trend,
 } from '../stats/statistics.ts';
-import { operatorOf } from './auth.ts';
+import { assertPlaceWithin, operatorOf } from './auth.ts';
 
 const day = z.string().refine(isCalendarDay, { message: 'a day: YYYY-MM-DD (China time)' });
 
@@ -60,9 +60,7 @@ function statsRequest(
       { field: 'place', reason: 'statistics go down to towns; search a village with GET /v1/cases' },
     ]);
   }
-  if (!scopeCovers(operator.scope, place)) {
-    throw forbidden(`place ${place} is outside your jurisdiction (${operator.scope})`);
-  }
+  assertPlaceWithin(operator, place);
   const to = query.to ?? localDay(now);
   const from = query.from ?? defaultFrom(to);
   if (from > to) throw badRequest([{ field: 'from', reason: '`from` is after `to`' }]);

@@ -12,6 +12,29 @@ describe('search grams', () => {
     expect(searchGramsOf(['ＧＤ２０２４'])).toEqual(searchGramsOf(['gd2024']));
   });
 
+  it('a number with thousands separators or full-width digits is the plain number, both ways', () => {
+    const finds = (text: string, query: string) =>
+      queryGramsOf(query).every((gram) => new Set(searchGramsOf([text])).has(gram));
+    for (const text of [
+      '欠工资3,800元',
+      '欠工资3，800元',
+      '欠工资３８００元',
+      '欠工资３，８００元',
+      '欠工资3800元',
+    ]) {
+      for (const query of ['3800', '3,800', '3，800', '３８００', '3800元']) {
+        expect(finds(text, query), `${query} in ${text}`).toBe(true);
+      }
+    }
+    expect(searchGramsOf(['1,234,567'])).toEqual(searchGramsOf(['1234567']));
+    // Not a thousands group: the commas still separate (a list, a decimal comma).
+    expect(searchGramsOf(['1,2,3'])).toEqual(['1', '2', '3']);
+    expect(finds('3,80元', '380')).toBe(false);
+    // A phone number then an amount is not one number (as routing reads amounts).
+    expect(finds('13812345678，500元', '8500')).toBe(false);
+    expect(finds('13812345678，500元', '500元')).toBe(true);
+  });
+
   it('a lone character between punctuation is kept as itself', () => {
     expect(searchGramsOf(['钱、房'])).toEqual(['房', '钱']);
   });

@@ -8,16 +8,34 @@
  * when the bigrams occur apart), and nothing depends on a dictionary that misses place names,
  * people's nicknames or 12345 jargon.
  *
- * Text is normalised first (NFKC: full-width Ａ１ → A1, compatibility forms folded; lower case)
- * and split into runs of letters and digits, so punctuation and spaces never form a bigram.
+ * Text is normalised first (NFKC: full-width Ａ１ → A1, compatibility forms folded; lower case;
+ * a number's thousands separators dropped) and split into runs of letters and digits, so
+ * punctuation and spaces never form a bigram.
  */
 
 /** Runs of letters (any script) and digits: bigrams never cross punctuation or whitespace. */
 const runPattern = /[\p{L}\p{N}]+/gu;
 
+/**
+ * A number grouped in thousands by commas, as `packages/contracts/src/numerals.ts` reads amounts:
+ * 1–3 digits, then groups of exactly three (after NFKC, which makes the full-width ３，８００ of
+ * Chinese text 3,800). Its commas are dropped, so 3,800 is searched as 3800 and a search for either
+ * finds both; the comma used to split it into 3 and 800, and nothing held the 38 that 3800 needs.
+ * Not a list (1,2,3), nor a phone number followed by an amount (13812345678，500元). Spaces are
+ * left alone: in a query they separate words. Written so that PostgreSQL reads it alike: the
+ * migration `20261130000000_search_numbers_without_separators` gave the cases stored before it
+ * the words it adds. Stored words are never recomputed: a change to this rule (or to NFKC, runs,
+ * bigrams) needs a migration of its own, or old cases stop matching the new queries.
+ */
+const groupedNumber = /(?<![0-9])[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])/g;
+
 function runsOf(text: string): string[][] {
   const runs: string[][] = [];
-  for (const match of text.normalize('NFKC').toLowerCase().matchAll(runPattern)) {
+  const normalised = text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(groupedNumber, (number) => number.replaceAll(',', ''));
+  for (const match of normalised.matchAll(runPattern)) {
     runs.push(Array.from(match[0]));
   }
   return runs;

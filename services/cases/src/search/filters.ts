@@ -54,7 +54,7 @@ export const caseFilterShape = {
   category: list(CategoryCode).describe("People's-mediation category code"),
   severity: list(Severity).describe('normal or major'),
   place: DivisionCode.optional().describe(
-    'Division code at any level (county 350802, town 350802107, village); a county includes its towns. Always within your own jurisdiction.',
+    "Division code at any level (county 350802, town 350802107, village); a county includes its towns. An operator's must be within their jurisdiction (403 otherwise, as for the statistics).",
   ),
   department: list(z.string().min(1).max(80)).describe(
     'Department code of an assignment (lead or co-handler), e.g. 350802107-judicial_office',

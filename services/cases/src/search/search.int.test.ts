@@ -168,13 +168,21 @@ describe.runIf(servers)('GET /v1/cases on PostgreSQL', () => {
     it("a county's operator sees its own cases and never another county's, whatever the filters say", async () => {
       const yongding = '350803';
       expect((await idsOf(yongding, '')).sort()).toEqual(named('yang', 'kanshi'));
-      // Asking for Xinluo by place, by town, by department or by its text finds nothing.
-      expect(await idsOf(yongding, 'place=350802')).toEqual([]);
-      expect(await idsOf(yongding, 'place=350802107')).toEqual([]);
+      // Asking for Xinluo by department or by its text finds nothing.
       expect(await idsOf(yongding, 'department=350802107-judicial_office')).toEqual([]);
       expect(await idsOf(yongding, `q=${encodeURIComponent('水库大坝')}`)).toEqual([]);
-      // The whole city as the place still means: within my county.
-      expect((await idsOf(yongding, 'place=350800')).sort()).toEqual(named('yang', 'kanshi'));
+      // A place outside the county (Xinluo, its town, the whole city) is a mistake the operator is
+      // told of, as the statistics tell it: not an empty list that reads as "no cases there".
+      for (const place of ['350802', '350802107', '350800']) {
+        const response = await search(yongding, `place=${place}`);
+        expect(response.statusCode).toBe(403);
+        expect(response.json().error).toEqual({
+          code: 'forbidden',
+          message: `place ${place} is outside your jurisdiction (${yongding})`,
+          fields: [{ field: 'place', reason: `place ${place} is outside your jurisdiction (${yongding})` }],
+        });
+      }
+      expect((await idsOf(yongding, 'place=350803')).sort()).toEqual(named('yang', 'kanshi'));
     });
 
     it("a town's operator sees its town only; the city sees everything, the unplaced case too", async () => {
