@@ -35,6 +35,7 @@ const inventory: Record<string, 'anyone' | 'operator'> = {
   'GET /v1/deliveries': 'operator',
   'GET /v1/deliveries/:id': 'operator',
   'POST /v1/deliveries/:id/replay': 'operator',
+  'POST /v1/deliveries/replay': 'operator',
   'GET /v1/disputes/:disputeId/deliveries': 'operator',
   'GET /v1/cases/:caseId/deliveries': 'operator',
 };
@@ -127,6 +128,16 @@ describe.runIf(servers)('notify: deliveries and replays by jurisdiction, on Post
       401,
       'unauthorized',
     );
+    expectRefused(
+      await app.inject({
+        method: 'POST',
+        url: '/v1/deliveries/replay',
+        headers,
+        payload: { recipient: '350802107-judicial_office' },
+      }),
+      401,
+      'unauthorized',
+    );
   });
 
   it.each([
@@ -152,6 +163,11 @@ describe.runIf(servers)('notify: deliveries and replays by jurisdiction, on Post
       headers: as,
     });
     expectRefused(replay, 404, 'not_found');
+    // In bulk, by the recipient's code or by the channel: none of it is theirs to send.
+    for (const payload of [{ recipient: '350802107-judicial_office' }, { channel: 'outbox' }]) {
+      const bulk = await app.inject({ method: 'POST', url: '/v1/deliveries/replay', headers: as, payload });
+      expect(bulk.json()).toEqual({ replayed: 0, superseded: 0, remaining: 0 });
+    }
     expect(await db.delivery.findUniqueOrThrow({ where: { id: jiangshan.id } })).toMatchObject({
       state: 'failed',
       replays: 0,

@@ -22,6 +22,13 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
    * enough for the route (an agency on an operators' action is a 403) the handler decides.
    */
   authenticate?: (request: FastifyRequest) => Promise<A> | A;
+  /**
+   * The headers a caller of this route may authenticate with, one of which it must send at all
+   * (the 401 names them). By default an operator's `authorization` or an agency's `x-api-key`, as
+   * the cases API takes both (and refuses an agency on an operators' action with 403, not 401);
+   * a service that takes no API keys says `['authorization']`, so its 401 does not ask for one.
+   */
+  credentials?: readonly string[];
   params?: P;
   query?: Q;
   body?: B;
@@ -87,7 +94,7 @@ export function route<
     documents.set(app, doc);
   }
   doc.routes.push(spec as AnySpec);
-  const credentials = spec.security && credentialHeaders[spec.security];
+  const credentials = spec.security && (spec.credentials ?? credentialHeaders[spec.security]);
   const actors = new WeakMap<FastifyRequest, A>();
   // In onRequest, before the body is read: a caller without valid credentials learns nothing about
   // the request, not even what is wrong with it, and costs no parsing.

@@ -22,6 +22,7 @@ import type { NotifyDb } from './db/prisma.ts';
 import {
   type DispatchOutcome,
   defaultSchedule,
+  defaultSendsPerRecipient,
   type RetrySchedule,
   startDispatcher,
 } from './dispatch/dispatcher.ts';
@@ -66,7 +67,14 @@ export interface NotifySettings {
   throttles?: Record<string, ChannelLimits>;
   sendTimeoutMs?: number;
   slaReminderBeforeMs?: number;
-  dispatch?: { intervalMs?: number; batch?: number; concurrency?: number; leaseMs?: number };
+  /** `perRecipient`: of the `concurrency` sends in flight (8), the most one receiver holds (2). */
+  dispatch?: {
+    intervalMs?: number;
+    batch?: number;
+    concurrency?: number;
+    perRecipient?: number;
+    leaseMs?: number;
+  };
 }
 
 export const notifyGroup = 'notify';
@@ -211,6 +219,7 @@ export function buildNotifyApp(settings: NotifySettings, deps: NotifyDeps): Fast
       leaseMs: settings.dispatch?.leaseMs ?? Math.max(60_000, 3 * sendTimeoutMs),
       batch: settings.dispatch?.batch ?? 50,
       concurrency: settings.dispatch?.concurrency ?? 8,
+      perRecipient: settings.dispatch?.perRecipient ?? defaultSendsPerRecipient,
       intervalMs: settings.dispatch?.intervalMs ?? 500,
       observe: (channel: string, outcome: DispatchOutcome) => outcomes.inc({ channel, outcome }),
     });

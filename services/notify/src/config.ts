@@ -108,6 +108,8 @@ export const notifyConfigSchema = z
     NOTIFY_RETRY_BASE_MS: blankAsUnset(z.coerce.number().int().min(10).default(1_000)),
     NOTIFY_RETRY_MAX_MS: blankAsUnset(z.coerce.number().int().min(100).default(600_000)),
     NOTIFY_SEND_TIMEOUT_MS: blankAsUnset(z.coerce.number().int().min(100).max(60_000).default(5_000)),
+    /** Of the 8 sends in flight, the most one receiver (an agency's webhook, a callback client) holds. */
+    NOTIFY_SENDS_PER_RECIPIENT: blankAsUnset(z.coerce.number().int().min(1).max(8).default(2)),
     NOTIFY_SLA_REMINDER_HOURS: blankAsUnset(z.coerce.number().min(0).default(24)),
     /** Where deliveries to unconfigured providers are written (one JSON line each). */
     NOTIFY_OUTBOX_FILE: blankAsUnset(z.string().default('data/notify-outbox.jsonl')),

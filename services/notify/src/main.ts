@@ -85,6 +85,7 @@ const app = buildNotifyApp(
     },
     throttles: throttlesFrom(config, defaultThrottles),
     sendTimeoutMs: config.NOTIFY_SEND_TIMEOUT_MS,
+    dispatch: { perRecipient: config.NOTIFY_SENDS_PER_RECIPIENT },
     slaReminderBeforeMs: config.NOTIFY_SLA_REMINDER_HOURS * 3600_000,
   },
   { db, bus, logger, metrics, ...stores },

@@ -7,13 +7,14 @@ import { capturedLogger } from '@huijie/service-kit/log-capture.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { eventually, requireServers } from '@huijie/testing/servers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startReceiver } from '../../test/receivers.ts';
 import type { DeliveryChannel } from '../channels/channel.ts';
 import { webhookChannel } from '../channels/webhook-channel.ts';
 import { withdrawFolded } from '../consumers/folded-withdrawal.ts';
 import { createRouting } from '../consumers/routing.ts';
 import { freshNotifyDb } from '../db/fresh-notify-db.ts';
 import { deliveryRoutes } from '../http/delivery-routes.ts';
-import { dispatchDue } from './dispatcher.ts';
+import { dispatchDue, startDispatcher } from './dispatcher.ts';
 
 const servers = await requireServers('postgres');
 const jwtSecret = 'dispatcher-test-jwt-secret-0123456789abcdef';
@@ -53,6 +54,7 @@ describe.runIf(servers)('the dispatcher on PostgreSQL', () => {
       leaseMs: 30_000,
       batch: 10,
       concurrency: 1,
+      perRecipient: 1,
     });
     const after = await db.delivery.findUniqueOrThrow({
       where: { id: delivery.id },
@@ -122,6 +124,7 @@ describe.runIf(servers)('the dispatcher on PostgreSQL', () => {
       leaseMs: 30_000,
       batch: 10,
       concurrency: 4,
+      perRecipient: 2,
     };
     /** Dispatches until nothing of the dispute is pending or sending. */
     const settle = () =>
@@ -181,5 +184,99 @@ describe.runIf(servers)('the dispatcher on PostgreSQL', () => {
     expect(agency.told).toEqual(['withdrawal']);
     const dead = await fresh.db.delivery.findUniqueOrThrow({ where: { id: agency.assignment.id } });
     expect(dead.state).toBe('failed');
+  });
+});
+
+describe.runIf(servers)('the send slots, with a receiver that hangs', () => {
+  let fresh: Awaited<ReturnType<typeof freshNotifyDb>>;
+  beforeAll(async () => {
+    fresh = await freshNotifyDb(servers!.databaseUrl!);
+  });
+  afterAll(() => fresh?.drop());
+
+  it("an agency whose webhook never answers holds 2 of the 8 slots: the others' deliveries go at once, also those recorded while it hangs", async () => {
+    const { db } = fresh;
+    const sendTimeoutMs = 2_000;
+    // The slow agency's endpoint takes each request and never answers; we count how many it holds.
+    let holding = 0;
+    let mostHeld = 0;
+    const slowServer = createServer((_request, response) => {
+      holding += 1;
+      mostHeld = Math.max(mostHeld, holding);
+      response.on('close', () => {
+        holding -= 1;
+      });
+    });
+    await new Promise<void>((resolve) => slowServer.listen(0, '127.0.0.1', resolve));
+    const fast = await startReceiver('s');
+    const slowUrl = `http://127.0.0.1:${(slowServer.address() as AddressInfo).port}/hook`;
+    const record = (recipient: string, count: number) =>
+      db.delivery.createMany({
+        data: Array.from({ length: count }, () => {
+          const disputeId = randomUUID();
+          return {
+            dedupeKey: `assignment:${disputeId}:v1:${recipient}`,
+            kind: 'assignment',
+            channel: 'webhook',
+            recipient,
+            disputeId,
+            version: 1,
+            payload: { disputeId, version: 1, role: 'lead' },
+          };
+        }),
+      });
+    // After an outage of the slow agency's: a dozen of its deliveries are due first.
+    await record('slow-agency', 12);
+    await record('fast-agency', 6);
+    const dispatcher = startDispatcher({
+      db,
+      channels: new Map([
+        [
+          'webhook',
+          webhookChannel(
+            new Map([
+              ['slow-agency', { url: slowUrl, secret: 's' }],
+              ['fast-agency', { url: fast.url, secret: 's' }],
+            ]),
+            sendTimeoutMs,
+          ),
+        ],
+      ]),
+      logger: capturedLogger('notify').logger,
+      schedule: { maxAttempts: 5, baseDelayMs: 60_000, maxDelayMs: 60_000 },
+      leaseMs: 30_000,
+      batch: 50,
+      concurrency: 8,
+      perRecipient: 2,
+      intervalMs: 50,
+    });
+    /** Tries of the slow agency's that have ended (each one at the send timeout). */
+    const slowTriesEnded = () =>
+      db.deliveryAttempt.count({ where: { delivery: { recipient: 'slow-agency' } } });
+    try {
+      await eventually(() => fast.applied.size === 6, { what: "the fast agency's first six" });
+      expect(await slowTriesEnded(), 'the fast agency waited for the slow one to time out').toBe(0);
+      // New work while the slow agency still holds its slots: it goes in a free one, now.
+      await record('fast-agency', 3);
+      dispatcher.poke();
+      await eventually(() => fast.applied.size === 9, { what: "the fast agency's next three" });
+      expect(await slowTriesEnded(), 'the fast agency waited for the slow one to time out').toBe(0);
+      expect(mostHeld).toBe(2);
+    } finally {
+      await dispatcher.stop();
+      await fast.close();
+      slowServer.closeAllConnections();
+      await new Promise<void>((resolve) => slowServer.close(() => resolve()));
+    }
+    // The slow agency's two tries were cut at the timeout and wait for their retry; the rest are untouched.
+    const slow = await db.delivery.findMany({
+      where: { recipient: 'slow-agency' },
+      include: { attemptLog: true },
+    });
+    expect(slow.filter((row) => row.attempts > 0).map((row) => [row.state, row.lastError])).toEqual([
+      ['pending', `timed out after ${sendTimeoutMs} ms`],
+      ['pending', `timed out after ${sendTimeoutMs} ms`],
+    ]);
+    expect(await db.delivery.count({ where: { recipient: 'fast-agency', state: 'delivered' } })).toBe(9);
   });
 });

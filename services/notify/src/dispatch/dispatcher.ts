@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { errorReason } from '@huijie/database/error-for-log.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
-import { startWorkLoop } from '@huijie/service-kit/work-loop.ts';
+import { startWorkLoop, type WorkLoop } from '@huijie/service-kit/work-loop.ts';
 import type { DeliveryChannel, SendResult } from '../channels/channel.ts';
 import type { NotifyDb } from '../db/prisma.ts';
 import { promoteDueReminders } from './reminders.ts';
@@ -33,6 +33,9 @@ export function nextDelayMs(attempts: number, schedule: RetrySchedule, random = 
 
 export type DispatchOutcome = 'delivered' | 'retry' | 'failed' | 'throttled';
 
+/** Of the sends in flight, the most one receiver holds by default (see `perRecipient`). */
+export const defaultSendsPerRecipient = 2;
+
 export interface DispatchDeps {
   db: NotifyDb;
   channels: ReadonlyMap<string, DeliveryChannel>;
@@ -44,9 +47,16 @@ export interface DispatchDeps {
    * so a live sender never loses it; when a sender dies, another takes the delivery after this.
    */
   leaseMs: number;
+  /** The most deliveries taken by one statement. */
   batch: number;
-  /** Sends in flight at once: one receiver that times out does not hold up the others. */
+  /** Sends in flight at once (the slots): one receiver that times out does not hold up the others. */
   concurrency: number;
+  /**
+   * Of those, the most one receiver (a channel's recipient: an agency's webhook, a hotline
+   * client, a court client) holds at once: an agency whose endpoint hangs until the send timeout
+   * holds this many slots, not all of them, and everyone else's deliveries go in the others.
+   */
+  perRecipient: number;
   observe?: ((channel: string, outcome: DispatchOutcome) => void) | undefined;
 }
 
@@ -61,13 +71,21 @@ interface Claimed {
   was: string;
 }
 
+/** How many of the earliest due deliveries one claim looks at to fill the free slots. */
+const claimCandidates = 200;
+
+/** Sends in flight to one receiver, as the claim statement reads them. */
+interface Busy {
+  channel: string;
+  recipient: string;
+  sending: number;
+}
+
 /**
- * Takes due deliveries and sends them. Taking is one statement (`FOR UPDATE SKIP LOCKED`) that
- * flips them to "sending" under a lease id and counts the try, so replicas never send the same
- * delivery at once and a delivery whose sender crashed is taken again when its lease ends. Only
- * the lease holder records the result. The crash window between a receiver's 2xx and our
- * record of it cannot be closed from this side: the next try carries the same delivery id, so
- * the receiver recognises it (the receivers' contract says: deduplicate on x-huijie-delivery).
+ * Takes up to `limit` due deliveries, at most `perRecipient` less what is already in flight to
+ * each receiver (`busy`). Taking is one statement (`FOR UPDATE SKIP LOCKED`) that flips them to
+ * "sending" under a lease id and counts the try, so replicas never send the same delivery at once
+ * and a delivery whose sender crashed is taken again when its lease ends.
  *
  * One receiver hears of one dispute in the order it was recorded: a delivery waits while an
  * earlier one of the same dispute to the same recipient is still pending or sending. An
@@ -75,21 +93,49 @@ interface Claimed {
  * before the withdrawal goes, not after it (which would hand the dispute back to a department
  * that lost it); an `assignment_update` never arrives before the assignment it updates.
  */
-export async function dispatchDue(deps: DispatchDeps): Promise<number> {
+async function claimDue(deps: DispatchDeps, limit: number, busy: Busy[]): Promise<Claimed[]> {
   const now = new Date();
   const leaseId = randomUUID();
-  const claimed = await deps.db.$queryRaw<Claimed[]>`
-    WITH due AS (
-      SELECT x."id", x."state" AS was FROM "notify"."deliveries" AS x
+  // `due`: the earliest deliveries that may go now, of receivers with a slot to spare (bounded, so
+  // a backlog of thousands costs what `ORDER BY … LIMIT` costs; a receiver at its share never
+  // fills it). `ranked` numbers each receiver's (a window function cannot sit beside FOR UPDATE).
+  // `taken` locks them, re-checking state and time on the row locked: another replica may have
+  // taken it since `due` read it.
+  return deps.db.$queryRaw<Claimed[]>`
+    WITH busy AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(busy)}::jsonb)
+        AS b("channel" text, "recipient" text, "sending" int)
+    ),
+    due AS (
+      SELECT x."id", x."channel", x."recipient", x."next_attempt_at" FROM "notify"."deliveries" AS x
        WHERE x."state" IN ('pending', 'sending') AND x."next_attempt_at" <= ${now}
          AND NOT EXISTS (
            SELECT 1 FROM "notify"."deliveries" AS e
             WHERE e."dispute_id" = x."dispute_id" AND e."recipient" = x."recipient"
               AND e."channel" = x."channel" AND e."created_at" < x."created_at"
               AND e."state" IN ('pending', 'sending'))
+         AND NOT EXISTS (
+           SELECT 1 FROM busy AS b
+            WHERE b."channel" = x."channel" AND b."recipient" = x."recipient"
+              AND b."sending" >= ${deps.perRecipient})
        ORDER BY x."next_attempt_at"
-       LIMIT ${deps.batch}
-       FOR UPDATE SKIP LOCKED
+       LIMIT ${claimCandidates}
+    ),
+    ranked AS (
+      SELECT due.*, row_number() OVER (
+               PARTITION BY due."channel", due."recipient" ORDER BY due."next_attempt_at", due."id") AS nth
+        FROM due
+    ),
+    taken AS (
+      SELECT x."id", x."state" AS was
+        FROM "notify"."deliveries" AS x
+        JOIN ranked AS r ON r."id" = x."id"
+        LEFT JOIN busy AS b ON b."channel" = r."channel" AND b."recipient" = r."recipient"
+       WHERE x."state" IN ('pending', 'sending') AND x."next_attempt_at" <= ${now}
+         AND r."nth" + coalesce(b."sending", 0) <= ${deps.perRecipient}
+       ORDER BY r."next_attempt_at"
+       LIMIT ${limit}
+       FOR UPDATE OF x SKIP LOCKED
     )
     UPDATE "notify"."deliveries" AS d
        SET "state" = 'sending',
@@ -97,24 +143,68 @@ export async function dispatchDue(deps: DispatchDeps): Promise<number> {
            "attempts" = d."attempts" + 1,
            "next_attempt_at" = ${new Date(now.getTime() + deps.leaseMs)},
            "updated_at" = ${now}
-      FROM due
-     WHERE d."id" = due."id"
-    RETURNING d."id", d."kind", d."channel", d."recipient", d."payload", d."attempts", d."lease_id", due.was`;
-  if (claimed.length === 0) return 0;
+      FROM taken
+     WHERE d."id" = taken."id"
+    RETURNING d."id", d."kind", d."channel", d."recipient", d."payload", d."attempts", d."lease_id", taken.was`;
+}
 
-  const queue = [...claimed];
-  const worker = async () => {
-    for (let next = queue.shift(); next; next = queue.shift()) {
-      try {
-        await deliverOne(deps, next);
-      } catch (error) {
+/**
+ * The dispatcher's slots: `concurrency` sends in flight, `perRecipient` of them to one receiver.
+ * A slot is taken again as soon as its send is recorded, without waiting for the others taken
+ * with it: a receiver that hangs until the send timeout delays only its own deliveries. Only the
+ * lease holder records a result. The crash window between a receiver's 2xx and our record of it
+ * cannot be closed from this side: the next try carries the same delivery id, so the receiver
+ * recognises it (the receivers' contract says: deduplicate on x-huijie-delivery).
+ */
+function sendSlots(deps: DispatchDeps, onFreed: () => void = () => {}) {
+  const busy = new Map<string, Busy>();
+  const inFlight = new Set<Promise<void>>();
+  const receiverOf = (delivery: Claimed) => `${delivery.channel}\n${delivery.recipient}`;
+  const start = (delivery: Claimed) => {
+    const key = receiverOf(delivery);
+    const receiver = busy.get(key) ?? {
+      channel: delivery.channel,
+      recipient: delivery.recipient,
+      sending: 0,
+    };
+    receiver.sending += 1;
+    busy.set(key, receiver);
+    const send = deliverOne(deps, delivery)
+      .catch((error) => {
         // The database went away between taking and recording: the lease brings it back.
-        deps.logger.warn({ deliveryId: next.id, err: error }, 'delivery not recorded');
-      }
-    }
+        deps.logger.warn({ deliveryId: delivery.id, err: error }, 'delivery not recorded');
+      })
+      .finally(() => {
+        receiver.sending -= 1;
+        if (receiver.sending === 0) busy.delete(key);
+        inFlight.delete(send);
+        onFreed();
+      });
+    inFlight.add(send);
   };
-  await Promise.all(Array.from({ length: Math.min(deps.concurrency, claimed.length) }, worker));
-  return claimed.length;
+  return {
+    free: () => deps.concurrency - inFlight.size,
+    /** Takes due deliveries into the free slots and starts sending them; resolves with how many it took. */
+    async fill(): Promise<number> {
+      const limit = Math.min(deps.batch, deps.concurrency - inFlight.size);
+      if (limit <= 0) return 0;
+      const claimed = await claimDue(deps, limit, [...busy.values()]);
+      for (const delivery of claimed) start(delivery);
+      return claimed.length;
+    },
+    /** Resolves when every send started has been recorded. */
+    async idle(): Promise<void> {
+      while (inFlight.size > 0) await Promise.all(inFlight);
+    },
+  };
+}
+
+/** Takes what the slots hold of what is due, sends it and waits for the results: one round. */
+export async function dispatchDue(deps: DispatchDeps): Promise<number> {
+  const slots = sendSlots(deps);
+  const claimed = await slots.fill();
+  await slots.idle();
+  return claimed;
 }
 
 async function deliverOne(deps: DispatchDeps, delivery: Claimed): Promise<void> {
@@ -216,19 +306,28 @@ async function deliverOne(deps: DispatchDeps, delivery: Claimed): Promise<void> 
 }
 
 /**
- * Runs the dispatcher until stopped; `poke` wakes it when new deliveries were recorded. Stopping
- * waits for the sends in flight to be recorded.
+ * Runs the dispatcher until stopped; `poke` wakes it when new deliveries were recorded, and a
+ * slot that frees up wakes it too. Stopping waits for the sends in flight to be recorded.
  */
-export function startDispatcher(deps: DispatchDeps & { intervalMs: number }) {
-  return startWorkLoop({
+export function startDispatcher(deps: DispatchDeps & { intervalMs: number }): WorkLoop {
+  const slots = sendSlots(deps, () => loop.poke());
+  const loop = startWorkLoop({
     name: 'dispatcher',
     logger: deps.logger,
     intervalMs: deps.intervalMs,
     work: async () => {
       await promoteDueReminders(deps.db);
-      const claimed = await dispatchDue(deps);
-      // A full batch means there is more due now: go again without waiting.
-      return claimed >= deps.batch && claimed > 0;
+      // Took some and slots are still free: what is due may have been other receivers' than the
+      // ones just taken (the claim looks at the earliest 200): go again without waiting.
+      const taken = await slots.fill();
+      return taken > 0 && slots.free() > 0;
     },
   });
+  return {
+    poke: () => loop.poke(),
+    async stop() {
+      await loop.stop();
+      await slots.idle();
+    },
+  };
 }

@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { assignmentKinds } from '../consumers/record-assignment.ts';
 import type { NotifyDb } from '../db/prisma.ts';
-import type { Prisma } from '../generated/prisma/client.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 
 export const deliveryStates = ['pending', 'sending', 'delivered', 'failed', 'cancelled'] as const;
 
@@ -19,6 +19,24 @@ const ListQuery = z.object({
   /** The last id of the previous page. */
   after: z.uuid().optional(),
 });
+
+/** The most dead letters one bulk replay sends again. */
+const bulkReplayMax = 1_000;
+
+const BulkReplayBody = z
+  .object({
+    recipient: z.string().min(1).max(200).optional().describe('A department code or a callback client id'),
+    channel: z.string().max(40).optional().describe('webhook, hotline, court, sms, wechat, outbox'),
+    kind: z.string().max(40).optional(),
+    createdFrom: z.iso.datetime({ offset: true }).optional().describe('Recorded at or after (RFC 3339)'),
+    createdTo: z.iso.datetime({ offset: true }).optional().describe('Recorded before (RFC 3339)'),
+    limit: z.number().int().min(1).max(bulkReplayMax).default(bulkReplayMax),
+  })
+  // Every dead letter of the jurisdiction at once is never what an operator after one outage means.
+  .refine((body) => body.recipient || body.channel, {
+    path: ['recipient'],
+    message: 'give a recipient or a channel (or both)',
+  });
 
 const IdParams = z.object({ id: z.uuid() });
 const DisputeParams = z.object({ disputeId: z.uuid() });
@@ -62,10 +80,38 @@ function present(delivery: DeliveryRow) {
   };
 }
 
+const isCity = (operator: OperatorClaims) => operator.scope.length === 6 && operator.scope.endsWith('00');
+
 /** The deliveries an operator may see: those of their jurisdiction (the city sees everything). */
 function inScope(operator: OperatorClaims): Prisma.DeliveryWhereInput {
-  const city = operator.scope.length === 6 && operator.scope.endsWith('00');
-  return city ? {} : { divisionCode: { startsWith: operator.scope } };
+  return isCity(operator) ? {} : { divisionCode: { startsWith: operator.scope } };
+}
+
+/** `inScope` in SQL, on the deliveries aliased `alias`. */
+function inScopeSql(operator: OperatorClaims, alias: string): Prisma.Sql {
+  return isCity(operator)
+    ? Prisma.sql`TRUE`
+    : Prisma.sql`starts_with(${Prisma.raw(alias)}."division_code", ${operator.scope})`;
+}
+
+/** What a department acts on in the order it got them. */
+const handOverKinds: string[] = [...assignmentKinds, 'withdrawal'];
+
+/**
+ * The replays' `superseded` rule, on the dead delivery aliased `dead`: the later assignments,
+ * updates or withdrawals of the same dispute to the same recipient that went out (or are going).
+ * An assignment, update or withdrawal that died while one of those went is not sent again: it
+ * would arrive after it — an assignment after its withdrawal hands the dispute back to a
+ * department that lost it.
+ */
+function laterHandOvers(dead: string): Prisma.Sql {
+  const d = Prisma.raw(dead);
+  return Prisma.sql`
+    SELECT later."id", later."kind" FROM "notify"."deliveries" AS later
+     WHERE ${d}."kind" = ANY(${handOverKinds}::text[]) AND later."kind" = ANY(${handOverKinds}::text[])
+       AND later."dispute_id" = ${d}."dispute_id" AND later."channel" = ${d}."channel"
+       AND later."recipient" = ${d}."recipient" AND later."created_at" > ${d}."created_at"
+       AND later."state" IN ('pending', 'sending', 'delivered')`;
 }
 
 const withAttempts = { attemptLog: { orderBy: { id: 'asc' as const } } };
@@ -115,6 +161,8 @@ export function deliveryRoutes(
   /** Every route is an operator's: `route()` verifies the token before anything of the request is read. */
   const operatorsOnly = {
     security: 'operator',
+    // Notify takes no API keys: a caller without a token is told to send one, not a key.
+    credentials: ['authorization'],
     authenticate: (request: FastifyRequest) => verifyToken(request.headers.authorization, deps.jwtSecret),
   } as const;
 
@@ -194,26 +242,15 @@ export function deliveryRoutes(
       const replayed = await db.$transaction(async (tx) => {
         const dead = await tx.delivery.findFirst({
           where: { AND: [{ id, state: 'failed' }, inScope(operator)] },
-          select: { kind: true, channel: true, recipient: true, disputeId: true, createdAt: true },
+          select: { id: true },
         });
-        // An assignment, update or withdrawal that died while a later one of the same dispute to
-        // the same department went out (or is going): sent now, it would arrive after it — an
-        // assignment after its withdrawal hands the dispute back to a department that lost it.
-        const handOver: readonly string[] = [...assignmentKinds, 'withdrawal'];
-        const followed =
-          dead?.disputeId &&
-          handOver.includes(dead.kind) &&
-          (await tx.delivery.findFirst({
-            where: {
-              disputeId: dead.disputeId,
-              channel: dead.channel,
-              recipient: dead.recipient,
-              kind: { in: [...handOver] },
-              createdAt: { gt: dead.createdAt },
-              state: { in: ['pending', 'sending', 'delivered'] },
-            },
-            select: { id: true, kind: true },
-          }));
+        const [followed] = dead
+          ? await tx.$queryRaw<{ id: string; kind: string }[]>`
+              SELECT later."id", later."kind" FROM "notify"."deliveries" AS dead
+               CROSS JOIN LATERAL (${laterHandOvers('dead')}) AS later
+               WHERE dead."id" = ${id}::uuid
+               LIMIT 1`
+          : [];
         if (followed) {
           throw new AppError(
             409,
@@ -252,6 +289,71 @@ export function deliveryRoutes(
       request.log.info({ deliveryId: id, by: operator.sub }, 'delivery replayed');
       deps.onReplay?.();
       return reply.status(202).send(present(replayed));
+    },
+  );
+
+  /**
+   * The dead letters of a recipient and/or channel (and kind, and a time of recording) sent again,
+   * as the single replay does, oldest first, at most `limit` (1,000) a call: after an agency's
+   * outage, its dozens of dead deliveries in one go. Those the single replay would refuse as
+   * `superseded` are left dead and counted; `remaining` says how many more a next call would send.
+   */
+  route(
+    app,
+    {
+      method: 'POST',
+      url: '/v1/deliveries/replay',
+      summary: 'Send the failed deliveries of a recipient or a channel again (at most 1,000 a call)',
+      ...operatorsOnly,
+      body: BulkReplayBody,
+      bodyLimit: 16 * 1024,
+      responses: {
+        202: z.object({ replayed: z.number(), superseded: z.number(), remaining: z.number() }),
+      },
+    },
+    async ({ body, actor: operator, request, reply }) => {
+      const matching = Prisma.join(
+        [
+          Prisma.sql`dead."state" = 'failed'`,
+          inScopeSql(operator, 'dead'),
+          ...(body.recipient ? [Prisma.sql`dead."recipient" = ${body.recipient}`] : []),
+          ...(body.channel ? [Prisma.sql`dead."channel" = ${body.channel}`] : []),
+          ...(body.kind ? [Prisma.sql`dead."kind" = ${body.kind}`] : []),
+          ...(body.createdFrom ? [Prisma.sql`dead."created_at" >= ${new Date(body.createdFrom)}`] : []),
+          ...(body.createdTo ? [Prisma.sql`dead."created_at" < ${new Date(body.createdTo)}`] : []),
+        ],
+        ' AND ',
+      );
+      const answer = await db.$transaction(async (tx) => {
+        // Oldest first: a dead one left for the next call is never older than one sent now, so
+        // what this call sends cannot make it `superseded`.
+        const replayed = await tx.$executeRaw`
+          WITH picked AS (
+            SELECT dead."id" FROM "notify"."deliveries" AS dead
+             WHERE ${matching} AND NOT EXISTS (${laterHandOvers('dead')})
+             ORDER BY dead."created_at", dead."id"
+             LIMIT ${body.limit}
+             FOR UPDATE
+          )
+          UPDATE "notify"."deliveries" AS d
+             SET "state" = 'pending', "attempts" = 0, "next_attempt_at" = now(),
+                 "replays" = d."replays" + 1, "replayed_by" = ${operator.sub}, "updated_at" = now()
+            FROM picked
+           WHERE d."id" = picked."id"`;
+        const [left] = await tx.$queryRaw<{ superseded: number; remaining: number }[]>`
+          SELECT count(*) FILTER (WHERE EXISTS (${laterHandOvers('dead')}))::int AS superseded,
+                 count(*) FILTER (WHERE NOT EXISTS (${laterHandOvers('dead')}))::int AS remaining
+            FROM "notify"."deliveries" AS dead
+           WHERE ${matching}`;
+        return { replayed, superseded: left?.superseded ?? 0, remaining: left?.remaining ?? 0 };
+      });
+      // Counts and the filter's channel and kind only: a recipient may be a phone number.
+      request.log.info(
+        { ...answer, channel: body.channel, kind: body.kind, by: operator.sub },
+        'deliveries replayed in bulk',
+      );
+      if (answer.replayed > 0) deps.onReplay?.();
+      return reply.status(202).send(answer);
     },
   );
 
