@@ -21,8 +21,16 @@ const office = {
 const yang: Party = { role: 'caller', kind: 'person', name: '杨某', phone: '13800000000' };
 const unnamed: Party = { role: 'caller', kind: 'person', phone: '13800000000' };
 
+/** The work order a reviewer pushed: the hotline operator typed the caller's numbers into it. */
+const reviewers =
+  '我叫张三，身份证号350802198502021234，电话13511112222，在下洋镇被邻居王五（身份证350803197703031235）打伤…';
+
 /** The decision on a report of these parties, titled or not (not every channel gives a title). */
-const decisionFor = (parties: Party[], titled: { title?: string }) =>
+const decisionFor = (
+  parties: Party[],
+  titled: { title?: string },
+  content = '杨某起诉胡某要求赔偿，胡某拒不履行，多次反映。',
+) =>
   DisputeAssignedV1.parse({
     disputeId: '6f1c2b9e-8d1a-5c3e-9f0a-1b2c3d4e5f60',
     version: 2,
@@ -54,7 +62,7 @@ const decisionFor = (parties: Party[], titled: { title?: string }) =>
       revision: 1,
       receivedAt: '2024-08-24T01:30:00.000Z',
       ...titled,
-      content: '杨某起诉胡某要求赔偿，胡某拒不履行，多次反映。',
+      content,
       location: { address: '福建省龙岩市永定区下洋镇' },
       parties,
       attachments: [],
@@ -83,8 +91,8 @@ const onTheCopy: { [F in keyof AssignmentWebhookData]-?: (copy: AssignedCopy) =>
 };
 
 /** Each department's Kafka copy of the decision, and the webhook body made of it. */
-function toldOf(parties: Party[], titled: { title?: string } = { title: '民事赔偿纠纷' }) {
-  const matter = matterOfDecision(decisionFor(parties, titled));
+function toldOf(parties: Party[], titled: { title?: string } = { title: '民事赔偿纠纷' }, content?: string) {
+  const matter = matterOfDecision(decisionFor(parties, titled, content));
   const dueAt = '2024-08-30T15:59:59.000Z';
   return matter.involved.map((involvement) => {
     const copy = assignedCopy(matter, involvement, dueAt);
@@ -139,6 +147,37 @@ describe("a department's webhook says what its Kafka copy says", () => {
       { name: '杨某', phone: '13900000001' },
       { name: '杨某', phone: '13900000001' },
     ]);
+  });
+
+  it("no department's copy quotes an ID-card number the report's text holds, nor, but to the lead, a mobile", () => {
+    const [lead, ...others] = toldOf(
+      [yang],
+      { title: '张三（350802198502021234，135-1111-2222）被打伤' },
+      reviewers,
+    );
+    expect([lead?.copy.title, lead?.copy.content]).toEqual([
+      '张三（[身份证号]，135-1111-2222）被打伤',
+      '我叫张三，身份证号[身份证号]，电话13511112222，在下洋镇被邻居王五（身份证[身份证号]）打伤…',
+    ]);
+    for (const { copy, body } of others) {
+      expect([copy.title, copy.content]).toEqual([
+        '张三（[身份证号]，[手机号]）被打伤',
+        '我叫张三，身份证号[身份证号]，电话[手机号]，在下洋镇被邻居王五（身份证[身份证号]）打伤…',
+      ]);
+      expect([body.title, body.content]).toEqual([copy.title, copy.content]);
+    }
+  });
+
+  it('with a confidential (保密) party, the lead is not given the mobiles in the text either', () => {
+    const respondent: Party = { role: 'respondent', kind: 'person', name: '王五', confidential: true };
+    const told = toldOf([yang, respondent], {}, reviewers);
+    expect(told[0]?.copy.contact).toEqual({ name: '杨某', phone: '13800000000' });
+    for (const { copy, body } of told) {
+      expect(copy.content).toBe(
+        '我叫张三，身份证号[身份证号]，电话[手机号]，在下洋镇被邻居王五（身份证[身份证号]）打伤…',
+      );
+      expect(body.content).toBe(copy.content);
+    }
   });
 
   it('a contact without a name: the copy leaves it out, the webhook says null', () => {

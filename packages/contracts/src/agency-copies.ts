@@ -1,6 +1,7 @@
 import type { AgencyAssignmentV1 } from './events/agency-assignment-v1.ts';
 import type { Department, DisputeAssignedV1 } from './events/dispute-assignment-v1.ts';
 import type { DisputeReceivedV1 } from './events/dispute-intake-v1.ts';
+import { maskPersonalNumbers, type NumberMasks } from './personal-numbers.ts';
 import { type CategoryCode, type Level, mostSpecificDivision, type Severity } from './vocabulary.ts';
 import type { AssignmentWebhookData } from './webhooks/agency-webhook.ts';
 
@@ -52,14 +53,49 @@ export function matterOfDecision(decision: DisputeAssignedV1): AgencyMatter {
 }
 
 /**
+ * How a copy's `title` and `content` name the numbers hotline operators type into them (the
+ * caller's phone, the ID numbers of the parties): no department is given an ID-card number, and a
+ * mobile only the lead may see (`mobilesFor`). Replaced by what they were, not by a part of them:
+ * `350802********1234` still tells a town who it is, and the one who needs the number asks the
+ * platform, which keeps it. Published in the copies' field descriptions and the README.
+ */
+export const agencyMasks = { idCard: '[身份证号]', mobile: '[手机号]' } as const;
+
+/**
+ * A report's text as a department's copy carries it: ID-card numbers masked for everyone, mobile
+ * numbers too unless `mobiles` is `kept` (`mobilesFor`). The cases API masks a case's title and
+ * reports with it for an agency that reads them, so the copy and the read say the same.
+ */
+export function agencyText(text: string, mobiles: 'kept' | 'masked'): string {
+  const masks: NumberMasks = { ...agencyMasks, ...(mobiles === 'kept' && { mobile: null }) };
+  return maskPersonalNumbers(text, masks);
+}
+
+/**
+ * Whether a department may read the mobile numbers typed into a report: the lead, who calls the
+ * citizen back, unless someone in it asked for confidentiality (12345 保密). The text cannot tell
+ * whose number it quotes, so one confidential party hides them all; the lead then calls back
+ * through `contact`, which leaves that party out.
+ */
+export function mobilesFor(
+  role: Involvement['role'] | null,
+  parties: DisputeReceivedV1['parties'],
+): 'kept' | 'masked' {
+  return role === 'lead' && !parties.some((party) => party.confidential) ? 'kept' : 'masked';
+}
+
+/**
  * What one department's copy of a matter says of it, whatever it is told to do with it
  * (`action`, `role`): routing assigns and withdraws with it, the cases service withdraws the
- * copies of a case folded into another. The contact is the caller's to add, for the lead.
+ * copies of a case folded into another. The contact is the caller's to add, for the lead. The
+ * report's text has its ID-card and mobile numbers masked (`agencyText`); `mobiles: 'kept'` only
+ * for the lead's `assigned` copy (`assignedCopy`).
  */
 export function agencyView(
   matter: AgencyMatter,
   department: Department,
   dueAt: string,
+  mobiles: 'kept' | 'masked' = 'masked',
 ): Omit<AgencyAssignmentV1, 'action' | 'role'> {
   const { report } = matter;
   return {
@@ -76,8 +112,8 @@ export function agencyView(
     expressLane: matter.expressLane,
     channel: report.channel,
     receivedAt: report.receivedAt,
-    ...(report.title && { title: report.title }),
-    content: report.content,
+    ...(report.title && { title: agencyText(report.title, mobiles) }),
+    content: agencyText(report.content, mobiles),
   };
 }
 
@@ -86,18 +122,22 @@ export type AssignedCopy = AgencyAssignmentV1 & { action: 'assigned'; role: Invo
 
 /**
  * One department's `assigned` copy of a matter, due at `dueAt`. Only the lead calls the citizen
- * back (the others get the matter, not the phone number), and nobody gets the contact of a caller
- * the hotline marked confidential (保密).
+ * back (the others get the matter, not the phone number, in `contact` or in the text), and nobody
+ * gets the contact of a caller the hotline marked confidential (保密).
  */
 export function assignedCopy(
   matter: AgencyMatter,
   { department, role }: Involvement,
   dueAt: string,
 ): AssignedCopy {
-  const data: AssignedCopy = { ...agencyView(matter, department, dueAt), action: 'assigned', role };
+  const { parties } = matter.report;
+  const data: AssignedCopy = {
+    ...agencyView(matter, department, dueAt, mobilesFor(role, parties)),
+    action: 'assigned',
+    role,
+  };
   // The person notify tells of the case's progress (the applicant, else the caller): the lead
   // calls back the same citizen the platform writes to.
-  const { parties } = matter.report;
   const contact =
     parties.find((party) => party.role === 'applicant') ?? parties.find((party) => party.role === 'caller');
   if (role === 'lead' && contact && !contact.confidential) {

@@ -1,3 +1,5 @@
+import { maskPersonalNumbers } from '@huijie/contracts/personal-numbers.ts';
+
 /**
  * What an engineer needs of an error, without the personal data error messages carry: Prisma
  * prints the whole query with its values (even with `errorFormat: 'minimal'`, and again in the
@@ -75,21 +77,13 @@ export function errorReason(error: unknown): string {
 
 /**
  * The last line of defence for text that may hold what a person typed: mobile numbers, in every
- * spelling the channels accept as one (spaces, dashes or dots between the 3-4-4 groups, +86 or
- * 0086: contracts/phone.ts), and ID-card numbers (18 characters, or the 15 digits of the first
- * generation, still in old records) become `[redacted]`. Full-width digits, as a Chinese keyboard
- * types them, are read as digits first (only they: the rest of the text is kept as written).
- * Letters or digits around a run mean it is part of something else (a UUID, a longer number) and
- * it is left alone.
+ * spelling the channels accept as one, and ID-card numbers (18 characters, or the 15 digits of the
+ * first generation), in half- or full-width digits, become `[redacted]`. The recogniser is the one
+ * the agencies' copies are masked with (contracts/personal-numbers.ts): a number a copy hides is
+ * hidden from the logs too.
  */
 export function maskPersonalData(text: string): string {
-  return text
-    .replace(/[０-９]/g, (digit) => String.fromCharCode(digit.charCodeAt(0) - 0xfee0))
-    .replace(/(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])/g, masked)
-    .replace(
-      /(?<![0-9A-Za-z])(?:(?:\+|00)?86[\s-]?)?1[3-9]\d[\s.-]?\d{4}[\s.-]?\d{4}(?![0-9A-Za-z])/g,
-      masked,
-    );
+  return maskPersonalNumbers(text, { idCard: masked, mobile: masked });
 }
 
 function typeName(error: Error): string {

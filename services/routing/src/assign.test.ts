@@ -173,6 +173,40 @@ describe('what one decision publishes', () => {
     ]);
   });
 
+  it("no copy quotes the ID-card numbers a hotline operator typed into the report, and only the lead's quotes the phone", () => {
+    const zhang: DisputeReceivedV1 = {
+      ...guo,
+      disputeId: 'be014981-ffc9-5313-9b8d-78650a51da37',
+      channel: 'hotline_12345',
+      sourceRef: 'GD20240824003',
+      content:
+        '我叫张三，身份证号350802198502021234，电话13511112222，在下洋镇被邻居王五（身份证350803197703031235）打伤…',
+      location: { address: '福建省龙岩市永定区下洋镇' },
+      parties: [{ role: 'caller', kind: 'person', name: '张三', phone: '13511112222' }],
+    };
+    const copies = eventsForDecision(router, zhang, now)
+      .slice(1)
+      .map((event) => event.data as AgencyAssignmentV1);
+    // Withdrawn from a re-routing, a department is told the matter's text the same way.
+    const withdrawn = eventsForDecision(router, zhang, now, {
+      version: 2,
+      currentDepartments: ['350802107-judicial_office'],
+    }).find((event) => (event.data as AgencyAssignmentV1).action === 'withdrawn')?.data as AgencyAssignmentV1;
+    expect(copies.map((copy) => [copy.department.name, copy.role])).toEqual([
+      ['下洋镇司法所', 'lead'],
+      ['下洋派出所', 'co'],
+    ]);
+    const [lead, co] = copies;
+    expect(lead!.content).toBe(
+      '我叫张三，身份证号[身份证号]，电话13511112222，在下洋镇被邻居王五（身份证[身份证号]）打伤…',
+    );
+    for (const copy of [co!, withdrawn]) {
+      expect(copy.content).toBe(
+        '我叫张三，身份证号[身份证号]，电话[手机号]，在下洋镇被邻居王五（身份证[身份证号]）打伤…',
+      );
+    }
+  });
+
   it('a caller the hotline marked confidential (保密) is not passed on, not even to the lead', () => {
     const confidential = {
       ...guo,

@@ -65,8 +65,17 @@ export const AgencyAssignmentV1 = z.object({
   ),
   channel: Channel,
   receivedAt: instant('When the channel received the report.'),
-  title: z.string().optional().describe("The report's title, when the channel gave one."),
-  content: z.string().describe('What the citizen reported, in their words (usually Chinese).'),
+  title: z
+    .string()
+    .optional()
+    .describe(
+      "The report's title, when the channel gave one; its ID-card and mobile numbers masked as in `content`.",
+    ),
+  content: z
+    .string()
+    .describe(
+      'What the citizen reported, in their words (usually Chinese). ID-card numbers in it are replaced by `[身份证号]` for every department, and mobile numbers by `[手机号]` for every department but the lead, and for the lead too when a party asked for confidentiality (12345 保密); the lead calls back through `contact`.',
+    ),
   contact: z
     .object({
       name: z.string().optional().describe("The citizen's name, when given."),

@@ -41,8 +41,17 @@ export const AssignmentWebhookData = z.object({
   expressLane: Level.nullable().describe(
     'The level of the secretary express lane (书记直通车) whose secretary follows the matter; null when it is not on the lane.',
   ),
-  title: z.string().nullable().describe("The report's title; null when the channel gave none."),
-  content: z.string().describe('What the citizen reported, in their words (usually Chinese).'),
+  title: z
+    .string()
+    .nullable()
+    .describe(
+      "The report's title; null when the channel gave none. Its ID-card and mobile numbers masked as in `content`.",
+    ),
+  content: z
+    .string()
+    .describe(
+      'What the citizen reported, in their words (usually Chinese). ID-card numbers in it are replaced by `[身份证号]` for every department, and mobile numbers by `[手机号]` for every department but the lead, and for the lead too when a party asked for confidentiality (12345 保密); the lead calls back through `contact`.',
+    ),
   contact: z
     .object({
       name: z.string().nullable().describe("The citizen's name; null when not given."),

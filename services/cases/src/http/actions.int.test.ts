@@ -849,6 +849,40 @@ describe.runIf(servers)('case actions through the API', () => {
     }
   });
 
+  it('an agency reads the numbers typed into a report as its copies quote them: never an ID-card number, a mobile only as the lead', async () => {
+    const police = {
+      code: '350802107-police_station',
+      kind: 'police_station' as const,
+      name: '江山派出所',
+      divisionCode: '350802107',
+    };
+    await issueAgencyKey(db, 'key-police-reads', police);
+    const content =
+      '我叫张三，身份证号350802198502021234，电话13511112222，在江山镇被邻居王五（身份证350803197703031235）打伤…';
+    // Two callers (a report of the same phone would join the first case as a repeat).
+    const seed = async (confidential: boolean) =>
+      (
+        await seedRoutedCase(db, {
+          applicant: { name: '张三', phone: confidential ? '13722223333' : '13511112222', confidential },
+          content,
+          coHandlers: [police],
+        })
+      ).caseId;
+    const contentAs = async (caseId: string, headers: Record<string, string>) =>
+      (await app.inject({ url: `/v1/cases/${caseId}`, headers })).json().reports[0].content;
+    const masked = '我叫张三，身份证号[身份证号]，电话[手机号]，在江山镇被邻居王五（身份证[身份证号]）打伤…';
+
+    const open = await seed(false);
+    expect(await contentAs(open, { 'x-api-key': 'key-jiangshan' })).toBe(
+      '我叫张三，身份证号[身份证号]，电话13511112222，在江山镇被邻居王五（身份证[身份证号]）打伤…',
+    );
+    expect(await contentAs(open, { 'x-api-key': 'key-police-reads' })).toBe(masked);
+    // 12345 保密: not even the lead reads the phone in the text.
+    expect(await contentAs(await seed(true), { 'x-api-key': 'key-jiangshan' })).toBe(masked);
+    // Operators of the jurisdiction read what the citizen said.
+    expect(await contentAs(open, as('xinluo'))).toBe(content);
+  });
+
   it("a co-handling agency cannot accept the case or record its outcome, which are the lead's; it may add notes and progress", async () => {
     const office = {
       code: '350802107-governance_office',

@@ -1,3 +1,4 @@
+import { agencyText, mobilesFor } from '@huijie/contracts/agency-copies.ts';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { notFound } from '@huijie/service-kit/errors.ts';
 import { route } from '@huijie/service-kit/routes.ts';
@@ -80,21 +81,30 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
         c.assignments.some(
           (a) => a.departmentCode === actor.departmentCode && a.role === 'lead' && a.status !== 'withdrawn',
         );
+      const intakeOf = (report: (typeof c.reports)[number]) => report.intake as unknown as DisputeReceivedV1;
       const confidential = (party: (typeof c.parties)[number]) =>
         c.reports.some(
           (report) =>
             report.disputeId === party.disputeId &&
-            (report.intake as unknown as DisputeReceivedV1).parties.some(
+            intakeOf(report).parties.some(
               (given) => given.confidential === true && given.role === party.role,
             ),
         );
+      // The title and the reports' text as the agency's copies quote them (contracts/agency-copies.ts):
+      // no ID-card number, and the mobiles an operator typed in only for a lead of a case where
+      // nobody asked for confidentiality.
+      const mobiles = mobilesFor(
+        lead ? 'lead' : null,
+        c.reports.flatMap((report) => intakeOf(report).parties),
+      );
+      const shown = (text: string) => (actor.kind === 'agency' ? agencyText(text, mobiles) : text);
       return {
         caseId: c.id,
         status: c.status,
         category: c.category,
         severity: c.severity,
         channel: c.channel,
-        title: c.title,
+        title: c.title === null ? null : shown(c.title),
         jurisdiction: {
           cityCode: c.cityCode,
           countyCode: c.countyCode,
@@ -119,7 +129,7 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
           sourceRef: report.sourceRef,
           revision: report.revision,
           receivedAt: report.receivedAt,
-          content: report.content,
+          content: shown(report.content),
         })),
         parties: c.parties.map((party) => {
           const hidden = actor.kind === 'agency' && confidential(party);

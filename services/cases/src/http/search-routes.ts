@@ -1,3 +1,4 @@
+import { agencyText } from '@huijie/contracts/agency-copies.ts';
 import { route } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -76,7 +77,14 @@ export function searchRoutes(
         textViaIndex: await textViaIndex(grams, filter.q),
       });
       return {
-        items: page.rows.map((row) => toSummary(row, at)),
+        // An agency's list quotes the titles as its copies do, never an ID-card number, and no
+        // mobile: the case's own read (GET /v1/cases/:id) tells whether it may see them.
+        items: page.rows.map((row) =>
+          toSummary(
+            actor.kind === 'agency' && row.title ? { ...row, title: agencyText(row.title, 'masked') } : row,
+            at,
+          ),
+        ),
         nextCursor: page.next ? encodeCursor(sort, page.next.key, page.next.id) : null,
       };
     },

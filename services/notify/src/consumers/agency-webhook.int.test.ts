@@ -54,4 +54,43 @@ describe.runIf(servers)('assignment webhooks, as the departments read them', () 
     }
     expect(JSON.stringify(toCo)).not.toContain(phone);
   });
+
+  it('the numbers a hotline operator typed into the report: no ID-card number to anyone, the phone only to the lead, in the assignment and in its update', async () => {
+    const report = dispute({
+      title: '张三（350802198502021234，135 1111 2222）被邻居打伤',
+      content:
+        '我叫张三，身份证号350802198502021234，电话13511112222，在下洋镇被邻居王五（身份证350803197703031235）打伤…',
+      parties: [{ role: 'caller', kind: 'person', name: '张三', phone: '13511112222' }],
+    });
+    const routed = { lead: depts.judicial, coHandlers: [depts.station] };
+    await recordAssignment(db, assignment(report, routed), routing);
+    // The first copies reached the departments; a correction sends them an `assignment_update`.
+    await db.delivery.updateMany({
+      where: { disputeId: report.disputeId, version: 1 },
+      data: { state: 'delivered', deliveredAt: new Date() },
+    });
+    await recordAssignment(db, assignment(report, { ...routed, version: 2 }), routing);
+    const sent = await db.delivery.findMany({
+      where: { disputeId: report.disputeId, kind: { in: ['assignment', 'assignment_update'] } },
+      orderBy: [{ version: 'asc' }, { recipient: 'asc' }],
+    });
+    const told = sent.map((row) => {
+      const { title, content } = row.payload as { title: string; content: string };
+      return { kind: row.kind, to: row.recipient, title, content };
+    });
+    const [leadTitle, coTitle] = [
+      '张三（[身份证号]，135 1111 2222）被邻居打伤',
+      '张三（[身份证号]，[手机号]）被邻居打伤',
+    ];
+    const leadContent =
+      '我叫张三，身份证号[身份证号]，电话13511112222，在下洋镇被邻居王五（身份证[身份证号]）打伤…';
+    const coContent =
+      '我叫张三，身份证号[身份证号]，电话[手机号]，在下洋镇被邻居王五（身份证[身份证号]）打伤…';
+    expect(told).toEqual([
+      { kind: 'assignment', to: depts.station.code, title: coTitle, content: coContent },
+      { kind: 'assignment', to: depts.judicial.code, title: leadTitle, content: leadContent },
+      { kind: 'assignment_update', to: depts.station.code, title: coTitle, content: coContent },
+      { kind: 'assignment_update', to: depts.judicial.code, title: leadTitle, content: leadContent },
+    ]);
+  });
 });
