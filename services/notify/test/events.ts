@@ -17,6 +17,7 @@ export function departments(tag: string) {
     court: department('350803-court', 'court', '永定区人民法院', '350803'),
     judicial: department('350803105-sfs', 'judicial_office', '下洋镇司法所', '350803105'),
     station: department('350803105-pcs', 'police_station', '下洋派出所', '350803105'),
+    governance: department('350803105-zzb', 'governance_center', '下洋镇综治办', '350803105'),
   } satisfies Record<string, Department>;
 }
 

@@ -2,7 +2,10 @@ import { agencyView, assignedCopy, matterOfDecision } from '@huijie/contracts/ag
 import { routedDeadlines } from '@huijie/contracts/deadlines.ts';
 import type { AgencyAssignmentV1 } from '@huijie/contracts/events/agency-assignment-v1.ts';
 import type { CaseCorrectedV1 } from '@huijie/contracts/events/case-correction-v1.ts';
-import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
+import {
+  answersLaterRevision,
+  type DisputeAssignedV1,
+} from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import { type DisputeReceivedV1, isHistoricalFiling } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { uuidv5 } from '@huijie/contracts/ids.ts';
 import { agencyTopic } from '@huijie/contracts/topics.ts';
@@ -57,12 +60,10 @@ export function eventsForDecision(
   ];
   // No agency is sent work that ended (or was dropped) before the platform existed.
   if (isHistoricalFiling(dispute, version)) return events;
-  // A later revision of an intake (a court's re-push, a 催办) is answered at version 1 again, which
-  // the case applied already. Its copies would replace what each agency holds at version 1 (a later
-  // copy of a version replaces the earlier): a deadline later than the case's, a referral folded
-  // into another case handed back to its departments. The cases service asks routing again
-  // (case.correction.v1) when a revision is to reach the departments, and that answer carries them.
-  if (options.version === undefined && dispute.revision > 1) return events;
+  // A later revision of an intake is answered at version 1 again, which the case applied already:
+  // its copies would replace what each agency holds at version 1 (a later copy of a version replaces
+  // the earlier). Notify applies the same rule to webhooks (answersLaterRevision).
+  if (answersLaterRevision(decision)) return events;
   const matter = matterOfDecision(decision);
   const { involved } = matter;
   // Each department is told the deadline the case will record for it, not the decision's: one

@@ -84,7 +84,9 @@ export const DisputeAssignedV1 = z.object({
     .number()
     .int()
     .min(1)
-    .describe('The routing version, 1 for the first decision: a later version replaces an earlier one.'),
+    .describe(
+      "The routing version, 1 for the first decision: a later version replaces an earlier one. Routing's answer to a later revision of the dispute (`dispute.revision` > 1: a 催办, new content, a court's re-push) comes at version 1 again and hands the dispute to no department (no agency copy, no webhook): when the revision is to reach them, the case is routed again at a later version.",
+    ),
   decidedAt: instant('When routing decided.'),
   jurisdiction: Jurisdiction,
   category: CategoryCode,
@@ -128,3 +130,15 @@ export const DisputeAssignedV1 = z.object({
   ),
 });
 export type DisputeAssignedV1 = z.infer<typeof DisputeAssignedV1>;
+
+/**
+ * Routing's own answer to a later revision of an intake (a court's re-push, a 催办, new content):
+ * published at version 1 again, which the case applied already. It hands nothing to any department
+ * — no agency copy (routing), no webhook (notify) — or it would replace what each holds at version 1:
+ * a deadline later than the case's, a referral folded into another case handed back to its
+ * departments, departments new to the dispute told of it under version 1. The cases service asks
+ * routing again (case.correction.v1, a later version) when a revision is to reach the departments,
+ * and that answer carries them.
+ */
+export const answersLaterRevision = (decision: Pick<DisputeAssignedV1, 'version' | 'dispute'>): boolean =>
+  decision.version === 1 && decision.dispute.revision > 1;

@@ -95,7 +95,7 @@ export const SlaReminderWebhookData = z.object({
   level: z
     .enum(['due_soon', 'overdue'])
     .describe(
-      '`due_soon`: the deadline is near (sent some time before it, 24 hours unless configured otherwise). `overdue`: it has passed and the case is still open.',
+      '`due_soon`: the deadline is near (sent some time before it, 24 hours unless configured otherwise; never once it has passed). `overdue`: it has passed and the case is still open. At most one of each level per deadline: a re-routing that keeps you as lead at the same deadline (a 催办) sends neither again; a deadline that moved is reminded of afresh.',
     ),
   department: z.string().describe('Your department, by name: the lead.'),
   dueAt: instant('The deadline reminded of.'),

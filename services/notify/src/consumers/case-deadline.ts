@@ -5,8 +5,10 @@ import type { Prisma } from '../generated/prisma/client.ts';
 import { lockDisputes } from './dispute-lock.ts';
 import {
   assignmentKinds,
+  dueSoonIsMoot,
   lastToEachRecipient,
   reminderFireAt,
+  reminderKey,
   routingVersions,
 } from './record-assignment.ts';
 import type { Routing } from './routing.ts';
@@ -77,11 +79,22 @@ export async function bringDeadlineForward(
   for (const reminder of await db.slaReminder.findMany({ where: { disputeId: { in: disputeIds } } })) {
     const payload = reminder.payload as Prisma.JsonObject;
     if (!later(payload.dueAt, dueAt)) continue;
-    const fireAt = reminderFireAt(reminder.level as 'due_soon' | 'overdue', dueAt, routing, now);
+    const level = reminder.level as 'due_soon' | 'overdue';
     // By key, not by row: a reminder promoted meanwhile is gone, and its delivery has gone out.
+    const where = { dedupeKey: reminder.dedupeKey };
+    // The court's date has passed already: nothing is due soon, it is overdue.
+    if (dueSoonIsMoot(level, dueAt, now)) {
+      await db.slaReminder.deleteMany({ where });
+      continue;
+    }
     await db.slaReminder.updateMany({
-      where: { dedupeKey: reminder.dedupeKey },
-      data: { fireAt, payload: { ...payload, dueAt } },
+      where,
+      data: {
+        // Keyed by its new deadline, as a later routing version keeping it would key it.
+        dedupeKey: reminderKey(reminder.disputeId, reminder.recipient, level, dueAt),
+        fireAt: reminderFireAt(level, dueAt, routing, now),
+        payload: { ...payload, dueAt },
+      },
     });
   }
   if (updates.length === 0) return 0;

@@ -14,6 +14,7 @@ import {
 } from '../../test/events.ts';
 import { freshNotifyDb } from '../db/fresh-notify-db.ts';
 import type { NotifyDb } from '../db/prisma.ts';
+import { promoteDueReminders } from '../dispatch/reminders.ts';
 import { chineseDate } from '../notices/notices.ts';
 import { recordAssignment } from './record-assignment.ts';
 import { recordEscalation } from './record-escalation.ts';
@@ -739,6 +740,119 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
       where: { disputeId: report.disputeId, level: 'overdue' },
     });
     expect(overdue.fireAt.toISOString()).toBe(court);
+  });
+
+  /** What the departments' webhooks took: every delivery of the dispute not sent yet now is sent. */
+  const webhooksTook = (disputeId: string) =>
+    db.delivery.updateMany({
+      where: { disputeId, state: 'pending' },
+      data: { state: 'delivered', deliveredAt: new Date() },
+    });
+  /** What each department was handed of a dispute, sent or not. */
+  const handedOut = async (disputeId: string) =>
+    (
+      await db.delivery.findMany({
+        where: { disputeId, kind: { in: ['assignment', 'assignment_update', 'withdrawal'] } },
+      })
+    ).map((row) => [row.recipient, row.kind, row.version, row.state]);
+
+  it("Yang's 催办 re-routes his order: each department new to it is told once, an assignment at the version that added it", async () => {
+    const order = dispute();
+    await recordAssignment(db, assignment(order, { lead: depts.judicial }), routing);
+    await webhooksTook(order.disputeId);
+    const overdueBefore = await db.slaReminder.findFirstOrThrow({
+      where: { disputeId: order.disputeId, level: 'overdue' },
+    });
+    // The 催办 makes the court-related matter major, led by the county's public security bureau.
+    const pressed = { ...order, revision: 2, hotline: { reminder: { count: 1 } } };
+    const regrouped = {
+      lead: depts.police,
+      coHandlers: [depts.station, depts.governance, depts.judicial],
+      dueAt: inDays(3),
+    };
+    // Routing's own answer to the revision comes first, at version 1 again: it hands out nothing.
+    expect(await recordAssignment(db, assignment(pressed, regrouped), routing)).toBe(0);
+    await webhooksTook(order.disputeId);
+    // Then its answer to the cases service's request to route the case again.
+    await recordAssignment(db, assignment(pressed, { ...regrouped, version: 2 }), routing);
+    expect((await handedOut(order.disputeId)).sort()).toEqual(
+      [
+        [depts.judicial.code, 'assignment', 1, 'delivered'],
+        [depts.police.code, 'assignment', 2, 'pending'],
+        [depts.station.code, 'assignment', 2, 'pending'],
+        [depts.governance.code, 'assignment', 2, 'pending'],
+        [depts.judicial.code, 'assignment_update', 2, 'pending'],
+      ].sort(),
+    );
+    // The new lead's reminders are version 2's; version 1's answer to the revision set none.
+    const reminders = await db.slaReminder.findMany({ where: { disputeId: order.disputeId } });
+    expect(reminders.map((row) => [row.recipient, row.version, row.level]).sort()).toEqual([
+      [depts.police.code, 2, 'due_soon'],
+      [depts.police.code, 2, 'overdue'],
+    ]);
+    expect(overdueBefore.recipient).toBe(depts.judicial.code);
+  });
+
+  it("Guo's order, past its deadline on arrival and pressed twice: its lead is told once that it is overdue, never that it is due soon", async () => {
+    const order = dispute({ dueAt: '2024-08-31T18:00:00+08:00' });
+    const dueAt = '2024-08-31T10:00:00.000Z';
+    const lead = { lead: depts.judicial, dueAt };
+    const reminded = async () =>
+      (
+        await db.delivery.findMany({
+          where: { disputeId: order.disputeId, kind: 'sla_reminder' },
+          orderBy: { createdAt: 'asc' },
+        })
+      ).map((row) => [row.recipient, (row.payload as { level: string }).level, row.state]);
+    await recordAssignment(db, assignment(order, lead), routing);
+    await promoteDueReminders(db);
+    // The judicial office's webhook is down: its reminder waits for a retry when the 催办 comes.
+    expect(await reminded()).toEqual([[depts.judicial.code, 'overdue', 'pending']]);
+    for (const [revision, version] of [
+      [2, 2],
+      [3, 3],
+    ] as const) {
+      const pressed = { ...order, revision, hotline: { reminder: { count: revision - 1 } } };
+      await recordAssignment(db, assignment(pressed, lead), routing);
+      await recordAssignment(db, assignment(pressed, { ...lead, version }), routing);
+      await promoteDueReminders(db);
+      await webhooksTook(order.disputeId);
+    }
+    // Same lead, same deadline: the reminder it had still goes out, and nothing more.
+    expect(await reminded()).toEqual([[depts.judicial.code, 'overdue', 'delivered']]);
+  });
+
+  it("a court's date already past, brought in by its referral: the lead is told once it is overdue, and a re-routing that keeps the date tells it nothing again", async () => {
+    const report = dispute();
+    const court = new Date(Date.now() - 3600_000).toISOString();
+    await recordAssignment(db, assignment(report, { lead: depts.police, dueAt: inDays(10) }), routing);
+    await recordCaseStatus(db, referralFolded(report, court), routing);
+    await promoteDueReminders(db);
+    await recordAssignment(
+      db,
+      assignment(report, { version: 2, lead: depts.police, dueAt: inDays(15) }),
+      routing,
+    );
+    await promoteDueReminders(db);
+    const reminders = await db.delivery.findMany({
+      where: { disputeId: report.disputeId, kind: 'sla_reminder' },
+    });
+    expect(reminders.map((row) => row.payload)).toEqual([
+      expect.objectContaining({ level: 'overdue', dueAt: court }),
+    ]);
+  });
+
+  it('a due-soon reminder whose time comes after its deadline has passed (the dispatcher was behind) is not sent after all', async () => {
+    const order = dispute();
+    const dueAt = new Date(Date.now() + 3600_000).toISOString();
+    await recordAssignment(db, assignment(order, { lead: depts.judicial, dueAt }), routing);
+    await promoteDueReminders(db, new Date(Date.now() + 2 * 3600_000));
+    const reminders = await db.delivery.findMany({
+      where: { disputeId: order.disputeId, kind: 'sla_reminder' },
+    });
+    expect(reminders.map((row) => row.payload)).toEqual([
+      expect.objectContaining({ level: 'overdue', dueAt }),
+    ]);
   });
 
   it('a case that ended tells no secretary: an escalation not sent yet is cancelled, one arriving after the end records nothing', async () => {

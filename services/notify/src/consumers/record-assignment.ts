@@ -1,6 +1,9 @@
 import { assignedCopy, assignmentWebhookData, matterOfDecision } from '@huijie/contracts/agency-copies.ts';
 import { routedDeadlines } from '@huijie/contracts/deadlines.ts';
-import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
+import {
+  answersLaterRevision,
+  type DisputeAssignedV1,
+} from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import { isHistoricalFiling } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import type {
   SlaReminderWebhookData,
@@ -45,6 +48,22 @@ export function lastToEachRecipient<R extends { disputeId: string | null; recipi
 
 const reminderLevels = ['due_soon', 'overdue'] as const;
 
+/**
+ * A reminder's key, as its delivery's: one per lead, deadline and level, whatever the routing
+ * version. A re-routing that keeps the lead at its deadline (a 催办, which gives nobody more time)
+ * reminds it of nothing again; a deadline that moved is a new one to remind of.
+ */
+export const reminderKey = (
+  disputeId: string,
+  recipient: string,
+  level: (typeof reminderLevels)[number],
+  dueAt: string,
+) => `sla:${disputeId}:${recipient}:${new Date(dueAt).toISOString()}:${level}`;
+
+/** A deadline "due soon" is one not yet passed: past it, the lead is told only that it is overdue. */
+export const dueSoonIsMoot = (level: string, dueAt: string, now: Date) =>
+  level === 'due_soon' && Date.parse(dueAt) <= now.getTime();
+
 /** When the lead is reminded of a deadline: some time before it (not in the past), and when it passes. */
 export function reminderFireAt(
   level: (typeof reminderLevels)[number],
@@ -67,7 +86,10 @@ export function reminderFireAt(
  * - the acceptance notice to the citizen (WeChat when their OpenID is known, else SMS), once.
  * It also remembers where the dispute came from and how to reach the citizen, for the result.
  *
- * A historical record's filing records nothing: it is not news to anyone. A dispute whose case
+ * A historical record's filing records nothing: it is not news to anyone. Nor does routing's own
+ * answer to a later revision of the report (a 催办, new content): it comes at version 1 again, and
+ * routing sends no agency copy of it either (answersLaterRevision); the cases service's request to
+ * route again brings the revision to the departments, at the next version. A dispute whose case
  * was folded into another before its decision arrived is handed to no department and gets no
  * reminders (folded-withdrawal.ts); its source and the citizen's notice are kept, as when the
  * fold comes second.
@@ -83,7 +105,7 @@ export async function recordAssignment(
   now = new Date(),
 ): Promise<number> {
   const { dispute, disputeId, version } = decision;
-  if (isHistoricalFiling(dispute, version)) return 0;
+  if (isHistoricalFiling(dispute, version) || answersLaterRevision(decision)) return 0;
   const citizen = citizenOf(dispute);
   const source = {
     channel: dispute.channel,
@@ -193,8 +215,10 @@ export async function recordAssignment(
     const leading = lead && { ...lead, dueAt: dueFor(lead.code, 'lead') };
     if (leading) {
       for (const level of folded ? [] : reminderLevels) {
+        // An order that came in past its deadline (or a court's date that passed) is overdue only.
+        if (dueSoonIsMoot(level, leading.dueAt, now)) continue;
         reminders.push({
-          dedupeKey: `sla:${disputeId}:v${version}:${level}`,
+          dedupeKey: reminderKey(disputeId, leading.code, level, leading.dueAt),
           disputeId,
           version,
           level,
@@ -241,12 +265,15 @@ export async function recordAssignment(
     // Its dead letters as well: replayed, one would hand the dispute to a department that lost it.
     await tx.slaReminder.deleteMany({ where: { disputeId, version: { lt: version } } });
     await tx.slaReminder.createMany({ data: reminders, skipDuplicates: true });
+    // Except a reminder this version keeps (same lead, same deadline): it is still due, and
+    // cancelled, its key would keep this version's one from ever going out.
     await tx.delivery.updateMany({
       where: {
         disputeId,
         kind: { in: [...assignmentKinds, 'withdrawal', 'sla_reminder'] },
         version: { lt: version },
         state: { in: ['pending', 'failed'] },
+        dedupeKey: { notIn: reminders.map((reminder) => reminder.dedupeKey) },
       },
       data: { state: 'cancelled', lastError: `superseded by routing version ${version}` },
     });
