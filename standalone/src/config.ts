@@ -1,3 +1,4 @@
+import { agencyWebhooksEnv } from '@huijie/notify/config.ts';
 import { commonEnv, logLevel, port } from '@huijie/service-kit/config.ts';
 import { z } from 'zod';
 
@@ -14,6 +15,11 @@ export const standaloneConfigSchema = z.object({
   ROUTING_PORT: port(8104),
   CASES_PORT: port(8105),
   NOTIFY_PORT: port(8106),
+  /**
+   * Agencies that take webhooks, as notify reads it in distributed mode: a partner can point a
+   * receiver at `npm start`. A department not named here gets its deliveries in the outbox file.
+   */
+  AGENCY_WEBHOOKS: agencyWebhooksEnv,
 });
 
 export type StandaloneConfig = z.infer<typeof standaloneConfigSchema>;
@@ -28,4 +34,9 @@ export const demo = {
     encodingAesKey: 'HuijieDemoEncodingAesKey0123456789abcdefghi',
   },
   operator: { username: 'demo-operator', password: 'demo-password', role: 'admin', scope: '350800' },
+  /** The department the README's example case (Guo's unpaid wages in 江山镇) goes to, as its agency would call. */
+  agencyKey: {
+    key: 'demo-agency-key-jiangshan',
+    department: { code: '350802107-judicial_office', name: '江山镇司法所' },
+  },
 } as const;

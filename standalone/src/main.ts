@@ -1,3 +1,4 @@
+import { loadDepartmentDirectory } from '@huijie/routing/domain/departments.ts';
 import { parseConfig } from '@huijie/service-kit/config.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { exitOnStartupFailure, serve } from '@huijie/service-kit/process.ts';
@@ -38,4 +39,14 @@ Demo credentials (standalone mode only):
   court client          ${demo.courtClient.id} / ${demo.courtClient.secret}  (may refer for ${demo.courtClient.courts.join(', ')})
   one-screen overview   http://localhost:${config.CASES_PORT}/overview  (sign in as the operator)
   operator              ${demo.operator.username} / ${demo.operator.password}  (city-wide, ${demo.operator.scope})
-Deliveries are written to ${config.DATA_DIR}/notify-outbox.jsonl. Ctrl-C stops.`);
+  agency API key        x-api-key: ${demo.agencyKey.key}  (${demo.agencyKey.department.code} ${demo.agencyKey.department.name})
+More operators and keys: npx tsx services/cases/scripts/accounts.ts (platform stopped).`);
+// A misspelt department code in AGENCY_WEBHOOKS would otherwise send nothing, silently.
+const departments = config.AGENCY_WEBHOOKS.size > 0 ? loadDepartmentDirectory() : undefined;
+for (const [code, target] of config.AGENCY_WEBHOOKS) {
+  const name = departments?.get(code)?.name ?? 'NOT a department code: nothing will be sent there';
+  console.log(`Webhooks for ${code} (${name}) → ${target.url}`);
+}
+console.log(
+  `${config.AGENCY_WEBHOOKS.size > 0 ? 'Other deliveries' : 'Deliveries'} are written to ${config.DATA_DIR}/notify-outbox.jsonl. Ctrl-C stops.`,
+);

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildCasesApp } from '@huijie/cases/app.ts';
 import { type CasesDb, casesDb, migrateCases } from '@huijie/cases/db/prisma.ts';
+import { hashApiKey } from '@huijie/cases/http/actor.ts';
 import { topics } from '@huijie/contracts/topics.ts';
 import { openPglite, pgliteClient } from '@huijie/database/sql-client.ts';
 import { createEventBus } from '@huijie/event-bus/bus.ts';
@@ -14,6 +15,7 @@ import { type CourtClient, courtClients } from '@huijie/ingest-courts/config.ts'
 import { buildIngestWechatApp } from '@huijie/ingest-wechat/app.ts';
 import type { ApplicationStore } from '@huijie/ingest-wechat/application/store.ts';
 import { buildNotifyApp } from '@huijie/notify/app.ts';
+import type { WebhookTarget } from '@huijie/notify/channels/webhook-channel.ts';
 import { migrateNotify, type NotifyDb, notifyDb } from '@huijie/notify/db/prisma.ts';
 import { buildRoutingApp } from '@huijie/routing/app.ts';
 import { createRouter } from '@huijie/routing/domain/router.ts';
@@ -53,6 +55,8 @@ export interface PlatformSettings {
   hotlineClients: Map<string, string>;
   courtClients: ReadonlyMap<string, CourtClient>;
   outboxFile: string;
+  /** Agencies that take webhooks, by department code; the others' deliveries go to `outboxFile`. */
+  agencyWebhooks?: ReadonlyMap<string, WebhookTarget>;
   logLevel: string;
   /** Where every service's log lines go (stdout by default); tests capture them here to scan them. */
   logDestination?: DestinationStream;
@@ -135,7 +139,7 @@ export async function assemblePlatform(infra: Infrastructure, settings: Platform
       name: 'notify',
       port: settings.ports.notify,
       app: buildNotifyApp(
-        { jwtSecret, webhooks: new Map(), outboxFile: settings.outboxFile },
+        { jwtSecret, webhooks: settings.agencyWebhooks ?? new Map(), outboxFile: settings.outboxFile },
         { ...notify, db: infra.notifyDb, rateLimiter: infra.rateLimiter },
       ),
     },
@@ -193,13 +197,32 @@ export async function seedDemoOperator(db: CasesDb): Promise<void> {
   });
 }
 
+/**
+ * The demo agency's key, so a partner can try the agency side of the API at once. SHA-256 is cheap
+ * (no scrypt as for the operator): one upsert, nothing measurable at start.
+ */
+export async function seedDemoAgencyKey(db: CasesDb): Promise<void> {
+  const { key, department } = demo.agencyKey;
+  await db.agencyKey.upsert({
+    where: { keyHash: hashApiKey(key) },
+    create: { keyHash: hashApiKey(key), departmentCode: department.code, label: `${department.name} (demo)` },
+    update: {},
+  });
+}
+
 /** `npm start`: the whole platform on embedded engines with the demo credentials. */
 export async function standalonePlatform(config: StandaloneConfig): Promise<Platform> {
   mkdirSync(config.DATA_DIR, { recursive: true });
   lockDataDir(config.DATA_DIR, 'the platform (npm start)');
   const infra = await embeddedInfrastructure(config.DATA_DIR);
   await seedDemoOperator(infra.casesDb);
-  return assemblePlatform(infra, {
+  await seedDemoAgencyKey(infra.casesDb);
+  return assemblePlatform(infra, standaloneSettings(config));
+}
+
+/** What `npm start` runs the services with: the demo clients, its data directory, the variables it reads. */
+export function standaloneSettings(config: StandaloneConfig): PlatformSettings {
+  return {
     ports: {
       ingest12345: config.INGEST_12345_PORT,
       ingestWechat: config.INGEST_WECHAT_PORT,
@@ -213,6 +236,7 @@ export async function standalonePlatform(config: StandaloneConfig): Promise<Plat
     courtClients: courtClients([{ ...demo.courtClient, courts: [...demo.courtClient.courts] }]),
     wechat: { ...demo.wechat, publicBaseUrl: config.PUBLIC_BASE_URL },
     outboxFile: join(config.DATA_DIR, 'notify-outbox.jsonl'),
+    agencyWebhooks: config.AGENCY_WEBHOOKS,
     logLevel: config.LOG_LEVEL,
-  });
+  };
 }

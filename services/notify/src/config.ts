@@ -33,6 +33,12 @@ const target = z.object({ url: endpoint, secret: z.string().min(16, 'a secret of
 const targets = (example: string) =>
   json(z.record(z.string().min(1), target), example).transform((value) => new Map(Object.entries(value)));
 
+/**
+ * `AGENCY_WEBHOOKS`, `{"<department code>": {"url","secret"}}`: agencies that take webhooks instead
+ * of Kafka. Exported so the standalone platform reads the variable exactly as notify does.
+ */
+export const agencyWebhooksEnv = targets('{"350802107-judicial_office":{"url":"https://…","secret":"…"}}');
+
 const noticeKey = z.enum(notices as [Notice, ...Notice[]]);
 const phone = z.string().regex(/^\+?\d{5,20}$/, 'a phone number');
 const limit = z.object({ limit: z.number().int().min(1), windowMs: z.number().int().min(1) });
@@ -47,8 +53,7 @@ export const notifyConfigSchema = z
     /** Shared by replicas for throttling and the WeChat access token; required when WeChat is configured. */
     REDIS_URL: blankAsUnset(commonEnv.REDIS_URL.optional()),
     JWT_SECRET: z.string().min(32, 'at least 32 characters'),
-    /** `{"<department code>": {"url","secret"}}`: agencies that take webhooks instead of Kafka. */
-    AGENCY_WEBHOOKS: targets('{"350802107-sfs":{"url":"https://…","secret":"…"}}'),
+    AGENCY_WEBHOOKS: agencyWebhooksEnv,
     /** `{"<hotline client id>": {"url","secret"}}`: where each 12345 system takes 办结反馈. */
     HOTLINE_CALLBACKS: targets('{"longyan-12345":{"url":"https://…","secret":"…"}}'),
     /** `{"<court client id>": {"url","secret"}}`: where each court client takes mediation outcomes. */

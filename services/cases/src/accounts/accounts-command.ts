@@ -1,0 +1,222 @@
+import { parseArgs } from 'node:util';
+import { loadDepartmentDirectory } from '@huijie/routing/domain/departments.ts';
+import type { CasesDb } from '../db/prisma.ts';
+import {
+  AccountError,
+  addOperator,
+  disableOperator,
+  enableOperator,
+  generatePassword,
+  issueApiKey,
+  listApiKeys,
+  listOperators,
+  operatorRoles,
+  removeOperator,
+  revokeApiKey,
+  updateOperator,
+} from './accounts.ts';
+
+export const accountsUsage = `usage: npx tsx services/cases/scripts/accounts.ts <command> …
+
+operators (sign in with POST /v1/auth/token):
+  add-operator <username> --role=${operatorRoles.join('|')} --scope=<division code> [--password-stdin]
+  update-operator <username> [--role=…] [--scope=…] [--password-stdin | --new-password]
+  disable-operator <username>      every sign-in refused (tokens already issued last their 8 h)
+  enable-operator <username>
+  remove-operator <username>
+  list-operators
+
+agency API keys (sent as x-api-key):
+  issue-key <department code> [--label=…]
+  revoke-key <key id> | revoke-key --label=…
+  list-keys
+  list-departments [text]           department codes, optionally those whose code or name contains text
+
+A password is read from stdin with --password-stdin (typed unseen on a terminal, or piped), or
+generated and printed once. Secrets go to stdout alone; everything else to stderr.`;
+
+export interface AccountsIo {
+  db: CasesDb;
+  /** The password given with --password-stdin. */
+  readPassword: () => Promise<string>;
+  /** A secret or a listing: stdout, so that `key=$(… issue-key …)` captures the key alone. */
+  out: (line: string) => void;
+  /** What happened, for the person: stderr. */
+  err: (line: string) => void;
+}
+
+/** Runs one accounts command; the exit code is 0 done, 1 refused (the reason on `err`), 2 usage. */
+export async function runAccountsCommand(argv: string[], io: AccountsIo): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    const onCommandLine = argv.some((arg) => arg === '--password' || arg.startsWith('--password='));
+    io.err(
+      onCommandLine
+        ? 'a password is never taken on the command line (it would stay in the shell history and show in ps): use --password-stdin'
+        : `${(error as Error).message}\n\n${accountsUsage}`,
+    );
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, subject, ...extra] = positionals;
+  const needsSubject = (what: string) => {
+    if (!subject || extra.length > 0) throw new UsageError(`${command} takes one ${what}`);
+    return subject;
+  };
+  try {
+    switch (command) {
+      case 'add-operator': {
+        const username = needsSubject('username');
+        if (!values.role || !values.scope) throw new UsageError('add-operator needs --role and --scope');
+        const generated = values['password-stdin'] ? undefined : generatePassword();
+        const password = generated ?? (await io.readPassword());
+        const added = await addOperator(io.db, {
+          username,
+          role: values.role,
+          scope: values.scope,
+          password,
+        });
+        io.err(`operator ${added.username} added: ${added.role} of ${added.scope.code} ${added.scope.name}`);
+        if (generated) {
+          io.err('their password (shown this once; give it to them privately):');
+          io.out(generated);
+        }
+        return 0;
+      }
+      case 'update-operator': {
+        const username = needsSubject('username');
+        if (values['password-stdin'] && values['new-password']) {
+          throw new UsageError('--password-stdin or --new-password, not both');
+        }
+        const generated = values['new-password'] ? generatePassword() : undefined;
+        const password = values['password-stdin'] ? await io.readPassword() : generated;
+        const updated = await updateOperator(io.db, username, {
+          role: values.role,
+          scope: values.scope,
+          password,
+        });
+        io.err(
+          `operator ${updated.username}: ${updated.role} of ${updated.scope.code} ${updated.scope.name}` +
+            `${updated.disabled ? ' (disabled)' : ''}${password ? ', new password set' : ''}`,
+        );
+        if (generated) {
+          io.err('their new password (shown this once):');
+          io.out(generated);
+        }
+        return 0;
+      }
+      case 'disable-operator':
+        await disableOperator(io.db, needsSubject('username'));
+        io.err(
+          `operator ${subject} disabled: every sign-in is refused; a token issued before lasts until it expires (8 h at most)`,
+        );
+        return 0;
+      case 'enable-operator':
+        await enableOperator(io.db, needsSubject('username'));
+        io.err(`operator ${subject} enabled: their password works again`);
+        return 0;
+      case 'remove-operator':
+        await removeOperator(io.db, needsSubject('username'));
+        io.err(`operator ${subject} removed; a token issued before lasts until it expires (8 h at most)`);
+        return 0;
+      case 'list-operators': {
+        if (subject) throw new UsageError('list-operators takes no argument');
+        const operators = await listOperators(io.db);
+        io.out(['username', 'role', 'scope', 'scope name', 'state', 'created'].join('\t'));
+        for (const o of operators) {
+          io.out(
+            [
+              o.username,
+              o.role,
+              o.scope.code,
+              o.scope.name,
+              o.disabled ? 'disabled' : 'active',
+              o.createdAt.toISOString(),
+            ].join('\t'),
+          );
+        }
+        return 0;
+      }
+      case 'issue-key': {
+        const issued = await issueApiKey(io.db, {
+          departmentCode: needsSubject('department code'),
+          label: values.label,
+        });
+        io.err(
+          `key ${issued.keyId} issued to ${issued.department.code} ${issued.department.name} (label ${JSON.stringify(issued.label)}).`,
+        );
+        io.err('The key, shown this once (only its hash is kept); the agency sends it as x-api-key:');
+        io.out(issued.key);
+        return 0;
+      }
+      case 'revoke-key': {
+        if (extra.length > 0 || (subject && values.label !== undefined) || (!subject && !values.label)) {
+          throw new UsageError('revoke-key takes a key id or --label=…');
+        }
+        const revoked = await revokeApiKey(
+          io.db,
+          subject ? { keyId: subject } : { label: values.label as string },
+        );
+        io.err(
+          `key ${revoked.keyId} of ${revoked.departmentCode} (label ${JSON.stringify(revoked.label)}) revoked: refused from now on`,
+        );
+        return 0;
+      }
+      case 'list-keys': {
+        if (subject) throw new UsageError('list-keys takes no argument');
+        io.out(['key id', 'department', 'department name', 'label', 'created'].join('\t'));
+        for (const key of await listApiKeys(io.db)) {
+          io.out(
+            [
+              key.keyId,
+              key.department.code,
+              key.department.name,
+              key.label,
+              key.createdAt.toISOString(),
+            ].join('\t'),
+          );
+        }
+        return 0;
+      }
+      case 'list-departments': {
+        const text = subject ?? '';
+        for (const d of loadDepartmentDirectory().all()) {
+          if (d.code.includes(text) || d.name.includes(text)) io.out(`${d.code}\t${d.name}`);
+        }
+        return 0;
+      }
+      default:
+        throw new UsageError(command ? `unknown command ${command}` : 'which command?');
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`${error.message}\n\n${accountsUsage}`);
+      return 2;
+    }
+    if (error instanceof AccountError) {
+      io.err(`refused: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+class UsageError extends Error {}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      role: { type: 'string' },
+      scope: { type: 'string' },
+      label: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+      'new-password': { type: 'boolean' },
+      // No --password=…: a password on the command line lands in shell history and `ps`.
+    },
+  });
+}

@@ -1,0 +1,185 @@
+import { createHash } from 'node:crypto';
+import { requireServers } from '@huijie/testing/servers.ts';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedRoutedCase } from '../consumers/routed-case-fixtures.ts';
+import { freshCasesDb } from '../db/fresh-cases-db.ts';
+import type { CasesDb } from '../db/prisma.ts';
+import { casesAppOnKafka } from '../http/api-fixtures.ts';
+import { AccountError, addOperator, issueApiKey, listOperators, revokeApiKey } from './accounts.ts';
+import { runAccountsCommand } from './accounts-command.ts';
+
+const servers = await requireServers('postgres', 'kafka');
+
+describe.runIf(servers)('the accounts command', () => {
+  let db: CasesDb;
+  let app: FastifyInstance;
+  let drop: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ db, drop } = await freshCasesDb(servers!.databaseUrl!));
+    app = await casesAppOnKafka(db, servers!.kafkaBrokers!, 'accounts');
+  });
+  afterAll(async () => {
+    await app?.close();
+    await drop?.();
+  });
+
+  /** The command as the engineer runs it: what it printed on stdout and stderr, and its exit code. */
+  async function accounts(args: string, password?: string) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runAccountsCommand(args.split(' '), {
+      db,
+      readPassword: async () => {
+        if (password === undefined) throw new Error('the command asked for a password it was not given');
+        return password;
+      },
+      out: (line) => out.push(line),
+      err: (line) => err.push(line),
+    });
+    return { code, out, err: err.join('\n') };
+  }
+  const signIn = (username: string, password: string) =>
+    app.inject({ method: 'POST', url: '/v1/auth/token', payload: { username, password } });
+
+  it('adds a town operator who signs in to their town; the password from stdin is printed nowhere', async () => {
+    const password = 'correct horse battery staple';
+    const added = await accounts(
+      'add-operator jiangshan-li --role=operator --scope=350802107 --password-stdin',
+      password,
+    );
+    expect(added.code, added.err).toBe(0);
+    expect(added.err).toContain('350802107 新罗区江山镇');
+    expect([...added.out, added.err].join('\n')).not.toContain(password);
+    const token = await signIn('jiangshan-li', password);
+    expect(token.statusCode, token.body).toBe(200);
+    expect(token.json()).toMatchObject({ role: 'operator', scope: '350802107' });
+  });
+
+  it('a generated password is printed once, on stdout alone, and works', async () => {
+    const added = await accounts('add-operator xinluo-wang --role=leader --scope=350802');
+    expect(added.code, added.err).toBe(0);
+    expect(added.out).toHaveLength(1);
+    const [password] = added.out as [string];
+    expect(password.length).toBeGreaterThanOrEqual(20);
+    expect(added.err).not.toContain(password);
+    expect((await signIn('xinluo-wang', password)).json()).toMatchObject({ role: 'leader', scope: '350802' });
+  });
+
+  it('refuses, saying why: an existing username, an unknown scope or role, a short password, a password argument', async () => {
+    await addOperator(db, {
+      username: 'taken',
+      role: 'admin',
+      scope: '350800',
+      password: 'a-long-password-1',
+    });
+    const again = await accounts('add-operator taken --role=admin --scope=350800', undefined);
+    expect(again).toMatchObject({ code: 1, out: [] });
+    expect(again.err).toContain('operator taken already exists');
+    const scope = await accounts('add-operator someone --role=admin --scope=350899');
+    expect(scope).toMatchObject({ code: 1, out: [] });
+    expect(scope.err).toContain('unknown scope "350899"');
+    // A village is not a jurisdiction, nor is another city.
+    for (const code of ['350802107201', '350100']) {
+      await expect(
+        addOperator(db, {
+          username: 'someone',
+          role: 'operator',
+          scope: code,
+          password: 'a-long-password-1',
+        }),
+      ).rejects.toThrow(AccountError);
+    }
+    expect((await accounts('add-operator someone --role=root --scope=350800')).err).toContain(
+      'unknown role "root"',
+    );
+    const short = await accounts(
+      'add-operator someone --role=admin --scope=350800 --password-stdin',
+      'short',
+    );
+    expect(short.err).toContain('at least 12 characters');
+    const onLine = await accounts(
+      'add-operator someone --role=admin --scope=350800 --password=hunter2hunter2',
+    );
+    expect(onLine.code).toBe(2);
+    expect(onLine.err).toContain('--password-stdin');
+    expect(onLine.err).not.toContain('hunter2');
+    expect((await listOperators(db)).map((o) => o.username)).not.toContain('someone');
+  });
+
+  it('a disabled operator cannot sign in until enabled; a removed one never again; the list shows no hash', async () => {
+    const password = 'a-long-password-2';
+    await addOperator(db, { username: 'leaver', role: 'operator', scope: '350803', password });
+    expect((await accounts('disable-operator leaver')).code).toBe(0);
+    expect((await signIn('leaver', password)).statusCode).toBe(401);
+    const listed = await accounts('list-operators');
+    expect(listed.out.find((line) => line.startsWith('leaver\t'))).toMatch(
+      /^leaver\toperator\t350803\t永定区\tdisabled\t/,
+    );
+    expect(listed.out.join('\n')).not.toContain('scrypt');
+    expect((await accounts('enable-operator leaver')).code).toBe(0);
+    expect((await signIn('leaver', password)).statusCode).toBe(200);
+    // A new password also moves them: old one refused, new one works.
+    const moved = await accounts('update-operator leaver --scope=350821 --new-password');
+    expect(moved.code, moved.err).toBe(0);
+    expect((await signIn('leaver', password)).statusCode).toBe(401);
+    expect((await signIn('leaver', moved.out[0]!)).json()).toMatchObject({ scope: '350821' });
+    expect((await accounts('remove-operator leaver')).code).toBe(0);
+    expect((await signIn('leaver', moved.out[0]!)).statusCode).toBe(401);
+    expect((await accounts('remove-operator leaver')).err).toContain('no operator leaver');
+  });
+
+  it('an issued key reads its department’s cases; once revoked it is refused with 401', async () => {
+    const { caseId } = await seedRoutedCase(db);
+    const issued = await accounts('issue-key 350802107-judicial_office');
+    expect(issued.code, issued.err).toBe(0);
+    expect(issued.out).toHaveLength(1);
+    const [key] = issued.out as [string];
+    // ≥ 128 random bits: 32 bytes in base64url after the prefix.
+    expect(key).toMatch(/^hj_[\w-]{43}$/);
+    expect(issued.err).not.toContain(key);
+    const keyId = /key ([0-9a-f]{12}) issued/.exec(issued.err)?.[1];
+    expect(keyId).toBe(createHash('sha256').update(key).digest('hex').slice(0, 12));
+
+    const read = await app.inject({ url: `/v1/cases/${caseId}`, headers: { 'x-api-key': key } });
+    expect(read.statusCode, read.body).toBe(200);
+    const listed = await accounts('list-keys');
+    expect(listed.out).toContainEqual(
+      expect.stringMatching(`^${keyId}\t350802107-judicial_office\t江山镇司法所\t江山镇司法所\t`),
+    );
+    expect(listed.out.join('\n')).not.toContain(key);
+    const stored = await db.agencyKey.findMany();
+    expect(JSON.stringify(stored)).not.toContain(key);
+
+    expect((await accounts(`revoke-key ${keyId}`)).code).toBe(0);
+    const refused = await app.inject({ url: `/v1/cases/${caseId}`, headers: { 'x-api-key': key } });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json().error.code).toBe('unauthorized');
+  });
+
+  it('refuses an unknown department; a label two keys share revokes neither; each key is its own', async () => {
+    const unknown = await accounts('issue-key 350802107-judicial');
+    expect(unknown).toMatchObject({ code: 1, out: [] });
+    expect(unknown.err).toContain('unknown department "350802107-judicial"');
+    expect(await db.agencyKey.count({ where: { departmentCode: '350802107-judicial' } })).toBe(0);
+
+    const police = { departmentCode: '350802107-police_station', label: '江山派出所 night desk' };
+    const first = await issueApiKey(db, police);
+    const second = await issueApiKey(db, police);
+    expect(first.key).not.toBe(second.key);
+    await expect(revokeApiKey(db, { label: police.label })).rejects.toThrow(/2 keys have label/);
+    const byLabel = await accounts('revoke-key --label=nobody');
+    expect(byLabel).toMatchObject({ code: 1 });
+    expect(byLabel.err).toContain('no key with label "nobody"');
+    await revokeApiKey(db, { keyId: first.keyId });
+    const { caseId } = await seedRoutedCase(db);
+    const headers = (key: string) => ({ 'x-api-key': key });
+    expect(
+      (await app.inject({ url: `/v1/cases?caseId=${caseId}`, headers: headers(first.key) })).statusCode,
+    ).toBe(401);
+    expect((await app.inject({ url: '/v1/cases', headers: headers(second.key) })).statusCode).toBe(200);
+    await revokeApiKey(db, { label: police.label });
+    expect((await app.inject({ url: '/v1/cases', headers: headers(second.key) })).statusCode).toBe(401);
+  });
+});
