@@ -111,3 +111,30 @@ export function installErrorHandler(app: FastifyInstance): void {
     } satisfies ErrorBody),
   );
 }
+
+/**
+ * What Node's HTTP parser refuses before any route sees the request, in the one error shape
+ * (Fastify's own answer is `{"error":"Bad Request","message":"Client Error"}`). The usual one is a
+ * query typed with its Chinese as is (`?q=欠薪`, as curl sends it): an HTTP URL carries only
+ * ASCII, so it must be percent-encoded.
+ */
+export function clientErrorAnswer(error: { code?: string }): { status: number; body: ErrorBody } {
+  const answer = (status: number, code: string, message: string) => ({
+    status,
+    body: { error: { code, message, fields: [] } },
+  });
+  switch (error.code) {
+    case 'HPE_INVALID_URL':
+      return answer(
+        400,
+        'invalid_url',
+        'the URL holds characters an HTTP URL cannot carry: percent-encode the query as UTF-8 (q=欠薪 is q=%E6%AC%A0%E8%96%AA; curl -G --data-urlencode "q=欠薪" does it)',
+      );
+    case 'HPE_HEADER_OVERFLOW':
+      return answer(431, 'headers_too_large', 'the request headers are larger than the server reads');
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return answer(408, 'request_timeout', 'the request did not arrive in time');
+    default:
+      return answer(400, 'bad_request', 'the request is not valid HTTP');
+  }
+}

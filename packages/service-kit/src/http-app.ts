@@ -1,6 +1,7 @@
+import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
-import { installErrorHandler } from './errors.ts';
+import { clientErrorAnswer, installErrorHandler } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import { requestLogger } from './request-logger.ts';
 import { withTimeout } from './timeout.ts';
@@ -39,6 +40,18 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => crypto.randomUUID(),
     childLoggerFactory: (logger, bindings) => requestLogger(logger as Logger, bindings),
+    clientErrorHandler: (error, socket) => {
+      // A reset connection has no one to answer (Fastify's default handler does the same).
+      if ((error as { code?: string }).code === 'ECONNRESET' || socket.destroyed) return;
+      const { status, body } = clientErrorAnswer(error as { code?: string });
+      const text = JSON.stringify(body);
+      if (socket.writable) {
+        socket.write(
+          `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(text)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${text}`,
+        );
+      }
+      socket.destroy();
+    },
     return503OnClosing: true,
   });
   installErrorHandler(app);

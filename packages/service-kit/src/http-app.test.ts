@@ -1,0 +1,62 @@
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServiceApp } from './http-app.ts';
+import { createLogger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+
+/** Bytes on a socket, as curl sends a query typed with its Chinese as is: no client library would. */
+function rawRequest(port: number, request: Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(request));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    socket.on('error', reject);
+  });
+}
+
+const answerOf = (raw: string) => {
+  const [head = '', body = ''] = raw.split('\r\n\r\n');
+  return { statusLine: head.split('\r\n')[0], body: JSON.parse(body) };
+};
+
+describe('a request the HTTP parser refuses', () => {
+  const app = createServiceApp({
+    logger: createLogger({ service: 'test', level: 'silent' }),
+    metrics: createMetrics('client-error-test'),
+    readiness: {},
+  });
+  app.get('/v1/cases', async () => ({ cases: [] }));
+  let port = 0;
+  beforeAll(async () => {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    port = typeof address === 'object' && address ? address.port : 0;
+  });
+  afterAll(() => app.close());
+
+  it('is answered in the one error shape, saying how to send a Chinese query', async () => {
+    const raw = await rawRequest(
+      port,
+      Buffer.from('GET /v1/cases?q=欠薪 HTTP/1.1\r\nHost: x\r\n\r\n', 'utf8'),
+    );
+    const { statusLine, body } = answerOf(raw);
+    expect(statusLine).toBe('HTTP/1.1 400 Bad Request');
+    expect(body).toEqual({
+      error: { code: 'invalid_url', message: expect.stringContaining('percent-encode'), fields: [] },
+    });
+    expect(body.error.message).toContain('q=%E6%AC%A0%E8%96%AA');
+  });
+
+  it('answers headers larger than it reads with 431 in the same shape', async () => {
+    const huge = `GET /v1/cases HTTP/1.1\r\nHost: x\r\nx-padding: ${'a'.repeat(20_000)}\r\n\r\n`;
+    const { statusLine, body } = answerOf(await rawRequest(port, Buffer.from(huge)));
+    expect(statusLine).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+    expect(body.error.code).toBe('headers_too_large');
+  });
+
+  it('still answers the same query percent-encoded', async () => {
+    const response = await fetch(`http://127.0.0.1:${port}/v1/cases?q=${encodeURIComponent('欠薪')}`);
+    expect(response.status).toBe(200);
+  });
+});
