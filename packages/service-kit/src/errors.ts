@@ -43,6 +43,26 @@ export function fieldsOf(error: z.ZodError): FieldProblem[] {
   return error.issues.map((issue) => ({ field: issue.path.join('.') || '(body)', reason: issue.message }));
 }
 
+/**
+ * The reason for a required field that is not there. zod words it as a type error ("expected
+ * string, received undefined"), which a system pushing `null` (read as absent, signedJsonBody)
+ * cannot recognise as "you left it out". Pass it to `safeParse(body, { error: absentIsRequired })`;
+ * a schema's own messages still win.
+ */
+export const absentIsRequired: z.core.$ZodErrorMap = (issue) =>
+  (issue.code === 'invalid_type' || issue.code === 'invalid_union') && issue.input === undefined
+    ? 'required (missing or null)'
+    : undefined;
+
+/**
+ * A schema's own reason, for a value that is there and wrong: a schema-level reason would win over
+ * absentIsRequired and word a missing field as a malformed one.
+ */
+export const whenPresent =
+  (reason: string): z.core.$ZodErrorMap =>
+  (issue) =>
+    issue.input === undefined ? undefined : reason;
+
 /** Parses with zod or throws a 400 that names every failing field. */
 export function parseOr400<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   const result = schema.safeParse(value);

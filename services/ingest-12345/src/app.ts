@@ -1,6 +1,7 @@
 import type { EventBus } from '@huijie/event-bus/bus.ts';
 import {
   AppError,
+  absentIsRequired,
   badRequest,
   type ErrorBody,
   type FieldProblem,
@@ -17,7 +18,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter } from 'prom-client';
 import { defaultRateLimitPerMinute, type Ingest12345Settings } from './config.ts';
 import { type Outcome, takeIn } from './intake.ts';
-import { WorkOrder } from './work-order.ts';
+import { type WorkOrder, workOrderSchema } from './work-order.ts';
 
 export interface Ingest12345Deps {
   bus: EventBus;
@@ -33,6 +34,8 @@ export interface Ingest12345Deps {
   storeReady?: () => Promise<unknown>;
   /** How long a push waits for a concurrent push of the same order before answering 503. */
   concurrentWaitMs?: number;
+  /** The clock: signatures' time window and how far ahead a 受理时间 may be are judged by it. */
+  now?: () => Date;
 }
 
 /** Orders in one batch push. */
@@ -58,6 +61,10 @@ export interface BatchItemResult {
 
 export function buildIngest12345App(settings: Ingest12345Settings, deps: Ingest12345Deps): FastifyInstance {
   const rateLimiter = deps.rateLimiter ?? memoryRateLimiter();
+  const now = deps.now ?? (() => new Date());
+  const workOrder = workOrderSchema(now);
+  // A required field missing (or null) is named as required, in a single push and a batch item alike.
+  const parseOrder = (body: unknown) => workOrder.safeParse(body, { error: absentIsRequired });
   const app = createServiceApp({
     logger: deps.logger,
     metrics: deps.metrics,
@@ -89,7 +96,12 @@ export function buildIngest12345App(settings: Ingest12345Settings, deps: Ingest1
       throw new AppError(415, 'unsupported_media_type', 'the body must be application/json', [
         { field: 'content-type', reason: 'must be application/json' },
       ]);
-    const { clientId } = verifySignature(request.headers, request.rawBody, (id) => settings.clients.get(id));
+    const { clientId } = verifySignature(
+      request.headers,
+      request.rawBody,
+      (id) => settings.clients.get(id),
+      Math.floor(now().getTime() / 1000),
+    );
     const limit =
       settings.rateLimits?.get(clientId) ?? settings.rateLimitPerMinute ?? defaultRateLimitPerMinute;
     await enforceRateLimit(rateLimiter, `12345:${clientId}`, limit, 60_000);
@@ -106,7 +118,7 @@ export function buildIngest12345App(settings: Ingest12345Settings, deps: Ingest1
 
   app.post('/v1/work-orders', { onRequest: knownClients }, async (request, reply) => {
     const clientId = await admit(request);
-    const parsed = WorkOrder.safeParse(signedJsonBody(request));
+    const parsed = parseOrder(signedJsonBody(request));
     if (!parsed.success) {
       count({ status: 400 });
       throw badRequest(fieldsOf(parsed.error));
@@ -153,7 +165,7 @@ export function buildIngest12345App(settings: Ingest12345Settings, deps: Ingest1
       }));
       const valid: { index: number; order: WorkOrder }[] = [];
       orders.forEach((item, index) => {
-        const parsed = WorkOrder.safeParse(item);
+        const parsed = parseOrder(item);
         if (parsed.success) valid.push({ index, order: parsed.data });
         else {
           count({ status: 400 });

@@ -3,7 +3,7 @@ import { disputeIdFor } from '@huijie/contracts/ids.ts';
 import { createRouter } from '@huijie/routing/domain/router.ts';
 import { describe, expect, it } from 'vitest';
 import { fullOrder, guo } from '../test/fixtures.ts';
-import { fingerprintOf, normaliseWorkOrder, WorkOrder } from './work-order.ts';
+import { fingerprintOf, normaliseWorkOrder, WorkOrder, workOrderSchema } from './work-order.ts';
 
 const normalise = (body: unknown, clientId = 'hotline-a') =>
   DisputeReceivedV1.parse(normaliseWorkOrder(WorkOrder.parse(body), { clientId }));
@@ -130,7 +130,7 @@ describe('a work order becomes one dispute.intake.v1', () => {
 describe('WorkOrder rejects, naming the field', () => {
   it.each([
     ['an order number with spaces', { orderNo: 'GD 1' }, 'orderNo'],
-    ['a time without offset', { receivedAt: '2024-08-24T09:30:00' }, 'receivedAt'],
+    ['a time that is not ISO 8601', { receivedAt: '2024/08/24 09:30' }, 'receivedAt'],
     ['empty content', { content: '   ' }, 'content'],
     ['no phone for a caller who is not anonymous', { caller: { name: '郭某' } }, 'caller.phone'],
     ['a phone that is not one', { caller: { phone: 'call me' } }, 'caller.phone'],
@@ -154,6 +154,15 @@ describe('WorkOrder rejects, naming the field', () => {
     expect(problems({ ...guo, ...change }).map(([path]) => path)).toContain(field);
   });
 
+  it('says what a time should look like, with an example', () => {
+    expect(problems({ ...guo, receivedAt: '24.08.2024 09:30' })).toEqual([
+      [
+        'receivedAt',
+        'an ISO 8601 date-time such as 2024-08-24T09:30:00+08:00 (without an offset it is China time)',
+      ],
+    ]);
+  });
+
   it('names the anonymity rule when the phone is missing', () => {
     expect(problems({ ...guo, caller: {} })).toEqual([
       ['caller.phone', 'a phone number is required unless the caller is anonymous'],
@@ -162,6 +171,73 @@ describe('WorkOrder rejects, naming the field', () => {
 
   it('lists the accepted values with their Chinese labels', () => {
     expect(problems({ ...guo, requestType: '表扬' })[0]?.[1]).toContain('complaint/投诉');
+  });
+});
+
+describe('a time without an offset is China time', () => {
+  it('every time of the order is read as +08:00, as LocalDateTime writes it, with or without seconds', () => {
+    const dispute = normalise({
+      ...guo,
+      receivedAt: '2024-08-24T09:30:00',
+      dueAt: '2024-08-31T18:00',
+      reminder: { count: 1, lastAt: '2024-08-27T10:00:00.250' },
+    });
+    expect(dispute.receivedAt).toBe('2024-08-24T09:30:00+08:00');
+    expect(dispute.dueAt).toBe('2024-08-31T18:00:00+08:00');
+    expect(dispute.hotline?.reminder?.lastAt).toBe('2024-08-27T10:00:00.250+08:00');
+  });
+
+  it('is the same report as the order written with +08:00: one fingerprint', () => {
+    const withOffset = {
+      ...guo,
+      dueAt: '2024-08-31T18:00:00+08:00',
+      reminder: { count: 1, lastAt: '2024-08-27T10:00:00+08:00' },
+    };
+    const without = {
+      ...guo,
+      receivedAt: '2024-08-24T09:30:00',
+      dueAt: '2024-08-31T18:00:00',
+      reminder: { count: 1, lastAt: '2024-08-27T10:00:00' },
+    };
+    expect(fingerprintOf(normalise(without))).toBe(fingerprintOf(normalise(withOffset)));
+    // …and not a time eight hours off.
+    expect(fingerprintOf(normalise({ ...without, receivedAt: '2024-08-24T09:30:00Z' }))).not.toBe(
+      fingerprintOf(normalise(withOffset)),
+    );
+  });
+
+  it('is compared with dueAt as China time', () => {
+    expect(
+      problems({ ...guo, receivedAt: '2024-08-24T09:30:00', dueAt: '2024-08-24T09:00:00+08:00' }),
+    ).toEqual([['dueAt', 'must not be before receivedAt']]);
+  });
+});
+
+describe('a 受理时间 in the future', () => {
+  // 2024-08-24T10:00:00 in China.
+  const now = new Date('2024-08-24T02:00:00Z');
+  const schema = workOrderSchema(() => now);
+  const check = (receivedAt: string) => {
+    const result = schema.safeParse({ ...guo, receivedAt });
+    return result.success ? [] : result.error.issues.map((issue) => [issue.path.join('.'), issue.message]);
+  };
+
+  it('is refused beyond 10 minutes of clock skew, naming the field and our time', () => {
+    expect(check('2028-08-24T10:00:00+08:00')).toEqual([
+      [
+        'receivedAt',
+        'is in the future (it is 2024-08-24T10:00:00+08:00 in China; at most 10 minutes ahead is allowed for clock skew)',
+      ],
+    ]);
+    expect(check('2024-08-24T10:10:01+08:00').map(([field]) => field)).toEqual(['receivedAt']);
+    // Without an offset it is China time too: 10:11 in China is 11 minutes ahead.
+    expect(check('2024-08-24T10:11:00').map(([field]) => field)).toEqual(['receivedAt']);
+  });
+
+  it("is taken within 10 minutes: the hotline's clock is not ours", () => {
+    expect(check('2024-08-24T10:10:00+08:00')).toEqual([]);
+    expect(check('2024-08-24T02:05:00Z')).toEqual([]);
+    expect(check('2024-08-24T10:05:00')).toEqual([]);
   });
 });
 

@@ -2,6 +2,7 @@ import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-
 import { disputeIdFor } from '@huijie/contracts/ids.ts';
 import { mobileNumber } from '@huijie/contracts/phone.ts';
 import { DivisionCode } from '@huijie/contracts/vocabulary.ts';
+import { whenPresent } from '@huijie/service-kit/errors.ts';
 import { fingerprint } from '@huijie/service-kit/revisions.ts';
 import { z } from 'zod';
 
@@ -59,7 +60,40 @@ export const urgencies = {
   very_urgent: ['特急', '特别紧急', '加急'],
 } as const;
 
-const dateTime = z.iso.datetime({ offset: true });
+/** China Standard Time: every 12345 platform is in China. */
+const chinaOffset = '+08:00';
+const withOffset = /(?:Z|[+-]\d{2}:\d{2})$/;
+const dateTimeReason =
+  'an ISO 8601 date-time such as 2024-08-24T09:30:00+08:00 (without an offset it is China time)';
+
+/**
+ * 受理时间, 办理时限, 催办时间: ISO 8601 with an offset, or without one as Java's LocalDateTime writes
+ * it (2024-08-24T09:30:00, or 2024-08-24T09:30 when the seconds are 0), read as China time — as
+ * the historical import reads its dates. It leaves with the offset written out, so an order pushed
+ * once without and once with +08:00 is the same event, the same fingerprint: a duplicate.
+ */
+const dateTime = z.iso
+  .datetime({
+    local: true,
+    offset: true,
+    error: whenPresent(dateTimeReason),
+  })
+  .transform((value) => {
+    if (withOffset.test(value)) return value;
+    // The event's format wants the seconds.
+    const seconds = /T\d{2}:\d{2}$/.test(value) ? ':00' : '';
+    return `${value}${seconds}${chinaOffset}`;
+  });
+
+/**
+ * How far ahead of our clock a 受理时间 may be: the hotline's clock is not ours. Beyond it the time
+ * cannot be the hotline's intake, only a wrong clock or a wrong field.
+ */
+export const clockSkewMs = 10 * 60_000;
+
+/** A moment as the wall clock in China shows it, with its offset. */
+const chinaTime = (at: Date) =>
+  `${new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 19)}${chinaOffset}`;
 /** Free text that may be blank: trimmed, and blank counts as absent. */
 const optionalText = (max: number) =>
   z
@@ -85,78 +119,100 @@ const classificationLevel = z.object({
   name: z.string().trim().min(1, 'must not be empty').max(100),
 });
 
-/** A 12345 work order (工单) as the hotline system holds it and pushes it. Unknown fields are ignored. */
-export const WorkOrder = z
-  .object({
-    /** 工单编号: the hotline's own id of the order, the same on every push of it. */
-    orderNo: z
-      .string()
-      .min(1)
-      .max(64)
-      .regex(/^[\w-]+$/, 'letters, digits, "-" and "_" only'),
-    /** 受理时间. */
-    receivedAt: dateTime,
-    intakeChannel: coded(intakeChannels).optional(),
-    requestType: coded(requestTypes).optional(),
-    /**
-     * The hotline's classification: `{code?, name?}` as one value (e.g. `劳动保障-欠薪`), or up to
-     * three `levels` from the broadest to the most specific.
-     */
-    category: z
-      .object({
-        code: optionalText(50),
-        name: optionalText(100),
-        levels: z.array(classificationLevel).min(1).max(3, 'at most three levels').optional(),
-      })
-      .optional(),
-    title: optionalText(200),
-    content: z.string().trim().min(1, 'must not be empty').max(20_000),
-    caller: z
-      .object({
-        name: optionalText(100),
-        /** Mobile or landline as the hotline writes it: 0597-2345678, (0597)2345678, 0597-2345678转801. */
-        phone: z.string().trim().max(30, 'a phone number').regex(phoneNumber, 'a phone number').optional(),
-        /** 匿名: the caller gave no name; a name sent anyway is not passed on. */
-        anonymous: z.boolean().optional(),
-        /** 保密: the caller's name and phone stay with the platform, never with the agencies. */
-        confidential: z.boolean().optional(),
-      })
-      .refine((caller) => caller.phone !== undefined || isAnonymous(caller), {
-        path: ['phone'],
-        message: 'a phone number is required unless the caller is anonymous',
+const workOrderShape = z.object({
+  /** 工单编号: the hotline's own id of the order, the same on every push of it. */
+  orderNo: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[\w-]+$/, 'letters, digits, "-" and "_" only'),
+  /** 受理时间: with an offset, or China time without one; not more than clockSkewMs ahead of our clock. */
+  receivedAt: dateTime,
+  intakeChannel: coded(intakeChannels).optional(),
+  requestType: coded(requestTypes).optional(),
+  /**
+   * The hotline's classification: `{code?, name?}` as one value (e.g. `劳动保障-欠薪`), or up to
+   * three `levels` from the broadest to the most specific.
+   */
+  category: z
+    .object({
+      code: optionalText(50),
+      name: optionalText(100),
+      levels: z.array(classificationLevel).min(1).max(3, 'at most three levels').optional(),
+    })
+    .optional(),
+  title: optionalText(200),
+  content: z.string().trim().min(1, 'must not be empty').max(20_000),
+  caller: z
+    .object({
+      name: optionalText(100),
+      /** Mobile or landline as the hotline writes it: 0597-2345678, (0597)2345678, 0597-2345678转801. */
+      phone: z.string().trim().max(30, 'a phone number').regex(phoneNumber, 'a phone number').optional(),
+      /** 匿名: the caller gave no name; a name sent anyway is not passed on. */
+      anonymous: z.boolean().optional(),
+      /** 保密: the caller's name and phone stay with the platform, never with the agencies. */
+      confidential: z.boolean().optional(),
+    })
+    .refine((caller) => caller.phone !== undefined || isAnonymous(caller), {
+      path: ['phone'],
+      message: 'a phone number is required unless the caller is anonymous',
+    }),
+  location: z
+    .object({ address: optionalText(500), divisionCode: DivisionCode.optional() })
+    .refine(
+      (location) => location.address !== undefined || location.divisionCode !== undefined,
+      'an address or a division code is required',
+    ),
+  urgency: coded(urgencies).optional(),
+  /** 办理时限: when the handling must be finished. */
+  dueAt: dateTime.optional(),
+  /** 催办: the caller pressed again; `count` (or `lastAt`) grows with each reminder. */
+  reminder: z
+    .object({
+      count: z.number().int().min(1).max(1000),
+      lastAt: dateTime.optional(),
+      note: optionalText(2000),
+    })
+    .optional(),
+  attachments: z
+    .array(
+      z.object({
+        url: z
+          .url({
+            protocol: /^https?$/,
+            error: whenPresent('an http(s) link'),
+          })
+          .max(2000),
+        name: optionalText(200),
       }),
-    location: z
-      .object({ address: optionalText(500), divisionCode: DivisionCode.optional() })
-      .refine(
-        (location) => location.address !== undefined || location.divisionCode !== undefined,
-        'an address or a division code is required',
-      ),
-    urgency: coded(urgencies).optional(),
-    /** 办理时限: when the handling must be finished. */
-    dueAt: dateTime.optional(),
-    /** 催办: the caller pressed again; `count` (or `lastAt`) grows with each reminder. */
-    reminder: z
-      .object({
-        count: z.number().int().min(1).max(1000),
-        lastAt: dateTime.optional(),
-        note: optionalText(2000),
-      })
-      .optional(),
-    attachments: z
-      .array(
-        z.object({
-          url: z.url({ protocol: /^https?$/, error: 'an http(s) link' }).max(2000),
-          name: optionalText(200),
-        }),
-      )
-      .max(50)
-      .optional(),
-  })
-  .superRefine((order, ctx) => {
-    if (order.dueAt !== undefined && Date.parse(order.dueAt) < Date.parse(order.receivedAt)) {
+    )
+    .max(50)
+    .optional(),
+});
+
+/**
+ * A 12345 work order (工单) as the hotline system holds it and pushes it, judged by the given
+ * clock. Unknown fields are ignored.
+ */
+export function workOrderSchema(now: () => Date = () => new Date()) {
+  return workOrderShape.superRefine((order, ctx) => {
+    const received = Date.parse(order.receivedAt);
+    const at = now();
+    if (received > at.getTime() + clockSkewMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['receivedAt'],
+        message: `is in the future (it is ${chinaTime(at)} in China; at most ${clockSkewMs / 60_000} minutes ahead is allowed for clock skew)`,
+      });
+    }
+    if (order.dueAt !== undefined && Date.parse(order.dueAt) < received) {
       ctx.addIssue({ code: 'custom', path: ['dueAt'], message: 'must not be before receivedAt' });
     }
   });
+}
+
+/** The work order schema on the real clock. */
+export const WorkOrder = workOrderSchema();
 export type WorkOrder = z.infer<typeof WorkOrder>;
 
 export const orderChannel = 'hotline_12345' as const;

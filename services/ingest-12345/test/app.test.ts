@@ -68,6 +68,31 @@ describe('the same order again', () => {
     expect(written).toHaveLength(1);
   });
 
+  it('is a duplicate when one push gives its times without an offset (China time) and the other with +08:00', async () => {
+    const { app, written, events } = setup();
+    const withOffset = {
+      ...guo,
+      dueAt: '2024-08-31T18:00:00+08:00',
+      reminder: { count: 1, lastAt: '2024-08-27T10:00:00+08:00' },
+    };
+    const asLocalDateTime = {
+      ...guo,
+      receivedAt: '2024-08-24T09:30:00',
+      dueAt: '2024-08-31T18:00:00',
+      reminder: { count: 1, lastAt: '2024-08-27T10:00:00' },
+    };
+    const first = await push(app, asLocalDateTime);
+    expect(first.statusCode).toBe(202);
+    expect(first.json()).toEqual({ disputeId: guoId, duplicate: false, revision: 1 });
+    expect((await push(app, withOffset)).json()).toEqual({ disputeId: guoId, duplicate: true, revision: 1 });
+    expect(written).toHaveLength(1);
+    expect(events()[0]).toMatchObject({
+      receivedAt: '2024-08-24T09:30:00+08:00',
+      dueAt: '2024-08-31T18:00:00+08:00',
+      hotline: { reminder: { count: 1, lastAt: '2024-08-27T10:00:00+08:00' } },
+    });
+  });
+
   it('a genuine update (new content) is revision 2 of the same dispute; its retry is a duplicate', async () => {
     const { app, events } = setup();
     await push(app, guo);
@@ -312,6 +337,58 @@ describe('bad requests', () => {
     expect(missing.statusCode).toBe(400);
     const fields = missing.json().error.fields.map((problem: { field: string }) => problem.field);
     expect(fields).toEqual(['content', 'attachments.0']);
+  });
+
+  it('names every required field that is missing or null as required, not as a type error', async () => {
+    const { app, written } = setup();
+    const required = 'required (missing or null)';
+    const empty = await push(app, {});
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json().error.fields).toEqual(
+      ['orderNo', 'receivedAt', 'content', 'caller', 'location'].map((field) => ({
+        field,
+        reason: required,
+      })),
+    );
+    const nulls = await push(app, {
+      ...guo,
+      orderNo: null,
+      receivedAt: null,
+      content: null,
+      category: { levels: [{ code: '03', name: null }] },
+      reminder: { count: null },
+      attachments: [{ url: null }],
+    });
+    expect(nulls.statusCode).toBe(400);
+    expect(nulls.json().error.fields).toEqual(
+      [
+        'orderNo',
+        'receivedAt',
+        'category.levels.0.name',
+        'content',
+        'reminder.count',
+        'attachments.0.url',
+      ].map((field) => ({ field, reason: required })),
+    );
+    expect(written).toHaveLength(0);
+  });
+
+  it('refuses a 受理时间 more than 10 minutes ahead of our clock, naming it; a few minutes of skew are taken', async () => {
+    const { app, written } = setup();
+    const inFourYears = new Date(Date.now() + 4 * 365 * 24 * 3600_000).toISOString();
+    const future = await push(app, { ...guo, receivedAt: inFourYears });
+    expect(future.statusCode).toBe(400);
+    expect(future.json().error.fields).toEqual([
+      {
+        field: 'receivedAt',
+        reason: expect.stringMatching(
+          /^is in the future \(it is .+\+08:00 in China; at most 10 minutes ahead/,
+        ),
+      },
+    ]);
+    expect(written).toHaveLength(0);
+    const skewed = await push(app, { ...guo, receivedAt: new Date(Date.now() + 5 * 60_000).toISOString() });
+    expect(skewed.statusCode).toBe(202);
   });
 
   it('answers malformed JSON with 400, not 500', async () => {

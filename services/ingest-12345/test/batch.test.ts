@@ -40,6 +40,22 @@ describe('POST /v1/work-orders/batch', () => {
     expect(events().map((event) => event.sourceRef)).toEqual(['GD-B-1', 'GD-B-3']);
   });
 
+  it('names a required field that is null in an item as required, as a single push does', async () => {
+    const { app, events } = setup();
+    const response = await pushBatch(app, [order(1, { orderNo: null }), order(2)]);
+    expect(response.json().results[0]).toEqual({
+      index: 0,
+      orderNo: null,
+      status: 400,
+      error: {
+        code: 'invalid_request',
+        message: 'the order is not valid',
+        fields: [{ field: 'orderNo', reason: 'required (missing or null)' }],
+      },
+    });
+    expect(events().map((event) => event.sourceRef)).toEqual(['GD-B-2']);
+  });
+
   it('writes the events of all good orders in one broker round trip', async () => {
     const { app, state, written } = setup();
     const orders = Array.from({ length: 500 }, (_, n) => order(n));

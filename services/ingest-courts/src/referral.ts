@@ -2,6 +2,7 @@ import type { DisputeReceivedV1, Party } from '@huijie/contracts/events/dispute-
 import { disputeIdFor } from '@huijie/contracts/ids.ts';
 import { mobileNumber } from '@huijie/contracts/phone.ts';
 import { DivisionCode } from '@huijie/contracts/vocabulary.ts';
+import { absentIsRequired, whenPresent } from '@huijie/service-kit/errors.ts';
 import { fingerprint } from '@huijie/service-kit/revisions.ts';
 import { z } from 'zod';
 import { type CaseNumber, parseCaseNumber } from './case-number.ts';
@@ -10,7 +11,7 @@ import { courtOf } from './courts.ts';
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 
 /** A date as courts write them (YYYY-MM-DD), on the calendar of China (UTC+8). */
-const isoDate = z.iso.date('a date, YYYY-MM-DD');
+const isoDate = z.iso.date({ error: whenPresent('a date, YYYY-MM-DD') });
 
 export const ReferralParty = z.object({
   role: z.enum(['applicant', 'respondent', 'third_party']),
@@ -69,7 +70,7 @@ const referralShape = (now: () => Date) =>
     referralDate: isoDate,
     /** 调解期限: a date (the end of that day in China) or a moment. */
     mediationDeadline: z.union([isoDate, z.iso.datetime({ offset: true })], {
-      error: 'a date (YYYY-MM-DD) or a date-time with offset',
+      error: whenPresent('a date (YYYY-MM-DD) or a date-time with offset'),
     }),
     /** Where the dispute happened, when the court knows better than its own county. */
     place: z
@@ -84,7 +85,7 @@ const referralShape = (now: () => Date) =>
     attachments: z
       .array(
         z.object({
-          url: z.url({ protocol: /^https?$/, error: 'an http(s) URL' }),
+          url: z.url({ protocol: /^https?$/, error: whenPresent('an http(s) URL') }),
           name: z.string().max(200).optional(),
         }),
       )
@@ -155,7 +156,8 @@ export function validateReferral(
   body: unknown,
   now: Date,
 ): { ok: true; value: ValidReferral } | { ok: false; error: z.ZodError } {
-  const result = schema.safeParse(body);
+  // A required field missing (or null, read as absent) is named as required, not as a type error.
+  const result = schema.safeParse(body, { error: absentIsRequired });
   if (!result.success) return { ok: false, error: result.error };
   // The schema already checked the case number: this cannot fail.
   const parsed = parseCaseNumber(result.data.caseNumber, now);

@@ -324,11 +324,21 @@ describe('POST /v1/referrals: bad requests (400 naming the field paths)', () => 
     expect(response.statusCode).toBe(202);
     expect(records).toHaveLength(1);
 
-    const missing = await push(app, { ...referral(), caseNumber: null });
+    const missing = await push(app, {
+      ...referral(),
+      caseNumber: null,
+      causeOfAction: { code: null, name: null },
+      referralDate: null,
+      mediationDeadline: null,
+    });
     expect(missing.statusCode).toBe(400);
-    expect(missing.json().error.fields.map((problem: { field: string }) => problem.field)).toEqual([
-      'caseNumber',
-    ]);
+    // Named as required, not as zod's "expected string, received undefined".
+    expect(missing.json().error.fields).toEqual(
+      ['caseNumber', 'causeOfAction.name', 'referralDate', 'mediationDeadline'].map((field) => ({
+        field,
+        reason: 'required (missing or null)',
+      })),
+    );
   });
 
   it('rejects a body that is not JSON, naming the body', async () => {
