@@ -7,6 +7,7 @@ import { caseTransaction, touchCase } from '../db/case-transaction.ts';
 import { appendHistory } from '../db/history.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import { canBeRouted } from '../domain/lifecycle.ts';
+import { receivedTime } from '../domain/received.ts';
 import { type Actor, actorName } from '../http/actor.ts';
 import { assertPlaceWithin } from '../http/auth.ts';
 import { appendOutbox } from '../outbox/outbox.ts';
@@ -86,14 +87,10 @@ export async function detachReport(
         // operator has just said it is another matter.
         routingVersion: from.routingVersion,
         // Dated as the report's own case would have been had it never been merged (as openCases
-        // dates one): a historical record when the channel received it, a live report when it came
-        // in. Dated at the detach, the report left the day it was received in the statistics, the
-        // search and the export, for the day an operator took it out, and its resolution time ran
-        // from then.
-        createdAt:
-          (report.intake as { historical?: unknown }).historical !== undefined
-            ? report.receivedAt
-            : report.createdAt,
+        // dates one): when the channel received it, never after it came in. Dated at the detach,
+        // the report left the day it was received in the statistics, the search and the export,
+        // for the day an operator took it out, and its resolution time ran from then.
+        createdAt: receivedTime(report.receivedAt, report.createdAt),
         searchGrams: searchGramsOf(wordsOf(report)),
       },
     });

@@ -462,12 +462,7 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
   it('a later revision of a report (a 催办 reminder) updates it and says so in the history, once', async () => {
     const dispute = intake();
     await recordIntake(db, dispute);
-    const reminded = {
-      ...dispute,
-      revision: 2,
-      content: `${dispute.content}（来电催办）`,
-      hotline: { reminder: { count: 1 } },
-    };
+    const reminded = { ...dispute, revision: 2, hotline: { reminder: { count: 1 } } };
     await recordIntake(db, reminded);
     await recordIntake(db, reminded);
     await recordIntake(db, dispute);
@@ -476,8 +471,60 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
     const report = await db.report.findUniqueOrThrow({ where: { disputeId: dispute.disputeId } });
     expect({ revision: report.revision, content: report.content }).toEqual({
       revision: 2,
-      content: reminded.content,
+      content: dispute.content,
     });
+  });
+
+  it('a 12345 修改 says in the history what changed and what the citizen said before, beside a new 催办 and without one already counted', async () => {
+    const dispute = intake();
+    await recordIntake(db, dispute);
+    // The caller presses and adds to what they said: a 催办 and new words, both recorded.
+    const pressed = {
+      ...dispute,
+      revision: 2,
+      content: `${dispute.content}，共3800元`,
+      hotline: { reminder: { count: 1 } },
+    };
+    // The hotline corrects the work order later: its reminder rides along, unchanged.
+    const corrected = {
+      ...pressed,
+      revision: 3,
+      title: '拖欠工资',
+      content: '石材厂老板拖欠工资3800元',
+      location: { address: '新罗区江山镇石材厂' },
+    };
+    for (const revision of [pressed, pressed, corrected, corrected]) await recordIntake(db, revision);
+    const caseId = caseIdFor(dispute.disputeId);
+    const history = await db.historyEntry.findMany({ where: { caseId }, orderBy: { id: 'asc' } });
+    expect(history.map((entry) => [entry.type, entry.detail])).toEqual([
+      ['received', expect.anything()],
+      ['reminder', expect.objectContaining({ revision: 2, reminders: 1 })],
+      [
+        'report_updated',
+        expect.objectContaining({
+          revision: 2,
+          changed: ['content'],
+          previous: { revision: 1, content: dispute.content },
+        }),
+      ],
+      [
+        'report_updated',
+        expect.objectContaining({
+          revision: 3,
+          changed: ['title', 'content', 'location'],
+          previous: {
+            revision: 2,
+            title: null,
+            content: pressed.content,
+            location: { address: '新罗区江山镇' },
+          },
+        }),
+      ],
+    ]);
+    // The report reads as the latest revision.
+    expect((await db.report.findUniqueOrThrow({ where: { disputeId: dispute.disputeId } })).content).toBe(
+      corrected.content,
+    );
   });
 
   it("a court that extends its date before the case's first routing is applied: routed again, the case and its lead take the court's later date", async () => {

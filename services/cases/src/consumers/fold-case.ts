@@ -55,18 +55,24 @@ async function evidenceOf(tx: Tx, caseIds: string[]) {
  */
 const lockPhones = (tx: Tx, phones: string[]) => lockKeys(tx, 'repeat', phones);
 
-const windowStart = (now: Date) => new Date(now.getTime() - repeatWindowDays * 24 * 3600 * 1000);
+/**
+ * The window goes by when the reports were received, as the cases' received times do: a report
+ * pushed days late (a hotline backlog) is compared with the cases received in the days before it.
+ */
+const windowStart = (receivedAt: Date) =>
+  new Date(receivedAt.getTime() - repeatWindowDays * 24 * 3600 * 1000);
 
 /**
  * Which of these newly routed cases might repeat another open case — one with a caller's phone
  * in common, received within the window — and so need `findRepeatTarget`'s comparison; the
  * others (nearly all) are certainly first reports. Holds the phones' locks from here on, so the
- * answer stays true until the transaction ends.
+ * answer stays true until the transaction ends. `receivedAt`: when the earliest of the reports was
+ * received (`receivedTime`).
  */
 export async function possibleRepeats(
   tx: Tx,
   reports: { caseId: string; phones: string[] }[],
-  now: Date,
+  receivedAt: Date,
 ): Promise<Set<string>> {
   const phones = reports.flatMap((report) => report.phones);
   if (phones.length === 0) return new Set();
@@ -81,7 +87,7 @@ export async function possibleRepeats(
     FROM cases.parties p
     WHERE p.phone = ANY(${[...new Set(phones)]}::text[])
       AND (SELECT c.merged_into_id IS NULL AND c.status = ANY(${openStatuses}::text[])
-                  AND c.created_at >= ${windowStart(now)}
+                  AND c.created_at >= ${windowStart(receivedAt)}
            FROM cases.cases c WHERE c.id = p.case_id)`;
   const casesOf = new Map<string, Set<string>>();
   for (const { caseId, phone } of holders) {
@@ -102,17 +108,18 @@ export async function possibleRepeats(
  * Reports of one phone are compared one at a time: consumers handle several reports at once (and
  * replicas run side by side), and two reports of the same caller each looking before the other
  * committed would both open a case. A transaction lock per phone, taken in a fixed order, makes
- * the second wait for the first and then see its case.
+ * the second wait for the first and then see its case. `receivedAt`: when the report was received
+ * (`receivedTime`).
  */
 export async function findRepeatTarget(
   tx: Tx,
   caseId: string,
   report: RepeatEvidence & { channel?: string },
-  now: Date,
+  receivedAt: Date,
 ): Promise<{ targetId: string; reason: string } | null> {
   if (report.phones.length === 0) return null;
   await lockPhones(tx, report.phones);
-  const since = windowStart(now);
+  const since = windowStart(receivedAt);
   const candidates = await tx.case.findMany({
     where: {
       id: { not: caseId },

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { uuidv5 } from '@huijie/contracts/ids.ts';
@@ -7,6 +8,7 @@ import { touchCases, touchCasesAgain } from '../db/case-transaction.ts';
 import { appendHistory } from '../db/history.ts';
 import { insertRows } from '../db/insert-rows.ts';
 import { canBeRouted } from '../domain/lifecycle.ts';
+import { receivedTime } from '../domain/received.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { appendOutbox, type Tx } from '../outbox/outbox.ts';
 import { searchGramsOf } from '../search/bigrams.ts';
@@ -90,7 +92,8 @@ async function openNew(
         title: dispute.title ?? null,
         search_grams: searchGramsOf([dispute.title, dispute.content]),
         place_names: [],
-        created_at: historical(dispute) ? dispute.receivedAt : now,
+        // A historical record's receivedAt is long past: the same rule dates it when it was received.
+        created_at: receivedTime(dispute.receivedAt, now),
         updated_at: now,
       })),
       { ignoreConflicts: true, returning: 'id' },
@@ -206,6 +209,15 @@ export async function openCase(
 
 async function updateReport(tx: Tx, caseId: string, dispute: DisputeReceivedV1): Promise<void> {
   const courtBefore = dispute.channel === 'court' ? await courtDeadlineOf(tx, caseId) : undefined;
+  const former = await tx.report.findUniqueOrThrow({
+    where: { disputeId: dispute.disputeId },
+    select: { revision: true, content: true, intake: true },
+  });
+  const before = former.intake as unknown as DisputeReceivedV1;
+  const changed = revisedFields.filter((field) => !sameValue(before[field], dispute[field]));
+  // A 修改 carries the work order's reminder as it stands: only a count that went up is a new 催办.
+  const reminder = dispute.hotline?.reminder;
+  const reminded = reminder !== undefined && reminder.count > (before.hotline?.reminder?.count ?? 0);
   await tx.report.update({
     where: { disputeId: dispute.disputeId },
     data: {
@@ -223,7 +235,6 @@ async function updateReport(tx: Tx, caseId: string, dispute: DisputeReceivedV1):
       ].sort(),
     },
   });
-  const reminder = dispute.hotline?.reminder;
   // What routing decided on has changed — a 催办 makes a court-related matter a major one, new
   // content may name another place — so an open case it has routed is routed again. (Routing's
   // own answer to the revision carries the version of its first decision: taken already, and no
@@ -243,23 +254,71 @@ async function updateReport(tx: Tx, caseId: string, dispute: DisputeReceivedV1):
     dispute.historical === undefined
       ? await routeAgain(tx, routed, {
           by: `channel:${dispute.channel}`,
-          reason: revisionReason(dispute),
+          reason: revisionReason(dispute, reminded),
           courtMovedFrom,
         })
       : undefined;
-  await appendHistory(tx, {
-    caseId,
-    type: reminder ? 'reminder' : 'report_updated',
-    actor: `channel:${dispute.channel}`,
-    detail: {
-      disputeId: dispute.disputeId,
-      sourceRef: dispute.sourceRef,
-      revision: dispute.revision,
-      ...(reminder && { reminders: reminder.count }),
-      ...(version !== undefined && { version }),
-      ...(version !== undefined && courtMovedFrom && { courtMovedFrom: courtMovedFrom.toISOString() }),
-    },
-  });
+  const revised = { disputeId: dispute.disputeId, sourceRef: dispute.sourceRef, revision: dispute.revision };
+  const entries: { type: string; detail: Prisma.InputJsonObject }[] = [
+    ...(reminded ? [{ type: 'reminder', detail: { ...revised, reminders: reminder.count } }] : []),
+    // New words, place or parties — with a 催办 or without — are an update of their own: which
+    // fields, and the former words, so that an operator sees what the citizen said before (the
+    // report keeps only its latest revision; agencies are not shown `previous`, http/case-routes.ts).
+    // A revision that changed none of these and is no new 催办 (a court's new date) is one as well.
+    ...(changed.length > 0 || !reminded
+      ? [
+          {
+            type: 'report_updated',
+            detail: {
+              ...revised,
+              changed,
+              ...(changed.length > 0 && { previous: formerValues(former, before, changed) }),
+            },
+          },
+        ]
+      : []),
+  ];
+  await appendHistory(
+    tx,
+    ...entries.map(({ type, detail }, i) => ({
+      caseId,
+      type,
+      actor: `channel:${dispute.channel}`,
+      // The re-routing the revision asked for, once (route-again.ts reads the versions asked).
+      detail: {
+        ...detail,
+        ...(i === 0 && version !== undefined && { version }),
+        ...(i === 0 &&
+          version !== undefined &&
+          courtMovedFrom && { courtMovedFrom: courtMovedFrom.toISOString() }),
+      },
+    })),
+  );
+}
+
+/** What a revision may change that an operator reads: compared with the former revision. */
+const revisedFields = ['title', 'content', 'location', 'parties'] as const;
+type RevisedField = (typeof revisedFields)[number];
+
+/** Equal as stored: the intake went through jsonb (key order, absent vs undefined). */
+const sameValue = (a: unknown, b: unknown) =>
+  isDeepStrictEqual(JSON.parse(JSON.stringify(a ?? null)), JSON.parse(JSON.stringify(b ?? null)));
+
+/**
+ * The former revision's words and place, as they were: the parties' former names and numbers stay
+ * out of the history (the case's party rows keep the first report's).
+ */
+function formerValues(
+  former: { revision: number; content: string },
+  before: DisputeReceivedV1,
+  changed: RevisedField[],
+): Prisma.InputJsonObject {
+  return {
+    revision: former.revision,
+    ...(changed.includes('title') && { title: before.title ?? null }),
+    ...(changed.includes('content') && { content: former.content }),
+    ...(changed.includes('location') && { location: before.location }),
+  };
 }
 
 const courtDeadlineOf = async (tx: Tx, caseId: string) => (await courtDeadlines(tx, [caseId])).get(caseId);
@@ -272,8 +331,14 @@ export async function isFirstReport(tx: Tx, caseId: string, disputeId: string): 
   return (await firstReportOf(tx, caseId)).disputeId === disputeId;
 }
 
-/** Why a revision of a report asks routing again: a 催办, or new content. */
-export function revisionReason(dispute: DisputeReceivedV1): string {
+/**
+ * Why a revision of a report asks routing again: a 催办, or new content. `reminded`: whether the
+ * revision is a new 催办 (a 修改 carries the work order's earlier reminder along).
+ */
+export function revisionReason(
+  dispute: DisputeReceivedV1,
+  reminded = dispute.hotline?.reminder !== undefined,
+): string {
   const reminder = dispute.hotline?.reminder;
-  return reminder ? `催办 (${reminder.count})` : `revision ${dispute.revision} of the report`;
+  return reminder && reminded ? `催办 (${reminder.count})` : `revision ${dispute.revision} of the report`;
 }

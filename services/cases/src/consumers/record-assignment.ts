@@ -11,6 +11,7 @@ import { touchCases } from '../db/case-transaction.ts';
 import { appendHistory } from '../db/history.ts';
 import { insertRows } from '../db/insert-rows.ts';
 import { canBeRouted, laneDivision, levelRank } from '../domain/lifecycle.ts';
+import { receivedTime } from '../domain/received.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { appendOutbox, type Tx } from '../outbox/outbox.ts';
 import {
@@ -78,7 +79,8 @@ export async function recordAssignments(tx: Tx, decisions: DisputeAssignedV1[]):
   const suspects = await possibleRepeats(
     tx,
     firstReports.map((decision) => ({ caseId: caseOf(decision), phones: evidenceOf(decision).phones })),
-    new Date(),
+    // The earliest: a case in the window of any of the reports is a suspect, checked one by one.
+    firstReports.reduce((earliest, d) => receivedTime(d.dispute.receivedAt, earliest), new Date()),
   );
   for (const decision of firstReports) {
     if (suspects.has(caseOf(decision))) alone.add(decision);
@@ -156,7 +158,12 @@ async function recordOne(tx: Tx, caseId: string, decision: DisputeAssignedV1): P
     if (isHistoricalFiling(decision.dispute, decision.version)) {
       return applyDecisions(tx, [{ current, decision, version: decision.version, filing: 'historical' }]);
     }
-    const repeat = await findRepeatTarget(tx, caseId, evidenceOf(decision), new Date());
+    const repeat = await findRepeatTarget(
+      tx,
+      caseId,
+      evidenceOf(decision),
+      receivedTime(decision.dispute.receivedAt, new Date()),
+    );
     if (repeat) {
       // Read before the fold: the third report makes the case major itself (express lane,
       // township), which would pass for routing's major decision having been applied already.

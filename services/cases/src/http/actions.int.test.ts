@@ -881,6 +881,18 @@ describe.runIf(servers)('case actions through the API', () => {
     expect(await contentAs(await seed(true), { 'x-api-key': 'key-jiangshan' })).toBe(masked);
     // Operators of the jurisdiction read what the citizen said.
     expect(await contentAs(open, as('xinluo'))).toBe(content);
+    // Revised later: operators read in the history what it said before; an agency reads only that
+    // it changed (the report as it reads now, masked as above).
+    const { intake } = await db.report.findFirstOrThrow({ where: { caseId: open } });
+    await recordIntake(db, { ...(intake as unknown as DisputeReceivedV1), revision: 2, content: '已和解' });
+    const updateAs = async (headers: Record<string, string>) =>
+      (await app.inject({ url: `/v1/cases/${open}`, headers }))
+        .json()
+        .history.find((entry: { type: string }) => entry.type === 'report_updated').detail;
+    expect(await updateAs(as('xinluo'))).toMatchObject({ changed: ['content'], previous: { content } });
+    const agencyReads = await updateAs({ 'x-api-key': 'key-police-reads' });
+    expect(agencyReads).toMatchObject({ changed: ['content'] });
+    expect(agencyReads).not.toHaveProperty('previous');
   });
 
   it("a co-handling agency cannot accept the case or record its outcome, which are the lead's; it may add notes and progress", async () => {

@@ -154,9 +154,20 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
           at: entry.at,
           type: entry.type,
           actor: entry.actor,
-          detail: entry.detail,
+          detail: actor.kind === 'agency' ? withoutFormerWords(entry.detail) : entry.detail,
         })),
       };
     },
   );
+}
+
+/**
+ * A report's former words and place (`previous` of a report_updated entry, consumers/open-case.ts)
+ * are for operators: an agency reads the report as it reads now, masked, as it did before the
+ * former revisions were kept.
+ */
+function withoutFormerWords(detail: unknown): unknown {
+  if (detail === null || typeof detail !== 'object' || !('previous' in detail)) return detail;
+  const { previous: _previous, ...rest } = detail;
+  return rest;
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detachReport, mergeCases } from '../actions/reshape-case.ts';
 import { caseIdFor } from '../consumers/open-case.ts';
 import { recordAssignment, recordIntake } from '../consumers/record-events.ts';
-import { decisionFor, towns as routedTowns } from '../consumers/routed-case-fixtures.ts';
+import { decisionFor, towns as routedTowns, seedRoutedCase } from '../consumers/routed-case-fixtures.ts';
 import { caseTransaction, touchCase, touchCases } from '../db/case-transaction.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import type { Actor } from '../http/actor.ts';
@@ -579,6 +579,24 @@ describe.runIf(servers)('statistics on PostgreSQL', () => {
         '2023-03-02T02:00:00.000Z',
       );
       expect((await get('350800', march)).current).toMatchObject({ received: 2, repeatReports: 0 });
+    });
+
+    it('a live report pushed late counts on the day the channel received it, in the search and the statistics, never in the future', async () => {
+      // Guo's WeChat application of 24 August 2024, reaching the platform only now (a backlog after
+      // an outage): August's report, not this month's.
+      const august = `place=${routedTowns.jiangshan.town}&from=2024-08-01&to=2024-08-31`;
+      const before = (await get('350800', `/v1/stats/overview?${august}`)).current.received;
+      const guo = await seedRoutedCase(db, { receivedAt: '2024-08-24T09:30:00+08:00' });
+      expect((await get('350800', `/v1/stats/overview?${august}`)).current.received).toBe(before + 1);
+      const found = await get(
+        '350800',
+        `/v1/cases?place=${routedTowns.jiangshan.town}&createdFrom=2024-08-01&createdTo=2024-08-31`,
+      );
+      expect(found.items.map((item: { caseId: string }) => item.caseId)).toContain(guo.caseId);
+      // A channel whose clock runs a day ahead: the case is received when it came, not tomorrow.
+      const ahead = await seedRoutedCase(db, { receivedAt: new Date(Date.now() + day).toISOString() });
+      const { createdAt } = await db.case.findUniqueOrThrow({ where: { id: ahead.caseId } });
+      expect(createdAt.getTime()).toBeLessThanOrEqual(Date.now());
     });
 
     it('a change that changes nothing the statistics count writes nothing', async () => {

@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import { migrate } from '@huijie/database/migrate.ts';
+import { postgresClient } from '@huijie/database/sql-client.ts';
+import { freshDatabase, requireServers } from '@huijie/testing/servers.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { caseIdFor } from '../consumers/open-case.ts';
+import { recordAssignment, recordIntake } from '../consumers/record-events.ts';
+import { decisionFor, seedRoutedCase } from '../consumers/routed-case-fixtures.ts';
+import { rebuildCaseStats, statisticsSnapshot } from '../stats/rollup.ts';
+import { casesDb, casesMigrationsDir, casesSchema } from './prisma.ts';
+
+const servers = await requireServers('postgres');
+const backfill = '20261201000000_cases_received_when_reported';
+
+describe.runIf(servers)(
+  'the migration that dates the cases opened before when their first report was received',
+  () => {
+    const cleanups: (() => Promise<void>)[] = [];
+    afterAll(async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup();
+    });
+
+    it("moves a live report's case, its statistics and its department index row to the day it was received", async () => {
+      const database = await freshDatabase(servers!.databaseUrl!);
+      cleanups.push(database.drop);
+      const sql = postgresClient(database.url, { max: 1 });
+      cleanups.push(() => sql.close());
+      const before = mkdtempSync(join(tmpdir(), 'huijie-migrations-'));
+      cleanups.push(async () => rmSync(before, { recursive: true, force: true }));
+      for (const name of readdirSync(casesMigrationsDir)) {
+        if (name < backfill) cpSync(join(casesMigrationsDir, name), join(before, name), { recursive: true });
+      }
+      await migrate(sql, { migrationsDir: before, schema: casesSchema });
+      const db = casesDb({ kind: 'postgres', url: database.url });
+      cleanups.push(() => db.$disconnect());
+
+      // Guo's application of 24 August 2024, pushed late; one from a channel whose clock ran a day
+      // ahead; a 2023 work order imported as a historical record.
+      const guo = await seedRoutedCase(db, { receivedAt: '2024-08-24T09:30:00+08:00' });
+      const ahead = await seedRoutedCase(db, { receivedAt: new Date(Date.now() + 86_400_000).toISOString() });
+      const filed: DisputeReceivedV1 = {
+        disputeId: randomUUID(),
+        channel: 'hotline_12345',
+        sourceRef: `GD-${randomUUID()}`,
+        revision: 1,
+        receivedAt: '2023-03-01T10:00:00+08:00',
+        content: '工地老板拖欠工资',
+        location: {},
+        parties: [],
+        attachments: [],
+        historical: {},
+      };
+      await recordIntake(db, filed);
+      await recordAssignment(db, decisionFor(filed));
+      const historical = caseIdFor(filed.disputeId);
+      // As the code before dated a live report's case: when it came in.
+      const cases = [guo.caseId, ahead.caseId];
+      await sql.query(
+        `UPDATE cases.cases c SET created_at = r.created_at FROM cases.reports r
+       WHERE r.case_id = c.id AND c.id = ANY($1::uuid[])`,
+        [cases],
+      );
+      await rebuildCaseStats(db);
+      const createdAt = async (caseId: string) =>
+        (await db.case.findUniqueOrThrow({ where: { id: caseId } })).createdAt.toISOString();
+      const arrived = { ahead: await createdAt(ahead.caseId), historical: await createdAt(historical) };
+      const statsBefore = await statisticsSnapshot(db);
+
+      const applied = await migrate(sql, { migrationsDir: casesMigrationsDir, schema: casesSchema });
+      expect(applied[0]).toBe(backfill);
+
+      expect(await createdAt(guo.caseId)).toBe('2024-08-24T01:30:00.000Z');
+      expect(await createdAt(ahead.caseId)).toBe(arrived.ahead);
+      expect(await createdAt(historical)).toBe('2023-03-01T02:00:00.000Z');
+      expect(arrived.historical).toBe('2023-03-01T02:00:00.000Z');
+      // The search's department filter walks the index by received time: Guo's case is found there.
+      expect(
+        (await db.departmentCase.findMany({ where: { caseId: guo.caseId } })).map((row) =>
+          row.createdAt.toISOString(),
+        ),
+      ).toEqual(['2024-08-24T01:30:00.000Z']);
+      // The statistics moved with it (pending, as the write side leaves them), as a recount has them.
+      const statsAfter = await statisticsSnapshot(db);
+      expect(statsAfter).not.toEqual(statsBefore);
+      expect(
+        statsAfter.some(({ key }) => key.startsWith('received/') && key.includes('/day/2024-08-24/')),
+      ).toBe(true);
+      await rebuildCaseStats(db);
+      expect(await statisticsSnapshot(db)).toEqual(statsAfter);
+    });
+  },
+);
