@@ -75,7 +75,7 @@ describe.runIf(servers && haveChromium)('the one-screen overview in a browser', 
     });
     ({ yangCaseId } = await seedOverview(db));
     base = await app.listen({ port: 0, host: '127.0.0.1' });
-    // Overdue history climbs the express lane (township → county → city), as it would have.
+    // Overdue history enters the express lane as the sweeper takes it: one level per sweep.
     while ((await sweepOverdue(db, new Date(), 72 * 3600_000)) > 0) {}
     close = async () => {
       await app.close();

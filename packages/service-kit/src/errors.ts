@@ -40,7 +40,13 @@ export const unavailable = (reason: string, retryAfterSeconds = 5) =>
   new AppError(503, 'unavailable', reason, [], { 'retry-after': String(retryAfterSeconds) });
 
 export function fieldsOf(error: z.ZodError): FieldProblem[] {
-  return error.issues.map((issue) => ({ field: issue.path.join('.') || '(body)', reason: issue.message }));
+  return error.issues.flatMap((issue) =>
+    // A strict object's unknown keys are one issue at the object's own path: each is named as
+    // the field, so a client sees which parameter it sent that is not one.
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ field: [...issue.path, key].join('.'), reason: issue.message }))
+      : [{ field: issue.path.join('.') || '(body)', reason: issue.message }],
+  );
 }
 
 /**

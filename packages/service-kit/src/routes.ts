@@ -40,6 +40,19 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   onRequest?: (request: FastifyRequest) => Promise<void>;
 }
 
+/**
+ * A query string that refuses parameters it does not know (400 naming each, listing the accepted
+ * ones): a filter misspelt or guessed (`town=` for `place=`) would otherwise be dropped in silence,
+ * and the answer read as filtered when it holds everything.
+ */
+export function strictQuery<S extends z.ZodRawShape>(shape: S) {
+  const accepted = Object.keys(shape).join(', ');
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys' ? `not a parameter of this route; it takes ${accepted}` : undefined,
+  });
+}
+
 export interface RouteInput<P, Q, B, A = undefined> {
   params: P;
   query: Q;

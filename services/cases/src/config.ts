@@ -11,7 +11,10 @@ export const casesConfigSchema = z.object({
   REDIS_URL: commonEnv.REDIS_URL.optional(),
   /** Signs operators' bearer tokens; every replica must share it. */
   JWT_SECRET: z.string().min(32, 'at least 32 characters'),
-  /** After a case is overdue, each further period of this many hours moves it one level up the express lane. */
+  /**
+   * After a case is overdue (or was routed, if it came in overdue), each further period of this many
+   * hours moves it one level up the express lane; a period after it last went up at the soonest.
+   */
   SLA_ESCALATION_PERIOD_HOURS: z.coerce.number().positive().default(72),
 });
 

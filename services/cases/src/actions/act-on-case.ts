@@ -8,6 +8,7 @@ import { appendHistory } from '../db/history.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import {
   type Action,
+  actionVerb,
   allowedActions,
   type CaseEvent,
   type CaseState,
@@ -132,7 +133,7 @@ export async function actOnCase(
   return caseTransaction(db, async (tx) => {
     const row = await visibleCase(tx, caseId, actor);
     if (actor.kind === 'agency' && !agencyActions.includes(command.type)) {
-      throw forbidden(`an agency cannot ${command.type.replace('_', ' ')}; ask an operator`);
+      throw forbidden(`an agency cannot ${actionVerb(command.type)}; ask an operator`);
     }
     // Taking the case and ending it are the lead's: a co-handler helps (notes, progress), it does
     // not accept the case for the lead or tell the citizen and the court how it ended.
@@ -141,7 +142,7 @@ export async function actOnCase(
       leadActions.includes(command.type) &&
       !leads(actor.departmentCode, row.assignments)
     ) {
-      throw forbidden(`only the lead department can ${command.type.replace('_', ' ')}`);
+      throw forbidden(`only the lead department can ${actionVerb(command.type)}`);
     }
     const before = stateOf(row);
     let events: CaseEvent[];
@@ -181,9 +182,10 @@ export async function applyEvents(
   after: CaseState,
   events: CaseEvent[],
   actor: string,
+  /** When it happened: now, but for the SLA sweeper, which acts as of its sweep. */
+  now = new Date(),
 ): Promise<void> {
   await touchCase(tx, row.id);
-  const now = new Date();
   const data: Prisma.CaseUpdateManyMutationInput = { status: after.status, expressLevel: after.expressLevel };
   for (const event of events) {
     if (event.type === 'accepted') data.acceptedAt = now;

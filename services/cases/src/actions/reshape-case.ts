@@ -6,6 +6,7 @@ import { foldCase } from '../consumers/fold-case.ts';
 import { caseTransaction, touchCase } from '../db/case-transaction.ts';
 import { appendHistory } from '../db/history.ts';
 import type { CasesDb } from '../db/prisma.ts';
+import { assertKnownDivision } from '../domain/divisions.ts';
 import { canBeRouted } from '../domain/lifecycle.ts';
 import { receivedTime } from '../domain/received.ts';
 import { type Actor, actorName } from '../http/actor.ts';
@@ -158,11 +159,13 @@ export async function correctCase(
     // A case out of sight answers 404 first, whatever place the correction names.
     const row = await visibleCase(tx, caseId, actor);
     mustBeOpen(row.status, 'correct');
-    // Only to a place within the operator's jurisdiction: a case moved elsewhere would land on
-    // desks where they have no say, and out of their own sight. A town that finds a case is not
-    // its own asks its county or the city to move it.
-    if (actor.kind === 'operator' && correction.divisionCode) {
-      assertPlaceWithin(actor.claims, correction.divisionCode, 'divisionCode');
+    // A place that exists first (a mistyped code is a 400 saying so, not a 403 about jurisdiction);
+    // then only within the operator's jurisdiction: a case moved elsewhere would land on desks
+    // where they have no say, and out of their own sight. A town that finds a case is not its own
+    // asks its county or the city to move it.
+    if (correction.divisionCode) {
+      assertKnownDivision(correction.divisionCode, 'divisionCode');
+      if (actor.kind === 'operator') assertPlaceWithin(actor.claims, correction.divisionCode, 'divisionCode');
     }
     const by = actorName(actor);
     const version = await routeAgain(tx, row, { by, reason: correction.reason, correction });

@@ -72,6 +72,28 @@ describe('case lifecycle', () => {
     }
   });
 
+  it.each<[CaseStatus, Command, string]>([
+    [
+      'assigned',
+      { type: 'record_progress', by, note: 'x' },
+      'cannot record progress on a case that is assigned',
+    ],
+    [
+      'resolved',
+      { type: 'record_outcome', by, outcome: guoOutcome },
+      'cannot record an outcome on a case that is resolved',
+    ],
+    ['assigned', { type: 'close', by }, 'cannot close a case that is assigned'],
+    ['mediating', { type: 'accept', by }, 'cannot accept a case that is mediating'],
+    [
+      'closed',
+      { type: 'escalate', by, level: 'county', reason: 'manual' },
+      'cannot escalate a case that is closed',
+    ],
+  ])('says in a sentence why not: from %s, %o', (status, command, message) => {
+    expect(() => decide(command, state(status))).toThrow(message);
+  });
+
   it('escalates only upwards: township → county → city, and no further', () => {
     let current = state('assigned');
     for (const level of ['township', 'county', 'city'] as const) {

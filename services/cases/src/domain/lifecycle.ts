@@ -46,6 +46,23 @@ export type CaseEvent =
 
 export type Action = Command['type'];
 
+/**
+ * Each action as a message says it: what the actor would do (`only the lead department can record
+ * an outcome`), and what it would do to a case (`cannot record progress on a case that is
+ * assigned`) — the command's name with its underscore dropped read "cannot record progress a case".
+ */
+const actionWording: Record<Action, { verb: string; toACase: string }> = {
+  accept: { verb: 'accept', toACase: 'accept a case' },
+  record_progress: { verb: 'record progress', toACase: 'record progress on a case' },
+  record_outcome: { verb: 'record an outcome', toACase: 'record an outcome on a case' },
+  escalate: { verb: 'escalate', toACase: 'escalate a case' },
+  close: { verb: 'close', toACase: 'close a case' },
+  add_note: { verb: 'add a note', toACase: 'add a note to a case' },
+};
+
+/** The action as the verb of a sentence: "an agency cannot escalate", "only the lead can record an outcome". */
+export const actionVerb = (action: Action) => actionWording[action].verb;
+
 /** Statuses in which a case is still being worked on; the others have ended. */
 export const openStatuses = ['received', 'triage', 'assigned', 'accepted', 'mediating'] as const;
 export const isOpen = (status: CaseStatus) => (openStatuses as readonly CaseStatus[]).includes(status);
@@ -95,7 +112,7 @@ export function decide(command: Command, state: CaseState): CaseEvent[] {
     throw new InvalidTransition(
       state,
       command.type,
-      `cannot ${command.type.replace('_', ' ')} a case that is ${state.status}`,
+      `cannot ${actionWording[command.type].toACase} that is ${state.status}`,
     );
   }
   switch (command.type) {

@@ -9,8 +9,8 @@ import type { CasesDb } from '../db/prisma.ts';
 import { AgreedAmount } from '../domain/agreed-amount.ts';
 import type { Command } from '../domain/lifecycle.ts';
 import { actorName, actorOf } from './actor.ts';
+import { CaseId, caseIdParams } from './case-id.ts';
 
-const params = z.object({ caseId: z.uuid() });
 const note = z.string().trim().min(1).max(2_000);
 /**
  * The most bytes of an action's body. The longest one a client may send is an outcome: its
@@ -45,7 +45,7 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
         tags: ['case actions'],
         security: 'operator-or-agency',
         authenticate: (request) => actorOf(request, deps),
-        params,
+        params: caseIdParams,
         body,
         bodyLimit: actionBodyLimit,
         responses: { 200: answer },
@@ -109,8 +109,8 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
       security: 'operator',
       // An agency's key is verified too: the action itself refuses an agency (403).
       authenticate: (request) => actorOf(request, deps),
-      params,
-      body: z.object({ intoCaseId: z.uuid(), reason }),
+      params: caseIdParams,
+      body: z.object({ intoCaseId: CaseId, reason }),
       bodyLimit: actionBodyLimit,
       responses: { 200: z.object({ caseId: z.uuid(), mergedInto: z.uuid() }) },
     },
@@ -128,7 +128,7 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
       tags: ['case actions'],
       security: 'operator',
       authenticate: (request) => actorOf(request, deps),
-      params,
+      params: caseIdParams,
       body: z.object({ disputeId: z.uuid(), reason }),
       bodyLimit: actionBodyLimit,
       responses: { 200: z.object({ caseId: z.uuid(), newCaseId: z.uuid() }) },
@@ -148,7 +148,7 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
       tags: ['case actions'],
       security: 'operator',
       authenticate: (request) => actorOf(request, deps),
-      params,
+      params: caseIdParams,
       body: z
         .object({ divisionCode: DivisionCode.optional(), category: CategoryCode.optional(), reason })
         .superRefine((b, context) => {

@@ -204,6 +204,77 @@ describe.runIf(servers)('case actions through the API', () => {
     expect(error.fields[0].reason).toMatch(/divisionCode or category/);
   });
 
+  it('a correction to a division that does not exist is a 400 naming divisionCode; routing is not asked', async () => {
+    const { caseId, disputeId } = await seedRoutedCase(db);
+    // A mistyped town (the city's, and outside 新罗区): said to be no division before any 403 of jurisdiction.
+    for (const who of ['city', 'xinluo']) {
+      const response = await act(caseId, 'correct', as(who), { divisionCode: '350899999', reason: '核实' });
+      expect(response.statusCode, response.body).toBe(400);
+      expect(response.json().error).toMatchObject({
+        code: 'invalid_request',
+        fields: [{ field: 'divisionCode', reason: 'not a division of 龙岩市 (350800)' }],
+      });
+    }
+    expect(await db.outboxEvent.count({ where: { eventName: 'case.correction.v1', key: disputeId } })).toBe(
+      0,
+    );
+    expect(await db.historyEntry.count({ where: { caseId, type: 'corrected' } })).toBe(0);
+    // A village newer than routing's extract is taken, as routing takes it: by its known town.
+    const village = await act(caseId, 'correct', as('xinluo'), {
+      divisionCode: '350802107999',
+      reason: '核实',
+    });
+    expect(village.statusCode, village.body).toBe(202);
+  });
+
+  it('the 8-character case number where a case id goes answers how to find the case with it', async () => {
+    const caseId = await seedGuoCase(db);
+    const number = caseId.slice(0, 8);
+    const hint = {
+      field: 'caseId',
+      reason: `a case id (UUID); ${number} is a case number (案件编号): find its case with GET /v1/cases?ref=${number}`,
+    };
+    const read = await app.inject({ url: `/v1/cases/${number}`, headers: as('xinluo') });
+    expect(read.statusCode).toBe(400);
+    expect(read.json().error.fields).toEqual([hint]);
+    const acted = await act(number, 'notes', as('xinluo'), { note: '来电询问' });
+    expect(acted.statusCode).toBe(400);
+    expect(acted.json().error.fields).toEqual([hint]);
+    // The search it points to finds the case.
+    const found = await app.inject({ url: `/v1/cases?ref=${number}`, headers: as('xinluo') });
+    expect(found.json().items.map((item: { caseId: string }) => item.caseId)).toEqual([caseId]);
+  });
+
+  it('an unknown query parameter on the search, the export or the statistics is a 400 naming it, not the whole jurisdiction', async () => {
+    for (const url of [
+      '/v1/cases?town=350802107',
+      '/v1/cases/export.csv?town=350802107',
+      '/v1/stats/overview?town=350802107',
+      '/v1/stats/breakdown?by=channel&town=350802107',
+      '/v1/stats/trend?town=350802107',
+    ]) {
+      const response = await app.inject({ url, headers: as('xinluo') });
+      expect(response.statusCode, url).toBe(400);
+      const [problem, ...more] = response.json().error.fields;
+      expect(more, url).toEqual([]);
+      expect(problem.field, url).toBe('town');
+      // The reason lists what the route takes, the place filter among them.
+      expect(problem.reason, url).toMatch(/^not a parameter of this route; it takes .*\bplace\b/);
+    }
+    const search = (await app.inject({ url: '/v1/cases?twon=1&plcae=2', headers: as('xinluo') })).json();
+    expect(search.error.fields.map((problem: { field: string }) => problem.field)).toEqual(['twon', 'plcae']);
+    expect(search.error.fields[0].reason).toContain('cursor, limit');
+    // The parameters the routes take still work (the overview page's own requests among them).
+    for (const url of [
+      '/v1/cases?place=350802107&sort=newest&limit=30',
+      '/v1/cases/export.csv?place=350802107&status=assigned,accepted',
+      '/v1/stats/breakdown?place=350802&from=2024-08-01&to=2024-08-31&compare=previous&by=place&level=town',
+      '/v1/stats/trend?place=350802&interval=week',
+    ]) {
+      expect((await app.inject({ url, headers: as('xinluo') })).statusCode, url).toBe(200);
+    }
+  });
+
   it('escalation by hand goes up one level at a time and is announced once per level', async () => {
     const caseId = await seedGuoCase(db);
     expect(
@@ -288,7 +359,7 @@ describe.runIf(servers)('case actions through the API', () => {
     expect(past.json().error.details.allowedActions).not.toContain('escalate');
   });
 
-  it('overdue work: a reminder at the due time, then one level up the express lane per further period, once', async () => {
+  it('overdue work: a reminder at the due time, then one level up the express lane per further period, once, one level per sweep', async () => {
     const caseId = await seedGuoCase(db);
     const { dueAt } = await db.case.findUniqueOrThrow({ where: { id: caseId } });
     const day = 24 * 3600 * 1000;
@@ -302,7 +373,12 @@ describe.runIf(servers)('case actions through the API', () => {
     expect(await lane()).toBeNull();
     await sweepOverdue(db, at(3.5), 3 * day);
     expect(await lane()).toBe('township');
+    // A sweep late by days takes the case one level up, not two: the county secretary gets a
+    // period before the city's is told.
     await sweepOverdue(db, at(10), 3 * day);
+    await sweepOverdue(db, at(10.001), 3 * day);
+    expect(await lane()).toBe('county');
+    await sweepOverdue(db, at(13), 3 * day);
     expect(await lane()).toBe('city');
     const escalations = await db.outboxEvent.findMany({
       where: { key: caseId, eventName: 'case.escalation.v1' },
@@ -826,10 +902,16 @@ describe.runIf(servers)('case actions through the API', () => {
     const open = await seed({ name: '李某', phone: '13600002222' });
     expect((await partiesAs(open, 'key-jiangshan'))[0]).toMatchObject({ phone: '13600002222' });
     expect((await partiesAs(open, 'key-police'))[0]).toMatchObject({ phone: null });
-    // Operators of the jurisdiction see what the platform keeps.
-    expect(
-      (await app.inject({ url: `/v1/cases/${secret}`, headers: as('xinluo') })).json().parties[0],
-    ).toMatchObject({ name: '王某', phone: '13600001111' });
+    // Operators of the jurisdiction see what the platform keeps, and that the caller asked for
+    // 保密: an operator forwarding the case or phoning the other side is warned.
+    const partiesToOperator = async (caseId: string) =>
+      (await app.inject({ url: `/v1/cases/${caseId}`, headers: as('xinluo') })).json().parties;
+    expect(await partiesToOperator(secret)).toEqual([
+      { role: 'applicant', kind: 'person', name: '王某', phone: '13600001111', confidential: true },
+    ]);
+    expect(await partiesToOperator(open)).toEqual([
+      { role: 'applicant', kind: 'person', name: '李某', phone: '13600002222' },
+    ]);
     // The channel sends the report again, naming the caller otherwise (a 催办, a corrected name):
     // the party rows are the first revision's, the intake the latest; still 保密.
     const disputeId = seeded.get(secret)!;

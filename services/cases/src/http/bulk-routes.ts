@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { route } from '@huijie/service-kit/routes.ts';
+import { route, strictQuery } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { exportCasesCsv } from '../bulk/export-csv.ts';
@@ -25,7 +25,7 @@ export function bulkRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
       security: 'operator',
       // The operator is verified before the first byte: once streaming starts the status is 200 for good.
       authenticate: (request) => operatorOf(request, deps.jwtSecret),
-      query: z.object(caseFilterShape),
+      query: strictQuery(caseFilterShape),
       responses: { 200: z.string().describe('text/csv; charset=utf-8') },
     },
     async ({ query, actor: operator, reply }) => {

@@ -1,4 +1,5 @@
 import { agencyText, mobilesFor } from '@huijie/contracts/agency-copies.ts';
+import { CaseOutcome } from '@huijie/contracts/events/case-status-v1.ts';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { notFound } from '@huijie/service-kit/errors.ts';
 import { route } from '@huijie/service-kit/routes.ts';
@@ -8,6 +9,77 @@ import { actionsFor, stateOf, visibleCase } from '../actions/act-on-case.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import { actorOf } from './actor.ts';
 import { assertInScope } from './auth.ts';
+import { caseIdParams } from './case-id.ts';
+
+const at = z.iso.datetime();
+
+/** `GET /v1/cases/:caseId`, as the API document describes it. */
+const CaseRead = z.object({
+  caseId: z.uuid(),
+  status: z.string(),
+  category: z.string().nullable(),
+  severity: z.string(),
+  channel: z.string(),
+  title: z.string().nullable(),
+  jurisdiction: z.object({
+    cityCode: z.string().nullable(),
+    countyCode: z.string().nullable(),
+    townCode: z.string().nullable(),
+    villageCode: z.string().nullable(),
+    names: z.array(z.string()),
+    resolution: z.string().nullable(),
+  }),
+  expressLane: z.string().nullable(),
+  repeatCount: z.number().int(),
+  outcome: CaseOutcome.nullable(),
+  mergedInto: z.uuid().nullable(),
+  allowedActions: z.array(z.string()),
+  triage: z.string().nullable(),
+  routingVersion: z.number().int(),
+  dueAt: at.nullable(),
+  createdAt: at,
+  updatedAt: at,
+  reports: z.array(
+    z.object({
+      disputeId: z.uuid(),
+      channel: z.string(),
+      sourceRef: z.string(),
+      revision: z.number().int(),
+      receivedAt: at,
+      content: z.string(),
+    }),
+  ),
+  parties: z.array(
+    z.object({
+      role: z.string(),
+      kind: z.string(),
+      name: z.string().nullable().describe('null to an agency when the party asked for confidentiality'),
+      phone: z
+        .string()
+        .nullable()
+        .describe('null to an agency but the lead, and to the lead too for a confidential party'),
+      confidential: z
+        .literal(true)
+        .optional()
+        .describe(
+          'Operators only: the party asked for confidentiality (12345 保密). Name and phone are shown to the operator; do not pass them on, and say nothing of who reported when phoning the other side.',
+        ),
+    }),
+  ),
+  assignments: z.array(
+    z.object({
+      departmentCode: z.string(),
+      departmentKind: z.string(),
+      departmentName: z.string(),
+      divisionCode: z.string(),
+      role: z.string(),
+      status: z.string(),
+      routingVersion: z.number().int(),
+      dueAt: at,
+    }),
+  ),
+  history: z.array(z.object({ at, type: z.string(), actor: z.string(), detail: z.unknown() })),
+});
 
 export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret: string }) {
   route(
@@ -56,7 +128,8 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
       tags: ['cases'],
       security: 'operator-or-agency',
       authenticate: (request) => actorOf(request, deps),
-      params: z.object({ caseId: z.uuid() }),
+      params: caseIdParams,
+      responses: { 200: CaseRead },
     },
     async ({ params: { caseId }, actor }) => {
       await visibleCase(deps.db, caseId, actor, { merged: 'read' });
@@ -132,12 +205,16 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
           content: shown(report.content),
         })),
         parties: c.parties.map((party) => {
-          const hidden = actor.kind === 'agency' && confidential(party);
+          const secret = confidential(party);
+          const hidden = actor.kind === 'agency' && secret;
           return {
             role: party.role,
             kind: party.kind,
             name: hidden ? null : party.name,
             phone: hidden || (actor.kind === 'agency' && !lead) ? null : party.phone,
+            // An operator sees the name and phone, to call the caller back: told the caller asked
+            // for confidentiality, they neither forward them nor name the caller to the other side.
+            ...(actor.kind === 'operator' && secret && { confidential: true as const }),
           };
         }),
         assignments: c.assignments.map((assignment) => ({

@@ -1,5 +1,5 @@
 import { agencyText } from '@huijie/contracts/agency-copies.ts';
-import { route } from '@huijie/service-kit/routes.ts';
+import { route, strictQuery } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { CasesDb } from '../db/prisma.ts';
@@ -17,7 +17,7 @@ import {
 import { actorOf } from './actor.ts';
 import { assertPlaceWithin } from './auth.ts';
 
-export const searchQuery = z.object({
+export const searchQuery = strictQuery({
   ...caseFilterShape,
   cursor: z
     .string()

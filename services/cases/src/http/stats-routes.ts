@@ -1,7 +1,7 @@
 import { DivisionCode } from '@huijie/contracts/vocabulary.ts';
 import type { OperatorClaims } from '@huijie/service-kit/auth-token.ts';
 import { badRequest } from '@huijie/service-kit/errors.ts';
-import { route } from '@huijie/service-kit/routes.ts';
+import { route, strictQuery } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { CasesDb } from '../db/prisma.ts';
@@ -105,7 +105,7 @@ export function statsRoutes(
       tags: ['statistics'],
       security: 'operator',
       authenticate: (request) => operatorOf(request, deps.jwtSecret),
-      query: z.object(statsQuery),
+      query: strictQuery(statsQuery),
       responses: {
         200: z.object({
           place: PlaceOut,
@@ -138,7 +138,7 @@ export function statsRoutes(
       tags: ['statistics'],
       security: 'operator',
       authenticate: (request) => operatorOf(request, deps.jwtSecret),
-      query: z.object({
+      query: strictQuery({
         ...statsQuery,
         by: z.enum(breakdownDimensions).describe('The dimension to break the figures down by'),
         level: z
@@ -181,7 +181,7 @@ export function statsRoutes(
       tags: ['statistics'],
       security: 'operator',
       authenticate: (request) => operatorOf(request, deps.jwtSecret),
-      query: z.object({ ...statsQuery, interval: z.enum(['day', 'week', 'month']).default('day') }),
+      query: strictQuery({ ...statsQuery, interval: z.enum(['day', 'week', 'month']).default('day') }),
       responses: {
         200: z.object({
           place: PlaceOut,

@@ -21,15 +21,21 @@ describe.runIf(servers)('the SLA sweeper on PostgreSQL', () => {
     await drop?.();
   });
 
-  /** A routed case whose deadline passed more than one period before `now`: a reminder and one level up are due. */
-  const overdueCase = async (daysLate: number) => {
+  /**
+   * A case routed `routedDaysBefore` its deadline (a week, as routing dates a new report) whose
+   * deadline passed `daysLate` before `now`: past a period, a reminder and one level up are due.
+   */
+  const overdueCase = async (daysLate: number, routedDaysBefore = 7) => {
     const { caseId } = await seedRoutedCase(db);
-    await db.case.update({
-      where: { id: caseId },
-      data: { dueAt: new Date(now.getTime() - daysLate * day) },
+    const dueAt = new Date(now.getTime() - daysLate * day);
+    await db.case.update({ where: { id: caseId }, data: { dueAt } });
+    await db.historyEntry.updateMany({
+      where: { caseId, actor: 'routing' },
+      data: { at: new Date(dueAt.getTime() - routedDaysBefore * day) },
     });
     return caseId;
   };
+  const later = (days: number) => new Date(now.getTime() + days * day);
   const laneOf = async (caseId: string) => ({
     level: (await db.case.findUniqueOrThrow({ where: { id: caseId } })).expressLevel,
     history: (
@@ -84,5 +90,37 @@ describe.runIf(servers)('the SLA sweeper on PostgreSQL', () => {
         announced: ['township'],
       });
     }
+  });
+
+  it('an order routed 20 days past its due date (a hotline backlog) is reminded, then goes up one level per period from its routing: no secretary told at once', async () => {
+    // Guo's order, due 2024-08-31, reaches the platform on 2024-09-20.
+    const caseId = await overdueCase(20, -20);
+    await sweepOverdue(db, now, period);
+    await sweepOverdue(db, later(0.001), period);
+    expect(await laneOf(caseId)).toEqual({ level: null, history: ['sla_reminder'], announced: [] });
+    await sweepOverdue(db, later(3), period);
+    await sweepOverdue(db, later(3.001), period);
+    expect(await laneOf(caseId)).toEqual({
+      level: 'township',
+      history: ['sla_reminder', 'escalated'],
+      announced: ['township'],
+    });
+    await sweepOverdue(db, later(6), period);
+    expect((await laneOf(caseId)).announced).toEqual(['township', 'county']);
+  });
+
+  it('a case left 20 days overdue while the sweeper was down goes up one level, the next a period later', async () => {
+    const caseId = await overdueCase(20);
+    await sweepOverdue(db, now, period);
+    await sweepOverdue(db, later(0.001), period);
+    await sweepOverdue(db, later(2.9), period);
+    expect(await laneOf(caseId)).toEqual({
+      level: 'township',
+      history: ['sla_reminder', 'escalated'],
+      announced: ['township'],
+    });
+    await sweepOverdue(db, later(3), period);
+    await sweepOverdue(db, later(3.001), period);
+    expect((await laneOf(caseId)).announced).toEqual(['township', 'county']);
   });
 });

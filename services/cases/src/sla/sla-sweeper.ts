@@ -5,79 +5,112 @@ import { caseTransaction } from '../db/case-transaction.ts';
 import { appendHistory } from '../db/history.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import { decide, evolve, laneLevel, nextLevel, openStatuses } from '../domain/lifecycle.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 
 /** Open cases that have a deadline: a case not routed yet (received) has none. */
 const withDeadline = openStatuses.filter((status) => status !== 'received');
 
-/**
- * What overdue work gets at each stage: at the due time a reminder; after each further
- * period one level up the express lane (township → county → city secretary).
- */
-export function slaStageAt(dueAt: Date, now: Date, periodMs: number): number {
-  if (now < dueAt) return 0;
-  return 1 + Math.floor((now.getTime() - dueAt.getTime()) / periodMs);
+/** What the sweeper knows of a case's deadline: `slaStage` 0 nothing yet, 1 reminded, 1 + n after n escalations. */
+export interface SlaClock {
+  dueAt: Date;
+  /** When routing first decided on the case: the departments had no time to act before. */
+  routedAt: Date | null;
+  /** When the case last went up the express lane, whoever took it there. */
+  escalatedAt: Date | null;
+  slaStage: number;
 }
 
 /**
- * One sweep: every open case whose SLA stage has moved on gets its reminder or escalation, once —
+ * What one sweep at `now` does to a case: at the due time a reminder; then one level up the
+ * express lane (township → county → city secretary) per further period. The periods count from the
+ * due time, or from when the case was routed if it came in later: an order the hotline passes on
+ * already past its due date (a backlog) gives its departments a period to act before a secretary is
+ * told, instead of climbing to the city within a minute. And at most one level per sweep, a period
+ * after the last: a level just told — by the sweeper, an operator or the repeats — has its time to
+ * act, and a sweeper that was down for days does not take a case up several levels at once.
+ */
+export function slaStepAt(
+  clock: SlaClock,
+  now: Date,
+  periodMs: number,
+): { remind: boolean; escalate: boolean } {
+  if (now < clock.dueAt) return { remind: false, escalate: false };
+  const start = Math.max(clock.dueAt.getTime(), clock.routedAt?.getTime() ?? 0);
+  const next = Math.max(
+    start + Math.max(clock.slaStage, 1) * periodMs,
+    (clock.escalatedAt?.getTime() ?? 0) + periodMs,
+  );
+  return { remind: clock.slaStage === 0, escalate: now.getTime() >= next };
+}
+
+/**
+ * One sweep: every open case whose next SLA step is due gets its reminder or escalation, once —
  * the update is guarded by the stage it read, so replicas sweeping together never double up.
  */
 export async function sweepOverdue(db: CasesDb, now: Date, periodMs: number, batch = 200): Promise<number> {
-  // Only the cases whose stage has moved on (stage > sla_stage ⇔ due_at <= now − sla_stage periods):
-  // the cases already reminded or escalated for their stage are most of the overdue ones, and
-  // taken first by due time they filled every batch, so that once more cases were overdue than a
-  // batch holds, the later ones never got their reminder nor their escalation.
-  const due = await db.$queryRaw<{ id: string; dueAt: Date; slaStage: number }[]>`
-    SELECT id::text AS id, due_at AS "dueAt", sla_stage AS "slaStage" FROM cases.cases
-    WHERE status = ANY(${withDeadline}::text[]) AND merged_into_id IS NULL
-      AND due_at <= ${now}::timestamptz - sla_stage * (${periodMs}::float8 * interval '1 millisecond')
-    ORDER BY due_at ASC
+  // Only the cases whose next step is due, by the same rule as slaStepAt: the cases already
+  // reminded or escalated for their stage are most of the overdue ones, and taken first by due
+  // time they filled every batch, so that once more cases were overdue than a batch holds, the
+  // later ones never got their reminder nor their escalation. `due_at <= now − sla_stage periods`
+  // follows from the rule and lets the due_at index cut the rows before the history is read.
+  const period = Prisma.sql`(${periodMs}::float8 * interval '1 millisecond')`;
+  const due = await db.$queryRaw<SlaClock[]>`
+    SELECT c.id::text AS id, c.due_at AS "dueAt", routed.at AS "routedAt", c.escalated_at AS "escalatedAt",
+      c.sla_stage AS "slaStage"
+    FROM cases.cases c
+    LEFT JOIN LATERAL (
+      SELECT min(h.at) AS at FROM cases.history h WHERE h.case_id = c.id AND h.actor = 'routing'
+    ) routed ON true
+    WHERE c.status = ANY(${withDeadline}::text[]) AND c.merged_into_id IS NULL
+      AND c.due_at <= ${now}::timestamptz - c.sla_stage * ${period}
+      AND (c.sla_stage = 0 OR (
+        c.express_level IS DISTINCT FROM 'city'
+        AND greatest(greatest(c.due_at, routed.at) + c.sla_stage * ${period}, c.escalated_at + ${period})
+          <= ${now}::timestamptz))
+    ORDER BY c.due_at ASC
     LIMIT ${batch}`;
   let acted = 0;
-  for (const { id, dueAt, slaStage } of due) {
-    const stage = slaStageAt(dueAt!, now, periodMs);
-    if (stage <= slaStage) continue;
+  for (const clock of due as (SlaClock & { id: string })[]) {
+    const { id, dueAt, slaStage } = clock;
+    const step = slaStepAt(clock, now, periodMs);
+    if (!step.remind && !step.escalate) continue;
     await caseTransaction(db, async (tx) => {
       // Claimed only while still open: the case may have ended (or been merged) since it was read,
       // and an ended case gets no reminder, and no secretary is asked to supervise it.
       const claimed = await tx.case.updateMany({
         where: { id, slaStage, status: { in: [...withDeadline] }, mergedIntoId: null },
-        data: { slaStage: stage },
+        data: { slaStage: Math.max(slaStage, 1) + (step.escalate ? 1 : 0) },
       });
       if (claimed.count === 0) return;
       acted++;
-      if (slaStage === 0) {
+      if (step.remind) {
         await appendHistory(tx, {
           caseId: id,
           type: 'sla_reminder',
           actor: 'cases:sla',
-          detail: { dueAt: dueAt!.toISOString() },
+          detail: { dueAt: dueAt.toISOString() },
         });
       }
-      // Each further overdue period passed since the last sweep is one level up.
-      for (let step = Math.max(slaStage, 1); step < stage; step++) {
-        const row = await tx.case.findUniqueOrThrow({
-          where: { id },
-          include: {
-            assignments: true,
-            reports: { select: reportRefFields },
-          },
-        });
-        const before = stateOf(row);
-        const next = nextLevel(before.expressLevel);
-        if (!next) return;
-        const events = decide(
-          {
-            type: 'escalate',
-            by: 'cases:sla',
-            level: laneLevel(next, row),
-            reason: 'overdue',
-            detail: `overdue since ${dueAt!.toISOString()}`,
-          },
-          before,
-        );
-        await applyEvents(tx, row, before, events.reduce(evolve, before), events, 'cases:sla');
-      }
+      if (!step.escalate) return;
+      const row = await tx.case.findUniqueOrThrow({
+        where: { id },
+        include: { assignments: true, reports: { select: reportRefFields } },
+      });
+      const before = stateOf(row);
+      const next = nextLevel(before.expressLevel);
+      if (!next) return;
+      const events = decide(
+        {
+          type: 'escalate',
+          by: 'cases:sla',
+          level: laneLevel(next, row),
+          reason: 'overdue',
+          detail: `overdue since ${dueAt.toISOString()}`,
+        },
+        before,
+      );
+      // As of the sweep: the next level's period runs from it.
+      await applyEvents(tx, row, before, events.reduce(evolve, before), events, 'cases:sla', now);
     });
   }
   return acted;

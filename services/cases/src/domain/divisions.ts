@@ -1,0 +1,43 @@
+import { loadGazetteerData } from '@huijie/routing/domain/gazetteer.ts';
+import { badRequest } from '@huijie/service-kit/errors.ts';
+
+interface KnownDivisions {
+  city: { code: string; name: string };
+  codes: Set<string>;
+  towns: Set<string>;
+}
+
+const loaded = new Map<string, KnownDivisions>();
+
+/** The divisions routing places cases in (its gazetteer extract), read once per city. */
+function divisionsOf(cityCode: string): KnownDivisions {
+  let known = loaded.get(cityCode);
+  if (!known) {
+    const data = loadGazetteerData(cityCode);
+    const towns = new Set(data.towns.map(([code]) => code));
+    known = {
+      city: data.city,
+      codes: new Set([
+        data.city.code,
+        ...data.counties.map(([code]) => code),
+        ...towns,
+        ...data.villages.map(([code]) => code),
+      ]),
+      towns,
+    };
+    loaded.set(cityCode, known);
+  }
+  return known;
+}
+
+/**
+ * A division code an operator names must be one routing knows: an unknown one (a typo, another
+ * city's) is not refused by routing, which falls back to the report's address and decides as if
+ * no correction had been made, while the history says the case was moved. A village newer than the
+ * extract is taken, as routing takes it: its town, known, is where the case goes.
+ */
+export function assertKnownDivision(code: string, field: string, cityCode = '350800'): void {
+  const { city, codes, towns } = divisionsOf(cityCode);
+  if (codes.has(code) || (code.length === 12 && towns.has(code.slice(0, 9)))) return;
+  throw badRequest([{ field, reason: `not a division of ${city.name} (${city.code})` }]);
+}
