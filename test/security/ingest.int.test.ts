@@ -18,7 +18,7 @@ import { redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import { requireServers, uniqueName } from '@huijie/testing/servers.ts';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { expectRefused, kafkaBus, oversized, probeRoutes, routeKey, signedHeaders } from './support.ts';
 
 const servers = await requireServers('kafka', 'redis');
@@ -549,6 +549,13 @@ describe.runIf(servers)('ingest services and routing: signatures, limits and siz
     });
 
     it('a lookup with the wrong last four digits gives no data, like an unknown number, and each application answers only a few lookups an hour', async () => {
+      // The limit's hour is a fixed window of the clock: run near its end, the lookups would
+      // straddle two windows, or the Retry-After be under a minute. The clock is set mid-hour.
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(new Date(`${new Date().toISOString().slice(0, 13)}:20:00Z`));
+      onTestFinished(() => {
+        vi.useRealTimers();
+      });
       const app = wechatApp({ lookupsPerApplicationPerHour: 3 });
       const applied = await app.inject({ method: 'POST', url: '/v1/applications', payload: application() });
       expect(applied.statusCode, applied.body).toBe(202);
