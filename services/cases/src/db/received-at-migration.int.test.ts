@@ -42,6 +42,8 @@ describe.runIf(servers)(
       // ahead; a 2023 work order imported as a historical record.
       const guo = await seedRoutedCase(db, { receivedAt: '2024-08-24T09:30:00+08:00' });
       const ahead = await seedRoutedCase(db, { receivedAt: new Date(Date.now() + 86_400_000).toISOString() });
+      // Most live reports: received a little before they arrived, on the same China day.
+      const sameDay = await seedRoutedCase(db, { receivedAt: new Date(Date.now() - 60_000).toISOString() });
       const filed: DisputeReceivedV1 = {
         disputeId: randomUUID(),
         channel: 'hotline_12345',
@@ -58,7 +60,7 @@ describe.runIf(servers)(
       await recordAssignment(db, decisionFor(filed));
       const historical = caseIdFor(filed.disputeId);
       // As the code before dated a live report's case: when it came in.
-      const cases = [guo.caseId, ahead.caseId];
+      const cases = [guo.caseId, ahead.caseId, sameDay.caseId];
       await sql.query(
         `UPDATE cases.cases c SET created_at = r.created_at FROM cases.reports r
        WHERE r.case_id = c.id AND c.id = ANY($1::uuid[])`,
@@ -67,7 +69,12 @@ describe.runIf(servers)(
       await rebuildCaseStats(db);
       const createdAt = async (caseId: string) =>
         (await db.case.findUniqueOrThrow({ where: { id: caseId } })).createdAt.toISOString();
-      const arrived = { ahead: await createdAt(ahead.caseId), historical: await createdAt(historical) };
+      const arrived = {
+        guo: await createdAt(guo.caseId),
+        ahead: await createdAt(ahead.caseId),
+        sameDay: await createdAt(sameDay.caseId),
+        historical: await createdAt(historical),
+      };
       const statsBefore = await statisticsSnapshot(db);
 
       const applied = await migrate(sql, { migrationsDir: casesMigrationsDir, schema: casesSchema });
@@ -75,6 +82,14 @@ describe.runIf(servers)(
 
       expect(await createdAt(guo.caseId)).toBe('2024-08-24T01:30:00.000Z');
       expect(await createdAt(ahead.caseId)).toBe(arrived.ahead);
+      expect(await createdAt(sameDay.caseId)).toBe(arrived.sameDay);
+      // Nothing appended for the case that stays: only Guo's moved (its −1 and +1 per sum row).
+      const pendingCreated = await sql.query<{ created_at: Date }>(
+        'SELECT DISTINCT created_at FROM cases.case_stats_pending',
+      );
+      expect(pendingCreated.rows.map((row) => row.created_at.toISOString()).sort()).toEqual(
+        [arrived.guo, '2024-08-24T01:30:00.000Z'].sort(),
+      );
       expect(await createdAt(historical)).toBe('2023-03-01T02:00:00.000Z');
       expect(arrived.historical).toBe('2023-03-01T02:00:00.000Z');
       // The search's department filter walks the index by received time: Guo's case is found there.

@@ -6,7 +6,8 @@
 -- report into, that report — and moves their statistics and department index rows with them,
 -- the way the write side moves a case's (src/stats/rollup.ts): what the case counted for at its
 -- old date (sign -1) and at its new one (+1) are appended to case_stats_pending, folded within a
--- second. Historical imports were dated so already and do not move.
+-- second. Historical imports were dated so already and do not move; nor does a case received
+-- earlier on the same China day (its created_at keeps the arrival time).
 
 -- Data only
 CREATE TEMPORARY TABLE "received_moves" ON COMMIT DROP AS
@@ -16,6 +17,12 @@ JOIN "cases"."history" h ON h."case_id" = c."id"
   AND (h."type" = 'received' OR (h."type" = 'triage' AND h."detail"->>'detachedFrom' IS NOT NULL))
 JOIN "cases"."reports" r ON r."dispute_id" = (h."detail"->>'disputeId')::uuid
 WHERE r."received_at" < c."created_at"
+  -- Only a case whose China day changes: a live report is received seconds to hours before it
+  -- arrives, so nearly every case is a little late, but the received dates of the search, the
+  -- statistics and the repeat window count days. Moving them all would rewrite every case row and
+  -- its indexes in the one transaction of the service's start.
+  AND ((r."received_at" AT TIME ZONE 'UTC') + interval '8 hours')::date
+      <> ((c."created_at" AT TIME ZONE 'UTC') + interval '8 hours')::date
 ORDER BY c."id", h."id";
 
 INSERT INTO "cases"."case_stats_pending" ("sign", "created_at", "status", "channel", "category", "city_code",
