@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { disableOperator } from '@huijie/cases/accounts/accounts.ts';
 import { buildCasesApp } from '@huijie/cases/app.ts';
 import { seedRoutedCase, towns } from '@huijie/cases/consumers/routed-case-fixtures.ts';
 import { freshCasesDb } from '@huijie/cases/db/fresh-cases-db.ts';
@@ -104,12 +105,14 @@ describe.runIf(servers)('cases: who may read and act, on PostgreSQL + Kafka + Re
       neighbour: '350802101',
       timing: '350803',
       replicas: '350803',
+      disabled: '350803',
     };
     for (const [username, scope] of Object.entries(operators)) {
       await db.operator.create({
         data: { username, passwordHash: await hashPassword('pw'), role: 'operator', scopeCode: scope },
       });
     }
+    await disableOperator(db, 'disabled');
     for (const [key, place] of [
       ['key-jiangshan', jiangshan],
       ['key-xiayang', xiayang],
@@ -586,21 +589,30 @@ describe.runIf(servers)('cases: who may read and act, on PostgreSQL + Kafka + Re
       expectRefused(big, 413);
     });
 
-    it('answers an unknown user and a wrong password alike, in words and in time', async () => {
+    it('answers an unknown user, a wrong password and a disabled operator alike, in words and in time', async () => {
       const unknown = await attempt(app, 'nobody-here', 'pw', '10.3.0.1');
       const wrong = await attempt(app, 'timing', 'wrong', '10.3.0.1');
+      const disabled = await attempt(app, 'disabled', 'pw', '10.3.0.1');
       expect(expectRefused(unknown, 401)).toEqual(expectRefused(wrong, 401));
+      expect(expectRefused(disabled, 401)).toEqual(expectRefused(wrong, 401));
       const median = (values: number[]) => values.sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
-      const times = { unknown: [] as number[], wrong: [] as number[] };
+      const times = { unknown: [] as number[], wrong: [] as number[], disabled: [] as number[] };
+      const usernames = {
+        unknown: (i: number) => `nobody-${i}`,
+        wrong: () => 'timing',
+        disabled: () => 'disabled',
+      };
       for (let i = 0; i < 7; i++) {
-        for (const kind of ['unknown', 'wrong'] as const) {
+        for (const kind of ['unknown', 'wrong', 'disabled'] as const) {
           const started = performance.now();
-          await attempt(app, kind === 'unknown' ? `nobody-${i}` : 'timing', `wrong-${i}`, `10.3.1.${i}`);
+          await attempt(app, usernames[kind](i), `wrong-${i}`, `10.3.1.${i}`);
           times[kind].push(performance.now() - started);
         }
       }
-      // Without the decoy check an unknown name answered in ~1 ms and a known one after scrypt (~50 ms).
+      // Without the decoy check an unknown name answered in ~1 ms and a known one after scrypt
+      // (~50 ms); a disabled one's hash, unreadable as it is, was refused without scrypt too.
       expect(median(times.unknown)).toBeGreaterThan(median(times.wrong) * 0.5);
+      expect(median(times.disabled)).toBeGreaterThan(median(times.wrong) * 0.5);
     });
 
     it('bounds what it reads: a body over 1 MiB is a 413, a 101-character username a 400', async () => {

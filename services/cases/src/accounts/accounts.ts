@@ -28,7 +28,7 @@ export type OperatorRole = (typeof operatorRoles)[number];
  * sign-in fails, and `enableOperator` gives the same password back. No migration, and sign-in has
  * no second path to forget.
  */
-const disabledMark = '!';
+export const disabledMark = '!';
 
 /** Passwords chosen by people: long enough that the sign-in limit (10 per 15 min) makes guessing hopeless. */
 export const minPasswordLength = 12;

@@ -12,6 +12,7 @@ import { enforceRateLimit, type RateLimiter } from '@huijie/service-kit/rate-lim
 import { route } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { disabledMark } from '../accounts/accounts.ts';
 import type { CasesDb } from '../db/prisma.ts';
 
 const tokenTtlSeconds = 8 * 3600;
@@ -64,8 +65,15 @@ export function authRoutes(
       const operator = await deps.db.operator.findUnique({ where: { username: body.username } });
       // The same answer, after the same work, for an unknown user and a wrong password: no
       // probing for account names by the answer or by its time.
-      const matches = await checkPassword(body.password, operator?.passwordHash ?? (await unknownUserHash));
-      if (!operator || !matches) {
+      const stored = operator?.passwordHash ?? (await unknownUserHash);
+      // A disabled operator's hash (accounts.ts) is checked as any other, then refused: the same
+      // time again, so the answer does not tell which names exist but are disabled.
+      const disabled = stored.startsWith(disabledMark);
+      const matches = await checkPassword(
+        body.password,
+        disabled ? stored.slice(disabledMark.length) : stored,
+      );
+      if (!operator || disabled || !matches) {
         throw unauthorized('unknown user or wrong password');
       }
       const claims = {
