@@ -34,10 +34,17 @@ function divisionsOf(cityCode: string): KnownDivisions {
  * A division code an operator names must be one routing knows: an unknown one (a typo, another
  * city's) is not refused by routing, which falls back to the report's address and decides as if
  * no correction had been made, while the history says the case was moved. A village newer than the
- * extract is taken, as routing takes it: its town, known, is where the case goes.
+ * extract is taken, as routing takes it: its town, known, is where the case goes. The city's own
+ * code is refused too: it names no county.
  */
 export function assertKnownDivision(code: string, field: string, cityCode = '350800'): void {
   const { city, codes, towns } = divisionsOf(cityCode);
+  // Routing reads the city's own code as "no county named" and falls back to the address as well.
+  if (code === city.code) {
+    throw badRequest([
+      { field, reason: `${city.name} as a whole is no place to route to: give a county or a town` },
+    ]);
+  }
   if (codes.has(code) || (code.length === 12 && towns.has(code.slice(0, 9)))) return;
   throw badRequest([{ field, reason: `not a division of ${city.name} (${city.code})` }]);
 }

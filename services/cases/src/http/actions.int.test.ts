@@ -218,6 +218,12 @@ describe.runIf(servers)('case actions through the API', () => {
     expect(await db.outboxEvent.count({ where: { eventName: 'case.correction.v1', key: disputeId } })).toBe(
       0,
     );
+    // The city as a whole names no place: routing would fall back to the address just as quietly.
+    const city = await act(caseId, 'correct', as('city'), { divisionCode: '350800', reason: '核实' });
+    expect(city.statusCode, city.body).toBe(400);
+    expect(city.json().error.fields).toEqual([
+      { field: 'divisionCode', reason: '龙岩市 as a whole is no place to route to: give a county or a town' },
+    ]);
     expect(await db.historyEntry.count({ where: { caseId, type: 'corrected' } })).toBe(0);
     // A village newer than routing's extract is taken, as routing takes it: by its known town.
     const village = await act(caseId, 'correct', as('xinluo'), {
