@@ -822,6 +822,92 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     expect(await reminded()).toEqual([[depts.judicial.code, 'overdue', 'delivered']]);
   });
 
+  it("Lin's order, re-routed from the police to the court and back at the same deadline while the police's webhook was down: the police are told once it is overdue, as the latest version's", async () => {
+    const order = dispute({ dueAt: '2024-08-31T18:00:00+08:00' });
+    const dueAt = '2024-08-31T10:00:00.000Z';
+    const reminded = async () =>
+      (
+        await db.delivery.findMany({
+          where: { disputeId: order.disputeId, kind: 'sla_reminder' },
+          orderBy: { createdAt: 'asc' },
+        })
+      ).map((row) => [row.recipient, row.version, row.state, row.attempts, row.lastError]);
+    await recordAssignment(db, assignment(order, { lead: depts.police, dueAt }), routing);
+    await promoteDueReminders(db);
+    // The police's webhook is failing: their reminder waits for its next try.
+    await db.delivery.updateMany({
+      where: { disputeId: order.disputeId, kind: 'sla_reminder' },
+      data: { attempts: 3, lastError: 'HTTP 503' },
+    });
+    await recordAssignment(db, assignment(order, { version: 2, lead: depts.court, dueAt }), routing);
+    await promoteDueReminders(db);
+    // Back with the police at the same deadline: the reminder cancelled by version 2 has its key.
+    await recordAssignment(db, assignment(order, { version: 3, lead: depts.police, dueAt }), routing);
+    expect(await promoteDueReminders(db)).toBe(1);
+    expect(await reminded()).toEqual([
+      [depts.court.code, 2, 'cancelled', 0, 'superseded by routing version 3'],
+      [depts.police.code, 3, 'pending', 0, null],
+    ]);
+    const police = await db.delivery.findMany({
+      where: { disputeId: order.disputeId, recipient: depts.police.code, state: 'pending' },
+      orderBy: { createdAt: 'asc' },
+    });
+    // After the assignment that gives them the case back (the dispatcher keeps that order).
+    expect(police.map((row) => [row.kind, row.payload])).toEqual([
+      ['assignment', expect.objectContaining({ version: 3 })],
+      ['sla_reminder', expect.objectContaining({ version: 3, level: 'overdue', dueAt })],
+    ]);
+
+    // Once it reached them, it is not sent again when the case leaves them and comes back.
+    await webhooksTook(order.disputeId);
+    await recordAssignment(db, assignment(order, { version: 4, lead: depts.court, dueAt }), routing);
+    await recordAssignment(db, assignment(order, { version: 5, lead: depts.police, dueAt }), routing);
+    expect(await promoteDueReminders(db)).toBe(0);
+    expect((await reminded()).at(-1)).toEqual([depts.police.code, 3, 'delivered', 0, null]);
+  });
+
+  it("a re-routing recorded while the old lead's reminder is being promoted (two replicas): the old lead is not reminded", async () => {
+    const order = dispute({ dueAt: '2024-08-31T18:00:00+08:00' });
+    const dueAt = '2024-08-31T10:00:00.000Z';
+    await recordAssignment(db, assignment(order, { lead: depts.police, dueAt }), routing);
+    const { dedupeKey } = await db.slaReminder.findFirstOrThrow({ where: { disputeId: order.disputeId } });
+    let promoted: Promise<number> | undefined;
+    let rerouted: Promise<number> | undefined;
+    let reroutedDone = false;
+    const giveWay = new Error('the other session gives way');
+    // Another session is writing a delivery of the reminder's key: the promotion, past its look
+    // at the reminders, waits for it to end. The re-routing comes meanwhile.
+    await expect(
+      db.$transaction(async (tx) => {
+        await tx.delivery.create({
+          data: {
+            dedupeKey,
+            kind: 'sla_reminder',
+            channel: 'outbox',
+            recipient: depts.police.code,
+            payload: {},
+          },
+        });
+        promoted = promoteDueReminders(db);
+        await expect.poll(waiting, { timeout: 4_000 }).toBe(1);
+        rerouted = recordAssignment(
+          db,
+          assignment(order, { version: 2, lead: depts.court, dueAt }),
+          routing,
+        ).finally(() => {
+          reroutedDone = true;
+        });
+        await expect.poll(async () => reroutedDone || (await waiting()) === 2, { timeout: 4_000 }).toBe(true);
+        throw giveWay;
+      }),
+    ).rejects.toBe(giveWay);
+    await Promise.all([promoted, rerouted]);
+    const police = await db.delivery.findMany({
+      where: { disputeId: order.disputeId, recipient: depts.police.code, kind: 'sla_reminder' },
+    });
+    expect(police.map((row) => row.state)).toEqual(['cancelled']);
+  });
+
   it("a court's date already past, brought in by its referral: the lead is told once it is overdue, and a re-routing that keeps the date tells it nothing again", async () => {
     const report = dispute();
     const court = new Date(Date.now() - 3600_000).toISOString();

@@ -265,8 +265,9 @@ export async function recordAssignment(
     // Its dead letters as well: replayed, one would hand the dispute to a department that lost it.
     await tx.slaReminder.deleteMany({ where: { disputeId, version: { lt: version } } });
     await tx.slaReminder.createMany({ data: reminders, skipDuplicates: true });
-    // Except a reminder this version keeps (same lead, same deadline): it is still due, and
-    // cancelled, its key would keep this version's one from ever going out.
+    // Except a reminder this version keeps (same lead, same deadline): it is still due, and goes
+    // on as it is, its tries and its place in line kept (promoteDueReminders would bring back a
+    // cancelled one only as a new send).
     await tx.delivery.updateMany({
       where: {
         disputeId,
