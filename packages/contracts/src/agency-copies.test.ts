@@ -23,7 +23,7 @@ const unnamed: Party = { role: 'caller', kind: 'person', phone: '13800000000' };
 
 /** The work order a reviewer pushed: the hotline operator typed the caller's numbers into it. */
 const reviewers =
-  '我叫张三，身份证号350802198502021234，电话13511112222，在下洋镇被邻居王五（身份证350803197703031235）打伤…';
+  '我叫张三，身份证号350802198502021235，电话13511112222，在下洋镇被邻居王五（身份证350803197703031239）打伤…';
 
 /** The decision on a report of these parties, titled or not (not every channel gives a title). */
 const decisionFor = (
@@ -152,7 +152,7 @@ describe("a department's webhook says what its Kafka copy says", () => {
   it("no department's copy quotes an ID-card number the report's text holds, nor, but to the lead, a mobile", () => {
     const [lead, ...others] = toldOf(
       [yang],
-      { title: '张三（350802198502021234，135-1111-2222）被打伤' },
+      { title: '张三（350802198502021235，135-1111-2222）被打伤' },
       reviewers,
     );
     expect([lead?.copy.title, lead?.copy.content]).toEqual([

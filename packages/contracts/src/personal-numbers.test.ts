@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { maskPersonalNumbers } from './personal-numbers.ts';
+import { maskPersonalNumbers, personalNumberIn } from './personal-numbers.ts';
 
 const both = { idCard: '[ID]', mobile: '[M]' };
 const mobilesKept = { idCard: '[ID]', mobile: null };
 
-/** The work order a reviewer pushed: a hotline operator typed the caller's numbers into it. */
+/**
+ * The work order a reviewer pushed: a hotline operator typed the caller's numbers into it. The ID
+ * numbers are made up, with real birth dates and GB 11643 check characters, as real ones have.
+ */
 const reviewers =
-  '我叫张三，身份证号350802198502021234，电话13511112222，在下洋镇被邻居王五（身份证350803197703031235）打伤…';
+  '我叫张三，身份证号350802198502021235，电话13511112222，在下洋镇被邻居王五（身份证350803197703031239）打伤…';
 
 describe('mobile and ID-card numbers in what people type', () => {
   it("masks both ID numbers and the phone of the reviewer's work order, and nothing else", () => {
@@ -24,7 +27,7 @@ describe('mobile and ID-card numbers in what people type', () => {
   it('reads full-width digits as a Chinese keyboard types them, and keeps the rest of the text as written', () => {
     expect(
       maskPersonalNumbers(
-        '电话１３５１１１１２２２２，身份证３５０８０２１９８５０２０２１２３Ｘ，欠款１２万元',
+        '电话１３５１１１１２２２２，身份证３５０８０２１９８５０２０２１２６Ｘ，欠款１２万元',
         both,
       ),
     ).toBe('电话[M]，身份证[ID]，欠款１２万元');
@@ -40,6 +43,8 @@ describe('mobile and ID-card numbers in what people type', () => {
       '0086 13511112222',
       '008613511112222',
       '８６－１３５－１１１１－２２２２',
+      '135  1111  2222',
+      '135 - 1111 - 2222',
     ]) {
       expect({ phone, masked: maskPersonalNumbers(`来电${phone}，`, both) }).toEqual({
         phone,
@@ -48,13 +53,26 @@ describe('mobile and ID-card numbers in what people type', () => {
     }
   });
 
+  it('finds a mobile glued to the tel that announces it, not one glued to another word', () => {
+    expect(maskPersonalNumbers('tel13511112222, TEL 135 1111 2222, Tel:135-1111-2222', both)).toBe(
+      'tel[M], TEL [M], Tel:[M]',
+    );
+    expect(maskPersonalNumbers('hotel13511112222 GD13511112222', both)).toBe(
+      'hotel13511112222 GD13511112222',
+    );
+  });
+
   it('finds an ID number written in groups, ending in x, or of the first generation (15 digits)', () => {
     for (const id of [
-      '350802 19850202 1234',
-      '3508 0219 8502 0212 34',
-      '350802-19850202-123x',
+      '350802198502021235',
+      '350802 19850202 1235',
+      '3508 0219 8502 0212 35',
+      '350802-19850202-126x',
+      '350802-19850202-126X',
+      '３５０８０２ １９８５０２０２ １２６ｘ',
       '350802850202123',
       '350802 850202 123',
+      '110101200002290018',
     ]) {
       expect({ id, masked: maskPersonalNumbers(`身份证：${id}。`, both) }).toEqual({
         id,
@@ -72,5 +90,52 @@ describe('mobile and ID-card numbers in what people type', () => {
 
   it('two numbers on two lines are two numbers, not one ID number', () => {
     expect(maskPersonalNumbers('编号1234567\n12345678901', both)).toBe('编号1234567\n12345678901');
+  });
+
+  it("leaves the reviewer's numbers of ID length alone: no birth date, no check character, no usual grouping", () => {
+    for (const text of [
+      '4000 5000 6000 7000 80',
+      '快递单号773012345678901',
+      '913508021543212345',
+      '6222 0212 3456 7890 123',
+      '5000 3000 2000 800',
+    ]) {
+      expect(maskPersonalNumbers(text, both)).toBe(text);
+      expect(personalNumberIn(text)).toBeNull();
+    }
+  });
+
+  it('an ID-shaped number with a wrong check character, an impossible or future birth date is not an ID number', () => {
+    for (const text of [
+      // The reviewer's ID number with its check character one off (…1235 is the real one).
+      '350802198502021234',
+      // Check characters right, dates wrong: 30 February, month 13, born 1850, born in 2999.
+      '350802198502301237',
+      '350802198513021230',
+      '350802185002021236',
+      '35080229990101123X',
+      // 1985-30-02 in the first generation; a real number grouped as nobody writes it.
+      '350802 853002 123',
+      '3508021 9850202 1235',
+    ]) {
+      expect(maskPersonalNumbers(text, both)).toBe(text);
+    }
+  });
+
+  it('the logs take any run of ID length, spaced anywhere, checked or not', () => {
+    for (const text of [
+      '350802198502021234',
+      '5000 3000 2000 800',
+      '４０００ ５０００ ６０００ ７０００ ８０',
+    ]) {
+      expect(maskPersonalNumbers(text, both, 'any-shaped')).toBe('[ID]');
+    }
+    expect(maskPersonalNumbers(reviewers, both, 'any-shaped')).toBe(maskPersonalNumbers(reviewers, both));
+  });
+
+  it('tells which kind of number a text holds first', () => {
+    expect(personalNumberIn('工资 13511112222')).toBe('mobile');
+    expect(personalNumberIn('350802 19850202 1235 欠款')).toBe('idCard');
+    expect(personalNumberIn('欠款3800元 2024-08-24')).toBeNull();
   });
 });

@@ -79,11 +79,14 @@ export function errorReason(error: unknown): string {
  * The last line of defence for text that may hold what a person typed: mobile numbers, in every
  * spelling the channels accept as one, and ID-card numbers (18 characters, or the 15 digits of the
  * first generation), in half- or full-width digits, become `[redacted]`. The recogniser is the one
- * the agencies' copies are masked with (contracts/personal-numbers.ts): a number a copy hides is
- * hidden from the logs too.
+ * the agencies' copies are masked with (contracts/personal-numbers.ts), so a number a copy hides is
+ * hidden from the logs too, but broader for ID numbers: any run of their length, spaced anywhere,
+ * without the copies' birth-date and check-character tests. A copy must keep the amounts and
+ * tracking numbers an agency works with; a log line loses nothing by a masked amount, and an ID
+ * number with a typo (a wrong check character) still names its person.
  */
 export function maskPersonalData(text: string): string {
-  return maskPersonalNumbers(text, { idCard: masked, mobile: masked });
+  return maskPersonalNumbers(text, { idCard: masked, mobile: masked }, 'any-shaped');
 }
 
 function typeName(error: Error): string {

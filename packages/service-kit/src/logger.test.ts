@@ -79,6 +79,8 @@ describe('logging an error', () => {
   });
 
   it('masks mobile and ID-card numbers left in a message, and keeps where it was thrown', () => {
+    // The ID number's check character is wrong (…1236 is right): the agencies' copies would keep
+    // it, the logs mask any run of its length.
     const { text, err } = logged(new Error('no party with phone 138-0000-0000 or ID 350802199001011234'));
     for (const secret of [...secrets, '138-0000-0000']) expect(text).not.toContain(secret);
     expect(err.reason).toBe('no party with phone [redacted] or ID [redacted]');

@@ -191,6 +191,34 @@ describe.runIf(servers)('case actions through the API', () => {
     expect(unknown.statusCode).toBe(401);
   });
 
+  it("an agency's search for a mobile or ID-card number is a 400 naming q; an operator's finds the case", async () => {
+    // The search words are the unmasked report's: a hit would tell the agency the number is in it.
+    const { caseId } = await seedRoutedCase(db, {
+      place: towns.jiangshan,
+      content: '来电人13511112222，身份证350802198502021235，工资5000 3000 2000 800未付',
+      receivedAt: '2024-08-24T09:30:00+08:00',
+    });
+    const search = (q: string, headers: Record<string, string>) =>
+      app.inject({ url: `/v1/cases?q=${encodeURIComponent(q)}`, headers });
+    const agency = { 'x-api-key': 'key-jiangshan' };
+    for (const [q, reason] of [
+      ['13511112222', /mobile number: its copies show it as \[手机号\]/],
+      ['工资 135 1111 2222', /mobile number/],
+      ['350802 19850202 1235', /ID-card number: its copies show it as \[身份证号\]/],
+    ] as const) {
+      const refused = await search(q, agency);
+      expect(refused.statusCode, q).toBe(400);
+      expect(refused.json().error).toMatchObject({ code: 'invalid_request', fields: [{ field: 'q' }] });
+      expect(refused.json().error.fields[0].reason).toMatch(reason);
+      const found = await search(q, as('xinluo'));
+      expect(found.json().items.map((item: { caseId: string }) => item.caseId)).toContain(caseId);
+    }
+    // The amounts its copy shows as written are searched as before.
+    const amounts = await search('5000 3000 2000 800', agency);
+    expect(amounts.statusCode, amounts.body).toBe(200);
+    expect(amounts.json().items.map((item: { caseId: string }) => item.caseId)).toContain(caseId);
+  });
+
   it('a correction that corrects nothing is a 400 naming the fields it could correct', async () => {
     const caseId = await seedGuoCase(db);
     const response = await act(caseId, 'correct', as('xinluo'), { reason: '核实' });
@@ -946,7 +974,7 @@ describe.runIf(servers)('case actions through the API', () => {
     };
     await issueAgencyKey(db, 'key-police-reads', police);
     const content =
-      '我叫张三，身份证号350802198502021234，电话13511112222，在江山镇被邻居王五（身份证350803197703031235）打伤…';
+      '我叫张三，身份证号350802198502021235，电话13511112222，在江山镇被邻居王五（身份证350803197703031239）打伤…';
     // Two callers (a report of the same phone would join the first case as a repeat).
     const seed = async (confidential: boolean) =>
       (

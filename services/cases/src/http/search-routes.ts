@@ -1,4 +1,6 @@
-import { agencyText } from '@huijie/contracts/agency-copies.ts';
+import { agencyMasks, agencyText } from '@huijie/contracts/agency-copies.ts';
+import { personalNumberIn } from '@huijie/contracts/personal-numbers.ts';
+import { badRequest } from '@huijie/service-kit/errors.ts';
 import { route, strictQuery } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -65,6 +67,7 @@ export function searchRoutes(
       const { cursor, limit, sort, ...filter } = query;
       // An agency's place filter narrows its worklist, wherever the work is; it has no jurisdiction.
       if (actor.kind === 'operator' && filter.place) assertPlaceWithin(actor.claims, filter.place);
+      if (actor.kind === 'agency' && filter.q) refuseNumbersAgenciesDoNotSee(filter.q);
       const at = now();
       const page = await findCasePage(deps.db, {
         reach:
@@ -89,4 +92,23 @@ export function searchRoutes(
       };
     },
   );
+}
+
+/**
+ * The search words are those of the unmasked text (search/bigrams.ts), so an agency searching for
+ * a mobile or ID-card number would learn from the cases found that a report holds it, where every
+ * copy it reads shows `[手机号]` or `[身份证号]` (a co-handler, any department of a case with a
+ * confidential party). Refused for every agency, the lead too: which numbers a department may see
+ * depends on the case, and the search runs over all of them. Operators search numbers as before.
+ */
+function refuseNumbersAgenciesDoNotSee(q: string): void {
+  const kind = personalNumberIn(q);
+  if (kind === null) return;
+  const what = kind === 'mobile' ? 'a mobile number' : 'an ID-card number';
+  throw badRequest([
+    {
+      field: 'q',
+      reason: `an agency cannot search for ${what}: its copies show it as ${agencyMasks[kind]}; search other words of the report`,
+    },
+  ]);
 }

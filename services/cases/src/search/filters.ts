@@ -91,7 +91,9 @@ export const caseFilterShape = {
       message: 'search text needs at least two consecutive characters (Chinese words are two or more)',
     })
     .optional()
-    .describe('Free text in Chinese (or any script): cases whose reports contain every word of it'),
+    .describe(
+      "Free text in Chinese (or any script): cases whose reports contain every word of it. An agency's may not hold a mobile or ID-card number (400): its copies mask them",
+    ),
   sort: z
     .enum(['newest', 'oldest', 'due'])
     .default('newest')

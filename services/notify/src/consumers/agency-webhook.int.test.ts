@@ -57,9 +57,9 @@ describe.runIf(servers)('assignment webhooks, as the departments read them', () 
 
   it('the numbers a hotline operator typed into the report: no ID-card number to anyone, the phone only to the lead, in the assignment and in its update', async () => {
     const report = dispute({
-      title: '张三（350802198502021234，135 1111 2222）被邻居打伤',
+      title: '张三（350802198502021235，135 1111 2222）被邻居打伤',
       content:
-        '我叫张三，身份证号350802198502021234，电话13511112222，在下洋镇被邻居王五（身份证350803197703031235）打伤…',
+        '我叫张三，身份证号350802198502021235，电话13511112222，在下洋镇被邻居王五（身份证350803197703031239）打伤…',
       parties: [{ role: 'caller', kind: 'person', name: '张三', phone: '13511112222' }],
     });
     const routed = { lead: depts.judicial, coHandlers: [depts.station] };
