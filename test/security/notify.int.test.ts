@@ -32,6 +32,8 @@ const inventory: Record<string, 'anyone' | 'operator'> = {
   'GET /healthz': 'anyone',
   'GET /readyz': 'anyone',
   'GET /metrics': 'anyone',
+  'GET /docs': 'anyone',
+  'GET /docs/openapi.json': 'anyone',
   'GET /v1/deliveries': 'operator',
   'GET /v1/deliveries/:id': 'operator',
   'POST /v1/deliveries/:id/replay': 'operator',

@@ -60,3 +60,55 @@ describe('a request the HTTP parser refuses', () => {
     expect(response.status).toBe(200);
   });
 });
+
+describe('a request that arrives while the service stops', () => {
+  it('is a 503 in the one error shape with Retry-After, after the request in flight is answered', async () => {
+    const app = createServiceApp({
+      logger: createLogger({ service: 'test', level: 'silent' }),
+      metrics: createMetrics('closing-test'),
+      readiness: {},
+    });
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let arrived = () => {};
+    const inFlight = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    app.post('/v1/work-orders', async () => {
+      arrived();
+      await held;
+      return { accepted: true };
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    // A client keeping its connection alive sends one request, then another on the same connection
+    // once the service has begun to stop.
+    const request = (connection: string) =>
+      `POST /v1/work-orders HTTP/1.1\r\nHost: x\r\nConnection: ${connection}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`;
+    const socket = connect(port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk) => chunks.push(chunk));
+    const answers = new Promise<string>((resolve) =>
+      socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8'))),
+    );
+    socket.write(request('keep-alive'));
+    await inFlight;
+    const closed = app.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.write(request('close'));
+    release();
+    await closed;
+    const raw = await answers;
+    const [first, second] = raw.split(/(?=HTTP\/1\.1 )/);
+    expect(first).toMatch(/^HTTP\/1\.1 200 /);
+    expect(second).toMatch(/^HTTP\/1\.1 503 /);
+    expect(second?.toLowerCase()).toContain('retry-after: 1');
+    expect(JSON.parse(second!.split('\r\n\r\n')[1]!)).toEqual({
+      error: { code: 'unavailable', message: 'the service is restarting; retry', fields: [] },
+    });
+  });
+});

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
-import { clientErrorAnswer, installErrorHandler } from './errors.ts';
+import { clientErrorAnswer, type ErrorBody, installErrorHandler } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import { requestLogger } from './request-logger.ts';
 import { withTimeout } from './timeout.ts';
@@ -52,9 +52,23 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
       }
       socket.destroy();
     },
-    return503OnClosing: true,
+    // Answered below, in the one error shape and with Retry-After (Fastify's own 503 has neither).
+    return503OnClosing: false,
   });
   installErrorHandler(app);
+  // While the service drains, a request arriving on a connection still open (keep-alive, pipelined)
+  // is sent elsewhere: the hotline, the courts and the form retry a 503 after its Retry-After.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return;
+    reply.header('connection', 'close').header('retry-after', '1');
+    return reply.status(503).send({
+      error: { code: 'unavailable', message: 'the service is restarting; retry', fields: [] },
+    } satisfies ErrorBody);
+  });
   const inventory: RouteEntry[] = [];
   routeInventories.set(app, inventory);
   // Every route, whichever way it was declared (route(), app.get, a plugin), for the security review's tests.

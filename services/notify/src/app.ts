@@ -5,6 +5,7 @@ import { createServiceApp } from '@huijie/service-kit/http-app.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
 import { consumerLagGauge, type Metrics, sampledGauge } from '@huijie/service-kit/metrics.ts';
 import { memoryRateLimiter, type RateLimiter } from '@huijie/service-kit/rate-limit.ts';
+import { serveApiDocs } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance } from 'fastify';
 import { Counter } from 'prom-client';
 import { type DeliveryChannel, defaultSendTimeoutMs } from './channels/channel.ts';
@@ -201,6 +202,12 @@ export function buildNotifyApp(settings: NotifySettings, deps: NotifyDeps): Fast
 
   let subscription: EngineSubscription | undefined;
   let dispatcher: ReturnType<typeof startDispatcher> | undefined;
+  serveApiDocs(app, {
+    title: 'Huijie notify API',
+    version: '1',
+    description:
+      "Operators' view of what was sent to whom: deliveries, their tries, and replaying dead letters.",
+  });
   deliveryRoutes(app, { db: deps.db, jwtSecret: settings.jwtSecret, onReplay: () => dispatcher?.poke() });
 
   const recordedNew = (event: string, count: number) => {
