@@ -461,6 +461,9 @@ describe.runIf(servers)('ingest services and routing: signatures, limits and siz
       'GET /v1/qrcodes/:file': 'public, per address',
       'GET /apply': 'public, per address',
       'GET /track': 'public, per address',
+      // A form sent without JavaScript: answered with a fixed page, its body never read.
+      'POST /apply': 'public, per address',
+      'POST /track': 'public, per address',
     };
     const signedQuery = (timestamp = String(now()), nonce = 'n0nce', extra: Record<string, string> = {}) =>
       new URLSearchParams({

@@ -429,6 +429,25 @@ describe('GET /v1/applications/:trackingNo', () => {
     ]);
   });
 
+  it('the last four as a Chinese keyboard types them (full-width, spaced) find the application', async () => {
+    const { app } = make();
+    const { trackingNo } = (await submit(app, guo())).json();
+    for (const last4 of ['１２３４', ' 12 34 ', '１２ ３４']) {
+      const lookup = await app.inject({
+        url: `/v1/applications/${trackingNo}?phoneLast4=${encodeURIComponent(last4)}`,
+      });
+      expect(lookup.statusCode, last4).toBe(200);
+      expect(lookup.json().trackingNo).toBe(trackingNo);
+    }
+    // Still exactly four digits, and they must be the right ones.
+    for (const last4 of ['１２３', '12345', '１２３５']) {
+      const lookup = await app.inject({
+        url: `/v1/applications/${trackingNo}?phoneLast4=${encodeURIComponent(last4)}`,
+      });
+      expect(lookup.statusCode, last4).toBe(last4 === '１２３５' ? 404 : 400);
+    }
+  });
+
   it('a few attempts an hour per application: the four digits cannot be walked', async () => {
     const { app } = make({}, testSettings({ limits: { lookupsPerApplicationPerHour: 3 } }));
     const { trackingNo } = (await submit(app, guo())).json();

@@ -118,6 +118,13 @@ describe.runIf(haveChromium)('the WeChat application form in a phone browser', (
     expect(await page.locator('[data-field="agreed"] .error').textContent()).toBe(
       '请阅读并同意个人信息使用说明',
     );
+    // A screen reader on the name field hears that it is wrong, and why.
+    const nameInput = page.getByLabel('姓名', { exact: true });
+    expect(await nameInput.getAttribute('aria-invalid')).toBe('true');
+    expect(
+      await page.locator(`[id="${await nameInput.getAttribute('aria-describedby')}"]`).textContent(),
+    ).toBe('请填写申请人姓名');
+    expect(await page.getByRole('radiogroup', { name: '对方是' }).count()).toBe(1);
 
     await page.locator('input[name="applicant.name"]').fill('郭某');
     await page.locator('input[name="applicant.phone"]').fill('138 0000 1234');
@@ -169,7 +176,8 @@ describe.runIf(haveChromium)('the WeChat application form in a phone browser', (
     await page.locator('#track-link').tap();
     await page.waitForURL(/\/track\?no=/);
     expect(await page.locator('input[name="trackingNo"]').inputValue()).toBe(trackingNo);
-    await page.locator('input[name="phoneLast4"]').fill('1234');
+    // As a Chinese keyboard types them: full-width digits.
+    await page.locator('input[name="phoneLast4"]').fill('１２３４');
     page.on('pageerror', (error) => console.warn('[browser]', error.message));
     let shown = '';
     await eventually(

@@ -1,6 +1,8 @@
+import { gunzipSync } from 'node:zlib';
 import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { acceptsGzip } from '../src/web/html.ts';
 import { applicantLinks } from '../src/wechat/applicant-link.ts';
 import { testApp, testWechat } from './support.ts';
 
@@ -109,5 +111,63 @@ describe('the application page', () => {
     ]) {
       expect(body, field).toContain(`data-field="${field}"`);
     }
+  });
+
+  it('every label names an element of the page, and every field’s error has an id to point to', async () => {
+    for (const url of ['/apply', '/track']) {
+      const body = (await app.inject({ url })).body;
+      const ids = new Set([...body.matchAll(/ id="([^"]+)"/g)].map((match) => match[1]));
+      const pointers = [...body.matchAll(/ (?:for|aria-labelledby)="([^"]+)"/g)].map((match) => match[1]);
+      expect(pointers.length, url).toBeGreaterThan(1);
+      for (const id of pointers) expect(ids, `${url}: ${id}`).toContain(id);
+      for (const [, path] of body.matchAll(/<div class="field[^"]*" data-field="([^"]+)"/g))
+        expect(ids, `${url}: ${path}`).toContain(`e-${path}`);
+    }
+    expect((await app.inject({ url: '/apply' })).body).toContain(
+      '<div class="choice" role="radiogroup" aria-labelledby="l-respondent.kind">',
+    );
+  });
+
+  it('without JavaScript the forms post, and the answer asks for JavaScript or 12345 without echoing what was typed', async () => {
+    for (const url of ['/apply', '/track']) {
+      const page = (await app.inject({ url })).body;
+      // A form with no method would GET itself with every field in the URL and the history.
+      expect(page, url).toContain(`method="post" action="${url}"`);
+      expect(page, url).toMatch(/<noscript><p class="notice">[^<]*JavaScript[^<]*12345/);
+      const sent = await app.inject({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({
+          'applicant.name': '郭某',
+          'applicant.phone': '13800001234',
+          trackingNo: 'WX23456789ABCD',
+          phoneLast4: '1234',
+        }).toString(),
+      });
+      expect(sent.statusCode, url).toBe(200);
+      expect(sent.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(sent.body).toContain('开启JavaScript');
+      expect(sent.body).toContain('12345热线');
+      for (const typed of ['郭某', '13800001234', 'WX23456789ABCD']) expect(sent.body).not.toContain(typed);
+    }
+  });
+
+  it('is sent gzipped to a browser that accepts it, nonce and all', async () => {
+    for (const url of ['/apply?town=350802107', '/track']) {
+      const plain = await app.inject({ url });
+      const zipped = await app.inject({ url, headers: { 'accept-encoding': 'gzip, deflate, br' } });
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(zipped.headers['content-encoding'], url).toBe('gzip');
+      expect(zipped.headers.vary).toMatch(/accept-encoding/i);
+      expect(zipped.rawPayload.length).toBeLessThan(plain.rawPayload.length / 2);
+      const html = gunzipSync(zipped.rawPayload).toString('utf8');
+      const nonce = /script-src 'nonce-([^']+)'/.exec(String(zipped.headers['content-security-policy']))?.[1];
+      expect(html).toContain(`<script nonce="${nonce}">`);
+      expect(html.length).toBe(plain.body.replace(/nonce="[^"]+"/g, `nonce="${nonce}"`).length);
+    }
+    expect(acceptsGzip('gzip;q=0, deflate')).toBe(false);
+    expect(acceptsGzip('br, *;q=0.1')).toBe(true);
+    expect(acceptsGzip('identity')).toBe(false);
   });
 });

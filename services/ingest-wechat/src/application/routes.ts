@@ -200,10 +200,13 @@ export async function applicationRoutes(
     const params = request.params as { trackingNo: string };
     const query = request.query as Record<string, unknown>;
     const trackingNo = String(params.trackingNo ?? '').toUpperCase();
+    // As the form's phone field takes them: full-width digits (Chinese keyboards) and spaces.
+    const phoneLast4 =
+      typeof query.phoneLast4 === 'string' ? query.phoneLast4.normalize('NFKC').replace(/\s+/g, '') : '';
     const problems = [];
     if (!trackingNoPattern.test(trackingNo))
       problems.push({ field: 'trackingNo', reason: '受理编号格式不正确' });
-    if (typeof query.phoneLast4 !== 'string' || !/^\d{4}$/.test(query.phoneLast4)) {
+    if (!/^[0-9]{4}$/.test(phoneLast4)) {
       problems.push({ field: 'phoneLast4', reason: '请填写申请时所留手机号的后四位' });
     }
     if (problems.length > 0) throw badRequest(problems, '查询信息有误');
@@ -217,7 +220,7 @@ export async function applicationRoutes(
     );
     const record = await options.applications.find(trackingNo);
     // Unknown number and wrong digits answer alike, so the API does not confirm which numbers exist.
-    if (!record || record.phoneLast4 !== query.phoneLast4) {
+    if (!record || record.phoneLast4 !== phoneLast4) {
       throw new AppError(404, 'not_found', '未找到该申请，请核对受理编号和手机号后四位');
     }
     const status = await options.applications.status(record.disputeId);

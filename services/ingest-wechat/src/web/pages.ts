@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Town, TownDirectory } from '../towns.ts';
 import type { ApplicantLinks } from '../wechat/applicant-link.ts';
 import { esc, sendPage } from './html.ts';
@@ -68,12 +68,25 @@ window.addEventListener('pageshow', function () {
   try { sent = sessionStorage.getItem(sentKey); } catch (e) { sent = null; }
   if (sent && value('applicant.name')) form.submissionId.value = sent;
 });
+// A screen reader hears "invalid" and the reason on the control itself, not only the alert once.
+function markInvalid(box, p, invalid) {
+  var controls = box.querySelectorAll('input:not([type=radio]),select,textarea,[role=radiogroup]');
+  for (var i = 0; i < controls.length; i++) {
+    if (invalid) {
+      controls[i].setAttribute('aria-invalid', 'true');
+      controls[i].setAttribute('aria-describedby', p.id);
+    } else {
+      controls[i].removeAttribute('aria-invalid');
+      controls[i].removeAttribute('aria-describedby');
+    }
+  }
+}
 function clearErrors() {
   var shown = form.querySelectorAll('.field');
   for (var i = 0; i < shown.length; i++) {
     shown[i].className = 'field';
     var p = shown[i].querySelector('.error');
-    if (p) show(p, '');
+    if (p) { show(p, ''); markInvalid(shown[i], p, false); }
   }
   show(general, '');
 }
@@ -93,7 +106,7 @@ function showErrors(fields, message) {
     if (!box) { unplaced.push(fields[i].reason); continue; }
     box.className = 'field invalid';
     var p = box.querySelector('.error');
-    if (p && p.hidden) show(p, fields[i].reason);
+    if (p && p.hidden) { show(p, fields[i].reason); markInvalid(box, p, true); }
     if (!first) first = box;
   }
   show(general, unplaced.length ? unplaced.join('；') : message);
@@ -147,10 +160,23 @@ form.onsubmit = function (event) {
 const trackJs = `
 ${requestJs}
 var form = $('track');
+// The error under the button names one field: that field's input says it is the one in error.
+function markInvalid(name) {
+  var inputs = [form.trackingNo, form.phoneLast4];
+  for (var i = 0; i < inputs.length; i++) {
+    if (inputs[i].name === name) {
+      inputs[i].setAttribute('aria-invalid', 'true');
+      inputs[i].setAttribute('aria-describedby', 'track-error');
+    } else {
+      inputs[i].removeAttribute('aria-invalid');
+      inputs[i].removeAttribute('aria-describedby');
+    }
+  }
+}
 form.onsubmit = function (event) {
   event.preventDefault();
   var out = $('result'), err = $('track-error');
-  show(err, ''); out.hidden = true;
+  show(err, ''); out.hidden = true; markInvalid(null);
   var no = form.trackingNo.value.replace(/\\s+/g, '').toUpperCase();
   send('GET', '/v1/applications/' + encodeURIComponent(no) + '?phoneLast4=' + encodeURIComponent(form.phoneLast4.value), null,
     function (status, data, retryAfter) {
@@ -165,7 +191,10 @@ form.onsubmit = function (event) {
       }
       var error = data && data.error ? data.error : null;
       if (status === 429) return show(err, '查询太频繁了。' + waitText(retryAfter));
-      if (error && error.fields && error.fields.length) return show(err, error.fields[0].reason);
+      if (error && error.fields && error.fields.length) {
+        markInvalid(error.fields[0].field);
+        return show(err, error.fields[0].reason);
+      }
       show(err, (error && error.message) || '网络异常，请稍后再试。');
     });
 };
@@ -188,24 +217,57 @@ function townOptions(towns: TownDirectory, selected: Town | undefined): string {
     .join('');
 }
 
+/**
+ * One labelled field with its error line (`e-<path>`, which the script ties to the control). A
+ * group of radios has no single control to point a `<label for>` at: its caption is `l-<path>`,
+ * for the control to name with `role="radiogroup" aria-labelledby`.
+ */
 function field(
   path: string,
   label: string,
   control: string,
-  options: { required?: boolean; hint?: string } = {},
+  options: { required?: boolean; hint?: string; group?: boolean } = {},
 ) {
+  const caption = options.group
+    ? `<p class="label${options.required ? ' req' : ''}" id="l-${esc(path)}">${esc(label)}</p>`
+    : `<label for="f-${esc(path)}"${options.required ? ' class="req"' : ''}>${esc(label)}</label>`;
   return `<div class="field" data-field="${esc(path)}">
-<label for="f-${esc(path)}"${options.required ? ' class="req"' : ''}>${esc(label)}</label>
+${caption}
 ${control}${options.hint ? `<p class="hint">${esc(options.hint)}</p>` : ''}
-<p class="error" role="alert" hidden></p>
+<p class="error" id="e-${esc(path)}" role="alert" hidden></p>
 </div>`;
 }
+
+/**
+ * Without JavaScript (switched off, or the page cut short on a weak signal) the forms cannot be
+ * sent: said up front, and again by the page a POST gets. The forms post, so nothing typed
+ * (name, phone, last four digits) ends up in a URL, the browser's history or a proxy's log.
+ */
+const needsScript =
+  '本页面需要开启JavaScript才能提交。请在浏览器设置中开启JavaScript后刷新本页，或拨打12345热线申请调解、查询进度。';
+const noScriptNotice = `<noscript><p class="notice">${needsScript}</p></noscript>`;
 
 const input = (path: string, attrs = '') =>
   `<input type="text" id="f-${esc(path)}" name="${esc(path)}" ${attrs}>`;
 
 export async function pageRoutes(app: FastifyInstance, options: PageOptions): Promise<void> {
   const { towns } = options;
+
+  // Only these page routes read a form post, and they throw it away unread (never logged).
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'buffer' },
+    (_request, _body, done) => done(null, undefined),
+  );
+  const scriptNeeded = (title: string) => async (_request: unknown, reply: FastifyReply) =>
+    sendPage(reply, {
+      title,
+      subtitle: `${towns.cityName}矛盾纠纷多元化解平台`,
+      body: `<p class="notice">${needsScript}</p>`,
+      script: '',
+    });
+  app.post('/apply', scriptNeeded('矛盾纠纷调解申请'));
+  app.post('/track', scriptNeeded('调解申请进度查询'));
 
   app.get('/apply', async (request, reply) => {
     const query = request.query as Record<string, unknown>;
@@ -221,7 +283,8 @@ export async function pageRoutes(app: FastifyInstance, options: PageOptions): Pr
           ? `<p class="notice">您正在向<strong>${esc(town.label)}</strong>申请调解，申请将交由当地调解员处理。</p>`
           : '';
     const body = `${notice}
-<form id="apply" novalidate>
+${noScriptNotice}
+<form id="apply" method="post" action="/apply" novalidate>
 <input type="hidden" name="submissionId">
 <input type="hidden" name="wechatRef" value="${esc(wechatRef)}">
 <fieldset><legend>纠纷发生地</legend>
@@ -233,7 +296,7 @@ ${field('applicant.name', '姓名', input('applicant.name', 'maxlength="50" auto
 ${field('applicant.phone', '手机号码', `<input type="tel" id="f-applicant.phone" name="applicant.phone" maxlength="20" inputmode="tel" autocomplete="tel">`, { required: true, hint: '用于调解员联系您，以及凭后四位查询进度' })}
 </fieldset>
 <fieldset><legend>对方当事人</legend>
-${field('respondent.kind', '对方是', `<div class="choice"><label><input type="radio" name="respondent.kind" value="person" checked>个人</label><label><input type="radio" name="respondent.kind" value="organisation">单位</label></div>`)}
+${field('respondent.kind', '对方是', `<div class="choice" role="radiogroup" aria-labelledby="l-respondent.kind"><label><input type="radio" name="respondent.kind" value="person" checked>个人</label><label><input type="radio" name="respondent.kind" value="organisation">单位</label></div>`, { group: true })}
 ${field('respondent.name', '姓名或单位名称', input('respondent.name', 'maxlength="100" placeholder="不知道全名可填“某某老板”等称呼"'), { required: true })}
 ${field('respondent.phone', '对方电话', `<input type="tel" id="f-respondent.phone" name="respondent.phone" maxlength="20" inputmode="tel">`)}
 </fieldset>
@@ -243,7 +306,7 @@ ${field('amountClaimed', '涉及金额（元）', input('amountClaimed', 'inputm
 ${field('attachments', '附件链接', `<textarea id="f-attachments" name="attachments" placeholder="照片、合同等材料的网址，每行一个，最多9个"></textarea>`)}
 </fieldset>
 <fieldset>
-<div class="field agree" data-field="agreed"><label><input type="checkbox" name="agreed" value="yes">我同意将以上信息用于矛盾纠纷调解，仅由承办单位和调解员查看</label><p class="error" role="alert" hidden></p></div>
+<div class="field agree" data-field="agreed"><label><input type="checkbox" name="agreed" value="yes">我同意将以上信息用于矛盾纠纷调解，仅由承办单位和调解员查看</label><p class="error" id="e-agreed" role="alert" hidden></p></div>
 </fieldset>
 <p class="error" id="general-error" role="alert" hidden></p>
 <button type="submit" id="submit">提交申请</button>
@@ -265,9 +328,10 @@ ${field('attachments', '附件链接', `<textarea id="f-attachments" name="attac
   app.get('/track', async (request, reply) => {
     const query = request.query as Record<string, unknown>;
     const no = typeof query.no === 'string' && /^[A-Za-z0-9]{1,20}$/.test(query.no) ? query.no : '';
-    const body = `<form id="track" class="panel" novalidate>
+    const body = `${noScriptNotice}
+<form id="track" class="panel" method="post" action="/track" novalidate>
 ${field('trackingNo', '受理编号', input('trackingNo', `maxlength="20" value="${esc(no)}" autocapitalize="characters"`), { required: true })}
-${field('phoneLast4', '手机号后四位', `<input type="tel" id="f-phoneLast4" name="phoneLast4" maxlength="4" inputmode="numeric">`, { required: true })}
+${field('phoneLast4', '手机号后四位', `<input type="tel" id="f-phoneLast4" name="phoneLast4" maxlength="9" inputmode="numeric">`, { required: true })}
 <p class="error" id="track-error" role="alert" hidden></p>
 <button type="submit">查询</button>
 </form>
