@@ -1,4 +1,4 @@
-import { agencyWebhooksEnv } from '@huijie/notify/config.ts';
+import { agencyWebhooksEnv, courtCallbacksEnv } from '@huijie/notify/config.ts';
 import { commonEnv, logLevel, port } from '@huijie/service-kit/config.ts';
 import { z } from 'zod';
 
@@ -20,6 +20,12 @@ export const standaloneConfigSchema = z.object({
    * receiver at `npm start`. A department not named here gets its deliveries in the outbox file.
    */
   AGENCY_WEBHOOKS: agencyWebhooksEnv,
+  /**
+   * Court clients' outcome endpoints, as notify reads it in distributed mode: a court can test its
+   * check of the signed result callback against `npm start`. Only the demo court client refers
+   * cases here, so only its entry is ever called; unnamed, its outcomes go to the outbox file.
+   */
+  COURT_CALLBACKS: courtCallbacksEnv,
 });
 
 export type StandaloneConfig = z.infer<typeof standaloneConfigSchema>;

@@ -47,6 +47,20 @@ for (const [code, target] of config.AGENCY_WEBHOOKS) {
   const name = departments?.get(code)?.name ?? 'NOT a department code: nothing will be sent there';
   console.log(`Webhooks for ${code} (${name}) → ${target.url}`);
 }
+// Only the demo court client refers cases here: an entry for another id is never called, and
+// with COURT_CALLBACKS set the demo client's outcomes no longer fall back to the outbox file.
+const { id: courtClient } = demo.courtClient;
+for (const [client, target] of config.COURT_CALLBACKS) {
+  const whose =
+    client === courtClient
+      ? 'signed result callbacks'
+      : `NOT ${courtClient}, the court client here: nothing will be sent there`;
+  console.log(`Court callbacks for ${client} (${whose}) → ${target.url}`);
+}
+if (config.COURT_CALLBACKS.size > 0 && !config.COURT_CALLBACKS.has(courtClient)) {
+  console.log(`No court callback for ${courtClient}: its outcomes are dead-lettered (replayable), not sent.`);
+}
+const called = config.AGENCY_WEBHOOKS.size + config.COURT_CALLBACKS.size > 0;
 console.log(
-  `${config.AGENCY_WEBHOOKS.size > 0 ? 'Other deliveries' : 'Deliveries'} are written to ${config.DATA_DIR}/notify-outbox.jsonl. Ctrl-C stops.`,
+  `${called ? 'Other deliveries' : 'Deliveries'} are written to ${config.DATA_DIR}/notify-outbox.jsonl. Ctrl-C stops.`,
 );

@@ -1,10 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildChannels } from '@huijie/notify/app.ts';
+import { memoryTokenStore } from '@huijie/notify/channels/token-store.ts';
 import { ConfigError, parseConfig } from '@huijie/service-kit/config.ts';
+import { verifySignature } from '@huijie/service-kit/signing.ts';
 import { afterAll, describe, expect, it } from 'vitest';
-import { standaloneConfigSchema } from './config.ts';
-import { standaloneSettings } from './platform.ts';
+import { demo, standaloneConfigSchema } from './config.ts';
+import { notifySettings, standaloneSettings } from './platform.ts';
 
 describe('AGENCY_WEBHOOKS in standalone mode', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'huijie-standalone-'));
@@ -32,6 +37,68 @@ describe('AGENCY_WEBHOOKS in standalone mode', () => {
       '{"350802107-judicial_office":',
     ]) {
       expect(() => parseConfig(standaloneConfigSchema, { AGENCY_WEBHOOKS: value })).toThrow(ConfigError);
+    }
+  });
+});
+
+describe('COURT_CALLBACKS in standalone mode', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'huijie-standalone-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  const channelsOf = (env: Record<string, string>) =>
+    buildChannels(
+      notifySettings(standaloneSettings(parseConfig(standaloneConfigSchema, { DATA_DIR: dataDir, ...env }))),
+      memoryTokenStore(),
+    );
+
+  it("sends the demo court client's result callback, signed, to the court's receiver as distributed notify does", async () => {
+    const received: { headers: IncomingHttpHeaders; body: Buffer }[] = [];
+    const receiver = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        received.push({ headers: request.headers, body: Buffer.concat(chunks) });
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const secret = 'court-callback-secret-0123';
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/outcomes`;
+      const { channels, real } = channelsOf({
+        COURT_CALLBACKS: JSON.stringify({ [demo.courtClient.id]: { url, secret } }),
+      });
+      expect(real.has('court')).toBe(true);
+      const sent = await channels.get('court')?.send({
+        deliveryId: 'delivery-1',
+        kind: 'result_callback',
+        recipient: demo.courtClient.id,
+        payload: { caseNumber: '（2024）闽0803民诉前调123号', outcome: 'mediated' },
+        attempt: 1,
+      });
+      expect(sent).toMatchObject({ ok: true });
+      expect(received).toHaveLength(1);
+      const [callback] = received;
+      // The court's own check passes with the secret it was given.
+      expect(() => verifySignature(callback!.headers, callback!.body, () => secret)).not.toThrow();
+      expect(JSON.parse(callback!.body.toString())).toMatchObject({
+        deliveryId: 'delivery-1',
+        kind: 'result_callback',
+        data: { outcome: 'mediated' },
+      });
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
+    // Unset, the court's outcomes go to the outbox file as before.
+    expect(channelsOf({}).real.has('court')).toBe(false);
+  });
+
+  it('refuses what notify refuses: plain http to another machine, a short secret, bad JSON', () => {
+    for (const value of [
+      '{"demo-court":{"url":"http://court.example.cn/outcomes","secret":"court-secret-0123"}}',
+      '{"demo-court":{"url":"https://court.example.cn/outcomes","secret":"short"}}',
+      '{"demo-court":',
+    ]) {
+      expect(() => parseConfig(standaloneConfigSchema, { COURT_CALLBACKS: value })).toThrow(ConfigError);
     }
   });
 });

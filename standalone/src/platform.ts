@@ -14,7 +14,7 @@ import { buildIngestCourtsApp } from '@huijie/ingest-courts/app.ts';
 import { type CourtClient, courtClients } from '@huijie/ingest-courts/config.ts';
 import { buildIngestWechatApp } from '@huijie/ingest-wechat/app.ts';
 import type { ApplicationStore } from '@huijie/ingest-wechat/application/store.ts';
-import { buildNotifyApp } from '@huijie/notify/app.ts';
+import { buildNotifyApp, type NotifySettings } from '@huijie/notify/app.ts';
 import type { WebhookTarget } from '@huijie/notify/channels/webhook-channel.ts';
 import { migrateNotify, type NotifyDb, notifyDb } from '@huijie/notify/db/prisma.ts';
 import { buildRoutingApp } from '@huijie/routing/app.ts';
@@ -57,6 +57,8 @@ export interface PlatformSettings {
   outboxFile: string;
   /** Agencies that take webhooks, by department code; the others' deliveries go to `outboxFile`. */
   agencyWebhooks?: ReadonlyMap<string, WebhookTarget>;
+  /** Court clients' outcome endpoints, by client id; the others' outcomes go to `outboxFile`. */
+  courtCallbacks?: ReadonlyMap<string, WebhookTarget>;
   logLevel: string;
   /** Where every service's log lines go (stdout by default); tests capture them here to scan them. */
   logDestination?: DestinationStream;
@@ -138,13 +140,24 @@ export async function assemblePlatform(infra: Infrastructure, settings: Platform
     {
       name: 'notify',
       port: settings.ports.notify,
-      app: buildNotifyApp(
-        { jwtSecret, webhooks: settings.agencyWebhooks ?? new Map(), outboxFile: settings.outboxFile },
-        { ...notify, db: infra.notifyDb, rateLimiter: infra.rateLimiter },
-      ),
+      app: buildNotifyApp(notifySettings(settings), {
+        ...notify,
+        db: infra.notifyDb,
+        rateLimiter: infra.rateLimiter,
+      }),
     },
   ];
   return { apps, release: () => infra.release() };
+}
+
+/** What notify runs with on the platform: the receivers it calls by signed HTTP, the outbox file for the rest. */
+export function notifySettings(settings: PlatformSettings): NotifySettings {
+  return {
+    jwtSecret: settings.jwtSecret,
+    webhooks: settings.agencyWebhooks ?? new Map(),
+    courtCallbacks: settings.courtCallbacks ?? new Map(),
+    outboxFile: settings.outboxFile,
+  };
 }
 
 /** Standalone mode's infrastructure: one PGlite data directory holds the cases, the deliveries and the event log. */
@@ -237,6 +250,7 @@ export function standaloneSettings(config: StandaloneConfig): PlatformSettings {
     wechat: { ...demo.wechat, publicBaseUrl: config.PUBLIC_BASE_URL },
     outboxFile: join(config.DATA_DIR, 'notify-outbox.jsonl'),
     agencyWebhooks: config.AGENCY_WEBHOOKS,
+    courtCallbacks: config.COURT_CALLBACKS,
     logLevel: config.LOG_LEVEL,
   };
 }

@@ -195,7 +195,7 @@ describe('validateReferral rejects, naming the field', () => {
     ['a negative amount', { amount: -1 }, 'amount', /./],
     ['an amount in tenths of a fen', { amount: 10.005 }, 'amount', /two decimals/],
     ['an amount as a string', { amount: '50000' }, 'amount', /./],
-    ['a referral date that is not a date', { referralDate: '2024-02-30' }, 'referralDate', /date/],
+    ['a referral date that is not a date', { referralDate: '20.08.2024' }, 'referralDate', /YYYY-MM-DD/],
     ['a referral date in the future', { referralDate: '2024-09-02' }, 'referralDate', /after today/],
     [
       'a referral date before the case year',
@@ -218,6 +218,42 @@ describe('validateReferral rejects, naming the field', () => {
     const found = problems(referral(overrides));
     expect(found.map((problem) => problem.field)).toContain(field);
     expect(found.find((problem) => problem.field === field)?.reason).toMatch(reason);
+  });
+
+  it.each([
+    ['with slashes', { referralDate: '2024/08/20' }, 'referralDate', 'a date, YYYY-MM-DD'],
+    ['without dashes', { referralDate: '20240820' }, 'referralDate', 'a date, YYYY-MM-DD'],
+    ['on no day of the calendar', { referralDate: '2024-02-30' }, 'referralDate', 'no such day: 2024-02-30'],
+    [
+      'as a deadline with slashes',
+      { mediationDeadline: '2024/09/19' },
+      'mediationDeadline',
+      'a date (YYYY-MM-DD) or a date-time with offset',
+    ],
+    [
+      'as a deadline on no day',
+      { mediationDeadline: '2024-09-31' },
+      'mediationDeadline',
+      'no such day: 2024-09-31',
+    ],
+    [
+      'as a deadline moment on no day',
+      { mediationDeadline: '2025-02-29T17:00:00+08:00' },
+      'mediationDeadline',
+      'no such day: 2025-02-29',
+    ],
+  ])(
+    'gives a malformed date %s its one true reason, and no comparison with other dates',
+    (_label, overrides, field, reason) => {
+      // A past date in another spelling was also called "after today": the dates were compared as strings.
+      expect(problems(referral(overrides))).toEqual([{ field, reason }]);
+    },
+  );
+
+  it('does not compare a deadline with a malformed referral date', () => {
+    expect(problems(referral({ referralDate: '2024/08/20', mediationDeadline: '2024-08-01' }))).toEqual([
+      { field: 'referralDate', reason: 'a date, YYYY-MM-DD' },
+    ]);
   });
 
   it('needs an applicant and a respondent', () => {

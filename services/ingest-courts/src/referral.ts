@@ -10,8 +10,35 @@ import { courtOf } from './courts.ts';
 
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 
+const dateOnly = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The reason a value that starts with YYYY-MM-DD names no day of the calendar (2026-11-31,
+ * 2025-02-29, 2026-13-01): "a date, YYYY-MM-DD" would send a court looking for a format it
+ * already follows.
+ */
+function noSuchDay(value: unknown): string | undefined {
+  const day = typeof value === 'string' ? /^\d{4}-\d{2}-\d{2}/.exec(value)?.[0] : undefined;
+  if (!day) return undefined;
+  const date = new Date(`${day}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === day
+    ? undefined
+    : `no such day: ${day}`;
+}
+
 /** A date as courts write them (YYYY-MM-DD), on the calendar of China (UTC+8). */
-const isoDate = z.iso.date({ error: whenPresent('a date, YYYY-MM-DD') });
+const isoDate = z.iso.date({
+  error: (issue) =>
+    issue.input === undefined ? undefined : (noSuchDay(issue.input) ?? 'a date, YYYY-MM-DD'),
+});
+
+/** 调解期限: a date (the end of that day in China) or a moment. */
+const deadlineField = z.union([isoDate, z.iso.datetime({ offset: true })], {
+  error: (issue) =>
+    issue.input === undefined
+      ? undefined
+      : (noSuchDay(issue.input) ?? 'a date (YYYY-MM-DD) or a date-time with offset'),
+});
 
 export const ReferralParty = z.object({
   role: z.enum(['applicant', 'respondent', 'third_party']),
@@ -68,10 +95,7 @@ const referralShape = (now: () => Date) =>
       .refine((value) => Math.abs(value * 100 - Math.round(value * 100)) < 1e-6, 'at most two decimals (fen)')
       .optional(),
     referralDate: isoDate,
-    /** 调解期限: a date (the end of that day in China) or a moment. */
-    mediationDeadline: z.union([isoDate, z.iso.datetime({ offset: true })], {
-      error: whenPresent('a date (YYYY-MM-DD) or a date-time with offset'),
-    }),
+    mediationDeadline: deadlineField,
     /** Where the dispute happened, when the court knows better than its own county. */
     place: z
       .object({
@@ -102,7 +126,6 @@ export interface ValidReferral {
 }
 
 const day = 24 * 3600_000;
-const dateOnly = /^\d{4}-\d{2}-\d{2}$/;
 
 /** A deadline given as a date ends with that day in China. */
 export function deadlineInstant(deadline: string): string {
@@ -133,16 +156,25 @@ export function referralSchema(now: () => Date = () => new Date()) {
     if (!roles.has('applicant')) issue(['parties'], 'an applicant is required');
     if (!roles.has('respondent')) issue(['parties'], 'a respondent is required');
 
-    const today = chinaDate(now());
-    if (referral.referralDate > today) issue(['referralDate'], `is after today (${today} in China)`);
-    if (caseNumber && Number(referral.referralDate.slice(0, 4)) < caseNumber.year) {
-      issue(['referralDate'], `is before the case number's year ${caseNumber.year}`);
+    // The dates are compared only when each passed its own check: zod runs this refinement after a
+    // malformed date too, and "2026/11/20" compared as a string ('/' sorts after '-') would be
+    // called "after today" on top of its real reason.
+    const referralDate = isoDate.safeParse(referral.referralDate).success ? referral.referralDate : undefined;
+    const deadlineGiven = deadlineField.safeParse(referral.mediationDeadline).success;
+    if (referralDate) {
+      const today = chinaDate(now());
+      if (referralDate > today) issue(['referralDate'], `is after today (${today} in China)`);
+      if (caseNumber && Number(referralDate.slice(0, 4)) < caseNumber.year) {
+        issue(['referralDate'], `is before the case number's year ${caseNumber.year}`);
+      }
     }
-    const referred = Date.parse(`${referral.referralDate}T00:00:00+08:00`);
-    const deadline = Date.parse(deadlineInstant(referral.mediationDeadline));
-    if (deadline < referred) issue(['mediationDeadline'], 'is before the referral date');
-    else if (deadline - referred > 366 * day)
-      issue(['mediationDeadline'], 'is more than a year after the referral');
+    if (referralDate && deadlineGiven) {
+      const referred = Date.parse(`${referralDate}T00:00:00+08:00`);
+      const deadline = Date.parse(deadlineInstant(referral.mediationDeadline));
+      if (deadline < referred) issue(['mediationDeadline'], 'is before the referral date');
+      else if (deadline - referred > 366 * day)
+        issue(['mediationDeadline'], 'is more than a year after the referral');
+    }
 
     if (contentOf(referral).length > maxContent) {
       issue(['facts'], `the cause, claims and facts together exceed ${maxContent} characters`);

@@ -310,6 +310,14 @@ describe('POST /v1/referrals: bad requests (400 naming the field paths)', () => 
     expect(records).toHaveLength(0);
   });
 
+  it('answers a past referral date in another spelling with its format only, not "after today"', async () => {
+    const { app, records } = setup();
+    const response = await push(app, referral({ referralDate: '2024/08/20' }));
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.fields).toEqual([{ field: 'referralDate', reason: 'a date, YYYY-MM-DD' }]);
+    expect(records).toHaveLength(0);
+  });
+
   it('takes null as an absent field, as court systems often write one; a required field null is named', async () => {
     const { app, records } = setup();
     const [applicant, respondent] = referral().parties;

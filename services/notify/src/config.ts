@@ -39,6 +39,12 @@ const targets = (example: string) =>
  */
 export const agencyWebhooksEnv = targets('{"350802107-judicial_office":{"url":"https://…","secret":"…"}}');
 
+/**
+ * `COURT_CALLBACKS`, `{"<court client id>": {"url","secret"}}`: where each court client takes
+ * mediation outcomes. Exported so the standalone platform reads the variable exactly as notify does.
+ */
+export const courtCallbacksEnv = targets('{"yd-court":{"url":"https://…","secret":"…"}}');
+
 const noticeKey = z.enum(notices as [Notice, ...Notice[]]);
 const phone = z.string().regex(/^\+?\d{5,20}$/, 'a phone number');
 const limit = z.object({ limit: z.number().int().min(1), windowMs: z.number().int().min(1) });
@@ -56,8 +62,7 @@ export const notifyConfigSchema = z
     AGENCY_WEBHOOKS: agencyWebhooksEnv,
     /** `{"<hotline client id>": {"url","secret"}}`: where each 12345 system takes 办结反馈. */
     HOTLINE_CALLBACKS: targets('{"longyan-12345":{"url":"https://…","secret":"…"}}'),
-    /** `{"<court client id>": {"url","secret"}}`: where each court client takes mediation outcomes. */
-    COURT_CALLBACKS: targets('{"yd-court":{"url":"https://…","secret":"…"}}'),
+    COURT_CALLBACKS: courtCallbacksEnv,
     /** The HTTP SMS gateway; without it, SMS go to the outbox file. */
     SMS_GATEWAY_URL: blankAsUnset(endpoint.optional()),
     SMS_PROVIDER: blankAsUnset(
