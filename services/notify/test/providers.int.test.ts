@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisTokenStore } from '../src/channels/token-store.ts';
 import { defaultWechatFields } from '../src/channels/wechat-channel.ts';
 import { wechatAccessToken } from '../src/channels/wechat-token.ts';
-import { assignment, departments, dispute, outcomeEvent } from './events.ts';
+import { assignment, departments, dispute, outcomeEvent, randomPhone } from './events.ts';
 import { openWorld, type RunningNotify, startNotify, type World } from './harness.ts';
 import { type FakeWechat, type Receiver, startFakeWechat, startReceiver } from './receivers.ts';
 
@@ -301,6 +301,94 @@ describe.runIf(servers)(
         recipient: 'longyan-12345',
         data: { result: '调解成功，涉及金额3800元', status: 'resolved' },
       });
+    });
+
+    it('a citizen who unfollowed the account is texted instead, once, and by SMS from then on; a fault of ours stays a dead letter', async () => {
+      const phone = randomPhone();
+      const applicant = (openId: string) =>
+        dispute({
+          channel: 'wechat',
+          parties: [{ role: 'applicant', kind: 'person', name: '郭某', phone, wechatOpenId: openId }],
+        });
+      const unfollowed = applicant('oUNFOLLOWED000000000000001');
+      const misconfigured = applicant('oBADTEMPLATE00000000000001');
+      wechat.refuse('oUNFOLLOWED000000000000001', 43004);
+      wechat.refuse('oBADTEMPLATE00000000000001', 40037);
+      const decided = (report: typeof unfollowed) => ({
+        name: 'dispute.assignment.v1' as const,
+        key: report.disputeId,
+        data: assignment(report, { lead: depts.judicial }),
+      });
+      // The decision delivered twice: one notice, one fallback.
+      await world.publisher.publish([decided(unfollowed), decided(unfollowed), decided(misconfigured)]);
+      const texts = async (disputeId: string, n: number) =>
+        eventually(
+          async () => {
+            const rows = await notify.db.delivery.findMany({
+              where: { disputeId, channel: 'sms' },
+              orderBy: { createdAt: 'asc' },
+            });
+            return rows.length === n && rows.every((row) => row.state === 'delivered') ? rows : undefined;
+          },
+          { what: `${n} SMS delivered`, timeoutMs: 30_000 },
+        );
+      const [accepted] = await texts(unfollowed.disputeId, 1);
+      const refused = await notify.db.delivery.findFirstOrThrow({
+        where: { disputeId: unfollowed.disputeId, channel: 'wechat' },
+      });
+      expect(refused).toMatchObject({
+        state: 'failed',
+        attempts: 1,
+        lastError: 'errcode 43004: not reachable on WeChat; sent by SMS instead',
+      });
+      expect(accepted).toMatchObject({
+        kind: 'citizen_notice',
+        recipient: phone,
+        dedupeKey: `${refused.dedupeKey}:sms`,
+        payload: refused.payload,
+      });
+
+      // The result: texted straight away, not tried on WeChat first.
+      const caseId = randomUUID();
+      await world.publisher.publish([
+        { name: 'case.status.v1', key: caseId, data: outcomeEvent(caseId, [unfollowed]) },
+      ]);
+      const [, result] = await texts(unfollowed.disputeId, 2);
+      expect(result).toMatchObject({ kind: 'citizen_notice', caseId, recipient: phone });
+      expect(wechat.messages.filter((m) => m.body.touser === 'oUNFOLLOWED000000000000001')).toHaveLength(1);
+      const ref = unfollowed.sourceRef;
+      expect(
+        sms.requests
+          .filter((r) => (r.json as { phone?: string } | undefined)?.phone === phone)
+          .map((r) => r.json),
+      ).toEqual([
+        expect.objectContaining({
+          requestId: accepted!.id,
+          text: expect.stringMatching(
+            new RegExp(
+              `^【龙岩矛调】您反映的矛盾纠纷（编号${ref}）已受理，由下洋镇司法所负责办理，预计\\d{4}年\\d{1,2}月\\d{1,2}日前办结，请保持电话畅通。$`,
+            ),
+          ),
+        }),
+        expect.objectContaining({
+          requestId: result!.id,
+          text: `【龙岩矛调】您反映的矛盾纠纷（编号${ref}）已办结，结果：调解成功，涉及金额3800元。感谢您的支持。`,
+        }),
+      ]);
+
+      // A template WeChat rejects is ours to fix: a dead letter, nobody texted.
+      const dead = await eventually(
+        async () => {
+          const rows = await notify.db.delivery.findMany({
+            where: { disputeId: misconfigured.disputeId, kind: 'citizen_notice' },
+          });
+          return rows.length > 0 && rows.every((row) => row.state === 'failed') ? rows : undefined;
+        },
+        { what: 'the dead letter', timeoutMs: 10_000 },
+      );
+      expect(dead.map((row) => [row.channel, row.state, row.lastError])).toEqual([
+        ['wechat', 'failed', 'errcode 40037'],
+      ]);
     });
   },
 );

@@ -134,6 +134,8 @@ export interface FakeWechat {
   expiresIn: number;
   /** Makes the next message answer this errcode once (e.g. 40001: the token was refreshed elsewhere). */
   failNextWith(errcode: number): void;
+  /** Answers every message to this OpenID with this errcode (43004: the user unfollowed the account). */
+  refuse(openId: string, errcode: number): void;
   /** Revokes every token handed out so far (as a refresh by someone else would after 5 minutes). */
   revokeAll(): void;
   close(): Promise<void>;
@@ -143,6 +145,7 @@ export async function startFakeWechat(appId: string, appSecret: string): Promise
   /** Token → when it stops being valid. */
   const valid = new Map<string, number>();
   let next: number | undefined;
+  const refusals = new Map<string, number>();
   const state: FakeWechat = {
     apiBase: '',
     tokenRequests: 0,
@@ -150,6 +153,9 @@ export async function startFakeWechat(appId: string, appSecret: string): Promise
     expiresIn: 7200,
     failNextWith(errcode) {
       next = errcode;
+    },
+    refuse(openId, errcode) {
+      refusals.set(openId, errcode);
     },
     revokeAll() {
       valid.clear();
@@ -181,6 +187,8 @@ export async function startFakeWechat(appId: string, appSecret: string): Promise
     const until = valid.get(token);
     if (until === undefined) return reply({ errcode: 40001, errmsg: 'invalid credential' });
     if (until < Date.now()) return reply({ errcode: 42001, errmsg: 'access_token expired' });
+    const refusal = refusals.get(String(body.touser));
+    if (refusal !== undefined) return reply({ errcode: refusal, errmsg: 'refused' });
     return reply({ errcode: 0, errmsg: 'ok', msgid: state.messages.length });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

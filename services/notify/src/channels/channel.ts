@@ -27,6 +27,11 @@ export type SendResult =
       status?: number;
       /** The receiver asked us to wait this long (Retry-After). */
       retryAfterMs?: number;
+      /**
+       * This person cannot be reached on this channel at all (a WeChat user who unfollowed the
+       * account or refused its messages), as opposed to a fault of ours: another channel may reach them.
+       */
+      unreachable?: boolean;
     };
 
 /** How long a receiver has to answer one try before it counts as failed (and is retried). */

@@ -33,6 +33,13 @@ export const defaultWechatFields: Record<Notice, Record<string, string>> = {
 const tokenErrors = new Set([40001, 40014, 41001, 42001]);
 /** errcodes a retry cannot fix: unknown/unsubscribed user, refused subscription, bad template or data. */
 const permanentErrors = new Set([40003, 40036, 40037, 43004, 43101, 47003, 47001, 40165, 41028, 41029]);
+/**
+ * Of those, the ones that say this person cannot be reached on WeChat: 43004 they unfollowed the
+ * account, 43101 they refused its subscription notices, 40003 the OpenID is not one of the account's
+ * users. A citizen's notice then goes by SMS instead (dispatch/sms-fallback.ts). The others are our
+ * configuration (template, page, data) and stay dead letters for an engineer.
+ */
+const unreachableErrors = new Set([40003, 43004, 43101]);
 
 /** Template values have length limits by kind (thing ≤ 20 characters, phrase ≤ 5, …). */
 export function clip(key: string, value: string): string {
@@ -124,7 +131,13 @@ export function wechatChannel(settings: WechatMessaging, tokens: WechatAccessTok
                 retryAfterMs: 0,
               };
             }
-            return { ok: false, detail: `errcode ${code}`, retryable: !permanentErrors.has(code), status };
+            return {
+              ok: false,
+              detail: `errcode ${code}`,
+              retryable: !permanentErrors.has(code),
+              status,
+              ...(unreachableErrors.has(code) && { unreachable: true }),
+            };
           },
         },
       );

@@ -98,10 +98,14 @@ export async function tellFoldedCitizens(
     // Known by their own decisions: how to reach the citizen, and the report's number.
     const sources = await tx.disputeSource.findMany({
       where: { disputeId: { in: stillFolded.map((row) => row.disputeId) }, routingVersion: { gt: 0 } },
-      select: { disputeId: true, sourceRef: true, phone: true, wechatOpenId: true },
+      select: { disputeId: true, sourceRef: true, phone: true, wechatOpenId: true, wechatRefusedAt: true },
     });
-    const notices = sources.flatMap(({ disputeId, sourceRef, phone, wechatOpenId }) => {
-      const citizen = { phone: phone ?? undefined, wechatOpenId: wechatOpenId ?? undefined };
+    const notices = sources.flatMap(({ disputeId, sourceRef, phone, wechatOpenId, wechatRefusedAt }) => {
+      const citizen = {
+        phone: phone ?? undefined,
+        wechatOpenId: wechatOpenId ?? undefined,
+        wechatRefused: wechatRefusedAt !== null,
+      };
       const notice = acceptedNoticeDelivery(routing, citizen, {
         disputeId,
         ref: sourceRef,
@@ -113,7 +117,8 @@ export async function tellFoldedCitizens(
     const told = await tx.delivery.createMany({ data: notices, skipDuplicates: true });
     for (const { dedupeKey, payload } of notices) {
       await tx.delivery.updateMany({
-        where: { dedupeKey, state: { in: ['pending', 'failed'] } },
+        // With the SMS that stands in for it when WeChat refused the citizen (dispatch/sms-fallback.ts).
+        where: { dedupeKey: { in: [dedupeKey, `${dedupeKey}:sms`] }, state: { in: ['pending', 'failed'] } },
         data: { payload },
       });
     }

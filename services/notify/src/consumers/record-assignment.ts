@@ -117,8 +117,13 @@ export async function recordAssignment(
   };
   // Events of one dispute arrive in order (same key, same partition); a redelivered older
   // decision, after a newer one, is the only way an older version shows up.
-  const known = await db.disputeSource.findUnique({ where: { disputeId }, select: { routingVersion: true } });
+  const known = await db.disputeSource.findUnique({
+    where: { disputeId },
+    select: { routingVersion: true, wechatRefusedAt: true },
+  });
   if (known && known.routingVersion > version) return 0;
+  // WeChat refused this citizen on an earlier notice of the dispute: a later one is texted.
+  if (citizen && known?.wechatRefusedAt) citizen.wechatRefused = true;
   await db.disputeSource.upsert({
     where: { disputeId },
     create: { disputeId, ...source, routingVersion: version },

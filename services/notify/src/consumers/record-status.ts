@@ -187,7 +187,11 @@ export async function recordCaseStatus(
   const told = new Set<string>();
   for (const source of sources.values()) {
     const reach = routing.citizenChannel(
-      { phone: source.phone ?? undefined, wechatOpenId: source.wechatOpenId ?? undefined },
+      {
+        phone: source.phone ?? undefined,
+        wechatOpenId: source.wechatOpenId ?? undefined,
+        wechatRefused: source.wechatRefusedAt !== null,
+      },
       'result',
     );
     if (!reach) continue;

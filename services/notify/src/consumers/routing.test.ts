@@ -38,6 +38,18 @@ describe('routing of deliveries', () => {
     expect(routing('all', []).citizenChannel({}, 'accepted')).toBeNull();
   });
 
+  it('a citizen WeChat refused is texted when they gave a mobile, else still tried on WeChat', () => {
+    const refused = { wechatOpenId: 'oABC', wechatRefused: true };
+    expect(routing('all', []).citizenChannel({ ...refused, phone: '13800000000' }, 'result')).toEqual({
+      channel: 'sms',
+      recipient: '13800000000',
+    });
+    expect(routing('all', []).citizenChannel({ ...refused, phone: '0597-2345678' }, 'result')).toEqual({
+      channel: 'wechat',
+      recipient: 'oABC',
+    });
+  });
+
   it('a text message goes to a mobile number only, written as the hotline may write it; a landline gets none', () => {
     const sms = (phone: string) => routing('all', []).citizenChannel({ phone }, 'accepted');
     expect(sms('+86 138 0000 0000')).toEqual({ channel: 'sms', recipient: '13800000000' });

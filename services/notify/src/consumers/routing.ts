@@ -6,6 +6,8 @@ import type { Notice } from '../notices/notices.ts';
 export interface Citizen {
   phone?: string | undefined;
   wechatOpenId?: string | undefined;
+  /** WeChat said this citizen cannot be reached there (unfollowed the account, refused its notices). */
+  wechatRefused?: boolean | undefined;
 }
 
 /** A person on the secretary express lane (书记直通车) of one division. */
@@ -22,7 +24,10 @@ export interface ExpressLaneContact {
 export interface Routing {
   /** `webhook` for agencies that take one; `outbox` for the others (they read their Kafka topic). */
   agencyChannel(departmentCode: string): 'webhook' | 'outbox';
-  /** WeChat when the OpenID is known and the notice has a template, else SMS; null when neither. */
+  /**
+   * WeChat when the OpenID is known and the notice has a template, else SMS; null when neither. A
+   * citizen WeChat refused is texted instead when they gave a mobile number.
+   */
   citizenChannel(citizen: Citizen, notice: Notice): { channel: 'wechat' | 'sms'; recipient: string } | null;
   /**
    * The hotline/court client a result goes back to: the one the report names, else the only
@@ -56,10 +61,13 @@ export function createRouting(options: {
     agencyChannel: (code) => (options.webhookDepartments.has(code) ? 'webhook' : 'outbox'),
     citizenChannel(citizen, notice) {
       const wechat = options.wechatNotices === 'all' || options.wechatNotices.has(notice);
-      if (citizen.wechatOpenId && wechat) return { channel: 'wechat', recipient: citizen.wechatOpenId };
       // A landline (the hotline may give a caller's) takes no text message: such a caller hears
       // the result from the hotline, through its 办结反馈.
       const mobile = citizen.phone && mobileNumber(citizen.phone);
+      // One WeChat refused without a mobile is still tried there: following the account again
+      // is the only way they hear anything.
+      if (citizen.wechatOpenId && wechat && !(citizen.wechatRefused && mobile))
+        return { channel: 'wechat', recipient: citizen.wechatOpenId };
       if (mobile) return { channel: 'sms', recipient: mobile };
       return null;
     },

@@ -5,6 +5,7 @@ import { startWorkLoop, type WorkLoop } from '@huijie/service-kit/work-loop.ts';
 import type { DeliveryChannel, SendResult } from '../channels/channel.ts';
 import type { NotifyDb } from '../db/prisma.ts';
 import { promoteDueReminders } from './reminders.ts';
+import { replaceBySms, smsMayReplace } from './sms-fallback.ts';
 import type { Throttle } from './throttle.ts';
 
 export interface RetrySchedule {
@@ -270,16 +271,38 @@ async function deliverOne(deps: DispatchDeps, delivery: Claimed): Promise<void> 
   const exhausted = !result.ok && (!result.retryable || attempts >= schedule.maxAttempts);
   const delayMs =
     result.ok || exhausted ? 0 : Math.max(nextDelayMs(attempts, schedule), result.retryAfterMs ?? 0);
+  const attempt = {
+    deliveryId: delivery.id,
+    ok: result.ok,
+    detail: result.detail.slice(0, 500),
+    durationMs,
+    statusCode: result.status ?? null,
+  };
+  if (!result.ok && smsMayReplace(delivery, result)) {
+    // The refusal, the SMS in its place and the citizen's remembered refusal: all or nothing.
+    const { recorded, texted } = await db.$transaction(async (tx) => {
+      await tx.deliveryAttempt.create({ data: attempt });
+      return replaceBySms(tx, { ...delivery, leaseId: delivery.lease_id }, result);
+    });
+    deps.observe?.(delivery.channel, 'failed');
+    // The delivery ids only: never the OpenID or the number.
+    if (recorded === 0) {
+      logger.warn(
+        { deliveryId: delivery.id },
+        'lease lost while sending; the result was logged, not applied',
+      );
+    } else {
+      logger.info(
+        { deliveryId: delivery.id, detail: result.detail, texted },
+        texted
+          ? 'citizen not reachable on WeChat: an SMS of the notice recorded in its place'
+          : 'citizen not reachable on WeChat',
+      );
+    }
+    return;
+  }
   const [, recorded] = await db.$transaction([
-    db.deliveryAttempt.create({
-      data: {
-        deliveryId: delivery.id,
-        ok: result.ok,
-        detail: result.detail.slice(0, 500),
-        durationMs,
-        statusCode: result.status ?? null,
-      },
-    }),
+    db.deliveryAttempt.create({ data: attempt }),
     db.delivery.updateMany({
       where: mine,
       data: result.ok

@@ -1,0 +1,81 @@
+import { mobileNumber } from '@huijie/contracts/phone.ts';
+import type { SendResult } from '../channels/channel.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+
+/** A delivery as the dispatcher took it: enough to tell whether a refusal can be made good by SMS. */
+export interface Refused {
+  id: string;
+  leaseId: string;
+  kind: string;
+  channel: string;
+}
+
+/**
+ * A citizen's WeChat notice that WeChat refused because the person cannot be reached there
+ * (unfollowed the account, refused its notices): a text message may still reach them. Unfollowing
+ * after applying is common, and such a citizen would otherwise never hear the outcome although
+ * they gave a mobile number. Refusals that are our fault (template, data, token) are not
+ * `unreachable` and stay dead letters for an engineer.
+ */
+export const smsMayReplace = (delivery: Pick<Refused, 'kind' | 'channel'>, result: SendResult): boolean =>
+  !result.ok &&
+  !result.retryable &&
+  result.unreachable === true &&
+  delivery.channel === 'wechat' &&
+  delivery.kind === 'citizen_notice';
+
+/**
+ * Records the refused WeChat delivery as failed, naming the SMS that replaces it, and — when notify
+ * knows the citizen's mobile for that dispute (its source) — that SMS: the same notice (the SMS
+ * channel renders its text), with a dedupe key of its own, so a second refusal (a replay, a
+ * sender whose lease ran out) records nothing again. It is recorded after everything already
+ * recorded to that number for the dispute, so it waits behind it (the dispatcher's per-dispute
+ * order). The dispute's source remembers the refusal: its later notices are texted straight away
+ * (routing.ts). Only the lease holder records anything; returns the result's count and whether
+ * an SMS was recorded.
+ */
+export async function replaceBySms(
+  tx: Prisma.TransactionClient,
+  delivery: Refused,
+  result: Extract<SendResult, { ok: false }>,
+  now = new Date(),
+): Promise<{ recorded: number; texted: boolean }> {
+  const row = await tx.delivery.findUniqueOrThrow({
+    where: { id: delivery.id },
+    select: { dedupeKey: true, disputeId: true, caseId: true, divisionCode: true, payload: true },
+  });
+  const source = row.disputeId
+    ? await tx.disputeSource.findUnique({ where: { disputeId: row.disputeId }, select: { phone: true } })
+    : null;
+  const mobile = source?.phone ? mobileNumber(source.phone) : null;
+  const { count } = await tx.delivery.updateMany({
+    where: { id: delivery.id, leaseId: delivery.leaseId },
+    data: {
+      state: 'failed',
+      leaseId: null,
+      lastError: `${result.detail}: not reachable on WeChat; ${mobile ? 'sent by SMS instead' : 'no mobile number to text'}`,
+    },
+  });
+  if (count === 0 || !row.disputeId) return { recorded: count, texted: false };
+  await tx.disputeSource.updateMany({
+    where: { disputeId: row.disputeId, wechatRefusedAt: null },
+    data: { wechatRefusedAt: now },
+  });
+  if (!mobile) return { recorded: count, texted: false };
+  const texted = await tx.delivery.createMany({
+    data: [
+      {
+        dedupeKey: `${row.dedupeKey}:sms`,
+        kind: delivery.kind,
+        channel: 'sms',
+        recipient: mobile,
+        disputeId: row.disputeId,
+        caseId: row.caseId,
+        divisionCode: row.divisionCode,
+        payload: row.payload as Prisma.InputJsonValue,
+      },
+    ],
+    skipDuplicates: true,
+  });
+  return { recorded: count, texted: texted.count > 0 };
+}
