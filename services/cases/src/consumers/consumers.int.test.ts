@@ -285,6 +285,68 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
     expect(report.caseId).toBe(caseIdFor(hotline.disputeId));
   });
 
+  it("a WeChat application that joins a case already mediating is told the case's status on the joined case's key, once, with no outcome to announce", async () => {
+    const phone = `135${Math.floor(Math.random() * 1e8)}`;
+    const lead = '350802107-judicial_office';
+    const hotline = intake();
+    hotline.parties = [{ role: 'caller', kind: 'person', phone }];
+    await recordAssignment(db, decision(hotline, 1, lead));
+    const caseId = caseIdFor(hotline.disputeId);
+    const agency = { kind: 'agency', departmentCode: lead } as const;
+    await actOnCase(db, caseId, agency, { type: 'accept', by: lead });
+    await actOnCase(db, caseId, agency, { type: 'record_progress', by: lead, note: '已约双方调解' });
+
+    // The same applicant applies on WeChat about the same matter: it joins the mediating case.
+    const application: DisputeReceivedV1 = {
+      ...intake(),
+      channel: 'wechat',
+      sourceRef: `WX-${randomUUID()}`,
+      parties: [{ role: 'applicant', kind: 'person', phone }],
+    };
+    await recordIntake(db, application);
+    await recordAssignment(db, decision(application));
+    await recordAssignment(db, decision(application));
+    expect((await db.report.findUniqueOrThrow({ where: { disputeId: application.disputeId } })).caseId).toBe(
+      caseId,
+    );
+
+    // What the tracking page learns of the application, in order: received, its own case folded
+    // (which it skips: mergedInto), then the status of the case it joined.
+    const told = await db.outboxEvent.findMany({
+      where: {
+        eventName: 'case.status.v1',
+        data: { path: ['disputeIds'], array_contains: [application.disputeId] },
+      },
+      orderBy: { id: 'asc' },
+    });
+    const applicationCase = caseIdFor(application.disputeId);
+    expect(
+      told.map(({ key, data }) => {
+        const { status, mergedInto, outcome, reports } = data as Record<string, unknown>;
+        return { key, status, mergedInto, outcome, reports };
+      }),
+    ).toEqual([
+      {
+        key: applicationCase,
+        status: 'received',
+        mergedInto: undefined,
+        outcome: undefined,
+        reports: undefined,
+      },
+      { key: applicationCase, status: 'closed', mergedInto: caseId, outcome: undefined, reports: undefined },
+      { key: caseId, status: 'mediating', mergedInto: undefined, outcome: undefined, reports: undefined },
+    ]);
+    const [, closed, joined] = told.map((row) => row.data as { occurredAt: string });
+    expect(joined).toMatchObject({
+      caseId,
+      disputeIds: [application.disputeId],
+      previousStatus: 'received',
+      divisionCode: '350802107',
+    });
+    // Stamped as the fold's closing of the application's own case: notify applies either first.
+    expect(joined!.occurredAt).toBe(closed!.occurredAt);
+  });
+
   it('a third report routed as major asks routing to decide the case again on it, once; the answer re-routes the case, up the lane routing chose', async () => {
     // Yang calls a third time and says he will block the county government's gate: routing makes
     // it major, led by the public security bureau, in the county secretary's lane.
@@ -527,11 +589,24 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
     );
   });
 
-  it("a court that extends its date before the case's first routing is applied: routed again, the case and its lead take the court's later date", async () => {
+  it("a court that extends its date before the case's first routing is applied: routed again, the case and its lead take the court's later date; the history says what the court changed", async () => {
     const before = '2024-09-03T23:59:59+08:00';
     const extended = '2024-09-05T23:59:59+08:00';
-    const referral: DisputeReceivedV1 = { ...intake(), channel: 'court', dueAt: before };
-    const revised: DisputeReceivedV1 = { ...referral, revision: 2, dueAt: extended };
+    const referral: DisputeReceivedV1 = {
+      ...intake(),
+      channel: 'court',
+      dueAt: before,
+      amountClaimed: 12_000,
+      court: {
+        courtCode: '闽0802',
+        courtName: '龙岩市新罗区人民法院',
+        caseType: '民诉前调',
+        referralDate: '2024-08-20',
+        referredBy: 'xl-court',
+      },
+    };
+    // The court moves its deadline and corrects the sum claimed (标的额); nothing else changes.
+    const revised: DisputeReceivedV1 = { ...referral, revision: 2, dueAt: extended, amountClaimed: 15_000 };
     await recordIntake(db, referral);
     await recordIntake(db, revised);
     // Routing's answer to revision 1 comes last: due by the court's former date.
@@ -554,6 +629,17 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
     expect(routed.routingVersion).toBe(2);
     expect(routed.dueAt).toEqual(new Date(extended));
     expect(routed.assignments.map((a) => [a.role, a.dueAt])).toEqual([['lead', new Date(extended)]]);
+    // Which of the court's facts the revision changed, and what they were: the new ones are the
+    // report's (and the case's deadline) now.
+    const updated = await db.historyEntry.findFirstOrThrow({ where: { caseId, type: 'report_updated' } });
+    expect(updated.detail).toMatchObject({
+      revision: 2,
+      changed: ['court.mediationDeadline', 'court.claimAmount'],
+      previous: {
+        revision: 1,
+        court: { mediationDeadline: new Date(before).toISOString(), claimAmount: 12_000 },
+      },
+    });
   });
 
   it.each([

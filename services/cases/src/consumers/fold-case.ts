@@ -201,6 +201,9 @@ export async function foldCase(
 ): Promise<{ intoDisputeId: string }> {
   await touchCase(tx, fromId);
   await touchCase(tx, intoId);
+  // One time for the fold's two status events (the folded case closed, its reports' new status):
+  // they go out on the two cases' keys, and notify applies a dispute's status only over an older one.
+  const occurredAt = new Date().toISOString();
   const moved = await tx.report.findMany({
     where: { caseId: fromId },
     select: { disputeId: true, channel: true, sourceRef: true, intake: true },
@@ -230,7 +233,7 @@ export async function foldCase(
       disputeIds: moved.map((r) => r.disputeId),
       status: 'closed',
       previousStatus: before.status as CaseStatus,
-      occurredAt: new Date().toISOString(),
+      occurredAt,
       category: (from.category as never) ?? null,
       divisionCode: mostSpecificDivision(from),
       reason: `merged into ${intoId}: ${reason}`,
@@ -255,7 +258,7 @@ export async function foldCase(
     select: { searchGrams: true, dueAt: true },
   });
   const dueAt = courtDue && (!into.dueAt || courtDue < into.dueAt) ? courtDue : into.dueAt;
-  await tx.case.update({
+  const joinedCase = await tx.case.update({
     where: { id: intoId },
     // The folded reports' words become findable on the case they joined.
     data: {
@@ -280,6 +283,25 @@ export async function foldCase(
       detail: { disputeId: report.disputeId, sourceRef: report.sourceRef, reason },
     })),
   );
+  // The folded reports now follow the case they joined: each channel that shows a report's progress
+  // (the WeChat tracking page) learns that case's status now, not at its next change — a joined
+  // case already mediating must not read 已受理. On the joined case's key, in order with its later
+  // changes. No outcome and no report references: the joined case is open (a fold goes only into
+  // an open case), and nobody is told a result until it ends.
+  await appendOutbox(tx, {
+    name: 'case.status.v1',
+    key: intoId,
+    data: {
+      caseId: intoId,
+      disputeIds: moved.map((report) => report.disputeId),
+      status: joinedCase.status as CaseStatus,
+      previousStatus: before.status as CaseStatus,
+      occurredAt,
+      category: (joinedCase.category as never) ?? null,
+      divisionCode: mostSpecificDivision(joinedCase),
+      reason: `joined ${intoId}: ${reason}`,
+    },
+  });
   if (reports >= expressLaneAfterReports) {
     const target = await tx.case.findUniqueOrThrow({
       where: { id: intoId },

@@ -7,6 +7,7 @@ import { routeAgain } from '../actions/route-again.ts';
 import { touchCases, touchCasesAgain } from '../db/case-transaction.ts';
 import { appendHistory } from '../db/history.ts';
 import { insertRows } from '../db/insert-rows.ts';
+import { courtRevision } from '../domain/court-facts.ts';
 import { canBeRouted } from '../domain/lifecycle.ts';
 import { receivedTime } from '../domain/received.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
@@ -214,7 +215,13 @@ async function updateReport(tx: Tx, caseId: string, dispute: DisputeReceivedV1):
     select: { revision: true, content: true, intake: true },
   });
   const before = former.intake as unknown as DisputeReceivedV1;
-  const changed = revisedFields.filter((field) => !sameValue(before[field], dispute[field]));
+  // A court's own facts too (its mediation deadline, the sum claimed…): an operator sees what the
+  // court changed and what it said before, as for the citizen's words.
+  const court = courtRevision(before, dispute);
+  const changed = [
+    ...revisedFields.filter((field) => !sameValue(before[field], dispute[field])),
+    ...court.changed,
+  ];
   // A 修改 carries the work order's reminder as it stands: only a count that went up is a new 催办.
   const reminder = dispute.hotline?.reminder;
   const reminded = reminder !== undefined && reminder.count > (before.hotline?.reminder?.count ?? 0);
@@ -261,10 +268,12 @@ async function updateReport(tx: Tx, caseId: string, dispute: DisputeReceivedV1):
   const revised = { disputeId: dispute.disputeId, sourceRef: dispute.sourceRef, revision: dispute.revision };
   const entries: { type: string; detail: Prisma.InputJsonObject }[] = [
     ...(reminded ? [{ type: 'reminder', detail: { ...revised, reminders: reminder.count } }] : []),
-    // New words, place or parties — with a 催办 or without — are an update of their own: which
-    // fields, and the former words, so that an operator sees what the citizen said before (the
+    // New words, place, parties or court facts — with a 催办 or without — are an update of their
+    // own: which fields, and the former values, so that an operator sees what the citizen (or the
+    // court: `court.mediationDeadline`…) said before (the
     // report keeps only its latest revision; agencies are not shown `previous`, http/case-routes.ts).
-    // A revision that changed none of these and is no new 催办 (a court's new date) is one as well.
+    // A revision that changed none of these and is no new 催办 (the same order pushed again with
+    // nothing new an operator reads) is one as well.
     ...(changed.length > 0 || !reminded
       ? [
           {
@@ -272,7 +281,7 @@ async function updateReport(tx: Tx, caseId: string, dispute: DisputeReceivedV1):
             detail: {
               ...revised,
               changed,
-              ...(changed.length > 0 && { previous: formerValues(former, before, changed) }),
+              ...(changed.length > 0 && { previous: formerValues(former, before, changed, court.previous) }),
             },
           },
         ]
@@ -298,26 +307,27 @@ async function updateReport(tx: Tx, caseId: string, dispute: DisputeReceivedV1):
 
 /** What a revision may change that an operator reads: compared with the former revision. */
 const revisedFields = ['title', 'content', 'location', 'parties'] as const;
-type RevisedField = (typeof revisedFields)[number];
 
 /** Equal as stored: the intake went through jsonb (key order, absent vs undefined). */
 const sameValue = (a: unknown, b: unknown) =>
   isDeepStrictEqual(JSON.parse(JSON.stringify(a ?? null)), JSON.parse(JSON.stringify(b ?? null)));
 
 /**
- * The former revision's words and place, as they were: the parties' former names and numbers stay
- * out of the history (the case's party rows keep the first report's).
+ * The former revision's words, place and court facts, as they were: the parties' former names and
+ * numbers stay out of the history (the case's party rows keep the first report's).
  */
 function formerValues(
   former: { revision: number; content: string },
   before: DisputeReceivedV1,
-  changed: RevisedField[],
+  changed: string[],
+  court: Prisma.InputJsonObject,
 ): Prisma.InputJsonObject {
   return {
     revision: former.revision,
     ...(changed.includes('title') && { title: before.title ?? null }),
     ...(changed.includes('content') && { content: former.content }),
     ...(changed.includes('location') && { location: before.location }),
+    ...(Object.keys(court).length > 0 && { court }),
   };
 }
 

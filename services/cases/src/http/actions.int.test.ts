@@ -547,6 +547,7 @@ describe.runIf(servers)('case actions through the API', () => {
     const referral = {
       ...courtReferral(applicant, '（2024）闽0802民诉前调8765号'),
       dueAt: courtDeadline.toISOString(),
+      amountClaimed: 38_000,
     };
     await recordIntake(db, referral);
     await recordAssignment(db, { ...decisionFor(referral), dueAt: courtDeadline.toISOString() });
@@ -570,6 +571,35 @@ describe.runIf(servers)('case actions through the API', () => {
     expect(toCourt.map((row) => row.data)).toEqual([
       expect.objectContaining({ caseNumber: referral.sourceRef, caseId: guo.caseId }),
     ]);
+
+    // The court extends its date afterwards: operators and the lead read the court's facts on the
+    // case as the court now states them; what it changed is in the history, the former date for
+    // operators only.
+    const later = new Date(courtDeadline.getTime() + 3 * 24 * 3600 * 1000);
+    await recordIntake(db, { ...referral, revision: 2, dueAt: later.toISOString() });
+    const read = async (headers: Record<string, string>) =>
+      (await app.inject({ url: `/v1/cases/${guo.caseId}`, headers })).json();
+    const court = {
+      caseNumber: referral.sourceRef,
+      courtCode: '闽0802',
+      courtName: '龙岩市新罗区人民法院',
+      caseType: '民诉前调',
+      referralDate: referral.court!.referralDate,
+      mediationDeadline: later.toISOString(),
+      claimAmount: 38_000,
+    };
+    for (const headers of [as('xinluo'), agency]) {
+      const seen = await read(headers);
+      expect(seen.reports.map((report: { court: unknown }) => report.court)).toEqual([null, court]);
+      const updated = seen.history.find((entry: { type: string }) => entry.type === 'report_updated');
+      expect(updated.detail).toMatchObject({ revision: 2, changed: ['court.mediationDeadline'] });
+      if (headers === agency) expect(updated.detail).not.toHaveProperty('previous');
+      else
+        expect(updated.detail.previous).toEqual({
+          revision: 1,
+          court: { mediationDeadline: courtDeadline.toISOString() },
+        });
+    }
   });
 
   it("a court referral's earlier date reaches the agency topics: each department whose deadline moved gets the case's version again, due by the court's date", async () => {

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { actionsFor, stateOf, visibleCase } from '../actions/act-on-case.ts';
 import type { CasesDb } from '../db/prisma.ts';
+import { courtFactsOf } from '../domain/court-facts.ts';
 import { actorOf } from './actor.ts';
 import { assertInScope } from './auth.ts';
 import { caseIdParams } from './case-id.ts';
@@ -47,6 +48,27 @@ const CaseRead = z.object({
       revision: z.number().int(),
       receivedAt: at,
       content: z.string(),
+      court: z
+        .object({
+          caseNumber: z.string().describe("The court's case number (案号), as the report's `sourceRef`."),
+          courtCode: z.string().describe("The court's code as case numbers write it, e.g. 闽0802."),
+          courtName: z.string().describe("The court's name, e.g. 龙岩市新罗区人民法院."),
+          caseType: z.string().describe("The case number's type code (类型代字), e.g. 民诉前调."),
+          referralDate: z.iso.date().describe('The day the court referred the dispute (YYYY-MM-DD).'),
+          mediationDeadline: at
+            .nullable()
+            .describe(
+              "The court's mediation deadline (委派调解期限) as its latest revision sets it; null when it set none. The case is answered by then (`dueAt`).",
+            ),
+          claimAmount: z
+            .number()
+            .nullable()
+            .describe('The sum claimed (标的额), in yuan; null when the court stated none.'),
+        })
+        .nullable()
+        .describe(
+          "What the referring court says of a court referral, as its latest revision does; null for a report from another channel. Shown to the case's agencies too: the court's dates and the sum claimed are no personal data, and the lead mediates to the court's deadline. What a court's revision changed is in the history (`report_updated`, `changed: ['court.mediationDeadline', …]`).",
+        ),
     }),
   ),
   parties: z.array(
@@ -78,7 +100,18 @@ const CaseRead = z.object({
       dueAt: at,
     }),
   ),
-  history: z.array(z.object({ at, type: z.string(), actor: z.string(), detail: z.unknown() })),
+  history: z.array(
+    z.object({
+      at,
+      type: z.string(),
+      actor: z.string(),
+      detail: z
+        .unknown()
+        .describe(
+          "What happened, by type. `report_updated` (a new revision of a report): `changed` names what it changed — `title`, `content`, `location`, `parties`, and a court's `court.referralDate`, `court.mediationDeadline`, `court.claimAmount` (…, as in `reports[].court`) — and, to operators only, `previous` the former values (`previous.court.mediationDeadline`…); the new ones are the report's as it reads now.",
+        ),
+    }),
+  ),
 });
 
 export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret: string }) {
@@ -203,6 +236,7 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
           revision: report.revision,
           receivedAt: report.receivedAt,
           content: shown(report.content),
+          court: courtFactsOf(intakeOf(report)),
         })),
         parties: c.parties.map((party) => {
           const secret = confidential(party);

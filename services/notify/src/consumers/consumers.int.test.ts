@@ -357,6 +357,48 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
       expect(WithdrawalWebhookData.parse(row.payload)).toEqual(row.payload);
   });
 
+  it("the joined case's status for a report that joined it (cases publishes it with the fold, on the joined case's key): before or after the fold, the report's departments are withdrawn once and no result goes out", async () => {
+    const outcomes = [];
+    for (const joinedFirst of [true, false]) {
+      const report = dispute({ sourceClient: 'longyan-12345' });
+      await recordAssignment(db, assignment(report, { lead: depts.police }), routing);
+      await db.delivery.updateMany({ where: { disputeId: report.disputeId }, data: { state: 'delivered' } });
+      const joinedCase = randomUUID();
+      // Both stamped with the fold's time, as cases stamps them.
+      const occurredAt = new Date().toISOString();
+      const fold = {
+        ...statusEvent(randomUUID(), [report], 'closed'),
+        previousStatus: 'received' as const,
+        occurredAt,
+        mergedInto: joinedCase,
+        mergedIntoDisputeId: randomUUID(),
+      };
+      const joined = {
+        ...statusEvent(joinedCase, [report], 'mediating'),
+        previousStatus: 'received' as const,
+        occurredAt,
+      };
+      for (const event of joinedFirst ? [joined, fold, joined] : [fold, joined, fold])
+        await recordCaseStatus(db, event, routing);
+      const kinds = await db.delivery.findMany({
+        where: { disputeId: report.disputeId, kind: { notIn: ['assignment'] } },
+        select: { kind: true, dedupeKey: true },
+      });
+      outcomes.push({
+        withdrawals: kinds.filter((row) => row.kind === 'withdrawal').length,
+        results: kinds.filter((row) => row.kind.includes('result') || row.dedupeKey.includes('result'))
+          .length,
+        listedUnder: (await db.caseDispute.findUniqueOrThrow({ where: { disputeId: report.disputeId } }))
+          .caseId,
+      });
+      expect(outcomes.at(-1)?.listedUnder).toBe(joinedCase);
+    }
+    expect(outcomes.map(({ withdrawals, results }) => ({ withdrawals, results }))).toEqual([
+      { withdrawals: 1, results: 0 },
+      { withdrawals: 1, results: 0 },
+    ]);
+  });
+
   it('a case that ended tells its outcome to the departments that hold it, not to those a fold withdrew nor to one never sent the folded report', async () => {
     // Yang's case: his first report led by the police; a repeat routed on its own to the court
     // (delivered) and the judicial office (its webhook still retrying) is folded into it.
