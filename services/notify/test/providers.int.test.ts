@@ -390,5 +390,61 @@ describe.runIf(servers)(
         ['wechat', 'failed', 'errcode 40037'],
       ]);
     });
+
+    it('a citizen who unfollows after being told of acceptance gets the result texted once, however often the outcome is delivered', async () => {
+      const phone = randomPhone();
+      const openId = 'oLATEUNFOLLOW0000000000001';
+      const report = dispute({
+        channel: 'wechat',
+        parties: [{ role: 'applicant', kind: 'person', name: '郭某', phone, wechatOpenId: openId }],
+      });
+      await world.publisher.publish([
+        {
+          name: 'dispute.assignment.v1',
+          key: report.disputeId,
+          data: assignment(report, { lead: depts.judicial }),
+        },
+      ]);
+      await deliveryFor(report.disputeId, 'wechat');
+      wechat.refuse(openId, 43004);
+      const caseId = randomUUID();
+      const outcome = outcomeEvent(caseId, [report]);
+      await world.publisher.publish([{ name: 'case.status.v1', key: caseId, data: outcome }]);
+      const texted = () =>
+        notify.db.delivery.findMany({ where: { disputeId: report.disputeId, channel: 'sms' } });
+      await eventually(async () => (await texted()).some((row) => row.state === 'delivered') || undefined, {
+        what: 'the result texted',
+        timeoutMs: 30_000,
+      });
+      // The same outcome delivered again (a rebalance, a replay): the citizen is now routed to SMS,
+      // and the text already sent is that notice. Then a later event of the same case (same
+      // partition) shows the consumer is past the repeat.
+      const other = dispute({
+        channel: 'wechat',
+        parties: [{ role: 'applicant', kind: 'person', name: '杨某', phone: randomPhone() }],
+      });
+      await world.publisher.publish([
+        {
+          name: 'dispute.assignment.v1',
+          key: other.disputeId,
+          data: assignment(other, { lead: depts.judicial }),
+        },
+      ]);
+      await deliveryFor(other.disputeId, 'sms');
+      await world.publisher.publish([{ name: 'case.status.v1', key: caseId, data: outcome }]);
+      await world.publisher.publish([
+        { name: 'case.status.v1', key: caseId, data: outcomeEvent(caseId, [other]) },
+      ]);
+      await eventually(
+        async () =>
+          (await notify.db.delivery.count({ where: { disputeId: other.disputeId, caseId } })) > 0 ||
+          undefined,
+        { what: 'the later event recorded', timeoutMs: 30_000 },
+      );
+      expect((await texted()).map((row) => [row.kind, row.state])).toEqual([['citizen_notice', 'delivered']]);
+      expect(
+        sms.requests.filter((r) => (r.json as { phone?: string } | undefined)?.phone === phone),
+      ).toHaveLength(1);
+    });
   },
 );

@@ -1,5 +1,6 @@
 import { mobileNumber } from '@huijie/contracts/phone.ts';
 import type { SendResult } from '../channels/channel.ts';
+import { recipientKey } from '../consumers/record-status.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 
 /** A delivery as the dispatcher took it: enough to tell whether a refusal can be made good by SMS. */
@@ -25,10 +26,22 @@ export const smsMayReplace = (delivery: Pick<Refused, 'kind' | 'channel'>, resul
   delivery.kind === 'citizen_notice';
 
 /**
+ * The text's dedupe key: the key its notice would have had, had it gone by SMS from the start, where
+ * that key names its recipient (a case's result, `citizen:result:<case>:<recipient>`). So the same
+ * status event delivered again, now routed to SMS, or the result texted for the citizen's own hotline
+ * report of the case, is this text and not a second one. A key that names no recipient (the
+ * acceptance: one per dispute) gets `:sms`.
+ */
+export function smsKeyOf(key: string, refused: string, mobile: string): string {
+  const named = `:${recipientKey(refused)}`;
+  return key.endsWith(named) ? `${key.slice(0, -named.length)}:${recipientKey(mobile)}` : `${key}:sms`;
+}
+
+/**
  * Records the refused WeChat delivery as failed, naming the SMS that replaces it, and — when notify
  * knows the citizen's mobile for that dispute (its source) — that SMS: the same notice (the SMS
- * channel renders its text), with a dedupe key of its own, so a second refusal (a replay, a
- * sender whose lease ran out) records nothing again. It is recorded after everything already
+ * channel renders its text), with its key (`smsKeyOf`), so a second refusal (a replay, a sender
+ * whose lease ran out) records nothing again. It is recorded after everything already
  * recorded to that number for the dispute, so it waits behind it (the dispatcher's per-dispute
  * order). The dispute's source remembers the refusal: its later notices are texted straight away
  * (routing.ts). Only the lease holder records anything; returns the result's count and whether
@@ -42,7 +55,14 @@ export async function replaceBySms(
 ): Promise<{ recorded: number; texted: boolean }> {
   const row = await tx.delivery.findUniqueOrThrow({
     where: { id: delivery.id },
-    select: { dedupeKey: true, disputeId: true, caseId: true, divisionCode: true, payload: true },
+    select: {
+      dedupeKey: true,
+      recipient: true,
+      disputeId: true,
+      caseId: true,
+      divisionCode: true,
+      payload: true,
+    },
   });
   const source = row.disputeId
     ? await tx.disputeSource.findUnique({ where: { disputeId: row.disputeId }, select: { phone: true } })
@@ -65,7 +85,7 @@ export async function replaceBySms(
   const texted = await tx.delivery.createMany({
     data: [
       {
-        dedupeKey: `${row.dedupeKey}:sms`,
+        dedupeKey: smsKeyOf(row.dedupeKey, row.recipient, mobile),
         kind: delivery.kind,
         channel: 'sms',
         recipient: mobile,
