@@ -92,7 +92,7 @@ describe('mobile and ID-card numbers in what people type', () => {
     expect(maskPersonalNumbers('编号1234567\n12345678901', both)).toBe('编号1234567\n12345678901');
   });
 
-  it("leaves the reviewer's numbers of ID length alone: no birth date, no check character, no usual grouping", () => {
+  it("leaves the reviewer's numbers of ID length alone: no province, birth date or usual grouping", () => {
     for (const text of [
       '4000 5000 6000 7000 80',
       '快递单号773012345678901',
@@ -105,11 +105,15 @@ describe('mobile and ID-card numbers in what people type', () => {
     }
   });
 
-  it('an ID-shaped number with a wrong check character, an impossible or future birth date is not an ID number', () => {
+  it('an ID number mistyped in its check character is still masked: it still names its person', () => {
+    // The reviewer's ID number with its check character one off (…1235 is the real one).
+    expect(maskPersonalNumbers('身份证350802198502021234', both)).toBe('身份证[ID]');
+    expect(personalNumberIn('350802 19850202 1234')).toBe('idCard');
+  });
+
+  it('an ID-shaped number with an impossible or future birth date is not an ID number', () => {
     for (const text of [
-      // The reviewer's ID number with its check character one off (…1235 is the real one).
-      '350802198502021234',
-      // Check characters right, dates wrong: 30 February, month 13, born 1850, born in 2999.
+      // Dates wrong: 30 February, month 13, born 1850, born in 2999.
       '350802198502301237',
       '350802198513021230',
       '350802185002021236',

@@ -12,20 +12,21 @@
  *   accepts), also glued to a `tel`/`TEL` before it (tel13511112222);
  * - an ID-card number (GB 11643): 18 characters, the last a digit or X, written whole or in the
  *   groups people space it in (6-8-4: 350802 19850202 1235, or 4-4-4-4-2 as a form's boxes show it),
- *   with a real birth date (YYYYMMDD, 1900 to this year) and the right mod 11-2 check character; or
+ *   with a real birth date (YYYYMMDD, 1900 to this year), its check character right or not (one
+ *   digit mistyped by the operator still names its person); or
  *   the 15 digits of the first generation, still in old records, whole or 6-6-3, with a real birth
  *   date (YYMMDD, 19YY). Both start with a province (1 to 8).
  * The checks are what keeps the copies useful: a wage list (5000 3000 2000 800), a bank card, a
  * parcel's tracking number or a company's credit code has the length of an ID number but not its
- * birth date and check character, and an agency needs those numbers to handle the case.
+ * grouping, province and birth date (one in some 2,000 passes by chance), and an agency needs those
+ * numbers to handle the case.
  * A letter or digit just before or after means the run is part of something else (an order number
  * GD20240824001, a UUID, a longer number) and it is left alone, as is every shorter number (an
  * amount, a date 20240824, a landline). A mobile is read first: 0086 13511112222 is a mobile,
  * not a 15-digit ID number.
  *
- * The logs use `idCards: 'any-shaped'`: any run of 18 (or 15) digits, spaced anywhere, unchecked.
- * An engineer loses nothing to an over-masked number in an error message, and an ID number
- * mistyped by one digit (the check fails) still names its person.
+ * The logs use `idCards: 'any-shaped'`: any run of 18 (or 15) digits, spaced anywhere, unchecked:
+ * an engineer loses nothing to an over-masked number in an error message.
  */
 export type NumberMasks = {
   /** What an ID-card number becomes. */
@@ -34,7 +35,7 @@ export type NumberMasks = {
   mobile: string | null;
 };
 
-/** Which runs count as ID-card numbers: `checked` (birth date and check character) or any of the length. */
+/** Which runs count as ID-card numbers: `checked` (grouping, province, birth date) or any of the length. */
 export type IdCardRule = 'checked' | 'any-shaped';
 
 const digit = '[0-9０-９]';
@@ -100,10 +101,6 @@ export function personalNumberIn(text: string): Found['kind'] | null {
   return null;
 }
 
-/** GB 11643's weights of the first 17 digits; the sum mod 11 indexes the check character. */
-const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const checkCharacters = '10X98765432';
-
 function plausibleIdCard(found: string): boolean {
   const chars = found
     .replace(/[０-９Ｘｘ]/g, (wide) => String.fromCharCode(wide.charCodeAt(0) - 0xfee0))
@@ -112,11 +109,8 @@ function plausibleIdCard(found: string): boolean {
   if (chars[0]! < '1' || chars[0]! > '8') return false;
   if (chars.length === 15)
     return realBirthDate(`19${chars.slice(6, 8)}`, chars.slice(8, 10), chars.slice(10, 12));
-  const sum = weights.reduce((total, weight, i) => total + weight * Number(chars[i]), 0);
-  return (
-    realBirthDate(chars.slice(6, 10), chars.slice(10, 12), chars.slice(12, 14)) &&
-    checkCharacters[sum % 11] === chars[17]
-  );
+  // Not the check character: an ID number the operator mistyped by one digit still names its person.
+  return realBirthDate(chars.slice(6, 10), chars.slice(10, 12), chars.slice(12, 14));
 }
 
 function realBirthDate(yyyy: string, mm: string, dd: string): boolean {
