@@ -51,8 +51,9 @@ export async function sweepOverdue(db: CasesDb, now: Date, periodMs: number, bat
   // Only the cases whose next step is due, by the same rule as slaStepAt: the cases already
   // reminded or escalated for their stage are most of the overdue ones, and taken first by due
   // time they filled every batch, so that once more cases were overdue than a batch holds, the
-  // later ones never got their reminder nor their escalation. `due_at <= now − sla_stage periods`
-  // follows from the rule and lets the due_at index cut the rows before the history is read.
+  // later ones never got their reminder nor their escalation. `due_at <= now` (a range of the
+  // due_at index) and `due_at <= now − sla_stage periods` follow from the rule and cut the rows
+  // before the history is read.
   const period = Prisma.sql`(${periodMs}::float8 * interval '1 millisecond')`;
   const due = await db.$queryRaw<SlaClock[]>`
     SELECT c.id::text AS id, c.due_at AS "dueAt", routed.at AS "routedAt", c.escalated_at AS "escalatedAt",
@@ -62,6 +63,7 @@ export async function sweepOverdue(db: CasesDb, now: Date, periodMs: number, bat
       SELECT min(h.at) AS at FROM cases.history h WHERE h.case_id = c.id AND h.actor = 'routing'
     ) routed ON true
     WHERE c.status = ANY(${withDeadline}::text[]) AND c.merged_into_id IS NULL
+      AND c.due_at <= ${now}::timestamptz
       AND c.due_at <= ${now}::timestamptz - c.sla_stage * ${period}
       AND (c.sla_stage = 0 OR (
         c.express_level IS DISTINCT FROM 'city'
