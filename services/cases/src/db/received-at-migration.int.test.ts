@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { migrate } from '@huijie/database/migrate.ts';
-import { postgresClient } from '@huijie/database/sql-client.ts';
-import { freshDatabase, requireServers } from '@huijie/testing/servers.ts';
+import { requireServers } from '@huijie/testing/servers.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { caseIdFor } from '../consumers/open-case.ts';
 import { recordAssignment, recordIntake } from '../consumers/record-events.ts';
 import { decisionFor, seedRoutedCase } from '../consumers/routed-case-fixtures.ts';
 import { rebuildCaseStats, statisticsSnapshot } from '../stats/rollup.ts';
+import { casesDbBefore } from './fresh-cases-db.ts';
 import { casesDb, casesMigrationsDir, casesSchema } from './prisma.ts';
 
 const servers = await requireServers('postgres');
@@ -25,16 +22,9 @@ describe.runIf(servers)(
     });
 
     it("moves a live report's case, its statistics and its department index row to the day it was received", async () => {
-      const database = await freshDatabase(servers!.databaseUrl!);
-      cleanups.push(database.drop);
-      const sql = postgresClient(database.url, { max: 1 });
-      cleanups.push(() => sql.close());
-      const before = mkdtempSync(join(tmpdir(), 'huijie-migrations-'));
-      cleanups.push(async () => rmSync(before, { recursive: true, force: true }));
-      for (const name of readdirSync(casesMigrationsDir)) {
-        if (name < backfill) cpSync(join(casesMigrationsDir, name), join(before, name), { recursive: true });
-      }
-      await migrate(sql, { migrationsDir: before, schema: casesSchema });
+      const database = await casesDbBefore(servers!.databaseUrl!, backfill);
+      cleanups.push(database.cleanup);
+      const { sql } = database;
       const db = casesDb({ kind: 'postgres', url: database.url });
       cleanups.push(() => db.$disconnect());
 

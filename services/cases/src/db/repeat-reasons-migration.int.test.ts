@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { migrate, readMigrations } from '@huijie/database/migrate.ts';
-import { postgresClient } from '@huijie/database/sql-client.ts';
-import { freshDatabase, requireServers } from '@huijie/testing/servers.ts';
+import { requireServers } from '@huijie/testing/servers.ts';
 import { afterAll, describe, expect, it } from 'vitest';
+import { casesDbBefore } from './fresh-cases-db.ts';
 import { casesMigrationsDir, casesSchema } from './prisma.ts';
 
 const servers = await requireServers('postgres');
@@ -18,17 +15,10 @@ describe.runIf(servers)('the migration that takes the caller digits out of repea
   });
 
   it("leaves no '***1234' in the history, the reports or the unpublished status events", async () => {
-    const database = await freshDatabase(servers!.databaseUrl!);
-    cleanups.push(database.drop);
-    const sql = postgresClient(database.url, { max: 1 });
-    cleanups.push(() => sql.close());
     // The database as it was before the migration, holding what the earlier code wrote.
-    const before = mkdtempSync(join(tmpdir(), 'huijie-migrations-'));
-    cleanups.push(async () => rmSync(before, { recursive: true, force: true }));
-    for (const name of readdirSync(casesMigrationsDir)) {
-      if (name < scrub) cpSync(join(casesMigrationsDir, name), join(before, name), { recursive: true });
-    }
-    await migrate(sql, { migrationsDir: before, schema: casesSchema });
+    const database = await casesDbBefore(servers!.databaseUrl!, scrub);
+    cleanups.push(database.cleanup);
+    const { sql } = database;
 
     const [into, from] = [randomUUID(), randomUUID()];
     const old = 'same caller (***4928), same category (labor) and place';

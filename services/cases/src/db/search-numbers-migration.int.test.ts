@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { migrate } from '@huijie/database/migrate.ts';
-import { postgresClient } from '@huijie/database/sql-client.ts';
-import { freshDatabase, requireServers } from '@huijie/testing/servers.ts';
+import { requireServers } from '@huijie/testing/servers.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { searchGramsOf } from '../search/bigrams.ts';
 import { findCasePage } from '../search/search-cases.ts';
+import { casesDbBefore } from './fresh-cases-db.ts';
 import { casesDb, casesMigrationsDir, casesSchema } from './prisma.ts';
 
 const servers = await requireServers('postgres');
@@ -23,16 +20,9 @@ describe.runIf(servers)('the migration that gives stored search words the number
   });
 
   it('finds the cases written before by the plain number, and stores what the search words are today', async () => {
-    const database = await freshDatabase(servers!.databaseUrl!);
-    cleanups.push(database.drop);
-    const sql = postgresClient(database.url, { max: 1 });
-    cleanups.push(() => sql.close());
-    const before = mkdtempSync(join(tmpdir(), 'huijie-migrations-'));
-    cleanups.push(async () => rmSync(before, { recursive: true, force: true }));
-    for (const name of readdirSync(casesMigrationsDir)) {
-      if (name < backfill) cpSync(join(casesMigrationsDir, name), join(before, name), { recursive: true });
-    }
-    await migrate(sql, { migrationsDir: before, schema: casesSchema });
+    const database = await casesDbBefore(servers!.databaseUrl!, backfill);
+    cleanups.push(database.cleanup);
+    const { sql } = database;
 
     // Each case: its title, then its report's title (intake) and content.
     const cases: Record<string, [string | null, string | null, string]> = {
