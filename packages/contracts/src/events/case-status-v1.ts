@@ -57,10 +57,15 @@ export const ReportRef = z.object({
 /** A case changed status. Published by cases through its outbox. */
 export const CaseStatusChangedV1 = z.object({
   caseId: z.uuid().describe("The case's id (a case gathers one or more reports, each with its dispute id)."),
-  disputeIds: z.array(z.uuid()).min(1).describe('The disputes (reports) the case holds, at least one.'),
+  disputeIds: z
+    .array(z.uuid())
+    .min(1)
+    .describe(
+      "The disputes (reports) the case holds, at least one. When reports join an open case (a repeat folded in), one event on that case names only the joining disputes: their status is now the case's.",
+    ),
   status: CaseStatus,
   previousStatus: CaseStatus.nullable().describe(
-    'The status before this change; null when the case was just opened.',
+    'The status before this change; null when the case was just opened. For disputes joining an open case: the status they had in the case they came from.',
   ),
   occurredAt: instant('When the change happened.'),
   category: CategoryCode.nullable().describe("The case's category; null until routing classified it."),
