@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { loadDepartmentDirectory } from '@huijie/routing/domain/departments.ts';
-import { loadGazetteerData } from '@huijie/routing/domain/gazetteer.ts';
 import { hashPassword, type OperatorClaims } from '@huijie/service-kit/auth-token.ts';
 import type { CasesDb } from '../db/prisma.ts';
+import { type Division, jurisdictions } from '../domain/divisions.ts';
 import { hashApiKey } from '../http/actor.ts';
 
 /**
@@ -33,23 +33,6 @@ export const disabledMark = '!';
 /** Passwords chosen by people: long enough that the sign-in limit (10 per 15 min) makes guessing hopeless. */
 export const minPasswordLength = 12;
 const usernamePattern = /^[\p{L}\p{N}._@-]{1,100}$/u;
-
-export interface Division {
-  code: string;
-  name: string;
-}
-
-/** The divisions an operator's scope may be: the city, its counties and towns (routing's gazetteer). */
-export function jurisdictions(cityCode = '350800'): Map<string, Division> {
-  const data = loadGazetteerData(cityCode);
-  const counties = new Map(data.counties);
-  const all = new Map<string, Division>([[data.city.code, { code: data.city.code, name: data.city.name }]]);
-  for (const [code, name] of data.counties) all.set(code, { code, name });
-  for (const [code, name] of data.towns) {
-    all.set(code, { code, name: `${counties.get(code.slice(0, 6)) ?? ''}${name}` });
-  }
-  return all;
-}
 
 function scopeNamed(code: string, divisions: Map<string, Division>): Division {
   const division = divisions.get(code);

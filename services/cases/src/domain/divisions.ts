@@ -1,10 +1,17 @@
 import { loadGazetteerData } from '@huijie/routing/domain/gazetteer.ts';
 import { badRequest } from '@huijie/service-kit/errors.ts';
 
+export interface Division {
+  code: string;
+  name: string;
+}
+
 interface KnownDivisions {
-  city: { code: string; name: string };
+  city: Division;
   codes: Set<string>;
   towns: Set<string>;
+  /** The city, its counties and its towns (named with their county: 新罗区江山镇), by code. */
+  jurisdictions: Map<string, Division>;
 }
 
 const loaded = new Map<string, KnownDivisions>();
@@ -15,7 +22,14 @@ function divisionsOf(cityCode: string): KnownDivisions {
   if (!known) {
     const data = loadGazetteerData(cityCode);
     const towns = new Set(data.towns.map(([code]) => code));
+    const counties = new Map(data.counties);
+    const named = new Map<string, Division>([[data.city.code, data.city]]);
+    for (const [code, name] of data.counties) named.set(code, { code, name });
+    for (const [code, name] of data.towns) {
+      named.set(code, { code, name: `${counties.get(code.slice(0, 6)) ?? ''}${name}` });
+    }
     known = {
+      jurisdictions: named,
       city: data.city,
       codes: new Set([
         data.city.code,
@@ -47,4 +61,9 @@ export function assertKnownDivision(code: string, field: string, cityCode = '350
   }
   if (codes.has(code) || (code.length === 12 && towns.has(code.slice(0, 9)))) return;
   throw badRequest([{ field, reason: `not a division of ${city.name} (${city.code})` }]);
+}
+
+/** The divisions an operator's scope may be: the city, its counties and towns (routing's gazetteer). */
+export function jurisdictions(cityCode = '350800'): Map<string, Division> {
+  return divisionsOf(cityCode).jurisdictions;
 }
