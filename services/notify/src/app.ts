@@ -193,7 +193,7 @@ export function buildNotifyApp(settings: NotifySettings, deps: NotifyDeps): Fast
   const outcomes = counter(
     deps.metrics,
     'huijie_notify_sends_total',
-    'Delivery tries by channel and outcome (delivered, retry, failed = dead letter, throttled)',
+    'Delivery tries by channel and outcome (delivered, retry, failed = dead letter, replaced = texted instead, throttled)',
     ['channel', 'outcome'],
   );
   const recorded = counter(deps.metrics, 'huijie_notify_recorded_total', 'Deliveries recorded by event', [

@@ -312,15 +312,28 @@ describe.runIf(servers)(
         });
       const unfollowed = applicant('oUNFOLLOWED000000000000001');
       const misconfigured = applicant('oBADTEMPLATE00000000000001');
+      // Unfollowed too, but gave no mobile number: nobody can be texted.
+      const unreachable = dispute({
+        channel: 'wechat',
+        parties: [
+          { role: 'applicant', kind: 'person', name: '郭某', wechatOpenId: 'oNOMOBILE0000000000000001' },
+        ],
+      });
       wechat.refuse('oUNFOLLOWED000000000000001', 43004);
       wechat.refuse('oBADTEMPLATE00000000000001', 40037);
+      wechat.refuse('oNOMOBILE0000000000000001', 43004);
       const decided = (report: typeof unfollowed) => ({
         name: 'dispute.assignment.v1' as const,
         key: report.disputeId,
         data: assignment(report, { lead: depts.judicial }),
       });
       // The decision delivered twice: one notice, one fallback.
-      await world.publisher.publish([decided(unfollowed), decided(unfollowed), decided(misconfigured)]);
+      await world.publisher.publish([
+        decided(unfollowed),
+        decided(unfollowed),
+        decided(misconfigured),
+        decided(unreachable),
+      ]);
       const texts = async (disputeId: string, n: number) =>
         eventually(
           async () => {
@@ -336,8 +349,9 @@ describe.runIf(servers)(
       const refused = await notify.db.delivery.findFirstOrThrow({
         where: { disputeId: unfollowed.disputeId, channel: 'wechat' },
       });
+      // Final, not a dead letter: a replay would reach a citizen who followed again twice.
       expect(refused).toMatchObject({
-        state: 'failed',
+        state: 'replaced',
         attempts: 1,
         lastError: 'errcode 43004: not reachable on WeChat; sent by SMS instead',
       });
@@ -388,6 +402,19 @@ describe.runIf(servers)(
       );
       expect(dead.map((row) => [row.channel, row.state, row.lastError])).toEqual([
         ['wechat', 'failed', 'errcode 40037'],
+      ]);
+      // Unreachable on WeChat with no mobile: told nothing, so a dead letter for an operator.
+      const untold = await eventually(
+        async () => {
+          const rows = await notify.db.delivery.findMany({
+            where: { disputeId: unreachable.disputeId, kind: 'citizen_notice' },
+          });
+          return rows.length > 0 && rows.every((row) => row.state === 'failed') ? rows : undefined;
+        },
+        { what: 'the untold citizen dead letter', timeoutMs: 10_000 },
+      );
+      expect(untold.map((row) => [row.channel, row.state, row.lastError])).toEqual([
+        ['wechat', 'failed', 'errcode 43004: not reachable on WeChat; no mobile number to text'],
       ]);
     });
 

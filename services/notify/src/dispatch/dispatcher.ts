@@ -32,7 +32,8 @@ export function nextDelayMs(attempts: number, schedule: RetrySchedule, random = 
   return Math.round(ceiling * (0.5 + random() * 0.5));
 }
 
-export type DispatchOutcome = 'delivered' | 'retry' | 'failed' | 'throttled';
+/** `replaced`: refused on WeChat and texted instead (sms-fallback.ts), final and no dead letter. */
+export type DispatchOutcome = 'delivered' | 'retry' | 'failed' | 'replaced' | 'throttled';
 
 /** Of the sends in flight, the most one receiver holds by default (see `perRecipient`). */
 export const defaultSendsPerRecipient = 2;
@@ -280,11 +281,11 @@ async function deliverOne(deps: DispatchDeps, delivery: Claimed): Promise<void> 
   };
   if (!result.ok && smsMayReplace(delivery, result)) {
     // The refusal, the SMS in its place and the citizen's remembered refusal: all or nothing.
-    const { recorded, texted } = await db.$transaction(async (tx) => {
+    const { recorded, replaced, texted } = await db.$transaction(async (tx) => {
       await tx.deliveryAttempt.create({ data: attempt });
       return replaceBySms(tx, { ...delivery, leaseId: delivery.lease_id }, result);
     });
-    deps.observe?.(delivery.channel, 'failed');
+    deps.observe?.(delivery.channel, replaced ? 'replaced' : 'failed');
     // The delivery ids only: never the OpenID or the number.
     if (recorded === 0) {
       logger.warn(
@@ -293,10 +294,12 @@ async function deliverOne(deps: DispatchDeps, delivery: Claimed): Promise<void> 
       );
     } else {
       logger.info(
-        { deliveryId: delivery.id, detail: result.detail, texted },
+        { deliveryId: delivery.id, detail: result.detail, replaced, texted },
         texted
           ? 'citizen not reachable on WeChat: an SMS of the notice recorded in its place'
-          : 'citizen not reachable on WeChat',
+          : replaced
+            ? 'citizen not reachable on WeChat: the notice was already texted'
+            : 'citizen not reachable on WeChat and no mobile number: dead letter',
       );
     }
     return;

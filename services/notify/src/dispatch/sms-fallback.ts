@@ -38,21 +38,25 @@ export function smsKeyOf(key: string, refused: string, mobile: string): string {
 }
 
 /**
- * Records the refused WeChat delivery as failed, naming the SMS that replaces it, and — when notify
+ * Records the refused WeChat delivery as `replaced`, naming the SMS that replaces it, and — when notify
  * knows the citizen's mobile for that dispute (its source) — that SMS: the same notice (the SMS
  * channel renders its text), with its key (`smsKeyOf`), so a second refusal (a replay, a sender
  * whose lease ran out) records nothing again. It is recorded after everything already
  * recorded to that number for the dispute, so it waits behind it (the dispatcher's per-dispute
  * order). The dispute's source remembers the refusal: its later notices are texted straight away
- * (routing.ts). Only the lease holder records anything; returns the result's count and whether
- * an SMS was recorded.
+ * (routing.ts). `replaced` is final and no dead letter: replayed, the notice would reach a citizen
+ * who followed the account again a second time, by WeChat after the SMS. Without a mobile number
+ * nobody was told, so the delivery stays `failed`, a dead letter for an operator. Only the lease
+ * holder records anything; returns the result's count, whether the delivery was replaced and
+ * whether an SMS was recorded (not when the same text already was: a second refusal, or the
+ * result texted for the citizen's hotline report).
  */
 export async function replaceBySms(
   tx: Prisma.TransactionClient,
   delivery: Refused,
   result: Extract<SendResult, { ok: false }>,
   now = new Date(),
-): Promise<{ recorded: number; texted: boolean }> {
+): Promise<{ recorded: number; replaced: boolean; texted: boolean }> {
   const row = await tx.delivery.findUniqueOrThrow({
     where: { id: delivery.id },
     select: {
@@ -71,17 +75,17 @@ export async function replaceBySms(
   const { count } = await tx.delivery.updateMany({
     where: { id: delivery.id, leaseId: delivery.leaseId },
     data: {
-      state: 'failed',
+      state: mobile ? 'replaced' : 'failed',
       leaseId: null,
       lastError: `${result.detail}: not reachable on WeChat; ${mobile ? 'sent by SMS instead' : 'no mobile number to text'}`,
     },
   });
-  if (count === 0 || !row.disputeId) return { recorded: count, texted: false };
+  if (count === 0 || !row.disputeId) return { recorded: count, replaced: false, texted: false };
   await tx.disputeSource.updateMany({
     where: { disputeId: row.disputeId, wechatRefusedAt: null },
     data: { wechatRefusedAt: now },
   });
-  if (!mobile) return { recorded: count, texted: false };
+  if (!mobile) return { recorded: count, replaced: false, texted: false };
   const texted = await tx.delivery.createMany({
     data: [
       {
@@ -97,5 +101,5 @@ export async function replaceBySms(
     ],
     skipDuplicates: true,
   });
-  return { recorded: count, texted: texted.count > 0 };
+  return { recorded: count, replaced: true, texted: texted.count > 0 };
 }

@@ -37,7 +37,15 @@ describe.runIf(servers)('the delivery API on PostgreSQL', () => {
   /** A delivery as the dispatcher leaves it; dead (failed after its tries) unless told otherwise. */
   const recorded = (
     recipient: string,
-    options: { kind?: string; disputeId?: string; division?: string; state?: string; createdAt?: Date } = {},
+    options: {
+      kind?: string;
+      channel?: string;
+      disputeId?: string;
+      division?: string;
+      state?: string;
+      lastError?: string;
+      createdAt?: Date;
+    } = {},
   ) => {
     const disputeId = options.disputeId ?? randomUUID();
     const kind = options.kind ?? 'assignment';
@@ -45,7 +53,7 @@ describe.runIf(servers)('the delivery API on PostgreSQL', () => {
       data: {
         dedupeKey: `${kind}:${disputeId}:${recipient}:${randomUUID()}`,
         kind,
-        channel: 'webhook',
+        channel: options.channel ?? 'webhook',
         recipient,
         disputeId,
         version: 1,
@@ -53,7 +61,7 @@ describe.runIf(servers)('the delivery API on PostgreSQL', () => {
         payload: { disputeId, role: 'lead' },
         state: options.state ?? 'failed',
         attempts: 24,
-        lastError: 'HTTP 503',
+        lastError: options.lastError ?? 'HTTP 503',
         ...(options.createdAt && { createdAt: options.createdAt }),
       },
     });
@@ -134,6 +142,48 @@ describe.runIf(servers)('the delivery API on PostgreSQL', () => {
     });
     expect(await stateOf(elsewhere.id)).toMatchObject({ state: 'pending', replayedBy: 'operator-350803' });
     expect(await stateOf(otherAgency.id)).toMatchObject({ state: 'failed', replays: 0 });
+  });
+
+  it('a WeChat notice texted instead is listed as replaced and never replayed on WeChat; a real WeChat dead letter is', async () => {
+    const division = '350802999';
+    const citizen = (openId: string, state: string, lastError: string) =>
+      recorded(openId, { kind: 'citizen_notice', channel: 'wechat', division, state, lastError });
+    const replaced = await citizen(
+      'oREPLACED00000000000000001',
+      'replaced',
+      'errcode 43004: not reachable on WeChat; sent by SMS instead',
+    );
+    const dead = await citizen('oDEAD000000000000000000001', 'failed', 'errcode 40037');
+    const as = operator(division);
+
+    const listed = await app.inject({ method: 'GET', url: '/v1/deliveries?state=replaced', headers: as });
+    expect(listed.statusCode).toBe(200);
+    expect(listed.json().items.map((item: { id: string; state: string }) => [item.id, item.state])).toEqual([
+      [replaced.id, 'replaced'],
+    ]);
+    const deadLetters = await app.inject({ method: 'GET', url: '/v1/deliveries?state=failed', headers: as });
+    expect(deadLetters.json().items.map((item: { id: string }) => item.id)).toEqual([dead.id]);
+
+    // Replayed, the citizen who followed the account again would get the notice twice (SMS, then WeChat).
+    const single = await app.inject({
+      method: 'POST',
+      url: `/v1/deliveries/${replaced.id}/replay`,
+      headers: as,
+    });
+    expect(single.statusCode).toBe(409);
+    expect(single.json().error.code).toBe('replaced');
+
+    const bulk = await app.inject({
+      method: 'POST',
+      url: '/v1/deliveries/replay',
+      headers: as,
+      payload: { channel: 'wechat' },
+    });
+    expect(bulk.json()).toEqual({ replayed: 1, superseded: 0, remaining: 0 });
+    const stateOf = async (id: string) =>
+      (await fresh.db.delivery.findUniqueOrThrow({ where: { id }, select: { state: true } })).state;
+    expect(await stateOf(replaced.id)).toBe('replaced');
+    expect(await stateOf(dead.id)).toBe('pending');
   });
 
   it('a bulk replay names a recipient or a channel, and sends at most 1,000 a call', async () => {

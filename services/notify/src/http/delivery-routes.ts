@@ -7,7 +7,11 @@ import { assignmentKinds } from '../consumers/record-assignment.ts';
 import type { NotifyDb } from '../db/prisma.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 
-export const deliveryStates = ['pending', 'sending', 'delivered', 'failed', 'cancelled'] as const;
+/**
+ * `failed` is a dead letter awaiting replay; `replaced` a citizen's WeChat notice WeChat refused and
+ * an SMS carried instead (dispatch/sms-fallback.ts): final, like `delivered` and `cancelled`.
+ */
+export const deliveryStates = ['pending', 'sending', 'delivered', 'failed', 'replaced', 'cancelled'] as const;
 
 const ListQuery = z.object({
   disputeId: z.uuid().optional(),
@@ -225,7 +229,8 @@ export function deliveryRoutes(
    * A dead letter sent again, under the same delivery id (the receiver deduplicates on it),
    * with a fresh set of attempts. Only failed deliveries: one that was delivered is never sent
    * again, and one still pending is already on its way. Nor an assignment, update or withdrawal
-   * that a later one of the same dispute to the same recipient followed (409 `superseded`).
+   * that a later one of the same dispute to the same recipient followed (409 `superseded`), nor a
+   * WeChat notice texted instead (409 `replaced`): the citizen would get it twice.
    */
   route(
     app,
@@ -279,6 +284,14 @@ export function deliveryRoutes(
           select: { state: true },
         });
         if (!delivery) throw notFound('delivery');
+        if (delivery.state === 'replaced') {
+          throw new AppError(
+            409,
+            'replaced',
+            'WeChat refused this citizen and the notice was texted instead; replayed, it would reach them twice',
+            [{ field: 'state', reason: 'is replaced' }],
+          );
+        }
         throw new AppError(
           409,
           'conflict',
@@ -297,6 +310,7 @@ export function deliveryRoutes(
    * as the single replay does, oldest first, at most `limit` (1,000) a call: after an agency's
    * outage, its dozens of dead deliveries in one go. Those the single replay would refuse as
    * `superseded` are left dead and counted; `remaining` says how many more a next call would send.
+   * `replaced` WeChat notices are no dead letters and never match (`failed` only).
    */
   route(
     app,
