@@ -90,7 +90,9 @@ describe.runIf(servers)("Guo's WeChat application, on Kafka + PostgreSQL + Redis
     const tracked = await eventually<{ trackingNo: string }>(
       async () => {
         const track = await app('ingest-wechat').inject({
-          url: `/v1/applications/${applied.json().trackingNo}?phoneLast4=${phone.slice(-4)}`,
+          method: 'POST',
+          url: '/v1/applications/lookup',
+          payload: { trackingNo: applied.json().trackingNo, phoneLast4: phone.slice(-4) },
         });
         return track.statusCode === 200 && track.json().status === 'resolved' ? track.json() : undefined;
       },

@@ -71,7 +71,9 @@ describe('standalone mode restarted on its data directory', () => {
       expect(rerouted.history.map((h: { type: string }) => h.type)).toContain('reminder');
       // Guo looks his application up after the restart: found, with the status it had.
       const tracked = await after.app('ingest-wechat').inject({
-        url: `/v1/applications/${trackingNo}?phoneLast4=1234`,
+        method: 'POST',
+        url: '/v1/applications/lookup',
+        payload: { trackingNo, phoneLast4: '1234' },
       });
       expect(tracked.statusCode).toBe(200);
       expect(tracked.json()).toMatchObject({ trackingNo, status: 'assigned' });

@@ -457,7 +457,9 @@ describe.runIf(servers)('ingest services and routing: signatures, limits and siz
       'GET /wechat': 'wechat-signed',
       'POST /wechat': 'wechat-signed',
       'POST /v1/applications': 'public, per address and per phone',
-      'GET /v1/applications/:trackingNo': 'public, per address and per application',
+      'POST /v1/applications/lookup': 'public, per address and per application',
+      // The lookup's former URL, which carried the digits: answers 410 naming the POST, reads nothing.
+      'GET /v1/applications/:trackingNo': 'public, per address',
       'GET /v1/qrcodes/:file': 'public, per address',
       'GET /apply': 'public, per address',
       'GET /track': 'public, per address',
@@ -533,7 +535,7 @@ describe.runIf(servers)('ingest services and routing: signatures, limits and siz
       expect((await post(ours, sign(ours))).statusCode).toBe(200);
     });
 
-    it('bodies over the limits are 413 in the error shape: messages 64 KiB, applications 256 KiB', async () => {
+    it('bodies over the limits are 413 in the error shape: messages 64 KiB, applications 256 KiB, lookups 1 KiB', async () => {
       const app = wechatApp();
       const message = await app.inject({
         method: 'POST',
@@ -549,6 +551,13 @@ describe.runIf(servers)('ingest services and routing: signatures, limits and siz
         payload: oversized(256 * 1024, application()),
       });
       expectRefused(applied, 413);
+      const looked = await app.inject({
+        method: 'POST',
+        url: '/v1/applications/lookup',
+        headers: { 'content-type': 'application/json' },
+        payload: oversized(1024, { trackingNo: 'WX23456789ABCD', phoneLast4: '1234' }),
+      });
+      expectRefused(looked, 413);
     });
 
     it('a lookup with the wrong last four digits gives no data, like an unknown number, and each application answers only a few lookups an hour', async () => {
@@ -564,7 +573,12 @@ describe.runIf(servers)('ingest services and routing: signatures, limits and siz
       expect(applied.statusCode, applied.body).toBe(202);
       const { trackingNo } = applied.json();
       const lookup = (no: string, last4: string) =>
-        app.inject({ url: `/v1/applications/${no}?phoneLast4=${last4}`, remoteAddress: '10.9.0.1' });
+        app.inject({
+          method: 'POST',
+          url: '/v1/applications/lookup',
+          payload: { trackingNo: no, phoneLast4: last4 },
+          remoteAddress: '10.9.0.1',
+        });
       const right = await lookup(trackingNo, '1234');
       expect(right.json()).toMatchObject({ trackingNo, town: { code: '350802107' } });
       const wrong = await lookup(trackingNo, '0000');
@@ -581,6 +595,10 @@ describe.runIf(servers)('ingest services and routing: signatures, limits and siz
       expectRefused(limited, 429, 'rate_limited');
       expect(Number(limited.headers['retry-after'])).toBeGreaterThan(60);
       expect(limited.body).not.toContain('350802107');
+      // The former URL, digits in its query, answers nothing about the application.
+      const former = await app.inject({ url: `/v1/applications/${trackingNo}?phoneLast4=1234` });
+      expect(expectRefused(former, 410, 'gone').message).toContain('POST /v1/applications/lookup');
+      expect(former.body).not.toContain('350802107');
     });
 
     it('the application API is limited per address: 429 with Retry-After, and a forged X-Forwarded-For does not reset it', async () => {
@@ -602,7 +620,9 @@ describe.runIf(servers)('ingest services and routing: signatures, limits and siz
       }
       expect(statuses).toEqual([400, 400, 400, 429]);
       const lookup = await app.inject({
-        url: '/v1/applications/WX00000000?phoneLast4=1234',
+        method: 'POST',
+        url: '/v1/applications/lookup',
+        payload: { trackingNo: 'WX00000000', phoneLast4: '1234' },
         remoteAddress: '10.8.0.1',
       });
       expectRefused(lookup, 429, 'rate_limited');

@@ -33,6 +33,14 @@ const guo = (submissionId = crypto.randomUUID()) => ({
 const submit = (app: Built['app'], body: unknown, ip = '10.0.0.1') =>
   app.inject({ method: 'POST', url: '/v1/applications', payload: body as object, remoteAddress: ip });
 
+const lookUp = (app: Built['app'], trackingNo: string, phoneLast4: string, ip = '10.0.0.1') =>
+  app.inject({
+    method: 'POST',
+    url: '/v1/applications/lookup',
+    payload: { trackingNo, phoneLast4 },
+    remoteAddress: ip,
+  });
+
 describe('POST /v1/applications', () => {
   it('publishes one dispute.intake.v1 and answers 202 with the tracking number', async () => {
     const { app, of } = make();
@@ -44,7 +52,7 @@ describe('POST /v1/applications', () => {
       trackingNo,
       duplicate: false,
       town: { code: '350802107', label: '新罗区江山镇' },
-      statusUrl: `/v1/applications/${trackingNo}`,
+      statusUrl: '/v1/applications/lookup',
     });
     const [dispute] = of('dispute.intake.v1');
     expect(dispute).toMatchObject({
@@ -189,7 +197,7 @@ describe('POST /v1/applications', () => {
       error: { code: 'unavailable', message: '暂时无法处理，请稍后重试（您的填写内容不会丢失）', fields: [] },
     });
     expect(of('dispute.intake.v1')).toHaveLength(0);
-    const lookup = await app.inject({ url: '/v1/applications/WX20240824ABCDEF?phoneLast4=1234' });
+    const lookup = await lookUp(app, 'WX20240824ABCDEF', '1234');
     expect(lookup.statusCode).toBe(503);
     expect((await app.inject({ url: '/apply?town=350802107' })).statusCode).toBe(200);
   });
@@ -238,7 +246,7 @@ describe('POST /v1/applications', () => {
     const failing = memoryApplicationStore();
     failing.find = () => Promise.reject(new Error('ECONNRESET 10.0.0.9:6379'));
     const { app } = make({ applications: failing });
-    const lookup = await app.inject({ url: '/v1/applications/WX23456789ABCD?phoneLast4=1234' });
+    const lookup = await lookUp(app, 'WX23456789ABCD', '1234');
     expect(lookup.statusCode).toBe(500);
     expect(lookup.json()).toEqual({
       error: { code: 'internal', message: '系统暂时出现问题，请稍后重试', fields: [] },
@@ -323,14 +331,13 @@ describe('an application opened from the official account', () => {
   });
 });
 
-describe('GET /v1/applications/:trackingNo', () => {
+describe('POST /v1/applications/lookup', () => {
   it('shows received, then the case status it hears of, to whoever knows the phone’s last four digits', async () => {
     const { app, deliver } = make();
     const body = guo();
     const { trackingNo, receivedAt } = (await submit(app, body)).json();
     await app.ready();
-    const look = (last4: string, no = trackingNo) =>
-      app.inject({ url: `/v1/applications/${no}?phoneLast4=${last4}`, remoteAddress: '10.0.0.5' });
+    const look = (last4: string, no = trackingNo) => lookUp(app, no, last4, '10.0.0.5');
     const received = await look('1234');
     expect(received.statusCode).toBe(200);
     expect(received.json()).toEqual({
@@ -370,10 +377,7 @@ describe('GET /v1/applications/:trackingNo', () => {
     const { app, deliver } = make();
     const { trackingNo } = (await submit(app, guo())).json();
     await app.ready();
-    const look = async () =>
-      (
-        await app.inject({ url: `/v1/applications/${trackingNo}?phoneLast4=1234`, remoteAddress: '10.0.0.6' })
-      ).json();
+    const look = async () => (await lookUp(app, trackingNo, '1234', '10.0.0.6')).json();
     const disputeId = disputeIdFor('wechat', trackingNo);
     const ownCase = crypto.randomUUID();
     const openCase = crypto.randomUUID();
@@ -416,12 +420,12 @@ describe('GET /v1/applications/:trackingNo', () => {
   it('a wrong last four and an unknown number answer alike; a bad query is a 400', async () => {
     const { app } = make();
     const { trackingNo } = (await submit(app, guo())).json();
-    const wrong = await app.inject({ url: `/v1/applications/${trackingNo}?phoneLast4=0000` });
-    const unknown = await app.inject({ url: `/v1/applications/WX${'2'.repeat(12)}?phoneLast4=1234` });
+    const wrong = await lookUp(app, trackingNo, '0000');
+    const unknown = await lookUp(app, `WX${'2'.repeat(12)}`, '1234');
     expect(wrong.statusCode).toBe(404);
     expect(unknown.statusCode).toBe(404);
     expect(wrong.json()).toEqual(unknown.json());
-    const bad = await app.inject({ url: `/v1/applications/nope?phoneLast4=12` });
+    const bad = await lookUp(app, 'nope', '12');
     expect(bad.statusCode).toBe(400);
     expect(bad.json().error.fields.map((f: { field: string }) => f.field)).toEqual([
       'trackingNo',
@@ -433,17 +437,13 @@ describe('GET /v1/applications/:trackingNo', () => {
     const { app } = make();
     const { trackingNo } = (await submit(app, guo())).json();
     for (const last4 of ['１２３４', ' 12 34 ', '１２ ３４']) {
-      const lookup = await app.inject({
-        url: `/v1/applications/${trackingNo}?phoneLast4=${encodeURIComponent(last4)}`,
-      });
+      const lookup = await lookUp(app, trackingNo, last4);
       expect(lookup.statusCode, last4).toBe(200);
       expect(lookup.json().trackingNo).toBe(trackingNo);
     }
     // Still exactly four digits, and they must be the right ones.
     for (const last4 of ['１２３', '12345', '１２３５']) {
-      const lookup = await app.inject({
-        url: `/v1/applications/${trackingNo}?phoneLast4=${encodeURIComponent(last4)}`,
-      });
+      const lookup = await lookUp(app, trackingNo, last4);
       expect(lookup.statusCode, last4).toBe(last4 === '１２３５' ? 404 : 400);
     }
   });
@@ -453,11 +453,45 @@ describe('GET /v1/applications/:trackingNo', () => {
     const { trackingNo } = (await submit(app, guo())).json();
     const statuses: number[] = [];
     for (const last4 of ['0000', '0001', '0002', '1234']) {
-      statuses.push(
-        (await app.inject({ url: `/v1/applications/${trackingNo}?phoneLast4=${last4}` })).statusCode,
-      );
+      statuses.push((await lookUp(app, trackingNo, last4)).statusCode);
     }
     expect(statuses).toEqual([404, 404, 404, 429]);
+  });
+
+  it('a body that is not the two fields is a 400 on both; over 1 KiB it is refused unread (413)', async () => {
+    const { app } = make();
+    const { trackingNo } = (await submit(app, guo())).json();
+    for (const payload of ['[]', '"WX"', '{"trackingNo":1234,"phoneLast4":1234}']) {
+      const refused = await app.inject({
+        method: 'POST',
+        url: '/v1/applications/lookup',
+        headers: { 'content-type': 'application/json' },
+        payload,
+      });
+      expect(refused.statusCode, payload).toBe(400);
+      expect(refused.json().error.fields.map((f: { field: string }) => f.field)).toEqual([
+        'trackingNo',
+        'phoneLast4',
+      ]);
+    }
+    const padded = await app.inject({
+      method: 'POST',
+      url: '/v1/applications/lookup',
+      payload: { trackingNo, phoneLast4: '1234', padding: 'x'.repeat(1024) },
+    });
+    expect(padded.statusCode).toBe(413);
+    expect(padded.json().error.code).toBe('fst_err_ctp_body_too_large');
+  });
+
+  it('the former GET, with the digits in its URL, finds nothing and names the POST (410)', async () => {
+    const { app } = make();
+    const { trackingNo } = (await submit(app, guo())).json();
+    const old = await app.inject({ url: `/v1/applications/${trackingNo}?phoneLast4=1234` });
+    expect(old.statusCode).toBe(410);
+    expect(old.json()).toEqual({
+      error: { code: 'gone', message: expect.stringContaining('POST /v1/applications/lookup'), fields: [] },
+    });
+    expect(old.body).not.toContain('350802107');
   });
 });
 
@@ -477,7 +511,7 @@ describe('logs', () => {
       await submit(app, { ...guo(), applicant: { name: '郭某', phone: 'bad' } });
       state.failing = true;
       await submit(app, guo());
-      await app.inject({ url: `/v1/applications/${trackingNoFor(body.submissionId)}?phoneLast4=1234` });
+      await lookUp(app, trackingNoFor(body.submissionId), '1234');
     } finally {
       process.stdout.write = write;
     }

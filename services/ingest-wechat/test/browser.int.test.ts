@@ -179,6 +179,12 @@ describe.runIf(haveChromium)('the WeChat application form in a phone browser', (
     // As a Chinese keyboard types them: full-width digits.
     await page.locator('input[name="phoneLast4"]').fill('１２３４');
     page.on('pageerror', (error) => console.warn('[browser]', error.message));
+    // The number and the digits together open the application: they go in a body, never a URL
+    // that a proxy in front of the service would log.
+    const lookups: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/v1/applications')) lookups.push(`${request.method()} ${request.url()}`);
+    });
     let shown = '';
     await eventually(
       async () => {
@@ -195,6 +201,7 @@ describe.runIf(haveChromium)('the WeChat application form in a phone browser', (
       throw new Error(`${(error as Error).message}; the page showed: ${shown}`);
     });
     expect(await page.locator('#r-town').textContent()).toBe('新罗区江山镇');
+    expect(new Set(lookups)).toEqual(new Set([`POST ${base}/v1/applications/lookup`]));
     await page.screenshot({ path: join(tmpdir(), 'huijie-wechat-track.png'), fullPage: true });
   });
 });

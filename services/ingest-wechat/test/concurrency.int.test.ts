@@ -117,7 +117,11 @@ function concurrentSubmissions(label: string, openEngine: () => Promise<Engine>)
       await reader.stop();
       expect(seen).toEqual([trackingNo]);
 
-      const lookup = await app.inject({ url: `/v1/applications/${trackingNo}?phoneLast4=1234` });
+      const lookup = await app.inject({
+        method: 'POST',
+        url: '/v1/applications/lookup',
+        payload: { trackingNo, phoneLast4: '1234' },
+      });
       expect(lookup.json()).toMatchObject({ trackingNo, status: 'received' });
       console.log(
         `[wechat concurrency] ${label}: 100 concurrent submissions answered in ${elapsed.toFixed(0)} ms`,

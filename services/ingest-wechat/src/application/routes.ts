@@ -43,6 +43,11 @@ export interface ApplicationRoutesOptions {
 const day = 24 * 3600 * 1000;
 const tenMinutes = 10 * 60 * 1000;
 const hour = 3600 * 1000;
+/** A tracking number and four digits: 1 KiB is plenty, and nothing bigger is parsed. */
+const lookupBodyLimit = 1024;
+
+const lookupMovedMessage =
+  '查询方式已更改：请用 POST /v1/applications/lookup，在请求正文中提供 {"trackingNo","phoneLast4"}（受理编号和手机号后四位）';
 
 /** What an applicant is told about each case status. */
 export const statusLabels: Record<CaseStatus, string> = {
@@ -189,50 +194,65 @@ export async function applicationRoutes(
       duplicate: outcome.duplicate,
       receivedAt: record?.receivedAt,
       town: { code: town.code, name: town.name, label: town.label },
-      statusUrl: `/v1/applications/${acceptedNo}`,
+      statusUrl: '/v1/applications/lookup',
       // Whether case news can reach the applicant on WeChat; the form says so only when it can.
       wechatUpdates: wechatOpenIdOf(application) !== undefined,
       ...(application.wechatRef && 'expired' in application.wechatRef && { notice: expiredLinkNotice }),
     });
   });
 
-  app.get('/v1/applications/:trackingNo', { onRequest: limitPerAddress }, async (request) => {
-    const params = request.params as { trackingNo: string };
-    const query = request.query as Record<string, unknown>;
-    const trackingNo = String(params.trackingNo ?? '').toUpperCase();
-    // As the form's phone field takes them: full-width digits (Chinese keyboards) and spaces.
-    const phoneLast4 =
-      typeof query.phoneLast4 === 'string' ? query.phoneLast4.normalize('NFKC').replace(/\s+/g, '') : '';
-    const problems = [];
-    if (!trackingNoPattern.test(trackingNo))
-      problems.push({ field: 'trackingNo', reason: '受理编号格式不正确' });
-    if (!/^[0-9]{4}$/.test(phoneLast4)) {
-      problems.push({ field: 'phoneLast4', reason: '请填写申请时所留手机号的后四位' });
-    }
-    if (problems.length > 0) throw badRequest(problems, '查询信息有误');
-    // Four digits are guessable: each application answers a few attempts an hour, right or wrong.
-    await enforceRateLimit(
-      options.rateLimiter,
-      `wechat:lookup:${trackingNo}`,
-      limits.lookupsPerApplicationPerHour,
-      hour,
-      citizenLimitMessages,
-    );
-    const record = await options.applications.find(trackingNo);
-    // Unknown number and wrong digits answer alike, so the API does not confirm which numbers exist.
-    if (!record || record.phoneLast4 !== phoneLast4) {
-      throw new AppError(404, 'not_found', '未找到该申请，请核对受理编号和手机号后四位');
-    }
-    const status = await options.applications.status(record.disputeId);
-    const town = options.towns.get(record.townCode);
-    const current = status?.status ?? 'received';
-    return {
-      trackingNo: record.trackingNo,
-      receivedAt: record.receivedAt,
-      town: town ? { code: town.code, name: town.name, label: town.label } : { code: record.townCode },
-      status: current,
-      statusLabel: statusLabels[current],
-      statusAt: status?.at ?? record.receivedAt,
-    };
+  // The tracking number and the last four digits together open the application: they travel in
+  // the body, because proxies, CDNs and gateways in front of the service log full URLs.
+  app.post(
+    '/v1/applications/lookup',
+    { onRequest: limitPerAddress, bodyLimit: lookupBodyLimit },
+    async (request) => {
+      const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<
+        string,
+        unknown
+      >;
+      const trackingNo = typeof body.trackingNo === 'string' ? body.trackingNo.toUpperCase() : '';
+      // As the form's phone field takes them: full-width digits (Chinese keyboards) and spaces.
+      const phoneLast4 =
+        typeof body.phoneLast4 === 'string' ? body.phoneLast4.normalize('NFKC').replace(/\s+/g, '') : '';
+      const problems = [];
+      if (!trackingNoPattern.test(trackingNo))
+        problems.push({ field: 'trackingNo', reason: '受理编号格式不正确' });
+      if (!/^[0-9]{4}$/.test(phoneLast4)) {
+        problems.push({ field: 'phoneLast4', reason: '请填写申请时所留手机号的后四位' });
+      }
+      if (problems.length > 0) throw badRequest(problems, '查询信息有误');
+      // Four digits are guessable: each application answers a few attempts an hour, right or wrong.
+      await enforceRateLimit(
+        options.rateLimiter,
+        `wechat:lookup:${trackingNo}`,
+        limits.lookupsPerApplicationPerHour,
+        hour,
+        citizenLimitMessages,
+      );
+      const record = await options.applications.find(trackingNo);
+      // Unknown number and wrong digits answer alike, so the API does not confirm which numbers exist.
+      if (!record || record.phoneLast4 !== phoneLast4) {
+        throw new AppError(404, 'not_found', '未找到该申请，请核对受理编号和手机号后四位');
+      }
+      const status = await options.applications.status(record.disputeId);
+      const town = options.towns.get(record.townCode);
+      const current = status?.status ?? 'received';
+      return {
+        trackingNo: record.trackingNo,
+        receivedAt: record.receivedAt,
+        town: town ? { code: town.code, name: town.name, label: town.label } : { code: record.townCode },
+        status: current,
+        statusLabel: statusLabels[current],
+        statusAt: status?.at ?? record.receivedAt,
+      };
+    },
+  );
+
+  // Answered with the tracking number in the path and the digits in the query until the lookup
+  // moved to the POST; statusUrls handed out in earlier 202 answers still name it. It reads
+  // nothing and says where the lookup went, so a caller following an old URL learns why.
+  app.get('/v1/applications/:trackingNo', { onRequest: limitPerAddress }, async () => {
+    throw new AppError(410, 'gone', lookupMovedMessage);
   });
 }

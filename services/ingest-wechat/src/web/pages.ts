@@ -178,7 +178,8 @@ form.onsubmit = function (event) {
   var out = $('result'), err = $('track-error');
   show(err, ''); out.hidden = true; markInvalid(null);
   var no = form.trackingNo.value.replace(/\\s+/g, '').toUpperCase();
-  send('GET', '/v1/applications/' + encodeURIComponent(no) + '?phoneLast4=' + encodeURIComponent(form.phoneLast4.value), null,
+  // In the body, never the URL: the number and the digits together open the application.
+  send('POST', '/v1/applications/lookup', { trackingNo: no, phoneLast4: form.phoneLast4.value },
     function (status, data, retryAfter) {
       if (status === 200 && data) {
         $('r-no').textContent = data.trackingNo;
