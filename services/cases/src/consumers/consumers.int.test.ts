@@ -554,6 +554,8 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
       title: '拖欠工资',
       content: '石材厂老板拖欠工资3800元',
       location: { address: '新罗区江山镇石材厂' },
+      // The hotline gives the department more time (办理时限).
+      dueAt: '2024-09-10T18:00:00+08:00',
     };
     for (const revision of [pressed, pressed, corrected, corrected]) await recordIntake(db, revision);
     const caseId = caseIdFor(dispute.disputeId);
@@ -573,12 +575,13 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
         'report_updated',
         expect.objectContaining({
           revision: 3,
-          changed: ['title', 'content', 'location'],
+          changed: ['title', 'content', 'location', 'dueAt'],
           previous: {
             revision: 2,
             title: null,
             content: pressed.content,
             location: { address: '新罗区江山镇' },
+            dueAt: pressed.dueAt ?? null,
           },
         }),
       ],

@@ -218,8 +218,11 @@ async function updateReport(tx: Tx, caseId: string, dispute: DisputeReceivedV1):
   // A court's own facts too (its mediation deadline, the sum claimed…): an operator sees what the
   // court changed and what it said before, as for the citizen's words.
   const court = courtRevision(before, dispute);
+  // The channel's own time limit (the hotline's 办理时限), as an instant; a court's is among its facts.
+  const dueMoved = dispute.channel !== 'court' && instantOf(before.dueAt) !== instantOf(dispute.dueAt);
   const changed = [
     ...revisedFields.filter((field) => !sameValue(before[field], dispute[field])),
+    ...(dueMoved ? ['dueAt'] : []),
     ...court.changed,
   ];
   // A 修改 carries the work order's reminder as it stands: only a count that went up is a new 催办.
@@ -308,12 +311,14 @@ async function updateReport(tx: Tx, caseId: string, dispute: DisputeReceivedV1):
 /** What a revision may change that an operator reads: compared with the former revision. */
 const revisedFields = ['title', 'content', 'location', 'parties'] as const;
 
+const instantOf = (time: string | undefined) => (time === undefined ? null : Date.parse(time));
+
 /** Equal as stored: the intake went through jsonb (key order, absent vs undefined). */
 const sameValue = (a: unknown, b: unknown) =>
   isDeepStrictEqual(JSON.parse(JSON.stringify(a ?? null)), JSON.parse(JSON.stringify(b ?? null)));
 
 /**
- * The former revision's words, place and court facts, as they were: the parties' former names and
+ * The former revision's words, place, time limit and court facts, as they were: the parties' former names and
  * numbers stay out of the history (the case's party rows keep the first report's).
  */
 function formerValues(
@@ -327,6 +332,7 @@ function formerValues(
     ...(changed.includes('title') && { title: before.title ?? null }),
     ...(changed.includes('content') && { content: former.content }),
     ...(changed.includes('location') && { location: before.location }),
+    ...(changed.includes('dueAt') && { dueAt: before.dueAt ?? null }),
     ...(Object.keys(court).length > 0 && { court }),
   };
 }

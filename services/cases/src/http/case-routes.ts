@@ -108,7 +108,7 @@ const CaseRead = z.object({
       detail: z
         .unknown()
         .describe(
-          "What happened, by type. `report_updated` (a new revision of a report): `changed` names what it changed — `title`, `content`, `location`, `parties`, and a court's `court.referralDate`, `court.mediationDeadline`, `court.claimAmount` (…, as in `reports[].court`) — and, to operators only, `previous` the former values (`previous.court.mediationDeadline`…); the new ones are the report's as it reads now.",
+          "What happened, by type. `report_updated` (a new revision of a report): `changed` names what it changed — `title`, `content`, `location`, `parties`, `dueAt` (the hotline's time limit), and a court's `court.referralDate`, `court.mediationDeadline`, `court.claimAmount` (…, as in `reports[].court`) — and, to operators only, `previous` the former values (`previous.court.mediationDeadline`…); the new ones are the report's as it reads now.",
         ),
     }),
   ),
