@@ -21,12 +21,11 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { openPglite } from '@huijie/database/sql-client.ts';
 import { commonEnv, parseConfig } from '@huijie/service-kit/config.ts';
 import { lockDataDir } from '@huijie/service-kit/data-lock.ts';
 import { z } from 'zod';
 import { runAccountsCommand } from '../src/accounts/accounts-command.ts';
-import { type CasesDb, casesDb } from '../src/db/prisma.ts';
+import { openCasesDb } from './open-cases-db.ts';
 
 const config = parseConfig(
   z.object({ DATABASE_URL: commonEnv.DATABASE_URL.optional(), DATA_DIR: z.string().default('data') }),
@@ -72,14 +71,8 @@ async function readPassword(): Promise<string> {
   }
 }
 
-let db: CasesDb;
-let close: () => Promise<void>;
-if (config.DATABASE_URL) {
-  db = casesDb({ kind: 'postgres', url: config.DATABASE_URL });
-  close = () => db.$disconnect();
-} else {
-  const dataDir = join(config.DATA_DIR, 'pglite');
-  if (!existsSync(dataDir)) {
+if (!config.DATABASE_URL) {
+  if (!existsSync(join(config.DATA_DIR, 'pglite'))) {
     console.error(
       `no platform data in ${config.DATA_DIR}: start the platform (npm start) once, or set DATABASE_URL`,
     );
@@ -92,14 +85,8 @@ if (config.DATABASE_URL) {
     console.error((error as Error).message);
     process.exit(1);
   }
-  const pglite = await openPglite(dataDir);
-  db = casesDb({ kind: 'pglite', db: pglite });
-  close = async () => {
-    await db.$disconnect();
-    // The embedded database is written to disk when it closes.
-    await pglite.close();
-  };
 }
+const { db, close } = await openCasesDb(config);
 
 try {
   process.exitCode = await runAccountsCommand(process.argv.slice(2), {

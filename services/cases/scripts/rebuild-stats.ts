@@ -11,12 +11,10 @@
  * difference). Safe while the service runs: writers wait for the table during the recount and
  * apply their change on top of it.
  */
-import { join } from 'node:path';
-import { openPglite } from '@huijie/database/sql-client.ts';
 import { commonEnv, parseConfig } from '@huijie/service-kit/config.ts';
 import { z } from 'zod';
-import { type CasesDb, casesDb } from '../src/db/prisma.ts';
 import { rebuildCaseStats, statisticsSnapshot } from '../src/stats/rollup.ts';
+import { openCasesDb } from './open-cases-db.ts';
 
 const config = parseConfig(
   z.object({ DATABASE_URL: commonEnv.DATABASE_URL.optional(), DATA_DIR: z.string().default('data') }),
@@ -24,19 +22,7 @@ const config = parseConfig(
 );
 const check = process.argv.includes('--check');
 
-let db: CasesDb;
-let close: () => Promise<void>;
-if (config.DATABASE_URL) {
-  db = casesDb({ kind: 'postgres', url: config.DATABASE_URL });
-  close = () => db.$disconnect();
-} else {
-  const pglite = await openPglite(join(config.DATA_DIR, 'pglite'));
-  db = casesDb({ kind: 'pglite', db: pglite });
-  close = async () => {
-    await db.$disconnect();
-    await pglite.close();
-  };
-}
+const { db, close } = await openCasesDb(config);
 
 const started = performance.now();
 try {
