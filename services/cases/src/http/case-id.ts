@@ -1,7 +1,5 @@
 import { z } from 'zod';
-
-/** The case number (案件编号) the express-lane SMS and the overview give: the case id's first 8 characters. */
-const caseNumber = /^[0-9a-f]{8}$/i;
+import { isCaseNumber } from '../domain/case-number.ts';
 
 /**
  * A case id in a path or a body. A citizen or a secretary quotes the 8-character case number from
@@ -10,7 +8,7 @@ const caseNumber = /^[0-9a-f]{8}$/i;
  */
 export const CaseId = z.uuid({
   error: (issue) =>
-    typeof issue.input === 'string' && caseNumber.test(issue.input)
+    typeof issue.input === 'string' && isCaseNumber(issue.input)
       ? `a case id (UUID); ${issue.input} is a case number (案件编号): find its case with GET /v1/cases?ref=${issue.input}`
       : undefined,
 });

@@ -2,6 +2,7 @@ import { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import { CategoryCode, Channel, DivisionCode, Level, Severity } from '@huijie/contracts/vocabulary.ts';
 import { parseCaseNumber } from '@huijie/ingest-courts/case-number.ts';
 import { z } from 'zod';
+import { isCaseNumber } from '../domain/case-number.ts';
 import { openStatuses } from '../domain/lifecycle.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { queryGramsOf } from './bigrams.ts';
@@ -225,7 +226,7 @@ export function caseConditions(
     // Each channel's numbers are unique within it (reports' (channel, source_ref) key): one index
     // probe per channel, whichever channel the number is from. A case number is a range of ids; a
     // case merged since its number was sent answers as the case it joined, as its reports do.
-    const caseNumber = /^[0-9a-f]{8}$/i.test(filter.ref) ? filter.ref.toLowerCase() : null;
+    const caseNumber = isCaseNumber(filter.ref) ? filter.ref.toLowerCase() : null;
     // A court case number as the court intake keeps it, however it was typed ((2024)闽0803…, spaces).
     const court = parseCaseNumber(filter.ref);
     const refs = court.ok ? [filter.ref, court.value.canonical] : [filter.ref];

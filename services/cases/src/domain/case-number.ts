@@ -1,0 +1,5 @@
+/**
+ * The case number (案件编号) people quote — the express-lane SMS and the overview give it: the
+ * case id's first 8 characters.
+ */
+export const isCaseNumber = (text: string) => /^[0-9a-f]{8}$/i.test(text);
