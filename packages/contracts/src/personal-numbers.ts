@@ -28,6 +28,8 @@
  * The logs use `idCards: 'any-shaped'`: any run of 18 (or 15) digits, spaced anywhere, unchecked:
  * an engineer loses nothing to an over-masked number in an error message.
  */
+import { isCalendarDay } from './calendar.ts';
+
 export type NumberMasks = {
   /** What an ID-card number becomes. */
   idCard: string;
@@ -114,9 +116,6 @@ function plausibleIdCard(found: string): boolean {
 }
 
 function realBirthDate(yyyy: string, mm: string, dd: string): boolean {
-  const [year, month, day] = [Number(yyyy), Number(mm), Number(dd)];
-  if (year < 1900 || year > new Date().getUTCFullYear()) return false;
-  // Date rolls 02-30 over to March 2: a date that comes back changed does not exist.
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  const year = Number(yyyy);
+  return year >= 1900 && year <= new Date().getUTCFullYear() && isCalendarDay(`${yyyy}-${mm}-${dd}`);
 }

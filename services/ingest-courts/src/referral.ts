@@ -1,3 +1,4 @@
+import { isCalendarDay } from '@huijie/contracts/calendar.ts';
 import type { DisputeReceivedV1, Party } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { disputeIdFor } from '@huijie/contracts/ids.ts';
 import { mobileNumber } from '@huijie/contracts/phone.ts';
@@ -20,10 +21,7 @@ const dateOnly = /^\d{4}-\d{2}-\d{2}$/;
 function noSuchDay(value: unknown): string | undefined {
   const day = typeof value === 'string' ? /^\d{4}-\d{2}-\d{2}/.exec(value)?.[0] : undefined;
   if (!day) return undefined;
-  const date = new Date(`${day}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === day
-    ? undefined
-    : `no such day: ${day}`;
+  return isCalendarDay(day) ? undefined : `no such day: ${day}`;
 }
 
 /** A date as courts write them (YYYY-MM-DD), on the calendar of China (UTC+8). */

@@ -1,3 +1,4 @@
+import { isCalendarDay } from '@huijie/contracts/calendar.ts';
 import { DivisionCode } from '@huijie/contracts/vocabulary.ts';
 import type { OperatorClaims } from '@huijie/service-kit/auth-token.ts';
 import { badRequest } from '@huijie/service-kit/errors.ts';
@@ -5,7 +6,7 @@ import { route, strictQuery } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { CasesDb } from '../db/prisma.ts';
-import { addDays, daysBetween, isCalendarDay, localDay } from '../search/local-time.ts';
+import { addDays, daysBetween, localDay } from '../search/local-time.ts';
 import { addMonths, bucketStart, bucketsOf, type Interval, type Period } from '../stats/periods.ts';
 import {
   breakdown,

@@ -1,3 +1,4 @@
+import { isCalendarDay } from '@huijie/contracts/calendar.ts';
 import { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import { CategoryCode, Channel, DivisionCode, Level, Severity } from '@huijie/contracts/vocabulary.ts';
 import { parseCaseNumber } from '@huijie/ingest-courts/case-number.ts';
@@ -6,7 +7,7 @@ import { isCaseNumber } from '../domain/case-number.ts';
 import { openStatuses } from '../domain/lifecycle.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { queryGramsOf } from './bigrams.ts';
-import { addDays, isCalendarDay, startOfLocalDay } from './local-time.ts';
+import { addDays, startOfLocalDay } from './local-time.ts';
 
 export { openStatuses };
 export const endedStatuses = ['resolved', 'unresolved', 'closed'] as const;

@@ -29,12 +29,3 @@ export function addDays(day: string, days: number): string {
 export function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
 }
-
-export const isoDay = /^\d{4}-\d{2}-\d{2}$/;
-
-/** Whether a YYYY-MM-DD string is a real calendar day (not 2024-02-30). */
-export function isCalendarDay(day: string): boolean {
-  if (!isoDay.test(day)) return false;
-  const date = new Date(`${day}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === day;
-}
