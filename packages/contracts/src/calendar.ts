@@ -7,3 +7,12 @@ export function isCalendarDay(day: string): boolean {
   const date = new Date(`${day}T00:00:00Z`);
   return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === day;
 }
+
+/**
+ * An instant as ISO 8601 on China's clock (UTC+8, no daylight saving), with its offset
+ * (`2024-09-03T00:30:00+08:00`): how the hotline and the courts write times.
+ */
+export function chinaTime(instant: Date | string): string {
+  const local = new Date(new Date(instant).getTime() + 8 * 3600_000).toISOString();
+  return `${local.slice(0, 19)}+08:00`;
+}

@@ -1,3 +1,4 @@
+import { chinaTime } from '@huijie/contracts/calendar.ts';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { disputeIdFor } from '@huijie/contracts/ids.ts';
 import { mobileNumber } from '@huijie/contracts/phone.ts';
@@ -91,9 +92,6 @@ const dateTime = z.iso
  */
 export const clockSkewMs = 10 * 60_000;
 
-/** A moment as the wall clock in China shows it, with its offset. */
-const chinaTime = (at: Date) =>
-  `${new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 19)}${chinaOffset}`;
 /** Free text that may be blank: trimmed, and blank counts as absent. */
 const optionalText = (max: number) =>
   z

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
+import { chinaTime } from '@huijie/contracts/calendar.ts';
 import type { CaseStatusChangedV1 } from '@huijie/contracts/events/case-status-v1.ts';
 import type { CaseResultWebhookData } from '@huijie/contracts/webhooks/agency-webhook.ts';
 import type { CourtResultData, HotlineResultData } from '@huijie/contracts/webhooks/result-callbacks.ts';
 import type { NotifyDb } from '../db/prisma.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
-import { chinaTime, chineseDate, type NoticePayload, outcomeLabel } from '../notices/notices.ts';
+import { chineseDate, type NoticePayload, outcomeLabel } from '../notices/notices.ts';
 import { bringDeadlineForward } from './case-deadline.ts';
 import { lockDisputes } from './dispute-lock.ts';
 import { withdrawFolded } from './folded-withdrawal.ts';

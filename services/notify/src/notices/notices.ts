@@ -103,12 +103,6 @@ function formatYuan(amount: number): string {
   return Number.isInteger(amount) ? String(amount) : amount.toFixed(2);
 }
 
-/** An instant as ISO 8601 in China time (`2024-09-03T00:30:00+08:00`): how the hotline records 办结时间. */
-export function chinaTime(iso: string): string {
-  const local = new Date(new Date(iso).getTime() + 8 * 3600_000).toISOString();
-  return `${local.slice(0, 19)}+08:00`;
-}
-
 /** A date as Chinese notices write it, in China's time zone (UTC+8, no daylight saving). */
 export function chineseDate(iso: string): string {
   const local = new Date(new Date(iso).getTime() + 8 * 3600_000);
