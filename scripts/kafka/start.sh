@@ -122,6 +122,15 @@ share.coordinator.state.topic.min.isr=1
 min.insync.replicas=1
 default.replication.factor=1
 
+# Each partition's offset and time indexes are files of this size, made sparse and
+# memory-mapped. The first write into one faults in the kernel's read-ahead of the file,
+# which over a hole is zero-filled: with the default 10 MiB and an 8 MiB disk read-ahead
+# (this machine's), every fresh partition's first appends zeroed up to 16 MiB. Writing 20
+# small records into each of 900 fresh partitions cost the broker 28-42 s of CPU with the
+# default, 8 s with 1 MiB, 6 s with 256 KiB. A full index rolls the segment: 256 KiB indexes
+# ~85 MiB of log, plenty for development and CI.
+log.index.size.max.bytes=262144
+
 # Dev conveniences: topics appear on first use, consumers join immediately.
 auto.create.topics.enable=true
 num.partitions=3
