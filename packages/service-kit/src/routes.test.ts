@@ -5,7 +5,10 @@ import { createMetrics } from './metrics.ts';
 import { route } from './routes.ts';
 
 describe('a request with no credential at all', () => {
-  const appWith = (credentials?: readonly string[]) => {
+  const appWith = (
+    credentials?: readonly string[],
+    security: 'operator' | 'operator-or-agency' = 'operator',
+  ) => {
     const app = createServiceApp({
       logger: createLogger({ service: 'routes-test', level: 'silent' }),
       metrics: createMetrics('routes-test'),
@@ -17,7 +20,7 @@ describe('a request with no credential at all', () => {
         method: 'GET',
         url: '/v1/things',
         summary: 'things',
-        security: 'operator',
+        security,
         authenticate: () => 'someone',
         ...(credentials && { credentials }),
       },
@@ -27,10 +30,21 @@ describe('a request with no credential at all', () => {
   };
 
   it.each([
-    ['a service that takes tokens and API keys (cases)', undefined, 'authorization or x-api-key required'],
-    ['a service that takes tokens only (notify)', ['authorization'], 'authorization required'],
-  ])('%s: the 401 names what it takes', async (_, credentials, message) => {
-    const app = appWith(credentials);
+    [
+      'a route of operators and agencies (cases)',
+      undefined,
+      'operator-or-agency',
+      'authorization or x-api-key required',
+    ],
+    [
+      "an operators' route of a service that also takes API keys (cases)",
+      undefined,
+      'operator',
+      'authorization required',
+    ],
+    ['a service that takes tokens only (notify)', ['authorization'], 'operator', 'authorization required'],
+  ] as const)('%s: the 401 names what it takes', async (_, credentials, security, message) => {
+    const app = appWith(credentials, security);
     const response = await app.inject({ url: '/v1/things' });
     expect(response.statusCode).toBe(401);
     expect(response.json().error).toMatchObject({ code: 'unauthorized', message });

@@ -108,6 +108,10 @@ export function route<
   }
   doc.routes.push(spec as AnySpec);
   const credentials = spec.security && (spec.credentials ?? credentialHeaders[spec.security]);
+  // An agency's key on an operators' route is still looked at (a 403 saying why, from the
+  // handler); but a caller who sent nothing is asked only for what the route can take.
+  const askedFor =
+    spec.security === 'operator' && !spec.credentials ? ['authorization'] : (credentials ?? []);
   const actors = new WeakMap<FastifyRequest, A>();
   // In onRequest, before the body is read: a caller without valid credentials learns nothing about
   // the request, not even what is wrong with it, and costs no parsing.
@@ -115,7 +119,7 @@ export function route<
     credentials &&
     (async (request: FastifyRequest) => {
       if (!credentials.some((name) => request.headers[name])) {
-        throw unauthorized(`${credentials.join(' or ')} required`, credentials[0]);
+        throw unauthorized(`${askedFor.join(' or ')} required`, askedFor[0]);
       }
       if (spec.authenticate) actors.set(request, await spec.authenticate(request));
     });
