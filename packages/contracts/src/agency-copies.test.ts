@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { type AssignedCopy, assignedCopy, assignmentWebhookData, matterOfDecision } from './agency-copies.ts';
+import {
+  type AssignedCopy,
+  agencyMasks,
+  agencyText,
+  assignedCopy,
+  assignmentWebhookData,
+  confidentialNames,
+  matterOfDecision,
+} from './agency-copies.ts';
 import { DisputeAssignedV1 } from './events/dispute-assignment-v1.ts';
 import type { Party } from './events/dispute-intake-v1.ts';
 import { AssignmentWebhookData } from './webhooks/agency-webhook.ts';
@@ -137,6 +145,33 @@ describe("a department's webhook says what its Kafka copy says", () => {
     for (const { copy, body } of toldOf([{ ...yang, confidential: true }])) {
       expect(['contact' in copy, 'contact' in body]).toEqual([false, false]);
       expect(JSON.stringify([copy, body])).not.toContain('13800000000');
+      // Nor by the name the report's text gives them (杨某起诉胡某…).
+      expect(JSON.stringify([copy, body])).not.toContain('杨某');
+    }
+  });
+
+  it("a confidential (保密) party's name typed into the title and content is masked for every department, the lead too; the others' names are kept", () => {
+    const guo: Party = {
+      role: 'caller',
+      kind: 'person',
+      name: '郭建华',
+      phone: '13800000000',
+      confidential: true,
+    };
+    const boss: Party = { role: 'respondent', kind: 'person', name: '王老板' };
+    const told = toldOf(
+      [guo, boss],
+      { title: '郭建华反映王老板拖欠工资' },
+      '我叫郭建华，在江山镇给王老板干活，他欠我3800元。郭建华 2024年8月',
+    );
+    expect(told.map(({ copy }) => copy.role)).toEqual(['lead', 'co', 'co']);
+    for (const { copy, body } of told) {
+      expect([copy.title, copy.content]).toEqual([
+        '[保密当事人]反映王老板拖欠工资',
+        '我叫[保密当事人]，在江山镇给王老板干活，他欠我3800元。[保密当事人] 2024年8月',
+      ]);
+      expect([body.title, body.content]).toEqual([copy.title, copy.content]);
+      expect(JSON.stringify([copy, body])).not.toContain('郭建华');
     }
   });
 
@@ -168,13 +203,13 @@ describe("a department's webhook says what its Kafka copy says", () => {
     }
   });
 
-  it('with a confidential (保密) party, the lead is not given the mobiles in the text either', () => {
+  it("with a confidential (保密) party, the lead is not given the mobiles in the text either, nor that party's name", () => {
     const respondent: Party = { role: 'respondent', kind: 'person', name: '王五', confidential: true };
     const told = toldOf([yang, respondent], {}, reviewers);
     expect(told[0]?.copy.contact).toEqual({ name: '杨某', phone: '13800000000' });
     for (const { copy, body } of told) {
       expect(copy.content).toBe(
-        '我叫张三，身份证号[身份证号]，电话[手机号]，在下洋镇被邻居王五（身份证[身份证号]）打伤…',
+        '我叫张三，身份证号[身份证号]，电话[手机号]，在下洋镇被邻居[保密当事人]（身份证[身份证号]）打伤…',
       );
       expect(body.content).toBe(copy.content);
     }
@@ -186,5 +221,64 @@ describe("a department's webhook says what its Kafka copy says", () => {
       { phone: '13800000000' },
       { name: null, phone: '13800000000' },
     ]);
+  });
+});
+
+describe("a confidential party's name in a report's text (agencyText)", () => {
+  const wang: Party = { role: 'applicant', kind: 'person', name: '王建国', confidential: true };
+  const text = '申请人王建国称，被申请人李四欠王建国工资。';
+
+  it('only the names of the parties who asked for confidentiality, trimmed, each once, none shorter than 2 characters', () => {
+    const parties: Party[] = [
+      { ...wang, name: ' 王建国\u3000' },
+      wang,
+      { role: 'respondent', kind: 'person', name: '李四' },
+      { role: 'caller', kind: 'person', name: '王', confidential: true },
+      { role: 'caller', kind: 'person', name: ' 郭 ', confidential: true },
+      { role: 'caller', kind: 'person', confidential: true },
+      { role: 'other', kind: 'organisation', name: '江山镇某某建筑公司', confidential: true },
+    ];
+    expect(confidentialNames(parties)).toEqual(['王建国', '江山镇某某建筑公司']);
+    // Case rows say null for a name not given.
+    expect(confidentialNames([{ name: null, confidential: true }])).toEqual([]);
+  });
+
+  it('masks every occurrence of such a name as `[保密当事人]`, and only those: the rest as written', () => {
+    expect(agencyMasks.name).toBe('[保密当事人]');
+    expect(agencyText(text, 'kept', ['王建国'])).toBe(
+      '申请人[保密当事人]称，被申请人李四欠[保密当事人]工资。',
+    );
+    expect(agencyText(text, 'kept', [])).toBe(text);
+    // A name that is not written whole is not masked: exact occurrences only.
+    expect(agencyText('王建称王国建', 'masked', ['王建国'])).toBe('王建称王国建');
+  });
+
+  it('with the numbers masked as before, whichever way the mobiles go', () => {
+    const typed = '我叫王建国，电话13511112222，身份证350802198502021235';
+    expect(agencyText(typed, 'kept', ['王建国'])).toBe('我叫[保密当事人]，电话13511112222，身份证[身份证号]');
+    expect(agencyText(typed, 'masked', ['王建国'])).toBe('我叫[保密当事人]，电话[手机号]，身份证[身份证号]');
+  });
+
+  it('the longer of two names one inside the other is masked whole', () => {
+    expect(agencyText('王建国和王建国华都来了', 'masked', ['王建国', '王建国华'])).toBe(
+      '[保密当事人]和[保密当事人]都来了',
+    );
+  });
+
+  it('Latin letters, digits and signs in a name match in full or half width, as a Chinese keyboard types them', () => {
+    const names = confidentialNames([
+      { name: 'Zhang Wei', confidential: true },
+      { name: '３M（龙岩）公司', confidential: true },
+    ]);
+    expect(agencyText('来电人Ｚｈａｎｇ\u3000Ｗｅｉ投诉3Ｍ(龙岩)公司', 'masked', names)).toBe(
+      '来电人[保密当事人]投诉[保密当事人]',
+    );
+    expect(agencyText('Zhang Wei, 3M（龙岩）公司', 'masked', names)).toBe('[保密当事人], [保密当事人]');
+    // Width only: another case or spelling is another text.
+    expect(agencyText('zhang wei', 'masked', names)).toBe('zhang wei');
+  });
+
+  it('a name with the signs a pattern gives a meaning to is read as written', () => {
+    expect(agencyText('A.B*C公司与AxB公司', 'masked', ['A.B*C公司'])).toBe('[保密当事人]与AxB公司');
   });
 });

@@ -53,23 +53,72 @@ export function matterOfDecision(decision: DisputeAssignedV1): AgencyMatter {
 }
 
 /**
- * How a copy's `title` and `content` name the numbers hotline operators type into them (the
- * caller's phone, the ID numbers of the parties): no department is given an ID-card number, and a
- * mobile only the lead may see (`mobilesFor`). Replaced by what they were, not by a part of them:
- * `350802********1234` still tells a town who it is, and the one who needs the number asks the
- * platform, which keeps it. Published in the copies' field descriptions and the README.
+ * How a copy's `title` and `content` name what hotline operators and citizens type into them that
+ * no department may read: the numbers (the caller's phone, the ID numbers of the parties) and the
+ * name of a party who asked for confidentiality (12345 保密). No department is given an ID-card
+ * number, a mobile only the lead may see (`mobilesFor`), and a confidential party's name nobody,
+ * the lead included (it calls back through `contact`, which leaves that party out). Replaced by
+ * what they were, not by a part of them: `350802********1234` or `郭**` still tells a town who it
+ * is, and the one who needs the number or the name asks the platform, which keeps it. Published
+ * in the copies' field descriptions and the README.
  */
-export const agencyMasks = { idCard: '[身份证号]', mobile: '[手机号]' } as const;
+export const agencyMasks = { idCard: '[身份证号]', mobile: '[手机号]', name: '[保密当事人]' } as const;
+
+/** The names `agencyText` masks shorter than this many characters are left alone. */
+const shortestMaskedName = 2;
 
 /**
- * A report's text as a department's copy carries it: ID-card numbers masked for everyone, mobile
- * numbers too unless `mobiles` is `kept` (`mobilesFor`). The cases API masks a case's title and
- * reports with it for an agency that reads them, so the copy and the read say the same.
+ * The names of `parties` no department may read in a report's text (`agencyText`): those of the
+ * parties who asked for confidentiality (12345 保密), trimmed, each once. A name of one character
+ * is left out: it would mask ordinary words all over the text (and no one is named by it alone).
  */
-export function agencyText(text: string, mobiles: 'kept' | 'masked'): string {
-  const masks: NumberMasks = { ...agencyMasks, ...(mobiles === 'kept' && { mobile: null }) };
-  return maskPersonalNumbers(text, masks);
+export function confidentialNames(
+  parties: readonly { name?: string | null | undefined; confidential?: boolean | undefined }[],
+): string[] {
+  const names = parties.flatMap((party) => (party.confidential && party.name ? [party.name.trim()] : []));
+  return [...new Set(names.filter((name) => Array.from(name).length >= shortestMaskedName))];
 }
+
+/**
+ * A report's text as a department's copy carries it: every occurrence of a confidential party's
+ * name (`confidentialNames`) masked, as ID-card numbers are, for everyone; mobile numbers too unless
+ * `mobiles` is `kept` (`mobilesFor`). The cases API masks a case's title and reports with it for an
+ * agency that reads them, so the copy and the read say the same.
+ */
+export function agencyText(text: string, mobiles: 'kept' | 'masked', names: readonly string[]): string {
+  const masks: NumberMasks = {
+    idCard: agencyMasks.idCard,
+    mobile: mobiles === 'kept' ? null : agencyMasks.mobile,
+  };
+  return maskPersonalNumbers(maskNames(text, names), masks);
+}
+
+/**
+ * `text` with each occurrence of one of `names` replaced by `agencyMasks.name`: the name as
+ * given, and as a Chinese keyboard may type its Latin letters, digits and signs, in full or half
+ * width (Ｗａｎｇ for Wang, 3Ｍ公司 for 3M公司; the width NFKC folds, as the numbers are read in
+ * either). Nothing looser: a name is masked where it is written as given, not where it is
+ * misspelt, spaced out or abbreviated. The longer of two names one inside the other is masked
+ * whole.
+ */
+function maskNames(text: string, names: readonly string[]): string {
+  if (names.length === 0) return text;
+  const alternatives = [...names]
+    .sort((a, b) => b.length - a.length)
+    .map((name) => Array.from(name, eitherWidth).join(''));
+  return text.replace(new RegExp(alternatives.join('|'), 'g'), agencyMasks.name);
+}
+
+/** A pattern for one character of a name: itself, or either width of it when it has two. */
+function eitherWidth(char: string): string {
+  const code = char.codePointAt(0)!;
+  const half = code === 0x3000 ? 0x20 : code >= 0xff01 && code <= 0xff5e ? code - 0xfee0 : code;
+  if (half < 0x20 || half > 0x7e) return char;
+  const full = half === 0x20 ? 0x3000 : half + 0xfee0;
+  return `[${escaped(half)}${escaped(full)}]`;
+}
+
+const escaped = (code: number) => `\\u${code.toString(16).padStart(4, '0')}`;
 
 /**
  * Whether a department may read the mobile numbers typed into a report: the lead, who calls the
@@ -88,8 +137,8 @@ export function mobilesFor(
  * What one department's copy of a matter says of it, whatever it is told to do with it
  * (`action`, `role`): routing assigns and withdraws with it, the cases service withdraws the
  * copies of a case folded into another. The contact is the caller's to add, for the lead. The
- * report's text has its ID-card and mobile numbers masked (`agencyText`); `mobiles: 'kept'` only
- * for the lead's `assigned` copy (`assignedCopy`).
+ * report's text has its ID-card and mobile numbers and its confidential parties' names masked
+ * (`agencyText`); `mobiles: 'kept'` only for the lead's `assigned` copy (`assignedCopy`).
  */
 export function agencyView(
   matter: AgencyMatter,
@@ -98,6 +147,7 @@ export function agencyView(
   mobiles: 'kept' | 'masked' = 'masked',
 ): Omit<AgencyAssignmentV1, 'action' | 'role'> {
   const { report } = matter;
+  const names = confidentialNames(report.parties);
   return {
     disputeId: matter.disputeId,
     version: matter.version,
@@ -112,8 +162,8 @@ export function agencyView(
     expressLane: matter.expressLane,
     channel: report.channel,
     receivedAt: report.receivedAt,
-    ...(report.title && { title: agencyText(report.title, mobiles) }),
-    content: agencyText(report.content, mobiles),
+    ...(report.title && { title: agencyText(report.title, mobiles, names) }),
+    content: agencyText(report.content, mobiles, names),
   };
 }
 

@@ -225,4 +225,29 @@ describe('what one decision publishes', () => {
     for (const copy of copies) expect((copy.data as AgencyAssignmentV1).contact).toBeUndefined();
     expect(JSON.stringify(copies)).not.toContain('13800000000');
   });
+
+  it("nor is the name of a confidential (保密) caller typed into the report's text, to any department, the lead included", () => {
+    const named: DisputeReceivedV1 = {
+      ...guo,
+      disputeId: 'be014981-ffc9-5313-9b8d-78650a51da38',
+      sourceRef: 'WX20240824004',
+      title: '郭建华反映包工头王某欠薪',
+      content: '我叫郭建华，在新罗区江山镇修水库大坝干了19天，包工头王某一直不给工资，共3800元',
+      parties: [
+        { role: 'caller', kind: 'person', name: '郭建华', phone: '13800000000', confidential: true },
+        { role: 'respondent', kind: 'person', name: '包工头王某' },
+      ],
+    };
+    const copies = eventsForDecision(router, named, now)
+      .slice(1)
+      .map((event) => event.data as AgencyAssignmentV1);
+    expect(copies.map((copy) => copy.role)).toEqual(['lead', 'co']);
+    for (const copy of copies) {
+      expect([copy.title, copy.content]).toEqual([
+        '[保密当事人]反映包工头王某欠薪',
+        '我叫[保密当事人]，在新罗区江山镇修水库大坝干了19天，包工头王某一直不给工资，共3800元',
+      ]);
+    }
+    expect(JSON.stringify(copies)).not.toContain('郭建华');
+  });
 });

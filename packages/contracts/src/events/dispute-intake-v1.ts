@@ -36,7 +36,7 @@ export const Party = z.object({
     .boolean()
     .optional()
     .describe(
-      "True when the party asked that their identity stay with the platform (12345 保密; an anonymous caller too): the platform keeps what it was given, but no copy for an agency or other outside recipient carries this party's name, phone or ID number. Absent means false.",
+      "True when the party asked that their identity stay with the platform (12345 保密; an anonymous caller too): the platform keeps what it was given, but no copy for an agency or other outside recipient carries this party's name, phone or ID number; where the report's title or content names them, an agency reads `[保密当事人]` instead. Absent means false.",
     ),
 });
 export type Party = z.infer<typeof Party>;

@@ -45,12 +45,12 @@ export const AssignmentWebhookData = z.object({
     .string()
     .nullable()
     .describe(
-      "The report's title; null when the channel gave none. Its ID-card and mobile numbers masked as in `content`.",
+      "The report's title; null when the channel gave none. Its ID-card and mobile numbers and a confidential party's name masked as in `content`.",
     ),
   content: z
     .string()
     .describe(
-      'What the citizen reported, in their words (usually Chinese). ID-card numbers in it are replaced by `[身份证号]` for every department, and mobile numbers by `[手机号]` for every department but the lead, and for the lead too when a party asked for confidentiality (12345 保密); the lead calls back through `contact`.',
+      'What the citizen reported, in their words (usually Chinese). ID-card numbers in it are replaced by `[身份证号]` and the name of a party who asked for confidentiality (12345 保密) by `[保密当事人]` for every department, the lead too; mobile numbers by `[手机号]` for every department but the lead, and for the lead too when a party asked for confidentiality. The lead calls back through `contact`.',
     ),
   contact: z
     .object({

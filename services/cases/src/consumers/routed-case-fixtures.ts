@@ -70,6 +70,7 @@ export async function seedRoutedCase(
   options: {
     place?: Town;
     applicant?: { name: string; phone: string; confidential?: boolean };
+    title?: string;
     content?: string;
     receivedAt?: string;
     coHandlers?: DisputeAssignedV1['coHandlers'];
@@ -82,6 +83,7 @@ export async function seedRoutedCase(
     sourceRef: `WX-${randomUUID()}`,
     revision: 1,
     receivedAt: options.receivedAt ?? new Date().toISOString(),
+    ...(options.title !== undefined && { title: options.title }),
     content: options.content ?? `${place.names[2]}水库大坝的工钱一直没有结清`,
     location: { divisionCode: place.town },
     parties: [

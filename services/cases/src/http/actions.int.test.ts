@@ -23,6 +23,14 @@ const lead = {
   divisionCode: '350802107',
 };
 
+/** The town's police station, a co-handler of the cases that name it. */
+const police = {
+  code: '350802107-police_station',
+  kind: 'police_station' as const,
+  name: '江山派出所',
+  divisionCode: '350802107',
+};
+
 /** Guo's dispute, routed to Jiangshan town (新罗区江山镇) unless another town is given. */
 const seedGuoCase = async (db: CasesDb, place: Town = towns.jiangshan) =>
   (
@@ -604,12 +612,6 @@ describe.runIf(servers)('case actions through the API', () => {
 
   it("a court referral's earlier date reaches the agency topics: each department whose deadline moved gets the case's version again, due by the court's date", async () => {
     const applicant = { name: '郭某', phone: '13900007801' };
-    const police = {
-      code: '350802107-police_station',
-      kind: 'police_station' as const,
-      name: '江山派出所',
-      divisionCode: '350802107',
-    };
     const guo = await seedRoutedCase(db, { applicant, coHandlers: [police] });
     // The police station is due sooner than the court's date already: its deadline stands.
     const policeDue = new Date(Date.now() + 24 * 3600 * 1000);
@@ -941,12 +943,6 @@ describe.runIf(servers)('case actions through the API', () => {
   });
 
   it("an agency reading a case gets the citizen's contact only as the lead, never a confidential caller's", async () => {
-    const police = {
-      code: '350802107-police_station',
-      kind: 'police_station' as const,
-      name: '江山派出所',
-      divisionCode: '350802107',
-    };
     await issueAgencyKey(db, 'key-police', police);
     const seeded = new Map<string, string>();
     const seed = async (applicant: { name: string; phone: string; confidential?: boolean }) => {
@@ -996,12 +992,6 @@ describe.runIf(servers)('case actions through the API', () => {
   });
 
   it('an agency reads the numbers typed into a report as its copies quote them: never an ID-card number, a mobile only as the lead', async () => {
-    const police = {
-      code: '350802107-police_station',
-      kind: 'police_station' as const,
-      name: '江山派出所',
-      divisionCode: '350802107',
-    };
     await issueAgencyKey(db, 'key-police-reads', police);
     const content =
       '我叫张三，身份证号350802198502021235，电话13511112222，在江山镇被邻居王五（身份证350803197703031239）打伤…';
@@ -1023,8 +1013,10 @@ describe.runIf(servers)('case actions through the API', () => {
       '我叫张三，身份证号[身份证号]，电话13511112222，在江山镇被邻居王五（身份证[身份证号]）打伤…',
     );
     expect(await contentAs(open, { 'x-api-key': 'key-police-reads' })).toBe(masked);
-    // 12345 保密: not even the lead reads the phone in the text.
-    expect(await contentAs(await seed(true), { 'x-api-key': 'key-jiangshan' })).toBe(masked);
+    // 12345 保密: not even the lead reads the phone in the text, nor the caller's name.
+    expect(await contentAs(await seed(true), { 'x-api-key': 'key-jiangshan' })).toBe(
+      masked.replace('我叫张三', '我叫[保密当事人]'),
+    );
     // Operators of the jurisdiction read what the citizen said.
     expect(await contentAs(open, as('xinluo'))).toBe(content);
     // Revised later: operators read in the history what it said before; an agency reads only that
@@ -1039,6 +1031,58 @@ describe.runIf(servers)('case actions through the API', () => {
     const agencyReads = await updateAs({ 'x-api-key': 'key-police-reads' });
     expect(agencyReads).toMatchObject({ changed: ['content'] });
     expect(agencyReads).not.toHaveProperty('previous');
+  });
+
+  it("an agency reads a confidential (保密) party's name typed into the title and the report as [保密当事人], lead or not, in the case and in its list; also the name an earlier revision gave", async () => {
+    await issueAgencyKey(db, 'key-police-names', police);
+    const { caseId, disputeId } = await seedRoutedCase(db, {
+      applicant: { name: '郭建华', phone: '13700004444', confidential: true },
+      title: '郭建华反映包工头王某欠薪',
+      content: '我叫郭建华，在江山镇修水库大坝，包工头王某欠我3800元',
+      coHandlers: [police],
+    });
+    const agencies = [{ 'x-api-key': 'key-jiangshan' }, { 'x-api-key': 'key-police-names' }];
+    const readAs = async (headers: Record<string, string>) => {
+      const read = (await app.inject({ url: `/v1/cases/${caseId}`, headers })).json();
+      const listed = (await app.inject({ url: `/v1/cases?ref=${caseId.slice(0, 8)}`, headers })).json().items;
+      return {
+        title: read.title,
+        content: read.reports[0].content,
+        listed: listed.map((item: { title: string }) => item.title),
+      };
+    };
+    for (const headers of agencies) {
+      expect(await readAs(headers)).toEqual({
+        title: '[保密当事人]反映包工头王某欠薪',
+        content: '我叫[保密当事人]，在江山镇修水库大坝，包工头王某欠我3800元',
+        listed: ['[保密当事人]反映包工头王某欠薪'],
+      });
+    }
+    // Operators of the jurisdiction read what the citizen said.
+    expect(await readAs(as('xinluo'))).toEqual({
+      title: '郭建华反映包工头王某欠薪',
+      content: '我叫郭建华，在江山镇修水库大坝，包工头王某欠我3800元',
+      listed: ['郭建华反映包工头王某欠薪'],
+    });
+    // A revision corrects the name: the case keeps its first title, which names the caller as the
+    // party row does; both names stay the platform's.
+    const first = (await db.report.findUniqueOrThrow({ where: { disputeId } }))
+      .intake as unknown as DisputeReceivedV1;
+    await recordIntake(db, {
+      ...first,
+      revision: 2,
+      content: '我叫郭建中（上次名字登记错了），包工头王某还是不给钱',
+      parties: [
+        { role: 'applicant', kind: 'person', name: '郭建中', phone: '13700004444', confidential: true },
+      ],
+    });
+    for (const headers of agencies) {
+      expect(await readAs(headers)).toEqual({
+        title: '[保密当事人]反映包工头王某欠薪',
+        content: '我叫[保密当事人]（上次名字登记错了），包工头王某还是不给钱',
+        listed: ['[保密当事人]反映包工头王某欠薪'],
+      });
+    }
   });
 
   it("a co-handling agency cannot accept the case or record its outcome, which are the lead's; it may add notes and progress", async () => {

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { actionsFor, stateOf, visibleCase } from '../actions/act-on-case.ts';
 import type { CasesDb } from '../db/prisma.ts';
+import { confidentialNamesOfCase, isConfidentialRow } from '../domain/confidential-parties.ts';
 import { courtFactsOf } from '../domain/court-facts.ts';
 import { actorOf } from './actor.ts';
 import { assertInScope } from './auth.ts';
@@ -179,31 +180,28 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
       const state = stateOf({ ...c, reports: [] });
       // An agency sees the parties as routing's copies tell it of them: only the lead calls the
       // citizen back, so only the lead gets phone numbers; and no agency learns who a party is
-      // who asked for confidentiality (12345 保密), which the report's intake records. The intake
-      // is the report's latest revision, the party rows its first: they are matched by role, as a
-      // revision may name the same caller differently (a corrected name, an anonymous 催办).
+      // who asked for confidentiality (12345 保密), which the report's intake records
+      // (domain/confidential-parties.ts).
       const lead =
         actor.kind === 'agency' &&
         c.assignments.some(
           (a) => a.departmentCode === actor.departmentCode && a.role === 'lead' && a.status !== 'withdrawn',
         );
       const intakeOf = (report: (typeof c.reports)[number]) => report.intake as unknown as DisputeReceivedV1;
-      const confidential = (party: (typeof c.parties)[number]) =>
-        c.reports.some(
-          (report) =>
-            report.disputeId === party.disputeId &&
-            intakeOf(report).parties.some(
-              (given) => given.confidential === true && given.role === party.role,
-            ),
-        );
+      const given = c.reports.map((report) => ({
+        disputeId: report.disputeId,
+        parties: intakeOf(report).parties,
+      }));
+      const confidential = (party: (typeof c.parties)[number]) => isConfidentialRow(party, given);
       // The title and the reports' text as the agency's copies quote them (contracts/agency-copies.ts):
-      // no ID-card number, and the mobiles an operator typed in only for a lead of a case where
-      // nobody asked for confidentiality.
+      // no ID-card number and no confidential party's name, and the mobiles an operator typed in
+      // only for a lead of a case where nobody asked for confidentiality.
       const mobiles = mobilesFor(
         lead ? 'lead' : null,
-        c.reports.flatMap((report) => intakeOf(report).parties),
+        given.flatMap((report) => report.parties),
       );
-      const shown = (text: string) => (actor.kind === 'agency' ? agencyText(text, mobiles) : text);
+      const names = actor.kind === 'agency' ? confidentialNamesOfCase(given, c.parties) : [];
+      const shown = (text: string) => (actor.kind === 'agency' ? agencyText(text, mobiles, names) : text);
       return {
         caseId: c.id,
         status: c.status,

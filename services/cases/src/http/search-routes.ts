@@ -9,6 +9,7 @@ import { caseFilterShape } from '../search/filters.ts';
 import { gramStatistics } from '../search/gram-stats.ts';
 import {
   CaseSummary,
+  confidentialNamesOf,
   decodeCursor,
   encodeCursor,
   findCasePage,
@@ -79,12 +80,22 @@ export function searchRoutes(
         now: at,
         textViaIndex: await textViaIndex(grams, filter.q),
       });
+      // An agency's list quotes the titles as its copies do: never an ID-card number nor the name
+      // of a party who asked for confidentiality (its case's read masks the same names), and no
+      // mobile: the case's own read (GET /v1/cases/:id) tells whether it may see them.
+      const names =
+        actor.kind === 'agency'
+          ? await confidentialNamesOf(
+              deps.db,
+              page.rows.flatMap((row) => (row.title ? [row.id] : [])),
+            )
+          : new Map<string, string[]>();
       return {
-        // An agency's list quotes the titles as its copies do, never an ID-card number, and no
-        // mobile: the case's own read (GET /v1/cases/:id) tells whether it may see them.
         items: page.rows.map((row) =>
           toSummary(
-            actor.kind === 'agency' && row.title ? { ...row, title: agencyText(row.title, 'masked') } : row,
+            actor.kind === 'agency' && row.title
+              ? { ...row, title: agencyText(row.title, 'masked', names.get(row.id) ?? []) }
+              : row,
             at,
           ),
         ),

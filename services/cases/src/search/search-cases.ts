@@ -1,6 +1,11 @@
 import { badRequest } from '@huijie/service-kit/errors.ts';
 import { z } from 'zod';
 import type { CasesDb } from '../db/prisma.ts';
+import {
+  confidentialNamesOfCase,
+  type PartyRow,
+  type ReportParties,
+} from '../domain/confidential-parties.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { queryGramsOf } from './bigrams.ts';
 import {
@@ -211,6 +216,40 @@ export async function findCasePage(
     rows,
     next: more && last ? { key: input.sort === 'due' ? last.due_at : last.created_at, id: last.id } : null,
   };
+}
+
+/**
+ * The names an agency may not read in the titles of a page of cases (`confidentialNamesOfCase`),
+ * by case id; a case with none is left out. Read for the given cases alone, and only what the rule
+ * reads: the confidential parties of the reports whose intake names one (most name none), and the
+ * party rows of those reports.
+ */
+export async function confidentialNamesOf(
+  db: CasesDb,
+  caseIds: readonly string[],
+): Promise<Map<string, string[]>> {
+  if (caseIds.length === 0) return new Map();
+  const reports = await db.$queryRaw<
+    { case_id: string; dispute_id: string; parties: ReportParties['parties']; party_rows: PartyRow[] }[]
+  >`
+    SELECT r.case_id, r.dispute_id,
+           jsonb_path_query_array(r.intake->'parties', '$[*] ? (@.confidential == true)') AS parties,
+           coalesce((
+             SELECT json_agg(json_build_object('disputeId', p.dispute_id, 'role', p.role, 'name', p.name))
+             FROM cases.parties p WHERE p.case_id = r.case_id AND p.dispute_id = r.dispute_id), '[]'::json) AS party_rows
+    FROM cases.reports r
+    WHERE r.case_id = ANY(${caseIds}::uuid[]) AND r.intake->'parties' @> '[{"confidential": true}]'`;
+  const byCase = new Map<string, typeof reports>();
+  for (const report of reports) byCase.set(report.case_id, [...(byCase.get(report.case_id) ?? []), report]);
+  const names = new Map<string, string[]>();
+  for (const [caseId, ofCase] of byCase) {
+    const found = confidentialNamesOfCase(
+      ofCase.map((report) => ({ disputeId: report.dispute_id, parties: report.parties })),
+      ofCase.flatMap((report) => report.party_rows),
+    );
+    if (found.length > 0) names.set(caseId, found);
+  }
+  return names;
 }
 
 /** Whether a search's text should go through the GIN index (rare words) or not (common ones). */
