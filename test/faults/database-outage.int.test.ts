@@ -1,6 +1,7 @@
 import { dlqHeaders } from '@huijie/contracts/cloudevents.ts';
 import { topics } from '@huijie/contracts/topics.ts';
 import { eventually, requireServers } from '@huijie/testing/servers.ts';
+import { TcpProxy } from '@huijie/testing/tcp-proxy.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   everythingDone,
@@ -11,7 +12,6 @@ import {
 import { type KafkaProbe, kafkaProbe, metric, readiness } from './kafka.ts';
 import { Pusher } from './pusher.ts';
 import { type Stack, startStack } from './stack.ts';
-import { TcpProxy } from './tcp-proxy.ts';
 
 const servers = await requireServers('kafka', 'postgres', 'redis');
 

@@ -1,3 +1,5 @@
+import { errorReason } from '@huijie/database/error-for-log.ts';
+import { isDatabaseUnavailable } from '@huijie/database/unavailable.ts';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 
@@ -78,21 +80,31 @@ export function parseOr400<S extends z.ZodType>(schema: S, value: unknown): z.in
 
 /**
  * How an app words what it did not raise itself: Fastify's own 4xx (malformed JSON, body too
- * large, unsupported media type…) and the 500 of a bug. The status and `code` stay Fastify's.
+ * large, unsupported media type…), the 503 of a database out of reach and the 500 of a bug. The
+ * status and `code` stay Fastify's.
  */
 export interface ErrorWording {
   framework(error: FastifyError): { message: string; fields: FieldProblem[] };
+  /** The 503 (`unavailable`) answered while the database cannot be reached. */
+  databaseUnavailable: string;
   internal: string;
 }
 
 const fastifyWording: ErrorWording = {
   framework: (error) => ({ message: error.message, fields: [] }),
+  databaseUnavailable: 'the database is unavailable; retry later',
   internal: 'internal error',
 };
 
+/** How long a client is asked to wait after a 503 for a database out of reach (as for the other stores). */
+export const databaseRetryAfterSeconds = 5;
+
 /**
- * The error handler: domain errors keep their code; anything unexpected is a 500 that leaks
- * nothing. Set on an encapsulated plugin, it answers that plugin's routes in its own wording.
+ * The error handler: domain errors keep their code; a database that cannot be reached (refused,
+ * cut, restarting: `isDatabaseUnavailable`, the rule the event consumers retry by) is a 503
+ * `unavailable` with Retry-After, logged as a warning without a stack; anything else unexpected
+ * is a 500 that leaks nothing. Set on an encapsulated plugin, it answers that plugin's routes in
+ * its own wording.
  */
 export function answerErrors(app: FastifyInstance, wording: ErrorWording = fastifyWording): void {
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
@@ -116,6 +128,16 @@ export function answerErrors(app: FastifyInstance, wording: ErrorWording = fasti
           ...wording.framework(error as FastifyError),
         },
       } satisfies ErrorBody);
+    }
+    if (isDatabaseUnavailable(error)) {
+      // Not a bug, and where it was seen says nothing: one line with the driver's reason.
+      request.log.warn({ reason: errorReason(error) }, 'request failed: database unavailable');
+      return reply
+        .status(503)
+        .header('retry-after', String(databaseRetryAfterSeconds))
+        .send({
+          error: { code: 'unavailable', message: wording.databaseUnavailable, fields: [] },
+        } satisfies ErrorBody);
     }
     request.log.error({ err: error }, 'request failed');
     return reply

@@ -1,6 +1,8 @@
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
+import { postgresClient } from '@huijie/database/sql-client.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServiceApp } from './http-app.ts';
+import { capturedLogger } from './log-capture.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 
@@ -110,5 +112,54 @@ describe('a request that arrives while the service stops', () => {
     expect(JSON.parse(second!.split('\r\n\r\n')[1]!)).toEqual({
       error: { code: 'unavailable', message: 'the service is restarting; retry', fields: [] },
     });
+  });
+});
+
+describe('a request that fails because the database cannot be reached', () => {
+  /** A port nothing listens on: a server is started on it, then closed. */
+  async function closedPort(): Promise<number> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  }
+
+  it("is a 503 'unavailable' with Retry-After, logged as a warning without a stack; a bug stays a 500", async () => {
+    const { logger, lines } = capturedLogger('test');
+    const app = createServiceApp({ logger, metrics: createMetrics('database-away-test'), readiness: {} });
+    // pg's own error for a refused connection, as every service's PostgreSQL client throws it.
+    const sql = postgresClient(`postgres://postgres@127.0.0.1:${await closedPort()}/postgres`, { max: 1 });
+    app.get('/v1/cases/:caseId', async () => (await sql.query('SELECT 1')).rows);
+    app.get('/v1/bug', async () => {
+      throw new TypeError("Cannot read properties of undefined (reading 'status')");
+    });
+    try {
+      const response = await app.inject({ url: '/v1/cases/1' });
+      expect(response.statusCode).toBe(503);
+      expect(response.headers['retry-after']).toBe('5');
+      expect(response.json()).toEqual({
+        error: { code: 'unavailable', message: 'the database is unavailable; retry later', fields: [] },
+      });
+      const failed = lines
+        .map((line) => JSON.parse(line))
+        .find((line) => line.msg.startsWith('request failed'));
+      expect(failed).toMatchObject({
+        level: 40,
+        msg: 'request failed: database unavailable',
+        reason: expect.stringMatching(/^ECONNREFUSED: connect ECONNREFUSED 127\.0\.0\.1:\d+$/),
+      });
+      expect(failed).not.toHaveProperty('err');
+
+      lines.length = 0;
+      const bug = await app.inject({ url: '/v1/bug' });
+      expect(bug.statusCode).toBe(500);
+      expect(bug.json().error.code).toBe('internal');
+      const logged = lines.map((line) => JSON.parse(line)).find((line) => line.msg === 'request failed');
+      expect(logged).toMatchObject({ level: 50, err: { type: 'TypeError', stack: expect.any(String) } });
+    } finally {
+      await app.close();
+      await sql.close();
+    }
   });
 });

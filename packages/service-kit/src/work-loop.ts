@@ -1,3 +1,6 @@
+import { errorReason } from '@huijie/database/error-for-log.ts';
+import { isDatabaseUnavailable } from '@huijie/database/unavailable.ts';
+import { isBrokerUnavailable } from '@huijie/event-bus/unavailable.ts';
 import type { Logger } from './logger.ts';
 
 export interface WorkLoop {
@@ -8,10 +11,37 @@ export interface WorkLoop {
 }
 
 /**
+ * The longest wait between attempts of a loop that keeps failing, unless its own interval is
+ * longer. The attempts of a loop with a short interval double from it up to this: the outbox relay
+ * (200 ms) tries 5 times in its first 3 s of an outage, then every 3 s, 20 times a minute instead
+ * of 300, and is back at most 3 s after the database is, as the event consumers are (their
+ * handlers' retries of an unreachable database wait at most 3 s too, event-bus runner.ts).
+ */
+export const maxBackoffMs = 3_000;
+/** How often a loop that keeps failing the same way says it still does (with the count of attempts). */
+export const failingReminderMs = 60_000;
+
+/** How long a loop waits before attempt `failures + 1`, after `failures` failed in a row. */
+export function backoffDelay(intervalMs: number, failures: number, capMs = maxBackoffMs): number {
+  if (failures <= 0) return intervalMs;
+  const doubled = intervalMs * 2 ** Math.min(failures - 1, 30);
+  // A loop that runs less often than the cap (the SLA sweep, outbox pruning) keeps its interval.
+  return Math.max(intervalMs, Math.min(doubled, capMs));
+}
+
+/**
  * Runs `work` until stopped: again at once when it says there is more to do now, or when it was
- * poked meanwhile; otherwise after `intervalMs`, or sooner if poked. A failed run is logged as
- * "<name> failed; retrying" and tried again after the interval. The background workers that poll
- * the database (outbox relay, statistics folder, SLA sweeper, notification dispatcher) all run so.
+ * poked meanwhile; otherwise after `intervalMs`, or sooner if poked. The background workers that
+ * poll the database (outbox relay, statistics folder, SLA sweeper, notification dispatcher) all
+ * run so.
+ *
+ * A run that fails is tried again with backoff: after the interval, then twice as long each time,
+ * up to {@link maxBackoffMs}; a poke does not cut the wait short while it fails (each commit during
+ * an outage would otherwise be one more attempt). The log gets one line when it starts failing
+ * ("<name> failed; retrying with backoff", with the reason, and the stack only for an error other
+ * than an unreachable database or broker), one line a minute while it keeps failing so, and one
+ * when it works again ("<name> recovered after N failed attempts, Xs"). A different failure is
+ * logged when it starts.
  */
 export function startWorkLoop(options: {
   name: string;
@@ -19,22 +49,75 @@ export function startWorkLoop(options: {
   intervalMs: number;
   /** Resolves true when more work is ready at once (a full batch). */
   work: () => Promise<boolean>;
+  /** The longest wait between failing attempts (default {@link maxBackoffMs}). */
+  maxBackoffMs?: number;
+  /** How often a loop that keeps failing says so again (default {@link failingReminderMs}). */
+  reminderMs?: number;
 }): WorkLoop {
+  const { name, logger } = options;
+  const capMs = options.maxBackoffMs ?? maxBackoffMs;
+  const reminderMs = options.reminderMs ?? failingReminderMs;
   let stopped = false;
   let poked = false;
   let wake: (() => void) | undefined;
+  /** Failed runs in a row, when the first of them failed, what and when the log last said. */
+  let failures = 0;
+  let failingSince = 0;
+  let lastFailure = '';
+  let lastLoggedAt = 0;
+
+  const failed = (error: unknown) => {
+    failures += 1;
+    const now = Date.now();
+    if (failures === 1) failingSince = now;
+    const away = isDatabaseUnavailable(error) || isBrokerUnavailable(error);
+    const reason = errorReason(error);
+    // Reasons of an unreachable server differ only in the wording of the driver that saw it.
+    const failure = away ? 'unavailable' : reason;
+    const retryInMs = backoffDelay(options.intervalMs, failures, capMs);
+    if (failure !== lastFailure) {
+      lastFailure = failure;
+      lastLoggedAt = now;
+      // An unreachable server needs no stack: where it was seen says nothing about why.
+      logger.warn(
+        away ? { reason, retryInMs } : { err: error, retryInMs },
+        `${name} failed; retrying with backoff (up to every ${formatSeconds(Math.max(capMs, options.intervalMs))})`,
+      );
+    } else if (now - lastLoggedAt >= reminderMs) {
+      lastLoggedAt = now;
+      logger.warn(
+        { reason, attempts: failures, failingForMs: now - failingSince, retryInMs },
+        `${name} still failing after ${failures} attempts, ${formatSeconds(now - failingSince)}; retrying`,
+      );
+    }
+  };
+
+  const succeeded = () => {
+    if (failures === 0) return;
+    const downMs = Date.now() - failingSince;
+    logger.info(
+      { attempts: failures, downMs },
+      `${name} recovered after ${failures} failed ${failures === 1 ? 'attempt' : 'attempts'}, ${formatSeconds(downMs)}`,
+    );
+    failures = 0;
+    lastFailure = '';
+  };
+
   const loop = (async () => {
     while (!stopped) {
       poked = false;
       let more = false;
       try {
         more = await options.work();
+        succeeded();
       } catch (error) {
-        options.logger.warn({ err: error }, `${options.name} failed; retrying`);
+        failed(error);
       }
-      if (stopped || more || poked) continue;
+      if (stopped) break;
+      // A failed run waits out its backoff, poked or not.
+      if (failures === 0 && (more || poked)) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, options.intervalMs);
+        const timer = setTimeout(resolve, backoffDelay(options.intervalMs, failures, capMs));
         wake = () => {
           clearTimeout(timer);
           resolve();
@@ -46,7 +129,7 @@ export function startWorkLoop(options: {
   return {
     poke() {
       poked = true;
-      wake?.();
+      if (failures === 0) wake?.();
     },
     async stop() {
       stopped = true;
@@ -54,4 +137,9 @@ export function startWorkLoop(options: {
       await loop;
     },
   };
+}
+
+function formatSeconds(ms: number): string {
+  const seconds = ms / 1000;
+  return `${seconds < 10 ? seconds.toFixed(1).replace(/\.0$/, '') : Math.round(seconds)}s`;
 }

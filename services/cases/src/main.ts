@@ -6,11 +6,11 @@ import { kafkaBusEnv } from '@huijie/service-kit/kafka-env.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { exitOnFatal, exitOnStartupFailure, reachAtStart, serve } from '@huijie/service-kit/process.ts';
-import { redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import { connectRedis } from '@huijie/service-kit/redis.ts';
 import { buildCasesApp } from './app.ts';
 import { casesConfigSchema } from './config.ts';
 import { casesDb, migrateCases } from './db/prisma.ts';
+import { sharedLoginLimiter } from './http/auth.ts';
 import { outboxTopics } from './outbox/outbox.ts';
 
 exitOnStartupFailure('cases');
@@ -39,7 +39,7 @@ await reachAtStart('KAFKA_BROKERS', 'Kafka', () =>
 );
 const app = buildCasesApp(
   { jwtSecret: config.JWT_SECRET, slaPeriodMs: config.SLA_ESCALATION_PERIOD_HOURS * 3600 * 1000 },
-  { db, bus, logger, metrics, ...(redis && { rateLimiter: redisRateLimiter(redis, 'huijie:cases:rate:') }) },
+  { db, bus, logger, metrics, ...(redis && { rateLimiter: sharedLoginLimiter(redis, logger) }) },
 );
 await serve([{ name: 'cases', app, port: config.CASES_PORT }], {
   host: config.HOST,

@@ -8,9 +8,17 @@ import {
   verifyToken,
 } from '@huijie/service-kit/auth-token.ts';
 import { forbidden, notFound, unauthorized } from '@huijie/service-kit/errors.ts';
-import { enforceRateLimit, type RateLimiter } from '@huijie/service-kit/rate-limit.ts';
+import type { Logger } from '@huijie/service-kit/logger.ts';
+import {
+  enforceRateLimit,
+  fallbackRateLimiter,
+  memoryRateLimiter,
+  type RateLimiter,
+  redisRateLimiter,
+} from '@huijie/service-kit/rate-limit.ts';
 import { route } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { disabledMark } from '../accounts/accounts.ts';
 import type { CasesDb } from '../db/prisma.ts';
@@ -29,6 +37,24 @@ export interface LoginLimits {
 }
 
 export const defaultLoginLimits: LoginLimits = { perUsername: 10, perAddress: 100, windowMs: 15 * 60_000 };
+
+/**
+ * Sign-in attempts counted across replicas in Redis and, while Redis cannot be reached, by this
+ * replica in its memory: still limited, and still served. Redis holds nothing else of cases, and
+ * its /readyz does not ask for it, so a replica refusing every sign-in for want of Redis would
+ * keep being sent operators.
+ */
+export function sharedLoginLimiter(
+  redis: Redis,
+  logger: Logger,
+  options: { prefix?: string; probeMs?: number } = {},
+): RateLimiter {
+  return fallbackRateLimiter(
+    redisRateLimiter(redis, options.prefix ?? 'huijie:cases:rate:'),
+    memoryRateLimiter(),
+    { logger, what: 'sign-in limits', ...(options.probeMs !== undefined && { probeMs: options.probeMs }) },
+  );
+}
 
 export function authRoutes(
   app: FastifyInstance,

@@ -23,6 +23,7 @@ export const citizenErrorWording: ErrorWording = {
         return { message: '请求无法处理，请返回申请页面重试', fields: [] };
     }
   },
+  databaseUnavailable: '暂时无法处理，请稍后重试（您的填写内容不会丢失）',
   internal: '系统暂时出现问题，请稍后重试',
 };
 

@@ -1,15 +1,17 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
 /**
- * A TCP proxy between services and a server (PostgreSQL), so a test can take the server away
- * from them — every open connection destroyed, new ones refused — without stopping the server
- * that other tests share.
+ * A TCP proxy between services and a server (PostgreSQL, Redis), so a test can take the server
+ * away from them — every open connection destroyed, new ones refused — or have it stop answering,
+ * without stopping the server that other tests share.
  */
 export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private readonly pairs = new Set<[Socket, Socket]>();
+  private stalled = false;
   private port = 0;
-  /** Connections accepted so far (each one a connection to the upstream server). */
+  /** Connections accepted so far (each one a connection to the upstream server, unless stalled). */
   accepted = 0;
 
   constructor(
@@ -26,16 +28,25 @@ export class TcpProxy {
   }
 
   async start(): Promise<void> {
+    this.stalled = false;
     const server = createServer((client) => {
       this.accepted += 1;
-      const upstream = connect(this.upstream.port, this.upstream.host);
       this.sockets.add(client);
+      if (this.stalled) {
+        // Accepted and never answered, as by a server that hangs.
+        client.on('error', () => client.destroy()).on('close', () => this.sockets.delete(client));
+        return;
+      }
+      const upstream = connect(this.upstream.port, this.upstream.host);
       this.sockets.add(upstream);
+      const pair: [Socket, Socket] = [client, upstream];
+      this.pairs.add(pair);
       const drop = () => {
         client.destroy();
         upstream.destroy();
         this.sockets.delete(client);
         this.sockets.delete(upstream);
+        this.pairs.delete(pair);
       };
       client.on('error', drop).on('close', drop);
       upstream.on('error', drop).on('close', drop);
@@ -50,6 +61,21 @@ export class TcpProxy {
     this.server = server;
   }
 
+  /**
+   * The server stops answering, its connections left open: nothing more goes either way, and new
+   * connections are accepted but never reach it. A query under way hangs until `cut()` (or the
+   * client's own timeout) ends it.
+   */
+  stall(): void {
+    this.stalled = true;
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
+  }
+
   /** The server goes away: open connections are cut (as a crash or a network partition does) and new ones refused. */
   async cut(): Promise<void> {
     const server = this.server;
@@ -57,6 +83,7 @@ export class TcpProxy {
     const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
+    this.pairs.clear();
     await closed;
   }
 
