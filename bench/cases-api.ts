@@ -26,6 +26,7 @@ import { createEventBus } from '@huijie/event-bus/bus.ts';
 import { createEmbeddedEngine } from '@huijie/event-bus/embedded/embedded-engine.ts';
 import { signToken, verifyToken } from '@huijie/service-kit/auth-token.ts';
 import { commonEnv, parseConfig } from '@huijie/service-kit/config.ts';
+import { startConsuming } from '@huijie/service-kit/http-app.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { route } from '@huijie/service-kit/routes.ts';
@@ -523,7 +524,7 @@ async function main() {
     },
     async () => db.$queryRaw`SELECT 1 AS one`,
   );
-  await app.ready();
+  await startConsuming(app);
   const token = (scope: string) => `Bearer ${signToken({ sub: 'bench', role: 'leader', scope }, jwtSecret)}`;
 
   const facts = await db.$queryRaw<

@@ -41,6 +41,7 @@ import { buildIngest12345App } from '@huijie/ingest-12345/app.ts';
 import { normaliseWorkOrder, type WorkOrder } from '@huijie/ingest-12345/work-order.ts';
 import { buildRoutingApp } from '@huijie/routing/app.ts';
 import { createRouter } from '@huijie/routing/domain/router.ts';
+import { startConsuming } from '@huijie/service-kit/http-app.ts';
 import { redisIdempotency } from '@huijie/service-kit/idempotency.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
@@ -396,8 +397,8 @@ async function runRound(
     await casesApp.close();
   });
   const url = await listen(ingestApp);
-  await routingApp.ready();
-  await casesApp.ready();
+  await startConsuming(routingApp);
+  await startConsuming(casesApp);
 
   // Followed disputes: when their batch was answered, when their case became visible.
   const acked = new Map<string, number>();

@@ -5,6 +5,7 @@ import { namespaced } from '@huijie/event-bus/namespaced-engine.ts';
 import { courtClients } from '@huijie/ingest-courts/config.ts';
 import { redisApplicationStore } from '@huijie/ingest-wechat/application/store.ts';
 import { migrateNotify, notifyDb } from '@huijie/notify/db/prisma.ts';
+import { startConsuming } from '@huijie/service-kit/http-app.ts';
 import { redisIdempotency } from '@huijie/service-kit/idempotency.ts';
 import type { DestinationStream } from '@huijie/service-kit/logger.ts';
 import { redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
@@ -110,7 +111,7 @@ export async function readyPlatform(infra: Infrastructure, outboxFile: string) {
     logLevel: 'debug',
     logDestination: logs.destination,
   });
-  for (const { app } of platform.apps) await app.ready();
+  for (const { app } of platform.apps) await startConsuming(app);
   const app = (name: string) => platform.apps.find((entry) => entry.name === name)!.app;
   const login = await app('cases').inject({
     method: 'POST',

@@ -82,7 +82,7 @@ export class ServiceProcess {
       .join('\n');
   }
 
-  /** Starts the process and waits until it serves /healthz (it listens only once its consumers run). */
+  /** Starts the process and waits until it is ready (/readyz: its consumers have joined their groups). */
   async start(timeoutMs = 90_000): Promise<void> {
     this.stopping = false;
     const child = spawn(
@@ -119,10 +119,10 @@ export class ServiceProcess {
     await eventually(
       async () => {
         if (gone) throw new Error(`${this.name} exited while starting (${JSON.stringify(gone)})`);
-        const answer = await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(2_000) });
+        const answer = await fetch(`${this.url}/readyz`, { signal: AbortSignal.timeout(2_000) });
         return answer.ok;
       },
-      { what: `${this.name} to serve /healthz`, timeoutMs, intervalMs: 200 },
+      { what: `${this.name} to be ready (/readyz)`, timeoutMs, intervalMs: 200 },
     ).catch((error: Error) => {
       throw new Error(`${error.message}\n--- ${this.name} log ---\n${this.tail()}`);
     });

@@ -5,6 +5,7 @@ import { createKafkaEngine } from '@huijie/event-bus/kafka/kafka-engine.ts';
 import { namespaced } from '@huijie/event-bus/namespaced-engine.ts';
 import { buildRoutingApp, routingGroup } from '@huijie/routing/app.ts';
 import { createRouter } from '@huijie/routing/domain/router.ts';
+import { startConsuming } from '@huijie/service-kit/http-app.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { eventually, requireServers, uniqueName } from '@huijie/testing/servers.ts';
@@ -60,7 +61,7 @@ describe.runIf(servers)('/metrics shows how far each consumer group is behind, o
           };
         }),
       );
-      await app.ready();
+      await startConsuming(app);
       expect(await lag(topics.intake)).toBe(5);
       expect(await lag(topics.caseCorrection)).toBe(0);
 

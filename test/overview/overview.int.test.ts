@@ -11,6 +11,7 @@ import { postgresClient } from '@huijie/database/sql-client.ts';
 import { createEventBus } from '@huijie/event-bus/bus.ts';
 import { createEmbeddedEngine } from '@huijie/event-bus/embedded/embedded-engine.ts';
 import { hashPassword } from '@huijie/service-kit/auth-token.ts';
+import { startConsuming } from '@huijie/service-kit/http-app.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { chromiumLaunchOptions, requireChromium } from '@huijie/testing/chromium.ts';
@@ -75,6 +76,7 @@ describe.runIf(servers && haveChromium)('the one-screen overview in a browser', 
     });
     ({ yangCaseId } = await seedOverview(db));
     base = await app.listen({ port: 0, host: '127.0.0.1' });
+    await startConsuming(app);
     // Overdue history enters the express lane as the sweeper takes it: one level per sweep.
     while ((await sweepOverdue(db, new Date(), 72 * 3600_000)) > 0) {}
     close = async () => {

@@ -8,7 +8,7 @@ import { hashApiKey } from '@huijie/cases/http/actor.ts';
 import type { EventBus } from '@huijie/event-bus/bus.ts';
 import type { Engine } from '@huijie/event-bus/engine.ts';
 import { hashPassword } from '@huijie/service-kit/auth-token.ts';
-import { routesOf } from '@huijie/service-kit/http-app.ts';
+import { routesOf, startConsuming } from '@huijie/service-kit/http-app.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { type RateLimiter, redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
@@ -124,6 +124,7 @@ describe.runIf(servers)('cases: who may read and act, on PostgreSQL + Kafka + Re
     guo = await seedRoutedCase(db, { place: jiangshan, applicant: { name: '郭某', phone: '13800001111' } });
     yang = await seedRoutedCase(db, { place: xiayang, applicant: { name: '杨某', phone: '13900002222' } });
     app = build({ jwtSecret });
+    await startConsuming(app);
     for (const username of ['city', 'xinluo', 'yongding', 'jiangshan', 'neighbour']) {
       const login = await app.inject({
         method: 'POST',

@@ -7,7 +7,7 @@ import { buildNotifyApp } from '@huijie/notify/app.ts';
 import { freshNotifyDb } from '@huijie/notify/db/fresh-notify-db.ts';
 import type { NotifyDb } from '@huijie/notify/db/prisma.ts';
 import { signToken } from '@huijie/service-kit/auth-token.ts';
-import { routesOf } from '@huijie/service-kit/http-app.ts';
+import { routesOf, startConsuming } from '@huijie/service-kit/http-app.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { requireServers } from '@huijie/testing/servers.ts';
@@ -89,7 +89,7 @@ describe.runIf(servers)('notify: deliveries and replays by jurisdiction, on Post
         metrics: createMetrics('security-notify'),
       },
     );
-    await app.ready();
+    await startConsuming(app);
   });
   afterAll(async () => {
     await app?.close();

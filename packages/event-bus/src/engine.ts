@@ -42,6 +42,11 @@ export interface Engine {
   readonly name: 'kafka' | 'embedded';
   /** Resolves only once every record is durably written (Kafka: acks=all). */
   produce(records: RawRecord[]): Promise<void>;
+  /**
+   * Resolves once the consumer has joined its group. On Kafka that waits for the group's
+   * rebalance, up to the session timeout while a member that never left is still in it; 30 s
+   * past the session timeout it gives up, disconnected, and rejects.
+   */
   consume(
     group: string,
     topics: string[],

@@ -21,4 +21,15 @@ describe('configuration', () => {
     });
     expect(() => parseConfig(schema, { CASES_PORT: 'eighty' })).toThrow(/CASES_PORT/);
   });
+
+  it('a required variable left out is named as required, not as a type error', () => {
+    const required = z.object({ KAFKA_BROKERS: commonEnv.KAFKA_BROKERS, JWT_SECRET: z.string().min(32) });
+    expect(() => parseConfig(required, {})).toThrow(
+      'invalid configuration:\n  KAFKA_BROKERS: required\n  JWT_SECRET: required',
+    );
+    // A value that is there and wrong keeps the schema's own words.
+    expect(() => parseConfig(required, { KAFKA_BROKERS: 'kafka', JWT_SECRET: 'short' })).toThrow(
+      /KAFKA_BROKERS: a comma-separated list of host:port\n {2}JWT_SECRET: Too small/,
+    );
+  });
 });

@@ -12,13 +12,22 @@ export function parseConfig<S extends z.ZodType>(
   schema: S,
   env: Record<string, string | undefined>,
 ): z.infer<S> {
-  const result = schema.safeParse(env);
+  const result = schema.safeParse(env, { error: unsetIsRequired });
   if (result.success) return result.data;
   const problems = result.error.issues.map(
     (issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`,
   );
   throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
 }
+
+/**
+ * zod words a variable that is not set as a type error ("expected string, received undefined"):
+ * it is `required`. A schema's own message for it still wins.
+ */
+const unsetIsRequired: z.core.$ZodErrorMap = (issue) =>
+  (issue.code === 'invalid_type' || issue.code === 'invalid_union') && issue.input === undefined
+    ? 'required'
+    : undefined;
 
 /**
  * An unset variable and an empty one mean the same (docker compose writes `${VAR:-}` as ""),

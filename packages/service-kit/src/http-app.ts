@@ -22,6 +22,44 @@ export interface RouteEntry {
 
 const routeInventories = new WeakMap<FastifyInstance, RouteEntry[]>();
 
+/** A consumer that has joined its group; stopping it finishes what it holds, commits and leaves. */
+export interface RunningConsumer {
+  stop(): Promise<void>;
+}
+
+interface AppConsumer {
+  start?: () => Promise<RunningConsumer>;
+  started?: Promise<RunningConsumer>;
+  joined: boolean;
+}
+
+const consumersOf = new WeakMap<FastifyInstance, AppConsumer>();
+
+/**
+ * Gives an app made by {@link createServiceApp} its consumer, which starts not with the app
+ * (`ready`, `listen`) but when its owner calls {@link startConsuming}: `serve` once the port is
+ * bound, a test instead of `ready()`. Joining a Kafka group waits for the group's rebalance, up
+ * to the session timeout while a crashed predecessor is still a member: longer than Fastify lets
+ * a start hook take, and a start that fails on its port must fail before it joins. Until it has
+ * joined, /readyz answers 503 (`consumers: starting`); on close it stops before the app's hooks.
+ */
+export function consumes(app: FastifyInstance, start: () => Promise<RunningConsumer>): void {
+  const consumer = consumersOf.get(app);
+  if (!consumer) throw new Error('consumes: not an app made by createServiceApp');
+  if (consumer.start) throw new Error('consumes: the app has a consumer already');
+  consumer.start = start;
+}
+
+/** Readies the app, then starts its consumer if it has one; resolves once that has joined its group. */
+export async function startConsuming(app: FastifyInstance): Promise<void> {
+  await app.ready();
+  const consumer = consumersOf.get(app);
+  if (!consumer?.start) return;
+  consumer.started ??= consumer.start();
+  await consumer.started;
+  consumer.joined = true;
+}
+
 /** Every route of an app made by {@link createServiceApp}, in the order they were declared. */
 export function routesOf(app: FastifyInstance): RouteEntry[] {
   return [...(routeInventories.get(app) ?? [])];
@@ -56,11 +94,16 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
     return503OnClosing: false,
   });
   installErrorHandler(app);
+  const consumer: AppConsumer = { joined: false };
+  consumersOf.set(app, consumer);
   // While the service drains, a request arriving on a connection still open (keep-alive, pipelined)
   // is sent elsewhere: the hotline, the courts and the form retry a 503 after its Retry-After.
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
+    // Stop taking work first; one still joining its group is stopped once it has joined.
+    const running = await consumer.started?.catch(() => undefined);
+    await running?.stop();
   });
   app.addHook('onRequest', async (_request, reply) => {
     if (!closing) return;
@@ -101,6 +144,7 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
         }
       }),
     );
+    if (consumer.start) checks.consumers = consumer.joined ? 'ok' : 'starting';
     const ready = Object.values(checks).every((value) => value === 'ok');
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
   });

@@ -1,10 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import Fastify from 'fastify';
-import { describe, expect, it } from 'vitest';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { describe, expect, it, vi } from 'vitest';
+import { consumes, createServiceApp } from './http-app.ts';
 import { createLogger } from './logger.ts';
-import { serve } from './process.ts';
+import { createMetrics } from './metrics.ts';
+import { reachAtStart, serve, startupFailureMessage } from './process.ts';
+import { connectRedis, pingRedis } from './redis.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -26,6 +29,39 @@ function failedStart(service: string, env: Record<string, string>) {
   return JSON.parse(lines[0]!);
 }
 
+const silent = createLogger({ service: 'test', level: 'silent' });
+
+/** Runs `work` with serve's SIGTERM/SIGINT listeners taken off again afterwards. */
+async function keepingSignals(work: () => Promise<void>): Promise<void> {
+  const signals = { SIGTERM: process.listeners('SIGTERM'), SIGINT: process.listeners('SIGINT') };
+  try {
+    await work();
+  } finally {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const)
+      for (const listener of process.listeners(signal))
+        if (!signals[signal].includes(listener)) process.off(signal, listener);
+  }
+}
+
+function portOf(app: FastifyInstance): number {
+  const address = app.server.address();
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+/** An app with a consumer whose start the test controls: it joins its group when the test says. */
+function appWithConsumer() {
+  const app = createServiceApp({ logger: silent, metrics: createMetrics('serve-test'), readiness: {} });
+  const consumer = { starts: 0, stops: 0, join: () => {}, fail: (_error: Error) => {} };
+  consumes(app, () => {
+    consumer.starts++;
+    return new Promise((resolve, reject) => {
+      consumer.join = () => resolve({ stop: async () => void consumer.stops++ });
+      consumer.fail = reject;
+    });
+  });
+  return { app, consumer };
+}
+
 describe('a start that cannot go on', () => {
   it(
     'is one JSON line naming the bad variable, not a stack trace',
@@ -34,6 +70,16 @@ describe('a start that cannot go on', () => {
       expect(line).toMatchObject({ level: 60, service: 'routing' });
       expect(line.msg).toMatch(
         /^cannot start: invalid configuration: .*ROUTING_PORT: .*; KAFKA_BROKERS: a comma-separated list of host:port/,
+      );
+    },
+    startTimeoutMs,
+  );
+
+  it(
+    'names each variable left out as required',
+    () => {
+      expect(failedStart('ingest-12345', {}).msg).toBe(
+        'cannot start: invalid configuration: KAFKA_BROKERS: required; REDIS_URL: required; HOTLINE_CLIENTS: required',
       );
     },
     startTimeoutMs,
@@ -65,7 +111,7 @@ describe('a start that cannot go on', () => {
       expect(line).toMatchObject({
         level: 60,
         service,
-        msg: expect.stringMatching(/^cannot start: Redis named by REDIS_URL cannot be reached: /),
+        msg: 'cannot start: Redis named by REDIS_URL cannot be reached: connect ECONNREFUSED 127.0.0.1:1',
       });
     },
     // A child process that loads a service under tsx and tries Redis for a few seconds: about 4 s
@@ -73,27 +119,124 @@ describe('a start that cannot go on', () => {
     startTimeoutMs,
   );
 
-  it('names the port variable when the port is taken', async () => {
+  it('says why a name with several addresses cannot be reached, address by address', () => {
+    // Node's error when every address of a name (localhost: ::1, 127.0.0.1) refuses: no message of its own.
+    const refused = new AggregateError([
+      new Error('connect ECONNREFUSED ::1:6390'),
+      new Error('connect ECONNREFUSED 127.0.0.1:6390'),
+    ]);
+    expect(startupFailureMessage(refused)).toBe(
+      'connect ECONNREFUSED ::1:6390; connect ECONNREFUSED 127.0.0.1:6390',
+    );
+  });
+
+  it('says why Redis cannot be reached in the words of the connection, not of the client library', async () => {
+    const redis = connectRedis('redis://127.0.0.1:1');
+    try {
+      await expect(reachAtStart('REDIS_URL', 'Redis', () => pingRedis(redis))).rejects.toThrow(
+        /^Redis named by REDIS_URL cannot be reached: connect ECONNREFUSED 127\.0\.0\.1:1$/,
+      );
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('names the port variable when the port is taken, before any consumer joins its group', async () => {
     const squatter = createServer();
     await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
     const { port } = squatter.address() as { port: number };
+    const { app, consumer } = appWithConsumer();
+    let cleanedUp = false;
+    await keepingSignals(async () => {
+      try {
+        await expect(
+          serve([{ name: 'ingest-12345', app, port }], {
+            host: '127.0.0.1',
+            logger: silent,
+            cleanup: async () => {
+              cleanedUp = true;
+            },
+          }),
+        ).rejects.toThrow(
+          `ingest-12345: 127.0.0.1:${port} is already in use (another Huijie still running?); stop it or set INGEST_12345_PORT`,
+        );
+        expect(consumer.starts).toBe(0);
+        expect(cleanedUp).toBe(true);
+      } finally {
+        await app.close();
+        squatter.close();
+      }
+    });
+  });
+
+  it('names HOST when it is no name this machine can resolve', async () => {
     const app = Fastify();
-    const signals = { SIGTERM: process.listeners('SIGTERM'), SIGINT: process.listeners('SIGINT') };
-    try {
-      await expect(
-        serve([{ name: 'ingest-12345', app, port }], {
+    await keepingSignals(async () => {
+      try {
+        await expect(
+          serve([{ name: 'routing', app, port: 0 }], { host: 'not-a-host', logger: silent }),
+        ).rejects.toThrow(
+          /^routing: HOST not-a-host is not a name this machine can resolve \((ENOTFOUND|EAI_AGAIN)\); check HOST$/,
+        );
+      } finally {
+        await app.close();
+      }
+    });
+  });
+
+  it('a consumer that cannot join is named with its app; the start lets go of what it took', async () => {
+    const { app, consumer } = appWithConsumer();
+    let cleanedUp = false;
+    await keepingSignals(async () => {
+      const started = serve([{ name: 'routing', app, port: 0 }], {
+        host: '127.0.0.1',
+        logger: silent,
+        cleanup: async () => {
+          cleanedUp = true;
+        },
+      });
+      await vi.waitFor(() => expect(consumer.starts).toBe(1));
+      consumer.fail(new Error('consumer group routing not joined within 60 s'));
+      await expect(started).rejects.toThrow('routing: consumer group routing not joined within 60 s');
+      expect(cleanedUp).toBe(true);
+      expect(app.server.listening).toBe(false);
+    });
+  });
+});
+
+describe('a start whose consumer waits to join its group', () => {
+  it('listens at once, is not ready until the consumer has joined, and stops the consumer on close', async () => {
+    const { app, consumer } = appWithConsumer();
+    await keepingSignals(async () => {
+      try {
+        let served = false;
+        const started = serve([{ name: 'routing', app, port: 0 }], {
           host: '127.0.0.1',
-          logger: createLogger({ service: 'test', level: 'silent' }),
-        }),
-      ).rejects.toThrow(
-        `ingest-12345: 127.0.0.1:${port} is already in use (another Huijie still running?); stop it or set INGEST_12345_PORT`,
-      );
-    } finally {
-      for (const signal of ['SIGTERM', 'SIGINT'] as const)
-        for (const listener of process.listeners(signal))
-          if (!signals[signal].includes(listener)) process.off(signal, listener);
-      await app.close();
-      squatter.close();
-    }
+          logger: silent,
+        }).then(() => {
+          served = true;
+        });
+        await vi.waitFor(() => expect(consumer.starts).toBe(1));
+        const readyz = async () => {
+          const answer = await fetch(`http://127.0.0.1:${portOf(app)}/readyz`);
+          return { status: answer.status, body: await answer.json() };
+        };
+        expect(await readyz()).toEqual({
+          status: 503,
+          body: { status: 'not_ready', checks: { consumers: 'starting' } },
+        });
+        expect(served).toBe(false);
+
+        consumer.join();
+        await started;
+        expect(await readyz()).toEqual({
+          status: 200,
+          body: { status: 'ready', checks: { consumers: 'ok' } },
+        });
+      } finally {
+        await app.close();
+      }
+      expect(consumer.stops).toBe(1);
+    });
   });
 });

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ConfigError } from './config.ts';
+import { startConsuming } from './http-app.ts';
 import { createLogger } from './logger.ts';
 
 /** A start that cannot go on, told in one line: what is wrong and which variable to look at. */
@@ -29,6 +30,9 @@ export function startupFailureMessage(error: unknown): string {
   // "invalid configuration:\n  JWT_SECRET: …\n  DATABASE_URL: …" on one line, each variable named.
   if (error instanceof ConfigError) return error.message.replace(/:\n\s*/, ': ').replace(/\n\s*/g, '; ');
   if (!(error instanceof Error)) return String(error);
+  // A connection to a name with several addresses (localhost: ::1 and 127.0.0.1) fails with each.
+  if (error instanceof AggregateError && error.message === '')
+    return error.errors.map((each) => startupFailureMessage(each)).join('; ');
   const cause = error.cause instanceof Error ? error.cause.message : undefined;
   return cause && !error.message.includes(cause) ? `${error.message} (${cause})` : error.message;
 }
@@ -49,7 +53,8 @@ export async function reachAtStart<T>(variable: string, what: string, work: () =
 export const shutdownTimeoutMs = 30_000;
 
 /**
- * Owns a service's process (only a `main.ts` calls this): listen, then on SIGTERM/SIGINT stop
+ * Owns a service's process (only a `main.ts` calls this): listen, then start the apps'
+ * consumers and wait until they have joined their groups (see `consumes`); then on SIGTERM/SIGINT stop
  * intake, let in-flight work finish (the app's preClose hooks stop consumers and commit),
  * close pools, exit. A second signal, or a shutdown that hangs, exits at once.
  */
@@ -79,25 +84,85 @@ export async function serve(
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
-  for (const { name, app, port } of apps) {
-    try {
-      await app.listen({ port, host: options.host });
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const variable = `${name.toUpperCase().replaceAll('-', '_')}_PORT`;
-      if (code === 'EADDRINUSE')
-        throw new StartupError(
-          `${name}: ${options.host}:${port} is already in use (another Huijie still running?); stop it or set ${variable}`,
-        );
-      if (code === 'EACCES' || code === 'EADDRNOTAVAIL')
-        throw new StartupError(
-          `${name}: cannot listen on ${options.host}:${port} (${code}); check HOST and ${variable}`,
-        );
-      throw error;
+  const begun: FastifyInstance[] = [];
+  try {
+    for (const { name, app, port } of apps) {
+      begun.push(app);
+      await listen(name, app, port, options.host);
     }
+    // Only now, every port bound: a start that fails on its port has joined no consumer group.
+    await Promise.all(apps.map(({ name, app }) => joinGroup(name, app, options.logger)));
+  } catch (error) {
+    await letGo(begun, options.cleanup);
+    throw error;
   }
   if (startupFailureHandler) process.off('uncaughtException', startupFailureHandler);
   startupFailureHandler = undefined;
+}
+
+async function listen(name: string, app: FastifyInstance, port: number, host: string): Promise<void> {
+  try {
+    await app.listen({ port, host });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const variable = `${name.toUpperCase().replaceAll('-', '_')}_PORT`;
+    if (code === 'EADDRINUSE')
+      throw new StartupError(
+        `${name}: ${host}:${port} is already in use (another Huijie still running?); stop it or set ${variable}`,
+      );
+    if (code === 'EACCES' || code === 'EADDRNOTAVAIL')
+      throw new StartupError(
+        `${name}: cannot listen on ${host}:${port} (${code}); check HOST and ${variable}`,
+      );
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+      throw new StartupError(
+        `${name}: HOST ${host} is not a name this machine can resolve (${code}); check HOST`,
+      );
+    throw error;
+  }
+}
+
+/** After this long still joining, the start says what it waits for (a fresh group takes about 3 s). */
+const joinNoticeMs = 5_000;
+
+/**
+ * Starts the app's consumer: its group's rebalance may wait for a member that never left (a
+ * killed predecessor) until that member's session times out — KAFKA_SESSION_TIMEOUT_MS, 30 s by default.
+ */
+async function joinGroup(name: string, app: FastifyInstance, logger: Logger): Promise<void> {
+  const notice = setTimeout(
+    () =>
+      logger.info(
+        { app: name },
+        'waiting to join the consumer group: its rebalance waits for any member that did not leave it (a killed instance) until the session of that member times out (KAFKA_SESSION_TIMEOUT_MS); /readyz answers 503 meanwhile',
+      ),
+    joinNoticeMs,
+  );
+  try {
+    await startConsuming(app);
+  } catch (error) {
+    throw new StartupError(`${name}: ${startupFailureMessage(error)}`);
+  } finally {
+    clearTimeout(notice);
+  }
+}
+
+/** How long a failed start may take to let go of what it took before it exits anyway. */
+const letGoTimeoutMs = 10_000;
+
+/**
+ * A failed start lets go of what it took, as far as it can: closing the apps stops a consumer
+ * that joined its group (it leaves, instead of holding its partitions until its session times
+ * out), and the cleanup closes the clients (a consumer still joining is disconnected).
+ */
+async function letGo(apps: FastifyInstance[], cleanup: (() => Promise<void>) | undefined): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const done = (async () => {
+    for (const app of apps) await app.close().catch(() => {});
+    await cleanup?.();
+  })().catch(() => {});
+  await Promise.race([done, new Promise((resolve) => (timer = setTimeout(resolve, letGoTimeoutMs)))]);
+  clearTimeout(timer);
 }
 
 /** A consumer that crashed beyond recovery leaves a process that consumes nothing: exit, the supervisor restarts it. */

@@ -9,13 +9,15 @@ import type { Logger } from 'pino';
  *
  * While Redis is away ioredis reports every reconnect attempt as an `error` event, which, unheard,
  * it prints as a stack trace: the logger gets one line when it goes, one when it is back. Before
- * the first connection nothing is logged: the start check (`reachAtStart`) names REDIS_URL.
+ * the first connection nothing is logged: the start check (`reachAtStart` of {@link pingRedis})
+ * names REDIS_URL.
  */
 export function connectRedis(url: string, logger?: Logger): Redis {
   const redis = new Redis(url, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
   let connected = false;
   let away = false;
   redis.on('error', (error: Error) => {
+    lastErrors.set(redis, error);
     if (!connected || away) return;
     away = true;
     logger?.warn({ reason: error.message }, 'Redis unreachable (REDIS_URL); retrying');
@@ -27,4 +29,19 @@ export function connectRedis(url: string, logger?: Logger): Redis {
     logger?.info('Redis reachable again');
   });
   return redis;
+}
+
+/** The last connection error of each client made by {@link connectRedis}. */
+const lastErrors = new WeakMap<Redis, Error>();
+
+/**
+ * PING, as the start checks it: when Redis cannot be reached, the error is the connection's own
+ * (`connect ECONNREFUSED 127.0.0.1:6390`), not ioredis's advice about its retry option.
+ */
+export async function pingRedis(redis: Redis): Promise<void> {
+  try {
+    await redis.ping();
+  } catch (error) {
+    throw ((error as Error).name === 'MaxRetriesPerRequestError' && lastErrors.get(redis)) || error;
+  }
 }

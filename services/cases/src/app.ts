@@ -1,8 +1,7 @@
 import { topics } from '@huijie/contracts/topics.ts';
 import { isDatabaseUnavailable } from '@huijie/database/unavailable.ts';
 import type { EventBus } from '@huijie/event-bus/bus.ts';
-import type { EngineSubscription } from '@huijie/event-bus/engine.ts';
-import { createServiceApp } from '@huijie/service-kit/http-app.ts';
+import { consumes, createServiceApp } from '@huijie/service-kit/http-app.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
 import { consumerLagGauge, type Metrics, sampledGauge } from '@huijie/service-kit/metrics.ts';
 import { memoryRateLimiter, type RateLimiter } from '@huijie/service-kit/rate-limit.ts';
@@ -94,7 +93,6 @@ export function buildCasesApp(config: CasesSettings, deps: CasesDeps): FastifyIn
   actionRoutes(app, { db: deps.db, jwtSecret: config.jwtSecret });
   overviewRoutes(app);
 
-  let subscription: EngineSubscription | undefined;
   let relay: ReturnType<typeof startOutboxRelay> | undefined;
   let sla: ReturnType<typeof startSlaSweeper> | undefined;
   let folder: ReturnType<typeof startStatsFolder> | undefined;
@@ -119,12 +117,14 @@ export function buildCasesApp(config: CasesSettings, deps: CasesDeps): FastifyIn
       intervalMs: config.slaSweepIntervalMs ?? 60_000,
       poke: () => relay?.poke(),
     });
-    // The events handled at once are recorded together, a transaction per batch.
-    const record = groupCommit((events: CasesEvent[]) => recordEvents(deps.db, events), {
-      maxBatch: consumerConcurrency,
-      transient: isDatabaseUnavailable,
-    });
-    subscription = await deps.bus.subscribe({
+  });
+  // The events handled at once are recorded together, a transaction per batch.
+  const record = groupCommit((events: CasesEvent[]) => recordEvents(deps.db, events), {
+    maxBatch: consumerConcurrency,
+    transient: isDatabaseUnavailable,
+  });
+  consumes(app, () =>
+    deps.bus.subscribe({
       group: casesGroup,
       topics: [topics.intake, topics.assignment],
       concurrency: consumerConcurrency,
@@ -138,15 +138,14 @@ export function buildCasesApp(config: CasesSettings, deps: CasesDeps): FastifyIn
           relay?.poke();
         },
       },
-    });
-  });
+    }),
+  );
   // An action's events are in the outbox when it answers: they go out now, not at the next poll.
   app.addHook('onResponse', async (request, reply) => {
     if (request.method !== 'GET' && reply.statusCode < 300) relay?.poke();
   });
-  // Stop taking work before the server and the database go away.
+  // Stop taking work before the server and the database go away (the consumer stops first).
   app.addHook('preClose', async () => {
-    await subscription?.stop();
     await sla?.stop();
     await relay?.stop();
     await folder?.stop();

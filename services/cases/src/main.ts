@@ -6,7 +6,7 @@ import { kafkaBusEnv } from '@huijie/service-kit/kafka-env.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { exitOnFatal, exitOnStartupFailure, reachAtStart, serve } from '@huijie/service-kit/process.ts';
-import { connectRedis } from '@huijie/service-kit/redis.ts';
+import { connectRedis, pingRedis } from '@huijie/service-kit/redis.ts';
 import { buildCasesApp } from './app.ts';
 import { casesConfigSchema } from './config.ts';
 import { casesDb, migrateCases } from './db/prisma.ts';
@@ -24,7 +24,7 @@ await sql.close();
 if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 const db = casesDb({ kind: 'postgres', url: config.DATABASE_URL });
 const redis = config.REDIS_URL ? connectRedis(config.REDIS_URL, logger) : undefined;
-if (redis) await reachAtStart('REDIS_URL', 'Redis', () => redis.ping());
+if (redis) await reachAtStart('REDIS_URL', 'Redis', () => pingRedis(redis));
 if (!redis) logger.warn('REDIS_URL not set: sign-in attempt limits count per replica');
 const bus = kafkaBus({
   brokers: config.KAFKA_BROKERS,

@@ -7,7 +7,7 @@ import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { exitOnFatal, exitOnStartupFailure, reachAtStart, serve } from '@huijie/service-kit/process.ts';
 import { redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
-import { connectRedis } from '@huijie/service-kit/redis.ts';
+import { connectRedis, pingRedis } from '@huijie/service-kit/redis.ts';
 import { buildIngestCourtsApp } from './app.ts';
 import { ingestCourtsConfigSchema } from './config.ts';
 
@@ -17,7 +17,7 @@ const kafkaEnv = parseConfig(kafkaBusEnv, process.env);
 const logger = createLogger({ service: 'ingest-courts', level: config.LOG_LEVEL });
 const metrics = createMetrics('ingest-courts');
 const redis = connectRedis(config.REDIS_URL, logger);
-await reachAtStart('REDIS_URL', 'Redis', () => redis.ping());
+await reachAtStart('REDIS_URL', 'Redis', () => pingRedis(redis));
 const bus = kafkaBus({
   brokers: config.KAFKA_BROKERS,
   service: 'ingest-courts',

@@ -1,7 +1,6 @@
 import { topics } from '@huijie/contracts/topics.ts';
 import type { EventBus } from '@huijie/event-bus/bus.ts';
-import type { EngineSubscription } from '@huijie/event-bus/engine.ts';
-import { createServiceApp } from '@huijie/service-kit/http-app.ts';
+import { consumes, createServiceApp } from '@huijie/service-kit/http-app.ts';
 import type { IdempotencyStore } from '@huijie/service-kit/idempotency.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
 import { consumerLagGauge, type Metrics } from '@huijie/service-kit/metrics.ts';
@@ -104,10 +103,9 @@ export function buildIngestWechatApp(
   app.register(qrCodeRoutes, { towns, applyUrl });
   app.register(pageRoutes, { towns, links, now });
 
-  let subscription: EngineSubscription | undefined;
   if (deps.followCaseStatus ?? true) {
-    app.addHook('onReady', async () => {
-      subscription = await deps.bus.subscribe({
+    consumes(app, () =>
+      deps.bus.subscribe({
         group: ingestWechatGroup,
         topics: [topics.caseStatus],
         handlers: {
@@ -125,11 +123,8 @@ export function buildIngestWechatApp(
             }
           },
         },
-      });
-    });
-    app.addHook('preClose', async () => {
-      await subscription?.stop();
-    });
+      }),
+    );
   }
   return app;
 }

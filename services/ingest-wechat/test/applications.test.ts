@@ -1,4 +1,5 @@
 import { disputeIdFor } from '@huijie/contracts/ids.ts';
+import { startConsuming } from '@huijie/service-kit/http-app.ts';
 import { memoryIdempotency } from '@huijie/service-kit/idempotency.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { trackingNoFor } from '../src/application/application.ts';
@@ -336,7 +337,7 @@ describe('POST /v1/applications/lookup', () => {
     const { app, deliver } = make();
     const body = guo();
     const { trackingNo, receivedAt } = (await submit(app, body)).json();
-    await app.ready();
+    await startConsuming(app);
     const look = (last4: string, no = trackingNo) => lookUp(app, no, last4, '10.0.0.5');
     const received = await look('1234');
     expect(received.statusCode).toBe(200);
@@ -376,7 +377,7 @@ describe('POST /v1/applications/lookup', () => {
   it('an application that joins another open case (a repeat, or merged) is not shown as 已办结', async () => {
     const { app, deliver } = make();
     const { trackingNo } = (await submit(app, guo())).json();
-    await app.ready();
+    await startConsuming(app);
     const look = async () => (await lookUp(app, trackingNo, '1234', '10.0.0.6')).json();
     const disputeId = disputeIdFor('wechat', trackingNo);
     const ownCase = crypto.randomUUID();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { disputeIdFor } from '@huijie/contracts/ids.ts';
 import { createEventBus } from '@huijie/event-bus/bus.ts';
+import { startConsuming } from '@huijie/service-kit/http-app.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { memoryRateLimiter } from '@huijie/service-kit/rate-limit.ts';
@@ -62,7 +63,7 @@ describe.runIf(haveChromium)('the WeChat application form in a phone browser', (
       logLevel: 'silent',
     });
     // The WeChat app under test is built here; should the platform already include one, it stays unstarted.
-    for (const { name, app } of platform.apps) if (name !== 'ingest-wechat') await app.ready();
+    for (const { name, app } of platform.apps) if (name !== 'ingest-wechat') await startConsuming(app);
 
     const metrics = createMetrics('ingest-wechat');
     // Listen first: the form's links and the QR codes need the address the browser will use.
@@ -81,6 +82,7 @@ describe.runIf(haveChromium)('the WeChat application form in a phone browser', (
       metrics,
     });
     base = await wechat.listen({ port: 0, host: '127.0.0.1' });
+    await startConsuming(wechat);
     settings.publicBaseUrl = base;
 
     browser = await chromium.launch(chromiumLaunchOptions);

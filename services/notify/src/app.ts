@@ -1,7 +1,6 @@
 import { topics } from '@huijie/contracts/topics.ts';
 import type { EventBus } from '@huijie/event-bus/bus.ts';
-import type { EngineSubscription } from '@huijie/event-bus/engine.ts';
-import { createServiceApp } from '@huijie/service-kit/http-app.ts';
+import { consumes, createServiceApp } from '@huijie/service-kit/http-app.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
 import { consumerLagGauge, type Metrics, sampledGauge } from '@huijie/service-kit/metrics.ts';
 import { memoryRateLimiter, type RateLimiter } from '@huijie/service-kit/rate-limit.ts';
@@ -200,7 +199,6 @@ export function buildNotifyApp(settings: NotifySettings, deps: NotifyDeps): Fast
     'event',
   ]);
 
-  let subscription: EngineSubscription | undefined;
   let dispatcher: ReturnType<typeof startDispatcher> | undefined;
   serveApiDocs(app, {
     title: 'Huijie notify API',
@@ -230,7 +228,9 @@ export function buildNotifyApp(settings: NotifySettings, deps: NotifyDeps): Fast
       intervalMs: settings.dispatch?.intervalMs ?? 500,
       observe: (channel: string, outcome: DispatchOutcome) => outcomes.inc({ channel, outcome }),
     });
-    subscription = await deps.bus.subscribe({
+  });
+  consumes(app, () =>
+    deps.bus.subscribe({
       group: notifyGroup,
       topics: notifyTopics,
       handlers: {
@@ -241,11 +241,10 @@ export function buildNotifyApp(settings: NotifySettings, deps: NotifyDeps): Fast
         'case.escalation.v1': async (event) =>
           recordedNew('case.escalation.v1', await recordEscalation(deps.db, event, routing)),
       },
-    });
-  });
+    }),
+  );
   app.addHook('preClose', async () => {
-    // Stop taking events first, then let the sends in flight finish and be recorded.
-    await subscription?.stop();
+    // Events stop coming first (the consumer stops before this), then the sends in flight finish and are recorded.
     await dispatcher?.stop();
   });
   return app;

@@ -6,7 +6,7 @@ import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { exitOnFatal, exitOnStartupFailure, reachAtStart, serve } from '@huijie/service-kit/process.ts';
 import { redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
-import { connectRedis } from '@huijie/service-kit/redis.ts';
+import { connectRedis, pingRedis } from '@huijie/service-kit/redis.ts';
 import { buildNotifyApp, type NotifyDeps, notifyTopics } from './app.ts';
 import { redisTokenStore } from './channels/token-store.ts';
 import { defaultWechatFields } from './channels/wechat-channel.ts';
@@ -25,7 +25,7 @@ await sql.close();
 if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 const db = notifyDb({ kind: 'postgres', url: config.DATABASE_URL });
 const redis = config.REDIS_URL ? connectRedis(config.REDIS_URL, logger) : undefined;
-if (redis) await reachAtStart('REDIS_URL', 'Redis', () => redis.ping());
+if (redis) await reachAtStart('REDIS_URL', 'Redis', () => pingRedis(redis));
 if (!redis) logger.warn('REDIS_URL not set: throttles count per replica');
 const bus = kafkaBus({
   brokers: config.KAFKA_BROKERS,

@@ -5,6 +5,7 @@ import { createEventBus, type EventBus } from '@huijie/event-bus/bus.ts';
 import { createKafkaEngine } from '@huijie/event-bus/kafka/kafka-engine.ts';
 import { namespaced } from '@huijie/event-bus/namespaced-engine.ts';
 import { signToken } from '@huijie/service-kit/auth-token.ts';
+import { startConsuming } from '@huijie/service-kit/http-app.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { type RateLimiter, redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
@@ -98,7 +99,7 @@ export async function startNotify(
       storeReady: () => redis.ping(),
     },
   );
-  await app.ready();
+  await startConsuming(app);
   return {
     app,
     db,

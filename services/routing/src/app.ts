@@ -1,8 +1,7 @@
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import { topics } from '@huijie/contracts/topics.ts';
 import type { EventBus } from '@huijie/event-bus/bus.ts';
-import type { EngineSubscription } from '@huijie/event-bus/engine.ts';
-import { createServiceApp } from '@huijie/service-kit/http-app.ts';
+import { consumes, createServiceApp } from '@huijie/service-kit/http-app.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
 import { consumerLagGauge, type Metrics } from '@huijie/service-kit/metrics.ts';
 import type { FastifyInstance } from 'fastify';
@@ -34,9 +33,8 @@ export function buildRoutingApp(deps: RoutingDeps): FastifyInstance {
   });
   consumerLagGauge(deps.metrics, deps.bus);
   const now = deps.now ?? (() => new Date());
-  let subscription: EngineSubscription | undefined;
-  app.addHook('onReady', async () => {
-    subscription = await deps.bus.subscribe({
+  consumes(app, () =>
+    deps.bus.subscribe({
       group: routingGroup,
       topics: [topics.intake, topics.caseCorrection],
       concurrency: routingConcurrency,
@@ -74,10 +72,7 @@ export function buildRoutingApp(deps: RoutingDeps): FastifyInstance {
           );
         },
       },
-    });
-  });
-  app.addHook('preClose', async () => {
-    await subscription?.stop();
-  });
+    }),
+  );
   return app;
 }

@@ -24,8 +24,15 @@ export interface KafkaEngineOptions {
   onFatal?: (error: Error) => void;
 }
 
+/** How kafkajs retries a request (and a consumer its start) before it reports a failure. */
+const clientRetry = { retries: 8, initialRetryTime: 100, maxRetryTime: 5_000 };
 /** Bytes of keys and values per produce request, at most (one record more than this, really). */
 const maxRequestBytes = 512 * 1024;
+/**
+ * How long past its session timeout a consumer may take to join its group before `consume` fails:
+ * once the members that never left are dropped, the live ones rejoin at their next heartbeat.
+ */
+const joinMarginMs = 30_000;
 /** Partitions worked on at once by default; the concurrency bounds the messages. */
 const defaultPartitionsConsumed = 16;
 
@@ -40,7 +47,7 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
     clientId: options.clientId,
     brokers: options.brokers,
     logLevel: logLevel.NOTHING,
-    retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 5_000 },
+    retry: clientRetry,
   });
   const lingerMs = options.lingerMs ?? 2;
   let producer: Producer | undefined;
@@ -49,7 +56,8 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
   let timer: NodeJS.Timeout | undefined;
   /** The produce request in flight, if any. */
   let sending: Promise<void> | undefined;
-  const consumers = new Set<Consumer>();
+  /** Each consumer, with what stops its handlers and keeps kafkajs from restarting it. */
+  const consumers = new Map<Consumer, AbortController>();
   const admin = kafka.admin();
   let adminReady: Promise<void> | undefined;
 
@@ -163,24 +171,40 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
       handler: RawHandler,
       consumeOptions: ConsumeOptions = {},
     ): Promise<EngineSubscription> {
+      const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
+      const abort = new AbortController();
       const consumer = kafka.consumer({
         groupId: group,
-        sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-        heartbeatInterval: Math.min(3_000, (options.sessionTimeoutMs ?? 30_000) / 3),
+        sessionTimeout,
+        heartbeatInterval: Math.min(3_000, sessionTimeout / 3),
+        // The client's retries, but no restart of a consumer stopped here (a join given up on).
+        retry: { ...clientRetry, restartOnFailure: async () => !abort.signal.aborted },
       });
-      const abort = new AbortController();
       const concurrency = consumeOptions.concurrency ?? options.concurrency ?? defaultConcurrency;
       const slots = new Slots(concurrency);
-      consumers.add(consumer);
+      consumers.set(consumer, abort);
       consumer.on(consumer.events.CRASH, (event) => {
         const { error, restart } = event.payload as { error: Error; restart: boolean };
         // kafkajs restarts on retriable errors by itself; anything else leaves a live process consuming nothing.
         if (!restart && !abort.signal.aborted) options.onFatal?.(error);
       });
+      // `run` returns once joined, or once its first join failed (kafkajs retries that by itself).
+      const joined = new Promise<void>((resolve) => {
+        const off = consumer.on(consumer.events.GROUP_JOIN, () => {
+          off();
+          resolve();
+        });
+      });
+      const stop = async () => {
+        abort.abort();
+        // disconnect() waits for the message in flight, commits resolved offsets, leaves the group.
+        await consumer.disconnect();
+        consumers.delete(consumer);
+      };
       await consumer.connect();
       // A new group starts at the beginning: nothing published before its first start is skipped.
       await retryWhileTopicsPropagate(() => consumer.subscribe({ topics, fromBeginning: true }));
-      await consumer.run({
+      const running = consumer.run({
         // Commit often: what a crash replays is bounded by this, and handlers are idempotent anyway.
         // kafkajs commits resolved offsets on these triggers, after every batch, and always on stop;
         // an offset is resolved only once it and everything before it in its partition is handled.
@@ -237,14 +261,32 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
           if (lost) throw lost.error;
         },
       });
-      return {
-        async stop() {
-          abort.abort();
-          // disconnect() waits for the message in flight, commits resolved offsets, leaves the group.
-          await consumer.disconnect();
-          consumers.delete(consumer);
-        },
-      };
+      // Joining waits for the group's rebalance: up to the session timeout while a member that
+      // never left (a killed process) is still in the group. Past that and a margin, it gives up.
+      const joinWithinMs = sessionTimeout + joinMarginMs;
+      let giveUp: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          running.then(() => joined),
+          new Promise<never>((_, reject) => {
+            giveUp = setTimeout(() => {
+              const seconds = (ms: number) => `${ms / 1000} s`;
+              reject(
+                new Error(
+                  `consumer group ${group} not joined within ${seconds(joinWithinMs)} (its session timeout, ${seconds(sessionTimeout)}, and ${seconds(joinMarginMs)} more)`,
+                ),
+              );
+            }, joinWithinMs);
+          }),
+        ]);
+      } catch (error) {
+        running.catch(() => {});
+        await stop().catch(() => {});
+        throw error;
+      } finally {
+        clearTimeout(giveUp);
+      }
+      return { stop };
     },
 
     async ensureTopics(topics, partitions) {
@@ -300,7 +342,12 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
       timer = undefined;
       if (queue.length > 0 && !sending) sending = flush();
       while (sending) await sending;
-      await Promise.all([...consumers].map((consumer) => consumer.disconnect()));
+      await Promise.all(
+        [...consumers].map(([consumer, abort]) => {
+          abort.abort();
+          return consumer.disconnect();
+        }),
+      );
       consumers.clear();
       await producer?.disconnect();
       if (adminReady) await admin.disconnect();

@@ -1,6 +1,7 @@
 import { createEventBus } from '@huijie/event-bus/bus.ts';
 import { createKafkaEngine } from '@huijie/event-bus/kafka/kafka-engine.ts';
 import { namespaced } from '@huijie/event-bus/namespaced-engine.ts';
+import { startConsuming } from '@huijie/service-kit/http-app.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { uniqueName } from '@huijie/testing/servers.ts';
@@ -29,7 +30,7 @@ export async function casesAppOnKafka(
       metrics: createMetrics('test'),
     },
   );
-  await app.ready();
+  await startConsuming(app);
   return app;
 }
 

@@ -3,6 +3,7 @@ import { postgresClient } from '@huijie/database/sql-client.ts';
 import { createEventBus } from '@huijie/event-bus/bus.ts';
 import { createEmbeddedEngine } from '@huijie/event-bus/embedded/embedded-engine.ts';
 import { signToken } from '@huijie/service-kit/auth-token.ts';
+import { startConsuming } from '@huijie/service-kit/http-app.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { freshDatabase } from '@huijie/testing/servers.ts';
@@ -127,7 +128,7 @@ export async function readSideApp(
       metrics: createMetrics('test'),
     },
   );
-  await app.ready();
+  await startConsuming(app);
   return {
     db,
     app,
