@@ -46,7 +46,7 @@ function bareFastify(): FastifyInstance {
 }
 
 // The client ingest-12345's main.ts makes.
-const redis = connectRedis(env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+const redis = connectRedis(env.REDIS_URL ?? 'redis://127.0.0.1:6379', { namespace: undefined });
 const engine = namespaced(createKafkaEngine({ brokers, clientId: 'bench-intake' }), `bench-${Date.now()}`);
 const bus = createEventBus(engine, { source: '/bench' });
 await bus.ensureTopics(['dispute.intake.v1']);

@@ -1,6 +1,8 @@
 import { connect, createServer } from 'node:net';
 import { postgresClient } from '@huijie/database/sql-client.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { AppError, parseOr400, unauthorized } from './errors.ts';
 import { createServiceApp } from './http-app.ts';
 import { capturedLogger } from './log-capture.ts';
 import { createLogger } from './logger.ts';
@@ -161,5 +163,136 @@ describe('a request that fails because the database cannot be reached', () => {
       await app.close();
       await sql.close();
     }
+  });
+});
+
+describe('a refused request', () => {
+  const refusals = (lines: string[]) =>
+    lines.map((line) => JSON.parse(line)).filter((line) => line.msg === 'request refused');
+
+  function refusingApp() {
+    const { logger, lines } = capturedLogger('refusals-test');
+    const app = createServiceApp({ logger, metrics: createMetrics('refusals-test'), readiness: {} });
+    app.post('/v1/things/:id', async (request) => {
+      if (request.headers['x-key'] !== 'right') throw unauthorized('unknown key', 'x-key');
+      parseOr400(z.object({ phone: z.string().regex(/^\d{11}$/), name: z.string().max(2) }), request.body);
+      return { ok: true };
+    });
+    app.get('/v1/conflict', async () => {
+      throw new AppError(409, 'already_closed', 'the case is closed', [], {}, { status: 'closed' });
+    });
+    app.get('/v1/fine', async () => ({ ok: true }));
+    return { app, lines };
+  }
+
+  it('is one info line: method, route pattern, status, code and the fields’ names; never a value, the query or the body', async () => {
+    const { app, lines } = refusingApp();
+    const body = { phone: 'call 13800000000', name: '郭某某' };
+    const invalid = await app.inject({
+      method: 'POST',
+      url: '/v1/things/T-13900000001?note=13700000000',
+      headers: { 'x-key': 'right' },
+      payload: body,
+    });
+    expect(invalid.statusCode).toBe(400);
+    const unknown = await app.inject({
+      method: 'POST',
+      url: '/v1/things/1',
+      headers: { 'x-key': 'wrong-secret' },
+      payload: body,
+    });
+    expect(unknown.statusCode).toBe(401);
+    expect(refusals(lines)).toEqual([
+      expect.objectContaining({
+        level: 30,
+        method: 'POST',
+        route: '/v1/things/:id',
+        status: 400,
+        code: 'invalid_request',
+        fields: ['phone', 'name'],
+      }),
+      expect.objectContaining({
+        level: 30,
+        method: 'POST',
+        route: '/v1/things/:id',
+        status: 401,
+        code: 'unauthorized',
+        fields: ['x-key'],
+      }),
+    ]);
+    const text = lines.join('');
+    for (const value of [
+      '13800000000',
+      '郭某某',
+      'call',
+      '13900000001',
+      '13700000000',
+      'wrong-secret',
+      'unknown key',
+    ])
+      expect(text).not.toContain(value);
+  });
+
+  it('is logged whoever answered it: Fastify (malformed JSON, media type), the 404, a 409; a success is not', async () => {
+    const { app, lines } = refusingApp();
+    const answers = [
+      await app.inject({
+        method: 'POST',
+        url: '/v1/things/1',
+        headers: { 'content-type': 'application/json' },
+        payload: '{"phone":"1380',
+      }),
+      await app.inject({
+        method: 'POST',
+        url: '/v1/things/1',
+        headers: { 'content-type': 'text/csv' },
+        payload: '13800000000',
+      }),
+      await app.inject({ method: 'GET', url: '/v1/nothing?phone=13800000000' }),
+      await app.inject({ method: 'GET', url: '/v1/conflict' }),
+      await app.inject({ method: 'GET', url: '/v1/fine' }),
+      await app.inject({ method: 'GET', url: '/healthz' }),
+    ];
+    expect(answers.map((answer) => answer.statusCode)).toEqual([400, 415, 404, 409, 200, 200]);
+    expect(
+      refusals(lines).map(({ method, route, status, code, fields }) => ({
+        method,
+        route,
+        status,
+        code,
+        fields,
+      })),
+    ).toEqual([
+      {
+        method: 'POST',
+        route: '/v1/things/:id',
+        status: 400,
+        code: 'fst_err_ctp_invalid_json_body',
+        fields: [],
+      },
+      {
+        method: 'POST',
+        route: '/v1/things/:id',
+        status: 415,
+        code: 'fst_err_ctp_invalid_media_type',
+        fields: [],
+      },
+      { method: 'GET', route: 'unmatched', status: 404, code: 'not_found', fields: [] },
+      { method: 'GET', route: '/v1/conflict', status: 409, code: 'already_closed', fields: [] },
+    ]);
+    expect(lines.join('')).not.toContain('13800000000');
+  });
+
+  it('the HTTP parser refused is logged too, with its status and code', async () => {
+    const { app, lines } = refusingApp();
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    await rawRequest(port, Buffer.from('GET /v1/fine?q=欠薪13800000000 HTTP/1.1\r\nHost: x\r\n\r\n', 'utf8'));
+    await app.close();
+    expect(refusals(lines)).toEqual([
+      expect.objectContaining({ level: 30, status: 400, code: 'invalid_url' }),
+    ]);
+    expect(lines.join('')).not.toContain('13800000000');
   });
 });

@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import { maskPersonalData } from '@huijie/database/error-for-log.ts';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { clientErrorAnswer, type ErrorBody, installErrorHandler } from './errors.ts';
@@ -82,6 +83,8 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
       // A reset connection has no one to answer (Fastify's default handler does the same).
       if ((error as { code?: string }).code === 'ECONNRESET' || socket.destroyed) return;
       const { status, body } = clientErrorAnswer(error as { code?: string });
+      // Refused before there was a request: no method or route to name.
+      options.logger.info({ status, code: body.error.code }, 'request refused');
       const text = JSON.stringify(body);
       if (socket.writable) {
         socket.write(
@@ -120,6 +123,24 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
       if (method !== 'HEAD') inventory.push({ method, url: options.url });
     }
   });
+  // Every 4xx, whichever way it was answered (a thrown error, Fastify's own, the 404, a reply sent
+  // as is), is one info line: the route's pattern, the status, the error's code and the names of
+  // the fields it points at — never their values, the query or the body (personal data). Without
+  // it a hotline onboarded with the wrong secret left nothing in the logs.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (reply.statusCode >= 400 && reply.statusCode < 500) {
+      request.log.info(
+        {
+          method: request.method,
+          route: request.routeOptions.url ?? 'unmatched',
+          status: reply.statusCode,
+          ...refusalOf(payload),
+        },
+        'request refused',
+      );
+    }
+    done(null, payload);
+  });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     options.metrics.httpDuration.observe(
@@ -153,4 +174,26 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
     return options.metrics.registry.metrics();
   });
   return app;
+}
+
+/** At most this many field names in a refusal's log line (a strict query can name every key sent). */
+const maxLoggedFields = 20;
+
+/** The code and field names of an answer in the one error shape; nothing of a body in another. */
+function refusalOf(payload: unknown): { code?: string; fields?: string[] } {
+  if (typeof payload !== 'string' || !payload.startsWith('{')) return {};
+  let error: Partial<ErrorBody['error']> | undefined;
+  try {
+    error = (JSON.parse(payload) as Partial<ErrorBody>).error;
+  } catch {
+    return {};
+  }
+  if (typeof error !== 'object' || error === null) return {};
+  const fields = Array.isArray(error.fields)
+    ? error.fields
+        .slice(0, maxLoggedFields)
+        // A name is the client's own (a key it sent): masked like an error's reason, in case it is a number.
+        .map((problem) => maskPersonalData(String(problem?.field ?? '')).slice(0, 100))
+    : [];
+  return { ...(typeof error.code === 'string' && { code: error.code }), fields };
 }

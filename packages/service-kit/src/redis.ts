@@ -2,6 +2,30 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 /**
+ * What every key a service's Redis client reads or writes starts with: its KAFKA_NAMESPACE and ":"
+ * when one is set (`staging:huijie:idem:12345:order:…`), nothing when none is (the keys of an
+ * installation without a namespace stay as they were).
+ *
+ * The keys belong to the namespace because they speak of its event log: an idempotency key says
+ * "this order's event is in the log", and the log is the namespace's topics. Environments sharing
+ * one Redis without it took each other's orders for duplicates (a second environment answered
+ * `duplicate: true` and wrote nothing) and shared their rate limits and WeChat applications.
+ */
+export function redisKeyPrefix(namespace: string | undefined): string {
+  return namespace ? `${namespace}:` : '';
+}
+
+export interface RedisOptions {
+  logger?: Logger;
+  /**
+   * The service's KAFKA_NAMESPACE (undefined when none): required, so that no service's Redis
+   * goes unnamespaced by omission. The client prefixes every key (ioredis `keyPrefix`: plain
+   * commands, MULTI, EVAL's KEYS), so the stores built on it need no prefix of their own.
+   */
+  namespace: string | undefined;
+}
+
+/**
  * A service's Redis client. Auto-pipelining sends the commands issued in one tick of the event
  * loop in one socket write: under load every request claims and completes idempotency keys,
  * and a write per command cost the intake more CPU (in system calls) than its validation.
@@ -12,8 +36,13 @@ import type { Logger } from 'pino';
  * the first connection nothing is logged: the start check (`reachAtStart` of {@link pingRedis})
  * names REDIS_URL.
  */
-export function connectRedis(url: string, logger?: Logger): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
+export function connectRedis(url: string, options: RedisOptions): Redis {
+  const { logger } = options;
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: 2,
+    enableAutoPipelining: true,
+    keyPrefix: redisKeyPrefix(options.namespace),
+  });
   let connected = false;
   let away = false;
   redis.on('error', (error: Error) => {

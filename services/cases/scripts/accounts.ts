@@ -94,6 +94,7 @@ try {
     readPassword,
     out: (line) => console.log(line),
     err: (line) => console.error(line),
+    databaseFrom: config.DATABASE_URL ? 'DATABASE_URL' : 'DATA_DIR',
   });
 } catch (error) {
   console.error(`accounts: ${(error as Error).message}`);

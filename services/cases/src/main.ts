@@ -23,7 +23,9 @@ const applied = await reachAtStart('DATABASE_URL', 'PostgreSQL', () => migrateCa
 await sql.close();
 if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 const db = casesDb({ kind: 'postgres', url: config.DATABASE_URL });
-const redis = config.REDIS_URL ? connectRedis(config.REDIS_URL, logger) : undefined;
+const redis = config.REDIS_URL
+  ? connectRedis(config.REDIS_URL, { logger, namespace: kafkaEnv.KAFKA_NAMESPACE })
+  : undefined;
 if (redis) await reachAtStart('REDIS_URL', 'Redis', () => pingRedis(redis));
 if (!redis) logger.warn('REDIS_URL not set: sign-in attempt limits count per replica');
 const bus = kafkaBus({

@@ -14,7 +14,7 @@ import type { Metrics } from '@huijie/service-kit/metrics.ts';
 import { enforceRateLimit, memoryRateLimiter, type RateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import { keepRawJsonBody, signedJsonBody } from '@huijie/service-kit/raw-json.ts';
 import { knownClientsOnly, verifySignature } from '@huijie/service-kit/signing.ts';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter } from 'prom-client';
 import { defaultRateLimitPerMinute, type Ingest12345Settings } from './config.ts';
 import { type Outcome, takeIn } from './intake.ts';
@@ -74,7 +74,7 @@ export function buildIngest12345App(settings: Ingest12345Settings, deps: Ingest1
   keepRawJsonBody(app);
   const counted = new Counter({
     name: 'huijie_hotline_work_orders_total',
-    help: '12345 work orders by what became of them: accepted (new dispute), updated (new revision), duplicate, rejected (4xx), unavailable (503)',
+    help: '12345 work orders by what became of them: accepted (new dispute), updated (new revision), duplicate, rejected (answered 4xx: invalid, unknown client, bad signature, not JSON, too large, over the rate limit; a batch refused whole counts once), unavailable (5xx, mostly 503: not written, to be pushed again)',
     labelNames: ['result'],
     registers: [deps.metrics.registry],
   });
@@ -88,6 +88,17 @@ export function buildIngest12345App(settings: Ingest12345Settings, deps: Ingest1
 
   // The batch route reads up to 16 MiB before the signature can be checked.
   const knownClients = knownClientsOnly((id) => settings.clients.has(id));
+  /**
+   * A push answered with an error, counted once whatever refused it (the client, the signature, the
+   * body, the rate limit, the order, the store). A batch's items are counted by its handler; the
+   * batch itself only when it is refused whole.
+   */
+  const countRefused = (_request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    if (reply.statusCode >= 500) counted.inc({ result: 'unavailable' });
+    else if (reply.statusCode >= 400) counted.inc({ result: 'rejected' });
+    done();
+  };
+  const pushRoute = { onRequest: knownClients, onResponse: countRefused };
 
   /** Signature, then the client's rate limit: the checks every push passes before its body is parsed. */
   async function admit(request: FastifyRequest): Promise<string> {
@@ -116,15 +127,11 @@ export function buildIngest12345App(settings: Ingest12345Settings, deps: Ingest1
     ...(deps.concurrentWaitMs !== undefined && { waitMs: deps.concurrentWaitMs }),
   });
 
-  app.post('/v1/work-orders', { onRequest: knownClients }, async (request, reply) => {
+  app.post('/v1/work-orders', pushRoute, async (request, reply) => {
     const clientId = await admit(request);
     const parsed = parseOrder(signedJsonBody(request));
-    if (!parsed.success) {
-      count({ status: 400 });
-      throw badRequest(fieldsOf(parsed.error));
-    }
+    if (!parsed.success) throw badRequest(fieldsOf(parsed.error));
     const [outcome] = (await takeIn([parsed.data], intake(clientId, request))) as [Outcome];
-    count(outcome);
     if (outcome.status !== 202) {
       throw new AppError(
         outcome.status,
@@ -134,6 +141,7 @@ export function buildIngest12345App(settings: Ingest12345Settings, deps: Ingest1
         outcome.retryAfterSeconds ? { 'retry-after': String(outcome.retryAfterSeconds) } : {},
       );
     }
+    count(outcome);
     request.log.info(
       {
         clientId,
@@ -154,7 +162,7 @@ export function buildIngest12345App(settings: Ingest12345Settings, deps: Ingest1
 
   app.post(
     '/v1/work-orders/batch',
-    { bodyLimit: batchBodyLimit, onRequest: knownClients },
+    { bodyLimit: batchBodyLimit, onRequest: knownClients, onResponse: countRefused },
     async (request, reply) => {
       const clientId = await admit(request);
       const orders = ordersOf(signedJsonBody(request));

@@ -16,7 +16,7 @@ const config = parseConfig(ingest12345ConfigSchema, process.env);
 const kafkaEnv = parseConfig(kafkaBusEnv, process.env);
 const logger = createLogger({ service: 'ingest-12345', level: config.LOG_LEVEL });
 const metrics = createMetrics('ingest-12345');
-const redis = connectRedis(config.REDIS_URL, logger);
+const redis = connectRedis(config.REDIS_URL, { logger, namespace: kafkaEnv.KAFKA_NAMESPACE });
 await reachAtStart('REDIS_URL', 'Redis', () => pingRedis(redis));
 const bus = kafkaBus({
   brokers: config.KAFKA_BROKERS,

@@ -241,6 +241,37 @@ describe('a 受理时间 in the future', () => {
   });
 });
 
+describe('a time in a format that is not accepted', () => {
+  const format =
+    'an ISO 8601 date-time such as 2024-08-24T09:30:00+08:00 (without an offset it is China time)';
+  const problemsAt = (now: Date, change: object) => {
+    const result = workOrderSchema(() => now).safeParse({ ...guo, ...change });
+    return result.success ? [] : result.error.issues.map((issue) => [issue.path.join('.'), issue.message]);
+  };
+
+  it('gets the format reason alone, never judged for the future on a reading of it in the server’s time zone', () => {
+    // As reported: 09:30 is before 11:42, but read in the server's zone (UTC here) it was 17:30 in China.
+    expect(problemsAt(new Date('2026-11-30T11:42:34+08:00'), { receivedAt: '2026/11/30 09:30' })).toEqual([
+      ['receivedAt', format],
+    ]);
+    // Whatever the server's zone, years ahead: still only the format.
+    expect(problemsAt(new Date('2026-11-30T11:42:34+08:00'), { receivedAt: '2099/01/01 09:30' })).toEqual([
+      ['receivedAt', format],
+    ]);
+    expect(
+      problemsAt(new Date('2026-11-30T11:42:34+08:00'), { receivedAt: '2099/01/01 09:30+08:00' }),
+    ).toEqual([['receivedAt', format]]);
+  });
+
+  it('is not compared with the other time: a malformed 办理时限 or 受理时间 gets its format reason alone', () => {
+    const now = new Date('2024-08-25T00:00:00Z');
+    expect(problemsAt(now, { dueAt: '2024/08/01 09:00' })).toEqual([['dueAt', format]]);
+    expect(problemsAt(now, { receivedAt: '2024/08/24 09:30', dueAt: '2024-08-24T09:00:00+08:00' })).toEqual([
+      ['receivedAt', format],
+    ]);
+  });
+});
+
 describe('fingerprintOf: what makes a push a genuine update', () => {
   const fingerprint = (body: unknown, clientId = 'hotline-a') => fingerprintOf(normalise(body, clientId));
   const original = fingerprint(guo);

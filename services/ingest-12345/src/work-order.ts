@@ -73,18 +73,28 @@ const dateTimeReason =
  * the historical import reads its dates. It leaves with the offset written out, so an order pushed
  * once without and once with +08:00 is the same event, the same fingerprint: a duplicate.
  */
-const dateTime = z.iso
-  .datetime({
-    local: true,
-    offset: true,
-    error: whenPresent(dateTimeReason),
-  })
-  .transform((value) => {
-    if (withOffset.test(value)) return value;
-    // The event's format wants the seconds.
-    const seconds = /T\d{2}:\d{2}$/.test(value) ? ':00' : '';
-    return `${value}${seconds}${chinaOffset}`;
-  });
+const isoDateTime = z.iso.datetime({
+  local: true,
+  offset: true,
+  error: whenPresent(dateTimeReason),
+});
+const dateTime = isoDateTime.transform((value) => {
+  if (withOffset.test(value)) return value;
+  // The event's format wants the seconds.
+  const seconds = /T\d{2}:\d{2}$/.test(value) ? ':00' : '';
+  return `${value}${seconds}${chinaOffset}`;
+});
+
+/**
+ * The instant of a date-time field once it passed `dateTime` (which wrote its offset out), or
+ * undefined when it did not: the order's own refinements still run when a field failed, and
+ * Date.parse would read a time in another format ("2026/11/30 09:30") in the server's time zone.
+ */
+function instantOf(value: unknown): number | undefined {
+  return typeof value === 'string' && withOffset.test(value) && isoDateTime.safeParse(value).success
+    ? Date.parse(value)
+    : undefined;
+}
 
 /**
  * How far ahead of our clock a 受理时间 may be: the hotline's clock is not ours. Beyond it the time
@@ -194,7 +204,9 @@ const workOrderShape = z.object({
  */
 export function workOrderSchema(now: () => Date = () => new Date()) {
   return workOrderShape.superRefine((order, ctx) => {
-    const received = Date.parse(order.receivedAt);
+    // Only a time in an accepted format is judged: a malformed one has its own reason already.
+    const received = instantOf(order.receivedAt);
+    if (received === undefined) return;
     const at = now();
     if (received > at.getTime() + clockSkewMs) {
       ctx.addIssue({
@@ -203,7 +215,8 @@ export function workOrderSchema(now: () => Date = () => new Date()) {
         message: `is in the future (it is ${chinaTime(at)} in China; at most ${clockSkewMs / 60_000} minutes ahead is allowed for clock skew)`,
       });
     }
-    if (order.dueAt !== undefined && Date.parse(order.dueAt) < received) {
+    const due = instantOf(order.dueAt);
+    if (due !== undefined && due < received) {
       ctx.addIssue({ code: 'custom', path: ['dueAt'], message: 'must not be before receivedAt' });
     }
   });

@@ -1,9 +1,21 @@
 import { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { disputeIdFor, intakeEventId } from '@huijie/contracts/ids.ts';
 import { memoryIdempotency } from '@huijie/service-kit/idempotency.ts';
+import { createMetrics, type Metrics } from '@huijie/service-kit/metrics.ts';
 import { sign } from '@huijie/service-kit/signing.ts';
 import { describe, expect, it } from 'vitest';
-import { fullOrder, guo, hotlineA, hotlineB, logCapture, push, setup, testSettings } from './fixtures.ts';
+import {
+  fullOrder,
+  guo,
+  hotlineA,
+  hotlineB,
+  logCapture,
+  push,
+  pushBatch,
+  setup,
+  signedHeaders,
+  testSettings,
+} from './fixtures.ts';
 
 const guoId = disputeIdFor('hotline_12345', guo.orderNo);
 
@@ -438,5 +450,114 @@ describe('logs', () => {
       '更新的内容',
     ])
       expect(text).not.toContain(secret);
+  });
+});
+
+describe('refused pushes', () => {
+  const refusals = (text: string) =>
+    text
+      .split('\n')
+      .filter((line) => line.includes('"request refused"'))
+      .map((line) => JSON.parse(line));
+
+  it('a 400 and a 401 are one info line each, naming the fields, with no value of the body', async () => {
+    const capture = logCapture();
+    const { app } = setup(testSettings(), { logger: capture.logger });
+    const invalid = await push(app, {
+      ...fullOrder,
+      orderNo: 'GD 1',
+      caller: { name: '杨某', phone: 'call 13900000001' },
+    });
+    expect(invalid.statusCode).toBe(400);
+    // Signed with another secret (the wrong secret of a hotline being onboarded).
+    const raw = JSON.stringify(fullOrder);
+    const forged = await app.inject({
+      method: 'POST',
+      url: '/v1/work-orders?trace=13900000002',
+      headers: signedHeaders(raw, { id: hotlineA.id, secret: 'not-the-secret-of-a' }),
+      payload: raw,
+    });
+    expect(forged.statusCode).toBe(401);
+    expect(refusals(capture.text())).toEqual([
+      expect.objectContaining({
+        level: 30,
+        method: 'POST',
+        route: '/v1/work-orders',
+        status: 400,
+        code: 'invalid_request',
+        fields: ['orderNo', 'caller.phone'],
+      }),
+      expect.objectContaining({
+        level: 30,
+        method: 'POST',
+        route: '/v1/work-orders',
+        status: 401,
+        code: 'unauthorized',
+        fields: ['x-huijie-signature'],
+      }),
+    ]);
+    for (const value of [
+      '杨某',
+      '13900000001',
+      '13900000002',
+      'call ',
+      'GD 1',
+      '胡某',
+      '下洋镇',
+      'not-the-secret',
+    ])
+      expect(capture.text()).not.toContain(value);
+  });
+
+  it('each counts as rejected, whatever refused it; a batch refused whole counts once', async () => {
+    const metrics: Metrics = createMetrics('ingest-12345-test');
+    const { app } = setup(testSettings(), { metrics });
+    const tally = async () => {
+      const counter = await metrics.registry.getSingleMetric('huijie_hotline_work_orders_total')!.get();
+      return Object.fromEntries(counter.values.map(({ labels, value }) => [labels.result, value]));
+    };
+    const raw = JSON.stringify(guo);
+    const statuses = [
+      (await push(app, guo)).statusCode,
+      (await push(app, { ...guo, location: {} })).statusCode,
+      (await push(app, guo, { headers: { 'x-huijie-signature': 'ab'.repeat(32) } })).statusCode,
+      (await push(app, guo, { client: { id: 'hotline-x', secret: 'whatever-secret' } })).statusCode,
+      (await push(app, '{"orderNo":')).statusCode,
+      (await push(app, 'orderNo=GD1', { headers: { 'content-type': 'application/x-www-form-urlencoded' } }))
+        .statusCode,
+      (
+        await app.inject({
+          method: 'POST',
+          url: '/v1/work-orders',
+          headers: { ...signedHeaders(raw), 'x-huijie-timestamp': '1' },
+          payload: raw,
+        })
+      ).statusCode,
+      (await push(app, { orders: 'none' }, { url: '/v1/work-orders/batch' })).statusCode,
+      (
+        await pushBatch(app, [
+          { ...guo, orderNo: 'GD-B1' },
+          { ...guo, orderNo: 'GD-B2', content: '' },
+        ])
+      ).statusCode,
+    ];
+    expect(statuses).toEqual([202, 400, 401, 401, 400, 415, 401, 400, 200]);
+    expect(await tally()).toEqual({ accepted: 2, rejected: 8 });
+  });
+
+  it('counts a push over the rate limit as rejected, and one the store cannot take as unavailable', async () => {
+    const metrics: Metrics = createMetrics('ingest-12345-test');
+    const { app, state } = setup(testSettings({ rateLimitPerMinute: 2 }), { metrics });
+    const statuses = [(await push(app, guo)).statusCode];
+    state.down = true;
+    statuses.push((await push(app, { ...guo, orderNo: 'GD-DOWN' })).statusCode);
+    statuses.push((await push(app, guo)).statusCode);
+    expect(statuses).toEqual([202, 503, 429]);
+    const counter = await metrics.registry.getSingleMetric('huijie_hotline_work_orders_total')!.get();
+    expect(Object.fromEntries(counter.values.map(({ labels, value }) => [labels.result, value]))).toEqual({
+      accepted: 1,
+      unavailable: 1,
+      rejected: 1,
+    });
   });
 });

@@ -83,7 +83,7 @@ describe.runIf(servers)('ingest-12345 on real Redis and Kafka', () => {
 
   beforeAll(async () => {
     // The client main.ts makes (auto-pipelined).
-    redis = connectRedis(servers!.redisUrl!);
+    redis = connectRedis(servers!.redisUrl!, { namespace: undefined });
     engine = namespaced(
       createKafkaEngine({ brokers: servers!.kafkaBrokers!, clientId: 'ingest-12345-int' }),
       uniqueName('h12345'),

@@ -17,7 +17,7 @@ const config = parseConfig(ingestWechatConfigSchema, process.env);
 const kafkaEnv = parseConfig(kafkaBusEnv, process.env);
 const logger = createLogger({ service: 'ingest-wechat', level: config.LOG_LEVEL });
 const metrics = createMetrics('ingest-wechat');
-const redis = connectRedis(config.REDIS_URL, logger);
+const redis = connectRedis(config.REDIS_URL, { logger, namespace: kafkaEnv.KAFKA_NAMESPACE });
 await reachAtStart('REDIS_URL', 'Redis', () => pingRedis(redis));
 const bus = kafkaBus({
   brokers: config.KAFKA_BROKERS,

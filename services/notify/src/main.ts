@@ -24,9 +24,17 @@ const applied = await reachAtStart('DATABASE_URL', 'PostgreSQL', () => migrateNo
 await sql.close();
 if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 const db = notifyDb({ kind: 'postgres', url: config.DATABASE_URL });
-const redis = config.REDIS_URL ? connectRedis(config.REDIS_URL, logger) : undefined;
+const redis = config.REDIS_URL
+  ? connectRedis(config.REDIS_URL, { logger, namespace: kafkaEnv.KAFKA_NAMESPACE })
+  : undefined;
 if (redis) await reachAtStart('REDIS_URL', 'Redis', () => pingRedis(redis));
 if (!redis) logger.warn('REDIS_URL not set: throttles count per replica');
+// The WeChat access token is the AppID's, not the namespace's: every environment sending as one
+// AppID must share it, as each fetch invalidates the token fetched before (channels/token-store.ts).
+const appIdRedis =
+  config.REDIS_URL && config.WECHAT_APPID
+    ? connectRedis(config.REDIS_URL, { logger, namespace: undefined })
+    : undefined;
 const bus = kafkaBus({
   brokers: config.KAFKA_BROKERS,
   service: 'notify',
@@ -40,7 +48,7 @@ await reachAtStart('KAFKA_BROKERS', 'Kafka', () => bus.ensureTopics(notifyTopics
 const stores: Partial<NotifyDeps> = redis
   ? {
       rateLimiter: redisRateLimiter(redis, 'huijie:notify:rate:'),
-      tokenStore: redisTokenStore(redis),
+      tokenStore: redisTokenStore(appIdRedis ?? redis),
       storeReady: () => redis.ping(),
     }
   : {};
@@ -97,5 +105,6 @@ await serve([{ name: 'notify', app, port: config.NOTIFY_PORT }], {
     await bus.close();
     await db.$disconnect();
     redis?.disconnect();
+    appIdRedis?.disconnect();
   },
 });

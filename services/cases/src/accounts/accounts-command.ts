@@ -43,6 +43,11 @@ export interface AccountsIo {
   out: (line: string) => void;
   /** What happened, for the person: stderr. */
   err: (line: string) => void;
+  /**
+   * Where `db` came from, for what to do when it cannot be used: PostgreSQL named by DATABASE_URL
+   * (the default), or the standalone platform's data directory.
+   */
+  databaseFrom?: 'DATABASE_URL' | 'DATA_DIR';
 }
 
 /** Runs one accounts command; the exit code is 0 done, 1 refused (the reason on `err`), 2 usage. */
@@ -166,8 +171,9 @@ export async function runAccountsCommand(argv: string[], io: AccountsIo): Promis
       }
       case 'list-keys': {
         if (subject) throw new UsageError('list-keys takes no argument');
+        const keys = await listApiKeys(io.db);
         io.out(['key id', 'department', 'department name', 'label', 'created'].join('\t'));
-        for (const key of await listApiKeys(io.db)) {
+        for (const key of keys) {
           io.out(
             [
               key.keyId,
@@ -199,8 +205,33 @@ export async function runAccountsCommand(argv: string[], io: AccountsIo): Promis
       io.err(`refused: ${error.message}`);
       return 1;
     }
+    const problem = databaseProblem(error, io.databaseFrom ?? 'DATABASE_URL');
+    if (problem) {
+      io.err(problem);
+      return 1;
+    }
     throw error;
   }
+}
+
+/**
+ * What to do, in one line, when the database cannot be used: Prisma's own error is an excerpt of
+ * our source around the call, and names neither the variable to check nor the remedy.
+ */
+export function databaseProblem(error: unknown, from: 'DATABASE_URL' | 'DATA_DIR'): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return undefined;
+  // The cases service creates its tables (its migrations) when it starts.
+  if (code === 'P2021')
+    return from === 'DATABASE_URL'
+      ? 'the database of DATABASE_URL has no cases tables yet: start the cases service on it once (it applies its migrations at start), then run this again'
+      : 'the platform data has no cases tables yet: start the platform (npm start) once, stop it, then run this again';
+  // P1xxx: the server cannot be reached, the database does not exist, the user is refused…
+  if (/^P1\d{3}$/.test(code)) {
+    const reason = (error as Error).message.trim().split('\n').at(-1)?.trim();
+    return `cannot use the database of ${from}${reason ? ` (${reason})` : ''}: check ${from}${from === 'DATABASE_URL' ? ' and that PostgreSQL is running' : ''}`;
+  }
+  return undefined;
 }
 
 class UsageError extends Error {}

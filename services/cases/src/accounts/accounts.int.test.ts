@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { requireServers } from '@huijie/testing/servers.ts';
+import { freshDatabase, requireServers } from '@huijie/testing/servers.ts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedRoutedCase } from '../consumers/routed-case-fixtures.ts';
 import { freshCasesDb } from '../db/fresh-cases-db.ts';
-import type { CasesDb } from '../db/prisma.ts';
+import { type CasesDb, casesDb } from '../db/prisma.ts';
 import { casesAppOnKafka } from '../http/api-fixtures.ts';
 import { AccountError, addOperator, issueApiKey, listOperators, revokeApiKey } from './accounts.ts';
 import { runAccountsCommand } from './accounts-command.ts';
@@ -181,5 +181,57 @@ describe.runIf(servers)('the accounts command', () => {
     expect((await app.inject({ url: '/v1/cases', headers: headers(second.key) })).statusCode).toBe(200);
     await revokeApiKey(db, { label: police.label });
     expect((await app.inject({ url: '/v1/cases', headers: headers(second.key) })).statusCode).toBe(401);
+  });
+});
+
+describe.runIf(servers)('the accounts command on a database it cannot use', () => {
+  /** The command on `db`, as the script runs it with DATABASE_URL set. */
+  async function accountsOn(db: CasesDb, args: string) {
+    const err: string[] = [];
+    const out: string[] = [];
+    try {
+      const code = await runAccountsCommand(args.split(' '), {
+        db,
+        readPassword: async () => 'correct horse battery staple',
+        out: (line) => out.push(line),
+        err: (line) => err.push(line),
+        databaseFrom: 'DATABASE_URL',
+      });
+      return { code, out, err };
+    } finally {
+      await db.$disconnect();
+    }
+  }
+
+  it('before cases has ever started (no tables): says in one line to start it once, not Prisma’s excerpt', async () => {
+    const empty = await freshDatabase(servers!.databaseUrl!);
+    try {
+      for (const command of ['list-operators', 'add-operator first-admin --role=admin --scope=350800']) {
+        const answer = await accountsOn(casesDb({ kind: 'postgres', url: empty.url }), command);
+        expect(answer).toEqual({
+          code: 1,
+          out: [],
+          err: [
+            'the database of DATABASE_URL has no cases tables yet: start the cases service on it once (it applies its migrations at start), then run this again',
+          ],
+        });
+      }
+    } finally {
+      await empty.drop();
+    }
+  });
+
+  it('a server that does not answer: names DATABASE_URL, in one line', async () => {
+    const nowhere = new URL(servers!.databaseUrl!);
+    nowhere.hostname = '127.0.0.1';
+    nowhere.port = '1';
+    const answer = await accountsOn(casesDb({ kind: 'postgres', url: nowhere.toString() }), 'list-keys');
+    expect(answer).toEqual({
+      code: 1,
+      out: [],
+      err: [
+        "cannot use the database of DATABASE_URL (Can't reach database server at 127.0.0.1:1): check DATABASE_URL and that PostgreSQL is running",
+      ],
+    });
   });
 });
