@@ -131,7 +131,7 @@ describe('a start that cannot go on', () => {
   });
 
   it('says why Redis cannot be reached in the words of the connection, not of the client library', async () => {
-    const redis = connectRedis('redis://127.0.0.1:1');
+    const redis = connectRedis('redis://127.0.0.1:1', { namespace: undefined });
     try {
       await expect(reachAtStart('REDIS_URL', 'Redis', () => pingRedis(redis))).rejects.toThrow(
         /^Redis named by REDIS_URL cannot be reached: connect ECONNREFUSED 127\.0\.0\.1:1$/,

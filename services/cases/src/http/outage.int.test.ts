@@ -80,7 +80,10 @@ describe.runIf(servers)(
 
       const captured = capturedLogger('cases');
       lines = captured.lines;
-      redis = connectRedis(redisProxy.rewrite(servers!.redisUrl!), captured.logger);
+      redis = connectRedis(redisProxy.rewrite(servers!.redisUrl!), {
+        logger: captured.logger,
+        namespace: undefined,
+      });
       await redis.ping();
       shared = new Redis(servers!.redisUrl!);
       const engine = namespaced(
