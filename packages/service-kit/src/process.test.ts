@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -239,4 +239,45 @@ describe('a start whose consumer waits to join its group', () => {
       expect(consumer.stops).toBe(1);
     });
   });
+});
+
+describe('a stop signal', () => {
+  /** Starts the fixture service, sends it `signals` (ms after it listens), resolves how it ended. */
+  function signalled(signals: { signal: NodeJS.Signals; afterMs: number }[]) {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'packages/service-kit/src/signalled-service.fixture.ts'],
+      {
+        cwd: root,
+        env: { PATH: process.env.PATH },
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (!out.includes('listening') && `${out}${chunk}`.includes('listening'))
+        for (const { signal, afterMs } of signals) setTimeout(() => child.kill(signal), afterMs);
+      out += chunk;
+    });
+    return new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal, out })),
+    );
+  }
+
+  it('delivered twice at once (a Ctrl-C under npm: the terminal and npm both send it) still drains and exits 0', async () => {
+    const ended = await signalled([
+      { signal: 'SIGINT', afterMs: 0 },
+      { signal: 'SIGINT', afterMs: 50 },
+    ]);
+    expect(ended).toMatchObject({ code: 0, signal: null });
+    expect(ended.out).toContain('drained');
+  }, 30_000);
+
+  it('a second one later stops at once (exit 1, the drain cut short)', async () => {
+    const ended = await signalled([
+      { signal: 'SIGTERM', afterMs: 0 },
+      { signal: 'SIGINT', afterMs: 300 },
+    ]);
+    expect(ended).toMatchObject({ code: 1, signal: null });
+    expect(ended.out).not.toContain('drained');
+  }, 30_000);
 });

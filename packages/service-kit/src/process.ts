@@ -52,6 +52,9 @@ export async function reachAtStart<T>(variable: string, what: string, work: () =
  */
 export const shutdownTimeoutMs = 30_000;
 
+/** The same signal again within this long is the first one delivered twice, not a second one. */
+const repeatedSignalMs = 1_000;
+
 /**
  * Owns a service's process (only a `main.ts` calls this): listen, then start the apps'
  * consumers and wait until they have joined their groups (see `consumes`); then on SIGTERM/SIGINT stop
@@ -62,10 +65,15 @@ export async function serve(
   apps: { name: string; app: FastifyInstance; port: number }[],
   options: { host: string; logger: Logger; cleanup?: () => Promise<void>; shutdownTimeoutMs?: number },
 ): Promise<void> {
-  let stopping = false;
+  let stopping: { signal: string; at: number } | undefined;
   const shutdown = async (signal: string) => {
-    if (stopping) process.exit(1);
-    stopping = true;
+    if (stopping) {
+      // One Ctrl-C under npm arrives twice: from the terminal to the process group, and forwarded
+      // by npm (a workspace script execs node). Only a second signal asks to stop at once.
+      if (signal === stopping.signal && Date.now() - stopping.at < repeatedSignalMs) return;
+      process.exit(1);
+    }
+    stopping = { signal, at: Date.now() };
     options.logger.info({ signal }, 'shutting down');
     const timer = setTimeout(() => {
       options.logger.error('shutdown took too long; exiting');
@@ -82,8 +90,8 @@ export async function serve(
       process.exit(1);
     }
   };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
   const begun: FastifyInstance[] = [];
   try {
     for (const { name, app, port } of apps) {
