@@ -28,10 +28,13 @@ export function readyz(port: number): Promise<number> {
   });
 }
 
-/** Node's arguments in a checkout's start script (`node <flags> --import tsx standalone/src/main.ts`). */
+/** Node's arguments in a checkout's start script (`[exec] node <flags> --import tsx standalone/src/main.ts`). */
 export function startArgv(checkout: string): string[] {
   const { scripts } = JSON.parse(readFileSync(join(checkout, 'package.json'), 'utf8'));
-  const [command, ...argv] = String(scripts.start).trim().split(/\s+/);
+  const [command, ...argv] = String(scripts.start)
+    .trim()
+    .replace(/^exec\s+/, '')
+    .split(/\s+/);
   if (command !== 'node')
     throw new Error(`${checkout}: the start script does not start node: ${scripts.start}`);
   return argv;
