@@ -32,6 +32,8 @@ interface AppConsumer {
   start?: () => Promise<RunningConsumer>;
   started?: Promise<RunningConsumer>;
   joined: boolean;
+  /** The app is closing: its consumer is not started any more. */
+  closed: boolean;
 }
 
 const consumersOf = new WeakMap<FastifyInstance, AppConsumer>();
@@ -42,7 +44,8 @@ const consumersOf = new WeakMap<FastifyInstance, AppConsumer>();
  * bound, a test instead of `ready()`. Joining a Kafka group waits for the group's rebalance, up
  * to the session timeout while a crashed predecessor is still a member: longer than Fastify lets
  * a start hook take, and a start that fails on its port must fail before it joins. Until it has
- * joined, /readyz answers 503 (`consumers: starting`); on close it stops before the app's hooks.
+ * joined, /readyz answers 503 (`consumers: starting`); on close it stops before the app's hooks
+ * (one still joining is stopped by closing the bus it came from).
  */
 export function consumes(app: FastifyInstance, start: () => Promise<RunningConsumer>): void {
   const consumer = consumersOf.get(app);
@@ -55,7 +58,7 @@ export function consumes(app: FastifyInstance, start: () => Promise<RunningConsu
 export async function startConsuming(app: FastifyInstance): Promise<void> {
   await app.ready();
   const consumer = consumersOf.get(app);
-  if (!consumer?.start) return;
+  if (!consumer?.start || consumer.closed) return;
   consumer.started ??= consumer.start();
   await consumer.started;
   consumer.joined = true;
@@ -97,16 +100,17 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
     return503OnClosing: false,
   });
   installErrorHandler(app);
-  const consumer: AppConsumer = { joined: false };
+  const consumer: AppConsumer = { joined: false, closed: false };
   consumersOf.set(app, consumer);
   // While the service drains, a request arriving on a connection still open (keep-alive, pipelined)
   // is sent elsewhere: the hotline, the courts and the form retry a 503 after its Retry-After.
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
-    // Stop taking work first; one still joining its group is stopped once it has joined.
-    const running = await consumer.started?.catch(() => undefined);
-    await running?.stop();
+    consumer.closed = true;
+    // Stop taking work first. A consumer still joining its group is left to the owner's cleanup,
+    // which disconnects it (closing the bus): its join may take longer than a stop may.
+    if (consumer.joined) await (await consumer.started)?.stop();
   });
   app.addHook('onRequest', async (_request, reply) => {
     if (!closing) return;

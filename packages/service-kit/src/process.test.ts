@@ -243,13 +243,16 @@ describe('a start whose consumer waits to join its group', () => {
 
 describe('a stop signal', () => {
   /** Starts the fixture service, sends it `signals` (ms after it listens), resolves how it ended. */
-  function signalled(signals: { signal: NodeJS.Signals; afterMs: number }[]) {
+  function signalled(
+    signals: { signal: NodeJS.Signals; afterMs: number }[],
+    env: Record<string, string> = {},
+  ) {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', 'packages/service-kit/src/signalled-service.fixture.ts'],
       {
         cwd: root,
-        env: { PATH: process.env.PATH },
+        env: { PATH: process.env.PATH, ...env },
       },
     );
     let out = '';
@@ -272,12 +275,23 @@ describe('a stop signal', () => {
     expect(ended.out).toContain('drained');
   }, 30_000);
 
-  it('a second one later stops at once (exit 1, the drain cut short)', async () => {
-    const ended = await signalled([
-      { signal: 'SIGTERM', afterMs: 0 },
-      { signal: 'SIGINT', afterMs: 300 },
-    ]);
+  it('again more than a second later stops at once (exit 1, the drain cut short)', async () => {
+    const ended = await signalled(
+      [
+        { signal: 'SIGINT', afterMs: 0 },
+        { signal: 'SIGINT', afterMs: 1_300 },
+      ],
+      { SIGNALLED_DRAIN_MS: '5000' },
+    );
     expect(ended).toMatchObject({ code: 1, signal: null });
     expect(ended.out).not.toContain('drained');
   }, 30_000);
+
+  it('while its consumer is still joining its group (restarted after a kill -9) stops at once and exits 0', async () => {
+    const started = Date.now();
+    const ended = await signalled([{ signal: 'SIGTERM', afterMs: 100 }], { SIGNALLED_CONSUMER: 'joining' });
+    expect(ended).toMatchObject({ code: 0, signal: null });
+    expect(ended.out).toContain('drained');
+    expect(Date.now() - started).toBeLessThan(15_000);
+  }, 60_000);
 });

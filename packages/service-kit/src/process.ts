@@ -101,6 +101,9 @@ export async function serve(
     // Only now, every port bound: a start that fails on its port has joined no consumer group.
     await Promise.all(apps.map(({ name, app }) => joinGroup(name, app, options.logger)));
   } catch (error) {
+    // Stopped during the start (a consumer still joining is disconnected by the cleanup): the
+    // shutdown under way lets go of everything and exits.
+    if (stopping) return;
     await letGo(begun, options.cleanup);
     throw error;
   }

@@ -278,6 +278,12 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
               );
             }, joinWithinMs);
           }),
+          // Closed while joining (a stop during the start): nothing to wait for.
+          new Promise<never>((_, reject) =>
+            abort.signal.addEventListener('abort', () =>
+              reject(new Error(`consumer group ${group}: stopped while joining`)),
+            ),
+          ),
         ]);
       } catch (error) {
         running.catch(() => {});
