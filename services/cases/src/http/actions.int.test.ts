@@ -1085,6 +1085,55 @@ describe.runIf(servers)('case actions through the API', () => {
     }
   });
 
+  it("an agency reads a confidential (保密) caller's name in a case's title as [保密当事人] after the caller's report left the case: merged into another, or detached", async () => {
+    const agency = { 'x-api-key': 'key-jiangshan' };
+    // The list by the day the report was received: a case number (ref) answers as the case merged into.
+    const titleAs = async (caseId: string, day: string, headers: Record<string, string>) => {
+      const read = (await app.inject({ url: `/v1/cases/${caseId}`, headers })).json();
+      const url = `/v1/cases?createdFrom=${day}&createdTo=${day}&limit=100`;
+      const listed = (await app.inject({ url, headers })).json().items;
+      return {
+        title: read.title,
+        listed: listed.flatMap((item: { caseId: string; title: string }) =>
+          item.caseId === caseId ? [item.title] : [],
+        ),
+      };
+    };
+    const confidentialCase = (day: string) =>
+      seedRoutedCase(db, {
+        applicant: { name: '郭建华', phone: `137${Math.floor(Math.random() * 1e8)}`, confidential: true },
+        title: '郭建华反映王老板拖欠工资',
+        content: '我叫郭建华，王老板拖欠我工资',
+        receivedAt: `${day}T10:00:00+08:00`,
+      });
+    const masked = { title: '[保密当事人]反映王老板拖欠工资', listed: ['[保密当事人]反映王老板拖欠工资'] };
+    // Merged: the case keeps its title, its report is now the other case's.
+    const merged = await confidentialCase('2023-03-14');
+    const into = await seedRoutedCase(db);
+    const merge = await act(merged.caseId, 'merge', as('city'), {
+      intoCaseId: into.caseId,
+      reason: '同一件事',
+    });
+    expect(merge.statusCode, merge.body).toBe(200);
+    // (A merged case is in no list: it answers as the case it joined.)
+    expect(await titleAs(merged.caseId, '2023-03-14', agency)).toEqual({ title: masked.title, listed: [] });
+    // Detached: the case keeps the title its first report gave it, the report is a case of its own.
+    const kept = await confidentialCase('2023-03-15');
+    const other = await seedRoutedCase(db);
+    expect(
+      (await act(other.caseId, 'merge', as('city'), { intoCaseId: kept.caseId, reason: '同一件事' }))
+        .statusCode,
+    ).toBe(200);
+    const detach = await act(kept.caseId, 'detach', as('xinluo'), {
+      disputeId: kept.disputeId,
+      reason: '不是同一件事',
+    });
+    expect(detach.statusCode, detach.body).toBe(200);
+    expect(await titleAs(kept.caseId, '2023-03-15', agency)).toEqual(masked);
+    // Operators read what the citizen said.
+    expect((await titleAs(kept.caseId, '2023-03-15', as('xinluo'))).title).toBe('郭建华反映王老板拖欠工资');
+  });
+
   it("a co-handling agency cannot accept the case or record its outcome, which are the lead's; it may add notes and progress", async () => {
     const office = {
       code: '350802107-governance_office',

@@ -7,8 +7,9 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { actionsFor, stateOf, visibleCase } from '../actions/act-on-case.ts';
 import type { CasesDb } from '../db/prisma.ts';
-import { confidentialNamesOfCase, isConfidentialRow } from '../domain/confidential-parties.ts';
+import { isConfidentialRow } from '../domain/confidential-parties.ts';
 import { courtFactsOf } from '../domain/court-facts.ts';
+import { confidentialNamesOf } from '../search/search-cases.ts';
 import { actorOf } from './actor.ts';
 import { assertInScope } from './auth.ts';
 import { caseIdParams } from './case-id.ts';
@@ -200,7 +201,10 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
         lead ? 'lead' : null,
         given.flatMap((report) => report.parties),
       );
-      const names = actor.kind === 'agency' ? confidentialNamesOfCase(given, c.parties) : [];
+      // The names are also those of the reports that left the case (merged on, detached), whose
+      // title it keeps: the same rule and query as the agency's list (search/search-cases.ts).
+      const names =
+        actor.kind === 'agency' ? ((await confidentialNamesOf(deps.db, [c.id])).get(c.id) ?? []) : [];
       const shown = (text: string) => (actor.kind === 'agency' ? agencyText(text, mobiles, names) : text);
       return {
         caseId: c.id,

@@ -219,10 +219,14 @@ export async function findCasePage(
 }
 
 /**
- * The names an agency may not read in the titles of a page of cases (`confidentialNamesOfCase`),
- * by case id; a case with none is left out. Read for the given cases alone, and only what the rule
- * reads: the confidential parties of the reports whose intake names one (most name none), and the
- * party rows of those reports.
+ * The names an agency may not read in the titles and reports of a page of cases
+ * (`confidentialNamesOfCase`), by case id; a case with none is left out. A case's title stays
+ * with it when its reports leave, so a case's reports are those it holds and those that left it:
+ * when merged, the reports of the case it went into (following `merged_into_id` on, which masks
+ * that case's confidential names too: confidential anyway); and each report an operator detached
+ * from it (its `detached` history entries), wherever that report is now. Read for the given cases
+ * alone, in one query, and only what the rule reads: the confidential parties of the reports whose
+ * intake names one (most name none), and the party rows of those reports.
  */
 export async function confidentialNamesOf(
   db: CasesDb,
@@ -232,13 +236,25 @@ export async function confidentialNamesOf(
   const reports = await db.$queryRaw<
     { case_id: string; dispute_id: string; parties: ReportParties['parties']; party_rows: PartyRow[] }[]
   >`
-    SELECT r.case_id, r.dispute_id,
+    WITH RECURSIVE chain (case_id, at_id) AS (
+      SELECT c.id, c.id FROM cases.cases c WHERE c.id = ANY(${caseIds}::uuid[])
+      UNION
+      SELECT chain.case_id, c.merged_into_id FROM chain JOIN cases.cases c ON c.id = chain.at_id
+      WHERE c.merged_into_id IS NOT NULL
+    ), held (case_id, dispute_id) AS (
+      SELECT chain.case_id, r.dispute_id FROM chain JOIN cases.reports r ON r.case_id = chain.at_id
+      UNION
+      SELECT chain.case_id, (h.detail->>'disputeId')::uuid
+      FROM chain JOIN cases.history h ON h.case_id = chain.at_id
+      WHERE h.type = 'detached'
+    )
+    SELECT held.case_id, r.dispute_id,
            jsonb_path_query_array(r.intake->'parties', '$[*] ? (@.confidential == true)') AS parties,
            coalesce((
              SELECT json_agg(json_build_object('disputeId', p.dispute_id, 'role', p.role, 'name', p.name))
              FROM cases.parties p WHERE p.case_id = r.case_id AND p.dispute_id = r.dispute_id), '[]'::json) AS party_rows
-    FROM cases.reports r
-    WHERE r.case_id = ANY(${caseIds}::uuid[]) AND r.intake->'parties' @> '[{"confidential": true}]'`;
+    FROM held JOIN cases.reports r ON r.dispute_id = held.dispute_id
+    WHERE r.intake->'parties' @> '[{"confidential": true}]'`;
   const byCase = new Map<string, typeof reports>();
   for (const report of reports) byCase.set(report.case_id, [...(byCase.get(report.case_id) ?? []), report]);
   const names = new Map<string, string[]>();
