@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { ConfigError } from './config.ts';
 import { startConsuming } from './http-app.ts';
 import { createLogger } from './logger.ts';
+import { withTimeout } from './timeout.ts';
 
 /** A start that cannot go on, told in one line: what is wrong and which variable to look at. */
 export class StartupError extends Error {
@@ -167,13 +168,11 @@ const letGoTimeoutMs = 10_000;
  * out), and the cleanup closes the clients (a consumer still joining is disconnected).
  */
 async function letGo(apps: FastifyInstance[], cleanup: (() => Promise<void>) | undefined): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
   const done = (async () => {
     for (const app of apps) await app.close().catch(() => {});
     await cleanup?.();
-  })().catch(() => {});
-  await Promise.race([done, new Promise((resolve) => (timer = setTimeout(resolve, letGoTimeoutMs)))]);
-  clearTimeout(timer);
+  })();
+  await withTimeout(done, letGoTimeoutMs).catch(() => {});
 }
 
 /** A consumer that crashed beyond recovery leaves a process that consumes nothing: exit, the supervisor restarts it. */
