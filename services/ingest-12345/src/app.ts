@@ -78,12 +78,14 @@ export function buildIngest12345App(settings: Ingest12345Settings, deps: Ingest1
     labelNames: ['result'],
     registers: [deps.metrics.registry],
   });
+  /** A push or batch item answered with an error: not written and to be pushed again (5xx), or refused (4xx). */
+  const refusedAs = (status: number) => (status >= 500 ? 'unavailable' : 'rejected');
   const count = (outcome: Outcome | { status: 400 }) => {
     if (outcome.status === 202)
       counted.inc({
         result: outcome.duplicate ? 'duplicate' : outcome.revision > 1 ? 'updated' : 'accepted',
       });
-    else counted.inc({ result: outcome.status === 503 ? 'unavailable' : 'rejected' });
+    else counted.inc({ result: refusedAs(outcome.status) });
   };
 
   // The batch route reads up to 16 MiB before the signature can be checked.
@@ -94,8 +96,7 @@ export function buildIngest12345App(settings: Ingest12345Settings, deps: Ingest1
    * batch itself only when it is refused whole.
    */
   const countRefused = (_request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    if (reply.statusCode >= 500) counted.inc({ result: 'unavailable' });
-    else if (reply.statusCode >= 400) counted.inc({ result: 'rejected' });
+    if (reply.statusCode >= 400) counted.inc({ result: refusedAs(reply.statusCode) });
     done();
   };
   const pushRoute = { onRequest: knownClients, onResponse: countRefused };
