@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 /**
  * Messages handled at once per consumer when its subscription does not say: enough to overlap
  * database and broker round trips, fewer than a service's default database pool (10), so
@@ -7,6 +9,17 @@ export const defaultConcurrency = 8;
 
 /** Messages may start this many times the concurrency past the oldest one not yet handled. */
 export const windowFor = (concurrency: number) => concurrency * 4;
+
+/**
+ * The stop signal of a consumer handling up to `concurrency` messages at once. Every message in
+ * flight may listen on it (a retry's sleep, the handler's own requests), so Node's leak warning at
+ * 11 listeners would be a false alarm under load; a few per message in flight still flags a leak.
+ */
+export function consumerStopSignal(concurrency: number): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(concurrency * 4 + 1, controller.signal);
+  return controller;
+}
 
 /** How many messages one consumer may be handling at once, shared by all its partitions. */
 export class Slots {

@@ -285,6 +285,49 @@ export function busContractSuite(label: string, spec: () => EngineSpec) {
       expect(dlq.messages).toEqual([]);
     });
 
+    it('many handlers retrying at once is no listener leak: no MaxListenersExceededWarning', async () => {
+      // Each retry's sleep listens on the subscription's stop signal, which all its handlers share.
+      const warnings: string[] = [];
+      const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+      process.on('warning', onWarning);
+      try {
+        const bus = await newBus();
+        const topic = uniqueName('t-retry-many');
+        await bus.ensureTopics([topic], 1);
+        const concurrency = 16;
+        let started = 0;
+        const handled = new Set<string>();
+        await bus.subscribe({
+          group: uniqueName('g'),
+          topics: [topic],
+          concurrency,
+          handlers: {
+            'dispute.intake.v1': async (event, ctx) => {
+              if (ctx.attempt === 1) {
+                // All fail together, so all are waiting to retry at the same time.
+                started++;
+                await eventually(() => started === concurrency, { what: 'every handler started' });
+                throw new Error('database busy');
+              }
+              handled.add(event.sourceRef);
+            },
+          },
+        });
+        await bus.publish(
+          Array.from({ length: concurrency }, (_, i) => ({
+            name: 'dispute.intake.v1' as const,
+            key: randomUUID(),
+            topic,
+            data: intake(`r${i}`),
+          })),
+        );
+        await eventually(() => handled.size === concurrency, { what: 'every event handled on its retry' });
+        expect(warnings.filter((warning) => warning.includes('MaxListeners'))).toEqual([]);
+      } finally {
+        process.off('warning', onWarning);
+      }
+    });
+
     it('dead-letters a poison message with its origin and error, and the partition moves on', async () => {
       const bus = await newBus();
       const topic = uniqueName('t-poison');

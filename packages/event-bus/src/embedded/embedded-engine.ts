@@ -2,7 +2,7 @@ import { EventEmitter, setMaxListeners } from 'node:events';
 import { defaultPartitions } from '@huijie/contracts/topics.ts';
 import type { SqlClient } from '@huijie/database/sql-client.ts';
 import type { Engine, EngineSubscription, RawHandler, RawMessage, RawRecord } from '../engine.ts';
-import { defaultConcurrency, runKeyOrdered, Slots, windowFor } from '../key-ordered.ts';
+import { consumerStopSignal, defaultConcurrency, runKeyOrdered, Slots, windowFor } from '../key-ordered.ts';
 import { partitionFor } from './partitioner.ts';
 
 /**
@@ -267,7 +267,7 @@ export function createEmbeddedEngine(sql: SqlClient, options: { pollIntervalMs?:
 
   class Member {
     stopping = false;
-    readonly abort = new AbortController();
+    readonly abort: AbortController;
     /** Shared by all the partitions this member reads. */
     readonly slots: Slots;
     private inFlight = new Set<Promise<void>>();
@@ -277,6 +277,7 @@ export function createEmbeddedEngine(sql: SqlClient, options: { pollIntervalMs?:
       readonly concurrency: number,
     ) {
       this.slots = new Slots(concurrency);
+      this.abort = consumerStopSignal(concurrency);
     }
 
     deliver(message: RawMessage): Promise<void> {

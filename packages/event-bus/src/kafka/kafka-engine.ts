@@ -1,6 +1,6 @@
 import { type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
 import type { ConsumeOptions, Engine, EngineSubscription, RawHandler, RawRecord } from '../engine.ts';
-import { defaultConcurrency, runKeyOrdered, Slots, windowFor } from '../key-ordered.ts';
+import { consumerStopSignal, defaultConcurrency, runKeyOrdered, Slots, windowFor } from '../key-ordered.ts';
 
 export interface KafkaEngineOptions {
   brokers: string[];
@@ -172,7 +172,8 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
       consumeOptions: ConsumeOptions = {},
     ): Promise<EngineSubscription> {
       const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
-      const abort = new AbortController();
+      const concurrency = consumeOptions.concurrency ?? options.concurrency ?? defaultConcurrency;
+      const abort = consumerStopSignal(concurrency);
       const consumer = kafka.consumer({
         groupId: group,
         sessionTimeout,
@@ -180,7 +181,6 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
         // The client's retries, but no restart of a consumer stopped here (a join given up on).
         retry: { ...clientRetry, restartOnFailure: async () => !abort.signal.aborted },
       });
-      const concurrency = consumeOptions.concurrency ?? options.concurrency ?? defaultConcurrency;
       const slots = new Slots(concurrency);
       consumers.set(consumer, abort);
       consumer.on(consumer.events.CRASH, (event) => {
@@ -265,6 +265,7 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
       // never left (a killed process) is still in the group. Past that and a margin, it gives up.
       const joinWithinMs = sessionTimeout + joinMarginMs;
       let giveUp: NodeJS.Timeout | undefined;
+      let stoppedWhileJoining: (() => void) | undefined;
       try {
         await Promise.race([
           running.then(() => joined),
@@ -279,11 +280,10 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
             }, joinWithinMs);
           }),
           // Closed while joining (a stop during the start): nothing to wait for.
-          new Promise<never>((_, reject) =>
-            abort.signal.addEventListener('abort', () =>
-              reject(new Error(`consumer group ${group}: stopped while joining`)),
-            ),
-          ),
+          new Promise<never>((_, reject) => {
+            stoppedWhileJoining = () => reject(new Error(`consumer group ${group}: stopped while joining`));
+            abort.signal.addEventListener('abort', stoppedWhileJoining, { once: true });
+          }),
         ]);
       } catch (error) {
         running.catch(() => {});
@@ -291,6 +291,7 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
         throw error;
       } finally {
         clearTimeout(giveUp);
+        if (stoppedWhileJoining) abort.signal.removeEventListener('abort', stoppedWhileJoining);
       }
       return { stop };
     },
