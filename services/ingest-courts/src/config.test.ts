@@ -1,11 +1,6 @@
 import { ConfigError, parseConfig } from '@huijie/service-kit/config.ts';
 import { describe, expect, it } from 'vitest';
-import {
-  type CourtClientEntry,
-  courtCallbackTargets,
-  courtClients,
-  ingestCourtsConfigSchema,
-} from './config.ts';
+import { type CourtClientEntry, ingestCourtsConfigSchema } from './config.ts';
 
 const base = { KAFKA_BROKERS: '127.0.0.1:9092', REDIS_URL: 'redis://127.0.0.1:6379' };
 const clients = (value: unknown) => JSON.stringify(value);
@@ -22,13 +17,10 @@ function problem(env: Record<string, string>) {
 }
 
 describe('ingest-courts configuration', () => {
-  it('reads the clients, their courts and callbacks, with the defaults', () => {
+  it('reads the clients and their courts, with the defaults', () => {
     const config = parseConfig(ingestCourtsConfigSchema, {
       ...base,
-      COURT_CLIENTS: clients([
-        { ...demo, callback: { url: 'https://court.example/huijie/outcomes', secret: 'callback-secret' } },
-        { id: 'city-court', secret: 'city-secret-0123', courts: ['闽08'] },
-      ]),
+      COURT_CLIENTS: clients([demo, { id: 'city-court', secret: 'city-secret-0123', courts: ['闽08'] }]),
     });
     expect(config.INGEST_COURTS_PORT).toBe(8103);
     expect(config.COURT_RATE_LIMIT_PER_MINUTE).toBe(120);
@@ -39,36 +31,11 @@ describe('ingest-courts configuration', () => {
           {
             secret: 'demo-secret',
             courts: new Set(['闽0803', '闽0802']),
-            callback: { url: 'https://court.example/huijie/outcomes', secret: 'callback-secret' },
           },
         ],
         ['city-court', { secret: 'city-secret-0123', courts: new Set(['闽08']) }],
       ]),
     );
-  });
-
-  it("gives notify the clients' callback endpoints by client id", () => {
-    const targets = courtCallbackTargets(
-      courtClients([
-        { ...demo, callback: { url: 'https://court.example/outcomes', secret: 'callback-secret' } },
-        { id: 'city-court', secret: 'city-secret-0123', courts: ['闽08'] },
-      ]),
-    );
-    expect(targets).toEqual(
-      new Map([['demo-court', { url: 'https://court.example/outcomes', secret: 'callback-secret' }]]),
-    );
-  });
-
-  it('allows a plain-http callback only on this machine', () => {
-    const local = { ...demo, callback: { url: 'http://127.0.0.1:9000/outcomes', secret: 'callback-secret' } };
-    expect(courtClients([local]).get('demo-court')?.callback?.url).toBe('http://127.0.0.1:9000/outcomes');
-    expect(
-      problem({
-        COURT_CLIENTS: clients([
-          { ...demo, callback: { url: 'http://court.example/x', secret: 'callback-secret' } },
-        ]),
-      }),
-    ).toMatch(/COURT_CLIENTS\.0\.callback\.url: must be https/);
   });
 
   it.each([
@@ -83,10 +50,12 @@ describe('ingest-courts configuration', () => {
     ['no courts', clients([{ ...demo, courts: [] }]), /COURT_CLIENTS\.0\.courts: at least one court/],
     ['a repeated id', clients([demo, demo]), /COURT_CLIENTS: client ids must be unique/],
     [
-      'a callback without its own secret',
-      clients([{ ...demo, callback: { url: 'https://court.example/x' } }]),
-      /COURT_CLIENTS\.0\.callback\.secret/,
+      // Outcomes go back through notify: a callback here would be configured and never used.
+      "a callback, pointing to notify's COURT_CALLBACKS",
+      clients([{ ...demo, callback: { url: 'https://court.example/x', secret: 'callback-secret' } }]),
+      /COURT_CLIENTS\.0\.callback: .*COURT_CALLBACKS=\{"<client id>":\{"url","secret"\}\}/,
     ],
+    ['a misspelt key', clients([{ ...demo, court: ['闽0803'] }]), /COURT_CLIENTS\.0: .*"court"/],
   ])('refuses %s, naming the variable', (_label, value, message) => {
     expect(problem({ COURT_CLIENTS: value })).toMatch(message);
   });

@@ -2,20 +2,11 @@ import { commonEnv, port } from '@huijie/service-kit/config.ts';
 import { z } from 'zod';
 import { type CourtCode, courtCodes } from './courts.ts';
 
-/** Where and how the outcome of a referral is reported back to the court client that made it. */
-export interface CourtCallback {
-  /** The client's endpoint for outcomes: https, or http only on this machine (demo, tests). */
-  url: string;
-  /** Signs callbacks; distinct from the client's own secret, so a captured callback can never pass as a referral. */
-  secret: string;
-}
-
 /** One court system (or a gateway for several courts) allowed to push referrals. */
 export interface CourtClient {
   secret: string;
   /** The courts this client may refer for: a referral for any other court is refused (403). */
   courts: ReadonlySet<CourtCode>;
-  callback?: CourtCallback;
 }
 
 export interface IngestCourtsConfig {
@@ -25,23 +16,18 @@ export interface IngestCourtsConfig {
 }
 
 const secret = z.string().min(8, 'a secret of 8+ characters');
-const loopback = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-export const CourtClientEntry = z.object({
+/** Strict: a misspelt key is refused, not ignored (a client whose settings silently do nothing). */
+export const CourtClientEntry = z.strictObject({
   id: z.string().regex(/^[\w.-]{1,64}$/, 'letters, digits, ".", "-" and "_"'),
   secret,
   courts: z
     .array(z.enum(courtCodes, { error: `a court of Longyan: ${courtCodes.join(', ')}` }))
     .min(1, 'at least one court'),
+  // Outcomes go back through notify, which reads its own variable; here the key did nothing.
   callback: z
-    .object({
-      url: z
-        .url({ protocol: /^https?$/ })
-        .refine(
-          (url) => url.startsWith('https:') || loopback.has(new URL(url).hostname),
-          'must be https (http only for localhost)',
-        ),
-      secret,
+    .never({
+      error: 'the outcomes\' callbacks are notify\'s: COURT_CALLBACKS={"<client id>":{"url","secret"}}',
     })
     .optional(),
 });
@@ -52,26 +38,15 @@ export function courtClients(entries: CourtClientEntry[]): Map<string, CourtClie
   return new Map(
     entries.map((entry) => {
       const parsed = CourtClientEntry.parse(entry);
-      const client: CourtClient = { secret: parsed.secret, courts: new Set(parsed.courts) };
-      if (parsed.callback) client.callback = parsed.callback;
-      return [parsed.id, client];
+      return [parsed.id, { secret: parsed.secret, courts: new Set(parsed.courts) }];
     }),
   );
 }
 
 /**
- * The clients' outcome endpoints by client id, in the shape notify's court channel takes
- * (`courtCallbacks`): one list of court clients configures both the intake and the callbacks.
- */
-export function courtCallbackTargets(clients: ReadonlyMap<string, CourtClient>): Map<string, CourtCallback> {
-  return new Map(
-    [...clients].flatMap(([id, client]) => (client.callback ? [[id, client.callback] as const] : [])),
-  );
-}
-
-/**
  * `COURT_CLIENTS`: a JSON array, one entry per client, e.g.
- * `[{"id":"yd-court","secret":"…","courts":["闽0803"],"callback":{"url":"https://…","secret":"…"}}]`.
+ * `[{"id":"yd-court","secret":"…","courts":["闽0803"]}]`. Where each client's outcomes go back is
+ * notify's `COURT_CALLBACKS`.
  */
 export const courtClientList = z
   .string()
