@@ -2,13 +2,34 @@ import { randomUUID } from 'node:crypto';
 import { requireServers } from '@huijie/testing/servers.ts';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { createKafkaEngine } from '../src/kafka/kafka-engine.ts';
+import { createKafkaEngine, idleFetchWaitMs } from '../src/kafka/kafka-engine.ts';
 import { busContractSuite } from './bus-contract.ts';
 
 const servers = await requireServers('kafka');
 
 describe.runIf(servers)('Kafka engine', () => {
   busContractSuite('kafka', () => ({ kind: 'kafka', brokers: servers!.kafkaBrokers! }));
+
+  it('an idle consumer stops within about a fetch wait, whenever the stop comes', async () => {
+    // A stop waits for the fetch in flight: with kafkajs's default (5 s) an idle service took up to 5 s.
+    const engine = createKafkaEngine({ brokers: servers!.kafkaBrokers!, clientId: 'idle-stop' });
+    const topic = `engine-idle-stop-${randomUUID().slice(0, 8)}`;
+    try {
+      await engine.ensureTopics([topic], 3);
+      const took: number[] = [];
+      // Stops at several points of the fetch cycle.
+      for (const idleMs of [1_500, 2_300, 3_100]) {
+        const subscription = await engine.consume(`g-${topic}-${idleMs}`, [topic], async () => {});
+        await new Promise((resolve) => setTimeout(resolve, idleMs));
+        const started = performance.now();
+        await subscription.stop();
+        took.push(performance.now() - started);
+      }
+      expect(Math.max(...took)).toBeLessThan(idleFetchWaitMs + 700);
+    } finally {
+      await engine.close();
+    }
+  });
 
   it('every record acknowledged after a failed send is in the log, on every partition the failed request touched', async () => {
     // A request to two partitions, one of which refuses its record (too large): kafkajs rolled both
