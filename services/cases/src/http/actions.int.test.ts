@@ -227,6 +227,108 @@ describe.runIf(servers)('case actions through the API', () => {
     expect(amounts.json().items.map((item: { caseId: string }) => item.caseId)).toContain(caseId);
   });
 
+  /** The case ids a search lists, as `headers` sees them (200 asserted). */
+  const searchIds = async (q: string, headers: Record<string, string>) => {
+    const response = await app.inject({ url: `/v1/cases?limit=200&q=${encodeURIComponent(q)}`, headers });
+    expect(response.statusCode, `${q}: ${response.body}`).toBe(200);
+    return response.json().items.map((item: { caseId: string }) => item.caseId) as string[];
+  };
+
+  it("an agency's search does not find a case by a confidential (保密) party's name, nor by a part of it; by the report's other words it does, an operator's by the name too", async () => {
+    const { caseId } = await seedRoutedCase(db, {
+      applicant: { name: '郭晓蕾', phone: '13612345678', confidential: true },
+      title: '郭晓蕾反映包工头拖欠工钱',
+      content: '我叫郭晓蕾，在江山镇修水库，包工头欠我工钱4500元',
+    });
+    const agency = { 'x-api-key': 'key-jiangshan' };
+    // Its list and its read say [保密当事人] where the name is.
+    for (const q of ['郭晓蕾', '晓蕾', '郭晓', '郭晓蕾 工钱']) {
+      expect(await searchIds(q, agency), q).not.toContain(caseId);
+      // The operators of the jurisdiction search what the citizen said.
+      expect(await searchIds(q, as('xinluo')), q).toContain(caseId);
+    }
+    for (const q of ['包工头 工钱', '拖欠工钱', '江山镇 水库', '4500']) {
+      expect(await searchIds(q, agency), q).toContain(caseId);
+    }
+  });
+
+  it("an agency's search does not find a case by digits of a mobile or ID-card number in its report, the lead's neither; an operator's does", async () => {
+    // No confidential party: the lead reads the mobile in the case, but its search, like its list,
+    // masks every mobile (as it refuses a whole one): which numbers it reads depends on the case.
+    const { caseId } = await seedRoutedCase(db, {
+      content: '来电人电话13612345678，身份证350802199001011234，在江山镇修水库，包工头欠工钱4500元',
+    });
+    const agency = { 'x-api-key': 'key-jiangshan' };
+    for (const q of ['1361', '136 1234', '2345 5678', '3508', '1990 0101', '1234', '电话136']) {
+      expect(await searchIds(q, agency), q).not.toContain(caseId);
+      expect(await searchIds(q, as('xinluo')), q).toContain(caseId);
+    }
+    // The words and the amount it reads find it.
+    for (const q of ['来电人 电话', '身份证 水库', '4500']) {
+      expect(await searchIds(q, agency), q).toContain(caseId);
+    }
+  });
+
+  it('an agency walking the pages of a search is not told of the cases it cannot find: no short page, no cursor past the last one it reads', async () => {
+    // Three cases with 荔枝, newest first: the middle one only in the name of a confidential party.
+    const seed = (day: string, options: Parameters<typeof seedRoutedCase>[1]) =>
+      seedRoutedCase(db, { ...options, receivedAt: `${day}T10:00:00+08:00` }).then((seeded) => seeded.caseId);
+    const oldest = await seed('2022-05-01', { content: '荔枝园老板拖欠采摘工钱' });
+    const hidden = await seed('2022-05-02', {
+      applicant: { name: '林荔枝', phone: '13900001111', confidential: true },
+      content: '我叫林荔枝，老板拖欠工钱',
+    });
+    const newest = await seed('2022-05-03', { content: '荔枝园的工钱一直没有结清' });
+    const walk = async (headers: Record<string, string>) => {
+      const pages: string[][] = [];
+      let cursor: string | null = null;
+      do {
+        const after: string = cursor === null ? '' : `&cursor=${cursor}`;
+        const url = `/v1/cases?limit=1&q=${encodeURIComponent('荔枝')}&createdTo=2022-05-03${after}`;
+        const response = await app.inject({ url, headers });
+        expect(response.statusCode, response.body).toBe(200);
+        const page = response.json();
+        pages.push(page.items.map((item: { caseId: string }) => item.caseId));
+        cursor = page.nextCursor;
+      } while (cursor !== null && pages.length < 10);
+      return pages;
+    };
+    expect(await walk({ 'x-api-key': 'key-jiangshan' })).toEqual([[newest], [oldest]]);
+    expect(await walk(as('xinluo'))).toEqual([[newest], [hidden], [oldest]]);
+  });
+
+  it("an agency's search does not find a case by a confidential (保密) caller's name once the caller's report is merged into it, nor after it is detached while the case keeps the title naming the caller", async () => {
+    const agency = { 'x-api-key': 'key-jiangshan' };
+    const kept = await seedRoutedCase(db, {
+      applicant: { name: '邱明远', phone: '13711112222', confidential: true },
+      title: '邱明远反映樟树林老板拖欠工资',
+      content: '我叫邱明远，樟树林老板拖欠我工资',
+    });
+    const other = await seedRoutedCase(db, { content: '樟树林的工钱一直没有结清' });
+    const merge = await act(other.caseId, 'merge', as('city'), {
+      intoCaseId: kept.caseId,
+      reason: '同一件事',
+    });
+    expect(merge.statusCode, merge.body).toBe(200);
+    // Merged: the case holds both reports, the confidential caller's among them.
+    expect(await searchIds('邱明远', agency)).not.toContain(kept.caseId);
+    expect(await searchIds('樟树林', agency)).toContain(kept.caseId);
+    const detach = await act(kept.caseId, 'detach', as('xinluo'), {
+      disputeId: kept.disputeId,
+      reason: '不是同一件事',
+    });
+    expect(detach.statusCode, detach.body).toBe(200);
+    // Detached: the case keeps the title that names the caller; the caller's report is a case of
+    // its own (in triage, on no agency's worklist yet).
+    const { newCaseId } = detach.json();
+    for (const q of ['邱明远', '明远']) {
+      expect(await searchIds(q, agency), q).not.toContain(kept.caseId);
+      expect(await searchIds(q, as('xinluo')), q).toEqual(expect.arrayContaining([kept.caseId, newCaseId]));
+    }
+    // The title's other words still find the case that kept it.
+    expect(await searchIds('樟树林老板', agency)).toContain(kept.caseId);
+  });
+
   it('a correction that corrects nothing is a 400 naming the fields it could correct', async () => {
     const caseId = await seedGuoCase(db);
     const response = await act(caseId, 'correct', as('xinluo'), { reason: '核实' });

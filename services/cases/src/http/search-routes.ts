@@ -9,9 +9,9 @@ import { caseFilterShape } from '../search/filters.ts';
 import { gramStatistics } from '../search/gram-stats.ts';
 import {
   CaseSummary,
-  confidentialNamesOf,
   decodeCursor,
   encodeCursor,
+  findAgencyCasePage,
   findCasePage,
   maxPageSize,
   textViaIndex,
@@ -70,26 +70,25 @@ export function searchRoutes(
       if (actor.kind === 'operator' && filter.place) assertPlaceWithin(actor.claims, filter.place);
       if (actor.kind === 'agency' && filter.q) refuseNumbersAgenciesDoNotSee(filter.q);
       const at = now();
-      const page = await findCasePage(deps.db, {
-        reach:
-          actor.kind === 'operator' ? { scope: actor.claims.scope } : { department: actor.departmentCode },
+      const request = {
         filter,
         sort,
         limit,
         after: cursor === undefined ? undefined : decodeCursor(cursor, sort),
         now: at,
         textViaIndex: await textViaIndex(grams, filter.q),
-      });
-      // An agency's list quotes the titles as its copies do: never an ID-card number nor the name
-      // of a party who asked for confidentiality (its case's read masks the same names), and no
-      // mobile: the case's own read (GET /v1/cases/:id) tells whether it may see them.
-      const names =
+      };
+      // An agency finds a case only by the words it reads in it (findAgencyCasePage); its list
+      // quotes the titles as its copies do: never an ID-card number nor the name of a party who
+      // asked for confidentiality (its case's read masks the same names), and no mobile: the
+      // case's own read (GET /v1/cases/:id) tells whether it may see them.
+      const { names, ...page } =
         actor.kind === 'agency'
-          ? await confidentialNamesOf(
-              deps.db,
-              page.rows.flatMap((row) => (row.title ? [row.id] : [])),
-            )
-          : new Map<string, string[]>();
+          ? await findAgencyCasePage(deps.db, { ...request, reach: { department: actor.departmentCode } })
+          : {
+              ...(await findCasePage(deps.db, { ...request, reach: { scope: actor.claims.scope } })),
+              names: new Map<string, string[]>(),
+            };
       return {
         items: page.rows.map((row) =>
           toSummary(
@@ -106,11 +105,11 @@ export function searchRoutes(
 }
 
 /**
- * The search words are those of the unmasked text (search/bigrams.ts), so an agency searching for
- * a mobile or ID-card number would learn from the cases found that a report holds it, where every
- * copy it reads shows `[手机号]` or `[身份证号]` (a co-handler, any department of a case with a
- * confidential party). Refused for every agency, the lead too: which numbers a department may see
- * depends on the case, and the search runs over all of them. Operators search numbers as before.
+ * An agency searching for a mobile or ID-card number would find nothing by it (it finds a case
+ * only by the words it reads there, findAgencyCasePage, where every copy shows `[手机号]` or
+ * `[身份证号]`), and an empty list would read as "no report holds it": told so instead. Refused
+ * for every agency, the lead too: which numbers a department may see depends on the case, and the
+ * search runs over all of them. Operators search numbers as before.
  */
 function refuseNumbersAgenciesDoNotSee(q: string): void {
   const kind = personalNumberIn(q);

@@ -94,7 +94,7 @@ export const caseFilterShape = {
     })
     .optional()
     .describe(
-      "Free text in Chinese (or any script): cases whose reports contain every word of it. An agency's may not hold a mobile or ID-card number (400): its copies mask them",
+      "Free text in Chinese (or any script): cases whose reports contain every word of it. An agency's finds a case only by words its copies show (not a confidential party's name, nor any digits of a masked number) and may not hold a mobile or ID-card number (400): its copies mask them",
     ),
   sort: z
     .enum(['newest', 'oldest', 'due'])

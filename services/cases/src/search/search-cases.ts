@@ -1,3 +1,4 @@
+import { agencyText } from '@huijie/contracts/agency-copies.ts';
 import { badRequest } from '@huijie/service-kit/errors.ts';
 import { z } from 'zod';
 import type { CasesDb } from '../db/prisma.ts';
@@ -7,7 +8,7 @@ import {
   type ReportParties,
 } from '../domain/confidential-parties.ts';
 import { Prisma } from '../generated/prisma/client.ts';
-import { queryGramsOf } from './bigrams.ts';
+import { queryGramsOf, searchGramsOf } from './bigrams.ts';
 import {
   type CaseFilter,
   caseConditions,
@@ -143,24 +144,30 @@ export interface Page {
   next: { key: Date | null; id: string } | null;
 }
 
+/** What a search asks for: whose cases, which of them, in which order, from where. */
+export interface PageRequest {
+  reach: Reach;
+  filter: Omit<CaseFilter, 'sort'>;
+  sort: SortOrder;
+  limit: number;
+  after?: { key: Date | null; id: string } | undefined;
+  now: Date;
+  /** False when the search words are common: see gram-stats.ts. */
+  textViaIndex?: boolean;
+}
+
+/** The position of a row in the sort order: what a cursor after it holds. */
+const positionOf = (row: CaseRow, sort: SortOrder) => ({
+  key: sort === 'due' ? row.due_at : row.created_at,
+  id: row.id,
+});
+
 /**
  * One page of the cases within reach (an operator's jurisdiction, an agency's worklist) matching
  * the filter, in the given order, strictly after `after`. Reads `limit + 1` rows to know whether
  * another page exists.
  */
-export async function findCasePage(
-  db: CasesDb,
-  input: {
-    reach: Reach;
-    filter: Omit<CaseFilter, 'sort'>;
-    sort: SortOrder;
-    limit: number;
-    after?: { key: Date | null; id: string } | undefined;
-    now: Date;
-    /** False when the search words are common: see gram-stats.ts. */
-    textViaIndex?: boolean;
-  },
-): Promise<Page> {
+export async function findCasePage(db: CasesDb, input: PageRequest): Promise<Page> {
   // One department, by receipt: walk that department's cases in order (an agency's worklist)
   // rather than every case testing whether the department is on it.
   const filter = withinReach(input.filter, input.reach);
@@ -212,10 +219,100 @@ export async function findCasePage(
   const more = rows.length > input.limit;
   if (more) rows.length = input.limit;
   const last = rows.at(-1);
-  return {
-    rows,
-    next: more && last ? { key: input.sort === 'due' ? last.due_at : last.created_at, id: last.id } : null,
-  };
+  return { rows, next: more && last ? positionOf(last, input.sort) : null };
+}
+
+/** The largest batch of candidates an agency's search re-checks at once (`findAgencyCasePage`). */
+const widestBatch = 5 * maxPageSize;
+
+/**
+ * One page of an agency's worklist (`findCasePage`), with the confidential names of its cases
+ * (`confidentialNamesOf`) its titles are to be masked with. With search words (`q`), only the
+ * cases whose text as the agency reads it holds them (`agencyReadable`): `search_grams` holds
+ * the words of the unmasked text, so the SQL page is only the candidates.
+ *
+ * No short pages: the candidates the agency cannot find are left out and the page is filled from
+ * the next ones (in batches that double, up to `widestBatch`) until it holds `limit` cases and one
+ * more is known to follow, or none is left; `next` is the position of the last case listed. A
+ * short page would tell what it hides: a cursor after the last case the agency can find (a page
+ * that came back short, or empty, with a cursor) says that one it cannot find matched the name or
+ * the digits, and with limit=1 and createdFrom/createdTo narrowed it pins that case down; a cursor
+ * placed on a hidden candidate would even carry its id and date (a cursor is base64url JSON). So an
+ * agency's pages are those it would get if its masked text were what is indexed, and a client walks
+ * every case it can find by following `nextCursor` as before. The price is on this read, never on
+ * the writes (nothing is stored): a search the masked text refutes for many candidates (a
+ * confidential name, digits of numbers) reads those candidates' texts, a batch at a time, where it
+ * read one page.
+ */
+export async function findAgencyCasePage(
+  db: CasesDb,
+  input: PageRequest & { reach: { department: string } },
+): Promise<Page & { names: Map<string, string[]> }> {
+  const q = input.filter.q;
+  if (!q) {
+    const page = await findCasePage(db, input);
+    const titled = page.rows.flatMap((row) => (row.title ? [row.id] : []));
+    return { ...page, names: await confidentialNamesOf(db, titled) };
+  }
+  const found: CaseRow[] = [];
+  const names = new Map<string, string[]>();
+  let after = input.after;
+  // limit + 1: when the masked text refutes none of them, the first batch is the whole page and
+  // the sign of the next, read at once as an operator's search reads it.
+  let batch = input.limit + 1;
+  for (;;) {
+    const candidates = await findCasePage(db, { ...input, limit: batch, after });
+    const namesOfBatch = await confidentialNamesOf(
+      db,
+      candidates.rows.map((row) => row.id),
+    );
+    for (const row of await agencyReadable(db, candidates.rows, q, namesOfBatch)) {
+      found.push(row);
+      const ofRow = namesOfBatch.get(row.id);
+      if (ofRow) names.set(row.id, ofRow);
+    }
+    if (found.length > input.limit || !candidates.next) break;
+    after = candidates.next;
+    batch = Math.min(batch * 2, widestBatch);
+  }
+  const more = found.length > input.limit;
+  const rows = found.slice(0, input.limit);
+  const last = rows.at(-1);
+  return { rows, next: more && last ? positionOf(last, input.sort) : null, names };
+}
+
+/**
+ * The cases of `rows` whose text, as an agency reads it, holds every word of `q`: the grams
+ * (`searchGramsOf`, as `search_grams` is written) of their title and their reports' titles and
+ * content, each masked as `agencyText` masks them (`names`: the cases' confidential names,
+ * `confidentialNamesOf`), so neither a confidential party's name nor a mobile or ID-card number,
+ * nor any part of them, finds a case for an agency, and the other words of the same report still
+ * do. Every mobile is masked, the lead's too, as the list's titles and the refusal of a full
+ * number are (search-routes.ts): which numbers a department reads depends on the case. The
+ * reports' words as they read now, as the agency reads them (a former revision's are the
+ * operators'). Read for the given cases in one query; nothing is stored, so the consumers that
+ * write cases pay nothing for it.
+ */
+async function agencyReadable(
+  db: CasesDb,
+  rows: readonly CaseRow[],
+  q: string,
+  names: ReadonlyMap<string, readonly string[]>,
+): Promise<CaseRow[]> {
+  if (rows.length === 0) return [];
+  const reports = await db.$queryRaw<{ case_id: string; title: string | null; content: string }[]>`
+    SELECT r.case_id, r.intake->>'title' AS title, r.content
+    FROM cases.reports r WHERE r.case_id = ANY(${rows.map((row) => row.id)}::uuid[])`;
+  const texts = new Map<string, (string | null)[]>(rows.map((row) => [row.id, [row.title]]));
+  for (const report of reports) texts.get(report.case_id)?.push(report.title, report.content);
+  const wanted = queryGramsOf(q);
+  return rows.filter((row) => {
+    const ofCase = names.get(row.id) ?? [];
+    const readable = new Set(
+      searchGramsOf(texts.get(row.id)!.map((text) => text && agencyText(text, 'masked', ofCase))),
+    );
+    return wanted.every((gram) => readable.has(gram));
+  });
 }
 
 /**
