@@ -2,7 +2,8 @@ import { agencyWebhooksEnv, courtCallbacksEnv } from '@huijie/notify/config.ts';
 import { commonEnv, logLevel, port } from '@huijie/service-kit/config.ts';
 import { z } from 'zod';
 
-export const standaloneConfigSchema = z.object({
+/** The variables standalone mode reads. */
+export const standaloneVariables = z.object({
   HOST: commonEnv.HOST,
   LOG_LEVEL: logLevel('warn'),
   /** Everything the platform keeps: the embedded database (cases, deliveries, the event log) and the notify outbox. */
@@ -10,8 +11,14 @@ export const standaloneConfigSchema = z.object({
   INGEST_12345_PORT: port(8101),
   INGEST_WECHAT_PORT: port(8102),
   INGEST_COURTS_PORT: port(8103),
-  /** Where citizens reach the WeChat form: QR codes and the account's replies link to `<base>/apply`. */
-  PUBLIC_BASE_URL: z.url().default('http://localhost:8102'),
+  /**
+   * Where citizens reach the WeChat form: QR codes and the account's replies link to `<base>/apply`.
+   * Unset, the WeChat ingest's own address on this machine, whichever port it was given.
+   */
+  PUBLIC_BASE_URL: z
+    .url({ protocol: /^https?$/ })
+    .transform((value) => value.replace(/\/+$/, ''))
+    .optional(),
   ROUTING_PORT: port(8104),
   CASES_PORT: port(8105),
   NOTIFY_PORT: port(8106),
@@ -27,6 +34,11 @@ export const standaloneConfigSchema = z.object({
    */
   COURT_CALLBACKS: courtCallbacksEnv,
 });
+
+export const standaloneConfigSchema = standaloneVariables.transform((config) => ({
+  ...config,
+  PUBLIC_BASE_URL: config.PUBLIC_BASE_URL ?? `http://localhost:${config.INGEST_WECHAT_PORT}`,
+}));
 
 export type StandaloneConfig = z.infer<typeof standaloneConfigSchema>;
 

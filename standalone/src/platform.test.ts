@@ -11,6 +11,18 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { demo, standaloneConfigSchema } from './config.ts';
 import { notifySettings, standaloneSettings } from './platform.ts';
 
+describe('PUBLIC_BASE_URL in standalone mode', () => {
+  it("is the WeChat ingest's own address unless given: the QR codes and replies link to where the form is", () => {
+    const base = (env: Record<string, string>) => parseConfig(standaloneConfigSchema, env).PUBLIC_BASE_URL;
+    expect(base({})).toBe('http://localhost:8102');
+    expect(base({ INGEST_WECHAT_PORT: '9102' })).toBe('http://localhost:9102');
+    // Links are `<base>/apply`: a trailing slash would make them `//apply`.
+    expect(base({ INGEST_WECHAT_PORT: '9102', PUBLIC_BASE_URL: 'https://tiaojie.example.cn/' })).toBe(
+      'https://tiaojie.example.cn',
+    );
+  });
+});
+
 describe('AGENCY_WEBHOOKS in standalone mode', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'huijie-standalone-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));

@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lockDataDir } from '@huijie/service-kit/data-lock.ts';
-import { standaloneConfigSchema } from '@huijie/standalone/config.ts';
+import { standaloneVariables } from '@huijie/standalone/config.ts';
 import { eventually } from '@huijie/testing/servers.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../faults/processes.ts';
@@ -52,7 +52,7 @@ async function ready(run: Run): Promise<void> {
   }
 }
 
-const portVariables = Object.keys(standaloneConfigSchema.shape).filter((name) => name.endsWith('_PORT'));
+const portVariables = Object.keys(standaloneVariables.shape).filter((name) => name.endsWith('_PORT'));
 
 async function freePorts(): Promise<Record<string, string>> {
   const ports: Record<string, string> = {};
