@@ -11,7 +11,7 @@
  *   update-operator <username> [--role=…] [--scope=…] [--password-stdin | --new-password]
  *   disable-operator | enable-operator | remove-operator <username>;  list-operators
  *   issue-key <department code> [--label=…];  revoke-key <key id> | --label=…;  list-keys
- *   list-departments [text]
+ *   list-departments [text]      by code, name or place (江山镇 lists 江山派出所 too)
  *
  * A password comes from stdin (`--password-stdin`: typed unseen on a terminal, or piped) or is
  * generated and printed once; never from an argument, which would stay in the shell history and

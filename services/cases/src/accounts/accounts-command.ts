@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadDepartmentDirectory } from '@huijie/routing/domain/departments.ts';
+import { loadGazetteer } from '@huijie/routing/domain/gazetteer.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import {
   AccountError,
@@ -30,7 +31,7 @@ agency API keys (sent as x-api-key):
   issue-key <department code> [--label=…]
   revoke-key <key id> | revoke-key --label=…
   list-keys
-  list-departments [text]           department codes, optionally those whose code or name contains text
+  list-departments [text]           department codes, names and places; those whose code, name or place contains text
 
 A password is read from stdin with --password-stdin (typed unseen on a terminal, or piped), or
 generated and printed once. Secrets go to stdout alone; everything else to stderr.`;
@@ -188,8 +189,12 @@ export async function runAccountsCommand(argv: string[], io: AccountsIo): Promis
       }
       case 'list-departments': {
         const text = subject ?? '';
+        // By place too: 江山派出所 is a department of 江山镇 whose name does not say 镇.
+        const gazetteer = loadGazetteer();
         for (const d of loadDepartmentDirectory().all()) {
-          if (d.code.includes(text) || d.name.includes(text)) io.out(`${d.code}\t${d.name}`);
+          const place = gazetteer.label(d.divisionCode);
+          if ([d.code, d.name, place].some((field) => field.includes(text)))
+            io.out(`${d.code}\t${d.name}\t${place}`);
         }
         return 0;
       }

@@ -108,6 +108,16 @@ describe.runIf(servers)('the accounts command', () => {
     expect((await listOperators(db)).map((o) => o.username)).not.toContain('someone');
   });
 
+  it("lists a town's departments by its name, those whose own name does not say it included", async () => {
+    const { code, out } = await accounts('list-departments 江山镇');
+    expect(code).toBe(0);
+    const listed = out.map((line) => line.split('\t'));
+    expect(listed).toContainEqual(['350802107-judicial_office', '江山镇司法所', '新罗区江山镇']);
+    // 江山派出所: found by its place, not its name.
+    expect(listed.map(([department]) => department)).toContain('350802107-police_station');
+    expect(listed.every(([, , place]) => place?.includes('江山镇'))).toBe(true);
+  });
+
   it('a disabled operator cannot sign in until enabled; a removed one never again; the list shows no hash', async () => {
     const password = 'a-long-password-2';
     await addOperator(db, { username: 'leaver', role: 'operator', scope: '350803', password });
