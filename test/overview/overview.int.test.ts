@@ -373,4 +373,39 @@ describe.runIf(servers && haveChromium)('the one-screen overview in a browser', 
       escalatedOpen.items.length,
     );
   });
+
+  it("shows titles on the wall screen without a mobile, an ID-card number or a confidential (保密) caller's name: the express lane, a town's cases", async () => {
+    const secrets = ['郭建华', '13600001111', '350802198501011234'];
+    const caseId = await writeCase(db, {
+      town: '350802107',
+      channel: 'hotline_12345',
+      category: 'labor',
+      title: '郭建华反映欠薪，回拨13600001111，身份证350802198501011234',
+      content: '我叫郭建华，在江山镇修水库，包工头欠我工钱',
+      caller: '13600001111',
+      confidentialCaller: '郭建华',
+      major: { level: 'township', reason: '群体性欠薪' },
+      dueInDays: 5,
+    });
+    const masked = '[保密当事人]反映欠薪，回拨[手机号]，身份证[身份证号]';
+    await page.locator('#refresh').click();
+    await shownAt('350800');
+    const item = page.locator(`#express-list .express-item[data-case-id="${caseId}"]`);
+    expect(await item.locator('.express-title').textContent()).toBe(masked);
+    const lane = (await page.locator('#express-list').textContent()) ?? '';
+    for (const secret of secrets) expect(lane).not.toContain(secret);
+
+    await page.getByRole('button', { name: /^新罗区/ }).click();
+    await shownAt('350802');
+    await page.locator('#tiles .tile[data-code="350802107"]').click();
+    await shownAt('350802107');
+    const town = page.locator(`#tiles .town-case[data-case-id="${caseId}"]`);
+    expect(await town.locator('.express-title').textContent()).toBe(masked);
+    const tiles = (await page.locator('#tiles').textContent()) ?? '';
+    for (const secret of secrets) expect(tiles).not.toContain(secret);
+    // The operators' own search still reads what the caller said.
+    const listed = await api(`/v1/cases?ref=${caseId.slice(0, 8)}`);
+    expect(listed.items[0].title).toBe('郭建华反映欠薪，回拨13600001111，身份证350802198501011234');
+    expect(problems).toEqual([]);
+  });
 });

@@ -141,6 +141,8 @@ interface TodayCase {
   title: string;
   content: string;
   caller: string;
+  /** The caller's name, when the caller asked for confidentiality (12345 保密). */
+  confidentialCaller?: string;
   respondent?: string;
   major?: { level: 'township' | 'county' | 'city'; reason: string };
   /** Days from now to the due time: negative is overdue. */
@@ -312,6 +314,7 @@ function intakeOf(input: {
   content: string;
   town: string;
   caller: string;
+  confidentialCaller?: string | undefined;
   respondent?: string | undefined;
   at: Date;
 }): DisputeReceivedV1 {
@@ -329,6 +332,7 @@ function intakeOf(input: {
         role: input.channel === 'hotline_12345' ? 'caller' : 'applicant',
         kind: 'person',
         phone: input.caller,
+        ...(input.confidentialCaller && { name: input.confidentialCaller, confidential: true }),
       },
       ...(input.respondent
         ? [{ role: 'respondent' as const, kind: 'person' as const, name: input.respondent }]

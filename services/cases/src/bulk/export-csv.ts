@@ -1,7 +1,7 @@
 import type { CasesDb } from '../db/prisma.ts';
 import type { CaseFilter, SortOrder } from '../search/filters.ts';
 import { chinaOffsetMs } from '../search/local-time.ts';
-import { type CaseRow, findCasePage, isOverdue } from '../search/search-cases.ts';
+import { type CaseRow, findCasePage, isOverdue, maskedTitles } from '../search/search-cases.ts';
 import {
   categoryLabels,
   channelLabels,
@@ -16,8 +16,9 @@ import { csvLine, utf8Bom } from './csv.ts';
 
 /**
  * What an export holds: the case, where, what, who handles it, how it ended. Deliberately no
- * party data — no names, phone numbers or ID numbers leave the platform in a spreadsheet; the
- * case number leads back to the case in the platform where access is checked and logged.
+ * party data — no names, phone numbers or ID numbers leave the platform in a spreadsheet, not even
+ * typed into a title (masked as an agency's list masks it); the case number leads back to the case
+ * in the platform where access is checked and logged.
  */
 export const exportColumns = [
   '案件编号',
@@ -113,7 +114,9 @@ export async function* exportCasesCsv(
       textViaIndex: input.textViaIndex ?? true,
     });
     if (page.rows.length > 0) {
-      yield page.rows.map((row) => exportRow(row, input.now)).join('');
+      // The page's confidential names in one query, not one per row.
+      const rows = await maskedTitles(db, page.rows);
+      yield rows.map((row) => exportRow(row, input.now)).join('');
     }
     if (!page.next) return;
     after = page.next;

@@ -1,6 +1,7 @@
 import { requireServers } from '@huijie/testing/servers.ts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedRoutedCase } from '../consumers/routed-case-fixtures.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import { insertCases, readSideApp, towns } from '../search/case-fixtures.ts';
 import { readCsv } from './csv.ts';
@@ -150,5 +151,31 @@ describe.runIf(servers)('GET /v1/cases/export.csv on PostgreSQL', () => {
     const response = await app.inject({ method: 'GET', url: '/v1/cases/export.csv' });
     expect(response.statusCode).toBe(401);
     expect(response.json().error.code).toBe('unauthorized');
+  });
+
+  it("no personal data typed into a title: its mobiles, ID-card numbers and confidential (保密) parties' names are masked", async () => {
+    // Written as the platform writes them: the confidential party is known from the report's intake.
+    const changting = { county: '350821', town: '350821100', names: ['龙岩市', '长汀县', '汀州镇'] };
+    const secret = await seedRoutedCase(db, {
+      place: changting,
+      applicant: { name: '郭建华', phone: '13700005555', confidential: true },
+      title: '郭建华反映欠薪，回拨13600001111，身份证350802198501011234',
+      content: '我叫郭建华，包工头欠我工钱',
+      receivedAt: '2023-03-14T10:00:00+08:00',
+    });
+    const open = await seedRoutedCase(db, {
+      place: changting,
+      applicant: { name: '李某', phone: '13700006666' },
+      title: '工地欠薪，电话13600002222',
+      receivedAt: '2023-03-15T10:00:00+08:00',
+    });
+    const { response, rows } = await exportAs('350800', 'place=350821');
+    const title = exportColumns.indexOf('标题');
+    expect(rows.map((row) => [row[0], row[title]])).toEqual([
+      [open.caseId, '工地欠薪，电话[手机号]'],
+      [secret.caseId, '[保密当事人]反映欠薪，回拨[手机号]，身份证[身份证号]'],
+    ]);
+    for (const personal of ['郭建华', '13600001111', '350802198501011234', '13600002222', '13700005555'])
+      expect(response.body).not.toContain(personal);
   });
 });

@@ -1236,6 +1236,92 @@ describe.runIf(servers)('case actions through the API', () => {
     expect((await titleAs(kept.caseId, '2023-03-15', as('xinluo'))).title).toBe('郭建华反映王老板拖欠工资');
   });
 
+  it("an agency reads the words written into a case (notes, progress, reasons, the outcome's summary) as it reads the report: a confidential (保密) party's name and an ID-card number never, a mobile only as the lead of a case with no confidential party; operators verbatim", async () => {
+    await issueAgencyKey(db, 'key-police-history', police);
+    const lead = { 'x-api-key': 'key-jiangshan' };
+    const co = { 'x-api-key': 'key-police-history' };
+    const said = '来电人郭建华要求保密，回拨13600001111，身份证350802198501011234';
+    const readAs = async (caseId: string, headers: Record<string, string>) => {
+      const read = (await app.inject({ url: `/v1/cases/${caseId}`, headers })).json();
+      const entry = (type: string) =>
+        read.history.find((h: { type: string; detail: { reason?: string } }) => h.type === type)?.detail;
+      return { read, entry };
+    };
+
+    // 12345 保密: the caller's name, as well as the numbers, stays with the platform.
+    const { caseId } = await seedRoutedCase(db, {
+      applicant: { name: '郭建华', phone: '13700005555', confidential: true },
+      content: '我叫郭建华，在江山镇修水库，包工头欠我工钱',
+      coHandlers: [police],
+    });
+    const done = async (response: Promise<{ statusCode: number; body: string }>) => {
+      const { statusCode, body } = await response;
+      expect(statusCode, body).toBeLessThan(300);
+    };
+    await done(act(caseId, 'notes', as('xinluo'), { note: said }));
+    await done(act(caseId, 'escalate', as('xinluo'), { level: 'township', reason: said }));
+    await done(act(caseId, 'correct', as('xinluo'), { category: 'contract', reason: said }));
+    await done(act(caseId, 'accept', lead));
+    await done(act(caseId, 'progress', lead, { note: said }));
+    await done(act(caseId, 'outcome', lead, { kind: 'mediated', summary: said, amount: 3800 }));
+    const wordsAs = async (headers: Record<string, string>) => {
+      const { read, entry } = await readAs(caseId, headers);
+      return {
+        note: entry('note').note,
+        escalated: read.history.find((h: { detail: { reason?: string } }) => h.detail.reason === 'manual')
+          .detail.detail,
+        corrected: entry('corrected').reason,
+        progress: entry('mediating').note,
+        resolved: entry('resolved').outcome.summary,
+        outcome: read.outcome.summary,
+        everything: JSON.stringify(read),
+      };
+    };
+    const masked = '来电人[保密当事人]要求保密，回拨[手机号]，身份证[身份证号]';
+    for (const headers of [lead, co]) {
+      const { everything, ...words } = await wordsAs(headers);
+      expect(words, headers['x-api-key']).toEqual({
+        note: masked,
+        escalated: masked,
+        corrected: masked,
+        progress: masked,
+        resolved: masked,
+        outcome: masked,
+      });
+      for (const secret of ['郭建华', '13600001111', '350802198501011234'])
+        expect(everything, headers['x-api-key']).not.toContain(secret);
+    }
+    const { everything: _, ...toOperator } = await wordsAs(as('xinluo'));
+    expect(toOperator).toEqual({
+      note: said,
+      escalated: said,
+      corrected: said,
+      progress: said,
+      resolved: said,
+      outcome: said,
+    });
+
+    // No confidential party: the lead reads the mobile in a note as in the report; a co-handler
+    // does not; nobody the ID-card number. A merge's reason likewise.
+    const open = await seedRoutedCase(db, {
+      applicant: { name: '李某', phone: '13700006666' },
+      coHandlers: [police],
+    });
+    await done(act(open.caseId, 'notes', lead, { note: '回拨13600001111，身份证350802198501011234' }));
+    expect((await readAs(open.caseId, lead)).entry('note').note).toBe('回拨13600001111，身份证[身份证号]');
+    expect((await readAs(open.caseId, co)).entry('note').note).toBe('回拨[手机号]，身份证[身份证号]');
+    expect((await readAs(open.caseId, as('xinluo'))).entry('note').note).toBe(
+      '回拨13600001111，身份证350802198501011234',
+    );
+    const into = await seedRoutedCase(db, { coHandlers: [police] });
+    await done(
+      act(open.caseId, 'merge', as('city'), { intoCaseId: into.caseId, reason: '同一人，电话13600001111' }),
+    );
+    expect((await readAs(open.caseId, co)).entry('merged').reason).toBe(
+      'merged by hand: 同一人，电话[手机号]',
+    );
+  });
+
   it("a co-handling agency cannot accept the case or record its outcome, which are the lead's; it may add notes and progress", async () => {
     const office = {
       code: '350802107-governance_office',

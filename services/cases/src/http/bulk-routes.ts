@@ -20,7 +20,7 @@ export function bulkRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
       method: 'GET',
       url: '/v1/cases/export.csv',
       summary:
-        'The cases of a search (same filters) as CSV for Excel: UTF-8 with BOM, streamed, no personal data (no names, phones or ID numbers)',
+        "The cases of a search (same filters) as CSV for Excel: UTF-8 with BOM, streamed, no personal data (no party's name, phone or ID number; in the title, mobiles, ID numbers and confidential parties' names masked as an agency's copy masks them)",
       tags: ['cases', 'bulk'],
       security: 'operator',
       // The operator is verified before the first byte: once streaming starts the status is 200 for good.

@@ -110,7 +110,7 @@ const CaseRead = z.object({
       detail: z
         .unknown()
         .describe(
-          "What happened, by type. `report_updated` (a new revision of a report): `changed` names what it changed — `title`, `content`, `location`, `parties`, `dueAt` (the hotline's time limit), and a court's `court.referralDate`, `court.mediationDeadline`, `court.claimAmount` (…, as in `reports[].court`) — and, to operators only, `previous` the former values (`previous.court.mediationDeadline`…); the new ones are the report's as it reads now.",
+          "What happened, by type. `report_updated` (a new revision of a report): `changed` names what it changed — `title`, `content`, `location`, `parties`, `dueAt` (the hotline's time limit), and a court's `court.referralDate`, `court.mediationDeadline`, `court.claimAmount` (…, as in `reports[].court`) — and, to operators only, `previous` the former values (`previous.court.mediationDeadline`…); the new ones are the report's as it reads now. To an agency, the text (notes, progress, reasons, the outcome's summary) is masked as the reports' content is.",
         ),
     }),
   ),
@@ -194,7 +194,8 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
         parties: intakeOf(report).parties,
       }));
       const confidential = (party: (typeof c.parties)[number]) => isConfidentialRow(party, given);
-      // The title and the reports' text as the agency's copies quote them (contracts/agency-copies.ts):
+      // The title, the reports' text and the words people wrote into the case (its history, the
+      // outcome's summary) as the agency's copies quote them (contracts/agency-copies.ts):
       // no ID-card number and no confidential party's name, and the mobiles an operator typed in
       // only for a lead of a case where nobody asked for confidentiality.
       const mobiles = mobilesFor(
@@ -223,7 +224,9 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
         },
         expressLane: c.expressLevel,
         repeatCount: c.repeatCount,
-        outcome: state.outcome,
+        outcome: state.outcome?.summary
+          ? { ...state.outcome, summary: shown(state.outcome.summary) }
+          : state.outcome,
         mergedInto: c.mergedIntoId,
         allowedActions: c.mergedIntoId ? [] : actionsFor(actor, state, c.assignments),
         triage: c.triageCode,
@@ -267,7 +270,10 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
           at: entry.at,
           type: entry.type,
           actor: entry.actor,
-          detail: actor.kind === 'agency' ? withoutFormerWords(entry.detail) : entry.detail,
+          // Every string, as the title is: the words an actor typed (notes, progress, reasons, the
+          // outcome's summary) and what routing quotes of the report; ids, codes and dates hold
+          // nothing the rule masks.
+          detail: actor.kind === 'agency' ? stringsOf(withoutFormerWords(entry.detail), shown) : entry.detail,
         })),
       };
     },
@@ -283,4 +289,12 @@ function withoutFormerWords(detail: unknown): unknown {
   if (detail === null || typeof detail !== 'object' || !('previous' in detail)) return detail;
   const { previous: _previous, ...rest } = detail;
   return rest;
+}
+
+/** `value` (JSON) with each of its strings, at any depth, as `map` gives it. */
+function stringsOf(value: unknown, map: (text: string) => string): unknown {
+  if (typeof value === 'string') return map(value);
+  if (Array.isArray(value)) return value.map((item) => stringsOf(item, map));
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, stringsOf(item, map)]));
 }

@@ -1,4 +1,4 @@
-import { agencyMasks, agencyText } from '@huijie/contracts/agency-copies.ts';
+import { agencyMasks } from '@huijie/contracts/agency-copies.ts';
 import { personalNumberIn } from '@huijie/contracts/personal-numbers.ts';
 import { badRequest } from '@huijie/service-kit/errors.ts';
 import { route, strictQuery } from '@huijie/service-kit/routes.ts';
@@ -13,6 +13,7 @@ import {
   encodeCursor,
   findAgencyCasePage,
   findCasePage,
+  maskedTitles,
   maxPageSize,
   textViaIndex,
   toSummary,
@@ -34,6 +35,12 @@ export const searchQuery = strictQuery({
     .max(maxPageSize)
     .default(50)
     .describe(`Page size, at most ${maxPageSize}`),
+  titles: z
+    .enum(['masked'])
+    .optional()
+    .describe(
+      "`masked`: the titles as an agency's list quotes them (`[身份证号]`, `[手机号]`, `[保密当事人]`), for a screen others see (the overview). An agency's are masked always.",
+    ),
 });
 
 /** Search: an operator over the cases of their jurisdiction, an agency over its own worklist. */
@@ -65,7 +72,7 @@ export function searchRoutes(
       },
     },
     async ({ query, actor }) => {
-      const { cursor, limit, sort, ...filter } = query;
+      const { cursor, limit, sort, titles, ...filter } = query;
       // An agency's place filter narrows its worklist, wherever the work is; it has no jurisdiction.
       if (actor.kind === 'operator' && filter.place) assertPlaceWithin(actor.claims, filter.place);
       if (actor.kind === 'agency' && filter.q) refuseNumbersAgenciesDoNotSee(filter.q);
@@ -82,22 +89,14 @@ export function searchRoutes(
       // quotes the titles as its copies do: never an ID-card number nor the name of a party who
       // asked for confidentiality (its case's read masks the same names), and no mobile: the
       // case's own read (GET /v1/cases/:id) tells whether it may see them.
-      const { names, ...page } =
+      const page =
         actor.kind === 'agency'
           ? await findAgencyCasePage(deps.db, { ...request, reach: { department: actor.departmentCode } })
-          : {
-              ...(await findCasePage(deps.db, { ...request, reach: { scope: actor.claims.scope } })),
-              names: new Map<string, string[]>(),
-            };
+          : await findCasePage(deps.db, { ...request, reach: { scope: actor.claims.scope } });
+      const rows =
+        actor.kind === 'operator' && titles === 'masked' ? await maskedTitles(deps.db, page.rows) : page.rows;
       return {
-        items: page.rows.map((row) =>
-          toSummary(
-            actor.kind === 'agency' && row.title
-              ? { ...row, title: agencyText(row.title, 'masked', names.get(row.id) ?? []) }
-              : row,
-            at,
-          ),
-        ),
+        items: rows.map((row) => toSummary(row, at)),
         nextCursor: page.next ? encodeCursor(sort, page.next.key, page.next.id) : null,
       };
     },

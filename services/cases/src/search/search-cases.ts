@@ -226,10 +226,10 @@ export async function findCasePage(db: CasesDb, input: PageRequest): Promise<Pag
 const widestBatch = 5 * maxPageSize;
 
 /**
- * One page of an agency's worklist (`findCasePage`), with the confidential names of its cases
- * (`confidentialNamesOf`) its titles are to be masked with. With search words (`q`), only the
- * cases whose text as the agency reads it holds them (`agencyReadable`): `search_grams` holds
- * the words of the unmasked text, so the SQL page is only the candidates.
+ * One page of an agency's worklist (`findCasePage`), its titles masked (`maskedTitles`). With
+ * search words (`q`), only the cases whose text as the agency reads it holds them
+ * (`agencyReadable`): `search_grams` holds the words of the unmasked text, so the SQL page is only
+ * the candidates.
  *
  * No short pages: the candidates the agency cannot find are left out and the page is filled from
  * the next ones (in batches that double, up to `widestBatch`) until it holds `limit` cases and one
@@ -247,12 +247,11 @@ const widestBatch = 5 * maxPageSize;
 export async function findAgencyCasePage(
   db: CasesDb,
   input: PageRequest & { reach: { department: string } },
-): Promise<Page & { names: Map<string, string[]> }> {
+): Promise<Page> {
   const q = input.filter.q;
   if (!q) {
     const page = await findCasePage(db, input);
-    const titled = page.rows.flatMap((row) => (row.title ? [row.id] : []));
-    return { ...page, names: await confidentialNamesOf(db, titled) };
+    return { ...page, rows: await maskedTitles(db, page.rows) };
   }
   const found: CaseRow[] = [];
   const names = new Map<string, string[]>();
@@ -278,7 +277,28 @@ export async function findAgencyCasePage(
   const more = found.length > input.limit;
   const rows = found.slice(0, input.limit);
   const last = rows.at(-1);
-  return { rows, next: more && last ? positionOf(last, input.sort) : null, names };
+  return {
+    rows: await maskedTitles(db, rows, names),
+    next: more && last ? positionOf(last, input.sort) : null,
+  };
+}
+
+/**
+ * `rows` with their titles as an agency's list quotes them (`agencyText`): their cases'
+ * confidential names (`names`, else `confidentialNamesOf` for all the rows in one query) and every
+ * mobile masked, the lead's too: which numbers a department reads depends on the case. For the
+ * titles that leave the platform or are on show: an agency's list, the CSV export, the overview.
+ */
+export async function maskedTitles<Row extends { id: string; title: string | null }>(
+  db: CasesDb,
+  rows: readonly Row[],
+  names?: ReadonlyMap<string, readonly string[]>,
+): Promise<Row[]> {
+  const titled = rows.flatMap((row) => (row.title ? [row.id] : []));
+  const of = names ?? (await confidentialNamesOf(db, titled));
+  return rows.map((row) =>
+    row.title ? { ...row, title: agencyText(row.title, 'masked', of.get(row.id) ?? []) } : row,
+  );
 }
 
 /**

@@ -216,7 +216,7 @@ async function refresh({ focus } = {}) {
     panel('tiles', async () => {
       if (levelOf(place) === 'town') {
         // The last level: the town's own cases instead of tiles.
-        const recent = await api(`/v1/cases?${qs({ place, sort: 'newest', limit: 30 })}`);
+        const recent = await api(`/v1/cases?${qs({ place, sort: 'newest', limit: 30, titles: 'masked' })}`);
         if (current()) {
           state.tiles = null;
           renderTownCases(place, recent.items, Boolean(recent.nextCursor));
@@ -274,9 +274,8 @@ async function refresh({ focus } = {}) {
         let cursor;
         let pages = 0;
         do {
-          const page = await api(
-            `/v1/cases?${qs({ place, ...filter, status: openStatuses, sort: 'oldest', limit: 200, cursor })}`,
-          );
+          const query = { place, ...filter, status: openStatuses, sort: 'oldest', limit: 200, cursor };
+          const page = await api(`/v1/cases?${qs({ ...query, titles: 'masked' })}`);
           items.push(...page.items);
           cursor = page.nextCursor ?? undefined;
           pages += 1;
@@ -720,6 +719,8 @@ const emptyRow = (span, text) => el('tr', {}, el('td', { colspan: String(span), 
 
 // ── the express lane ─────────────────────────────────────────────────────
 
+// The lists ask for `titles=masked`: a wall screen is read by whoever passes, so its titles show
+// no ID-card or mobile number nor a confidential (保密) party's name.
 function caseHeading(item) {
   const category = item.category ? (labels.category[item.category] ?? item.category) : '未分类纠纷';
   return item.title ?? category;
