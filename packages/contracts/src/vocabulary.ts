@@ -63,6 +63,11 @@ export const Level = z
   );
 export type Level = z.infer<typeof Level>;
 
+/** The express lane's levels, lowest first. */
+export const levelRank: Record<Level, number> = { township: 0, county: 1, city: 2 };
+/** A case's place on the lane: not on it (null) is below every level. */
+export const laneRank = (level: Level | null): number => (level === null ? -1 : levelRank[level]);
+
 export const Severity = z
   .enum(['normal', 'major'])
   .describe(

@@ -33,7 +33,7 @@ export const AgencyAssignmentV1 = z.object({
     .int()
     .min(1)
     .describe(
-      'The routing version, 1 for the first: a later version of the same dispute replaces an earlier one (a re-routing after a correction or a reminder), and a later copy of the same version replaces the earlier copy (the same assignment with its `dueAt` brought forward to the date of a court referral that joined the case). Ignore a version lower than one already seen.',
+      'The routing version, 1 for the first: a later version of the same dispute replaces an earlier one (a re-routing after a correction or a reminder), and a later copy of the same version replaces the earlier copy (the same assignment with its `dueAt` brought forward to the date of a court referral that joined the case, or with the `expressLane` the case went onto or up to). Ignore a version lower than one already seen.',
     ),
   action: z
     .enum(['assigned', 'withdrawn'])
@@ -61,7 +61,7 @@ export const AgencyAssignmentV1 = z.object({
     'Your deadline: when your department must have answered the matter. A re-routing that keeps your role never gives a later one.',
   ),
   expressLane: Level.nullable().describe(
-    'The level of the secretary express lane (书记直通车) the matter is on, whose secretary follows it; null when it is not on the lane.',
+    'The level of the secretary express lane (书记直通车) the matter is on, whose secretary follows it; null when it is not on the lane. When the case goes onto the lane or up it (escalated by an operator, overdue, reported again and again), each department on it gets its copy of the version again with the new level.',
   ),
   channel: Channel,
   receivedAt: instant('When the channel received the report.'),

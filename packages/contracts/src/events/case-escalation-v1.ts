@@ -7,7 +7,9 @@ const caseDeadline = instant("The case's deadline; null when it has none (e.g. a
  * A case entered, or moved up, the secretary express lane (书记直通车): township → county →
  * city party secretary; or, re-routed to another town or county, moved to that division's
  * secretary at the level it has (`previousLevel` equals `level`). Published by cases through its
- * outbox; notify tells the people on that level of that division, once.
+ * outbox; notify tells the people on that level of that division, once. The departments on the case
+ * are told too, their copies say the lane: cases sends each its agency copy again and notify its
+ * webhook an `assignment_update`, with the new level, unless what it holds says that level already.
  */
 export const CaseEscalatedV1 = z.object({
   caseId: z.uuid().describe('The case escalated.'),

@@ -14,7 +14,7 @@ const version = z
   .int()
   .min(1)
   .describe(
-    'The routing version, 1 for the first: a later version of the same dispute replaces an earlier one (a re-routing after a correction or a 催办), and a later `assignment_update` of the same version replaces the earlier delivery (the same assignment with its `dueAt` brought forward to the date of a court referral that joined the case). Ignore a version lower than one already applied.',
+    'The routing version, 1 for the first: a later version of the same dispute replaces an earlier one (a re-routing after a correction or a 催办), and a later `assignment_update` of the same version replaces the earlier delivery (the same assignment with its `dueAt` brought forward to the date of a court referral that joined the case, or with the `expressLane` the case went onto or up to). Ignore a version lower than one already applied.',
   );
 
 /** `assignment` and `assignment_update`: what a department needs to act on a dispute. */
@@ -39,7 +39,7 @@ export const AssignmentWebhookData = z.object({
     'Your deadline: when your department must have answered the matter. An `assignment_update` may bring it forward (a court referral joined the case), never later.',
   ),
   expressLane: Level.nullable().describe(
-    'The level of the secretary express lane (书记直通车) whose secretary follows the matter; null when it is not on the lane.',
+    'The level of the secretary express lane (书记直通车) whose secretary follows the matter; null when it is not on the lane. When the case goes onto the lane or up it (escalated by an operator, overdue, reported again and again), each department on it gets an `assignment_update` with the new level.',
   ),
   title: z
     .string()
@@ -134,7 +134,7 @@ export const AgencyWebhook = z
     signedPostBody(
       'assignment_update',
       AssignmentWebhookData,
-      'A dispute your department already has, again with changes (a re-routing kept you, or the deadline came forward): replaces what you had for it.',
+      'A dispute your department already has, again with changes (a re-routing kept you, the deadline came forward, or the case went onto or up the express lane): replaces what you had for it.',
     ),
     signedPostBody(
       'withdrawal',

@@ -21,6 +21,7 @@ import {
 } from '../domain/lifecycle.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { type Actor, actorName } from '../http/actor.ts';
+import { sendCopiesAgain } from '../outbox/agency-copies.ts';
 import { appendOutbox, type Tx } from '../outbox/outbox.ts';
 
 /** Agencies act on their own work; escalating and closing are the operators'. */
@@ -244,6 +245,10 @@ export async function applyEvents(
           ...(actor.startsWith('operator:') && { by: actor }),
         },
       });
+      // Each department's copy says which lane the case is on (`expressLane`): it gets the copy
+      // again at the new level, so it learns a secretary follows the case when the secretary does,
+      // not by polling the case (notify does the same for the webhooks).
+      await sendCopiesAgain(tx, row.id);
     }
   }
   if (after.outcome && after.outcome !== before.outcome)

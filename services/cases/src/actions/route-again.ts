@@ -1,6 +1,7 @@
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import type { CategoryCode } from '@huijie/contracts/vocabulary.ts';
-import { courtDeadlines, firstReportOf } from '../consumers/fold-case.ts';
+import { courtDeadlines } from '../consumers/fold-case.ts';
+import { firstReportOf } from '../outbox/agency-copies.ts';
 import { appendOutbox, type Tx } from '../outbox/outbox.ts';
 
 /** What an operator corrected: the place, the category, or both. */

@@ -1,14 +1,7 @@
-import { type AgencyMatter, agencyView, assignedCopy } from '@huijie/contracts/agency-copies.ts';
+import { type AgencyMatter, agencyView } from '@huijie/contracts/agency-copies.ts';
 import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
-import { type DisputeReceivedV1, isHistoricalFiling } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { agencyTopic } from '@huijie/contracts/topics.ts';
-import {
-  type CategoryCode,
-  type DepartmentKind,
-  type Level,
-  mostSpecificDivision,
-  type Severity,
-} from '@huijie/contracts/vocabulary.ts';
+import { mostSpecificDivision } from '@huijie/contracts/vocabulary.ts';
 import { lockKeys } from '@huijie/database/advisory-locks.ts';
 import { applyEvents, reportRefFields, stateOf } from '../actions/act-on-case.ts';
 import { touchCase } from '../db/case-transaction.ts';
@@ -21,6 +14,7 @@ import {
   repeatReason,
   repeatWindowDays,
 } from '../domain/repeats.ts';
+import { firstReportOf, heldMatterOf, sendCopiesAgain } from '../outbox/agency-copies.ts';
 import { appendOutbox, type Tx } from '../outbox/outbox.ts';
 
 async function evidenceOf(tx: Tx, caseIds: string[]) {
@@ -180,13 +174,6 @@ export async function courtDeadlines(tx: Tx, caseIds: string[]): Promise<Map<str
 }
 
 /**
- * A case's first report: routing publishes every version of the case for its dispute, so the
- * case's departments know the case by that dispute id.
- */
-export const firstReportOf = (tx: Tx, caseId: string) =>
-  tx.report.findFirstOrThrow({ where: { caseId }, orderBy: { receivedAt: 'asc' } });
-
-/**
  * Folds one case into another: its reports and parties move over (each report keeps why), the
  * folded case is closed with a pointer to where it went, both histories say so. A court
  * referral's deadline becomes the joined case's when earlier. Three or more reports of one
@@ -272,7 +259,7 @@ export async function foldCase(
     const later = { caseId: intoId, status: { notIn: ['withdrawn', 'done'] }, dueAt: { gt: courtDue } };
     const broughtForward = await tx.assignment.findMany({ where: later, select: { departmentCode: true } });
     await tx.assignment.updateMany({ where: later, data: { dueAt: courtDue } });
-    await tellDeadlinesMoved(tx, intoId, new Set(broughtForward.map((a) => a.departmentCode)));
+    await sendCopiesAgain(tx, intoId, new Set(broughtForward.map((a) => a.departmentCode)));
   }
   await appendHistory(
     tx,
@@ -327,73 +314,6 @@ export async function foldCase(
     }
   }
   return { intoDisputeId };
-}
-
-/**
- * What a routed case's departments hold of it on their topics, as the case keeps it: its current
- * routing version under its first report's dispute, its departments still on it, its category,
- * place and lane, each department's deadline. Null when no agency was sent it (never routed, or
- * a historical record filed as it happened).
- */
-async function heldMatterOf(
-  tx: Tx,
-  caseId: string,
-): Promise<{ matter: AgencyMatter; dueAt: (code: string) => string } | null> {
-  const row = await tx.case.findUniqueOrThrow({
-    where: { id: caseId },
-    include: { assignments: { where: { status: { not: 'withdrawn' } } } },
-  });
-  if (row.routingVersion === 0 || row.assignments.length === 0 || !row.category) return null;
-  const first = await firstReportOf(tx, caseId);
-  const report = first.intake as unknown as DisputeReceivedV1;
-  if (isHistoricalFiling(report, row.routingVersion)) return null;
-  const roleRank = (role: string) => (role === 'lead' ? 0 : 1);
-  const assignments = [...row.assignments].sort((a, b) => roleRank(a.role) - roleRank(b.role));
-  const dueAt = new Map(assignments.map((a) => [a.departmentCode, a.dueAt.toISOString()]));
-  return {
-    matter: {
-      disputeId: first.disputeId,
-      version: row.routingVersion,
-      involved: assignments.map((a) => ({
-        department: {
-          code: a.departmentCode,
-          kind: a.departmentKind as DepartmentKind,
-          name: a.departmentName,
-          divisionCode: a.divisionCode,
-        },
-        role: a.role as 'lead' | 'co',
-      })),
-      category: row.category as CategoryCode,
-      severity: row.severity as Severity,
-      place: {
-        divisionCode: mostSpecificDivision(row)!,
-        names: row.placeNames,
-      },
-      expressLane: row.expressLevel as Level | null,
-      report,
-    },
-    dueAt: (code) => dueAt.get(code)!,
-  };
-}
-
-/**
- * A court's date brought some of a case's deadlines forward: each of those departments gets its
- * copy of the case's current version again on its topic, with the new `dueAt` (as notify sends
- * their webhooks an `assignment_update`); the later copy of a version replaces the earlier one.
- */
-async function tellDeadlinesMoved(tx: Tx, caseId: string, codes: Set<string>): Promise<void> {
-  const held = codes.size > 0 && (await heldMatterOf(tx, caseId));
-  if (!held) return;
-  const { matter, dueAt } = held;
-  const copies = matter.involved
-    .filter(({ department }) => codes.has(department.code))
-    .map((involvement) => ({
-      name: 'agency.assignment.v1' as const,
-      topic: agencyTopic(involvement.department.code),
-      key: matter.disputeId,
-      data: assignedCopy(matter, involvement, dueAt(involvement.department.code)),
-    }));
-  if (copies.length > 0) await appendOutbox(tx, ...copies);
 }
 
 /**

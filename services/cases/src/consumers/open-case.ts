@@ -11,9 +11,10 @@ import { courtRevision } from '../domain/court-facts.ts';
 import { canBeRouted } from '../domain/lifecycle.ts';
 import { receivedTime } from '../domain/received.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
+import { firstReportOf } from '../outbox/agency-copies.ts';
 import { appendOutbox, type Tx } from '../outbox/outbox.ts';
 import { searchGramsOf } from '../search/bigrams.ts';
-import { courtDeadlines, firstReportOf } from './fold-case.ts';
+import { courtDeadlines } from './fold-case.ts';
 
 /** The case a dispute opens when it is the first report of its matter. */
 export function caseIdFor(disputeId: string): string {

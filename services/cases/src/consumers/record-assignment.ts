@@ -4,15 +4,16 @@ import { routedDeadlines } from '@huijie/contracts/deadlines.ts';
 import type { CaseOutcome, CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import { type DisputeReceivedV1, isHistoricalFiling } from '@huijie/contracts/events/dispute-intake-v1.ts';
-import { type Level, mostSpecificDivision } from '@huijie/contracts/vocabulary.ts';
+import { type Level, laneRank, mostSpecificDivision } from '@huijie/contracts/vocabulary.ts';
 import { outcomeColumns } from '../actions/act-on-case.ts';
 import { askedBy, routeAgain, versionOf } from '../actions/route-again.ts';
 import { touchCases } from '../db/case-transaction.ts';
 import { appendHistory } from '../db/history.ts';
 import { insertRows } from '../db/insert-rows.ts';
-import { canBeRouted, laneDivision, levelRank } from '../domain/lifecycle.ts';
+import { canBeRouted, laneDivision } from '../domain/lifecycle.ts';
 import { receivedTime } from '../domain/received.ts';
 import { Prisma } from '../generated/prisma/client.ts';
+import { sendCopiesAgain } from '../outbox/agency-copies.ts';
 import { appendOutbox, type Tx } from '../outbox/outbox.ts';
 import {
   courtDeadlines,
@@ -236,8 +237,6 @@ const routedFields = {
 } as const;
 type CaseRow = Prisma.CaseGetPayload<{ select: typeof routedFields }>;
 
-const laneRank = (level: Level | null) => (level === null ? -1 : levelRank[level]);
-
 interface Routing {
   current: CaseRow;
   decision: DisputeAssignedV1;
@@ -369,6 +368,11 @@ async function applyDecisions(tx: Tx, routings: Routing[]): Promise<void> {
       laneReasons.set(entry.caseId, (entry.detail as { reason?: unknown } | null)?.reason);
   }
   await appendOutbox(tx, ...applied.flatMap((routing) => announcementsOf(routing, laneReasons)));
+  // Routing judges the lane from the report alone: a case it moves to another division's secretary
+  // keeps the level it reached (by hand, overdue, repeated, or an earlier decision), which routing's
+  // copies of this version may not say. Its departments get their copies again, at the case's level.
+  for (const { current, decision, live, movedLane } of applied)
+    if (live && movedLane && decision.expressLane?.level !== movedLane) await sendCopiesAgain(tx, current.id);
   for (const { current, decision, live } of applied) {
     const { historical } = decision.dispute;
     if (!live && historical?.outcome && historical.endedAt) {

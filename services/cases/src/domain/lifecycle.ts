@@ -1,5 +1,5 @@
 import type { CaseOutcome, CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
-import { type Level, mostSpecificDivision } from '@huijie/contracts/vocabulary.ts';
+import { type Level, levelRank, mostSpecificDivision } from '@huijie/contracts/vocabulary.ts';
 
 /**
  * The case lifecycle as pure logic: `decide(command, state)` says what happens (or why it
@@ -66,8 +66,6 @@ export const actionVerb = (action: Action) => actionWording[action].verb;
 /** Statuses in which a case is still being worked on; the others have ended. */
 export const openStatuses = ['received', 'triage', 'assigned', 'accepted', 'mediating'] as const;
 export const isOpen = (status: CaseStatus) => (openStatuses as readonly CaseStatus[]).includes(status);
-export const levelRank: Record<Level, number> = { township: 0, county: 1, city: 2 };
-
 /** The actions an operator can take on a case in each status, as the API answers them in a 409. */
 export function allowedActions(state: CaseState): Action[] {
   const actions: Action[] = ['add_note'];

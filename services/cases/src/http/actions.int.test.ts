@@ -753,6 +753,106 @@ describe.runIf(servers)('case actions through the API', () => {
     for (const row of copies) AgencyAssignmentV1.parse(row.data);
   });
 
+  it("the case goes onto and up the express lane: each department on it gets the case's version again on its topic, at the new level", async () => {
+    const applicant = { name: '郭某', phone: '13900007802' };
+    const guo = await seedRoutedCase(db, { applicant, coHandlers: [police] });
+    const copies = async () =>
+      (
+        await db.outboxEvent.findMany({
+          where: { eventName: 'agency.assignment.v1', key: guo.disputeId },
+          orderBy: { id: 'asc' },
+        })
+      ).map((row) => [row.topic, AgencyAssignmentV1.parse(row.data)] as const);
+    expect(await copies()).toEqual([]);
+    const due = new Map(
+      (await db.assignment.findMany({ where: { caseId: guo.caseId } })).map((a) => [
+        a.departmentCode,
+        a.dueAt.toISOString(),
+      ]),
+    );
+    /** The case's version as each department holds it, on the lane at `level`. */
+    const atLevel = (level: string) => [
+      [
+        `agency.${lead.code}.assignment.v1`,
+        expect.objectContaining({
+          disputeId: guo.disputeId,
+          version: 1,
+          action: 'assigned',
+          role: 'lead',
+          department: lead,
+          partners: [{ code: police.code, name: police.name, role: 'co' }],
+          dueAt: due.get(lead.code),
+          expressLane: level,
+          contact: applicant,
+        }),
+      ],
+      [
+        `agency.${police.code}.assignment.v1`,
+        expect.objectContaining({
+          disputeId: guo.disputeId,
+          version: 1,
+          action: 'assigned',
+          role: 'co',
+          department: police,
+          partners: [{ code: lead.code, name: lead.name, role: 'lead' }],
+          dueAt: due.get(police.code),
+          expressLane: level,
+        }),
+      ],
+    ];
+
+    // By hand, to the county secretary; refused the same level again, which sends nothing.
+    expect(
+      (await act(guo.caseId, 'escalate', as('city'), { level: 'county', reason: '欠薪人数多' })).statusCode,
+    ).toBe(200);
+    expect(
+      (await act(guo.caseId, 'escalate', as('city'), { level: 'county', reason: 'again' })).statusCode,
+    ).toBe(409);
+    const byHand = await copies();
+    expect(byHand).toEqual(atLevel('county'));
+    expect(byHand[1]![1].contact).toBeUndefined();
+
+    // Still unanswered long after its deadline: the sweeper takes it up to the city secretary.
+    const { dueAt } = await db.case.findUniqueOrThrow({ where: { id: guo.caseId } });
+    const day = 24 * 3600 * 1000;
+    await sweepOverdue(db, new Date(Math.max(dueAt!.getTime(), Date.now()) + 30 * day), 3 * day);
+    expect((await db.case.findUniqueOrThrow({ where: { id: guo.caseId } })).expressLevel).toBe('city');
+    expect(await copies()).toEqual([...atLevel('county'), ...atLevel('city')]);
+  });
+
+  it("a case in the county secretary's lane corrected to another county: the new departments' copies say the lane it is on, which routing's do not", async () => {
+    const { caseId, disputeId } = await seedRoutedCase(db);
+    expect(
+      (await act(caseId, 'escalate', as('city'), { level: 'county', reason: '欠薪人数多' })).statusCode,
+    ).toBe(200);
+    expect(
+      (
+        await act(caseId, 'correct', as('city'), {
+          divisionCode: towns.xiayang.town,
+          reason: '实际发生在下洋镇',
+        })
+      ).statusCode,
+    ).toBe(202);
+    const asked = await db.outboxEvent.findFirstOrThrow({
+      where: { eventName: 'case.correction.v1', key: disputeId },
+      orderBy: { id: 'desc' },
+    });
+    const { version, dispute } = asked.data as { version: number; dispute: DisputeReceivedV1 };
+    // Routing, judging the report alone, puts it on no lane: its own copies say `expressLane: null`.
+    await recordAssignment(db, decisionFor(dispute, { version, place: towns.xiayang }));
+    const copies = await db.outboxEvent.findMany({
+      where: { eventName: 'agency.assignment.v1', key: disputeId },
+      orderBy: { id: 'asc' },
+    });
+    expect(copies.map((row) => [row.topic, row.data])).toEqual([
+      [`agency.${lead.code}.assignment.v1`, expect.objectContaining({ version: 1, expressLane: 'county' })],
+      [
+        `agency.${towns.xiayang.town}-judicial_office.assignment.v1`,
+        expect.objectContaining({ version, action: 'assigned', role: 'lead', expressLane: 'county' }),
+      ],
+    ]);
+  });
+
   it("a joined court referral's deadline outlives a re-routing: a new lead is due by the court's date too", async () => {
     const applicant = { name: '郭某', phone: '13900007799' };
     const guo = await seedRoutedCase(db, { applicant });

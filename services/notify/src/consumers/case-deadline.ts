@@ -1,16 +1,9 @@
 import type { CaseStatusChangedV1 } from '@huijie/contracts/events/case-status-v1.ts';
-import type { AssignmentWebhookData } from '@huijie/contracts/webhooks/agency-webhook.ts';
 import type { NotifyDb } from '../db/prisma.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
+import { changeHeldAssignments } from './assignment-update.ts';
 import { lockDisputes } from './dispute-lock.ts';
-import {
-  assignmentKinds,
-  dueSoonIsMoot,
-  lastToEachRecipient,
-  reminderFireAt,
-  reminderKey,
-  routingVersions,
-} from './record-assignment.ts';
+import { dueSoonIsMoot, reminderFireAt, reminderKey } from './record-assignment.ts';
 import type { Routing } from './routing.ts';
 
 type CourtDeadline = NonNullable<CaseStatusChangedV1['mergedDeadline']>;
@@ -22,8 +15,9 @@ const later = (given: unknown, dueAt: string) =>
  * A court referral folded into a case: its disputes are due by the court's date, as the cases
  * service records it. Remembered per dispute, so a later routing version gives no department more
  * time (recordAssignment reads it); and what the current version gave comes forward where it is
- * later: each department's assignment — changed where it has not gone out yet, else followed by an
- * `assignment_update` with the new date — and the lead's waiting due-soon and overdue reminders.
+ * later: the assignment of each department that holds a dispute (not one a fold withdrew) —
+ * changed where it has not gone out yet, else followed by an `assignment_update` with the new date
+ * (assignment-update.ts) — and the lead's waiting due-soon and overdue reminders.
  * Never later: an earlier deadline stands, so a redelivered event changes nothing more.
  */
 export async function bringDeadlineForward(
@@ -44,37 +38,16 @@ export async function bringDeadlineForward(
       ON CONFLICT (dispute_id) DO UPDATE SET due_by = LEAST(case_disputes.due_by, excluded.due_by)`;
   });
 
-  const versions = await routingVersions(db, disputeIds);
-  const given = await db.delivery.findMany({
-    where: { disputeId: { in: disputeIds }, kind: { in: [...assignmentKinds] }, state: { not: 'cancelled' } },
-    orderBy: { createdAt: 'asc' },
-  });
-  // What each department of the current version was last given.
-  const lastGiven = lastToEachRecipient(
-    given.filter((row) => row.disputeId && row.version === versions.get(row.disputeId)),
+  // Each department of the current version given a later date: the same assignment again, only
+  // the deadline moves.
+  const updated = await changeHeldAssignments(db, disputeIds, ({ disputeId, version, recipient, payload }) =>
+    later(payload.dueAt, dueAt)
+      ? {
+          payload: { ...payload, dueAt },
+          dedupeKey: `deadline:${disputeId}:v${version}:${recipient}:${dueAt}`,
+        }
+      : undefined,
   );
-  const updates: Prisma.DeliveryCreateManyInput[] = [];
-  for (const row of lastGiven) {
-    const payload = row.payload as AssignmentWebhookData;
-    if (!later(payload.dueAt, dueAt)) continue;
-    // The same assignment, sent again as an `assignment_update`: only the deadline moves.
-    const forward: AssignmentWebhookData = { ...payload, dueAt };
-    const unsent = await db.delivery.updateMany({
-      where: { id: row.id, state: { in: ['pending', 'failed'] } },
-      data: { payload: forward },
-    });
-    if (unsent.count > 0) continue;
-    updates.push({
-      dedupeKey: `deadline:${row.disputeId}:v${row.version}:${row.recipient}:${dueAt}`,
-      kind: 'assignment_update',
-      channel: row.channel,
-      recipient: row.recipient,
-      disputeId: row.disputeId,
-      version: row.version,
-      divisionCode: row.divisionCode,
-      payload: forward,
-    });
-  }
 
   for (const reminder of await db.slaReminder.findMany({ where: { disputeId: { in: disputeIds } } })) {
     const payload = reminder.payload as Prisma.JsonObject;
@@ -97,6 +70,5 @@ export async function bringDeadlineForward(
       },
     });
   }
-  if (updates.length === 0) return 0;
-  return (await db.delivery.createMany({ data: updates, skipDuplicates: true })).count;
+  return updated;
 }

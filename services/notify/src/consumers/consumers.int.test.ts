@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import type { Party } from '@huijie/contracts/events/dispute-intake-v1.ts';
-import { WithdrawalWebhookData } from '@huijie/contracts/webhooks/agency-webhook.ts';
+import { AssignmentWebhookData, WithdrawalWebhookData } from '@huijie/contracts/webhooks/agency-webhook.ts';
 import { requireServers, uniqueName } from '@huijie/testing/servers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -797,6 +798,136 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
         where: { disputeId, kind: { in: ['assignment', 'assignment_update', 'withdrawal'] } },
       })
     ).map((row) => [row.recipient, row.kind, row.version, row.state]);
+
+  /** A dispute routed as `decision` says, in a case of its own (its status told), and its departments' webhooks took it. */
+  const assignedCase = async (decision: (report: ReturnType<typeof dispute>) => DisputeAssignedV1) => {
+    const report = dispute();
+    await recordAssignment(db, decision(report), routing);
+    const caseId = randomUUID();
+    await recordCaseStatus(db, statusEvent(caseId, [report], 'assigned'), routing);
+    await webhooksTook(report.disputeId);
+    return { report, caseId };
+  };
+  const jointly = (report: ReturnType<typeof dispute>) =>
+    assignment(report, { lead: depts.police, coHandlers: [depts.judicial] });
+  /** What each department's webhook is sent of a dispute, in order: the kind, to whom, the body's data. */
+  const received = async (disputeId: string) =>
+    (
+      await db.delivery.findMany({
+        where: { disputeId, kind: { in: ['assignment', 'assignment_update'] } },
+      })
+    )
+      // Rows recorded together have one time: then by department, the police (lead) first.
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.recipient < b.recipient ? -1 : 1))
+      .map((row) => ({ kind: row.kind, to: row.recipient, data: AssignmentWebhookData.parse(row.payload) }));
+
+  it('an operator escalates the case: its lead and co-handler each get one update at the new level, the rest as they had it; redelivered, nothing more; up again, one more', async () => {
+    const { report, caseId } = await assignedCase(jointly);
+    const [toLead, toCo] = await received(report.disputeId);
+    expect([toLead?.to, toCo?.to]).toEqual([depts.police.code, depts.judicial.code]);
+    expect(toLead?.data.expressLane).toBeNull();
+
+    const manual = escalation(caseId, {
+      level: 'county',
+      previousLevel: null,
+      reason: 'manual',
+      by: 'operator:city',
+    });
+    // Delivered three times at once (replicas): one update each, as one notice per secretary.
+    const counts = await Promise.all([1, 2, 3].map(() => recordEscalation(db, manual, routing)));
+    expect(counts.reduce((sum, n) => sum + n, 0)).toBe(2 + 2);
+    expect(await recordEscalation(db, manual, routing)).toBe(0);
+    const atCounty = [
+      { kind: 'assignment_update', to: depts.police.code, data: { ...toLead!.data, expressLane: 'county' } },
+      { kind: 'assignment_update', to: depts.judicial.code, data: { ...toCo!.data, expressLane: 'county' } },
+    ];
+    expect((await received(report.disputeId)).slice(2)).toEqual(atCounty);
+
+    // Still overdue: the sweeper takes it to the city secretary. Then the county's event again, late.
+    await webhooksTook(report.disputeId);
+    const overdue = escalation(caseId, { level: 'city', previousLevel: 'county', divisionCode: '350800' });
+    await recordEscalation(db, overdue, routing);
+    expect(await recordEscalation(db, manual, routing)).toBe(0);
+    expect((await received(report.disputeId)).slice(2)).toEqual([
+      ...atCounty,
+      { kind: 'assignment_update', to: depts.police.code, data: { ...toLead!.data, expressLane: 'city' } },
+      { kind: 'assignment_update', to: depts.judicial.code, data: { ...toCo!.data, expressLane: 'city' } },
+    ]);
+  });
+
+  it('an assignment not sent yet when the case is escalated goes out at the new level: no second message', async () => {
+    const report = dispute();
+    await recordAssignment(db, jointly(report), routing);
+    const caseId = randomUUID();
+    await recordCaseStatus(db, statusEvent(caseId, [report], 'assigned'), routing);
+    await recordEscalation(db, escalation(caseId, { level: 'township', previousLevel: null }), routing);
+    expect(
+      (await received(report.disputeId)).map(({ kind, to, data }) => [kind, to, data.expressLane]),
+    ).toEqual([
+      ['assignment', depts.police.code, 'township'],
+      ['assignment', depts.judicial.code, 'township'],
+    ]);
+  });
+
+  it('routing put the case on the lane in the decision the departments hold: its escalation tells them nothing new', async () => {
+    const { report, caseId } = await assignedCase((major) => ({
+      ...jointly(major),
+      expressLane: { level: 'township', reason: '群体性纠纷' },
+    }));
+    const before = await received(report.disputeId);
+    expect(before.map(({ data }) => data.expressLane)).toEqual(['township', 'township']);
+    await recordEscalation(
+      db,
+      escalation(caseId, { level: 'township', previousLevel: null, reason: 'major' }),
+      routing,
+    );
+    expect(await received(report.disputeId)).toEqual(before);
+  });
+
+  it('a case that ended, or a department a fold withdrew, is told nothing of the lane, nor of a court date', async () => {
+    const ended = await assignedCase(jointly);
+    const endedAt = new Date().toISOString();
+    await recordCaseStatus(db, outcomeEvent(ended.caseId, [ended.report], { occurredAt: endedAt }), routing);
+    await recordEscalation(db, escalation(ended.caseId), routing);
+    expect(await received(ended.report.disputeId)).toHaveLength(2);
+
+    // A repeat report, routed to the judicial office, folded into the police's case: the office
+    // was told to carry on there, and is not handed the repeat again.
+    const { report, caseId } = await assignedCase((first) => assignment(first, { lead: depts.police }));
+    const repeat = dispute();
+    await recordAssignment(db, assignment(repeat, { lead: depts.judicial }), routing);
+    await webhooksTook(repeat.disputeId);
+    await recordCaseStatus(
+      db,
+      {
+        ...statusEvent(randomUUID(), [repeat], 'closed'),
+        mergedInto: caseId,
+        mergedIntoDisputeId: report.disputeId,
+      },
+      routing,
+    );
+    await recordEscalation(db, escalation(caseId), routing);
+    const court = inDays(3);
+    await recordCaseStatus(
+      db,
+      {
+        ...referralFolded(report, court),
+        mergedInto: caseId,
+        mergedDeadline: { dueAt: court, disputeIds: [report.disputeId, repeat.disputeId] },
+      },
+      routing,
+    );
+    expect((await received(repeat.disputeId)).map(({ kind, to }) => [kind, to])).toEqual([
+      ['assignment', depts.judicial.code],
+    ]);
+    expect(
+      (await received(report.disputeId)).map(({ kind, data }) => [kind, data.expressLane, data.dueAt]),
+    ).toEqual([
+      ['assignment', null, expect.any(String)],
+      // Not sent yet when the court's date came: the one update says both.
+      ['assignment_update', 'county', court],
+    ]);
+  });
 
   it("Yang's 催办 re-routes his order: each department new to it is told once, an assignment at the version that added it", async () => {
     const order = dispute();

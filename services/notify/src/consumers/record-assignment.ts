@@ -28,7 +28,10 @@ type InCase = { dueBy: Date | null; mergedInto: string | null; mergedIntoDispute
 export const assignmentKinds = ['assignment', 'assignment_update'] as const;
 
 /** The latest routing version seen of each of these disputes, by dispute. */
-export async function routingVersions(db: NotifyDb, disputeIds: string[]): Promise<Map<string, number>> {
+export async function routingVersions(
+  db: Prisma.TransactionClient,
+  disputeIds: string[],
+): Promise<Map<string, number>> {
   const sources = await db.disputeSource.findMany({
     where: { disputeId: { in: disputeIds } },
     select: { disputeId: true, routingVersion: true },

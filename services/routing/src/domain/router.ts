@@ -1,6 +1,6 @@
 import type { Department, DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
-import type { CategoryCode, Level, Severity } from '@huijie/contracts/vocabulary.ts';
+import { type CategoryCode, type Level, levelRank, type Severity } from '@huijie/contracts/vocabulary.ts';
 import { CategoryClassifier, type CategoryResult } from './categories.ts';
 import { type DepartmentDirectory, loadDepartmentDirectory } from './departments.ts';
 import { type Gazetteer, loadGazetteer, type PlaceResult } from './gazetteer.ts';
@@ -105,8 +105,6 @@ function assemble(
     trace: base.trace,
   };
 }
-
-const levelRank: Record<Level, number> = { township: 0, county: 1, city: 2 };
 
 /**
  * A pure, deterministic routing decision: the same dispute, rules and time give the same decision.
