@@ -651,4 +651,28 @@ describe.runIf(servers)('cases: who may read and act, on PostgreSQL + Kafka + Re
     });
     expect(longest.statusCode, longest.body).toBe(200);
   });
+
+  it("a body the API cannot read is refused in the platform's codes, naming (body) or content-type: never Fastify's own codes", async () => {
+    const post = (payload: string, contentType = 'application/json') =>
+      app.inject({
+        method: 'POST',
+        url: `/v1/cases/${guo.caseId}/outcome`,
+        headers: { ...as('xinluo'), 'content-type': contentType },
+        payload,
+      });
+    for (const [response, status, code, field] of [
+      [await post(''), 400, 'invalid_request', '(body)'],
+      [await post('{"kind":"mediated",'), 400, 'invalid_request', '(body)'],
+      [await post(oversized(64 * 1024 + 1, { kind: 'withdrawn' })), 413, 'body_too_large', '(body)'],
+      [
+        await post('kind=withdrawn', 'application/x-www-form-urlencoded'),
+        415,
+        'unsupported_media_type',
+        'content-type',
+      ],
+    ] as const) {
+      const error = expectRefused(response, status, code);
+      expect(error.fields).toEqual([{ field, reason: expect.any(String) }]);
+    }
+  });
 });

@@ -79,19 +79,120 @@ export function parseOr400<S extends z.ZodType>(schema: S, value: unknown): z.in
 }
 
 /**
+ * What Fastify refuses before a route's code runs, in the platform's terms: which problem it is
+ * (`kind`), the status, the stable `code`, the field it is on (`(body)` for the body, as the signed
+ * intakes name a body that is not JSON; `content-type` for the media type) and why. One table for
+ * every service, so a client reads the same answer from each; Fastify's own codes (`FST_ERR_…`)
+ * are its implementation, never the API.
+ */
+export interface FrameworkRefusal {
+  kind:
+    | 'empty_body'
+    | 'invalid_json'
+    | 'length_mismatch'
+    | 'body_too_large'
+    | 'media_type'
+    | 'path'
+    | 'other';
+  status: number;
+  code: string;
+  /** Words for a developer, in English; an app may word them for its own readers (ErrorWording). */
+  message: string;
+  /** Absent only for a refusal the table does not know (`other`). */
+  field?: string;
+  reason?: string;
+}
+
+/** Fastify's refusals of a request's body, media type and path, by its error code. */
+const refusals: Record<string, (bodyLimit: number | undefined) => Omit<FrameworkRefusal, 'status'>> = {
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => ({
+    kind: 'empty_body',
+    code: 'invalid_request',
+    message: 'the body is empty',
+    field: '(body)',
+    reason:
+      'empty, though content-type is application/json: send a JSON body (`{}` when there is nothing to say)',
+  }),
+  FST_ERR_CTP_INVALID_JSON_BODY: () => ({
+    kind: 'invalid_json',
+    code: 'invalid_request',
+    message: 'the body is not valid JSON',
+    field: '(body)',
+    reason: 'not valid JSON',
+  }),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => ({
+    kind: 'length_mismatch',
+    code: 'invalid_request',
+    message: 'the body is not as long as content-length says',
+    field: '(body)',
+    reason: 'its length does not match the content-length header (cut short?)',
+  }),
+  FST_ERR_CTP_BODY_TOO_LARGE: (bodyLimit) => ({
+    kind: 'body_too_large',
+    code: 'body_too_large',
+    message: 'the body is larger than this endpoint reads',
+    field: '(body)',
+    reason: bodyLimit
+      ? `larger than the ${bytes(bodyLimit)} this endpoint reads`
+      : 'larger than this endpoint reads',
+  }),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => ({
+    kind: 'media_type',
+    code: 'unsupported_media_type',
+    message: 'the body must be application/json',
+    field: 'content-type',
+    reason: 'must be application/json',
+  }),
+  // The path, before any route is matched (the options' frameworkErrors, createServiceApp).
+  FST_ERR_BAD_URL: () => ({
+    kind: 'path',
+    code: 'invalid_url',
+    message: 'the URL path is not valid percent-encoded UTF-8',
+    field: '(path)',
+    reason: 'not valid percent-encoding: encode each byte of UTF-8 as %XX',
+  }),
+  FST_ERR_MAX_PARAM_LENGTH: () => ({
+    kind: 'path',
+    code: 'invalid_url',
+    message: 'a part of the URL path is longer than any this API takes',
+    field: '(path)',
+    reason: 'a part of the path is longer than 100 characters',
+  }),
+};
+
+/** 65536 → "64 KiB", 1048576 → "1 MiB": the limits are whole KiB or MiB. */
+function bytes(count: number): string {
+  if (count % (1024 * 1024) === 0) return `${count / (1024 * 1024)} MiB`;
+  if (count % 1024 === 0) return `${count / 1024} KiB`;
+  return `${count} bytes`;
+}
+
+/**
+ * A Fastify 4xx in the platform's terms (FrameworkRefusal): its status kept, its code replaced by
+ * the stable one. One the table does not know (none is expected: these routes have no Fastify
+ * schemas) is a `bad_request` with Fastify's message and no field.
+ */
+export function frameworkRefusal(error: FastifyError, bodyLimit?: number): FrameworkRefusal {
+  const status = error.statusCode ?? 400;
+  const known = error.code ? refusals[error.code] : undefined;
+  if (known) return { status, ...known(bodyLimit) };
+  return { kind: 'other', status, code: 'bad_request', message: error.message };
+}
+
+/**
  * How an app words what it did not raise itself: Fastify's own 4xx (malformed JSON, body too
  * large, unsupported media type…), the 503 of a database out of reach and the 500 of a bug. The
- * status and `code` stay Fastify's.
+ * status, the `code` and the field stay the platform's (frameworkRefusal): only the words change.
  */
 export interface ErrorWording {
-  framework(error: FastifyError): { message: string; fields: FieldProblem[] };
+  framework(refusal: FrameworkRefusal): { message: string; reason?: string };
   /** The 503 (`unavailable`) answered while the database cannot be reached. */
   databaseUnavailable: string;
   internal: string;
 }
 
 const fastifyWording: ErrorWording = {
-  framework: (error) => ({ message: error.message, fields: [] }),
+  framework: (refusal) => ({ message: refusal.message }),
   databaseUnavailable: 'the database is unavailable; retry later',
   internal: 'internal error',
 };
@@ -99,8 +200,31 @@ const fastifyWording: ErrorWording = {
 /** How long a client is asked to wait after a 503 for a database out of reach (as for the other stores). */
 export const databaseRetryAfterSeconds = 5;
 
+/** The answer to a Fastify 4xx, in the one error shape (frameworkRefusal, worded by `wording`). */
+export function frameworkAnswer(
+  error: FastifyError,
+  bodyLimit?: number,
+  wording: ErrorWording = fastifyWording,
+): { status: number; body: ErrorBody } {
+  const refusal = frameworkRefusal(error, bodyLimit);
+  const words = wording.framework(refusal);
+  const reason = words.reason ?? refusal.reason;
+  return {
+    status: refusal.status,
+    body: {
+      error: {
+        code: refusal.code,
+        message: words.message,
+        fields: refusal.field && reason ? [{ field: refusal.field, reason }] : [],
+      },
+    },
+  };
+}
+
 /**
- * The error handler: domain errors keep their code; a database that cannot be reached (refused,
+ * The error handler: domain errors keep their code; Fastify's own 4xx get the platform's
+ * (frameworkAnswer: `invalid_request`, `body_too_large`, `unsupported_media_type`, with the field);
+ * a database that cannot be reached (refused,
  * cut, restarting: `isDatabaseUnavailable`, the rule the event consumers retry by) is a 503
  * `unavailable` with Retry-After, logged as a warning without a stack; anything else unexpected
  * is a 500 that leaks nothing. Set on an encapsulated plugin, it answers that plugin's routes in
@@ -122,12 +246,8 @@ export function answerErrors(app: FastifyInstance, wording: ErrorWording = fasti
     const status = (error as FastifyError).statusCode;
     if (status && status >= 400 && status < 500) {
       // Fastify's own 4xx: malformed JSON, body too large, unsupported media type…
-      return reply.status(status).send({
-        error: {
-          code: (error as FastifyError).code?.toLowerCase() ?? 'bad_request',
-          ...wording.framework(error as FastifyError),
-        },
-      } satisfies ErrorBody);
+      const answer = frameworkAnswer(error as FastifyError, request.routeOptions.bodyLimit, wording);
+      return reply.status(answer.status).send(answer.body);
     }
     if (isDatabaseUnavailable(error)) {
       // Not a bug, and where it was seen says nothing: one line with the driver's reason.

@@ -1,8 +1,9 @@
 import { connect, createServer } from 'node:net';
 import { postgresClient } from '@huijie/database/sql-client.ts';
+import type { FastifyError } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { AppError, parseOr400, unauthorized } from './errors.ts';
+import { AppError, frameworkRefusal, parseOr400, unauthorized } from './errors.ts';
 import { createServiceApp } from './http-app.ts';
 import { capturedLogger } from './log-capture.ts';
 import { createLogger } from './logger.ts';
@@ -267,15 +268,15 @@ describe('a refused request', () => {
         method: 'POST',
         route: '/v1/things/:id',
         status: 400,
-        code: 'fst_err_ctp_invalid_json_body',
-        fields: [],
+        code: 'invalid_request',
+        fields: ['(body)'],
       },
       {
         method: 'POST',
         route: '/v1/things/:id',
         status: 415,
-        code: 'fst_err_ctp_invalid_media_type',
-        fields: [],
+        code: 'unsupported_media_type',
+        fields: ['content-type'],
       },
       { method: 'GET', route: 'unmatched', status: 404, code: 'not_found', fields: [] },
       { method: 'GET', route: '/v1/conflict', status: 409, code: 'already_closed', fields: [] },
@@ -294,5 +295,93 @@ describe('a refused request', () => {
       expect.objectContaining({ level: 30, status: 400, code: 'invalid_url' }),
     ]);
     expect(lines.join('')).not.toContain('13800000000');
+  });
+});
+
+describe("a body Fastify refuses before the route's code runs", () => {
+  const app = createServiceApp({
+    logger: createLogger({ service: 'test', level: 'silent' }),
+    metrics: createMetrics('framework-refusals-test'),
+    readiness: {},
+  });
+  app.post('/v1/things', { bodyLimit: 64 * 1024 }, async () => ({ ok: true }));
+  app.post('/v1/big-things', async () => ({ ok: true }));
+  app.get('/v1/things/:id', async () => ({ ok: true }));
+  afterAll(() => app.close());
+  const post = (payload: string, contentType = 'application/json', url = '/v1/things') =>
+    app.inject({ method: 'POST', url, headers: { 'content-type': contentType }, payload });
+
+  it("is answered in the platform's codes, naming the field and why, never Fastify's own codes", async () => {
+    const answers = [
+      [await post(''), 400, 'invalid_request', '(body)', /^empty/],
+      [await post('{"note":'), 400, 'invalid_request', '(body)', /^not valid JSON/],
+      [await post(`{"note":"${'x'.repeat(64 * 1024)}"}`), 413, 'body_too_large', '(body)', /64 KiB/],
+      [
+        await post('note=x', 'application/x-www-form-urlencoded'),
+        415,
+        'unsupported_media_type',
+        'content-type',
+        /application\/json/,
+      ],
+      // The app's own limit (1 MiB) where the route sets none.
+      [
+        await post(`"${'x'.repeat(1024 * 1024)}"`, 'application/json', '/v1/big-things'),
+        413,
+        'body_too_large',
+        '(body)',
+        /1 MiB/,
+      ],
+    ] as const;
+    for (const [response, status, code, field, reason] of answers) {
+      expect(response.statusCode, response.body).toBe(status);
+      expect(response.json(), response.body).toEqual({
+        error: {
+          code,
+          message: expect.any(String),
+          fields: [{ field, reason: expect.stringMatching(reason) }],
+        },
+      });
+      expect(response.body).not.toMatch(/fst_err|FST_ERR/i);
+    }
+  });
+
+  it('a path Fastify cannot route is answered in the one error shape too, naming (path)', async () => {
+    for (const [url, status] of [
+      ['/v1/things/%E0%A4%A', 400],
+      [`/v1/things/${'a'.repeat(101)}`, 414],
+    ] as const) {
+      const response = await app.inject({ url });
+      expect(response.statusCode, url).toBe(status);
+      expect(response.json(), url).toEqual({
+        error: {
+          code: 'invalid_url',
+          message: expect.any(String),
+          fields: [{ field: '(path)', reason: expect.any(String) }],
+        },
+      });
+    }
+  });
+
+  it('names the limit the route reads; one Fastify refusal the table does not know keeps its status under a code of ours', () => {
+    const refusal = frameworkRefusal(
+      { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 } as FastifyError,
+      256 * 1024,
+    );
+    expect(refusal).toEqual({
+      kind: 'body_too_large',
+      status: 413,
+      code: 'body_too_large',
+      message: expect.any(String),
+      field: '(body)',
+      reason: 'larger than the 256 KiB this endpoint reads',
+    });
+    expect(
+      frameworkRefusal({ code: 'FST_ERR_SOMETHING_NEW', statusCode: 400, message: 'new' } as FastifyError),
+    ).toEqual({
+      kind: 'other',
+      status: 400,
+      code: 'bad_request',
+      message: 'new',
+    });
   });
 });

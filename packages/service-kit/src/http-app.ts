@@ -1,8 +1,13 @@
 import { STATUS_CODES } from 'node:http';
 import { maskPersonalData } from '@huijie/database/error-for-log.ts';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  LogController,
+} from 'fastify';
 import type { Logger } from 'pino';
-import { clientErrorAnswer, type ErrorBody, installErrorHandler } from './errors.ts';
+import { clientErrorAnswer, type ErrorBody, frameworkAnswer, installErrorHandler } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import { requestLogger } from './request-logger.ts';
 import { withTimeout } from './timeout.ts';
@@ -98,6 +103,15 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
     },
     // Answered below, in the one error shape and with Retry-After (Fastify's own 503 has neither).
     return503OnClosing: false,
+    // A path Fastify cannot route (bad percent-encoding, a part over 100 characters): in the one
+    // error shape and the platform's code, not Fastify's own body (`FST_ERR_BAD_URL`).
+    frameworkErrors: (error, _request, reply) => {
+      const { status, body } =
+        (error.statusCode ?? 500) >= 500
+          ? { status: 500, body: { error: { code: 'internal', message: 'internal error', fields: [] } } }
+          : frameworkAnswer(error);
+      (reply as FastifyReply).status(status).send(body satisfies ErrorBody);
+    },
   });
   installErrorHandler(app);
   const consumer: AppConsumer = { joined: false, closed: false };

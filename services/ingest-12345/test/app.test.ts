@@ -408,21 +408,32 @@ describe('bad requests', () => {
     const response = await push(app, '{"orderNo":');
     expect(response.statusCode).toBe(400);
     expect(response.json().error.code).toBe('invalid_request');
+    expect(response.json().error.fields).toEqual([
+      { field: '(body)', reason: expect.stringMatching(/^not valid JSON/) },
+    ]);
   });
 
-  it('answers a body that is not JSON with 415', async () => {
+  it('answers a body that is not JSON with 415 unsupported_media_type naming content-type, as its README says', async () => {
     const { app } = setup();
     const raw = 'orderNo=GD1';
     const response = await push(app, raw, {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
     expect(response.statusCode).toBe(415);
+    expect(response.json().error).toMatchObject({
+      code: 'unsupported_media_type',
+      fields: [{ field: 'content-type', reason: 'must be application/json' }],
+    });
   });
 
-  it('answers a body over 1 MiB with 413', async () => {
+  it('answers a body over 1 MiB with 413 body_too_large naming the body and the limit', async () => {
     const { app } = setup();
     const response = await push(app, { ...guo, content: 'x'.repeat(1024 * 1024) });
     expect(response.statusCode).toBe(413);
+    expect(response.json().error).toMatchObject({
+      code: 'body_too_large',
+      fields: [{ field: '(body)', reason: 'larger than the 1 MiB this endpoint reads' }],
+    });
   });
 });
 

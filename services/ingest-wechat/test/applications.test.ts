@@ -203,7 +203,7 @@ describe('POST /v1/applications', () => {
     expect((await app.inject({ url: '/apply?town=350802107' })).statusCode).toBe(200);
   });
 
-  it('a body the service cannot read is refused in Chinese, in the platform’s error shape, status kept', async () => {
+  it('a body the service cannot read is refused in Chinese, in the platform’s error shape and codes, status kept', async () => {
     const { app, of } = make();
     const send = (payload: string, contentType = 'application/json') =>
       app.inject({
@@ -213,18 +213,18 @@ describe('POST /v1/applications', () => {
         headers: { 'content-type': contentType },
       });
     const refusals = [
-      [await send('{"submissionId": "5f0c7a1e'), 400, 'fst_err_ctp_invalid_json_body', '(body)'],
-      [await send(''), 400, 'fst_err_ctp_empty_json_body', '(body)'],
+      [await send('{"submissionId": "5f0c7a1e'), 400, 'invalid_request', '(body)'],
+      [await send(''), 400, 'invalid_request', '(body)'],
       [
         await send(JSON.stringify({ ...guo(), description: '工'.repeat(90_000) })),
         413,
-        'fst_err_ctp_body_too_large',
+        'body_too_large',
         '(body)',
       ],
       [
         await send('applicant.name=郭某', 'application/x-www-form-urlencoded'),
         415,
-        'fst_err_ctp_invalid_media_type',
+        'unsupported_media_type',
         'content-type',
       ],
     ] as const;
@@ -481,7 +481,7 @@ describe('POST /v1/applications/lookup', () => {
       payload: { trackingNo, phoneLast4: '1234', padding: 'x'.repeat(1024) },
     });
     expect(padded.statusCode).toBe(413);
-    expect(padded.json().error.code).toBe('fst_err_ctp_body_too_large');
+    expect(padded.json().error.code).toBe('body_too_large');
   });
 
   it('the former GET, with the digits in its URL, finds nothing and names the POST (410)', async () => {

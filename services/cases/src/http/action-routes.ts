@@ -1,4 +1,3 @@
-import { CaseOutcome } from '@huijie/contracts/events/case-status-v1.ts';
 import { CategoryCode, DivisionCode, Level } from '@huijie/contracts/vocabulary.ts';
 import { route } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance } from 'fastify';
@@ -6,8 +5,8 @@ import { z } from 'zod';
 import { actOnCase } from '../actions/act-on-case.ts';
 import { correctCase, detachReport, mergeCases } from '../actions/reshape-case.ts';
 import type { CasesDb } from '../db/prisma.ts';
-import { AgreedAmount } from '../domain/agreed-amount.ts';
 import type { Command } from '../domain/lifecycle.ts';
+import { RecordedOutcome } from '../domain/outcome.ts';
 import { actorName, actorOf } from './actor.ts';
 import { CaseId, caseIdParams } from './case-id.ts';
 
@@ -74,15 +73,9 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
   );
   action(
     'outcome',
-    'Record the outcome: mediated (agreement, amount) → resolved; not mediated or withdrawn → unresolved',
-    // The summary is what the citizen, the hotline and a referring court are told: the agreement
-    // reached, or why none was. Only a withdrawal (the citizen dropped it) needs none.
-    CaseOutcome.extend({
-      amount: AgreedAmount.optional().describe(CaseOutcome.shape.amount.description ?? ''),
-    }).refine((outcome) => outcome.kind === 'withdrawn' || Boolean(outcome.summary?.trim()), {
-      path: ['summary'],
-      message: 'say what was agreed (mediated) or why not (not_mediated)',
-    }),
+    'Record the outcome: mediated (summary, amount) → resolved; not mediated (summary, referredTo) or withdrawn → unresolved',
+    // One rule for the lead agency's outcome and an operator's: RecordedOutcome (domain/outcome.ts).
+    RecordedOutcome,
     (outcome, by) => ({ type: 'record_outcome', by, outcome }),
   );
   action(

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { exportCasesCsv } from '../bulk/export-csv.ts';
 import type { CasesDb } from '../db/prisma.ts';
-import { caseFilterShape } from '../search/filters.ts';
+import { assertCreatedRange, caseFilterShape } from '../search/filters.ts';
 import { gramStatistics } from '../search/gram-stats.ts';
 import { localDay } from '../search/local-time.ts';
 import { textViaIndex } from '../search/search-cases.ts';
@@ -31,6 +31,7 @@ export function bulkRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
     async ({ query, actor: operator, reply }) => {
       const { sort, ...filter } = query;
       // Before the first byte: once streaming starts the status is 200 for good.
+      assertCreatedRange(filter);
       if (filter.place) assertPlaceWithin(operator, filter.place);
       const at = now();
       const filename = `cases-${operator.scope}-${localDay(at)}.csv`;

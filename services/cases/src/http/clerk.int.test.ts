@@ -1,3 +1,4 @@
+import { signToken } from '@huijie/service-kit/auth-token.ts';
 import { requireServers } from '@huijie/testing/servers.ts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,13 +98,60 @@ describe.runIf(servers)("a 江山镇司法所 clerk's day", () => {
   it('an outcome says what was agreed or why not: without a summary it is refused, saying so', async () => {
     const { caseId } = await seedRoutedCase(db);
     await act(caseId, 'accept', clerk);
-    for (const kind of ['mediated', 'not_mediated']) {
-      const response = await act(caseId, 'outcome', clerk, { kind, amount: 3800 });
+    for (const outcome of [
+      { kind: 'mediated', amount: 3800 },
+      { kind: 'not_mediated', referredTo: 'litigation' },
+    ]) {
+      const response = await act(caseId, 'outcome', clerk, outcome);
       expect(response.statusCode, response.body).toBe(400);
       expect(response.json().error.fields).toEqual([expect.objectContaining({ field: 'summary' })]);
     }
     const withdrawn = await act(caseId, 'outcome', clerk, { kind: 'withdrawn' });
     expect(withdrawn.statusCode, withdrawn.body).toBe(200);
+  });
+
+  it('an outcome that contradicts itself is refused, naming the field its kind does not take: an amount only when mediated, referredTo only when not mediated', async () => {
+    const operator = {
+      authorization: `Bearer ${signToken({ sub: 'op-xinluo', role: 'operator', scope: '350802' }, 'x'.repeat(40))}`,
+    };
+    const { caseId } = await seedRoutedCase(db);
+    await act(caseId, 'accept', clerk);
+    const amountOnly =
+      /^only a mediated outcome has an agreed amount; leave it out of a (not_mediated|withdrawn) one$/;
+    const referredOnly = /^only a not_mediated outcome says where the matter goes next/;
+    // The lead's agency and an operator are held to the same rule.
+    for (const who of [clerk, operator]) {
+      for (const [outcome, field, reason] of [
+        [
+          { kind: 'mediated', summary: '达成协议', amount: 100, referredTo: 'litigation' },
+          'referredTo',
+          referredOnly,
+        ],
+        [{ kind: 'withdrawn', amount: 5000 }, 'amount', amountOnly],
+        [{ kind: 'withdrawn', referredTo: 'arbitration' }, 'referredTo', referredOnly],
+        [
+          { kind: 'not_mediated', summary: '双方分歧较大', amount: 0, referredTo: 'litigation' },
+          'amount',
+          amountOnly,
+        ],
+      ] as const) {
+        const response = await act(caseId, 'outcome', who, outcome);
+        expect(response.statusCode, response.body).toBe(400);
+        expect(response.json().error).toMatchObject({
+          code: 'invalid_request',
+          fields: [{ field, reason: expect.stringMatching(reason) }],
+        });
+      }
+    }
+    // Nothing was recorded: the case still waits for its outcome, which its kind's fields give.
+    const detail = (await app.inject({ url: `/v1/cases/${caseId}`, headers: clerk })).json();
+    expect(detail).toMatchObject({ status: 'accepted', outcome: null });
+    const done = await act(caseId, 'outcome', clerk, {
+      kind: 'not_mediated',
+      summary: '双方分歧较大',
+      referredTo: 'litigation',
+    });
+    expect(done.statusCode, done.body).toBe(200);
   });
 
   it('an agreed amount the case cannot keep exactly is refused, naming the amount; what it keeps, the citizen is told', async () => {

@@ -5,7 +5,7 @@ import { route, strictQuery } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { CasesDb } from '../db/prisma.ts';
-import { caseFilterShape } from '../search/filters.ts';
+import { assertCreatedRange, caseFilterShape } from '../search/filters.ts';
 import { gramStatistics } from '../search/gram-stats.ts';
 import {
   CaseSummary,
@@ -73,6 +73,8 @@ export function searchRoutes(
     },
     async ({ query, actor }) => {
       const { cursor, limit, sort, titles, ...filter } = query;
+      // Dates no case can fall between are the client's mistake, not an empty jurisdiction.
+      assertCreatedRange(filter);
       // An agency's place filter narrows its worklist, wherever the work is; it has no jurisdiction.
       if (actor.kind === 'operator' && filter.place) assertPlaceWithin(actor.claims, filter.place);
       if (actor.kind === 'agency' && filter.q) refuseNumbersAgenciesDoNotSee(filter.q);

@@ -6,6 +6,7 @@ import { route, strictQuery } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { CasesDb } from '../db/prisma.ts';
+import { periodReversed } from '../search/filters.ts';
 import { addDays, daysBetween, localDay } from '../search/local-time.ts';
 import { addMonths, bucketStart, bucketsOf, type Interval, type Period } from '../stats/periods.ts';
 import {
@@ -17,6 +18,7 @@ import {
   type StatsRequest,
   trend,
 } from '../stats/statistics.ts';
+import { levelOf, placesUnder } from '../stats/stats-queries.ts';
 import { assertPlaceWithin, operatorOf } from './auth.ts';
 
 const day = z.string().refine(isCalendarDay, { message: 'a day: YYYY-MM-DD (China time)' });
@@ -64,12 +66,41 @@ function statsRequest(
   assertPlaceWithin(operator, place);
   const to = query.to ?? localDay(now);
   const from = query.from ?? defaultFrom(to);
-  if (from > to) throw badRequest([{ field: 'from', reason: '`from` is after `to`' }]);
+  if (from > to) throw periodReversed('from', 'to');
   const period: Period = { from, to: addDays(to, 1) };
   if (daysBetween(period.from, period.to) > maxPeriodDays) {
     throw badRequest([{ field: 'from', reason: `a period is at most ${maxPeriodDays} days` }]);
   }
   return { scope: operator.scope, place, period, compare: query.compare, now };
+}
+
+/**
+ * A breakdown whose rows could hold nothing is refused, saying why: `level` with another dimension
+ * than places (it was dropped in silence), places below a town (the statistics count down to
+ * towns), or a level not below the place (`level=county` under a county). Each was answered 200
+ * with no rows and `level: null`, read as "no cases there".
+ */
+function assertRowsBelow(place: string, by: string, level: 'county' | 'town' | undefined): void {
+  if (by !== 'place') {
+    if (level) throw badRequest([{ field: 'level', reason: 'only with by=place: the level of its rows' }]);
+    return;
+  }
+  if (placesUnder(place, level)) return;
+  const own = levelOf(place);
+  if (own === 'town') {
+    throw badRequest([
+      {
+        field: level ? 'level' : 'by',
+        reason: `${place} is a town, the lowest level the statistics count: there are no places below it (break it down by status, channel, category, department…; its villages are searched with GET /v1/cases?place=)`,
+      },
+    ]);
+  }
+  throw badRequest([
+    {
+      field: 'level',
+      reason: `must be below ${place}, a ${own}: ${own === 'city' ? 'county or town' : 'town'}`,
+    },
+  ]);
 }
 
 const BreakdownRow = z.object({
@@ -163,6 +194,7 @@ export function statsRoutes(
     },
     async ({ query, actor, request }) => {
       const input = statsRequest(actor, query, now());
+      assertRowsBelow(input.place, query.by, query.level);
       const raw = Object.fromEntries(
         Object.entries(request.query as Record<string, unknown>).filter(
           (entry): entry is [string, string] => typeof entry[1] === 'string',

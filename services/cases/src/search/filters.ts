@@ -2,6 +2,7 @@ import { isCalendarDay } from '@huijie/contracts/calendar.ts';
 import { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import { CategoryCode, Channel, DivisionCode, Level, Severity } from '@huijie/contracts/vocabulary.ts';
 import { parseCaseNumber } from '@huijie/ingest-courts/case-number.ts';
+import { badRequest } from '@huijie/service-kit/errors.ts';
 import { z } from 'zod';
 import { isCaseNumber } from '../domain/case-number.ts';
 import { openStatuses } from '../domain/lifecycle.ts';
@@ -20,17 +21,43 @@ export const endedStatuses = ['resolved', 'unresolved', 'closed'] as const;
 export const openStatusSql = Prisma.raw(`(${openStatuses.map((s) => `'${s}'`).join(', ')})`);
 export const endedStatusSql = Prisma.raw(`(${endedStatuses.map((s) => `'${s}'`).join(', ')})`);
 
-/** A query-string list: `?status=a&status=b` or `?status=a,b`. */
+/**
+ * A query-string list: `?status=a&status=b` or `?status=a,b`. A wrong value is a problem of the
+ * parameter the client sent (`status`), its reason quoting the value: the position in the list
+ * (`status.0`) names nothing the client wrote, once commas and repeats are folded together.
+ */
 function list<T extends z.ZodType>(item: T, max = 20) {
   return z
     .union([z.string(), z.array(z.string())])
-    .transform((value) =>
-      (Array.isArray(value) ? value : [value])
+    .transform((value, context) => {
+      const parts = (Array.isArray(value) ? value : [value])
         .flatMap((part) => part.split(','))
         .map((part) => part.trim())
-        .filter((part) => part.length > 0),
-    )
-    .pipe(z.array(item).min(1).max(max) as unknown as z.ZodType<z.output<T>[], string[]>)
+        .filter((part) => part.length > 0);
+      if (parts.length === 0 || parts.length > max) {
+        context.addIssue({
+          code: 'custom',
+          message: parts.length === 0 ? 'give a value' : `at most ${max} values`,
+          input: value,
+        });
+        return z.NEVER;
+      }
+      const values: z.output<T>[] = [];
+      for (const part of parts) {
+        const parsed = item.safeParse(part);
+        if (parsed.success) values.push(parsed.data);
+        else {
+          for (const issue of parsed.error.issues) {
+            context.addIssue({
+              code: 'custom',
+              message: `${JSON.stringify(part)}: ${issue.message}`,
+              input: part,
+            });
+          }
+        }
+      }
+      return values;
+    })
     .optional();
 }
 
@@ -151,6 +178,36 @@ export function lowerBound(value: string): Date {
 }
 export function upperBound(value: string): Date {
   return isCalendarDay(value) ? startOfLocalDay(addDays(value, 1)) : new Date(value);
+}
+
+/**
+ * A period that starts after it ends: a 400 on its start, worded as the statistics and the search
+ * both word it, instead of an answer that is empty (or all zeros) whatever the data.
+ */
+export const periodReversed = (fromField: string, toField: string) =>
+  badRequest([{ field: fromField, reason: `\`${fromField}\` is after \`${toField}\`` }]);
+
+/**
+ * Refuses received dates no case can fall between: `createdFrom` after `createdTo`, or on the
+ * instant a date-time `createdTo` names (which it excludes). A day `createdTo` includes the whole
+ * day, so `createdFrom=createdTo=` one day is that day.
+ */
+export function assertCreatedRange(filter: {
+  createdFrom?: string | undefined;
+  createdTo?: string | undefined;
+}) {
+  const { createdFrom, createdTo } = filter;
+  if (createdFrom === undefined || createdTo === undefined) return;
+  const from = lowerBound(createdFrom);
+  if (from < upperBound(createdTo)) return;
+  if (from > lowerBound(createdTo)) throw periodReversed('createdFrom', 'createdTo');
+  throw badRequest([
+    {
+      field: 'createdFrom',
+      reason:
+        '`createdFrom` is the instant `createdTo` names, which a date-time `createdTo` excludes: no case can match',
+    },
+  ]);
 }
 
 /**

@@ -298,6 +298,38 @@ describe.runIf(servers)('statistics on PostgreSQL', () => {
     );
   });
 
+  it('a breakdown whose rows could hold nothing is a 400 saying why, never 200 with no rows and level null', async () => {
+    for (const [scope, url, field, reason] of [
+      // A town has no places below it in the statistics (they count down to towns).
+      ['350800', '/v1/stats/breakdown?by=place&level=town&place=350802107', 'level', /350802107 is a town/],
+      ['350800', '/v1/stats/breakdown?by=place&place=350802107', 'by', /350802107 is a town/],
+      // A town's operator, by default its own town.
+      ['350802107', '/v1/stats/breakdown?by=place', 'by', /350802107 is a town/],
+      [
+        '350800',
+        '/v1/stats/breakdown?by=place&level=county&place=350802',
+        'level',
+        /^must be below 350802, a county: town$/,
+      ],
+      // level is the level of the places' rows: with another dimension it was dropped in silence.
+      ['350800', '/v1/stats/breakdown?by=status&level=town', 'level', /^only with by=place/],
+    ] as const) {
+      const response = await app.inject({ method: 'GET', url, headers: { authorization: tokenFor(scope) } });
+      expect(response.statusCode, url).toBe(400);
+      expect(response.json().error, url).toMatchObject({
+        code: 'invalid_request',
+        fields: [{ field, reason: expect.stringMatching(reason) }],
+      });
+    }
+    // The same mistake as the search's reversed dates, in the same words.
+    const reversed = await app.inject({
+      method: 'GET',
+      url: '/v1/stats/overview?from=2026-11-30&to=2026-11-29',
+      headers: { authorization: tokenFor('350800') },
+    });
+    expect(reversed.json().error.fields).toEqual([{ field: 'from', reason: '`from` is after `to`' }]);
+  });
+
   it('by category, status, department, department kind, channel', async () => {
     const category = await get('350800', `/v1/stats/breakdown?by=category&${august}`);
     const byKey = (body: { rows: { key: string; received: number }[] }) =>

@@ -68,7 +68,7 @@ describe.runIf(servers)('the delivery API on PostgreSQL', () => {
   };
 
   it("after an agency's outage, the operator replays its dead letters in bulk: bounded, oldest first, none the single replay would refuse as superseded", async () => {
-    const agency = '350802107-sfs';
+    const agency = '350802107-judicial_office';
     const outage = new Date(Date.now() - 3_600_000);
     const before = await recorded(agency, { createdAt: new Date(outage.getTime() - 60_000) });
     const dead = [];
@@ -90,7 +90,7 @@ describe.runIf(servers)('the delivery API on PostgreSQL', () => {
     const superseded = await recorded(agency, { disputeId: withdrawn, createdAt: outage });
     await recorded(agency, { kind: 'withdrawal', disputeId: withdrawn, state: 'delivered' });
     const elsewhere = await recorded(agency, { division: '350803001', createdAt: outage });
-    const otherAgency = await recorded('350802107-police', { createdAt: outage });
+    const otherAgency = await recorded('350802107-police_station', { createdAt: outage });
 
     const replay = (body: object, as = operator('350802')) =>
       app.inject({ method: 'POST', url: '/v1/deliveries/replay', headers: as, payload: body });
@@ -184,6 +184,74 @@ describe.runIf(servers)('the delivery API on PostgreSQL', () => {
       (await fresh.db.delivery.findUniqueOrThrow({ where: { id }, select: { state: true } })).state;
     expect(await stateOf(replaced.id)).toBe('replaced');
     expect(await stateOf(dead.id)).toBe('pending');
+  });
+
+  it("lists one recipient's deliveries, as the bulk replay is keyed; a parameter it does not take is a 400 naming it, not every delivery", async () => {
+    const division = '350802106';
+    const as = operator(division);
+    const judicial = '350802106-judicial_office';
+    const mine = [
+      await recorded(judicial, { division }),
+      await recorded(judicial, { division, state: 'delivered' }),
+    ];
+    await recorded('350802106-police_station', { division });
+    const list = (query: string) =>
+      app.inject({ method: 'GET', url: `/v1/deliveries?${query}`, headers: as });
+
+    const listed = await list(`recipient=${judicial}`);
+    expect(listed.statusCode, listed.body).toBe(200);
+    expect(
+      listed
+        .json()
+        .items.map((item: { id: string }) => item.id)
+        .sort(),
+    ).toEqual(mine.map((delivery) => delivery.id).sort());
+    const dead = await list(`recipient=${judicial}&state=failed`);
+    expect(dead.json().items.map((item: { id: string }) => item.id)).toEqual([mine[0]!.id]);
+    // What the bulk replay would send, before it is sent: none for a code that is not one.
+    expect((await list('recipient=350802106-sfs')).json().items).toEqual([]);
+
+    for (const [query, fields] of [
+      ['foo=bar', ['foo']],
+      [`recipient=${judicial}&recipent=x&town=350802106`, ['recipent', 'town']],
+    ] as const) {
+      const refused = await list(query);
+      expect(refused.statusCode, query).toBe(400);
+      expect(refused.json().error.code).toBe('invalid_request');
+      expect(refused.json().error.fields.map((field: { field: string }) => field.field)).toEqual(fields);
+      expect(refused.json().error.fields[0].reason).toMatch(
+        /^not a parameter of this route; it takes .*\brecipient\b/,
+      );
+    }
+    // A citizen's number is not taken in a URL: their deliveries are found by dispute or case.
+    const phone = await list('recipient=13900000077');
+    expect(phone.statusCode).toBe(400);
+    expect(phone.json().error.fields).toEqual([
+      { field: 'recipient', reason: expect.stringContaining('disputeId or caseId') },
+    ]);
+  });
+
+  it('a bulk replay with a filter it does not take is a 400 naming it, not a replay of the whole channel; one that matches nothing answers all zeros', async () => {
+    const division = '350802105';
+    const dead = await recorded('350802105-judicial_office', { division });
+    const replay = (body: object) =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/deliveries/replay',
+        headers: operator(division),
+        payload: body,
+      });
+    const misspelt = await replay({ channel: 'webhook', recipent: '350802105-sfs' });
+    expect(misspelt.statusCode).toBe(400);
+    expect(misspelt.json().error.fields.map((field: { field: string }) => field.field)).toEqual(['recipent']);
+    expect((await replay({ recipient: '350802105-sfs' })).json()).toEqual({
+      replayed: 0,
+      superseded: 0,
+      remaining: 0,
+    });
+    const stateOf = async () =>
+      (await fresh.db.delivery.findUniqueOrThrow({ where: { id: dead.id }, select: { state: true } })).state;
+    expect(await stateOf()).toBe('failed');
   });
 
   it('a bulk replay names a recipient or a channel, and sends at most 1,000 a call', async () => {

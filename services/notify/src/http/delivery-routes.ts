@@ -1,6 +1,7 @@
+import { personalNumberIn } from '@huijie/contracts/personal-numbers.ts';
 import { type OperatorClaims, verifyToken } from '@huijie/service-kit/auth-token.ts';
 import { AppError, notFound } from '@huijie/service-kit/errors.ts';
-import { route } from '@huijie/service-kit/routes.ts';
+import { route, strictQuery } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { assignmentKinds } from '../consumers/record-assignment.ts';
@@ -13,23 +14,52 @@ import { Prisma } from '../generated/prisma/client.ts';
  */
 export const deliveryStates = ['pending', 'sending', 'delivered', 'failed', 'replaced', 'cancelled'] as const;
 
-const ListQuery = z.object({
+/**
+ * Who a delivery went to, as the list and the bulk replay name it: a department code
+ * (`350802107-judicial_office`) or a hotline or court client id. A citizen's phone number is not
+ * taken in a URL (proxies log URLs): a citizen's deliveries are found by their dispute or case.
+ */
+const Recipient = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .refine((value) => personalNumberIn(value) === null, {
+    message:
+      "a phone or ID-card number does not go in a URL: find a citizen's deliveries by disputeId or caseId",
+  });
+
+/**
+ * The list's filters. Strict, as the cases search's: a filter misspelt or not there (`foo=`, or
+ * `recipient=` before it existed) is a 400 naming it, never a list of everything read as filtered.
+ */
+const ListQuery = strictQuery({
   disputeId: z.uuid().optional(),
   caseId: z.uuid().optional(),
+  recipient: Recipient.optional().describe(
+    'A department code (350802107-judicial_office) or a hotline or court client id: what the bulk replay takes',
+  ),
   state: z.enum(deliveryStates).optional(),
   kind: z.string().max(40).optional(),
   channel: z.string().max(40).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  /** The last id of the previous page. */
-  after: z.uuid().optional(),
+  after: z.uuid().optional().describe('The last id of the previous page (`next`)'),
 });
 
 /** The most dead letters one bulk replay sends again. */
 const bulkReplayMax = 1_000;
 
 const BulkReplayBody = z
-  .object({
-    recipient: z.string().min(1).max(200).optional().describe('A department code or a callback client id'),
+  // Strict: a misspelt filter (`recipent`) dropped would widen the replay to the whole channel.
+  .strictObject({
+    recipient: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe(
+        'A department code (350802107-judicial_office) or a callback client id, as `GET /v1/deliveries?recipient=` lists them',
+      ),
     channel: z.string().max(40).optional().describe('webhook, hotline, court, sms, wechat, outbox'),
     kind: z.string().max(40).optional(),
     createdFrom: z.iso.datetime({ offset: true }).optional().describe('Recorded at or after (RFC 3339)'),
@@ -187,6 +217,7 @@ export function deliveryRoutes(
             query.caseId ? await caseWhere(db, query.caseId) : {},
             {
               ...(query.disputeId && { disputeId: query.disputeId }),
+              ...(query.recipient && { recipient: query.recipient }),
               ...(query.state && { state: query.state }),
               ...(query.kind && { kind: query.kind }),
               ...(query.channel && { channel: query.channel }),
