@@ -5,7 +5,7 @@ import { consumes, createServiceApp } from '@huijie/service-kit/http-app.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
 import { consumerLagGauge, type Metrics } from '@huijie/service-kit/metrics.ts';
 import type { FastifyInstance } from 'fastify';
-import { eventsForDecision } from './assign.ts';
+import { eventsForCorrection, eventsForDecision } from './assign.ts';
 import type { Router } from './domain/router.ts';
 
 export interface RoutingDeps {
@@ -56,15 +56,7 @@ export function buildRoutingApp(deps: RoutingDeps): FastifyInstance {
           );
         },
         'case.correction.v1': async (correction, ctx) => {
-          const events = eventsForDecision(deps.router, correction.dispute, now(), {
-            correlationId: ctx.correlationId,
-            version: correction.version,
-            currentDepartments: correction.currentDepartments,
-            currentAssignments: correction.currentAssignments,
-            courtDueAt: correction.courtDueAt,
-            courtMovedFrom: correction.courtMovedFrom,
-            decideOn: correction.decideOn,
-          });
+          const events = eventsForCorrection(deps.router, correction, now(), ctx.correlationId);
           await deps.bus.publish(events);
           deps.logger.info(
             { caseId: correction.caseId, version: correction.version, events: events.length },

@@ -3,7 +3,7 @@ import { CaseCorrectedV1 } from '@huijie/contracts/events/case-correction-v1.ts'
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { describe, expect, it } from 'vitest';
-import { eventsForDecision } from './assign.ts';
+import { eventsForCorrection, eventsForDecision } from './assign.ts';
 import { createRouter } from './domain/router.ts';
 
 const router = createRouter();
@@ -249,5 +249,91 @@ describe('what one decision publishes', () => {
       ]);
     }
     expect(JSON.stringify(copies)).not.toContain('郭建华');
+  });
+});
+
+describe('a re-routing of a case on the secretary express lane', () => {
+  /** A case's request to route `dispute` again, as cases sends it: on `currentLane`, if given. */
+  const request = (dispute: DisputeReceivedV1, currentLane?: object) =>
+    CaseCorrectedV1.parse({
+      caseId: '0b6f4d5e-9a3c-4c1e-8f2a-6d7e8f9a0b1c',
+      version: 3,
+      dispute,
+      currentDepartments: ['350802107-judicial_office', '350802-labor_inspection'],
+      ...(currentLane && { currentLane }),
+      corrected: { category: 'labor' },
+      by: 'operator:city',
+      reason: '核实类别',
+      occurredAt: now.toISOString(),
+    });
+  /** The lane the decision says, and the lane each department's copy says, by department. */
+  const lanes = (events: ReturnType<typeof eventsForDecision>) => ({
+    decision: (events[0]!.data as DisputeAssignedV1).expressLane?.level ?? null,
+    copies: events
+      .slice(1)
+      .map((event) => [
+        event.topic,
+        (event.data as AgencyAssignmentV1).action,
+        (event.data as AgencyAssignmentV1).expressLane,
+      ]),
+  });
+  const onCounty = { level: 'county', divisionCode: '350802', reason: 'manual' };
+
+  it("keeps the county lane an operator put the case on, which routing would not put Guo's unpaid wages on: its departments are told county", () => {
+    expect(lanes(eventsForCorrection(router, request(guo), now)).decision).toBeNull();
+    const events = eventsForCorrection(router, request(guo, onCounty), now);
+    expect(lanes(events)).toEqual({
+      decision: 'county',
+      copies: [
+        ['agency.350802107-judicial_office.assignment.v1', 'assigned', 'county'],
+        ['agency.350802-labor_inspection.assignment.v1', 'assigned', 'county'],
+      ],
+    });
+    const decision = events[0]!.data as DisputeAssignedV1;
+    expect(decision.severity).toBe('normal');
+    expect(decision.expressLane?.reason).toContain('escalated by hand');
+    expect(decision.trace.rules.map((rule) => rule.id)).toContain('lane.kept');
+  });
+
+  it('a dispute routing itself judges city goes to the city, above the county lane the case was on', () => {
+    const millions: DisputeReceivedV1 = {
+      ...guo,
+      amountClaimed: 6_800_000,
+      content: '对方公司拖欠我们的工程款，多次催要不付。',
+    };
+    const events = eventsForCorrection(router, request(millions, onCounty), now);
+    expect(lanes(events)).toEqual({
+      decision: 'city',
+      copies: [
+        ['agency.350802-governance_center.assignment.v1', 'assigned', 'city'],
+        ['agency.350802107-judicial_office.assignment.v1', 'assigned', 'city'],
+        ['agency.350802107-governance_office.assignment.v1', 'assigned', 'city'],
+        ['agency.350802-labor_inspection.assignment.v1', 'withdrawn', 'city'],
+      ],
+    });
+    expect((events[0]!.data as DisputeAssignedV1).expressLane?.reason).toBe(
+      'amounts this size go to the city secretary',
+    );
+  });
+
+  it("a lane routing judges lower than the case's keeps the case's: township judged, county kept", () => {
+    const crowd: DisputeReceivedV1 = {
+      ...guo,
+      location: { address: '龙岩市长汀县红山乡' },
+      content: '包工头带我们二十多名工人修水渠，完工三个月了工钱一分没给。',
+    };
+    expect(lanes(eventsForCorrection(router, request(crowd), now)).decision).toBe('township');
+    expect(
+      lanes(eventsForCorrection(router, request(crowd, { ...onCounty, divisionCode: '350821' }), now))
+        .decision,
+    ).toBe('county');
+  });
+
+  it("corrected to another county, the kept lane follows the place: the new county's secretary, at the same level", () => {
+    const moved = { ...guo, location: { divisionCode: '350803104' } };
+    const decision = eventsForCorrection(router, request(moved, onCounty), now)[0]!.data as DisputeAssignedV1;
+    expect(decision.jurisdiction.countyCode).toBe('350803');
+    expect(decision.expressLane?.level).toBe('county');
+    expect(decision.expressLane?.reason).toContain("350803's secretary, from 350802's");
   });
 });

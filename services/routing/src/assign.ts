@@ -33,6 +33,8 @@ export function eventsForDecision(
     courtMovedFrom?: string | undefined;
     /** The graver report that joined the case: decided on, published for `dispute` (case.correction.v1). */
     decideOn?: DisputeReceivedV1 | undefined;
+    /** The express lane the case is on, which the decision never lowers (case.correction.v1). */
+    currentLane?: CaseCorrectedV1['currentLane'];
   } = {},
 ): OutgoingEvent[] {
   const version = options.version ?? 1;
@@ -40,7 +42,7 @@ export function eventsForDecision(
     disputeId: dispute.disputeId,
     version,
     decidedAt: now.toISOString(),
-    ...router.decide(options.decideOn ?? dispute, now),
+    ...router.decide(options.decideOn ?? dispute, now, options),
     // Notify gives each department the deadline by the same rule (deadlines.ts) as the case does.
     ...(options.courtDueAt && { courtDueAt: options.courtDueAt }),
     ...(options.courtMovedFrom && { courtMovedFrom: options.courtMovedFrom }),
@@ -99,4 +101,23 @@ export function eventsForDecision(
     );
   }
   return events;
+}
+
+/** What routing publishes for a case's request to route it again: its next version (`eventsForDecision`). */
+export function eventsForCorrection(
+  router: Router,
+  correction: CaseCorrectedV1,
+  now: Date,
+  correlationId?: string,
+): OutgoingEvent[] {
+  return eventsForDecision(router, correction.dispute, now, {
+    correlationId,
+    version: correction.version,
+    currentDepartments: correction.currentDepartments,
+    currentAssignments: correction.currentAssignments,
+    courtDueAt: correction.courtDueAt,
+    courtMovedFrom: correction.courtMovedFrom,
+    decideOn: correction.decideOn,
+    currentLane: correction.currentLane,
+  });
 }

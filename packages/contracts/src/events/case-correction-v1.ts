@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { CategoryCode, DivisionCode, instant } from '../vocabulary.ts';
+import { CategoryCode, DivisionCode, instant, Level } from '../vocabulary.ts';
+import { CaseEscalatedV1 } from './case-escalation-v1.ts';
 import { DisputeReceivedV1 } from './dispute-intake-v1.ts';
 
 /**
@@ -46,6 +47,22 @@ export const CaseCorrectedV1 = z.object({
   courtMovedFrom: instant(
     "The court's former date, when a court's revision of its referral moved it (委派调解期限): a department's deadline at that date was the court's and follows the court's new one, later too (deadlines.ts). Absent otherwise.",
   ).optional(),
+  // Routing judges the lane from the report alone: without this, the new version (its decision,
+  // the agencies' copies, the webhooks) would say a lower lane than the case is on.
+  currentLane: z
+    .object({
+      level: Level.describe('The level of the express lane the case is on.'),
+      divisionCode: DivisionCode.optional().describe(
+        "The division whose secretary follows the case now (the town, county or city code); absent when the case has no place yet. A re-routing that places the case elsewhere at that level moves it to that division's secretary, at the same level.",
+      ),
+      reason: CaseEscalatedV1.shape.reason.describe(
+        'Why the case went onto that level: `major` (routing judged it major), `overdue`, `repeated` or `manual` (an operator escalated it by hand).',
+      ),
+    })
+    .optional()
+    .describe(
+      "The secretary express lane (书记直通车) the case is on, however it got there (routing, an operator, the SLA sweeper, repeated reports). The lane never goes down on a re-routing: the new decision's `expressLane` is the higher of routing's own judgement and this level. Absent when the case is not on the lane.",
+    ),
   corrected: z
     .object({
       divisionCode: DivisionCode.optional().describe('The place the operator set, when they corrected it.'),

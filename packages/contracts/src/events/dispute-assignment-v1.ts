@@ -106,7 +106,9 @@ export const DisputeAssignedV1 = z.object({
       reason: z.string().describe('Why it went up the lane, in words.'),
     })
     .nullable()
-    .describe('Set when the dispute enters the secretary express lane (书记直通车); null otherwise.'),
+    .describe(
+      "Set when the dispute enters the secretary express lane (书记直通车), or when this version re-routes a case that is on it (case.correction.v1 `currentLane`): the lane never goes down on a re-routing, so the higher of routing's own judgement and the case's level, with the case's reason when its level is kept. Null otherwise.",
+    ),
   triage: z
     .object({
       divisionCode: DivisionCode.describe(

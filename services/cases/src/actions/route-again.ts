@@ -1,6 +1,8 @@
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
-import type { CategoryCode } from '@huijie/contracts/vocabulary.ts';
+import type { CategoryCode, Level } from '@huijie/contracts/vocabulary.ts';
 import { courtDeadlines } from '../consumers/fold-case.ts';
+import { laneReasons } from '../db/history.ts';
+import { laneDivision } from '../domain/lifecycle.ts';
 import { firstReportOf } from '../outbox/agency-copies.ts';
 import { appendOutbox, type Tx } from '../outbox/outbox.ts';
 
@@ -32,7 +34,9 @@ export const askedBy = [
  * correction or a 催办 never undoes an earlier one. A report that joined the case and made the
  * matter graver (`decideOn`: a major court referral) is decided on instead, now and by every later
  * request, so a correction never makes the matter light again; the new version is still published
- * for the first report, which the case's departments know it by. Returns the version asked for,
+ * for the first report, which the case's departments know it by. Nor does it lower the case's
+ * express lane: routing is told the lane the case is on (`currentLane`) and decides the higher of
+ * it and its own judgement, so the new version's copies and webhooks say it. Returns the version asked for,
  * which the caller records in the history entry of its request.
  */
 export async function routeAgain(
@@ -57,9 +61,34 @@ export async function routeAgain(
   const first = await firstReportOf(tx, row.id);
   const dispute = first.intake as unknown as DisputeReceivedV1;
   // The case row's lock makes two requests take turns (an operator's correction, a 催办 meanwhile).
-  const [locked] = await tx.$queryRaw<{ routing_version: number }[]>`
-    SELECT routing_version FROM cases.cases WHERE id = ${row.id}::uuid FOR UPDATE`;
+  const [locked] = await tx.$queryRaw<
+    {
+      routing_version: number;
+      express_level: Level | null;
+      city_code: string | null;
+      county_code: string | null;
+      town_code: string | null;
+    }[]
+  >`
+    SELECT routing_version, express_level, city_code, county_code, town_code
+    FROM cases.cases WHERE id = ${row.id}::uuid FOR UPDATE`;
   if (!locked) throw new Error(`case ${row.id} not found`);
+  // The lane the case is on, read under the lock (an escalation meanwhile waits for it): routing
+  // judges the lane from the report alone, and is told this so that the new version never says a
+  // lower one (nor its copies and webhooks). Its secretary's division, as the case announced it.
+  const level = locked.express_level;
+  const division =
+    level &&
+    laneDivision(level, {
+      cityCode: locked.city_code,
+      countyCode: locked.county_code,
+      townCode: locked.town_code,
+    });
+  const currentLane = level && {
+    level,
+    ...(division && { divisionCode: division }),
+    reason: (await laneReasons(tx, [row.id])).get(row.id) ?? ('major' as const),
+  };
   const earlier = await tx.historyEntry.findMany({
     where: { caseId: row.id, type: { in: [...askedBy] } },
     orderBy: { id: 'asc' },
@@ -126,6 +155,7 @@ export async function routeAgain(
       })),
       ...(courtDue && { courtDueAt: courtDue.toISOString() }),
       ...(courtMovedFrom && { courtMovedFrom: courtMovedFrom.toISOString() }),
+      ...(currentLane && { currentLane }),
       corrected: {
         ...(corrected.divisionCode && { divisionCode: corrected.divisionCode }),
         ...(corrected.category && { category: corrected.category }),

@@ -373,6 +373,8 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
         dispute: expect.objectContaining({ disputeId: calls[0]!.disputeId }),
         decideOn: expect.objectContaining({ disputeId: calls[2]!.disputeId }),
         currentDepartments: ['350802107-judicial_office'],
+        // The third report put the case in its town's secretary's lane: routing keeps at least that.
+        currentLane: { level: 'township', divisionCode: '350802107', reason: 'repeated' },
         reason: 'graver_repeat_joined',
       }),
     ]);
@@ -415,6 +417,7 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
       version: 3,
       dispute: { disputeId: calls[0]!.disputeId, category: 'damages' },
       decideOn: { disputeId: calls[2]!.disputeId, category: 'damages' },
+      currentLane: { level: 'county', divisionCode: '350802', reason: 'major' },
     });
   });
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { matterOfDecision } from '@huijie/contracts/agency-copies.ts';
 import { routedDeadlines } from '@huijie/contracts/deadlines.ts';
+import type { CaseEscalatedV1 } from '@huijie/contracts/events/case-escalation-v1.ts';
 import type { CaseOutcome, CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import { type DisputeReceivedV1, isHistoricalFiling } from '@huijie/contracts/events/dispute-intake-v1.ts';
@@ -8,7 +9,7 @@ import { type Level, laneRank, mostSpecificDivision } from '@huijie/contracts/vo
 import { outcomeColumns } from '../actions/act-on-case.ts';
 import { askedBy, routeAgain, versionOf } from '../actions/route-again.ts';
 import { touchCases } from '../db/case-transaction.ts';
-import { appendHistory } from '../db/history.ts';
+import { appendHistory, laneReasons } from '../db/history.ts';
 import { insertRows } from '../db/insert-rows.ts';
 import { canBeRouted, laneDivision } from '../domain/lifecycle.ts';
 import { receivedTime } from '../domain/received.ts';
@@ -357,22 +358,23 @@ async function applyDecisions(tx: Tx, routings: Routing[]): Promise<void> {
   await appendHistory(tx, ...applied.flatMap(historyOf));
   // A case in the lane that a re-routing moves to another town or county: that division's
   // secretary is told, at the level it has, for the reason it entered it.
-  const moved = applied.filter(({ movedLane }) => movedLane).map(({ current }) => current.id);
-  const laneReasons = new Map<string, unknown>();
-  if (moved.length > 0) {
-    for (const entry of await tx.historyEntry.findMany({
-      where: { caseId: { in: moved }, type: 'escalated' },
-      orderBy: { id: 'asc' },
-      select: { caseId: true, detail: true },
-    }))
-      laneReasons.set(entry.caseId, (entry.detail as { reason?: unknown } | null)?.reason);
-  }
-  await appendOutbox(tx, ...applied.flatMap((routing) => announcementsOf(routing, laneReasons)));
-  // Routing judges the lane from the report alone: a case it moves to another division's secretary
-  // keeps the level it reached (by hand, overdue, repeated, or an earlier decision), which routing's
-  // copies of this version may not say. Its departments get their copies again, at the case's level.
-  for (const { current, decision, live, movedLane } of applied)
-    if (live && movedLane && decision.expressLane?.level !== movedLane) await sendCopiesAgain(tx, current.id);
+  const reasons = await laneReasons(
+    tx,
+    applied.filter(({ movedLane }) => movedLane).map(({ current }) => current.id),
+  );
+  await appendOutbox(tx, ...applied.flatMap((routing) => announcementsOf(routing, reasons)));
+  // Routing is told the lane the case is on when asked to route it again (route-again.ts:
+  // `currentLane`) and never decides lower, so its copies of this version say the case's level.
+  // Not when the case went up the lane after routing was asked (an operator, the sweeper or a
+  // repeat meanwhile), or the request came from a cases service that did not say the lane: then its
+  // departments get their copies again, at the case's level. (Notify's webhooks of such a version
+  // say routing's level: notify learns the lane from the decisions and the escalations alone.)
+  for (const { current, decision, live } of applied)
+    if (
+      live &&
+      laneRank(decision.expressLane?.level ?? null) < laneRank(current.expressLevel as Level | null)
+    )
+      await sendCopiesAgain(tx, current.id);
   for (const { current, decision, live } of applied) {
     const { historical } = decision.dispute;
     if (!live && historical?.outcome && historical.endedAt) {
@@ -529,7 +531,7 @@ function historyOf({
 /** The events a live decision announces: the case's new status, and its entry into the express lane. */
 function announcementsOf(
   { current, decision, live, status, dueAt, enteredLane, movedLane }: Applied,
-  laneReasons: ReadonlyMap<string, unknown>,
+  reasons: ReadonlyMap<string, CaseEscalatedV1['reason']>,
 ) {
   if (!live) return [];
   const { jurisdiction } = decision;
@@ -581,7 +583,7 @@ function announcementsOf(
               caseId,
               level: movedLane,
               previousLevel: movedLane,
-              reason: laneReason(laneReasons.get(caseId)),
+              reason: reasons.get(caseId) ?? 'major',
               detail: `re-routed from ${laneDivision(movedLane, current)}`,
               occurredAt: decision.decidedAt,
               divisionCode: laneDivision(movedLane, jurisdiction)!,
@@ -592,11 +594,6 @@ function announcementsOf(
         ]
       : []),
   ];
-}
-
-/** The reason a case entered the lane, from its history (routing writes its own words: major). */
-function laneReason(recorded: unknown): 'major' | 'overdue' | 'repeated' | 'manual' {
-  return recorded === 'overdue' || recorded === 'repeated' || recorded === 'manual' ? recorded : 'major';
 }
 
 /** A historical record that says how the matter ended: its case ends so, on that day, and closes. */

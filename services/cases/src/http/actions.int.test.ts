@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { AgencyAssignmentV1 } from '@huijie/contracts/events/agency-assignment-v1.ts';
+import { CaseCorrectedV1 } from '@huijie/contracts/events/case-correction-v1.ts';
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import { eventsForCorrection } from '@huijie/routing/assign.ts';
+import { createRouter } from '@huijie/routing/domain/router.ts';
 import { hashPassword } from '@huijie/service-kit/auth-token.ts';
 import { requireServers } from '@huijie/testing/servers.ts';
 import type { FastifyInstance } from 'fastify';
@@ -820,7 +823,62 @@ describe.runIf(servers)('case actions through the API', () => {
     expect(await copies()).toEqual([...atLevel('county'), ...atLevel('city')]);
   });
 
-  it("a case in the county secretary's lane corrected to another county: the new departments' copies say the lane it is on, which routing's do not", async () => {
+  /**
+   * What routing publishes in answer to the case's latest request to route it again (as its
+   * consumer does on the bus), after the cases service has recorded its decision: the decision,
+   * and what each department receives of that version on its topic — routing's copies, then any the
+   * case sends again — as [topic, version, action, expressLane].
+   */
+  const routedAgain = async (caseId: string, disputeId: string) => {
+    const asked = await db.outboxEvent.findFirstOrThrow({
+      where: { eventName: 'case.correction.v1', key: disputeId },
+      orderBy: { id: 'desc' },
+    });
+    const events = eventsForCorrection(router, CaseCorrectedV1.parse(asked.data), new Date());
+    const decision = events[0]!.data as DisputeAssignedV1;
+    const since = (await db.outboxEvent.aggregate({ _max: { id: true } }))._max.id ?? 0n;
+    await recordAssignment(db, decision);
+    const resent = await db.outboxEvent.findMany({
+      where: { eventName: 'agency.assignment.v1', key: disputeId, id: { gt: since } },
+      orderBy: { id: 'asc' },
+    });
+    const received = [
+      ...events.slice(1).map((event) => [event.topic!, event.data] as const),
+      ...resent.map((row) => [row.topic, row.data] as const),
+    ].map(([topic, data]) => {
+      const copy = AgencyAssignmentV1.parse(data);
+      return [topic, copy.version, copy.action, copy.expressLane];
+    });
+    const row = await db.case.findUniqueOrThrow({ where: { id: caseId } });
+    return { decision, received, resent: resent.length, case: row };
+  };
+  const router = createRouter();
+
+  it("a case escalated by hand to the county and then corrected: routing's new version and every copy of it say county; the case stays there, announced once", async () => {
+    const { caseId, disputeId } = await seedRoutedCase(db);
+    expect(
+      (await act(caseId, 'escalate', as('city'), { level: 'county', reason: '欠薪人数多' })).statusCode,
+    ).toBe(200);
+    expect(
+      (await act(caseId, 'correct', as('city'), { category: 'contract', reason: '实为合同纠纷' })).statusCode,
+    ).toBe(202);
+    const { decision, received, resent, case: row } = await routedAgain(caseId, disputeId);
+    // Routing alone would put unpaid wages on no lane: it keeps the one the case is on.
+    expect(decision).toMatchObject({ version: 2, category: 'contract', severity: 'normal' });
+    expect(decision.expressLane?.level).toBe('county');
+    expect(received).toEqual([[`agency.${lead.code}.assignment.v1`, 2, 'assigned', 'county']]);
+    // Routing's copies say it: the case sends none again.
+    expect(resent).toBe(0);
+    expect({ level: row.expressLevel, version: row.routingVersion }).toEqual({ level: 'county', version: 2 });
+    expect(await db.historyEntry.count({ where: { caseId, type: 'escalated' } })).toBe(1);
+    expect(
+      (await db.outboxEvent.findMany({ where: { key: caseId, eventName: 'case.escalation.v1' } })).map(
+        (event) => event.data,
+      ),
+    ).toEqual([expect.objectContaining({ level: 'county', previousLevel: null, reason: 'manual' })]);
+  });
+
+  it("a case in the county secretary's lane corrected to another county: the new departments are told county, that county's secretary is told of the move, nobody of a new level", async () => {
     const { caseId, disputeId } = await seedRoutedCase(db);
     expect(
       (await act(caseId, 'escalate', as('city'), { level: 'county', reason: '欠薪人数多' })).statusCode,
@@ -833,24 +891,56 @@ describe.runIf(servers)('case actions through the API', () => {
         })
       ).statusCode,
     ).toBe(202);
-    const asked = await db.outboxEvent.findFirstOrThrow({
-      where: { eventName: 'case.correction.v1', key: disputeId },
-      orderBy: { id: 'desc' },
+    const { decision, received, resent, case: row } = await routedAgain(caseId, disputeId);
+    expect(decision.jurisdiction).toMatchObject({
+      countyCode: towns.xiayang.county,
+      townCode: towns.xiayang.town,
     });
-    const { version, dispute } = asked.data as { version: number; dispute: DisputeReceivedV1 };
-    // Routing, judging the report alone, puts it on no lane: its own copies say `expressLane: null`.
-    await recordAssignment(db, decisionFor(dispute, { version, place: towns.xiayang }));
-    const copies = await db.outboxEvent.findMany({
-      where: { eventName: 'agency.assignment.v1', key: disputeId },
-      orderBy: { id: 'asc' },
-    });
-    expect(copies.map((row) => [row.topic, row.data])).toEqual([
-      [`agency.${lead.code}.assignment.v1`, expect.objectContaining({ version: 1, expressLane: 'county' })],
-      [
-        `agency.${towns.xiayang.town}-judicial_office.assignment.v1`,
-        expect.objectContaining({ version, action: 'assigned', role: 'lead', expressLane: 'county' }),
-      ],
+    expect(received).toEqual([
+      [`agency.${towns.xiayang.town}-judicial_office.assignment.v1`, 2, 'assigned', 'county'],
+      [`agency.${towns.xiayang.county}-labor_inspection.assignment.v1`, 2, 'assigned', 'county'],
+      [`agency.${lead.code}.assignment.v1`, 2, 'withdrawn', 'county'],
     ]);
+    expect(resent).toBe(0);
+    expect({ level: row.expressLevel, county: row.countyCode }).toEqual({
+      level: 'county',
+      county: towns.xiayang.county,
+    });
+    expect(
+      (
+        await db.outboxEvent.findMany({
+          where: { key: caseId, eventName: 'case.escalation.v1' },
+          orderBy: { id: 'asc' },
+        })
+      ).map((event) => event.data),
+    ).toEqual([
+      expect.objectContaining({ level: 'county', previousLevel: null, divisionCode: towns.jiangshan.county }),
+      expect.objectContaining({
+        level: 'county',
+        previousLevel: 'county',
+        reason: 'manual',
+        divisionCode: towns.xiayang.county,
+      }),
+    ]);
+  });
+
+  it("a case that went up the lane after routing was asked: routing's copies of the new version say the lane it was told, the case sends them again at its level", async () => {
+    const { caseId, disputeId } = await seedRoutedCase(db);
+    expect(
+      (await act(caseId, 'correct', as('city'), { category: 'contract', reason: '实为合同纠纷' })).statusCode,
+    ).toBe(202);
+    // Escalated before routing answers: the request said the case was on no lane.
+    expect(
+      (await act(caseId, 'escalate', as('city'), { level: 'county', reason: '欠薪人数多' })).statusCode,
+    ).toBe(200);
+    const { decision, received, resent, case: row } = await routedAgain(caseId, disputeId);
+    expect(decision.expressLane).toBeNull();
+    expect(received).toEqual([
+      [`agency.${lead.code}.assignment.v1`, 2, 'assigned', null],
+      [`agency.${lead.code}.assignment.v1`, 2, 'assigned', 'county'],
+    ]);
+    expect(resent).toBe(1);
+    expect(row.expressLevel).toBe('county');
   });
 
   it("a joined court referral's deadline outlives a re-routing: a new lead is due by the court's date too", async () => {

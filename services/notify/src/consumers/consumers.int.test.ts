@@ -884,6 +884,36 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     expect(await received(report.disputeId)).toEqual(before);
   });
 
+  it("a case on the lane re-routed: routing's decision keeps the lane, so the new version's assignments say it, and the escalation again tells nothing new", async () => {
+    const { report, caseId } = await assignedCase(jointly);
+    const manual = escalation(caseId, { level: 'county', previousLevel: null, reason: 'manual' });
+    await recordEscalation(db, manual, routing);
+    await webhooksTook(report.disputeId);
+    const kept = {
+      level: 'county' as const,
+      reason: 'the case is on the county lane already (escalated by hand)',
+    };
+    await recordAssignment(
+      db,
+      {
+        ...assignment(report, { version: 2, lead: depts.police, coHandlers: [depts.judicial] }),
+        expressLane: kept,
+      },
+      routing,
+    );
+    const secondVersion = async () =>
+      (await received(report.disputeId))
+        .filter(({ data }) => data.version === 2)
+        .map(({ kind, to, data }) => [kind, to, data.expressLane]);
+    // The same departments, re-routed: each is handed the new version once, at the lane kept.
+    expect(await secondVersion()).toEqual([
+      ['assignment_update', depts.police.code, 'county'],
+      ['assignment_update', depts.judicial.code, 'county'],
+    ]);
+    expect(await recordEscalation(db, manual, routing)).toBe(0);
+    expect(await secondVersion()).toHaveLength(2);
+  });
+
   it('a case that ended, or a department a fold withdrew, is told nothing of the lane, nor of a court date', async () => {
     const ended = await assignedCase(jointly);
     const endedAt = new Date().toISOString();

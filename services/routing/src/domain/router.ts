@@ -1,3 +1,4 @@
+import type { CaseCorrectedV1 } from '@huijie/contracts/events/case-correction-v1.ts';
 import type { Department, DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { type CategoryCode, type Level, levelRank, type Severity } from '@huijie/contracts/vocabulary.ts';
@@ -31,13 +32,49 @@ export interface RouterOptions {
   cityCode?: string;
 }
 
+/** What a re-routing is told of the case that its report does not say (case.correction.v1). */
+export interface CaseContext {
+  /** The express lane the case is on: the decision never puts it lower. */
+  currentLane?: CaseCorrectedV1['currentLane'];
+}
+
 export interface Router {
   readonly rulesVersion: string;
   readonly departments: DepartmentDirectory;
-  decide(dispute: DisputeReceivedV1, now: Date): RoutingDecision;
+  decide(dispute: DisputeReceivedV1, now: Date, context?: CaseContext): RoutingDecision;
 }
 
 type TraceRule = { id: string; why: string };
+
+type Lane = NonNullable<RoutingDecision['expressLane']>;
+type CurrentLane = NonNullable<CaseContext['currentLane']>;
+
+const laneReasonWords: Record<CurrentLane['reason'], string> = {
+  major: 'judged major',
+  overdue: 'overdue',
+  repeated: 'reported again and again',
+  manual: 'escalated by hand',
+};
+
+/**
+ * The lane of a re-routing: the higher of routing's own judgement and the lane the case is on,
+ * which a re-routing never lowers (however the case got there: routing, an operator, the SLA
+ * sweeper, repeated reports). A kept level's secretary is the new place's at that level; a place
+ * not known at that level (the town lost) moves the case to no other secretary — as the cases
+ * service records it (record-assignment.ts: `movedLane`), which announces a move, not a new level.
+ */
+function keptLane(own: Lane | null, current: CurrentLane, where: PlaceResult, trace: TraceRule[]): Lane {
+  if (own && levelRank[own.level] >= levelRank[current.level]) return own;
+  const { level } = current;
+  const division = { city: where.cityCode, county: where.countyCode, township: where.townCode }[level];
+  const moved =
+    division && current.divisionCode && division !== current.divisionCode
+      ? `; moved with the place to ${division}'s secretary, from ${current.divisionCode}'s`
+      : '';
+  const reason = `the case is on the ${level} lane already (${laneReasonWords[current.reason]}): a re-routing never lowers it${moved}`;
+  trace.push({ id: 'lane.kept', why: own ? `${reason}; the report alone is ${own.level}` : reason });
+  return { level, reason };
+}
 
 /** Where a dispute is certain to be, from the most specific level down. */
 interface Certain {
@@ -206,7 +243,7 @@ export function createRouter(options: RouterOptions = {}): Router {
     return null;
   }
 
-  function decide(dispute: DisputeReceivedV1, now: Date): RoutingDecision {
+  function decide(dispute: DisputeReceivedV1, now: Date, context?: CaseContext): RoutingDecision {
     const text = textOf(dispute);
     const trace: TraceRule[] = [];
 
@@ -242,7 +279,8 @@ export function createRouter(options: RouterOptions = {}): Router {
       }
     }
     const severity: Severity = firedTriggers.length > 0 ? 'major' : 'normal';
-    const lane = severity === 'major' ? expressLane(firedTriggers, certain, trace) : null;
+    const judged = severity === 'major' ? expressLane(firedTriggers, certain, trace) : null;
+    const lane = context?.currentLane ? keptLane(judged, context.currentLane, where, trace) : judged;
 
     const jurisdiction: RoutingDecision['jurisdiction'] = {
       cityCode: where.cityCode,
