@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { badRequest } from './errors.ts';
+import { AppError, badRequest } from './errors.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -18,10 +18,29 @@ declare module 'fastify' {
 export function keepRawJsonBody(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    // JSON is UTF-8 (RFC 8259). A hotline's Java system may declare GBK: read as UTF-8, its words
+    // would be replaced by U+FFFD and overwrite a case's. Refused before the signature is checked:
+    // the header alone says it.
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1];
+    if (charset && !/^utf-?8$/i.test(charset)) {
+      done(
+        new AppError(415, 'unsupported_media_type', 'the body must be UTF-8', [
+          {
+            field: 'content-type',
+            reason: `charset ${charset}: the body must be UTF-8 (charset=utf-8, or none)`,
+          },
+        ]),
+        undefined,
+      );
+      return;
+    }
     request.rawBody = body as Buffer;
     done(null, undefined);
   });
 }
+
+/** Strict: bytes that are not UTF-8 are an error, not U+FFFD; a byte-order mark is dropped. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * The JSON of a request whose signature has been checked, its null fields counted as absent
@@ -30,7 +49,17 @@ export function keepRawJsonBody(app: FastifyInstance): void {
 export function signedJsonBody(request: FastifyRequest): unknown {
   const raw = request.rawBody;
   if (raw === undefined || raw.length === 0) return undefined;
-  const text = raw.toString('utf8');
+  let text: string;
+  try {
+    text = utf8.decode(raw);
+  } catch {
+    throw badRequest([
+      {
+        field: '(body)',
+        reason: 'not valid UTF-8: send the JSON in UTF-8 (GBK or another encoding would garble its words)',
+      },
+    ]);
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -413,6 +413,59 @@ describe('bad requests', () => {
     ]);
   });
 
+  // Java and .NET systems of Chinese hotlines may write GBK: read as UTF-8, its characters would
+  // become U+FFFD and overwrite a case's words with garbage.
+  const gbkOrder = () => {
+    const [before, after] = JSON.stringify({ ...guo, content: '\u0000' }).split('\\u0000') as [
+      string,
+      string,
+    ];
+    // 拖欠工资 in GBK.
+    return Buffer.concat([
+      Buffer.from(before),
+      Buffer.from([0xcd, 0xcf, 0xc7, 0xb7, 0xb9, 0xa4, 0xd7, 0xca]),
+      Buffer.from(after),
+    ]);
+  };
+
+  it('refuses a body in another charset than UTF-8 with 415 naming content-type, and writes nothing', async () => {
+    const { app, written } = setup();
+    const response = await push(app, gbkOrder(), {
+      headers: { 'content-type': 'application/json; charset=GBK' },
+    });
+    expect(response.statusCode).toBe(415);
+    expect(response.json().error).toMatchObject({
+      code: 'unsupported_media_type',
+      fields: [
+        { field: 'content-type', reason: 'charset GBK: the body must be UTF-8 (charset=utf-8, or none)' },
+      ],
+    });
+    expect(written).toHaveLength(0);
+  });
+
+  it('refuses bytes that are not UTF-8 with 400 naming the body, and writes nothing', async () => {
+    const { app, written } = setup();
+    const response = await push(app, gbkOrder());
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error).toMatchObject({
+      code: 'invalid_request',
+      fields: [{ field: '(body)', reason: expect.stringMatching(/^not valid UTF-8/) }],
+    });
+    expect(written).toHaveLength(0);
+  });
+
+  it('takes UTF-8 with a byte-order mark, as some Windows systems write it, and with charset=utf-8', async () => {
+    const { app, written } = setup();
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(guo))]);
+    expect((await push(app, bom)).statusCode).toBe(202);
+    const other = { ...guo, orderNo: `${guo.orderNo}-2` };
+    const declared = await push(app, other, {
+      headers: { 'content-type': 'application/json; charset=UTF-8' },
+    });
+    expect(declared.statusCode).toBe(202);
+    expect(written).toHaveLength(2);
+  });
+
   it('answers a body that is not JSON with 415 unsupported_media_type naming content-type, as its README says', async () => {
     const { app } = setup();
     const raw = 'orderNo=GD1';

@@ -122,7 +122,7 @@ export function setup(
 
 /** Signs a raw body the way a hotline system does. */
 export function signedHeaders(
-  raw: string,
+  raw: string | Buffer,
   client = hotlineA,
   timestamp = Math.floor(Date.now() / 1000),
 ): Record<string, string> {
@@ -139,7 +139,8 @@ export function push(
   body: unknown,
   options: { client?: typeof hotlineA; headers?: Record<string, string>; url?: string } = {},
 ) {
-  const raw = typeof body === 'string' ? body : JSON.stringify(body);
+  // A string or bytes as they are (malformed JSON, another encoding), anything else as JSON.
+  const raw = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
   return app.inject({
     method: 'POST',
     url: options.url ?? '/v1/work-orders',
