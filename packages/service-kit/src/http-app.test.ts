@@ -323,6 +323,14 @@ describe("a body Fastify refuses before the route's code runs", () => {
         'content-type',
         /application\/json/,
       ],
+      // Fastify reads text/plain by default: the route would get a string and say the JSON is wrong.
+      [
+        await post('{"note":"x"}', 'text/plain'),
+        415,
+        'unsupported_media_type',
+        'content-type',
+        /application\/json/,
+      ],
       // The app's own limit (1 MiB) where the route sets none.
       [
         await post(`"${'x'.repeat(1024 * 1024)}"`, 'application/json', '/v1/big-things'),

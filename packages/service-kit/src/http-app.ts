@@ -114,6 +114,10 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
     },
   });
   installErrorHandler(app);
+  // Every API here reads JSON; Fastify would hand a text/plain body to a route as a string, which
+  // then says the JSON is wrong instead of the content type (415). A route that reads other types
+  // registers its own parser (the WeChat endpoint's XML, the form pages).
+  app.removeContentTypeParser('text/plain');
   const consumer: AppConsumer = { joined: false, closed: false };
   consumersOf.set(app, consumer);
   // While the service drains, a request arriving on a connection still open (keep-alive, pipelined)
