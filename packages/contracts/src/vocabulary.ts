@@ -82,6 +82,15 @@ export const DivisionCode = z
     'An administrative division code as the National Bureau of Statistics writes it: 6 digits for a city or county/district (350800 龙岩市, 350802 新罗区), 9 for a town or subdistrict (350802107 江山镇), 12 for a village.',
   );
 
+/**
+ * A division of the city the channels serve (Longyan, 3508…): what a channel says of a place is
+ * refused outside it, not filed in the city's triage for an operator to find.
+ */
+export const CityDivisionCode = DivisionCode.refine(
+  (code) => code.startsWith('3508'),
+  'must be a division of Longyan (3508…)',
+);
+
 /** The most specific division a place is known by: its town, else its county, else its city. */
 export function mostSpecificDivision<C extends string | null>(place: {
   townCode?: string | null | undefined;

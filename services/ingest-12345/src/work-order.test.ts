@@ -136,6 +136,8 @@ describe('WorkOrder rejects, naming the field', () => {
     ['a phone that is not one', { caller: { phone: 'call me' } }, 'caller.phone'],
     ['no place at all', { location: { address: ' ' } }, 'location'],
     ['a bad division code', { location: { divisionCode: '3508' } }, 'location.divisionCode'],
+    // Filed in the city's triage, an order of another city waited for an operator to find it.
+    ['a division outside Longyan', { location: { divisionCode: '110101' } }, 'location.divisionCode'],
     ['an unknown request type', { requestType: '表扬' }, 'requestType'],
     ['an unknown intake channel', { intakeChannel: 'pigeon' }, 'intakeChannel'],
     ['an unknown urgency', { urgency: 'whenever' }, 'urgency'],

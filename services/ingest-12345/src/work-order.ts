@@ -2,7 +2,7 @@ import { chinaTime } from '@huijie/contracts/calendar.ts';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { disputeIdFor } from '@huijie/contracts/ids.ts';
 import { mobileNumber } from '@huijie/contracts/phone.ts';
-import { DivisionCode } from '@huijie/contracts/vocabulary.ts';
+import { CityDivisionCode } from '@huijie/contracts/vocabulary.ts';
 import { whenPresent } from '@huijie/service-kit/errors.ts';
 import { fingerprint } from '@huijie/service-kit/revisions.ts';
 import { z } from 'zod';
@@ -166,7 +166,7 @@ const workOrderShape = z.object({
       message: 'a phone number is required unless the caller is anonymous',
     }),
   location: z
-    .object({ address: optionalText(500), divisionCode: DivisionCode.optional() })
+    .object({ address: optionalText(500), divisionCode: CityDivisionCode.optional() })
     .refine(
       (location) => location.address !== undefined || location.divisionCode !== undefined,
       'an address or a division code is required',

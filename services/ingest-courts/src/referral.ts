@@ -2,7 +2,7 @@ import { isCalendarDay } from '@huijie/contracts/calendar.ts';
 import type { DisputeReceivedV1, Party } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { disputeIdFor } from '@huijie/contracts/ids.ts';
 import { mobileNumber } from '@huijie/contracts/phone.ts';
-import { DivisionCode } from '@huijie/contracts/vocabulary.ts';
+import { CityDivisionCode } from '@huijie/contracts/vocabulary.ts';
 import { absentIsRequired, whenPresent } from '@huijie/service-kit/errors.ts';
 import { fingerprint } from '@huijie/service-kit/revisions.ts';
 import { z } from 'zod';
@@ -97,10 +97,7 @@ const referralShape = (now: () => Date) =>
     /** Where the dispute happened, when the court knows better than its own county. */
     place: z
       .object({
-        divisionCode: DivisionCode.refine(
-          (code) => code.startsWith('3508'),
-          'must be a division of Longyan (3508…)',
-        ).optional(),
+        divisionCode: CityDivisionCode.optional(),
         address: text(500).optional(),
       })
       .optional(),
