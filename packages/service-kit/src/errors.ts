@@ -51,16 +51,37 @@ export function fieldsOf(error: z.ZodError): FieldProblem[] {
   );
 }
 
+const typeNames: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'a list',
+};
+const typeOf = (value: unknown) =>
+  value === null ? 'null' : Array.isArray(value) ? 'a list' : (typeNames[typeof value] ?? typeof value);
+const units: Record<string, string> = { string: ' characters', array: ' items', set: ' items' };
+
 /**
- * The reason for a required field that is not there. zod words it as a type error ("expected
- * string, received undefined"), which a system pushing `null` (read as absent, signedJsonBody)
- * cannot recognise as "you left it out". Pass it to `safeParse(body, { error: absentIsRequired })`;
- * a schema's own messages still win.
+ * The reasons of a pushed body's problems in plain words, for the systems that push them. A
+ * required field that is not there: zod words it as a type error ("expected string, received
+ * undefined"), which a system pushing `null` (read as absent, signedJsonBody) cannot recognise as
+ * "you left it out". A wrong type or a size out of bounds: "must be a string (not a number)", "at
+ * most 20000 characters", rather than zod's "Invalid input: expected string, received number".
+ * Pass it to `safeParse(body, { error: absentIsRequired })`; a schema's own messages still win.
  */
-export const absentIsRequired: z.core.$ZodErrorMap = (issue) =>
-  (issue.code === 'invalid_type' || issue.code === 'invalid_union') && issue.input === undefined
-    ? 'required (missing or null)'
-    : undefined;
+export const absentIsRequired: z.core.$ZodErrorMap = (issue) => {
+  if ((issue.code === 'invalid_type' || issue.code === 'invalid_union') && issue.input === undefined)
+    return 'required (missing or null)';
+  if (issue.code === 'invalid_type')
+    return `must be ${typeNames[issue.expected] ?? issue.expected} (not ${typeOf(issue.input)})`;
+  if (issue.code === 'too_big' && typeof issue.maximum !== 'bigint')
+    return `${issue.inclusive === false ? 'less than' : 'at most'} ${issue.maximum}${units[issue.origin] ?? ''}`;
+  if (issue.code === 'too_small' && typeof issue.minimum !== 'bigint')
+    return `${issue.inclusive === false ? 'more than' : 'at least'} ${issue.minimum}${units[issue.origin] ?? ''}`;
+  return undefined;
+};
 
 /**
  * A schema's own reason, for a value that is there and wrong: a schema-level reason would win over

@@ -403,6 +403,24 @@ describe('bad requests', () => {
     expect(skewed.statusCode).toBe(202);
   });
 
+  it("words a wrong type or size plainly, not in zod's words", async () => {
+    const { app } = setup();
+    const response = await push(app, {
+      ...guo,
+      orderNo: 20240824001,
+      content: '欠'.repeat(20_001),
+      hotline: { reminder: { count: 0 } },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.fields).toEqual(
+      expect.arrayContaining([
+        { field: 'orderNo', reason: 'must be a string (not a number)' },
+        { field: 'content', reason: 'at most 20000 characters' },
+      ]),
+    );
+    expect(JSON.stringify(response.json())).not.toMatch(/Invalid input|Too big|Too small/);
+  });
+
   it('answers malformed JSON with 400, not 500', async () => {
     const { app } = setup();
     const response = await push(app, '{"orderNo":');
