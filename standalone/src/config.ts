@@ -1,4 +1,4 @@
-import { agencyWebhooksEnv, courtCallbacksEnv } from '@huijie/notify/config.ts';
+import { agencyWebhooksEnv, courtCallbacksEnv, hotlineCallbacksEnv } from '@huijie/notify/config.ts';
 import { commonEnv, logLevel, port } from '@huijie/service-kit/config.ts';
 import { z } from 'zod';
 
@@ -27,6 +27,12 @@ export const standaloneVariables = z.object({
    * receiver at `npm start`. A department not named here gets its deliveries in the outbox file.
    */
   AGENCY_WEBHOOKS: agencyWebhooksEnv,
+  /**
+   * 12345 systems' 办结反馈 endpoints, as notify reads it in distributed mode: a hotline can test its
+   * check of the signed result callback against `npm start`. Only the demo hotline client pushes
+   * work orders here, so only its entry is ever called; unset, its callbacks go to the outbox file.
+   */
+  HOTLINE_CALLBACKS: hotlineCallbacksEnv,
   /**
    * Court clients' outcome endpoints, as notify reads it in distributed mode: a court can test its
    * check of the signed result callback against `npm start`. Only the demo court client refers

@@ -47,6 +47,21 @@ for (const [code, target] of config.AGENCY_WEBHOOKS) {
   const name = departments?.get(code)?.name ?? 'NOT a department code: nothing will be sent there';
   console.log(`Webhooks for ${code} (${name}) → ${target.url}`);
 }
+// Only the demo hotline client pushes work orders here: an entry for another id is never called,
+// and with HOTLINE_CALLBACKS set the demo client's 办结反馈 no longer fall back to the outbox file.
+const { id: hotlineClient } = demo.hotlineClient;
+for (const [client, target] of config.HOTLINE_CALLBACKS) {
+  const whose =
+    client === hotlineClient
+      ? 'signed 办结反馈 result callbacks'
+      : `NOT ${hotlineClient}, the hotline client here: nothing will be sent there`;
+  console.log(`Hotline callbacks for ${client} (${whose}) → ${target.url}`);
+}
+if (config.HOTLINE_CALLBACKS.size > 0 && !config.HOTLINE_CALLBACKS.has(hotlineClient)) {
+  console.log(
+    `No hotline callback for ${hotlineClient}: its 办结反馈 are dead-lettered (replayable), not sent.`,
+  );
+}
 // Only the demo court client refers cases here: an entry for another id is never called, and
 // with COURT_CALLBACKS set the demo client's outcomes no longer fall back to the outbox file.
 const { id: courtClient } = demo.courtClient;
@@ -60,7 +75,7 @@ for (const [client, target] of config.COURT_CALLBACKS) {
 if (config.COURT_CALLBACKS.size > 0 && !config.COURT_CALLBACKS.has(courtClient)) {
   console.log(`No court callback for ${courtClient}: its outcomes are dead-lettered (replayable), not sent.`);
 }
-const called = config.AGENCY_WEBHOOKS.size + config.COURT_CALLBACKS.size > 0;
+const called = config.AGENCY_WEBHOOKS.size + config.HOTLINE_CALLBACKS.size + config.COURT_CALLBACKS.size > 0;
 console.log(
   `${called ? 'Other deliveries' : 'Deliveries'} are written to ${config.DATA_DIR}/notify-outbox.jsonl. Ctrl-C stops.`,
 );

@@ -114,3 +114,69 @@ describe('COURT_CALLBACKS in standalone mode', () => {
     }
   });
 });
+
+describe('HOTLINE_CALLBACKS in standalone mode', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'huijie-standalone-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  const configOf = (env: Record<string, string>) =>
+    parseConfig(standaloneConfigSchema, { DATA_DIR: dataDir, ...env });
+  const channelsOf = (env: Record<string, string>) =>
+    buildChannels(notifySettings(standaloneSettings(configOf(env))), memoryTokenStore());
+
+  it("sends the demo hotline client's 办结反馈, signed, to the hotline's receiver as distributed notify does", async () => {
+    const received: { headers: IncomingHttpHeaders; body: Buffer }[] = [];
+    const receiver = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        received.push({ headers: request.headers, body: Buffer.concat(chunks) });
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const secret = 'hotline-callback-secret-0123';
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/feedback`;
+      const env = { HOTLINE_CALLBACKS: JSON.stringify({ [demo.hotlineClient.id]: { url, secret } }) };
+      // Read as notify reads it: the same map, keyed by the hotline client id.
+      expect(standaloneSettings(configOf(env)).hotlineCallbacks).toEqual(
+        new Map([[demo.hotlineClient.id, { url, secret }]]),
+      );
+      const { channels, real } = channelsOf(env);
+      expect(real.has('hotline')).toBe(true);
+      const sent = await channels.get('hotline')?.send({
+        deliveryId: 'delivery-1',
+        kind: 'result_callback',
+        recipient: demo.hotlineClient.id,
+        payload: { orderNo: 'GD20240824001', outcome: 'mediated', result: '调解成功，涉及金额3800元' },
+        attempt: 1,
+      });
+      expect(sent).toMatchObject({ ok: true });
+      expect(received).toHaveLength(1);
+      const [callback] = received;
+      // The hotline's own check passes with the secret it was given.
+      expect(() => verifySignature(callback!.headers, callback!.body, () => secret)).not.toThrow();
+      expect(callback!.headers['x-huijie-delivery']).toBe('delivery-1');
+      expect(JSON.parse(callback!.body.toString())).toMatchObject({
+        deliveryId: 'delivery-1',
+        kind: 'result_callback',
+        data: { orderNo: 'GD20240824001', outcome: 'mediated' },
+      });
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
+    // Unset, the hotline's 办结反馈 go to the outbox file as before.
+    expect(channelsOf({}).real.has('hotline')).toBe(false);
+    expect(standaloneSettings(configOf({})).hotlineCallbacks).toEqual(new Map());
+  });
+
+  it('refuses what notify refuses: plain http to another machine, a short secret, bad JSON', () => {
+    for (const value of [
+      '{"demo-12345":{"url":"http://12345.example.cn/feedback","secret":"hotline-secret-0123"}}',
+      '{"demo-12345":{"url":"https://12345.example.cn/feedback","secret":"short"}}',
+      '{"demo-12345":',
+    ]) {
+      expect(() => parseConfig(standaloneConfigSchema, { HOTLINE_CALLBACKS: value })).toThrow(ConfigError);
+    }
+  });
+});

@@ -57,6 +57,8 @@ export interface PlatformSettings {
   outboxFile: string;
   /** Agencies that take webhooks, by department code; the others' deliveries go to `outboxFile`. */
   agencyWebhooks?: ReadonlyMap<string, WebhookTarget>;
+  /** 12345 systems' 办结反馈 endpoints, by client id; with none, the callbacks go to `outboxFile`. */
+  hotlineCallbacks?: ReadonlyMap<string, WebhookTarget>;
   /** Court clients' outcome endpoints, by client id; the others' outcomes go to `outboxFile`. */
   courtCallbacks?: ReadonlyMap<string, WebhookTarget>;
   logLevel: string;
@@ -155,6 +157,7 @@ export function notifySettings(settings: PlatformSettings): NotifySettings {
   return {
     jwtSecret: settings.jwtSecret,
     webhooks: settings.agencyWebhooks ?? new Map(),
+    hotlineCallbacks: settings.hotlineCallbacks ?? new Map(),
     courtCallbacks: settings.courtCallbacks ?? new Map(),
     outboxFile: settings.outboxFile,
   };
@@ -250,6 +253,7 @@ export function standaloneSettings(config: StandaloneConfig): PlatformSettings {
     wechat: { ...demo.wechat, publicBaseUrl: config.PUBLIC_BASE_URL },
     outboxFile: join(config.DATA_DIR, 'notify-outbox.jsonl'),
     agencyWebhooks: config.AGENCY_WEBHOOKS,
+    hotlineCallbacks: config.HOTLINE_CALLBACKS,
     courtCallbacks: config.COURT_CALLBACKS,
     logLevel: config.LOG_LEVEL,
   };

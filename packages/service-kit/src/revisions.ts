@@ -50,7 +50,8 @@ const pendingTtlMs = 30_000;
  */
 export type Position = readonly number[];
 
-const behind = (a: Position, b: Position) => {
+/** Whether `a` stands behind `b` in the source's sequence (a missing element counts as 0). */
+export const behind = (a: Position, b: Position): boolean => {
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     const x = a[i] ?? 0;
     const y = b[i] ?? 0;

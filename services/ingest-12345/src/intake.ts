@@ -1,4 +1,4 @@
-import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import { type DisputeReceivedV1, reminderPosition } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { intakeEventId } from '@huijie/contracts/ids.ts';
 import type { EventBus, OutgoingEvent } from '@huijie/event-bus/bus.ts';
 import type { ErrorBody } from '@huijie/service-kit/errors.ts';
@@ -59,7 +59,7 @@ function prepare(order: WorkOrder, clientId: string): Prepared {
     fingerprint: fingerprintOf(dispute),
     // Only a push that carries a 催办 is placed against those taken: one without is a plain update
     // (new content, a new place), which the hotline need not send with the reminder again.
-    reminder: reminder && [reminder.count, reminder.lastAt ? Date.parse(reminder.lastAt) : 0],
+    reminder: reminder && reminderPosition(reminder),
   };
 }
 

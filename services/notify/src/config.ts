@@ -40,6 +40,12 @@ const targets = (example: string) =>
 export const agencyWebhooksEnv = targets('{"350802107-judicial_office":{"url":"https://…","secret":"…"}}');
 
 /**
+ * `HOTLINE_CALLBACKS`, `{"<hotline client id>": {"url","secret"}}`: where each 12345 system takes
+ * 办结反馈. Exported so the standalone platform reads the variable exactly as notify does.
+ */
+export const hotlineCallbacksEnv = targets('{"longyan-12345":{"url":"https://…","secret":"…"}}');
+
+/**
  * `COURT_CALLBACKS`, `{"<court client id>": {"url","secret"}}`: where each court client takes
  * mediation outcomes. Exported so the standalone platform reads the variable exactly as notify does.
  */
@@ -61,7 +67,7 @@ export const notifyConfigSchema = z
     JWT_SECRET: z.string().min(32, 'at least 32 characters'),
     AGENCY_WEBHOOKS: agencyWebhooksEnv,
     /** `{"<hotline client id>": {"url","secret"}}`: where each 12345 system takes 办结反馈. */
-    HOTLINE_CALLBACKS: targets('{"longyan-12345":{"url":"https://…","secret":"…"}}'),
+    HOTLINE_CALLBACKS: hotlineCallbacksEnv,
     COURT_CALLBACKS: courtCallbacksEnv,
     /** The HTTP SMS gateway; without it, SMS go to the outbox file. */
     SMS_GATEWAY_URL: blankAsUnset(endpoint.optional()),

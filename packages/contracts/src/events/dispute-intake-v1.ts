@@ -212,3 +212,14 @@ export type DisputeReceivedV1 = z.infer<typeof DisputeReceivedV1>;
  */
 export const isHistoricalFiling = (dispute: DisputeReceivedV1, routingVersion: number): boolean =>
   dispute.historical !== undefined && routingVersion === 1;
+
+/**
+ * Where a work order's 催办 stands in the hotline's own sequence, which only grows: the count, then
+ * the time of the last one (ms since the epoch; 0 when the hotline gives none), compared element
+ * by element. Ingest refuses a push behind a revision already taken (service-kit revisions.ts);
+ * cases records a 催办 when a revision goes beyond the furthest its report has reached.
+ */
+export const reminderPosition = (reminder: {
+  count: number;
+  lastAt?: string | undefined;
+}): [number, number] => [reminder.count, reminder.lastAt ? Date.parse(reminder.lastAt) : 0];

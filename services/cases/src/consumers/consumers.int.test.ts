@@ -595,6 +595,122 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
     );
   });
 
+  /** What the case asked routing, oldest first. */
+  const correctionsOf = async (caseId: string) =>
+    (
+      await db.outboxEvent.findMany({
+        where: { eventName: 'case.correction.v1', data: { path: ['caseId'], equals: caseId } },
+        orderBy: { id: 'asc' },
+      })
+    ).map((row) => row.data as unknown as CaseCorrectedV1);
+
+  it("a 催办 is the order's reminder going beyond the furthest its report has recorded (count, then lastAt), once: a later lastAt at the same count is one, its note kept; an update without the block, then the old reminder again, is none", async () => {
+    const order = intake();
+    const caseId = caseIdFor(order.disputeId);
+    const at = (hour: number) => `2024-08-27T${hour}:00:00+08:00`;
+    await recordIntake(db, order);
+    // Routed: each revision of the report the case was routed on has routing decide again.
+    await recordAssignment(db, decision(order));
+    // As the hotline pushes them (services/ingest-12345 takes each as the next revision): 催办 1 at
+    // 10:00; the caller presses again at 12:00, the hotline raising `lastAt` and not `count`; a 修改
+    // without the reminder block; the order again as it stands, its old reminder back.
+    const first: DisputeReceivedV1 = {
+      ...order,
+      revision: 2,
+      hotline: { reminder: { count: 1, lastAt: at(10), note: '市民再次来电催促' } },
+    };
+    const again: DisputeReceivedV1 = {
+      ...order,
+      revision: 3,
+      hotline: { reminder: { count: 1, lastAt: at(12), note: '钱还没到账' } },
+    };
+    const plain: DisputeReceivedV1 = { ...order, revision: 4, content: `${order.content}，共3800元` };
+    const oldAgain: DisputeReceivedV1 = { ...plain, revision: 5, hotline: again.hotline! };
+    const events = [first, again, plain, oldAgain].map((data) => ({
+      name: 'dispute.intake.v1' as const,
+      data,
+    }));
+    // Through the consumer, one by one, then a redelivery of them all in one batch.
+    for (const event of events) await recordEvents(db, [event]);
+    await recordEvents(db, events);
+
+    const history = await db.historyEntry.findMany({
+      where: { caseId, type: { notIn: ['received', 'assigned'] } },
+      orderBy: { id: 'asc' },
+    });
+    expect(history.map((entry) => [entry.type, entry.detail])).toEqual([
+      [
+        'reminder',
+        expect.objectContaining({
+          revision: 2,
+          reminders: 1,
+          lastAt: at(10),
+          note: '市民再次来电催促',
+          version: 2,
+        }),
+      ],
+      [
+        'reminder',
+        expect.objectContaining({
+          revision: 3,
+          reminders: 1,
+          lastAt: at(12),
+          note: '钱还没到账',
+          version: 3,
+        }),
+      ],
+      ['report_updated', expect.objectContaining({ revision: 4, changed: ['content'], version: 4 })],
+      ['report_updated', expect.objectContaining({ revision: 5, changed: [], version: 5 })],
+    ]);
+    // Routing was asked once per revision, each time saying why.
+    expect((await correctionsOf(caseId)).map((asked) => [asked.version, asked.reason])).toEqual([
+      [2, '催办 (1)'],
+      [3, '催办 (1)'],
+      [4, 'revision 4 of the report'],
+      [5, 'revision 5 of the report'],
+    ]);
+
+    // A reminder behind the furthest recorded (the count without its time) is none either; the
+    // next count is.
+    await recordIntake(db, { ...oldAgain, revision: 6, hotline: { reminder: { count: 1 } } });
+    await recordIntake(db, { ...oldAgain, revision: 7, hotline: { reminder: { count: 2 } } });
+    const later = await db.historyEntry.findMany({
+      where: { caseId, type: { in: ['reminder', 'report_updated'] } },
+      orderBy: { id: 'asc' },
+    });
+    expect(later.slice(-2).map((entry) => [entry.type, entry.detail])).toEqual([
+      ['report_updated', expect.objectContaining({ revision: 6, changed: [] })],
+      ['reminder', expect.objectContaining({ revision: 7, reminders: 2 })],
+    ]);
+    expect(later.at(-1)!.detail).not.toHaveProperty('lastAt');
+  });
+
+  it('a revision routed again once the first routing is applied says 催办 only for a reminder recorded since the revision routing decided on', async () => {
+    const reminder = { count: 1, lastAt: '2024-08-27T10:00:00+08:00' };
+    // 催办, then a 修改 without the block, before routing answers revision 1: a 催办 not yet routed.
+    const pressed = intake();
+    await recordIntake(db, pressed);
+    await recordIntake(db, { ...pressed, revision: 2, hotline: { reminder } });
+    await recordIntake(db, { ...pressed, revision: 3, content: '老板拖欠工资3800元' });
+    await recordAssignment(db, decision(pressed));
+    // Routing decided on the 催办 itself; a 修改 carrying it along came meanwhile: no new 催办.
+    const decided = intake();
+    const reminded = { ...decided, revision: 2, hotline: { reminder } };
+    await recordIntake(db, decided);
+    await recordIntake(db, reminded);
+    await recordIntake(db, { ...reminded, revision: 3, content: '老板拖欠工资3800元' });
+    await recordAssignment(db, decision(reminded));
+
+    const asked = async (dispute: DisputeReceivedV1) =>
+      (await correctionsOf(caseIdFor(dispute.disputeId))).map((c) => [
+        c.version,
+        c.dispute.revision,
+        c.reason,
+      ]);
+    expect(await asked(pressed)).toEqual([[2, 3, '催办 (1)']]);
+    expect(await asked(decided)).toEqual([[2, 3, 'revision 3 of the report']]);
+  });
+
   it("a court that extends its date before the case's first routing is applied: routed again, the case and its lead take the court's later date; the history says what the court changed", async () => {
     const before = '2024-09-03T23:59:59+08:00';
     const extended = '2024-09-05T23:59:59+08:00';

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
-import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import { type DisputeReceivedV1, reminderPosition } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { uuidv5 } from '@huijie/contracts/ids.ts';
+import { behind } from '@huijie/service-kit/revisions.ts';
 import { routeAgain } from '../actions/route-again.ts';
 import { touchCases, touchCasesAgain } from '../db/case-transaction.ts';
 import { appendHistory } from '../db/history.ts';
@@ -118,6 +119,8 @@ async function openNew(
         received_at: 'timestamptz',
         content: 'text',
         intake: 'jsonb',
+        reminder_count: 'int',
+        reminder_last_at: 'timestamptz',
       },
       disputes.map((dispute) => ({
         dispute_id: dispute.disputeId,
@@ -128,6 +131,9 @@ async function openNew(
         received_at: dispute.receivedAt,
         content: dispute.content,
         intake: dispute,
+        // A work order first pushed already reminded: where its 催办 stand, none of them new here.
+        reminder_count: dispute.hotline?.reminder?.count ?? 0,
+        reminder_last_at: instantOrNull(dispute.hotline?.reminder?.lastAt),
       })),
       { ignoreConflicts: true, returning: 'dispute_id' },
     ),
@@ -213,7 +219,7 @@ async function updateReport(tx: Tx, caseId: string, dispute: DisputeReceivedV1):
   const courtBefore = dispute.channel === 'court' ? await courtDeadlineOf(tx, caseId) : undefined;
   const former = await tx.report.findUniqueOrThrow({
     where: { disputeId: dispute.disputeId },
-    select: { revision: true, content: true, intake: true },
+    select: { revision: true, content: true, intake: true, reminderCount: true, reminderLastAt: true },
   });
   const before = former.intake as unknown as DisputeReceivedV1;
   // A court's own facts too (its mediation deadline, the sum claimed…): an operator sees what the
@@ -226,15 +232,23 @@ async function updateReport(tx: Tx, caseId: string, dispute: DisputeReceivedV1):
     ...(dueMoved ? ['dueAt'] : []),
     ...court.changed,
   ];
-  // A 修改 carries the work order's reminder as it stands: only a count that went up is a new 催办.
+  // A 修改 carries the work order's reminder as it stands, or leaves the block out: a new 催办 is
+  // a reminder beyond the furthest this report has reached (its count, then the time of the last
+  // one: the hotline may raise `lastAt` alone), not merely beyond the revision before — an update
+  // without the block, then the same reminder again, is no second 催办.
   const reminder = dispute.hotline?.reminder;
-  const reminded = reminder !== undefined && reminder.count > (before.hotline?.reminder?.count ?? 0);
+  const furthest = [former.reminderCount, former.reminderLastAt?.getTime() ?? 0];
+  const reminded = reminder !== undefined && behind(furthest, reminderPosition(reminder));
   await tx.report.update({
     where: { disputeId: dispute.disputeId },
     data: {
       revision: dispute.revision,
       content: dispute.content,
       intake: dispute as unknown as Prisma.InputJsonValue,
+      ...(reminded && {
+        reminderCount: reminder.count,
+        reminderLastAt: reminder.lastAt ? new Date(reminder.lastAt) : null,
+      }),
     },
   });
   const current = await tx.case.findUniqueOrThrow({ where: { id: caseId }, select: { searchGrams: true } });
@@ -265,13 +279,27 @@ async function updateReport(tx: Tx, caseId: string, dispute: DisputeReceivedV1):
     dispute.historical === undefined
       ? await routeAgain(tx, routed, {
           by: `channel:${dispute.channel}`,
-          reason: revisionReason(dispute, reminded),
+          reason: revisionReason(dispute, reminded ? reminder.count : undefined),
           courtMovedFrom,
         })
       : undefined;
   const revised = { disputeId: dispute.disputeId, sourceRef: dispute.sourceRef, revision: dispute.revision };
   const entries: { type: string; detail: Prisma.InputJsonObject }[] = [
-    ...(reminded ? [{ type: 'reminder', detail: { ...revised, reminders: reminder.count } }] : []),
+    // The 催办 as the hotline gave it: its count, when, and its note (free text, masked to agencies
+    // as every string of the history is, http/case-routes.ts).
+    ...(reminded
+      ? [
+          {
+            type: 'reminder',
+            detail: {
+              ...revised,
+              reminders: reminder.count,
+              ...(reminder.lastAt !== undefined && { lastAt: reminder.lastAt }),
+              ...(reminder.note !== undefined && { note: reminder.note }),
+            },
+          },
+        ]
+      : []),
     // New words, place, parties or court facts — with a 催办 or without — are an update of their
     // own: which fields, and the former values, so that an operator sees what the citizen (or the
     // court: `court.mediationDeadline`…) said before (the
@@ -314,6 +342,10 @@ const revisedFields = ['title', 'content', 'location', 'parties'] as const;
 
 const instantOf = (time: string | undefined) => (time === undefined ? null : Date.parse(time));
 
+/** A time to store, to the millisecond as `Date.parse` reads it (PostgreSQL would round finer digits). */
+const instantOrNull = (time: string | undefined) =>
+  time === undefined ? null : new Date(time).toISOString();
+
 /** Equal as stored: the intake went through jsonb (key order, absent vs undefined). */
 const sameValue = (a: unknown, b: unknown) =>
   isDeepStrictEqual(JSON.parse(JSON.stringify(a ?? null)), JSON.parse(JSON.stringify(b ?? null)));
@@ -349,13 +381,10 @@ export async function isFirstReport(tx: Tx, caseId: string, disputeId: string): 
 }
 
 /**
- * Why a revision of a report asks routing again: a 催办, or new content. `reminded`: whether the
- * revision is a new 催办 (a 修改 carries the work order's earlier reminder along).
+ * Why a revision of a report asks routing again: a 催办, or new content. `reminders`: the count of
+ * the new 催办 it brings, when it brings one (a 修改 carries the work order's earlier reminder
+ * along, which is none: see `updateReport`).
  */
-export function revisionReason(
-  dispute: DisputeReceivedV1,
-  reminded = dispute.hotline?.reminder !== undefined,
-): string {
-  const reminder = dispute.hotline?.reminder;
-  return reminder && reminded ? `催办 (${reminder.count})` : `revision ${dispute.revision} of the report`;
+export function revisionReason(dispute: DisputeReceivedV1, reminders: number | undefined): string {
+  return reminders !== undefined ? `催办 (${reminders})` : `revision ${dispute.revision} of the report`;
 }

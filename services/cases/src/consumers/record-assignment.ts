@@ -120,9 +120,20 @@ async function routeLaterRevisions(tx: Tx, decisions: DisputeAssignedV1[]): Prom
     if (!(await isFirstReport(tx, row.id, report.disputeId))) continue;
     const asked = await tx.historyEntry.findMany({
       where: { caseId: row.id, type: { in: [...askedBy] } },
-      select: { detail: true },
+      orderBy: { id: 'asc' },
+      select: { type: true, detail: true },
     });
     if (asked.some((entry) => versionOf(entry.detail) > decision.version)) continue;
+    // A 催办 the case recorded after the revision routing decided on (the report as it reads now
+    // may have left the block out since, or carry that one along unchanged: it says neither).
+    const reminder = asked.findLast((entry) => {
+      const detail = entry.detail as { disputeId?: string; revision?: number };
+      return (
+        entry.type === 'reminder' &&
+        detail.disputeId === report.disputeId &&
+        (detail.revision ?? 0) > decision.dispute.revision
+      );
+    })?.detail as { reminders?: number } | undefined;
     const { intake } = await tx.report.findUniqueOrThrow({
       where: { disputeId: report.disputeId },
       select: { intake: true },
@@ -136,7 +147,7 @@ async function routeLaterRevisions(tx: Tx, decisions: DisputeAssignedV1[]): Prom
         : undefined;
     const version = await routeAgain(tx, row, {
       by: 'cases:revision',
-      reason: revisionReason(dispute),
+      reason: revisionReason(dispute, reminder?.reminders),
       courtMovedFrom,
     });
     await appendHistory(tx, {

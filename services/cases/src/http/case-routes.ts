@@ -110,7 +110,7 @@ const CaseRead = z.object({
       detail: z
         .unknown()
         .describe(
-          "What happened, by type. `report_updated` (a new revision of a report): `changed` names what it changed — `title`, `content`, `location`, `parties`, `dueAt` (the hotline's time limit), and a court's `court.referralDate`, `court.mediationDeadline`, `court.claimAmount` (…, as in `reports[].court`) — and, to operators only, `previous` the former values (`previous.court.mediationDeadline`…); the new ones are the report's as it reads now. To an agency, the text (notes, progress, reasons, the outcome's summary) is masked as the reports' content is.",
+          "What happened, by type. `report_updated` (a new revision of a report): `changed` names what it changed — `title`, `content`, `location`, `parties`, `dueAt` (the hotline's time limit), and a court's `court.referralDate`, `court.mediationDeadline`, `court.claimAmount` (…, as in `reports[].court`) — and, to operators only, `previous` the former values (`previous.court.mediationDeadline`…); the new ones are the report's as it reads now. `reminder` (a new 催办 of a 12345 work order, recorded once: its reminder went beyond the furthest the report had reached): `reminders` the count, `lastAt` when the hotline gave it, `note` the hotline's note on it. To an agency, the text (notes, progress, reasons, the outcome's summary) is masked as the reports' content is.",
         ),
     }),
   ),
