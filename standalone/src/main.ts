@@ -47,34 +47,32 @@ for (const [code, target] of config.AGENCY_WEBHOOKS) {
   const name = departments?.get(code)?.name ?? 'NOT a department code: nothing will be sent there';
   console.log(`Webhooks for ${code} (${name}) → ${target.url}`);
 }
-// Only the demo hotline client pushes work orders here: an entry for another id is never called,
-// and with HOTLINE_CALLBACKS set the demo client's 办结反馈 no longer fall back to the outbox file.
-const { id: hotlineClient } = demo.hotlineClient;
-for (const [client, target] of config.HOTLINE_CALLBACKS) {
-  const whose =
-    client === hotlineClient
-      ? 'signed 办结反馈 result callbacks'
-      : `NOT ${hotlineClient}, the hotline client here: nothing will be sent there`;
-  console.log(`Hotline callbacks for ${client} (${whose}) → ${target.url}`);
+/**
+ * Only the demo client of a channel pushes here: an entry for another id is never called, and with
+ * the variable set the demo client's callbacks no longer fall back to the outbox file.
+ */
+function announceCallbacks(
+  channel: string,
+  what: string,
+  demoClient: string,
+  targets: ReadonlyMap<string, { url: string }>,
+) {
+  for (const [client, target] of targets) {
+    const whose =
+      client === demoClient
+        ? `signed ${what}`
+        : `NOT ${demoClient}, the ${channel} client here: nothing will be sent there`;
+    console.log(
+      `${channel[0]!.toUpperCase()}${channel.slice(1)} callbacks for ${client} (${whose}) → ${target.url}`,
+    );
+  }
+  if (targets.size > 0 && !targets.has(demoClient))
+    console.log(
+      `No ${channel} callback for ${demoClient}: its ${what} are dead-lettered (replayable), not sent.`,
+    );
 }
-if (config.HOTLINE_CALLBACKS.size > 0 && !config.HOTLINE_CALLBACKS.has(hotlineClient)) {
-  console.log(
-    `No hotline callback for ${hotlineClient}: its 办结反馈 are dead-lettered (replayable), not sent.`,
-  );
-}
-// Only the demo court client refers cases here: an entry for another id is never called, and
-// with COURT_CALLBACKS set the demo client's outcomes no longer fall back to the outbox file.
-const { id: courtClient } = demo.courtClient;
-for (const [client, target] of config.COURT_CALLBACKS) {
-  const whose =
-    client === courtClient
-      ? 'signed result callbacks'
-      : `NOT ${courtClient}, the court client here: nothing will be sent there`;
-  console.log(`Court callbacks for ${client} (${whose}) → ${target.url}`);
-}
-if (config.COURT_CALLBACKS.size > 0 && !config.COURT_CALLBACKS.has(courtClient)) {
-  console.log(`No court callback for ${courtClient}: its outcomes are dead-lettered (replayable), not sent.`);
-}
+announceCallbacks('hotline', '办结反馈 result callbacks', demo.hotlineClient.id, config.HOTLINE_CALLBACKS);
+announceCallbacks('court', 'result callbacks', demo.courtClient.id, config.COURT_CALLBACKS);
 const called = config.AGENCY_WEBHOOKS.size + config.HOTLINE_CALLBACKS.size + config.COURT_CALLBACKS.size > 0;
 console.log(
   `${called ? 'Other deliveries' : 'Deliveries'} are written to ${config.DATA_DIR}/notify-outbox.jsonl. Ctrl-C stops.`,
