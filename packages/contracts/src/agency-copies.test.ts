@@ -7,6 +7,7 @@ import {
   assignmentWebhookData,
   confidentialNames,
   matterOfDecision,
+  outsideText,
 } from './agency-copies.ts';
 import { DisputeAssignedV1 } from './events/dispute-assignment-v1.ts';
 import type { Party } from './events/dispute-intake-v1.ts';
@@ -280,5 +281,43 @@ describe("a confidential party's name in a report's text (agencyText)", () => {
 
   it('a name with the signs a pattern gives a meaning to is read as written', () => {
     expect(agencyText('A.B*C公司与AxB公司', 'masked', ['A.B*C公司'])).toBe('[保密当事人]与AxB公司');
+  });
+});
+
+describe('words written about a case, as each receiver outside the platform is told them (outsideText)', () => {
+  const summary =
+    '老板同意一次性支付郭建华工资3800元，联系电话13812345678；被申请人张伟（身份证350802199001011234）';
+  const confidential = { asked: true, names: ['郭建华'] };
+
+  it("a department as its copies read: the lead keeps the mobiles only where nobody asked for confidentiality; nobody an ID-card number or a confidential party's name", () => {
+    expect(outsideText(summary, 'lead', confidential)).toBe(
+      '老板同意一次性支付[保密当事人]工资3800元，联系电话[手机号]；被申请人张伟（身份证[身份证号]）',
+    );
+    expect(outsideText(summary, 'co', confidential)).toBe(outsideText(summary, 'lead', confidential));
+    const nobody = { asked: false, names: [] };
+    expect(outsideText(summary, 'lead', nobody)).toBe(
+      '老板同意一次性支付郭建华工资3800元，联系电话13812345678；被申请人张伟（身份证[身份证号]）',
+    );
+    expect(outsideText(summary, 'co', nobody)).toBe(
+      '老板同意一次性支付郭建华工资3800元，联系电话[手机号]；被申请人张伟（身份证[身份证号]）',
+    );
+  });
+
+  it('the referring court as a department that does not lead; the hotline with its ID-card numbers alone masked', () => {
+    expect(outsideText(summary, 'court', { asked: false, names: [] })).toBe(
+      '老板同意一次性支付郭建华工资3800元，联系电话[手机号]；被申请人张伟（身份证[身份证号]）',
+    );
+    expect(outsideText(summary, 'court', confidential)).toBe(
+      '老板同意一次性支付[保密当事人]工资3800元，联系电话[手机号]；被申请人张伟（身份证[身份证号]）',
+    );
+    expect(outsideText(summary, 'hotline', confidential)).toBe(
+      '老板同意一次性支付郭建华工资3800元，联系电话13812345678；被申请人张伟（身份证[身份证号]）',
+    );
+  });
+
+  it("not knowing who asked for confidentiality (an event from before it was carried): every mobile masked, the lead's too", () => {
+    expect(outsideText(summary, 'lead', undefined)).toBe(
+      '老板同意一次性支付郭建华工资3800元，联系电话[手机号]；被申请人张伟（身份证[身份证号]）',
+    );
   });
 });

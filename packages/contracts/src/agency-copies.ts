@@ -1,6 +1,7 @@
 import type { AgencyAssignmentV1 } from './events/agency-assignment-v1.ts';
+import type { Confidentiality } from './events/case-status-v1.ts';
 import type { Department, DisputeAssignedV1 } from './events/dispute-assignment-v1.ts';
-import type { DisputeReceivedV1 } from './events/dispute-intake-v1.ts';
+import type { DisputeReceivedV1, Party } from './events/dispute-intake-v1.ts';
 import { maskPersonalNumbers, type NumberMasks } from './personal-numbers.ts';
 import { type CategoryCode, type Level, mostSpecificDivision, type Severity } from './vocabulary.ts';
 import type { AssignmentWebhookData } from './webhooks/agency-webhook.ts';
@@ -128,9 +129,32 @@ const escaped = (code: number) => `\\u${code.toString(16).padStart(4, '0')}`;
  */
 export function mobilesFor(
   role: Involvement['role'] | null,
-  parties: DisputeReceivedV1['parties'],
+  parties: readonly Pick<Party, 'confidential'>[],
 ): 'kept' | 'masked' {
   return role === 'lead' && !parties.some((party) => party.confidential) ? 'kept' : 'masked';
+}
+
+/** Who is given words the platform's people wrote about a matter (`outsideText`). */
+export type OutsideReader = Involvement['role'] | 'court' | 'hotline';
+
+/**
+ * Words the platform's people wrote about a matter (an outcome's summary: what was agreed, or why
+ * not) as a receiver outside the platform is given them. A department, by its role, as its copies
+ * quote the report (`agencyText`: no ID-card number, no confidential party's name, a mobile only
+ * for the lead of a matter where nobody asked for confidentiality). The referring court as a
+ * department that does not lead (it is one). The 12345 hotline with its ID-card numbers alone
+ * masked: it holds its callers' names and numbers, and their 保密 is its own to keep (README,
+ * Confidential callers: the answer back to the hotline keeps them). `confidentiality` unknown (an
+ * event from before it was carried) masks every mobile, the lead's too.
+ */
+export function outsideText(
+  text: string,
+  reader: OutsideReader,
+  confidentiality: Confidentiality | undefined,
+): string {
+  if (reader === 'hotline') return maskPersonalNumbers(text, { idCard: agencyMasks.idCard, mobile: null });
+  const { asked, names } = confidentiality ?? { asked: true, names: [] };
+  return agencyText(text, mobilesFor(reader === 'lead' ? 'lead' : 'co', [{ confidential: asked }]), names);
 }
 
 /**

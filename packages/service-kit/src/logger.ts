@@ -24,6 +24,8 @@ const personalFields = [
   'respondents',
   'phones',
   'claims',
+  // case.status.v1: the names of a case's confidential (保密) parties.
+  'confidentiality',
 ];
 
 export const redactPaths = [

@@ -12,6 +12,7 @@ import {
   dispute,
   escalation,
   outcomeEvent,
+  randomPhone,
   statusEvent,
 } from './events.ts';
 import { openWorld, operatorToken, type RunningNotify, startNotify, type World } from './harness.ts';
@@ -377,6 +378,94 @@ describe.runIf(servers)('notify on Kafka + PostgreSQL + Redis, to HTTP receivers
       ),
     ).toHaveLength(1);
     expect(resultSms).toHaveLength(1);
+  });
+
+  it("the outcome's summary as each receiver may read it: a confidential (保密) caller's name to no department, a mobile only to the lead of a case where nobody asked for confidentiality, an ID-card number to nobody outside the platform", async () => {
+    const typed =
+      '老板同意一次性支付郭建华工资3800元，联系电话13812345678；被申请人张伟（身份证350802199001011234，手机13911112222）当场履行';
+    /** The outcome of a case with these reports, as the cases service announces it. */
+    const ended = async (reports: ReturnType<typeof dispute>[], names: string[]) => {
+      for (const report of reports) {
+        await world.publisher.publish([
+          {
+            name: 'dispute.assignment.v1',
+            key: report.disputeId,
+            data: assignment(report, { lead: depts.judicial, coHandlers: [depts.court] }),
+          },
+        ]);
+      }
+      const ids = reports.map((report) => report.disputeId);
+      await eventually(
+        async () =>
+          (await notify.db.delivery.count({ where: { disputeId: { in: ids }, kind: 'assignment' } })) ===
+          2 * reports.length,
+        { what: 'the reports assigned' },
+      );
+      const caseId: string = randomUUID();
+      const resolved = outcomeEvent(caseId, reports, {
+        outcome: { kind: 'mediated', summary: typed, amount: 3800 },
+        confidentiality: { asked: names.length > 0, names },
+      });
+      await world.publisher.publish([{ name: 'case.status.v1', key: caseId, data: resolved }]);
+      const received = (receiver: Receiver) =>
+        eventually(() =>
+          receiver.requests.find((r) => (r.json as { data?: { caseId?: string } }).data?.caseId === caseId),
+        );
+      const summaryTo = async (receiver: Receiver) =>
+        ((await received(receiver)).json as { data: { outcome: { summary: string } } }).data.outcome.summary;
+      return { caseId, received, summaryTo };
+    };
+
+    // 郭建华 called 12345 and asked for confidentiality; the court referred the same matter.
+    const call = dispute({
+      sourceClient: 'longyan-12345',
+      content: '我叫郭建华，在下洋镇修水库，老板欠我工资3800元',
+      parties: [{ role: 'caller', kind: 'person', name: '郭建华', phone: '13812345678', confidential: true }],
+    });
+    const referral = courtReferral({
+      parties: [
+        { role: 'applicant', kind: 'person', name: '李某', phone: randomPhone() },
+        { role: 'respondent', kind: 'person', name: '张伟' },
+      ],
+    });
+    const secret = await ended([call, referral], ['郭建华']);
+    const masked =
+      '老板同意一次性支付[保密当事人]工资3800元，联系电话[手机号]；被申请人张伟（身份证[身份证号]，手机[手机号]）当场履行';
+    // The lead and the co-handler alike: a party asked for confidentiality, so the lead reads no mobile.
+    expect(await secret.summaryTo(receivers.judicial)).toBe(masked);
+    expect(await secret.summaryTo(receivers.court)).toBe(masked);
+    // The hotline holds its caller's name and phone; an ID-card number leaves the platform for nobody.
+    const toHotline = (await secret.received(receivers.hotline)).json as { data: { feedback: string } };
+    expect(toHotline.data.feedback).toBe(
+      '调解成功，涉及金额3800元。老板同意一次性支付郭建华工资3800元，联系电话13812345678；被申请人张伟（身份证[身份证号]，手机13911112222）当场履行',
+    );
+    // The referring court is a department that does not lead.
+    const toCourt = (await secret.received(receivers.courtClient)).json as { data: { summary: string } };
+    expect(toCourt.data.summary).toBe(masked);
+
+    // Nobody asked for confidentiality: the lead reads the mobiles, the co-handler not; no ID number.
+    const open = await ended([dispute({ sourceClient: 'longyan-12345' })], []);
+    expect(await open.summaryTo(receivers.judicial)).toBe(
+      '老板同意一次性支付郭建华工资3800元，联系电话13812345678；被申请人张伟（身份证[身份证号]，手机13911112222）当场履行',
+    );
+    expect(await open.summaryTo(receivers.court)).toBe(
+      '老板同意一次性支付郭建华工资3800元，联系电话[手机号]；被申请人张伟（身份证[身份证号]，手机[手机号]）当场履行',
+    );
+    expect(
+      ((await open.received(receivers.hotline)).json as { data: { feedback: string } }).data.feedback,
+    ).toBe(
+      '调解成功，涉及金额3800元。老板同意一次性支付郭建华工资3800元，联系电话13812345678；被申请人张伟（身份证[身份证号]，手机13911112222）当场履行',
+    );
+    const told = [receivers.judicial, receivers.court, receivers.hotline, receivers.courtClient].flatMap(
+      (receiver) =>
+        receiver.requests.filter((r) =>
+          [secret.caseId, open.caseId].includes(
+            (r.json as { data?: { caseId?: string } }).data?.caseId ?? '',
+          ),
+        ),
+    );
+    expect(told).toHaveLength(7);
+    for (const request of told) expect(request.body).not.toContain('350802199001011234');
   });
 
   it('escalation notices go to the express lane of the level, once per level', async () => {

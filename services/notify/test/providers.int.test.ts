@@ -268,6 +268,40 @@ describe.runIf(servers)(
       expect(toCaller.filter((hit) => unkeyed.some((hash) => hit.key.includes(hash)))).toEqual([]);
     });
 
+    it('an order that came in past its expected date: the acceptance by SMS and on WeChat promises no date already past', async () => {
+      // Pushed today with the hotline's deadline three days ago (an order from a backlog).
+      const overdue = new Date(Date.now() - 3 * 24 * 3600_000).toISOString();
+      const phone = randomPhone();
+      const call = dispute({ parties: [{ role: 'caller', kind: 'person', name: '郭某', phone }] });
+      const applicant = wechatApplicant('oOVERDUE00000000000000001');
+      for (const report of [call, applicant]) {
+        await world.publisher.publish([
+          {
+            name: 'dispute.assignment.v1',
+            key: report.disputeId,
+            data: assignment(report, { lead: depts.judicial, dueAt: overdue }),
+          },
+        ]);
+      }
+      const texted = await deliveryFor(call.disputeId, 'sms');
+      const sent = sms.requests.find((r) => r.deliveryId === texted.id)!.json as {
+        text: string;
+        params: Record<string, string>;
+      };
+      expect(sent.text).toBe(
+        `【龙岩矛调】您反映的矛盾纠纷（编号${call.sourceRef}）已受理，由下洋镇司法所负责办理，将尽快办结，请保持电话畅通。`,
+      );
+      expect(sent.params).toEqual({ ref: call.sourceRef, department: '下洋镇司法所' });
+
+      await deliveryFor(applicant.disputeId, 'wechat');
+      const message = wechat.messages.find((m) => m.body.touser === 'oOVERDUE00000000000000001')!;
+      expect(message.body).toMatchObject({ template_id: 'TPL_ACCEPTED' });
+      expect(message.body.data).toEqual({
+        character_string1: { value: applicant.sourceRef },
+        thing2: { value: '下洋镇司法所' },
+      });
+    });
+
     it('without a webhook or a hotline callback configured, deliveries are written to the outbox file', async () => {
       const caseId = randomUUID();
       const call = dispute({ sourceClient: 'longyan-12345' });

@@ -37,6 +37,28 @@ export const CaseOutcome = z
   .describe('How the case ended.');
 export type CaseOutcome = z.infer<typeof CaseOutcome>;
 
+/**
+ * Who in a case asked for confidentiality (12345 保密), as what the platform tells of its outcome
+ * outside it needs to know (agency-copies.ts `outsideText`).
+ */
+export const Confidentiality = z
+  .object({
+    asked: z
+      .boolean()
+      .describe(
+        "Whether a party of the case's reports asked for confidentiality (12345 保密, or an anonymous caller): then no department reads a mobile number in the outcome's summary, the lead neither.",
+      ),
+    names: z
+      .array(z.string())
+      .describe(
+        "The names no department may read in the case's words (the confidential parties', as the cases API masks them for agencies: also those of reports that left the case): `[保密当事人]` in the summary a department or the referring court is told. Personal data: for the platform's services, never logged or passed on.",
+      ),
+  })
+  .describe(
+    'Set with `outcome`: who asked for confidentiality, so that each receiver outside the platform is told the summary as the cases API shows it to agencies. Absent (a cases service from before it was carried): read as someone asked, every mobile masked.',
+  );
+export type Confidentiality = z.infer<typeof Confidentiality>;
+
 /** One report behind a case, as its channel knows it: where an outcome must be reported back. */
 export const ReportRef = z.object({
   disputeId: z.uuid().describe("The report's dispute id."),
@@ -98,6 +120,7 @@ export const CaseStatusChangedV1 = z.object({
       "Set with `mergedInto` when the folded reports bring a court referral (诉前调解): that case is answered by the court's date, whoever leads it; an earlier deadline it already had stands, a later one (its departments', their reminders') comes forward to the court's.",
     ),
   outcome: CaseOutcome.optional().describe('How the case ended: set when it ends (resolved, unresolved).'),
+  confidentiality: Confidentiality.optional(),
   reports: z
     .array(ReportRef)
     .optional()

@@ -14,7 +14,11 @@ export const CourtOutcomeV1 = z.object({
   caseId: z
     .uuid()
     .describe('The platform case that handled the referral (it may hold other reports of the same matter).'),
-  outcome: CaseOutcome,
+  outcome: CaseOutcome.extend({
+    summary: CaseOutcome.shape.summary.describe(
+      "What was agreed, or why mediation failed; absent when nobody wrote one. Masked as in the court's result callback (a department that does not lead): ID-card numbers `[身份证号]`, mobile numbers `[手机号]`, the name of a party who asked for confidentiality (12345 保密) `[保密当事人]`.",
+    ),
+  }).describe(CaseOutcome.description ?? ''),
   occurredAt: instant('When the outcome was recorded.'),
 });
 export type CourtOutcomeV1 = z.infer<typeof CourtOutcomeV1>;

@@ -110,7 +110,11 @@ export const CaseResultWebhookData = z.object({
     .min(1)
     .describe('The disputes (reports) the case holds: those your assignments named.'),
   status: CaseStatus,
-  outcome: CaseOutcome,
+  outcome: CaseOutcome.extend({
+    summary: CaseOutcome.shape.summary.describe(
+      "The agreement reached (mediated), or why not; absent when nobody wrote one. Masked as your department's copies of the case's reports are (`content`): ID-card numbers `[身份证号]` and the name of a party who asked for confidentiality (12345 保密) `[保密当事人]` for every department, the lead too; mobile numbers `[手机号]` for every department but the lead, and for the lead too when a party asked for confidentiality.",
+    ),
+  }).describe(CaseOutcome.description ?? ''),
   result: z
     .string()
     .describe(

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { CaseOutcome, CaseStatus } from '../events/case-status-v1.ts';
-import { instant } from '../vocabulary.ts';
 import { signedPostBody } from './envelope.ts';
 
 const caseId = z
@@ -15,8 +14,13 @@ const amount = z
   .nonnegative()
   .optional()
   .describe('The sum agreed, in yuan (CNY), when the agreement involves money; absent otherwise.');
+/** The platform's other instants are UTC (`instant`); what it tells a channel is on the channel's clock. */
 const inChinaTime = (description: string) =>
-  instant(`${description} Always in China time (+08:00), as the channel records it.`);
+  z.iso
+    .datetime({ offset: true })
+    .describe(
+      `${description} ISO 8601 date-time in China time, always with its offset +08:00 (e.g. 2024-09-03T00:30:00+08:00), as the channel records it; never UTC (…Z).`,
+    );
 
 /** 办结反馈: what a 12345 hotline system closes its work order with. */
 export const HotlineResultData = z.object({
@@ -27,7 +31,9 @@ export const HotlineResultData = z.object({
   result: z.string().describe('The outcome in a few Chinese words, e.g. 调解成功，涉及金额3800元.'),
   feedback: z
     .string()
-    .describe('The 办结反馈 text for the caller: `result`, then what was agreed or why not when written.'),
+    .describe(
+      'The 办结反馈 text for the caller: `result`, then what was agreed or why not when written, with its ID-card numbers replaced by `[身份证号]` (nobody outside the platform is given one); names and phone numbers as written.',
+    ),
   amount,
   handledBy: z
     .string()
@@ -47,13 +53,17 @@ export const CourtResultData = z.object({
   summary: z
     .string()
     .optional()
-    .describe('What was agreed, or why mediation failed; absent when nobody wrote one.'),
+    .describe(
+      'What was agreed, or why mediation failed; absent when nobody wrote one. Masked as a department that does not lead reads it: ID-card numbers `[身份证号]`, mobile numbers `[手机号]`, the name of a party who asked for confidentiality (12345 保密) `[保密当事人]`.',
+    ),
   amount,
   referredTo: CaseOutcome.shape.referredTo,
   mediatedBy: z
     .string()
     .optional()
-    .describe('The lead department that mediated, by name; absent when none led.'),
+    .describe(
+      'The lead department the referral was handled by, by name (e.g. 江山镇司法所), whatever the outcome: also when mediation failed or the applicant withdrew. Absent when none led.',
+    ),
   closedAt: inChinaTime('When the mediation ended.'),
 });
 export type CourtResultData = z.infer<typeof CourtResultData>;

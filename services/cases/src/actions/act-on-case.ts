@@ -1,4 +1,6 @@
-import type { CaseOutcome, CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
+import { outsideText } from '@huijie/contracts/agency-copies.ts';
+import type { CaseOutcome, CaseStatus, Confidentiality } from '@huijie/contracts/events/case-status-v1.ts';
+import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { courtTopic } from '@huijie/contracts/topics.ts';
 import { type Level, mostSpecificDivision } from '@huijie/contracts/vocabulary.ts';
 import { scopeCovers } from '@huijie/service-kit/auth-token.ts';
@@ -23,6 +25,7 @@ import type { Prisma } from '../generated/prisma/client.ts';
 import { type Actor, actorName } from '../http/actor.ts';
 import { sendCopiesAgain } from '../outbox/agency-copies.ts';
 import { appendOutbox, type Tx } from '../outbox/outbox.ts';
+import { confidentialNamesOf } from '../search/search-cases.ts';
 
 /** Agencies act on their own work; escalating and closing are the operators'. */
 const agencyActions: readonly Command['type'][] = ['accept', 'record_progress', 'record_outcome', 'add_note'];
@@ -251,8 +254,10 @@ export async function applyEvents(
       await sendCopiesAgain(tx, row.id);
     }
   }
-  if (after.outcome && after.outcome !== before.outcome)
-    await reportOutcomeToCourts(tx, row, after.outcome, now, actor);
+  // The case ended: the court is told, and notify (with who asked for confidentiality, to mask).
+  const ended = after.outcome && after.outcome !== before.outcome ? after.outcome : undefined;
+  const confidentiality = ended ? await confidentialityOf(tx, row) : undefined;
+  if (ended && confidentiality) await reportOutcomeToCourts(tx, row, ended, confidentiality, now, actor);
   if (after.status !== before.status) {
     await appendOutbox(tx, {
       name: 'case.status.v1',
@@ -265,7 +270,7 @@ export async function applyEvents(
         occurredAt: now.toISOString(),
         category: (row.category as never) ?? null,
         divisionCode: mostSpecificDivision(row),
-        ...(after.outcome && after.outcome !== before.outcome && { outcome: after.outcome }),
+        ...(ended && { outcome: ended, confidentiality }),
         reports: reportRefs(row.reports),
       },
     });
@@ -273,10 +278,37 @@ export async function applyEvents(
 }
 
 /**
- * A referring court gets the outcome of its referral on its own topic, and the case's history
- * says so; the signed callback to the court client follows from case.status.v1 (notify).
+ * Who in the case asked for confidentiality, as an agency reading it is shown its words
+ * (http/case-routes.ts): whether a party of its reports did, and the names masked (those of the
+ * reports that left it too). What notify needs to tell the outcome to the departments, the
+ * hotline and the court as the cases API shows it (case.status.v1 `confidentiality`).
  */
-async function reportOutcomeToCourts(tx: Tx, row: CaseRow, outcome: CaseOutcome, now: Date, actor: string) {
+async function confidentialityOf(tx: Tx, row: CaseRow): Promise<Confidentiality> {
+  const parties = row.reports.flatMap(
+    (report) => (report.intake as unknown as DisputeReceivedV1).parties ?? [],
+  );
+  return {
+    asked: parties.some((party) => party.confidential),
+    names: (await confidentialNamesOf(tx, [row.id])).get(row.id) ?? [],
+  };
+}
+
+/**
+ * A referring court gets the outcome of its referral on its own topic, its summary masked as in
+ * its signed callback (a department that does not lead: agency-copies.ts `outsideText`), and the
+ * case's history says so; the signed callback to the court client follows from case.status.v1 (notify).
+ */
+async function reportOutcomeToCourts(
+  tx: Tx,
+  row: CaseRow,
+  outcome: CaseOutcome,
+  confidentiality: Confidentiality,
+  now: Date,
+  actor: string,
+) {
+  const told = outcome.summary
+    ? { ...outcome, summary: outsideText(outcome.summary, 'court', confidentiality) }
+    : outcome;
   for (const report of row.reports) {
     const court = (report.intake as { court?: { courtCode: string } }).court;
     if (report.channel !== 'court' || !court) continue;
@@ -290,7 +322,7 @@ async function reportOutcomeToCourts(tx: Tx, row: CaseRow, outcome: CaseOutcome,
         courtCode: court.courtCode,
         disputeId: report.disputeId,
         caseId: row.id,
-        outcome,
+        outcome: told,
         occurredAt: now.toISOString(),
       },
     });

@@ -674,15 +674,30 @@ describe.runIf(servers)('case actions through the API', () => {
 
     const agency = { 'x-api-key': 'key-jiangshan' };
     expect((await act(guo.caseId, 'accept', agency)).statusCode).toBe(200);
+    const summary = '老板同意支付，回拨13900007788，身份证350802198501011234';
     expect(
-      (await act(guo.caseId, 'outcome', agency, { kind: 'mediated', summary: '老板同意支付', amount: 3800 }))
-        .statusCode,
+      (await act(guo.caseId, 'outcome', agency, { kind: 'mediated', summary, amount: 3800 })).statusCode,
     ).toBe(200);
     const toCourt = await db.outboxEvent.findMany({
       where: { eventName: 'court.outcome.v1', key: referral.disputeId },
     });
+    // On the court's own topic, the summary as its callback says it: a department that does not lead.
     expect(toCourt.map((row) => row.data)).toEqual([
-      expect.objectContaining({ caseNumber: referral.sourceRef, caseId: guo.caseId }),
+      expect.objectContaining({
+        caseNumber: referral.sourceRef,
+        caseId: guo.caseId,
+        outcome: { kind: 'mediated', summary: '老板同意支付，回拨[手机号]，身份证[身份证号]', amount: 3800 },
+      }),
+    ]);
+    // notify is told the words as written, and that nobody in the case asked for confidentiality.
+    const announced = await db.outboxEvent.findMany({
+      where: { eventName: 'case.status.v1', key: guo.caseId, data: { path: ['status'], equals: 'resolved' } },
+    });
+    expect(announced.map((row) => row.data)).toEqual([
+      expect.objectContaining({
+        outcome: { kind: 'mediated', summary, amount: 3800 },
+        confidentiality: { asked: false, names: [] },
+      }),
     ]);
 
     // The court extends its date afterwards: operators and the lead read the court's facts on the
@@ -1454,6 +1469,11 @@ describe.runIf(servers)('case actions through the API', () => {
     await done(act(caseId, 'accept', lead));
     await done(act(caseId, 'progress', lead, { note: said }));
     await done(act(caseId, 'outcome', lead, { kind: 'mediated', summary: said, amount: 3800 }));
+    // What notify needs to tell the departments, the hotline and a court the summary as read here.
+    const ended = await db.outboxEvent.findFirstOrThrow({
+      where: { eventName: 'case.status.v1', key: caseId, data: { path: ['status'], equals: 'resolved' } },
+    });
+    expect(ended.data).toMatchObject({ confidentiality: { asked: true, names: ['郭建华'] } });
     const wordsAs = async (headers: Record<string, string>) => {
       const { read, entry } = await readAs(caseId, headers);
       return {

@@ -346,7 +346,7 @@ async function agencyReadable(
  * intake names one (most name none), and the party rows of those reports.
  */
 export async function confidentialNamesOf(
-  db: CasesDb,
+  db: Pick<CasesDb, '$queryRaw'>,
   caseIds: readonly string[],
 ): Promise<Map<string, string[]>> {
   if (caseIds.length === 0) return new Map();

@@ -21,7 +21,7 @@ export function outboxChannel(path: string, name = 'outbox'): DeliveryChannel {
         kind: message.kind,
         recipient: message.recipient,
         ...(isNoticePayload(message.payload)
-          ? { notice: message.payload.notice, text: renderNotice(message.payload) }
+          ? { notice: message.payload.notice, text: renderNotice(message.payload, new Date()) }
           : { data: message.payload }),
       };
       try {

@@ -1,4 +1,4 @@
-import { isNoticePayload, type Notice, renderNotice } from '../notices/notices.ts';
+import { asSent, isNoticePayload, type Notice, renderNotice } from '../notices/notices.ts';
 import { type DeliveryChannel, defaultSendTimeoutMs, type SendResult } from './channel.ts';
 import { postSigned } from './http-send.ts';
 
@@ -35,7 +35,9 @@ export function smsChannel(settings: SmsSettings): DeliveryChannel {
     async send(message) {
       if (!isNoticePayload(message.payload))
         return { ok: false, detail: 'not an SMS notice', retryable: false };
-      const { notice, params } = message.payload;
+      // As it reads now: an acceptance whose date has passed promises none (notices.ts).
+      const now = new Date();
+      const { notice, params } = asSent(message.payload, now);
       const body = JSON.stringify({
         requestId: message.deliveryId,
         provider: settings.provider,
@@ -43,7 +45,7 @@ export function smsChannel(settings: SmsSettings): DeliveryChannel {
         signName: settings.signName,
         templateId: settings.templateIds[notice] ?? notice,
         params,
-        text: `【${settings.signName}】${renderNotice(message.payload)}`,
+        text: `【${settings.signName}】${renderNotice(message.payload, now)}`,
       });
       return postSigned({ url: settings.url, secret: settings.secret }, message, body, {
         timeoutMs,

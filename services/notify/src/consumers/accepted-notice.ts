@@ -16,6 +16,8 @@ export interface Handler {
 export const acceptedNotice = (ref: string, { department, dueAt }: Handler): NoticePayload => ({
   notice: 'accepted',
   params: { ref, department, dueDate: chineseDate(dueAt) },
+  // The notice promises the date only while it is ahead (notices.ts `asSent`).
+  dueAt,
 });
 
 /**

@@ -631,6 +631,7 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
   const acceptedBy = (repeat: ReturnType<typeof dispute>, joinedDue: string) => ({
     notice: 'accepted',
     params: { ref: repeat.sourceRef, department: depts.court.name, dueDate: chineseDate(joinedDue) },
+    dueAt: joinedDue,
   });
 
   it("a folded repeat's citizen is told the lead and the deadline of the case it joined, whichever comes first", async () => {
@@ -690,6 +691,7 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
         payload: {
           notice: 'accepted',
           params: { ref: repeat.sourceRef, department: depts.police.name, dueDate: chineseDate(joinedDue) },
+          dueAt: joinedDue,
         },
       },
     ]);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import { type OutsideReader, outsideText } from '@huijie/contracts/agency-copies.ts';
 import { chinaTime } from '@huijie/contracts/calendar.ts';
-import type { CaseStatusChangedV1 } from '@huijie/contracts/events/case-status-v1.ts';
+import type { CaseOutcome, CaseStatusChangedV1 } from '@huijie/contracts/events/case-status-v1.ts';
 import type { CaseResultWebhookData } from '@huijie/contracts/webhooks/agency-webhook.ts';
 import type { CourtResultData, HotlineResultData } from '@huijie/contracts/webhooks/result-callbacks.ts';
 import type { NotifyDb } from '../db/prisma.ts';
@@ -33,6 +34,10 @@ export const recipientKey = (recipient: string) =>
  * - the result notice to each citizen behind the case, once per person (Yang, who called
  *   several times from one phone, gets one message);
  * - the outcome to each department that holds the case.
+ * The summary, words the lead or an operator typed, is told to each as the cases API shows it
+ * (agency-copies.ts `outsideText`, with who asked for confidentiality as the event says): to a
+ * department as its copies are masked, by its role; to the court as to a department that does not
+ * lead; to the hotline with no ID-card number. The citizen's notice quotes no summary.
  * Dedupe keys make a redelivered event, or the outcome repeated on "closed", record nothing new.
  */
 export async function recordCaseStatus(
@@ -112,6 +117,14 @@ export async function recordCaseStatus(
     }));
   const result = outcomeLabel(outcome);
   const divisionCode = event.divisionCode;
+  /** The summary as `reader` is told it. */
+  const summaryFor = (reader: OutsideReader) =>
+    outcome.summary === undefined ? undefined : outsideText(outcome.summary, reader, event.confidentiality);
+  /** The outcome as a department in `role` is told it. */
+  const outcomeFor = (role: 'lead' | 'co'): CaseOutcome => {
+    const summary = summaryFor(role);
+    return summary === undefined ? outcome : { ...outcome, summary };
+  };
 
   // Who holds the case: a department whose last word on one of its disputes is an assignment of
   // that dispute's latest version. Not one a fold or a re-routing withdrew (the outcome, the
@@ -142,6 +155,7 @@ export async function recordCaseStatus(
     const channel = report.channel === 'court' ? 'court' : 'hotline';
     const source = sources.get(report.disputeId);
     const client = routing.sourceClient(channel, report.client ?? source?.sourceClient);
+    const summary = summaryFor(channel);
     // The bodies' data, as published for the callbacks (contracts/webhooks/result-callbacks.ts).
     const payload: HotlineResultData | CourtResultData =
       channel === 'hotline'
@@ -152,7 +166,7 @@ export async function recordCaseStatus(
             status: event.status,
             outcome: outcome.kind,
             result,
-            feedback: outcome.summary ? `${result}。${outcome.summary}` : result,
+            feedback: summary ? `${result}。${summary}` : result,
             ...(outcome.amount !== undefined && { amount: outcome.amount }),
             ...(leadName && { handledBy: leadName }),
             // 办结时间, in China time whatever offset the event was stamped with.
@@ -165,7 +179,7 @@ export async function recordCaseStatus(
             status: event.status,
             outcome: outcome.kind,
             mediated: outcome.kind === 'mediated',
-            ...(outcome.summary && { summary: outcome.summary }),
+            ...(summary && { summary }),
             ...(outcome.amount !== undefined && { amount: outcome.amount }),
             ...(outcome.referredTo && { referredTo: outcome.referredTo }),
             ...(leadName && { mediatedBy: leadName }),
@@ -215,7 +229,12 @@ export async function recordCaseStatus(
     });
   }
 
-  for (const code of new Set(holders.map((row) => row.recipient))) {
+  // A department leads the case if it leads one of the disputes it holds (as the cases API reads it).
+  const roles = new Map<string, 'lead' | 'co'>();
+  for (const row of holders)
+    if (roles.get(row.recipient) !== 'lead')
+      roles.set(row.recipient, (row.payload as { role?: string }).role === 'lead' ? 'lead' : 'co');
+  for (const [code, role] of roles) {
     rows.push({
       dedupeKey: `case_result:${caseId}:${code}`,
       kind: 'case_result',
@@ -227,7 +246,7 @@ export async function recordCaseStatus(
         caseId,
         disputeIds,
         status: event.status,
-        outcome,
+        outcome: outcomeFor(role),
         result,
         occurredAt: event.occurredAt,
       } satisfies CaseResultWebhookData,

@@ -13,6 +13,12 @@ export const notices: readonly Notice[] = ['accepted', 'result', 'escalation'];
 export interface NoticePayload {
   notice: Notice;
   params: Record<string, string>;
+  /**
+   * `accepted`: the instant `params.dueDate` names (the handler's deadline). Once it has passed —
+   * an order that came in overdue, a notice retried or replayed late — the notice promises no
+   * date (`asSent`). Kept with the delivery, never sent.
+   */
+  dueAt?: string;
 }
 
 export function isNoticePayload(value: unknown): value is NoticePayload {
@@ -29,12 +35,39 @@ export function isNoticePayload(value: unknown): value is NoticePayload {
 
 const param = (params: Record<string, string>, name: string) => params[name] ?? '';
 
-/** The Chinese text of each notice (the gateway adds the 【signature】 in front). */
-export function renderNotice({ notice, params }: NoticePayload): string {
+/**
+ * When the date an acceptance promises is past: its `dueAt`; for a notice recorded before that
+ * was kept, the end of the day `dueDate` names, in China time.
+ */
+function promisedUntil({ params, dueAt }: NoticePayload): number | undefined {
+  if (dueAt) return Date.parse(dueAt);
+  const day = /^(\d{4})年(\d{1,2})月(\d{1,2})日$/.exec(params.dueDate ?? '');
+  return day ? Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3]) + 1) - 8 * 3600_000 : undefined;
+}
+
+/**
+ * The notice as it goes out at `now` (text, SMS template parameters, WeChat template data): an
+ * acceptance whose expected date has passed promises none — no `dueDate`, and its text says the
+ * matter will be dealt with as soon as possible.
+ */
+export function asSent(payload: NoticePayload, now: Date): NoticePayload {
+  const { notice, params } = payload;
+  if (notice !== 'accepted' || params.dueDate === undefined) return { notice, params };
+  const until = promisedUntil(payload);
+  if (until === undefined || until > now.getTime()) return { notice, params };
+  const { dueDate: _past, ...rest } = params;
+  return { notice, params: rest };
+}
+
+/** The Chinese text of each notice as sent at `now` (the gateway adds the 【signature】 in front). */
+export function renderNotice(payload: NoticePayload, now = new Date()): string {
+  const { notice, params } = asSent(payload, now);
   const p = (name: string) => param(params, name);
   switch (notice) {
     case 'accepted':
-      return `您反映的矛盾纠纷（编号${p('ref')}）已受理，由${p('department')}负责办理，预计${p('dueDate')}前办结，请保持电话畅通。`;
+      return params.dueDate
+        ? `您反映的矛盾纠纷（编号${p('ref')}）已受理，由${p('department')}负责办理，预计${p('dueDate')}前办结，请保持电话畅通。`
+        : `您反映的矛盾纠纷（编号${p('ref')}）已受理，由${p('department')}负责办理，将尽快办结，请保持电话畅通。`;
     case 'result':
       return `您反映的矛盾纠纷（编号${p('ref')}）已办结，结果：${p('result')}。感谢您的支持。`;
     case 'escalation':
