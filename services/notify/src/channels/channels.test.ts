@@ -54,19 +54,4 @@ describe('WeChat template data', () => {
       time3: { value: '2024年9月3日' },
     });
   });
-  it('an acceptance whose expected date has passed: the date field is left out, not a past date', () => {
-    const accepted = {
-      notice: 'accepted' as const,
-      params: { ref: 'GD1', department: '江山镇司法所', dueDate: '2026年11月27日' },
-      dueAt: '2026-11-27T09:00:00+08:00',
-    };
-    const template = { templateId: 'T', fields: defaultWechatFields.accepted };
-    expect(templateData(template, accepted, new Date('2026-11-30T10:00:00+08:00'))).toEqual({
-      character_string1: { value: 'GD1' },
-      thing2: { value: '江山镇司法所' },
-    });
-    expect(templateData(template, accepted, new Date('2026-11-26T10:00:00+08:00'))).toMatchObject({
-      time3: { value: '2026年11月27日' },
-    });
-  });
 });

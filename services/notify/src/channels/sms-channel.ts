@@ -1,4 +1,4 @@
-import { asSent, isNoticePayload, type Notice, renderNotice } from '../notices/notices.ts';
+import { isNoticePayload, type Notice, renderNotice } from '../notices/notices.ts';
 import { type DeliveryChannel, defaultSendTimeoutMs, type SendResult } from './channel.ts';
 import { postSigned } from './http-send.ts';
 
@@ -35,9 +35,11 @@ export function smsChannel(settings: SmsSettings): DeliveryChannel {
     async send(message) {
       if (!isNoticePayload(message.payload))
         return { ok: false, detail: 'not an SMS notice', retryable: false };
-      // As it reads now: an acceptance whose date has passed promises none (notices.ts).
+      // The text as it reads now: an acceptance whose date has passed promises none (notices.ts).
+      // The template's parameters stay whole: a carrier refuses an approved template with one of
+      // its variables missing, and the citizen would get nothing.
       const now = new Date();
-      const { notice, params } = asSent(message.payload, now);
+      const { notice, params } = message.payload;
       const body = JSON.stringify({
         requestId: message.deliveryId,
         provider: settings.provider,

@@ -1,4 +1,4 @@
-import { asSent, isNoticePayload, type Notice, type NoticePayload } from '../notices/notices.ts';
+import { isNoticePayload, type Notice, type NoticePayload } from '../notices/notices.ts';
 import { type DeliveryChannel, defaultSendTimeoutMs, type SendResult } from './channel.ts';
 import { postJson } from './http-send.ts';
 import { TokenError, type WechatAccessToken } from './wechat-token.ts';
@@ -57,17 +57,12 @@ export function clip(key: string, value: string): string {
   return chars.length <= limit ? value : `${chars.slice(0, limit - 1).join('')}…`;
 }
 
-/**
- * The template's data for a notice as it goes out at `now` (notices.ts `asSent`). A field whose
- * parameter the notice does not carry then is left out (an acceptance whose expected date has
- * passed: no date), not filled with another wording a time field would refuse.
- */
-export function templateData(template: WechatTemplate, payload: NoticePayload, now = new Date()) {
-  const { params } = asSent(payload, now);
+export function templateData(template: WechatTemplate, payload: NoticePayload) {
   return Object.fromEntries(
-    Object.entries(template.fields).flatMap(([key, param]) =>
-      params[param] === undefined ? [] : [[key, { value: clip(key, params[param]) }]],
-    ),
+    Object.entries(template.fields).map(([key, param]) => [
+      key,
+      { value: clip(key, payload.params[param] ?? '') },
+    ]),
   );
 }
 
@@ -92,7 +87,7 @@ export function wechatChannel(settings: WechatMessaging, tokens: WechatAccessTok
       const link = settings.linkBase
         ? `${settings.linkBase}?ref=${encodeURIComponent(message.payload.params.ref ?? '')}`
         : undefined;
-      const data = templateData(template, message.payload, new Date());
+      const data = templateData(template, message.payload);
       const body =
         settings.api === 'template'
           ? {
