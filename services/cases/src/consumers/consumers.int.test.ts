@@ -683,6 +683,14 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
       ['reminder', expect.objectContaining({ revision: 7, reminders: 2 })],
     ]);
     expect(later.at(-1)!.detail).not.toHaveProperty('lastAt');
+
+    // The same 催办 2, its time now given (a hotline that filled lastAt in later): not a second one.
+    await recordIntake(db, { ...oldAgain, revision: 8, hotline: { reminder: { count: 2, lastAt: at(15) } } });
+    const last = await db.historyEntry.findFirstOrThrow({
+      where: { caseId, type: { in: ['reminder', 'report_updated'] } },
+      orderBy: { id: 'desc' },
+    });
+    expect([last.type, last.detail]).toEqual(['report_updated', expect.objectContaining({ revision: 8 })]);
   });
 
   it('a revision routed again once the first routing is applied says 催办 only for a reminder recorded since the revision routing decided on', async () => {

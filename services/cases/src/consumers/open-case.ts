@@ -237,8 +237,14 @@ async function updateReport(tx: Tx, caseId: string, dispute: DisputeReceivedV1):
   // one: the hotline may raise `lastAt` alone), not merely beyond the revision before — an update
   // without the block, then the same reminder again, is no second 催办.
   const reminder = dispute.hotline?.reminder;
-  const furthest = [former.reminderCount, former.reminderLastAt?.getTime() ?? 0];
-  const reminded = reminder !== undefined && behind(furthest, reminderPosition(reminder));
+  // A furthest 催办 recorded without its time: only a higher count is beyond it (the same one, its
+  // time now filled in, is not a second).
+  const furthestAt = former.reminderLastAt?.getTime();
+  const reminded =
+    reminder !== undefined &&
+    (furthestAt === undefined
+      ? reminder.count > former.reminderCount
+      : behind([former.reminderCount, furthestAt], reminderPosition(reminder)));
   await tx.report.update({
     where: { disputeId: dispute.disputeId },
     data: {

@@ -23,7 +23,8 @@ const onlyWith: Record<'amount' | 'referredTo', string> = {
  * The one rule for an outcome recorded on a case, whoever records it (the lead department's
  * agency or an operator: both through `POST /v1/cases/:caseId/outcome`): a summary except for a
  * withdrawal, and nothing its kind does not allow (allowedByKind), each problem on its field.
- * Exported for any other way an outcome comes in (the historical import checks its columns too).
+ * The historical import (bulk/import-records.ts) does not apply it yet: a record's outcome columns
+ * are taken as the old system wrote them.
  */
 export function outcomeProblems(outcome: {
   kind: CaseOutcome['kind'];
