@@ -11,6 +11,27 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { demo, standaloneConfigSchema } from './config.ts';
 import { notifySettings, standaloneSettings } from './platform.ts';
 
+/** A callback receiver on 127.0.0.1 for `run`: what it was sent, each answered 204. */
+async function withReceiver(
+  run: (url: string, received: { headers: IncomingHttpHeaders; body: Buffer }[]) => Promise<void>,
+): Promise<void> {
+  const received: { headers: IncomingHttpHeaders; body: Buffer }[] = [];
+  const receiver = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      received.push({ headers: request.headers, body: Buffer.concat(chunks) });
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  try {
+    await run(`http://127.0.0.1:${(receiver.address() as AddressInfo).port}`, received);
+  } finally {
+    await new Promise((resolve) => receiver.close(resolve));
+  }
+}
+
 describe('PUBLIC_BASE_URL in standalone mode', () => {
   it("is the WeChat ingest's own address unless given: the QR codes and replies link to where the form is", () => {
     const base = (env: Record<string, string>) => parseConfig(standaloneConfigSchema, env).PUBLIC_BASE_URL;
@@ -63,19 +84,9 @@ describe('COURT_CALLBACKS in standalone mode', () => {
     );
 
   it("sends the demo court client's result callback, signed, to the court's receiver as distributed notify does", async () => {
-    const received: { headers: IncomingHttpHeaders; body: Buffer }[] = [];
-    const receiver = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        received.push({ headers: request.headers, body: Buffer.concat(chunks) });
-        response.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    try {
+    await withReceiver(async (base, received) => {
       const secret = 'court-callback-secret-0123';
-      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/outcomes`;
+      const url = `${base}/outcomes`;
       const { channels, real } = channelsOf({
         COURT_CALLBACKS: JSON.stringify({ [demo.courtClient.id]: { url, secret } }),
       });
@@ -97,9 +108,7 @@ describe('COURT_CALLBACKS in standalone mode', () => {
         kind: 'result_callback',
         data: { outcome: 'mediated' },
       });
-    } finally {
-      await new Promise((resolve) => receiver.close(resolve));
-    }
+    });
     // Unset, the court's outcomes go to the outbox file as before.
     expect(channelsOf({}).real.has('court')).toBe(false);
   });
@@ -124,19 +133,9 @@ describe('HOTLINE_CALLBACKS in standalone mode', () => {
     buildChannels(notifySettings(standaloneSettings(configOf(env))), memoryTokenStore());
 
   it("sends the demo hotline client's 办结反馈, signed, to the hotline's receiver as distributed notify does", async () => {
-    const received: { headers: IncomingHttpHeaders; body: Buffer }[] = [];
-    const receiver = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        received.push({ headers: request.headers, body: Buffer.concat(chunks) });
-        response.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    try {
+    await withReceiver(async (base, received) => {
       const secret = 'hotline-callback-secret-0123';
-      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/feedback`;
+      const url = `${base}/feedback`;
       const env = { HOTLINE_CALLBACKS: JSON.stringify({ [demo.hotlineClient.id]: { url, secret } }) };
       // Read as notify reads it: the same map, keyed by the hotline client id.
       expect(standaloneSettings(configOf(env)).hotlineCallbacks).toEqual(
@@ -162,9 +161,7 @@ describe('HOTLINE_CALLBACKS in standalone mode', () => {
         kind: 'result_callback',
         data: { orderNo: 'GD20240824001', outcome: 'mediated' },
       });
-    } finally {
-      await new Promise((resolve) => receiver.close(resolve));
-    }
+    });
     // Unset, the hotline's 办结反馈 go to the outbox file as before.
     expect(channelsOf({}).real.has('hotline')).toBe(false);
     expect(standaloneSettings(configOf({})).hotlineCallbacks).toEqual(new Map());
