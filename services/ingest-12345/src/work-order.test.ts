@@ -160,7 +160,8 @@ describe('WorkOrder rejects, naming the field', () => {
     expect(problems({ ...guo, receivedAt: '24.08.2024 09:30' })).toEqual([
       [
         'receivedAt',
-        'an ISO 8601 date-time such as 2024-08-24T09:30:00+08:00 (without an offset it is China time)',
+        'an ISO 8601 date-time such as 2024-08-24T09:30:00+08:00 (without an offset it is China time), ' +
+          'or "2024-08-24 09:30:00", or epoch milliseconds',
       ],
     ]);
   });
@@ -208,6 +209,43 @@ describe('a time without an offset is China time', () => {
     );
   });
 
+  it('takes what Java systems write: a space for the T, a basic offset, epoch milliseconds — the same order', () => {
+    const iso = normalise({
+      ...guo,
+      receivedAt: '2024-08-24T09:30:00+08:00',
+      dueAt: '2024-08-31T18:00:00+08:00',
+      reminder: { count: 1, lastAt: '2024-08-27T10:00:00+08:00' },
+    });
+    const java = normalise({
+      ...guo,
+      // @JsonFormat(pattern = "yyyy-MM-dd HH:mm:ss"), SimpleDateFormat's Z, fastjson's default for a Date.
+      receivedAt: '2024-08-24 09:30:00',
+      dueAt: '2024-08-31 18:00:00+0800',
+      reminder: { count: 1, lastAt: Date.parse('2024-08-27T10:00:00+08:00') },
+    });
+    expect([java.receivedAt, java.dueAt, java.hotline?.reminder?.lastAt]).toEqual([
+      '2024-08-24T09:30:00+08:00',
+      '2024-08-31T18:00:00+08:00',
+      '2024-08-27T10:00:00+08:00',
+    ]);
+    expect(fingerprintOf(java)).toBe(fingerprintOf(iso));
+    expect(normalise({ ...guo, receivedAt: '2024-08-24 01:30:00+00' }).receivedAt).toBe(
+      '2024-08-24T01:30:00+00:00',
+    );
+  });
+
+  it('refuses a number that is not epoch milliseconds (seconds, a fraction) with the format', () => {
+    const seconds = Date.parse('2024-08-24T09:30:00+08:00') / 1000;
+    for (const receivedAt of [seconds, seconds * 1000 + 0.5, -1])
+      expect(problems({ ...guo, receivedAt })).toEqual([
+        [
+          'receivedAt',
+          'an ISO 8601 date-time such as 2024-08-24T09:30:00+08:00 (without an offset it is China time), ' +
+            'or "2024-08-24 09:30:00", or epoch milliseconds',
+        ],
+      ]);
+  });
+
   it('is compared with dueAt as China time', () => {
     expect(
       problems({ ...guo, receivedAt: '2024-08-24T09:30:00', dueAt: '2024-08-24T09:00:00+08:00' }),
@@ -245,7 +283,8 @@ describe('a 受理时间 in the future', () => {
 
 describe('a time in a format that is not accepted', () => {
   const format =
-    'an ISO 8601 date-time such as 2024-08-24T09:30:00+08:00 (without an offset it is China time)';
+    'an ISO 8601 date-time such as 2024-08-24T09:30:00+08:00 (without an offset it is China time), ' +
+    'or "2024-08-24 09:30:00", or epoch milliseconds';
   const problemsAt = (now: Date, change: object) => {
     const result = workOrderSchema(() => now).safeParse({ ...guo, ...change });
     return result.success ? [] : result.error.issues.map((issue) => [issue.path.join('.'), issue.message]);

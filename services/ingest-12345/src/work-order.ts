@@ -65,25 +65,51 @@ export const urgencies = {
 const chinaOffset = '+08:00';
 const withOffset = /(?:Z|[+-]\d{2}:\d{2})$/;
 const dateTimeReason =
-  'an ISO 8601 date-time such as 2024-08-24T09:30:00+08:00 (without an offset it is China time)';
+  'an ISO 8601 date-time such as 2024-08-24T09:30:00+08:00 (without an offset it is China time), ' +
+  'or "2024-08-24 09:30:00", or epoch milliseconds';
+
+/** Epoch milliseconds from 2001-09-09 on (13 digits): a smaller number is more likely seconds, refused. */
+const smallestEpochMs = 1e12;
+
+/**
+ * What Java systems write besides ISO 8601, as ISO 8601: a space for the `T` (`yyyy-MM-dd
+ * HH:mm:ss`, the pattern most 12345 platforms' interfaces give), a basic offset (`+0800`, `+08`,
+ * SimpleDateFormat's `Z`) and epoch milliseconds (fastjson's default for a Date). A value in none
+ * of these is left as it came, for the format's own reason.
+ */
+function javaSpellings(value: unknown): unknown {
+  if (typeof value === 'number')
+    return Number.isSafeInteger(value) && value >= smallestEpochMs ? chinaTime(new Date(value)) : value;
+  if (typeof value !== 'string') return value;
+  const spelled = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(?:([+-]\d{2})(\d{2})?)?$/.exec(
+    value,
+  );
+  if (!spelled) return value;
+  const [, date, time, offsetHours, offsetMinutes] = spelled;
+  return `${date}T${time}${offsetHours ? `${offsetHours}:${offsetMinutes ?? '00'}` : ''}`;
+}
 
 /**
  * 受理时间, 办理时限, 催办时间: ISO 8601 with an offset, or without one as Java's LocalDateTime writes
  * it (2024-08-24T09:30:00, or 2024-08-24T09:30 when the seconds are 0), read as China time — as
- * the historical import reads its dates. It leaves with the offset written out, so an order pushed
- * once without and once with +08:00 is the same event, the same fingerprint: a duplicate.
+ * the historical import reads its dates — or one of `javaSpellings`. It leaves with the offset
+ * written out, so an order pushed once without and once with +08:00 is the same event, the same
+ * fingerprint: a duplicate.
  */
 const isoDateTime = z.iso.datetime({
   local: true,
   offset: true,
   error: whenPresent(dateTimeReason),
 });
-const dateTime = isoDateTime.transform((value) => {
-  if (withOffset.test(value)) return value;
-  // The event's format wants the seconds.
-  const seconds = /T\d{2}:\d{2}$/.test(value) ? ':00' : '';
-  return `${value}${seconds}${chinaOffset}`;
-});
+const dateTime = z.preprocess(
+  javaSpellings,
+  isoDateTime.transform((value) => {
+    if (withOffset.test(value)) return value;
+    // The event's format wants the seconds.
+    const seconds = /T\d{2}:\d{2}$/.test(value) ? ':00' : '';
+    return `${value}${seconds}${chinaOffset}`;
+  }),
+);
 
 /**
  * The instant of a date-time field once it passed `dateTime` (which wrote its offset out), or
