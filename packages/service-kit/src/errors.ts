@@ -1,6 +1,7 @@
 import { errorReason } from '@huijie/database/error-for-log.ts';
 import { isDatabaseUnavailable } from '@huijie/database/unavailable.ts';
 import type { FastifyError, FastifyInstance } from 'fastify';
+import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import type { z } from 'zod';
 
 export interface FieldProblem {
@@ -287,18 +288,44 @@ export function answerErrors(app: FastifyInstance, wording: ErrorWording = fasti
   });
 }
 
-/** One error handler per app, and one answer for a route that does not exist. */
+/**
+ * One error handler per app, and one answer for a route that does not exist: a path the app
+ * serves, asked with a method it does not take (a GET of a push endpoint), is a 405 naming the
+ * methods it takes (`Allow`), not a 404 that would say the path is wrong.
+ */
 export function installErrorHandler(app: FastifyInstance): void {
   answerErrors(app);
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({
+  const served = FindMyWay();
+  const methods = new Set<string>();
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      methods.add(method);
+      if (!served.hasRoute(method as HTTPMethod, route.url))
+        served.on(method as HTTPMethod, route.url, () => {});
+    }
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = [...methods].filter((method) => served.find(method as HTTPMethod, path) !== null);
+    if (allowed.length > 0)
+      return reply
+        .status(405)
+        .header('allow', allowed.join(', '))
+        .send({
+          error: {
+            code: 'method_not_allowed',
+            message: `${path} takes ${allowed.join(', ')}, not ${request.method}`,
+            fields: [],
+          },
+        } satisfies ErrorBody);
+    return reply.status(404).send({
       error: {
         code: 'not_found',
-        message: `no route ${request.method} ${request.url.split('?')[0]}`,
+        message: `no route ${request.method} ${path}`,
         fields: [],
       },
-    } satisfies ErrorBody),
-  );
+    } satisfies ErrorBody);
+  });
 }
 
 /**

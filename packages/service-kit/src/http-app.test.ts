@@ -298,6 +298,33 @@ describe('a refused request', () => {
   });
 });
 
+describe('a path asked with a method it does not take', () => {
+  it('is a 405 naming the methods it takes (Allow), while a path nobody serves stays a 404', async () => {
+    const app = createServiceApp({
+      logger: capturedLogger('methods-test').logger,
+      metrics: createMetrics('methods-test'),
+      readiness: {},
+    });
+    app.post('/v1/work-orders', async () => ({ ok: true }));
+    app.get('/v1/cases/:id', async () => ({ ok: true }));
+    app.patch('/v1/cases/:id', async () => ({ ok: true }));
+    const get = await app.inject({ method: 'GET', url: '/v1/work-orders?x=1' });
+    expect(get.statusCode).toBe(405);
+    expect(get.headers.allow).toBe('POST');
+    expect(get.json()).toEqual({
+      error: { code: 'method_not_allowed', message: '/v1/work-orders takes POST, not GET', fields: [] },
+    });
+    const put = await app.inject({ method: 'PUT', url: '/v1/cases/abc' });
+    expect(put.statusCode).toBe(405);
+    // HEAD is Fastify's own answer for every GET route.
+    expect(put.headers.allow).toBe('GET, HEAD, PATCH');
+    const nowhere = await app.inject({ method: 'GET', url: '/v1/case/abc' });
+    expect(nowhere.statusCode).toBe(404);
+    expect(nowhere.json().error.code).toBe('not_found');
+    await app.close();
+  });
+});
+
 describe("a body Fastify refuses before the route's code runs", () => {
   const app = createServiceApp({
     logger: createLogger({ service: 'test', level: 'silent' }),
