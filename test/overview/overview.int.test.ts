@@ -403,6 +403,13 @@ describe.runIf(servers && haveChromium)('the one-screen overview in a browser', 
     expect(await town.locator('.express-title').textContent()).toBe(masked);
     const tiles = (await page.locator('#tiles').textContent()) ?? '';
     for (const secret of secrets) expect(tiles).not.toContain(secret);
+    // Opened, the case's panel shows the title and the caller's words masked alike.
+    await item.click();
+    await page.locator(`#detail[data-state="ready"][data-case-id="${caseId}"]`).waitFor({ timeout: 10_000 });
+    const panel = (await page.locator('#detail').textContent()) ?? '';
+    expect(panel).toContain('我叫[保密当事人]，在江山镇修水库');
+    for (const secret of secrets) expect(panel).not.toContain(secret);
+    await page.locator('#detail-close').click();
     // The operators' own search still reads what the caller said.
     const listed = await api(`/v1/cases?ref=${caseId.slice(0, 8)}`);
     expect(listed.items[0].title).toBe('郭建华反映欠薪，回拨13600001111，身份证350802198501011234');

@@ -1324,8 +1324,17 @@ describe.runIf(servers)('case actions through the API', () => {
     expect(await contentAs(await seed(true), { 'x-api-key': 'key-jiangshan' })).toBe(
       masked.replace('我叫张三', '我叫[保密当事人]'),
     );
-    // Operators of the jurisdiction read what the citizen said.
+    // Operators of the jurisdiction read what the citizen said; asked for a screen others see, as an
+    // agency that is not the lead, with no party's phone.
     expect(await contentAs(open, as('xinluo'))).toBe(content);
+    const onScreen = (
+      await app.inject({ url: `/v1/cases/${open}?text=masked`, headers: as('xinluo') })
+    ).json();
+    expect(onScreen.reports[0].content).toBe(masked);
+    expect(onScreen.parties.map((party: { phone: string | null }) => party.phone)).toEqual([null]);
+    const unknownQuery = await app.inject({ url: `/v1/cases/${open}?text=plain`, headers: as('xinluo') });
+    expect(unknownQuery.statusCode).toBe(400);
+    expect(unknownQuery.json().error.fields).toEqual([expect.objectContaining({ field: 'text' })]);
     // Revised later: operators read in the history what it said before; an agency reads only that
     // it changed (the report as it reads now, masked as above).
     const { intake } = await db.report.findFirstOrThrow({ where: { caseId: open } });
@@ -1338,6 +1347,11 @@ describe.runIf(servers)('case actions through the API', () => {
     const agencyReads = await updateAs({ 'x-api-key': 'key-police-reads' });
     expect(agencyReads).toMatchObject({ changed: ['content'] });
     expect(agencyReads).not.toHaveProperty('previous');
+    expect(
+      (await app.inject({ url: `/v1/cases/${open}?text=masked`, headers: as('xinluo') }))
+        .json()
+        .history.find((entry: { type: string }) => entry.type === 'report_updated').detail,
+    ).not.toHaveProperty('previous');
   });
 
   it("an agency reads a confidential (保密) party's name typed into the title and the report as [保密当事人], lead or not, in the case and in its list; also the name an earlier revision gave", async () => {

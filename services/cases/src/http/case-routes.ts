@@ -2,7 +2,7 @@ import { agencyText, mobilesFor } from '@huijie/contracts/agency-copies.ts';
 import { CaseOutcome } from '@huijie/contracts/events/case-status-v1.ts';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { notFound } from '@huijie/service-kit/errors.ts';
-import { route } from '@huijie/service-kit/routes.ts';
+import { route, strictQuery } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { actionsFor, stateOf, visibleCase } from '../actions/act-on-case.ts';
@@ -164,9 +164,17 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
       security: 'operator-or-agency',
       authenticate: (request) => actorOf(request, deps),
       params: caseIdParams,
+      query: strictQuery({
+        text: z
+          .enum(['masked'])
+          .optional()
+          .describe(
+            "`masked`: the case as an agency that is not its lead reads it (`[身份证号]`, `[手机号]`, `[保密当事人]` in the title, reports, outcome and history; no party's phone, no confidential party's name; no former words), for a screen others see (the overview's panel). An agency's is masked always.",
+          ),
+      }),
       responses: { 200: CaseRead },
     },
-    async ({ params: { caseId }, actor }) => {
+    async ({ params: { caseId }, query, actor }) => {
       await visibleCase(deps.db, caseId, actor, { merged: 'read' });
       const found = await deps.db.case.findUnique({
         where: { id: caseId },
@@ -179,6 +187,8 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
       });
       const c = found!;
       const state = stateOf({ ...c, reports: [] });
+      // An agency always; an operator who asks (a screen others see), as an agency that is not the lead.
+      const masked = actor.kind === 'agency' || query.text === 'masked';
       // An agency sees the parties as routing's copies tell it of them: only the lead calls the
       // citizen back, so only the lead gets phone numbers; and no agency learns who a party is
       // who asked for confidentiality (12345 保密), which the report's intake records
@@ -204,9 +214,8 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
       );
       // The names are also those of the reports that left the case (merged on, detached), whose
       // title it keeps: the same rule and query as the agency's list (search/search-cases.ts).
-      const names =
-        actor.kind === 'agency' ? ((await confidentialNamesOf(deps.db, [c.id])).get(c.id) ?? []) : [];
-      const shown = (text: string) => (actor.kind === 'agency' ? agencyText(text, mobiles, names) : text);
+      const names = masked ? ((await confidentialNamesOf(deps.db, [c.id])).get(c.id) ?? []) : [];
+      const shown = (text: string) => (masked ? agencyText(text, mobiles, names) : text);
       return {
         caseId: c.id,
         status: c.status,
@@ -245,15 +254,15 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
         })),
         parties: c.parties.map((party) => {
           const secret = confidential(party);
-          const hidden = actor.kind === 'agency' && secret;
+          const hidden = masked && secret;
           return {
             role: party.role,
             kind: party.kind,
             name: hidden ? null : party.name,
-            phone: hidden || (actor.kind === 'agency' && !lead) ? null : party.phone,
+            phone: hidden || (masked && !lead) ? null : party.phone,
             // An operator sees the name and phone, to call the caller back: told the caller asked
             // for confidentiality, they neither forward them nor name the caller to the other side.
-            ...(actor.kind === 'operator' && secret && { confidential: true as const }),
+            ...(!masked && secret && { confidential: true as const }),
           };
         }),
         assignments: c.assignments.map((assignment) => ({
@@ -273,7 +282,7 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
           // Every string, as the title is: the words an actor typed (notes, progress, reasons, the
           // outcome's summary) and what routing quotes of the report; ids, codes and dates hold
           // nothing the rule masks.
-          detail: actor.kind === 'agency' ? stringsOf(withoutFormerWords(entry.detail), shown) : entry.detail,
+          detail: masked ? stringsOf(withoutFormerWords(entry.detail), shown) : entry.detail,
         })),
       };
     },

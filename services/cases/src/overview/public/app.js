@@ -719,8 +719,9 @@ const emptyRow = (span, text) => el('tr', {}, el('td', { colspan: String(span), 
 
 // ── the express lane ─────────────────────────────────────────────────────
 
-// The lists ask for `titles=masked`: a wall screen is read by whoever passes, so its titles show
-// no ID-card or mobile number nor a confidential (保密) party's name.
+// The lists ask for `titles=masked`, the case panel `text=masked`: a wall screen is read by whoever
+// passes, so its titles and the reports' words show no ID-card or mobile number nor a confidential
+// (保密) party's name.
 function caseHeading(item) {
   const category = item.category ? (labels.category[item.category] ?? item.category) : '未分类纠纷';
   return item.title ?? category;
@@ -841,7 +842,7 @@ async function openDetail(caseId, opener) {
   $('scrim').hidden = false;
   $('detail-close').focus();
   try {
-    const c = await api(`/v1/cases/${encodeURIComponent(caseId)}`);
+    const c = await api(`/v1/cases/${encodeURIComponent(caseId)}?text=masked`);
     if (panelNode.dataset.caseId !== caseId) return;
     renderDetail(c);
     panelNode.dataset.state = 'ready';
