@@ -93,9 +93,12 @@ export const whenPresent =
   (issue) =>
     issue.input === undefined ? undefined : reason;
 
-/** Parses with zod or throws a 400 that names every failing field. */
+/**
+ * Parses with zod or throws a 400 that names every failing field, in the platform's words
+ * (`absentIsRequired`): a missing field is `required (missing or null)`, not zod's type error.
+ */
 export function parseOr400<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { error: absentIsRequired });
   if (!result.success) throw badRequest(fieldsOf(result.error));
   return result.data;
 }

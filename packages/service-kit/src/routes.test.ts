@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { createServiceApp } from './http-app.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
@@ -48,6 +49,49 @@ describe('a request with no credential at all', () => {
     const response = await app.inject({ url: '/v1/things' });
     expect(response.statusCode).toBe(401);
     expect(response.json().error).toMatchObject({ code: 'unauthorized', message });
+    await app.close();
+  });
+});
+
+describe('a body or query that fails its schema', () => {
+  it('is a 400 in the platform’s words: a missing field is required, a wrong type and a size say what they must be', async () => {
+    const app = createServiceApp({
+      logger: createLogger({ service: 'routes-test', level: 'silent' }),
+      metrics: createMetrics('routes-test'),
+      readiness: {},
+    });
+    route(
+      app,
+      {
+        method: 'POST',
+        url: '/v1/things/notes',
+        summary: 'a note',
+        query: z.object({ limit: z.coerce.number().int().max(200).optional() }),
+        body: z.object({ note: z.string().max(5), reason: z.string() }),
+      },
+      async () => ({ ok: true }),
+    );
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/things/notes?limit=500',
+      payload: { note: '一二三四五六' },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.fields).toEqual([{ field: 'limit', reason: 'at most 200' }]);
+    const body = await app.inject({
+      method: 'POST',
+      url: '/v1/things/notes',
+      payload: { note: '一二三四五六', reason: 7 },
+    });
+    expect(body.json().error.fields).toEqual([
+      { field: 'note', reason: 'at most 5 characters' },
+      { field: 'reason', reason: 'must be a string (not a number)' },
+    ]);
+    const missing = await app.inject({ method: 'POST', url: '/v1/things/notes', payload: {} });
+    expect(missing.json().error.fields).toEqual([
+      { field: 'note', reason: 'required (missing or null)' },
+      { field: 'reason', reason: 'required (missing or null)' },
+    ]);
     await app.close();
   });
 });
