@@ -104,6 +104,10 @@ describe('case lifecycle', () => {
     expect(() =>
       decide({ type: 'escalate', by, level: 'county', reason: 'manual' }, state('assigned', 'county')),
     ).toThrow('already in the express lane at county level');
+    // At the top, the refusal says so, not that the case is "assigned".
+    expect(() => decide({ type: 'escalate', by, level: 'city', reason: 'manual' }, current)).toThrow(
+      'the case is already in the express lane at city level, the highest',
+    );
   });
 
   it('a note changes nothing but is always allowed', () => {

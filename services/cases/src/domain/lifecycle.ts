@@ -107,11 +107,12 @@ export class InvalidTransition extends Error {
 
 export function decide(command: Command, state: CaseState): CaseEvent[] {
   if (!allowedActions(state).includes(command.type)) {
-    throw new InvalidTransition(
-      state,
-      command.type,
-      `cannot ${actionWording[command.type].toACase} that is ${state.status}`,
-    );
+    // An open case at the top of the express lane is refused for where it is, not for its status.
+    const why =
+      command.type === 'escalate' && isOpen(state.status)
+        ? `the case is already in the express lane at ${state.expressLevel} level, the highest`
+        : `cannot ${actionWording[command.type].toACase} that is ${state.status}`;
+    throw new InvalidTransition(state, command.type, why);
   }
   switch (command.type) {
     case 'accept':

@@ -111,6 +111,9 @@ describe.runIf(servers)('case actions through the API', () => {
     const detail = (await app.inject({ url: `/v1/cases/${caseId}`, headers: as('xinluo') })).json();
     expect(detail.outcome).toEqual({ kind: 'mediated', summary: '老板同意支付', amount: 3800 });
     expect(detail.assignments[0]).toMatchObject({ departmentName: '江山镇司法所', status: 'done' });
+    // When it ended, as the list says it: resolved now, never escalated, not closed, not overdue.
+    expect(Date.now() - Date.parse(detail.resolvedAt)).toBeLessThan(60_000);
+    expect(detail).toMatchObject({ escalatedAt: null, closedAt: null, overdue: false });
     expect(detail.history.map((h: { type: string; actor: string }) => `${h.type}/${h.actor}`)).toEqual([
       'received/channel:wechat',
       'assigned/routing',

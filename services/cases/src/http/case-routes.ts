@@ -9,7 +9,7 @@ import { actionsFor, stateOf, visibleCase } from '../actions/act-on-case.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import { isConfidentialRow } from '../domain/confidential-parties.ts';
 import { courtFactsOf } from '../domain/court-facts.ts';
-import { confidentialNamesOf } from '../search/search-cases.ts';
+import { confidentialNamesOf, isOverdue } from '../search/search-cases.ts';
 import { actorOf } from './actor.ts';
 import { assertInScope } from './auth.ts';
 import { caseIdParams } from './case-id.ts';
@@ -40,8 +40,12 @@ const CaseRead = z.object({
   triage: z.string().nullable(),
   routingVersion: z.number().int(),
   dueAt: at.nullable(),
+  overdue: z.boolean().describe('Past its due time and not ended, as the list says'),
   createdAt: at,
   updatedAt: at,
+  escalatedAt: at.nullable().describe('When it entered the express lane'),
+  resolvedAt: at.nullable().describe('When its outcome was recorded'),
+  closedAt: at.nullable(),
   reports: z.array(
     z.object({
       disputeId: z.uuid(),
@@ -116,7 +120,8 @@ const CaseRead = z.object({
   ),
 });
 
-export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret: string }) {
+export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret: string; now?: () => Date }) {
+  const now = deps.now ?? (() => new Date());
   route(
     app,
     {
@@ -241,8 +246,12 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
         triage: c.triageCode,
         routingVersion: c.routingVersion,
         dueAt: c.dueAt,
+        overdue: isOverdue({ due_at: c.dueAt, status: c.status }, now()),
         createdAt: c.createdAt,
         updatedAt: c.updatedAt,
+        escalatedAt: c.escalatedAt,
+        resolvedAt: c.resolvedAt,
+        closedAt: c.closedAt,
         reports: c.reports.map((report) => ({
           disputeId: report.disputeId,
           channel: report.channel,
