@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { disableOperator } from '@huijie/cases/accounts/accounts.ts';
+import { disableOperator, enableOperator } from '@huijie/cases/accounts/accounts.ts';
 import { buildCasesApp } from '@huijie/cases/app.ts';
 import { seedRoutedCase, towns } from '@huijie/cases/consumers/routed-case-fixtures.ts';
 import { freshCasesDb } from '@huijie/cases/db/fresh-cases-db.ts';
@@ -221,6 +221,47 @@ describe.runIf(servers)('cases: who may read and act, on PostgreSQL + Kafka + Re
         payload: { note: '越权' },
       });
       expectRefused(acted, 401, 'unauthorized');
+    });
+
+    it("stop working as soon as their operator is disabled, removed or given another role or jurisdiction: a leaver's 8-hour token reads nothing more", async () => {
+      await db.operator.create({
+        data: {
+          username: 'leaver',
+          passwordHash: await hashPassword('pw'),
+          role: 'operator',
+          scopeCode: '350802',
+        },
+      });
+      const signIn = async () =>
+        ({
+          authorization: `Bearer ${(await app.inject({ method: 'POST', url: '/v1/auth/token', payload: { username: 'leaver', password: 'pw' } })).json().token}`,
+        }) as Record<string, string>;
+      const reads = (headers: Record<string, string>) =>
+        Promise.all(
+          [`/v1/cases/${guo.caseId}`, '/v1/cases?place=350802', '/v1/stats/overview'].map((url) =>
+            app.inject({ url, headers }),
+          ),
+        );
+      const token = await signIn();
+      expect((await reads(token)).map((response) => response.statusCode)).toEqual([200, 200, 200]);
+      await disableOperator(db, 'leaver');
+      for (const response of await reads(token)) {
+        expect(expectRefused(response, 401, 'unauthorized').message).toBe(
+          'the operator has been disabled or removed since this token was issued',
+        );
+        expect(response.body).not.toContain('郭某');
+      }
+      await enableOperator(db, 'leaver');
+      const again = await signIn();
+      await db.operator.update({ where: { username: 'leaver' }, data: { scopeCode: '350803' } });
+      for (const response of await reads(again))
+        expect(expectRefused(response, 401, 'unauthorized').message).toMatch(
+          /role or jurisdiction has changed/,
+        );
+      const moved = await signIn();
+      expect((await app.inject({ url: '/v1/cases?place=350803', headers: moved })).statusCode).toBe(200);
+      await db.operator.delete({ where: { username: 'leaver' } });
+      expectRefused(await app.inject({ url: '/v1/cases?place=350803', headers: moved }), 401, 'unauthorized');
     });
 
     it('are verified before the body is read: a forged token or key learns nothing of its body and costs no parsing', async () => {

@@ -22,7 +22,7 @@ export const accountsUsage = `usage: npx tsx services/cases/scripts/accounts.ts 
 operators (sign in with POST /v1/auth/token):
   add-operator <username> --role=${operatorRoles.join('|')} --scope=<division code> [--password-stdin]
   update-operator <username> [--role=…] [--scope=…] [--password-stdin | --new-password]
-  disable-operator <username>      every sign-in refused (tokens already issued last their 8 h)
+  disable-operator <username>      every sign-in and the cases API's tokens refused at once
   enable-operator <username>
   remove-operator <username>
   list-operators
@@ -116,7 +116,7 @@ export async function runAccountsCommand(argv: string[], io: AccountsIo): Promis
       case 'disable-operator':
         await disableOperator(io.db, needsSubject('username'));
         io.err(
-          `operator ${subject} disabled: every sign-in is refused; a token issued before lasts until it expires (8 h at most)`,
+          `operator ${subject} disabled: every sign-in is refused, and the cases API refuses its tokens at once (notify's until they expire, 8 h at most)`,
         );
         return 0;
       case 'enable-operator':
@@ -125,7 +125,9 @@ export async function runAccountsCommand(argv: string[], io: AccountsIo): Promis
         return 0;
       case 'remove-operator':
         await removeOperator(io.db, needsSubject('username'));
-        io.err(`operator ${subject} removed; a token issued before lasts until it expires (8 h at most)`);
+        io.err(
+          `operator ${subject} removed: the cases API refuses its tokens at once (notify's until they expire, 8 h at most)`,
+        );
         return 0;
       case 'list-operators': {
         if (subject) throw new UsageError('list-operators takes no argument');

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { type OperatorClaims, verifyToken } from '@huijie/service-kit/auth-token.ts';
+import type { OperatorClaims } from '@huijie/service-kit/auth-token.ts';
 import { unauthorized } from '@huijie/service-kit/errors.ts';
 import type { FastifyRequest } from 'fastify';
 import type { CasesDb } from '../db/prisma.ts';
+import { operatorOf } from './auth.ts';
 
 /** Who is calling: an operator with a jurisdiction, or a partner agency's department. */
 export type Actor = { kind: 'operator'; claims: OperatorClaims } | { kind: 'agency'; departmentCode: string };
@@ -24,5 +25,5 @@ export async function actorOf(
     if (!key) throw unauthorized('unknown API key', 'x-api-key');
     return { kind: 'agency', departmentCode: key.departmentCode };
   }
-  return { kind: 'operator', claims: verifyToken(request.headers.authorization, deps.jwtSecret) };
+  return { kind: 'operator', claims: await operatorOf(request, deps) };
 }

@@ -118,8 +118,32 @@ export function authRoutes(
   );
 }
 
-export function operatorOf(request: FastifyRequest, jwtSecret: string): OperatorClaims {
-  return verifyToken(request.headers.authorization, jwtSecret);
+/**
+ * The operator a bearer token names, while the operator is as the token was issued to: disabled,
+ * removed, or given another role or jurisdiction since, the token is refused at once — it lasts
+ * 8 h, and a leaver must not read cases that long. One primary-key read per request, as an
+ * agency's key is read.
+ */
+export async function operatorOf(
+  request: FastifyRequest,
+  deps: { db: CasesDb; jwtSecret: string },
+): Promise<OperatorClaims> {
+  const claims = verifyToken(request.headers.authorization, deps.jwtSecret);
+  const operator = await deps.db.operator.findUnique({
+    where: { username: claims.sub },
+    select: { passwordHash: true, role: true, scopeCode: true },
+  });
+  if (!operator || operator.passwordHash.startsWith(disabledMark))
+    throw unauthorized(
+      'the operator has been disabled or removed since this token was issued',
+      'authorization',
+    );
+  if (operator.role !== claims.role || operator.scopeCode !== claims.scope)
+    throw unauthorized(
+      "the operator's role or jurisdiction has changed since this token was issued: sign in again",
+      'authorization',
+    );
+  return claims;
 }
 
 /**

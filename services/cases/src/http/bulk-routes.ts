@@ -24,7 +24,7 @@ export function bulkRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
       tags: ['cases', 'bulk'],
       security: 'operator',
       // The operator is verified before the first byte: once streaming starts the status is 200 for good.
-      authenticate: (request) => operatorOf(request, deps.jwtSecret),
+      authenticate: (request) => operatorOf(request, deps),
       query: strictQuery(caseFilterShape),
       responses: { 200: z.string().describe('text/csv; charset=utf-8') },
     },

@@ -136,7 +136,7 @@ export function statsRoutes(
         'One-screen overview of a place: received, ended, mediation success rate, resolution time, repeats, express lane, against the comparison period; open and overdue now',
       tags: ['statistics'],
       security: 'operator',
-      authenticate: (request) => operatorOf(request, deps.jwtSecret),
+      authenticate: (request) => operatorOf(request, deps),
       query: strictQuery(statsQuery),
       responses: {
         200: z.object({
@@ -169,7 +169,7 @@ export function statsRoutes(
         'Counts of a place by status, channel, category, department, department kind, express-lane level, or by the places one level down (drill-down city → county → town)',
       tags: ['statistics'],
       security: 'operator',
-      authenticate: (request) => operatorOf(request, deps.jwtSecret),
+      authenticate: (request) => operatorOf(request, deps),
       query: strictQuery({
         ...statsQuery,
         by: z.enum(breakdownDimensions).describe('The dimension to break the figures down by'),
@@ -213,7 +213,7 @@ export function statsRoutes(
         'Received, ended and mediated per day, week (Monday first) or month, beside the comparison period',
       tags: ['statistics'],
       security: 'operator',
-      authenticate: (request) => operatorOf(request, deps.jwtSecret),
+      authenticate: (request) => operatorOf(request, deps),
       query: strictQuery({ ...statsQuery, interval: z.enum(['day', 'week', 'month']).default('day') }),
       responses: {
         200: z.object({

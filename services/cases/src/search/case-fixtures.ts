@@ -10,6 +10,7 @@ import { freshDatabase } from '@huijie/testing/servers.ts';
 import type { FastifyInstance } from 'fastify';
 import { buildCasesApp, type CasesSettings } from '../app.ts';
 import { type CasesDb, casesDb, migrateCases } from '../db/prisma.ts';
+import { jurisdictions } from '../domain/divisions.ts';
 import { searchGramsOf } from './bigrams.ts';
 
 /**
@@ -129,6 +130,16 @@ export async function readSideApp(
     },
   );
   await startConsuming(app);
+  // A token is good while its operator is as it was issued to (http/auth.ts): tokenFor's, one per jurisdiction.
+  await db.operator.createMany({
+    data: [...jurisdictions().keys()].map((scope) => ({
+      username: `op-${scope}`,
+      passwordHash: 'no sign-in',
+      role: 'operator',
+      scopeCode: scope,
+    })),
+    skipDuplicates: true,
+  });
   return {
     db,
     app,
