@@ -1173,6 +1173,132 @@ describe.runIf(servers)('case actions through the API', () => {
     expect(await search('(2024)闽0803民诉前调 123号')).toEqual([referral.caseId]);
   });
 
+  it("the whole case id (the CSV export's 案件编号) finds the case: after a merge the case it joined, after merges the case it is in now", async () => {
+    const into = await seedRoutedCase(db, { receivedAt: '2024-08-24T10:00:00+08:00' });
+    const merged = await seedRoutedCase(db, { receivedAt: '2024-08-25T10:00:00+08:00' });
+    const last = await seedRoutedCase(db, { receivedAt: '2024-08-26T10:00:00+08:00' });
+    const search = async (ref: string, who = 'xinluo') => {
+      const response = await app.inject({
+        url: `/v1/cases?ref=${encodeURIComponent(ref)}`,
+        headers: as(who),
+      });
+      expect(response.statusCode, response.body).toBe(200);
+      return response.json().items.map((item: { caseId: string }) => item.caseId);
+    };
+    // The id as the export's 案件编号 column gives it.
+    const exported = await app.inject({
+      url: '/v1/cases/export.csv?createdFrom=2024-08-24&createdTo=2024-08-24',
+      headers: as('xinluo'),
+    });
+    const [header, ...rows] = exported.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    expect(header!.split(',')[0]).toBe('案件编号');
+    const quoted = rows.map((row) => row.split(',')[0]!).find((id) => id === into.caseId);
+    expect(quoted).toBe(into.caseId);
+    expect(await search(quoted!)).toEqual([into.caseId]);
+    expect(await search(` ${into.caseId.toUpperCase()} `)).toEqual([into.caseId]);
+    expect(await search(into.caseId, 'yongding')).toEqual([]);
+    // Merged: the case it joined; merged in turn, the case they both joined.
+    await act(merged.caseId, 'merge', as('xinluo'), { intoCaseId: into.caseId, reason: '同一件事' });
+    expect(await search(merged.caseId)).toEqual([into.caseId]);
+    await act(into.caseId, 'merge', as('xinluo'), { intoCaseId: last.caseId, reason: '同一件事' });
+    expect(await search(merged.caseId)).toEqual([last.caseId]);
+    expect(await search(merged.caseId.slice(0, 8))).toEqual([last.caseId]);
+    expect(await search(into.caseId)).toEqual([last.caseId]);
+  });
+
+  it("a caller's other cases: phone= finds the cases whose reports give a party that number, however it is written, after a merge in the case the report joined; within the operator's jurisdiction", async () => {
+    const caller = { name: '林某', phone: '13912345678' };
+    const hongfang: Town = { county: '350802', town: '350802100', names: ['龙岩市', '新罗区', '红坊镇'] };
+    // Two matters of one caller in two Xinluo towns (not repeats of each other), one in Yongding.
+    const first = await seedRoutedCase(db, { applicant: caller, receivedAt: '2024-09-01T09:00:00+08:00' });
+    const second = await seedRoutedCase(db, {
+      place: hongfang,
+      applicant: caller,
+      content: '红坊镇石材厂拖欠工资三个月',
+      receivedAt: '2024-09-02T09:00:00+08:00',
+    });
+    const yongding = await seedRoutedCase(db, {
+      place: towns.xiayang,
+      applicant: caller,
+      receivedAt: '2024-09-03T09:00:00+08:00',
+    });
+    // A third caller's case, in the same town.
+    const other = await seedRoutedCase(db, {
+      applicant: { name: '王某', phone: '13987654321' },
+      receivedAt: '2024-09-04T09:00:00+08:00',
+    });
+    const search = async (query: string, who = 'xinluo') => {
+      const response = await app.inject({ url: `/v1/cases?${query}`, headers: as(who) });
+      expect(response.statusCode, response.body).toBe(200);
+      return response.json() as { items: { caseId: string }[]; nextCursor: string | null };
+    };
+    const byPhone = async (phone: string, who = 'xinluo', more = '') =>
+      (await search(`phone=${encodeURIComponent(phone)}${more}`, who)).items.map((item) => item.caseId);
+    for (const phone of [
+      '13912345678',
+      '139 1234 5678',
+      '+86-139-1234-5678',
+      '0086 139.1234.5678',
+      '１３９１２３４５６７８',
+    ]) {
+      expect(await byPhone(phone), phone).toEqual([second.caseId, first.caseId]);
+    }
+    expect(await byPhone('13987654321')).toEqual([other.caseId]);
+    // Another county's operator finds only that county's case of the caller; the city finds all three.
+    expect(await byPhone('139 1234 5678', 'yongding')).toEqual([yongding.caseId]);
+    expect(await byPhone('139 1234 5678', 'city')).toEqual([yongding.caseId, second.caseId, first.caseId]);
+    // With the other filters, page by page, and in the export.
+    expect(await byPhone('13912345678', 'xinluo', '&place=350802107')).toEqual([first.caseId]);
+    expect(await byPhone('13912345678', 'xinluo', '&sort=oldest')).toEqual([first.caseId, second.caseId]);
+    const page = await search('phone=13912345678&limit=1');
+    expect(page.items.map((item) => item.caseId)).toEqual([second.caseId]);
+    const next = await search(`phone=13912345678&limit=1&cursor=${page.nextCursor}`);
+    expect(next).toEqual({ items: [expect.objectContaining({ caseId: first.caseId })], nextCursor: null });
+    const exported = await app.inject({
+      url: '/v1/cases/export.csv?phone=139-1234-5678',
+      headers: as('xinluo'),
+    });
+    expect(exported.statusCode, exported.body).toBe(200);
+    const [, ...rows] = exported.body.trim().split('\r\n');
+    expect(rows.map((row) => row.split(',')[0])).toEqual([second.caseId, first.caseId]);
+    // The caller's second report merged into the third caller's case: found in the case it joined.
+    await act(second.caseId, 'merge', as('xinluo'), { intoCaseId: other.caseId, reason: '同一件事' });
+    expect(await byPhone('+86 139 1234 5678')).toEqual([other.caseId, first.caseId]);
+    // Not a phone number: a 400 naming it, not an empty list.
+    const name = await app.inject({
+      url: `/v1/cases?phone=${encodeURIComponent('林某')}`,
+      headers: as('xinluo'),
+    });
+    expect(name.statusCode).toBe(400);
+    expect(name.json().error.fields).toEqual([
+      { field: 'phone', reason: expect.stringContaining('phone number') },
+    ]);
+  });
+
+  it("an agency's search by a party's phone is a 400 naming phone, the lead's too: its copies give a phone to the lead alone, case by case", async () => {
+    const { caseId } = await seedRoutedCase(db, { applicant: { name: '陈某', phone: '13755556666' } });
+    const agency = { 'x-api-key': 'key-jiangshan' };
+    for (const query of ['phone=13755556666', 'phone=137%205555%206666&status=assigned']) {
+      const refused = await app.inject({ url: `/v1/cases?${query}`, headers: agency });
+      expect(refused.statusCode, query).toBe(400);
+      expect(refused.json().error).toMatchObject({
+        code: 'invalid_request',
+        fields: [
+          { field: 'phone', reason: expect.stringContaining("an agency cannot search by a party's phone") },
+        ],
+      });
+    }
+    // With a mobile in q as well, both are named.
+    const both = await app.inject({ url: '/v1/cases?phone=13755556666&q=13755556666', headers: agency });
+    expect(both.json().error.fields.map((f: { field: string }) => f.field)).toEqual(['q', 'phone']);
+    // An operator's search finds it by the phone.
+    const operator = await app.inject({ url: '/v1/cases?phone=13755556666', headers: as('xinluo') });
+    expect(operator.json().items.map((item: { caseId: string }) => item.caseId)).toEqual([caseId]);
+  });
+
   it('a case merged meanwhile is not lost: reading it says where it went, acting on it points there', async () => {
     const into = await seedRoutedCase(db);
     const merged = await seedRoutedCase(db, { receivedAt: '2024-08-26T10:00:00+08:00' });

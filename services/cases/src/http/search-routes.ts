@@ -77,7 +77,7 @@ export function searchRoutes(
       assertCreatedRange(filter);
       // An agency's place filter narrows its worklist, wherever the work is; it has no jurisdiction.
       if (actor.kind === 'operator' && filter.place) assertPlaceWithin(actor.claims, filter.place);
-      if (actor.kind === 'agency' && filter.q) refuseNumbersAgenciesDoNotSee(filter.q);
+      if (actor.kind === 'agency') refuseNumbersAgenciesDoNotSee(filter);
       const at = now();
       const request = {
         filter,
@@ -110,16 +110,26 @@ export function searchRoutes(
  * only by the words it reads there, findAgencyCasePage, where every copy shows `[手机号]` or
  * `[身份证号]`), and an empty list would read as "no report holds it": told so instead. Refused
  * for every agency, the lead too: which numbers a department may see depends on the case, and the
- * search runs over all of them. Operators search numbers as before.
+ * search runs over all of them. A party's phone (`phone`) likewise: only the lead's copy of a case
+ * gives it, and never a confidential party's, so the cases it finds would tell the others what
+ * their copies leave out. Operators search numbers and phones as before.
  */
-function refuseNumbersAgenciesDoNotSee(q: string): void {
-  const kind = personalNumberIn(q);
-  if (kind === null) return;
-  const what = kind === 'mobile' ? 'a mobile number' : 'an ID-card number';
-  throw badRequest([
-    {
+function refuseNumbersAgenciesDoNotSee(filter: { q?: string | undefined; phone?: string | undefined }): void {
+  const fields: { field: string; reason: string }[] = [];
+  const kind = filter.q === undefined ? null : personalNumberIn(filter.q);
+  if (kind !== null) {
+    const what = kind === 'mobile' ? 'a mobile number' : 'an ID-card number';
+    fields.push({
       field: 'q',
       reason: `an agency cannot search for ${what}: its copies show it as ${agencyMasks[kind]}; search other words of the report`,
-    },
-  ]);
+    });
+  }
+  if (filter.phone !== undefined) {
+    fields.push({
+      field: 'phone',
+      reason:
+        "an agency cannot search by a party's phone: its copies give it to the lead alone, case by case (never a confidential party's), and its list to none; search the report's number (`ref`) or other words of it (`q`)",
+    });
+  }
+  if (fields.length > 0) throw badRequest(fields);
 }

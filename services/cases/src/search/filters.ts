@@ -1,10 +1,11 @@
 import { isCalendarDay } from '@huijie/contracts/calendar.ts';
 import { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
+import { mobileNumber } from '@huijie/contracts/phone.ts';
 import { CategoryCode, Channel, DivisionCode, Level, Severity } from '@huijie/contracts/vocabulary.ts';
 import { parseCaseNumber } from '@huijie/ingest-courts/case-number.ts';
 import { badRequest } from '@huijie/service-kit/errors.ts';
 import { z } from 'zod';
-import { isCaseNumber } from '../domain/case-number.ts';
+import { isCaseId, isCaseNumber } from '../domain/case-number.ts';
 import { openStatuses } from '../domain/lifecycle.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { queryGramsOf } from './bigrams.ts';
@@ -109,7 +110,20 @@ export const caseFilterShape = {
     .max(100)
     .optional()
     .describe(
-      "A number someone quotes: a report's own (the 12345 work-order number, the WeChat tracking number, the court case number; found in the case it is in now, after a merge the case it joined), or the platform's case number (案件编号, the case id's first 8 characters, as the express-lane SMS and the overview name it).",
+      "A number someone quotes: a report's own (the 12345 work-order number, the WeChat tracking number, the court case number; found in the case it is in now, after a merge the case it joined), the platform's case number (案件编号, the case id's first 8 characters, as the express-lane SMS and the overview name it) or the whole case id (as the CSV export's 案件编号 column gives it); a case number or id of a case merged since finds the case it joined.",
+    ),
+  phone: z
+    .string()
+    .trim()
+    .min(1)
+    .max(40)
+    .refine((value) => (value.normalize('NFKC').match(/\d/g)?.length ?? 0) >= 7, {
+      message:
+        'a phone number (at least 7 digits): a mobile however it is written (138 0000 0000, +86 138-0000-0000), or a landline as the report gave it',
+    })
+    .optional()
+    .describe(
+      "A party's phone number (the caller's, an applicant's, any party's): the cases whose reports give a party that number, after a merge the case the report joined — what else this caller has reported. A mobile is found however either side wrote it (`13912345678`, `139 1234 5678`, `139-1234-5678`, `+86 139 1234 5678`, `0086…`, full-width digits): every channel keeps it as its 11 digits; a landline as the report gave it or without its spaces, dashes and brackets (`0597-2345678`, `05972345678`). Operators only, within their jurisdiction; an agency's is a 400: its copies show a party's phone to the lead alone, case by case, never in its list",
     ),
   q: z
     .string()
@@ -282,9 +296,11 @@ export function caseConditions(
   }
   if (filter.ref) {
     // Each channel's numbers are unique within it (reports' (channel, source_ref) key): one index
-    // probe per channel, whichever channel the number is from. A case number is a range of ids; a
-    // case merged since its number was sent answers as the case it joined, as its reports do.
-    const caseNumber = isCaseNumber(filter.ref) ? filter.ref.toLowerCase() : null;
+    // probe per channel, whichever channel the number is from. A case number is a range of ids, a
+    // case id a range of one; a case merged since its number was sent answers as the case it
+    // joined (and that one's, if merged in turn: the unmerged end of the chain is kept), as its
+    // reports do.
+    const ids = caseIdsQuoted(filter.ref);
     // A court case number as the court intake keeps it, however it was typed ((2024)闽0803…, spaces).
     const court = parseCaseNumber(filter.ref);
     const refs = court.ok ? [filter.ref, court.value.canonical] : [filter.ref];
@@ -292,12 +308,23 @@ export function caseConditions(
       Prisma.sql`${a}.id IN (SELECT r.case_id FROM cases.reports r
         WHERE r.channel = ANY(${Channel.options}::text[]) AND r.source_ref = ANY(${refs}::text[])
         ${
-          caseNumber === null
+          ids === null
             ? Prisma.empty
-            : Prisma.sql`UNION ALL SELECT coalesce(n.merged_into_id, n.id) FROM cases.cases n
-                WHERE n.id BETWEEN ${`${caseNumber}-0000-0000-0000-000000000000`}::uuid
-                  AND ${`${caseNumber}-ffff-ffff-ffff-ffffffffffff`}::uuid`
+            : Prisma.sql`UNION ALL (WITH RECURSIVE chain (id, into_id) AS (
+                  SELECT n.id, n.merged_into_id FROM cases.cases n
+                  WHERE n.id BETWEEN ${ids.lowest}::uuid AND ${ids.highest}::uuid
+                  UNION
+                  SELECT m.id, m.merged_into_id FROM chain JOIN cases.cases m ON m.id = chain.into_id
+                ) SELECT chain.id FROM chain)`
         })`,
+    );
+  }
+  if (filter.phone) {
+    // parties_phone_idx: one probe per spelling the number may be kept in. A party's row moves with
+    // its report (a merge, a detach), so its case is the one the report is in now.
+    conditions.push(
+      Prisma.sql`${a}.id IN (SELECT p.case_id FROM cases.parties p
+        WHERE p.phone = ANY(${storedPhoneSpellings(filter.phone)}::text[]))`,
     );
   }
   if (filter.q) {
@@ -313,4 +340,30 @@ export function caseConditions(
     );
   }
   return conditions;
+}
+
+/**
+ * The ids a quoted case number (案件编号, the id's first 8 characters) or whole case id stands for,
+ * as the lowest and highest of them; null for any other text.
+ */
+function caseIdsQuoted(ref: string): { lowest: string; highest: string } | null {
+  const text = ref.toLowerCase();
+  if (isCaseNumber(text)) {
+    return { lowest: `${text}-0000-0000-0000-000000000000`, highest: `${text}-ffff-ffff-ffff-ffffffffffff` };
+  }
+  return isCaseId(text) ? { lowest: text, highest: text } : null;
+}
+
+/**
+ * The spellings in which a party's phone, written as `phone` is, may be kept (cases.parties.phone).
+ * Every channel keeps a mobile as its 11 digits (`mobileNumber`: the hotline, the courts, the
+ * imports, and the WeChat form, which reads a 。 typed for a dot as a dot); anything else the
+ * hotline, the courts and the imports keep as given, the WeChat form without its spaces, dashes and
+ * brackets (ingest-wechat's typedPhone).
+ */
+function storedPhoneSpellings(phone: string): string[] {
+  const ascii = phone.normalize('NFKC').replaceAll('。', '.');
+  const mobile = mobileNumber(ascii);
+  if (mobile !== undefined) return [mobile];
+  return [...new Set([phone, ascii.replace(/[\s\-()]/g, '')])];
 }
