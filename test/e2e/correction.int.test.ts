@@ -106,13 +106,23 @@ describe.runIf(servers)('operators reshape cases, on Kafka + PostgreSQL + Redis'
       payload: { disputeId: b.disputeId, reason: '核实后不是同一件事' },
     });
     expect(detached.statusCode).toBe(200);
-    const own = (
-      await app('cases').inject({ url: `/v1/cases/${detached.json().newCaseId}`, headers: auth })
-    ).json();
+    // A case of its own, which routing decides on as another matter: its own report's place, a
+    // version past the case it left's.
+    const own = await eventually(
+      async () => {
+        const detail = (
+          await app('cases').inject({ url: `/v1/cases/${detached.json().newCaseId}`, headers: auth })
+        ).json();
+        return detail.routingVersion === 2 ? detail : undefined;
+      },
+      { what: 'the detached report routed', timeoutMs: 30_000 },
+    );
     expect(own).toMatchObject({
-      status: 'triage',
+      status: 'assigned',
       reports: [expect.objectContaining({ disputeId: b.disputeId })],
     });
+    expect(own.jurisdiction).toMatchObject({ countyCode: '350823' });
+    expect(own.history.map((h: { type: string }) => h.type)).toEqual(['detached_from', 'assigned']);
     const after = (await app('cases').inject({ url: `/v1/cases/${a.caseId}`, headers: auth })).json();
     expect(after.reports).toHaveLength(1);
     expect(after.history.map((h: { type: string }) => h.type)).toEqual([

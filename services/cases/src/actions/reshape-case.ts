@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
-import { type CategoryCode, mostSpecificDivision } from '@huijie/contracts/vocabulary.ts';
+import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import { mostSpecificDivision } from '@huijie/contracts/vocabulary.ts';
 import { badRequest, conflict, forbidden } from '@huijie/service-kit/errors.ts';
 import { foldCase } from '../consumers/fold-case.ts';
 import { caseTransaction, touchCase } from '../db/case-transaction.ts';
 import { appendHistory } from '../db/history.ts';
 import type { CasesDb } from '../db/prisma.ts';
-import { assertKnownDivision } from '../domain/divisions.ts';
+import { assertKnownDivision, reportedPlace } from '../domain/divisions.ts';
 import { canBeRouted } from '../domain/lifecycle.ts';
 import { receivedTime } from '../domain/received.ts';
 import { type Actor, actorName } from '../http/actor.ts';
@@ -40,7 +41,10 @@ export async function mergeCases(db: CasesDb, caseId: string, intoId: string, ac
   });
 }
 
-/** An operator takes a wrongly merged report out into a case of its own, parked in triage to be routed. */
+/**
+ * An operator takes a wrongly merged report out into a case of its own: in triage at its own
+ * report's place until routing, asked at once, decides on it as another matter.
+ */
 export async function detachReport(
   db: CasesDb,
   caseId: string,
@@ -61,11 +65,16 @@ export async function detachReport(
     if (from.reports.length < 2)
       throw badRequest([{ field: 'disputeId', reason: 'the only report of a case cannot be detached' }]);
     const newId = randomUUID();
-    const triageCode = mostSpecificDivision(from) ?? '350800';
     const report = await tx.report.findUniqueOrThrow({
       where: { disputeId },
       select: { content: true, receivedAt: true, createdAt: true, intake: true },
     });
+    // Another matter: its case is where its own report is and of its own report's category, as
+    // routing will read them, until routing (asked below) decides on it — never the case it
+    // leaves's place, whose triage and operators are another town's or county's.
+    const dispute = report.intake as unknown as DisputeReceivedV1;
+    const place = reportedPlace(dispute);
+    const triageCode = mostSpecificDivision(place);
     const wordsOf = (kept: { content: string; intake: unknown }) => [
       (kept.intake as { title?: string }).title,
       kept.content,
@@ -77,12 +86,14 @@ export async function detachReport(
         id: newId,
         status: 'triage',
         channel: from.reports.find((r) => r.disputeId === disputeId)!.channel,
-        cityCode: from.cityCode,
-        countyCode: from.countyCode,
-        townCode: from.townCode,
-        placeNames: from.placeNames,
+        cityCode: place.cityCode,
+        countyCode: place.countyCode ?? null,
+        townCode: place.townCode ?? null,
+        villageCode: place.villageCode ?? null,
+        placeNames: place.names,
+        placeHow: place.how,
         triageCode,
-        category: from.category,
+        category: dispute.category ?? null,
         // Routed already, as part of the case it leaves: its next decision is a re-routing, not a
         // first report, which repeat detection would fold straight back into that case — the
         // operator has just said it is another matter.
@@ -111,6 +122,32 @@ export async function detachReport(
       },
     });
     const by = actorName(actor);
+    await appendOutbox(tx, {
+      name: 'case.status.v1',
+      key: newId,
+      data: {
+        caseId: newId,
+        disputeIds: [disputeId],
+        status: 'triage',
+        previousStatus: null,
+        occurredAt: new Date().toISOString(),
+        category: dispute.category ?? null,
+        divisionCode: triageCode,
+        reason: `detached from ${caseId}: ${reason}`,
+      },
+    });
+    // Routing decides on it as on any report, on its own place and words: its answer assigns the
+    // case (record-assignment.ts) to its own departments, at a version past the case it left's.
+    // A historical record is filed, not handled now: it waits in triage for an operator, as it
+    // would after a revision (open-case.ts).
+    const version =
+      dispute.historical === undefined
+        ? await routeAgain(
+            tx,
+            { id: newId, routingVersion: from.routingVersion, assignments: [] },
+            { by, reason },
+          )
+        : undefined;
     await appendHistory(
       tx,
       {
@@ -121,25 +158,13 @@ export async function detachReport(
       },
       {
         caseId: newId,
-        type: 'triage',
+        // A request to route the case (route-again.ts `askedBy`), with the version it asked for:
+        // a correction before routing answers asks the next one, not this one again.
+        type: 'detached_from',
         actor: by,
-        detail: { disputeId, detachedFrom: caseId, reason },
+        detail: { disputeId, detachedFrom: caseId, reason, ...(version !== undefined && { version }) },
       },
     );
-    await appendOutbox(tx, {
-      name: 'case.status.v1',
-      key: newId,
-      data: {
-        caseId: newId,
-        disputeIds: [disputeId],
-        status: 'triage',
-        previousStatus: null,
-        occurredAt: new Date().toISOString(),
-        category: (from.category as CategoryCode | null) ?? null,
-        divisionCode: triageCode,
-        reason: `detached from ${caseId}: ${reason}`,
-      },
-    });
     return newId;
   });
 }

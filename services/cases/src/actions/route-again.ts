@@ -15,8 +15,9 @@ export interface Correction {
 /**
  * The history entries of a request to route again, each with the routing `version` it asked for:
  * an operator's correction, a revision of the report routing decided on, a revision that came
- * before the case's first routing was applied, asked once it was, and a graver report that joined
- * the case (`repeat_rerouted`, with the `disputeId` routing decides on from then on).
+ * before the case's first routing was applied, asked once it was, a graver report that joined
+ * the case (`repeat_rerouted`, with the `disputeId` routing decides on from then on), and a report
+ * an operator detached into a case of its own (`detached_from`, the new case's first entry).
  */
 export const askedBy = [
   'corrected',
@@ -24,6 +25,7 @@ export const askedBy = [
   'report_updated',
   'revision_routed',
   'repeat_rerouted',
+  'detached_from',
 ] as const;
 
 /**

@@ -74,6 +74,8 @@ export async function seedRoutedCase(
     content?: string;
     receivedAt?: string;
     coHandlers?: DisputeAssignedV1['coHandlers'];
+    /** The category the channel gave (the intake's), which routing decides too; labor otherwise. */
+    category?: CategoryCode;
   } = {},
 ): Promise<{ caseId: string; disputeId: string }> {
   const place = options.place ?? towns.jiangshan;
@@ -84,6 +86,7 @@ export async function seedRoutedCase(
     revision: 1,
     receivedAt: options.receivedAt ?? new Date().toISOString(),
     ...(options.title !== undefined && { title: options.title }),
+    ...(options.category !== undefined && { category: options.category }),
     content: options.content ?? `${place.names[2]}水库大坝的工钱一直没有结清`,
     location: { divisionCode: place.town },
     parties: [
@@ -98,7 +101,11 @@ export async function seedRoutedCase(
   await recordIntake(db, dispute);
   await recordAssignment(
     db,
-    decisionFor(dispute, { place, ...(options.coHandlers && { coHandlers: options.coHandlers }) }),
+    decisionFor(dispute, {
+      place,
+      ...(options.coHandlers && { coHandlers: options.coHandlers }),
+      ...(options.category && { category: options.category }),
+    }),
   );
   return { caseId: caseIdFor(dispute.disputeId), disputeId: dispute.disputeId };
 }

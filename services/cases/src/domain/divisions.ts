@@ -1,4 +1,11 @@
-import { loadGazetteerData } from '@huijie/routing/domain/gazetteer.ts';
+import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import {
+  type Gazetteer,
+  loadGazetteer,
+  loadGazetteerData,
+  type PlaceResult,
+} from '@huijie/routing/domain/gazetteer.ts';
+import { placeOf } from '@huijie/routing/domain/router.ts';
 import { badRequest } from '@huijie/service-kit/errors.ts';
 
 export interface Division {
@@ -66,4 +73,20 @@ export function assertKnownDivision(code: string, field: string, cityCode = '350
 /** The divisions an operator's scope may be: the city, its counties and towns (routing's gazetteer). */
 export function jurisdictions(cityCode = '350800'): Map<string, Division> {
   return divisionsOf(cityCode).jurisdictions;
+}
+
+const gazetteers = new Map<string, Gazetteer>();
+
+/**
+ * Where a report is, as routing will place it (its division code, a court's county, its address,
+ * its words): the place of a case routing has not decided on yet, such as a report an operator
+ * detached into a case of its own, never the place of another case.
+ */
+export function reportedPlace(dispute: DisputeReceivedV1, cityCode = '350800'): PlaceResult {
+  let gazetteer = gazetteers.get(cityCode);
+  if (!gazetteer) {
+    gazetteer = loadGazetteer(cityCode);
+    gazetteers.set(cityCode, gazetteer);
+  }
+  return placeOf(gazetteer, dispute);
 }

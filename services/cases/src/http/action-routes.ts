@@ -117,7 +117,8 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
     {
       method: 'POST',
       url: '/v1/cases/:caseId/detach',
-      summary: 'Take a wrongly merged report out into a case of its own, parked in triage (operators)',
+      summary:
+        "Take a wrongly merged report out into a case of its own, in triage at its own report's place until routing decides on it (operators)",
       tags: ['case actions'],
       security: 'operator',
       authenticate: (request) => actorOf(request, deps),

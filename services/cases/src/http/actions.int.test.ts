@@ -1022,7 +1022,7 @@ describe.runIf(servers)('case actions through the API', () => {
   it('a report detached from a case and corrected is routed as a case of its own, its words with it', async () => {
     // The caller's second report, about another employer's unpaid wages in the same town, was
     // taken for a repeat (same caller, same category and town); the operator finds it is another
-    // matter, detaches it, and sends it to routing from triage (a correction of its place).
+    // matter and detaches it, which asks routing; and corrects its place before routing answers.
     const applicant = { name: '杨某', phone: '13900001234' };
     const first = await seedRoutedCase(db, { applicant });
     const second = await seedRoutedCase(db, { applicant, content: '另一个包工头也欠我两个月工资' });
@@ -1040,15 +1040,19 @@ describe.runIf(servers)('case actions through the API', () => {
       reason: '另一个包工头，另案处理',
     });
     expect(corrected.statusCode, corrected.body).toBe(202);
-    const correction = await db.outboxEvent.findFirstOrThrow({
+    // The correction asks the version after the detach's, not the same one again: routing's answer
+    // to each is taken, in turn (the second would be dropped as a redelivery of the first).
+    const requests = await db.outboxEvent.findMany({
       where: { eventName: 'case.correction.v1', key: second.disputeId },
+      orderBy: { id: 'asc' },
     });
-    const { version } = correction.data as { version: number };
-    await routeAsCorrected(correction.data as { version: number; dispute: DisputeReceivedV1 });
+    const asked = requests.map((event) => event.data as { version: number; dispute: DisputeReceivedV1 });
+    expect(asked.map(({ version }) => version)).toEqual([2, 3]);
+    for (const request of asked) await routeAsCorrected(request);
     const own = (await app.inject({ url: `/v1/cases/${newCaseId}`, headers: as('xinluo') })).json();
     expect(own).toMatchObject({
       status: 'assigned',
-      routingVersion: version,
+      routingVersion: 3,
       reports: [expect.objectContaining({ disputeId: second.disputeId })],
     });
     // Its words went with it: a search finds it, and no longer the case it left.
@@ -1059,6 +1063,129 @@ describe.runIf(servers)('case actions through the API', () => {
     expect(await found('另一个包工头')).toEqual([newCaseId]);
     expect(await found('水库大坝')).toContain(first.caseId);
     expect(await found('水库大坝')).not.toContain(newCaseId);
+  });
+
+  it("a report merged by mistake into another county's case and detached is a case of its own town: in its triage with its own category, then routed to its own town's department, which finds it", async () => {
+    // A 新罗区江山镇 wage claim, accepted and in mediation, merged by mistake into a 永定区下洋镇
+    // forest dispute, then taken out again: it is another matter, in another county.
+    const agency = { 'x-api-key': 'key-jiangshan' };
+    const wage = await seedRoutedCase(db, {
+      content: '在江山镇水库大坝干了19天，老板不给工资',
+      category: 'labor',
+    });
+    expect((await act(wage.caseId, 'accept', agency)).statusCode).toBe(200);
+    expect((await act(wage.caseId, 'progress', agency, { note: '已联系老板' })).statusCode).toBe(200);
+    const forest = await seedRoutedCase(db, {
+      place: towns.xiayang,
+      content: '下洋镇中川村两户人家因山林界址起争执',
+      category: 'land_forest',
+    });
+    const merged = await act(wage.caseId, 'merge', as('city'), {
+      intoCaseId: forest.caseId,
+      reason: '同一件事',
+    });
+    expect(merged.statusCode, merged.body).toBe(200);
+    const detached = await act(forest.caseId, 'detach', as('city'), {
+      disputeId: wage.disputeId,
+      reason: '误并，非同一事项',
+    });
+    expect(detached.statusCode, detached.body).toBe(200);
+    const { newCaseId } = detached.json();
+
+    // Until routing answers: in the triage of its own town, of its own category — not the forest
+    // case's county, category and triage.
+    const parked = await db.case.findUniqueOrThrow({ where: { id: newCaseId } });
+    expect(parked).toMatchObject({
+      status: 'triage',
+      cityCode: '350800',
+      countyCode: towns.jiangshan.county,
+      townCode: towns.jiangshan.town,
+      placeNames: [...towns.jiangshan.names],
+      triageCode: towns.jiangshan.town,
+      category: 'labor',
+    });
+    const announced = await db.outboxEvent.findFirstOrThrow({
+      where: { eventName: 'case.status.v1', key: newCaseId },
+    });
+    expect(announced.data).toMatchObject({
+      status: 'triage',
+      previousStatus: null,
+      disputeIds: [wage.disputeId],
+      category: 'labor',
+      divisionCode: towns.jiangshan.town,
+    });
+    // Its own county's operators have it; the forest case's county's do not.
+    expect((await app.inject({ url: `/v1/cases/${newCaseId}`, headers: as('xinluo') })).statusCode).toBe(200);
+    expect((await app.inject({ url: `/v1/cases/${newCaseId}`, headers: as('yongding') })).statusCode).toBe(
+      404,
+    );
+
+    // Routing is asked at once, on its own report, at a version past the case it left's.
+    const asked = await db.outboxEvent.findFirstOrThrow({
+      where: { eventName: 'case.correction.v1', key: wage.disputeId },
+      orderBy: { id: 'desc' },
+    });
+    expect(asked.data).toMatchObject({
+      caseId: newCaseId,
+      version: 2,
+      dispute: { disputeId: wage.disputeId, location: { divisionCode: towns.jiangshan.town } },
+      currentDepartments: [],
+      corrected: {},
+    });
+    const { decision, case: routed } = await routedAgain(newCaseId, wage.disputeId);
+    expect(decision).toMatchObject({
+      version: 2,
+      category: 'labor',
+      triage: null,
+      lead: { code: lead.code },
+    });
+    expect(routed).toMatchObject({
+      status: 'assigned',
+      routingVersion: 2,
+      countyCode: towns.jiangshan.county,
+      townCode: towns.jiangshan.town,
+      triageCode: null,
+      category: 'labor',
+    });
+    expect(routed.dueAt).not.toBeNull();
+    const detail = (await app.inject({ url: `/v1/cases/${newCaseId}`, headers: as('xinluo') })).json();
+    expect(detail.history.map((h: { type: string; actor: string }) => `${h.type}/${h.actor}`)).toEqual([
+      'detached_from/operator:city',
+      'assigned/routing',
+    ]);
+    expect(detail.history[0].detail).toMatchObject({ detachedFrom: forest.caseId, version: 2 });
+    // Its own town's department leads it, and finds it: by its words, and among its cases.
+    const held = (await app.inject({ url: `/v1/cases/${newCaseId}`, headers: agency })).json();
+    expect(held.assignments).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ departmentCode: lead.code, role: 'lead', status: 'delivered' }),
+      ]),
+    );
+    expect(await searchIds('水库大坝干了19天', agency)).toContain(newCaseId);
+    expect(await searchIds('水库大坝干了19天', as('xinluo'))).toContain(newCaseId);
+    expect(await searchIds('水库大坝干了19天', as('yongding'))).not.toContain(newCaseId);
+    expect(
+      (
+        await db.outboxEvent.findMany({
+          where: { eventName: 'case.status.v1', key: newCaseId },
+          orderBy: { id: 'asc' },
+        })
+      ).map((event) => event.data),
+    ).toEqual([
+      expect.objectContaining({ status: 'triage', previousStatus: null }),
+      expect.objectContaining({
+        status: 'assigned',
+        previousStatus: 'triage',
+        divisionCode: towns.jiangshan.town,
+      }),
+    ]);
+    // The forest case keeps its own place and report, the history saying where the other went.
+    const left = await db.case.findUniqueOrThrow({ where: { id: forest.caseId } });
+    expect({ town: left.townCode, category: left.category, repeats: left.repeatCount }).toEqual({
+      town: towns.xiayang.town,
+      category: 'land_forest',
+      repeats: 0,
+    });
   });
 
   it("a court referral's report cannot be detached from a case that has ended: the court was told its outcome once", async () => {

@@ -610,6 +610,14 @@ describe.runIf(servers)('statistics on PostgreSQL', () => {
       expect((await db.case.findUniqueOrThrow({ where: { id: detachedId } })).createdAt.toISOString()).toBe(
         '2023-03-02T02:00:00.000Z',
       );
+      // Filed, not handled now: in triage at its own place, routing not asked (nobody handed it).
+      expect(await db.case.findUniqueOrThrow({ where: { id: detachedId } })).toMatchObject({
+        status: 'triage',
+        triageCode: routedTowns.jiangshan.town,
+      });
+      expect(
+        await db.outboxEvent.count({ where: { eventName: 'case.correction.v1', key: b.disputeId } }),
+      ).toBe(0);
       expect((await get('350800', march)).current).toMatchObject({ received: 2, repeatReports: 0 });
     });
 

@@ -100,6 +100,35 @@ function textOf(dispute: DisputeReceivedV1): string {
   return normalizeWriting(text);
 }
 
+/**
+ * Where a dispute is, as routing places it: its division code, its address, then its words (`text`,
+ * as `textOf` reads them). Also the cases service's place of a case routing has not decided yet (a
+ * report an operator detached into a case of its own), read as routing will.
+ */
+export function placeOf(
+  gazetteer: Gazetteer,
+  dispute: DisputeReceivedV1,
+  text = textOf(dispute),
+): PlaceResult {
+  // A court referral without a division code is still certain of the court's county: a basic court
+  // (闽0803 永定) only takes disputes of its own county.
+  const courtCode = dispute.location.divisionCode ? undefined : courtDivision(dispute.court?.courtCode);
+  const address = dispute.location.address && normalizeWriting(dispute.location.address);
+  if (courtCode) {
+    return gazetteer.resolve({
+      divisionCode: courtCode,
+      codeSource: `court ${dispute.court?.courtCode} →`,
+      address,
+      text,
+    });
+  }
+  return gazetteer.resolve({
+    divisionCode: dispute.location.divisionCode,
+    address,
+    text,
+  });
+}
+
 function lowestCertain(place: PlaceResult): Certain {
   if (place.townCode) return { level: 'township', code: place.townCode };
   if (place.countyCode) return { level: 'county', code: place.countyCode };
@@ -154,26 +183,6 @@ export function createRouter(options: RouterOptions = {}): Router {
   const departments = options.departments ?? loadDepartmentDirectory(cityCode);
   const classifier = new CategoryClassifier(rules.categories);
   const detector = new SignalDetector(rules.signals);
-
-  function place(dispute: DisputeReceivedV1, text: string): PlaceResult {
-    // A court referral without a division code is still certain of the court's county: a basic court
-    // (闽0803 永定) only takes disputes of its own county.
-    const courtCode = dispute.location.divisionCode ? undefined : courtDivision(dispute.court?.courtCode);
-    const address = dispute.location.address && normalizeWriting(dispute.location.address);
-    if (courtCode) {
-      return gazetteer.resolve({
-        divisionCode: courtCode,
-        codeSource: `court ${dispute.court?.courtCode} →`,
-        address,
-        text,
-      });
-    }
-    return gazetteer.resolve({
-      divisionCode: dispute.location.divisionCode,
-      address,
-      text,
-    });
-  }
 
   function toTriage(
     base: DecisionBase,
@@ -247,7 +256,7 @@ export function createRouter(options: RouterOptions = {}): Router {
     const text = textOf(dispute);
     const trace: TraceRule[] = [];
 
-    const where = place(dispute, text);
+    const where = placeOf(gazetteer, dispute, text);
     trace.push({ id: `place.${where.how}`, why: where.evidence });
     const certain = lowestCertain(where);
 

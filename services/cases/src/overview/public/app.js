@@ -791,6 +791,7 @@ const historyLabels = {
   merged: '并入其他案件',
   repeat_attached: '重复来件并入',
   detached: '拆分为新案',
+  detached_from: '由其他案件拆出，重新分派',
   corrected: '信息更正',
   rerouted: '重新分派（牵头部门不变）',
   repeat_rerouted: '来件加重，重新分派',
