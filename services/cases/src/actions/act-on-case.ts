@@ -18,6 +18,7 @@ import {
   decide,
   evolve,
   InvalidTransition,
+  isOpen,
   laneDivision,
   laneLevel,
 } from '../domain/lifecycle.ts';
@@ -32,18 +33,26 @@ const agencyActions: readonly Command['type'][] = ['accept', 'record_progress', 
 /** Of those, what only the lead department may do. */
 const leadActions: readonly Command['type'][] = ['accept', 'record_outcome'];
 
+/** What only operators do to an open case's shape: correct its place or category, merge it, detach a report. */
+export type ReshapeAction = 'correct' | 'merge' | 'detach';
+
 /**
- * What this actor may do now: an operator everything the status allows; an agency only its own
- * actions, and a co-handler not the lead's. What a 409 and every answer offer, so a clerk is never
- * pointed at an action that would answer 403.
+ * What this actor may do now: an operator everything the status allows, and on an open case its
+ * corrections, a merge and (with two reports or more) a detach; an agency only its own actions,
+ * and a co-handler not the lead's. What a 409 and every answer offer, so a clerk is never pointed
+ * at an action that would answer 403, and an operator sees every one that would not be refused.
  */
 export function actionsFor(
   actor: Actor,
   state: CaseState,
   assignments: readonly { departmentCode: string; role: string; status: string }[],
-): Action[] {
+  reports: number,
+): (Action | ReshapeAction)[] {
   const actions = allowedActions(state);
-  if (actor.kind === 'operator') return actions;
+  if (actor.kind === 'operator') {
+    if (!isOpen(state.status)) return actions;
+    return [...actions, 'correct', 'merge', ...(reports >= 2 ? (['detach'] as const) : [])];
+  }
   const lead = leads(actor.departmentCode, assignments);
   return actions.filter(
     (action) => agencyActions.includes(action) && (lead || !leadActions.includes(action)),
@@ -133,7 +142,7 @@ export async function actOnCase(
   caseId: string,
   actor: Actor,
   command: Command,
-): Promise<CaseState & { allowedActions: Action[] }> {
+): Promise<CaseState & { allowedActions: (Action | ReshapeAction)[] }> {
   return caseTransaction(db, async (tx) => {
     const row = await visibleCase(tx, caseId, actor);
     if (actor.kind === 'agency' && !agencyActions.includes(command.type)) {
@@ -159,12 +168,12 @@ export async function actOnCase(
       if (!(error instanceof InvalidTransition)) throw error;
       throw conflict('invalid_transition', error.message, {
         status: before.status,
-        allowedActions: actionsFor(actor, before, row.assignments),
+        allowedActions: actionsFor(actor, before, row.assignments, row.reports.length),
       });
     }
     const after = events.reduce(evolve, before);
     await applyEvents(tx, row, before, after, events, actorName(actor));
-    return { ...after, allowedActions: actionsFor(actor, after, row.assignments) };
+    return { ...after, allowedActions: actionsFor(actor, after, row.assignments, row.reports.length) };
   });
 }
 

@@ -153,10 +153,30 @@ describe.runIf(servers)('case actions through the API', () => {
       amount: 1,
     });
     expect(response.statusCode).toBe(409);
+    // An operator is offered every action that would not be refused: the lifecycle's and, on an open
+    // case, a correction and a merge (a detach once the case has two reports).
     expect(response.json().error).toMatchObject({
       code: 'invalid_transition',
-      details: { status: 'assigned', allowedActions: ['add_note', 'accept', 'escalate'] },
+      details: { status: 'assigned', allowedActions: ['add_note', 'accept', 'escalate', 'correct', 'merge'] },
     });
+    const other = await seedRoutedCase(db, { applicant: { name: '李某', phone: '13900007777' } });
+    expect(
+      (await act(other.caseId, 'merge', as('city'), { intoCaseId: caseId, reason: '同一事项' })).statusCode,
+    ).toBe(200);
+    const merged = (await app.inject({ url: `/v1/cases/${caseId}`, headers: as('city') })).json();
+    expect(merged.allowedActions).toEqual(['add_note', 'accept', 'escalate', 'correct', 'merge', 'detach']);
+    // Each is one that would be taken: a detach here is.
+    const detached = await act(caseId, 'detach', as('city'), {
+      disputeId: other.disputeId,
+      reason: '不是同一事项',
+    });
+    expect(detached.statusCode, detached.body).toBe(200);
+    // Ended, nothing to reshape: only the lifecycle's own.
+    const agency = { 'x-api-key': 'key-jiangshan' };
+    await act(caseId, 'accept', agency);
+    await act(caseId, 'outcome', agency, { kind: 'withdrawn' });
+    const ended = (await app.inject({ url: `/v1/cases/${caseId}`, headers: as('city') })).json();
+    expect(ended.allowedActions).toEqual(['add_note', 'close']);
   });
 
   it('an operator of another county can neither see nor touch the case; an agency cannot escalate', async () => {

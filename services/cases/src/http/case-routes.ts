@@ -36,7 +36,11 @@ const CaseRead = z.object({
   repeatCount: z.number().int(),
   outcome: CaseOutcome.nullable(),
   mergedInto: z.uuid().nullable(),
-  allowedActions: z.array(z.string()),
+  allowedActions: z
+    .array(z.string())
+    .describe(
+      "What the caller may do now, each `POST /v1/cases/{caseId}/<path>`: accept → accept, record_progress → progress, record_outcome → outcome, escalate, close, add_note → notes, and an operator's correct, merge, detach",
+    ),
   triage: z.string().nullable(),
   routingVersion: z.number().int(),
   dueAt: at.nullable(),
@@ -242,7 +246,7 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
           ? { ...state.outcome, summary: shown(state.outcome.summary) }
           : state.outcome,
         mergedInto: c.mergedIntoId,
-        allowedActions: c.mergedIntoId ? [] : actionsFor(actor, state, c.assignments),
+        allowedActions: c.mergedIntoId ? [] : actionsFor(actor, state, c.assignments, c.reports.length),
         triage: c.triageCode,
         routingVersion: c.routingVersion,
         dueAt: c.dueAt,
