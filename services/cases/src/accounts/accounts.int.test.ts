@@ -108,6 +108,18 @@ describe.runIf(servers)('the accounts command', () => {
     expect((await listOperators(db)).map((o) => o.username)).not.toContain('someone');
   });
 
+  it('answers --help (and -h, help) with its usage on stdout, exit 0; an unknown option is a usage error, exit 2', async () => {
+    for (const args of ['--help', '-h', 'help', 'issue-key --help']) {
+      const asked = await accounts(args);
+      expect(asked.code, args).toBe(0);
+      expect(asked.out.join('\n')).toContain('disable-operator <username>');
+      expect(asked.err).toBe('');
+    }
+    const unknown = await accounts('list-operators --verbose');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('usage:');
+  });
+
   it("lists a town's departments by its name, those whose own name does not say it included", async () => {
     const { code, out } = await accounts('list-departments 江山镇');
     expect(code).toBe(0);
