@@ -420,3 +420,32 @@ describe("a body Fastify refuses before the route's code runs", () => {
     });
   });
 });
+
+describe('a dependency down while /readyz is probed', () => {
+  it('is logged when it goes down and when it is back, not at every probe; the 503 is not a failed request', async () => {
+    const { logger, lines } = capturedLogger('probes-test');
+    let down = true;
+    const app = createServiceApp({
+      logger,
+      metrics: createMetrics('probes-test'),
+      readiness: {
+        database: async () => {
+          if (down)
+            throw Object.assign(new Error('connect ECONNREFUSED 10.0.0.7:5432'), { code: 'ECONNREFUSED' });
+        },
+      },
+    });
+    for (let probe = 0; probe < 5; probe++)
+      expect((await app.inject({ url: '/readyz' })).statusCode).toBe(503);
+    down = false;
+    expect((await app.inject({ url: '/readyz' })).statusCode).toBe(200);
+    await app.close();
+    const said = lines.map((line) => JSON.parse(line) as { level: number; msg: string });
+    expect(said.filter((line) => line.level >= 40).map((line) => line.msg)).toEqual([
+      'not ready: database unreachable',
+    ]);
+    expect(said.map((line) => line.msg)).toContainEqual(
+      expect.stringMatching(/^ready again: database reachable after 5 failed probes, /),
+    );
+  });
+});

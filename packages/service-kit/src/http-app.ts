@@ -8,6 +8,7 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import { clientErrorAnswer, type ErrorBody, frameworkAnswer, installErrorHandler } from './errors.ts';
+import { failureLog } from './failure-log.ts';
 import type { Metrics } from './metrics.ts';
 import { requestLogger } from './request-logger.ts';
 import { withTimeout } from './timeout.ts';
@@ -169,21 +170,40 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
       { method: request.method, route, status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
-    if (reply.statusCode >= 500)
+    // Not ready is /readyz's answer, logged as its checks fail (above), not a request that failed.
+    if (reply.statusCode >= 500 && route !== '/readyz')
       request.log.warn({ route, status: reply.statusCode }, 'request answered 5xx');
   });
   app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (request, reply) => {
+  // A probe every few seconds while a dependency is down: the log hears when a check starts
+  // failing, once a minute while it goes on, and when it is reachable again — not at every probe.
+  const probeLogs = new Map(
+    Object.keys(options.readiness).map((name) => [
+      name,
+      failureLog({
+        logger: options.logger,
+        wording: {
+          started: `not ready: ${name} unreachable`,
+          still: (probes, failingFor) =>
+            `still not ready: ${name} unreachable after ${probes} probes, ${failingFor}`,
+          recovered: (probes, downFor) =>
+            `ready again: ${name} reachable after ${probes} failed probes, ${downFor}`,
+        },
+      }),
+    ]),
+  );
+  app.get('/readyz', async (_request, reply) => {
     const checks: Record<string, string> = {};
     await Promise.all(
       Object.entries(options.readiness).map(async ([name, check]) => {
         try {
           await withTimeout(check(), 2_000);
           checks[name] = 'ok';
+          probeLogs.get(name)!.succeeded();
         } catch (error) {
           // Anyone can ask: the driver's words (hosts, ports, users) go to the log, not the answer.
           checks[name] = 'unreachable';
-          request.log.warn({ check: name, err: error }, 'not ready');
+          probeLogs.get(name)!.failed(error, { check: name });
         }
       }),
     );

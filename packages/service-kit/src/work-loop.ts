@@ -1,6 +1,4 @@
-import { errorReason } from '@huijie/database/error-for-log.ts';
-import { isDatabaseUnavailable } from '@huijie/database/unavailable.ts';
-import { isBrokerUnavailable } from '@huijie/event-bus/unavailable.ts';
+import { failureLog, formatSeconds } from './failure-log.ts';
 import type { Logger } from './logger.ts';
 
 export interface WorkLoop {
@@ -18,8 +16,6 @@ export interface WorkLoop {
  * handlers' retries of an unreachable database wait at most 3 s too, event-bus runner.ts).
  */
 export const maxBackoffMs = 3_000;
-/** How often a loop that keeps failing the same way says it still does (with the count of attempts). */
-export const failingReminderMs = 60_000;
 
 /** How long a loop waits before attempt `failures + 1`, after `failures` failed in a row. */
 export function backoffDelay(intervalMs: number, failures: number, capMs = maxBackoffMs): number {
@@ -54,54 +50,24 @@ export function startWorkLoop(options: {
   /** How often a loop that keeps failing says so again (default {@link failingReminderMs}). */
   reminderMs?: number;
 }): WorkLoop {
-  const { name, logger } = options;
+  const { name } = options;
   const capMs = options.maxBackoffMs ?? maxBackoffMs;
-  const reminderMs = options.reminderMs ?? failingReminderMs;
   let stopped = false;
   let poked = false;
   let wake: (() => void) | undefined;
-  /** Failed runs in a row, when the first of them failed, what and when the log last said. */
-  let failures = 0;
-  let failingSince = 0;
-  let lastFailure = '';
-  let lastLoggedAt = 0;
-
-  const failed = (error: unknown) => {
-    failures += 1;
-    const now = Date.now();
-    if (failures === 1) failingSince = now;
-    const away = isDatabaseUnavailable(error) || isBrokerUnavailable(error);
-    const reason = errorReason(error);
-    // Reasons of an unreachable server differ only in the wording of the driver that saw it.
-    const failure = away ? 'unavailable' : reason;
-    const retryInMs = backoffDelay(options.intervalMs, failures, capMs);
-    if (failure !== lastFailure) {
-      lastFailure = failure;
-      lastLoggedAt = now;
-      // An unreachable server needs no stack: where it was seen says nothing about why.
-      logger.warn(
-        away ? { reason, retryInMs } : { err: error, retryInMs },
-        `${name} failed; retrying with backoff (up to every ${formatSeconds(Math.max(capMs, options.intervalMs))})`,
-      );
-    } else if (now - lastLoggedAt >= reminderMs) {
-      lastLoggedAt = now;
-      logger.warn(
-        { reason, attempts: failures, failingForMs: now - failingSince, retryInMs },
-        `${name} still failing after ${failures} attempts, ${formatSeconds(now - failingSince)}; retrying`,
-      );
-    }
-  };
-
-  const succeeded = () => {
-    if (failures === 0) return;
-    const downMs = Date.now() - failingSince;
-    logger.info(
-      { attempts: failures, downMs },
-      `${name} recovered after ${failures} failed ${failures === 1 ? 'attempt' : 'attempts'}, ${formatSeconds(downMs)}`,
-    );
-    failures = 0;
-    lastFailure = '';
-  };
+  const log = failureLog({
+    logger: options.logger,
+    reminderMs: options.reminderMs,
+    wording: {
+      started: `${name} failed; retrying with backoff (up to every ${formatSeconds(Math.max(capMs, options.intervalMs))})`,
+      still: (attempts, failingFor) =>
+        `${name} still failing after ${attempts} attempts, ${failingFor}; retrying`,
+      recovered: (attempts, downFor) =>
+        `${name} recovered after ${attempts} failed ${attempts === 1 ? 'attempt' : 'attempts'}, ${downFor}`,
+    },
+  });
+  const failed = (error: unknown) =>
+    log.failed(error, { retryInMs: backoffDelay(options.intervalMs, log.failures + 1, capMs) });
 
   const loop = (async () => {
     while (!stopped) {
@@ -109,15 +75,15 @@ export function startWorkLoop(options: {
       let more = false;
       try {
         more = await options.work();
-        succeeded();
+        log.succeeded();
       } catch (error) {
         failed(error);
       }
       if (stopped) break;
       // A failed run waits out its backoff, poked or not.
-      if (failures === 0 && (more || poked)) continue;
+      if (log.failures === 0 && (more || poked)) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, backoffDelay(options.intervalMs, failures, capMs));
+        const timer = setTimeout(resolve, backoffDelay(options.intervalMs, log.failures, capMs));
         wake = () => {
           clearTimeout(timer);
           resolve();
@@ -129,7 +95,7 @@ export function startWorkLoop(options: {
   return {
     poke() {
       poked = true;
-      if (failures === 0) wake?.();
+      if (log.failures === 0) wake?.();
     },
     async stop() {
       stopped = true;
@@ -137,9 +103,4 @@ export function startWorkLoop(options: {
       await loop;
     },
   };
-}
-
-function formatSeconds(ms: number): string {
-  const seconds = ms / 1000;
-  return `${seconds < 10 ? seconds.toFixed(1).replace(/\.0$/, '') : Math.round(seconds)}s`;
 }
