@@ -87,6 +87,84 @@ function counter(metrics: Metrics, name: string, help: string, labelNames: strin
   );
 }
 
+/**
+ * The providers that may be left out, each a channel: whether it is configured, what it sends,
+ * and the variable (as main.ts reads it) that gives it a real sender. Left out, the channel
+ * writes what it would have sent to the outbox file instead.
+ */
+const providers = {
+  hotline: {
+    configured: (settings: NotifySettings) => (settings.hotlineCallbacks?.size ?? 0) > 0,
+    sends: "the 12345 hotline's result callbacks (办结反馈)",
+    variable: 'HOTLINE_CALLBACKS',
+  },
+  court: {
+    configured: (settings: NotifySettings) => (settings.courtCallbacks?.size ?? 0) > 0,
+    sends: "the courts' result callbacks",
+    variable: 'COURT_CALLBACKS',
+  },
+  sms: {
+    configured: (settings: NotifySettings) => settings.sms !== undefined,
+    sends: "citizens' and the express lane's SMS",
+    variable: 'SMS_GATEWAY_URL (with SMS_SECRET)',
+  },
+  wechat: {
+    configured: (settings: NotifySettings) => settings.wechat !== undefined,
+    sends: "citizens' and the express lane's WeChat messages",
+    variable: 'WECHAT_APPID (with WECHAT_APP_SECRET; NOTIFY_WECHAT_APPID under docker compose)',
+  },
+} as const;
+
+/** A channel whose deliveries go to the outbox file, not to a real sender. */
+export interface OutboxStandIn {
+  /** The deliveries' `channel`, as the deliveries API and the metrics name it. */
+  channel: string;
+  sends: string;
+  /** What to set for a real sender. */
+  variable: string;
+}
+
+/**
+ * Which channels write to the outbox file instead of sending: each provider left out, and the
+ * departments without a webhook (those in `AGENCY_WEBHOOKS` get theirs; the others still read
+ * their agency topic on Kafka). Names channels and variables only, never a recipient.
+ */
+export function outboxStandIns(settings: NotifySettings): OutboxStandIn[] {
+  const webhooks = settings.webhooks.size;
+  return [
+    {
+      channel: 'outbox',
+      sends:
+        webhooks === 0
+          ? "every department's webhooks (assignments, updates, withdrawals, reminders, results)"
+          : `the webhooks of every department but the ${webhooks} in AGENCY_WEBHOOKS`,
+      variable: 'AGENCY_WEBHOOKS',
+    },
+    ...Object.entries(providers)
+      .filter(([, provider]) => !provider.configured(settings))
+      .map(([channel, { sends, variable }]) => ({ channel, sends, variable })),
+  ];
+}
+
+/**
+ * One warning at start naming each channel that goes to the outbox file (as standalone mode runs
+ * by design): a deployment that forgot a variable is told so, not left with deliveries recorded
+ * `delivered` that reached nobody.
+ */
+export function warnOfOutboxStandIns(logger: Logger, settings: NotifySettings): void {
+  const standIns = outboxStandIns(settings);
+  if (standIns.length === 0) return;
+  logger.warn(
+    {
+      outboxFile: settings.outboxFile,
+      channels: standIns.map((standIn) => standIn.channel),
+    },
+    `no sender configured: written to the outbox file ${settings.outboxFile}, reaching nobody (their state says delivered; huijie_notify_sends_total counts them as outcome="outbox_file"): ${standIns
+      .map((standIn) => `${standIn.sends} [channel ${standIn.channel}; set ${standIn.variable}]`)
+      .join('; ')}`,
+  );
+}
+
 /** The channels, each a real provider when configured, else the outbox file under the channel's name. */
 export function buildChannels(
   settings: NotifySettings,
@@ -95,7 +173,8 @@ export function buildChannels(
   const timeoutMs = settings.sendTimeoutMs ?? defaultSendTimeoutMs;
   const standIn = (name: string) => outboxChannel(settings.outboxFile, name);
   const real = new Set<string>(['webhook']);
-  const pick = (name: string, configured: boolean, build: () => DeliveryChannel) => {
+  const pick = (name: keyof typeof providers, build: () => DeliveryChannel) => {
+    const configured = providers[name].configured(settings);
     if (configured) real.add(name);
     return configured ? build() : standIn(name);
   };
@@ -103,14 +182,10 @@ export function buildChannels(
   const list = [
     outbox,
     webhookChannel(settings.webhooks, timeoutMs),
-    pick('hotline', (settings.hotlineCallbacks?.size ?? 0) > 0, () =>
-      signedPostChannel('hotline', settings.hotlineCallbacks ?? new Map(), timeoutMs),
-    ),
-    pick('court', (settings.courtCallbacks?.size ?? 0) > 0, () =>
-      signedPostChannel('court', settings.courtCallbacks ?? new Map(), timeoutMs),
-    ),
-    pick('sms', settings.sms !== undefined, () => smsChannel({ timeoutMs, ...settings.sms! })),
-    pick('wechat', settings.wechat !== undefined, () =>
+    pick('hotline', () => signedPostChannel('hotline', settings.hotlineCallbacks ?? new Map(), timeoutMs)),
+    pick('court', () => signedPostChannel('court', settings.courtCallbacks ?? new Map(), timeoutMs)),
+    pick('sms', () => smsChannel({ timeoutMs, ...settings.sms! })),
+    pick('wechat', () =>
       wechatChannel(
         { timeoutMs, ...settings.wechat!.messaging },
         wechatAccessToken(settings.wechat!.account, tokenStore, {
@@ -192,7 +267,7 @@ export function buildNotifyApp(settings: NotifySettings, deps: NotifyDeps): Fast
   const outcomes = counter(
     deps.metrics,
     'huijie_notify_sends_total',
-    'Delivery tries by channel and outcome (delivered, retry, failed = dead letter, replaced = texted instead, throttled)',
+    'Delivery tries by channel and outcome (delivered, outbox_file = written to the outbox file: no sender configured, retry, failed = dead letter, replaced = texted instead, throttled)',
     ['channel', 'outcome'],
   );
   const recorded = counter(deps.metrics, 'huijie_notify_recorded_total', 'Deliveries recorded by event', [

@@ -1,4 +1,4 @@
-import { parseConfig } from '@huijie/service-kit/config.ts';
+import { ConfigError, parseConfig } from '@huijie/service-kit/config.ts';
 import { describe, expect, it } from 'vitest';
 import { defaultWechatFields } from './channels/wechat-channel.ts';
 import { notifyConfigSchema, throttlesFrom, wechatTemplatesFrom } from './config.ts';
@@ -86,5 +86,43 @@ describe('notify configuration', () => {
       'REDIS_URL: required with WECHAT_APPID',
     );
     expect(problems({ EXPRESS_LANE_CONTACTS: '{"350802":[{}]}' })).toContain('a phone or a wechatOpenId');
+  });
+
+  it("refuses a department code that is not one of the city's, naming it and the code it is nearest", () => {
+    const webhooks = (...codes: string[]) =>
+      JSON.stringify(
+        Object.fromEntries(
+          codes.map((code) => [code, { url: 'https://agency.example/hook', secret: 'x'.repeat(16) }]),
+        ),
+      );
+    const refusal = (codes: string[]) => {
+      try {
+        parseConfig(notifyConfigSchema, { ...base, AGENCY_WEBHOOKS: webhooks(...codes) });
+        return '';
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as Error).message;
+      }
+    };
+    // A letter short: taken, that department's deliveries would go to the outbox file, silently.
+    const misspelt = refusal(['350802107-judicial_office', '350802107-judicial_offic', 'police']);
+    expect(misspelt).toContain(
+      'AGENCY_WEBHOOKS.350802107-judicial_offic: not a department code of the city (did you mean 350802107-judicial_office, 江山镇司法所?)',
+    );
+    // Each unknown code is named; one near none is not given a guess.
+    expect(misspelt).toContain(
+      'AGENCY_WEBHOOKS.police: not a department code of the city: its webhook would never be called',
+    );
+    expect(misspelt).not.toContain('AGENCY_WEBHOOKS.350802107-judicial_office:');
+    expect(refusal(['350802107-Judicial_Office'])).toContain('did you mean 350802107-judicial_office');
+
+    const config = parseConfig(notifyConfigSchema, {
+      ...base,
+      AGENCY_WEBHOOKS: webhooks('350802107-judicial_office', '350802-public_security_bureau'),
+    });
+    expect([...config.AGENCY_WEBHOOKS.keys()]).toEqual([
+      '350802107-judicial_office',
+      '350802-public_security_bureau',
+    ]);
   });
 });

@@ -1,3 +1,4 @@
+import { type DepartmentDirectory, loadDepartmentDirectory } from '@huijie/routing/domain/departments.ts';
 import { blankAsUnset, commonEnv, port } from '@huijie/service-kit/config.ts';
 import { z } from 'zod';
 import type { WechatTemplate } from './channels/wechat-channel.ts';
@@ -51,6 +52,54 @@ export const hotlineCallbacksEnv = targets('{"longyan-12345":{"url":"https://…
  */
 export const courtCallbacksEnv = targets('{"yd-court":{"url":"https://…","secret":"…"}}');
 
+/** How many single-character edits turn `a` into `b` (Levenshtein). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(
+        previous[j]! + 1,
+        row[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    previous = row;
+  }
+  return previous[b.length]!;
+}
+
+/** The department whose code is nearest `code`, if near enough to be what was meant (a typo or two). */
+function closestDepartment(code: string, departments: DepartmentDirectory) {
+  let best: { code: string; name: string; distance: number } | undefined;
+  for (const department of departments.all()) {
+    const distance = editDistance(code.toLowerCase(), department.code);
+    if (!best || distance < best.distance) best = { code: department.code, name: department.name, distance };
+  }
+  return best && best.distance <= Math.max(2, Math.floor(code.length / 5)) ? best : undefined;
+}
+
+/**
+ * `AGENCY_WEBHOOKS` as notify takes it: every key a department of the city's directory (routing's,
+ * `services/routing/data/departments-350800.json`), as deliveries name them. A misspelt code would
+ * be taken and never called, its department's deliveries written to the outbox file. (Standalone
+ * mode only says so at start: it is for trying a receiver.)
+ */
+const agencyWebhooksOfDepartments = agencyWebhooksEnv.superRefine((webhooks, ctx) => {
+  if (webhooks.size === 0) return;
+  const departments = loadDepartmentDirectory();
+  for (const code of webhooks.keys()) {
+    if (departments.get(code)) continue;
+    const closest = closestDepartment(code, departments);
+    ctx.addIssue({
+      code: 'custom',
+      path: [code],
+      message: `not a department code of the city${
+        closest ? ` (did you mean ${closest.code}, ${closest.name}?)` : ''
+      }: its webhook would never be called; the codes are those of services/routing/data/departments-350800.json, e.g. 350802107-judicial_office`,
+    });
+  }
+});
+
 const noticeKey = z.enum(notices as [Notice, ...Notice[]]);
 const phone = z.string().regex(/^\+?\d{5,20}$/, 'a phone number');
 const limit = z.object({ limit: z.number().int().min(1), windowMs: z.number().int().min(1) });
@@ -65,7 +114,7 @@ export const notifyConfigSchema = z
     /** Shared by replicas for throttling and the WeChat access token; required when WeChat is configured. */
     REDIS_URL: blankAsUnset(commonEnv.REDIS_URL.optional()),
     JWT_SECRET: z.string().min(32, 'at least 32 characters'),
-    AGENCY_WEBHOOKS: agencyWebhooksEnv,
+    AGENCY_WEBHOOKS: agencyWebhooksOfDepartments,
     /** `{"<hotline client id>": {"url","secret"}}`: where each 12345 system takes 办结反馈. */
     HOTLINE_CALLBACKS: hotlineCallbacksEnv,
     COURT_CALLBACKS: courtCallbacksEnv,

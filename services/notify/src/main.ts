@@ -7,7 +7,13 @@ import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { exitOnFatal, exitOnStartupFailure, reachAtStart, serve } from '@huijie/service-kit/process.ts';
 import { redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
 import { connectRedis, pingRedis } from '@huijie/service-kit/redis.ts';
-import { buildNotifyApp, type NotifyDeps, notifyTopics } from './app.ts';
+import {
+  buildNotifyApp,
+  type NotifyDeps,
+  type NotifySettings,
+  notifyTopics,
+  warnOfOutboxStandIns,
+} from './app.ts';
 import { redisTokenStore } from './channels/token-store.ts';
 import { defaultWechatFields } from './channels/wechat-channel.ts';
 import { expressLaneFrom, notifyConfigSchema, throttlesFrom, wechatTemplatesFrom } from './config.ts';
@@ -52,52 +58,52 @@ const stores: Partial<NotifyDeps> = redis
       storeReady: () => redis.ping(),
     }
   : {};
-const app = buildNotifyApp(
-  {
-    jwtSecret: config.JWT_SECRET,
-    webhooks: config.AGENCY_WEBHOOKS,
-    hotlineCallbacks: config.HOTLINE_CALLBACKS,
-    courtCallbacks: config.COURT_CALLBACKS,
-    outboxFile: config.NOTIFY_OUTBOX_FILE,
-    ...(config.SMS_GATEWAY_URL &&
-      config.SMS_SECRET && {
-        sms: {
-          provider: config.SMS_PROVIDER,
-          url: config.SMS_GATEWAY_URL,
-          secret: config.SMS_SECRET,
-          accessKey: config.SMS_ACCESS_KEY,
-          signName: config.SMS_SIGN_NAME,
-          templateIds: config.SMS_TEMPLATE_IDS,
+const settings: NotifySettings = {
+  jwtSecret: config.JWT_SECRET,
+  webhooks: config.AGENCY_WEBHOOKS,
+  hotlineCallbacks: config.HOTLINE_CALLBACKS,
+  courtCallbacks: config.COURT_CALLBACKS,
+  outboxFile: config.NOTIFY_OUTBOX_FILE,
+  ...(config.SMS_GATEWAY_URL &&
+    config.SMS_SECRET && {
+      sms: {
+        provider: config.SMS_PROVIDER,
+        url: config.SMS_GATEWAY_URL,
+        secret: config.SMS_SECRET,
+        accessKey: config.SMS_ACCESS_KEY,
+        signName: config.SMS_SIGN_NAME,
+        templateIds: config.SMS_TEMPLATE_IDS,
+      },
+    }),
+  ...(config.WECHAT_APPID &&
+    config.WECHAT_APP_SECRET && {
+      wechat: {
+        account: {
+          appId: config.WECHAT_APPID,
+          appSecret: config.WECHAT_APP_SECRET,
+          apiBase: config.WECHAT_API_BASE,
         },
-      }),
-    ...(config.WECHAT_APPID &&
-      config.WECHAT_APP_SECRET && {
-        wechat: {
-          account: {
-            appId: config.WECHAT_APPID,
-            appSecret: config.WECHAT_APP_SECRET,
-            apiBase: config.WECHAT_API_BASE,
-          },
-          messaging: {
-            api: config.WECHAT_MESSAGE_API,
-            templates: wechatTemplatesFrom(config, defaultWechatFields),
-            linkBase: config.WECHAT_LINK_BASE,
-          },
+        messaging: {
+          api: config.WECHAT_MESSAGE_API,
+          templates: wechatTemplatesFrom(config, defaultWechatFields),
+          linkBase: config.WECHAT_LINK_BASE,
         },
-      }),
-    expressLane: expressLaneFrom(config),
-    schedule: {
-      maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
-      baseDelayMs: config.NOTIFY_RETRY_BASE_MS,
-      maxDelayMs: config.NOTIFY_RETRY_MAX_MS,
-    },
-    throttles: throttlesFrom(config, defaultThrottles),
-    sendTimeoutMs: config.NOTIFY_SEND_TIMEOUT_MS,
-    dispatch: { perRecipient: config.NOTIFY_SENDS_PER_RECIPIENT },
-    slaReminderBeforeMs: config.NOTIFY_SLA_REMINDER_HOURS * 3600_000,
+      },
+    }),
+  expressLane: expressLaneFrom(config),
+  schedule: {
+    maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
+    baseDelayMs: config.NOTIFY_RETRY_BASE_MS,
+    maxDelayMs: config.NOTIFY_RETRY_MAX_MS,
   },
-  { db, bus, logger, metrics, ...stores },
-);
+  throttles: throttlesFrom(config, defaultThrottles),
+  sendTimeoutMs: config.NOTIFY_SEND_TIMEOUT_MS,
+  dispatch: { perRecipient: config.NOTIFY_SENDS_PER_RECIPIENT },
+  slaReminderBeforeMs: config.NOTIFY_SLA_REMINDER_HOURS * 3600_000,
+};
+// Every channel without a real sender, named once: deliveries there reach nobody.
+warnOfOutboxStandIns(logger, settings);
+const app = buildNotifyApp(settings, { db, bus, logger, metrics, ...stores });
 await serve([{ name: 'notify', app, port: config.NOTIFY_PORT }], {
   host: config.HOST,
   logger,

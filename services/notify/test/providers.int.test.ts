@@ -337,6 +337,22 @@ describe.runIf(servers)(
         recipient: 'longyan-12345',
         data: { result: '调解成功，涉及金额3800元', status: 'resolved' },
       });
+      // Recorded delivered, but nobody was reached: the metrics count them apart from real sends.
+      // (Counted just after the delivery is recorded.)
+      const counted = (metrics: string, channel: string) =>
+        new RegExp(
+          `^huijie_notify_sends_total\\{channel="${channel}",outcome="outbox_file"[^}]*\\} [1-9]`,
+          'm',
+        ).test(metrics);
+      const metrics = await eventually(
+        async () => {
+          const body = (await notify.app.inject({ method: 'GET', url: '/metrics' })).body;
+          return counted(body, 'outbox') && counted(body, 'hotline') && body;
+        },
+        { what: 'the outbox file sends counted' },
+      );
+      for (const channel of ['outbox', 'hotline'])
+        expect(metrics).not.toContain(`huijie_notify_sends_total{channel="${channel}",outcome="delivered"`);
     });
 
     it('a citizen who unfollowed the account is texted instead, once, and by SMS from then on; a fault of ours stays a dead letter', async () => {

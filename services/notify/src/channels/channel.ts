@@ -6,6 +6,11 @@
  */
 export interface DeliveryChannel {
   readonly name: string;
+  /**
+   * A stand-in for a provider that is not configured: it writes to the outbox file, so what it
+   * takes reaches nobody. Its deliveries are still `delivered`; the metrics count them apart.
+   */
+  readonly outboxFile?: true;
   send(message: OutgoingMessage): Promise<SendResult>;
 }
 

@@ -13,6 +13,7 @@ import type { DeliveryChannel } from './channel.ts';
 export function outboxChannel(path: string, name = 'outbox'): DeliveryChannel {
   return {
     name,
+    outboxFile: true,
     async send(message) {
       const line = {
         at: new Date().toISOString(),

@@ -32,8 +32,12 @@ export function nextDelayMs(attempts: number, schedule: RetrySchedule, random = 
   return Math.round(ceiling * (0.5 + random() * 0.5));
 }
 
-/** `replaced`: refused on WeChat and texted instead (sms-fallback.ts), final and no dead letter. */
-export type DispatchOutcome = 'delivered' | 'retry' | 'failed' | 'replaced' | 'throttled';
+/**
+ * `replaced`: refused on WeChat and texted instead (sms-fallback.ts), final and no dead letter.
+ * `outbox_file`: recorded `delivered` like a send, but written to the outbox file by the stand-in
+ * of a provider that is not configured: nobody was reached.
+ */
+export type DispatchOutcome = 'delivered' | 'outbox_file' | 'retry' | 'failed' | 'replaced' | 'throttled';
 
 /** Of the sends in flight, the most one receiver holds by default (see `perRecipient`). */
 export const defaultSendsPerRecipient = 2;
@@ -321,7 +325,13 @@ async function deliverOne(deps: DispatchDeps, delivery: Claimed): Promise<void> 
   if (recorded.count === 0) {
     logger.warn({ deliveryId: delivery.id }, 'lease lost while sending; the result was logged, not applied');
   }
-  const outcome: DispatchOutcome = result.ok ? 'delivered' : exhausted ? 'failed' : 'retry';
+  const outcome: DispatchOutcome = result.ok
+    ? channel?.outboxFile
+      ? 'outbox_file'
+      : 'delivered'
+    : exhausted
+      ? 'failed'
+      : 'retry';
   deps.observe?.(delivery.channel, outcome);
   if (!result.ok) {
     logger.warn(
