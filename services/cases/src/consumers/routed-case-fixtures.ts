@@ -62,7 +62,7 @@ export function decisionFor(
 }
 
 /**
- * A WeChat application filed and routed to the town's judicial office, through the cases
+ * A WeChat application (or a 12345 work order, `hotline`) filed and routed to the town's judicial office, through the cases
  * service's own consumers (intake, then assignment), for the integration tests of its API.
  */
 export async function seedRoutedCase(
@@ -76,13 +76,21 @@ export async function seedRoutedCase(
     coHandlers?: DisputeAssignedV1['coHandlers'];
     /** The category the channel gave (the intake's), which routing decides too; labor otherwise. */
     category?: CategoryCode;
+    /** A 12345 work order instead of a WeChat application: the hotline's own block, and its time limit. */
+    hotline?: { block: NonNullable<DisputeReceivedV1['hotline']>; dueAt?: string };
   } = {},
 ): Promise<{ caseId: string; disputeId: string }> {
   const place = options.place ?? towns.jiangshan;
   const dispute: DisputeReceivedV1 = {
     disputeId: randomUUID(),
-    channel: 'wechat',
-    sourceRef: `WX-${randomUUID()}`,
+    ...(options.hotline
+      ? {
+          channel: 'hotline_12345' as const,
+          sourceRef: `GD-${randomUUID().slice(0, 8)}`,
+          hotline: options.hotline.block,
+          ...(options.hotline.dueAt !== undefined && { dueAt: options.hotline.dueAt }),
+        }
+      : { channel: 'wechat' as const, sourceRef: `WX-${randomUUID()}` }),
     revision: 1,
     receivedAt: options.receivedAt ?? new Date().toISOString(),
     ...(options.title !== undefined && { title: options.title }),

@@ -145,6 +145,36 @@ describe.runIf(servers)('case actions through the API', () => {
     });
   });
 
+  it("the hotline's word on its work order — 紧急程度, 诉求类型, 受理渠道, 办理时限, 催办 — is on each of its reports, for operators and agencies alike", async () => {
+    const dueAt = '2026-12-03T18:00:00+08:00';
+    const { caseId } = await seedRoutedCase(db, {
+      hotline: {
+        block: {
+          urgency: 'very_urgent',
+          requestType: 'complaint',
+          intakeChannel: 'phone',
+          reminder: { count: 2 },
+        },
+        dueAt,
+      },
+    });
+    for (const headers of [as('xinluo'), { 'x-api-key': 'key-jiangshan' }]) {
+      const [report] = (await app.inject({ url: `/v1/cases/${caseId}`, headers })).json().reports;
+      expect(report.hotline).toEqual({
+        orderNo: report.sourceRef,
+        urgency: 'very_urgent',
+        requestType: 'complaint',
+        intakeChannel: 'phone',
+        dueAt: new Date(dueAt).toISOString(),
+        reminders: 2,
+      });
+    }
+    const wechat = await seedGuoCase(db);
+    const [application] = (await app.inject({ url: `/v1/cases/${wechat}`, headers: as('xinluo') })).json()
+      .reports;
+    expect(application.hotline).toBeNull();
+  });
+
   it('an invalid transition is a 409 with the current status and the allowed actions', async () => {
     const caseId = await seedGuoCase(db);
     const response = await act(caseId, 'outcome', as('city'), {

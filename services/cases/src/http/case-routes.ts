@@ -9,6 +9,7 @@ import { actionsFor, stateOf, visibleCase } from '../actions/act-on-case.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import { isConfidentialRow } from '../domain/confidential-parties.ts';
 import { courtFactsOf } from '../domain/court-facts.ts';
+import { hotlineFactsOf } from '../domain/hotline-facts.ts';
 import { confidentialNamesOf, isOverdue } from '../search/search-cases.ts';
 import { actorOf } from './actor.ts';
 import { assertInScope } from './auth.ts';
@@ -78,6 +79,39 @@ const CaseRead = z.object({
         .nullable()
         .describe(
           "What the referring court says of a court referral, as its latest revision does; null for a report from another channel. Shown to the case's agencies too: the court's dates and the sum claimed are no personal data, and the lead mediates to the court's deadline. What a court's revision changed is in the history (`report_updated`, `changed: ['court.mediationDeadline', …]`).",
+        ),
+      hotline: z
+        .object({
+          orderNo: z
+            .string()
+            .describe("The hotline's work-order number (工单编号), as the report's `sourceRef`."),
+          urgency: z
+            .enum(['normal', 'urgent', 'very_urgent'])
+            .nullable()
+            .describe(
+              '紧急程度 as the hotline rates the order (一般, 紧急, 特急); null when it said nothing.',
+            ),
+          requestType: z
+            .string()
+            .nullable()
+            .describe(
+              '诉求类型: consultation, help, complaint, report, suggestion, other; null when not given.',
+            ),
+          intakeChannel: z
+            .string()
+            .nullable()
+            .describe(
+              '受理渠道: how the hotline took it (phone, web, wechat, app, sms, …); null when not given.',
+            ),
+          dueAt: at.nullable().describe("The hotline's time limit (办理时限); null when it set none."),
+          reminders: z
+            .number()
+            .int()
+            .describe('How often the caller has pressed (催办) so far; 0 when never.'),
+        })
+        .nullable()
+        .describe(
+          "What the 12345 hotline says of its work order, as its latest revision does; null for a report from another channel. Shown to the case's agencies too: no personal data.",
         ),
     }),
   ),
@@ -264,6 +298,7 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
           receivedAt: report.receivedAt,
           content: shown(report.content),
           court: courtFactsOf(intakeOf(report)),
+          hotline: hotlineFactsOf(intakeOf(report)),
         })),
         parties: c.parties.map((party) => {
           const secret = confidential(party);

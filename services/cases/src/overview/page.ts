@@ -11,6 +11,7 @@ import {
   outcomeLabels,
   severityLabels,
   statusLabels,
+  urgencyLabels,
 } from '../stats/labels.ts';
 
 /** What the page fetches besides itself: its own files, and Chart.js's prebuilt browser bundle. */
@@ -69,6 +70,7 @@ export function overviewBootData(cityCode = '350800') {
       level: levelLabels,
       outcome: outcomeLabels,
       departmentKind: departmentKindLabels,
+      urgency: urgencyLabels,
     },
   };
 }

@@ -39,6 +39,9 @@ export const categoryLabels: Record<string, string> = {
 
 export const severityLabels: Record<string, string> = { normal: '一般', major: '重大' };
 
+/** 紧急程度 as the 12345 hotline rates a work order. */
+export const urgencyLabels: Record<string, string> = { normal: '一般', urgent: '紧急', very_urgent: '特急' };
+
 export const levelLabels: Record<string, string> = {
   township: '乡镇书记',
   county: '县（市、区）委书记',

@@ -869,6 +869,20 @@ function renderDetail(c) {
     ['办理时限', c.dueAt ? `${when(c.dueAt)}${overdue ? '（已超期）' : ''}` : '—'],
     ['重复来件', `${c.repeatCount} 次`],
   ];
+  // The hotline's own word on its order: how urgent it rates it, how often the caller pressed.
+  const hotline = c.reports.find((r) => r.hotline)?.hotline;
+  if (hotline) {
+    facts.push([
+      '12345 工单',
+      [
+        hotline.orderNo,
+        hotline.urgency ? (labels.urgency[hotline.urgency] ?? hotline.urgency) : '',
+        hotline.reminders > 0 ? `催办 ${hotline.reminders} 次` : '',
+      ]
+        .filter(Boolean)
+        .join(' · '),
+    ]);
+  }
   if (c.outcome) {
     facts.push([
       '办理结果',
