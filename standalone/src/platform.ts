@@ -77,10 +77,11 @@ export interface Platform {
 export async function assemblePlatform(infra: Infrastructure, settings: PlatformSettings): Promise<Platform> {
   const service = (name: string) => {
     const metrics = createMetrics(name);
+    const logger = createLogger({ service: name, level: settings.logLevel }, settings.logDestination);
     return {
-      logger: createLogger({ service: name, level: settings.logLevel }, settings.logDestination),
+      logger,
       metrics,
-      bus: createEventBus(infra.engine, { source: `/huijie/${name}`, observer: metrics.busObserver }),
+      bus: createEventBus(infra.engine, { source: `/huijie/${name}`, observer: metrics.busObserver, logger }),
     };
   };
   const ingest = service('ingest-12345');

@@ -24,10 +24,22 @@ export function readMigrations(migrationsDir: string): Migration[] {
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /**
+ * The database was reached, but its migration history does not fit this release's migrations: one
+ * was edited after it was applied, or the database holds migrations this release does not have (a
+ * later release migrated it, and this one was started on it: a rollback). Running on it would be
+ * wrong, not impossible: the service refuses to start and says which and why (`reachAtStart`
+ * says so in these words, not that the database cannot be reached).
+ */
+export class MigrationHistoryError extends Error {
+  override name = 'MigrationHistoryError';
+}
+
+/**
  * Applies pending migrations offline, each in its own transaction, recording them in a
  * `_prisma_migrations` table of the same shape Prisma uses, so `prisma migrate deploy` agrees
  * with it on a machine that has Prisma's engines. The table lives in the service's own schema.
- * Returns the names applied now.
+ * Returns the names applied now. Applies nothing, and throws a {@link MigrationHistoryError},
+ * when the history recorded there does not fit the migrations in `migrationsDir`.
  */
 export async function migrate(
   sql: SqlClient,
@@ -54,14 +66,10 @@ export async function migrate(
       `SELECT migration_name, checksum FROM ${table} WHERE rolled_back_at IS NULL AND finished_at IS NOT NULL`,
     );
     const known = new Map(done.rows.map((row) => [row.migration_name, row.checksum]));
-    for (const migration of readMigrations(options.migrationsDir)) {
-      const checksum = known.get(migration.name);
-      if (checksum !== undefined) {
-        if (checksum !== migration.checksum) {
-          throw new Error(`migration ${migration.name} was edited after it was applied (checksum differs)`);
-        }
-        continue;
-      }
+    const migrations = readMigrations(options.migrationsDir);
+    checkHistory(known, migrations, `${options.schema}._prisma_migrations`);
+    for (const migration of migrations) {
+      if (known.has(migration.name)) continue;
       await tx.query(`SET LOCAL search_path TO ${schema}`);
       await execScript(tx, migration.sql);
       await tx.query(
@@ -72,6 +80,36 @@ export async function migrate(
     }
   });
   return applied;
+}
+
+/**
+ * Refuses a history that does not fit `migrations`: migrations it holds that they do not (the
+ * database is newer than this release), then migrations applied and edited since.
+ */
+function checkHistory(known: Map<string, string>, migrations: Migration[], table: string): void {
+  const names = new Set(migrations.map((migration) => migration.name));
+  const unknown = [...known.keys()].filter((name) => !names.has(name)).sort();
+  if (unknown.length > 0) {
+    const listed = unknown.join(', ');
+    throw new MigrationHistoryError(
+      `the database is newer than this release: ${table} records ` +
+        (unknown.length === 1
+          ? `migration ${listed}, which this release does not have (a later release applied it)`
+          : `migrations ${listed}, which this release does not have (a later release applied them)`) +
+        '; start that release or a later one (going back to this one needs the database as it was before the upgrade: its backup)',
+    );
+  }
+  const edited = migrations
+    .filter((migration) => known.has(migration.name) && known.get(migration.name) !== migration.checksum)
+    .map((migration) => migration.name);
+  if (edited.length > 0) {
+    const listed = edited.join(', ');
+    throw new MigrationHistoryError(
+      edited.length === 1
+        ? `migration ${listed} was edited after it was applied: its migration.sql no longer has the checksum ${table} recorded; restore the file as it was applied, and put the change in a new migration`
+        : `migrations ${listed} were edited after they were applied: their migration.sql files no longer have the checksums ${table} recorded; restore the files as they were applied, and put the changes in new migrations`,
+    );
+  }
 }
 
 /** Runs a multi-statement script: statements split on `;` at line ends (Prisma writes one per line block). */

@@ -3,9 +3,9 @@ import { catalogue, type EventName, type EventOf } from '@huijie/contracts/catal
 import { type CloudEventAttributes, toHeaders } from '@huijie/contracts/cloudevents.ts';
 import { deadLetterTopic, defaultPartitions } from '@huijie/contracts/topics.ts';
 import type { Engine, EngineSubscription } from './engine.ts';
-import { type BusObserver, type HandlerMap, type RetryPolicy, runMessage } from './runner.ts';
+import { type BusLogger, type BusObserver, type HandlerMap, type RetryPolicy, runMessage } from './runner.ts';
 
-export type { BusObserver };
+export type { BusLogger, BusObserver };
 
 export interface OutgoingEvent<N extends EventName = EventName> {
   name: N;
@@ -51,7 +51,13 @@ export const defaultRetry: RetryPolicy = { attempts: 5, initialDelayMs: 200, max
 
 export function createEventBus(
   engine: Engine,
-  options: { source: string; observer?: BusObserver; retry?: Partial<RetryPolicy> },
+  options: {
+    source: string;
+    observer?: BusObserver;
+    retry?: Partial<RetryPolicy>;
+    /** The service's logger: one `warn` line for each message a subscription dead-letters. */
+    logger?: BusLogger;
+  },
 ): EventBus {
   /** Live subscriptions, with what they consume: the lag is reported for those. */
   const subscriptions = new Map<EngineSubscription, { group: string; topics: string[] }>();
@@ -88,7 +94,14 @@ export function createEventBus(
         group,
         topics,
         (message, ctx) =>
-          runMessage(message, ctx, { group, handlers, retry: policy, engine, observer: options.observer }),
+          runMessage(message, ctx, {
+            group,
+            handlers,
+            retry: policy,
+            engine,
+            observer: options.observer,
+            logger: options.logger,
+          }),
         concurrency === undefined ? {} : { concurrency },
       );
       subscriptions.set(subscription, { group, topics });

@@ -1,4 +1,4 @@
-import { type BusObserver, createEventBus, type EventBus } from './bus.ts';
+import { type BusLogger, type BusObserver, createEventBus, type EventBus } from './bus.ts';
 import { createKafkaEngine } from './kafka/kafka-engine.ts';
 import { namespaced } from './namespaced-engine.ts';
 
@@ -7,6 +7,8 @@ export function kafkaBus(options: {
   brokers: string[];
   service: string;
   observer?: BusObserver;
+  /** The service's logger: each message its consumers dead-letter is one `warn` line. */
+  logger?: BusLogger;
   onFatal: (error: Error) => void;
   /** Prefix of every topic and group (KAFKA_NAMESPACE): environments sharing one cluster. */
   namespace?: string | undefined;
@@ -22,5 +24,6 @@ export function kafkaBus(options: {
   return createEventBus(namespaced(engine, options.namespace ?? ''), {
     source: `/huijie/${options.service}`,
     ...(options.observer && { observer: options.observer }),
+    ...(options.logger && { logger: options.logger }),
   });
 }

@@ -143,3 +143,102 @@ describe('runMessage: a dead letter names what failed, never whom', () => {
     );
   });
 });
+
+describe('runMessage: each dead letter is one warning in the service log', () => {
+  /** The warnings a bus logger was given, as the service logger would write them. */
+  function warnings() {
+    const lines: Record<string, unknown>[] = [];
+    return {
+      lines,
+      logger: { warn: (fields: Record<string, unknown>, msg: string) => lines.push({ ...fields, msg }) },
+    };
+  }
+
+  it('names the group, where the message was, the event and what is wrong with it: never its value', async () => {
+    const { engine, parked } = parkingEngine();
+    const { lines, logger } = warnings();
+    // The event's type, a body that is not it, and a caller's name and mobile in it.
+    const body = JSON.stringify({ not: 'an event', caller: { name: '郭某某', phone: '13912345678' } });
+    await runMessage({ ...message, value: Buffer.from(body) }, delivery(), {
+      group: 'cases',
+      retry,
+      engine,
+      logger,
+      handlers: { 'dispute.intake.v1': async () => {} },
+    });
+    expect(parked).toHaveLength(1);
+    expect(lines).toEqual([
+      {
+        group: 'cases',
+        topic: 'dispute.intake.v1',
+        partition: 0,
+        offset: '7',
+        eventType: 'cn.huijie.dispute.intake.v1',
+        eventId: message.headers.ce_id,
+        attempts: 0,
+        reason: parked[0]!.headers[dlqHeaders.error],
+        deadLetterTopic: 'dispute.intake.v1.dlq',
+        msg: 'message dead-lettered',
+      },
+    ]);
+    expect(lines[0]!.reason).toMatch(/^body: invalid dispute\.intake\.v1: disputeId: /);
+    expect(JSON.stringify(lines)).not.toMatch(/郭某某|13912345678|an event/);
+  });
+
+  it('leaves the event out when the headers do not name it, and masks numbers in a handler error', async () => {
+    const { engine } = parkingEngine();
+    const { lines, logger } = warnings();
+    await runMessage({ ...message, headers: {} }, delivery(), {
+      group: 'routing',
+      retry,
+      engine,
+      logger,
+      handlers: {},
+    });
+    await runMessage(message, delivery(), {
+      group: 'notify',
+      retry,
+      engine,
+      logger,
+      handlers: {
+        'dispute.intake.v1': async () => {
+          throw new PermanentError('caller 13800000000 is already a party');
+        },
+      },
+    });
+    expect(lines[0]).not.toHaveProperty('eventType');
+    expect(lines[0]).not.toHaveProperty('eventId');
+    expect(lines[0]).toMatchObject({ group: 'routing', reason: expect.stringMatching(/^header ce_/) });
+    expect(lines[1]).toMatchObject({
+      group: 'notify',
+      attempts: 1,
+      reason: 'handler: PermanentError: caller [redacted] is already a party',
+    });
+  });
+
+  it('logs nothing for a message handled, nor for one it could not park (the engine redelivers it)', async () => {
+    const { lines, logger } = warnings();
+    const failing = {
+      produce: async () => {
+        throw new Error('broker away');
+      },
+    } as unknown as Engine;
+    await runMessage(message, delivery(), {
+      group: 'cases',
+      retry,
+      engine: failing,
+      logger,
+      handlers: { 'dispute.intake.v1': async () => {} },
+    });
+    await expect(
+      runMessage({ ...message, headers: {} }, delivery(), {
+        group: 'cases',
+        retry,
+        engine: failing,
+        logger,
+        handlers: {},
+      }),
+    ).rejects.toThrow('broker away');
+    expect(lines).toEqual([]);
+  });
+});

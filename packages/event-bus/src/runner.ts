@@ -1,5 +1,5 @@
 import { catalogue, type EventName, type EventOf, eventNameOfType } from '@huijie/contracts/catalogue.ts';
-import { dlqHeaders, fromHeaders } from '@huijie/contracts/cloudevents.ts';
+import { ceHeaders, dlqHeaders, fromHeaders } from '@huijie/contracts/cloudevents.ts';
 import { deadLetterTopic } from '@huijie/contracts/topics.ts';
 import { errorForLog, errorReason, maskPersonalData } from '@huijie/database/error-for-log.ts';
 import { isDatabaseUnavailable } from '@huijie/database/unavailable.ts';
@@ -53,6 +53,14 @@ export interface DeadLetterInfo {
   attempts: number;
 }
 
+/**
+ * Where the runner says that it parked a message: the service's logger (pino's `warn` takes this
+ * shape). The event bus does not depend on the service kit, whose logger this is.
+ */
+export interface BusLogger {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
 export interface BusObserver {
   handled?(info: { group: string; topic: string; event: EventName; ms: number }): void;
   retried?(info: { group: string; topic: string; attempt: number; error: string }): void;
@@ -76,10 +84,13 @@ export async function runMessage(
     retry: RetryPolicy;
     engine: Engine;
     observer?: BusObserver | undefined;
+    logger?: BusLogger | undefined;
   },
 ): Promise<void> {
   const outcome = await evaluate(message, delivery, deps);
   if (outcome.ok) return;
+  // Operators and partner agencies read dead letters: the reason names what failed, never whom.
+  const reason = maskPersonalData(outcome.reason).slice(0, 2000);
   const info: DeadLetterInfo = {
     group: deps.group,
     topic: message.topic,
@@ -88,25 +99,56 @@ export async function runMessage(
     reason: outcome.reason,
     attempts: outcome.attempts,
   };
+  const parkedOn = deadLetterTopic(message.topic);
   await deps.engine.produce([
     {
-      topic: deadLetterTopic(message.topic),
+      topic: parkedOn,
       key: message.key,
       value: message.value,
       headers: {
         ...message.headers,
+        // The topic as the services name it, like the group: under KAFKA_NAMESPACE the engine
+        // adds the prefix on the way to the broker and takes it off on the way back
+        // (namespaced-engine.ts), so the services, their metrics and a replay through a bus of
+        // the same namespace all use this name. Meant, not lost: see README "Reliability".
         [dlqHeaders.topic]: message.topic,
         [dlqHeaders.partition]: String(message.partition),
         [dlqHeaders.offset]: message.offset,
         [dlqHeaders.group]: deps.group,
-        // Operators and partner agencies read dead letters: the reason names what failed, never whom.
-        [dlqHeaders.error]: maskPersonalData(outcome.reason).slice(0, 2000),
+        [dlqHeaders.error]: reason,
         [dlqHeaders.attempts]: String(outcome.attempts),
         [dlqHeaders.failedAt]: new Date().toISOString(),
       },
     },
   ]);
   deps.observer?.deadLettered?.(info);
+  // One line per message parked, where it came from and why: never the message's value, which
+  // may hold names and phone numbers (the dead-letter topic keeps it for an operator to replay).
+  deps.logger?.warn(
+    {
+      group: deps.group,
+      topic: message.topic,
+      partition: message.partition,
+      offset: message.offset,
+      ...eventOf(message),
+      attempts: outcome.attempts,
+      reason,
+      deadLetterTopic: parkedOn,
+    },
+    'message dead-lettered',
+  );
+}
+
+/** The CloudEvents type and id the message's headers give, when they give them. */
+function eventOf(message: RawMessage): { eventType?: string; eventId?: string } {
+  // A producer's header, unvalidated when the message was parked for its headers: kept short, masked.
+  const header = (name: string) => {
+    const value = message.headers[name];
+    return value ? maskPersonalData(value).slice(0, 200) : undefined;
+  };
+  const eventType = header(ceHeaders.type);
+  const eventId = header(ceHeaders.id);
+  return { ...(eventType && { eventType }), ...(eventId && { eventId }) };
 }
 
 async function evaluate(

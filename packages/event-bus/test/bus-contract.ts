@@ -5,9 +5,10 @@ import { createInterface } from 'node:readline';
 import { dlqHeaders } from '@huijie/contracts/cloudevents.ts';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { deadLetterTopic } from '@huijie/contracts/topics.ts';
+import { capturedLogger } from '@huijie/service-kit/log-capture.ts';
 import { eventually, uniqueName } from '@huijie/testing/servers.ts';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEventBus, type EventBus } from '../src/bus.ts';
+import { type BusLogger, createEventBus, type EventBus } from '../src/bus.ts';
 import type { Engine, RawMessage } from '../src/engine.ts';
 import { type EngineSpec, openEngine } from './engines.ts';
 
@@ -63,8 +64,12 @@ export function busContractSuite(label: string, spec: () => EngineSpec) {
   describe(`EventBus contract: ${label}`, () => {
     const open: EventBus[] = [];
     const children: ChildProcess[] = [];
-    async function newBus(): Promise<EventBus> {
-      const bus = createEventBus(await openEngine(spec()), { source: '/test/contract', retry: fastRetry });
+    async function newBus(options: { logger?: BusLogger } = {}): Promise<EventBus> {
+      const bus = createEventBus(await openEngine(spec()), {
+        source: '/test/contract',
+        retry: fastRetry,
+        ...options,
+      });
       open.push(bus);
       return bus;
     }
@@ -329,7 +334,9 @@ export function busContractSuite(label: string, spec: () => EngineSpec) {
     });
 
     it('dead-letters a poison message with its origin and error, and the partition moves on', async () => {
-      const bus = await newBus();
+      // The service's logger (redaction and all), its lines kept: one warning per message parked.
+      const { logger, lines } = capturedLogger('contract');
+      const bus = await newBus({ logger });
       const topic = uniqueName('t-poison');
       await bus.ensureTopics([topic], 1);
       const dlq = await collectRaw(bus.engine, deadLetterTopic(topic));
@@ -348,7 +355,12 @@ export function busContractSuite(label: string, spec: () => EngineSpec) {
       const key = randomUUID();
       const good = await buildRaw(bus, topic, key, intake('before', key));
       const notJson = { ...good, value: Buffer.from('{not json') };
-      const invalid = { ...good, value: Buffer.from(JSON.stringify({ ...intake('x', key), content: '' })) };
+      // Not the schema (no content), with a caller's name and mobile beside what is wrong.
+      const caller = { role: 'caller', name: '郭某某', phone: '13912345678' } as const;
+      const invalid = {
+        ...good,
+        value: Buffer.from(JSON.stringify({ ...intake('x', key), content: '', parties: [caller] })),
+      };
       await bus.engine.produce([good, notJson, invalid]);
       await bus.publish([
         { name: 'dispute.intake.v1', key, topic, data: intake('poison', key) },
@@ -373,6 +385,37 @@ export function busContractSuite(label: string, spec: () => EngineSpec) {
         [dlqHeaders.error]: 'handler: cannot route this',
         [dlqHeaders.attempts]: '3',
       });
+      // Each dead letter is one warning naming the group, where the message was and why, and the
+      // event when its headers say; never what the message holds.
+      const warnings = lines.map((line) => JSON.parse(line)).filter((line) => line.level === 40);
+      expect(warnings).toHaveLength(3);
+      const [badLine, wrongLine, poisonLine] = [1, 2, 3].map((offset) =>
+        warnings.find((line) => line.offset === String(offset)),
+      );
+      const origin = {
+        service: 'contract',
+        group,
+        topic,
+        partition: 0,
+        deadLetterTopic: deadLetterTopic(topic),
+      };
+      expect(badLine).toMatchObject({ ...origin, eventType: 'cn.huijie.dispute.intake.v1', attempts: 0 });
+      expect(badLine.reason).toMatch(/^body: not JSON/);
+      expect(wrongLine).toMatchObject({ ...origin, eventId: good.headers.ce_id, attempts: 0 });
+      expect(wrongLine.reason).toMatch(/^body: invalid dispute\.intake\.v1: content: /);
+      expect(poisonLine).toMatchObject({
+        ...origin,
+        eventType: 'cn.huijie.dispute.intake.v1',
+        eventId: poison!.headers.ce_id,
+        attempts: 3,
+        reason: 'handler: cannot route this',
+      });
+      for (const line of lines) {
+        expect(line).not.toContain(caller.name);
+        expect(line).not.toContain(caller.phone);
+        expect(line).not.toContain('江山镇');
+        expect(line).not.toContain('report poison');
+      }
       await dlq.stop();
     });
 

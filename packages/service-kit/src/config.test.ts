@@ -32,4 +32,56 @@ describe('configuration', () => {
       /KAFKA_BROKERS: a comma-separated list of host:port\n {2}JWT_SECRET: Too small/,
     );
   });
+
+  describe("the README's example secrets", () => {
+    const schema = z.object({
+      JWT_SECRET: z.string().min(32),
+      HOTLINE_CLIENTS: z.string(),
+      COURT_CLIENTS: z.string().optional(),
+    });
+    const own = { JWT_SECRET: 'k'.repeat(40), HOTLINE_CLIENTS: 'hotline-a:secret-of-hotline-a' };
+
+    it('are refused where a service reads them, naming the variable and why', () => {
+      expect(() => parseConfig(schema, { ...own, JWT_SECRET: 'change-me-to-32-or-more-characters' })).toThrow(
+        "invalid configuration:\n  JWT_SECRET: the README's example secret (public: anyone who has read it can sign an operator's token); set a secret of your own",
+      );
+      // Inside a list of id:secret pairs, or a JSON value.
+      expect(() =>
+        parseConfig(schema, {
+          ...own,
+          HOTLINE_CLIENTS: 'hotline-b:secret-of-hotline-b,hotline-a:a-long-secret',
+        }),
+      ).toThrow(/^invalid configuration:\n {2}HOTLINE_CLIENTS: the README's example secret/);
+      expect(() =>
+        parseConfig(schema, { ...own, COURT_CLIENTS: '[{"id":"court-a","secret":"a-long-secret"}]' }),
+      ).toThrow(/COURT_CLIENTS: the README's example secret/);
+    });
+
+    it('are said beside the other problems, once for a variable already refused for its form', () => {
+      expect(() =>
+        parseConfig(schema, { JWT_SECRET: 'change-me-to-32-or-more-characters', HOTLINE_CLIENTS: undefined }),
+      ).toThrow(
+        /^invalid configuration:\n {2}HOTLINE_CLIENTS: required\n {2}JWT_SECRET: the README's example/,
+      );
+      const short = z.object({ JWT_SECRET: z.string().min(40, 'at least 40 characters') });
+      expect(() => parseConfig(short, { JWT_SECRET: 'change-me-to-32-or-more-characters' })).toThrow(
+        /^invalid configuration:\n {2}JWT_SECRET: at least 40 characters$/,
+      );
+    });
+
+    it('are no concern of a service that does not read the variable, nor is a secret that only contains one', () => {
+      const routing = z.object({ HOST: commonEnv.HOST });
+      expect(parseConfig(routing, { JWT_SECRET: 'change-me-to-32-or-more-characters' })).toEqual({
+        HOST: '127.0.0.1',
+      });
+      expect(
+        parseConfig(schema, { ...own, JWT_SECRET: 'change-me-to-32-or-more-characters-and-then-some' }),
+      ).toEqual({ ...own, JWT_SECRET: 'change-me-to-32-or-more-characters-and-then-some' });
+      // Read through a transform piped after the object (standalone's schema): still the object's variables.
+      const piped = schema.transform((config) => ({ ...config, extra: true }));
+      expect(() => parseConfig(piped, { ...own, JWT_SECRET: 'change-me-to-32-or-more-characters' })).toThrow(
+        /JWT_SECRET: the README's example secret/,
+      );
+    });
+  });
 });

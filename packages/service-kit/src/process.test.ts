@@ -85,6 +85,23 @@ describe('a start that cannot go on', () => {
     startTimeoutMs,
   );
 
+  it.each(['cases', 'notify'])(
+    "%s: the README's example JWT_SECRET stops it with one line naming the variable and why",
+    (service) => {
+      const line = failedStart(service, {
+        KAFKA_BROKERS: '127.0.0.1:1',
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:1/postgres',
+        JWT_SECRET: 'change-me-to-32-or-more-characters',
+      });
+      expect(line).toMatchObject({
+        level: 60,
+        service,
+        msg: "cannot start: invalid configuration: JWT_SECRET: the README's example secret (public: anyone who has read it can sign an operator's token); set a secret of your own",
+      });
+    },
+    startTimeoutMs,
+  );
+
   // Port 1 answers nobody: the edges cannot keep their idempotency keys, so they must not take pushes.
   it.each([
     ['ingest-12345', { HOTLINE_CLIENTS: 'hotline-a:secret-of-hotline-a' }],
@@ -95,7 +112,7 @@ describe('a start that cannot go on', () => {
     [
       'ingest-wechat',
       {
-        WECHAT_TOKEN: 'accounttoken1',
+        WECHAT_TOKEN: 'processtesttoken1',
         WECHAT_APPID: 'wx0123456789abcdef',
         PUBLIC_BASE_URL: 'https://t.example',
       },

@@ -1,3 +1,4 @@
+import { MigrationHistoryError } from '@huijie/database/migrate.ts';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ConfigError } from './config.ts';
@@ -43,6 +44,10 @@ export async function reachAtStart<T>(variable: string, what: string, work: () =
   try {
     return await work();
   } catch (error) {
+    // Reached, but what it holds does not fit this release (a migration edited after it was
+    // applied, or one of a later release): that is what to fix, not the connection.
+    if (error instanceof MigrationHistoryError)
+      throw new StartupError(`${what} named by ${variable}: ${error.message}`);
     throw new StartupError(`${what} named by ${variable} cannot be reached: ${startupFailureMessage(error)}`);
   }
 }

@@ -5,7 +5,7 @@ import { ingest12345ConfigSchema, settingsFrom } from './config.ts';
 const env = {
   KAFKA_BROKERS: '127.0.0.1:9092',
   REDIS_URL: 'redis://127.0.0.1:6379',
-  HOTLINE_CLIENTS: 'longyan-12345:a-long-secret,fujian-12345:another-secret',
+  HOTLINE_CLIENTS: 'longyan-12345:secret-of-longyan,fujian-12345:another-secret',
 };
 
 describe('ingest-12345 configuration', () => {
@@ -13,7 +13,7 @@ describe('ingest-12345 configuration', () => {
     const settings = settingsFrom(parseConfig(ingest12345ConfigSchema, env));
     expect(settings).toEqual({
       clients: new Map([
-        ['longyan-12345', 'a-long-secret'],
+        ['longyan-12345', 'secret-of-longyan'],
         ['fujian-12345', 'another-secret'],
       ]),
       rateLimitPerMinute: 600,
@@ -34,7 +34,7 @@ describe('ingest-12345 configuration', () => {
 
   it.each([
     ['HOTLINE_CLIENTS', { HOTLINE_CLIENTS: 'longyan-12345:short' }],
-    ['HOTLINE_CLIENTS', { HOTLINE_CLIENTS: `${'x'.repeat(65)}:a-long-secret` }],
+    ['HOTLINE_CLIENTS', { HOTLINE_CLIENTS: `${'x'.repeat(65)}:secret-of-longyan` }],
     ['HOTLINE_RATE_LIMITS', { HOTLINE_RATE_LIMITS: 'longyan-12345:0' }],
     ['HOTLINE_RATE_LIMITS', { HOTLINE_RATE_LIMITS: 'longyan-12345' }],
     ['HOTLINE_RATE_LIMIT_PER_MINUTE', { HOTLINE_RATE_LIMIT_PER_MINUTE: 'lots' }],

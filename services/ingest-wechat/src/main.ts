@@ -23,6 +23,7 @@ const bus = kafkaBus({
   brokers: config.KAFKA_BROKERS,
   service: 'ingest-wechat',
   observer: metrics.busObserver,
+  logger,
   onFatal: exitOnFatal(logger),
   namespace: kafkaEnv.KAFKA_NAMESPACE,
   sessionTimeoutMs: kafkaEnv.KAFKA_SESSION_TIMEOUT_MS,

@@ -1,0 +1,99 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { migrateCases } from '@huijie/cases/db/prisma.ts';
+import { postgresClient, type SqlClient } from '@huijie/database/sql-client.ts';
+import { migrateNotify } from '@huijie/notify/db/prisma.ts';
+import { freshDatabase, requireServers } from '@huijie/testing/servers.ts';
+import { describe, expect, it } from 'vitest';
+
+const servers = await requireServers('postgres');
+const root = join(import.meta.dirname, '..', '..');
+const run = promisify(execFile);
+
+/** The two services that keep tables, each migrating its own schema at start. */
+const services = [
+  { service: 'cases', schema: 'cases', migrateAll: migrateCases },
+  { service: 'notify', schema: 'notify', migrateAll: migrateNotify },
+] as const;
+
+/**
+ * Starts a service on `databaseUrl` as production does; it must stop before it reaches Kafka (port 1
+ * answers nobody) with exit code 1 and one log line, returned parsed.
+ */
+async function start(service: string, databaseUrl: string): Promise<{ level: number; msg: string }> {
+  const outcome = await run(process.execPath, ['--import', 'tsx', `services/${service}/src/main.ts`], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH,
+      KAFKA_BROKERS: '127.0.0.1:1',
+      DATABASE_URL: databaseUrl,
+      JWT_SECRET: 'migrations-at-start-jwt-secret-0123456789',
+    },
+    timeout: 60_000,
+  }).then(
+    () => ({ code: 0, stdout: '', stderr: '' }),
+    (error: { code: number; stdout: string; stderr: string }) => error,
+  );
+  expect(outcome.code).toBe(1);
+  const lines = `${outcome.stdout}${outcome.stderr}`.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  return JSON.parse(lines[0]!);
+}
+
+/** A fresh database this release has migrated, changed by `alter`: the service is started on it. */
+async function startOn(
+  { service, migrateAll }: (typeof services)[number],
+  alter: (sql: SqlClient) => Promise<unknown>,
+) {
+  const database = await freshDatabase(servers!.databaseUrl!);
+  const sql = postgresClient(database.url, { max: 1 });
+  try {
+    await migrateAll(sql);
+    await alter(sql);
+    return await start(service, database.url);
+  } finally {
+    await sql.close();
+    await database.drop();
+  }
+}
+
+describe.runIf(servers)('distributed mode: a migration history that does not fit stops the start', () => {
+  it.each(services)(
+    '$service: a migration edited after it was applied is said to be so, not an unreachable database',
+    async (each) => {
+      let edited = '';
+      const line = await startOn(each, async (sql) => {
+        // What a migration.sql edited in the working tree looks like to the database: another checksum.
+        const last = await sql.query<{ migration_name: string }>(
+          `UPDATE ${each.schema}._prisma_migrations SET checksum = repeat('0', 64)
+           WHERE migration_name = (SELECT max(migration_name) FROM ${each.schema}._prisma_migrations)
+           RETURNING migration_name`,
+        );
+        edited = last.rows[0]!.migration_name;
+      });
+      expect(line).toMatchObject({ level: 60, service: each.service });
+      expect(line.msg).toBe(
+        `cannot start: PostgreSQL named by DATABASE_URL: migration ${edited} was edited after it was applied: its migration.sql no longer has the checksum ${each.schema}._prisma_migrations recorded; restore the file as it was applied, and put the change in a new migration`,
+      );
+    },
+    90_000,
+  );
+
+  it.each(services)(
+    '$service: started on a database a later release migrated (a rollback), it refuses, naming what it does not know',
+    async (each) => {
+      const line = await startOn(each, (sql) =>
+        sql.query(
+          `INSERT INTO ${each.schema}._prisma_migrations (id, checksum, finished_at, migration_name, applied_steps_count)
+           VALUES (gen_random_uuid(), repeat('a', 64), now(), '29990101000000_of_a_later_release', 1)`,
+        ),
+      );
+      expect(line).toMatchObject({ level: 60, service: each.service });
+      expect(line.msg).toBe(
+        `cannot start: PostgreSQL named by DATABASE_URL: the database is newer than this release: ${each.schema}._prisma_migrations records migration 29990101000000_of_a_later_release, which this release does not have (a later release applied it); start that release or a later one (going back to this one needs the database as it was before the upgrade: its backup)`,
+      );
+    },
+    90_000,
+  );
+});
