@@ -15,7 +15,7 @@ import {
 import { csvLine, utf8Bom } from './csv.ts';
 
 /**
- * What an export holds: the case, where, what, who handles it, how it ended. Deliberately no
+ * What an export holds: the case (and its number at its source), where, what, who handles it, how it ended. Deliberately no
  * party data — no names, phone numbers or ID numbers leave the platform in a spreadsheet, not even
  * typed into a title (masked as an agency's list masks it); the case number leads back to the case
  * in the platform where access is checked and logged.
@@ -25,6 +25,7 @@ export const exportColumns = [
   '受理时间',
   '状态',
   '渠道',
+  '来源编号',
   '纠纷类别',
   '严重程度',
   '县（市、区）',
@@ -51,7 +52,7 @@ function localTime(date: Date | null): string {
   return new Date(date.getTime() + chinaOffsetMs).toISOString().slice(0, 19).replace('T', ' ');
 }
 
-function exportRow(row: CaseRow, now: Date): string {
+function exportRow(row: CaseRow, sourceRef: string, now: Date): string {
   // Names are stored most general first: 龙岩市 / 新罗区 / 江山镇 / 村.
   const names = row.place_names ?? [];
   const nameAt = (index: number, code: string | null) => (code ? (names[index] ?? '') : '');
@@ -62,6 +63,7 @@ function exportRow(row: CaseRow, now: Date): string {
     localTime(row.created_at),
     labelOf(statusLabels, row.status),
     labelOf(channelLabels, row.channel),
+    sourceRef,
     labelOf(categoryLabels, row.category),
     labelOf(severityLabels, row.severity),
     nameAt(1, row.county_code),
@@ -81,6 +83,19 @@ function exportRow(row: CaseRow, now: Date): string {
     localTime(row.resolved_at),
     localTime(row.closed_at),
   ]);
+}
+
+/**
+ * Each case's number at its source (来源编号: the 12345 work-order number, the WeChat tracking
+ * number, the court's case number), its first report's, as a clerk quotes it back to the hotline
+ * or the court: one query a page.
+ */
+async function firstReportRefs(db: CasesDb, caseIds: string[]): Promise<Map<string, string>> {
+  const rows = await db.$queryRaw<{ case_id: string; source_ref: string }[]>`
+    SELECT DISTINCT ON (case_id) case_id::text, source_ref FROM cases.reports
+    WHERE case_id = ANY(${caseIds}::uuid[])
+    ORDER BY case_id, received_at, dispute_id`;
+  return new Map(rows.map((row) => [row.case_id, row.source_ref]));
 }
 
 /**
@@ -115,8 +130,14 @@ export async function* exportCasesCsv(
     });
     if (page.rows.length > 0) {
       // The page's confidential names in one query, not one per row.
-      const rows = await maskedTitles(db, page.rows);
-      yield rows.map((row) => exportRow(row, input.now)).join('');
+      const [rows, refs] = await Promise.all([
+        maskedTitles(db, page.rows),
+        firstReportRefs(
+          db,
+          page.rows.map((row) => row.id),
+        ),
+      ]);
+      yield rows.map((row) => exportRow(row, refs.get(row.id) ?? '', input.now)).join('');
     }
     if (!page.next) return;
     after = page.next;

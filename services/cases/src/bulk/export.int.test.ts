@@ -53,6 +53,19 @@ describe.runIf(servers)('GET /v1/cases/export.csv on PostgreSQL', () => {
         createdAt: new Date(Date.UTC(2024, 0, 1) + i * 60_000),
       })),
     );
+    // Its report: the export quotes the WeChat tracking number, as the citizen and the clerk know it.
+    await db.report.create({
+      data: {
+        disputeId: guo!,
+        caseId: guo!,
+        channel: 'wechat',
+        sourceRef: 'LYWX-20240824-0001',
+        revision: 1,
+        receivedAt: new Date('2024-08-24T09:30:00+08:00'),
+        content: '老板不给工钱',
+        intake: {},
+      },
+    });
   });
   afterAll(async () => close?.());
 
@@ -87,6 +100,7 @@ describe.runIf(servers)('GET /v1/cases/export.csv on PostgreSQL', () => {
       '2024-08-24 09:30:00',
       '已化解',
       '微信（龙岩e调解）',
+      'LYWX-20240824-0001',
       '劳动争议纠纷',
       '一般',
       '新罗区',
