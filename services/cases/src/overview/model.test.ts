@@ -294,6 +294,7 @@ describe("the platform's notes in Chinese", () => {
     expect(translateNote('overdue since 2024-09-03T01:30:00.000Z', {}, (iso) => `[${iso}]`)).toBe(
       '自 [2024-09-03T01:30:00.000Z] 起超期',
     );
+    expect(translateNote('merged by hand: 同一人，同一事项')).toBe('人工合并：同一人，同一事项');
     expect(translateNote('多次反映未果')).toBe('多次反映未果');
   });
 

@@ -268,5 +268,8 @@ export function translateNote(text, categoryLabels = {}, formatTime = (iso) => i
   if (match) return `同一事项已反映 ${match[1]} 次`;
   match = /^overdue since (\S+)$/.exec(text);
   if (match) return `自 ${formatTime(match[1])} 起超期`;
+  // An operator's merge (consumers/fold-case.ts is told `merged by hand: <their reason>`).
+  match = /^merged by hand: ([\s\S]*)$/.exec(text);
+  if (match) return `人工合并：${match[1]}`;
   return text;
 }
