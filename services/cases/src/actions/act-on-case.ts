@@ -71,7 +71,7 @@ const leads = (
 /** What the events about a case say of its reports: enough to answer each channel, and its client. */
 export const reportRefFields = { disputeId: true, channel: true, sourceRef: true, intake: true } as const;
 
-type CaseRow = Prisma.CaseGetPayload<{
+export type CaseRow = Prisma.CaseGetPayload<{
   include: { assignments: true; reports: { select: typeof reportRefFields } };
 }>;
 

@@ -14,16 +14,25 @@ import { type Actor, actorName } from '../http/actor.ts';
 import { assertPlaceWithin } from '../http/auth.ts';
 import { appendOutbox } from '../outbox/outbox.ts';
 import { searchGramsOf } from '../search/bigrams.ts';
-import { visibleCase } from './act-on-case.ts';
+import { actionsFor, type CaseRow, stateOf, visibleCase } from './act-on-case.ts';
 import { type Correction, routeAgain } from './route-again.ts';
 
 function operatorOnly(actor: Actor, what: string) {
   if (actor.kind !== 'operator') throw forbidden(`only an operator can ${what}`);
 }
 
-function mustBeOpen(status: string, what: string) {
-  if (!canBeRouted(status as CaseStatus)) {
-    throw conflict('invalid_transition', `cannot ${what} a case that is ${status}`, { status });
+/**
+ * A case an operator reshapes must be open: a 409 with its status and, for the case acted on (not
+ * the one merged into), what they may do with it instead, as every action's 409 says.
+ */
+function mustBeOpen(row: CaseRow, what: string, actedOnBy?: Actor) {
+  if (!canBeRouted(row.status as CaseStatus)) {
+    throw conflict('invalid_transition', `cannot ${what} a case that is ${row.status}`, {
+      status: row.status,
+      ...(actedOnBy && {
+        allowedActions: actionsFor(actedOnBy, stateOf(row), row.assignments, row.reports.length),
+      }),
+    });
   }
 }
 
@@ -35,8 +44,8 @@ export async function mergeCases(db: CasesDb, caseId: string, intoId: string, ac
   await caseTransaction(db, async (tx) => {
     const from = await visibleCase(tx, caseId, actor);
     const into = await visibleCase(tx, intoId, actor);
-    mustBeOpen(from.status, 'merge');
-    mustBeOpen(into.status, 'merge into');
+    mustBeOpen(from, 'merge', actor);
+    mustBeOpen(into, 'merge into');
     await foldCase(tx, caseId, intoId, `merged by hand: ${reason}`, actorName(actor));
   });
 }
@@ -58,7 +67,7 @@ export async function detachReport(
     // A case that has ended told each report's source its outcome (the court under its case
     // number, the hotline its 办结反馈): a report taken out now would be handled again and end
     // with a second outcome for the same number.
-    mustBeOpen(from.status, 'detach a report from');
+    mustBeOpen(from, 'detach a report from', actor);
     if (!from.reports.some((r) => r.disputeId === disputeId)) {
       throw badRequest([{ field: 'disputeId', reason: 'not a report of this case' }]);
     }
@@ -183,7 +192,7 @@ export async function correctCase(
   await caseTransaction(db, async (tx) => {
     // A case out of sight answers 404 first, whatever place the correction names.
     const row = await visibleCase(tx, caseId, actor);
-    mustBeOpen(row.status, 'correct');
+    mustBeOpen(row, 'correct', actor);
     // A place that exists first (a mistyped code is a 400 saying so, not a 403 about jurisdiction);
     // then only within the operator's jurisdiction: a case moved elsewhere would land on desks
     // where they have no say, and out of their own sight. A town that finds a case is not its own
