@@ -22,8 +22,11 @@ const compose = parse(composeText, { merge: true }) as {
       build?: { args?: { SERVICE?: string } };
       environment?: Record<string, string>;
       stop_grace_period?: string;
+      command?: string | string[];
+      volumes?: string[];
     }
   >;
+  volumes?: Record<string, unknown>;
 };
 
 /** `${VAR}`, `${VAR:-default}`, `${VAR:?message}`: what compose takes from the operator's environment. */
@@ -245,6 +248,20 @@ describe('docker-compose.yml', () => {
     expect(safe.success ? [] : safe.error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
       'WECHAT_ENCODING_AES_KEY: required for the compatible and safe message modes',
     ]);
+  });
+
+  it('keeps what Kafka, PostgreSQL and Redis hold across a restart: Redis in its append-only file, each on a named volume', () => {
+    const dataDir = { kafka: '/var/lib/kafka/data', postgres: '/var/lib/postgresql/data', redis: '/data' };
+    for (const [store, dir] of Object.entries(dataDir)) {
+      const volume = compose.services[store]?.volumes?.find((each) => each.endsWith(`:${dir}`));
+      expect(volume, `${store}: a volume on ${dir}`).toBeDefined();
+      expect(Object.keys(compose.volumes ?? {}), store).toContain(volume?.split(':')[0]);
+    }
+    // Without it a restart forgets which revision of each work order was taken (README "Redis").
+    const command = compose.services.redis?.command ?? [];
+    expect((Array.isArray(command) ? command.join(' ') : command).split(/\s+/).join(' ')).toMatch(
+      /^redis-server .*--appendonly yes\b/,
+    );
   });
 
   it('lets routing be scaled (`--scale routing=3`): no fixed host port for a second replica to collide on', () => {

@@ -100,12 +100,15 @@ describe('standalone mode locks its data directory', () => {
     expect(readFileSync(join(dataDir, 'huijie.lock'), 'utf8')).toBe(
       `${first.child.pid} the platform (npm start)`,
     );
-    const third = start(dataDir, ports);
+    // At info (the platform's default is warn): its stop is logged as every service's.
+    const third = start(dataDir, { ...ports, LOG_LEVEL: 'info' });
     runs.push(third);
     await ready(third);
     expect((await fetch(`http://127.0.0.1:${ports.CASES_PORT}/readyz`)).status).toBe(200);
     third.child.kill('SIGTERM');
     expect(await third.exited).toBe(0);
+    // A clean stop says so, last.
+    expect(third.output.trim().split('\n').at(-1)).toMatch(/"msg":"stopped"/);
   }, 400_000);
 
   const workOrder =

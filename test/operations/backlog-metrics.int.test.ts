@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { buildCasesApp } from '@huijie/cases/app.ts';
+import { caseIdFor } from '@huijie/cases/consumers/open-case.ts';
+import { recordAssignment, recordIntake } from '@huijie/cases/consumers/record-events.ts';
+import { decisionFor } from '@huijie/cases/consumers/routed-case-fixtures.ts';
 import { freshCasesDb } from '@huijie/cases/db/fresh-cases-db.ts';
 import { buildNotifyApp } from '@huijie/notify/app.ts';
 import { freshNotifyDb } from '@huijie/notify/db/fresh-notify-db.ts';
@@ -39,6 +42,52 @@ describe.runIf(servers)('/metrics shows a stuck pipeline: the backlogs in the da
       );
       expect(age).toBeGreaterThanOrEqual(599);
       expect(age).toBeLessThan(700);
+    } finally {
+      await drop();
+    }
+  });
+
+  it('cases: how long the oldest case has waited for routing, from its arrival (an imported record was received years ago), gone once routed', async () => {
+    const { db, drop } = await freshCasesDb(servers!.databaseUrl!);
+    try {
+      const metrics = createMetrics('cases');
+      buildCasesApp({ jwtSecret: 'x'.repeat(32) }, { db, bus, logger, metrics });
+      const unroutedAge = async () =>
+        Number(
+          /^huijie_cases_oldest_unrouted_age_seconds\{service="cases"\} (\S+)$/m.exec(
+            await metrics.registry.metrics(),
+          )?.[1],
+        );
+      expect(await unroutedAge()).toBe(0);
+      // A record of 2023 imported ten minutes ago (its case is dated 2023); routing has stopped.
+      const dispute = {
+        historical: {},
+        disputeId: randomUUID(),
+        channel: 'hotline_12345' as const,
+        sourceRef: `GD-${randomUUID()}`,
+        revision: 1,
+        receivedAt: '2023-05-06T09:30:00+08:00',
+        content: '老板拖欠工资',
+        location: { divisionCode: '350802107' },
+        parties: [],
+        attachments: [],
+      };
+      await recordIntake(db, dispute);
+      await db.report.update({
+        where: { disputeId: dispute.disputeId },
+        data: { createdAt: new Date(Date.now() - 600_000) },
+      });
+      const caseId = caseIdFor(dispute.disputeId);
+      expect((await db.case.findUniqueOrThrow({ where: { id: caseId } })).createdAt.getFullYear()).toBe(2023);
+      const age = await unroutedAge();
+      expect(age).toBeGreaterThanOrEqual(599);
+      expect(age).toBeLessThan(700);
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      expect(await unroutedAge()).toBeGreaterThan(age + 1);
+      // Routing's first decision: the case is assigned, and nothing waits.
+      await recordAssignment(db, decisionFor(dispute));
+      expect((await db.case.findUniqueOrThrow({ where: { id: caseId } })).status).toBe('assigned');
+      expect(await unroutedAge()).toBe(0);
     } finally {
       await drop();
     }

@@ -292,6 +292,21 @@ describe('a stop signal', () => {
     expect(ended.out).toContain('drained');
   }, 30_000);
 
+  it('says when the stop has finished, and how long it took: the last line before exit 0', async () => {
+    const ended = await signalled([{ signal: 'SIGTERM', afterMs: 0 }], { SIGNALLED_LOG_LEVEL: 'info' });
+    expect(ended).toMatchObject({ code: 0, signal: null });
+    const lines = ended.out.trim().split('\n');
+    const logged = lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+    expect(logged.filter(({ msg }) => ['shutting down', 'stopped'].includes(msg))).toEqual([
+      expect.objectContaining({ level: 30, msg: 'shutting down', signal: 'SIGTERM' }),
+      expect.objectContaining({ level: 30, msg: 'stopped', signal: 'SIGTERM', service: 'signalled' }),
+    ]);
+    // After the drain (800 ms) and the cleanup: nothing is logged after it.
+    expect(logged.at(-1).stopMs).toBeGreaterThanOrEqual(800);
+    expect(lines.indexOf('drained')).toBeLessThan(lines.length - 1);
+    expect(JSON.parse(lines.at(-1) ?? '').msg).toBe('stopped');
+  }, 30_000);
+
   it('again more than a second later stops at once (exit 1, the drain cut short)', async () => {
     const ended = await signalled(
       [

@@ -65,7 +65,8 @@ const repeatedSignalMs = 1_000;
  * Owns a service's process (only a `main.ts` calls this): listen, then start the apps'
  * consumers and wait until they have joined their groups (see `consumes`); then on SIGTERM/SIGINT stop
  * intake, let in-flight work finish (the app's preClose hooks stop consumers and commit),
- * close pools, exit. A second signal, or a shutdown that hangs, exits at once.
+ * close pools, log "stopped" (with how long it took), exit 0. A second signal, or a shutdown that
+ * hangs, exits 1 at once.
  */
 export async function serve(
   apps: { name: string; app: FastifyInstance; port: number }[],
@@ -90,6 +91,8 @@ export async function serve(
       // Edges first, so nothing new comes in while the consumers behind them drain.
       for (const { app } of apps) await app.close();
       await options.cleanup?.();
+      // The last line of a clean stop: without it only the exit code tells a stop from a crash.
+      options.logger.info({ signal, stopMs: Date.now() - stopping.at }, 'stopped');
       process.exit(0);
     } catch (error) {
       options.logger.error({ err: error }, 'shutdown failed');

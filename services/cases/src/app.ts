@@ -75,6 +75,27 @@ export function buildCasesApp(config: CasesSettings, deps: CasesDeps): FastifyIn
     [],
     async () => [{ value: (await outbox()).age ?? 0 }],
   );
+  // A routing service that stopped shows here: its own lag disappears with it, the cases it has not
+  // decided on wait at "received". Aged from the arrival of the report that opened the case (its
+  // row's created_at): a case's own created_at is when the channel received it, years ago for an
+  // imported record. Through the status index, then each case's reports (few at "received").
+  sampledGauge(
+    deps.metrics,
+    'huijie_cases_oldest_unrouted_age_seconds',
+    'Age of the oldest case still waiting for routing\'s first decision (status "received"), from its arrival (0 when none)',
+    [],
+    async () => [
+      {
+        value:
+          (
+            await deps.db.$queryRaw<{ age: number | null }[]>`
+              SELECT EXTRACT(EPOCH FROM now() - min(r.created_at))::float8 AS age
+              FROM cases.cases c JOIN cases.reports r ON r.case_id = c.id
+              WHERE c.status = 'received'`
+          )[0]?.age ?? 0,
+      },
+    ],
+  );
   serveApiDocs(app, {
     title: 'Huijie cases API',
     version: '1',
@@ -119,7 +140,7 @@ export function buildCasesApp(config: CasesSettings, deps: CasesDeps): FastifyIn
     });
   });
   // The events handled at once are recorded together, a transaction per batch.
-  const record = groupCommit((events: CasesEvent[]) => recordEvents(deps.db, events), {
+  const record = groupCommit((events: CasesEvent[]) => recordEvents(deps.db, events, deps.logger), {
     maxBatch: consumerConcurrency,
     transient: isDatabaseUnavailable,
   });

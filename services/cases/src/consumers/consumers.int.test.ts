@@ -4,6 +4,7 @@ import type { CaseCorrectedV1 } from '@huijie/contracts/events/case-correction-v
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { normaliseReferral, referralSchema, validateReferral } from '@huijie/ingest-courts/referral.ts';
+import { capturedLogger } from '@huijie/service-kit/log-capture.ts';
 import { requireServers } from '@huijie/testing/servers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actOnCase } from '../actions/act-on-case.ts';
@@ -538,6 +539,36 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
       revision: 2,
       content: dispute.content,
     });
+  });
+
+  it("an intake repeating its report's revision with other words (the ingest forgot it had taken it) is not applied, and is warned of once, by ids", async () => {
+    const { logger, lines } = capturedLogger('cases');
+    const dispute = intake();
+    await recordIntake(db, dispute, logger);
+    // The hotline's 修改 after ingest-12345 lost its record of revision 1 (Redis): taken as revision 1 again.
+    const changed = { ...dispute, content: '老板拖欠工资三个月共3800元' };
+    await recordIntake(db, changed, logger);
+    // Delivered again, and as routing's copy in its decision: said once, by the intake.
+    await recordEvents(db, [{ name: 'dispute.assignment.v1', data: decision(changed) }], logger);
+    // The revision it holds, delivered again: nothing to say.
+    await recordIntake(db, dispute, logger);
+    const caseId = caseIdFor(dispute.disputeId);
+    const warnings = lines.map((line) => JSON.parse(line)).filter((line) => line.level === 40);
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        disputeId: dispute.disputeId,
+        caseId,
+        revision: 1,
+        msg: expect.stringMatching(/repeats revision 1 of its report with other content: not applied.*Redis/),
+      }),
+    ]);
+    expect(lines.join('\n')).not.toContain('3800');
+    const report = await db.report.findUniqueOrThrow({ where: { disputeId: dispute.disputeId } });
+    expect({ revision: report.revision, content: report.content }).toEqual({
+      revision: 1,
+      content: dispute.content,
+    });
+    expect((await snapshot(caseId)).history).toEqual(['received', 'assigned']);
   });
 
   it('a 12345 修改 says in the history what changed and what the citizen said before, beside a new 催办 and without one already counted', async () => {

@@ -22,15 +22,26 @@ export function caseIdFor(disputeId: string): string {
   return uuidv5(`case:${disputeId}`);
 }
 
+/** A report's revision delivered again with other words: not applied (see `openCases`). */
+export interface RepeatedRevision {
+  disputeId: string;
+  caseId: string;
+  revision: number;
+  historical: boolean;
+}
+
 /**
  * Records disputes' reports and opens their cases at "received", once: the report's primary key
  * (the dispute id) makes a second delivery — or the other topic's copy — change nothing. Done
  * for many disputes in a handful of statements (a consumer records a batch of events in one
  * transaction). Returns, per dispute id, its case id and whether this call created the report.
+ * With `repeatedRevisions`, a dispute at the revision its report has already but with other
+ * content is added to it (the caller logs it once the transaction has committed).
  */
 export async function openCases(
   tx: Tx,
   disputes: DisputeReceivedV1[],
+  options: { repeatedRevisions?: RepeatedRevision[] } = {},
 ): Promise<Map<string, { caseId: string; created: boolean }>> {
   const result = new Map<string, { caseId: string; created: boolean }>();
   // The same dispute twice (a revision and its predecessor): the later one is applied after.
@@ -42,13 +53,28 @@ export async function openCases(
   }
   const known = await tx.report.findMany({
     where: { disputeId: { in: [...first.keys()] } },
-    select: { disputeId: true, caseId: true, revision: true },
+    // The words only when they are compared: a routing decision's copy of its dispute is not.
+    select: {
+      disputeId: true,
+      caseId: true,
+      revision: true,
+      content: options.repeatedRevisions !== undefined,
+    },
   });
   for (const report of known) {
     const dispute = first.get(report.disputeId)!;
     first.delete(report.disputeId);
     // A later revision of the same source record (new content, a 催办 reminder) updates the report, in the history.
     if (dispute.revision > report.revision) await updateReport(tx, report.caseId, dispute);
+    // The same revision with other words: the ingest took a change as a revision it had taken
+    // before (it forgot it: its record in Redis was lost). Not applied; the next revision is.
+    else if (dispute.revision === report.revision && dispute.content !== report.content)
+      options.repeatedRevisions?.push({
+        disputeId: dispute.disputeId,
+        caseId: report.caseId,
+        revision: dispute.revision,
+        historical: dispute.historical !== undefined,
+      });
     result.set(report.disputeId, { caseId: report.caseId, created: false });
   }
   const fresh = [...first.values()];
@@ -56,7 +82,7 @@ export async function openCases(
     for (const [disputeId, opened] of await openNew(tx, fresh)) result.set(disputeId, opened);
   }
   for (const dispute of again) {
-    const [opened] = (await openCases(tx, [dispute])).values();
+    const [opened] = (await openCases(tx, [dispute], options)).values();
     result.set(dispute.disputeId, opened!);
   }
   return result;
