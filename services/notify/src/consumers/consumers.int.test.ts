@@ -592,6 +592,151 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     ).toEqual({ caseId: detached.caseId, mergedInto: null });
   });
 
+  const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+  /**
+   * A report routed to the police, its case folded into another ten minutes ago (the police
+   * withdrawn), then detached by an operator a minute ago into a case of its own (status `triage`)
+   * and routed again at version 2, to its town's judicial office (lead) and police station.
+   */
+  const detachAfterFold = async () => {
+    const report = dispute();
+    report.parties[0]!.idNumber = '350802199001011234';
+    const fold = { ...foldOf(report), occurredAt: minutesAgo(10) };
+    const overtaken = { ...assignment(report, { lead: depts.police }), decidedAt: minutesAgo(10.01) };
+    const detached = { ...statusEvent(randomUUID(), [report], 'triage'), occurredAt: minutesAgo(1) };
+    const answer = assignment(report, {
+      version: 2,
+      lead: depts.judicial,
+      coHandlers: [depts.station],
+      dueAt: new Date(Date.now() + 7 * 24 * 3600_000).toISOString(),
+    });
+    return {
+      report,
+      answer,
+      /** The report's first decision, recorded before the fold (its police withdrawn, both sent). */
+      decidedBeforeFold: async () => {
+        await recordAssignment(db, overtaken, routing);
+        await db.delivery.updateMany({
+          where: { disputeId: report.disputeId },
+          data: { state: 'delivered' },
+        });
+        await recordCaseStatus(db, fold, routing);
+        await db.delivery.updateMany({
+          where: { disputeId: report.disputeId },
+          data: { state: 'delivered' },
+        });
+      },
+      fold: () => recordCaseStatus(db, fold, routing),
+      /** The report's first decision, made before the fold and heard after it (another topic). */
+      overtaken: () => recordAssignment(db, overtaken, routing),
+      status: () => recordCaseStatus(db, detached, routing),
+      decision: () => recordAssignment(db, answer, routing),
+      /** The dispatcher sends what is due (between two events: a webhook handed out goes out). */
+      sent: () =>
+        db.delivery.updateMany({
+          where: { disputeId: report.disputeId, state: 'pending' },
+          data: { state: 'delivered' },
+        }),
+    };
+  };
+  /** The assignments of a dispute's version, not cancelled: who, in what role, by when, with whose contact. */
+  const assignmentsOf = async (disputeId: string, version: number) =>
+    (
+      await db.delivery.findMany({
+        where: {
+          disputeId,
+          version,
+          kind: { in: ['assignment', 'assignment_update'] },
+          state: { not: 'cancelled' },
+        },
+      })
+    )
+      .map((row) => {
+        const payload = AssignmentWebhookData.parse(row.payload);
+        return [row.recipient, row.kind, payload.role, payload.dueAt, payload.contact?.phone ?? null];
+      })
+      .sort();
+
+  it("a folded report detached into a case of its own: routing's answer, heard before or after the new case's status (two topics), reaches its lead and co-handler once; redelivered, nothing more", async () => {
+    for (const decisionFirst of [true, false]) {
+      const detach = await detachAfterFold();
+      const { report, answer } = detach;
+      await detach.decidedBeforeFold();
+      const recorded = [];
+      for (const step of decisionFirst
+        ? [detach.decision, detach.status]
+        : [detach.status, detach.decision]) {
+        recorded.push(await step());
+        await detach.sent();
+        // Heard first, the decision is kept until the status comes: without the ID-card number.
+        const { heldDecision } = await db.disputeSource.findUniqueOrThrow({
+          where: { disputeId: report.disputeId },
+        });
+        if (decisionFirst && recorded.length === 1) {
+          expect(heldDecision).toMatchObject({ version: 2, lead: { code: depts.judicial.code } });
+          expect(JSON.stringify(heldDecision)).not.toContain('350802199001011234');
+        } else expect(heldDecision).toBeNull();
+      }
+      // The decision, the status and the fold delivered again (the fold late, older): nothing more.
+      const again = [await detach.decision(), await detach.status(), await detach.fold()];
+      const phone = report.parties[0]!.phone!;
+      expect({ decisionFirst, recorded, again }).toEqual({
+        decisionFirst,
+        recorded: [0, 2],
+        again: [0, 0, 0],
+      });
+      expect(await assignmentsOf(report.disputeId, 2)).toEqual(
+        [
+          [depts.judicial.code, 'assignment', 'lead', answer.dueAt, phone],
+          [depts.station.code, 'assignment', 'co', answer.dueAt, null],
+        ].sort(),
+      );
+      expect(await handed(report.disputeId)).toEqual(
+        [
+          [depts.police.code, 'assignment', 1],
+          [depts.police.code, 'withdrawal', 1],
+          [depts.judicial.code, 'assignment', 2],
+          [depts.station.code, 'assignment', 2],
+        ].sort(),
+      );
+      expect(await db.slaReminder.count({ where: { disputeId: report.disputeId, version: 2 } })).toBe(2);
+      expect(
+        await db.disputeSource.findUnique({
+          where: { disputeId: report.disputeId },
+          select: { routingVersion: true, heldDecision: true },
+        }),
+      ).toEqual({ routingVersion: 2, heldDecision: null });
+    }
+  });
+
+  it("a repeat's own decision that its fold overtook is not handed out when the report is detached: only routing's answer to the detach, once, in either order", async () => {
+    for (const decisionFirst of [true, false]) {
+      const detach = await detachAfterFold();
+      const { report, answer } = detach;
+      for (const step of [
+        detach.fold,
+        detach.overtaken,
+        ...(decisionFirst ? [detach.decision, detach.status] : [detach.status, detach.decision]),
+        detach.status,
+      ]) {
+        await step();
+        await detach.sent();
+      }
+      expect({ decisionFirst, handed: await handed(report.disputeId) }).toEqual({
+        decisionFirst,
+        handed: [
+          [depts.judicial.code, 'assignment', 2],
+          [depts.station.code, 'assignment', 2],
+        ].sort(),
+      });
+      expect((await assignmentsOf(report.disputeId, 2)).map(([, , role, dueAt]) => [role, dueAt])).toEqual([
+        ['co', answer.dueAt],
+        ['lead', answer.dueAt],
+      ]);
+      expect(await db.slaReminder.count({ where: { disputeId: report.disputeId } })).toBe(2);
+    }
+  });
+
   /** Every order of `steps`. */
   const everyOrder = <T>(steps: T[]): T[][] =>
     steps.length <= 1

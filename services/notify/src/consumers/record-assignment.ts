@@ -1,16 +1,13 @@
 import { assignedCopy, assignmentWebhookData, matterOfDecision } from '@huijie/contracts/agency-copies.ts';
 import { routedDeadlines } from '@huijie/contracts/deadlines.ts';
-import {
-  answersLaterRevision,
-  type DisputeAssignedV1,
-} from '@huijie/contracts/events/dispute-assignment-v1.ts';
+import { answersLaterRevision, DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import { isHistoricalFiling } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import type {
   SlaReminderWebhookData,
   WithdrawalWebhookData,
 } from '@huijie/contracts/webhooks/agency-webhook.ts';
 import type { NotifyDb } from '../db/prisma.ts';
-import type { Prisma } from '../generated/prisma/client.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 import {
   acceptedNoticeDelivery,
   type Handler,
@@ -23,6 +20,31 @@ import { citizenOf, type Routing } from './routing.ts';
 
 /** What notify knows of the case a dispute belongs to (notify.case_disputes). */
 type InCase = { dueBy: Date | null; mergedInto: string | null; mergedIntoDisputeId: string | null };
+
+/** What notify recorded of a dispute before a decision: who it reached, what each holds. */
+type RecordedBefore = {
+  /** Departments an earlier version reached and not since told that they lost it. */
+  reached: Set<string>;
+  /** The deadline a department keeps in its role, as the cases service keeps it. */
+  held: (code: string, role: 'lead' | 'co') => string | undefined;
+};
+
+/**
+ * A decision as notify keeps it while the fold's marker holds it back (dispute_sources
+ * .held_decision): what recordAssignment reads of it. The report's ID-card numbers, address,
+ * attachments and a court's claims are left out: no delivery carries them.
+ */
+function heldForm(decision: DisputeAssignedV1): Prisma.InputJsonValue {
+  const { parties, location, court } = decision.dispute;
+  const dispute: DisputeAssignedV1['dispute'] = {
+    ...decision.dispute,
+    parties: parties.map(({ idNumber: _idNumber, ...party }) => party),
+    location: location.divisionCode ? { divisionCode: location.divisionCode } : {},
+    attachments: [],
+    ...(court && { court: { ...court, claims: undefined } }),
+  };
+  return JSON.parse(JSON.stringify({ ...decision, dispute }));
+}
 
 /** Kinds that hand a dispute to a department (first time, or again with changes). */
 export const assignmentKinds = ['assignment', 'assignment_update'] as const;
@@ -95,7 +117,8 @@ export function reminderFireAt(
  * route again brings the revision to the departments, at the next version. A dispute whose case
  * was folded into another before its decision arrived is handed to no department and gets no
  * reminders (folded-withdrawal.ts); its source and the citizen's notice are kept, as when the
- * fold comes second.
+ * fold comes second. One routing made after the fold is kept as well, and handed out if the
+ * report is detached into a case of its own (handOutHeldDecisions): it is the answer to that.
  *
  * Every row has a dedupe key, so the same event delivered twice records nothing twice; an older
  * version arriving after a newer one records nothing at all. Agencies get what they need to
@@ -118,61 +141,73 @@ export async function recordAssignment(
     wechatOpenId: citizen?.wechatOpenId ?? null,
     place: decision.jurisdiction.names.join('') || null,
   };
-  // Events of one dispute arrive in order (same key, same partition); a redelivered older
-  // decision, after a newer one, is the only way an older version shows up.
-  const known = await db.disputeSource.findUnique({
-    where: { disputeId },
-    select: { routingVersion: true, wechatRefusedAt: true },
-  });
-  if (known && known.routingVersion > version) return 0;
-  // WeChat refused this citizen on an earlier notice of the dispute: a later one is texted.
-  if (citizen && known?.wechatRefusedAt) citizen.wechatRefused = true;
-  await db.disputeSource.upsert({
-    where: { disputeId },
-    create: { disputeId, ...source, routingVersion: version },
-    update: { ...source, routingVersion: version },
-  });
-
-  // Departments an earlier version reached (or is reaching) and that were not told since that
-  // they lost it: they get an update or a withdrawal. What each department last got decides, so
-  // one withdrawn and later routed back is assigned afresh, and one withdrawn is not withdrawn twice.
-  const earlier = await db.delivery.findMany({
-    where: {
-      disputeId,
-      kind: { in: [...assignmentKinds, 'withdrawal'] },
-      version: { lt: version },
-    },
-    select: { recipient: true, kind: true, payload: true, state: true, version: true },
-    orderBy: { version: 'asc' },
-  });
-  const lastGot = new Map(
-    earlier
-      .filter((row) => row.state === 'delivered' || row.state === 'sending')
-      .map((row) => [row.recipient, row]),
-  );
-  const reached = new Set([...lastGot].filter(([, row]) => row.kind !== 'withdrawal').map(([code]) => code));
-  // As the cases service keeps it: a department the re-routing keeps in its role keeps the
-  // deadline it has when that is earlier (a 催办 gives nobody more time), and so do its reminders.
-  // A kept lead keeps the case's deadline too: a department new to the case joins it at that one.
-  // What the cases service recorded for it is what the previous version gave it, sent yet or not
-  // (a receiver down); one that version withdrew or left out starts afresh.
-  const lastGiven = new Map(earlier.map((row) => [row.recipient, row]));
-  const held = (code: string, role: 'lead' | 'co') => {
-    const row = lastGiven.get(code);
-    const payload =
-      row && row.kind !== 'withdrawal' && row.version === known?.routingVersion
-        ? (row.payload as { role?: string; dueAt?: string })
-        : undefined;
-    return payload?.role === role ? payload.dueAt : undefined;
-  };
   // The same copy routing publishes on each agency's topic: one rule for who is told what.
   const matter = matterOfDecision(decision);
   const divisionCode = matter.place.divisionCode;
   const departments = matter.involved;
   const lead = decision.triage ? null : decision.lead;
 
-  /** What this decision hands out, given what notify knows of the dispute's case. */
-  const handOut = (inCase: InCase | null, joinedLead: Handler | undefined) => {
+  /**
+   * What notify recorded of the dispute before this decision, or undefined when it knows a later
+   * version (this one records nothing). Read under the dispute's lock: besides this consumer, the
+   * case's status hands out a decision the fold's marker held back (handOutHeldDecisions), and a
+   * newer decision may be recorded at the same moment.
+   */
+  const recordedBefore = async (tx: Prisma.TransactionClient): Promise<RecordedBefore | undefined> => {
+    // Events of one dispute arrive in order (same key, same partition); a redelivered older
+    // decision, after a newer one, is the only way an older version shows up (or a held one
+    // handed out after a newer one was recorded).
+    const known = await tx.disputeSource.findUnique({
+      where: { disputeId },
+      select: { routingVersion: true, wechatRefusedAt: true },
+    });
+    if (known && known.routingVersion > version) return undefined;
+    // WeChat refused this citizen on an earlier notice of the dispute: a later one is texted.
+    if (citizen && known?.wechatRefusedAt) citizen.wechatRefused = true;
+
+    // Departments an earlier version reached (or is reaching) and that were not told since that
+    // they lost it: they get an update or a withdrawal. What each department last got decides, so
+    // one withdrawn and later routed back is assigned afresh, and one withdrawn is not withdrawn twice.
+    const earlier = await tx.delivery.findMany({
+      where: {
+        disputeId,
+        kind: { in: [...assignmentKinds, 'withdrawal'] },
+        version: { lt: version },
+      },
+      select: { recipient: true, kind: true, payload: true, state: true, version: true },
+      orderBy: { version: 'asc' },
+    });
+    const lastGot = new Map(
+      earlier
+        .filter((row) => row.state === 'delivered' || row.state === 'sending')
+        .map((row) => [row.recipient, row]),
+    );
+    const reached = new Set(
+      [...lastGot].filter(([, row]) => row.kind !== 'withdrawal').map(([code]) => code),
+    );
+    // As the cases service keeps it: a department the re-routing keeps in its role keeps the
+    // deadline it has when that is earlier (a 催办 gives nobody more time), and so do its reminders.
+    // A kept lead keeps the case's deadline too: a department new to the case joins it at that one.
+    // What the cases service recorded for it is what the previous version gave it, sent yet or not
+    // (a receiver down); one that version withdrew or left out starts afresh.
+    const lastGiven = new Map(earlier.map((row) => [row.recipient, row]));
+    const held = (code: string, role: 'lead' | 'co') => {
+      const row = lastGiven.get(code);
+      const payload =
+        row && row.kind !== 'withdrawal' && row.version === known?.routingVersion
+          ? (row.payload as { role?: string; dueAt?: string })
+          : undefined;
+      return payload?.role === role ? payload.dueAt : undefined;
+    };
+    return { reached, held };
+  };
+
+  /** What this decision hands out, given what notify knows of the dispute and of its case. */
+  const handOut = (
+    { reached, held }: RecordedBefore,
+    inCase: InCase | null,
+    joinedLead: Handler | undefined,
+  ) => {
     // Its case was folded into another already (the fold's status came first: another topic):
     // no department is handed it, and one that had it is withdrawn, as the fold's status does.
     const folded = inCase?.mergedInto ?? null;
@@ -256,18 +291,37 @@ export async function recordAssignment(
   };
 
   // The fold's marker is read, and what it allows written, under the dispute's lock
-  // (dispute-lock.ts): a fold handled at the same moment has marked it before, or withdraws after.
-  const { created, inCase } = await db.$transaction(async (tx) => {
+  // (dispute-lock.ts): a fold handled at the same moment has marked it before, or withdraws after;
+  // a detach's status handled at the same moment has cleared it before, or finds this decision
+  // held back after.
+  const recorded = await db.$transaction(async (tx) => {
     await lockDisputes(tx, [disputeId]);
+    const before = await recordedBefore(tx);
+    if (!before) return undefined;
     const inCase = await tx.caseDispute.findUnique({
       where: { disputeId },
-      select: { dueBy: true, mergedInto: true, mergedIntoDisputeId: true },
+      select: { dueBy: true, mergedInto: true, mergedIntoDisputeId: true, statusAt: true },
+    });
+    // Held back by the fold's marker although routing made it after the status the marker comes
+    // from (the fold, or a later one of the case it joined): routing's answer to an operator's
+    // detach of the report into a case of its own, come before that case's status (another topic).
+    // It is kept, and handed out when that status clears the marker (handOutHeldDecisions). One
+    // the fold overtook (made before it: a repeat's own first decision) stays handed to nobody, a
+    // detach or not: its matter went to the joined case. Any other decision drops what one kept.
+    const heldBack =
+      inCase?.mergedInto &&
+      (inCase.statusAt === null || Date.parse(decision.decidedAt) > inCase.statusAt.getTime());
+    const heldDecision = heldBack ? heldForm(decision) : Prisma.DbNull;
+    await tx.disputeSource.upsert({
+      where: { disputeId },
+      create: { disputeId, ...source, routingVersion: version, heldDecision },
+      update: { ...source, routingVersion: version, heldDecision },
     });
     const joinedLead =
       inCase?.mergedInto && inCase.mergedIntoDisputeId
         ? await joinedCaseLead(tx, inCase.mergedIntoDisputeId)
         : undefined;
-    const { rows, reminders } = handOut(inCase, joinedLead);
+    const { rows, reminders } = handOut(before, inCase, joinedLead);
     // What an earlier version still had to send is moot now (sends in flight finish), withdrawals
     // too: sent late, after this version's assignment, one would take the dispute from its holder.
     // Its dead letters as well: replayed, one would hand the dispute to a department that lost it.
@@ -289,6 +343,8 @@ export async function recordAssignment(
     const created = await tx.delivery.createMany({ data: rows, skipDuplicates: true });
     return { created: created.count, inCase };
   });
+  if (!recorded) return 0;
+  const { created, inCase } = recorded;
   // Reports folded into this dispute's case before its decision came (another topic) found no lead
   // to tell their citizens of: they are told now, listed where this case is. Read after this
   // decision is written, as the fold reads the lead after writing its marker: of the two, whichever
@@ -314,4 +370,32 @@ export async function recordAssignment(
     routing,
   );
   return created + told + withdrawn;
+}
+
+/**
+ * The decisions of these disputes that the fold's marker held back although routing made them
+ * after the fold (dispute_sources.held_decision): routing's answer to an operator's detach of a
+ * report into a case of its own, recorded before that case's status (two topics, two consumers).
+ * Called by recordCaseStatus for the disputes its status left in a case of their own (the marker
+ * cleared): each is recorded again by recordAssignment, which hands it out now as it would have
+ * had it come after that status, under the same dedupe keys. So a redelivery, of the decision or
+ * of the status, hands out nothing twice, and a decision of the dispute recorded meanwhile (a
+ * newer version, or this one handed out already) leaves nothing held here. Returns the deliveries
+ * recorded.
+ */
+export async function handOutHeldDecisions(
+  db: NotifyDb,
+  disputeIds: string[],
+  routing: Routing,
+  now = new Date(),
+): Promise<number> {
+  if (disputeIds.length === 0) return 0;
+  const held = await db.disputeSource.findMany({
+    where: { disputeId: { in: disputeIds }, heldDecision: { not: Prisma.DbNull } },
+    select: { heldDecision: true },
+  });
+  let recorded = 0;
+  for (const { heldDecision } of held)
+    recorded += await recordAssignment(db, DisputeAssignedV1.parse(heldDecision), routing, now);
+  return recorded;
 }

@@ -10,7 +10,7 @@ import { chineseDate, type NoticePayload, outcomeLabel } from '../notices/notice
 import { bringDeadlineForward } from './case-deadline.ts';
 import { lockDisputes } from './dispute-lock.ts';
 import { withdrawFolded } from './folded-withdrawal.ts';
-import { assignmentKinds, lastToEachRecipient } from './record-assignment.ts';
+import { assignmentKinds, handOutHeldDecisions, lastToEachRecipient } from './record-assignment.ts';
 import type { Routing } from './routing.ts';
 
 export const endStatuses = ['resolved', 'unresolved', 'closed'];
@@ -26,7 +26,9 @@ export const recipientKey = (recipient: string) =>
 /**
  * case.status.v1 → remembers which case each dispute belongs to; when a case was folded into
  * another, withdraws its disputes from their departments, pointed at that case
- * (folded-withdrawal.ts); when a court referral was folded in, brings that case's deadlines
+ * (folded-withdrawal.ts); when a report left the case it had joined for a case of its own, hands
+ * out the decision the fold held back, routing's answer to that come first (record-assignment.ts
+ * `handOutHeldDecisions`); when a court referral was folded in, brings that case's deadlines
  * forward to the court's (case-deadline.ts); when the case ends, cancels its SLA reminders; when
  * it carries the outcome, records:
  * - the handling result (办结反馈) to the 12345 hotline client of each hotline report, and the
@@ -50,7 +52,9 @@ export async function recordCaseStatus(
   const disputeIds = [...new Set([...event.disputeIds, ...(event.reports ?? []).map((r) => r.disputeId)])];
   // A fold marks its disputes (recordAssignment hands a marked dispute to nobody); the marker
   // stays while they belong to that case, whose own later events list them too, and goes when one
-  // leaves it (an operator detaches the report into a case of its own). An event older than the
+  // leaves it (an operator detaches the report into a case of its own): routing's decision on it
+  // in its own case, recorded before this status (another topic) and handed to nobody for the
+  // marker, is handed out then, once (handOutHeldDecisions). An event older than the
   // one a row holds (another case's, delivered late) leaves it alone, and does nothing more to
   // that dispute: the dispute has moved on. Under the disputes' locks, so that a decision of one
   // of them handled at the same moment waits for the marker, or is seen by the withdrawal below.
@@ -58,7 +62,7 @@ export async function recordCaseStatus(
   const mergedIntoDisputeId = (mergedInto && event.mergedIntoDisputeId) || null;
   const written = await db.$transaction(async (tx) => {
     await lockDisputes(tx, disputeIds);
-    return tx.$queryRaw<{ disputeId: string }[]>`
+    return tx.$queryRaw<{ disputeId: string; ownCase: boolean }[]>`
       INSERT INTO notify.case_disputes (dispute_id, case_id, status, status_at, merged_into, merged_into_dispute_id)
       SELECT d, ${caseId}::uuid, ${event.status}, ${event.occurredAt}::timestamptz, ${mergedInto}::uuid, ${mergedIntoDisputeId}::uuid
       FROM unnest(${disputeIds}::uuid[]) AS d
@@ -71,9 +75,17 @@ export async function recordCaseStatus(
         merged_into_dispute_id = CASE WHEN excluded.merged_into IS NOT NULL THEN excluded.merged_into_dispute_id
           WHEN case_disputes.merged_into = excluded.case_id THEN case_disputes.merged_into_dispute_id END
       WHERE case_disputes.status_at IS NULL OR case_disputes.status_at <= excluded.status_at
-      RETURNING dispute_id::text AS "disputeId"`;
+      RETURNING dispute_id::text AS "disputeId", merged_into IS NULL AS "ownCase"`;
   });
   const current = written.map((row) => row.disputeId);
+  // The disputes this status leaves in a case of their own (it cleared a fold's marker, or there
+  // was none): a decision the marker held back is handed out. Before an end's cleanup below, which
+  // cancels what it schedules for a case that has ended.
+  const handedOut = await handOutHeldDecisions(
+    db,
+    written.filter((row) => row.ownCase).map((row) => row.disputeId),
+    routing,
+  );
   if (endStatuses.includes(event.status)) {
     await db.slaReminder.deleteMany({ where: { disputeId: { in: current } } });
     await db.delivery.updateMany({
@@ -91,9 +103,10 @@ export async function recordCaseStatus(
     }
   }
   const withdrawn = await withdrawFolded(db, { ...event, disputeIds: current }, routing);
-  // What the fold recorded: its withdrawals, and for a court referral folded in, the deadlines
-  // brought forward to the court's date in the case it joined.
+  // What the move recorded: a detach, the decision it handed out; a fold, its withdrawals, and for
+  // a court referral folded in, the deadlines brought forward to the court's date in the case it joined.
   const folded =
+    handedOut +
     withdrawn +
     (event.mergedInto && event.mergedDeadline
       ? await bringDeadlineForward(db, event.mergedInto, event.mergedDeadline, routing)

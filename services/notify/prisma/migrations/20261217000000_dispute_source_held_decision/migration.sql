@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "notify"."dispute_sources" ADD COLUMN     "held_decision" JSONB;
