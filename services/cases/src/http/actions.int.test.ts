@@ -208,7 +208,10 @@ describe.runIf(servers)('case actions through the API', () => {
     const ended = (await app.inject({ url: `/v1/cases/${caseId}`, headers: as('city') })).json();
     expect(ended.allowedActions).toEqual(['add_note', 'close']);
     // A correction of it is refused as any action is: with what may be done instead.
-    const corrected = await act(caseId, 'correct', as('city'), { category: 'neighborhood', reason: '分类有误' });
+    const corrected = await act(caseId, 'correct', as('city'), {
+      category: 'neighborhood',
+      reason: '分类有误',
+    });
     expect(corrected.statusCode).toBe(409);
     expect(corrected.json().error.details).toEqual({
       status: 'unresolved',
