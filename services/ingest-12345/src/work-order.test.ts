@@ -236,7 +236,15 @@ describe('a time without an offset is China time', () => {
 
   it('refuses a number that is not epoch milliseconds (seconds, a fraction) with the format', () => {
     const seconds = Date.parse('2024-08-24T09:30:00+08:00') / 1000;
-    for (const receivedAt of [seconds, seconds * 1000 + 0.5, -1])
+    // …and one past the year 9999, which no date-time can write (it answered 500).
+    for (const receivedAt of [
+      seconds,
+      seconds * 1000 + 0.5,
+      -1,
+      Date.UTC(10000, 0, 1),
+      9e15,
+      Number.MAX_SAFE_INTEGER,
+    ])
       expect(problems({ ...guo, receivedAt })).toEqual([
         [
           'receivedAt',

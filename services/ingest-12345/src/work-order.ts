@@ -68,8 +68,12 @@ const dateTimeReason =
   'an ISO 8601 date-time such as 2024-08-24T09:30:00+08:00 (without an offset it is China time), ' +
   'or "2024-08-24 09:30:00", or epoch milliseconds';
 
-/** Epoch milliseconds from 2001-09-09 on (13 digits): a smaller number is more likely seconds, refused. */
-const smallestEpochMs = 1e12;
+/**
+ * Epoch milliseconds from 2001-09-09 on (13 digits): a smaller number is more likely seconds,
+ * refused; up to the end of the year 9999 in China, the last an ISO 8601 date-time writes with
+ * four digits (far beyond, a Date cannot be written out at all: it answered 500).
+ */
+const epochMs = { smallest: 1e12, largest: Date.UTC(9999, 11, 31, 15, 59, 59, 999) }; // 23:59:59.999 China time
 
 /**
  * What Java systems write besides ISO 8601, as ISO 8601: a space for the `T` (`yyyy-MM-dd
@@ -79,7 +83,9 @@ const smallestEpochMs = 1e12;
  */
 function javaSpellings(value: unknown): unknown {
   if (typeof value === 'number')
-    return Number.isSafeInteger(value) && value >= smallestEpochMs ? chinaTime(new Date(value)) : value;
+    return Number.isSafeInteger(value) && value >= epochMs.smallest && value <= epochMs.largest
+      ? chinaTime(new Date(value))
+      : value;
   if (typeof value !== 'string') return value;
   const spelled = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(?:([+-]\d{2})(\d{2})?)?$/.exec(
     value,
