@@ -60,14 +60,27 @@ describe.runIf(servers)('migrate: a migration history that does not fit the rele
     expect(await columns(sql)).toEqual(['id', 'title']);
   });
 
-  it('refuses a database a later release migrated, naming the migrations this release does not have', async () => {
+  it('runs on a database a later release migrated (a rolling upgrade, a rollback), warning once and naming the migrations it does not have', async () => {
     const sql = await database();
     await migrate(sql, { migrationsDir: folder({ ...first, ...second, ...third }), schema: 'svc' });
-    // The release before: it has the first migration only.
-    const run = migrate(sql, { migrationsDir: folder(first), schema: 'svc' });
-    await expect(run).rejects.toThrow(MigrationHistoryError);
-    await expect(run).rejects.toThrow(
-      'the database is newer than this release: svc._prisma_migrations records migrations 20260201000000_item_title, 20260301000000_item_note, which this release does not have (a later release applied them); start that release or a later one',
+    // The release before: it has the first migration only, and runs on the schema after.
+    const warnings: { fields: Record<string, unknown>; message: string }[] = [];
+    const logger = {
+      warn: (fields: Record<string, unknown>, message: string) => warnings.push({ fields, message }),
+    };
+    expect(await migrate(sql, { migrationsDir: folder(first), schema: 'svc', logger })).toEqual([]);
+    expect(warnings).toEqual([
+      {
+        fields: { migrations: ['20260201000000_item_title', '20260301000000_item_note'] },
+        message:
+          'the database is newer than this release: svc._prisma_migrations records migrations 20260201000000_item_title, 20260301000000_item_note, which this release does not have (a later release applied them); running on it (migrations never drop a table or a column; undoing one takes the backup from before the upgrade)',
+      },
+    ]);
+    expect(await columns(sql)).toEqual(['id', 'note', 'title']);
+    // An edited migration is refused still, however new the database.
+    const edited = { '20260101000000_init': 'CREATE TABLE "items" ("id" BIGINT PRIMARY KEY);\n' };
+    await expect(migrate(sql, { migrationsDir: folder(edited), schema: 'svc', logger })).rejects.toThrow(
+      MigrationHistoryError,
     );
   });
 

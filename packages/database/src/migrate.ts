@@ -24,26 +24,32 @@ export function readMigrations(migrationsDir: string): Migration[] {
 const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /**
- * The database was reached, but its migration history does not fit this release's migrations: one
- * was edited after it was applied, or the database holds migrations this release does not have (a
- * later release migrated it, and this one was started on it: a rollback). Running on it would be
- * wrong, not impossible: the service refuses to start and says which and why (`reachAtStart`
+ * The database was reached, but a migration it records as applied was edited since: running on it
+ * would be wrong, not impossible. The service refuses to start and says which (`reachAtStart`
  * says so in these words, not that the database cannot be reached).
  */
 export class MigrationHistoryError extends Error {
   override name = 'MigrationHistoryError';
 }
 
+/** Where `migrate` says that the database is newer than the release (a pino logger fits). */
+export interface MigrationLogger {
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
 /**
  * Applies pending migrations offline, each in its own transaction, recording them in a
  * `_prisma_migrations` table of the same shape Prisma uses, so `prisma migrate deploy` agrees
  * with it on a machine that has Prisma's engines. The table lives in the service's own schema.
- * Returns the names applied now. Applies nothing, and throws a {@link MigrationHistoryError},
- * when the history recorded there does not fit the migrations in `migrationsDir`.
+ * Returns the names applied now. Applies nothing, and throws a {@link MigrationHistoryError}, when
+ * a migration recorded there was edited since. A database that records migrations `migrationsDir`
+ * does not have (a later release applied them: a replica of the release before restarting during a
+ * rolling upgrade, or a rollback) is run on, with one warning on `logger`: no migration drops a
+ * table or a column, so the release before reads the schema after.
  */
 export async function migrate(
   sql: SqlClient,
-  options: { migrationsDir: string; schema: string },
+  options: { migrationsDir: string; schema: string; logger?: MigrationLogger },
 ): Promise<string[]> {
   const schema = quoteIdent(options.schema);
   const table = `${schema}."_prisma_migrations"`;
@@ -67,7 +73,12 @@ export async function migrate(
     );
     const known = new Map(done.rows.map((row) => [row.migration_name, row.checksum]));
     const migrations = readMigrations(options.migrationsDir);
-    checkHistory(known, migrations, `${options.schema}._prisma_migrations`);
+    const newer = checkHistory(known, migrations, `${options.schema}._prisma_migrations`);
+    if (newer.length > 0)
+      options.logger?.warn(
+        { migrations: newer },
+        `the database is newer than this release: ${options.schema}._prisma_migrations records ${newer.length === 1 ? 'migration' : 'migrations'} ${newer.join(', ')}, which this release does not have (a later release applied ${newer.length === 1 ? 'it' : 'them'}); running on it (migrations never drop a table or a column; undoing one takes the backup from before the upgrade)`,
+      );
     for (const migration of migrations) {
       if (known.has(migration.name)) continue;
       await tx.query(`SET LOCAL search_path TO ${schema}`);
@@ -83,22 +94,11 @@ export async function migrate(
 }
 
 /**
- * Refuses a history that does not fit `migrations`: migrations it holds that they do not (the
- * database is newer than this release), then migrations applied and edited since.
+ * Refuses a history with a migration applied and edited since; returns the migrations it holds
+ * that `migrations` do not (the database is newer than this release).
  */
-function checkHistory(known: Map<string, string>, migrations: Migration[], table: string): void {
+function checkHistory(known: Map<string, string>, migrations: Migration[], table: string): string[] {
   const names = new Set(migrations.map((migration) => migration.name));
-  const unknown = [...known.keys()].filter((name) => !names.has(name)).sort();
-  if (unknown.length > 0) {
-    const listed = unknown.join(', ');
-    throw new MigrationHistoryError(
-      `the database is newer than this release: ${table} records ` +
-        (unknown.length === 1
-          ? `migration ${listed}, which this release does not have (a later release applied it)`
-          : `migrations ${listed}, which this release does not have (a later release applied them)`) +
-        '; start that release or a later one (going back to this one needs the database as it was before the upgrade: its backup)',
-    );
-  }
   const edited = migrations
     .filter((migration) => known.has(migration.name) && known.get(migration.name) !== migration.checksum)
     .map((migration) => migration.name);
@@ -110,6 +110,7 @@ function checkHistory(known: Map<string, string>, migrations: Migration[], table
         : `migrations ${listed} were edited after they were applied: their migration.sql files no longer have the checksums ${table} recorded; restore the files as they were applied, and put the changes in new migrations`,
     );
   }
+  return [...known.keys()].filter((name) => !names.has(name)).sort();
 }
 
 /** Runs a multi-statement script: statements split on `;` at line ends (Prisma writes one per line block). */

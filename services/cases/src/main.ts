@@ -19,7 +19,7 @@ const kafkaEnv = parseConfig(kafkaBusEnv, process.env);
 const logger = createLogger({ service: 'cases', level: config.LOG_LEVEL });
 const metrics = createMetrics('cases');
 const sql = postgresClient(config.DATABASE_URL, { max: 1 });
-const applied = await reachAtStart('DATABASE_URL', 'PostgreSQL', () => migrateCases(sql));
+const applied = await reachAtStart('DATABASE_URL', 'PostgreSQL', () => migrateCases(sql, logger));
 await sql.close();
 if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 const db = casesDb({ kind: 'postgres', url: config.DATABASE_URL });

@@ -26,7 +26,7 @@ const kafkaEnv = parseConfig(kafkaBusEnv, process.env);
 const logger = createLogger({ service: 'notify', level: config.LOG_LEVEL });
 const metrics = createMetrics('notify');
 const sql = postgresClient(config.DATABASE_URL, { max: 1 });
-const applied = await reachAtStart('DATABASE_URL', 'PostgreSQL', () => migrateNotify(sql));
+const applied = await reachAtStart('DATABASE_URL', 'PostgreSQL', () => migrateNotify(sql, logger));
 await sql.close();
 if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 const db = notifyDb({ kind: 'postgres', url: config.DATABASE_URL });

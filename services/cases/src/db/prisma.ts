@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { migrate } from '@huijie/database/migrate.ts';
+import { type MigrationLogger, migrate } from '@huijie/database/migrate.ts';
 import { type DatabaseTarget, prismaAdapterFor } from '@huijie/database/prisma-adapter.ts';
 import type { SqlClient } from '@huijie/database/sql-client.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
@@ -14,6 +14,6 @@ export function casesDb(target: DatabaseTarget): CasesDb {
   return new PrismaClient({ adapter: prismaAdapterFor(target) });
 }
 
-export function migrateCases(sql: SqlClient): Promise<string[]> {
-  return migrate(sql, { migrationsDir: casesMigrationsDir, schema: casesSchema });
+export function migrateCases(sql: SqlClient, logger?: MigrationLogger): Promise<string[]> {
+  return migrate(sql, { migrationsDir: casesMigrationsDir, schema: casesSchema, ...(logger && { logger }) });
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { migrate } from '@huijie/database/migrate.ts';
+import { type MigrationLogger, migrate } from '@huijie/database/migrate.ts';
 import { type DatabaseTarget, prismaAdapterFor } from '@huijie/database/prisma-adapter.ts';
 import type { SqlClient } from '@huijie/database/sql-client.ts';
 import { PrismaClient } from '../generated/prisma/client.ts';
@@ -13,6 +13,10 @@ export function notifyDb(target: DatabaseTarget): NotifyDb {
   return new PrismaClient({ adapter: prismaAdapterFor(target) });
 }
 
-export function migrateNotify(sql: SqlClient): Promise<string[]> {
-  return migrate(sql, { migrationsDir: notifyMigrationsDir, schema: notifySchema });
+export function migrateNotify(sql: SqlClient, logger?: MigrationLogger): Promise<string[]> {
+  return migrate(sql, {
+    migrationsDir: notifyMigrationsDir,
+    schema: notifySchema,
+    ...(logger && { logger }),
+  });
 }
