@@ -569,6 +569,11 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
       content: dispute.content,
     });
     expect((await snapshot(caseId)).history).toEqual(['received', 'assigned']);
+    // A 催办 alone, the words the same, lost so: warned of too; the same push at another time is not.
+    const { logger: second, lines: said } = capturedLogger('cases');
+    await recordIntake(db, { ...dispute, hotline: { reminder: { count: 1 } } }, second);
+    await recordIntake(db, { ...dispute, receivedAt: new Date(Date.now() + 1000).toISOString() }, second);
+    expect(said.map((line) => JSON.parse(line)).filter((line) => line.level === 40)).toHaveLength(1);
   });
 
   it('a 12345 修改 says in the history what changed and what the citizen said before, beside a new 催办 and without one already counted', async () => {

@@ -35,8 +35,8 @@ export interface RepeatedRevision {
  * (the dispute id) makes a second delivery — or the other topic's copy — change nothing. Done
  * for many disputes in a handful of statements (a consumer records a batch of events in one
  * transaction). Returns, per dispute id, its case id and whether this call created the report.
- * With `repeatedRevisions`, a dispute at the revision its report has already but with other
- * content is added to it (the caller logs it once the transaction has committed).
+ * With `repeatedRevisions`, a dispute at the revision its report has already but with something
+ * else in it (`sameReport`) is added to it (the caller logs it once the transaction has committed).
  */
 export async function openCases(
   tx: Tx,
@@ -53,12 +53,12 @@ export async function openCases(
   }
   const known = await tx.report.findMany({
     where: { disputeId: { in: [...first.keys()] } },
-    // The words only when they are compared: a routing decision's copy of its dispute is not.
+    // The report as recorded only when it is compared: a routing decision's copy of its dispute is not.
     select: {
       disputeId: true,
       caseId: true,
       revision: true,
-      content: options.repeatedRevisions !== undefined,
+      intake: options.repeatedRevisions !== undefined,
     },
   });
   for (const report of known) {
@@ -66,9 +66,14 @@ export async function openCases(
     first.delete(report.disputeId);
     // A later revision of the same source record (new content, a 催办 reminder) updates the report, in the history.
     if (dispute.revision > report.revision) await updateReport(tx, report.caseId, dispute);
-    // The same revision with other words: the ingest took a change as a revision it had taken
-    // before (it forgot it: its record in Redis was lost). Not applied; the next revision is.
-    else if (dispute.revision === report.revision && dispute.content !== report.content)
+    // The same revision with something else in it (words, a 催办, a time limit): the ingest took a
+    // change as a revision it had taken before (it forgot it: its record in Redis was lost). Not
+    // applied; the next revision is.
+    else if (
+      dispute.revision === report.revision &&
+      report.intake !== undefined &&
+      !sameReport(report.intake as unknown as DisputeReceivedV1, dispute)
+    )
       options.repeatedRevisions?.push({
         disputeId: dispute.disputeId,
         caseId: report.caseId,
@@ -381,6 +386,13 @@ const instantOrNull = (time: string | undefined) =>
 /** Equal as stored: the intake went through jsonb (key order, absent vs undefined). */
 const sameValue = (a: unknown, b: unknown) =>
   isDeepStrictEqual(JSON.parse(JSON.stringify(a ?? null)), JSON.parse(JSON.stringify(b ?? null)));
+
+/**
+ * Whether two pushes of a report's revision say the same: all but when it was pushed (a court's
+ * `receivedAt` is the push's time; a referral pushed again unchanged is no change).
+ */
+const sameReport = (a: DisputeReceivedV1, b: DisputeReceivedV1) =>
+  sameValue({ ...a, receivedAt: undefined }, { ...b, receivedAt: undefined });
 
 /**
  * The former revision's words, place, time limit and court facts, as they were: the parties' former names and
