@@ -291,25 +291,33 @@ export function answerErrors(app: FastifyInstance, wording: ErrorWording = fasti
   });
 }
 
+/** The methods each path of an app is served with, as its routes are declared (`add`). */
+export function servedMethods() {
+  const router = FindMyWay();
+  const methods = new Set<string>();
+  return {
+    add(method: string, url: string) {
+      methods.add(method);
+      if (!router.hasRoute(method as HTTPMethod, url)) router.on(method as HTTPMethod, url, () => {});
+    },
+    /** The methods `path` (no query) is served with. */
+    of(path: string): string[] {
+      return [...methods].filter((method) => router.find(method as HTTPMethod, path) !== null);
+    },
+  };
+}
+
 /**
  * One error handler per app, and one answer for a route that does not exist: a path the app
- * serves, asked with a method it does not take (a GET of a push endpoint), is a 405 naming the
- * methods it takes (`Allow`), not a 404 that would say the path is wrong.
+ * serves (`served`), asked with a method it does not take (a GET of a push endpoint), is a 405
+ * naming the methods it takes (`Allow`), not a 404 that would say the path is wrong.
  */
-export function installErrorHandler(app: FastifyInstance): void {
+export function installErrorHandler(app: FastifyInstance, served: { of(path: string): string[] }): void {
   answerErrors(app);
-  const served = FindMyWay();
-  const methods = new Set<string>();
-  app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) {
-      methods.add(method);
-      if (!served.hasRoute(method as HTTPMethod, route.url))
-        served.on(method as HTTPMethod, route.url, () => {});
-    }
-  });
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
-    const allowed = [...methods].filter((method) => served.find(method as HTTPMethod, path) !== null);
+    // Its own method too only if a route sent it here (reply.callNotFound): then it is not found.
+    const allowed = served.of(path).filter((method) => method !== request.method);
     if (allowed.length > 0)
       return reply
         .status(405)

@@ -7,7 +7,13 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { Logger } from 'pino';
-import { clientErrorAnswer, type ErrorBody, frameworkAnswer, installErrorHandler } from './errors.ts';
+import {
+  clientErrorAnswer,
+  type ErrorBody,
+  frameworkAnswer,
+  installErrorHandler,
+  servedMethods,
+} from './errors.ts';
 import { failureLog } from './failure-log.ts';
 import type { Metrics } from './metrics.ts';
 import { requestLogger } from './request-logger.ts';
@@ -114,7 +120,8 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
       (reply as FastifyReply).status(status).send(body satisfies ErrorBody);
     },
   });
-  installErrorHandler(app);
+  const served = servedMethods();
+  installErrorHandler(app, served);
   // Every API here reads JSON; Fastify would hand a text/plain body to a route as a string, which
   // then says the JSON is wrong instead of the content type (415). A route that reads other types
   // registers its own parser (the WeChat endpoint's XML, the form pages).
@@ -140,9 +147,11 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
   });
   const inventory: RouteEntry[] = [];
   routeInventories.set(app, inventory);
-  // Every route, whichever way it was declared (route(), app.get, a plugin), for the security review's tests.
+  // Every route, whichever way it was declared (route(), app.get, a plugin): for the security
+  // review's tests, and for the 405 of a path asked with another method (HEAD included: Fastify's own).
   app.addHook('onRoute', (options) => {
     for (const method of [options.method].flat()) {
+      served.add(method, options.url);
       if (method !== 'HEAD') inventory.push({ method, url: options.url });
     }
   });

@@ -303,6 +303,7 @@ describe('a stop signal', () => {
     ]);
     // After the drain (800 ms) and the cleanup: nothing is logged after it.
     expect(logged.at(-1).stopMs).toBeGreaterThanOrEqual(800);
+    expect(lines).toContain('drained');
     expect(lines.indexOf('drained')).toBeLessThan(lines.length - 1);
     expect(JSON.parse(lines.at(-1) ?? '').msg).toBe('stopped');
   }, 30_000);

@@ -53,8 +53,9 @@ export interface AccountsIo {
 
 /** Runs one accounts command; the exit code is 0 done, 1 refused (the reason on `err`), 2 usage. */
 export async function runAccountsCommand(argv: string[], io: AccountsIo): Promise<number> {
-  // Asked for, the usage is the answer (on stdout, exit 0), not an unknown option.
-  if (argv.some((arg) => arg === '--help' || arg === '-h' || arg === 'help')) {
+  // Asked for, the usage is the answer (on stdout, exit 0), not an unknown option; `help` only as
+  // the command (a username or a town may be called anything).
+  if (argv[0] === 'help' || argv.some((arg) => arg === '--help' || arg === '-h')) {
     io.out(accountsUsage);
     return 0;
   }

@@ -115,6 +115,9 @@ describe.runIf(servers)('the accounts command', () => {
       expect(asked.out.join('\n')).toContain('disable-operator <username>');
       expect(asked.err).toBe('');
     }
+    // `help` as a name is a name: list-departments looks for a place called so, no usage.
+    const named = await accounts('list-departments help');
+    expect(`${named.out.join('\n')}${named.err}`).not.toContain('usage:');
     const unknown = await accounts('list-operators --verbose');
     expect(unknown.code).toBe(2);
     expect(unknown.err).toContain('usage:');

@@ -123,7 +123,7 @@ export const caseFilterShape = {
     })
     .optional()
     .describe(
-      "A party's phone number (the caller's, an applicant's, any party's): the cases whose reports give a party that number, after a merge the case the report joined — what else this caller has reported. A mobile is found however either side wrote it (`13912345678`, `139 1234 5678`, `139-1234-5678`, `+86 139 1234 5678`, `0086…`, full-width digits): every channel keeps it as its 11 digits; a landline as the report gave it or without its spaces, dashes and brackets (`0597-2345678`, `05972345678`). Operators only, within their jurisdiction; an agency's is a 400: its copies show a party's phone to the lead alone, case by case, never in its list",
+      "A party's phone number (the caller's, an applicant's, any party's): the cases whose reports give a party that number, after a merge the case the report joined — what else this caller has reported. A mobile is found however either side wrote it (`13912345678`, `139 1234 5678`, `139-1234-5678`, `+86 139 1234 5678`, `0086…`, full-width digits): every channel keeps it as its 11 digits; a landline as the hotline or the court wrote it (`0597-2345678` finds that and the WeChat form's `05972345678`, which keeps it without spaces, dashes and brackets; `05972345678` finds only the latter). Operators only, within their jurisdiction; an agency's is a 400: its copies show a party's phone to the lead alone, case by case, never in its list",
     ),
   q: z
     .string()
