@@ -1,3 +1,4 @@
+import { loadDepartmentDirectory } from '@huijie/routing/domain/departments.ts';
 import { capturedLogger } from '@huijie/service-kit/log-capture.ts';
 import { describe, expect, it } from 'vitest';
 import { buildChannels, type NotifySettings, outboxStandIns, warnOfOutboxStandIns } from './app.ts';
@@ -40,6 +41,35 @@ describe('channels that write to the outbox file instead of sending', () => {
     expect(line.msg).toContain('data/notify-outbox.jsonl');
     // Channels and variables only: no recipient.
     expect(JSON.stringify(line)).not.toContain('13800000000');
+  });
+
+  it('are not warned of when every channel has its sender: a webhook for every department, every provider set', () => {
+    const settings: NotifySettings = {
+      ...bare,
+      webhooks: new Map(
+        loadDepartmentDirectory()
+          .all()
+          .map((department) => [department.code, target]),
+      ),
+      hotlineCallbacks: new Map([['longyan-12345', target]]),
+      courtCallbacks: new Map([['yd-court', target]]),
+      sms: {
+        provider: 'gateway',
+        url: 'https://sms.example/send',
+        secret: 'sms-secret-0123456789',
+        signName: '龙岩矛调',
+        templateIds: {},
+      },
+      wechat: {
+        account: {
+          appId: 'wx0123456789abcdef',
+          appSecret: 'app-secret-0123456789',
+          apiBase: 'https://api.weixin.qq.com',
+        },
+        messaging: { api: 'template', templates: {}, linkBase: 'https://huijie.example/progress' },
+      },
+    };
+    expect(warnings(settings)).toEqual([]);
   });
 
   it('name only what is left out: the departments without a webhook, and no configured provider', () => {

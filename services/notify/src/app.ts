@@ -1,5 +1,6 @@
 import { topics } from '@huijie/contracts/topics.ts';
 import type { EventBus } from '@huijie/event-bus/bus.ts';
+import { loadDepartmentDirectory } from '@huijie/routing/domain/departments.ts';
 import { consumes, createServiceApp } from '@huijie/service-kit/http-app.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
 import { consumerLagGauge, type Metrics, sampledGauge } from '@huijie/service-kit/metrics.ts';
@@ -129,17 +130,25 @@ export interface OutboxStandIn {
  * departments without a webhook (those in `AGENCY_WEBHOOKS` get theirs; the others still read
  * their agency topic on Kafka). Names channels and variables only, never a recipient.
  */
-export function outboxStandIns(settings: NotifySettings): OutboxStandIn[] {
+export function outboxStandIns(
+  settings: NotifySettings,
+  departments: readonly { code: string }[] = loadDepartmentDirectory().all(),
+): OutboxStandIn[] {
   const webhooks = settings.webhooks.size;
+  const everyDepartmentHasOne = departments.every((department) => settings.webhooks.has(department.code));
   return [
-    {
-      channel: 'outbox',
-      sends:
-        webhooks === 0
-          ? "every department's webhooks (assignments, updates, withdrawals, reminders, results)"
-          : `the webhooks of every department but the ${webhooks} in AGENCY_WEBHOOKS`,
-      variable: 'AGENCY_WEBHOOKS',
-    },
+    ...(everyDepartmentHasOne
+      ? []
+      : [
+          {
+            channel: 'outbox',
+            sends:
+              webhooks === 0
+                ? "every department's webhooks (assignments, updates, withdrawals, reminders, results)"
+                : `the webhooks of every department but the ${webhooks} in AGENCY_WEBHOOKS`,
+            variable: 'AGENCY_WEBHOOKS',
+          },
+        ]),
     ...Object.entries(providers)
       .filter(([, provider]) => !provider.configured(settings))
       .map(([channel, { sends, variable }]) => ({ channel, sends, variable })),
@@ -149,7 +158,7 @@ export function outboxStandIns(settings: NotifySettings): OutboxStandIn[] {
 /**
  * One warning at start naming each channel that goes to the outbox file (as standalone mode runs
  * by design): a deployment that forgot a variable is told so, not left with deliveries recorded
- * `delivered` that reached nobody.
+ * `delivered` that were never sent. None when every channel has its sender.
  */
 export function warnOfOutboxStandIns(logger: Logger, settings: NotifySettings): void {
   const standIns = outboxStandIns(settings);
@@ -159,7 +168,7 @@ export function warnOfOutboxStandIns(logger: Logger, settings: NotifySettings): 
       outboxFile: settings.outboxFile,
       channels: standIns.map((standIn) => standIn.channel),
     },
-    `no sender configured: written to the outbox file ${settings.outboxFile}, reaching nobody (their state says delivered; huijie_notify_sends_total counts them as outcome="outbox_file"): ${standIns
+    `no sender configured: written to the outbox file ${settings.outboxFile} instead of sent (their state says delivered; huijie_notify_sends_total counts them as outcome="outbox_file"): ${standIns
       .map((standIn) => `${standIn.sends} [channel ${standIn.channel}; set ${standIn.variable}]`)
       .join('; ')}`,
   );
