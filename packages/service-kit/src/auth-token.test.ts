@@ -4,13 +4,15 @@ import { checkPassword, hashPassword, scopeCovers, signToken, verifyToken } from
 const secret = 'a-secret-of-at-least-thirty-two-chars';
 
 describe('operator tokens', () => {
-  it('round-trips the claims', () => {
+  it('round-trips the claims, with the time of issue in whole seconds (iat) and the expiry 8 h after it', () => {
+    const before = Math.floor(Date.now() / 1000);
     const token = signToken({ sub: 'op', role: 'operator', scope: '350803' }, secret);
-    expect(verifyToken(`Bearer ${token}`, secret)).toMatchObject({
-      sub: 'op',
-      role: 'operator',
-      scope: '350803',
-    });
+    const claims = verifyToken(`Bearer ${token}`, secret);
+    expect(claims).toMatchObject({ sub: 'op', role: 'operator', scope: '350803' });
+    expect(Number.isInteger(claims.iat)).toBe(true);
+    expect(claims.iat).toBeGreaterThanOrEqual(before);
+    expect(claims.iat).toBeLessThanOrEqual(Date.now() / 1000);
+    expect(claims.exp).toBe(claims.iat! + 8 * 3600);
   });
 
   it('rejects a token signed with another secret, a widened scope, an expired one, and none', () => {

@@ -14,6 +14,12 @@ export interface OperatorClaims {
   role: 'operator' | 'leader' | 'admin';
   /** Division code of the jurisdiction: the city, a county or a town. */
   scope: string;
+  /**
+   * When the token was issued, in seconds (JWT NumericDate, as `exp`): the cases API refuses a token
+   * issued before its operator's account last changed (services/cases/src/http/auth.ts). Absent
+   * from tokens signed before it was added.
+   */
+  iat?: number;
   exp: number;
 }
 
@@ -21,12 +27,13 @@ const b64url = (data: Buffer | string) => Buffer.from(data).toString('base64url'
 
 /** A compact HS256 JWT: enough for our own tokens, no dependency to audit. */
 export function signToken(
-  claims: Omit<OperatorClaims, 'exp'>,
+  claims: Omit<OperatorClaims, 'exp' | 'iat'>,
   secret: string,
   ttlSeconds = 8 * 3600,
 ): string {
   const header = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const payload = b64url(JSON.stringify({ ...claims, exp: Math.floor(Date.now() / 1000) + ttlSeconds }));
+  const iat = Math.floor(Date.now() / 1000);
+  const payload = b64url(JSON.stringify({ ...claims, iat, exp: iat + ttlSeconds }));
   const signature = createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url');
   return `${header}.${payload}.${signature}`;
 }
@@ -51,6 +58,8 @@ export function verifyToken(authorization: string | undefined, secret: string): 
   }
   if (typeof claims.exp !== 'number' || claims.exp < Date.now() / 1000)
     throw unauthorized('token expired', 'authorization');
+  if (claims.iat !== undefined && typeof claims.iat !== 'number')
+    throw unauthorized('malformed token', 'authorization');
   return claims;
 }
 

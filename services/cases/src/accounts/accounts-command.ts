@@ -22,8 +22,9 @@ export const accountsUsage = `usage: npx tsx services/cases/scripts/accounts.ts 
 operators (sign in with POST /v1/auth/token):
   add-operator <username> --role=${operatorRoles.join('|')} --scope=<division code> [--password-stdin]
   update-operator <username> [--role=…] [--scope=…] [--password-stdin | --new-password]
+                                   the cases API refuses the tokens issued before at once
   disable-operator <username>      every sign-in and the cases API's tokens refused at once
-  enable-operator <username>
+  enable-operator <username>       sign-ins work again; tokens issued before stay refused
   remove-operator <username>
   list-operators
 
@@ -111,7 +112,8 @@ export async function runAccountsCommand(argv: string[], io: AccountsIo): Promis
         });
         io.err(
           `operator ${updated.username}: ${updated.role} of ${updated.scope.code} ${updated.scope.name}` +
-            `${updated.disabled ? ' (disabled)' : ''}${password ? ', new password set' : ''}`,
+            `${updated.disabled ? ' (disabled)' : ''}${password ? ', new password set' : ''}` +
+            "; the cases API refuses the tokens issued before (sign in again; notify's until they expire, 8 h at most)",
         );
         if (generated) {
           io.err('their new password (shown this once):');
@@ -127,12 +129,14 @@ export async function runAccountsCommand(argv: string[], io: AccountsIo): Promis
         return 0;
       case 'enable-operator':
         await enableOperator(io.db, needsSubject('username'));
-        io.err(`operator ${subject} enabled: their password works again`);
+        io.err(
+          `operator ${subject} enabled: their password works again; the cases API still refuses the tokens issued before (sign in again)`,
+        );
         return 0;
       case 'remove-operator':
         await removeOperator(io.db, needsSubject('username'));
         io.err(
-          `operator ${subject} removed: the cases API refuses its tokens at once (notify's until they expire, 8 h at most)`,
+          `operator ${subject} removed: the cases API refuses its tokens at once, even if the name is added again (notify's until they expire, 8 h at most)`,
         );
         return 0;
       case 'list-operators': {

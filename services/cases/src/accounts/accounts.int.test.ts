@@ -155,6 +155,46 @@ describe.runIf(servers)('the accounts command', () => {
     expect((await accounts('remove-operator leaver')).err).toContain('no operator leaver');
   });
 
+  it('the cases API refuses the tokens issued before enable-operator, update-operator or remove-operator and add-operator again; a fresh sign-in reads', async () => {
+    const password = 'a-long-password-3';
+    const tokenOf = async (secret: string) => {
+      const answer = await signIn('returner', secret);
+      expect(answer.statusCode, answer.body).toBe(200);
+      return { authorization: `Bearer ${answer.json().token}` };
+    };
+    const reads = async (headers: Record<string, string>) =>
+      (await app.inject({ url: '/v1/cases', headers })).statusCode;
+    // A token's iat is in whole seconds, and one of the change's second is kept: each change comes
+    // in a later second than the token it must end, as an administrator's would.
+    const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1001 - (Date.now() % 1000)));
+
+    await addOperator(db, { username: 'returner', role: 'operator', scope: '350803', password });
+    const beforeDisable = await tokenOf(password);
+    expect(await reads(beforeDisable)).toBe(200);
+    await nextSecond();
+    expect((await accounts('disable-operator returner')).code).toBe(0);
+    const enabled = await accounts('enable-operator returner');
+    expect(enabled.code).toBe(0);
+    expect(enabled.err).toContain('still refuses the tokens issued before');
+    expect(await reads(beforeDisable)).toBe(401);
+    const afterEnable = await tokenOf(password);
+    expect(await reads(afterEnable)).toBe(200);
+
+    await nextSecond();
+    const reset = await accounts('update-operator returner --new-password');
+    expect(reset.code, reset.err).toBe(0);
+    expect(reset.err).toContain('refuses the tokens issued before');
+    expect(await reads(afterEnable)).toBe(401);
+    const afterReset = await tokenOf(reset.out[0]!);
+    expect(await reads(afterReset)).toBe(200);
+
+    await nextSecond();
+    expect((await accounts('remove-operator returner')).code).toBe(0);
+    await addOperator(db, { username: 'returner', role: 'operator', scope: '350803', password });
+    expect(await reads(afterReset)).toBe(401);
+    expect(await reads(await tokenOf(password))).toBe(200);
+  });
+
   it('an issued key reads its department’s cases; once revoked it is refused with 401', async () => {
     const { caseId } = await seedRoutedCase(db);
     const issued = await accounts('issue-key 350802107-judicial_office');

@@ -30,6 +30,16 @@ export type OperatorRole = (typeof operatorRoles)[number];
  */
 export const disabledMark = '!';
 
+/**
+ * The operator's `tokensValidFrom` for a change made now: the cases API refuses every token issued
+ * before it (http/auth.ts). Set by each change of who may hold the operator's tokens or what they
+ * may do — created, disabled, enabled, a new password, role or scope — so that no token outlives
+ * the change: one from before a disable does not come back with enable-operator, one from before a
+ * password reset stops at the reset, a removed operator added again does not revive the old
+ * tokens. This process's clock, as the tokens' `iat` is cases' (the command runs with cases' code).
+ */
+const tokensValidFromNow = () => new Date();
+
 /** Passwords chosen by people: long enough that the sign-in limit (10 per 15 min) makes guessing hopeless. */
 export const minPasswordLength = 12;
 const usernamePattern = /^[\p{L}\p{N}._@-]{1,100}$/u;
@@ -83,7 +93,13 @@ export async function addOperator(db: CasesDb, input: OperatorInput, divisions =
   const passwordHash = await hashPassword(input.password);
   try {
     await db.operator.create({
-      data: { username: input.username, passwordHash, role, scopeCode: scope.code },
+      data: {
+        username: input.username,
+        passwordHash,
+        role,
+        scopeCode: scope.code,
+        tokensValidFrom: tokensValidFromNow(),
+      },
     });
   } catch (error) {
     // The primary key decides, not a lookup before the insert: two admins adding one name at once.
@@ -95,7 +111,10 @@ export async function addOperator(db: CasesDb, input: OperatorInput, divisions =
   return { username: input.username, role, scope };
 }
 
-/** Changes an existing operator's role, scope or password; a new password also enables them again. */
+/**
+ * Changes an existing operator's role, scope or password; a new password also enables them again.
+ * Every token issued before is refused from now on (a reset after a compromise cuts the intruder's).
+ */
 export async function updateOperator(
   db: CasesDb,
   username: string,
@@ -111,7 +130,7 @@ export async function updateOperator(
   const passwordHash = changes.password === undefined ? undefined : await hashPassword(changes.password);
   const { count } = await db.operator.updateMany({
     where: { username },
-    data: { role, scopeCode: scope?.code, passwordHash },
+    data: { role, scopeCode: scope?.code, passwordHash, tokensValidFrom: tokensValidFromNow() },
   });
   if (count === 0) throw new AccountError(`no operator ${username}`);
   return listOperator(db, username, divisions);
@@ -123,7 +142,10 @@ async function listOperator(db: CasesDb, username: string, divisions: Map<string
   return found;
 }
 
-/** Refuses every sign-in of the operator from now on. Tokens already issued last until they expire (8 h). */
+/**
+ * Refuses every sign-in of the operator from now on, and the cases API every token issued before,
+ * even once enabled again (notify's delivery endpoints honour a token until it expires, 8 h).
+ */
 export async function disableOperator(db: CasesDb, username: string): Promise<void> {
   const operator = await db.operator.findUnique({ where: { username } });
   if (!operator) throw new AccountError(`no operator ${username}`);
@@ -131,18 +153,21 @@ export async function disableOperator(db: CasesDb, username: string): Promise<vo
   // Conditional on the hash read: a password changed meanwhile is not overwritten with the old one.
   await db.operator.updateMany({
     where: { username, passwordHash: operator.passwordHash },
-    data: { passwordHash: disabledMark + operator.passwordHash },
+    data: { passwordHash: disabledMark + operator.passwordHash, tokensValidFrom: tokensValidFromNow() },
   });
 }
 
-/** Lets a disabled operator sign in again with the password they had. */
+/** Lets a disabled operator sign in again with the password they had; tokens from before stay refused. */
 export async function enableOperator(db: CasesDb, username: string): Promise<void> {
   const operator = await db.operator.findUnique({ where: { username } });
   if (!operator) throw new AccountError(`no operator ${username}`);
   if (!operator.passwordHash.startsWith(disabledMark)) return;
   await db.operator.updateMany({
     where: { username, passwordHash: operator.passwordHash },
-    data: { passwordHash: operator.passwordHash.slice(disabledMark.length) },
+    data: {
+      passwordHash: operator.passwordHash.slice(disabledMark.length),
+      tokensValidFrom: tokensValidFromNow(),
+    },
   });
 }
 
