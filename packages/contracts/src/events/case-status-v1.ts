@@ -119,6 +119,14 @@ export const CaseStatusChangedV1 = z.object({
     .describe(
       "Set with `mergedInto` when the folded reports bring a court referral (诉前调解): that case is answered by the court's date, whoever leads it; an earlier deadline it already had stands, a later one (its departments', their reminders') comes forward to the court's.",
     ),
+  awaitsRoutingVersion: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe(
+      "Set only on the status that opens a case an operator made by detaching a report from the case it had joined (`triage`, one dispute): the routing version (dispute.assignment.v1 `version`) the cases service asked routing for on that report, in the same change. Routing's decision of the report at this version or a later one answers the detach: it is the one that hands the report to departments, whether it comes before this status or after it (two topics). A decision of a lower version does not: the report's own first decision that the fold overtook, or an answer to something asked before the merge (a correction of the case it left). Absent on every other status, and on a detach that asks routing nothing (a historical record, filed in triage for an operator).",
+    ),
   outcome: CaseOutcome.optional().describe('How the case ended: set when it ends (resolved, unresolved).'),
   confidentiality: Confidentiality.optional(),
   reports: z

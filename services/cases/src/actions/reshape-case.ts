@@ -131,20 +131,6 @@ export async function detachReport(
       },
     });
     const by = actorName(actor);
-    await appendOutbox(tx, {
-      name: 'case.status.v1',
-      key: newId,
-      data: {
-        caseId: newId,
-        disputeIds: [disputeId],
-        status: 'triage',
-        previousStatus: null,
-        occurredAt: new Date().toISOString(),
-        category: dispute.category ?? null,
-        divisionCode: triageCode,
-        reason: `detached from ${caseId}: ${reason}`,
-      },
-    });
     // Routing decides on it as on any report, on its own place and words: its answer assigns the
     // case (record-assignment.ts) to its own departments, at a version past the case it left's.
     // A historical record is filed, not handled now: it waits in triage for an operator, as it
@@ -157,6 +143,25 @@ export async function detachReport(
             { by, reason },
           )
         : undefined;
+    // The new case's status says which version that is: notify holds back a decision of a folded
+    // report, and of those it holds, hands out only one that answers this detach (this version or
+    // a later one), not the report's first decision the fold overtook, nor an answer to a request
+    // made before the merge (a correction of the case it left) that came after it.
+    await appendOutbox(tx, {
+      name: 'case.status.v1',
+      key: newId,
+      data: {
+        caseId: newId,
+        disputeIds: [disputeId],
+        status: 'triage',
+        previousStatus: null,
+        occurredAt: new Date().toISOString(),
+        category: dispute.category ?? null,
+        divisionCode: triageCode,
+        reason: `detached from ${caseId}: ${reason}`,
+        ...(version !== undefined && { awaitsRoutingVersion: version }),
+      },
+    });
     await appendHistory(
       tx,
       {

@@ -1173,6 +1173,9 @@ describe.runIf(servers)('case actions through the API', () => {
       disputeIds: [wage.disputeId],
       category: 'labor',
       divisionCode: towns.jiangshan.town,
+      // The routing version asked below: notify hands the report to departments on routing's
+      // answer to it, not on a decision the fold overtook.
+      awaitsRoutingVersion: 2,
     });
     // Its own county's operators have it; the forest case's county's do not.
     expect((await app.inject({ url: `/v1/cases/${newCaseId}`, headers: as('xinluo') })).statusCode).toBe(200);
@@ -1224,21 +1227,22 @@ describe.runIf(servers)('case actions through the API', () => {
     expect(await searchIds('水库大坝干了19天', agency)).toContain(newCaseId);
     expect(await searchIds('水库大坝干了19天', as('xinluo'))).toContain(newCaseId);
     expect(await searchIds('水库大坝干了19天', as('yongding'))).not.toContain(newCaseId);
-    expect(
-      (
-        await db.outboxEvent.findMany({
-          where: { eventName: 'case.status.v1', key: newCaseId },
-          orderBy: { id: 'asc' },
-        })
-      ).map((event) => event.data),
-    ).toEqual([
-      expect.objectContaining({ status: 'triage', previousStatus: null }),
+    const statuses = (
+      await db.outboxEvent.findMany({
+        where: { eventName: 'case.status.v1', key: newCaseId },
+        orderBy: { id: 'asc' },
+      })
+    ).map((event) => event.data);
+    expect(statuses).toEqual([
+      expect.objectContaining({ status: 'triage', previousStatus: null, awaitsRoutingVersion: 2 }),
       expect.objectContaining({
         status: 'assigned',
         previousStatus: 'triage',
         divisionCode: towns.jiangshan.town,
       }),
     ]);
+    // Only the status that opens the detached case says it.
+    expect(statuses[1]).not.toHaveProperty('awaitsRoutingVersion');
     // The forest case keeps its own place and report, the history saying where the other went.
     const left = await db.case.findUniqueOrThrow({ where: { id: forest.caseId } });
     expect({ town: left.townCode, category: left.category, repeats: left.repeatCount }).toEqual({

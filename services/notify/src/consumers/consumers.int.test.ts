@@ -592,24 +592,42 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     ).toEqual({ caseId: detached.caseId, mergedInto: null });
   });
 
-  const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+  /** An instant `ms` milliseconds from `from` (cases' clock unless said otherwise). */
+  const isoAt = (from: number, ms = 0) => new Date(from + ms).toISOString();
   /**
    * A report routed to the police, its case folded into another ten minutes ago (the police
-   * withdrawn), then detached by an operator a minute ago into a case of its own (status `triage`)
-   * and routed again at version 2, to its town's judicial office (lead) and police station.
+   * withdrawn), then detached by an operator into a case of its own (status `triage`), nine
+   * minutes later unless `detachAfterMs` says otherwise. The detach asks routing for version 2,
+   * and its status says so (`awaitsRoutingVersion`); routing's answer hands the report to its
+   * town's judicial office (lead) and police station. Routing's clock is `routingAheadMs` ahead of
+   * cases' (behind when negative), as its `decidedAt` shows: notify must not compare the two.
    */
-  const detachAfterFold = async () => {
+  const detachAfterFold = async ({ routingAheadMs = 0, detachAfterMs = 9 * 60_000 } = {}) => {
     const report = dispute();
     report.parties[0]!.idNumber = '350802199001011234';
-    const fold = { ...foldOf(report), occurredAt: minutesAgo(10) };
-    const overtaken = { ...assignment(report, { lead: depts.police }), decidedAt: minutesAgo(10.01) };
-    const detached = { ...statusEvent(randomUUID(), [report], 'triage'), occurredAt: minutesAgo(1) };
-    const answer = assignment(report, {
-      version: 2,
-      lead: depts.judicial,
-      coHandlers: [depts.station],
-      dueAt: new Date(Date.now() + 7 * 24 * 3600_000).toISOString(),
-    });
+    // What a hotline operator types: the caller's ID-card number and mobile, in the content.
+    report.content += ` 身份证350802199001011234，电话13912345678。`;
+    const foldAt = Date.now() - 10 * 60_000;
+    const fold = { ...foldOf(report), occurredAt: isoAt(foldAt) };
+    // Cases folds a repeat when it records routing's first decision on it: milliseconds after it.
+    const overtaken = {
+      ...assignment(report, { lead: depts.police }),
+      decidedAt: isoAt(foldAt, -20 + routingAheadMs),
+    };
+    const detached = {
+      ...statusEvent(randomUUID(), [report], 'triage'),
+      occurredAt: isoAt(foldAt, detachAfterMs),
+      awaitsRoutingVersion: 2,
+    };
+    const answer = {
+      ...assignment(report, {
+        version: 2,
+        lead: depts.judicial,
+        coHandlers: [depts.station],
+        dueAt: new Date(Date.now() + 7 * 24 * 3600_000).toISOString(),
+      }),
+      decidedAt: isoAt(foldAt, detachAfterMs + 200 + routingAheadMs),
+    };
     return {
       report,
       answer,
@@ -656,85 +674,210 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
         return [row.recipient, row.kind, payload.role, payload.dueAt, payload.contact?.phone ?? null];
       })
       .sort();
+  /** What notify keeps of a dispute's latest decision while a fold's marker holds it back. */
+  const heldOf = async (disputeId: string) =>
+    (await db.disputeSource.findUnique({ where: { disputeId }, select: { heldDecision: true } }))
+      ?.heldDecision ?? null;
 
-  it("a folded report detached into a case of its own: routing's answer, heard before or after the new case's status (two topics), reaches its lead and co-handler once; redelivered, nothing more", async () => {
-    for (const decisionFirst of [true, false]) {
-      const detach = await detachAfterFold();
-      const { report, answer } = detach;
-      await detach.decidedBeforeFold();
-      const recorded = [];
-      for (const step of decisionFirst
-        ? [detach.decision, detach.status]
-        : [detach.status, detach.decision]) {
-        recorded.push(await step());
-        await detach.sent();
-        // Heard first, the decision is kept until the status comes: without the ID-card number.
-        const { heldDecision } = await db.disputeSource.findUniqueOrThrow({
-          where: { disputeId: report.disputeId },
+  it("a folded report detached into a case of its own: routing's answer, heard before or after the new case's status (two topics), reaches its lead and co-handler once; redelivered, nothing more; whatever routing's clock says", async () => {
+    for (const clock of [
+      { routingAheadMs: 0 },
+      // The operator undid a mistaken merge two seconds later; routing's clock is three seconds
+      // behind cases': its answer to the detach is dated before the fold.
+      { routingAheadMs: -3_000, detachAfterMs: 2_000 },
+    ])
+      for (const decisionFirst of [true, false]) {
+        const detach = await detachAfterFold(clock);
+        const { report, answer } = detach;
+        await detach.decidedBeforeFold();
+        const recorded = [];
+        for (const step of decisionFirst
+          ? [detach.decision, detach.status]
+          : [detach.status, detach.decision]) {
+          recorded.push(await step());
+          await detach.sent();
+          // Heard first, the decision is kept until the status comes: without an ID-card number,
+          // in the parties or in the words.
+          const heldDecision = await heldOf(report.disputeId);
+          if (decisionFirst && recorded.length === 1) {
+            expect(heldDecision).toMatchObject({ version: 2, lead: { code: depts.judicial.code } });
+            expect(JSON.stringify(heldDecision)).not.toContain('350802199001011234');
+          } else expect(heldDecision).toBeNull();
+        }
+        // The decision, the status and the fold delivered again (the fold late, older): nothing more.
+        const again = [await detach.decision(), await detach.status(), await detach.fold()];
+        const phone = report.parties[0]!.phone!;
+        expect({ ...clock, decisionFirst, recorded, again }).toEqual({
+          ...clock,
+          decisionFirst,
+          recorded: [0, 2],
+          again: [0, 0, 0],
         });
-        if (decisionFirst && recorded.length === 1) {
-          expect(heldDecision).toMatchObject({ version: 2, lead: { code: depts.judicial.code } });
-          expect(JSON.stringify(heldDecision)).not.toContain('350802199001011234');
-        } else expect(heldDecision).toBeNull();
+        expect(await assignmentsOf(report.disputeId, 2)).toEqual(
+          [
+            [depts.judicial.code, 'assignment', 'lead', answer.dueAt, phone],
+            [depts.station.code, 'assignment', 'co', answer.dueAt, null],
+          ].sort(),
+        );
+        // The lead reads the words as routing's copy gives them: the mobile it calls back on, no
+        // ID-card number (held or not, the same copy).
+        const lead = await db.delivery.findFirstOrThrow({
+          where: { disputeId: report.disputeId, version: 2, recipient: depts.judicial.code },
+        });
+        expect(AssignmentWebhookData.parse(lead.payload).content).toContain(
+          '身份证[身份证号]，电话13912345678',
+        );
+        expect(await handed(report.disputeId)).toEqual(
+          [
+            [depts.police.code, 'assignment', 1],
+            [depts.police.code, 'withdrawal', 1],
+            [depts.judicial.code, 'assignment', 2],
+            [depts.station.code, 'assignment', 2],
+          ].sort(),
+        );
+        expect(await db.slaReminder.count({ where: { disputeId: report.disputeId, version: 2 } })).toBe(2);
+        expect(
+          await db.disputeSource.findUnique({
+            where: { disputeId: report.disputeId },
+            select: { routingVersion: true, heldDecision: true },
+          }),
+        ).toEqual({ routingVersion: 2, heldDecision: null });
       }
-      // The decision, the status and the fold delivered again (the fold late, older): nothing more.
-      const again = [await detach.decision(), await detach.status(), await detach.fold()];
-      const phone = report.parties[0]!.phone!;
-      expect({ decisionFirst, recorded, again }).toEqual({
-        decisionFirst,
-        recorded: [0, 2],
-        again: [0, 0, 0],
-      });
-      expect(await assignmentsOf(report.disputeId, 2)).toEqual(
-        [
-          [depts.judicial.code, 'assignment', 'lead', answer.dueAt, phone],
-          [depts.station.code, 'assignment', 'co', answer.dueAt, null],
-        ].sort(),
-      );
-      expect(await handed(report.disputeId)).toEqual(
-        [
-          [depts.police.code, 'assignment', 1],
-          [depts.police.code, 'withdrawal', 1],
-          [depts.judicial.code, 'assignment', 2],
-          [depts.station.code, 'assignment', 2],
-        ].sort(),
-      );
-      expect(await db.slaReminder.count({ where: { disputeId: report.disputeId, version: 2 } })).toBe(2);
-      expect(
-        await db.disputeSource.findUnique({
-          where: { disputeId: report.disputeId },
-          select: { routingVersion: true, heldDecision: true },
-        }),
-      ).toEqual({ routingVersion: 2, heldDecision: null });
-    }
   });
 
-  it("a repeat's own decision that its fold overtook is not handed out when the report is detached: only routing's answer to the detach, once, in either order", async () => {
-    for (const decisionFirst of [true, false]) {
-      const detach = await detachAfterFold();
-      const { report, answer } = detach;
-      for (const step of [
-        detach.fold,
-        detach.overtaken,
-        ...(decisionFirst ? [detach.decision, detach.status] : [detach.status, detach.decision]),
-        detach.status,
-      ]) {
-        await step();
-        await detach.sent();
+  it("a repeat's own decision that its fold overtook is not handed out when the report is detached, even dated after the fold by routing's clock: only routing's answer to the detach, once, in either order", async () => {
+    // Routing's clock a second ahead of cases': the repeat's first decision, made 20 ms before
+    // cases folded the repeat, is dated after the fold.
+    for (const routingAheadMs of [0, 1_000])
+      for (const decisionFirst of [true, false]) {
+        const detach = await detachAfterFold({ routingAheadMs });
+        const { report, answer } = detach;
+        for (const step of [
+          detach.fold,
+          detach.overtaken,
+          ...(decisionFirst ? [detach.decision, detach.status] : [detach.status, detach.decision]),
+          detach.status,
+        ]) {
+          await step();
+          await detach.sent();
+        }
+        expect({ routingAheadMs, decisionFirst, handed: await handed(report.disputeId) }).toEqual({
+          routingAheadMs,
+          decisionFirst,
+          handed: [
+            [depts.judicial.code, 'assignment', 2],
+            [depts.station.code, 'assignment', 2],
+          ].sort(),
+        });
+        expect((await assignmentsOf(report.disputeId, 2)).map(([, , role, dueAt]) => [role, dueAt])).toEqual([
+          ['co', answer.dueAt],
+          ['lead', answer.dueAt],
+        ]);
+        expect(await db.slaReminder.count({ where: { disputeId: report.disputeId } })).toBe(2);
+        expect(await heldOf(report.disputeId)).toBeNull();
       }
+  });
+
+  it("a case corrected, then merged into another before routing answered: that answer (made after the merge) is handed to nobody, nor on a later detach; only routing's answer to the detach reaches departments, once, in either order", async () => {
+    for (const decisionFirst of [true, false]) {
+      const report = dispute();
+      const now = Date.now();
+      const sent = () =>
+        db.delivery.updateMany({
+          where: { disputeId: report.disputeId, state: 'pending' },
+          data: { state: 'delivered' },
+        });
+      // Routed to the police; an operator corrects the case (asks version 2: the court), then
+      // merges it into another before routing answers; later detaches the report (asks version 3).
+      await recordAssignment(db, assignment(report, { lead: depts.police }), routing);
+      await sent();
+      const fold = { ...foldOf(report), occurredAt: isoAt(now, -60_000) };
+      await recordCaseStatus(db, fold, routing);
+      await sent();
+      const corrected = {
+        ...assignment(report, { version: 2, lead: depts.court }),
+        decidedAt: isoAt(now, -30_000),
+      };
+      expect(await recordAssignment(db, corrected, routing)).toBe(0);
+      expect(await heldOf(report.disputeId)).toMatchObject({ version: 2 });
+      const detached = {
+        ...statusEvent(randomUUID(), [report], 'triage'),
+        occurredAt: isoAt(now, -10_000),
+        awaitsRoutingVersion: 3,
+      };
+      const answer = assignment(report, { version: 3, lead: depts.judicial, coHandlers: [depts.station] });
+      const steps = {
+        status: () => recordCaseStatus(db, detached, routing),
+        decision: () => recordAssignment(db, answer, routing),
+      };
+      for (const step of decisionFirst
+        ? (['decision', 'status'] as const)
+        : (['status', 'decision'] as const)) {
+        await steps[step]();
+        await sent();
+      }
+      // Each delivered again, the correction's answer too: nothing more.
+      expect([
+        await steps.decision(),
+        await steps.status(),
+        await recordAssignment(db, corrected, routing),
+      ]).toEqual([0, 0, 0]);
       expect({ decisionFirst, handed: await handed(report.disputeId) }).toEqual({
         decisionFirst,
         handed: [
-          [depts.judicial.code, 'assignment', 2],
-          [depts.station.code, 'assignment', 2],
+          [depts.police.code, 'assignment', 1],
+          [depts.police.code, 'withdrawal', 1],
+          [depts.judicial.code, 'assignment', 3],
+          [depts.station.code, 'assignment', 3],
         ].sort(),
       });
-      expect((await assignmentsOf(report.disputeId, 2)).map(([, , role, dueAt]) => [role, dueAt])).toEqual([
-        ['co', answer.dueAt],
-        ['lead', answer.dueAt],
-      ]);
+      expect(
+        await db.delivery.count({ where: { disputeId: report.disputeId, recipient: depts.court.code } }),
+      ).toBe(0);
       expect(await db.slaReminder.count({ where: { disputeId: report.disputeId } })).toBe(2);
+      expect(await heldOf(report.disputeId)).toBeNull();
     }
+  });
+
+  it("a folded report's decision kept while it is folded is dropped when the case it joined ends (a detach can no longer come): not when that case is folded in turn", async () => {
+    const first = dispute();
+    const report = dispute();
+    const [joined, next] = [randomUUID(), randomUUID()];
+    const now = Date.now();
+    const fold = {
+      ...foldOf(report),
+      occurredAt: isoAt(now, -60_000),
+      mergedInto: joined,
+      mergedIntoDisputeId: first.disputeId,
+    };
+    await recordCaseStatus(db, fold, routing);
+    await recordAssignment(db, assignment(report, { version: 2, lead: depts.judicial }), routing);
+    expect(await heldOf(report.disputeId)).toMatchObject({ version: 2 });
+    // The joined case's news, and its fold into yet another case (closed, its matter goes on there).
+    await recordCaseStatus(
+      db,
+      { ...statusEvent(joined, [first, report], 'mediating'), occurredAt: isoAt(now, -50_000) },
+      routing,
+    );
+    await recordCaseStatus(
+      db,
+      {
+        ...statusEvent(joined, [first, report], 'closed'),
+        occurredAt: isoAt(now, -40_000),
+        mergedInto: next,
+        mergedIntoDisputeId: first.disputeId,
+      },
+      routing,
+    );
+    expect(await heldOf(report.disputeId)).toMatchObject({ version: 2 });
+    // The case it is in now ends.
+    await recordCaseStatus(
+      db,
+      outcomeEvent(next, [first, report], { occurredAt: isoAt(now, -30_000) }),
+      routing,
+    );
+    expect(await heldOf(report.disputeId)).toBeNull();
+    expect(await handed(report.disputeId)).toEqual([]);
   });
 
   /** Every order of `steps`. */

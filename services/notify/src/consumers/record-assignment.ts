@@ -1,4 +1,9 @@
-import { assignedCopy, assignmentWebhookData, matterOfDecision } from '@huijie/contracts/agency-copies.ts';
+import {
+  agencyText,
+  assignedCopy,
+  assignmentWebhookData,
+  matterOfDecision,
+} from '@huijie/contracts/agency-copies.ts';
 import { routedDeadlines } from '@huijie/contracts/deadlines.ts';
 import { answersLaterRevision, DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import { isHistoricalFiling } from '@huijie/contracts/events/dispute-intake-v1.ts';
@@ -31,17 +36,31 @@ type RecordedBefore = {
 
 /**
  * A decision as notify keeps it while the fold's marker holds it back (dispute_sources
- * .held_decision): what recordAssignment reads of it. The report's ID-card numbers, address,
- * attachments and a court's claims are left out: no delivery carries them.
+ * .held_decision): what recordAssignment reads of it. The parties' ID-card numbers, the address,
+ * the attachments and a court's claims are left out, and the ID-card numbers typed into the
+ * report's title, content and reminder note are masked as every department's copy masks them
+ * (agency-copies.ts `agencyText`): no delivery carries them. The rest is kept as it came, for the
+ * copies and the citizen's notice to be made from it as from the decision: the parties' names and
+ * phones, and the mobile numbers typed into the words (the lead's copy quotes them; agencyText
+ * masks them for the others, and a confidential party's name for everyone, when the copy is made).
  */
 function heldForm(decision: DisputeAssignedV1): Prisma.InputJsonValue {
-  const { parties, location, court } = decision.dispute;
+  const { parties, location, court, hotline } = decision.dispute;
+  /** `text` with its ID-card numbers masked, its mobile numbers and names left to the copies. */
+  const noIdCards = (text: string) => agencyText(text, 'kept', []);
+  const note = hotline?.reminder?.note;
   const dispute: DisputeAssignedV1['dispute'] = {
     ...decision.dispute,
+    ...(decision.dispute.title !== undefined && { title: noIdCards(decision.dispute.title) }),
+    content: noIdCards(decision.dispute.content),
     parties: parties.map(({ idNumber: _idNumber, ...party }) => party),
     location: location.divisionCode ? { divisionCode: location.divisionCode } : {},
     attachments: [],
     ...(court && { court: { ...court, claims: undefined } }),
+    ...(hotline?.reminder &&
+      note !== undefined && {
+        hotline: { ...hotline, reminder: { ...hotline.reminder, note: noIdCards(note) } },
+      }),
   };
   return JSON.parse(JSON.stringify({ ...decision, dispute }));
 }
@@ -117,8 +136,11 @@ export function reminderFireAt(
  * route again brings the revision to the departments, at the next version. A dispute whose case
  * was folded into another before its decision arrived is handed to no department and gets no
  * reminders (folded-withdrawal.ts); its source and the citizen's notice are kept, as when the
- * fold comes second. One routing made after the fold is kept as well, and handed out if the
- * report is detached into a case of its own (handOutHeldDecisions): it is the answer to that.
+ * fold comes second. Its latest decision is kept as well, whenever routing made it (its clock is
+ * not cases'), until the report is detached into a case of its own: that case's status hands it
+ * out if it answers the detach (its version is the one the detach asked for, or a later one), and
+ * else drops it (record-status.ts: dropHeldDecisions, then handOutHeldDecisions); the end of the
+ * case the report is in drops it too.
  *
  * Every row has a dedupe key, so the same event delivered twice records nothing twice; an older
  * version arriving after a newer one records nothing at all. Agencies get what they need to
@@ -175,7 +197,9 @@ export async function recordAssignment(
         version: { lt: version },
       },
       select: { recipient: true, kind: true, payload: true, state: true, version: true },
-      orderBy: { version: 'asc' },
+      // In the order they were recorded: a fold's withdrawal has the version of the assignment it
+      // takes back (folded-withdrawal.ts), and comes after it.
+      orderBy: [{ version: 'asc' }, { createdAt: 'asc' }],
     });
     const lastGot = new Map(
       earlier
@@ -300,18 +324,17 @@ export async function recordAssignment(
     if (!before) return undefined;
     const inCase = await tx.caseDispute.findUnique({
       where: { disputeId },
-      select: { dueBy: true, mergedInto: true, mergedIntoDisputeId: true, statusAt: true },
+      select: { dueBy: true, mergedInto: true, mergedIntoDisputeId: true },
     });
-    // Held back by the fold's marker although routing made it after the status the marker comes
-    // from (the fold, or a later one of the case it joined): routing's answer to an operator's
-    // detach of the report into a case of its own, come before that case's status (another topic).
-    // It is kept, and handed out when that status clears the marker (handOutHeldDecisions). One
-    // the fold overtook (made before it: a repeat's own first decision) stays handed to nobody, a
-    // detach or not: its matter went to the joined case. Any other decision drops what one kept.
-    const heldBack =
-      inCase?.mergedInto &&
-      (inCase.statusAt === null || Date.parse(decision.decidedAt) > inCase.statusAt.getTime());
-    const heldDecision = heldBack ? heldForm(decision) : Prisma.DbNull;
+    // Held back by the fold's marker: kept, the latest of the dispute's decisions (this one, a
+    // later version replacing it), whatever its `decidedAt` (routing's clock, not the fold's). It
+    // may be routing's answer to an operator's detach of the report into a case of its own, come
+    // before that case's status (another topic); or one the fold overtook (a repeat's own first
+    // decision), or an answer to what was asked before the merge (a correction of the case that
+    // was folded), which are handed to nobody. The detach's status tells which by the routing
+    // version it asked for (record-status.ts: dropHeldDecisions, handOutHeldDecisions). A decision
+    // recorded in a case of its own drops what one kept: it is handed out, or a later version is.
+    const heldDecision = inCase?.mergedInto ? heldForm(decision) : Prisma.DbNull;
     await tx.disputeSource.upsert({
       where: { disputeId },
       create: { disputeId, ...source, routingVersion: version, heldDecision },
@@ -373,14 +396,44 @@ export async function recordAssignment(
 }
 
 /**
- * The decisions of these disputes that the fold's marker held back although routing made them
- * after the fold (dispute_sources.held_decision): routing's answer to an operator's detach of a
- * report into a case of its own, recorded before that case's status (two topics, two consumers).
- * Called by recordCaseStatus for the disputes its status left in a case of their own (the marker
- * cleared): each is recorded again by recordAssignment, which hands it out now as it would have
- * had it come after that status, under the same dedupe keys. So a redelivery, of the decision or
- * of the status, hands out nothing twice, and a decision of the dispute recorded meanwhile (a
- * newer version, or this one handed out already) leaves nothing held here. Returns the deliveries
+ * Drops, in the transaction of a case's status and under its disputes' locks, the decisions of
+ * these disputes that the fold's marker held back (dispute_sources.held_decision) and that are
+ * not to be handed out: those of a version below `keepFrom`, every one without it. For the
+ * disputes a status leaves in a case of their own (the marker cleared), `keepFrom` is the routing
+ * version the status says the detach asked for (`awaitsRoutingVersion`): a decision below it is
+ * one the fold overtook, or answered something asked before the merge; the detach's own answer,
+ * not come yet, comes through recordAssignment now that the marker is gone. A status that says
+ * none (another case's, or a detach that asked routing nothing) leaves nothing to hand out. For
+ * the disputes of a case that ended, nothing: no detach can come (the cases service detaches
+ * nothing from a case that has ended), and the names and phones kept have no use. Returns how
+ * many were dropped.
+ */
+export async function dropHeldDecisions(
+  tx: Prisma.TransactionClient,
+  disputeIds: string[],
+  keepFrom?: number,
+): Promise<number> {
+  if (disputeIds.length === 0) return 0;
+  const { count } = await tx.disputeSource.updateMany({
+    where: {
+      disputeId: { in: disputeIds },
+      heldDecision: keepFrom === undefined ? { not: Prisma.DbNull } : { path: ['version'], lt: keepFrom },
+    },
+    data: { heldDecision: Prisma.DbNull },
+  });
+  return count;
+}
+
+/**
+ * The decisions of these disputes that the fold's marker held back and that answer an operator's
+ * detach of a report into a case of its own (dispute_sources.held_decision): routing's answer to
+ * the version the detach asked for (or a later one), recorded before that case's status (two
+ * topics, two consumers). Called by recordCaseStatus for the disputes its status left in a case of
+ * their own (the marker cleared), once it dropped what is not to be handed out (dropHeldDecisions):
+ * each is recorded again by recordAssignment, which hands it out now as it would have had it come
+ * after that status, under the same dedupe keys. So a redelivery, of the decision or of the
+ * status, hands out nothing twice, and a decision of the dispute recorded meanwhile (a newer
+ * version, or this one handed out already) leaves nothing held here. Returns the deliveries
  * recorded.
  */
 export async function handOutHeldDecisions(

@@ -10,7 +10,12 @@ import { chineseDate, type NoticePayload, outcomeLabel } from '../notices/notice
 import { bringDeadlineForward } from './case-deadline.ts';
 import { lockDisputes } from './dispute-lock.ts';
 import { withdrawFolded } from './folded-withdrawal.ts';
-import { assignmentKinds, handOutHeldDecisions, lastToEachRecipient } from './record-assignment.ts';
+import {
+  assignmentKinds,
+  dropHeldDecisions,
+  handOutHeldDecisions,
+  lastToEachRecipient,
+} from './record-assignment.ts';
 import type { Routing } from './routing.ts';
 
 export const endStatuses = ['resolved', 'unresolved', 'closed'];
@@ -27,10 +32,12 @@ export const recipientKey = (recipient: string) =>
  * case.status.v1 → remembers which case each dispute belongs to; when a case was folded into
  * another, withdraws its disputes from their departments, pointed at that case
  * (folded-withdrawal.ts); when a report left the case it had joined for a case of its own, hands
- * out the decision the fold held back, routing's answer to that come first (record-assignment.ts
- * `handOutHeldDecisions`); when a court referral was folded in, brings that case's deadlines
- * forward to the court's (case-deadline.ts); when the case ends, cancels its SLA reminders; when
- * it carries the outcome, records:
+ * out the decision the fold held back if it is routing's answer to that, come first (of the
+ * version the status says the detach asked for, or a later one), and drops any other
+ * (record-assignment.ts `dropHeldDecisions`, `handOutHeldDecisions`); when a court referral was
+ * folded in, brings that case's deadlines forward to the court's (case-deadline.ts); when the case
+ * ends, cancels its SLA reminders and drops a decision held back of its disputes; when it carries
+ * the outcome, records:
  * - the handling result (办结反馈) to the 12345 hotline client of each hotline report, and the
  *   mediation outcome to the referring court client of each court referral (signed callbacks);
  * - the result notice to each citizen behind the case, once per person (Yang, who called
@@ -50,19 +57,26 @@ export async function recordCaseStatus(
   // A case folded into another: its disputes belong to that case now (its deliveries list them).
   const caseId = event.mergedInto ?? event.caseId;
   const disputeIds = [...new Set([...event.disputeIds, ...(event.reports ?? []).map((r) => r.disputeId)])];
-  // A fold marks its disputes (recordAssignment hands a marked dispute to nobody); the marker
-  // stays while they belong to that case, whose own later events list them too, and goes when one
-  // leaves it (an operator detaches the report into a case of its own): routing's decision on it
-  // in its own case, recorded before this status (another topic) and handed to nobody for the
-  // marker, is handed out then, once (handOutHeldDecisions). An event older than the
-  // one a row holds (another case's, delivered late) leaves it alone, and does nothing more to
-  // that dispute: the dispute has moved on. Under the disputes' locks, so that a decision of one
-  // of them handled at the same moment waits for the marker, or is seen by the withdrawal below.
+  // A fold marks its disputes (recordAssignment hands a marked dispute to nobody, and keeps its
+  // latest decision); the marker stays while they belong to that case, whose own later events list
+  // them too, and goes when one leaves it (an operator detaches the report into a case of its own).
+  // Routing's answer to the detach, recorded before this status (another topic) and held back by
+  // the marker, is handed out then, once: the held decision of the version this status says the
+  // detach asked for (`awaitsRoutingVersion`), or a later one. A lower one (the report's first
+  // decision that the fold overtook, an answer to a correction asked before the merge) is dropped,
+  // as any held decision is when the status says no version: versions, not the two services'
+  // clocks, tell which answers what. An event older than the one a row holds (another case's,
+  // delivered late) leaves it alone, and does nothing more to that dispute: the dispute has moved
+  // on. Under the disputes' locks, so that a decision of one of them handled at the same moment
+  // waits for the marker, or is seen by the withdrawal below; and is held back before the marker
+  // goes (then kept or dropped here), or finds it gone (then recorded as in any case of its own).
   const mergedInto = event.mergedInto ?? null;
   const mergedIntoDisputeId = (mergedInto && event.mergedIntoDisputeId) || null;
+  // The case the disputes are in ended: folded into another, it did not (its matter goes on there).
+  const ended = endStatuses.includes(event.status) && !event.mergedInto;
   const written = await db.$transaction(async (tx) => {
     await lockDisputes(tx, disputeIds);
-    return tx.$queryRaw<{ disputeId: string; ownCase: boolean }[]>`
+    const rows = await tx.$queryRaw<{ disputeId: string; ownCase: boolean }[]>`
       INSERT INTO notify.case_disputes (dispute_id, case_id, status, status_at, merged_into, merged_into_dispute_id)
       SELECT d, ${caseId}::uuid, ${event.status}, ${event.occurredAt}::timestamptz, ${mergedInto}::uuid, ${mergedIntoDisputeId}::uuid
       FROM unnest(${disputeIds}::uuid[]) AS d
@@ -76,11 +90,20 @@ export async function recordCaseStatus(
           WHEN case_disputes.merged_into = excluded.case_id THEN case_disputes.merged_into_dispute_id END
       WHERE case_disputes.status_at IS NULL OR case_disputes.status_at <= excluded.status_at
       RETURNING dispute_id::text AS "disputeId", merged_into IS NULL AS "ownCase"`;
+    // What the marker held back that nobody is to be handed: of a case that ended, all of it (no
+    // detach can come now); of the disputes this status leaves in a case of their own, what does
+    // not answer the detach.
+    const all = rows.map((row) => row.disputeId);
+    const own = rows.filter((row) => row.ownCase).map((row) => row.disputeId);
+    if (ended) await dropHeldDecisions(tx, all);
+    else await dropHeldDecisions(tx, own, event.awaitsRoutingVersion);
+    return rows;
   });
   const current = written.map((row) => row.disputeId);
   // The disputes this status leaves in a case of their own (it cleared a fold's marker, or there
-  // was none): a decision the marker held back is handed out. Before an end's cleanup below, which
-  // cancels what it schedules for a case that has ended.
+  // was none): a decision the marker held back, and not dropped above, answers the detach and is
+  // handed out. Before an end's cleanup below, which cancels what it schedules for a case that
+  // has ended.
   const handedOut = await handOutHeldDecisions(
     db,
     written.filter((row) => row.ownCase).map((row) => row.disputeId),
