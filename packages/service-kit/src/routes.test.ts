@@ -5,16 +5,19 @@ import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { route } from './routes.ts';
 
+const serviceApp = () =>
+  createServiceApp({
+    logger: createLogger({ service: 'routes-test', level: 'silent' }),
+    metrics: createMetrics('routes-test'),
+    readiness: {},
+  });
+
 describe('a request with no credential at all', () => {
   const appWith = (
     credentials?: readonly string[],
     security: 'operator' | 'operator-or-agency' = 'operator',
   ) => {
-    const app = createServiceApp({
-      logger: createLogger({ service: 'routes-test', level: 'silent' }),
-      metrics: createMetrics('routes-test'),
-      readiness: {},
-    });
+    const app = serviceApp();
     route(
       app,
       {
@@ -55,11 +58,7 @@ describe('a request with no credential at all', () => {
 
 describe('a body or query that fails its schema', () => {
   it('is a 400 in the platform’s words: a missing field is required, a wrong type and a size say what they must be', async () => {
-    const app = createServiceApp({
-      logger: createLogger({ service: 'routes-test', level: 'silent' }),
-      metrics: createMetrics('routes-test'),
-      readiness: {},
-    });
+    const app = serviceApp();
     route(
       app,
       {

@@ -12,6 +12,14 @@ const bare: NotifySettings = {
   outboxFile: 'data/notify-outbox.jsonl',
   expressLane: new Map([['350802', [{ phone: '13800000000' }]]]),
 };
+/** An SMS gateway set: its channel sends for real. */
+const sms: NotifySettings['sms'] = {
+  provider: 'gateway',
+  url: 'https://sms.example/send',
+  secret: 'sms-secret-0123456789',
+  signName: '龙岩矛调',
+  templateIds: {},
+};
 const warnings = (settings: NotifySettings) => {
   const { logger, lines } = capturedLogger('notify');
   warnOfOutboxStandIns(logger, settings);
@@ -53,13 +61,7 @@ describe('channels that write to the outbox file instead of sending', () => {
       ),
       hotlineCallbacks: new Map([['longyan-12345', target]]),
       courtCallbacks: new Map([['yd-court', target]]),
-      sms: {
-        provider: 'gateway',
-        url: 'https://sms.example/send',
-        secret: 'sms-secret-0123456789',
-        signName: '龙岩矛调',
-        templateIds: {},
-      },
+      sms,
       wechat: {
         account: {
           appId: 'wx0123456789abcdef',
@@ -77,13 +79,7 @@ describe('channels that write to the outbox file instead of sending', () => {
       ...bare,
       webhooks: new Map([['350802107-judicial_office', target]]),
       hotlineCallbacks: new Map([['longyan-12345', target]]),
-      sms: {
-        provider: 'gateway',
-        url: 'https://sms.example/send',
-        secret: 'sms-secret-0123456789',
-        signName: '龙岩矛调',
-        templateIds: {},
-      },
+      sms,
     };
     const [line] = warnings(settings);
     expect(line.channels).toEqual(['outbox', 'court', 'wechat']);
