@@ -45,7 +45,7 @@ export async function reachAtStart<T>(variable: string, what: string, work: () =
     return await work();
   } catch (error) {
     // Reached, but what it holds does not fit this release (a migration edited after it was
-    // applied, or one of a later release): that is what to fix, not the connection.
+    // applied): that is what to fix, not the connection.
     if (error instanceof MigrationHistoryError)
       throw new StartupError(`${what} named by ${variable}: ${error.message}`);
     throw new StartupError(`${what} named by ${variable} cannot be reached: ${startupFailureMessage(error)}`);
