@@ -47,7 +47,7 @@ export function startWorkLoop(options: {
   work: () => Promise<boolean>;
   /** The longest wait between failing attempts (default {@link maxBackoffMs}). */
   maxBackoffMs?: number;
-  /** How often a loop that keeps failing says so again (default {@link failingReminderMs}). */
+  /** How often a loop that keeps failing says so again (default failure-log.ts `failingReminderMs`). */
   reminderMs?: number;
 }): WorkLoop {
   const { name } = options;

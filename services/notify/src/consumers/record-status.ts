@@ -90,25 +90,22 @@ export async function recordCaseStatus(
           WHEN case_disputes.merged_into = excluded.case_id THEN case_disputes.merged_into_dispute_id END
       WHERE case_disputes.status_at IS NULL OR case_disputes.status_at <= excluded.status_at
       RETURNING dispute_id::text AS "disputeId", merged_into IS NULL AS "ownCase"`;
+    const current = rows.map((row) => row.disputeId);
+    const own = rows.filter((row) => row.ownCase).map((row) => row.disputeId);
     // What the marker held back that nobody is to be handed: of a case that ended, all of it (no
     // detach can come now); of the disputes this status leaves in a case of their own, what does
-    // not answer the detach.
-    const all = rows.map((row) => row.disputeId);
-    const own = rows.filter((row) => row.ownCase).map((row) => row.disputeId);
-    if (ended) await dropHeldDecisions(tx, all);
+    // not answer the detach (all of it, when the status is no detach's).
+    if (ended) await dropHeldDecisions(tx, current);
     else await dropHeldDecisions(tx, own, event.awaitsRoutingVersion);
-    return rows;
+    return { current, own };
   });
-  const current = written.map((row) => row.disputeId);
-  // The disputes this status leaves in a case of their own (it cleared a fold's marker, or there
-  // was none): a decision the marker held back, and not dropped above, answers the detach and is
-  // handed out. Before an end's cleanup below, which cancels what it schedules for a case that
-  // has ended.
-  const handedOut = await handOutHeldDecisions(
-    db,
-    written.filter((row) => row.ownCase).map((row) => row.disputeId),
-    routing,
-  );
+  const { current, own } = written;
+  // The disputes a detach's status leaves in a case of their own (it cleared a fold's marker): a
+  // decision the marker held back, and not dropped above, answers the detach and is handed out.
+  // Only a detach's status can leave one (any other dropped them all above). Before an end's
+  // cleanup below, which cancels what it schedules for a case that has ended.
+  const handedOut =
+    event.awaitsRoutingVersion === undefined ? 0 : await handOutHeldDecisions(db, own, routing);
   if (endStatuses.includes(event.status)) {
     await db.slaReminder.deleteMany({ where: { disputeId: { in: current } } });
     await db.delivery.updateMany({
