@@ -18,7 +18,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, readyz, startArgv } from './lib/platform-process.ts';
+import { startArgv } from '@huijie/testing/start-script.ts';
+import { freePort, readyz } from './lib/platform-process.ts';
 import { machine, table } from './lib/report.ts';
 
 const option = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];

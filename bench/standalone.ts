@@ -11,7 +11,7 @@
  * time the node process running main.ts had used by then (on a loaded machine the wall clock
  * mostly measures the others' load, the CPU time much less). After `--idle` seconds of nothing,
  * the resident memory (VmRSS) of the node process running main.ts, of its whole process tree
- * (esbuild's service process, when tsx started one), and the CPU it used while idle. Then SIGTERM, which must exit 0.
+ * (esbuild's service process, when tsx or the start's bundling left one running), and the CPU it used while idle. Then SIGTERM, which must exit 0.
  *
  * Floors, one start of each per round, interleaved with the platform's so load affects all alike,
  * with the node and V8 flags of this checkout's start script: bare Fastify answering /readyz under
@@ -36,7 +36,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, readyz, startArgv } from './lib/platform-process.ts';
+import { nodeFlagsOf, startArgv } from '@huijie/testing/start-script.ts';
+import { freePort, readyz } from './lib/platform-process.ts';
 import { machine, median, processCpuSeconds, table } from './lib/report.ts';
 
 const arg = (name: string, fallback: number) =>
@@ -60,7 +61,7 @@ interface Scenario {
 interface Start {
   lineMs: number;
   readyzMs: number;
-  /** What main.ts says of itself ("ready in N ms", counted from its first line). */
+  /** What main.ts says of itself ("ready in N ms": since its process started; from main.ts's first line in a checkout from before the bundled start). */
   ownMs?: number;
   /** CPU time the node process running the script had used when it was ready: less sensitive to load than the wall clock. */
   cpuToReadyS: number;
@@ -223,8 +224,8 @@ const platforms = [
   platformIn(root, 'platform', dataDir),
   ...(compare ? [platformIn(compare, `platform in ${compare}`, join(dir, 'compare-data'))] : []),
 ];
-/** The start script's own settings for node and V8 (what precedes `--import tsx`): the floors run with them too. */
-const v8Flags = platforms[0]!.argv.slice(0, Math.max(platforms[0]!.argv.indexOf('--import'), 0));
+/** The start script's own settings for node and V8: the floors run with them too. */
+const v8Flags = nodeFlagsOf(platforms[0]!.argv);
 const floors: Scenario[] = [
   {
     name: 'floor: node, bare Fastify',

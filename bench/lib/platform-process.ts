@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
 
 /** A TCP port nobody listens on right now. */
 export async function freePort(): Promise<number> {
@@ -26,16 +24,4 @@ export function readyz(port: number): Promise<number> {
     req.on('timeout', () => req.destroy());
     req.end();
   });
-}
-
-/** Node's arguments in a checkout's start script (`[exec] node <flags> --import tsx standalone/src/main.ts`). */
-export function startArgv(checkout: string): string[] {
-  const { scripts } = JSON.parse(readFileSync(join(checkout, 'package.json'), 'utf8'));
-  const [command, ...argv] = String(scripts.start)
-    .trim()
-    .replace(/^exec\s+/, '')
-    .split(/\s+/);
-  if (command !== 'node')
-    throw new Error(`${checkout}: the start script does not start node: ${scripts.start}`);
-  return argv;
 }

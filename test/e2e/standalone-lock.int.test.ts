@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { lockDataDir } from '@huijie/service-kit/data-lock.ts';
 import { standaloneVariables } from '@huijie/standalone/config.ts';
 import { eventually } from '@huijie/testing/servers.ts';
+import { startArgv } from '@huijie/testing/start-script.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../faults/processes.ts';
 
@@ -17,18 +18,18 @@ interface Run {
   exited: Promise<number | null>;
 }
 
-/** `npm start` as package.json runs it, on the given data directory and ports. */
+/** `npm start` as package.json runs it (the bundled platform), on the given data directory and ports. */
 function start(dataDir: string, ports: Record<string, string>): Run {
-  return run(['standalone/src/main.ts'], { DATA_DIR: dataDir, HOST: '127.0.0.1', ...ports });
+  return run(startArgv(root), { DATA_DIR: dataDir, HOST: '127.0.0.1', ...ports });
 }
 
 /** The historical import into the standalone log of `dataDir` (no KAFKA_BROKERS in its environment). */
 function importInto(dataDir: string, args: string[]): Run {
-  return run(['services/cases/scripts/import.ts', ...args], { DATA_DIR: dataDir });
+  return run(['--import', 'tsx', 'services/cases/scripts/import.ts', ...args], { DATA_DIR: dataDir });
 }
 
-function run(script: string[], env: Record<string, string>): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...script], {
+function run(argv: string[], env: Record<string, string>): Run {
+  const child = spawn(process.execPath, argv, {
     cwd: root,
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
