@@ -8,7 +8,7 @@ import { capturedLogger } from '@huijie/service-kit/log-capture.ts';
 import { requireServers } from '@huijie/testing/servers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actOnCase } from '../actions/act-on-case.ts';
-import { correctCase } from '../actions/reshape-case.ts';
+import { correctCase, mergeCases } from '../actions/reshape-case.ts';
 import { freshCasesDb } from '../db/fresh-cases-db.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import type { Actor } from '../http/actor.ts';
@@ -286,33 +286,65 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
     expect(report.caseId).toBe(caseIdFor(hotline.disputeId));
   });
 
-  it("a WeChat application that joins a case already mediating is told the case's status on the joined case's key, once, with no outcome to announce", async () => {
+  it("a WeChat application with the phone of a mediating case opens a case of its own (a typed phone proves no one); merged by an operator, it is told the joined case's status on that case's key, once, with no outcome", async () => {
     const phone = `135${Math.floor(Math.random() * 1e8)}`;
     const lead = '350802107-judicial_office';
     const hotline = intake();
-    hotline.parties = [{ role: 'caller', kind: 'person', phone }];
+    hotline.parties = [
+      { role: 'caller', kind: 'person', phone },
+      { role: 'respondent', kind: 'person', name: '李老板' },
+    ];
     await recordAssignment(db, decision(hotline, 1, lead));
     const caseId = caseIdFor(hotline.disputeId);
     const agency = { kind: 'agency', departmentCode: lead } as const;
     await actOnCase(db, caseId, agency, { type: 'accept', by: lead });
     await actOnCase(db, caseId, agency, { type: 'record_progress', by: lead, note: '已约双方调解' });
 
-    // The same applicant applies on WeChat about the same matter: it joins the mediating case.
+    // Anyone may type the caller's phone and the other party into the public form: the
+    // application is not joined to the caller's case, nor is it lifted up the lane by repeats.
     const application: DisputeReceivedV1 = {
       ...intake(),
       channel: 'wechat',
       sourceRef: `WX-${randomUUID()}`,
-      parties: [{ role: 'applicant', kind: 'person', phone }],
+      receivedAt: '2024-08-25T09:30:00+08:00',
+      parties: [
+        { role: 'applicant', kind: 'person', phone },
+        { role: 'respondent', kind: 'person', name: '李老板' },
+      ],
     };
     await recordIntake(db, application);
     await recordAssignment(db, decision(application));
     await recordAssignment(db, decision(application));
+    const applicationCase = caseIdFor(application.disputeId);
+    expect((await db.report.findUniqueOrThrow({ where: { disputeId: application.disputeId } })).caseId).toBe(
+      applicationCase,
+    );
+    expect(await db.case.findUniqueOrThrow({ where: { id: caseId } })).toMatchObject({
+      status: 'mediating',
+      repeatCount: 0,
+      expressLevel: null,
+    });
+    // Nor does its phone draw the caller's next call to the application's case, the newer of the
+    // two: the call joins the caller's own case.
+    const again = { ...intake(), receivedAt: '2024-08-26T09:30:00+08:00' };
+    again.parties = [{ role: 'caller', kind: 'person', phone }];
+    await recordAssignment(db, decision(again, 1, lead));
+    expect((await db.report.findUniqueOrThrow({ where: { disputeId: again.disputeId } })).caseId).toBe(
+      caseId,
+    );
+
+    // The applicant was the caller: an operator merges the two.
+    const operator: Actor = {
+      kind: 'operator',
+      claims: { sub: 'test', role: 'operator', scope: '350800', exp: 0 },
+    };
+    await mergeCases(db, applicationCase, caseId, operator, '同一申请人同一事项');
     expect((await db.report.findUniqueOrThrow({ where: { disputeId: application.disputeId } })).caseId).toBe(
       caseId,
     );
 
-    // What the tracking page learns of the application, in order: received, its own case folded
-    // (which it skips: mergedInto), then the status of the case it joined.
+    // What the tracking page learns of the application, in order: received and assigned on its own
+    // case, that case folded (which it skips: mergedInto), then the status of the case it joined.
     const told = await db.outboxEvent.findMany({
       where: {
         eventName: 'case.status.v1',
@@ -320,7 +352,6 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
       },
       orderBy: { id: 'asc' },
     });
-    const applicationCase = caseIdFor(application.disputeId);
     expect(
       told.map(({ key, data }) => {
         const { status, mergedInto, outcome, reports } = data as Record<string, unknown>;
@@ -334,14 +365,21 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
         outcome: undefined,
         reports: undefined,
       },
+      {
+        key: applicationCase,
+        status: 'assigned',
+        mergedInto: undefined,
+        outcome: undefined,
+        reports: undefined,
+      },
       { key: applicationCase, status: 'closed', mergedInto: caseId, outcome: undefined, reports: undefined },
       { key: caseId, status: 'mediating', mergedInto: undefined, outcome: undefined, reports: undefined },
     ]);
-    const [, closed, joined] = told.map((row) => row.data as { occurredAt: string });
+    const [, , closed, joined] = told.map((row) => row.data as { occurredAt: string });
     expect(joined).toMatchObject({
       caseId,
       disputeIds: [application.disputeId],
-      previousStatus: 'received',
+      previousStatus: 'assigned',
       divisionCode: '350802107',
     });
     // Stamped as the fold's closing of the application's own case: notify applies either first.

@@ -10,6 +10,7 @@ import { decide, evolve, isOpen, laneLevel, openStatuses } from '../domain/lifec
 import {
   type CandidateCase,
   expressLaneAfterReports,
+  phoneIdentifiesCaller,
   type RepeatEvidence,
   repeatReason,
   repeatWindowDays,
@@ -18,16 +19,18 @@ import { firstReportOf, heldMatterOf, sendCopiesAgain } from '../outbox/agency-c
 import { appendOutbox, type Tx } from '../outbox/outbox.ts';
 
 async function evidenceOf(tx: Tx, caseIds: string[]) {
-  const [cases, parties] = await Promise.all([
+  const [cases, parties, reports] = await Promise.all([
     tx.case.findMany({
       where: { id: { in: caseIds } },
       select: { id: true, category: true, townCode: true, countyCode: true },
     }),
     tx.party.findMany({
       where: { caseId: { in: caseIds } },
-      select: { caseId: true, role: true, phone: true, name: true },
+      select: { caseId: true, disputeId: true, role: true, phone: true, name: true },
     }),
+    tx.report.findMany({ where: { caseId: { in: caseIds } }, select: { disputeId: true, channel: true } }),
   ]);
+  const channelOf = new Map(reports.map((r) => [r.disputeId, r.channel]));
   return cases.map(
     (c): CandidateCase => ({
       id: c.id,
@@ -35,7 +38,13 @@ async function evidenceOf(tx: Tx, caseIds: string[]) {
       townCode: c.townCode,
       countyCode: c.countyCode,
       phones: parties
-        .filter((p) => p.caseId === c.id && p.role !== 'respondent' && p.phone)
+        .filter(
+          (p) =>
+            p.caseId === c.id &&
+            p.role !== 'respondent' &&
+            p.phone &&
+            phoneIdentifiesCaller(channelOf.get(p.disputeId) ?? ''),
+        )
         .map((p) => p.phone!),
       respondents: parties
         .filter((p) => p.caseId === c.id && p.role === 'respondent' && p.name)

@@ -13,6 +13,7 @@ import { appendHistory, laneReasons } from '../db/history.ts';
 import { insertRows } from '../db/insert-rows.ts';
 import { canBeRouted, laneDivision } from '../domain/lifecycle.ts';
 import { receivedTime } from '../domain/received.ts';
+import { phoneIdentifiesCaller } from '../domain/repeats.ts';
 import { Prisma } from '../generated/prisma/client.ts';
 import { sendCopiesAgain } from '../outbox/agency-copies.ts';
 import { appendOutbox, type Tx } from '../outbox/outbox.ts';
@@ -227,7 +228,9 @@ function evidenceOf(decision: DisputeAssignedV1) {
   const { parties } = decision.dispute;
   return {
     channel: decision.dispute.channel,
-    phones: parties.filter((p) => p.role !== 'respondent' && p.phone).map((p) => p.phone!),
+    phones: phoneIdentifiesCaller(decision.dispute.channel)
+      ? parties.filter((p) => p.role !== 'respondent' && p.phone).map((p) => p.phone!)
+      : [],
     respondents: parties.filter((p) => p.role === 'respondent' && p.name).map((p) => p.name!),
     category: decision.category,
     townCode: decision.jurisdiction.townCode ?? null,

@@ -15,6 +15,16 @@ export interface CandidateCase extends RepeatEvidence {
   id: string;
 }
 
+/**
+ * Whether a channel's phones say who reported: the hotline's (the caller its system took the call
+ * from, pushed signed) and a court's. A WeChat application's phone is what was typed into a public
+ * form, anyone's: as evidence it would let a stranger who knows a phone join their report to that
+ * caller's case, push it up the express lane with a few more, and follow the case's progress and
+ * outcome on their own tracking page. Such a report opens a case of its own, and its phone joins
+ * no later report to it; an operator merges them when they are one matter (`phone=` finds them).
+ */
+export const phoneIdentifiesCaller = (channel: string) => channel !== 'wechat';
+
 export const repeatWindowDays = 30;
 /** Reports on one case from which it enters the express lane: repeated, unresolved. */
 export const expressLaneAfterReports = 3;
