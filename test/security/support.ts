@@ -39,6 +39,13 @@ const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('
 const hs256 = (secret: string, input: string) =>
   createHmac('sha256', secret).update(input).digest('base64url');
 
+const base64url = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/** An HMAC-SHA256 in base64url (43 characters) whose last character's two unused bits are flipped. */
+function sameBytes(signature: string): string {
+  const last = base64url.indexOf(signature.at(-1)!);
+  return `${signature.slice(0, -1)}${base64url[last ^ 1]}`;
+}
+
 /**
  * Bearer tokens an attacker could present, each of which must be refused with 401: the claims
  * are those of a city-wide administrator, the widest scope there is.
@@ -66,6 +73,15 @@ export function forgedTokens(secret: string): [string, string | undefined][] {
         secret,
         `${b64url({ alg: 'HS512', typ: 'JWT' })}.${b64url({ ...claims, exp })}`,
       )}`,
+    ],
+    // A valid token (of a county's operator) spelled otherwise: each must be refused, or one token
+    // has endless spellings that a deny-list or a search of the logs misses.
+    ['a valid token with a fourth part', `Bearer ${honest}.anything`],
+    ['a valid token with characters outside base64url after it', `Bearer ${honest}!!`],
+    ['a valid token with base64 padding', `Bearer ${honest}==`],
+    [
+      "a valid token's signature with its unused last bits changed (the same bytes)",
+      `Bearer ${header}.${payload}.${sameBytes(signature)}`,
     ],
     [
       'no expiry, signed with the right secret',

@@ -29,6 +29,19 @@ describe('operator tokens', () => {
     expect(() => verifyToken(`Bearer ${expired}`, secret)).toThrow('token expired');
     expect(() => verifyToken(undefined, secret)).toThrow('a bearer token is required');
   });
+
+  it('takes a token in the one spelling signToken writes, nothing appended, no other alphabet', () => {
+    const token = signToken({ sub: 'op', role: 'operator', scope: '350803' }, secret);
+    for (const spelling of [`${token}.anything`, `${token}!!`, `${token}==`, `${token}~~`, ` ${token}`])
+      expect(() => verifyToken(`Bearer ${spelling}`, secret), spelling).toThrow('malformed token');
+    // The same signature bytes, its last character's two unused bits set otherwise.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const flipped = `${token.slice(0, -1)}${alphabet[alphabet.indexOf(token.at(-1)!) ^ 1]}`;
+    expect(Buffer.from(flipped.split('.')[2]!, 'base64url')).toEqual(
+      Buffer.from(token.split('.')[2]!, 'base64url'),
+    );
+    expect(() => verifyToken(`Bearer ${flipped}`, secret)).toThrow('token signature is not valid');
+  });
 });
 
 describe('passwords', () => {
