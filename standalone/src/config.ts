@@ -6,6 +6,7 @@ import { z } from 'zod';
 export const standaloneVariables = z.object({
   HOST: commonEnv.HOST,
   LOG_LEVEL: logLevel('warn'),
+  METRICS_TOKEN: commonEnv.METRICS_TOKEN,
   /** Everything the platform keeps: the embedded database (cases, deliveries, the event log) and the notify outbox. */
   DATA_DIR: z.string().default('data'),
   INGEST_12345_PORT: port(8101),

@@ -62,6 +62,8 @@ export interface PlatformSettings {
   /** Court clients' outcome endpoints, by client id; the others' outcomes go to `outboxFile`. */
   courtCallbacks?: ReadonlyMap<string, WebhookTarget>;
   logLevel: string;
+  /** When set, every service's /metrics asks for it as a bearer token. */
+  metricsToken?: string | undefined;
   /** Where every service's log lines go (stdout by default); tests capture them here to scan them. */
   logDestination?: DestinationStream;
 }
@@ -76,7 +78,7 @@ export interface Platform {
 /** Every service, composed on the given infrastructure, not yet listening. */
 export async function assemblePlatform(infra: Infrastructure, settings: PlatformSettings): Promise<Platform> {
   const service = (name: string) => {
-    const metrics = createMetrics(name);
+    const metrics = createMetrics(name, { scrapeToken: settings.metricsToken });
     const logger = createLogger({ service: name, level: settings.logLevel }, settings.logDestination);
     return {
       logger,
@@ -257,5 +259,6 @@ export function standaloneSettings(config: StandaloneConfig): PlatformSettings {
     hotlineCallbacks: config.HOTLINE_CALLBACKS,
     courtCallbacks: config.COURT_CALLBACKS,
     logLevel: config.LOG_LEVEL,
+    metricsToken: config.METRICS_TOKEN,
   };
 }

@@ -22,6 +22,15 @@ describe('configuration', () => {
     expect(() => parseConfig(schema, { CASES_PORT: 'eighty' })).toThrow(/CASES_PORT/);
   });
 
+  it('METRICS_TOKEN is optional (blank is unset) and, when set, at least 32 characters', () => {
+    const metrics = z.object({ METRICS_TOKEN: commonEnv.METRICS_TOKEN });
+    expect(parseConfig(metrics, {})).toEqual({});
+    expect(parseConfig(metrics, { METRICS_TOKEN: ' ' })).toEqual({});
+    expect(() => parseConfig(metrics, { METRICS_TOKEN: 'short' })).toThrow(
+      /METRICS_TOKEN: at least 32 characters/,
+    );
+  });
+
   it('a required variable left out is named as required, not as a type error', () => {
     const required = z.object({ KAFKA_BROKERS: commonEnv.KAFKA_BROKERS, JWT_SECRET: z.string().min(32) });
     expect(() => parseConfig(required, {})).toThrow(

@@ -101,6 +101,8 @@ export const commonEnv = {
     .transform((value) => value.split(',')),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'a redis:// URL'),
+  /** When set, /metrics asks for it as a bearer token (a port that cannot be kept internal). */
+  METRICS_TOKEN: blankAsUnset(z.string().min(32, 'at least 32 characters').optional()),
 };
 
 /** A port; blank is unset (coerced, a blank would be port 0: any free port, found by no one). */

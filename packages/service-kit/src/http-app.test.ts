@@ -449,3 +449,37 @@ describe('a dependency down while /readyz is probed', () => {
     );
   });
 });
+
+describe('/metrics with a scrape token (METRICS_TOKEN)', () => {
+  const token = 'a-scrape-token-of-thirty-two-chars!';
+  const app = createServiceApp({
+    logger: createLogger({ service: 'test', level: 'silent' }),
+    metrics: createMetrics('scrape-test', { scrapeToken: token }),
+    readiness: {},
+  });
+  afterAll(() => app.close());
+
+  it('answers only its bearer token, refusing any other in the one error shape; the probes stay open', async () => {
+    for (const authorization of [undefined, `Bearer ${token}x`, `Bearer ${token.slice(0, -1)}`, token]) {
+      const refused = await app.inject({ url: '/metrics', headers: authorization ? { authorization } : {} });
+      expect(refused.statusCode, authorization).toBe(401);
+      expect(refused.json()).toEqual({
+        error: {
+          code: 'unauthorized',
+          message: 'the metrics token (METRICS_TOKEN) is required as a bearer token',
+          fields: [
+            {
+              field: 'authorization',
+              reason: 'the metrics token (METRICS_TOKEN) is required as a bearer token',
+            },
+          ],
+        },
+      });
+    }
+    const scraped = await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${token}` } });
+    expect(scraped.statusCode).toBe(200);
+    expect(scraped.body).toContain('huijie_http_request_duration_seconds');
+    expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/readyz' })).statusCode).toBe(200);
+  });
+});

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { maskPersonalData } from '@huijie/database/error-for-log.ts';
 import Fastify, {
@@ -13,6 +14,7 @@ import {
   frameworkAnswer,
   installErrorHandler,
   servedMethods,
+  unauthorized,
 } from './errors.ts';
 import { failureLog } from './failure-log.ts';
 import type { Metrics } from './metrics.ts';
@@ -220,7 +222,16 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
     const ready = Object.values(checks).every((value) => value === 'ok');
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
   });
-  app.get('/metrics', async (_request, reply) => {
+  const scrapeToken = options.metrics.scrapeToken && Buffer.from(`Bearer ${options.metrics.scrapeToken}`);
+  app.get('/metrics', async (request, reply) => {
+    if (scrapeToken) {
+      const given = Buffer.from(request.headers.authorization ?? '');
+      if (given.length !== scrapeToken.length || !timingSafeEqual(given, scrapeToken))
+        throw unauthorized(
+          'the metrics token (METRICS_TOKEN) is required as a bearer token',
+          'authorization',
+        );
+    }
     reply.header('content-type', options.metrics.registry.contentType);
     return options.metrics.registry.metrics();
   });

@@ -4,7 +4,11 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import { withTimeout } from './timeout.ts';
 
 /** One registry per service instance (not the global one), so tests and standalone mode never collide. */
-export function createMetrics(service: string) {
+/**
+ * `scrapeToken`: when set, /metrics answers only `Authorization: Bearer <token>` (Prometheus's
+ * `authorization.credentials`), for a port that cannot be kept off the public network.
+ */
+export function createMetrics(service: string, options: { scrapeToken?: string | undefined } = {}) {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
@@ -39,7 +43,7 @@ export function createMetrics(service: string) {
     retried: ({ group, topic }) => retries.inc({ group, topic }),
     deadLettered: ({ group, topic }) => deadLetters.inc({ group, topic }),
   };
-  return { registry, httpDuration, busObserver };
+  return { registry, httpDuration, busObserver, scrapeToken: options.scrapeToken };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

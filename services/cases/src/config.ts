@@ -5,6 +5,7 @@ export const casesConfigSchema = z.object({
   CASES_PORT: port(8105),
   HOST: commonEnv.HOST,
   LOG_LEVEL: commonEnv.LOG_LEVEL,
+  METRICS_TOKEN: commonEnv.METRICS_TOKEN,
   KAFKA_BROKERS: commonEnv.KAFKA_BROKERS,
   DATABASE_URL: commonEnv.DATABASE_URL,
   /** Shares the sign-in attempt limits between replicas; without it each replica counts its own. */

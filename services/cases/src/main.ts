@@ -17,7 +17,7 @@ exitOnStartupFailure('cases');
 const config = parseConfig(casesConfigSchema, process.env);
 const kafkaEnv = parseConfig(kafkaBusEnv, process.env);
 const logger = createLogger({ service: 'cases', level: config.LOG_LEVEL });
-const metrics = createMetrics('cases');
+const metrics = createMetrics('cases', { scrapeToken: config.METRICS_TOKEN });
 const sql = postgresClient(config.DATABASE_URL, { max: 1 });
 const applied = await reachAtStart('DATABASE_URL', 'PostgreSQL', () => migrateCases(sql, logger));
 await sql.close();

@@ -46,6 +46,7 @@ export const ingest12345ConfigSchema = z.object({
   INGEST_12345_PORT: port(8101),
   HOST: commonEnv.HOST,
   LOG_LEVEL: commonEnv.LOG_LEVEL,
+  METRICS_TOKEN: commonEnv.METRICS_TOKEN,
   KAFKA_BROKERS: commonEnv.KAFKA_BROKERS,
   REDIS_URL: commonEnv.REDIS_URL,
   HOTLINE_CLIENTS: clientList,

@@ -15,7 +15,7 @@ exitOnStartupFailure('ingest-12345');
 const config = parseConfig(ingest12345ConfigSchema, process.env);
 const kafkaEnv = parseConfig(kafkaBusEnv, process.env);
 const logger = createLogger({ service: 'ingest-12345', level: config.LOG_LEVEL });
-const metrics = createMetrics('ingest-12345');
+const metrics = createMetrics('ingest-12345', { scrapeToken: config.METRICS_TOKEN });
 const redis = connectRedis(config.REDIS_URL, { logger, namespace: kafkaEnv.KAFKA_NAMESPACE });
 await reachAtStart('REDIS_URL', 'Redis', () => pingRedis(redis));
 const bus = kafkaBus({

@@ -73,6 +73,7 @@ export const ingestCourtsConfigSchema = z.object({
   INGEST_COURTS_PORT: port(8103),
   HOST: commonEnv.HOST,
   LOG_LEVEL: commonEnv.LOG_LEVEL,
+  METRICS_TOKEN: commonEnv.METRICS_TOKEN,
   KAFKA_BROKERS: commonEnv.KAFKA_BROKERS,
   REDIS_URL: commonEnv.REDIS_URL,
   COURT_CLIENTS: courtClientList,

@@ -15,7 +15,7 @@ exitOnStartupFailure('ingest-courts');
 const config = parseConfig(ingestCourtsConfigSchema, process.env);
 const kafkaEnv = parseConfig(kafkaBusEnv, process.env);
 const logger = createLogger({ service: 'ingest-courts', level: config.LOG_LEVEL });
-const metrics = createMetrics('ingest-courts');
+const metrics = createMetrics('ingest-courts', { scrapeToken: config.METRICS_TOKEN });
 const redis = connectRedis(config.REDIS_URL, { logger, namespace: kafkaEnv.KAFKA_NAMESPACE });
 await reachAtStart('REDIS_URL', 'Redis', () => pingRedis(redis));
 const bus = kafkaBus({

@@ -23,6 +23,7 @@ export const ingestWechatConfigSchema = z
     INGEST_WECHAT_PORT: port(8102),
     HOST: commonEnv.HOST,
     LOG_LEVEL: commonEnv.LOG_LEVEL,
+    METRICS_TOKEN: commonEnv.METRICS_TOKEN,
     KAFKA_BROKERS: commonEnv.KAFKA_BROKERS,
     REDIS_URL: commonEnv.REDIS_URL,
     /** The Token set in the official account's server configuration (3–32 letters and digits). */

@@ -16,7 +16,7 @@ exitOnStartupFailure('ingest-wechat');
 const config = parseConfig(ingestWechatConfigSchema, process.env);
 const kafkaEnv = parseConfig(kafkaBusEnv, process.env);
 const logger = createLogger({ service: 'ingest-wechat', level: config.LOG_LEVEL });
-const metrics = createMetrics('ingest-wechat');
+const metrics = createMetrics('ingest-wechat', { scrapeToken: config.METRICS_TOKEN });
 const redis = connectRedis(config.REDIS_URL, { logger, namespace: kafkaEnv.KAFKA_NAMESPACE });
 await reachAtStart('REDIS_URL', 'Redis', () => pingRedis(redis));
 const bus = kafkaBus({

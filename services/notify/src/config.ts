@@ -109,6 +109,7 @@ export const notifyConfigSchema = z
     NOTIFY_PORT: port(8106),
     HOST: commonEnv.HOST,
     LOG_LEVEL: commonEnv.LOG_LEVEL,
+    METRICS_TOKEN: commonEnv.METRICS_TOKEN,
     KAFKA_BROKERS: commonEnv.KAFKA_BROKERS,
     DATABASE_URL: commonEnv.DATABASE_URL,
     /** Shared by replicas for throttling and the WeChat access token; required when WeChat is configured. */

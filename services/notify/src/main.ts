@@ -24,7 +24,7 @@ exitOnStartupFailure('notify');
 const config = parseConfig(notifyConfigSchema, process.env);
 const kafkaEnv = parseConfig(kafkaBusEnv, process.env);
 const logger = createLogger({ service: 'notify', level: config.LOG_LEVEL });
-const metrics = createMetrics('notify');
+const metrics = createMetrics('notify', { scrapeToken: config.METRICS_TOKEN });
 const sql = postgresClient(config.DATABASE_URL, { max: 1 });
 const applied = await reachAtStart('DATABASE_URL', 'PostgreSQL', () => migrateNotify(sql, logger));
 await sql.close();

@@ -5,6 +5,7 @@ export const routingConfigSchema = z.object({
   ROUTING_PORT: port(8104),
   HOST: commonEnv.HOST,
   LOG_LEVEL: commonEnv.LOG_LEVEL,
+  METRICS_TOKEN: commonEnv.METRICS_TOKEN,
   KAFKA_BROKERS: commonEnv.KAFKA_BROKERS,
 });
 

@@ -13,7 +13,7 @@ exitOnStartupFailure('routing');
 const config = parseConfig(routingConfigSchema, process.env);
 const kafkaEnv = parseConfig(kafkaBusEnv, process.env);
 const logger = createLogger({ service: 'routing', level: config.LOG_LEVEL });
-const metrics = createMetrics('routing');
+const metrics = createMetrics('routing', { scrapeToken: config.METRICS_TOKEN });
 const bus = kafkaBus({
   brokers: config.KAFKA_BROKERS,
   service: 'routing',
