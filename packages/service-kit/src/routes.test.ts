@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { createServiceApp } from './http-app.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
-import { route } from './routes.ts';
+import { openApiDocument, route } from './routes.ts';
 
 const serviceApp = () =>
   createServiceApp({
@@ -91,6 +91,40 @@ describe('a body or query that fails its schema', () => {
       { field: 'note', reason: 'required (missing or null)' },
       { field: 'reason', reason: 'required (missing or null)' },
     ]);
+    await app.close();
+  });
+});
+
+describe('the API document', () => {
+  it('lists a route’s refusals by status, each with the error body and what its details hold', async () => {
+    const app = serviceApp();
+    route(
+      app,
+      {
+        method: 'GET',
+        url: '/v1/things/:id',
+        summary: 'a thing',
+        responses: { 200: z.object({ id: z.string() }) },
+        refusals: {
+          410: { description: '`gone`: it was here', details: z.object({ goneAt: z.iso.datetime() }) },
+          409: { description: '`busy`' },
+        },
+      },
+      async () => ({ id: 'x' }),
+    );
+    // As a client reads it: JSON.
+    const doc = JSON.parse(
+      JSON.stringify(openApiDocument(app, { title: 't', version: '1', description: 'd' })),
+    );
+    const { responses } = doc.paths['/v1/things/{id}'].get;
+    expect(Object.keys(responses)).toEqual(['200', '409', '410', '4XX']);
+    expect(responses['410'].description).toBe('`gone`: it was here');
+    const error = responses['410'].content['application/json'].schema.properties.error.properties;
+    expect(Object.keys(error)).toEqual(['code', 'message', 'fields', 'details']);
+    expect(error.details.properties.goneAt).toMatchObject({ type: 'string', format: 'date-time' });
+    expect(responses['409'].content['application/json'].schema).toEqual(
+      responses['4XX'].content['application/json'].schema,
+    );
     await app.close();
   });
 });

@@ -34,6 +34,12 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   body?: B;
   /** Successful response bodies by status code. */
   responses?: Record<number, z.ZodType>;
+  /**
+   * Refusals a client must tell apart from the rest (all documented as `4XX`), by status code:
+   * what each means and what its error's `details` hold. Documented with the error body; the
+   * handler throws them.
+   */
+  refusals?: Record<number, { description: string; details?: z.ZodType }>;
   /** The most bytes of body read, when the app's limit is far more than the route needs. */
   bodyLimit?: number;
   /** A check before the body is read (a rate limit on an open route): what it refuses costs no parsing. */
@@ -157,7 +163,7 @@ export function openApiDocument(
   info: { title: string; version: string; description: string },
 ) {
   const paths: Record<string, Record<string, unknown>> = {};
-  const errorBody = {
+  const errorBodyWith = (details?: unknown) => ({
     type: 'object',
     properties: {
       error: {
@@ -169,10 +175,12 @@ export function openApiDocument(
             type: 'array',
             items: { type: 'object', properties: { field: { type: 'string' }, reason: { type: 'string' } } },
           },
+          ...(details !== undefined && { details }),
         },
       },
     },
-  };
+  });
+  const errorBody = errorBodyWith();
   for (const spec of documents.get(app)?.routes ?? []) {
     const path = spec.url.replace(/:(\w+)/g, '{$1}');
     const parameters: unknown[] = [];
@@ -197,6 +205,10 @@ export function openApiDocument(
         description: 'success',
         content: { 'application/json': { schema: schemaOf(schema, 'output') } },
       };
+    }
+    for (const [status, { description, details }] of Object.entries(spec.refusals ?? {})) {
+      const schema = details ? errorBodyWith(schemaOf(details, 'output')) : errorBody;
+      responses[status] = { description, content: { 'application/json': { schema } } };
     }
     responses['4XX'] = {
       description: 'the request was refused',

@@ -4,7 +4,7 @@ import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-
 import { courtTopic } from '@huijie/contracts/topics.ts';
 import { type Level, mostSpecificDivision } from '@huijie/contracts/vocabulary.ts';
 import { scopeCovers } from '@huijie/service-kit/auth-token.ts';
-import { conflict, forbidden, notFound } from '@huijie/service-kit/errors.ts';
+import { AppError, conflict, forbidden, notFound } from '@huijie/service-kit/errors.ts';
 import { caseTransaction, touchCase } from '../db/case-transaction.ts';
 import { appendHistory } from '../db/history.ts';
 import type { CasesDb } from '../db/prisma.ts';
@@ -21,6 +21,7 @@ import {
   isOpen,
   laneDivision,
   laneLevel,
+  type Role,
 } from '../domain/lifecycle.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { type Actor, actorName } from '../http/actor.ts';
@@ -68,6 +69,13 @@ const leads = (
     (a) => a.departmentCode === departmentCode && a.role === 'lead' && a.status !== 'withdrawn',
   );
 
+/** Whom the actor acts as on this case: an operator, or an agency the department it leads or co-handles. */
+const roleOf = (
+  actor: Actor,
+  assignments: readonly { departmentCode: string; role: string; status: string }[],
+): Role =>
+  actor.kind === 'operator' ? 'operator' : leads(actor.departmentCode, assignments) ? 'lead' : 'co';
+
 /** What the events about a case say of its reports: enough to answer each channel, and its client. */
 export const reportRefFields = { disputeId: true, channel: true, sourceRef: true, intake: true } as const;
 
@@ -89,7 +97,8 @@ function reportRefs(reports: CaseRow['reports']) {
 }
 
 /**
- * Loads a case the actor may see, or answers 404 as if it did not exist. A case merged into another
+ * Loads a case the actor may see, or answers 404 as if it did not exist (to a department withdrawn
+ * from it, 410: `withdrawalOf`). A case merged into another
  * is read (`merged: 'read'`, its history says who merged it and why) but not acted on: a 409 names
  * the case it joined, where the work goes on — not a 404 that reads as if the case were lost.
  */
@@ -108,13 +117,44 @@ export async function visibleCase(
     actor.kind === 'operator'
       ? scopeCovers(actor.claims.scope, mostSpecificDivision(found))
       : found.assignments.some((a) => a.departmentCode === actor.departmentCode && a.status !== 'withdrawn');
-  if (!visible) throw notFound('case');
+  if (!visible) {
+    const withdrawn = actor.kind === 'agency' && withdrawalOf(found.assignments, actor.departmentCode);
+    throw withdrawn || notFound('case');
+  }
   if (found.mergedIntoId && options.merged !== 'read') {
     throw conflict('merged', `the case was merged into ${found.mergedIntoId}: carry on there`, {
       mergedInto: found.mergedIntoId,
     });
   }
   return found;
+}
+
+/**
+ * What a department that held a case, and was withdrawn from it, is answered instead of the 404 of
+ * an unknown id: 410 `withdrawn`, why and when, and nothing of the case as it is now (its place,
+ * its departments, its parties). It knew the case exists — it had its copy — so this tells it
+ * nothing new but that its copy is out of date: an agency that missed the withdrawal (webhook,
+ * Kafka copy) would otherwise take its case id for a wrong one. A department that never held the
+ * case gets the 404 (null here): to it the case does not exist. Only a re-routing withdraws a
+ * department (consumers/record-assignment.ts); a merged case keeps its departments, who read it
+ * with `mergedInto` (`visibleCase`).
+ */
+export function withdrawalOf(
+  assignments: readonly { departmentCode: string; status: string; updatedAt: Date }[],
+  departmentCode: string,
+): AppError | null {
+  const held = assignments.find((a) => a.departmentCode === departmentCode && a.status === 'withdrawn');
+  if (!held) return null;
+  // The withdrawal is the last change a withdrawn assignment gets (nothing updates one after it:
+  // a re-routing that involves the department again makes it live), so its time is the row's.
+  return new AppError(
+    410,
+    'withdrawn',
+    'your department no longer handles this case: a re-routing left it out; stop work on it',
+    [],
+    {},
+    { reason: 're-routed', withdrawnAt: held.updatedAt.toISOString() },
+  );
 }
 
 export function stateOf(row: CaseRow): CaseState {
@@ -149,12 +189,10 @@ export async function actOnCase(
       throw forbidden(`an agency cannot ${actionVerb(command.type)}; ask an operator`);
     }
     // Taking the case and ending it are the lead's: a co-handler helps (notes, progress), it does
-    // not accept the case for the lead or tell the citizen and the court how it ended.
-    if (
-      actor.kind === 'agency' &&
-      leadActions.includes(command.type) &&
-      !leads(actor.departmentCode, row.assignments)
-    ) {
+    // not accept the case for the lead or tell the citizen and the court how it ended — nor does
+    // its progress start the mediation (`decide`, by the role).
+    const role = roleOf(actor, row.assignments);
+    if (role === 'co' && leadActions.includes(command.type)) {
       throw forbidden(`only the lead department can ${actionVerb(command.type)}`);
     }
     const before = stateOf(row);
@@ -163,6 +201,7 @@ export async function actOnCase(
       events = decide(
         command.type === 'escalate' ? { ...command, level: laneLevel(command.level, row) } : command,
         before,
+        role,
       );
     } catch (error) {
       if (!(error instanceof InvalidTransition)) throw error;

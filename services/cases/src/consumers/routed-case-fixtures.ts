@@ -76,8 +76,12 @@ export async function seedRoutedCase(
     coHandlers?: DisputeAssignedV1['coHandlers'];
     /** The category the channel gave (the intake's), which routing decides too; labor otherwise. */
     category?: CategoryCode;
-    /** A 12345 work order instead of a WeChat application: the hotline's own block, and its time limit. */
-    hotline?: { block: NonNullable<DisputeReceivedV1['hotline']>; dueAt?: string };
+    /**
+     * A 12345 work order instead of a WeChat application, with the hotline's own block and its time
+     * limit when given: its caller's phone makes a later report of the same caller a repeat, which
+     * the phone typed into a WeChat application does not.
+     */
+    hotline?: { block?: NonNullable<DisputeReceivedV1['hotline']>; dueAt?: string };
   } = {},
 ): Promise<{ caseId: string; disputeId: string }> {
   const place = options.place ?? towns.jiangshan;
@@ -87,7 +91,7 @@ export async function seedRoutedCase(
       ? {
           channel: 'hotline_12345' as const,
           sourceRef: `GD-${randomUUID().slice(0, 8)}`,
-          hotline: options.hotline.block,
+          ...(options.hotline.block && { hotline: options.hotline.block }),
           ...(options.hotline.dueAt !== undefined && { dueAt: options.hotline.dueAt }),
         }
       : { channel: 'wechat' as const, sourceRef: `WX-${randomUUID()}` }),

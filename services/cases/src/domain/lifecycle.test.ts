@@ -39,6 +39,18 @@ describe('case lifecycle', () => {
     expect(decide({ type: 'record_progress', by, note: 'b' }, state('mediating'))[0]!.type).toBe('progress');
   });
 
+  it("a co-handler's progress is progress: only the lead's, or an operator's, starts the mediation", () => {
+    const progress = { type: 'record_progress' as const, by, note: '协助调查' };
+    expect(decide(progress, state('accepted'), 'co')).toEqual([{ type: 'progress', by, note: '协助调查' }]);
+    expect(run(state('accepted'), progress).status).toBe('mediating');
+    expect(decide(progress, state('accepted'), 'co').reduce(evolve, state('accepted')).status).toBe(
+      'accepted',
+    );
+    expect(decide(progress, state('accepted'), 'lead')[0]!.type).toBe('mediating');
+    expect(decide(progress, state('accepted'), 'operator')[0]!.type).toBe('mediating');
+    expect(decide(progress, state('mediating'), 'co')[0]!.type).toBe('progress');
+  });
+
   it('a failed mediation ends unresolved with where it goes next', () => {
     const outcome = { kind: 'not_mediated' as const, referredTo: 'litigation' as const };
     expect(run(state('mediating'), { type: 'record_outcome', by, outcome })).toMatchObject({

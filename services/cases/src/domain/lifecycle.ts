@@ -95,6 +95,13 @@ export function allowedActions(state: CaseState): Action[] {
   return actions;
 }
 
+/**
+ * Who acts, as the case knows them: its lead department, a co-handling one (协办), or an operator —
+ * the platform's own commands (the SLA sweeper's, repeat detection's escalations) count as an
+ * operator's. What the status alone cannot say: whose progress starts the mediation.
+ */
+export type Role = 'lead' | 'co' | 'operator';
+
 export class InvalidTransition extends Error {
   constructor(
     readonly state: CaseState,
@@ -105,7 +112,7 @@ export class InvalidTransition extends Error {
   }
 }
 
-export function decide(command: Command, state: CaseState): CaseEvent[] {
+export function decide(command: Command, state: CaseState, role: Role = 'operator'): CaseEvent[] {
   if (!allowedActions(state).includes(command.type)) {
     // An open case at the top of the express lane is refused for where it is, not for its status.
     const why =
@@ -118,9 +125,11 @@ export function decide(command: Command, state: CaseState): CaseEvent[] {
     case 'accept':
       return [{ type: 'accepted', by: command.by }];
     case 'record_progress':
-      // The first progress report starts the mediation; later ones are progress.
+      // The lead's first progress report (or an operator's, for it) starts the mediation; later
+      // ones are progress. A co-handler's is progress whenever it comes: it helps the lead, it
+      // does not start the mediation the lead has not (case.status.v1 `mediating`).
       return [
-        state.status === 'accepted'
+        state.status === 'accepted' && role !== 'co'
           ? { type: 'mediating', by: command.by, note: command.note }
           : { type: 'progress', by: command.by, note: command.note },
       ];

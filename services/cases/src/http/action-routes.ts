@@ -7,8 +7,9 @@ import { correctCase, detachReport, mergeCases } from '../actions/reshape-case.t
 import type { CasesDb } from '../db/prisma.ts';
 import type { Command } from '../domain/lifecycle.ts';
 import { RecordedOutcome } from '../domain/outcome.ts';
-import { actorName, actorOf } from './actor.ts';
+import { actorName, actorOf, operatorActorOf } from './actor.ts';
 import { CaseId, caseIdParams } from './case-id.ts';
+import { withdrawnRefusal } from './case-routes.ts';
 
 const note = z.string().trim().min(1).max(2_000);
 /**
@@ -34,6 +35,8 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
     summary: string,
     body: B,
     toCommand: (body: z.infer<B>, by: string) => Command,
+    /** An operators' action: what an agency cannot do, as its 403 says (act-on-case.ts `agencyActions`). */
+    operatorsOnly?: string,
   ) =>
     route(
       app,
@@ -42,12 +45,14 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
         url: `/v1/cases/:caseId/${path}`,
         summary,
         tags: ['case actions'],
-        security: 'operator-or-agency',
-        authenticate: (request) => actorOf(request, deps),
+        security: operatorsOnly ? 'operator' : 'operator-or-agency',
+        authenticate: (request) =>
+          operatorsOnly ? operatorActorOf(request, deps, operatorsOnly) : actorOf(request, deps),
         params: caseIdParams,
         body,
         bodyLimit: actionBodyLimit,
         responses: { 200: answer },
+        ...(!operatorsOnly && { refusals: { 410: withdrawnRefusal } }),
       },
       async ({ params: { caseId }, body: input, actor }) => {
         const state = await actOnCase(deps.db, caseId, actor, toCommand(input, actorName(actor)));
@@ -63,7 +68,7 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
   action('accept', 'The lead department accepts the case', z.object({}), (_, by) => ({ type: 'accept', by }));
   action(
     'progress',
-    'Record mediation progress (the first one starts mediation)',
+    "Record mediation progress (the lead's first, or an operator's, starts mediation; a co-handler's is progress)",
     z.object({ note }),
     (b, by) => ({
       type: 'record_progress',
@@ -80,11 +85,18 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
   );
   action(
     'escalate',
-    'Escalate the case up the secretary express lane (书记直通车), by hand',
+    'Escalate the case up the secretary express lane (书记直通车), by hand (operators)',
     z.object({ level: Level, reason: z.string().trim().min(1).max(500) }),
     (b, by) => ({ type: 'escalate', by, level: b.level, reason: 'manual', detail: b.reason }),
+    'escalate',
   );
-  action('close', 'Close an ended case', z.object({}), (_, by) => ({ type: 'close', by }));
+  action(
+    'close',
+    'Close an ended case (operators)',
+    z.object({}),
+    (_, by) => ({ type: 'close', by }),
+    'close',
+  );
   action('notes', 'Add a note to the case history', z.object({ note }), (b, by) => ({
     type: 'add_note',
     by,
@@ -100,8 +112,8 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
       summary: 'Merge this case into another one about the same matter (operators)',
       tags: ['case actions'],
       security: 'operator',
-      // An agency's key is verified too: the action itself refuses an agency (403).
-      authenticate: (request) => actorOf(request, deps),
+      // An agency's key is verified too, and refused (403) before the body is read.
+      authenticate: (request) => operatorActorOf(request, deps, 'merge cases'),
       params: caseIdParams,
       body: z.object({ intoCaseId: CaseId, reason }),
       bodyLimit: actionBodyLimit,
@@ -121,7 +133,7 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
         "Take a wrongly merged report out into a case of its own, in triage at its own report's place until routing decides on it (operators)",
       tags: ['case actions'],
       security: 'operator',
-      authenticate: (request) => actorOf(request, deps),
+      authenticate: (request) => operatorActorOf(request, deps, 'detach a report'),
       params: caseIdParams,
       body: z.object({ disputeId: z.uuid(), reason }),
       bodyLimit: actionBodyLimit,
@@ -141,7 +153,7 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
         'Correct the place (within your jurisdiction, 403 otherwise) or the category; routing decides again (operators)',
       tags: ['case actions'],
       security: 'operator',
-      authenticate: (request) => actorOf(request, deps),
+      authenticate: (request) => operatorActorOf(request, deps, 'correct a case'),
       params: caseIdParams,
       body: z
         .object({ divisionCode: DivisionCode.optional(), category: CategoryCode.optional(), reason })

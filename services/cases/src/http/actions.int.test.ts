@@ -240,6 +240,135 @@ describe.runIf(servers)('case actions through the API', () => {
     expect((await act(other, 'accept', { 'x-api-key': 'key-jiangshan' })).statusCode).toBe(404);
   });
 
+  it("an agency on an operators' action is refused for who it is before its body is looked at: 403, never a 400 about the body", async () => {
+    const caseId = await seedGuoCase(db);
+    const agency = { 'x-api-key': 'key-jiangshan' };
+    for (const [action, what] of [
+      ['escalate', 'escalate'],
+      ['close', 'close'],
+      ['merge', 'merge cases'],
+      ['detach', 'detach a report'],
+      ['correct', 'correct a case'],
+    ] as const) {
+      for (const payload of [{}, { level: 'nowhere' }, '{"level":']) {
+        const response = await app.inject({
+          method: 'POST',
+          url: `/v1/cases/${caseId}/${action}`,
+          headers: { ...agency, 'content-type': 'application/json' },
+          payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+        });
+        expect(response.statusCode, `${action} ${response.body}`).toBe(403);
+        expect(response.json()).toEqual({
+          error: { code: 'forbidden', message: `an agency cannot ${what}; ask an operator`, fields: [] },
+        });
+      }
+    }
+    // An operator's incomplete body is still a 400 naming the field.
+    const operator = await act(caseId, 'escalate', as('xinluo'), { level: 'county' });
+    expect(operator.statusCode).toBe(400);
+    expect(operator.json().error.fields).toEqual([{ field: 'reason', reason: expect.any(String) }]);
+  });
+
+  it("the API document lists the operator scheme alone for the operators' actions, and both for the others", async () => {
+    const doc = (await app.inject({ url: '/docs/openapi.json' })).json();
+    const security = (action: string) => doc.paths[`/v1/cases/{caseId}/${action}`].post.security;
+    for (const action of ['escalate', 'close', 'merge', 'detach', 'correct']) {
+      expect(security(action), action).toEqual([{ operator: [] }]);
+    }
+    for (const action of ['accept', 'progress', 'outcome', 'notes']) {
+      expect(security(action), action).toEqual([{ operator: [] }, { agency: [] }]);
+    }
+  });
+
+  it('a department a re-routing withdrew from the case is told so (410 withdrawn, when and why, nothing of the case); one that never held it gets the 404 of an unknown id', async () => {
+    const applicant = { name: '郭某', phone: '13900004410' };
+    const { caseId, disputeId } = await seedRoutedCase(db, { applicant, coHandlers: [police] });
+    await issueAgencyKey(db, 'key-police-station', police);
+    const beforeWithdrawal = Date.now();
+    // An operator moves the case to 下洋镇; routing answers: its office leads, Jiangshan's departments are withdrawn.
+    expect(
+      (
+        await act(caseId, 'correct', as('city'), {
+          divisionCode: towns.xiayang.town,
+          reason: '实际发生在下洋镇',
+        })
+      ).statusCode,
+    ).toBe(202);
+    const correction = await db.outboxEvent.findFirstOrThrow({
+      where: { eventName: 'case.correction.v1', key: disputeId },
+    });
+    const { version, dispute } = correction.data as { version: number; dispute: DisputeReceivedV1 };
+    await recordAssignment(db, decisionFor(dispute, { version, place: towns.xiayang }));
+
+    for (const [key, code] of [
+      ['key-jiangshan', lead.code],
+      ['key-police-station', police.code],
+    ] as const) {
+      const headers = { 'x-api-key': key };
+      for (const response of [
+        await app.inject({ url: `/v1/cases/${caseId}`, headers }),
+        await app.inject({ url: `/v1/disputes/${disputeId}`, headers }),
+        await act(caseId, 'progress', headers, { note: '继续跟进' }),
+      ]) {
+        expect(response.statusCode, `${code} ${response.body}`).toBe(410);
+        const { error } = response.json();
+        expect(Object.keys(response.json())).toEqual(['error']);
+        expect(error).toEqual({
+          code: 'withdrawn',
+          message: expect.stringContaining('no longer handles this case'),
+          fields: [],
+          details: { reason: 're-routed', withdrawnAt: expect.any(String) },
+        });
+        const withdrawnAt = Date.parse(error.details.withdrawnAt);
+        expect(withdrawnAt).toBeGreaterThanOrEqual(beforeWithdrawal - 1_000);
+        expect(withdrawnAt).toBeLessThanOrEqual(Date.now());
+        // Nothing of the case as it is now: no party, no place, no department.
+        for (const secret of ['郭某', applicant.phone, towns.xiayang.town, '下洋', 'judicial_office'])
+          expect(response.body).not.toContain(secret);
+      }
+    }
+    // The progress was refused: nothing was recorded.
+    expect(await db.historyEntry.count({ where: { caseId, type: { in: ['progress', 'mediating'] } } })).toBe(
+      0,
+    );
+
+    // A department that never held the case learns nothing: the very answer of an unknown id.
+    await issueAgencyKey(db, 'key-never-held', {
+      code: '350802101-judicial_office',
+      name: '西城街道司法所',
+    });
+    const stranger = { 'x-api-key': 'key-never-held' };
+    const unknownCase = await app.inject({ url: `/v1/cases/${randomUUID()}`, headers: stranger });
+    const unknownDispute = await app.inject({ url: `/v1/disputes/${randomUUID()}`, headers: stranger });
+    expect(unknownCase.statusCode).toBe(404);
+    for (const [response, unknown] of [
+      [await app.inject({ url: `/v1/cases/${caseId}`, headers: stranger }), unknownCase],
+      [await app.inject({ url: `/v1/disputes/${disputeId}`, headers: stranger }), unknownDispute],
+      [await act(caseId, 'progress', stranger, { note: 'x' }), unknownCase],
+    ] as const) {
+      expect(response.statusCode).toBe(404);
+      expect(response.json()).toEqual(unknown.json());
+    }
+
+    // Routed back to Jiangshan: the office holds the case again, and reads it.
+    await recordAssignment(db, decisionFor(dispute, { version: version + 1, place: towns.jiangshan }));
+    expect(
+      (await app.inject({ url: `/v1/cases/${caseId}`, headers: { 'x-api-key': 'key-jiangshan' } }))
+        .statusCode,
+    ).toBe(200);
+
+    // The document says it, with what the details hold.
+    const doc = (await app.inject({ url: '/docs/openapi.json' })).json();
+    for (const path of ['/v1/cases/{caseId}', '/v1/disputes/{disputeId}']) {
+      const gone = doc.paths[path].get.responses['410'];
+      expect(gone.description, path).toMatch(/^`withdrawn`/);
+      expect(
+        Object.keys(gone.content['application/json'].schema.properties.error.properties.details.properties),
+      ).toEqual(['reason', 'withdrawnAt']);
+    }
+    expect(doc.paths['/v1/cases/{caseId}/progress'].post.responses['410']).toBeDefined();
+  });
+
   it("an agency's search lists only the cases its department has a live assignment on", async () => {
     const ours = await seedGuoCase(db);
     const theirs = await seedGuoCase(db, {
@@ -630,19 +759,20 @@ describe.runIf(servers)('case actions through the API', () => {
   });
 
   /**
-   * A WeChat application routing could place in 新罗区 only (no town): the county's judicial
-   * bureau leads. Returns its case and the intake, to report the same matter again.
+   * A 12345 work order routing could place in 新罗区 only (no town): the county's judicial
+   * bureau leads. Returns its case and the intake, to report the same matter again (the hotline's
+   * caller: a WeChat applicant's typed phone would not make it the same caller).
    */
   const seedCountyOnlyCase = async (phone = `137${Math.floor(Math.random() * 1e8)}`) => {
     const dispute: DisputeReceivedV1 = {
       disputeId: randomUUID(),
-      channel: 'wechat',
-      sourceRef: `WX-${randomUUID()}`,
+      channel: 'hotline_12345',
+      sourceRef: `GD-${randomUUID()}`,
       revision: 1,
       receivedAt: new Date().toISOString(),
       content: '新罗区某工地老板拖欠工资',
       location: { divisionCode: '350802' },
-      parties: [{ role: 'applicant', kind: 'person', name: '杨某', phone }],
+      parties: [{ role: 'caller', kind: 'person', name: '杨某', phone }],
       attachments: [],
     };
     await recordIntake(db, dispute);
@@ -702,7 +832,7 @@ describe.runIf(servers)('case actions through the API', () => {
       const phone = `135${Math.floor(Math.random() * 1e8)}`;
       const { caseId, dispute } = await seedCountyOnlyCase(phone);
       for (let i = 0; i < 2; i++) {
-        const again = { ...dispute, disputeId: randomUUID(), sourceRef: `WX-${randomUUID()}` };
+        const again = { ...dispute, disputeId: randomUUID(), sourceRef: `GD-${randomUUID()}` };
         await recordIntake(db, again);
         await recordAssignment(db, countyOnly(decisionFor(again)));
       }
@@ -715,7 +845,7 @@ describe.runIf(servers)('case actions through the API', () => {
 
   it("a court referral joining an open case brings the court's deadline: the case and its lead are due by then, and the court gets the outcome", async () => {
     const applicant = { name: '郭某', phone: '13900007788' };
-    const guo = await seedRoutedCase(db, { applicant });
+    const guo = await seedRoutedCase(db, { hotline: {}, applicant });
     const before = await db.case.findUniqueOrThrow({ where: { id: guo.caseId } });
     // The court wants an answer in two days, well before the case's own deadline (a week).
     const courtDeadline = new Date(Date.now() + 2 * 24 * 3600 * 1000);
@@ -795,7 +925,7 @@ describe.runIf(servers)('case actions through the API', () => {
 
   it("a court referral's earlier date reaches the agency topics: each department whose deadline moved gets the case's version again, due by the court's date", async () => {
     const applicant = { name: '郭某', phone: '13900007801' };
-    const guo = await seedRoutedCase(db, { applicant, coHandlers: [police] });
+    const guo = await seedRoutedCase(db, { hotline: {}, applicant, coHandlers: [police] });
     // The police station is due sooner than the court's date already: its deadline stands.
     const policeDue = new Date(Date.now() + 24 * 3600 * 1000);
     await db.assignment.updateMany({
@@ -1023,7 +1153,7 @@ describe.runIf(servers)('case actions through the API', () => {
 
   it("a joined court referral's deadline outlives a re-routing: a new lead is due by the court's date too", async () => {
     const applicant = { name: '郭某', phone: '13900007799' };
-    const guo = await seedRoutedCase(db, { applicant });
+    const guo = await seedRoutedCase(db, { hotline: {}, applicant });
     const courtDeadline = new Date(Date.now() + 2 * 24 * 3600 * 1000);
     const referral = {
       ...courtReferral(applicant, '（2024）闽0802民诉前调8766号'),
@@ -1055,7 +1185,7 @@ describe.runIf(servers)('case actions through the API', () => {
 
   it("routing is asked to re-route with what each department holds and the court's date, so agencies are told the case's deadlines", async () => {
     const applicant = { name: '郭某', phone: '13900007800' };
-    const guo = await seedRoutedCase(db, { applicant });
+    const guo = await seedRoutedCase(db, { hotline: {}, applicant });
     const courtDeadline = new Date(Date.now() + 2 * 24 * 3600 * 1000);
     const referral = {
       ...courtReferral(applicant, '（2024）闽0802民诉前调8767号'),
@@ -1084,8 +1214,12 @@ describe.runIf(servers)('case actions through the API', () => {
     // taken for a repeat (same caller, same category and town); the operator finds it is another
     // matter and detaches it, which asks routing; and corrects its place before routing answers.
     const applicant = { name: '杨某', phone: '13900001234' };
-    const first = await seedRoutedCase(db, { applicant });
-    const second = await seedRoutedCase(db, { applicant, content: '另一个包工头也欠我两个月工资' });
+    const first = await seedRoutedCase(db, { hotline: {}, applicant });
+    const second = await seedRoutedCase(db, {
+      hotline: {},
+      applicant,
+      content: '另一个包工头也欠我两个月工资',
+    });
     expect((await db.report.findUniqueOrThrow({ where: { disputeId: second.disputeId } })).caseId).toBe(
       first.caseId,
     );
@@ -1255,7 +1389,7 @@ describe.runIf(servers)('case actions through the API', () => {
   it("a court referral's report cannot be detached from a case that has ended: the court was told its outcome once", async () => {
     // Guo applied on WeChat; the court's referral of the same matter (same applicant) joined his case.
     const applicant = { name: '郭某', phone: '13900005678' };
-    const guo = await seedRoutedCase(db, { applicant });
+    const guo = await seedRoutedCase(db, { hotline: {}, applicant });
     const referral = courtReferral(applicant, '（2024）闽0802民诉前调4321号');
     await recordIntake(db, referral);
     await recordAssignment(db, decisionFor(referral));
@@ -1886,8 +2020,90 @@ describe.runIf(servers)('case actions through the API', () => {
     expect(outcome.statusCode, outcome.body).toBe(403);
     expect(Object.keys(outcome.json())).toEqual(['error']);
     const after = (await app.inject({ url: `/v1/cases/${caseId}`, headers: as('xinluo') })).json();
-    expect(after.status).toBe('mediating');
+    // Its progress is progress: the mediation is the lead's to start.
+    expect(after.status).toBe('accepted');
     expect(after.outcome).toBeNull();
+  });
+
+  it("a co-handler's progress is recorded as progress, and the case stays accepted until the lead (or an operator) reports: mediating is the lead's", async () => {
+    // The integrator's reproduction: 江山镇司法所 leads Guo's case, 新罗区劳动保障监察大队 co-handles.
+    const inspection = {
+      code: '350802-labor_inspection',
+      kind: 'labor_inspection' as const,
+      name: '新罗区劳动保障监察大队',
+      divisionCode: '350802',
+    };
+    await issueAgencyKey(db, 'key-labor-inspection', inspection);
+    const co = { 'x-api-key': 'key-labor-inspection' };
+    const leadKey = { 'x-api-key': 'key-jiangshan' };
+    // A day no other case of this file was received on, so the statistics of that day are this case's.
+    const day = '2022-11-17';
+    const { caseId } = await seedRoutedCase(db, {
+      coHandlers: [inspection],
+      receivedAt: `${day}T10:00:00+08:00`,
+    });
+    const statuses = async () =>
+      Object.fromEntries(
+        (
+          await app.inject({
+            url: `/v1/stats/breakdown?by=status&place=350802107&from=${day}&to=${day}`,
+            headers: as('xinluo'),
+          })
+        )
+          .json()
+          .rows.filter((row: { received: number }) => row.received > 0)
+          .map((row: { key: string; received: number }) => [row.key, row.received]),
+      );
+    expect((await act(caseId, 'accept', leadKey)).statusCode).toBe(200);
+
+    const progress = await act(caseId, 'progress', co, { note: '已约谈用人单位' });
+    expect(progress.statusCode, progress.body).toBe(200);
+    expect(progress.json()).toMatchObject({
+      status: 'accepted',
+      allowedActions: ['add_note', 'record_progress'],
+    });
+    const read = (await app.inject({ url: `/v1/cases/${caseId}`, headers: as('xinluo') })).json();
+    expect(read.status).toBe('accepted');
+    expect(read.history.at(-1)).toMatchObject({
+      type: 'progress',
+      actor: `agency:${inspection.code}`,
+      detail: { note: '已约谈用人单位' },
+    });
+    // The lead reads the co-handler's progress, as every progress is read.
+    const toLead = (await app.inject({ url: `/v1/cases/${caseId}`, headers: leadKey })).json();
+    expect(toLead.history.at(-1)).toMatchObject({ type: 'progress', actor: `agency:${inspection.code}` });
+    // Nobody is told the case is mediating, and the statistics do not count it so.
+    const announced = async () =>
+      (
+        await db.outboxEvent.findMany({
+          where: { key: caseId, eventName: 'case.status.v1' },
+          orderBy: { id: 'asc' },
+        })
+      ).map((row) => (row.data as { status: string }).status);
+    expect(await announced()).toEqual(['received', 'assigned', 'accepted']);
+    expect(await statuses()).toEqual({ accepted: 1 });
+
+    // The lead's first progress starts the mediation; the co-handler's later one is progress again.
+    const started = await act(caseId, 'progress', leadKey, { note: '已联系老板' });
+    expect(started.json()).toMatchObject({ status: 'mediating' });
+    expect((await act(caseId, 'progress', co, { note: '监察大队已立案' })).json()).toMatchObject({
+      status: 'mediating',
+    });
+    const history = (await app.inject({ url: `/v1/cases/${caseId}`, headers: as('xinluo') })).json().history;
+    expect(history.slice(-3).map((h: { type: string; actor: string }) => `${h.type} ${h.actor}`)).toEqual([
+      `progress agency:${inspection.code}`,
+      `mediating agency:${lead.code}`,
+      `progress agency:${inspection.code}`,
+    ]);
+    expect(await announced()).toEqual(['received', 'assigned', 'accepted', 'mediating']);
+    expect(await statuses()).toEqual({ mediating: 1 });
+
+    // An operator reports for the lead: that starts the mediation too.
+    const other = await seedRoutedCase(db, { coHandlers: [inspection] });
+    expect((await act(other.caseId, 'accept', leadKey)).statusCode).toBe(200);
+    expect((await act(other.caseId, 'progress', as('xinluo'), { note: '电话督办' })).json()).toMatchObject({
+      status: 'mediating',
+    });
   });
 
   it('corrections add up, and a 催办 on the report routing decided on routes the case again, keeping them', async () => {

@@ -5,7 +5,7 @@ import { notFound } from '@huijie/service-kit/errors.ts';
 import { route, strictQuery } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { actionsFor, stateOf, visibleCase } from '../actions/act-on-case.ts';
+import { actionsFor, stateOf, visibleCase, withdrawalOf } from '../actions/act-on-case.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import { isConfidentialRow } from '../domain/confidential-parties.ts';
 import { courtFactsOf } from '../domain/court-facts.ts';
@@ -158,6 +158,19 @@ const CaseRead = z.object({
   ),
 });
 
+/**
+ * The 410 a department withdrawn from a case gets where one that never held it gets a 404
+ * (`withdrawalOf`, actions/act-on-case.ts), as the API document describes it.
+ */
+export const withdrawnRefusal = {
+  description:
+    "`withdrawn` (agencies): your department held this case and no longer does — a re-routing (an operator's correction, a new revision or a graver report of the matter) left it out, as the `withdrawal` webhook and the `withdrawn` copy on your topic say; stop work on it. Nothing of the case as it is now is given. A department that never held the case gets `404 not_found`, as for an unknown id.",
+  details: z.object({
+    reason: z.enum(['re-routed']).describe("Why, in the `withdrawal` webhook's words."),
+    withdrawnAt: at.describe('When your department was withdrawn.'),
+  }),
+};
+
 export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret: string; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
   route(
@@ -172,6 +185,7 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
       authenticate: (request) => actorOf(request, deps),
       params: z.object({ disputeId: z.uuid() }),
       responses: { 200: z.object({ disputeId: z.uuid(), caseId: z.uuid() }) },
+      refusals: { 410: withdrawnRefusal },
     },
     async ({ params: { disputeId }, actor }) => {
       const report = await deps.db.report.findUnique({
@@ -184,14 +198,14 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
       // assignments name the dispute, its actions the case: it may ask for the cases it holds.
       if (actor.kind === 'operator') assertInScope(actor.claims, report.case, 'dispute');
       else {
-        const holds = await deps.db.assignment.count({
-          where: {
-            caseId: report.caseId,
-            departmentCode: actor.departmentCode,
-            status: { not: 'withdrawn' },
-          },
+        const held = await deps.db.assignment.findUnique({
+          where: { caseId_departmentCode: { caseId: report.caseId, departmentCode: actor.departmentCode } },
+          select: { departmentCode: true, status: true, updatedAt: true },
         });
-        if (holds === 0) throw notFound('dispute');
+        if (!held) throw notFound('dispute');
+        // Withdrawn from the case: told so (410), as a read of the case tells it.
+        const withdrawn = withdrawalOf([held], actor.departmentCode);
+        if (withdrawn) throw withdrawn;
       }
       return { disputeId, caseId: report.caseId };
     },
@@ -216,6 +230,7 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
           ),
       }),
       responses: { 200: CaseRead },
+      refusals: { 410: withdrawnRefusal },
     },
     async ({ params: { caseId }, query, actor }) => {
       await visibleCase(deps.db, caseId, actor, { merged: 'read' });

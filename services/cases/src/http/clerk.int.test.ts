@@ -66,8 +66,10 @@ describe.runIf(servers)("a 江山镇司法所 clerk's day", () => {
     expect(ids).not.toContain(moved.caseId);
     const dues = list.json().items.map((item: { dueAt: string }) => item.dueAt);
     expect(dues).toEqual([...dues].sort());
+    // Read again, it says it was withdrawn from the office (not the 404 of a wrong id), and nothing more.
     const gone = await app.inject({ url: `/v1/cases/${moved.caseId}`, headers: clerk });
-    expect(gone.statusCode).toBe(404);
+    expect(gone.statusCode).toBe(410);
+    expect(gone.json().error).toMatchObject({ code: 'withdrawn', details: { reason: 're-routed' } });
   });
 
   it('the actions the API offers the clerk are the ones the clerk may take', async () => {
