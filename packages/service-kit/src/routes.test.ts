@@ -128,3 +128,52 @@ describe('the API document', () => {
     await app.close();
   });
 });
+
+describe('the headers a route reads', () => {
+  const appWithHeader = () => {
+    const app = serviceApp();
+    route(
+      app,
+      {
+        method: 'POST',
+        url: '/v1/things',
+        summary: 'a thing',
+        headers: z.object({
+          'Request-Tag': z.string().max(8).optional().meta({ description: 'names the request' }),
+        }),
+      },
+      async ({ headers }) => ({ tag: headers['Request-Tag'] ?? null }),
+    );
+    return app;
+  };
+
+  it('reaches the handler by its documented name, whatever its case on the wire; a wrong one is a 400 naming it', async () => {
+    const app = appWithHeader();
+    const sent = await app.inject({ method: 'POST', url: '/v1/things', headers: { 'REQUEST-TAG': 'abc' } });
+    expect(sent.json()).toEqual({ tag: 'abc' });
+    expect((await app.inject({ method: 'POST', url: '/v1/things' })).json()).toEqual({ tag: null });
+    const long = await app.inject({
+      method: 'POST',
+      url: '/v1/things',
+      headers: { 'request-tag': 'x'.repeat(9) },
+    });
+    expect(long.statusCode).toBe(400);
+    expect(long.json().error.fields).toEqual([{ field: 'Request-Tag', reason: 'at most 8 characters' }]);
+    await app.close();
+  });
+
+  it('is documented as a header parameter with its description', async () => {
+    const app = appWithHeader();
+    const operation = openApiDocument(app, { title: 't', version: '1', description: 'd' }).paths['/v1/things']
+      ?.post as { parameters: unknown[] };
+    expect(operation.parameters).toEqual([
+      {
+        name: 'Request-Tag',
+        in: 'header',
+        description: 'names the request',
+        schema: { type: 'string', maxLength: 8, description: 'names the request' },
+      },
+    ]);
+    await app.close();
+  });
+});

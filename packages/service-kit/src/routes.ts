@@ -8,7 +8,13 @@ import { signingHeaders } from './signing.ts';
  * failing field) and describe it in the service's OpenAPI document, so the document can never
  * disagree with what the code accepts.
  */
-export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, A = undefined> {
+export interface RouteSpec<
+  P extends z.ZodType,
+  Q extends z.ZodType,
+  B extends z.ZodType,
+  A = undefined,
+  H extends z.ZodObject = z.ZodObject<Record<string, never>>,
+> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   summary: string;
@@ -31,6 +37,12 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   credentials?: readonly string[];
   params?: P;
   query?: Q;
+  /**
+   * The headers the route reads besides the credentials, by the names the document gives them
+   * (`Idempotency-Key`): looked up whatever their case, as HTTP names are, validated (a 400 naming
+   * the header) and documented as header parameters, with their `description`.
+   */
+  headers?: H;
   body?: B;
   /** Successful response bodies by status code. */
   responses?: Record<number, z.ZodType>;
@@ -59,9 +71,10 @@ export function strictQuery<S extends z.ZodRawShape>(shape: S) {
   });
 }
 
-export interface RouteInput<P, Q, B, A = undefined> {
+export interface RouteInput<P, Q, B, A = undefined, H = Record<string, never>> {
   params: P;
   query: Q;
+  headers: H;
   body: B;
   /** Who is calling, as the spec's `authenticate` verified it. */
   actor: A;
@@ -81,7 +94,7 @@ const credentialHeaders: Record<
   signed: [signingHeaders.signature],
 };
 
-type AnySpec = RouteSpec<z.ZodType, z.ZodType, z.ZodType, unknown>;
+type AnySpec = RouteSpec<z.ZodType, z.ZodType, z.ZodType, unknown, z.ZodObject>;
 
 export interface ApiDocument {
   routes: AnySpec[];
@@ -94,10 +107,11 @@ export function route<
   Q extends z.ZodType = z.ZodUnknown,
   B extends z.ZodType = z.ZodUnknown,
   A = undefined,
+  H extends z.ZodObject = z.ZodObject<Record<string, never>>,
 >(
   app: FastifyInstance,
-  spec: RouteSpec<P, Q, B, A>,
-  handler: (input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>, A>) => Promise<unknown>,
+  spec: RouteSpec<P, Q, B, A, H>,
+  handler: (input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>, A, z.infer<H>>) => Promise<unknown>,
 ): void {
   // A user route that left verifying to its handler would read and parse the body of any forged
   // token first: there is one way to verify a user, and a route declared without it fails at start.
@@ -139,6 +153,9 @@ export function route<
       handler({
         params: spec.params ? parseOr400(spec.params, request.params) : (request.params as z.infer<P>),
         query: spec.query ? parseOr400(spec.query, request.query) : (request.query as z.infer<Q>),
+        headers: spec.headers
+          ? parseOr400(spec.headers, headersNamed(spec.headers, request))
+          : ({} as z.infer<H>),
         body: spec.body ? parseOr400(spec.body, request.body ?? {}) : (request.body as z.infer<B>),
         // Set in onRequest when the route authenticates; undefined (its type) when it does not.
         actor: actors.get(request) as A,
@@ -147,6 +164,10 @@ export function route<
       }),
   });
 }
+
+/** The request's values of the headers a schema names, by the schema's names (Node lowercases them). */
+const headersNamed = (schema: z.ZodObject, request: FastifyRequest) =>
+  Object.fromEntries(Object.keys(schema.shape).map((name) => [name, request.headers[name.toLowerCase()]]));
 
 const schemaOf = (schema: z.ZodType, io: 'input' | 'output') => {
   const { $schema: _, ...rest } = z.toJSONSchema(schema, {
@@ -187,14 +208,21 @@ export function openApiDocument(
     for (const [where, schema] of [
       ['path', spec.params],
       ['query', spec.query],
+      ['header', spec.headers],
     ] as const) {
       if (!schema) continue;
-      const json = schemaOf(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
+      const json = schemaOf(schema, 'input') as {
+        properties?: Record<string, { description?: string }>;
+        required?: string[];
+      };
       for (const [name, property] of Object.entries(json.properties ?? {})) {
         parameters.push({
           name,
           in: where,
           required: where === 'path' || json.required?.includes(name),
+          // A header is read as a parameter's description says (what a retry with it does), where
+          // documentation readers look; the schema keeps it too.
+          ...(where === 'header' && property.description && { description: property.description }),
           schema: property,
         });
       }

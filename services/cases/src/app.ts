@@ -9,6 +9,7 @@ import { serveApiDocs } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance } from 'fastify';
 import { type CasesEvent, recordEvents } from './consumers/record-events.ts';
 import { groupCommit } from './db/group-commit.ts';
+import { startIdempotencyKeyPruning } from './db/idempotency-keys.ts';
 import type { CasesDb } from './db/prisma.ts';
 import { actionRoutes } from './http/action-routes.ts';
 import { authRoutes, type LoginLimits } from './http/auth.ts';
@@ -118,6 +119,7 @@ export function buildCasesApp(config: CasesSettings, deps: CasesDeps): FastifyIn
   let sla: ReturnType<typeof startSlaSweeper> | undefined;
   let folder: ReturnType<typeof startStatsFolder> | undefined;
   let pruning: ReturnType<typeof startOutboxPruning> | undefined;
+  let keyPruning: ReturnType<typeof startIdempotencyKeyPruning> | undefined;
   app.addHook('onReady', async () => {
     relay = startOutboxRelay({
       db: deps.db,
@@ -126,6 +128,7 @@ export function buildCasesApp(config: CasesSettings, deps: CasesDeps): FastifyIn
       ...(config.outboxPollMs !== undefined && { intervalMs: config.outboxPollMs }),
     });
     pruning = startOutboxPruning({ db: deps.db, logger: deps.logger });
+    keyPruning = startIdempotencyKeyPruning({ db: deps.db, logger: deps.logger });
     folder = startStatsFolder({
       db: deps.db,
       logger: deps.logger,
@@ -171,6 +174,7 @@ export function buildCasesApp(config: CasesSettings, deps: CasesDeps): FastifyIn
     await relay?.stop();
     await folder?.stop();
     await pruning?.stop();
+    await keyPruning?.stop();
   });
   return app;
 }

@@ -1,5 +1,6 @@
 import type { Tx } from '../outbox/outbox.ts';
 import { applyCaseChanges, type CaseFacts, readCaseFacts } from '../stats/rollup.ts';
+import { claimIdempotencyKey } from './idempotency-keys.ts';
 import type { CasesDb } from './prisma.ts';
 
 /** The cases each open transaction touches, with what they counted for before it touched them. */
@@ -10,6 +11,10 @@ const touched = new WeakMap<Tx, Map<string, CaseFacts | null>>();
  * the cases in the same transaction: each case a write path is about to change is announced
  * with `touchCases` (its facts are read, and its row locked, before the change), and at commit
  * the difference all of them made is added to the rollup at once.
+ *
+ * An action sent with an Idempotency-Key claims it here, first, and remembers its result here,
+ * last (db/idempotency-keys.ts): in the same transaction, so an action is recorded exactly when its
+ * answer is remembered. A retry is answered the first one's result and changes nothing.
  */
 export async function caseTransaction<T>(
   db: CasesDb,
@@ -18,6 +23,8 @@ export async function caseTransaction<T>(
 ): Promise<T> {
   return db.$transaction(
     async (tx) => {
+      const key = await claimIdempotencyKey(tx);
+      if (key?.answered) return key.result as T;
       touched.set(tx, new Map());
       const result = await body(tx);
       const cases = touched.get(tx)!;
@@ -26,6 +33,7 @@ export async function caseTransaction<T>(
         tx,
         [...cases].map(([caseId, before]) => ({ before, after: after.get(caseId) ?? null })),
       );
+      await key?.remember(result);
       return result;
     },
     options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs },

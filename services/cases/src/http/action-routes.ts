@@ -1,5 +1,4 @@
 import { CategoryCode, DivisionCode, Level } from '@huijie/contracts/vocabulary.ts';
-import { route } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { actOnCase } from '../actions/act-on-case.ts';
@@ -10,6 +9,7 @@ import { RecordedOutcome } from '../domain/outcome.ts';
 import { actorName, actorOf, operatorActorOf } from './actor.ts';
 import { CaseId, caseIdParams } from './case-id.ts';
 import { withdrawnRefusal } from './case-routes.ts';
+import { idempotentRoute } from './idempotent-actions.ts';
 
 const note = z.string().trim().min(1).max(2_000);
 /**
@@ -38,7 +38,7 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
     /** An operators' action: what an agency cannot do, as its 403 says (act-on-case.ts `agencyActions`). */
     operatorsOnly?: string,
   ) =>
-    route(
+    idempotentRoute(
       app,
       {
         method: 'POST',
@@ -104,7 +104,7 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
   }));
 
   const reason = z.string().trim().min(1).max(500);
-  route(
+  idempotentRoute(
     app,
     {
       method: 'POST',
@@ -124,7 +124,7 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
       return { caseId, mergedInto: body.intoCaseId };
     },
   );
-  route(
+  idempotentRoute(
     app,
     {
       method: 'POST',
@@ -144,7 +144,7 @@ export function actionRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecre
       newCaseId: await detachReport(deps.db, caseId, body.disputeId, actor, body.reason),
     }),
   );
-  route(
+  idempotentRoute(
     app,
     {
       method: 'POST',
