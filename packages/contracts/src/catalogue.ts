@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { AgencyAssignmentV1 } from './events/agency-assignment-v1.ts';
+import { AgencyStatusV1 } from './events/agency-status-v1.ts';
 import { CaseCorrectedV1 } from './events/case-correction-v1.ts';
 import { CaseEscalatedV1 } from './events/case-escalation-v1.ts';
 import { CaseStatusChangedV1 } from './events/case-status-v1.ts';
@@ -27,6 +28,12 @@ export const catalogue = {
     schema: AgencyAssignmentV1,
     summary:
       "One agency's view of an assignment (or its withdrawal), on the agency's own topic agency.<code>.assignment.v1.",
+  },
+  'agency.status.v1': {
+    type: 'cn.huijie.agency.status.v1',
+    schema: AgencyStatusV1,
+    summary:
+      "What happens to a matter one agency holds (it ended, its deadline is near or past), on the agency's own topic agency.<code>.status.v1.",
   },
   'case.status.v1': {
     type: 'cn.huijie.case.status.v1',

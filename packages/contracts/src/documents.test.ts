@@ -43,9 +43,10 @@ describe('generated documents', () => {
       expect(schema.type).toBe('object');
       expect(schema.required.length).toBeGreaterThan(0);
       const addresses = Object.values(asyncapi.channels).map((c) => (c as { address: string }).address);
-      // Two events travel only on per-recipient topics: each agency's, each court's.
+      // Three events travel only on per-recipient topics: each agency's two, each court's.
       const perRecipient: Record<string, string> = {
         'agency.assignment.v1': 'agency.{agencyCode}.assignment.v1',
+        'agency.status.v1': 'agency.{agencyCode}.status.v1',
         'court.outcome.v1': 'court.{court}.outcome.v1',
       };
       expect(addresses).toContain(perRecipient[name] ?? name);

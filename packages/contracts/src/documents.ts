@@ -48,7 +48,7 @@ export function asyncApiDocument(): Record<string, unknown> {
   for (const name of eventNames) {
     const key = name.replaceAll('.', '_');
     // The agency view travels only on the agencies' own topics (below), not on a topic of its name.
-    if (name === 'agency.assignment.v1' || name === 'court.outcome.v1') {
+    if (name === 'agency.assignment.v1' || name === 'agency.status.v1' || name === 'court.outcome.v1') {
       messages[key] = messageOf(name);
       continue;
     }
@@ -70,6 +70,15 @@ export function asyncApiDocument(): Record<string, unknown> {
     },
     messages: { agency_assignment_v1: { $ref: '#/components/messages/agency_assignment_v1' } },
   };
+  channels['agency_status'] = {
+    address: 'agency.{agencyCode}.status.v1',
+    description:
+      "One agency's own notices of the matters it holds: the case ended (with its outcome), its deadline is near or past. Keyed as its assignment topic (the dispute id).",
+    parameters: {
+      agencyCode: { description: 'the department code, e.g. 350803104-police_station (下洋派出所)' },
+    },
+    messages: { agency_status_v1: { $ref: '#/components/messages/agency_status_v1' } },
+  };
   channels['court_outcome'] = {
     address: 'court.{court}.outcome.v1',
     description: "One court's referral outcomes (court = the court code with 闽 written fj, e.g. fj0803).",
@@ -81,6 +90,7 @@ export function asyncApiDocument(): Record<string, unknown> {
     action: 'receive',
     channel: { $ref: '#/channels/agency_assignment' },
   };
+  operations['receive_agency_status'] = { action: 'receive', channel: { $ref: '#/channels/agency_status' } };
   return {
     asyncapi: '3.0.0',
     info: {

@@ -41,6 +41,41 @@ export const examples: { [N in EventName]?: Example<N>[] } = {
       },
     },
   ],
+  'agency.status.v1': [
+    {
+      name: 'guo-unpaid-wages-ended',
+      summary: "Guo's case ends mediated, as the lead department (江山镇司法所) is told it",
+      payload: {
+        kind: 'ended',
+        disputeId: guo.disputeId,
+        version: 1,
+        caseId: guo.caseId,
+        department: { ...guo.judicialOffice, kind: 'judicial_office', divisionCode: '350802107' },
+        role: 'lead',
+        occurredAt: '2024-08-26T08:00:00.000Z',
+        ended: {
+          disputeIds: [guo.disputeId],
+          status: 'resolved',
+          outcome: { kind: 'mediated', summary: '包工头同意支付全部工资', amount: 3800 },
+          result: '调解成功，涉及金额3800元',
+        },
+      },
+    },
+    {
+      name: 'guo-unpaid-wages-due-soon',
+      summary: "The lead's deadline on Guo's case is a day away",
+      payload: {
+        kind: 'reminder',
+        disputeId: guo.disputeId,
+        version: 1,
+        caseId: guo.caseId,
+        department: { ...guo.judicialOffice, kind: 'judicial_office', divisionCode: '350802107' },
+        role: 'lead',
+        occurredAt: '2024-08-30T01:30:05.000Z',
+        reminder: { level: 'due_soon', dueAt: '2024-08-31T01:30:05.000Z' },
+      },
+    },
+  ],
   'case.status.v1': [
     {
       name: 'guo-unpaid-wages-resolved',

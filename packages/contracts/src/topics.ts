@@ -14,8 +14,21 @@ export const defaultPartitions = 6;
 
 /** An agency's own assignment topic, so broker ACLs can keep each agency to its own work. */
 export function agencyTopic(agencyCode: string): string {
+  return `agency.${checkedAgencyCode(agencyCode)}.assignment.v1`;
+}
+
+/**
+ * An agency's own status topic: what happens to the matters it holds (their end, their deadline's
+ * reminders), beside its assignment topic: one per agency too, for the same ACLs.
+ */
+export function agencyStatusTopic(agencyCode: string): string {
+  return `agency.${checkedAgencyCode(agencyCode)}.status.v1`;
+}
+
+/** A department code as a topic name may hold it: nothing that would name another topic. */
+function checkedAgencyCode(agencyCode: string): string {
   if (!/^[a-z0-9_-]+$/i.test(agencyCode)) throw new Error(`invalid agency code: ${agencyCode}`);
-  return `agency.${agencyCode}.assignment.v1`;
+  return agencyCode;
 }
 
 /**

@@ -40,6 +40,8 @@ export interface CasesSettings {
   jwtSecret: string;
   /** After the due time, each such period of further delay moves the case one level up the express lane. */
   slaPeriodMs?: number;
+  /** How long before its deadline the lead is reminded on its agency status topic. */
+  slaDueSoonMs?: number;
   slaSweepIntervalMs?: number;
   /** How often the changes to the statistics are folded into the sums (readers count them either way). */
   statsFoldIntervalMs?: number;
@@ -138,6 +140,7 @@ export function buildCasesApp(config: CasesSettings, deps: CasesDeps): FastifyIn
       db: deps.db,
       logger: deps.logger,
       periodMs: config.slaPeriodMs ?? 72 * 3600 * 1000,
+      dueSoonMs: config.slaDueSoonMs ?? 24 * 3600 * 1000,
       intervalMs: config.slaSweepIntervalMs ?? 60_000,
       poke: () => relay?.poke(),
     });

@@ -17,6 +17,11 @@ export const casesConfigSchema = z.object({
    * hours moves it one level up the express lane; a period after it last went up at the soonest.
    */
   SLA_ESCALATION_PERIOD_HOURS: z.coerce.number().positive().default(72),
+  /**
+   * How many hours before its deadline a case's lead is told it is due soon on its agency status
+   * topic; set it as notify's NOTIFY_SLA_REMINDER_HOURS, which says it on the lead's webhook.
+   */
+  SLA_DUE_SOON_HOURS: z.coerce.number().min(0).default(24),
 });
 
 export type CasesConfig = z.infer<typeof casesConfigSchema>;

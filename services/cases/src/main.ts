@@ -41,7 +41,11 @@ await reachAtStart('KAFKA_BROKERS', 'Kafka', () =>
   bus.ensureTopics([topics.intake, topics.assignment, ...outboxTopics]),
 );
 const app = buildCasesApp(
-  { jwtSecret: config.JWT_SECRET, slaPeriodMs: config.SLA_ESCALATION_PERIOD_HOURS * 3600 * 1000 },
+  {
+    jwtSecret: config.JWT_SECRET,
+    slaPeriodMs: config.SLA_ESCALATION_PERIOD_HOURS * 3600 * 1000,
+    slaDueSoonMs: config.SLA_DUE_SOON_HOURS * 3600 * 1000,
+  },
   { db, bus, logger, metrics, ...(redis && { rateLimiter: sharedLoginLimiter(redis, logger) }) },
 );
 await serve([{ name: 'cases', app, port: config.CASES_PORT }], {

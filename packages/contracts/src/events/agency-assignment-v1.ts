@@ -38,7 +38,7 @@ export const AgencyAssignmentV1 = z.object({
   action: z
     .enum(['assigned', 'withdrawn'])
     .describe(
-      '`assigned`: your department is to handle the matter (in `role`). `withdrawn`: your department no longer handles this dispute — a re-routing left it out, or the report repeated a matter already in hand and joined its case, or an operator merged its case into another (see `mergedInto`); stop work on it.',
+      '`assigned`: your department is to handle the matter (in `role`). `withdrawn`: your department no longer handles this dispute — a re-routing left it out, or the report repeated a matter already in hand and joined its case, or an operator merged its case into another (see `mergedInto`); stop work on it. Ignore an `action` you do not know, and fields you do not know: later releases of v1 may add some (additive changes only). What happens to the matter later (it ended, its deadline is near or past) comes on your status topic, `agency.<code>.status.v1`.',
     ),
   department: Department.describe('Your department: the one this copy is for.'),
   role: Role.nullable().describe(

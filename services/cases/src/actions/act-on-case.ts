@@ -26,6 +26,7 @@ import {
 import type { Prisma } from '../generated/prisma/client.ts';
 import { type Actor, actorName } from '../http/actor.ts';
 import { sendCopiesAgain } from '../outbox/agency-copies.ts';
+import { tellCaseEnded } from '../outbox/agency-status.ts';
 import { appendOutbox, type Tx } from '../outbox/outbox.ts';
 import { confidentialNamesOf } from '../search/search-cases.ts';
 
@@ -306,6 +307,7 @@ export async function applyEvents(
   const ended = after.outcome && after.outcome !== before.outcome ? after.outcome : undefined;
   const confidentiality = ended ? await confidentialityOf(tx, row) : undefined;
   if (ended && confidentiality) await reportOutcomeToCourts(tx, row, ended, confidentiality, now, actor);
+  if (ended && confidentiality) await tellCaseEnded(tx, row, after.status, ended, confidentiality, now);
   if (after.status !== before.status) {
     await appendOutbox(tx, {
       name: 'case.status.v1',

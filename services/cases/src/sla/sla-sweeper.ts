@@ -6,6 +6,7 @@ import { appendHistory } from '../db/history.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import { decide, evolve, laneLevel, nextLevel, openStatuses } from '../domain/lifecycle.ts';
 import { Prisma } from '../generated/prisma/client.ts';
+import { remindLead } from '../outbox/agency-status.ts';
 
 /** Open cases that have a deadline: a case not routed yet (received) has none. */
 const withDeadline = openStatuses.filter((status) => status !== 'received');
@@ -92,6 +93,8 @@ export async function sweepOverdue(db: CasesDb, now: Date, periodMs: number, bat
           actor: 'cases:sla',
           detail: { dueAt: dueAt.toISOString() },
         });
+        // The lead's agency status topic says it too (its webhook gets notify's `sla_reminder`).
+        await remindLead(tx, id, 'overdue', dueAt, now);
       }
       if (!step.escalate) return;
       const row = await tx.case.findUniqueOrThrow({
@@ -118,10 +121,46 @@ export async function sweepOverdue(db: CasesDb, now: Date, periodMs: number, bat
   return acted;
 }
 
+/**
+ * Reminds the lead of each open case due within `dueSoonMs` (and not yet due) that its deadline is
+ * near, on its agency status topic (as notify's `sla_reminder` does on a webhook): once per
+ * deadline, the case's `dueSoonFor` remembering the one reminded of, so that a deadline that moved
+ * (a new lead's, a court's earlier date) is reminded of afresh and a re-routing that keeps it is
+ * not. Claimed by that column, as sweepOverdue claims by stage: replicas sweeping together remind
+ * once. Returns how many it reminded.
+ */
+export async function remindDueSoon(db: CasesDb, now: Date, dueSoonMs: number, batch = 200): Promise<number> {
+  // Those not reminded of this deadline yet, in SQL: the cases already reminded would otherwise fill
+  // every batch (the same lesson as sweepOverdue's).
+  const due = await db.$queryRaw<{ id: string; dueAt: Date; dueSoonFor: Date | null }[]>`
+    SELECT id::text AS id, due_at AS "dueAt", due_soon_for AS "dueSoonFor"
+    FROM cases.cases
+    WHERE status = ANY(${withDeadline}::text[]) AND merged_into_id IS NULL
+      AND due_at > ${now}::timestamptz
+      AND due_at <= ${new Date(now.getTime() + dueSoonMs)}::timestamptz
+      AND due_soon_for IS DISTINCT FROM due_at
+    ORDER BY due_at ASC
+    LIMIT ${batch}`;
+  let reminded = 0;
+  for (const { id, dueAt, dueSoonFor } of due) {
+    await caseTransaction(db, async (tx) => {
+      const claimed = await tx.case.updateMany({
+        where: { id, dueAt, dueSoonFor, status: { in: [...withDeadline] }, mergedIntoId: null },
+        data: { dueSoonFor: dueAt },
+      });
+      if (claimed.count === 0) return;
+      reminded++;
+      await remindLead(tx, id, 'due_soon', dueAt, now);
+    });
+  }
+  return reminded;
+}
+
 export function startSlaSweeper(deps: {
   db: CasesDb;
   logger: Logger;
   periodMs: number;
+  dueSoonMs: number;
   intervalMs: number;
   poke: () => void;
 }) {
@@ -130,7 +169,11 @@ export function startSlaSweeper(deps: {
     logger: deps.logger,
     intervalMs: deps.intervalMs,
     work: async () => {
-      if ((await sweepOverdue(deps.db, new Date(), deps.periodMs)) > 0) deps.poke();
+      const now = new Date();
+      const acted =
+        (await sweepOverdue(deps.db, now, deps.periodMs)) +
+        (await remindDueSoon(deps.db, now, deps.dueSoonMs));
+      if (acted > 0) deps.poke();
       return false;
     },
   });

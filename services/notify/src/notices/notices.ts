@@ -1,5 +1,4 @@
 import type { CaseEscalatedV1 } from '@huijie/contracts/events/case-escalation-v1.ts';
-import type { CaseOutcome } from '@huijie/contracts/events/case-status-v1.ts';
 import type { CategoryCode, Level } from '@huijie/contracts/vocabulary.ts';
 
 /**
@@ -110,31 +109,8 @@ export const escalationReasonLabels = {
   manual: '人工提级',
 } as const satisfies Record<CaseEscalatedV1['reason'], string>;
 
-const referredToLabels = {
-  litigation: '引导诉讼',
-  arbitration: '引导仲裁',
-  other: '引导其他途径解决',
-} as const satisfies Record<NonNullable<CaseOutcome['referredTo']>, string>;
-
-/** The outcome in a few words, for a citizen's SMS and the hotline's 办结反馈. */
-export function outcomeLabel(outcome: CaseOutcome): string {
-  switch (outcome.kind) {
-    case 'mediated':
-      return outcome.amount !== undefined ? `调解成功，涉及金额${formatYuan(outcome.amount)}元` : '调解成功';
-    case 'not_mediated':
-      return outcome.referredTo ? `调解未成功，已${referredToLabels[outcome.referredTo]}` : '调解未成功';
-    case 'withdrawn':
-      return '申请人撤回';
-    default: {
-      const unknown: never = outcome.kind;
-      throw new Error(`no label for outcome ${String(unknown)}`);
-    }
-  }
-}
-
-function formatYuan(amount: number): string {
-  return Number.isInteger(amount) ? String(amount) : amount.toFixed(2);
-}
+// Moved to contracts: a department's `ended` notice on Kafka (cases) says the same words.
+export { outcomeLabel } from '@huijie/contracts/outcome-label.ts';
 
 /** A date as Chinese notices write it, in China's time zone (UTC+8, no daylight saving). */
 export function chineseDate(iso: string): string {
