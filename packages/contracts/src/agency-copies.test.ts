@@ -78,26 +78,38 @@ const decisionFor = (
     },
   });
 
+/** The webhook's own fields, not on the Kafka copy: its sender's (notify's) knowledge. */
+type NotOnTheCopy = 'caseId' | 'changes';
+
 /**
  * Where each field of the webhook body is found on the department's Kafka copy: the webhook names
- * the department and the places, and says null where the copy leaves a field out. A field added
- * to the webhook without its counterpart here fails the test below.
+ * the department and the places by name and by code, and says null where the copy leaves a field
+ * out. A field added to the webhook without its counterpart here fails the test below.
  */
-const onTheCopy: { [F in keyof AssignmentWebhookData]-?: (copy: AssignedCopy) => unknown } = {
+const onTheCopy: {
+  [F in Exclude<keyof AssignmentWebhookData, NotOnTheCopy>]-?: (copy: AssignedCopy) => unknown;
+} = {
   disputeId: (copy) => copy.disputeId,
   version: (copy) => copy.version,
   role: (copy) => copy.role,
   department: (copy) => copy.department.name,
+  departmentCode: (copy) => copy.department.code,
   partners: (copy) => copy.partners,
   category: (copy) => copy.category,
   severity: (copy) => copy.severity,
   place: (copy) => copy.place.names,
+  placeCode: (copy) => copy.place.divisionCode,
   dueAt: (copy) => copy.dueAt,
   expressLane: (copy) => copy.expressLane,
+  channel: (copy) => copy.channel,
+  receivedAt: (copy) => copy.receivedAt,
   title: (copy) => copy.title ?? null,
   content: (copy) => copy.content,
   contact: (copy) => copy.contact && { name: copy.contact.name ?? null, phone: copy.contact.phone ?? null },
 };
+
+/** The case the webhook bodies name. */
+const caseId = '0b8f2f4e-3c1d-5a6b-8c9d-0e1f2a3b4c5d';
 
 /** Each department's Kafka copy of the decision, and the webhook body made of it. */
 function toldOf(parties: Party[], titled: { title?: string } = { title: '民事赔偿纠纷' }, content?: string) {
@@ -105,7 +117,7 @@ function toldOf(parties: Party[], titled: { title?: string } = { title: '民事�
   const dueAt = '2024-08-30T15:59:59.000Z';
   return matter.involved.map((involvement) => {
     const copy = assignedCopy(matter, involvement, dueAt);
-    return { code: involvement.department.code, copy, body: assignmentWebhookData(copy) };
+    return { code: involvement.department.code, copy, body: assignmentWebhookData(copy, caseId) };
   });
 }
 
@@ -115,7 +127,8 @@ describe("a department's webhook says what its Kafka copy says", () => {
     for (const told of reports) {
       for (const { copy, body } of told) {
         expect(AssignmentWebhookData.strict().parse(body)).toEqual(body);
-        expect(Object.keys(body).filter((field) => !(field in onTheCopy))).toEqual([]);
+        expect(Object.keys(body).filter((field) => !(field in onTheCopy))).toEqual(['caseId']);
+        expect(body.caseId).toBe(caseId);
         for (const [field, valueOnCopy] of Object.entries(onTheCopy)) {
           expect({ field, value: body[field as keyof AssignmentWebhookData] }).toEqual({
             field,

@@ -227,20 +227,26 @@ export function assignedCopy(
  * The same assignment as an agency's webhook gets it (`assignment`, `assignment_update`): what its
  * Kafka copy says, so who is told what (the contact, the partners, the deadline) is decided once,
  * by `assignedCopy`. Only the published shapes differ: the webhook names the department and the
- * places, and says null where the copy leaves a field out.
+ * places by name and by code in fields of their own, and says null where the copy leaves a field
+ * out. It adds the case the dispute is in (`caseId`, as its sender knows it: the copy has none).
  */
-export function assignmentWebhookData(copy: AssignedCopy): AssignmentWebhookData {
+export function assignmentWebhookData(copy: AssignedCopy, caseId: string | null): AssignmentWebhookData {
   return {
     disputeId: copy.disputeId,
     version: copy.version,
     role: copy.role,
     department: copy.department.name,
+    departmentCode: copy.department.code,
+    caseId,
     partners: copy.partners,
     category: copy.category,
     severity: copy.severity,
     place: copy.place.names,
+    placeCode: copy.place.divisionCode,
     dueAt: copy.dueAt,
     expressLane: copy.expressLane,
+    channel: copy.channel,
+    receivedAt: copy.receivedAt,
     title: copy.title ?? null,
     content: copy.content,
     ...(copy.contact && { contact: { name: copy.contact.name ?? null, phone: copy.contact.phone ?? null } }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { disputeIdFor, intakeEventId, uuidv5 } from './ids.ts';
+import { caseIdOpenedBy, disputeIdFor, intakeEventId, uuidv5 } from './ids.ts';
 
 describe('uuidv5', () => {
   it('matches the RFC 9562 example (DNS namespace, www.example.com)', () => {
@@ -19,5 +19,13 @@ describe('intakeEventId', () => {
     const disputeId = disputeIdFor('hotline_12345', 'GD20240824001');
     expect(intakeEventId(disputeId, 1)).toBe(intakeEventId(disputeId, 1));
     expect(intakeEventId(disputeId, 2)).not.toBe(intakeEventId(disputeId, 1));
+  });
+});
+
+describe('caseIdOpenedBy', () => {
+  it('is the id the cases service gives the case a report opens, always the same: notify names it before it hears of the case', () => {
+    expect(caseIdOpenedBy('6f1c2b9e-8d1a-5c3e-9f0a-1b2c3d4e5f60')).toBe(
+      'a51d1639-24ac-594f-9242-3fcae5289d5f',
+    );
   });
 });

@@ -24,3 +24,13 @@ export function disputeIdFor(channel: Channel, sourceRef: string): string {
 export function intakeEventId(disputeId: string, revision: number): string {
   return uuidv5(`event:dispute.intake.v1:${disputeId}:${revision}`);
 }
+
+/**
+ * The case a report opens: every report opens one of its own (the cases service, open-case.ts), a
+ * repeat before it is folded into the case of the matter it repeats. Derived from the dispute, so
+ * a service that has not heard of the case yet (notify, when routing's first decision comes first)
+ * names the same one.
+ */
+export function caseIdOpenedBy(disputeId: string): string {
+  return uuidv5(`case:${disputeId}`);
+}

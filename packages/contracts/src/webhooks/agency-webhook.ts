@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Partners, Role } from '../events/agency-assignment-v1.ts';
 import { CaseOutcome, CaseStatus } from '../events/case-status-v1.ts';
-import { CategoryCode, instant, Level, Severity } from '../vocabulary.ts';
+import { CategoryCode, Channel, DivisionCode, instant, Level, Severity } from '../vocabulary.ts';
 import { signedPostBody } from './envelope.ts';
 
 const disputeId = z
@@ -17,6 +17,21 @@ const version = z
     'The routing version, 1 for the first: a later version of the same dispute replaces an earlier one (a re-routing after a correction or a 催办), and a later `assignment_update` of the same version replaces the earlier delivery (the same assignment with its `dueAt` brought forward to the date of a court referral that joined the case, or with the `expressLane` the case went onto or up to). Ignore a version lower than one already applied.',
   );
 
+/** The fields of an assignment a later one may change (`changes`): all but the dispute, the version and the department. */
+export const assignmentFields = [
+  'caseId',
+  'role',
+  'partners',
+  'category',
+  'severity',
+  'place',
+  'dueAt',
+  'expressLane',
+  'title',
+  'content',
+  'contact',
+] as const;
+
 /** `assignment` and `assignment_update`: what a department needs to act on a dispute. */
 export const AssignmentWebhookData = z.object({
   disputeId,
@@ -27,6 +42,17 @@ export const AssignmentWebhookData = z.object({
   department: z
     .string()
     .describe('Your department, by name (e.g. 江山镇司法所): the one this delivery is for.'),
+  departmentCode: z
+    .string()
+    .describe(
+      "Your department's code (e.g. 350802107-judicial_office), as `partners` name the others and the Kafka copy its `department.code`: a receiver serving several departments from one URL tells by it which one this delivery is for.",
+    ),
+  caseId: z
+    .uuid()
+    .nullable()
+    .describe(
+      "The case the dispute is in, as notify knew it when it recorded this delivery: the id the cases API's case routes take (GET /v1/cases/{caseId}, its actions). A dispute's first decision names the case its report opened (every report opens one; a repeat is folded into another after, and a `withdrawal` with `mergedInto` follows). Null when notify has not yet heard of the dispute's case at a later version (rare: GET /v1/disputes/{disputeId} answers it). A later delivery may name another case (an operator merged the case or detached the report).",
+    ),
   partners: Partners,
   category: CategoryCode,
   severity: Severity,
@@ -35,17 +61,22 @@ export const AssignmentWebhookData = z.object({
     .describe(
       'Where the dispute happened, by name, most specific last, e.g. ["龙岩市", "新罗区", "江山镇"]; shorter when routing could not place it below the county or the city.',
     ),
+  placeCode: DivisionCode.describe(
+    "Where the dispute happened, by code: the most specific division known (the town, else the county, else the city), the one `place` names last; the Kafka copy's `place.divisionCode`.",
+  ),
   dueAt: instant(
     'Your deadline: when your department must have answered the matter. An `assignment_update` may bring it forward (a court referral joined the case), never later.',
   ),
   expressLane: Level.nullable().describe(
     'The level of the secretary express lane (书记直通车) whose secretary follows the matter; null when it is not on the lane. When the case goes onto the lane or up it (escalated by an operator, overdue, reported again and again), each department on it gets an `assignment_update` with the new level.',
   ),
+  channel: Channel,
+  receivedAt: instant('When the channel received the report.'),
   title: z
     .string()
     .nullable()
     .describe(
-      "The report's title; null when the channel gave none. Its ID-card and mobile numbers and a confidential party's name masked as in `content`.",
+      "The report's title; null when the channel gave none (the Kafka copy leaves the field out then). Its ID-card and mobile numbers and a confidential party's name masked as in `content`.",
     ),
   content: z
     .string()
@@ -60,6 +91,12 @@ export const AssignmentWebhookData = z.object({
     .optional()
     .describe(
       'Who to call back: the applicant or caller. Sent only to the lead, and never for a caller who asked to stay confidential (12345 保密); absent otherwise. Personal data: keep it out of logs.',
+    ),
+  changes: z
+    .array(z.enum(assignmentFields))
+    .optional()
+    .describe(
+      "On an `assignment_update` only: the fields of this body whose value differs from the assignment or update of the dispute notify last sent your department (`place` for `place` and `placeCode`; a `caseId` notify does not know now, null, is no change); empty when only `version` did — a re-routing that changed nothing you are given, such as one asked for by a 催办 (reminder) or by a correction that kept your part. Why the dispute was routed again (a correction, a 催办, a report that joined the case) is not said: the routing decision notify sends from does not carry it; the cases API's history of the case (GET /v1/cases/{caseId}) does. Absent on an `assignment`.",
     ),
 });
 export type AssignmentWebhookData = z.infer<typeof AssignmentWebhookData>;
@@ -138,7 +175,7 @@ export const AgencyWebhook = z
     signedPostBody(
       'assignment_update',
       AssignmentWebhookData,
-      'A dispute your department already has, again with changes (a re-routing kept you, the deadline came forward, or the case went onto or up the express lane): replaces what you had for it.',
+      'A dispute your department already has, again with changes (a re-routing kept you, the deadline came forward, or the case went onto or up the express lane): replaces what you had for it; `changes` names what differs.',
     ),
     signedPostBody(
       'withdrawal',

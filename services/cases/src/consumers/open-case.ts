@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import { type DisputeReceivedV1, reminderPosition } from '@huijie/contracts/events/dispute-intake-v1.ts';
-import { uuidv5 } from '@huijie/contracts/ids.ts';
+import { caseIdOpenedBy } from '@huijie/contracts/ids.ts';
 import { behind } from '@huijie/service-kit/revisions.ts';
 import { routeAgain } from '../actions/route-again.ts';
 import { touchCases, touchCasesAgain } from '../db/case-transaction.ts';
@@ -19,7 +19,7 @@ import { courtDeadlines } from './fold-case.ts';
 
 /** The case a dispute opens when it is the first report of its matter. */
 export function caseIdFor(disputeId: string): string {
-  return uuidv5(`case:${disputeId}`);
+  return caseIdOpenedBy(disputeId);
 }
 
 /** A report's revision delivered again with other words: not applied (see `openCases`). */

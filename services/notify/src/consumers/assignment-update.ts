@@ -1,8 +1,33 @@
-import type { AssignmentWebhookData } from '@huijie/contracts/webhooks/agency-webhook.ts';
+import { type AssignmentWebhookData, assignmentFields } from '@huijie/contracts/webhooks/agency-webhook.ts';
 import type { NotifyDb } from '../db/prisma.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { lockDisputes } from './dispute-lock.ts';
 import { assignmentKinds, lastToEachRecipient, routingVersions } from './record-assignment.ts';
+
+type Field = (typeof assignmentFields)[number];
+
+/** How a field's value is compared: a deadline as the instant it is, whatever offset it is written with. */
+const comparable = (field: Field, body: AssignmentWebhookData) =>
+  field === 'dueAt'
+    ? Date.parse(body.dueAt)
+    : JSON.stringify(field === 'place' ? [body.place, body.placeCode] : body[field]);
+
+/**
+ * The fields of `after` (an `assignment_update`) whose value differs from `before`, the assignment
+ * or update the department got last (`changes`). A field `before` does not have is one notify did
+ * not send yet when it was recorded (`caseId`, `placeCode`), not a change, and neither is a case
+ * notify does not know now (`caseId` null); `contact` is left out of a body without one, and is a
+ * change when it comes or goes.
+ */
+export function changedFields(before: AssignmentWebhookData, after: AssignmentWebhookData): Field[] {
+  const had = (field: Field) =>
+    field === 'contact' || (before[field] !== undefined && (field !== 'caseId' || after.caseId !== null));
+  // A place named without its code is compared by name.
+  const earlier = { ...before, placeCode: before.placeCode ?? after.placeCode };
+  return assignmentFields.filter(
+    (field) => had(field) && comparable(field, earlier) !== comparable(field, after),
+  );
+}
 
 /** What one department holds of a dispute now: the assignment it was last given, of the current version. */
 export type Held = { disputeId: string; version: number; recipient: string; payload: AssignmentWebhookData };
@@ -42,16 +67,18 @@ export async function changeHeldAssignments(
       const { disputeId, version, recipient } = row;
       if (row.kind === 'withdrawal' || !disputeId || version === null || version !== versions.get(disputeId))
         continue;
-      const changed = change({
-        disputeId,
-        version,
-        recipient,
-        payload: row.payload as AssignmentWebhookData,
-      });
+      const payload = row.payload as AssignmentWebhookData;
+      const changed = change({ disputeId, version, recipient, payload });
       if (!changed) continue;
+      const { changes: _earlier, ...body } = changed.payload;
+      // Not sent yet: the same delivery says the new value, an update what it changed besides.
+      const inPlace =
+        row.kind === 'assignment_update'
+          ? { ...body, changes: changesBoth(payload, changedFields(payload, changed.payload)) }
+          : body;
       const unsent = await tx.delivery.updateMany({
         where: { id: row.id, state: { in: ['pending', 'failed'] } },
-        data: { payload: changed.payload },
+        data: { payload: inPlace },
       });
       if (unsent.count > 0) continue;
       updates.push({
@@ -62,10 +89,14 @@ export async function changeHeldAssignments(
         disputeId,
         version,
         divisionCode: row.divisionCode,
-        payload: changed.payload,
+        payload: { ...body, changes: changedFields(payload, changed.payload) },
       });
     }
     if (updates.length === 0) return 0;
     return (await tx.delivery.createMany({ data: updates, skipDuplicates: true })).count;
   });
 }
+
+/** What an update not sent yet changed, and what changes it now, in the order of the fields. */
+const changesBoth = (update: AssignmentWebhookData, now: Field[]): Field[] =>
+  assignmentFields.filter((field) => update.changes?.includes(field) || now.includes(field));

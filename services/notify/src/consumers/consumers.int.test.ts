@@ -1127,9 +1127,15 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     const counts = await Promise.all([1, 2, 3].map(() => recordEscalation(db, manual, routing)));
     expect(counts.reduce((sum, n) => sum + n, 0)).toBe(2 + 2);
     expect(await recordEscalation(db, manual, routing)).toBe(0);
+    // Each update says what it changes: the lane, nothing else.
+    const atLevel = (data: AssignmentWebhookData, level: 'county' | 'city') => ({
+      ...data,
+      expressLane: level,
+      changes: ['expressLane'],
+    });
     const atCounty = [
-      { kind: 'assignment_update', to: depts.police.code, data: { ...toLead!.data, expressLane: 'county' } },
-      { kind: 'assignment_update', to: depts.judicial.code, data: { ...toCo!.data, expressLane: 'county' } },
+      { kind: 'assignment_update', to: depts.police.code, data: atLevel(toLead!.data, 'county') },
+      { kind: 'assignment_update', to: depts.judicial.code, data: atLevel(toCo!.data, 'county') },
     ];
     expect((await received(report.disputeId)).slice(2)).toEqual(atCounty);
 
@@ -1140,8 +1146,8 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     expect(await recordEscalation(db, manual, routing)).toBe(0);
     expect((await received(report.disputeId)).slice(2)).toEqual([
       ...atCounty,
-      { kind: 'assignment_update', to: depts.police.code, data: { ...toLead!.data, expressLane: 'city' } },
-      { kind: 'assignment_update', to: depts.judicial.code, data: { ...toCo!.data, expressLane: 'city' } },
+      { kind: 'assignment_update', to: depts.police.code, data: atLevel(toLead!.data, 'city') },
+      { kind: 'assignment_update', to: depts.judicial.code, data: atLevel(toCo!.data, 'city') },
     ]);
   });
 

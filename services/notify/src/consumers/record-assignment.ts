@@ -7,7 +7,9 @@ import {
 import { routedDeadlines } from '@huijie/contracts/deadlines.ts';
 import { answersLaterRevision, DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import { isHistoricalFiling } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import { caseIdOpenedBy } from '@huijie/contracts/ids.ts';
 import type {
+  AssignmentWebhookData,
   SlaReminderWebhookData,
   WithdrawalWebhookData,
 } from '@huijie/contracts/webhooks/agency-webhook.ts';
@@ -19,17 +21,25 @@ import {
   joinedCaseLead,
   tellFoldedCitizens,
 } from './accepted-notice.ts';
+import { changedFields } from './assignment-update.ts';
 import { lockDisputes } from './dispute-lock.ts';
 import { withdrawFolded } from './folded-withdrawal.ts';
 import { citizenOf, type Routing } from './routing.ts';
 
 /** What notify knows of the case a dispute belongs to (notify.case_disputes). */
-type InCase = { dueBy: Date | null; mergedInto: string | null; mergedIntoDisputeId: string | null };
+type InCase = {
+  caseId: string;
+  dueBy: Date | null;
+  mergedInto: string | null;
+  mergedIntoDisputeId: string | null;
+};
 
 /** What notify recorded of a dispute before a decision: who it reached, what each holds. */
 type RecordedBefore = {
   /** Departments an earlier version reached and not since told that they lost it. */
   reached: Set<string>;
+  /** What one of those last got of the dispute (an assignment or update): what an update changes. */
+  got: (code: string) => AssignmentWebhookData | undefined;
   /** The deadline a department keeps in its role, as the cases service keeps it. */
   held: (code: string, role: 'lead' | 'co') => string | undefined;
 };
@@ -223,12 +233,23 @@ export async function recordAssignment(
           : undefined;
       return payload?.role === role ? payload.dueAt : undefined;
     };
-    return { reached, held };
+    const got = (code: string) =>
+      reached.has(code) ? (lastGot.get(code)?.payload as AssignmentWebhookData) : undefined;
+    return { reached, got, held };
   };
+
+  /**
+   * The case the departments are told the dispute is in: the one notify knows it in, else — no
+   * status of it heard yet — at its first decision the case its report opened (every report opens
+   * one: caseIdOpenedBy). Past the first, notify does not guess: an operator may have detached the
+   * report into a case of another id meanwhile. A folded dispute is handed to nobody.
+   */
+  const caseOf = (inCase: InCase | null) =>
+    inCase ? inCase.caseId : version === 1 ? caseIdOpenedBy(disputeId) : null;
 
   /** What this decision hands out, given what notify knows of the dispute and of its case. */
   const handOut = (
-    { reached, held }: RecordedBefore,
+    { reached, got, held }: RecordedBefore,
     inCase: InCase | null,
     joinedLead: Handler | undefined,
   ) => {
@@ -247,19 +268,26 @@ export async function recordAssignment(
       courtMovedFrom: decision.courtMovedFrom,
     });
     const handedTo = folded ? [] : departments;
-    const rows: Prisma.DeliveryCreateManyInput[] = handedTo.map(({ department, role }) => ({
-      dedupeKey: `assignment:${disputeId}:v${version}:${department.code}`,
-      kind: reached.has(department.code) ? 'assignment_update' : 'assignment',
-      channel: routing.agencyChannel(department.code),
-      recipient: department.code,
-      disputeId,
-      version,
-      divisionCode,
+    const caseId = caseOf(inCase);
+    const rows: Prisma.DeliveryCreateManyInput[] = handedTo.map(({ department, role }) => {
       // As published for agencies' webhooks (contracts/webhooks/agency-webhook.ts).
-      payload: assignmentWebhookData(
+      const body = assignmentWebhookData(
         assignedCopy(matter, { department, role }, dueFor(department.code, role)),
-      ),
-    }));
+        caseId,
+      );
+      // A department that holds the dispute is told what this version changes of what it got.
+      const before = got(department.code);
+      return {
+        dedupeKey: `assignment:${disputeId}:v${version}:${department.code}`,
+        kind: before ? 'assignment_update' : 'assignment',
+        channel: routing.agencyChannel(department.code),
+        recipient: department.code,
+        disputeId,
+        version,
+        divisionCode,
+        payload: before ? { ...body, changes: changedFields(before, body) } : body,
+      };
+    });
 
     const current = new Set(departments.map(({ department }) => department.code));
     for (const code of reached) {
@@ -324,7 +352,7 @@ export async function recordAssignment(
     if (!before) return undefined;
     const inCase = await tx.caseDispute.findUnique({
       where: { disputeId },
-      select: { dueBy: true, mergedInto: true, mergedIntoDisputeId: true },
+      select: { caseId: true, dueBy: true, mergedInto: true, mergedIntoDisputeId: true },
     });
     // Held back by the fold's marker: kept, the latest of the dispute's decisions (this one, a
     // later version replacing it), whatever its `decidedAt` (routing's clock, not the fold's). It
@@ -335,10 +363,13 @@ export async function recordAssignment(
     // version it asked for (record-status.ts: dropHeldDecisions, handOutHeldDecisions). A decision
     // recorded in a case of its own drops what one kept: it is handed out, or a later version is.
     const heldDecision = inCase?.mergedInto ? heldForm(decision) : Prisma.DbNull;
+    // Where the dispute is now, as the decision handed out places it: the place its case is judged
+    // by for operators (delivery-routes.ts `matterPlaceSql`). Not one held back, handed to nobody.
+    const placed = inCase?.mergedInto ? {} : { divisionCode };
     await tx.disputeSource.upsert({
       where: { disputeId },
-      create: { disputeId, ...source, routingVersion: version, heldDecision },
-      update: { ...source, routingVersion: version, heldDecision },
+      create: { disputeId, ...source, ...placed, routingVersion: version, heldDecision },
+      update: { ...source, ...placed, routingVersion: version, heldDecision },
     });
     const joinedLead =
       inCase?.mergedInto && inCase.mergedIntoDisputeId

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Department, Jurisdiction } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import { signToken } from '@huijie/service-kit/auth-token.ts';
 import { createServiceApp } from '@huijie/service-kit/http-app.ts';
 import { capturedLogger } from '@huijie/service-kit/log-capture.ts';
@@ -6,6 +7,11 @@ import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { requireServers } from '@huijie/testing/servers.ts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assignment, dispute, escalation, statusEvent } from '../../test/events.ts';
+import { recordAssignment } from '../consumers/record-assignment.ts';
+import { recordEscalation } from '../consumers/record-escalation.ts';
+import { recordCaseStatus } from '../consumers/record-status.ts';
+import { createRouting } from '../consumers/routing.ts';
 import { freshNotifyDb } from '../db/fresh-notify-db.ts';
 import { deliveryRoutes } from './delivery-routes.ts';
 
@@ -289,5 +295,200 @@ describe.runIf(servers)('the delivery API on PostgreSQL', () => {
       });
       expect(response.body).not.toContain('x-api-key');
     }
+  });
+
+  describe('a case an operator moved to another town', () => {
+    const jiangshan = '350802107';
+    const xicheng = '350802001';
+    const routing = createRouting({
+      webhookDepartments: new Set(),
+      wechatNotices: 'all',
+      hotlineClients: ['longyan-12345'],
+      courtClients: [],
+      expressLane: new Map(),
+      slaReminderBeforeMs: 24 * 3600_000,
+    });
+    const office = (town: string, name: string): Department => ({
+      code: `${town}-judicial_office-${randomUUID().slice(0, 8)}`,
+      kind: 'judicial_office',
+      name,
+      divisionCode: town,
+    });
+    const placedIn = (townCode: string, town: string): Jurisdiction => ({
+      cityCode: '350800',
+      countyCode: '350802',
+      townCode,
+      names: ['龙岩市', '新罗区', town],
+      resolution: 'exact',
+    });
+    /** A 12345 report routed to 江山镇, its case assigned, then corrected by an operator to 西城街道. */
+    const movedCase = async () => {
+      const report = dispute({ location: { divisionCode: jiangshan } });
+      const [first, second] = [office(jiangshan, '江山镇司法所'), office(xicheng, '西城街道司法所')];
+      await recordAssignment(
+        db(),
+        { ...assignment(report, { lead: first }), jurisdiction: placedIn(jiangshan, '江山镇') },
+        routing,
+      );
+      const caseId = randomUUID();
+      await recordCaseStatus(
+        db(),
+        { ...statusEvent(caseId, [report], 'assigned'), divisionCode: jiangshan },
+        routing,
+      );
+      // The first assignment reached 江山镇; the citizen's acceptance SMS died (a dead letter).
+      await db().delivery.updateMany({
+        where: { disputeId: report.disputeId, kind: 'assignment' },
+        data: { state: 'delivered' },
+      });
+      await db().delivery.updateMany({
+        where: { disputeId: report.disputeId, kind: 'citizen_notice' },
+        data: { state: 'failed', lastError: 'HTTP 503' },
+      });
+      const before = await db().delivery.findMany({ where: { disputeId: report.disputeId } });
+      expect(before.map((row) => [row.kind, row.divisionCode]).sort()).toEqual([
+        ['assignment', jiangshan],
+        ['citizen_notice', jiangshan],
+      ]);
+      const seenBefore = await get(`/v1/disputes/${report.disputeId}/deliveries`, jiangshan);
+      expect(seenBefore.statusCode).toBe(200);
+      // The correction: routing's next version places the case in 西城街道 (江山镇 is withdrawn).
+      await recordAssignment(
+        db(),
+        {
+          ...assignment(report, { lead: second, version: 2 }),
+          jurisdiction: placedIn(xicheng, '西城街道'),
+        },
+        routing,
+      );
+      const deadSms = before.find((row) => row.kind === 'citizen_notice')!;
+      const firstAssignment = before.find((row) => row.kind === 'assignment')!;
+      return { report, caseId, deadSms, firstAssignment };
+    };
+    const db = () => fresh.db;
+    const get = (url: string, scope: string) => app.inject({ method: 'GET', url, headers: operator(scope) });
+    const ids = (response: { json: () => { items: { id: string }[] } }) =>
+      response
+        .json()
+        .items.map((item) => item.id)
+        .sort();
+
+    it('the town it left is answered as for an unknown dispute or case, by every read; the new town and the county see all of it', async () => {
+      const { report, caseId, firstAssignment } = await movedCase();
+      const all = (await db().delivery.findMany({ where: { disputeId: report.disputeId } })).map(
+        (row) => row.id,
+      );
+      expect(all).toHaveLength(4); // assignment, notice; the new assignment, 江山镇's withdrawal
+
+      const unknownDispute = await get(`/v1/disputes/${randomUUID()}/deliveries`, jiangshan);
+      const unknownCase = await get(`/v1/cases/${randomUUID()}/deliveries`, jiangshan);
+      const unknownDelivery = await get(`/v1/deliveries/${randomUUID()}`, jiangshan);
+      const left = {
+        dispute: await get(`/v1/disputes/${report.disputeId}/deliveries`, jiangshan),
+        case: await get(`/v1/cases/${caseId}/deliveries`, jiangshan),
+        delivery: await get(`/v1/deliveries/${firstAssignment.id}`, jiangshan),
+      };
+      expect([left.dispute.statusCode, left.case.statusCode, left.delivery.statusCode]).toEqual([
+        404, 404, 404,
+      ]);
+      expect(left.dispute.json()).toEqual(unknownDispute.json());
+      expect(left.case.json()).toEqual(unknownCase.json());
+      expect(left.delivery.json()).toEqual(unknownDelivery.json());
+      for (const query of [`disputeId=${report.disputeId}`, `caseId=${caseId}`, 'limit=200']) {
+        const listed = await get(`/v1/deliveries?${query}`, jiangshan);
+        expect(listed.statusCode).toBe(200);
+        expect(
+          ids(listed).filter((id: string) => all.includes(id)),
+          query,
+        ).toEqual([]);
+      }
+
+      for (const scope of [xicheng, '350802', '350800']) {
+        const seen = await get(`/v1/disputes/${report.disputeId}/deliveries`, scope);
+        expect(seen.statusCode, scope).toBe(200);
+        expect(seen.json().caseId).toBe(caseId);
+        expect(
+          seen
+            .json()
+            .deliveries.map((d: { id: string }) => d.id)
+            .sort(),
+        ).toEqual([...all].sort());
+        expect((await get(`/v1/cases/${caseId}/deliveries`, scope)).json().deliveries).toHaveLength(4);
+        expect(ids(await get(`/v1/deliveries?disputeId=${report.disputeId}`, scope))).toEqual(
+          [...all].sort(),
+        );
+        expect((await get(`/v1/deliveries/${firstAssignment.id}`, scope)).statusCode).toBe(200);
+      }
+      // Page by page, the new town's list goes on after a delivery the case brought with it.
+      const [newest, ...older] = (await get(`/v1/deliveries?disputeId=${report.disputeId}`, xicheng))
+        .json()
+        .items.map((item: { id: string }) => item.id);
+      const next = await get(`/v1/deliveries?disputeId=${report.disputeId}&limit=1&after=${newest}`, xicheng);
+      expect(next.json().items.map((item: { id: string }) => item.id)).toEqual(older.slice(0, 1));
+    });
+
+    it('a report folded into the case moves with it', async () => {
+      const { caseId, report } = await movedCase();
+      // A repeat first routed to 江山镇 on its own, then folded into the moved case.
+      const repeat = dispute({ location: { divisionCode: jiangshan } });
+      await recordAssignment(
+        db(),
+        {
+          ...assignment(repeat, { lead: office(jiangshan, '江山镇司法所') }),
+          jurisdiction: placedIn(jiangshan, '江山镇'),
+        },
+        routing,
+      );
+      await recordCaseStatus(
+        db(),
+        {
+          ...statusEvent(randomUUID(), [repeat], 'closed'),
+          divisionCode: jiangshan,
+          mergedInto: caseId,
+          mergedIntoDisputeId: report.disputeId,
+        },
+        routing,
+      );
+      expect((await get(`/v1/disputes/${repeat.disputeId}/deliveries`, jiangshan)).statusCode).toBe(404);
+      expect((await get(`/v1/disputes/${repeat.disputeId}/deliveries`, xicheng)).statusCode).toBe(200);
+    });
+
+    it('replays follow the same rule: the town it left can neither replay its dead letter nor see it in bulk; the new town can', async () => {
+      const { deadSms } = await movedCase();
+      const replay = (scope: string) =>
+        app.inject({ method: 'POST', url: `/v1/deliveries/${deadSms.id}/replay`, headers: operator(scope) });
+      const refused = await replay(jiangshan);
+      expect(refused.statusCode).toBe(404);
+      const bulk = await app.inject({
+        method: 'POST',
+        url: '/v1/deliveries/replay',
+        headers: operator(jiangshan),
+        payload: { channel: 'sms' },
+      });
+      expect(bulk.json()).toEqual({ replayed: 0, superseded: 0, remaining: 0 });
+      const stateOf = async () =>
+        (await db().delivery.findUniqueOrThrow({ where: { id: deadSms.id }, select: { state: true } })).state;
+      expect(await stateOf()).toBe('failed');
+
+      const replayed = await replay(xicheng);
+      expect(replayed.statusCode).toBe(202);
+      expect(await stateOf()).toBe('pending');
+      await db().delivery.update({ where: { id: deadSms.id }, data: { state: 'failed' } });
+      const inBulk = await app.inject({
+        method: 'POST',
+        url: '/v1/deliveries/replay',
+        headers: operator('350802'),
+        payload: { recipient: deadSms.recipient },
+      });
+      expect(inBulk.json()).toEqual({ replayed: 1, superseded: 0, remaining: 0 });
+    });
+
+    it("an express-lane notice to the county's secretary stays the county's, not the town's the case is in", async () => {
+      const { caseId } = await movedCase();
+      await recordEscalation(db(), escalation(caseId, { divisionCode: '350802' }), routing);
+      const notice = await db().delivery.findFirstOrThrow({ where: { caseId, kind: 'escalation_notice' } });
+      expect((await get(`/v1/deliveries/${notice.id}`, xicheng)).statusCode).toBe(404);
+      expect((await get(`/v1/deliveries/${notice.id}`, '350802')).statusCode).toBe(200);
+    });
   });
 });
