@@ -288,7 +288,7 @@ export function buildNotifyApp(settings: NotifySettings, deps: NotifyDeps): Fast
     title: 'Huijie notify API',
     version: '1',
     description:
-      "Operators' view of what was sent to whom: deliveries, their tries, and replaying dead letters. An operator sees those of the cases in their jurisdiction now, where routing last placed each case (a town a correction moved a case out of sees none of its deliveries), as the cases API shows the cases.",
+      "Operators' view of what was sent to whom: deliveries, their tries, and replaying dead letters.",
   });
   deliveryRoutes(app, { db: deps.db, jwtSecret: settings.jwtSecret, onReplay: () => dispatcher?.poke() });
 

@@ -32,6 +32,10 @@ export const assignmentFields = [
   'contact',
 ] as const;
 
+/** Said of the fields added to an existing webhook: a delivery recorded before them goes out as it was recorded. */
+const recordedBefore =
+  ' Absent from a delivery recorded before this field was added (a retry or a replayed dead letter from before the upgrade).';
+
 /** `assignment` and `assignment_update`: what a department needs to act on a dispute. */
 export const AssignmentWebhookData = z.object({
   disputeId,
@@ -45,14 +49,16 @@ export const AssignmentWebhookData = z.object({
   departmentCode: z
     .string()
     .describe(
-      "Your department's code (e.g. 350802107-judicial_office), as `partners` name the others and the Kafka copy its `department.code`: a receiver serving several departments from one URL tells by it which one this delivery is for.",
-    ),
+      `Your department's code (e.g. 350802107-judicial_office), as \`partners\` name the others and the Kafka copy its \`department.code\`: a receiver serving several departments from one URL tells by it which one this delivery is for.${recordedBefore}`,
+    )
+    .optional(),
   caseId: z
     .uuid()
     .nullable()
     .describe(
-      "The case the dispute is in, as notify knew it when it recorded this delivery: the id the cases API's case routes take (GET /v1/cases/{caseId}, its actions). A dispute's first decision names the case its report opened (every report opens one; a repeat is folded into another after, and a `withdrawal` with `mergedInto` follows). Null when notify has not yet heard of the dispute's case at a later version (rare: GET /v1/disputes/{disputeId} answers it). A later delivery may name another case (an operator merged the case or detached the report).",
-    ),
+      `The case the dispute is in, as notify knew it when it recorded this delivery: the id the cases API's case routes take (GET /v1/cases/{caseId}, its actions). A dispute's first decision names the case its report opened (every report opens one; a repeat is folded into another after, and a \`withdrawal\` with \`mergedInto\` follows). Null when notify has not yet heard of the dispute's case at a later version (rare: GET /v1/disputes/{disputeId} answers it). A later delivery may name another case (an operator merged the case or detached the report).${recordedBefore}`,
+    )
+    .optional(),
   partners: Partners,
   category: CategoryCode,
   severity: Severity,
@@ -62,16 +68,16 @@ export const AssignmentWebhookData = z.object({
       'Where the dispute happened, by name, most specific last, e.g. ["龙岩市", "新罗区", "江山镇"]; shorter when routing could not place it below the county or the city.',
     ),
   placeCode: DivisionCode.describe(
-    "Where the dispute happened, by code: the most specific division known (the town, else the county, else the city), the one `place` names last; the Kafka copy's `place.divisionCode`.",
-  ),
+    `Where the dispute happened, by code: the most specific division known (the town, else the county, else the city), the one \`place\` names last; the Kafka copy's \`place.divisionCode\`.${recordedBefore}`,
+  ).optional(),
   dueAt: instant(
     'Your deadline: when your department must have answered the matter. An `assignment_update` may bring it forward (a court referral joined the case), never later.',
   ),
   expressLane: Level.nullable().describe(
     'The level of the secretary express lane (书记直通车) whose secretary follows the matter; null when it is not on the lane. When the case goes onto the lane or up it (escalated by an operator, overdue, reported again and again), each department on it gets an `assignment_update` with the new level.',
   ),
-  channel: Channel,
-  receivedAt: instant('When the channel received the report.'),
+  channel: Channel.optional(),
+  receivedAt: instant(`When the channel received the report.${recordedBefore}`).optional(),
   title: z
     .string()
     .nullable()

@@ -363,13 +363,10 @@ export async function recordAssignment(
     // version it asked for (record-status.ts: dropHeldDecisions, handOutHeldDecisions). A decision
     // recorded in a case of its own drops what one kept: it is handed out, or a later version is.
     const heldDecision = inCase?.mergedInto ? heldForm(decision) : Prisma.DbNull;
-    // Where the dispute is now, as the decision handed out places it: the place its case is judged
-    // by for operators (delivery-routes.ts `matterPlaceSql`). Not one held back, handed to nobody.
-    const placed = inCase?.mergedInto ? {} : { divisionCode };
     await tx.disputeSource.upsert({
       where: { disputeId },
-      create: { disputeId, ...source, ...placed, routingVersion: version, heldDecision },
-      update: { ...source, ...placed, routingVersion: version, heldDecision },
+      create: { disputeId, ...source, routingVersion: version, heldDecision },
+      update: { ...source, routingVersion: version, heldDecision },
     });
     const joinedLead =
       inCase?.mergedInto && inCase.mergedIntoDisputeId

@@ -78,8 +78,6 @@ const CaseParams = z.object({ caseId: z.uuid() });
 
 type DeliveryRow = Prisma.DeliveryGetPayload<{ include: { attemptLog: true } }>;
 
-const withAttempts = { attemptLog: { orderBy: { id: 'asc' as const } } };
-
 /** Phone numbers and OpenIDs are shown masked: operators need to tell recipients apart, not dial them. */
 export function maskRecipient(channel: string, recipient: string): string {
   if (channel === 'sms')
@@ -118,82 +116,16 @@ function present(delivery: DeliveryRow) {
 
 const isCity = (operator: OperatorClaims) => operator.scope.length === 6 && operator.scope.endsWith('00');
 
-/**
- * Where the matter of a delivery (aliased `alias`) is now, in SQL: the place of its case — the
- * latest decision handed out of the case's own dispute (its first report, the one routing routes
- * the case under; dispute_sources.division_code) — as the cases API places a case, for an
- * operator's correction moves the case and everything about it. The case is the one its dispute
- * is in now (case_disputes, a folded report's too), else the one it was recorded for. A dispute
- * whose case notify has not heard of, or whose case's own dispute it knows no place of, is where
- * its own latest decision put it; a delivery of neither, where it was recorded (its division_code).
- */
-function matterPlaceSql(alias: string): Prisma.Sql {
-  const d = Prisma.raw(alias);
-  return Prisma.sql`COALESCE(
-    (SELECT own_source."division_code"
-       FROM "notify"."case_disputes" AS own
-       JOIN "notify"."dispute_sources" AS own_source ON own_source."dispute_id" = own."dispute_id"
-      WHERE own."case_id" = COALESCE(
-              (SELECT member."case_id" FROM "notify"."case_disputes" AS member
-                WHERE member."dispute_id" = ${d}."dispute_id"),
-              ${d}."case_id")
-        AND own."merged_into" IS NULL AND own_source."division_code" IS NOT NULL
-      ORDER BY own_source."updated_at" DESC
-      LIMIT 1),
-    (SELECT source."division_code" FROM "notify"."dispute_sources" AS source
-      WHERE source."dispute_id" = ${d}."dispute_id"),
-    ${d}."division_code")`;
+/** The deliveries an operator may see: those of their jurisdiction (the city sees everything). */
+function inScope(operator: OperatorClaims): Prisma.DeliveryWhereInput {
+  return isCity(operator) ? {} : { divisionCode: { startsWith: operator.scope } };
 }
 
-/**
- * The deliveries an operator may see, in SQL on the deliveries aliased `alias`: those whose matter
- * is in their jurisdiction now (`matterPlaceSql`: a town a correction moved a case out of sees
- * none of its deliveries, the new town all of them, as the cases API shows the case); the city
- * sees everything. An express-lane notice also only by its own division, that of the secretary it
- * went to: a notice to the county's secretary is the county's, not its town's.
- */
+/** `inScope` in SQL, on the deliveries aliased `alias`. */
 function inScopeSql(operator: OperatorClaims, alias: string): Prisma.Sql {
-  if (isCity(operator)) return Prisma.sql`TRUE`;
-  const d = Prisma.raw(alias);
-  return Prisma.sql`starts_with(${matterPlaceSql(alias)}, ${operator.scope})
-    AND (${d}."kind" <> 'escalation_notice' OR starts_with(${d}."division_code", ${operator.scope}))`;
-}
-
-type Reader = NotifyDb | Prisma.TransactionClient;
-
-/**
- * The ids of the deliveries matching `where` (SQL on the deliveries aliased `d`) that `operator`
- * may see (`inScopeSql`), in the order they were recorded (`asc`) or newest first (`desc`).
- */
-async function visibleIds(
-  db: Reader,
-  operator: OperatorClaims,
-  where: Prisma.Sql,
-  order: 'asc' | 'desc' = 'asc',
-  limit?: number,
-): Promise<string[]> {
-  const direction = Prisma.raw(order === 'asc' ? 'ASC' : 'DESC');
-  const rows = await db.$queryRaw<{ id: string }[]>`
-    SELECT d."id"::text AS "id" FROM "notify"."deliveries" AS d
-     WHERE ${where} AND ${inScopeSql(operator, 'd')}
-     ORDER BY d."created_at" ${direction}, d."id" ${direction}
-     ${limit === undefined ? Prisma.empty : Prisma.sql`LIMIT ${limit}`}`;
-  return rows.map((row) => row.id);
-}
-
-/** The deliveries of `ids`, with their attempts, in the order of `ids`. */
-async function deliveriesIn(db: Reader, ids: string[]): Promise<DeliveryRow[]> {
-  const rows = await db.delivery.findMany({ where: { id: { in: ids } }, include: withAttempts });
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  return ids.flatMap((id) => byId.get(id) ?? []);
-}
-
-/** One delivery, if the operator may see it. */
-async function visibleDelivery(db: Reader, operator: OperatorClaims, id: string) {
-  const [visible] = await visibleIds(db, operator, Prisma.sql`d."id" = ${id}::uuid`);
-  return visible === undefined
-    ? null
-    : db.delivery.findUnique({ where: { id: visible }, include: withAttempts });
+  return isCity(operator)
+    ? Prisma.sql`TRUE`
+    : Prisma.sql`starts_with(${Prisma.raw(alias)}."division_code", ${operator.scope})`;
 }
 
 /** What a department acts on in the order it got them. */
@@ -215,6 +147,8 @@ function laterHandOvers(dead: string): Prisma.Sql {
        AND later."recipient" = ${d}."recipient" AND later."created_at" > ${d}."created_at"
        AND later."state" IN ('pending', 'sending', 'delivered')`;
 }
+
+const withAttempts = { attemptLog: { orderBy: { id: 'asc' as const } } };
 
 /**
  * A dispute's or a case's deliveries, and whether the assignment reached everyone: joint
@@ -276,26 +210,25 @@ export function deliveryRoutes(
       query: ListQuery,
     },
     async ({ query, actor: operator }) => {
-      const filters = Prisma.join(
-        [
-          Prisma.sql`TRUE`,
-          ...(query.caseId ? [ofCaseSql(query.caseId, 'd')] : []),
-          ...(query.disputeId ? [Prisma.sql`d."dispute_id" = ${query.disputeId}::uuid`] : []),
-          ...(query.recipient ? [Prisma.sql`d."recipient" = ${query.recipient}`] : []),
-          ...(query.state ? [Prisma.sql`d."state" = ${query.state}`] : []),
-          ...(query.kind ? [Prisma.sql`d."kind" = ${query.kind}`] : []),
-          ...(query.channel ? [Prisma.sql`d."channel" = ${query.channel}`] : []),
-          // The page after the delivery `after`, in the list's order (none when it does not exist).
-          ...(query.after
-            ? [
-                Prisma.sql`(d."created_at", d."id") < (SELECT c."created_at", c."id" FROM "notify"."deliveries" AS c
-                   WHERE c."id" = ${query.after}::uuid)`,
-              ]
-            : []),
-        ],
-        ' AND ',
-      );
-      const deliveries = await deliveriesIn(db, await visibleIds(db, operator, filters, 'desc', query.limit));
+      const deliveries = await db.delivery.findMany({
+        where: {
+          AND: [
+            inScope(operator),
+            query.caseId ? await caseWhere(db, query.caseId) : {},
+            {
+              ...(query.disputeId && { disputeId: query.disputeId }),
+              ...(query.recipient && { recipient: query.recipient }),
+              ...(query.state && { state: query.state }),
+              ...(query.kind && { kind: query.kind }),
+              ...(query.channel && { channel: query.channel }),
+            },
+          ],
+        },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: query.limit,
+        ...(query.after && { cursor: { id: query.after }, skip: 1 }),
+        include: withAttempts,
+      });
       const last = deliveries.at(-1);
       return {
         items: deliveries.map(present),
@@ -314,7 +247,10 @@ export function deliveryRoutes(
       params: IdParams,
     },
     async ({ params: { id }, actor: operator }) => {
-      const delivery = await visibleDelivery(db, operator, id);
+      const delivery = await db.delivery.findFirst({
+        where: { AND: [{ id }, inScope(operator)] },
+        include: withAttempts,
+      });
       if (!delivery) throw notFound('delivery');
       return present(delivery);
     },
@@ -340,18 +276,17 @@ export function deliveryRoutes(
       // Read back in the same transaction: the answer says what the replay did (pending again),
       // however soon the dispatcher takes the delivery after the commit.
       const replayed = await db.$transaction(async (tx) => {
-        // A dead letter the operator may not see is answered as one that is not there (below).
-        const [dead] = await visibleIds(
-          tx,
-          operator,
-          Prisma.sql`d."id" = ${id}::uuid AND d."state" = 'failed'`,
-        );
-        if (!dead) return null;
-        const [followed] = await tx.$queryRaw<{ id: string; kind: string }[]>`
-          SELECT later."id", later."kind" FROM "notify"."deliveries" AS dead
-           CROSS JOIN LATERAL (${laterHandOvers('dead')}) AS later
-           WHERE dead."id" = ${id}::uuid
-           LIMIT 1`;
+        const dead = await tx.delivery.findFirst({
+          where: { AND: [{ id, state: 'failed' }, inScope(operator)] },
+          select: { id: true },
+        });
+        const [followed] = dead
+          ? await tx.$queryRaw<{ id: string; kind: string }[]>`
+              SELECT later."id", later."kind" FROM "notify"."deliveries" AS dead
+               CROSS JOIN LATERAL (${laterHandOvers('dead')}) AS later
+               WHERE dead."id" = ${id}::uuid
+               LIMIT 1`
+          : [];
         if (followed) {
           throw new AppError(
             409,
@@ -361,7 +296,7 @@ export function deliveryRoutes(
           );
         }
         const updated = await tx.delivery.updateMany({
-          where: { id, state: 'failed' },
+          where: { AND: [{ id, state: 'failed' }, inScope(operator)] },
           data: {
             state: 'pending',
             attempts: 0,
@@ -375,7 +310,10 @@ export function deliveryRoutes(
           : tx.delivery.findUniqueOrThrow({ where: { id }, include: withAttempts });
       });
       if (!replayed) {
-        const delivery = await visibleDelivery(db, operator, id);
+        const delivery = await db.delivery.findFirst({
+          where: { AND: [{ id }, inScope(operator)] },
+          select: { state: true },
+        });
         if (!delivery) throw notFound('delivery');
         if (delivery.state === 'replaced') {
           throw new AppError(
@@ -474,10 +412,11 @@ export function deliveryRoutes(
       params: DisputeParams,
     },
     async ({ params: { disputeId }, actor: operator }) => {
-      const deliveries = await deliveriesIn(
-        db,
-        await visibleIds(db, operator, Prisma.sql`d."dispute_id" = ${disputeId}::uuid`),
-      );
+      const deliveries = await db.delivery.findMany({
+        where: { AND: [{ disputeId }, inScope(operator)] },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        include: withAttempts,
+      });
       if (deliveries.length === 0) throw notFound('deliveries of this dispute');
       const link = await db.caseDispute.findUnique({ where: { disputeId } });
       return { disputeId, caseId: link?.caseId ?? null, ...summarise(deliveries) };
@@ -494,7 +433,11 @@ export function deliveryRoutes(
       params: CaseParams,
     },
     async ({ params: { caseId }, actor: operator }) => {
-      const deliveries = await deliveriesIn(db, await visibleIds(db, operator, ofCaseSql(caseId, 'd')));
+      const deliveries = await db.delivery.findMany({
+        where: { AND: [await caseWhere(db, caseId), inScope(operator)] },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        include: withAttempts,
+      });
       if (deliveries.length === 0) throw notFound('deliveries of this case');
       const disputeIds = (await db.caseDispute.findMany({ where: { caseId } })).map((row) => row.disputeId);
       return { caseId, disputeIds, ...summarise(deliveries) };
@@ -502,12 +445,8 @@ export function deliveryRoutes(
   );
 }
 
-/**
- * A case's deliveries, in SQL on the deliveries aliased `alias`: those recorded for the case, and
- * those of the disputes it is made of.
- */
-function ofCaseSql(caseId: string, alias: string): Prisma.Sql {
-  const d = Prisma.raw(alias);
-  return Prisma.sql`(${d}."case_id" = ${caseId}::uuid OR ${d}."dispute_id" IN (
-    SELECT member."dispute_id" FROM "notify"."case_disputes" AS member WHERE member."case_id" = ${caseId}::uuid))`;
+/** A case's deliveries: those recorded for the case, and those of the disputes it is made of. */
+async function caseWhere(db: NotifyDb, caseId: string): Promise<Prisma.DeliveryWhereInput> {
+  const disputeIds = (await db.caseDispute.findMany({ where: { caseId } })).map((row) => row.disputeId);
+  return { OR: [{ caseId }, ...(disputeIds.length ? [{ disputeId: { in: disputeIds } }] : [])] };
 }
