@@ -1,4 +1,4 @@
-import { commonEnv, port } from '@huijie/service-kit/config.ts';
+import { blankAsUnset, commonEnv, port } from '@huijie/service-kit/config.ts';
 import { z } from 'zod';
 
 export const casesConfigSchema = z.object({
@@ -21,7 +21,8 @@ export const casesConfigSchema = z.object({
    * How many hours before its deadline a case's lead is told it is due soon on its agency status
    * topic; set it as notify's NOTIFY_SLA_REMINDER_HOURS, which says it on the lead's webhook.
    */
-  SLA_DUE_SOON_HOURS: z.coerce.number().min(0).default(24),
+  // Blank is unset (as compose writes an unset one): a blank would be 0, which turns the reminders off.
+  SLA_DUE_SOON_HOURS: blankAsUnset(z.coerce.number().min(0).default(24)),
 });
 
 export type CasesConfig = z.infer<typeof casesConfigSchema>;

@@ -386,6 +386,30 @@ describe.runIf(servers)('cases consumers on PostgreSQL', () => {
     expect(joined!.occurredAt).toBe(closed!.occurredAt);
   });
 
+  it("twenty-one WeChat applications typed with a caller's phone do not hide the caller's own case from their next call", async () => {
+    const phone = `135${Math.floor(Math.random() * 1e8)}`;
+    const first = { ...intake(), receivedAt: '2024-08-20T09:30:00+08:00' };
+    first.parties = [{ role: 'caller', kind: 'person', phone }];
+    await recordAssignment(db, decision(first));
+    // More than the twenty newest cases of the phone a repeat is looked for among.
+    for (let day = 0; day < 21; day++) {
+      const application: DisputeReceivedV1 = {
+        ...intake(),
+        channel: 'wechat',
+        sourceRef: `WX-${randomUUID()}`,
+        receivedAt: new Date(Date.parse('2024-08-21T09:30:00+08:00') + day * 3600_000).toISOString(),
+        parties: [{ role: 'applicant', kind: 'person', phone }],
+      };
+      await recordAssignment(db, decision(application));
+    }
+    const again = { ...intake(), receivedAt: '2024-08-25T09:30:00+08:00' };
+    again.parties = [{ role: 'caller', kind: 'person', phone }];
+    await recordAssignment(db, decision(again));
+    expect((await db.report.findUniqueOrThrow({ where: { disputeId: again.disputeId } })).caseId).toBe(
+      caseIdFor(first.disputeId),
+    );
+  });
+
   it('a third report routed as major asks routing to decide the case again on it, once; the answer re-routes the case, up the lane routing chose', async () => {
     // Yang calls a third time and says he will block the county government's gate: routing makes
     // it major, led by the public security bureau, in the county secretary's lane.

@@ -9,12 +9,14 @@ import { appendHistory } from '../db/history.ts';
 import { decide, evolve, isOpen, laneLevel, openStatuses } from '../domain/lifecycle.ts';
 import {
   type CandidateCase,
+  channelsWithoutCaller,
   expressLaneAfterReports,
   phoneIdentifiesCaller,
   type RepeatEvidence,
   repeatReason,
   repeatWindowDays,
 } from '../domain/repeats.ts';
+import { Prisma } from '../generated/prisma/client.ts';
 import { firstReportOf, heldMatterOf, sendCopiesAgain } from '../outbox/agency-copies.ts';
 import { appendOutbox, type Tx } from '../outbox/outbox.ts';
 
@@ -53,6 +55,11 @@ async function evidenceOf(tx: Tx, caseIds: string[]) {
   );
 }
 
+/** Whether the party aliased `alias` came with a report whose channel's phone says who reported (`phoneIdentifiesCaller`). */
+const identifiesCaller = (alias: string) => Prisma.sql`NOT EXISTS (
+  SELECT 1 FROM cases.reports r
+  WHERE r.dispute_id = ${Prisma.raw(alias)}.dispute_id AND r.channel = ANY(${channelsWithoutCaller}::text[]))`;
+
 /**
  * Reports of one phone are compared one at a time: a transaction lock per phone.
  */
@@ -89,6 +96,7 @@ export async function possibleRepeats(
     SELECT p.case_id::text AS "caseId", p.phone
     FROM cases.parties p
     WHERE p.phone = ANY(${[...new Set(phones)]}::text[])
+      AND ${identifiesCaller('p')}
       AND (SELECT c.merged_into_id IS NULL AND c.status = ANY(${openStatuses}::text[])
                   AND c.created_at >= ${windowStart(receivedAt)}
            FROM cases.cases c WHERE c.id = p.case_id)`;
@@ -122,23 +130,23 @@ export async function findRepeatTarget(
 ): Promise<{ targetId: string; reason: string } | null> {
   if (report.phones.length === 0) return null;
   await lockPhones(tx, report.phones);
-  const since = windowStart(receivedAt);
-  const candidates = await tx.case.findMany({
-    where: {
-      id: { not: caseId },
-      mergedIntoId: null,
-      status: { in: [...openStatuses] },
-      createdAt: { gte: since },
-      parties: { some: { phone: { in: report.phones } } },
-      // A court referral is a lawsuit of its own, answered under its own case number: it never
-      // joins a case that already answers another referral (a company referring its claims
-      // against several debtors would get one outcome reported for all of them).
-      ...(report.channel === 'court' && { reports: { none: { channel: 'court' } } }),
-    },
-    orderBy: { createdAt: 'desc' },
-    take: 20,
-    select: { id: true },
-  });
+  // The callers' cases first (the phone index), by a party whose phone says who reported: WeChat
+  // applications typed with the phone are no candidates, or twenty of them (four days of the
+  // form's limit per phone) would fill the window's newest and hide the caller's own case.
+  const candidates = await tx.$queryRaw<{ id: string }[]>`
+    WITH callers AS MATERIALIZED (
+      SELECT DISTINCT p.case_id FROM cases.parties p
+      WHERE p.phone = ANY(${report.phones}::text[]) AND ${identifiesCaller('p')})
+    SELECT c.id::text AS "id" FROM cases.cases c JOIN callers ON callers.case_id = c.id
+    WHERE c.id <> ${caseId}::uuid AND c.merged_into_id IS NULL
+      AND c.status = ANY(${openStatuses}::text[]) AND c.created_at >= ${windowStart(receivedAt)}
+      -- A court referral is a lawsuit of its own, answered under its own case number: it never
+      -- joins a case that already answers another referral (a company referring its claims
+      -- against several debtors would get one outcome reported for all of them).
+      AND (${report.channel !== 'court'}::boolean
+           OR NOT EXISTS (SELECT 1 FROM cases.reports r WHERE r.case_id = c.id AND r.channel = 'court'))
+    ORDER BY c.created_at DESC
+    LIMIT 20`;
   if (candidates.length === 0) return null;
   const evidence = await evidenceOf(
     tx,

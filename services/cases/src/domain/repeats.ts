@@ -23,7 +23,8 @@ export interface CandidateCase extends RepeatEvidence {
  * outcome on their own tracking page. Such a report opens a case of its own, and its phone joins
  * no later report to it; an operator merges them when they are one matter (`phone=` finds them).
  */
-export const phoneIdentifiesCaller = (channel: string) => channel !== 'wechat';
+export const channelsWithoutCaller: readonly string[] = ['wechat'];
+export const phoneIdentifiesCaller = (channel: string) => !channelsWithoutCaller.includes(channel);
 
 export const repeatWindowDays = 30;
 /** Reports on one case from which it enters the express lane: repeated, unresolved. */
