@@ -19,7 +19,10 @@ const bundle = fileURLToPath(new URL('../node_modules/.cache/huijie/standalone.m
 /**
  * Our own modules are bundled, every package (and node's built-ins) stays an import. Our modules
  * find their data files (migrations, the gazetteer, the overview's files) from their own
- * location, so `import.meta` is what it is in the source file, not in the bundle.
+ * location: `import.meta.url`, `.dirname` and `.filename` are what they are in the source file,
+ * not in the bundle. Packages, `import.meta.resolve` included, are found from the bundle's place,
+ * the root's node_modules, where npm's workspaces put them all (none is installed for one
+ * workspace only: a version only one workspace had would be found there no more).
  */
 const ownModulesAsWritten = {
   name: 'own-modules-as-written',
