@@ -27,11 +27,13 @@ describe.runIf(servers)(
       const { sql } = database;
       const db = casesDb({ kind: 'postgres', url: database.url });
       cleanups.push(() => db.$disconnect());
-      // Today's consumers seed it, and write each report's furthest 催办 (columns a later migration
-      // adds): there for them, and dropped again before migrating, as the code before left the table.
+      // Today's consumers seed it, and write each report's furthest 催办 and read a case's due-soon
+      // reminder (columns later migrations add): there for them, and dropped again before migrating,
+      // as the code before left the tables.
       await sql.query(
         'ALTER TABLE cases.reports ADD COLUMN reminder_count integer NOT NULL DEFAULT 0, ADD COLUMN reminder_last_at timestamptz(3)',
       );
+      await sql.query('ALTER TABLE cases.cases ADD COLUMN due_soon_for timestamptz(3)');
 
       // Guo's application of 24 August 2024, pushed late; one from a channel whose clock ran a day
       // ahead; a 2023 work order imported as a historical record.
@@ -73,6 +75,7 @@ describe.runIf(servers)(
       const statsBefore = await statisticsSnapshot(db);
 
       await sql.query('ALTER TABLE cases.reports DROP COLUMN reminder_count, DROP COLUMN reminder_last_at');
+      await sql.query('ALTER TABLE cases.cases DROP COLUMN due_soon_for');
       const applied = await migrate(sql, { migrationsDir: casesMigrationsDir, schema: casesSchema });
       expect(applied[0]).toBe(backfill);
 
