@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -29,5 +29,19 @@ describe('a data directory held by a live process', () => {
     expect(() => lockDataDir(dir, 'the historical import')).toThrow(
       `${dir} is in use by another process (pid ${process.ppid}, lock ${join(dir, 'huijie.lock')}); stop it or set DATA_DIR`,
     );
+  });
+});
+
+describe('a data directory taken', () => {
+  it("is made the owner's alone: no other local user can read or write what the platform keeps there", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'huijie-lock-mode-'));
+    try {
+      // As `mkdir -p data` under the usual umask makes it.
+      chmodSync(dir, 0o755);
+      lockDataDir(dir, 'the platform (npm start)');
+      expect((statSync(dir).mode & 0o777).toString(8)).toBe('700');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StartupError } from './process.ts';
 
@@ -14,6 +14,10 @@ export type DataDirHolder = 'the platform (npm start)' | 'the historical import'
  * by hand. Released when the process exits.
  */
 export function lockDataDir(dataDir: string, holder: DataDirHolder): void {
+  // The owner's alone: the embedded database writes its first files (initdb's, the WAL with every
+  // caller's phone and name and the operators' password hashes) readable and writable by anyone,
+  // and a directory made under umask 022 lets any local user in to read them, or corrupt them.
+  chmodSync(dataDir, 0o700);
   const lock = join(dataDir, 'huijie.lock');
   // Written aside, then linked into place: linking fails if the lock exists (an exclusive create),
   // and a lock that exists always holds its whole content, never a half-written one.
