@@ -24,6 +24,12 @@ export interface KeyedRequest {
   request: string;
   /** The digest of its route, case and body: a retry has the same. */
   fingerprint: string;
+  /**
+   * Whether the caller may still see the case, checked before a retry is given the first answer:
+   * a department withdrawn since, or an operator whose jurisdiction the case has left, is refused
+   * (410, 404) as it would be without the key, not told its old success again.
+   */
+  stillVisible: (tx: Tx) => Promise<unknown>;
 }
 
 /**
@@ -65,7 +71,7 @@ async function claim(tx: Tx, request: KeyedRequest, now: Date): Promise<KeyClaim
     where: { caller, key, createdAt: { lt: new Date(now.getTime() - idempotencyWindowMs) } },
   });
   const inserted = await tx.idempotencyKey.createMany({
-    data: [{ ...request, createdAt: now }],
+    data: [{ caller, key, request: request.request, fingerprint, createdAt: now }],
     skipDuplicates: true,
   });
   if (inserted.count === 1) {
@@ -80,6 +86,7 @@ async function claim(tx: Tx, request: KeyedRequest, now: Date): Promise<KeyClaim
   // Pruned between the two statements, as it expired: the key is free again.
   if (!first) return claim(tx, request, now);
   if (first.fingerprint !== fingerprint) throw keyUsedForAnotherRequest(first.request, request.request);
+  await request.stillVisible(tx);
   return { answered: true, result: (first.answer as { result?: unknown } | null)?.result };
 }
 

@@ -350,6 +350,19 @@ describe.runIf(servers)('case actions through the API', () => {
       expect(response.json()).toEqual(unknown.json());
     }
 
+    // A case merged into it after the withdrawal: its report's id (computed from its order number)
+    // answers the office as an unknown one, or it would learn what joined the matter it lost.
+    const joined = await seedRoutedCase(db, { place: towns.xiayang });
+    expect(
+      (await act(joined.caseId, 'merge', as('city'), { intoCaseId: caseId, reason: '同一事项' })).statusCode,
+    ).toBe(200);
+    const later = await app.inject({
+      url: `/v1/disputes/${joined.disputeId}`,
+      headers: { 'x-api-key': 'key-jiangshan' },
+    });
+    expect(later.statusCode).toBe(404);
+    expect(later.json()).toEqual(unknownDispute.json());
+
     // Routed back to Jiangshan: the office holds the case again, and reads it.
     await recordAssignment(db, decisionFor(dispute, { version: version + 1, place: towns.jiangshan }));
     expect(

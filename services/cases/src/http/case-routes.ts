@@ -6,6 +6,7 @@ import { route, strictQuery } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { actionsFor, stateOf, visibleCase, withdrawalOf } from '../actions/act-on-case.ts';
+import { firstReportOf } from '../outbox/agency-copies.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import { isConfidentialRow } from '../domain/confidential-parties.ts';
 import { courtFactsOf } from '../domain/court-facts.ts';
@@ -164,7 +165,7 @@ const CaseRead = z.object({
  */
 export const withdrawnRefusal = {
   description:
-    "`withdrawn` (agencies): your department held this case and no longer does — a re-routing (an operator's correction, a new revision or a graver report of the matter) left it out, as the `withdrawal` webhook and the `withdrawn` copy on your topic say; stop work on it. Nothing of the case as it is now is given. A department that never held the case gets `404 not_found`, as for an unknown id.",
+    "`withdrawn` (agencies): your department held this case and no longer does — a re-routing (an operator's correction, a new revision or a graver report of the matter) left it out, as the `withdrawal` webhook and the `withdrawn` copy on your topic say; stop work on it. Nothing of the case as it is now is given. A department that never held the case gets `404 not_found`, as for an unknown id; so does a withdrawn one asking by any dispute of the case but its first report (the one its copies named): another may have joined the case after it left.",
   details: z.object({
     reason: z.enum(['re-routed']).describe("Why, in the `withdrawal` webhook's words."),
     withdrawnAt: at.describe('When your department was withdrawn.'),
@@ -203,9 +204,15 @@ export function caseRoutes(app: FastifyInstance, deps: { db: CasesDb; jwtSecret:
           select: { departmentCode: true, status: true, updatedAt: true },
         });
         if (!held) throw notFound('dispute');
-        // Withdrawn from the case: told so (410), as a read of the case tells it.
+        // Withdrawn from the case: told so (410), as a read of the case tells it, for the dispute
+        // its copies were about (the case's first report) only. Any other report of the case may
+        // have joined it after: a 410 would tell, to ids computed from order numbers, which later
+        // reports and merged cases are now part of the matter it lost.
         const withdrawn = withdrawalOf([held], actor.departmentCode);
-        if (withdrawn) throw withdrawn;
+        if (withdrawn) {
+          if ((await firstReportOf(deps.db, report.caseId)).disputeId === disputeId) throw withdrawn;
+          throw notFound('dispute');
+        }
       }
       return { disputeId, caseId: report.caseId };
     },

@@ -1,8 +1,10 @@
+import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { hashPassword } from '@huijie/service-kit/auth-token.ts';
 import { requireServers } from '@huijie/testing/servers.ts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedRoutedCase } from '../consumers/routed-case-fixtures.ts';
+import { recordAssignment } from '../consumers/record-events.ts';
+import { decisionFor, seedRoutedCase, towns } from '../consumers/routed-case-fixtures.ts';
 import { freshCasesDb } from '../db/fresh-cases-db.ts';
 import { idempotencyWindowMs, pruneIdempotencyKeys } from '../db/idempotency-keys.ts';
 import type { CasesDb } from '../db/prisma.ts';
@@ -234,6 +236,22 @@ describe.runIf(servers)('case actions sent with an Idempotency-Key', () => {
     expect(
       routingAsked.filter((event) => (event.data as { caseId: string }).caseId === into.caseId),
     ).toHaveLength(1);
+  });
+
+  it('a retry from a department withdrawn since is refused as without the key (410), not told its old success', async () => {
+    const { caseId, disputeId } = await seedCase();
+    const note = { note: '已电话联系申请人' };
+    expect((await act(caseId, 'notes', agency, note, 'before-withdrawal')).statusCode).toBe(200);
+    // Routed again to 下洋镇: the town's judicial office and its co-handler are withdrawn.
+    const report = await db.report.findUniqueOrThrow({ where: { disputeId } });
+    await recordAssignment(
+      db,
+      decisionFor(report.intake as unknown as DisputeReceivedV1, { version: 2, place: towns.xiayang }),
+    );
+    const retry = await act(caseId, 'notes', agency, note, 'before-withdrawal');
+    expect(retry.statusCode, retry.body).toBe(410);
+    expect(retry.json().error.code).toBe('withdrawn');
+    expect(await historyOf(caseId, 'note')).toHaveLength(1);
   });
 
   it('a key longer than 255 characters, or beyond printable ASCII, is a 400 naming Idempotency-Key', async () => {

@@ -2,6 +2,7 @@ import { fingerprint } from '@huijie/service-kit/revisions.ts';
 import { type RouteInput, type RouteSpec, route } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { visibleCase } from '../actions/act-on-case.ts';
 import { idempotencyKeyHeader, idempotencyWindowMs, underIdempotencyKey } from '../db/idempotency-keys.ts';
 import { type Actor, actorName } from './actor.ts';
 
@@ -52,6 +53,9 @@ export function idempotentRoute<
         request,
         // The validated body: a retry that writes the same fields in another order is the same request.
         fingerprint: fingerprint({ request, body: input.body }),
+        // Every action is on the case of its path; a merged one is still read (its first answer stands).
+        stillVisible: (tx) =>
+          visibleCase(tx, (input.params as { caseId: string }).caseId, input.actor, { merged: 'read' }),
       },
       () => handler({ ...input, headers: {} }),
     );
