@@ -6,8 +6,9 @@ import { demo, standaloneConfigSchema } from './config.ts';
 import { standalonePlatform } from './platform.ts';
 
 // `npm start` runs this file, bundled by standalone/start.mjs, with three V8 settings, in
-// package.json's start script (Node's docs advise against changing V8's flags in a running process). Measured on a 2-core machine, idle RSS
-// and CPU used until ready, each against the same start without it:
+// package.json's start script (Node's docs advise against changing V8's flags in a running
+// process). Measured on a 2-core machine, idle RSS and CPU used until ready, each against the
+// same start without it:
 // - --wasm-tiering-budget=18000000, ten times Node 20's default: V8 recompiles a WebAssembly
 //   function with its optimising compiler once it has run "enough". Starting PGlite's Postgres and
 //   Prisma's query compiler runs thousands of functions a few times each; optimising those cost
@@ -26,7 +27,8 @@ const platform = await standalonePlatform(config);
 await serve(platform.apps, { host: config.HOST, logger, cleanup: () => platform.release() });
 
 const base = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}`;
-// Counted from the process's start (performance's time origin): node's own start and the bundle's build and load included.
+// Counted from the process's start (performance's time origin): node's own start and the
+// bundle's build and load included.
 console.log(
   `Huijie (汇解) standalone — ready in ${Math.round(performance.now())} ms, data in ${config.DATA_DIR}/`,
 );
