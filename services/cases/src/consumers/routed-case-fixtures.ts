@@ -14,6 +14,35 @@ export const towns = {
 
 export type Town = { county: string; town: string; names: readonly string[] };
 
+/** Departments of 江山镇 and 新罗区 the API tests give keys to and name as co-handlers. */
+export const departments = {
+  /** 江山镇司法所: it leads the cases `decisionFor` routes to 江山镇. */
+  judicialOffice: {
+    code: '350802107-judicial_office',
+    kind: 'judicial_office',
+    name: '江山镇司法所',
+    divisionCode: '350802107',
+  },
+  policeStation: {
+    code: '350802107-police_station',
+    kind: 'police_station',
+    name: '江山派出所',
+    divisionCode: '350802107',
+  },
+  governanceOffice: {
+    code: '350802107-governance_office',
+    kind: 'governance_office',
+    name: '江山镇综治办',
+    divisionCode: '350802107',
+  },
+  labourInspection: {
+    code: '350802-labor_inspection',
+    kind: 'labor_inspection',
+    name: '新罗区劳动保障监察大队',
+    divisionCode: '350802',
+  },
+} as const;
+
 /**
  * Routing's decision for `dispute`: the town's judicial office leads (with `coHandlers`, if any),
  * at `version` (1: its first routing; a correction asks for the next).

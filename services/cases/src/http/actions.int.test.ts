@@ -11,7 +11,13 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caseIdFor } from '../consumers/open-case.ts';
 import { recordAssignment, recordIntake } from '../consumers/record-events.ts';
-import { decisionFor, seedRoutedCase, type Town, towns } from '../consumers/routed-case-fixtures.ts';
+import {
+  decisionFor,
+  departments,
+  seedRoutedCase,
+  type Town,
+  towns,
+} from '../consumers/routed-case-fixtures.ts';
 import { freshCasesDb } from '../db/fresh-cases-db.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import { sweepOverdue } from '../sla/sla-sweeper.ts';
@@ -19,20 +25,8 @@ import { casesAppOnKafka, issueAgencyKey } from './api-fixtures.ts';
 
 const servers = await requireServers('postgres', 'kafka');
 
-const lead = {
-  code: '350802107-judicial_office',
-  kind: 'judicial_office' as const,
-  name: '江山镇司法所',
-  divisionCode: '350802107',
-};
-
-/** The town's police station, a co-handler of the cases that name it. */
-const police = {
-  code: '350802107-police_station',
-  kind: 'police_station' as const,
-  name: '江山派出所',
-  divisionCode: '350802107',
-};
+/** The town's judicial office leads the seeded cases; its police station co-handles those that name it. */
+const { judicialOffice: lead, policeStation: police } = departments;
 
 /** Guo's dispute, routed to Jiangshan town (新罗区江山镇) unless another town is given. */
 const seedGuoCase = async (db: CasesDb, place: Town = towns.jiangshan) =>
@@ -2014,12 +2008,7 @@ describe.runIf(servers)('case actions through the API', () => {
   });
 
   it("a co-handling agency cannot accept the case or record its outcome, which are the lead's; it may add notes and progress", async () => {
-    const office = {
-      code: '350802107-governance_office',
-      kind: 'governance_office' as const,
-      name: '江山镇综治办',
-      divisionCode: '350802107',
-    };
+    const office = departments.governanceOffice;
     await issueAgencyKey(db, 'key-co-handler', office);
     const { caseId } = await seedRoutedCase(db, { coHandlers: [office] });
     const co = { 'x-api-key': 'key-co-handler' };
@@ -2040,12 +2029,7 @@ describe.runIf(servers)('case actions through the API', () => {
 
   it("a co-handler's progress is recorded as progress, and the case stays accepted until the lead (or an operator) reports: mediating is the lead's", async () => {
     // The integrator's reproduction: 江山镇司法所 leads Guo's case, 新罗区劳动保障监察大队 co-handles.
-    const inspection = {
-      code: '350802-labor_inspection',
-      kind: 'labor_inspection' as const,
-      name: '新罗区劳动保障监察大队',
-      divisionCode: '350802',
-    };
+    const inspection = departments.labourInspection;
     await issueAgencyKey(db, 'key-labor-inspection', inspection);
     const co = { 'x-api-key': 'key-labor-inspection' };
     const leadKey = { 'x-api-key': 'key-jiangshan' };

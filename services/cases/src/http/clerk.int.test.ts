@@ -3,7 +3,7 @@ import { requireServers } from '@huijie/testing/servers.ts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordAssignment } from '../consumers/record-events.ts';
-import { decisionFor, seedRoutedCase, towns } from '../consumers/routed-case-fixtures.ts';
+import { decisionFor, departments, seedRoutedCase, towns } from '../consumers/routed-case-fixtures.ts';
 import { freshCasesDb } from '../db/fresh-cases-db.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import { casesAppOnKafka, issueAgencyKey } from './api-fixtures.ts';
@@ -14,12 +14,7 @@ const servers = await requireServers('postgres', 'kafka');
 const clerk = { 'x-api-key': 'key-jiangshan-clerk' };
 /** The labour inspection brigade, co-handling some of the same cases. */
 const brigade = { 'x-api-key': 'key-xinluo-labour' };
-const labour = {
-  code: '350802-labor_inspection',
-  kind: 'labor_inspection' as const,
-  name: '新罗区劳动保障监察大队',
-  divisionCode: '350802',
-};
+const labour = departments.labourInspection;
 
 describe.runIf(servers)("a 江山镇司法所 clerk's day", () => {
   let db: CasesDb;

@@ -4,7 +4,7 @@ import { requireServers } from '@huijie/testing/servers.ts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordAssignment } from '../consumers/record-events.ts';
-import { decisionFor, seedRoutedCase, towns } from '../consumers/routed-case-fixtures.ts';
+import { decisionFor, departments, seedRoutedCase, towns } from '../consumers/routed-case-fixtures.ts';
 import { freshCasesDb } from '../db/fresh-cases-db.ts';
 import { idempotencyWindowMs, pruneIdempotencyKeys } from '../db/idempotency-keys.ts';
 import type { CasesDb } from '../db/prisma.ts';
@@ -12,20 +12,8 @@ import { casesAppOnKafka, issueAgencyKey } from './api-fixtures.ts';
 
 const servers = await requireServers('postgres', 'kafka');
 
-/** The town's judicial office, which leads the seeded cases. */
-const lead = {
-  code: '350802107-judicial_office',
-  kind: 'judicial_office' as const,
-  name: '江山镇司法所',
-  divisionCode: '350802107',
-};
-/** A co-handler of the cases that name it: another agency, with keys of its own. */
-const office = {
-  code: '350802107-governance_office',
-  kind: 'governance_office' as const,
-  name: '江山镇综治办',
-  divisionCode: '350802107',
-};
+/** The town's judicial office leads the seeded cases; its governance office co-handles them, with keys of its own. */
+const { judicialOffice: lead, governanceOffice: office } = departments;
 
 describe.runIf(servers)('case actions sent with an Idempotency-Key', () => {
   let db: CasesDb;

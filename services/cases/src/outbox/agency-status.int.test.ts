@@ -7,7 +7,7 @@ import { eventually, requireServers, uniqueName } from '@huijie/testing/servers.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actOnCase } from '../actions/act-on-case.ts';
-import { seedRoutedCase } from '../consumers/routed-case-fixtures.ts';
+import { departments, seedRoutedCase } from '../consumers/routed-case-fixtures.ts';
 import { freshCasesDb } from '../db/fresh-cases-db.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import { casesAppOnKafka, issueAgencyKey } from '../http/api-fixtures.ts';
@@ -16,24 +16,7 @@ import { relayOnce } from './relay.ts';
 
 const servers = await requireServers('postgres', 'kafka');
 
-const lead = {
-  code: '350802107-judicial_office',
-  kind: 'judicial_office' as const,
-  name: '江山镇司法所',
-  divisionCode: '350802107',
-};
-const police = {
-  code: '350802107-police_station',
-  kind: 'police_station' as const,
-  name: '江山派出所',
-  divisionCode: '350802107',
-};
-const labour = {
-  code: '350802-labor_inspection',
-  kind: 'labor_inspection' as const,
-  name: '新罗区劳动保障监察大队',
-  divisionCode: '350802',
-};
+const { judicialOffice: lead, policeStation: police, labourInspection: labour } = departments;
 
 const hour = 3600 * 1000;
 const day = 24 * hour;
