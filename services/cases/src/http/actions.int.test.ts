@@ -75,6 +75,25 @@ describe.runIf(servers)('case actions through the API', () => {
   const act = (caseId: string, action: string, headers: Record<string, string>, payload: object = {}) =>
     app.inject({ method: 'POST', url: `/v1/cases/${caseId}/${action}`, headers, payload });
 
+  /**
+   * The city's operator moves the case to 下洋镇 (202), and routing answers the correction: 下洋镇's
+   * office leads from then on, Jiangshan's departments are withdrawn. Returns what was asked.
+   */
+  const movedToXiayang = async (caseId: string, disputeId: string) => {
+    const moved = await act(caseId, 'correct', as('city'), {
+      divisionCode: towns.xiayang.town,
+      reason: '实际发生在下洋镇',
+    });
+    expect(moved.statusCode, moved.body).toBe(202);
+    const asked = await db.outboxEvent.findFirstOrThrow({
+      where: { eventName: 'case.correction.v1', key: disputeId },
+      orderBy: { id: 'desc' },
+    });
+    const { version, dispute } = asked.data as { version: number; dispute: DisputeReceivedV1 };
+    await recordAssignment(db, decisionFor(dispute, { version, place: towns.xiayang }));
+    return { version, dispute };
+  };
+
   /** What routing answers to a correction: the dispute at the version the case asked for, in Jiangshan. */
   const routeAsCorrected = ({ version, dispute }: { version: number; dispute: DisputeReceivedV1 }) =>
     recordAssignment(
@@ -280,19 +299,7 @@ describe.runIf(servers)('case actions through the API', () => {
     await issueAgencyKey(db, 'key-police-station', police);
     const beforeWithdrawal = Date.now();
     // An operator moves the case to 下洋镇; routing answers: its office leads, Jiangshan's departments are withdrawn.
-    expect(
-      (
-        await act(caseId, 'correct', as('city'), {
-          divisionCode: towns.xiayang.town,
-          reason: '实际发生在下洋镇',
-        })
-      ).statusCode,
-    ).toBe(202);
-    const correction = await db.outboxEvent.findFirstOrThrow({
-      where: { eventName: 'case.correction.v1', key: disputeId },
-    });
-    const { version, dispute } = correction.data as { version: number; dispute: DisputeReceivedV1 };
-    await recordAssignment(db, decisionFor(dispute, { version, place: towns.xiayang }));
+    const { version, dispute } = await movedToXiayang(caseId, disputeId);
 
     for (const [key, code] of [
       ['key-jiangshan', lead.code],
@@ -651,20 +658,7 @@ describe.runIf(servers)('case actions through the API', () => {
       (await act(caseId, 'escalate', as('city'), { level: 'county', reason: '欠薪人数多' })).statusCode,
     ).toBe(200);
     // It happened in 永定区下洋镇, not 新罗区: routing places it there, still not major itself.
-    expect(
-      (
-        await act(caseId, 'correct', as('city'), {
-          divisionCode: towns.xiayang.town,
-          reason: '实际发生在下洋镇',
-        })
-      ).statusCode,
-    ).toBe(202);
-    const asked = await db.outboxEvent.findFirstOrThrow({
-      where: { eventName: 'case.correction.v1', key: disputeId },
-      orderBy: { id: 'desc' },
-    });
-    const { version, dispute } = asked.data as { version: number; dispute: DisputeReceivedV1 };
-    await recordAssignment(db, decisionFor(dispute, { version, place: towns.xiayang }));
+    await movedToXiayang(caseId, disputeId);
     const escalations = await db.outboxEvent.findMany({
       where: { key: caseId, eventName: 'case.escalation.v1' },
       orderBy: { id: 'asc' },
