@@ -693,7 +693,10 @@ describe.runIf(servers)('cases: who may read and act, on PostgreSQL + Kafka + Re
 
     it('limits attempts per username across replicas (shared Redis): 429 with Retry-After, even for the right password', async () => {
       const limiter = redisRateLimiter(redis, `${uniqueName('security-login')}:`);
-      const settings = { jwtSecret, loginLimits: { perUsername: 3, perAddress: 1000, windowMs } };
+      const settings = {
+        jwtSecret,
+        loginLimits: { perUsernameFromAddress: 1000, perUsername: 3, perAddress: 1000, windowMs },
+      };
       await freshWindow();
       const [a, b] = [
         build(settings, { rateLimiter: limiter }),
@@ -714,10 +717,33 @@ describe.runIf(servers)('cases: who may read and act, on PostgreSQL + Kafka + Re
       expect((await attempt(a, 'timing', 'pw', '10.1.0.3')).statusCode).toBe(200);
     });
 
+    it('one address guessing an account stops itself, not the operator: it takes several addresses to lock the account', async () => {
+      const limiter = redisRateLimiter(redis, `${uniqueName('security-login')}:`);
+      const guarded = build(
+        { jwtSecret, loginLimits: { perUsernameFromAddress: 3, perUsername: 5, perAddress: 1000, windowMs } },
+        { rateLimiter: limiter },
+      );
+      await freshWindow();
+      const statuses = [];
+      for (let i = 0; i < 6; i++)
+        statuses.push((await attempt(guarded, 'timing', `guess-${i}`, '10.6.0.1')).statusCode);
+      // Refused from the fourth on, and those refusals do not count against the account.
+      expect(statuses).toEqual([401, 401, 401, 429, 429, 429]);
+      // The operator, at their own desk, signs in.
+      expect((await attempt(guarded, 'timing', 'pw', '10.6.0.2')).statusCode).toBe(200);
+      // Guesses spread over addresses still meet the account's own limit: 3 + 1 + 1 reach 5, and
+      // then even the right password, from anywhere, waits for the window.
+      expect((await attempt(guarded, 'timing', 'guess', '10.6.0.3')).statusCode).toBe(401);
+      expectRefused(await attempt(guarded, 'timing', 'pw', '10.6.0.2'), 429, 'rate_limited');
+    });
+
     it('limits attempts per address, whichever usernames are tried (password spraying)', async () => {
       const limiter = redisRateLimiter(redis, `${uniqueName('security-login')}:`);
       const sprayed = build(
-        { jwtSecret, loginLimits: { perUsername: 1000, perAddress: 4, windowMs } },
+        {
+          jwtSecret,
+          loginLimits: { perUsernameFromAddress: 1000, perUsername: 1000, perAddress: 4, windowMs },
+        },
         { rateLimiter: limiter },
       );
       await freshWindow();
@@ -732,7 +758,10 @@ describe.runIf(servers)('cases: who may read and act, on PostgreSQL + Kafka + Re
     it('judges the address limit before the body is read, and reads no more than a sign-in needs', async () => {
       const limiter = redisRateLimiter(redis, `${uniqueName('security-login')}:`);
       const limited = build(
-        { jwtSecret, loginLimits: { perUsername: 1000, perAddress: 2, windowMs } },
+        {
+          jwtSecret,
+          loginLimits: { perUsernameFromAddress: 1000, perUsername: 1000, perAddress: 2, windowMs },
+        },
         { rateLimiter: limiter },
       );
       await freshWindow();

@@ -26,17 +26,27 @@ import type { CasesDb } from '../db/prisma.ts';
 const tokenTtlSeconds = 8 * 3600;
 
 /**
- * Sign-in attempts allowed per window, right or wrong: per username (password guessing against
- * one account) and per client address (spraying many accounts). Behind a proxy without
- * X-Forwarded-For handling the address is the proxy's, so its limit is generous.
+ * Sign-in attempts allowed per window, right or wrong: per username from one address (password
+ * guessing against one account), per username from all addresses together (the same guessing
+ * spread over many), and per client address (spraying many accounts). One address counts at most
+ * `perUsernameFromAddress` against the account: a stranger who types a name wrong again and again
+ * (or on purpose) stops itself, not the operator — it takes `perUsername / perUsernameFromAddress`
+ * addresses to lock an account out. Behind a proxy without X-Forwarded-For handling the address is
+ * the proxy's, so its limit is generous.
  */
 export interface LoginLimits {
+  perUsernameFromAddress: number;
   perUsername: number;
   perAddress: number;
   windowMs: number;
 }
 
-export const defaultLoginLimits: LoginLimits = { perUsername: 10, perAddress: 100, windowMs: 15 * 60_000 };
+export const defaultLoginLimits: LoginLimits = {
+  perUsernameFromAddress: 10,
+  perUsername: 50,
+  perAddress: 100,
+  windowMs: 15 * 60_000,
+};
 
 /**
  * Sign-in attempts counted across replicas in Redis and, while Redis cannot be reached, by this
@@ -86,7 +96,10 @@ export function authRoutes(
         }),
       },
     },
-    async ({ body }) => {
+    async ({ body, request }) => {
+      // The pair first: an attempt it refuses does not count against the account.
+      // The address first, the name after a space, which no address holds: one pair, one key.
+      await limit(`login:address-user:${request.ip} ${body.username}`, limits.perUsernameFromAddress);
       await limit(`login:user:${body.username}`, limits.perUsername);
       const operator = await deps.db.operator.findUnique({ where: { username: body.username } });
       // The same answer, after the same work, for an unknown user and a wrong password: no

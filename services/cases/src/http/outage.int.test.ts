@@ -92,7 +92,10 @@ describe.runIf(servers)(
       );
       // As main.ts builds it, with the relay's and folder's own intervals (200 ms, 1 s).
       app = buildCasesApp(
-        { jwtSecret: 'x'.repeat(40), loginLimits: { perUsername: 3, perAddress: 1000, windowMs } },
+        {
+          jwtSecret: 'x'.repeat(40),
+          loginLimits: { perUsernameFromAddress: 1000, perUsername: 3, perAddress: 1000, windowMs },
+        },
         {
           db: proxiedDb,
           bus: createEventBus(engine, { source: '/test' }),
