@@ -15,6 +15,14 @@ describe('operator tokens', () => {
     expect(claims.exp).toBe(claims.iat! + 8 * 3600);
   });
 
+  it('reads the scheme as HTTP does, whatever its case, and nothing else as a bearer token', () => {
+    const token = signToken({ sub: 'op', role: 'operator', scope: '350803' }, secret);
+    for (const scheme of ['bearer', 'BEARER', 'bEaReR'])
+      expect(verifyToken(`${scheme} ${token}`, secret).sub, scheme).toBe('op');
+    for (const other of [`Basic ${token}`, `Bearer-${token}`, `Bearer${token}`, token])
+      expect(() => verifyToken(other, secret), other).toThrow('a bearer token is required');
+  });
+
   it('rejects a token signed with another secret, a widened scope, an expired one, and none', () => {
     const token = signToken({ sub: 'op', role: 'operator', scope: '350803' }, secret);
     expect(() => verifyToken(`Bearer ${token}`, `${secret}x`)).toThrow('token signature is not valid');

@@ -38,14 +38,20 @@ export function signToken(
   return `${header}.${payload}.${signature}`;
 }
 
+/**
+ * The token of an `Authorization: Bearer <token>` header, or undefined for any other. The scheme's
+ * name is case-insensitive (RFC 9110 §11.1): `bearer` is how some clients write it.
+ */
+export const bearerTokenOf = (authorization: string | undefined): string | undefined =>
+  /^bearer (.*)$/i.exec(authorization ?? '')?.[1];
+
 export function verifyToken(authorization: string | undefined, secret: string): OperatorClaims {
-  if (!authorization?.startsWith('Bearer '))
-    throw unauthorized('a bearer token is required', 'authorization');
+  const token = bearerTokenOf(authorization);
+  if (token === undefined) throw unauthorized('a bearer token is required', 'authorization');
   // One spelling per token: three base64url parts, the signature as signToken writes it. Node's
   // decoder skips characters outside the alphabet and ignores unused trailing bits, so a decoded
   // comparison took a token with `.anything`, `==` or `!!` after it: one token, endless spellings
   // that a deny-list or a search of the logs for it would miss.
-  const token = authorization.slice(7);
   if (!/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) throw unauthorized('malformed token', 'authorization');
   const [header, payload, signature] = token.split('.') as [string, string, string];
   const expected = Buffer.from(

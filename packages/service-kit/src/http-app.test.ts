@@ -460,7 +460,13 @@ describe('/metrics with a scrape token (METRICS_TOKEN)', () => {
   afterAll(() => app.close());
 
   it('answers only its bearer token, refusing any other in the one error shape; the probes stay open', async () => {
-    for (const authorization of [undefined, `Bearer ${token}x`, `Bearer ${token.slice(0, -1)}`, token]) {
+    for (const authorization of [
+      undefined,
+      `Bearer ${token}x`,
+      `Bearer ${token.slice(0, -1)}`,
+      token,
+      `Basic ${token}`,
+    ]) {
       const refused = await app.inject({ url: '/metrics', headers: authorization ? { authorization } : {} });
       expect(refused.statusCode, authorization).toBe(401);
       expect(refused.json()).toEqual({
@@ -479,6 +485,10 @@ describe('/metrics with a scrape token (METRICS_TOKEN)', () => {
     const scraped = await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${token}` } });
     expect(scraped.statusCode).toBe(200);
     expect(scraped.body).toContain('huijie_http_request_duration_seconds');
+    // The scheme as HTTP reads it, whatever its case (as the operators' tokens are read).
+    expect(
+      (await app.inject({ url: '/metrics', headers: { authorization: `bearer ${token}` } })).statusCode,
+    ).toBe(200);
     expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
     expect((await app.inject({ url: '/readyz' })).statusCode).toBe(200);
   });

@@ -8,6 +8,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import type { Logger } from 'pino';
+import { bearerTokenOf } from './auth-token.ts';
 import {
   clientErrorAnswer,
   type ErrorBody,
@@ -222,10 +223,10 @@ export function createServiceApp(options: ServiceAppOptions): FastifyInstance {
     const ready = Object.values(checks).every((value) => value === 'ok');
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
   });
-  const scrapeToken = options.metrics.scrapeToken && Buffer.from(`Bearer ${options.metrics.scrapeToken}`);
+  const scrapeToken = options.metrics.scrapeToken && Buffer.from(options.metrics.scrapeToken);
   app.get('/metrics', async (request, reply) => {
     if (scrapeToken) {
-      const given = Buffer.from(request.headers.authorization ?? '');
+      const given = Buffer.from(bearerTokenOf(request.headers.authorization) ?? '');
       if (given.length !== scrapeToken.length || !timingSafeEqual(given, scrapeToken))
         throw unauthorized(
           'the metrics token (METRICS_TOKEN) is required as a bearer token',
