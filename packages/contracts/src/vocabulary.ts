@@ -101,12 +101,25 @@ export function mostSpecificDivision<C extends string | null>(place: {
 }
 
 /**
+ * The earliest moment the platform takes: 1900-01-01 in China. Nothing it records happened before,
+ * and a "no date" a legacy system writes (.NET's DateTime.MinValue, 0001-01-01) is year 0 in UTC,
+ * which PostgreSQL refuses: such a report was acknowledged, then never stored. Edges refuse it
+ * first, naming the field.
+ */
+export const earliestInstant = {
+  ms: Date.UTC(1899, 11, 31, 16),
+  reason: 'must be 1900-01-01 (China time) or later',
+};
+
+/**
  * A moment on the wire, described for the reader with its format: ISO 8601 with an offset, so
  * nobody has to guess the time zone. Every time field goes through here so they all say the same.
  */
 export const instant = (description: string) =>
   z.iso
     .datetime({ offset: true })
+    // A value that is no date-time at all has the format's reason alone (NaN is not before).
+    .refine((value) => !(Date.parse(value) < earliestInstant.ms), earliestInstant.reason)
     .describe(
       `${description} ISO 8601 date-time with an offset: the platform writes UTC (…Z); times a channel gave may carry +08:00 (Beijing time).`,
     );

@@ -419,6 +419,40 @@ export function busContractSuite(label: string, spec: () => EngineSpec) {
       await dlq.stop();
     });
 
+    it('refuses to publish text PostgreSQL cannot store, and dead-letters such a message at once: no retries holding the partition', async () => {
+      const bus = await newBus();
+      const topic = uniqueName('t-unstorable');
+      await bus.ensureTopics([topic], 1);
+      const dlq = await collectRaw(bus.engine, deadLetterTopic(topic));
+      const handled: string[] = [];
+      await bus.subscribe({
+        group: uniqueName('unstorable'),
+        topics: [topic],
+        handlers: {
+          'dispute.intake.v1': async (event) => {
+            handled.push(event.sourceRef);
+          },
+        },
+      });
+      const key = randomUUID();
+      const nul = { ...intake('nul', key), content: '噪音扰民\u0000' };
+      await expect(bus.publish([{ name: 'dispute.intake.v1', key, topic, data: nul }])).rejects.toThrow(
+        /NUL/,
+      );
+      // Written by a producer that does not check (an older release, another client): parked once.
+      const good = await buildRaw(bus, topic, key, intake('before', key));
+      await bus.engine.produce([good, { ...good, value: Buffer.from(JSON.stringify(nul)) }]);
+      await bus.publish([{ name: 'dispute.intake.v1', key, topic, data: intake('after', key) }]);
+      await eventually(() => handled.includes('after') && dlq.messages.length === 1, { what: 'dead letter' });
+      expect(handled).toEqual(['before', 'after']);
+      expect(dlq.messages[0]!.headers).toMatchObject({
+        [dlqHeaders.attempts]: '0',
+        [dlqHeaders.error]:
+          'body: invalid dispute.intake.v1: content: must not contain the NUL character (\\u0000)',
+      });
+      await dlq.stop();
+    });
+
     it('a graceful stop waits for the message in flight and commits it', async () => {
       const bus = await newBus();
       const topic = uniqueName('t-stop');

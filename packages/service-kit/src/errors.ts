@@ -1,3 +1,4 @@
+import { unstorableTexts } from '@huijie/contracts/storable-text.ts';
 import { errorReason } from '@huijie/database/error-for-log.ts';
 import { isDatabaseUnavailable } from '@huijie/database/unavailable.ts';
 import type { FastifyError, FastifyInstance } from 'fastify';
@@ -100,6 +101,10 @@ export const whenPresent =
 export function parseOr400<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   const result = schema.safeParse(value, { error: absentIsRequired });
   if (!result.success) throw badRequest(fieldsOf(result.error));
+  // What a route takes is stored or searched for: text PostgreSQL refuses is a 400, not a 500.
+  const unstorable = unstorableTexts(result.data);
+  if (unstorable.length > 0)
+    throw badRequest(unstorable.map(({ path, reason }) => ({ field: path.join('.') || '(body)', reason })));
   return result.data;
 }
 

@@ -93,6 +93,43 @@ describe('a body or query that fails its schema', () => {
     ]);
     await app.close();
   });
+
+  it('is a 400 naming each field that holds text PostgreSQL cannot store (a NUL, half a surrogate pair), never the 500 of the write', async () => {
+    const app = serviceApp();
+    let handled = 0;
+    route(
+      app,
+      {
+        method: 'POST',
+        url: '/v1/things/notes',
+        summary: 'a note',
+        query: z.object({ q: z.string().optional() }),
+        body: z.object({ note: z.string(), tags: z.array(z.string()).optional() }),
+      },
+      async () => ({ handled: ++handled }),
+    );
+    const body = await app.inject({
+      method: 'POST',
+      url: '/v1/things/notes',
+      payload: { note: '已电话联系\u0000', tags: ['ok', '\ud83d'] },
+    });
+    expect(body.statusCode).toBe(400);
+    expect(body.json().error.fields).toEqual([
+      { field: 'note', reason: 'must not contain the NUL character (\\u0000)' },
+      { field: 'tags.1', reason: expect.stringContaining('half of a surrogate pair') },
+    ]);
+    const query = await app.inject({ method: 'POST', url: '/v1/things/notes?q=%00', payload: { note: 'x' } });
+    expect(query.json().error.fields).toEqual([
+      { field: 'q', reason: 'must not contain the NUL character (\\u0000)' },
+    ]);
+    expect(handled).toBe(0);
+    expect(
+      (await app.inject({ method: 'POST', url: '/v1/things/notes', payload: { note: '😀' } })).json(),
+    ).toEqual({
+      handled: 1,
+    });
+    await app.close();
+  });
 });
 
 describe('the API document', () => {

@@ -2,7 +2,8 @@ import { chinaTime } from '@huijie/contracts/calendar.ts';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { disputeIdFor } from '@huijie/contracts/ids.ts';
 import { mobileNumber } from '@huijie/contracts/phone.ts';
-import { CityDivisionCode } from '@huijie/contracts/vocabulary.ts';
+import { storable } from '@huijie/contracts/storable-text.ts';
+import { CityDivisionCode, earliestInstant } from '@huijie/contracts/vocabulary.ts';
 import { whenPresent } from '@huijie/service-kit/errors.ts';
 import { fingerprint } from '@huijie/service-kit/revisions.ts';
 import { z } from 'zod';
@@ -235,8 +236,18 @@ const workOrderShape = z.object({
  * clock. Unknown fields are ignored.
  */
 export function workOrderSchema(now: () => Date = () => new Date()) {
-  return workOrderShape.superRefine((order, ctx) => {
+  const checked = workOrderShape.superRefine((order, ctx) => {
     // Only a time in an accepted format is judged: a malformed one has its own reason already.
+    const times = [
+      [['receivedAt'], order.receivedAt],
+      [['dueAt'], order.dueAt],
+      [['reminder', 'lastAt'], order.reminder?.lastAt],
+    ] as const;
+    for (const [path, value] of times) {
+      const at = instantOf(value);
+      if (at !== undefined && at < earliestInstant.ms)
+        ctx.addIssue({ code: 'custom', path: [...path], message: earliestInstant.reason });
+    }
     const received = instantOf(order.receivedAt);
     if (received === undefined) return;
     const at = now();
@@ -252,6 +263,7 @@ export function workOrderSchema(now: () => Date = () => new Date()) {
       ctx.addIssue({ code: 'custom', path: ['dueAt'], message: 'must not be before receivedAt' });
     }
   });
+  return storable(checked);
 }
 
 /** The work order schema on the real clock. */

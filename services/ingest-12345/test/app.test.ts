@@ -403,6 +403,27 @@ describe('bad requests', () => {
     expect(skewed.statusCode).toBe(202);
   });
 
+  it('refuses text PostgreSQL cannot store and .NET\'s "no date" (0001-01-01), naming each field; a batch answers them item by item', async () => {
+    // Each was answered 202, then refused by every retry of the cases service: no case, ever.
+    const { app, written } = setup();
+    const refused = await push(app, {
+      ...guo,
+      content: `${guo.content}\u0000`,
+      caller: { ...guo.caller, name: '郭\ud83d' },
+      receivedAt: '0001-01-01T00:00:00+08:00',
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error.fields).toEqual([
+      { field: 'receivedAt', reason: 'must be 1900-01-01 (China time) or later' },
+      { field: 'content', reason: 'must not contain the NUL character (\\u0000)' },
+      { field: 'caller.name', reason: expect.stringContaining('half of a surrogate pair') },
+    ]);
+    expect(written).toHaveLength(0);
+    const batch = await pushBatch(app, [{ ...guo, orderNo: 'GD-NUL', content: '欠薪\u0000' }, guo]);
+    expect(batch.json().results.map((result: { status: number }) => result.status)).toEqual([400, 202]);
+    expect(written).toHaveLength(1);
+  });
+
   it("words a wrong type or size plainly, not in zod's words", async () => {
     const { app } = setup();
     const response = await push(app, {

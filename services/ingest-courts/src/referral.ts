@@ -2,6 +2,7 @@ import { isCalendarDay } from '@huijie/contracts/calendar.ts';
 import type { DisputeReceivedV1, Party } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { disputeIdFor } from '@huijie/contracts/ids.ts';
 import { mobileNumber } from '@huijie/contracts/phone.ts';
+import { storable } from '@huijie/contracts/storable-text.ts';
 import { CityDivisionCode } from '@huijie/contracts/vocabulary.ts';
 import { absentIsRequired, whenPresent } from '@huijie/service-kit/errors.ts';
 import { fingerprint } from '@huijie/service-kit/revisions.ts';
@@ -138,7 +139,7 @@ function chinaDate(now: Date): string {
  * content fits the event.
  */
 export function referralSchema(now: () => Date = () => new Date()) {
-  return referralShape(now).superRefine((referral, ctx) => {
+  const checked = referralShape(now).superRefine((referral, ctx) => {
     const issue = (path: (string | number)[], message: string) =>
       ctx.addIssue({ code: 'custom', path, message, input: undefined });
     const parsed = parseCaseNumber(referral.caseNumber, now());
@@ -175,6 +176,7 @@ export function referralSchema(now: () => Date = () => new Date()) {
       issue(['facts'], `the cause, claims and facts together exceed ${maxContent} characters`);
     }
   });
+  return storable(checked);
 }
 
 /** Checks a referral, returning its parsed case number with it. */

@@ -388,6 +388,18 @@ describe('POST /v1/referrals: bad requests (400 naming the field paths)', () => 
     expect(response.statusCode).toBe(400);
     expect(response.json().error.fields[0].field).toBe('(body)');
   });
+
+  it('names text PostgreSQL cannot store (NUL, half a surrogate pair), and writes nothing', async () => {
+    // Answered 202 before, then refused by every retry of the cases service: no case, ever.
+    const { app, records } = setup();
+    const response = await push(app, referral({ claims: ['偿还借款\u0000'], facts: '借款未还\ud800' }));
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.fields).toEqual([
+      { field: 'claims.0', reason: 'must not contain the NUL character (\\u0000)' },
+      { field: 'facts', reason: expect.stringContaining('half of a surrogate pair') },
+    ]);
+    expect(records).toHaveLength(0);
+  });
 });
 
 describe('POST /v1/referrals: durability and limits', () => {

@@ -119,6 +119,22 @@ describe('POST /v1/applications', () => {
     expect(of('dispute.intake.v1')).toHaveLength(0);
   });
 
+  it('a character PostgreSQL cannot store, in the words or an attachment link, is a 400 naming the field', async () => {
+    // It was answered 202 (受理编号 and an SMS), then refused by every retry of the cases service.
+    const { app, of } = make();
+    const response = await submit(app, {
+      ...guo(),
+      attachments: ['https://example.cn/photo\u0000.jpg'],
+      description: `${guo().description}\ud83d`,
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.fields).toEqual([
+      { field: 'description', reason: '纠纷情况含有无法识别的字符' },
+      { field: 'attachments.0', reason: '附件链接含有无法识别的字符' },
+    ]);
+    expect(of('dispute.intake.v1')).toHaveLength(0);
+  });
+
   it('broker down → 503 with Retry-After and nothing claimed; the retry then writes it once', async () => {
     const { app, of, state } = make();
     const body = guo();

@@ -1,4 +1,4 @@
-import { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import { catalogue } from '@huijie/contracts/catalogue.ts';
 import { disputeIdFor, uuidv5 } from '@huijie/contracts/ids.ts';
 import { readAmount } from '@huijie/contracts/numerals.ts';
 import { mobileNumber } from '@huijie/contracts/phone.ts';
@@ -310,7 +310,12 @@ export function recordToEvent(raw: Record<string, unknown>, line: number): Impor
     });
     delete dispute.category;
   }
-  const parsed = DisputeReceivedV1.safeParse({ ...dispute, disputeId: expectedId ?? dispute.disputeId });
+  // The contract as the bus checks it (text PostgreSQL can store included): a record it would refuse
+  // is reported here, not published in a batch the bus refuses whole.
+  const parsed = catalogue['dispute.intake.v1'].schema.safeParse({
+    ...dispute,
+    disputeId: expectedId ?? dispute.disputeId,
+  });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       // Without a valid channel and source reference there is no id: those two say why.

@@ -103,6 +103,9 @@ const link = z
   .string({ error: '附件链接应为网址' })
   .trim()
   .max(1_000, '附件链接过长')
+  // `new URL` keeps a NUL or half a surrogate pair in the path: such a link was taken, then never
+  // stored (PostgreSQL refuses both).
+  .refine((value) => plainText(value, false), '附件链接含有无法识别的字符')
   .refine((value) => {
     try {
       const url = new URL(value);

@@ -1,0 +1,51 @@
+import type { z } from 'zod';
+
+/**
+ * Text PostgreSQL can store. JSON and JavaScript strings may hold a NUL character (`\u0000`) and
+ * half of a UTF-16 surrogate pair (`\ud83d` alone); PostgreSQL refuses both, in text and jsonb
+ * alike (22P05, 22021). Taken in at an edge, such a report was acknowledged, routed, and then
+ * refused by the cases service's every retry: dead-lettered, no case, while the caller had its
+ * 202 and the department its assignment. So every edge refuses them, naming the field, and the
+ * contracts refuse them too, so that one that slips past an edge is refused when published.
+ */
+export interface UnstorableText {
+  /** Where, as the error shape names fields: `parties.0.name`; a key's path ends in the key. */
+  path: (string | number)[];
+  reason: string;
+}
+
+const reasons = {
+  nul: 'must not contain the NUL character (\\u0000)',
+  surrogate: 'must be well-formed Unicode: it holds half of a surrogate pair (e.g. \\ud83d alone)',
+};
+
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+const problemOf = (text: string) =>
+  text.includes('\u0000') ? reasons.nul : loneSurrogate.test(text) ? reasons.surrogate : undefined;
+
+/** Every string of `value`, and every key of its objects, that PostgreSQL could not store. */
+export function unstorableTexts(value: unknown, path: (string | number)[] = []): UnstorableText[] {
+  if (typeof value === 'string') {
+    const reason = problemOf(value);
+    return reason ? [{ path, reason }] : [];
+  }
+  if (Array.isArray(value)) return value.flatMap((item, index) => unstorableTexts(item, [...path, index]));
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, item]) => {
+    const reason = problemOf(key);
+    return reason ? [{ path: [...path, key], reason }] : unstorableTexts(item, [...path, key]);
+  });
+}
+
+/**
+ * `schema`, refusing what it parsed when a string or key of it could not be stored (zod issues at
+ * their paths, so a 400 names each field). `reason` rewords the refusal for a form a citizen reads.
+ */
+export function storable<S extends z.ZodType>(schema: S, reason?: string) {
+  return schema.superRefine((value, context) => {
+    for (const problem of unstorableTexts(value))
+      context.addIssue({ code: 'custom', path: problem.path, message: reason ?? problem.reason });
+  });
+}
