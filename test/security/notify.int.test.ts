@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Jurisdiction } from '@huijie/contracts/events/dispute-assignment-v1.ts';
+import type { EventBus } from '@huijie/event-bus/bus.ts';
 import type { Engine } from '@huijie/event-bus/engine.ts';
 import { buildNotifyApp } from '@huijie/notify/app.ts';
 import { freshNotifyDb } from '@huijie/notify/db/fresh-notify-db.ts';
@@ -10,9 +12,10 @@ import { signToken } from '@huijie/service-kit/auth-token.ts';
 import { routesOf, startConsuming } from '@huijie/service-kit/http-app.ts';
 import { createLogger } from '@huijie/service-kit/logger.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
-import { requireServers } from '@huijie/testing/servers.ts';
+import { eventually, requireServers } from '@huijie/testing/servers.ts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assignment, dispute, statusEvent } from '../../services/notify/test/events.ts';
 import {
   emptyObjects,
   expectRefused,
@@ -50,6 +53,7 @@ describe.runIf(servers)('notify: deliveries and replays by jurisdiction, on Post
   let db: NotifyDb;
   let app: FastifyInstance;
   let engine: Engine;
+  let bus: EventBus;
   let drop: () => Promise<void>;
   /** A dead letter to Jiangshan town's judicial office (新罗区), and its dispute and case. */
   const jiangshan = { id: '', disputeId: randomUUID(), caseId: randomUUID() };
@@ -58,6 +62,7 @@ describe.runIf(servers)('notify: deliveries and replays by jurisdiction, on Post
     ({ db, drop } = await freshNotifyDb(servers!.databaseUrl!));
     const kafka = await kafkaBus(servers!.kafkaBrokers!, 'security-notify');
     engine = kafka.engine;
+    bus = kafka.bus;
     const delivery = await db.delivery.create({
       data: {
         dedupeKey: `security:${jiangshan.disputeId}`,
@@ -208,6 +213,117 @@ describe.runIf(servers)('notify: deliveries and replays by jurisdiction, on Post
       payload: oversized(1024 * 1024 + 1),
     });
     expectRefused(response, 413);
+  });
+
+  it("a case a correction moved from 江山镇 to 西城街道 (routing's decisions and the case's status, on Kafka): 江山镇's operator reads none of it and replays none of it, as for an unknown one; 西城街道's and the county's get all of it", async () => {
+    const town = (code: string, name: string): Jurisdiction => ({
+      cityCode: '350800',
+      countyCode: '350802',
+      townCode: code,
+      names: ['龙岩市', '新罗区', name],
+      resolution: 'exact',
+    });
+    const office = (code: string, name: string) => ({
+      code: `${code}-judicial_office-${randomUUID().slice(0, 8)}`,
+      kind: 'judicial_office' as const,
+      name,
+      divisionCode: code,
+    });
+    const report = dispute({ location: { divisionCode: '350802107' } });
+    const caseId = randomUUID();
+    const decided = (version: number, jurisdiction: Jurisdiction, lead: ReturnType<typeof office>) =>
+      bus.publish([
+        {
+          name: 'dispute.assignment.v1',
+          key: report.disputeId,
+          data: { ...assignment(report, { lead, version }), jurisdiction },
+        },
+      ]);
+    const deliveries = () =>
+      db.delivery.findMany({ where: { disputeId: report.disputeId }, orderBy: { createdAt: 'asc' } });
+    await decided(1, town('350802107', '江山镇'), office('350802107', '江山镇司法所'));
+    await bus.publish([
+      {
+        name: 'case.status.v1',
+        key: caseId,
+        data: { ...statusEvent(caseId, [report], 'assigned'), divisionCode: '350802107' },
+      },
+    ]);
+    // The assignment and the citizen's SMS went out (to the outbox file); the SMS is then a dead
+    // letter, as after a gateway's outage.
+    const sent = await eventually(
+      async () => {
+        const rows = await deliveries();
+        const linked = await db.caseDispute.findUnique({ where: { disputeId: report.disputeId } });
+        return rows.length === 2 && rows.every((row) => row.state === 'delivered') && linked && rows;
+      },
+      { what: "the first decision's deliveries, sent, and the case's status" },
+    );
+    const sms = sent.find((row) => row.kind === 'citizen_notice')!;
+    await db.delivery.update({
+      where: { id: sms.id },
+      data: { state: 'failed', deliveredAt: null, lastError: 'gateway 503' },
+    });
+    const jiangshanOperator = operator('350802107');
+    expect(
+      (await app.inject({ url: `/v1/deliveries/${sms.id}`, headers: jiangshanOperator })).statusCode,
+    ).toBe(200);
+
+    await decided(2, town('350802001', '西城街道'), office('350802001', '西城街道司法所'));
+    const all = await eventually(
+      async () => {
+        const rows = await deliveries();
+        return rows.length === 4 && rows;
+      },
+      { what: "the correction's assignment and 江山镇's withdrawal" },
+    );
+
+    const caseUrls = [
+      `/v1/disputes/${report.disputeId}/deliveries`,
+      `/v1/cases/${caseId}/deliveries`,
+      ...all.map((row) => `/v1/deliveries/${row.id}`),
+    ];
+    for (const url of caseUrls) {
+      const response = await app.inject({ url, headers: jiangshanOperator });
+      expectRefused(response, 404, 'not_found');
+    }
+    for (const query of [`disputeId=${report.disputeId}`, `caseId=${caseId}`]) {
+      const listed = await app.inject({ url: `/v1/deliveries?${query}`, headers: jiangshanOperator });
+      expect(listed.json().items).toEqual([]);
+    }
+    expectRefused(
+      await app.inject({
+        method: 'POST',
+        url: `/v1/deliveries/${sms.id}/replay`,
+        headers: jiangshanOperator,
+      }),
+      404,
+      'not_found',
+    );
+    for (const payload of [{ recipient: sms.recipient }, { channel: 'sms' }]) {
+      const bulk = await app.inject({
+        method: 'POST',
+        url: '/v1/deliveries/replay',
+        headers: jiangshanOperator,
+        payload,
+      });
+      expect(bulk.json()).toEqual({ replayed: 0, superseded: 0, remaining: 0 });
+    }
+    expect(await db.delivery.findUniqueOrThrow({ where: { id: sms.id } })).toMatchObject({
+      state: 'failed',
+      replays: 0,
+    });
+
+    for (const scope of ['350802001', '350802']) {
+      for (const url of caseUrls)
+        expect((await app.inject({ url, headers: operator(scope) })).statusCode, `${scope} ${url}`).toBe(200);
+    }
+    const replayed = await app.inject({
+      method: 'POST',
+      url: `/v1/deliveries/${sms.id}/replay`,
+      headers: operator('350802001'),
+    });
+    expect(replayed.statusCode).toBe(202);
   });
 
   it("the county's own operator sees and replays it (the control), once", async () => {

@@ -288,7 +288,7 @@ export function buildNotifyApp(settings: NotifySettings, deps: NotifyDeps): Fast
     title: 'Huijie notify API',
     version: '1',
     description:
-      "Operators' view of what was sent to whom: deliveries, their tries, and replaying dead letters.",
+      "Operators' view of what was sent to whom: deliveries, their tries, and replaying dead letters. An operator sees and replays those of the cases in their jurisdiction now, where routing last placed each case, as the cases API shows the cases: a town a correction moved a case out of sees none of its deliveries, and a report folded into another town's case is that town's. An express-lane notice is the division's of the secretary it went to.",
   });
   deliveryRoutes(app, { db: deps.db, jwtSecret: settings.jwtSecret, onReplay: () => dispatcher?.poke() });
 

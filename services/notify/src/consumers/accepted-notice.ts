@@ -2,6 +2,7 @@ import type { AssignmentWebhookData } from '@huijie/contracts/webhooks/agency-we
 import type { NotifyDb } from '../db/prisma.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { chineseDate, type NoticePayload } from '../notices/notices.ts';
+import { placeOf } from './case-place.ts';
 import { lockDisputes } from './dispute-lock.ts';
 import { assignmentKinds } from './record-assignment.ts';
 import type { Citizen, Routing } from './routing.ts';
@@ -76,6 +77,7 @@ export async function joinedCaseLead(
  * The citizens of reports folded into the case known by `joinedDisputeId`, not told yet that their
  * report was accepted, are told who handles it now: that case's lead, by its deadline. A notice
  * not sent yet (naming the report's own lead, or waiting) names that lead instead; one sent stands.
+ * Recorded where that case is (case-place.ts), else at `divisionCode`, where the caller places it.
  * Called by the fold and by the joined case's decision, in whichever order they come (two topics):
  * the second finds what the first wrote. Under the folded disputes' locks (dispute-lock.ts), so
  * one's own decision recorded meanwhile has written its notice, or finds that lead itself. Only
@@ -93,6 +95,7 @@ export async function tellFoldedCitizens(
     await lockDisputes(tx, disputeIds);
     const handler = await joinedCaseLead(tx, joinedDisputeId);
     if (!handler) return 0;
+    const place = (await placeOf(tx, joinedDisputeId)) ?? divisionCode;
     const stillFolded = await tx.caseDispute.findMany({
       where: { disputeId: { in: disputeIds }, mergedIntoDisputeId: joinedDisputeId },
       select: { disputeId: true },
@@ -111,7 +114,7 @@ export async function tellFoldedCitizens(
       const notice = acceptedNoticeDelivery(routing, citizen, {
         disputeId,
         ref: sourceRef,
-        divisionCode,
+        divisionCode: place,
         handler,
       });
       return notice ? [notice] : [];

@@ -985,6 +985,34 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     ]);
   });
 
+  it("the joined case's decision and the fold handled at the same moment (two replicas): the folded report's deliveries go where that case is, whichever reads the other's place last", async () => {
+    const [first, repeat] = [dispute(), dispute()];
+    // The repeat was routed to 湖雷镇, its case folded into the first report's (下洋镇) as that is routed.
+    const hulei: DisputeAssignedV1['jurisdiction'] = {
+      cityCode: '350800',
+      countyCode: '350803',
+      townCode: '350803102',
+      names: ['龙岩市', '永定区', '湖雷镇'],
+      resolution: 'exact',
+    };
+    await recordAssignment(
+      db,
+      { ...assignment(repeat, { lead: depts.judicial }), jurisdiction: hulei },
+      routing,
+    );
+    await decideWhileFolding(
+      first,
+      () => recordAssignment(db, assignment(first, { lead: depts.police }), routing),
+      () => recordCaseStatus(db, { ...foldOf(repeat), mergedIntoDisputeId: first.disputeId }, routing),
+    );
+    const placed = await db.delivery.findMany({
+      where: { disputeId: repeat.disputeId },
+      select: { kind: true, divisionCode: true },
+    });
+    expect(placed.map((row) => row.kind).sort()).toEqual(['assignment', 'citizen_notice']);
+    expect(placed.map((row) => row.divisionCode)).toEqual(['350803105', '350803105']);
+  });
+
   /** A court referral folded into the case that holds `held`, with the court's date. */
   const referralFolded = (held: ReturnType<typeof dispute>, dueAt: string) => ({
     ...statusEvent(randomUUID(), [courtReferral()], 'closed'),

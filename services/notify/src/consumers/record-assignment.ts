@@ -22,6 +22,7 @@ import {
   tellFoldedCitizens,
 } from './accepted-notice.ts';
 import { changedFields } from './assignment-update.ts';
+import { hasFoldedUnder, placeCase, placeOf } from './case-place.ts';
 import { lockDisputes } from './dispute-lock.ts';
 import { withdrawFolded } from './folded-withdrawal.ts';
 import { citizenOf, type Routing } from './routing.ts';
@@ -36,6 +37,8 @@ type InCase = {
 
 /** What notify recorded of a dispute before a decision: who it reached, what each holds. */
 type RecordedBefore = {
+  /** Whether an earlier decision of it was recorded (dispute_sources): something of it may be elsewhere. */
+  known: boolean;
   /** Departments an earlier version reached and not since told that they lost it. */
   reached: Set<string>;
   /** What one of those last got of the dispute (an assignment or update): what an update changes. */
@@ -138,7 +141,9 @@ export function reminderFireAt(
  * - SLA reminders to the lead (due soon, overdue), scheduled: they become deliveries when
  *   their time comes, if the case is still open and not re-routed;
  * - the acceptance notice to the citizen (WeChat when their OpenID is known, else SMS), once.
- * It also remembers where the dispute came from and how to reach the citizen, for the result.
+ * It also remembers where the dispute came from and how to reach the citizen, for the result, and
+ * where routing placed it: a decision handed out moves the deliveries of its case there
+ * (case-place.ts), for operators see a delivery where its case is now.
  *
  * A historical record's filing records nothing: it is not news to anyone. Nor does routing's own
  * answer to a later revision of the report (a 催办, new content): it comes at version 1 again, and
@@ -235,7 +240,7 @@ export async function recordAssignment(
     };
     const got = (code: string) =>
       reached.has(code) ? (lastGot.get(code)?.payload as AssignmentWebhookData) : undefined;
-    return { reached, got, held };
+    return { known: known !== null, reached, got, held };
   };
 
   /**
@@ -251,7 +256,7 @@ export async function recordAssignment(
   const handOut = (
     { reached, got, held }: RecordedBefore,
     inCase: InCase | null,
-    joinedLead: Handler | undefined,
+    joined: { lead: Handler | undefined; place: string | null },
   ) => {
     // Its case was folded into another already (the fold's status came first: another topic):
     // no department is handed it, and one that had it is withdrawn, as the fold's status does.
@@ -334,10 +339,17 @@ export async function recordAssignment(
     // The citizen is told who handles their report: for a folded one, the lead and deadline of the
     // case it joined, even when its own decision went to triage; else the lead, by the deadline its
     // reminders have. A report in triage that joined no led case waits, untold, for an operator.
-    const handler = joinedLead ?? (leading ? { department: leading.name, dueAt: leading.dueAt } : undefined);
+    const handler = joined.lead ?? (leading ? { department: leading.name, dueAt: leading.dueAt } : undefined);
+    // A folded report's notice is where the case it joined is (case-place.ts), when notify knows it.
+    const noticePlace = (folded && joined.place) || divisionCode;
     const notice =
       handler &&
-      acceptedNoticeDelivery(routing, citizen, { disputeId, ref: dispute.sourceRef, divisionCode, handler });
+      acceptedNoticeDelivery(routing, citizen, {
+        disputeId,
+        ref: dispute.sourceRef,
+        divisionCode: noticePlace,
+        handler,
+      });
     if (notice) rows.push(notice);
     return { rows, reminders };
   };
@@ -363,16 +375,26 @@ export async function recordAssignment(
     // version it asked for (record-status.ts: dropHeldDecisions, handOutHeldDecisions). A decision
     // recorded in a case of its own drops what one kept: it is handed out, or a later version is.
     const heldDecision = inCase?.mergedInto ? heldForm(decision) : Prisma.DbNull;
+    // A decision handed out places the dispute, and its case with it (case-place.ts): its
+    // deliveries, those of the reports folded into it, recorded where the case was, go where it is
+    // now, so that the town a correction moved it out of sees none of them, as the cases API shows
+    // that town no case. One held back places nothing: it is handed to nobody, and the report is
+    // where the case it joined is. Nothing to move of a dispute notify knows nothing of yet (its
+    // first decision, the usual case): no earlier decision, no case, no report folded under it.
+    const handedOut = !inCase?.mergedInto;
+    const placed = handedOut ? { divisionCode } : {};
     await tx.disputeSource.upsert({
       where: { disputeId },
-      create: { disputeId, ...source, routingVersion: version, heldDecision },
-      update: { ...source, routingVersion: version, heldDecision },
+      create: { disputeId, ...source, ...placed, routingVersion: version, heldDecision },
+      update: { ...source, ...placed, routingVersion: version, heldDecision },
     });
-    const joinedLead =
-      inCase?.mergedInto && inCase.mergedIntoDisputeId
-        ? await joinedCaseLead(tx, inCase.mergedIntoDisputeId)
-        : undefined;
-    const { rows, reminders } = handOut(before, inCase, joinedLead);
+    if (handedOut && (before.known || inCase || (await hasFoldedUnder(tx, disputeId))))
+      await placeCase(tx, disputeId, divisionCode);
+    const joinedDisputeId = inCase?.mergedInto ? inCase.mergedIntoDisputeId : null;
+    const joined = joinedDisputeId
+      ? { lead: await joinedCaseLead(tx, joinedDisputeId), place: await placeOf(tx, joinedDisputeId) }
+      : { lead: undefined, place: null };
+    const { rows, reminders } = handOut(before, inCase, joined);
     // What an earlier version still had to send is moot now (sends in flight finish), withdrawals
     // too: sent late, after this version's assignment, one would take the dispute from its holder.
     // Its dead letters as well: replayed, one would hand the dispute to a department that lost it.

@@ -8,6 +8,7 @@ import type { NotifyDb } from '../db/prisma.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { chineseDate, type NoticePayload, outcomeLabel } from '../notices/notices.ts';
 import { bringDeadlineForward } from './case-deadline.ts';
+import { placeCase, placeOf } from './case-place.ts';
 import { lockDisputes } from './dispute-lock.ts';
 import { withdrawFolded } from './folded-withdrawal.ts';
 import {
@@ -30,14 +31,14 @@ export const recipientKey = (recipient: string) =>
 
 /**
  * case.status.v1 → remembers which case each dispute belongs to; when a case was folded into
- * another, withdraws its disputes from their departments, pointed at that case
- * (folded-withdrawal.ts); when a report left the case it had joined for a case of its own, hands
- * out the decision the fold held back if it is routing's answer to that, come first (of the
- * version the status says the detach asked for, or a later one), and drops any other
- * (record-assignment.ts `dropHeldDecisions`, `handOutHeldDecisions`); when a court referral was
- * folded in, brings that case's deadlines forward to the court's (case-deadline.ts); when the case
- * ends, cancels its SLA reminders and drops a decision held back of its disputes; when it carries
- * the outcome, records:
+ * another, places its disputes' deliveries where that case is (case-place.ts) and withdraws the
+ * disputes from their departments, pointed at that case (folded-withdrawal.ts); when a report left
+ * the case it had joined for a case of its own, hands out the decision the fold held back if it
+ * is routing's answer to that, come first (of the version the status says the detach asked for,
+ * or a later one), and drops any other (record-assignment.ts `dropHeldDecisions`,
+ * `handOutHeldDecisions`); when a court referral was folded in, brings that case's deadlines
+ * forward to the court's (case-deadline.ts); when the case ends, cancels its SLA reminders and
+ * drops a decision held back of its disputes; when it carries the outcome, records:
  * - the handling result (办结反馈) to the 12345 hotline client of each hotline report, and the
  *   mediation outcome to the referring court client of each court referral (signed callbacks);
  * - the result notice to each citizen behind the case, once per person (Yang, who called
@@ -75,7 +76,9 @@ export async function recordCaseStatus(
   // The case the disputes are in ended: folded into another, it did not (its matter goes on there).
   const ended = endStatuses.includes(event.status) && !event.mergedInto;
   const written = await db.$transaction(async (tx) => {
-    await lockDisputes(tx, disputeIds);
+    // With the dispute the case they join is known by: its decision, recorded at the same moment,
+    // places the case (case-place.ts) before the fold is read, or after it is written.
+    await lockDisputes(tx, mergedIntoDisputeId ? [...disputeIds, mergedIntoDisputeId] : disputeIds);
     const rows = await tx.$queryRaw<{ disputeId: string; ownCase: boolean }[]>`
       INSERT INTO notify.case_disputes (dispute_id, case_id, status, status_at, merged_into, merged_into_dispute_id)
       SELECT d, ${caseId}::uuid, ${event.status}, ${event.occurredAt}::timestamptz, ${mergedInto}::uuid, ${mergedIntoDisputeId}::uuid
@@ -97,6 +100,17 @@ export async function recordCaseStatus(
     // not answer the detach (all of it, when the status is no detach's).
     if (ended) await dropHeldDecisions(tx, current);
     else await dropHeldDecisions(tx, own, event.awaitsRoutingVersion);
+    // Folded, the reports are where the case they joined is (the place of its own dispute, known
+    // once a decision of it was handed out; else that decision places them when it comes): the
+    // town they came from sees their deliveries no more, as the cases API shows it the reports only
+    // under the case they joined. The whole joined case is placed, not only them: a decision of a
+    // folded report handed out while notify took it for a case of its own (the joined case's
+    // status, on another key, came before the fold's) moved that case to the report's place. A
+    // report that leaves for a case of its own is placed by routing's decision on it.
+    if (mergedIntoDisputeId && current.length > own.length) {
+      const place = await placeOf(tx, mergedIntoDisputeId);
+      if (place) await placeCase(tx, mergedIntoDisputeId, place);
+    }
     return { current, own };
   });
   const { current, own } = written;

@@ -1,6 +1,7 @@
 import { postgresClient } from '@huijie/database/sql-client.ts';
+import { databaseBefore } from '@huijie/testing/database-before.ts';
 import { freshDatabase } from '@huijie/testing/servers.ts';
-import { migrateNotify, type NotifyDb, notifyDb } from './prisma.ts';
+import { migrateNotify, type NotifyDb, notifyDb, notifyMigrationsDir, notifySchema } from './prisma.ts';
 
 /** For integration tests: a new database on the server, migrated, with the notify client on it. */
 export async function freshNotifyDb(
@@ -20,3 +21,11 @@ export async function freshNotifyDb(
     },
   };
 }
+
+/**
+ * For a data migration's test: a new database migrated up to, not including, `migration` — the
+ * database as the code before it left it — with a connection to write that code's rows and then
+ * apply the rest (`migrate(sql, { migrationsDir: notifyMigrationsDir, schema: notifySchema })`).
+ */
+export const notifyDbBefore = (serverUrl: string, migration: string) =>
+  databaseBefore(serverUrl, { migrationsDir: notifyMigrationsDir, schema: notifySchema }, migration);

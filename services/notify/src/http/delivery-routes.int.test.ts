@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { Department, Jurisdiction } from '@huijie/contracts/events/dispute-assignment-v1.ts';
+import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import { signToken } from '@huijie/service-kit/auth-token.ts';
 import { createServiceApp } from '@huijie/service-kit/http-app.ts';
 import { capturedLogger } from '@huijie/service-kit/log-capture.ts';
@@ -6,6 +8,11 @@ import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { requireServers } from '@huijie/testing/servers.ts';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assignment, dispute, escalation, statusEvent } from '../../test/events.ts';
+import { recordAssignment } from '../consumers/record-assignment.ts';
+import { recordEscalation } from '../consumers/record-escalation.ts';
+import { recordCaseStatus } from '../consumers/record-status.ts';
+import { createRouting } from '../consumers/routing.ts';
 import { freshNotifyDb } from '../db/fresh-notify-db.ts';
 import { deliveryRoutes } from './delivery-routes.ts';
 
@@ -270,6 +277,362 @@ describe.runIf(servers)('the delivery API on PostgreSQL', () => {
     expect(await refused({})).toEqual(['recipient']);
     expect(await refused({ channel: 'webhook', limit: 1_001 })).toEqual(['limit']);
     expect(await refused({ channel: 'webhook', createdFrom: 'yesterday' })).toEqual(['createdFrom']);
+  });
+
+  describe('a case that moved: its deliveries are seen where the case is now', () => {
+    const routing = createRouting({
+      webhookDepartments: new Set(),
+      wechatNotices: 'all',
+      hotlineClients: ['longyan-12345'],
+      courtClients: [],
+      expressLane: new Map(),
+      slaReminderBeforeMs: 24 * 3600_000,
+    });
+    /** Towns of 新罗区 (350802) and one of 永定区 (350803), with their names as routing gives them. */
+    const towns = {
+      jiangshan: { code: '350802107', names: ['龙岩市', '新罗区', '江山镇'] },
+      xicheng: { code: '350802001', names: ['龙岩市', '新罗区', '西城街道'] },
+      tieshan: { code: '350802101', names: ['龙岩市', '新罗区', '铁山镇'] },
+      xiayang: { code: '350803105', names: ['龙岩市', '永定区', '下洋镇'] },
+    };
+    type Town = (typeof towns)[keyof typeof towns];
+    const placedIn = (town: Town): Jurisdiction => ({
+      cityCode: '350800',
+      countyCode: town.code.slice(0, 6),
+      townCode: town.code,
+      names: town.names,
+      resolution: 'exact',
+    });
+    /** The town's judicial office, with a code of its own to this test (a bulk replay's recipient). */
+    const office = (town: Town): Department => ({
+      code: `${town.code}-judicial_office-${randomUUID().slice(0, 8)}`,
+      kind: 'judicial_office',
+      name: `${town.names[2]}司法所`,
+      divisionCode: town.code,
+    });
+    /** Routing's decision placing `report` in `town`, its judicial office leading. */
+    const decided = (report: DisputeReceivedV1, town: Town, version = 1) =>
+      recordAssignment(
+        db(),
+        { ...assignment(report, { lead: office(town), version }), jurisdiction: placedIn(town) },
+        routing,
+      );
+    /** The cases service's status of the case `caseId` made of `reports`, placed in `town`. */
+    const cased = (caseId: string, reports: DisputeReceivedV1[], town: Town) =>
+      recordCaseStatus(
+        db(),
+        { ...statusEvent(caseId, reports, 'assigned'), divisionCode: town.code },
+        routing,
+      );
+    /** Every delivery recorded of a dispute, by id. */
+    const deliveryIds = async (disputeId: string) =>
+      (await db().delivery.findMany({ where: { disputeId }, select: { id: true } }))
+        .map((row) => row.id)
+        .sort();
+
+    /**
+     * A 12345 report routed to 江山镇 and its case assigned there; the assignment reached 江山镇's
+     * judicial office, the citizen's acceptance SMS died (a dead letter). Then an operator's
+     * correction: routing's next version places the case in `to` (江山镇's office is withdrawn).
+     */
+    const movedCase = async (to: Town) => {
+      const report = dispute({ location: { divisionCode: towns.jiangshan.code } });
+      await decided(report, towns.jiangshan);
+      const caseId = randomUUID();
+      await cased(caseId, [report], towns.jiangshan);
+      await db().delivery.updateMany({
+        where: { disputeId: report.disputeId, kind: 'assignment' },
+        data: { state: 'delivered', deliveredAt: new Date() },
+      });
+      await db().delivery.updateMany({
+        where: { disputeId: report.disputeId, kind: 'citizen_notice' },
+        data: { state: 'failed', lastError: 'HTTP 503' },
+      });
+      const before = await db().delivery.findMany({ where: { disputeId: report.disputeId } });
+      expect(before.map((row) => [row.kind, row.divisionCode]).sort()).toEqual([
+        ['assignment', towns.jiangshan.code],
+        ['citizen_notice', towns.jiangshan.code],
+      ]);
+      // The control: while the case is there, 江山镇's operator sees it.
+      expect(
+        (await get(`/v1/disputes/${report.disputeId}/deliveries`, towns.jiangshan.code)).statusCode,
+      ).toBe(200);
+      await decided(report, to, 2);
+      const deadSms = before.find((row) => row.kind === 'citizen_notice')!;
+      const firstAssignment = before.find((row) => row.kind === 'assignment')!;
+      return { report, caseId, deadSms, firstAssignment };
+    };
+    const db = () => fresh.db;
+    const get = (url: string, scope: string) => app.inject({ method: 'GET', url, headers: operator(scope) });
+    const listed = async (query: string, scope: string) => {
+      const response = await get(`/v1/deliveries?${query}`, scope);
+      expect(response.statusCode).toBe(200);
+      return response
+        .json()
+        .items.map((item: { id: string }) => item.id)
+        .sort();
+    };
+    /** What `scope`'s operator gets of the dispute and its case, by every read route. */
+    const seenBy = async (scope: string, disputeId: string, caseId: string, oneId: string) => {
+      const byDispute = await get(`/v1/disputes/${disputeId}/deliveries`, scope);
+      const byCase = await get(`/v1/cases/${caseId}/deliveries`, scope);
+      const ids = (response: typeof byDispute) =>
+        response.statusCode === 200
+          ? response
+              .json()
+              .deliveries.map((delivery: { id: string }) => delivery.id)
+              .sort()
+          : response.statusCode;
+      return {
+        dispute: ids(byDispute),
+        case: ids(byCase),
+        one: (await get(`/v1/deliveries/${oneId}`, scope)).statusCode,
+        listedByDispute: await listed(`disputeId=${disputeId}`, scope),
+        listedByCase: await listed(`caseId=${caseId}`, scope),
+      };
+    };
+
+    it.each([
+      ['西城街道, another town of the county', towns.xicheng, ['350802', '350800']],
+      ['下洋镇, a town of another county', towns.xiayang, ['350803', '350800']],
+    ])(
+      'moved to %s: 江山镇 gets nothing of it on any read, as for an unknown dispute or case; the new town and the levels above it see all of it, from before the move too',
+      async (_label, to, above) => {
+        const { report, caseId, firstAssignment } = await movedCase(to);
+        const all = await deliveryIds(report.disputeId);
+        // The first assignment and the dead SMS; the new assignment, 江山镇's withdrawal.
+        expect(all).toHaveLength(4);
+
+        const nothing = {
+          dispute: 404,
+          case: 404,
+          one: 404,
+          listedByDispute: [],
+          listedByCase: [],
+        };
+        expect(await seenBy(towns.jiangshan.code, report.disputeId, caseId, firstAssignment.id)).toEqual(
+          nothing,
+        );
+        const left = {
+          dispute: await get(`/v1/disputes/${report.disputeId}/deliveries`, towns.jiangshan.code),
+          case: await get(`/v1/cases/${caseId}/deliveries`, towns.jiangshan.code),
+          one: await get(`/v1/deliveries/${firstAssignment.id}`, towns.jiangshan.code),
+        };
+        expect(left.dispute.json()).toEqual(
+          (await get(`/v1/disputes/${randomUUID()}/deliveries`, towns.jiangshan.code)).json(),
+        );
+        expect(left.case.json()).toEqual(
+          (await get(`/v1/cases/${randomUUID()}/deliveries`, towns.jiangshan.code)).json(),
+        );
+        expect(left.one.json()).toEqual(
+          (await get(`/v1/deliveries/${randomUUID()}`, towns.jiangshan.code)).json(),
+        );
+        // Nor among everything it lists.
+        const everythingListed = await listed('limit=200', towns.jiangshan.code);
+        expect(everythingListed.filter((id: string) => all.includes(id))).toEqual([]);
+        for (const id of all)
+          expect((await get(`/v1/deliveries/${id}`, towns.jiangshan.code)).statusCode).toBe(404);
+
+        const everything = {
+          dispute: all,
+          case: all,
+          one: 200,
+          listedByDispute: all,
+          listedByCase: all,
+        };
+        for (const scope of [to.code, ...above])
+          expect(await seenBy(scope, report.disputeId, caseId, firstAssignment.id), scope).toEqual(
+            everything,
+          );
+        // The county it left, when it left the county: nothing either.
+        if (!to.code.startsWith('350802'))
+          expect(await seenBy('350802', report.disputeId, caseId, firstAssignment.id)).toEqual(nothing);
+        // Page by page, the new town's list goes on after a delivery the case brought with it.
+        const newestFirst = (await get(`/v1/deliveries?disputeId=${report.disputeId}`, to.code))
+          .json()
+          .items.map((item: { id: string }) => item.id);
+        const [newest, ...older] = newestFirst;
+        const next = await get(
+          `/v1/deliveries?disputeId=${report.disputeId}&limit=1&after=${newest}`,
+          to.code,
+        );
+        expect(next.json().items.map((item: { id: string }) => item.id)).toEqual(older.slice(0, 1));
+      },
+    );
+
+    it('replays follow the case: 江山镇 can neither replay its dead letter nor reach it in bulk; 西城街道 can, and its county', async () => {
+      const { deadSms } = await movedCase(towns.xicheng);
+      const replay = (scope: string) =>
+        app.inject({ method: 'POST', url: `/v1/deliveries/${deadSms.id}/replay`, headers: operator(scope) });
+      const bulk = (scope: string, payload: object) =>
+        app.inject({ method: 'POST', url: '/v1/deliveries/replay', headers: operator(scope), payload });
+      const stateOf = async () =>
+        (await db().delivery.findUniqueOrThrow({ where: { id: deadSms.id }, select: { state: true } })).state;
+
+      expect((await replay(towns.jiangshan.code)).statusCode).toBe(404);
+      expect((await bulk(towns.jiangshan.code, { recipient: deadSms.recipient })).json()).toEqual({
+        replayed: 0,
+        superseded: 0,
+        remaining: 0,
+      });
+      expect((await bulk(towns.jiangshan.code, { channel: 'sms' })).statusCode).toBe(202);
+      expect(await stateOf()).toBe('failed');
+
+      const replayed = await replay(towns.xicheng.code);
+      expect(replayed.statusCode).toBe(202);
+      expect(await stateOf()).toBe('pending');
+      await db().delivery.update({ where: { id: deadSms.id }, data: { state: 'failed' } });
+      expect((await bulk('350802', { recipient: deadSms.recipient })).json()).toEqual({
+        replayed: 1,
+        superseded: 0,
+        remaining: 0,
+      });
+      expect(await stateOf()).toBe('pending');
+    });
+
+    it("express-lane notices stay where they went: the one to 江山镇's secretary is 江山镇's after the case left, the one to the county's secretary the county's, not 西城街道's", async () => {
+      const report = dispute({ location: { divisionCode: towns.jiangshan.code } });
+      await decided(report, towns.jiangshan);
+      const caseId = randomUUID();
+      await cased(caseId, [report], towns.jiangshan);
+      await recordEscalation(
+        db(),
+        escalation(caseId, { level: 'township', previousLevel: null, divisionCode: towns.jiangshan.code }),
+        routing,
+      );
+      await decided(report, towns.xicheng, 2);
+      await recordEscalation(db(), escalation(caseId, { divisionCode: '350802' }), routing);
+      const notices = await db().delivery.findMany({
+        where: { caseId, kind: 'escalation_notice' },
+        select: { id: true, divisionCode: true },
+      });
+      const toTown = notices.find((notice) => notice.divisionCode === towns.jiangshan.code)!;
+      const toCounty = notices.find((notice) => notice.divisionCode === '350802')!;
+      expect(notices).toHaveLength(2);
+      const status = async (id: string, scope: string) =>
+        (await get(`/v1/deliveries/${id}`, scope)).statusCode;
+      expect(await status(toTown.id, towns.jiangshan.code)).toBe(200);
+      expect(await status(toTown.id, towns.xicheng.code)).toBe(404);
+      expect(await status(toCounty.id, towns.xicheng.code)).toBe(404);
+      expect(await status(toCounty.id, '350802')).toBe(200);
+      // The case's other deliveries are 西城街道's: 江山镇's operator reads its secretary's notice only.
+      const ofCase = await get(`/v1/cases/${caseId}/deliveries`, towns.jiangshan.code);
+      expect(ofCase.json().deliveries.map((delivery: { id: string }) => delivery.id)).toEqual([toTown.id]);
+    });
+
+    /**
+     * Case B, a report routed to 铁山镇, folded into case A (江山镇's: a repeat, or an operator's
+     * merge). Three events on three keys, in any order: routing's decision of B's report, the fold's
+     * status, and routing's decision of A's own report.
+     */
+    const foldSteps = {
+      reportDecided: 'the folded report is routed',
+      folded: 'the fold is heard of',
+      joinedDecided: 'the case it joins is routed',
+    } as const;
+    type FoldStep = keyof typeof foldSteps;
+    const orders: FoldStep[][] = [
+      ['reportDecided', 'joinedDecided', 'folded'],
+      ['joinedDecided', 'reportDecided', 'folded'],
+      ['reportDecided', 'folded', 'joinedDecided'],
+      ['folded', 'reportDecided', 'joinedDecided'],
+      ['joinedDecided', 'folded', 'reportDecided'],
+      ['folded', 'joinedDecided', 'reportDecided'],
+    ];
+    it.each(orders.map((order) => [order.map((step) => foldSteps[step]).join(', then '), order]))(
+      "a case of 铁山镇 folded into one of 江山镇 (%s): 铁山镇 sees the folded report's deliveries no more, 江山镇 all of them",
+      async (_label, order) => {
+        const joined = dispute({ location: { divisionCode: towns.jiangshan.code } });
+        const repeat = dispute({ location: { divisionCode: towns.tieshan.code } });
+        const [joinedCase, foldedCase] = [randomUUID(), randomUUID()];
+        const steps: Record<FoldStep, () => Promise<unknown>> = {
+          reportDecided: async () => {
+            await decided(repeat, towns.tieshan);
+            // Its departments got it: the fold withdraws it from them (a withdrawal, recorded).
+            await db().delivery.updateMany({
+              where: { disputeId: repeat.disputeId, kind: 'assignment' },
+              data: { state: 'delivered', deliveredAt: new Date() },
+            });
+          },
+          folded: () =>
+            recordCaseStatus(
+              db(),
+              {
+                ...statusEvent(foldedCase, [repeat], 'closed'),
+                divisionCode: towns.tieshan.code,
+                mergedInto: joinedCase,
+                mergedIntoDisputeId: joined.disputeId,
+              },
+              routing,
+            ),
+          joinedDecided: () => decided(joined, towns.jiangshan),
+        };
+        for (const step of order) await steps[step]();
+
+        const folded = await deliveryIds(repeat.disputeId);
+        // Its citizen's acceptance notice at least, whatever the order.
+        expect(folded.length).toBeGreaterThan(0);
+        const byDispute = `/v1/disputes/${repeat.disputeId}/deliveries`;
+        expect((await get(byDispute, towns.tieshan.code)).statusCode).toBe(404);
+        expect(await listed(`disputeId=${repeat.disputeId}`, towns.tieshan.code)).toEqual([]);
+        for (const id of folded)
+          expect((await get(`/v1/deliveries/${id}`, towns.tieshan.code)).statusCode).toBe(404);
+        const seen = await get(byDispute, towns.jiangshan.code);
+        expect(seen.statusCode).toBe(200);
+        expect(
+          seen
+            .json()
+            .deliveries.map((delivery: { id: string }) => delivery.id)
+            .sort(),
+        ).toEqual(folded);
+        expect(seen.json().caseId).toBe(joinedCase);
+        // The case as notify knows it here: the folded report (no status of its own report was heard).
+        const ofCase = await get(`/v1/cases/${joinedCase}/deliveries`, towns.jiangshan.code);
+        expect(
+          ofCase
+            .json()
+            .deliveries.map((delivery: { id: string }) => delivery.id)
+            .sort(),
+        ).toEqual(folded);
+        expect((await get(`/v1/cases/${joinedCase}/deliveries`, towns.tieshan.code)).statusCode).toBe(404);
+      },
+    );
+
+    it('a report that waited in triage, folded into a case of 江山镇: its citizen is told who handles it there, in a notice 江山镇 sees and 铁山镇 does not', async () => {
+      const joined = dispute({ location: { divisionCode: towns.jiangshan.code } });
+      const waiting = dispute({ location: { divisionCode: towns.tieshan.code } });
+      await decided(joined, towns.jiangshan);
+      // Routing could not tell who should lead it: nobody is told anything, the citizen neither.
+      await recordAssignment(
+        db(),
+        {
+          ...assignment(waiting, { lead: null }),
+          jurisdiction: placedIn(towns.tieshan),
+          triage: { divisionCode: towns.tieshan.code, reason: 'category unclear' },
+        },
+        routing,
+      );
+      expect(await deliveryIds(waiting.disputeId)).toEqual([]);
+      const joinedCase = randomUUID();
+      await recordCaseStatus(
+        db(),
+        {
+          ...statusEvent(randomUUID(), [waiting], 'closed'),
+          divisionCode: towns.tieshan.code,
+          mergedInto: joinedCase,
+          mergedIntoDisputeId: joined.disputeId,
+        },
+        routing,
+      );
+      const [notice] = await db().delivery.findMany({ where: { disputeId: waiting.disputeId } });
+      expect(notice).toMatchObject({
+        kind: 'citizen_notice',
+        payload: { params: { department: '江山镇司法所' } },
+      });
+      const status = async (scope: string) => (await get(`/v1/deliveries/${notice!.id}`, scope)).statusCode;
+      expect(await status(towns.tieshan.code)).toBe(404);
+      expect(await status(towns.jiangshan.code)).toBe(200);
+    });
   });
 
   it('without any credential, every route asks for a bearer token: notify takes no API key', async () => {
