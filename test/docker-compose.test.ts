@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ingestWechatConfigSchema } from '@huijie/ingest-wechat/config.ts';
 import { notifyConfigSchema } from '@huijie/notify/config.ts';
+import { commonEnv } from '@huijie/service-kit/config.ts';
 import { kafkaBusEnv } from '@huijie/service-kit/kafka-env.ts';
 import { shutdownTimeoutMs } from '@huijie/service-kit/process.ts';
 import { describe, expect, it } from 'vitest';
@@ -172,7 +173,25 @@ describe('README Configuration table', () => {
     });
 });
 
+/** What every service reads the same way: service-kit's common variables and the Kafka bus's. */
+const shared = [...Object.keys(commonEnv), ...Object.keys(kafkaBusEnv.shape)];
+/** The shared variables compose gives a value of its own (the containers' network), not the operator. */
+const setByCompose = ['HOST', 'KAFKA_BROKERS', 'DATABASE_URL', 'REDIS_URL'];
+/** A value an operator may set in `.env` for each of the other shared variables, and what the service makes of it. */
+const operatorValues: Record<string, { given: string; parsed: unknown }> = {
+  LOG_LEVEL: { given: 'debug', parsed: 'debug' },
+  KAFKA_NAMESPACE: { given: 'staging', parsed: 'staging' },
+  KAFKA_SESSION_TIMEOUT_MS: { given: '45000', parsed: 45_000 },
+  METRICS_TOKEN: { given: 'm'.repeat(40), parsed: 'm'.repeat(40) },
+};
+
 describe('docker-compose.yml', () => {
+  it("knows an operator's value of every shared variable compose does not set itself", () => {
+    expect(shared.filter((variable) => !setByCompose.includes(variable)).sort()).toEqual(
+      Object.keys(operatorValues).sort(),
+    );
+  });
+
   it('has a container for every service in services/', () => {
     const built = Object.values(compose.services).map((service) => service.build?.args?.SERVICE);
     for (const service of readdirSync(join(root, 'services'))) expect(built).toContain(service);
@@ -279,6 +298,23 @@ describe('docker-compose.yml', () => {
       expect(
         parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path}: ${issue.message}`),
       ).toEqual([]);
+    });
+
+    // An operator who sets METRICS_TOKEN in .env believes /metrics is protected: compose must pass it on.
+    it(`${name}: gets each shared variable the operator sets (METRICS_TOKEN, KAFKA_NAMESPACE…) as set`, () => {
+      const given = Object.fromEntries(
+        Object.entries(operatorValues).map(([variable, { given }]) => [variable, given]),
+      );
+      const environment = containerEnv(name, { ...operatorSupplied, ...given });
+      const parsed: Record<string, unknown> = {
+        ...schema.parse(environment),
+        ...kafkaBusEnv.parse(environment),
+      };
+      const reads = variablesOf(schema).filter((variable) => variable in operatorValues);
+      expect(
+        Object.fromEntries(reads.map((variable) => [variable, parsed[variable]])),
+        `${name} as compose runs it`,
+      ).toEqual(Object.fromEntries(reads.map((variable) => [variable, operatorValues[variable]?.parsed])));
     });
 
     it(`${name}: sets every variable the service cannot start without`, () => {

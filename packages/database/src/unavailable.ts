@@ -9,27 +9,47 @@
  * chain and Prisma's wrapped adapter error are looked at.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
+  return someErrorInChain(error, (candidate) => {
+    const code = typeof candidate.code === 'string' ? candidate.code : '';
+    if (isSocketFailure(candidate) || prismaCodes.has(code) || sqlStates.has(code) || code.startsWith('08'))
+      return true;
+    if (typeof candidate.kind === 'string' && adapterKinds.has(candidate.kind)) return true;
+    return typeof candidate.message === 'string' && messages.test(candidate.message);
+  });
+}
+
+/** What the recognisers of an unreachable server read of an error (pg's, Prisma's, ioredis's, Node's). */
+export interface ErrorFields {
+  name?: unknown;
+  code?: unknown;
+  message?: unknown;
+  kind?: unknown;
+  cause?: unknown;
+  meta?: { driverAdapterError?: unknown };
+}
+
+/**
+ * Whether `test` holds for the error or for one it wraps: its `cause` chain, and the adapter
+ * error Prisma wraps. Clients wrap the socket's error in their own, so the one that says
+ * "unreachable" may be a few causes down. Each error is looked at once (a cause may loop back).
+ */
+export function someErrorInChain(error: unknown, test: (candidate: ErrorFields) => boolean): boolean {
   const seen = new Set<unknown>();
   const pending: unknown[] = [error];
   while (pending.length > 0) {
     const current = pending.pop();
     if (!current || typeof current !== 'object' || seen.has(current)) continue;
     seen.add(current);
-    const candidate = current as {
-      code?: unknown;
-      message?: unknown;
-      kind?: unknown;
-      cause?: unknown;
-      meta?: { driverAdapterError?: unknown };
-    };
-    const code = typeof candidate.code === 'string' ? candidate.code : '';
-    if (socketCodes.has(code) || prismaCodes.has(code) || sqlStates.has(code) || code.startsWith('08'))
-      return true;
-    if (typeof candidate.kind === 'string' && adapterKinds.has(candidate.kind)) return true;
-    if (typeof candidate.message === 'string' && messages.test(candidate.message)) return true;
+    const candidate = current as ErrorFields;
+    if (test(candidate)) return true;
     pending.push(candidate.cause, candidate.meta?.driverAdapterError);
   }
   return false;
+}
+
+/** Whether the error is Node's own for a socket whose server refused, reset, or never answered. */
+export function isSocketFailure(candidate: ErrorFields): boolean {
+  return typeof candidate.code === 'string' && socketCodes.has(candidate.code);
 }
 
 /** Node's socket errors: the server refused, reset, or never answered. */

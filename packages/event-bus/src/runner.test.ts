@@ -216,6 +216,26 @@ describe('runMessage: each dead letter is one warning in the service log', () =>
     });
   });
 
+  it('logs an event id only when it is one (a UUID): a name written into ce_id is not logged', async () => {
+    const { engine } = parkingEngine();
+    const { lines, logger } = warnings();
+    const withId = (id: string) => ({ ...message, headers: { ...message.headers, ce_id: id } });
+    for (const id of ['郭建华13800000000', 'guo-jianhua', `${randomUUID()} 郭建华`])
+      await runMessage(withId(id), delivery(), {
+        group: 'cases',
+        retry,
+        engine,
+        logger,
+        handlers: {
+          'dispute.intake.v1': async () => {
+            throw new PermanentError('not for this case');
+          },
+        },
+      });
+    expect(lines.map((line) => line.eventId)).toEqual(['[malformed]', '[malformed]', '[malformed]']);
+    expect(JSON.stringify(lines)).not.toMatch(/郭建华|guo-jianhua|13800000000/);
+  });
+
   it('logs nothing for a message handled, nor for one it could not park (the engine redelivers it)', async () => {
     const { lines, logger } = warnings();
     const failing = {

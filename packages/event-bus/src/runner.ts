@@ -142,14 +142,16 @@ export async function runMessage(
 /** The CloudEvents type and id the message's headers give, when they give them. */
 function eventOf(message: RawMessage): { eventType?: string; eventId?: string } {
   // A producer's header, unvalidated when the message was parked for its headers: kept short, masked.
-  const header = (name: string) => {
-    const value = message.headers[name];
-    return value ? maskPersonalData(value).slice(0, 200) : undefined;
-  };
-  const eventType = header(ceHeaders.type);
-  const eventId = header(ceHeaders.id);
+  const type = message.headers[ceHeaders.type];
+  const eventType = type ? maskPersonalData(type).slice(0, 200) : undefined;
+  // Every id the platform gives an event is a UUID (bus.ts, contracts' ids.ts): any other text in
+  // the header is the producer's, a name as likely as not, which masking numbers would let through.
+  const id = message.headers[ceHeaders.id];
+  const eventId = id ? (uuidShape.test(id) ? id : '[malformed]') : undefined;
   return { ...(eventType && { eventType }), ...(eventId && { eventId }) };
 }
+
+const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function evaluate(
   message: RawMessage,

@@ -1,3 +1,4 @@
+import { isSocketFailure, someErrorInChain } from '@huijie/database/unavailable.ts';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
@@ -74,3 +75,28 @@ export async function pingRedis(redis: Redis): Promise<void> {
     throw ((error as Error).name === 'MaxRetriesPerRequestError' && lastErrors.get(redis)) || error;
   }
 }
+
+/**
+ * Whether an error says Redis could not be reached rather than that the command was wrong: the
+ * counterpart of `isDatabaseUnavailable` for a handler whose store is Redis. Work that failed so
+ * succeeds once Redis is back, so the event runner retries it until then (`retry.transient`)
+ * instead of dead-lettering its message after a few attempts.
+ *
+ * While Redis is away a client made by {@link connectRedis} holds each command through two
+ * reconnect attempts, then fails it with `MaxRetriesPerRequestError`; a client that stopped
+ * reconnecting answers "Connection is closed."; a socket's own error (ECONNREFUSED…) may come
+ * wrapped in a caller's. Redis's replies (WRONGTYPE, a script's error) say that the command was
+ * wrong, not that Redis was away: those are not transient.
+ */
+export function isRedisUnavailable(error: unknown): boolean {
+  return someErrorInChain(
+    error,
+    (candidate) =>
+      isSocketFailure(candidate) ||
+      candidate.name === 'MaxRetriesPerRequestError' ||
+      candidate.message === connectionClosed,
+  );
+}
+
+/** ioredis's words for a command on a connection it closed (or will not reopen). */
+const connectionClosed = 'Connection is closed.';

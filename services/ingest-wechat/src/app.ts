@@ -1,10 +1,12 @@
 import { topics } from '@huijie/contracts/topics.ts';
+import { isDatabaseUnavailable } from '@huijie/database/unavailable.ts';
 import type { EventBus } from '@huijie/event-bus/bus.ts';
 import { consumes, createServiceApp } from '@huijie/service-kit/http-app.ts';
 import type { IdempotencyStore } from '@huijie/service-kit/idempotency.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
 import { consumerLagGauge, type Metrics } from '@huijie/service-kit/metrics.ts';
 import { type RateLimiter, rateLimited } from '@huijie/service-kit/rate-limit.ts';
+import { isRedisUnavailable } from '@huijie/service-kit/redis.ts';
 import type { FastifyInstance } from 'fastify';
 import { Counter } from 'prom-client';
 import { applicationRoutes, citizenLimitMessages } from './application/routes.ts';
@@ -108,6 +110,7 @@ export function buildIngestWechatApp(
       deps.bus.subscribe({
         group: ingestWechatGroup,
         topics: [topics.caseStatus],
+        retry: { transient: applicationStoreUnavailable },
         handlers: {
           'case.status.v1': async (event) => {
             // A case folded into another is "closed", but its reports live on in the case they
@@ -127,6 +130,15 @@ export function buildIngestWechatApp(
     );
   }
   return app;
+}
+
+/**
+ * The statuses are noted in the application store: Redis in the service, the SQL database in
+ * standalone mode. While it cannot be reached every status event fails alike, and dead-lettering
+ * them would leave the applicants' pages at their old status for good: they wait until it is back.
+ */
+function applicationStoreUnavailable(error: unknown): boolean {
+  return isRedisUnavailable(error) || isDatabaseUnavailable(error);
 }
 
 /** Counters on the service's own registry; a second app on the same registry (tests) reuses them. */
