@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { addOperator } from '@huijie/cases/accounts/accounts.ts';
 import { buildCasesApp } from '@huijie/cases/app.ts';
 import { type CasesDb, casesDb, migrateCases } from '@huijie/cases/db/prisma.ts';
 import { hashApiKey } from '@huijie/cases/http/actor.ts';
@@ -19,7 +20,6 @@ import type { WebhookTarget } from '@huijie/notify/channels/webhook-channel.ts';
 import { migrateNotify, type NotifyDb, notifyDb } from '@huijie/notify/db/prisma.ts';
 import { buildRoutingApp } from '@huijie/routing/app.ts';
 import { createRouter } from '@huijie/routing/domain/router.ts';
-import { hashPassword } from '@huijie/service-kit/auth-token.ts';
 import { lockDataDir } from '@huijie/service-kit/data-lock.ts';
 import type { IdempotencyStore } from '@huijie/service-kit/idempotency.ts';
 import { createLogger, type DestinationStream } from '@huijie/service-kit/logger.ts';
@@ -204,16 +204,9 @@ export async function seedDemoOperator(db: CasesDb): Promise<void> {
   // Hashing is slow on purpose: only when the operator is missing, not on every start.
   const existing = await db.operator.findUnique({ where: { username: demo.operator.username } });
   if (existing) return;
-  await db.operator.upsert({
-    where: { username: demo.operator.username },
-    create: {
-      username: demo.operator.username,
-      passwordHash: await hashPassword(demo.operator.password),
-      role: demo.operator.role,
-      scopeCode: demo.operator.scope,
-    },
-    update: {},
-  });
+  // As the accounts command adds one: announced (operator.access.v1), so notify knows the account
+  // and refuses its tokens once it is disabled. One process holds the data directory (lockDataDir).
+  await addOperator(db, demo.operator);
 }
 
 /**

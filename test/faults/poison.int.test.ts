@@ -22,6 +22,7 @@ const table: { topic: EventName; consumers: ServiceName[] }[] = [
   { topic: 'case.status.v1', consumers: ['notify', 'ingest-wechat'] },
   { topic: 'case.escalation.v1', consumers: ['notify'] },
   { topic: 'case.correction.v1', consumers: ['routing'] },
+  { topic: 'operator.access.v1', consumers: ['notify'] },
 ];
 
 /** Three kinds of poison, each put first on every partition of every topic. */
@@ -115,7 +116,8 @@ describe.runIf(servers)('poison messages on every consumed topic (services in th
       perSecond: 10,
     });
     await pusher.burst(12);
-    // The two topics no push reaches: an escalation, and an operator's correction of another dispute.
+    // The topics no push reaches: an escalation, an operator's correction of another dispute, an
+    // operator's account.
     const other = normaliseWorkOrder(
       WorkOrder.parse(workOrder(`poison-other-${randomUUID()}`, '13912345678')),
       {
@@ -149,6 +151,18 @@ describe.runIf(servers)('poison messages on every consumed topic (services in th
           corrected: { category: 'labor' },
           by: 'test-operator',
           reason: 'poison test',
+          occurredAt: new Date().toISOString(),
+        },
+      },
+      {
+        name: 'operator.access.v1',
+        key: 'poison-test-operator',
+        data: {
+          username: 'poison-test-operator',
+          status: 'disabled',
+          role: 'operator',
+          scope: '350802',
+          tokensValidFrom: new Date().toISOString(),
           occurredAt: new Date().toISOString(),
         },
       },

@@ -40,6 +40,7 @@ describe.runIf(servers)(
           contractTopics.caseStatus,
           contractTopics.caseEscalation,
           contractTopics.caseCorrection,
+          contractTopics.operatorAccess,
         ];
         const existing = new Set(await admin.listTopics());
         const partitions = await Promise.all(

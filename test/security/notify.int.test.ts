@@ -205,6 +205,80 @@ describe.runIf(servers)('notify: deliveries and replays by jurisdiction, on Post
     });
   });
 
+  it("a token whose operator cases has since disabled, moved or changed is refused with the cases API's words once notify has the announcement (operator.access.v1); an operator it has not heard of, by the token alone", async () => {
+    const before = new Date(Date.now() - 3600_000).toISOString();
+    const tokenOf = (sub: string) => ({
+      authorization: `Bearer ${signToken({ sub, role: 'operator', scope: '350802' }, jwtSecret)}`,
+    });
+    const announced = (
+      username: string,
+      status: 'active' | 'disabled',
+      scope: string,
+      validFrom: string,
+    ) => ({
+      name: 'operator.access.v1' as const,
+      key: username,
+      data: { username, status, role: 'operator', scope, tokensValidFrom: validFrom, occurredAt: validFrom },
+    });
+    // Signed in at 350802, before each account changed: a leaver, one moved to 永定区, one whose
+    // password was reset (tokens from before it refused) — and one whose account did not change.
+    const as = {
+      leaver: tokenOf('leaver-350802'),
+      mover: tokenOf('mover-350802'),
+      reset: tokenOf('reset-350802'),
+      stays: tokenOf('stays-350802'),
+    };
+    // Not heard of yet: the token alone decides, as before notify heard of accounts.
+    for (const headers of Object.values(as))
+      expect((await app.inject({ url: urls().one, headers })).statusCode).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1001 - (Date.now() % 1000)));
+    const changed = new Date().toISOString();
+    await bus.publish([
+      announced('leaver-350802', 'disabled', '350802', changed),
+      announced('mover-350802', 'active', '350803', changed),
+      announced('reset-350802', 'active', '350802', changed),
+      announced('stays-350802', 'active', '350802', before),
+    ]);
+    const refusals = {
+      leaver: 'the operator has been disabled or removed since this token was issued',
+      mover: "the operator's role or jurisdiction has changed since this token was issued: sign in again",
+      reset:
+        "this token was issued before the operator's account changed (disabled, enabled again, password, role or jurisdiction changed, or removed and added again): sign in again",
+    };
+    for (const [who, message] of Object.entries(refusals)) {
+      const headers = as[who as keyof typeof refusals];
+      const refused = await eventually(
+        async () => {
+          const response = await app.inject({ url: urls().one, headers });
+          return response.statusCode === 401 ? response : undefined;
+        },
+        { what: `notify refusing ${who}'s token`, timeoutMs: 30_000, intervalMs: 100 },
+      );
+      expect(expectRefused(refused, 401, 'unauthorized')).toEqual({
+        code: 'unauthorized',
+        message,
+        fields: [{ field: 'authorization', reason: message }],
+      });
+      expect(refused.body).not.toContain('judicial_office');
+      for (const url of Object.values(urls()))
+        expectRefused(await app.inject({ url, headers }), 401, 'unauthorized');
+      expectRefused(
+        await app.inject({ method: 'POST', url: `/v1/deliveries/${jiangshan.id}/replay`, headers }),
+        401,
+        'unauthorized',
+      );
+    }
+    // Heard of, unchanged since before its token: it stands.
+    await eventually(() => db.operatorAccess.findUnique({ where: { username: 'stays-350802' } }), {
+      what: 'notify hearing of the account that did not change',
+    });
+    expect((await app.inject({ url: urls().one, headers: as.stays })).statusCode).toBe(200);
+    expect(await db.delivery.findUniqueOrThrow({ where: { id: jiangshan.id } })).toMatchObject({
+      state: 'failed',
+      replays: 0,
+    });
+  });
+
   it('a replay body over 1 MiB is a 413 in the error shape', async () => {
     const response = await app.inject({
       method: 'POST',

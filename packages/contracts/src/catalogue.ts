@@ -7,6 +7,7 @@ import { CaseStatusChangedV1 } from './events/case-status-v1.ts';
 import { CourtOutcomeV1 } from './events/court-outcome-v1.ts';
 import { DisputeAssignedV1 } from './events/dispute-assignment-v1.ts';
 import { DisputeReceivedV1 } from './events/dispute-intake-v1.ts';
+import { OperatorAccessV1 } from './events/operator-access-v1.ts';
 import { storable } from './storable-text.ts';
 
 /**
@@ -57,6 +58,12 @@ export const catalogue = {
     type: 'cn.huijie.case.correction.v1',
     schema: storable(CaseCorrectedV1),
     summary: "An operator corrected a case's place or category; routing decides again.",
+  },
+  'operator.access.v1': {
+    type: 'cn.huijie.operator.access.v1',
+    schema: storable(OperatorAccessV1),
+    summary:
+      "An operator's account as it is now (active, disabled or removed; role, scope, the time its tokens count from), keyed by username: every service that takes operators' tokens refuses them by it.",
   },
 } as const;
 

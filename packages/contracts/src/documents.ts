@@ -16,6 +16,11 @@ export function jsonSchemaOf(name: EventName): Record<string, unknown> {
   };
 }
 
+/** The Kafka key of an event's messages where it is not the dispute id. */
+const messageKeys: Partial<Record<EventName, Record<string, unknown>>> = {
+  'operator.access.v1': { type: 'string', description: "the operator's username" },
+};
+
 function messageOf(name: EventName): Record<string, unknown> {
   return {
     name,
@@ -35,7 +40,9 @@ function messageOf(name: EventName): Record<string, unknown> {
       },
     },
     payload: { $ref: `./schemas/${name}.json` },
-    bindings: { kafka: { key: { type: 'string', format: 'uuid', description: 'dispute id' } } },
+    bindings: {
+      kafka: { key: messageKeys[name] ?? { type: 'string', format: 'uuid', description: 'dispute id' } },
+    },
     ...(examples[name] && { examples: examples[name] }),
   };
 }

@@ -3,8 +3,8 @@ import type { EventName, EventOf } from './catalogue.ts';
 /**
  * Example messages published in the AsyncAPI document, from Guo's story (MISSION.md): his WeChat
  * application about 19 days of unpaid wages on a reservoir dam in 江山镇 goes to the town's
- * judicial office at once and ends with the boss paying 3,800 yuan. The name and phone number
- * are placeholders, never a real person's.
+ * judicial office at once and ends with the boss paying 3,800 yuan; and an operator who left,
+ * disabled. The names and phone number are placeholders, never a real person's.
  */
 const guo = {
   disputeId: '45195ddf-1481-5887-8cdc-f12dc900da69',
@@ -90,6 +90,21 @@ export const examples: { [N in EventName]?: Example<N>[] } = {
         divisionCode: '350802107',
         outcome: { kind: 'mediated', summary: '包工头同意支付全部工资', amount: 3800 },
         reports: [{ disputeId: guo.disputeId, channel: 'wechat', sourceRef: 'WX7K2M9Q4T8P3R' }],
+      },
+    },
+  ],
+  'operator.access.v1': [
+    {
+      name: 'leaver-disabled',
+      summary:
+        "新罗区's operator who left is disabled at 9:00: from then on no service takes a token of theirs",
+      payload: {
+        username: 'xinluo-chen',
+        status: 'disabled',
+        role: 'operator',
+        scope: '350802',
+        tokensValidFrom: '2024-09-02T01:00:00.000Z',
+        occurredAt: '2024-09-02T01:00:00.000Z',
       },
     },
   ],

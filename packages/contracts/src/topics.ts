@@ -7,6 +7,7 @@ export const topics = {
   caseStatus: 'case.status.v1',
   caseEscalation: 'case.escalation.v1',
   caseCorrection: 'case.correction.v1',
+  operatorAccess: 'operator.access.v1',
 } as const satisfies Record<string, EventName>;
 
 /** Partitions per topic: the unit of parallelism of a consumer group. */

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
-import { unauthorized } from './errors.ts';
+import type { OperatorAccessV1 } from '@huijie/contracts/events/operator-access-v1.ts';
+import { type AppError, unauthorized } from './errors.ts';
 
 const scrypt = promisify(scryptCallback) as (
   password: string,
@@ -15,9 +16,9 @@ export interface OperatorClaims {
   /** Division code of the jurisdiction: the city, a county or a town. */
   scope: string;
   /**
-   * When the token was issued, in seconds (JWT NumericDate, as `exp`): the cases API refuses a token
-   * issued before its operator's account last changed (services/cases/src/http/auth.ts). Absent
-   * from tokens signed before it was added.
+   * When the token was issued, in seconds (JWT NumericDate, as `exp`): a token issued before its
+   * operator's account last changed is refused (`tokenRefusal`). Absent from tokens signed before
+   * it was added.
    */
   iat?: number;
   exp: number;
@@ -74,6 +75,54 @@ export function verifyToken(authorization: string | undefined, secret: string): 
   if (claims.iat !== undefined && typeof claims.iat !== 'number')
     throw unauthorized('malformed token', 'authorization');
   return claims;
+}
+
+/**
+ * An operator's account as a service that takes their tokens knows it now: cases reads it from its
+ * operators table, notify from the latest `operator.access.v1` cases announced.
+ */
+export type OperatorAccount = Pick<OperatorAccessV1, 'status' | 'role' | 'scope'> & { tokensValidFrom: Date };
+
+/**
+ * Why a verified token must be refused, given its operator's account now (`null`: no such
+ * account), or undefined when it stands. One rule, one set of words, for every service that takes
+ * operators' tokens (cases' `operatorOf`, notify's delivery routes): a token lasts 8 h, and a
+ * leaver must not read that long. Refused when the operator has been disabled or removed, or
+ * given another role or jurisdiction, since the token was issued; and when it was issued before
+ * the account last changed (`tokensValidFrom`, moved by every change the accounts command makes:
+ * created, disabled, enabled, a new password, role or scope), so a token from before a disable
+ * stays dead after enable-operator, one from before a password reset dies with the reset, and a
+ * removed operator added again under the same name, role and scope does not revive the old tokens.
+ */
+export function tokenRefusal(claims: OperatorClaims, account: OperatorAccount | null): AppError | undefined {
+  if (account === null || account.status !== 'active')
+    return unauthorized(
+      'the operator has been disabled or removed since this token was issued',
+      'authorization',
+    );
+  // Checked as well as the stamp, and first (the plainer answer): a row changed by hand, outside
+  // the accounts command, does not move the stamp.
+  if (account.role !== claims.role || account.scope !== claims.scope)
+    return unauthorized(
+      "the operator's role or jurisdiction has changed since this token was issued: sign in again",
+      'authorization',
+    );
+  // Signed before tokens carried their issue time: before this check existed, so before any stamp.
+  // Refused rather than trusted for their last hours: signing in again is cheap.
+  if (claims.iat === undefined)
+    return unauthorized(
+      'this token carries no issue time (an older release signed it): sign in again',
+      'authorization',
+    );
+  // `iat` is in whole seconds, the stamp in milliseconds: compared in whole seconds, so the token of
+  // a sign-in in the same second as the change is not refused — at the price of one issued less than
+  // a second before the change in that same second being kept.
+  if (claims.iat < Math.floor(account.tokensValidFrom.getTime() / 1000))
+    return unauthorized(
+      "this token was issued before the operator's account changed (disabled, enabled again, password, role or jurisdiction changed, or removed and added again): sign in again",
+      'authorization',
+    );
+  return undefined;
 }
 
 /** scrypt with a random salt, stored as `scrypt$<salt>$<hash>`. */

@@ -17,6 +17,7 @@ import { type WechatMessaging, wechatChannel } from './channels/wechat-channel.t
 import { type WechatAccount, wechatAccessToken } from './channels/wechat-token.ts';
 import { recordAssignment } from './consumers/record-assignment.ts';
 import { recordEscalation } from './consumers/record-escalation.ts';
+import { recordOperatorAccess } from './consumers/record-operator-access.ts';
 import { recordCaseStatus } from './consumers/record-status.ts';
 import { createRouting, type ExpressLaneContact } from './consumers/routing.ts';
 import type { NotifyDb } from './db/prisma.ts';
@@ -79,7 +80,13 @@ export interface NotifySettings {
 }
 
 export const notifyGroup = 'notify';
-export const notifyTopics = [topics.assignment, topics.caseStatus, topics.caseEscalation];
+/** `operator.access.v1`: what cases announces of operators' accounts, which the delivery routes judge tokens by. */
+export const notifyTopics = [
+  topics.assignment,
+  topics.caseStatus,
+  topics.caseEscalation,
+  topics.operatorAccess,
+];
 
 function counter(metrics: Metrics, name: string, help: string, labelNames: string[]) {
   return (
@@ -324,6 +331,7 @@ export function buildNotifyApp(settings: NotifySettings, deps: NotifyDeps): Fast
           recordedNew('case.status.v1', await recordCaseStatus(deps.db, event, routing)),
         'case.escalation.v1': async (event) =>
           recordedNew('case.escalation.v1', await recordEscalation(deps.db, event, routing)),
+        'operator.access.v1': (event) => recordOperatorAccess(deps.db, event),
       },
     }),
   );

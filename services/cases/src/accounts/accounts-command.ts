@@ -22,8 +22,8 @@ export const accountsUsage = `usage: npx tsx services/cases/scripts/accounts.ts 
 operators (sign in with POST /v1/auth/token):
   add-operator <username> --role=${operatorRoles.join('|')} --scope=<division code> [--password-stdin]
   update-operator <username> [--role=…] [--scope=…] [--password-stdin | --new-password]
-                                   the cases API refuses the tokens issued before at once
-  disable-operator <username>      every sign-in and the cases API's tokens refused at once
+                                   the tokens issued before are refused at once (cases and notify)
+  disable-operator <username>      every sign-in and every token refused at once (cases and notify)
   enable-operator <username>       sign-ins work again; tokens issued before stay refused
   remove-operator <username>
   list-operators
@@ -113,7 +113,7 @@ export async function runAccountsCommand(argv: string[], io: AccountsIo): Promis
         io.err(
           `operator ${updated.username}: ${updated.role} of ${updated.scope.code} ${updated.scope.name}` +
             `${updated.disabled ? ' (disabled)' : ''}${password ? ', new password set' : ''}` +
-            "; the cases API refuses the tokens issued before (sign in again; notify's until they expire, 8 h at most)",
+            "; the cases API refuses the tokens issued before at once (notify's once a running cases has announced the change, within a second): sign in again",
         );
         if (generated) {
           io.err('their new password (shown this once):');
@@ -124,19 +124,19 @@ export async function runAccountsCommand(argv: string[], io: AccountsIo): Promis
       case 'disable-operator':
         await disableOperator(io.db, needsSubject('username'));
         io.err(
-          `operator ${subject} disabled: every sign-in is refused, and the cases API refuses its tokens at once (notify's until they expire, 8 h at most)`,
+          `operator ${subject} disabled: every sign-in is refused, and the cases API refuses its tokens at once (notify's once a running cases has announced the change, within a second)`,
         );
         return 0;
       case 'enable-operator':
         await enableOperator(io.db, needsSubject('username'));
         io.err(
-          `operator ${subject} enabled: their password works again; the cases API still refuses the tokens issued before (sign in again)`,
+          `operator ${subject} enabled: their password works again; the cases API and notify still refuse the tokens issued before (sign in again)`,
         );
         return 0;
       case 'remove-operator':
         await removeOperator(io.db, needsSubject('username'));
         io.err(
-          `operator ${subject} removed: the cases API refuses its tokens at once, even if the name is added again (notify's until they expire, 8 h at most)`,
+          `operator ${subject} removed: the cases API refuses its tokens at once, even if the name is added again (notify's once a running cases has announced the change, within a second)`,
         );
         return 0;
       case 'list-operators': {

@@ -6,7 +6,17 @@ import { seedRoutedCase } from '../consumers/routed-case-fixtures.ts';
 import { freshCasesDb } from '../db/fresh-cases-db.ts';
 import { type CasesDb, casesDb } from '../db/prisma.ts';
 import { casesAppOnKafka } from '../http/api-fixtures.ts';
-import { AccountError, addOperator, issueApiKey, listOperators, revokeApiKey } from './accounts.ts';
+import {
+  AccountError,
+  addOperator,
+  disableOperator,
+  enableOperator,
+  issueApiKey,
+  listOperators,
+  removeOperator,
+  revokeApiKey,
+  updateOperator,
+} from './accounts.ts';
 import { runAccountsCommand } from './accounts-command.ts';
 
 const servers = await requireServers('postgres', 'kafka');
@@ -175,7 +185,7 @@ describe.runIf(servers)('the accounts command', () => {
     expect((await accounts('disable-operator returner')).code).toBe(0);
     const enabled = await accounts('enable-operator returner');
     expect(enabled.code).toBe(0);
-    expect(enabled.err).toContain('still refuses the tokens issued before');
+    expect(enabled.err).toContain('still refuse the tokens issued before');
     expect(await reads(beforeDisable)).toBe(401);
     const afterEnable = await tokenOf(password);
     expect(await reads(afterEnable)).toBe(200);
@@ -246,6 +256,48 @@ describe.runIf(servers)('the accounts command', () => {
     expect((await app.inject({ url: '/v1/cases', headers: headers(second.key) })).statusCode).toBe(200);
     await revokeApiKey(db, { label: police.label });
     expect((await app.inject({ url: '/v1/cases', headers: headers(second.key) })).statusCode).toBe(401);
+  });
+
+  it('announces each change of an operator (operator.access.v1) in its outbox, with the account as it is after it: nothing when nothing changed, never a hash', async () => {
+    const username = 'announced';
+    const announced = async () =>
+      (
+        await db.outboxEvent.findMany({
+          where: { eventName: 'operator.access.v1', key: username },
+          orderBy: { id: 'asc' },
+        })
+      ).map((row) => row.data as Record<string, string>);
+    const stamp = async () =>
+      (await db.operator.findUniqueOrThrow({ where: { username } })).tokensValidFrom.toISOString();
+    const stamps: string[] = [];
+
+    await addOperator(db, { username, role: 'operator', scope: '350802', password: 'a-long-password-4' });
+    stamps.push(await stamp());
+    await disableOperator(db, username);
+    stamps.push(await stamp());
+    await disableOperator(db, username);
+    await enableOperator(db, username);
+    stamps.push(await stamp());
+    await enableOperator(db, username);
+    await updateOperator(db, username, { role: 'leader', password: 'another-long-password' });
+    stamps.push(await stamp());
+    await expect(updateOperator(db, 'nobody', { role: 'leader' })).rejects.toThrow(AccountError);
+    await removeOperator(db, username);
+    await expect(removeOperator(db, username)).rejects.toThrow(AccountError);
+
+    const events = await announced();
+    expect(events.map((event) => [event.status, event.role, event.scope, event.tokensValidFrom])).toEqual([
+      ['active', 'operator', '350802', stamps[0]],
+      ['disabled', 'operator', '350802', stamps[1]],
+      ['active', 'operator', '350802', stamps[2]],
+      ['active', 'leader', '350802', stamps[3]],
+      ['removed', 'leader', '350802', stamps[3]],
+    ]);
+    expect(events.slice(0, 4).map((event) => event.occurredAt)).toEqual(stamps);
+    expect(Date.parse(events[4]!.occurredAt!)).toBeGreaterThanOrEqual(Date.parse(stamps[3]!));
+    expect(events.every((event) => event.username === username)).toBe(true);
+    expect(JSON.stringify(events)).not.toContain('scrypt');
+    expect(await db.outboxEvent.count({ where: { eventName: 'operator.access.v1', key: 'nobody' } })).toBe(0);
   });
 });
 

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { topics } from '@huijie/contracts/topics.ts';
 import { loadDepartmentDirectory } from '@huijie/routing/domain/departments.ts';
-import { hashPassword, type OperatorClaims } from '@huijie/service-kit/auth-token.ts';
+import { hashPassword, type OperatorAccount, type OperatorClaims } from '@huijie/service-kit/auth-token.ts';
 import type { CasesDb } from '../db/prisma.ts';
 import { type Division, jurisdictions } from '../domain/divisions.ts';
 import { hashApiKey } from '../http/actor.ts';
+import { appendOutbox, type Tx } from '../outbox/outbox.ts';
 
 /**
  * Who may use the cases API: operators (username, password, role, jurisdiction) and partner
@@ -30,13 +32,49 @@ export type OperatorRole = (typeof operatorRoles)[number];
  */
 export const disabledMark = '!';
 
+/** An operator's row as the token rule (`tokenRefusal`) and `operator.access.v1` read it: no hash. */
+export function accountOf(row: {
+  passwordHash: string;
+  role: string;
+  scopeCode: string;
+  tokensValidFrom: Date;
+}): OperatorAccount {
+  return {
+    status: row.passwordHash.startsWith(disabledMark) ? 'disabled' : 'active',
+    role: row.role,
+    scope: row.scopeCode,
+    tokensValidFrom: row.tokensValidFrom,
+  };
+}
+
 /**
- * The operator's `tokensValidFrom` for a change made now: the cases API refuses every token issued
- * before it (http/auth.ts). Set by each change of who may hold the operator's tokens or what they
- * may do — created, disabled, enabled, a new password, role or scope — so that no token outlives
- * the change: one from before a disable does not come back with enable-operator, one from before a
- * password reset stops at the reset, a removed operator added again does not revive the old
- * tokens. This process's clock, as the tokens' `iat` is cases' (the command runs with cases' code).
+ * Announces the operator's account as it is after a change (`operator.access.v1`), in the
+ * transaction of the change: notify, which takes the operators' tokens too but cannot read this
+ * table, refuses them by it as the cases API does. The relay publishes it (a running cases, within
+ * its poll: the accounts command is another process).
+ */
+async function announceAccount(tx: Tx, username: string, account: OperatorAccount, occurredAt: Date) {
+  await appendOutbox(tx, {
+    name: topics.operatorAccess,
+    key: username,
+    data: {
+      username,
+      status: account.status,
+      role: account.role,
+      scope: account.scope,
+      tokensValidFrom: account.tokensValidFrom.toISOString(),
+      occurredAt: occurredAt.toISOString(),
+    },
+  });
+}
+
+/**
+ * The operator's `tokensValidFrom` for a change made now: the cases API (http/auth.ts) and notify
+ * (once announced) refuse every token issued before it. Set by each change of who may hold the
+ * operator's tokens or what they may do — created, disabled, enabled, a new password, role or
+ * scope — so that no token outlives the change: one from before a disable does not come back with
+ * enable-operator, one from before a password reset stops at the reset, a removed operator added
+ * again does not revive the old tokens. This process's clock, as the tokens' `iat` is cases' (the command runs with cases' code).
  */
 const tokensValidFromNow = () => new Date();
 
@@ -92,14 +130,17 @@ export async function addOperator(db: CasesDb, input: OperatorInput, divisions =
   checkPasswordStrength(input.password);
   const passwordHash = await hashPassword(input.password);
   try {
-    await db.operator.create({
-      data: {
-        username: input.username,
-        passwordHash,
-        role,
-        scopeCode: scope.code,
-        tokensValidFrom: tokensValidFromNow(),
-      },
+    await db.$transaction(async (tx) => {
+      const created = await tx.operator.create({
+        data: {
+          username: input.username,
+          passwordHash,
+          role,
+          scopeCode: scope.code,
+          tokensValidFrom: tokensValidFromNow(),
+        },
+      });
+      await announceAccount(tx, created.username, accountOf(created), created.tokensValidFrom);
     });
   } catch (error) {
     // The primary key decides, not a lookup before the insert: two admins adding one name at once.
@@ -128,11 +169,15 @@ export async function updateOperator(
     throw new AccountError('nothing to change: give --role, --scope or a new password');
   }
   const passwordHash = changes.password === undefined ? undefined : await hashPassword(changes.password);
-  const { count } = await db.operator.updateMany({
-    where: { username },
-    data: { role, scopeCode: scope?.code, passwordHash, tokensValidFrom: tokensValidFromNow() },
+  await db.$transaction(async (tx) => {
+    const { count } = await tx.operator.updateMany({
+      where: { username },
+      data: { role, scopeCode: scope?.code, passwordHash, tokensValidFrom: tokensValidFromNow() },
+    });
+    if (count === 0) throw new AccountError(`no operator ${username}`);
+    const updated = await tx.operator.findUniqueOrThrow({ where: { username } });
+    await announceAccount(tx, username, accountOf(updated), updated.tokensValidFrom);
   });
-  if (count === 0) throw new AccountError(`no operator ${username}`);
   return listOperator(db, username, divisions);
 }
 
@@ -143,37 +188,52 @@ async function listOperator(db: CasesDb, username: string, divisions: Map<string
 }
 
 /**
- * Refuses every sign-in of the operator from now on, and the cases API every token issued before,
- * even once enabled again (notify's delivery endpoints honour a token until it expires, 8 h).
+ * Refuses every sign-in of the operator from now on, and every token issued before (the cases API
+ * at once, notify once it has the announcement), even once enabled again.
  */
 export async function disableOperator(db: CasesDb, username: string): Promise<void> {
-  const operator = await db.operator.findUnique({ where: { username } });
-  if (!operator) throw new AccountError(`no operator ${username}`);
-  if (operator.passwordHash.startsWith(disabledMark)) return;
-  // Conditional on the hash read: a password changed meanwhile is not overwritten with the old one.
-  await db.operator.updateMany({
-    where: { username, passwordHash: operator.passwordHash },
-    data: { passwordHash: disabledMark + operator.passwordHash, tokensValidFrom: tokensValidFromNow() },
-  });
+  await changeLock(db, username, (hash) => (hash.startsWith(disabledMark) ? undefined : disabledMark + hash));
 }
 
 /** Lets a disabled operator sign in again with the password they had; tokens from before stay refused. */
 export async function enableOperator(db: CasesDb, username: string): Promise<void> {
-  const operator = await db.operator.findUnique({ where: { username } });
-  if (!operator) throw new AccountError(`no operator ${username}`);
-  if (!operator.passwordHash.startsWith(disabledMark)) return;
-  await db.operator.updateMany({
-    where: { username, passwordHash: operator.passwordHash },
-    data: {
-      passwordHash: operator.passwordHash.slice(disabledMark.length),
-      tokensValidFrom: tokensValidFromNow(),
-    },
+  await changeLock(db, username, (hash) =>
+    hash.startsWith(disabledMark) ? hash.slice(disabledMark.length) : undefined,
+  );
+}
+
+/** Disables or enables: the hash `lock` makes of the current one, or nothing when it is so already. */
+async function changeLock(db: CasesDb, username: string, lock: (hash: string) => string | undefined) {
+  await db.$transaction(async (tx) => {
+    const operator = await tx.operator.findUnique({ where: { username } });
+    if (!operator) throw new AccountError(`no operator ${username}`);
+    const passwordHash = lock(operator.passwordHash);
+    if (passwordHash === undefined) return;
+    const tokensValidFrom = tokensValidFromNow();
+    // Conditional on the hash read: a password changed meanwhile is not overwritten with the old one.
+    const { count } = await tx.operator.updateMany({
+      where: { username, passwordHash: operator.passwordHash },
+      data: { passwordHash, tokensValidFrom },
+    });
+    if (count === 1)
+      await announceAccount(
+        tx,
+        username,
+        accountOf({ ...operator, passwordHash, tokensValidFrom }),
+        tokensValidFrom,
+      );
   });
 }
 
+/** Deletes the operator; announced `removed`, with the role and scope they had. */
 export async function removeOperator(db: CasesDb, username: string): Promise<void> {
-  const { count } = await db.operator.deleteMany({ where: { username } });
-  if (count === 0) throw new AccountError(`no operator ${username}`);
+  await db.$transaction(async (tx) => {
+    const removed = await tx.operator.delete({ where: { username } }).catch((error: unknown) => {
+      if ((error as { code?: string }).code === 'P2025') throw new AccountError(`no operator ${username}`);
+      throw error;
+    });
+    await announceAccount(tx, username, { ...accountOf(removed), status: 'removed' }, new Date());
+  });
 }
 
 /** Every operator, without their password hashes. */

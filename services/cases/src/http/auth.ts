@@ -5,6 +5,7 @@ import {
   type OperatorClaims,
   scopeCovers,
   signToken,
+  tokenRefusal,
   verifyToken,
 } from '@huijie/service-kit/auth-token.ts';
 import { forbidden, notFound, unauthorized } from '@huijie/service-kit/errors.ts';
@@ -20,7 +21,7 @@ import { route } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { disabledMark } from '../accounts/accounts.ts';
+import { accountOf, disabledMark } from '../accounts/accounts.ts';
 import type { CasesDb } from '../db/prisma.ts';
 
 const tokenTtlSeconds = 8 * 3600;
@@ -132,14 +133,11 @@ export function authRoutes(
 }
 
 /**
- * The operator a bearer token names, while the operator is as the token was issued to: disabled,
- * removed, or given another role or jurisdiction since, the token is refused at once — it lasts
- * 8 h, and a leaver must not read cases that long. Nor does a token come back when its operator
- * does: one issued before the operator's account last changed (`tokensValidFrom`, set by every
- * change in accounts.ts: created, disabled, enabled, a new password, role or scope) is refused, so
- * a token from before a disable stays dead after enable-operator, one from before a password reset
- * dies with the reset, and a removed operator added again under the same name, role and scope does
- * not revive the old one's tokens. One primary-key read per request, as an agency's key is read.
+ * The operator a bearer token names, while the operator is as the token was issued to: the rule
+ * (`tokenRefusal`, shared with notify) refuses at once a token whose operator has since been
+ * disabled, removed or given another role or jurisdiction, or that was issued before the account
+ * last changed (`tokensValidFrom`, moved by every change in accounts.ts). One primary-key read per
+ * request, as an agency's key is read.
  */
 export async function operatorOf(
   request: FastifyRequest,
@@ -150,33 +148,8 @@ export async function operatorOf(
     where: { username: claims.sub },
     select: { passwordHash: true, role: true, scopeCode: true, tokensValidFrom: true },
   });
-  if (!operator || operator.passwordHash.startsWith(disabledMark))
-    throw unauthorized(
-      'the operator has been disabled or removed since this token was issued',
-      'authorization',
-    );
-  // Checked as well as the stamp, and first (the plainer answer): a row changed by hand, outside
-  // accounts.ts, does not move the stamp.
-  if (operator.role !== claims.role || operator.scopeCode !== claims.scope)
-    throw unauthorized(
-      "the operator's role or jurisdiction has changed since this token was issued: sign in again",
-      'authorization',
-    );
-  // Signed before tokens carried their issue time: before this check existed, so before any stamp.
-  // Refused rather than trusted for their last hours: signing in again is cheap.
-  if (claims.iat === undefined)
-    throw unauthorized(
-      'this token carries no issue time (an older release signed it): sign in again',
-      'authorization',
-    );
-  // `iat` is in whole seconds, the stamp in milliseconds: compared in whole seconds, so the token of
-  // a sign-in in the same second as the change is not refused — at the price of one issued less than
-  // a second before the change in that same second being kept.
-  if (claims.iat < Math.floor(operator.tokensValidFrom.getTime() / 1000))
-    throw unauthorized(
-      "this token was issued before the operator's account changed (disabled, enabled again, password, role or jurisdiction changed, or removed and added again): sign in again",
-      'authorization',
-    );
+  const refusal = tokenRefusal(claims, operator && accountOf(operator));
+  if (refusal) throw refusal;
   return claims;
 }
 

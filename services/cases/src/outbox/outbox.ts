@@ -11,7 +11,12 @@ export type Tx = Prisma.TransactionClient;
  * that the broker does not create them on the first write with its own partition count; an event
  * not listed here must name its topic (a department's or a court's, created on first write).
  */
-export const outboxTopics = [topics.caseStatus, topics.caseEscalation, topics.caseCorrection] as const;
+export const outboxTopics = [
+  topics.caseStatus,
+  topics.caseEscalation,
+  topics.caseCorrection,
+  topics.operatorAccess,
+] as const;
 type OwnTopicEvent = (typeof outboxTopics)[number];
 
 type Outgoing =

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import type { Party } from '@huijie/contracts/events/dispute-intake-v1.ts';
+import type { OperatorAccessV1 } from '@huijie/contracts/events/operator-access-v1.ts';
 import { AssignmentWebhookData, WithdrawalWebhookData } from '@huijie/contracts/webhooks/agency-webhook.ts';
 import { requireServers, uniqueName } from '@huijie/testing/servers.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +20,7 @@ import { promoteDueReminders } from '../dispatch/reminders.ts';
 import { chineseDate } from '../notices/notices.ts';
 import { recordAssignment } from './record-assignment.ts';
 import { recordEscalation } from './record-escalation.ts';
+import { recordOperatorAccess } from './record-operator-access.ts';
 import { recordCaseStatus } from './record-status.ts';
 import { createRouting } from './routing.ts';
 
@@ -1520,5 +1522,28 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
       ['outbox', 'express-lane:350802', '350802'],
       ['outbox', 'express-lane:350821', '350821'],
     ]);
+  });
+
+  it('operator.access.v1: the latest per operator holds — delivered twice at once, written once; an older one delivered late changes nothing', async () => {
+    const username = uniqueName('leaver');
+    const at = (second: number) => new Date(Date.UTC(2026, 11, 1, 1, 0, second)).toISOString();
+    const announced = (status: OperatorAccessV1['status'], second: number, scope = '350802') => ({
+      username,
+      status,
+      role: 'operator',
+      scope,
+      tokensValidFrom: at(second),
+      occurredAt: at(second),
+    });
+    const held = () => db.operatorAccess.findUniqueOrThrow({ where: { username } });
+
+    await Promise.all([1, 2, 3].map(() => recordOperatorAccess(db, announced('disabled', 10))));
+    expect(await held()).toMatchObject({ status: 'disabled', tokensValidFrom: new Date(at(10)) });
+    // The account as it was at 9:00:05 (a dead letter replayed, another replica's late publish).
+    await recordOperatorAccess(db, announced('active', 5, '350803'));
+    expect(await held()).toMatchObject({ status: 'disabled', scope: '350802', occurredAt: new Date(at(10)) });
+    await recordOperatorAccess(db, announced('active', 20));
+    expect(await held()).toMatchObject({ status: 'active', tokensValidFrom: new Date(at(20)) });
+    expect(await db.operatorAccess.count({ where: { username } })).toBe(1);
   });
 });

@@ -1,5 +1,5 @@
 import { personalNumberIn } from '@huijie/contracts/personal-numbers.ts';
-import { type OperatorClaims, verifyToken } from '@huijie/service-kit/auth-token.ts';
+import type { OperatorClaims } from '@huijie/service-kit/auth-token.ts';
 import { AppError, notFound } from '@huijie/service-kit/errors.ts';
 import { route, strictQuery } from '@huijie/service-kit/routes.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { assignmentKinds } from '../consumers/record-assignment.ts';
 import type { NotifyDb } from '../db/prisma.ts';
 import { Prisma } from '../generated/prisma/client.ts';
+import { authenticateOperator } from './authenticate-operator.ts';
 
 /**
  * `failed` is a dead letter awaiting replay; `replaced` a citizen's WeChat notice WeChat refused and
@@ -197,7 +198,7 @@ export function deliveryRoutes(
     security: 'operator',
     // Notify takes no API keys: a caller without a token is told to send one, not a key.
     credentials: ['authorization'],
-    authenticate: (request: FastifyRequest) => verifyToken(request.headers.authorization, deps.jwtSecret),
+    authenticate: (request: FastifyRequest) => authenticateOperator(request, deps),
   } as const;
 
   route(
