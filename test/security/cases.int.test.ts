@@ -737,6 +737,40 @@ describe.runIf(servers)('cases: who may read and act, on PostgreSQL + Kafka + Re
       expectRefused(await attempt(guarded, 'timing', 'pw', '10.6.0.2'), 429, 'rate_limited');
     });
 
+    it('behind a load balancer (TRUSTED_PROXY_HOPS=1), counts each client by X-Forwarded-For, not the balancer; keeps no username in Redis', async () => {
+      const prefix = `${uniqueName('security-login')}:`;
+      const limiter = redisRateLimiter(redis, prefix);
+      const balanced = build(
+        {
+          jwtSecret,
+          loginLimits: { perUsernameFromAddress: 1000, perUsername: 1000, perAddress: 3, windowMs },
+          trustedProxyHops: 1,
+        },
+        { rateLimiter: limiter },
+      );
+      await freshWindow();
+      // Every request arrives from the balancer; the header's last entry is the client it saw (a
+      // client's own entries, further left, prove nothing).
+      const via = (client: string, username: string, password: string, forged = '') =>
+        balanced.inject({
+          method: 'POST',
+          url: '/v1/auth/token',
+          payload: { username, password },
+          remoteAddress: '10.9.0.1',
+          headers: { 'x-forwarded-for': `${forged}${client}` },
+        });
+      const stranger = [];
+      for (let i = 0; i < 4; i++)
+        stranger.push((await via('203.0.113.7', `nobody-${i}`, 'x', `198.51.100.${i}, `)).statusCode);
+      expect(stranger).toEqual([401, 401, 401, 429]);
+      // The operators behind the same balancer sign in.
+      expect((await via('203.0.113.8', 'city', 'pw')).statusCode).toBe(200);
+      // What was typed as a username (a password, now and then) is not written into Redis's keys.
+      const keys = await redis.keys(`${prefix}*`);
+      expect(keys.some((key) => key.includes('nobody') || key.includes('city'))).toBe(false);
+      expect(keys.some((key) => key.includes('203.0.113.7'))).toBe(true);
+    });
+
     it('limits attempts per address, whichever usernames are tried (password spraying)', async () => {
       const limiter = redisRateLimiter(redis, `${uniqueName('security-login')}:`);
       const sprayed = build(

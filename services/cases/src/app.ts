@@ -49,6 +49,8 @@ export interface CasesSettings {
   outboxPollMs?: number;
   /** Sign-in attempts per username and per address; defaults in `http/auth.ts`. */
   loginLimits?: LoginLimits;
+  /** Proxies in front that append to X-Forwarded-For (client-ip.ts): the sign-in limits' addresses. */
+  trustedProxyHops?: number;
 }
 
 export function buildCasesApp(config: CasesSettings, deps: CasesDeps): FastifyInstance {
@@ -109,6 +111,7 @@ export function buildCasesApp(config: CasesSettings, deps: CasesDeps): FastifyIn
     jwtSecret: config.jwtSecret,
     rateLimiter: deps.rateLimiter ?? memoryRateLimiter(),
     ...(config.loginLimits && { loginLimits: config.loginLimits }),
+    trustedProxyHops: config.trustedProxyHops ?? 0,
   });
   caseRoutes(app, { db: deps.db, jwtSecret: config.jwtSecret });
   searchRoutes(app, { db: deps.db, jwtSecret: config.jwtSecret });

@@ -23,6 +23,11 @@ export const casesConfigSchema = z.object({
    */
   // Blank is unset (as compose writes an unset one): a blank would be 0, which turns the reminders off.
   SLA_DUE_SOON_HOURS: blankAsUnset(z.coerce.number().min(0).default(24)),
+  /**
+   * The proxies (load balancers) in front of cases that append to X-Forwarded-For: sign-in limits
+   * count per client address, and behind a proxy every operator's address is the proxy's.
+   */
+  TRUSTED_PROXY_HOPS: blankAsUnset(z.coerce.number().int().min(0).max(5).default(0)),
 });
 
 export type CasesConfig = z.infer<typeof casesConfigSchema>;

@@ -45,6 +45,7 @@ const app = buildCasesApp(
     jwtSecret: config.JWT_SECRET,
     slaPeriodMs: config.SLA_ESCALATION_PERIOD_HOURS * 3600 * 1000,
     slaDueSoonMs: config.SLA_DUE_SOON_HOURS * 3600 * 1000,
+    trustedProxyHops: config.TRUSTED_PROXY_HOPS,
   },
   { db, bus, logger, metrics, ...(redis && { rateLimiter: sharedLoginLimiter(redis, logger) }) },
 );

@@ -1,6 +1,7 @@
 import { topics } from '@huijie/contracts/topics.ts';
 import { isDatabaseUnavailable } from '@huijie/database/unavailable.ts';
 import type { EventBus } from '@huijie/event-bus/bus.ts';
+import { clientIp } from '@huijie/service-kit/client-ip.ts';
 import { consumes, createServiceApp } from '@huijie/service-kit/http-app.ts';
 import type { IdempotencyStore } from '@huijie/service-kit/idempotency.ts';
 import type { Logger } from '@huijie/service-kit/logger.ts';
@@ -11,7 +12,6 @@ import type { FastifyInstance } from 'fastify';
 import { Counter } from 'prom-client';
 import { applicationRoutes, citizenLimitMessages } from './application/routes.ts';
 import type { ApplicationStore } from './application/store.ts';
-import { clientIp } from './client-ip.ts';
 import { defaultLimits, type IngestWechatSettings } from './config.ts';
 import { qrCodeRoutes } from './qrcodes.ts';
 import { type TownDirectory, townDirectory } from './towns.ts';

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { CaseStatus } from '@huijie/contracts/events/case-status-v1.ts';
 import { uuidv5 } from '@huijie/contracts/ids.ts';
 import type { EventBus } from '@huijie/event-bus/bus.ts';
+import { clientIp } from '@huijie/service-kit/client-ip.ts';
 import { AppError, answerErrors, badRequest, fieldsOf, unavailable } from '@huijie/service-kit/errors.ts';
 import { type IdempotencyStore, onceForKey } from '@huijie/service-kit/idempotency.ts';
 import {
@@ -10,7 +11,6 @@ import {
   type RateLimitMessages,
 } from '@huijie/service-kit/rate-limit.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { clientIp } from '../client-ip.ts';
 import type { Limits } from '../config.ts';
 import type { TownDirectory } from '../towns.ts';
 import type { ApplicantLinks } from '../wechat/applicant-link.ts';
