@@ -1,3 +1,4 @@
+import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { applicantLinks } from './applicant-link.ts';
 
@@ -5,35 +6,55 @@ const links = applicantLinks('wx0123:token');
 const now = new Date('2024-08-24T01:30:00Z');
 const day = 24 * 3600 * 1000;
 const refused = { valid: false, expired: false };
+const openId = 'o6_bmjrPTlm6_2sgVt7hMZOPfL2M';
 
-describe('signed applicant links', () => {
+/** A link as signed before links were sealed: the OpenID readable in it. */
+function signedInTheClear(id: string, at: Date, secret = 'wx0123:token') {
+  const key = createHash('sha256').update(`huijie:wechat-applicant-link:${secret}`).digest();
+  const payload = `${Buffer.from(id).toString('base64url')}.${Math.floor(at.getTime() / 1000) + 30 * 24 * 3600}`;
+  return `${payload}.${createHmac('sha256', key).update(payload).digest().subarray(0, 16).toString('base64url')}`;
+}
+
+describe('sealed applicant links', () => {
   it('carry the OpenID for 30 days; after that they are only old, not refused', () => {
-    const token = links.sign('o6_bmjrPTlm6_2sgVt7hMZOPfL2M', now);
-    expect(token).toMatch(/^[\w-]+\.\d+\.[\w-]{22}$/);
-    const valid = { valid: true, openId: 'o6_bmjrPTlm6_2sgVt7hMZOPfL2M' };
+    const token = links.sign(openId, now);
+    const valid = { valid: true, openId };
     expect(links.check(token, now)).toEqual(valid);
     expect(links.check(token, new Date(now.getTime() + 29 * day))).toEqual(valid);
     expect(links.check(token, new Date(now.getTime() + 31 * day))).toEqual({ valid: false, expired: true });
   });
 
-  it('refuse another OpenID, another expiry, another account’s signature, and garbage', () => {
+  it('hide the OpenID from whoever reads the link (proxy and CDN logs), and differ each time', () => {
+    const token = links.sign(openId, now);
+    expect(token).toMatch(/^[\w-]+$/);
+    expect(token).not.toContain(openId);
+    expect(Buffer.from(token, 'base64url').toString('latin1')).not.toContain(openId);
+    expect(token).not.toContain(Buffer.from(openId).toString('base64url').slice(0, 12));
+    expect(links.sign(openId, now)).not.toBe(token);
+  });
+
+  it('refuse an altered link, another account’s, and garbage — however old it claims to be', () => {
     const token = links.sign('oUser1', now);
-    const [, expires, mac] = token.split('.') as [string, string, string];
-    const other = Buffer.from('oUser2').toString('base64url');
-    expect(links.check(`${other}.${expires}.${mac}`, now)).toEqual(refused);
-    expect(links.check(token.replace(`.${expires}.`, `.${Number(expires) + 1}.`), now)).toEqual(refused);
-    expect(applicantLinks('wx0123:other-token').check(token, now)).toEqual(refused);
-    for (const bad of ['', 'a.b.c', `${token}x`, token.slice(1), '..'])
+    const sealed = Buffer.from(token, 'base64url');
+    sealed[14] = sealed[14]! ^ 1;
+    const later = new Date(now.getTime() + 40 * day);
+    for (const at of [now, later]) {
+      expect(links.check(sealed.toString('base64url'), at)).toEqual(refused);
+      expect(applicantLinks('wx0123:other-token').check(token, at)).toEqual(refused);
+    }
+    for (const bad of ['', 'a.b.c', `${token}x`, token.slice(1), '..', 'A'.repeat(60)])
       expect(links.check(bad, now)).toEqual(refused);
   });
 
-  it('an altered link is refused, not taken for an old one, however old it claims to be', () => {
-    const token = links.sign('oUser1', now);
-    const [id, expires, mac] = token.split('.') as [string, string, string];
-    const later = new Date(now.getTime() + 40 * day);
-    expect(links.check(`${id}.${Number(expires) - 1}.${mac}`, later)).toEqual(refused);
-    expect(links.check(`${Buffer.from('oUser2').toString('base64url')}.${expires}.${mac}`, later)).toEqual(
+  it('take a link signed before links were sealed until it expires; an altered one is refused', () => {
+    const old = signedInTheClear('oUser1', now);
+    expect(links.check(old, now)).toEqual({ valid: true, openId: 'oUser1' });
+    expect(links.check(old, new Date(now.getTime() + 31 * day))).toEqual({ valid: false, expired: true });
+    const [, expires, mac] = old.split('.') as [string, string, string];
+    expect(links.check(`${Buffer.from('oUser2').toString('base64url')}.${expires}.${mac}`, now)).toEqual(
       refused,
     );
+    expect(links.check(old.replace(`.${expires}.`, `.${Number(expires) + 1}.`), now)).toEqual(refused);
+    expect(links.check(signedInTheClear('oUser1', now, 'wx0123:other-token'), now)).toEqual(refused);
   });
 });
