@@ -101,14 +101,24 @@ export function mostSpecificDivision<C extends string | null>(place: {
 }
 
 /**
- * The earliest moment the platform takes: 1900-01-01 in China. Nothing it records happened before,
- * and a "no date" a legacy system writes (.NET's DateTime.MinValue, 0001-01-01) is year 0 in UTC,
- * which PostgreSQL refuses: such a report was acknowledged, then never stored. Edges refuse it
- * first, naming the field.
+ * The earliest moment the platform takes in, at its edges: 1900-01-01 in China. Nothing it records
+ * happened before, and a "no date" a legacy system writes (.NET's DateTime.MinValue, 0001-01-01) is
+ * year 0 in UTC, which PostgreSQL refuses: such a report was acknowledged, then never stored.
  */
 export const earliestInstant = {
   ms: Date.UTC(1899, 11, 31, 16),
   reason: 'must be 1900-01-01 (China time) or later',
+};
+
+/**
+ * The earliest moment an event may carry: PostgreSQL has no year 0, so 0001-01-01 UTC. Not the
+ * edges' 1900: an event may carry what was stored before the edges said so (a corrected case
+ * publishes its first report again), and a v1 contract only widens.
+ */
+const storableInstant = {
+  // Not Date.UTC(1, 0, 1): it reads years 0 to 99 as 1900 to 1999.
+  ms: Date.parse('0001-01-01T00:00:00Z'),
+  reason: 'must be 0001-01-01T00:00:00Z or later (PostgreSQL has no year 0)',
 };
 
 /**
@@ -119,7 +129,7 @@ export const instant = (description: string) =>
   z.iso
     .datetime({ offset: true })
     // A value that is no date-time at all has the format's reason alone (NaN is not before).
-    .refine((value) => !(Date.parse(value) < earliestInstant.ms), earliestInstant.reason)
+    .refine((value) => !(Date.parse(value) < storableInstant.ms), storableInstant.reason)
     .describe(
       `${description} ISO 8601 date-time with an offset: the platform writes UTC (…Z); times a channel gave may carry +08:00 (Beijing time).`,
     );

@@ -68,8 +68,6 @@ export const DisputeReceivedV1 = z.object({
     .number()
     .int()
     .min(1)
-    // Ingest keeps at most 100 revisions of a record; the bound keeps one within PostgreSQL's integer.
-    .max(1_000_000)
     .default(1)
     .describe(
       '1 for the first report; a genuine update of the same source record (new content, a reminder 催办) counts up. 1 when absent.',
@@ -85,13 +83,10 @@ export const DisputeReceivedV1 = z.object({
     .object({
       scheme: z
         .string()
-        .max(20)
         .describe("Whose classification: `12345` for the hotline's, `court_cause` for a court's 案由."),
-      code: z.string().max(100).optional().describe("The classification's code in that scheme, when given."),
+      code: z.string().optional().describe("The classification's code in that scheme, when given."),
       name: z
         .string()
-        // Three levels of 100 characters joined with "-" (a 12345 classification) fit.
-        .max(400)
         .optional()
         .describe("The classification's name in that scheme, when given (e.g. 劳动争议)."),
     })
