@@ -19,11 +19,10 @@ const reasons = {
   surrogate: 'must be well-formed Unicode: it holds half of a surrogate pair (e.g. \\ud83d alone)',
 };
 
-/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
-const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
+// A NUL looked for, lone surrogates by the engine (isWellFormed): for 16,000 Chinese characters,
+// about a third of what a regular expression with a lookbehind took (50 against 130 µs, loaded).
 const problemOf = (text: string) =>
-  text.includes('\u0000') ? reasons.nul : loneSurrogate.test(text) ? reasons.surrogate : undefined;
+  text.includes('\u0000') ? reasons.nul : text.isWellFormed() ? undefined : reasons.surrogate;
 
 /** Every string of `value`, and every key of its objects, that PostgreSQL could not store. */
 export function unstorableTexts(value: unknown, path: (string | number)[] = []): UnstorableText[] {
