@@ -12,6 +12,16 @@ describe('isRedisUnavailable', () => {
     ['a refused connection', withCode('connect ECONNREFUSED 127.0.0.1:6379', 'ECONNREFUSED')],
     ['a connection reset', withCode('read ECONNRESET', 'ECONNRESET')],
     ['a wrapped cause', new Error('noting the status failed', { cause: new MaxRetriesPerRequestError(2) })],
+    [
+      'a Redis still loading its data after a restart',
+      new ReplyError('LOADING Redis is loading the dataset in memory'),
+    ],
+    ['a replica during a failover', new ReplyError("READONLY You can't write against a read only replica.")],
+    [
+      'a replica whose master is down',
+      new ReplyError('MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to no'),
+    ],
+    ['a cluster moving a slot', new ReplyError('TRYAGAIN Multiple keys request during rehashing of slot')],
   ])('is true for %s', (_, error) => {
     expect(isRedisUnavailable(error)).toBe(true);
   });

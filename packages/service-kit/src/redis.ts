@@ -85,8 +85,8 @@ export async function pingRedis(redis: Redis): Promise<void> {
  * While Redis is away a client made by {@link connectRedis} holds each command through two
  * reconnect attempts, then fails it with `MaxRetriesPerRequestError`; a client that stopped
  * reconnecting answers "Connection is closed."; a socket's own error (ECONNREFUSED…) may come
- * wrapped in a caller's. Redis's replies (WRONGTYPE, a script's error) say that the command was
- * wrong, not that Redis was away: those are not transient.
+ * wrapped in a caller's. Redis's replies while it comes back (LOADING, READONLY…) are transient too;
+ * its others (WRONGTYPE, a script's error) say that the command was wrong: those are not.
  */
 export function isRedisUnavailable(error: unknown): boolean {
   return someErrorInChain(
@@ -94,9 +94,18 @@ export function isRedisUnavailable(error: unknown): boolean {
     (candidate) =>
       isSocketFailure(candidate) ||
       candidate.name === 'MaxRetriesPerRequestError' ||
-      candidate.message === connectionClosed,
+      candidate.message === connectionClosed ||
+      (candidate.name === 'ReplyError' &&
+        typeof candidate.message === 'string' &&
+        comingBack.test(candidate.message)),
   );
 }
+
+/**
+ * Redis's replies while it is coming back: loading its data after a restart, a replica during a
+ * failover or cut off from its master, a cluster moving a slot. The same command succeeds soon.
+ */
+const comingBack = /^(LOADING|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN) /;
 
 /** ioredis's words for a command on a connection it closed (or will not reopen). */
 const connectionClosed = 'Connection is closed.';
