@@ -293,8 +293,10 @@ describe.runIf(servers)('the accounts command', () => {
       ['active', 'leader', '350802', stamps[3]],
       ['removed', 'leader', '350802', stamps[3]],
     ]);
-    expect(events.slice(0, 4).map((event) => event.occurredAt)).toEqual(stamps);
-    expect(Date.parse(events[4]!.occurredAt!)).toBeGreaterThanOrEqual(Date.parse(stamps[3]!));
+    // Stamped by the database's clock, in the order of the changes: notify keeps the latest.
+    const stamped = events.map((event) => Date.parse(event.occurredAt!));
+    expect(stamped).toEqual([...stamped].sort((a, b) => a - b));
+    expect(new Set(stamped).size).toBe(stamped.length);
     expect(events.every((event) => event.username === username)).toBe(true);
     expect(JSON.stringify(events)).not.toContain('scrypt');
     expect(await db.outboxEvent.count({ where: { eventName: 'operator.access.v1', key: 'nobody' } })).toBe(0);

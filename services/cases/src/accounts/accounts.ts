@@ -53,7 +53,11 @@ export function accountOf(row: {
  * table, refuses them by it as the cases API does. The relay publishes it (a running cases, within
  * its poll: the accounts command is another process).
  */
-async function announceAccount(tx: Tx, username: string, account: OperatorAccount, occurredAt: Date) {
+async function announceAccount(tx: Tx, username: string, account: OperatorAccount) {
+  // Stamped by the database, after the change took the operator's row: notify keeps the latest
+  // stamp, and the accounts command runs on any admin's machine, whose clock may be behind the one
+  // that made the change before (a disable stamped earlier than the reset before it was ignored).
+  const [{ at }] = (await tx.$queryRaw`SELECT clock_timestamp() AS at`) as [{ at: Date }];
   await appendOutbox(tx, {
     name: topics.operatorAccess,
     key: username,
@@ -63,7 +67,7 @@ async function announceAccount(tx: Tx, username: string, account: OperatorAccoun
       role: account.role,
       scope: account.scope,
       tokensValidFrom: account.tokensValidFrom.toISOString(),
-      occurredAt: occurredAt.toISOString(),
+      occurredAt: at.toISOString(),
     },
   });
 }
@@ -140,7 +144,7 @@ export async function addOperator(db: CasesDb, input: OperatorInput, divisions =
           tokensValidFrom: tokensValidFromNow(),
         },
       });
-      await announceAccount(tx, created.username, accountOf(created), created.tokensValidFrom);
+      await announceAccount(tx, created.username, accountOf(created));
     });
   } catch (error) {
     // The primary key decides, not a lookup before the insert: two admins adding one name at once.
@@ -176,7 +180,7 @@ export async function updateOperator(
     });
     if (count === 0) throw new AccountError(`no operator ${username}`);
     const updated = await tx.operator.findUniqueOrThrow({ where: { username } });
-    await announceAccount(tx, username, accountOf(updated), updated.tokensValidFrom);
+    await announceAccount(tx, username, accountOf(updated));
   });
   return listOperator(db, username, divisions);
 }
@@ -215,13 +219,11 @@ async function changeLock(db: CasesDb, username: string, lock: (hash: string) =>
       where: { username, passwordHash: operator.passwordHash },
       data: { passwordHash, tokensValidFrom },
     });
-    if (count === 1)
-      await announceAccount(
-        tx,
-        username,
-        accountOf({ ...operator, passwordHash, tokensValidFrom }),
-        tokensValidFrom,
-      );
+    if (count === 0) return;
+    // As the row is now, ours to read till the commit: a role or scope changed between the read
+    // above and the update is announced with it, not as it was read.
+    const changed = await tx.operator.findUniqueOrThrow({ where: { username } });
+    await announceAccount(tx, username, accountOf(changed));
   });
 }
 
@@ -232,7 +234,7 @@ export async function removeOperator(db: CasesDb, username: string): Promise<voi
       if ((error as { code?: string }).code === 'P2025') throw new AccountError(`no operator ${username}`);
       throw error;
     });
-    await announceAccount(tx, username, { ...accountOf(removed), status: 'removed' }, new Date());
+    await announceAccount(tx, username, { ...accountOf(removed), status: 'removed' });
   });
 }
 
