@@ -82,7 +82,7 @@ async function announceAccount(tx: Tx, username: string, account: OperatorAccoun
  */
 const tokensValidFromNow = () => new Date();
 
-/** Passwords chosen by people: long enough that the sign-in limit (10 per 15 min) makes guessing hopeless. */
+/** Passwords chosen by people: long enough that the sign-in limits (50 per username per 15 min) make guessing hopeless. */
 export const minPasswordLength = 12;
 const usernamePattern = /^[\p{L}\p{N}._@-]{1,100}$/u;
 
