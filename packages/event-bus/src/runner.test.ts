@@ -236,6 +236,28 @@ describe('runMessage: each dead letter is one warning in the service log', () =>
     expect(JSON.stringify(lines)).not.toMatch(/郭建华|guo-jianhua|13800000000/);
   });
 
+  it("logs an event type only when it is one of the platform's: a name written into ce_type is not logged, the dead letter keeps it", async () => {
+    const { engine, parked } = parkingEngine();
+    const { lines, logger } = warnings();
+    await runMessage(
+      { ...message, headers: { ...message.headers, ce_type: '郭建华.guo-jianhua' } },
+      delivery(),
+      {
+        group: 'cases',
+        retry,
+        engine,
+        logger,
+        handlers: { 'dispute.intake.v1': async () => {} },
+      },
+    );
+    expect(lines[0]).toMatchObject({
+      eventType: '[unknown]',
+      reason: 'ce_type: not an event type this version knows',
+    });
+    expect(JSON.stringify(lines)).not.toMatch(/郭建华|guo-jianhua/);
+    expect(parked[0]!.headers.ce_type).toBe('郭建华.guo-jianhua');
+  });
+
   it('logs nothing for a message handled, nor for one it could not park (the engine redelivers it)', async () => {
     const { lines, logger } = warnings();
     const failing = {

@@ -141,11 +141,13 @@ export async function runMessage(
 
 /** The CloudEvents type and id the message's headers give, when they give them. */
 function eventOf(message: RawMessage): { eventType?: string; eventId?: string } {
-  // A producer's header, unvalidated when the message was parked for its headers: kept short, masked.
+  // A producer's headers, unvalidated when the message was parked for them: the type is logged when
+  // it is one of the platform's, the id when it has the shape of one. Any other text is the
+  // producer's, a name as likely as not, which masking numbers would let through; the dead letter
+  // keeps the headers as they came, for whoever replays it.
   const type = message.headers[ceHeaders.type];
-  const eventType = type ? maskPersonalData(type).slice(0, 200) : undefined;
-  // Every id the platform gives an event is a UUID (bus.ts, contracts' ids.ts): any other text in
-  // the header is the producer's, a name as likely as not, which masking numbers would let through.
+  const eventType = type ? (eventNameOfType(type) ? type : '[unknown]') : undefined;
+  // Every id the platform gives an event is a UUID (bus.ts, contracts' ids.ts).
   const id = message.headers[ceHeaders.id];
   const eventId = id ? (uuidShape.test(id) ? id : '[malformed]') : undefined;
   return { ...(eventType && { eventType }), ...(eventId && { eventId }) };
@@ -162,7 +164,8 @@ async function evaluate(
   if (!header.ok)
     return { ok: false, reason: `header ${header.problem.field}: ${header.problem.reason}`, attempts: 0 };
   const name = eventNameOfType(header.attrs.type);
-  if (!name) return { ok: false, reason: `ce_type: unknown event type ${header.attrs.type}`, attempts: 0 };
+  // The type itself is not repeated: the reason is logged, and the dead letter keeps the header.
+  if (!name) return { ok: false, reason: 'ce_type: not an event type this version knows', attempts: 0 };
   const handler = deps.handlers[name] as Handler<typeof name> | undefined;
   // A topic may carry events this consumer does not care about: that is not a failure.
   if (!handler) return { ok: true };
