@@ -11,19 +11,19 @@ import type { LinkCheck } from '../wechat/applicant-link.ts';
  * the form shows it next to the field it names, to a citizen on a phone.
  */
 
-/** Control characters (NUL above all) and lone surrogates cannot be stored downstream: refuse them here. */
+/**
+ * No control character (NUL above all; tab and line breaks only where the text is multiline) and
+ * no lone surrogate (isWellFormed, as the contracts judge text PostgreSQL can store:
+ * storable-text.ts): refused here, in the citizen's words, before the contract would refuse it as
+ * the platform's error.
+ */
 function plainText(value: string, multiline: boolean): boolean {
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);
-    if (code < 0x20 || code === 0x7f) {
-      if (!(multiline && (code === 0x09 || code === 0x0a || code === 0x0d))) return false;
-    } else if (code >= 0xd800 && code <= 0xdbff) {
-      const next = value.charCodeAt(i + 1);
-      if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
-      i++;
-    } else if (code >= 0xdc00 && code <= 0xdfff) return false;
+    if ((code < 0x20 || code === 0x7f) && !(multiline && (code === 0x09 || code === 0x0a || code === 0x0d)))
+      return false;
   }
-  return true;
+  return value.isWellFormed();
 }
 
 const blankToUndefined = (value: unknown) =>
