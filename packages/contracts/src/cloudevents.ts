@@ -25,6 +25,14 @@ export const dlqHeaders = {
   failedAt: 'huijie_dlq_failed_at',
 } as const;
 
+/** Headers of a dead letter sent again to its topic (`scripts/dead-letters.ts redrive`). */
+export const redriveHeaders = {
+  /** The consumer group that parked it: every other group handled it the first time, and skips it. */
+  group: 'huijie_redrive_group',
+  /** Where it was parked, `<dead-letter topic>/<partition>/<offset>`. */
+  from: 'huijie_redrive_from',
+} as const;
+
 export interface CloudEventAttributes {
   id: string;
   type: string;

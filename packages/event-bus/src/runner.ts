@@ -1,5 +1,5 @@
 import { catalogue, type EventName, type EventOf, eventNameOfType } from '@huijie/contracts/catalogue.ts';
-import { ceHeaders, dlqHeaders, fromHeaders } from '@huijie/contracts/cloudevents.ts';
+import { ceHeaders, dlqHeaders, fromHeaders, redriveHeaders } from '@huijie/contracts/cloudevents.ts';
 import { deadLetterTopic } from '@huijie/contracts/topics.ts';
 import { errorForLog, errorReason, maskPersonalData } from '@huijie/database/error-for-log.ts';
 import { isDatabaseUnavailable } from '@huijie/database/unavailable.ts';
@@ -87,6 +87,9 @@ export async function runMessage(
     logger?: BusLogger | undefined;
   },
 ): Promise<void> {
+  // A dead letter sent again is for the group that parked it: the others handled it the first time.
+  const redrivenFor = message.headers[redriveHeaders.group];
+  if (redrivenFor !== undefined && redrivenFor !== deps.group) return;
   const outcome = await evaluate(message, delivery, deps);
   if (outcome.ok) return;
   // Operators and partner agencies read dead letters: the reason names what failed, never whom.
@@ -139,8 +142,8 @@ export async function runMessage(
   );
 }
 
-/** The CloudEvents type and id the message's headers give, when they give them. */
-function eventOf(message: RawMessage): { eventType?: string; eventId?: string } {
+/** The CloudEvents type and id the message's headers give, when they give them: fit for a log. */
+export function eventOf(message: RawMessage): { eventType?: string; eventId?: string } {
   // A producer's headers, unvalidated when the message was parked for them: the type is logged when
   // it is one of the platform's, the id when it has the shape of one. Any other text is the
   // producer's, a name as likely as not, which masking numbers would let through; the dead letter

@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { dlqHeaders } from '@huijie/contracts/cloudevents.ts';
 import type { DisputeReceivedV1 } from '@huijie/contracts/events/dispute-intake-v1.ts';
-import { deadLetterTopic } from '@huijie/contracts/topics.ts';
+import { deadLetterTopic, topics } from '@huijie/contracts/topics.ts';
 import { capturedLogger } from '@huijie/service-kit/log-capture.ts';
 import { eventually, uniqueName } from '@huijie/testing/servers.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type BusLogger, createEventBus, type EventBus } from '../src/bus.ts';
+import { listDeadLetters, redrive } from '../src/dead-letters.ts';
 import type { Engine, RawMessage } from '../src/engine.ts';
+import { namespaced } from '../src/namespaced-engine.ts';
 import { type EngineSpec, openEngine } from './engines.ts';
 
 const fastRetry = { attempts: 3, initialDelayMs: 10, maxDelayMs: 50 };
@@ -417,6 +419,81 @@ export function busContractSuite(label: string, spec: () => EngineSpec) {
         expect(line).not.toContain('report poison');
       }
       await dlq.stop();
+    });
+
+    it("lists a group's dead letters without their content, sends them again to that group alone, once", async () => {
+      // The platform's own topic names, in a namespace of this test's: dead letters are looked for
+      // on the dead-letter topics of the topics the platform consumes.
+      const engine = namespaced(await openEngine(spec()), uniqueName('dl'));
+      const bus = createEventBus(engine, { source: '/test/contract', retry: fastRetry });
+      open.push(bus);
+      await bus.ensureTopics([topics.intake], 2);
+      let mended = false;
+      const handledBy = { mender: [] as string[], bystander: [] as string[] };
+      for (const group of ['mender', 'bystander'] as const)
+        await bus.subscribe({
+          group,
+          topics: [topics.intake],
+          handlers: {
+            'dispute.intake.v1': async (event) => {
+              if (group === 'mender' && event.sourceRef.startsWith('fails') && !mended)
+                throw new Error(`cannot file ${event.sourceRef} yet`);
+              handledBy[group].push(event.sourceRef);
+            },
+          },
+        });
+      const published = ['before', 'fails-1', 'fails-2', 'after'].map((sourceRef) => {
+        const key = randomUUID();
+        const data = { ...intake(sourceRef, key), content: `郭某某 13912345678 ${sourceRef}` };
+        return { name: 'dispute.intake.v1' as const, key, id: randomUUID(), data };
+      });
+      for (const event of published) await bus.publish([event]);
+      await eventually(() => handledBy.mender.includes('after') && handledBy.bystander.length === 4, {
+        what: 'both groups past the failures',
+      });
+      const parked = await eventually(
+        async () => {
+          const letters = await listDeadLetters(engine);
+          return letters.length === 2 ? letters : undefined;
+        },
+        { what: 'two dead letters' },
+      );
+      const failing = published.filter((event) => event.data.sourceRef.startsWith('fails'));
+      expect(parked.map((letter) => letter.eventId).sort()).toEqual(failing.map((event) => event.id).sort());
+      for (const letter of parked)
+        expect(letter).toMatchObject({
+          topic: deadLetterTopic(topics.intake),
+          group: 'mender',
+          from: { topic: topics.intake },
+          eventType: 'cn.huijie.dispute.intake.v1',
+          attempts: '3',
+          reason: expect.stringMatching(/^handler: cannot file fails-\d yet$/),
+          redriven: false,
+        });
+      // What a dead letter says is what its log line said: never the report itself.
+      expect(JSON.stringify(parked)).not.toMatch(/郭某某|13912345678/);
+      expect(await listDeadLetters(engine, { group: 'bystander' })).toEqual([]);
+
+      // Mended: sent again, the mender files them; the bystander, which filed them the first time, does not again.
+      mended = true;
+      expect(await redrive(engine, { group: 'mender' }, { dryRun: true })).toHaveLength(2);
+      expect((await listDeadLetters(engine)).filter((letter) => letter.redriven)).toEqual([]);
+      const sent = await redrive(engine, { group: 'mender' });
+      expect(sent.map((letter) => letter.eventId).sort()).toEqual(failing.map((event) => event.id).sort());
+      await eventually(() => handledBy.mender.filter((ref) => ref.startsWith('fails')).length === 2, {
+        what: 'the mender to file what it parked',
+      });
+      await eventually(async () => (await engine.lag('bystander', topics.intake)) === 0, {
+        what: 'the bystander past what was sent again',
+      });
+      expect(handledBy.bystander.sort()).toEqual(['after', 'before', 'fails-1', 'fails-2']);
+      expect((await listDeadLetters(engine)).map((letter) => letter.redriven)).toEqual([true, true]);
+      // Sent once: a second redrive has nothing to send, and the mender files nothing twice.
+      expect(await redrive(engine, { group: 'mender' })).toEqual([]);
+      await eventually(async () => (await engine.lag('mender', topics.intake)) === 0, {
+        what: 'the mender idle',
+      });
+      expect(handledBy.mender.sort()).toEqual(['after', 'before', 'fails-1', 'fails-2']);
     });
 
     it('refuses to publish text PostgreSQL cannot store, and dead-letters such a message at once: no retries holding the partition', async () => {

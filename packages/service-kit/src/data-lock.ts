@@ -3,7 +3,11 @@ import { join } from 'node:path';
 import { StartupError } from './process.ts';
 
 /** Who may hold a data directory, as a start it refuses names it. */
-export type DataDirHolder = 'the platform (npm start)' | 'the historical import' | 'the accounts command';
+export type DataDirHolder =
+  | 'the platform (npm start)'
+  | 'the historical import'
+  | 'the accounts command'
+  | 'the dead-letters command';
 
 /**
  * Takes the data directory for this process, before anything opens it: PGlite's database

@@ -6,7 +6,7 @@
  *   npx tsx services/cases/scripts/import.ts <file.csv|file.jsonl> [--dry-run] [--batch=500] [--encoding=utf-8|gb18030]
  *
  * Where the events go:
- *   KAFKA_BROKERS=host:port[,…]   the Kafka cluster (distributed mode)
+ *   KAFKA_BROKERS=host:port[,…]   the Kafka cluster (distributed mode; KAFKA_NAMESPACE as the services')
  *   otherwise                      the standalone platform's embedded log in DATA_DIR (default
  *                                  ./data); stop the platform first (its database is one process's:
  *                                  the import takes the platform's lock on DATA_DIR and refuses to run
@@ -22,25 +22,12 @@
  * written to <file>.rejects.csv. Exit code 0: everything imported; 2: some records rejected (the
  * others were imported); 1: the import could not run.
  */
-import { createReadStream, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createReadStream, statSync, writeFileSync } from 'node:fs';
 import { topics } from '@huijie/contracts/topics.ts';
-import { openPglite, pgliteClient } from '@huijie/database/sql-client.ts';
-import { createEventBus, type EventBus } from '@huijie/event-bus/bus.ts';
-import { createEmbeddedEngine } from '@huijie/event-bus/embedded/embedded-engine.ts';
-import { kafkaBus } from '@huijie/event-bus/kafka-bus.ts';
-import { commonEnv, parseConfig } from '@huijie/service-kit/config.ts';
-import { lockDataDir } from '@huijie/service-kit/data-lock.ts';
-import { z } from 'zod';
+import { openToolEventLog } from '@huijie/service-kit/tool-event-log.ts';
 import { csvLine, utf8Bom } from '../src/bulk/csv.ts';
 import { decodeChunks, detectEncoding, type TextEncoding } from '../src/bulk/encoding.ts';
 import { csvRecords, type ImportSummary, importRecords, jsonlRecords } from '../src/bulk/import-records.ts';
-
-const config = parseConfig(
-  z.object({ KAFKA_BROKERS: commonEnv.KAFKA_BROKERS.optional(), DATA_DIR: z.string().default('data') }),
-  // An empty variable means unset (KAFKA_BROKERS= npx tsx … to use the standalone log).
-  Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== '')),
-);
 
 const args = process.argv.slice(2);
 const file = args.find((arg) => !arg.startsWith('--'));
@@ -74,36 +61,6 @@ const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
 const text = decodeChunks(stream, encoding);
 const records = /\.csv$/i.test(file) ? csvRecords(text) : jsonlRecords(text);
 
-async function openBus(): Promise<{ bus: EventBus; where: string; close: () => Promise<void> }> {
-  if (config.KAFKA_BROKERS) {
-    const bus = kafkaBus({
-      brokers: config.KAFKA_BROKERS,
-      service: 'cases-import',
-      onFatal: (error) => {
-        console.error(`\nKafka failed: ${error.message}`);
-        process.exit(1);
-      },
-    });
-    await bus.ensureTopics([topics.intake]);
-    return { bus, where: `Kafka ${config.KAFKA_BROKERS.join(',')}`, close: () => bus.close() };
-  }
-  // The platform's own lock, before the database is opened: a running platform makes the import
-  // refuse, and a platform started meanwhile refuses, instead of two processes writing one PGlite.
-  mkdirSync(config.DATA_DIR, { recursive: true });
-  lockDataDir(config.DATA_DIR, 'the historical import');
-  const pglite = await openPglite(join(config.DATA_DIR, 'pglite'));
-  const bus = createEventBus(createEmbeddedEngine(pgliteClient(pglite)), { source: '/huijie/cases-import' });
-  return {
-    bus,
-    where: `the standalone event log in ${config.DATA_DIR}`,
-    // The embedded database is written to disk when it closes.
-    close: async () => {
-      await bus.close();
-      await pglite.close();
-    },
-  };
-}
-
 // ── progress on stderr: a bar on a terminal, a line every few seconds in a log ───────────────
 let started = Date.now();
 const tty = process.stderr.isTTY === true;
@@ -127,9 +84,12 @@ function drawProgress(summary: ImportSummary, final = false) {
 
 let close: (() => Promise<void>) | undefined;
 try {
-  const target = dryRun ? { bus: undefined, where: 'nowhere (dry run)', close: undefined } : await openBus();
+  const target = dryRun
+    ? { bus: undefined, where: 'nowhere (dry run)', close: undefined }
+    : await openToolEventLog({ service: 'cases-import', holder: 'the historical import' });
   const bus = target.bus;
   close = target.close;
+  await bus?.ensureTopics([topics.intake]);
   console.error(`importing ${file} (${(size / 1e6).toFixed(1)} MB, ${encoding}) → ${target.where}`);
   started = Date.now();
   const summary = await importRecords(records, {

@@ -138,6 +138,39 @@ export function createEmbeddedEngine(sql: SqlClient, options: { pollIntervalMs?:
     });
   }
 
+  /** Up to `limit` messages of a partition, from offset `from` on. */
+  async function messagesOf(
+    topic: string,
+    partition: number,
+    from: bigint,
+    limit: number,
+  ): Promise<RawMessage[]> {
+    const { rows } = await sql.query<{ position: string; key: string; value: Uint8Array; headers: unknown }>(
+      `SELECT m."offset"::text AS position, m.key, m.value, m.headers FROM bus.messages m
+       WHERE m.topic = $1 AND m.partition = $2 AND m."offset" >= $3::bigint ORDER BY m."offset" LIMIT $4`,
+      [topic, partition, String(from), limit],
+    );
+    return rows.map((row) => ({
+      topic,
+      partition,
+      offset: row.position,
+      key: row.key,
+      value: Buffer.from(row.value),
+      headers: (typeof row.headers === 'string' ? JSON.parse(row.headers) : row.headers) as Record<
+        string,
+        string
+      >,
+    }));
+  }
+
+  function commit(group: string, topic: string, partition: number, next: string): Promise<unknown> {
+    return sql.query(
+      `INSERT INTO bus.offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, $4::bigint)
+       ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset`,
+      [group, topic, partition, next],
+    );
+  }
+
   /** Reads one partition for one group, handing its messages to the member it is assigned to: several at once, one key's in order. */
   async function runPartition(
     group: Group,
@@ -153,34 +186,12 @@ export function createEmbeddedEngine(sql: SqlClient, options: { pollIntervalMs?:
     while (!stop.aborted && !closing.signal.aborted) {
       // Counted before the read: an append while it runs is not slept through.
       const seen = appends.get(topic) ?? 0;
-      const { rows } = await sql.query<{
-        position: string;
-        key: string;
-        value: Uint8Array;
-        headers: unknown;
-      }>(
-        `SELECT m."offset"::text AS position, m.key, m.value, m.headers FROM bus.messages m
-         WHERE m.topic = $1 AND m.partition = $2 AND m."offset" >= $3::bigint ORDER BY m."offset" LIMIT 100`,
-        [topic, partition, String(next)],
-      );
+      const messages = await messagesOf(topic, partition, next, 100);
       const member = group.assigned(topic, partition);
-      if (rows.length === 0 || !member) {
+      if (messages.length === 0 || !member) {
         await waitForAppend(topic, seen, stop);
         continue;
       }
-      const messages = rows.map(
-        (row): RawMessage => ({
-          topic,
-          partition,
-          offset: row.position,
-          key: row.key,
-          value: Buffer.from(row.value),
-          headers: (typeof row.headers === 'string' ? JSON.parse(row.headers) : row.headers) as Record<
-            string,
-            string
-          >,
-        }),
-      );
       // As the Kafka engine does: several messages at once, one key's in order; the offset
       // committed once for what was handled, a gap-free prefix.
       let handled = -1;
@@ -212,11 +223,7 @@ export function createEmbeddedEngine(sql: SqlClient, options: { pollIntervalMs?:
         }
         if (handled >= 0) {
           next = BigInt(messages[handled]!.offset) + 1n;
-          await sql.query(
-            `INSERT INTO bus.offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, $4::bigint)
-             ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset`,
-            [group.id, topic, partition, String(next)],
-          );
+          await commit(group.id, topic, partition, String(next));
         }
       });
       if (failed) await new Promise((resolve) => setTimeout(resolve, member.stopping ? 0 : 1_000));
@@ -331,6 +338,31 @@ export function createEmbeddedEngine(sql: SqlClient, options: { pollIntervalMs?:
       for (let partition = 0; partition < count; partition++) result.set(partition, '0');
       for (const row of rows) result.set(row.partition, row.next_offset);
       return result;
+    },
+
+    async commitOffsets(group, topic, offsets) {
+      await init();
+      for (const [partition, offset] of offsets) await commit(group, topic, partition, offset);
+    },
+
+    async read(topic, visit) {
+      await init();
+      // Not partitionsOf: reading a topic must not create it.
+      const { rows: ends } = await sql.query<{ partition: number; next_offset: string }>(
+        'SELECT partition, next_offset::text FROM bus.partitions WHERE topic = $1 ORDER BY partition',
+        [topic],
+      );
+      for (const { partition, next_offset } of ends) {
+        const end = BigInt(next_offset);
+        for (let next = 0n; next < end; ) {
+          const messages = (await messagesOf(topic, partition, next, 500)).filter(
+            (message) => BigInt(message.offset) < end,
+          );
+          if (messages.length === 0) break;
+          for (const message of messages) await visit(message);
+          next = BigInt(messages.at(-1)!.offset) + 1n;
+        }
+      }
     },
 
     async lag(group, topic) {

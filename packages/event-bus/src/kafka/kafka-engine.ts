@@ -1,5 +1,13 @@
-import { type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
-import type { ConsumeOptions, Engine, EngineSubscription, RawHandler, RawRecord } from '../engine.ts';
+import { randomUUID } from 'node:crypto';
+import { type Consumer, Kafka, type KafkaMessage, logLevel, type Producer } from 'kafkajs';
+import type {
+  ConsumeOptions,
+  Engine,
+  EngineSubscription,
+  RawHandler,
+  RawMessage,
+  RawRecord,
+} from '../engine.ts';
 import { consumerStopSignal, defaultConcurrency, runKeyOrdered, Slots, windowFor } from '../key-ordered.ts';
 
 export interface KafkaEngineOptions {
@@ -245,22 +253,7 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
             abandoned: () => isStale(),
             handledThrough: (index) => resolveOffset(batch.messages[index]!.offset),
             handle: async (message) => {
-              const headers: Record<string, string> = {};
-              for (const [name, value] of Object.entries(message.headers ?? {})) {
-                if (value !== undefined)
-                  headers[name] = Array.isArray(value) ? String(value[0]) : String(value);
-              }
-              await handler(
-                {
-                  topic,
-                  partition,
-                  offset: message.offset,
-                  key: message.key?.toString('utf8') ?? '',
-                  value: message.value ?? Buffer.alloc(0),
-                  headers,
-                },
-                { heartbeat, signal: abort.signal },
-              );
+              await handler(rawMessage(topic, partition, message), { heartbeat, signal: abort.signal });
               beat();
             },
           });
@@ -329,6 +322,62 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
       return result;
     },
 
+    async commitOffsets(group, topic, offsets) {
+      await getAdmin();
+      await admin.setOffsets({
+        groupId: group,
+        topic,
+        partitions: [...offsets].map(([partition, offset]) => ({ partition, offset })),
+      });
+    },
+
+    async read(topic, visit) {
+      await getAdmin();
+      if (!(await admin.listTopics()).includes(topic)) return;
+      /** Per partition with messages, the offset it ends at now: what comes later is not read. */
+      const ends = new Map<number, bigint>();
+      for (const { partition, low, high } of await retryWhileTopicsPropagate(() =>
+        admin.fetchTopicOffsets(topic),
+      ))
+        if (BigInt(high) > BigInt(low)) ends.set(partition, BigInt(high));
+      if (ends.size === 0) return;
+      // kafkajs reads only as a group's member: a group of its own, never committed, deleted after.
+      const groupId = `${options.clientId}.reader.${randomUUID()}`;
+      const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: idleFetchWaitMs, retry: clientRetry });
+      try {
+        await consumer.connect();
+        await retryWhileTopicsPropagate(() => consumer.subscribe({ topics: [topic], fromBeginning: true }));
+        await new Promise<void>((resolve, reject) => {
+          consumer.on(consumer.events.CRASH, (event) => reject((event.payload as { error: Error }).error));
+          consumer
+            .run({
+              autoCommit: false,
+              partitionsConsumedConcurrently: 1,
+              eachBatch: async ({ batch }) => {
+                const end = ends.get(batch.partition);
+                if (end === undefined) return;
+                try {
+                  for (const message of batch.messages) {
+                    if (BigInt(message.offset) >= end) break;
+                    await visit(rawMessage(topic, batch.partition, message));
+                  }
+                } catch (error) {
+                  reject(error);
+                  return;
+                }
+                // The batch's last offset, or the end of what it saw: offsets may skip (compaction).
+                if (BigInt(batch.lastOffset()) + 1n >= end) ends.delete(batch.partition);
+                if (ends.size === 0) resolve();
+              },
+            })
+            .catch(reject);
+        });
+      } finally {
+        await consumer.disconnect();
+        await admin.deleteGroups([groupId]).catch(() => {});
+      }
+    },
+
     async lag(group, topic) {
       await getAdmin();
       const [ends, [committed]] = await Promise.all([
@@ -366,6 +415,22 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
       await producer?.disconnect();
       if (adminReady) await admin.disconnect();
     },
+  };
+}
+
+/** A record as kafkajs hands it, as the engines hand it on. */
+function rawMessage(topic: string, partition: number, message: KafkaMessage): RawMessage {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? String(value[0]) : String(value);
+  }
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key?.toString('utf8') ?? '',
+    value: message.value ?? Buffer.alloc(0),
+    headers,
   };
 }
 
