@@ -9,6 +9,7 @@ describe('isRedisUnavailable', () => {
   it.each([
     ['a command held through the reconnect attempts', new MaxRetriesPerRequestError(2)],
     ['a command on a closed connection', new Error('Connection is closed.')],
+    ['a command Redis did not answer in time', new Error('Command timed out')],
     ['a refused connection', withCode('connect ECONNREFUSED 127.0.0.1:6379', 'ECONNREFUSED')],
     ['a connection reset', withCode('read ECONNRESET', 'ECONNRESET')],
     ['a wrapped cause', new Error('noting the status failed', { cause: new MaxRetriesPerRequestError(2) })],

@@ -41,6 +41,9 @@ export function connectRedis(url: string, options: RedisOptions): Redis {
   const { logger } = options;
   const redis = new Redis(url, {
     maxRetriesPerRequest: 2,
+    // A Redis that stops answering but keeps its connection (a hung server, a half-open link):
+    // without a limit each command, the request or event waiting on it too, waits for ever.
+    commandTimeout: commandTimeoutMs,
     enableAutoPipelining: true,
     keyPrefix: redisKeyPrefix(options.namespace),
   });
@@ -60,6 +63,12 @@ export function connectRedis(url: string, options: RedisOptions): Redis {
   });
   return redis;
 }
+
+/**
+ * How long a command may wait for its reply. Redis answers in well under a millisecond; seconds
+ * without an answer is a Redis that will not, and the caller is better told (a 503, a retry).
+ */
+export const commandTimeoutMs = 2_000;
 
 /** The last connection error of each client made by {@link connectRedis}. */
 const lastErrors = new WeakMap<Redis, Error>();
@@ -83,7 +92,8 @@ export async function pingRedis(redis: Redis): Promise<void> {
  * instead of dead-lettering its message after a few attempts.
  *
  * While Redis is away a client made by {@link connectRedis} holds each command through two
- * reconnect attempts, then fails it with `MaxRetriesPerRequestError`; a client that stopped
+ * reconnect attempts, then fails it with `MaxRetriesPerRequestError`; a command Redis does not
+ * answer within {@link commandTimeoutMs} fails with "Command timed out"; a client that stopped
  * reconnecting answers "Connection is closed."; a socket's own error (ECONNREFUSED…) may come
  * wrapped in a caller's. Redis's replies while it comes back (LOADING, READONLY…) are transient too;
  * its others (WRONGTYPE, a script's error) say that the command was wrong: those are not.
@@ -95,6 +105,7 @@ export function isRedisUnavailable(error: unknown): boolean {
       isSocketFailure(candidate) ||
       candidate.name === 'MaxRetriesPerRequestError' ||
       candidate.message === connectionClosed ||
+      candidate.message === commandTimedOut ||
       (candidate.name === 'ReplyError' &&
         typeof candidate.message === 'string' &&
         comingBack.test(candidate.message)),
@@ -109,3 +120,5 @@ const comingBack = /^(LOADING|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN) /;
 
 /** ioredis's words for a command on a connection it closed (or will not reopen). */
 const connectionClosed = 'Connection is closed.';
+/** ioredis's words for a command not answered within its `commandTimeout`. */
+const commandTimedOut = 'Command timed out';

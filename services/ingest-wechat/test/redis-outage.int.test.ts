@@ -10,7 +10,7 @@ import { redisIdempotency } from '@huijie/service-kit/idempotency.ts';
 import { capturedLogger } from '@huijie/service-kit/log-capture.ts';
 import { createMetrics } from '@huijie/service-kit/metrics.ts';
 import { redisRateLimiter } from '@huijie/service-kit/rate-limit.ts';
-import { connectRedis } from '@huijie/service-kit/redis.ts';
+import { commandTimeoutMs, connectRedis } from '@huijie/service-kit/redis.ts';
 import { eventually, requireServers, uniqueName } from '@huijie/testing/servers.ts';
 import { TcpProxy } from '@huijie/testing/tcp-proxy.ts';
 import type { Redis } from 'ioredis';
@@ -165,6 +165,70 @@ describe.runIf(servers)(
       ).toMatchObject({ status: 'resolved', statusLabel: '调解成功' });
       expect(deadLettered).toEqual([]);
       expect(lines.filter((line) => line.includes('message dead-lettered'))).toEqual([]);
+    });
+
+    it('a Redis that stops answering, its connection open: the form answers 503 in seconds, a status waits and is shown once it answers', async () => {
+      const submitted = await app.inject({
+        method: 'POST',
+        url: '/v1/applications',
+        payload: guoApplication(),
+        remoteAddress: '10.3.0.2',
+      });
+      expect(submitted.statusCode).toBe(202);
+      const { trackingNo } = submitted.json() as { trackingNo: string };
+      const caseId = crypto.randomUUID();
+      retried.length = 0;
+
+      proxy.stall();
+      const started = performance.now();
+      const refused = await app.inject({
+        method: 'POST',
+        url: '/v1/applications',
+        payload: guoApplication(),
+        remoteAddress: '10.3.0.2',
+      });
+      // Not held for ever: told within a few of Redis's command timeouts to come back later.
+      expect(refused.statusCode).toBe(503);
+      expect(performance.now() - started).toBeLessThan(4 * commandTimeoutMs);
+      await cases.publish([
+        {
+          name: 'case.status.v1',
+          key: caseId,
+          data: {
+            caseId,
+            disputeIds: [disputeIdFor('wechat', trackingNo)],
+            status: 'accepted',
+            previousStatus: 'assigned',
+            occurredAt: '2030-01-03T10:00:00+08:00',
+            category: 'labor',
+            divisionCode: '350802107',
+          },
+        },
+      ]);
+      await eventually(() => retried.length >= 2, {
+        what: 'the status event retried after a command timed out',
+        timeoutMs: 30_000,
+        intervalMs: 200,
+      });
+      expect(retried.at(-1)).toMatch(/Command timed out/);
+
+      // Redis answers again (its hung connections end, a new one works).
+      await proxy.cut();
+      await proxy.restore();
+      const page = await eventually(
+        async () => {
+          const response = await app.inject({
+            method: 'POST',
+            url: '/v1/applications/lookup',
+            payload: { trackingNo, phoneLast4: '1234' },
+            remoteAddress: '10.3.0.2',
+          });
+          return response.statusCode === 200 && (response.json() as { status: string }).status === 'accepted';
+        },
+        { what: 'the page to show 调解员已接收 once Redis answers', timeoutMs: 30_000, intervalMs: 200 },
+      );
+      expect(page).toBe(true);
+      expect(deadLettered).toEqual([]);
     });
   },
 );
