@@ -77,3 +77,17 @@ const byType = new Map<string, EventName>(eventNames.map((name) => [catalogue[na
 export function eventNameOfType(type: string): EventName | undefined {
   return byType.get(type);
 }
+
+/**
+ * The event's data as its contract takes it, or why the contract refuses it: each field and what it
+ * must be (`content: must not contain the NUL character; …`), never the value found there.
+ */
+export function checkEvent<N extends EventName>(
+  name: N,
+  data: unknown,
+): { ok: true; data: EventOf<N> } | { ok: false; reason: string } {
+  const parsed = catalogue[name].schema.safeParse(data);
+  if (parsed.success) return { ok: true, data: parsed.data as EventOf<N> };
+  const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`);
+  return { ok: false, reason: issues.join('; ') };
+}

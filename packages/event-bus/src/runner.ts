@@ -1,4 +1,4 @@
-import { catalogue, type EventName, type EventOf, eventNameOfType } from '@huijie/contracts/catalogue.ts';
+import { checkEvent, type EventName, type EventOf, eventNameOfType } from '@huijie/contracts/catalogue.ts';
 import { ceHeaders, dlqHeaders, fromHeaders, redriveHeaders } from '@huijie/contracts/cloudevents.ts';
 import { deadLetterTopic } from '@huijie/contracts/topics.ts';
 import { errorForLog, errorReason, maskPersonalData } from '@huijie/database/error-for-log.ts';
@@ -179,19 +179,14 @@ async function evaluate(
   } catch (error) {
     return { ok: false, reason: `body: not JSON (${errorForLog(error).reason})`, attempts: 0 };
   }
-  const parsed = catalogue[name].schema.safeParse(json);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`,
-    );
-    return { ok: false, reason: `body: invalid ${name}: ${issues.join('; ')}`, attempts: 0 };
-  }
+  const checked = checkEvent(name, json);
+  if (!checked.ok) return { ok: false, reason: `body: invalid ${name}: ${checked.reason}`, attempts: 0 };
 
   let failures = 0;
   for (let attempt = 1; ; attempt++) {
     const started = performance.now();
     try {
-      await handler(parsed.data as never, {
+      await handler(checked.data as never, {
         eventId: header.attrs.id,
         key: message.key,
         topic: message.topic,
