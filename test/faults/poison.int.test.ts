@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { catalogue, type EventName } from '@huijie/contracts/catalogue.ts';
 import { dlqHeaders, toHeaders } from '@huijie/contracts/cloudevents.ts';
 import { createEventBus, type EventBus } from '@huijie/event-bus/bus.ts';
+import { listDeadLetters, redrive } from '@huijie/event-bus/dead-letters.ts';
 import { createKafkaEngine } from '@huijie/event-bus/kafka/kafka-engine.ts';
 import { namespaced } from '@huijie/event-bus/namespaced-engine.ts';
 import { normaliseWorkOrder, WorkOrder } from '@huijie/ingest-12345/work-order.ts';
@@ -202,6 +203,32 @@ describe.runIf(servers)('poison messages on every consumed topic (services in th
     },
     90_000,
   );
+
+  it("an engineer sends routing's dead letters of the intake again: routing parks them again (still poison), cases does not see them", async () => {
+    const engine = bus.engine;
+    const topic = 'dispute.intake.v1';
+    const perGroup = poisons.length * partitions;
+    const byGroup = async () => {
+      const counts: Record<string, number> = {};
+      for (const letter of await listDeadLetters(engine, { topic }))
+        counts[letter.group] = (counts[letter.group] ?? 0) + 1;
+      return counts;
+    };
+    expect(await byGroup()).toEqual({ routing: perGroup, cases: perGroup });
+    const sent = await redrive(engine, { group: 'routing', topic });
+    expect(sent).toHaveLength(perGroup);
+    await eventually(async () => (await probe.count(`${stack.namespace}.${topic}.dlq`)) === 3 * perGroup, {
+      what: 'routing to park them again',
+      timeoutMs: 60_000,
+      intervalMs: 500,
+    });
+    await eventually(async () => (await engine.lag('cases', topic)) === 0, { what: 'cases past them' });
+    // Cases read them and let them pass: its own dead letters are the ones it parked the first time.
+    expect(await byGroup()).toEqual({ routing: 2 * perGroup, cases: perGroup });
+    const routing = await listDeadLetters(engine, { group: 'routing', topic });
+    expect(routing.filter((letter) => letter.redriven)).toHaveLength(perGroup);
+    expect(await redrive(engine, { group: 'routing', topic }, { dryRun: true })).toHaveLength(perGroup);
+  }, 120_000);
 
   it('the pushes made after the poison all became cases, and every service is still running', async () => {
     await everythingDone(stack, pusher, 90_000);
