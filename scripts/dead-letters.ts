@@ -43,7 +43,11 @@ if (topic !== undefined && !consumedTopics.includes(topic))
 
 let close: (() => Promise<void>) | undefined;
 try {
-  const log = await openToolEventLog({ service: 'dead-letters', holder: 'the dead-letters command' });
+  const log = await openToolEventLog({
+    service: 'dead-letters',
+    holder: 'the dead-letters command',
+    existingOnly: true,
+  });
   close = () => log.close();
   console.error(`dead letters in ${log.where}`);
   const engine = log.bus.engine;
@@ -53,7 +57,7 @@ try {
     const waiting = letters.filter((letter) => !letter.redriven);
     console.error(
       `${letters.length} dead letter${letters.length === 1 ? '' : 's'}: ${waiting.length} not sent again` +
-        (waiting.length > 0 ? ` (${countBy(waiting, (letter) => letter.group)})` : ''),
+        (waiting.length > 0 ? ` (${countBy(waiting, (letter) => letter.group ?? '[unknown]')})` : ''),
     );
   } else {
     const sent = await redrive(engine, { group: group!, topic }, { dryRun });
@@ -83,7 +87,7 @@ function printTable(letters: DeadLetter[]): void {
   const rows = letters.map((letter) => [
     `${letter.topic}/${letter.partition}/${letter.offset}`,
     letter.failedAt,
-    letter.group,
+    letter.group ?? '[unknown]',
     `${letter.from.topic}/${letter.from.partition}/${letter.from.offset}`,
     letter.eventType ?? '',
     letter.eventId ?? '',

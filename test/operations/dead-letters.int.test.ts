@@ -156,23 +156,54 @@ describe.runIf(servers)(
       const dataDir = mkdtempSync(join(tmpdir(), 'huijie-dlq-'));
       afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-      it('lists what the platform parked while it is stopped, and refuses while it runs', async () => {
+      /** The platform's log on `dataDir`, as `npm start` opens it, with the group that cannot file yet. */
+      async function platform() {
         const db = await openPglite(join(dataDir, 'pglite'));
         const bus = createEventBus(createEmbeddedEngine(pgliteClient(db)), { source: '/test/hotline' });
         const filer = await failingGroup(bus, 'filer');
+        return {
+          bus,
+          filer,
+          async stop() {
+            await filer.stop();
+            await bus.close();
+            await db.close();
+          },
+        };
+      }
+
+      it('lists what the platform parked while it is stopped, sends it again for its next start, and refuses while it runs', async () => {
+        const first = await platform();
         const { key, data } = report('fails-standalone');
-        await bus.publish([{ name: 'dispute.intake.v1', key, data }]);
-        await eventually(async () => (await bus.engine.lag('filer', deadLetterTopic(topics.intake))) > 0, {
-          what: 'the report parked',
-        });
-        await filer.stop();
-        await bus.close();
-        await db.close();
+        await first.bus.publish([{ name: 'dispute.intake.v1', key, data }]);
+        await eventually(
+          async () => (await first.bus.engine.lag('filer', deadLetterTopic(topics.intake))) > 0,
+          {
+            what: 'the report parked',
+          },
+        );
+        await first.stop();
 
         const listed = await deadLetters(['list'], { DATA_DIR: dataDir });
         expect(listed.code, listed.err).toBe(0);
         expect(listed.err).toContain(`dead letters in the standalone event log in ${dataDir}`);
         expect(listed.err).toContain('1 dead letter: 1 not sent again (filer 1)');
+        const sent = await deadLetters(['redrive', '--group=filer'], { DATA_DIR: dataDir });
+        expect(sent.err).toContain('sent 1 dead letter of filer again (dispute.intake.v1 1)');
+
+        // The next start, mended: the group files it.
+        const next = await platform();
+        next.filer.mend();
+        await eventually(() => next.filer.filed.includes('fails-standalone'), { what: 'the report filed' });
+        await next.stop();
+
+        // A directory with no platform in it (the wrong one, KAFKA_BROKERS forgotten) is no empty log.
+        const elsewhere = join(dataDir, 'not-here');
+        const wrong = await deadLetters(['list'], { DATA_DIR: elsewhere });
+        expect(wrong.code).toBe(1);
+        expect(wrong.err.trim()).toBe(
+          `dead letters: no standalone platform in ${elsewhere} (no ${join(elsewhere, 'pglite')}): set KAFKA_BROKERS for Kafka, or DATA_DIR to the platform's data directory`,
+        );
 
         // Held as the platform holds it, by a live process other than the command (this one).
         lockDataDir(dataDir, 'the platform (npm start)');

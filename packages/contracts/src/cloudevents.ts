@@ -31,6 +31,11 @@ export const redriveHeaders = {
   group: 'huijie_redrive_group',
   /** Where it was parked, `<dead-letter topic>/<partition>/<offset>`. */
   from: 'huijie_redrive_from',
+  /**
+   * On the dead-letter topic, a record that is no dead letter: how far the group named has had its
+   * dead letters sent again (`{"through":{"<partition>":"<next offset>"}}`).
+   */
+  mark: 'huijie_redrive_mark',
 } as const;
 
 export interface CloudEventAttributes {

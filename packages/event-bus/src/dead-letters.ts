@@ -13,8 +13,8 @@ export interface DeadLetter {
   topic: string;
   partition: number;
   offset: string;
-  /** The consumer group that parked it ('[unknown]' if its headers do not say). */
-  group: string;
+  /** The consumer group that parked it (null if its headers do not say: it is never sent again). */
+  group: string | null;
   /** The topic it was read from, and where. */
   from: { topic: string; partition: string; offset: string };
   eventType?: string;
@@ -29,14 +29,6 @@ export interface DeadLetter {
 /** Every topic a platform group consumes, so every topic that may have a dead-letter topic. */
 export const consumedTopics: readonly string[] = Object.values(topics);
 
-/**
- * How far a group's dead letters on a dead-letter topic have been sent again, kept as the committed
- * offsets of a group of its own that never consumes: per partition, the next not yet sent.
- */
-export function redrivenMark(group: string): string {
-  return `dead-letters.redriven.${group}`;
-}
-
 export interface Selection {
   /** One consumer group's dead letters only. */
   group?: string | undefined;
@@ -48,23 +40,10 @@ export interface Selection {
 export async function listDeadLetters(engine: Engine, selection: Selection = {}): Promise<DeadLetter[]> {
   const found: DeadLetter[] = [];
   for (const topic of selected(selection)) {
-    const parked = deadLetterTopic(topic);
-    // Asked once there is a dead letter of the group: Kafka has no offsets of a topic that does not exist.
-    const marks = new Map<string, Map<number, string>>();
-    const markOf = async (group: string) => {
-      let mark = marks.get(group);
-      if (!mark) {
-        mark = await engine.committedOffsets(redrivenMark(group), parked);
-        marks.set(group, mark);
-      }
-      return mark;
-    };
-    await engine.read(parked, async (message) => {
-      const letter = describe(message);
-      if (selection.group !== undefined && letter.group !== selection.group) return;
-      const next = (await markOf(letter.group)).get(message.partition) ?? '0';
-      found.push({ ...letter, redriven: BigInt(message.offset) < BigInt(next) });
-    });
+    const { letters } = await readDeadLetters(engine, deadLetterTopic(topic));
+    found.push(
+      ...letters.filter((letter) => selection.group === undefined || letter.group === selection.group),
+    );
   }
   return found;
 }
@@ -72,10 +51,10 @@ export async function listDeadLetters(engine: Engine, selection: Selection = {})
 /**
  * Sends a group's dead letters not sent yet back to the topics they came from, each for that group
  * alone (other groups handled it the first time: the runner has them skip it), then marks them
- * sent. Each is the message as it came, with its key (so its partition) and its event id: handled
- * as a message read twice after a crash is (the platform's handlers are idempotent), so one sent
- * twice — a redrive stopped between sending and marking — changes nothing more. It comes after what
- * its key has had since, as any late event does. One that fails again is parked again, a new dead letter.
+ * sent. Each is the message as it came, with its key (so its partition) and its event id — and it
+ * is a late event: it comes after what its key has had since. A handler that keeps only the latest
+ * of something in the order events come (the WeChat tracking page's status) shows the older one
+ * until the key's next event. One that fails again is parked again, a new dead letter.
  */
 export async function redrive(
   engine: Engine,
@@ -85,17 +64,12 @@ export async function redrive(
   const sent: DeadLetter[] = [];
   for (const topic of selected(selection)) {
     const parked = deadLetterTopic(topic);
-    // Asked once there is a dead letter: Kafka has no offsets of a topic that does not exist.
-    let mark: Map<number, string> | undefined;
+    const { letters, messages, nextOffsets } = await readDeadLetters(engine, parked);
     const records: RawRecord[] = [];
-    const read = new Map<number, string>();
-    await engine.read(parked, async (message) => {
-      read.set(message.partition, (BigInt(message.offset) + 1n).toString());
-      const letter = describe(message);
-      if (letter.group !== selection.group) return;
-      mark ??= await engine.committedOffsets(redrivenMark(selection.group), parked);
-      if (BigInt(message.offset) < BigInt(mark.get(message.partition) ?? '0')) return;
+    for (const letter of letters) {
+      if (letter.group !== selection.group || letter.redriven) continue;
       sent.push({ ...letter, redriven: !options.dryRun });
+      const message = messages.get(`${letter.partition}/${letter.offset}`)!;
       records.push({
         // The topic the dead-letter topic is of, never a header's say: a header is the producer's text.
         topic,
@@ -104,16 +78,71 @@ export async function redrive(
         headers: {
           ...withoutRedriveHeaders(message.headers),
           [redriveHeaders.group]: selection.group,
-          [redriveHeaders.from]: `${parked}/${message.partition}/${message.offset}`,
+          [redriveHeaders.from]: `${parked}/${letter.partition}/${letter.offset}`,
         },
       });
-    });
-    if (options.dryRun || read.size === 0) continue;
-    // Sent, then marked: stopped in between, the next redrive sends them again (see above).
+    }
+    if (options.dryRun || records.length === 0) continue;
     await engine.produce(records);
-    await engine.commitOffsets(redrivenMark(selection.group), parked, read);
+    // Then the mark, on the dead-letter topic itself, so that it is kept as long as the dead
+    // letters it speaks of. Stopped before it, the next redrive sends them again.
+    await engine.produce([
+      {
+        topic: parked,
+        key: `redriven.${selection.group}`,
+        value: Buffer.from(
+          JSON.stringify({ group: selection.group, through: Object.fromEntries(nextOffsets) }),
+        ),
+        headers: { [redriveHeaders.mark]: selection.group },
+      },
+    ]);
   }
   return sent;
+}
+
+/** A dead-letter topic's letters, which of them were sent again, and where each partition ends as read. */
+async function readDeadLetters(engine: Engine, parked: string) {
+  const letters: Omit<DeadLetter, 'redriven'>[] = [];
+  const messages = new Map<string, RawMessage>();
+  /** Per group, per partition, the offset up to which its dead letters were sent again. */
+  const marks = new Map<string, Map<number, bigint>>();
+  const nextOffsets = new Map<number, string>();
+  await engine.read(parked, (message) => {
+    nextOffsets.set(message.partition, (BigInt(message.offset) + 1n).toString());
+    const markOf = message.headers[redriveHeaders.mark];
+    if (markOf !== undefined) {
+      const mark = marks.get(markOf) ?? new Map<number, bigint>();
+      for (const [partition, next] of markedThrough(message)) {
+        if (next > (mark.get(partition) ?? 0n)) mark.set(partition, next);
+      }
+      marks.set(markOf, mark);
+      return;
+    }
+    letters.push(describe(message));
+    messages.set(`${message.partition}/${message.offset}`, message);
+  });
+  return {
+    letters: letters.map(
+      (letter): DeadLetter => ({
+        ...letter,
+        redriven:
+          letter.group !== null &&
+          BigInt(letter.offset) < (marks.get(letter.group)?.get(letter.partition) ?? 0n),
+      }),
+    ),
+    messages,
+    nextOffsets,
+  };
+}
+
+/** What a mark says, per partition: the next offset not sent yet. A mark not of this shape says nothing. */
+function markedThrough(message: RawMessage): [number, bigint][] {
+  try {
+    const { through } = JSON.parse(message.value.toString('utf8')) as { through: Record<string, string> };
+    return Object.entries(through).map(([partition, next]) => [Number(partition), BigInt(next)]);
+  } catch {
+    return [];
+  }
 }
 
 function selected(selection: Selection): readonly string[] {
@@ -129,7 +158,7 @@ function describe(message: RawMessage): Omit<DeadLetter, 'redriven'> {
     topic: message.topic,
     partition: message.partition,
     offset: message.offset,
-    group: message.headers[dlqHeaders.group] ?? '[unknown]',
+    group: message.headers[dlqHeaders.group] ?? null,
     from: {
       topic: header(dlqHeaders.topic),
       partition: header(dlqHeaders.partition),

@@ -57,16 +57,17 @@ export interface Engine {
   /** Next offset to read per partition for a group (what a restart would resume from). */
   committedOffsets(group: string, topic: string): Promise<Map<number, string>>;
   /**
-   * Sets a group's committed offsets (the next to read, per partition given): for a tool's own
-   * group, which has no members — a service's group commits by consuming.
-   */
-  commitOffsets(group: string, topic: string, offsets: Map<number, string>): Promise<void>;
-  /**
    * Hands `visit` every message the topic holds, up to its end as it stands when called: in
    * offset order within each partition, one at a time. No group's offsets move. For tools that
    * look at a topic (the dead letters), not for services; a topic that does not exist holds none.
+   * Kafka reads only as a member of a group: one of its own, named with `groupPrefix` (a
+   * namespace's), and deleted after.
    */
-  read(topic: string, visit: (message: RawMessage) => Promise<void> | void): Promise<void>;
+  read(
+    topic: string,
+    visit: (message: RawMessage) => Promise<void> | void,
+    options?: { groupPrefix?: string },
+  ): Promise<void>;
   /**
    * How far the group is behind on the topic: messages written but not yet committed by the
    * group, summed over the partitions. A group that has committed nothing counts from the

@@ -22,10 +22,10 @@ export function namespaced(engine: Engine, prefix: string): Engine {
       ),
     ensureTopics: (topics, partitions) => engine.ensureTopics(topics.map(inner), partitions),
     committedOffsets: (group, topic) => engine.committedOffsets(`${prefix}.${group}`, inner(topic)),
-    commitOffsets: (group, topic, offsets) =>
-      engine.commitOffsets(`${prefix}.${group}`, inner(topic), offsets),
     read: (topic, visit) =>
-      engine.read(inner(topic), (message) => visit({ ...message, topic: outer(message.topic) })),
+      engine.read(inner(topic), (message) => visit({ ...message, topic: outer(message.topic) }), {
+        groupPrefix: prefix,
+      }),
     lag: (group, topic) => engine.lag(`${prefix}.${group}`, inner(topic)),
     ping: () => engine.ping(),
     close: () => engine.close(),

@@ -44,6 +44,9 @@ export function connectRedis(url: string, options: RedisOptions): Redis {
     // A Redis that stops answering but keeps its connection (a hung server, a half-open link):
     // without a limit each command, the request or event waiting on it too, waits for ever.
     commandTimeout: commandTimeoutMs,
+    // And the connection is replaced, or a half-open one would serve only timeouts until the
+    // kernel gave up on it (minutes): silent this long with commands waiting, it is closed.
+    socketTimeout: socketTimeoutMs,
     enableAutoPipelining: true,
     keyPrefix: redisKeyPrefix(options.namespace),
   });
@@ -69,6 +72,8 @@ export function connectRedis(url: string, options: RedisOptions): Redis {
  * without an answer is a Redis that will not, and the caller is better told (a 503, a retry).
  */
 export const commandTimeoutMs = 2_000;
+/** How long a connection may stay silent while commands wait before ioredis closes and reopens it. */
+const socketTimeoutMs = 5_000;
 
 /** The last connection error of each client made by {@link connectRedis}. */
 const lastErrors = new WeakMap<Redis, Error>();

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openPglite, pgliteClient } from '@huijie/database/sql-client.ts';
 import { createEventBus, type EventBus } from '@huijie/event-bus/bus.ts';
@@ -23,7 +23,12 @@ export interface ToolEventLog {
  * the tool takes the platform's lock on the directory and refuses to run while it is held.
  */
 export async function openToolEventLog(
-  tool: { service: string; holder: DataDirHolder },
+  tool: {
+    service: string;
+    holder: DataDirHolder;
+    /** Refuse a DATA_DIR the platform has not made: a tool that only looks would find nothing there. */
+    existingOnly?: boolean;
+  },
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ToolEventLog> {
   const config = parseConfig(
@@ -47,6 +52,12 @@ export async function openToolEventLog(
     const namespace = config.KAFKA_NAMESPACE ? ` (namespace ${config.KAFKA_NAMESPACE})` : '';
     return { bus, where: `Kafka ${config.KAFKA_BROKERS.join(',')}${namespace}`, close: () => bus.close() };
   }
+  // Run in the wrong directory, or with KAFKA_BROKERS forgotten, a look at a new empty log would
+  // say "nothing there" of the platform's.
+  if (tool.existingOnly && !existsSync(join(config.DATA_DIR, 'pglite')))
+    throw new Error(
+      `no standalone platform in ${config.DATA_DIR} (no ${join(config.DATA_DIR, 'pglite')}): set KAFKA_BROKERS for Kafka, or DATA_DIR to the platform's data directory`,
+    );
   // The platform's own lock, before the database is opened: a running platform makes the tool
   // refuse, and a platform started meanwhile refuses, instead of two processes writing one PGlite.
   mkdirSync(config.DATA_DIR, { recursive: true });

@@ -76,6 +76,14 @@ export class TcpProxy {
     }
   }
 
+  /**
+   * New connections reach the server again; those stalled stay so, open and silent, as a
+   * half-open link does until its client gives up on it.
+   */
+  resume(): void {
+    this.stalled = false;
+  }
+
   /** The server goes away: open connections are cut (as a crash or a network partition does) and new ones refused. */
   async cut(): Promise<void> {
     const server = this.server;

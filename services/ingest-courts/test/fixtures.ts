@@ -109,9 +109,6 @@ export function memoryEngine(options: { writeMs?: number } = {}) {
     async committedOffsets() {
       return new Map();
     },
-    async commitOffsets() {
-      throw new Error('not used by the ingest tests');
-    },
     async read() {
       throw new Error('not used by the ingest tests');
     },

@@ -163,14 +163,6 @@ export function createEmbeddedEngine(sql: SqlClient, options: { pollIntervalMs?:
     }));
   }
 
-  function commit(group: string, topic: string, partition: number, next: string): Promise<unknown> {
-    return sql.query(
-      `INSERT INTO bus.offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, $4::bigint)
-       ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset`,
-      [group, topic, partition, next],
-    );
-  }
-
   /** Reads one partition for one group, handing its messages to the member it is assigned to: several at once, one key's in order. */
   async function runPartition(
     group: Group,
@@ -223,7 +215,11 @@ export function createEmbeddedEngine(sql: SqlClient, options: { pollIntervalMs?:
         }
         if (handled >= 0) {
           next = BigInt(messages[handled]!.offset) + 1n;
-          await commit(group.id, topic, partition, String(next));
+          await sql.query(
+            `INSERT INTO bus.offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, $4::bigint)
+             ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset`,
+            [group.id, topic, partition, String(next)],
+          );
         }
       });
       if (failed) await new Promise((resolve) => setTimeout(resolve, member.stopping ? 0 : 1_000));
@@ -338,11 +334,6 @@ export function createEmbeddedEngine(sql: SqlClient, options: { pollIntervalMs?:
       for (let partition = 0; partition < count; partition++) result.set(partition, '0');
       for (const row of rows) result.set(row.partition, row.next_offset);
       return result;
-    },
-
-    async commitOffsets(group, topic, offsets) {
-      await init();
-      for (const [partition, offset] of offsets) await commit(group, topic, partition, offset);
     },
 
     async read(topic, visit) {

@@ -49,6 +49,8 @@ const defaultPartitionsConsumed = 16;
  * fetch at once whatever this is, so it costs only an idle consumer's polls (one a second).
  */
 export const idleFetchWaitMs = 1_000;
+/** How long a read may go without a batch before it gives up (a reader joins its group first). */
+const readStallMs = 30_000;
 
 interface Pending {
   record: RawRecord;
@@ -322,19 +324,10 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
       return result;
     },
 
-    async commitOffsets(group, topic, offsets) {
-      await getAdmin();
-      await admin.setOffsets({
-        groupId: group,
-        topic,
-        partitions: [...offsets].map(([partition, offset]) => ({ partition, offset })),
-      });
-    },
-
-    async read(topic, visit) {
+    async read(topic, visit, readOptions = {}) {
       await getAdmin();
       if (!(await admin.listTopics()).includes(topic)) return;
-      /** Per partition with messages, the offset it ends at now: what comes later is not read. */
+      /** Per partition not read to its end yet, the offset it ends at now: what comes later is not read. */
       const ends = new Map<number, bigint>();
       for (const { partition, low, high } of await retryWhileTopicsPropagate(() =>
         admin.fetchTopicOffsets(topic),
@@ -342,13 +335,37 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
         if (BigInt(high) > BigInt(low)) ends.set(partition, BigInt(high));
       if (ends.size === 0) return;
       // kafkajs reads only as a group's member: a group of its own, never committed, deleted after.
-      const groupId = `${options.clientId}.reader.${randomUUID()}`;
+      const prefix = readOptions.groupPrefix ? `${readOptions.groupPrefix}.` : '';
+      const groupId = `${prefix}${options.clientId}.reader.${randomUUID()}`;
       const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: idleFetchWaitMs, retry: clientRetry });
+      let stalled: NodeJS.Timeout | undefined;
       try {
         await consumer.connect();
         await retryWhileTopicsPropagate(() => consumer.subscribe({ topics: [topic], fromBeginning: true }));
         await new Promise<void>((resolve, reject) => {
+          // Nothing for a while, partitions not at their end: retention deleted what was left, say.
+          const watch = () => {
+            clearTimeout(stalled);
+            stalled = setTimeout(() => {
+              const left = [...ends].map(([partition, end]) => `${partition} (to ${end})`).join(', ');
+              reject(
+                new Error(
+                  `reading ${topic}: nothing more came for ${readStallMs / 1000} s from partitions ${left}`,
+                ),
+              );
+            }, readStallMs);
+          };
+          watch();
           consumer.on(consumer.events.CRASH, (event) => reject((event.payload as { error: Error }).error));
+          // Emitted for every batch, one whose records were all left out too (an aborted
+          // transaction's, control records), which eachBatch never sees: the end is noticed here.
+          consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
+            const { partition, lastOffset } = event.payload as { partition: number; lastOffset: string };
+            watch();
+            const end = ends.get(partition);
+            if (end !== undefined && BigInt(lastOffset) + 1n >= end) ends.delete(partition);
+            if (ends.size === 0) resolve();
+          });
           consumer
             .run({
               autoCommit: false,
@@ -363,16 +380,13 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
                   }
                 } catch (error) {
                   reject(error);
-                  return;
                 }
-                // The batch's last offset, or the end of what it saw: offsets may skip (compaction).
-                if (BigInt(batch.lastOffset()) + 1n >= end) ends.delete(batch.partition);
-                if (ends.size === 0) resolve();
               },
             })
             .catch(reject);
         });
       } finally {
+        clearTimeout(stalled);
         await consumer.disconnect();
         await admin.deleteGroups([groupId]).catch(() => {});
       }

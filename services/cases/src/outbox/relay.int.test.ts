@@ -164,11 +164,11 @@ describe.runIf(servers)('outbox pruning on PostgreSQL', () => {
         expect(errors.map((line) => [line.eventId, line.msg])).toEqual([
           [
             rows[1]!.eventId,
-            'outbox event refused by its contract: held back, with the later events of its key',
+            'outbox event refused by its contract: held back, with the events of its key not yet published',
           ],
           [
             rows[2]!.eventId,
-            'outbox event refused by its contract: held back, with the later events of its key',
+            'outbox event refused by its contract: held back, with the events of its key not yet published',
           ],
         ]);
 

@@ -24,8 +24,8 @@ export function startOutboxRelay(deps: { db: CasesDb; bus: EventBus; logger: Log
 
 /**
  * The keys this relay holds back, each with why: an event of the key that the contracts refuse (a
- * bug wrote it; the bus publishes nothing a contract refuses), and so every later event of the key,
- * which must not overtake it. Everything else goes out. Kept in memory: the next start (a release
+ * bug wrote it; the bus publishes nothing a contract refuses), and so every event of the key not
+ * published yet, which must not overtake it (those before it in its batch wait with it). Everything else goes out. Kept in memory: the next start (a release
  * that mends the contract or the code) tries them again. Until then they stay unpublished, so
  * `huijie_outbox_oldest_unpublished_age_seconds` grows, and each is one `error` line.
  */
@@ -99,7 +99,7 @@ async function relayBatch(
       relay.heldBack.set(row.key, { eventId: row.eventId, eventName: row.eventName, reason });
       relay.logger?.error(
         { eventId: row.eventId, eventName: row.eventName, outboxId: String(row.id), reason },
-        'outbox event refused by its contract: held back, with the later events of its key',
+        'outbox event refused by its contract: held back, with the events of its key not yet published',
       );
     }
     return refused.length;
