@@ -22,22 +22,19 @@ export interface ToolEventLog {
  * platform's embedded log in `DATA_DIR` (default ./data), which only a stopped platform lets go:
  * the tool takes the platform's lock on the directory and refuses to run while it is held.
  */
-export async function openToolEventLog(
-  tool: {
-    service: string;
-    holder: DataDirHolder;
-    /** Refuse a DATA_DIR the platform has not made: a tool that only looks would find nothing there. */
-    existingOnly?: boolean;
-  },
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<ToolEventLog> {
+export async function openToolEventLog(tool: {
+  service: string;
+  holder: DataDirHolder;
+  /** Refuse a DATA_DIR the platform has not made: a tool that only looks would find nothing there. */
+  existingOnly?: boolean;
+}): Promise<ToolEventLog> {
   const config = parseConfig(
     kafkaBusEnv.extend({
       KAFKA_BROKERS: commonEnv.KAFKA_BROKERS.optional(),
       DATA_DIR: z.string().default('data'),
     }),
     // An empty variable means unset (KAFKA_BROKERS= npx tsx … to use the standalone log).
-    Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')),
+    Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== '')),
   );
   if (config.KAFKA_BROKERS) {
     const bus = kafkaBus({
