@@ -40,7 +40,7 @@ export interface Selection {
 export async function listDeadLetters(engine: Engine, selection: Selection = {}): Promise<DeadLetter[]> {
   const found: DeadLetter[] = [];
   for (const topic of selected(selection)) {
-    const { letters } = await readDeadLetters(engine, deadLetterTopic(topic));
+    const { letters } = await readDeadLetters(engine, deadLetterTopic(topic), undefined);
     found.push(
       ...letters.filter((letter) => selection.group === undefined || letter.group === selection.group),
     );
@@ -64,7 +64,7 @@ export async function redrive(
   const sent: DeadLetter[] = [];
   for (const topic of selected(selection)) {
     const parked = deadLetterTopic(topic);
-    const { letters, messages, nextOffsets } = await readDeadLetters(engine, parked);
+    const { letters, messages, nextOffsets } = await readDeadLetters(engine, parked, selection.group);
     const records: RawRecord[] = [];
     for (const letter of letters) {
       if (letter.group !== selection.group || letter.redriven) continue;
@@ -84,24 +84,27 @@ export async function redrive(
     }
     if (options.dryRun || records.length === 0) continue;
     await engine.produce(records);
-    // Then the mark, on the dead-letter topic itself, so that it is kept as long as the dead
-    // letters it speaks of. Stopped before it, the next redrive sends them again.
-    await engine.produce([
-      {
+    // Then the marks, on the dead-letter topic itself, one in each partition read: a partition
+    // loses its oldest records first, so a mark is kept as long as the dead letters before it.
+    // Stopped before them, the next redrive sends these again.
+    await engine.produce(
+      [...nextOffsets].map(([partition, next]) => ({
         topic: parked,
+        partition,
         key: `redriven.${selection.group}`,
-        value: Buffer.from(
-          JSON.stringify({ group: selection.group, through: Object.fromEntries(nextOffsets) }),
-        ),
+        value: Buffer.from(JSON.stringify({ group: selection.group, through: { [partition]: next } })),
         headers: { [redriveHeaders.mark]: selection.group },
-      },
-    ]);
+      })),
+    );
   }
   return sent;
 }
 
-/** A dead-letter topic's letters, which of them were sent again, and where each partition ends as read. */
-async function readDeadLetters(engine: Engine, parked: string) {
+/**
+ * A dead-letter topic's letters, which of them were sent again, and where each partition ends as
+ * read; the messages themselves (names and phone numbers among them) only of the group `keepOf`.
+ */
+async function readDeadLetters(engine: Engine, parked: string, keepOf: string | undefined) {
   const letters: Omit<DeadLetter, 'redriven'>[] = [];
   const messages = new Map<string, RawMessage>();
   /** Per group, per partition, the offset up to which its dead letters were sent again. */
@@ -118,8 +121,10 @@ async function readDeadLetters(engine: Engine, parked: string) {
       marks.set(markOf, mark);
       return;
     }
-    letters.push(describe(message));
-    messages.set(`${message.partition}/${message.offset}`, message);
+    const letter = describe(message);
+    letters.push(letter);
+    if (letter.group !== null && letter.group === keepOf)
+      messages.set(`${message.partition}/${message.offset}`, message);
   });
   return {
     letters: letters.map(

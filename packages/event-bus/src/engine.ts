@@ -7,6 +7,8 @@ export interface RawRecord {
   key: string;
   value: Buffer;
   headers: Record<string, string>;
+  /** Written to this partition; by default the key's (always, for the services: one key's in order). */
+  partition?: number;
 }
 
 export interface RawMessage extends RawRecord {

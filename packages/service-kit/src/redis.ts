@@ -44,9 +44,10 @@ export function connectRedis(url: string, options: RedisOptions): Redis {
     // A Redis that stops answering but keeps its connection (a hung server, a half-open link):
     // without a limit each command, the request or event waiting on it too, waits for ever.
     commandTimeout: commandTimeoutMs,
-    // And the connection is replaced, or a half-open one would serve only timeouts until the
-    // kernel gave up on it (minutes): silent this long with commands waiting, it is closed.
-    socketTimeout: socketTimeoutMs,
+    // Commands a dropped connection had in hand were failed by their timeout and answered so (a
+    // 503, a retry): sent again on the next connection they would do what the caller was told
+    // had not been done (an idempotency claim left pending, a rate limit counted twice).
+    autoResendUnfulfilledCommands: false,
     enableAutoPipelining: true,
     keyPrefix: redisKeyPrefix(options.namespace),
   });
@@ -64,7 +65,25 @@ export function connectRedis(url: string, options: RedisOptions): Redis {
     away = false;
     logger?.info('Redis reachable again');
   });
+  watchConnection(redis);
   return redis;
+}
+
+/**
+ * Asks the connection a PING every few seconds: one not answered in time is a connection that
+ * will not answer (a half-open link, which the kernel gives up on only after minutes), and it is
+ * closed and opened again. (Not ioredis's `socketTimeout`: its timer outlives the connection it
+ * was set for, and closes the next one, healthy, a few seconds after a reconnect.)
+ */
+function watchConnection(redis: Redis): void {
+  const timer = setInterval(() => {
+    if (redis.status !== 'ready') return;
+    redis.ping().catch((error: Error) => {
+      if (error.message === commandTimedOut && redis.status === 'ready') redis.disconnect(true);
+    });
+  }, watchIntervalMs);
+  timer.unref();
+  redis.once('end', () => clearInterval(timer));
 }
 
 /**
@@ -72,8 +91,8 @@ export function connectRedis(url: string, options: RedisOptions): Redis {
  * without an answer is a Redis that will not, and the caller is better told (a 503, a retry).
  */
 export const commandTimeoutMs = 2_000;
-/** How long a connection may stay silent while commands wait before ioredis closes and reopens it. */
-const socketTimeoutMs = 5_000;
+/** How often a connection is asked whether it still answers. */
+const watchIntervalMs = 5_000;
 
 /** The last connection error of each client made by {@link connectRedis}. */
 const lastErrors = new WeakMap<Redis, Error>();

@@ -151,7 +151,8 @@ describe.runIf(servers)(
         intervalMs: 200,
       });
       expect(deadLettered).toEqual([]);
-      expect(retried.at(-1)).toMatch(/MaxRetriesPerRequestError/);
+      // Held through the reconnect attempts, or past the command timeout: Redis away, either way.
+      expect(retried.at(-1)).toMatch(/MaxRetriesPerRequestError|Command timed out/);
 
       await proxy.restore();
       expect(

@@ -71,7 +71,7 @@ export function createEmbeddedEngine(sql: SqlClient, options: { pollIntervalMs?:
     if (records.length === 0) return;
     const placed = new Map<string, { topic: string; partition: number; records: RawRecord[] }>();
     for (const record of records) {
-      const partition = partitionFor(record.key, await partitionsOf(record.topic));
+      const partition = record.partition ?? partitionFor(record.key, await partitionsOf(record.topic));
       const id = `${record.topic}\u0000${partition}`;
       const slot = placed.get(id) ?? { topic: record.topic, partition, records: [] };
       slot.records.push(record);

@@ -153,6 +153,7 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
             key: record.key,
             value: record.value,
             headers: record.headers,
+            ...(record.partition !== undefined && { partition: record.partition }),
           })),
         })),
       });
@@ -339,6 +340,7 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
       const groupId = `${prefix}${options.clientId}.reader.${randomUUID()}`;
       const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: idleFetchWaitMs, retry: clientRetry });
       let stalled: NodeJS.Timeout | undefined;
+      let settled = false;
       try {
         await consumer.connect();
         await retryWhileTopicsPropagate(() => consumer.subscribe({ topics: [topic], fromBeginning: true }));
@@ -346,6 +348,8 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
           // Nothing for a while, partitions not at their end: retention deleted what was left, say.
           const watch = () => {
             clearTimeout(stalled);
+            // A batch that ends while the consumer disconnects starts no timer of its own.
+            if (settled) return;
             stalled = setTimeout(() => {
               const left = [...ends].map(([partition, end]) => `${partition} (to ${end})`).join(', ');
               reject(
@@ -386,6 +390,7 @@ export function createKafkaEngine(options: KafkaEngineOptions): Engine {
             .catch(reject);
         });
       } finally {
+        settled = true;
         clearTimeout(stalled);
         await consumer.disconnect();
         await admin.deleteGroups([groupId]).catch(() => {});

@@ -12,24 +12,60 @@ import type { Tx } from './outbox.ts';
  * outbox event id), which stays the same on every attempt.
  */
 export function startOutboxRelay(deps: { db: CasesDb; bus: EventBus; logger: Logger; intervalMs?: number }) {
-  const heldBack: HeldBack = new Map();
+  const heldBack = new HeldBack(deps.logger);
   // Poked after a commit, so that events go out without waiting for the next poll.
   return startWorkLoop({
     name: 'outbox relay',
     logger: deps.logger,
     intervalMs: deps.intervalMs ?? 200,
-    work: async () => (await relayOnce(deps.db, deps.bus, { heldBack, logger: deps.logger })) > 0,
+    work: async () => (await relayOnce(deps.db, deps.bus, { heldBack })) > 0,
   });
 }
 
 /**
- * The keys this relay holds back, each with why: an event of the key that the contracts refuse (a
- * bug wrote it; the bus publishes nothing a contract refuses), and so every event of the key not
- * published yet, which must not overtake it (those before it in its batch wait with it). Everything else goes out. Kept in memory: the next start (a release
- * that mends the contract or the code) tries them again. Until then they stay unpublished, so
- * `huijie_outbox_oldest_unpublished_age_seconds` grows, and each is one `error` line.
+ * The keys a relay holds back: an event of the key that its contract refuses (a bug wrote it; the
+ * bus publishes nothing a contract refuses), and so every event of the key not published yet,
+ * which must not overtake it. Every other key's go out. They stay unpublished, so
+ * `huijie_outbox_oldest_unpublished_age_seconds` grows, and each refused event is one `error` line,
+ * once. Forgotten every `recheckMs`: a row mended in the database goes out then, in order; one
+ * still refused is held back again. Past `maxKeys`, the bug is the release's, not a case's: the
+ * relay stops, saying so, rather than carry an ever longer list through every poll.
  */
-export type HeldBack = Map<string, { eventId: string; eventName: string; reason: string }>;
+export class HeldBack {
+  readonly keys = new Map<string, { eventId: string; eventName: string; reason: string }>();
+  private readonly told = new Set<string>();
+  private since = Date.now();
+
+  constructor(
+    private readonly logger?: Logger,
+    private readonly recheckMs = 60_000,
+    private readonly maxKeys = 1_000,
+  ) {}
+
+  /** The keys to leave out of this round. */
+  current(): string[] {
+    if (this.keys.size > 0 && Date.now() - this.since >= this.recheckMs) this.keys.clear();
+    if (this.keys.size === 0) this.since = Date.now();
+    if (this.keys.size >= this.maxKeys) {
+      const [first] = this.keys.values();
+      throw new Error(
+        `the events of ${this.keys.size} keys are refused by their contracts (the first: ${first?.eventName} ${first?.eventId}, ${first?.reason}): the relay publishes nothing until a release mends them`,
+      );
+    }
+    return [...this.keys.keys()];
+  }
+
+  hold(row: { id: bigint; key: string; eventId: string; eventName: string }, reason: string): void {
+    if (this.keys.has(row.key)) return;
+    this.keys.set(row.key, { eventId: row.eventId, eventName: row.eventName, reason });
+    if (this.told.has(row.eventId)) return;
+    this.told.add(row.eventId);
+    this.logger?.error(
+      { eventId: row.eventId, eventName: row.eventName, outboxId: String(row.id), reason },
+      'outbox event refused by its contract: held back, with the events of its key not yet published',
+    );
+  }
+}
 
 /** How long a relay may hold its turn while a publish waits for the broker. */
 const relayTurnMs = 120_000;
@@ -37,13 +73,9 @@ const relayTurnMs = 120_000;
 export async function relayOnce(
   db: CasesDb,
   bus: EventBus,
-  options: { batch?: number; heldBack?: HeldBack; logger?: Logger } = {},
+  options: { batch?: number; heldBack?: HeldBack } = {},
 ): Promise<number> {
-  const relay = {
-    batch: options.batch ?? 200,
-    heldBack: options.heldBack ?? new Map(),
-    logger: options.logger,
-  };
+  const relay = { batch: options.batch ?? 200, heldBack: options.heldBack ?? new HeldBack() };
   // The embedded engine serves one process, so one relay; its log may live in this very embedded
   // database, which a transaction held over the publish would lock out.
   if (bus.engine.name === 'embedded') return relayBatch(db, bus, relay);
@@ -63,20 +95,24 @@ export async function relayOnce(
 async function relayBatch(
   db: Tx,
   bus: EventBus,
-  relay: { batch: number; heldBack: HeldBack; logger: Logger | undefined },
+  relay: { batch: number; heldBack: HeldBack },
 ): Promise<number> {
+  const held = relay.heldBack.current();
   const pending = await db.outboxEvent.findMany({
-    where: {
-      publishedAt: null,
-      ...(relay.heldBack.size > 0 && { key: { notIn: [...relay.heldBack.keys()] } }),
-    },
+    where: { publishedAt: null, ...(held.length > 0 && { key: { notIn: held } }) },
     orderBy: { id: 'asc' },
     take: relay.batch,
   });
   if (pending.length === 0) return 0;
-  try {
+  for (const row of pending) {
+    const reason = refusal(row.eventName, row.data);
+    if (reason !== undefined) relay.heldBack.hold(row, reason);
+  }
+  // What came before a refused event of its key waits with it: the batch is in order, not its key.
+  const going = pending.filter((row) => !relay.heldBack.keys.has(row.key));
+  if (going.length > 0) {
     await bus.publish(
-      pending.map((row) => ({
+      going.map((row) => ({
         name: row.eventName as EventName,
         key: row.key,
         topic: row.topic,
@@ -85,29 +121,11 @@ async function relayBatch(
         time: row.createdAt.toISOString(),
       })),
     );
-  } catch (error) {
-    // The bus checks every event against its contract before anything is sent: a refused one
-    // failed the whole batch. Held back with its key, the rest goes in the next round; with none
-    // refused, the failure is the broker's, and the batch is tried again as it is.
-    const refused = pending.flatMap((row) => {
-      const reason = refusal(row.eventName, row.data);
-      return reason === undefined ? [] : [{ row, reason }];
+    await db.outboxEvent.updateMany({
+      where: { id: { in: going.map((row) => row.id) } },
+      data: { publishedAt: new Date() },
     });
-    if (refused.length === 0) throw error;
-    for (const { row, reason } of refused) {
-      if (relay.heldBack.has(row.key)) continue;
-      relay.heldBack.set(row.key, { eventId: row.eventId, eventName: row.eventName, reason });
-      relay.logger?.error(
-        { eventId: row.eventId, eventName: row.eventName, outboxId: String(row.id), reason },
-        'outbox event refused by its contract: held back, with the events of its key not yet published',
-      );
-    }
-    return refused.length;
   }
-  await db.outboxEvent.updateMany({
-    where: { id: { in: pending.map((row) => row.id) } },
-    data: { publishedAt: new Date() },
-  });
   return pending.length;
 }
 
