@@ -59,6 +59,8 @@ export class HeldBack {
     if (this.keys.has(row.key)) return;
     this.keys.set(row.key, { eventId: row.eventId, eventName: row.eventName, reason });
     if (this.told.has(row.eventId)) return;
+    // Bounded: a release that writes every case's events wrong is told of again, not kept in memory.
+    if (this.told.size >= 10 * this.maxKeys) this.told.clear();
     this.told.add(row.eventId);
     this.logger?.error(
       { eventId: row.eventId, eventName: row.eventName, outboxId: String(row.id), reason },
