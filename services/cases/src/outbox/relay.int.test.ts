@@ -114,7 +114,7 @@ describe.runIf(servers)('outbox pruning on PostgreSQL', () => {
   });
 
   it.runIf(kafka)(
-    'an event its contract refuses is held back with the later events of its case; the others go out, and a start after the mend sends it, in order',
+    "an event its contract refuses is held back with the unpublished events of its case, told once; the others go out; mended, it goes out at the relay's next look, in order",
     async () => {
       await db.outboxEvent.deleteMany();
       const engine = namespaced(
