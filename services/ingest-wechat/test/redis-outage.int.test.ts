@@ -91,50 +91,55 @@ describe.runIf(servers)(
       await proxy?.close();
     });
 
-    it('holds a case status that comes while Redis is away, and shows it once Redis is back', async () => {
+    /** Guo applies from `address`; then his tracking page, and his case's status as cases publishes it. */
+    async function application(address: string) {
       const submitted = await app.inject({
         method: 'POST',
         url: '/v1/applications',
         payload: guoApplication(),
-        remoteAddress: '10.3.0.1',
+        remoteAddress: address,
       });
       expect(submitted.statusCode).toBe(202);
       const { trackingNo } = submitted.json() as { trackingNo: string };
       const disputeId = disputeIdFor('wechat', trackingNo);
       const caseId = crypto.randomUUID();
-      const lookUp = async () => {
-        const response = await app.inject({
-          method: 'POST',
-          url: '/v1/applications/lookup',
-          payload: { trackingNo, phoneLast4: '1234' },
-          remoteAddress: '10.3.0.1',
-        });
-        return response.statusCode === 200
-          ? (response.json() as { status: string; statusLabel: string })
-          : undefined;
-      };
-
-      /** The case's status as the cases service publishes it. */
-      const caseNowIs = (
-        status: 'accepted' | 'resolved',
-        previousStatus: 'assigned' | 'mediating',
-        occurredAt: string,
-      ) =>
-        cases.publish([
-          {
-            name: 'case.status.v1',
-            key: caseId,
-            data: {
-              caseId,
-              disputeIds: [disputeId],
-              status,
-              previousStatus,
-              occurredAt,
-              category: 'labor',
-              divisionCode: '350802107',
+      return {
+        async lookUp() {
+          const response = await app.inject({
+            method: 'POST',
+            url: '/v1/applications/lookup',
+            payload: { trackingNo, phoneLast4: '1234' },
+            remoteAddress: address,
+          });
+          return response.statusCode === 200
+            ? (response.json() as { status: string; statusLabel: string })
+            : undefined;
+        },
+        caseNowIs: (
+          status: 'accepted' | 'resolved',
+          previousStatus: 'assigned' | 'mediating',
+          occurredAt: string,
+        ) =>
+          cases.publish([
+            {
+              name: 'case.status.v1',
+              key: caseId,
+              data: {
+                caseId,
+                disputeIds: [disputeId],
+                status,
+                previousStatus,
+                occurredAt,
+                category: 'labor',
+                divisionCode: '350802107',
+              },
             },
-          },
-        ]);
+          ]),
+      };
+    }
+
+    it('holds a case status that comes while Redis is away, and shows it once Redis is back', async () => {
+      const { lookUp, caseNowIs } = await application('10.3.0.1');
       await caseNowIs('accepted', 'assigned', '2030-01-01T10:00:00+08:00');
       await eventually(async () => (await lookUp())?.status === 'accepted', {
         what: 'the page to show 调解员已接收',
@@ -169,15 +174,7 @@ describe.runIf(servers)(
     });
 
     it('a Redis that stops answering, its connection open: the form answers 503 in seconds, a status waits and is shown once it answers', async () => {
-      const submitted = await app.inject({
-        method: 'POST',
-        url: '/v1/applications',
-        payload: guoApplication(),
-        remoteAddress: '10.3.0.2',
-      });
-      expect(submitted.statusCode).toBe(202);
-      const { trackingNo } = submitted.json() as { trackingNo: string };
-      const caseId = crypto.randomUUID();
+      const { lookUp, caseNowIs } = await application('10.3.0.2');
       retried.length = 0;
 
       proxy.stall();
@@ -191,21 +188,7 @@ describe.runIf(servers)(
       // Not held for ever: told within a few of Redis's command timeouts to come back later.
       expect(refused.statusCode).toBe(503);
       expect(performance.now() - started).toBeLessThan(4 * commandTimeoutMs);
-      await cases.publish([
-        {
-          name: 'case.status.v1',
-          key: caseId,
-          data: {
-            caseId,
-            disputeIds: [disputeIdFor('wechat', trackingNo)],
-            status: 'accepted',
-            previousStatus: 'assigned',
-            occurredAt: '2030-01-03T10:00:00+08:00',
-            category: 'labor',
-            divisionCode: '350802107',
-          },
-        },
-      ]);
+      await caseNowIs('accepted', 'assigned', '2030-01-03T10:00:00+08:00');
       await eventually(() => retried.length >= 2, {
         what: 'the status event retried after a command timed out',
         timeoutMs: 30_000,
@@ -216,19 +199,11 @@ describe.runIf(servers)(
       // A new connection would be answered; the stalled one stays open and silent (half-open):
       // the client must give up on it by itself.
       proxy.resume();
-      const page = await eventually(
-        async () => {
-          const response = await app.inject({
-            method: 'POST',
-            url: '/v1/applications/lookup',
-            payload: { trackingNo, phoneLast4: '1234' },
-            remoteAddress: '10.3.0.2',
-          });
-          return response.statusCode === 200 && (response.json() as { status: string }).status === 'accepted';
-        },
-        { what: 'the page to show 调解员已接收 once Redis answers', timeoutMs: 30_000, intervalMs: 200 },
-      );
-      expect(page).toBe(true);
+      await eventually(async () => (await lookUp())?.status === 'accepted', {
+        what: 'the page to show 调解员已接收 once Redis answers',
+        timeoutMs: 30_000,
+        intervalMs: 200,
+      });
       expect(deadLettered).toEqual([]);
     });
   },
