@@ -10,6 +10,9 @@ export default defineConfig({
           name: 'unit',
           include: ['{packages,services,standalone,test}/**/*.test.ts'],
           exclude: [...exclude, '**/*.int.test.ts'],
+          // Vitest leaves a core to itself by default: on CI's 2 cores that is one worker, and the
+          // unit files took 108 s in a row instead of 75 s (vitest runs them before the integration files).
+          maxWorkers: '100%',
         },
       },
       {

@@ -112,18 +112,25 @@ export class ServiceProcess {
         this.stopping ? undefined : this.start(),
       );
     });
-    let gone: Exit | undefined;
-    void this.exited.then((exit) => {
-      gone = exit;
+    // A process that exits before it is ready failed to start: said at once, not at the timeout.
+    let gone = false;
+    const exitedWhileStarting = this.exited.then((exit): never => {
+      gone = true;
+      throw new Error(`${this.name} exited while starting (${JSON.stringify(exit)})`);
     });
-    await eventually(
-      async () => {
-        if (gone) throw new Error(`${this.name} exited while starting (${JSON.stringify(gone)})`);
-        const answer = await fetch(`${this.url}/readyz`, { signal: AbortSignal.timeout(2_000) });
-        return answer.ok;
-      },
-      { what: `${this.name} to be ready (/readyz)`, timeoutMs, intervalMs: 200 },
-    ).catch((error: Error) => {
+    // An exit once it is ready is the supervisor's (above), not the start's.
+    exitedWhileStarting.catch(() => {});
+    await Promise.race([
+      eventually(
+        async () => {
+          if (gone) return true; // ends the polling: the race is lost already
+          const answer = await fetch(`${this.url}/readyz`, { signal: AbortSignal.timeout(2_000) });
+          return answer.ok;
+        },
+        { what: `${this.name} to be ready (/readyz)`, timeoutMs, intervalMs: 200 },
+      ),
+      exitedWhileStarting,
+    ]).catch((error: Error) => {
       throw new Error(`${error.message}\n--- ${this.name} log ---\n${this.tail()}`);
     });
   }
