@@ -325,6 +325,38 @@ describe('an application opened from the official account', () => {
     expect(of('dispute.intake.v1')).toHaveLength(1);
   });
 
+  it('a link files its OpenID with one application: its own sends again keep it, one broker outage or not; another from the link goes without, and says so', async () => {
+    const { app, of, state } = make();
+    const wechatRef = links.sign('oGuo123', new Date());
+    const first = { ...guo(), wechatRef };
+    state.failing = true;
+    expect((await submit(app, first)).statusCode).toBe(503);
+    state.failing = false;
+    // The citizen taps again: the same application, still the link owner's.
+    const filed = await submit(app, first);
+    expect(filed.json()).toMatchObject({ duplicate: false, wechatUpdates: true });
+    // The link forwarded (or the form reloaded after filing): a second application.
+    const second = await submit(app, {
+      ...guo(),
+      applicant: { name: '某甲', phone: '139 0000 5678' },
+      wechatRef,
+    });
+    expect(second.statusCode).toBe(202);
+    expect(second.json()).toMatchObject({
+      duplicate: false,
+      wechatUpdates: false,
+      notice: expect.stringContaining('已经提交过一份申请'),
+    });
+    expect(of('dispute.intake.v1').map((dispute) => dispute.parties[0]!.wechatOpenId)).toEqual([
+      'oGuo123',
+      undefined,
+    ]);
+    expect((await submit(app, first)).json()).toMatchObject({ duplicate: true, wechatUpdates: true });
+    // A fresh link from the account files the OpenID again.
+    const fresh = await submit(app, { ...guo(), wechatRef: links.sign('oGuo123', new Date()) });
+    expect(fresh.json()).toMatchObject({ duplicate: false, wechatUpdates: true });
+  });
+
   it('a forged or altered link is a 400 on its field, expired or not; an empty one is no link', async () => {
     const { app, of } = make();
     const forged = links

@@ -17,7 +17,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIngestWechatApp } from '../src/app.ts';
 import { redisApplicationStore } from '../src/application/store.ts';
-import { testSettings } from './support.ts';
+import { applicantLinks } from '../src/wechat/applicant-link.ts';
+import { testSettings, testWechat } from './support.ts';
 
 const redisServer = await requireServers('redis');
 const kafkaServer = redisServer ? await requireServers('kafka') : null;
@@ -125,6 +126,52 @@ function concurrentSubmissions(label: string, openEngine: () => Promise<Engine>)
       expect(lookup.json()).toMatchObject({ trackingNo, status: 'received' });
       console.log(
         `[wechat concurrency] ${label}: 100 concurrent submissions answered in ${elapsed.toFixed(0)} ms`,
+      );
+    });
+
+    it('→ 20 applications at once from one forwarded link: one is filed with its OpenID, the others without it, and each says which', async () => {
+      const link = applicantLinks(`${testWechat.appId}:${testWechat.token}`).sign('oLinkOwner', new Date());
+      const bodies = Array.from({ length: 20 }, (_, index) => ({
+        submissionId: crypto.randomUUID(),
+        townCode: '350802107',
+        // Twenty people (the limit per phone is not what is under test).
+        applicant: { name: '某甲', phone: `1390000${String(index).padStart(4, '0')}` },
+        respondent: { name: '某乙' },
+        description: '转发的链接被多人打开：邻里纠纷，请调解员联系。',
+        agreed: true,
+        wechatRef: link,
+      }));
+      const send = (body: (typeof bodies)[number]) =>
+        app.inject({ method: 'POST', url: '/v1/applications', payload: body, remoteAddress: '10.1.1.2' });
+      const answers = (await Promise.all(bodies.map(send))).map((r) => r.json());
+      expect(answers.map((answer) => answer.duplicate)).toEqual(Array(20).fill(false));
+      const onWechat = answers.filter((answer) => answer.wechatUpdates === true);
+      expect(onWechat).toHaveLength(1);
+      expect(onWechat[0]).not.toHaveProperty('notice');
+      for (const answer of answers.filter((answer) => answer.wechatUpdates === false))
+        expect(answer.notice).toContain('已经提交过一份申请');
+
+      // What was filed: the OpenID with that one application only.
+      const filed = new Map<string, string | undefined>();
+      const ours = new Set(answers.map((answer) => disputeIdFor('wechat', answer.trackingNo)));
+      const reader = await engine.consume(uniqueName('link'), ['dispute.intake.v1'], async (message) => {
+        if (!ours.has(message.key ?? '')) return;
+        const value = JSON.parse(message.value.toString());
+        filed.set(value.sourceRef, value.parties[0].wechatOpenId);
+      });
+      await eventually(() => filed.size === 20, {
+        what: 'the 20 applications on the log',
+        timeoutMs: 30_000,
+      });
+      await reader.stop();
+      expect([...filed].filter(([, openId]) => openId !== undefined)).toEqual([
+        [onWechat[0].trackingNo, 'oLinkOwner'],
+      ]);
+
+      // Each sent again (an answer lost on the way) gets its own answer again.
+      const again = await Promise.all(bodies.map(send));
+      expect(again.map((r) => [r.json().trackingNo, r.json().duplicate, r.json().wechatUpdates])).toEqual(
+        answers.map((answer) => [answer.trackingNo, true, answer.wechatUpdates]),
       );
     });
   });

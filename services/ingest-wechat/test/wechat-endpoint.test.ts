@@ -124,7 +124,7 @@ describe('messages in plaintext mode', () => {
     // The link names the user who scanned, signed: the form can then carry their OpenID.
     expect(
       applicantLinks(`${testWechat.appId}:${testWechat.token}`).check(link.searchParams.get('wx')!, now),
-    ).toEqual({ valid: true, openId: 'oUser1' });
+    ).toMatchObject({ valid: true, openId: 'oUser1' });
   });
 
   it('a SCAN by a follower and a text about 调解 both get the link', async () => {

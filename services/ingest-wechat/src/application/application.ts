@@ -115,8 +115,8 @@ const link = z
     }
   }, '附件链接应为以 http:// 或 https:// 开头的网址');
 
-/** The signed link the form was opened from: the applicant's OpenID, or a link too old to carry it. */
-export type WechatLink = { openId: string } | { expired: true };
+/** The signed link the form was opened from: the applicant's OpenID and the link's id, or a link too old to carry it. */
+export type WechatLink = { openId: string; linkId: string } | { expired: true };
 
 /**
  * `checkLink` checks the signed applicant link the official account handed out (see
@@ -134,7 +134,7 @@ export function applicationSchema(
       .max(200, '微信身份信息格式不正确')
       .transform((ref, ctx): WechatLink => {
         const link = checkLink(ref);
-        if (link.valid) return { openId: link.openId };
+        if (link.valid) return { openId: link.openId, linkId: link.id };
         if (link.expired) return { expired: true };
         // Forged or altered: someone trying to route another person's case news to themselves.
         ctx.addIssue({ code: 'custom', message: '微信链接无效，请从公众号重新打开申请页面' });

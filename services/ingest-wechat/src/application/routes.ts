@@ -13,8 +13,9 @@ import {
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Limits } from '../config.ts';
 import type { TownDirectory } from '../towns.ts';
-import type { ApplicantLinks } from '../wechat/applicant-link.ts';
+import { type ApplicantLinks, linkValidForMs } from '../wechat/applicant-link.ts';
 import {
+  type Application,
   applicationSchema,
   fingerprint,
   normaliseApplication,
@@ -71,6 +72,10 @@ export const citizenLimitMessages: RateLimitMessages = {
 export const expiredLinkNotice =
   '您打开申请页面的公众号链接已超过30天，办理进度不会通过公众号消息通知您。调解员会通过您填写的手机号与您联系，您也可以凭受理编号和手机号后四位查询办理进度。';
 
+/** Told to a citizen whose form came from a link another application was filed from: filed, but no WeChat news. */
+export const usedLinkNotice =
+  '您打开申请页面的公众号链接已经提交过一份申请，这份申请的办理进度不会通过公众号消息通知您；如需公众号通知，请在公众号中重新打开申请页面。调解员会通过您填写的手机号与您联系，您也可以凭受理编号和手机号后四位查询办理进度。';
+
 export async function applicationRoutes(
   app: FastifyInstance,
   options: ApplicationRoutesOptions,
@@ -119,6 +124,22 @@ export async function applicationRoutes(
     }
   };
 
+  /**
+   * The OpenID to file with the application: a link's goes with the first submission filed from
+   * it, and with that submission's sends again. A forwarded link would otherwise let whoever holds
+   * it file applications whose news goes to the link owner's WeChat; another submission from it is
+   * filed as from an expired link (news by SMS to the phone it gives), and says so.
+   */
+  const openIdToFile = async (application: Application): Promise<string | undefined> => {
+    const link = application.wechatRef;
+    if (!link || !('openId' in link)) return undefined;
+    const key = `wechat:link-filed:${link.linkId}`;
+    const first = await options.idempotency.claim(key, linkValidForMs);
+    if (!first.claimed) return first.done === application.submissionId ? link.openId : undefined;
+    await options.idempotency.complete(key, application.submissionId, linkValidForMs);
+    return link.openId;
+  };
+
   // Per address before the body is read: a body refused as malformed counts too, and past the
   // limit none is parsed (256 KiB of `{}` is ~87,000 objects to build).
   app.post('/v1/applications', { onRequest: limitPerAddress }, async (request, reply) => {
@@ -139,8 +160,14 @@ export async function applicationRoutes(
         `wechat:application:${application.submissionId}`,
         async () => {
           await limitPerPhone(application.submissionId, application.applicant.phone);
+          const openId = await openIdToFile(application);
           const receivedAt = options.now();
-          const dispute = normaliseApplication(application, trackingNo, town, receivedAt);
+          const dispute = normaliseApplication(
+            openId ? application : { ...application, wechatRef: undefined },
+            trackingNo,
+            town,
+            receivedAt,
+          );
           await options.applications.expect(dispute.disputeId, trackingNo);
           await options.bus.publish([
             {
@@ -158,7 +185,8 @@ export async function applicationRoutes(
             receivedAt: dispute.receivedAt,
             phoneLast4: application.applicant.phone.slice(-4),
           });
-          return `${trackingNo} ${print}`;
+          // Whether news goes to WeChat, for the answer to this send and to any send again.
+          return `${trackingNo} ${print} ${openId ? 'wechat' : 'sms'}`;
         },
         { waitMs: 10_000 },
       );
@@ -169,7 +197,9 @@ export async function applicationRoutes(
       throw unavailable('暂时无法提交，请稍后重试（您的填写内容不会丢失）', 5);
     }
     if ('busy' in outcome) throw unavailable('该申请正在提交中，请稍候', 1);
-    const [acceptedNo, acceptedPrint] = outcome.value.split(' ');
+    const [acceptedNo, acceptedPrint, news] = outcome.value.split(' ');
+    // Kept before links filed their OpenID once (no third word): as the request's link says.
+    const wechatUpdates = news === undefined ? wechatOpenIdOf(application) !== undefined : news === 'wechat';
     if (acceptedPrint !== print) {
       options.count('conflict');
       // In practice: the form's earlier send was accepted but its answer lost, and the citizen then
@@ -196,8 +226,9 @@ export async function applicationRoutes(
       town: { code: town.code, name: town.name, label: town.label },
       statusUrl: '/v1/applications/lookup',
       // Whether case news can reach the applicant on WeChat; the form says so only when it can.
-      wechatUpdates: wechatOpenIdOf(application) !== undefined,
+      wechatUpdates,
       ...(application.wechatRef && 'expired' in application.wechatRef && { notice: expiredLinkNotice }),
+      ...(wechatOpenIdOf(application) && !wechatUpdates && { notice: usedLinkNotice }),
     });
   });
 

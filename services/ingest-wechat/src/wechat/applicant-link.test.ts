@@ -18,10 +18,24 @@ function signedInTheClear(id: string, at: Date, secret = 'wx0123:token') {
 describe('sealed applicant links', () => {
   it('carry the OpenID for 30 days; after that they are only old, not refused', () => {
     const token = links.sign(openId, now);
-    const valid = { valid: true, openId };
+    const valid = { valid: true, openId, id: expect.stringMatching(/^[\w-]{22}$/) };
     expect(links.check(token, now)).toEqual(valid);
     expect(links.check(token, new Date(now.getTime() + 29 * day))).toEqual(valid);
     expect(links.check(token, new Date(now.getTime() + 31 * day))).toEqual({ valid: false, expired: true });
+  });
+
+  it('each have an id of their own, the same at every check: two links to one user are two ids', () => {
+    const [first, second] = [links.sign(openId, now), links.sign(openId, now)];
+    const idOf = (token: string, at = now) => {
+      const check = links.check(token, at);
+      return check.valid ? check.id : undefined;
+    };
+    expect(idOf(first)).toBeDefined();
+    expect(idOf(first, new Date(now.getTime() + day))).toBe(idOf(first));
+    expect(idOf(second)).not.toBe(idOf(first));
+    const old = [signedInTheClear(openId, now), signedInTheClear(openId, new Date(now.getTime() + 1000))];
+    expect(idOf(old[0]!)).toBeDefined();
+    expect(idOf(old[1]!)).not.toBe(idOf(old[0]!));
   });
 
   it('hide the OpenID from whoever reads the link (proxy and CDN logs), and differ each time', () => {
@@ -48,7 +62,7 @@ describe('sealed applicant links', () => {
 
   it('take a link signed before links were sealed until it expires; an altered one is refused', () => {
     const old = signedInTheClear('oUser1', now);
-    expect(links.check(old, now)).toEqual({ valid: true, openId: 'oUser1' });
+    expect(links.check(old, now)).toMatchObject({ valid: true, openId: 'oUser1' });
     expect(links.check(old, new Date(now.getTime() + 31 * day))).toEqual({ valid: false, expired: true });
     const [, expires, mac] = old.split('.') as [string, string, string];
     expect(links.check(`${Buffer.from('oUser2').toString('base64url')}.${expires}.${mac}`, now)).toEqual(

@@ -20,13 +20,16 @@ export interface ApplicantLinks {
 }
 
 /**
- * A link we signed and still valid gives its OpenID. One we signed that has expired is only old
+ * A link we signed and still valid gives its OpenID, and its id (a digest of the link: one
+ * application files the OpenID per link, routes.ts). One we signed that has expired is only old
  * (opened weeks ago, submitted now): the application stands, without the OpenID. Anything
  * else — forged, altered, damaged — is refused.
  */
-export type LinkCheck = { valid: true; openId: string } | { valid: false; expired: boolean };
+export type LinkCheck = { valid: true; openId: string; id: string } | { valid: false; expired: boolean };
 
 const validForSeconds = 30 * 24 * 3600;
+/** How long a link carries its OpenID. */
+export const linkValidForMs = validForSeconds * 1000;
 const b64url = (value: Buffer | string) => Buffer.from(value).toString('base64url');
 const openIdShape = /^[\w-]{1,64}$/;
 
@@ -43,10 +46,11 @@ export function applicantLinks(secret: string): ApplicantLinks {
   const macKey = derive('huijie:wechat-applicant-link');
   const mac = (payload: string) => createHmac('sha256', macKey).update(payload).digest().subarray(0, 16);
   const refused = { valid: false, expired: false } as const;
-  const judged = (openId: string, expires: number, now: Date): LinkCheck => {
+  const judged = (token: string, openId: string, expires: number, now: Date): LinkCheck => {
     if (!openIdShape.test(openId)) return refused;
     if (expires < now.getTime() / 1000) return { valid: false, expired: true };
-    return { valid: true, openId };
+    // Each link has one spelling (the decoders check it), so one id.
+    return { valid: true, openId, id: createHash('sha256').update(token).digest('base64url').slice(0, 22) };
   };
 
   function unseal(token: string): { openId: string; expires: number } | undefined {
@@ -88,7 +92,7 @@ export function applicantLinks(secret: string): ApplicantLinks {
     },
     check(token, now) {
       const opened = /^[A-Za-z0-9_-]{40,200}$/.test(token) ? unseal(token) : unsign(token);
-      return opened ? judged(opened.openId, opened.expires, now) : refused;
+      return opened ? judged(token, opened.openId, opened.expires, now) : refused;
     },
   };
 }
