@@ -35,6 +35,8 @@ export interface Exit {
   afterMs?: number;
 }
 
+class ExitedWhileStarting extends Error {}
+
 /**
  * One service run as production runs it — `node --import tsx services/<name>/src/main.ts` with
  * its environment — and supervised as production would be: when it exits without the test
@@ -108,15 +110,18 @@ export class ServiceProcess {
     void this.exited.then((exit) => {
       if (this.child !== child || this.stopping) return;
       this.unexpectedExits.push({ ...exit, log: this.log.slice(-40) });
-      this.restarting = new Promise((resolve) => setTimeout(resolve, 500)).then(() =>
-        this.stopping ? undefined : this.start(),
-      );
+      this.restarting = new Promise((resolve) => setTimeout(resolve, 500))
+        .then(() => (this.stopping ? undefined : this.start()))
+        .catch((error) => {
+          // Its exit has scheduled the next restart already, as a supervisor keeps trying.
+          if (!(error instanceof ExitedWhileStarting)) throw error;
+        });
     });
     // A process that exits before it is ready failed to start: said at once, not at the timeout.
     let gone = false;
     const exitedWhileStarting = this.exited.then((exit): never => {
       gone = true;
-      throw new Error(`${this.name} exited while starting (${JSON.stringify(exit)})`);
+      throw new ExitedWhileStarting(`${this.name} exited while starting (${JSON.stringify(exit)})`);
     });
     // An exit once it is ready is the supervisor's (above), not the start's.
     exitedWhileStarting.catch(() => {});
@@ -131,7 +136,8 @@ export class ServiceProcess {
       ),
       exitedWhileStarting,
     ]).catch((error: Error) => {
-      throw new Error(`${error.message}\n--- ${this.name} log ---\n${this.tail()}`);
+      const told = `${error.message}\n--- ${this.name} log ---\n${this.tail()}`;
+      throw error instanceof ExitedWhileStarting ? new ExitedWhileStarting(told) : new Error(told);
     });
   }
 

@@ -325,14 +325,10 @@ describe('an application opened from the official account', () => {
     expect(of('dispute.intake.v1')).toHaveLength(1);
   });
 
-  it('a link files its OpenID with one application: its own sends again keep it, one broker outage or not; another from the link goes without, and says so', async () => {
-    const { app, of, state } = make();
+  it('a link files its OpenID with one application: its sends again keep it; another from the link goes without, and says so', async () => {
+    const { app, of } = make();
     const wechatRef = links.sign('oGuo123', new Date());
     const first = { ...guo(), wechatRef };
-    state.failing = true;
-    expect((await submit(app, first)).statusCode).toBe(503);
-    state.failing = false;
-    // The citizen taps again: the same application, still the link owner's.
     const filed = await submit(app, first);
     expect(filed.json()).toMatchObject({ duplicate: false, wechatUpdates: true });
     // The link forwarded (or the form reloaded after filing): a second application.
@@ -355,6 +351,19 @@ describe('an application opened from the official account', () => {
     // A fresh link from the account files the OpenID again.
     const fresh = await submit(app, { ...guo(), wechatRef: links.sign('oGuo123', new Date()) });
     expect(fresh.json()).toMatchObject({ duplicate: false, wechatUpdates: true });
+  });
+
+  it('an application from a link that was not filed (503) leaves the link to the next one from it', async () => {
+    const { app, of, state } = make();
+    const wechatRef = links.sign('oGuo123', new Date());
+    state.failing = true;
+    expect((await submit(app, { ...guo(), wechatRef })).statusCode).toBe(503);
+    state.failing = false;
+    // The citizen gave up on that form and opened the link again later: a new submission.
+    const again = await submit(app, { ...guo(), wechatRef });
+    expect(again.json()).toMatchObject({ duplicate: false, wechatUpdates: true });
+    expect(again.json()).not.toHaveProperty('notice');
+    expect(of('dispute.intake.v1').map((dispute) => dispute.parties[0]!.wechatOpenId)).toEqual(['oGuo123']);
   });
 
   it('a forged or altered link is a 400 on its field, expired or not; an empty one is no link', async () => {

@@ -128,16 +128,26 @@ export async function applicationRoutes(
    * The OpenID to file with the application: a link's goes with the first submission filed from
    * it, and with that submission's sends again. A forwarded link would otherwise let whoever holds
    * it file applications whose news goes to the link owner's WeChat; another submission from it is
-   * filed as from an expired link (news by SMS to the phone it gives), and says so.
+   * filed as from an expired link (news by SMS to the phone it gives), and says so. `unclaim`
+   * frees the link again when this send claimed it and then filed nothing.
    */
-  const openIdToFile = async (application: Application): Promise<string | undefined> => {
+  const openIdToFile = async (
+    application: Application,
+  ): Promise<{ openId?: string; unclaim: () => Promise<void> }> => {
     const link = application.wechatRef;
-    if (!link || !('openId' in link)) return undefined;
+    const unchanged = { unclaim: async () => {} };
+    if (!link || !('openId' in link)) return unchanged;
     const key = `wechat:link-filed:${link.linkId}`;
-    const first = await options.idempotency.claim(key, linkValidForMs);
-    if (!first.claimed) return first.done === application.submissionId ? link.openId : undefined;
-    await options.idempotency.complete(key, application.submissionId, linkValidForMs);
-    return link.openId;
+    // Being claimed by another send right now (pending, 30 s at most if it dies there) is "not ours".
+    const claim = await onceForKey(options.idempotency, key, async () => application.submissionId, {
+      ttlMs: linkValidForMs,
+      waitMs: 0,
+    });
+    if ('busy' in claim || claim.value !== application.submissionId) return unchanged;
+    return {
+      openId: link.openId,
+      unclaim: claim.duplicate ? unchanged.unclaim : () => options.idempotency.release(key).catch(() => {}),
+    };
   };
 
   // Per address before the body is read: a body refused as malformed counts too, and past the
@@ -160,7 +170,7 @@ export async function applicationRoutes(
         `wechat:application:${application.submissionId}`,
         async () => {
           await limitPerPhone(application.submissionId, application.applicant.phone);
-          const openId = await openIdToFile(application);
+          const { openId, unclaim } = await openIdToFile(application);
           const receivedAt = options.now();
           const dispute = normaliseApplication(
             openId ? application : { ...application, wechatRef: undefined },
@@ -168,16 +178,22 @@ export async function applicationRoutes(
             town,
             receivedAt,
           );
-          await options.applications.expect(dispute.disputeId, trackingNo);
-          await options.bus.publish([
-            {
-              name: 'dispute.intake.v1',
-              key: dispute.disputeId,
-              data: dispute,
-              id: uuidv5(`event:${dispute.disputeId}:1`),
-              correlationId: dispute.disputeId,
-            },
-          ]);
+          try {
+            await options.applications.expect(dispute.disputeId, trackingNo);
+            await options.bus.publish([
+              {
+                name: 'dispute.intake.v1',
+                key: dispute.disputeId,
+                data: dispute,
+                id: uuidv5(`event:${dispute.disputeId}:1`),
+                correlationId: dispute.disputeId,
+              },
+            ]);
+          } catch (error) {
+            // Nothing filed: a citizen who gives up on this form and opens the link again files with it.
+            await unclaim();
+            throw error;
+          }
           await options.applications.save({
             trackingNo,
             disputeId: dispute.disputeId,

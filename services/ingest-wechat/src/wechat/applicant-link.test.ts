@@ -36,6 +36,13 @@ describe('sealed applicant links', () => {
     const old = [signedInTheClear(openId, now), signedInTheClear(openId, new Date(now.getTime() + 1000))];
     expect(idOf(old[0]!)).toBeDefined();
     expect(idOf(old[1]!)).not.toBe(idOf(old[0]!));
+    // An old link spelled otherwise (its MAC's last character, whose low bits Node's decoder
+    // ignores) is no second link with an id of its own: refused.
+    const last = old[0]!.at(-1)!;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const respelled = alphabet.slice(alphabet.indexOf(last) & ~15, (alphabet.indexOf(last) & ~15) + 16);
+    for (const other of respelled.replace(last, ''))
+      expect(links.check(`${old[0]!.slice(0, -1)}${other}`, now)).toEqual(refused);
   });
 
   it('hide the OpenID from whoever reads the link (proxy and CDN logs), and differ each time', () => {
