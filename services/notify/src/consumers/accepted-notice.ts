@@ -92,7 +92,9 @@ export async function tellFoldedCitizens(
   const { disputeIds, joinedDisputeId, divisionCode } = folded;
   if (disputeIds.length === 0) return 0;
   return db.$transaction(async (tx) => {
-    await lockDisputes(tx, disputeIds);
+    // And the joined case's: a decision moving it, recorded at the same moment, has moved the
+    // place read here before, or moves the notices written here after (case-place.ts).
+    await lockDisputes(tx, [...disputeIds, joinedDisputeId]);
     const handler = await joinedCaseLead(tx, joinedDisputeId);
     if (!handler) return 0;
     const place = (await placeOf(tx, joinedDisputeId)) ?? divisionCode;

@@ -18,6 +18,10 @@ import { freshNotifyDb } from '../db/fresh-notify-db.ts';
 import type { NotifyDb } from '../db/prisma.ts';
 import { promoteDueReminders } from '../dispatch/reminders.ts';
 import { chineseDate } from '../notices/notices.ts';
+import { tellFoldedCitizens } from './accepted-notice.ts';
+import { placeCase } from './case-place.ts';
+import { lockDisputes } from './dispute-lock.ts';
+import { withdrawFolded } from './folded-withdrawal.ts';
 import { recordAssignment } from './record-assignment.ts';
 import { recordEscalation } from './record-escalation.ts';
 import { recordOperatorAccess } from './record-operator-access.ts';
@@ -575,6 +579,69 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     );
     expect(await handed(report.disputeId)).toEqual([]);
     expect(await db.slaReminder.count({ where: { disputeId: report.disputeId } })).toBe(0);
+  });
+
+  it("a fold's withdrawals and its citizens' notices, written while a decision moves the case they joined (two replicas), end where that decision put it", async () => {
+    const [joinedTown, movedTo] = ['350803105', '350802107'];
+    const joined = dispute();
+    const joinedCase = randomUUID();
+    await recordAssignment(db, assignment(joined, { lead: depts.judicial }), routing);
+    await recordCaseStatus(db, statusEvent(joinedCase, [joined], 'assigned'), routing);
+    // One report handed to the police and delivered; another in triage, its citizen not told yet.
+    const [handedOut, inTriage] = [dispute(), dispute()];
+    await recordAssignment(db, assignment(handedOut, { lead: depts.police }), routing);
+    await recordAssignment(db, assignment(inTriage, { lead: null }), routing);
+    await db.delivery.updateMany({ where: { disputeId: handedOut.disputeId }, data: { state: 'delivered' } });
+    for (const report of [handedOut, inTriage])
+      await recordCaseStatus(db, statusEvent(randomUUID(), [report], 'assigned'), routing);
+    // Both folded into the joined case: what the fold's status records before its withdrawals.
+    const fold = {
+      disputeIds: [handedOut.disputeId, inTriage.disputeId],
+      mergedInto: joinedCase,
+      mergedIntoDisputeId: joined.disputeId,
+      divisionCode: joinedTown,
+    };
+    await db.caseDispute.updateMany({
+      where: { disputeId: { in: fold.disputeIds } },
+      data: { caseId: joinedCase, mergedInto: joinedCase, mergedIntoDisputeId: joined.disputeId },
+    });
+    let withdrawing: Promise<number> | undefined;
+    let telling: Promise<number> | undefined;
+    // A correction's decision moving the joined case, recorded as recordAssignment does, while
+    // the fold's withdrawals are written, and the notices (as the fold, or the joined case's own
+    // decision, writes them).
+    await db.$transaction(async (tx) => {
+      await lockDisputes(tx, [joined.disputeId]);
+      await tx.disputeSource.update({
+        where: { disputeId: joined.disputeId },
+        data: { divisionCode: movedTo },
+      });
+      await placeCase(tx, joined.disputeId, movedTo);
+      withdrawing = withdrawFolded(db, { ...fold, disputeIds: [handedOut.disputeId] }, routing);
+      telling = tellFoldedCitizens(
+        db,
+        { disputeIds: [inTriage.disputeId], joinedDisputeId: joined.disputeId, divisionCode: joinedTown },
+        routing,
+      );
+      await expect.poll(waiting, { timeout: 4_000 }).toBe(2);
+    });
+    expect([await withdrawing, await telling]).toEqual([1, 1]);
+    // The police's withdrawal of the one, the notice to the other's citizen: where the case is now.
+    const written = await db.delivery.findMany({
+      where: {
+        OR: [
+          { disputeId: handedOut.disputeId, kind: 'withdrawal' },
+          { disputeId: inTriage.disputeId, kind: 'citizen_notice' },
+        ],
+      },
+      select: { kind: true, recipient: true, divisionCode: true },
+    });
+    expect(
+      written.map(({ kind, recipient, divisionCode }) => [kind, recipient, divisionCode]).sort(),
+    ).toEqual([
+      ['citizen_notice', expect.any(String), movedTo],
+      ['withdrawal', depts.police.code, movedTo],
+    ]);
   });
 
   it('a fold delivered late, after the report was detached into a case of its own, neither re-marks it nor takes it from its new departments', async () => {

@@ -3,6 +3,7 @@ import type { WithdrawalWebhookData } from '@huijie/contracts/webhooks/agency-we
 import type { NotifyDb } from '../db/prisma.ts';
 import type { Prisma } from '../generated/prisma/client.ts';
 import { tellFoldedCitizens } from './accepted-notice.ts';
+import { lockDisputes } from './dispute-lock.ts';
 import { assignmentKinds, lastToEachRecipient, routingVersions } from './record-assignment.ts';
 import type { Routing } from './routing.ts';
 
@@ -24,10 +25,39 @@ export async function withdrawFolded(
 ): Promise<number> {
   const { mergedInto, mergedIntoDisputeId, disputeIds } = event;
   if (!mergedInto) return 0;
-  const versions = await routingVersions(db, disputeIds);
+  // Under the disputes' locks and the joined case's (its own dispute's): a decision moving that
+  // case (case-place.ts), recorded at the same moment, has moved what is read here before, or
+  // moves what is written here after. Without it, a withdrawal could stay at the place it left.
+  const withdrawn = await db.$transaction(async (tx) => {
+    await lockDisputes(tx, mergedIntoDisputeId ? [...disputeIds, mergedIntoDisputeId] : disputeIds);
+    return withdraw(tx, { mergedInto, mergedIntoDisputeId, disputeIds }, routing);
+  });
+  // A citizen not told yet that their report was accepted is told who handles it now (the lead of
+  // the case it joined, once notify knows it), as the decision would have told them.
+  const told = mergedIntoDisputeId
+    ? await tellFoldedCitizens(
+        db,
+        { disputeIds, joinedDisputeId: mergedIntoDisputeId, divisionCode: event.divisionCode ?? null },
+        routing,
+      )
+    : 0;
+  return withdrawn + told;
+}
+
+/** The fold's cancellations and withdrawals, in the caller's transaction, under its locks. */
+async function withdraw(
+  tx: Prisma.TransactionClient,
+  {
+    mergedInto,
+    mergedIntoDisputeId,
+    disputeIds,
+  }: { mergedInto: string; mergedIntoDisputeId?: string; disputeIds: string[] },
+  routing: Routing,
+): Promise<number> {
+  const versions = await routingVersions(tx, disputeIds);
   // What had not gone out is cancelled first, then what went out (or is going) is read: an
   // assignment the dispatcher takes meanwhile is either cancelled or read, never neither.
-  await db.delivery.updateMany({
+  await tx.delivery.updateMany({
     where: {
       disputeId: { in: disputeIds },
       kind: { in: [...assignmentKinds] },
@@ -35,7 +65,7 @@ export async function withdrawFolded(
     },
     data: { state: 'cancelled', lastError: `merged into case ${mergedInto}` },
   });
-  const given = await db.delivery.findMany({
+  const given = await tx.delivery.findMany({
     where: {
       disputeId: { in: disputeIds },
       kind: { in: [...assignmentKinds, 'withdrawal'] },
@@ -64,15 +94,5 @@ export async function withdrawFolded(
       } satisfies WithdrawalWebhookData,
     });
   }
-  const withdrawn = await db.delivery.createMany({ data: rows, skipDuplicates: true });
-  // A citizen not told yet that their report was accepted is told who handles it now (the lead of
-  // the case it joined, once notify knows it), as the decision would have told them.
-  const told = mergedIntoDisputeId
-    ? await tellFoldedCitizens(
-        db,
-        { disputeIds, joinedDisputeId: mergedIntoDisputeId, divisionCode: event.divisionCode ?? null },
-        routing,
-      )
-    : 0;
-  return withdrawn.count + told;
+  return (await tx.delivery.createMany({ data: rows, skipDuplicates: true })).count;
 }
