@@ -122,13 +122,24 @@ export async function tellFoldedCitizens(
       return notice ? [notice] : [];
     });
     const told = await tx.delivery.createMany({ data: notices, skipDuplicates: true });
+    // With the SMS that stands in for each when WeChat refused the citizen (dispatch/sms-fallback.ts).
+    const keysOf = (dedupeKey: string) => [dedupeKey, `${dedupeKey}:sms`];
     for (const { dedupeKey, payload } of notices) {
       await tx.delivery.updateMany({
-        // With the SMS that stands in for it when WeChat refused the citizen (dispatch/sms-fallback.ts).
-        where: { dedupeKey: { in: [dedupeKey, `${dedupeKey}:sms`] }, state: { in: ['pending', 'failed'] } },
+        where: { dedupeKey: { in: keysOf(dedupeKey) }, state: { in: ['pending', 'failed'] } },
         data: { payload },
       });
     }
+    // Where the case is now, sent or not: a folded report's own late decision wrote its notice at
+    // the place it read under the report's lock alone, before a move of the case it joined.
+    if (place !== null)
+      await tx.delivery.updateMany({
+        where: {
+          dedupeKey: { in: notices.flatMap(({ dedupeKey }) => keysOf(dedupeKey)) },
+          OR: [{ divisionCode: { not: place } }, { divisionCode: null }],
+        },
+        data: { divisionCode: place },
+      });
     return told.count;
   });
 }

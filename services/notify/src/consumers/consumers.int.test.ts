@@ -644,6 +644,44 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     ]);
   });
 
+  it("a folded report's own decision, come late while a decision moves the case it joined: its citizen's notice ends where that case is", async () => {
+    const [joinedTown, movedTo] = ['350803105', '350802107'];
+    const joined = dispute();
+    const joinedCase = randomUUID();
+    await recordAssignment(db, assignment(joined, { lead: depts.judicial }), routing);
+    await recordCaseStatus(db, statusEvent(joinedCase, [joined], 'assigned'), routing);
+    const report = dispute();
+    // The fold's status before the report's own decision (another topic).
+    await recordCaseStatus(
+      db,
+      {
+        ...foldOf(report),
+        mergedInto: joinedCase,
+        mergedIntoDisputeId: joined.disputeId,
+        divisionCode: joinedTown,
+      },
+      routing,
+    );
+    let deciding: Promise<number> | undefined;
+    await db.$transaction(async (tx) => {
+      await lockDisputes(tx, [joined.disputeId]);
+      await tx.disputeSource.update({
+        where: { disputeId: joined.disputeId },
+        data: { divisionCode: movedTo },
+      });
+      await placeCase(tx, joined.disputeId, movedTo);
+      deciding = recordAssignment(db, assignment(report, { lead: depts.police }), routing);
+      // It has written the notice, at the place it read, and waits to hand it over.
+      await expect.poll(waiting, { timeout: 4_000 }).toBe(1);
+    });
+    await deciding;
+    const notices = await db.delivery.findMany({
+      where: { disputeId: report.disputeId, kind: 'citizen_notice' },
+      select: { divisionCode: true },
+    });
+    expect(notices).toEqual([{ divisionCode: movedTo }]);
+  });
+
   it('a fold delivered late, after the report was detached into a case of its own, neither re-marks it nor takes it from its new departments', async () => {
     const report = dispute();
     const fold = { ...foldOf(report), occurredAt: new Date(Date.now() - 60_000).toISOString() };
