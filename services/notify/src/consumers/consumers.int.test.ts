@@ -581,12 +581,38 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     expect(await db.slaReminder.count({ where: { disputeId: report.disputeId } })).toBe(0);
   });
 
-  it("a fold's withdrawals and its citizens' notices, written while a decision moves the case they joined (two replicas), end where that decision put it", async () => {
-    const [joinedTown, movedTo] = ['350803105', '350802107'];
+  // Where the joined case of the next two tests is, and where a correction's decision moves it.
+  const [joinedTown, movedTo] = ['350803105', '350802107'];
+  /** A case at `joinedTown`, led by the judicial office: the one reports are folded into. */
+  const joinedCaseAtItsTown = async () => {
     const joined = dispute();
-    const joinedCase = randomUUID();
+    const caseId = randomUUID();
     await recordAssignment(db, assignment(joined, { lead: depts.judicial }), routing);
-    await recordCaseStatus(db, statusEvent(joinedCase, [joined], 'assigned'), routing);
+    await recordCaseStatus(db, statusEvent(caseId, [joined], 'assigned'), routing);
+    return { joined, caseId };
+  };
+  /**
+   * A correction's decision moving the joined case to `movedTo`, recorded as recordAssignment does
+   * (under its dispute's lock), held open while `work` starts; committed once `waiters` sessions
+   * wait for a lock. What `work` started is then awaited.
+   */
+  const whileMoving = async <T>(joinedDisputeId: string, waiters: number, work: () => Promise<T>) => {
+    let started: Promise<T> | undefined;
+    await db.$transaction(async (tx) => {
+      await lockDisputes(tx, [joinedDisputeId]);
+      await tx.disputeSource.update({
+        where: { disputeId: joinedDisputeId },
+        data: { divisionCode: movedTo },
+      });
+      await placeCase(tx, joinedDisputeId, movedTo);
+      started = work();
+      await expect.poll(waiting, { timeout: 4_000 }).toBe(waiters);
+    });
+    return started!;
+  };
+
+  it("a fold's withdrawals and its citizens' notices, written while a decision moves the case they joined (two replicas), end where that decision put it", async () => {
+    const { joined, caseId } = await joinedCaseAtItsTown();
     // One report handed to the police and delivered; another in triage, its citizen not told yet.
     const [handedOut, inTriage] = [dispute(), dispute()];
     await recordAssignment(db, assignment(handedOut, { lead: depts.police }), routing);
@@ -595,39 +621,28 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     for (const report of [handedOut, inTriage])
       await recordCaseStatus(db, statusEvent(randomUUID(), [report], 'assigned'), routing);
     // Both folded into the joined case: what the fold's status records before its withdrawals.
-    const fold = {
-      disputeIds: [handedOut.disputeId, inTriage.disputeId],
-      mergedInto: joinedCase,
-      mergedIntoDisputeId: joined.disputeId,
-      divisionCode: joinedTown,
-    };
     await db.caseDispute.updateMany({
-      where: { disputeId: { in: fold.disputeIds } },
-      data: { caseId: joinedCase, mergedInto: joinedCase, mergedIntoDisputeId: joined.disputeId },
+      where: { disputeId: { in: [handedOut.disputeId, inTriage.disputeId] } },
+      data: { caseId, mergedInto: caseId, mergedIntoDisputeId: joined.disputeId },
     });
-    let withdrawing: Promise<number> | undefined;
-    let telling: Promise<number> | undefined;
-    // A correction's decision moving the joined case, recorded as recordAssignment does, while
-    // the fold's withdrawals are written, and the notices (as the fold, or the joined case's own
-    // decision, writes them).
-    await db.$transaction(async (tx) => {
-      await lockDisputes(tx, [joined.disputeId]);
-      await tx.disputeSource.update({
-        where: { disputeId: joined.disputeId },
-        data: { divisionCode: movedTo },
-      });
-      await placeCase(tx, joined.disputeId, movedTo);
-      withdrawing = withdrawFolded(db, { ...fold, disputeIds: [handedOut.disputeId] }, routing);
-      telling = tellFoldedCitizens(
-        db,
-        { disputeIds: [inTriage.disputeId], joinedDisputeId: joined.disputeId, divisionCode: joinedTown },
-        routing,
-      );
-      await expect.poll(waiting, { timeout: 4_000 }).toBe(2);
-    });
-    expect([await withdrawing, await telling]).toEqual([1, 1]);
+    // The withdrawals, and the notices (as the fold, or the joined case's own decision, writes them).
+    const written = await whileMoving(joined.disputeId, 2, () =>
+      Promise.all([
+        withdrawFolded(
+          db,
+          { disputeIds: [handedOut.disputeId], mergedInto: caseId, mergedIntoDisputeId: joined.disputeId },
+          routing,
+        ),
+        tellFoldedCitizens(
+          db,
+          { disputeIds: [inTriage.disputeId], joinedDisputeId: joined.disputeId, divisionCode: joinedTown },
+          routing,
+        ),
+      ]),
+    );
+    expect(written).toEqual([1, 1]);
     // The police's withdrawal of the one, the notice to the other's citizen: where the case is now.
-    const written = await db.delivery.findMany({
+    const rows = await db.delivery.findMany({
       where: {
         OR: [
           { disputeId: handedOut.disputeId, kind: 'withdrawal' },
@@ -636,45 +651,22 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
       },
       select: { kind: true, recipient: true, divisionCode: true },
     });
-    expect(
-      written.map(({ kind, recipient, divisionCode }) => [kind, recipient, divisionCode]).sort(),
-    ).toEqual([
+    expect(rows.map(({ kind, recipient, divisionCode }) => [kind, recipient, divisionCode]).sort()).toEqual([
       ['citizen_notice', expect.any(String), movedTo],
       ['withdrawal', depts.police.code, movedTo],
     ]);
   });
 
   it("a folded report's own decision, come late while a decision moves the case it joined: its citizen's notice ends where that case is", async () => {
-    const [joinedTown, movedTo] = ['350803105', '350802107'];
-    const joined = dispute();
-    const joinedCase = randomUUID();
-    await recordAssignment(db, assignment(joined, { lead: depts.judicial }), routing);
-    await recordCaseStatus(db, statusEvent(joinedCase, [joined], 'assigned'), routing);
+    const { joined, caseId } = await joinedCaseAtItsTown();
     const report = dispute();
     // The fold's status before the report's own decision (another topic).
-    await recordCaseStatus(
-      db,
-      {
-        ...foldOf(report),
-        mergedInto: joinedCase,
-        mergedIntoDisputeId: joined.disputeId,
-        divisionCode: joinedTown,
-      },
-      routing,
+    const fold = { ...foldOf(report), mergedInto: caseId, mergedIntoDisputeId: joined.disputeId };
+    await recordCaseStatus(db, { ...fold, divisionCode: joinedTown }, routing);
+    // It writes the notice at the place it read, then waits to hand the report over.
+    await whileMoving(joined.disputeId, 1, () =>
+      recordAssignment(db, assignment(report, { lead: depts.police }), routing),
     );
-    let deciding: Promise<number> | undefined;
-    await db.$transaction(async (tx) => {
-      await lockDisputes(tx, [joined.disputeId]);
-      await tx.disputeSource.update({
-        where: { disputeId: joined.disputeId },
-        data: { divisionCode: movedTo },
-      });
-      await placeCase(tx, joined.disputeId, movedTo);
-      deciding = recordAssignment(db, assignment(report, { lead: depts.police }), routing);
-      // It has written the notice, at the place it read, and waits to hand it over.
-      await expect.poll(waiting, { timeout: 4_000 }).toBe(1);
-    });
-    await deciding;
     const notices = await db.delivery.findMany({
       where: { disputeId: report.disputeId, kind: 'citizen_notice' },
       select: { divisionCode: true },
