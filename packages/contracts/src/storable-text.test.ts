@@ -22,6 +22,16 @@ describe('text PostgreSQL can store', () => {
       { path: ['odd\u0000key'], reason: 'must not contain the NUL character (\\u0000)' },
     ]);
     expect(unstorableTexts({ words: '调解😀成功', list: ['a', 1, null, true] })).toEqual([]);
+    // Each alone, however deep, in an otherwise clean value (clean ones are walked without paths first).
+    const clean = { title: '邻里纠纷', parties: [{ name: '郭某', tags: ['a', 'b'] }], amount: 1 };
+    const alone: [unknown, (string | number)[]][] = [
+      [{ ...clean, parties: [{ name: '郭某', tags: ['a', 'b\u0000'] }] }, ['parties', 0, 'tags', 1]],
+      [{ ...clean, parties: [{ name: '郭某', '\ud83d': 'x' }] }, ['parties', 0, '\ud83d']],
+      [{ ...clean, last: [[['\ude00']]] }, ['last', 0, 0, 0]],
+      ['\u0000', []],
+    ];
+    for (const [value, path] of alone)
+      expect(unstorableTexts(value).map((problem) => problem.path)).toEqual([path]);
   });
 
   it('storable() refuses what its schema parsed, an issue at each field, with the reason it is given', () => {

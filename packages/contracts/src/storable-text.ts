@@ -26,15 +26,31 @@ const problemOf = (text: string) =>
 
 /** Every string of `value`, and every key of its objects, that PostgreSQL could not store. */
 export function unstorableTexts(value: unknown, path: (string | number)[] = []): UnstorableText[] {
+  // Every event published and every push taken in is checked, and nearly all are clean: a walk that
+  // builds no path first (building them was a few per cent of the backfill's CPU, and its garbage).
+  return storableThroughout(value) ? [] : problemsAt(value, path);
+}
+
+function storableThroughout(value: unknown): boolean {
+  if (typeof value === 'string') return problemOf(value) === undefined;
+  if (value === null || typeof value !== 'object') return true;
+  if (Array.isArray(value)) return value.every(storableThroughout);
+  for (const key of Object.keys(value))
+    if (problemOf(key) !== undefined || !storableThroughout((value as Record<string, unknown>)[key]))
+      return false;
+  return true;
+}
+
+function problemsAt(value: unknown, path: (string | number)[]): UnstorableText[] {
   if (typeof value === 'string') {
     const reason = problemOf(value);
     return reason ? [{ path, reason }] : [];
   }
-  if (Array.isArray(value)) return value.flatMap((item, index) => unstorableTexts(item, [...path, index]));
+  if (Array.isArray(value)) return value.flatMap((item, index) => problemsAt(item, [...path, index]));
   if (value === null || typeof value !== 'object') return [];
   return Object.entries(value).flatMap(([key, item]) => {
     const reason = problemOf(key);
-    return reason ? [{ path: [...path, key], reason }] : unstorableTexts(item, [...path, key]);
+    return reason ? [{ path: [...path, key], reason }] : problemsAt(item, [...path, key]);
   });
 }
 
