@@ -84,8 +84,12 @@ export class ServiceProcess {
       .join('\n');
   }
 
-  /** Starts the process and waits until it is ready (/readyz: its consumers have joined their groups). */
-  async start(timeoutMs = 90_000): Promise<void> {
+  /**
+   * Starts the process and waits until it is ready (/readyz: its consumers have joined their
+   * groups). `supervised`: a supervisor's restart, which keeps trying when the process exits while
+   * starting; a first start that fails is the test's to handle.
+   */
+  async start(timeoutMs = 90_000, supervised = false): Promise<void> {
     this.stopping = false;
     const child = spawn(
       process.execPath,
@@ -107,11 +111,12 @@ export class ServiceProcess {
     this.exited = new Promise<Exit>((resolve) =>
       child.once('exit', (code, signal) => resolve({ code, signal })),
     );
+    let ready = false;
     void this.exited.then((exit) => {
-      if (this.child !== child || this.stopping) return;
+      if (this.child !== child || this.stopping || !(ready || supervised)) return;
       this.unexpectedExits.push({ ...exit, log: this.log.slice(-40) });
       this.restarting = new Promise((resolve) => setTimeout(resolve, 500))
-        .then(() => (this.stopping ? undefined : this.start()))
+        .then(() => (this.stopping ? undefined : this.start(undefined, true)))
         .catch((error) => {
           // Its exit has scheduled the next restart already, as a supervisor keeps trying.
           if (!(error instanceof ExitedWhileStarting)) throw error;
@@ -139,6 +144,7 @@ export class ServiceProcess {
       const told = `${error.message}\n--- ${this.name} log ---\n${this.tail()}`;
       throw error instanceof ExitedWhileStarting ? new ExitedWhileStarting(told) : new Error(told);
     });
+    ready = true;
   }
 
   /** Sends a signal and waits for the process to exit: SIGKILL is a crash, SIGTERM a supervisor's stop. */

@@ -21,6 +21,9 @@ export const acceptedNotice = (ref: string, { department, dueAt }: Handler): Not
   dueAt,
 });
 
+/** The one acceptance notice of a dispute (a dedupe key). */
+const acceptedKey = (disputeId: string) => `citizen:accepted:${disputeId}`;
+
 /**
  * The citizen's acceptance notice of one dispute as a delivery, on the channel that reaches them;
  * undefined when none does. One per dispute (its dedupe key): whoever records it first, the
@@ -34,7 +37,7 @@ export function acceptedNoticeDelivery(
   const reach = citizen && routing.citizenChannel(citizen, 'accepted');
   if (!reach) return undefined;
   return {
-    dedupeKey: `citizen:accepted:${notice.disputeId}`,
+    dedupeKey: acceptedKey(notice.disputeId),
     kind: 'citizen_notice',
     channel: reach.channel,
     recipient: reach.recipient,
@@ -80,9 +83,11 @@ export async function joinedCaseLead(
  * Recorded where that case is (case-place.ts), else at `divisionCode`, where the caller places it.
  * Called by the fold and by the joined case's decision, in whichever order they come (two topics):
  * the second finds what the first wrote. Under the folded disputes' locks (dispute-lock.ts), so
- * one's own decision recorded meanwhile has written its notice, or finds that lead itself. Only
- * reports still folded there are told (an operator may have detached one). Dedupe keys make a
- * redelivered event record nothing new.
+ * one's own decision recorded meanwhile has written its notice, or finds that lead itself; and the
+ * joined case's, so that its place is read as a decision moving it at the same moment left it.
+ * A notice already recorded, sent or not, is put where that case is (a folded report's own late
+ * decision wrote it at the place it read without that lock). Only reports still folded there are
+ * told (an operator may have detached one). Dedupe keys make a redelivered event record nothing new.
  */
 export async function tellFoldedCitizens(
   db: NotifyDb,
@@ -95,16 +100,31 @@ export async function tellFoldedCitizens(
     // And the joined case's: a decision moving it, recorded at the same moment, has moved the
     // place read here before, or moves the notices written here after (case-place.ts).
     await lockDisputes(tx, [...disputeIds, joinedDisputeId]);
+    const place = (await placeOf(tx, joinedDisputeId)) ?? divisionCode;
+    const stillFolded = (
+      await tx.caseDispute.findMany({
+        where: { disputeId: { in: disputeIds }, mergedIntoDisputeId: joinedDisputeId },
+        select: { disputeId: true },
+      })
+    ).map((row) => row.disputeId);
+    // With the SMS that stands in for each when WeChat refused the citizen (dispatch/sms-fallback.ts).
+    const keysOf = (disputeId: string) => [acceptedKey(disputeId), `${acceptedKey(disputeId)}:sms`];
+    // Where the case is now, sent or not, led or in triage: a folded report's own late decision
+    // wrote its notice at the place it read under the report's lock alone, before a move of the
+    // case it joined.
+    if (place !== null)
+      await tx.delivery.updateMany({
+        where: {
+          dedupeKey: { in: stillFolded.flatMap(keysOf) },
+          OR: [{ divisionCode: { not: place } }, { divisionCode: null }],
+        },
+        data: { divisionCode: place },
+      });
     const handler = await joinedCaseLead(tx, joinedDisputeId);
     if (!handler) return 0;
-    const place = (await placeOf(tx, joinedDisputeId)) ?? divisionCode;
-    const stillFolded = await tx.caseDispute.findMany({
-      where: { disputeId: { in: disputeIds }, mergedIntoDisputeId: joinedDisputeId },
-      select: { disputeId: true },
-    });
     // Known by their own decisions: how to reach the citizen, and the report's number.
     const sources = await tx.disputeSource.findMany({
-      where: { disputeId: { in: stillFolded.map((row) => row.disputeId) }, routingVersion: { gt: 0 } },
+      where: { disputeId: { in: stillFolded }, routingVersion: { gt: 0 } },
       select: { disputeId: true, sourceRef: true, phone: true, wechatOpenId: true, wechatRefusedAt: true },
     });
     const notices = sources.flatMap(({ disputeId, sourceRef, phone, wechatOpenId, wechatRefusedAt }) => {
@@ -122,24 +142,12 @@ export async function tellFoldedCitizens(
       return notice ? [notice] : [];
     });
     const told = await tx.delivery.createMany({ data: notices, skipDuplicates: true });
-    // With the SMS that stands in for each when WeChat refused the citizen (dispatch/sms-fallback.ts).
-    const keysOf = (dedupeKey: string) => [dedupeKey, `${dedupeKey}:sms`];
-    for (const { dedupeKey, payload } of notices) {
+    for (const { disputeId, payload } of notices) {
       await tx.delivery.updateMany({
-        where: { dedupeKey: { in: keysOf(dedupeKey) }, state: { in: ['pending', 'failed'] } },
+        where: { dedupeKey: { in: keysOf(disputeId!) }, state: { in: ['pending', 'failed'] } },
         data: { payload },
       });
     }
-    // Where the case is now, sent or not: a folded report's own late decision wrote its notice at
-    // the place it read under the report's lock alone, before a move of the case it joined.
-    if (place !== null)
-      await tx.delivery.updateMany({
-        where: {
-          dedupeKey: { in: notices.flatMap(({ dedupeKey }) => keysOf(dedupeKey)) },
-          OR: [{ divisionCode: { not: place } }, { divisionCode: null }],
-        },
-        data: { divisionCode: place },
-      });
     return told.count;
   });
 }

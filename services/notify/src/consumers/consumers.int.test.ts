@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
+import type { Department, DisputeAssignedV1 } from '@huijie/contracts/events/dispute-assignment-v1.ts';
 import type { Party } from '@huijie/contracts/events/dispute-intake-v1.ts';
 import type { OperatorAccessV1 } from '@huijie/contracts/events/operator-access-v1.ts';
 import { AssignmentWebhookData, WithdrawalWebhookData } from '@huijie/contracts/webhooks/agency-webhook.ts';
@@ -583,11 +583,11 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
 
   // Where the joined case of the next two tests is, and where a correction's decision moves it.
   const [joinedTown, movedTo] = ['350803105', '350802107'];
-  /** A case at `joinedTown`, led by the judicial office: the one reports are folded into. */
-  const joinedCaseAtItsTown = async () => {
+  /** A case at `joinedTown`, led by the judicial office (or in triage): the one reports are folded into. */
+  const joinedCaseAtItsTown = async (lead: Department | null = depts.judicial) => {
     const joined = dispute();
     const caseId = randomUUID();
-    await recordAssignment(db, assignment(joined, { lead: depts.judicial }), routing);
+    await recordAssignment(db, assignment(joined, { lead }), routing);
     await recordCaseStatus(db, statusEvent(caseId, [joined], 'assigned'), routing);
     return { joined, caseId };
   };
@@ -657,22 +657,28 @@ describe.runIf(servers)('consumers on PostgreSQL: delivered twice, concurrently,
     ]);
   });
 
-  it("a folded report's own decision, come late while a decision moves the case it joined: its citizen's notice ends where that case is", async () => {
-    const { joined, caseId } = await joinedCaseAtItsTown();
-    const report = dispute();
-    // The fold's status before the report's own decision (another topic).
-    const fold = { ...foldOf(report), mergedInto: caseId, mergedIntoDisputeId: joined.disputeId };
-    await recordCaseStatus(db, { ...fold, divisionCode: joinedTown }, routing);
-    // It writes the notice at the place it read, then waits to hand the report over.
-    await whileMoving(joined.disputeId, 1, () =>
-      recordAssignment(db, assignment(report, { lead: depts.police }), routing),
-    );
-    const notices = await db.delivery.findMany({
-      where: { disputeId: report.disputeId, kind: 'citizen_notice' },
-      select: { divisionCode: true },
-    });
-    expect(notices).toEqual([{ divisionCode: movedTo }]);
-  });
+  it.each([
+    ['led', true],
+    ['in triage', false],
+  ])(
+    "a folded report's own decision, come late while a decision moves the case it joined (%s): its citizen's notice ends where that case is",
+    async (_, led) => {
+      const { joined, caseId } = await joinedCaseAtItsTown(led ? depts.judicial : null);
+      const report = dispute();
+      // The fold's status before the report's own decision (another topic).
+      const fold = { ...foldOf(report), mergedInto: caseId, mergedIntoDisputeId: joined.disputeId };
+      await recordCaseStatus(db, { ...fold, divisionCode: joinedTown }, routing);
+      // It writes the notice at the place it read, then waits to hand the report over.
+      await whileMoving(joined.disputeId, 1, () =>
+        recordAssignment(db, assignment(report, { lead: depts.police }), routing),
+      );
+      const notices = await db.delivery.findMany({
+        where: { disputeId: report.disputeId, kind: 'citizen_notice' },
+        select: { divisionCode: true },
+      });
+      expect(notices).toEqual([{ divisionCode: movedTo }]);
+    },
+  );
 
   it('a fold delivered late, after the report was detached into a case of its own, neither re-marks it nor takes it from its new departments', async () => {
     const report = dispute();
