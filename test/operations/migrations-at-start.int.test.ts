@@ -20,15 +20,15 @@ const services = [
   { service: 'cases', schema: 'cases', migrateAll: migrateCases },
   { service: 'notify', schema: 'notify', migrateAll: migrateNotify },
 ] as const;
+type Service = (typeof services)[number]['service'];
+/** A line of a service's log. */
+type LogLine = { level: number; msg: string };
 
 /**
  * Starts a service on `databaseUrl` as production does, with Kafka at port 1 (which answers
  * nobody): it must stop before it gets there, with exit code 1. Its log lines, parsed.
  */
-async function failedStart(
-  service: 'cases' | 'notify',
-  databaseUrl: string,
-): Promise<{ level: number; msg: string }[]> {
+async function failedStart(service: Service, databaseUrl: string): Promise<LogLine[]> {
   const outcome = await run(process.execPath, ['--import', 'tsx', `services/${service}/src/main.ts`], {
     cwd: root,
     env: {
@@ -51,13 +51,13 @@ const logLines = (log: string) =>
   log
     .trim()
     .split('\n')
-    .map((line) => JSON.parse(line) as { level: number; msg: string });
+    .map((line) => JSON.parse(line) as LogLine);
 
 /**
  * Starts a service on `databaseUrl` and the test broker, as production does, until it is ready
  * (its consumer has joined its group: it carried on past the database); then stops it. Its log lines.
  */
-async function readyStart(service: 'cases' | 'notify', databaseUrl: string) {
+async function readyStart(service: Service, databaseUrl: string): Promise<LogLine[]> {
   const started = new ServiceProcess(
     service,
     {
@@ -82,7 +82,7 @@ async function readyStart(service: 'cases' | 'notify', databaseUrl: string) {
 async function startOn(
   { service, migrateAll }: (typeof services)[number],
   alter: (sql: SqlClient) => Promise<unknown>,
-  start: (service: 'cases' | 'notify', databaseUrl: string) => Promise<{ level: number; msg: string }[]>,
+  start: (service: Service, databaseUrl: string) => Promise<LogLine[]>,
 ) {
   const database = await freshDatabase(servers!.databaseUrl!);
   const sql = postgresClient(database.url, { max: 1 });
